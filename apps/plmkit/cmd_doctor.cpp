@@ -1,0 +1,76 @@
+// plmkit doctor: what this installation will run on.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "apps/plmkit/command.hpp"
+#include "models/torch_runtime.hpp"
+#include "pipelines/chem_info.hpp"
+#include "src/blas_info.hpp"
+#include "src/hdf5_info.hpp"
+#include "src/log.hpp"
+#include "src/runtime.hpp"
+#include "src/version.hpp"
+
+namespace plmkit::cli {
+namespace {
+
+struct DoctorOptions {
+    bool json = false;
+    int threads = 0;
+};
+
+void run_doctor(const DoctorOptions& opt) {
+    models::set_threads(opt.threads);
+    BlasInfo blas = detect_blas();
+    auto gpus = models::cuda_devices();
+    nlohmann::json report = {
+        {"plmkit", version()},
+        {"libtorch", models::torch_version()},
+        {"blas", blas.name},
+        {"blas_library", blas.library},
+        {"blas_config", blas.detail},
+        {"threads", models::threads()},
+        {"cores", available_cores()},
+        {"cuda", models::cuda_available()},
+        {"gpus", gpus},
+        {"rdkit", pipelines::rdkit_version()},
+        {"hdf5", hdf5_version()},
+    };
+    if (opt.json) {
+        std::printf("%s\n", report.dump(2).c_str());
+    } else {
+        auto line = [](const char* k, const std::string& v) {
+            std::printf("%-10s %s\n", k, v.c_str());
+        };
+        line("plmkit", version());
+        line("libtorch", models::torch_version());
+        line("blas", blas.name + (blas.library.empty() ? "" : " (" + blas.library + ")"));
+        if (!blas.detail.empty()) line("", blas.detail);
+        line("threads", std::to_string(models::threads()) + " of " +
+                            std::to_string(available_cores()) + " cores");
+        std::string cuda = models::cuda_available() ? "yes" : "no";
+        for (const auto& g : gpus)
+            cuda += " " + g;
+        line("cuda", cuda);
+        line("rdkit", pipelines::rdkit_version());
+        line("hdf5", hdf5_version());
+    }
+    if (blas.is_reference) {
+        log_warn(
+            "LibTorch is using the reference BLAS, ~16x slower for float32 matrix products. "
+            "Install OpenBLAS: apt-get install libopenblas0 (or run scripts/setup.sh)");
+    }
+}
+
+PLMKIT_COMMAND(90, [](CLI::App& app) {
+    auto opt = std::make_shared<DoctorOptions>();
+    auto* cmd = app.add_subcommand("doctor", "Report LibTorch, BLAS, threads, CUDA, RDKit, HDF5");
+    cmd->add_flag("--json", opt->json, "Print the report as JSON");
+    cmd->add_option("--threads", opt->threads, "Threads to report (0 = all cores)")
+        ->capture_default_str();
+    cmd->footer("Example:\n  plmkit doctor\n  plmkit doctor --json");
+    cmd->callback([opt] { run_doctor(*opt); });
+});
+
+}  // namespace
+}  // namespace plmkit::cli

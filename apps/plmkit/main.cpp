@@ -1,0 +1,120 @@
+// plmkit: language models of biology for drug discovery.
+// main() parses the command line, runs one subcommand, and is the only place
+// that turns errors into messages and exit codes (see README "Exit codes").
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "apps/plmkit/command.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+#include "src/runtime.hpp"
+#include "src/version.hpp"
+
+namespace plmkit::cli {
+
+std::vector<CommandEntry>& command_registry() {
+    static std::vector<CommandEntry> registry;
+    return registry;
+}
+
+namespace {
+GlobalOptions g_options;
+}
+const GlobalOptions& global_options() {
+    return g_options;
+}
+
+}  // namespace plmkit::cli
+
+namespace {
+
+int fail(plmkit::ExitCode code, const std::string& message) {
+    std::fprintf(stderr, "plmkit: error: %s\n", message.c_str());
+    return static_cast<int>(code);
+}
+
+std::string join_args(int argc, char** argv) {
+    std::string s;
+    for (int i = 0; i < argc; ++i) {
+        if (i) s += ' ';
+        std::string a = argv[i];
+        bool plain = !a.empty() && a.find_first_of(" \t\"'$\\") == std::string::npos;
+        s += plain ? a : "'" + a + "'";
+    }
+    return s;
+}
+
+void update_log_level() {
+    int v = plmkit::cli::g_options.verbosity;
+    auto level = v <= -1 ? plmkit::LogLevel::warn
+                         : (v >= 1 ? plmkit::LogLevel::debug : plmkit::LogLevel::info);
+    if (v <= -2) level = plmkit::LogLevel::quiet;
+    plmkit::set_log_level(level);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using plmkit::ExitCode;
+    plmkit::tune_allocator();
+    plmkit::install_signal_handlers();
+    plmkit::cli::g_options.command_line = join_args(argc, argv);
+
+    CLI::App app{"plmkit " + std::string(plmkit::version()) +
+                     ": language models of biology for drug discovery.\n"
+                     "Embed proteins with ESM-2, screen compound libraries with RDKit, "
+                     "train property models.",
+                 "plmkit"};
+    app.set_version_flag("-V,--version", std::string("plmkit ") + plmkit::version());
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.add_flag_callback(
+        "-v,--verbose",
+        [] {
+            ++plmkit::cli::g_options.verbosity;
+            update_log_level();
+        },
+        "More messages on stderr (debug details)");
+    app.add_flag_callback(
+        "-q,--quiet",
+        [] {
+            --plmkit::cli::g_options.verbosity;
+            update_log_level();
+        },
+        "Fewer messages: warnings and errors only (-qq: errors only)");
+    app.footer(
+        "Examples:\n"
+        "  plmkit doctor\n"
+        "  plmkit tokenize --kind protein proteins.fasta\n"
+        "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5\n"
+        "  plmkit screen --input library.smi --output hits.csv\n"
+        "Run 'plmkit <command> --help' for the options of a command.");
+
+    auto& registry = plmkit::cli::command_registry();
+    std::stable_sort(registry.begin(), registry.end(),
+                     [](const auto& a, const auto& b) { return a.order < b.order; });
+    for (auto& entry : registry)
+        entry.add(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        return fail(ExitCode::usage,
+                    std::string(e.what()) + "\nRun 'plmkit --help' or 'plmkit <command> --help'.");
+    } catch (const plmkit::Error& e) {
+        return fail(e.exit_code(), e.what());
+    } catch (const std::bad_alloc&) {
+        return fail(ExitCode::internal, "out of memory");
+    } catch (const std::exception& e) {
+        return fail(ExitCode::internal, std::string("internal error: ") + e.what());
+    }
+    return 0;
+}

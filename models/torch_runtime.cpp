@@ -1,0 +1,57 @@
+#include "models/torch_runtime.hpp"
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include "src/error.hpp"
+#include "src/runtime.hpp"
+
+namespace plmkit::models {
+
+std::string torch_version() {
+    return TORCH_VERSION;
+}
+
+bool cuda_available() {
+    return torch::cuda::is_available();
+}
+
+std::vector<std::string> cuda_devices() {
+    std::vector<std::string> out;
+    if (!cuda_available()) return out;
+    auto n = torch::cuda::device_count();
+    for (std::size_t i = 0; i < n; ++i)
+        out.push_back("cuda:" + std::to_string(i));
+    return out;
+}
+
+void set_threads(int n) {
+    if (n <= 0) n = available_cores();
+    at::set_num_threads(n);
+}
+
+int threads() {
+    return at::get_num_threads();
+}
+
+Device resolve_device(const Device& requested) {
+    if (requested.kind == DeviceKind::automatic) {
+        return cuda_available() ? Device{DeviceKind::cuda, 0} : Device{DeviceKind::cpu, 0};
+    }
+    if (requested.kind == DeviceKind::cuda) {
+        if (!cuda_available()) {
+            throw UsageError("--device " + to_string(requested) +
+                             ": CUDA is not available (this LibTorch build has no CUDA "
+                             "or no GPU is visible); use --device cpu");
+        }
+        auto n = static_cast<int>(torch::cuda::device_count());
+        if (requested.index >= n) {
+            throw UsageError("--device " + to_string(requested) + ": only " + std::to_string(n) +
+                             " GPU(s) visible");
+        }
+    }
+    return requested;
+}
+
+}  // namespace plmkit::models

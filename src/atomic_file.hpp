@@ -1,0 +1,28 @@
+#pragma once
+// Output written under a temporary name in the same folder and renamed to the
+// final name only by commit(): an interrupted run leaves no half-file that
+// looks complete. Without commit() the temporary file is removed.
+#include <string>
+
+namespace plmkit {
+
+class AtomicFile {
+  public:
+    explicit AtomicFile(std::string final_path);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+
+    /// Where to write: "<dir>/.<name>.tmp-<pid>".
+    const std::string& temp_path() const { return temp_path_; }
+    const std::string& final_path() const { return final_path_; }
+    /// Renames the temporary file to the final name (throws IoError).
+    void commit();
+
+  private:
+    std::string final_path_;
+    std::string temp_path_;
+    bool committed_ = false;
+};
+
+}  // namespace plmkit

@@ -1,0 +1,84 @@
+#include "src/line_reader.hpp"
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstring>
+
+#include "src/error.hpp"
+
+namespace plmkit {
+
+namespace {
+constexpr std::size_t kChunk = 1 << 18;
+}
+
+LineReader::LineReader(const std::string& path) : path_(path), buffer_(kChunk) {
+    gzFile gz = path == "-" ? gzdopen(dup(STDIN_FILENO), "rb") : gzopen(path.c_str(), "rb");
+    if (!gz) throw IoError("cannot open '" + path + "': " + errno_message());
+    gzbuffer(gz, 1 << 17);
+    gz_ = gz;
+}
+
+LineReader::~LineReader() {
+    if (gz_) gzclose(static_cast<gzFile>(gz_));
+}
+
+std::string LineReader::where() const {
+    return path_ + ":" + std::to_string(line_number_);
+}
+
+bool LineReader::fill() {
+    if (eof_) return false;
+    // Move the unread tail to the front, grow when a single line fills it.
+    if (begin_ > 0) {
+        std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+    auto gz = static_cast<gzFile>(gz_);
+    int n = gzread(gz, buffer_.data() + end_, static_cast<unsigned>(buffer_.size() - end_));
+    if (n < 0) {
+        int code = 0;
+        const char* msg = gzerror(gz, &code);
+        throw IoError("cannot read '" + path_ + "': " + (msg ? msg : "read error"));
+    }
+    if (n == 0) {
+        eof_ = true;
+        return false;
+    }
+    end_ += static_cast<std::size_t>(n);
+    bytes_read_ += static_cast<std::uint64_t>(n);
+    return true;
+}
+
+bool LineReader::next(std::string& line) {
+    std::size_t scan = begin_;
+    for (;;) {
+        const char* start = buffer_.data() + scan;
+        const void* nl = std::memchr(start, '\n', end_ - scan);
+        if (nl) {
+            std::size_t pos = static_cast<const char*>(nl) - buffer_.data();
+            std::size_t stop = pos;
+            if (stop > begin_ && buffer_[stop - 1] == '\r') --stop;
+            line.assign(buffer_.data() + begin_, stop - begin_);
+            begin_ = pos + 1;
+            ++line_number_;
+            return true;
+        }
+        std::size_t scanned = end_ - begin_;
+        if (!fill()) break;
+        scan = begin_ + scanned;
+    }
+    if (begin_ == end_) return false;
+    // Last line without a trailing newline.
+    std::size_t stop = end_;
+    if (stop > begin_ && buffer_[stop - 1] == '\r') --stop;
+    line.assign(buffer_.data() + begin_, stop - begin_);
+    begin_ = end_;
+    ++line_number_;
+    return true;
+}
+
+}  // namespace plmkit

@@ -1,0 +1,45 @@
+#pragma once
+// Streaming line reader for plain or gzip-compressed text (detected from the
+// content, not the name). Constant memory; strips "\n" and "\r\n"; counts
+// lines from 1 so errors can name `file:line`. "-" reads standard input.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace plmkit {
+
+class LineReader {
+  public:
+    explicit LineReader(const std::string& path);
+    ~LineReader();
+    LineReader(const LineReader&) = delete;
+    LineReader& operator=(const LineReader&) = delete;
+
+    /// Reads the next line into `line` (without the end-of-line). Returns
+    /// false at end of input. Throws IoError on a read error or a corrupt
+    /// gzip stream.
+    bool next(std::string& line);
+
+    /// 1-based number of the line last returned by next().
+    std::uint64_t line_number() const { return line_number_; }
+    const std::string& path() const { return path_; }
+    /// "path:line", for messages.
+    std::string where() const;
+    /// Bytes of (decompressed) input consumed so far.
+    std::uint64_t bytes_read() const { return bytes_read_; }
+
+  private:
+    bool fill();
+
+    std::string path_;
+    void* gz_ = nullptr;  // gzFile
+    std::vector<char> buffer_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+    bool eof_ = false;
+    std::uint64_t line_number_ = 0;
+    std::uint64_t bytes_read_ = 0;
+};
+
+}  // namespace plmkit

@@ -1,0 +1,52 @@
+#pragma once
+// A progress line on stderr for long runs: items/s, units/s (e.g. residues),
+// percentage and ETA when the total is known. Drawn only when stderr is a
+// terminal (or when forced), so batch jobs stay quiet.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace plmkit {
+
+struct ProgressOptions {
+    std::string label = "processing";
+    std::string item_name = "records";  ///< e.g. "sequences", "molecules"
+    std::string unit_name;              ///< optional second rate, e.g. "residues"
+    std::uint64_t total_items = 0;      ///< 0 = unknown
+    bool enabled = true;                ///< false: never draw
+    bool force = false;                 ///< draw even when stderr is not a terminal
+};
+
+class Progress {
+  public:
+    explicit Progress(ProgressOptions options);
+    ~Progress();
+    Progress(const Progress&) = delete;
+    Progress& operator=(const Progress&) = delete;
+
+    void add(std::uint64_t items, std::uint64_t units = 0);
+    /// Draws the final line (if drawing) and ends it with a newline.
+    void finish();
+
+    std::uint64_t items() const { return items_; }
+    std::uint64_t units() const { return units_; }
+    double elapsed_seconds() const;
+
+  private:
+    void draw(bool final_line);
+
+    ProgressOptions options_;
+    bool active_ = false;
+    bool finished_ = false;
+    std::uint64_t items_ = 0;
+    std::uint64_t units_ = 0;
+    std::chrono::steady_clock::time_point start_;
+    std::chrono::steady_clock::time_point last_draw_;
+};
+
+/// "1.2k", "3.4M": short human-readable counts.
+std::string human_count(double value);
+/// "1h02m", "3m05s", "12s".
+std::string human_duration(double seconds);
+
+}  // namespace plmkit

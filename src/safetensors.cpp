@@ -1,0 +1,301 @@
+#include "src/safetensors.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "src/error.hpp"
+
+namespace plmkit {
+namespace {
+
+using json = nlohmann::json;
+
+bool parse_dtype(const std::string& s, StoredDType& out) {
+    static const std::map<std::string, StoredDType> table = {
+        {"F64", StoredDType::f64},     {"F32", StoredDType::f32}, {"F16", StoredDType::f16},
+        {"BF16", StoredDType::bf16},   {"I64", StoredDType::i64}, {"I32", StoredDType::i32},
+        {"I16", StoredDType::i16},     {"I8", StoredDType::i8},   {"U8", StoredDType::u8},
+        {"BOOL", StoredDType::boolean}};
+    auto it = table.find(s);
+    if (it == table.end()) return false;
+    out = it->second;
+    return true;
+}
+
+bool file_exists(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+std::size_t dtype_size(StoredDType dtype) {
+    switch (dtype) {
+        case StoredDType::f64:
+        case StoredDType::i64:
+            return 8;
+        case StoredDType::f32:
+        case StoredDType::i32:
+            return 4;
+        case StoredDType::f16:
+        case StoredDType::bf16:
+        case StoredDType::i16:
+            return 2;
+        case StoredDType::i8:
+        case StoredDType::u8:
+        case StoredDType::boolean:
+            return 1;
+    }
+    return 0;
+}
+
+const char* to_string(StoredDType dtype) {
+    switch (dtype) {
+        case StoredDType::f64:
+            return "F64";
+        case StoredDType::f32:
+            return "F32";
+        case StoredDType::f16:
+            return "F16";
+        case StoredDType::bf16:
+            return "BF16";
+        case StoredDType::i64:
+            return "I64";
+        case StoredDType::i32:
+            return "I32";
+        case StoredDType::i16:
+            return "I16";
+        case StoredDType::i8:
+            return "I8";
+        case StoredDType::u8:
+            return "U8";
+        case StoredDType::boolean:
+            return "BOOL";
+    }
+    return "?";
+}
+
+std::int64_t TensorView::numel() const {
+    std::int64_t n = 1;
+    for (auto d : shape)
+        n *= d;
+    return n;
+}
+
+std::string TensorView::shape_string() const {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ",";
+        s += std::to_string(shape[i]);
+    }
+    return s + "]";
+}
+
+SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw IoError("cannot open '" + path + "': " + errno_message());
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+        ::close(fd);
+        throw IoError("cannot stat '" + path + "': " + errno_message());
+    }
+    map_size_ = static_cast<std::size_t>(st.st_size);
+    if (map_size_ < 8) {
+        ::close(fd);
+        throw ModelError("'" + path + "' is not a safetensors file: " + std::to_string(map_size_) +
+                         " bytes, expected at least 8");
+    }
+    map_ = ::mmap(nullptr, map_size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (map_ == MAP_FAILED) {
+        map_ = nullptr;
+        throw IoError("cannot map '" + path + "': " + errno_message());
+    }
+    const auto* bytes = static_cast<const unsigned char*>(map_);
+    std::uint64_t header_len = 0;
+    for (int i = 7; i >= 0; --i)
+        header_len = (header_len << 8) | bytes[i];
+    if (header_len > map_size_ - 8 || header_len > (100u << 20)) {
+        throw ModelError("'" + path + "' is truncated or not a safetensors file: header of " +
+                         std::to_string(header_len) + " bytes, file has " +
+                         std::to_string(map_size_));
+    }
+    json header;
+    try {
+        header = json::parse(bytes + 8, bytes + 8 + header_len);
+    } catch (const std::exception& e) {
+        throw ModelError("'" + path + "': corrupt safetensors header: " + e.what());
+    }
+    if (!header.is_object()) throw ModelError("'" + path + "': header is not a JSON object");
+
+    const std::size_t data_start = 8 + header_len;
+    const std::size_t data_size = map_size_ - data_start;
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    for (auto it = header.begin(); it != header.end(); ++it) {
+        if (it.key() == "__metadata__") {
+            if (it->is_object()) {
+                for (auto m = it->begin(); m != it->end(); ++m) {
+                    metadata_[m.key()] = m->is_string() ? m->get<std::string>() : m->dump();
+                }
+            }
+            continue;
+        }
+        const std::string where = "'" + path + "': tensor '" + it.key() + "'";
+        const json& t = *it;
+        TensorView view;
+        view.name = it.key();
+        view.file = path;
+        try {
+            if (!parse_dtype(t.at("dtype").get<std::string>(), view.dtype)) {
+                throw ModelError(where + " has unsupported dtype " + t.at("dtype").dump());
+            }
+            for (const auto& d : t.at("shape")) {
+                auto v = d.get<std::int64_t>();
+                if (v < 0) throw ModelError(where + " has a negative dimension");
+                view.shape.push_back(v);
+            }
+            auto off = t.at("data_offsets");
+            if (!off.is_array() || off.size() != 2) {
+                throw ModelError(where + ": data_offsets must be [begin, end]");
+            }
+            auto b = off[0].get<std::uint64_t>();
+            auto e = off[1].get<std::uint64_t>();
+            if (b > e || e > data_size) {
+                throw ModelError(where + " has data_offsets [" + std::to_string(b) + "," +
+                                 std::to_string(e) + "] outside the " + std::to_string(data_size) +
+                                 "-byte data section (file truncated or header corrupt)");
+            }
+            std::size_t expected = static_cast<std::size_t>(view.numel()) * dtype_size(view.dtype);
+            if (e - b != expected) {
+                throw ModelError(where + " has " + std::to_string(e - b) + " bytes, expected " +
+                                 std::to_string(expected) + " for " + to_string(view.dtype) + " " +
+                                 view.shape_string());
+            }
+            view.data = bytes + data_start + b;
+            view.nbytes = e - b;
+            ranges.emplace_back(b, e);
+        } catch (const json::exception& ex) {
+            throw ModelError(where + ": malformed header entry: " + ex.what());
+        }
+        names_.push_back(view.name);
+        tensors_.emplace(view.name, std::move(view));
+    }
+    std::sort(ranges.begin(), ranges.end());
+    for (std::size_t i = 1; i < ranges.size(); ++i) {
+        if (ranges[i].first < ranges[i - 1].second) {
+            throw ModelError("'" + path +
+                             "': tensors overlap in the data section (corrupt header)");
+        }
+    }
+}
+
+SafetensorsFile::~SafetensorsFile() {
+    if (map_) ::munmap(map_, map_size_);
+}
+
+const TensorView& SafetensorsFile::get(const std::string& name) const {
+    auto it = tensors_.find(name);
+    if (it == tensors_.end()) throw ModelError("'" + path_ + "': no tensor '" + name + "'");
+    return it->second;
+}
+
+void write_safetensors(const std::string& path, const std::vector<TensorView>& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+    json header = json::object();
+    if (!metadata.empty()) header["__metadata__"] = metadata;
+    std::size_t offset = 0;
+    for (const auto& t : tensors) {
+        std::size_t expected = static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype);
+        if (expected != t.nbytes) {
+            throw Error("write_safetensors: tensor '" + t.name + "' has " +
+                        std::to_string(t.nbytes) + " bytes, expected " + std::to_string(expected));
+        }
+        header[t.name] = {{"dtype", to_string(t.dtype)},
+                          {"shape", t.shape},
+                          {"data_offsets", {offset, offset + t.nbytes}}};
+        offset += t.nbytes;
+    }
+    std::string text = header.dump();
+    while ((8 + text.size()) % 8 != 0)
+        text.push_back(' ');
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError("cannot write '" + path + "': " + errno_message());
+    std::uint64_t len = text.size();
+    unsigned char le[8];
+    for (int i = 0; i < 8; ++i)
+        le[i] = static_cast<unsigned char>((len >> (8 * i)) & 0xff);
+    out.write(reinterpret_cast<const char*>(le), 8);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    for (const auto& t : tensors) {
+        out.write(static_cast<const char*>(t.data), static_cast<std::streamsize>(t.nbytes));
+    }
+    out.flush();
+    if (!out) throw IoError("cannot write '" + path + "': " + errno_message());
+}
+
+SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& dir) {
+    const std::string single = dir + "/model.safetensors";
+    const std::string index = dir + "/model.safetensors.index.json";
+    std::vector<std::string> shard_names;
+    if (file_exists(index)) {
+        std::ifstream in(index);
+        json j;
+        try {
+            in >> j;
+        } catch (const std::exception& e) {
+            throw ModelError("'" + index + "': invalid JSON: " + e.what());
+        }
+        if (!j.contains("weight_map") || !j["weight_map"].is_object()) {
+            throw ModelError("'" + index + "': no \"weight_map\" object");
+        }
+        for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
+            auto f = it->get<std::string>();
+            if (std::find(shard_names.begin(), shard_names.end(), f) == shard_names.end()) {
+                shard_names.push_back(f);
+            }
+        }
+    } else if (file_exists(single)) {
+        shard_names.push_back("model.safetensors");
+    } else {
+        throw ModelError("'" + dir +
+                         "' has no model.safetensors or model.safetensors.index.json "
+                         "(expected a Hugging Face model directory)");
+    }
+    for (const auto& name : shard_names) {
+        files_.push_back(dir + "/" + name);
+        shards_.push_back(std::make_unique<SafetensorsFile>(files_.back()));
+        for (const auto& t : shards_.back()->names()) {
+            if (where_.count(t)) {
+                throw ModelError("tensor '" + t + "' appears in both '" + where_[t]->path() +
+                                 "' and '" + files_.back() + "'");
+            }
+            where_[t] = shards_.back().get();
+        }
+    }
+}
+
+const TensorView& SafetensorsCheckpoint::get(const std::string& name) const {
+    auto it = where_.find(name);
+    if (it == where_.end()) {
+        throw ModelError("checkpoint has no tensor '" + name +
+                         "' (files: " + (files_.empty() ? std::string("none") : files_.front()) +
+                         (files_.size() > 1 ? " and others" : "") + ")");
+    }
+    return it->second->get(name);
+}
+
+std::vector<std::string> SafetensorsCheckpoint::names() const {
+    std::vector<std::string> out;
+    for (const auto& kv : where_)
+        out.push_back(kv.first);
+    return out;
+}
+
+}  // namespace plmkit

@@ -1,0 +1,81 @@
+#include "tests/test_support.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace plmkit::test {
+
+std::string shared_path(const std::string& rel) {
+    const char* env = std::getenv("PLMKIT_SHARED");
+    std::string base = env && *env ? env : PLMKIT_SHARED_DIR;
+    return base + "/" + rel;
+}
+
+std::string source_path(const std::string& rel) {
+    return std::string(PLMKIT_SOURCE_DIR) + "/" + rel;
+}
+
+std::string temp_path(const std::string& name) {
+    static std::atomic<int> counter{0};
+    return std::string(PLMKIT_TEST_TMP) + "/" + std::to_string(::getpid()) + "-" +
+           std::to_string(counter++) + "-" + name;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("test: cannot read " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("test: cannot write " + path);
+    out << text;
+}
+
+RunResult run_plmkit(const std::vector<std::string>& args, const std::string& stdin_text) {
+    std::string out_path = temp_path("stdout");
+    std::string err_path = temp_path("stderr");
+    std::string in_path = temp_path("stdin");
+    write_file(in_path, stdin_text);
+    pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("test: fork failed");
+    if (pid == 0) {
+        int in = ::open(in_path.c_str(), O_RDONLY);
+        int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(in, 0);
+        ::dup2(out, 1);
+        ::dup2(err, 2);
+        std::vector<char*> argv;
+        std::string bin = PLMKIT_BIN;
+        argv.push_back(bin.data());
+        std::vector<std::string> copy = args;
+        for (auto& a : copy)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(bin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    RunResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = read_file(out_path);
+    r.err = read_file(err_path);
+    std::remove(out_path.c_str());
+    std::remove(err_path.c_str());
+    std::remove(in_path.c_str());
+    return r;
+}
+
+}  // namespace plmkit::test

@@ -1,0 +1,27 @@
+#pragma once
+// Helpers shared by the tests: paths to fixtures and data, temporary files,
+// running the plmkit binary.
+#include <string>
+#include <vector>
+
+namespace plmkit::test {
+
+/// `../shared/<rel>` (PLMKIT_SHARED env var overrides the folder).
+std::string shared_path(const std::string& rel);
+/// `<repo>/<rel>`.
+std::string source_path(const std::string& rel);
+/// A fresh path under the build's tests/tmp folder (file not created).
+std::string temp_path(const std::string& name);
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& text);
+
+struct RunResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+/// Runs the built `plmkit` binary with `args` (no shell), capturing
+/// stdout/stderr; `stdin_text` is fed to standard input.
+RunResult run_plmkit(const std::vector<std::string>& args, const std::string& stdin_text = "");
+
+}  // namespace plmkit::test
