@@ -1,0 +1,76 @@
+#pragma once
+// ESM-2 protein language model (fair-esm / Hugging Face EsmForMaskedLM
+// semantics) as a LibTorch module: token-dropout scaled embeddings, pre-LN
+// transformer blocks with rotary attention, final LayerNorm, optional masked-LM
+// head and contact-prediction head.
+#include <map>
+#include <memory>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include "models/esm2_config.hpp"
+
+namespace plmkit::models {
+
+struct Esm2ForwardOptions {
+    /// Representations to return: 0 = embeddings (after token-dropout
+    /// scaling), k = output of layer k, num_layers = final (after
+    /// emb_layer_norm_after).
+    std::vector<int> repr_layers;
+    bool need_logits = false;
+    bool need_contacts = false;
+};
+
+struct Esm2Output {
+    /// [B,T,E] per requested layer; T includes <cls>/<eos>/padding.
+    std::map<int, torch::Tensor> representations;
+    torch::Tensor logits;    ///< [B,T,V] (when need_logits)
+    /// [B,T-2,T-2] contact probabilities with BOS/EOS dropped; for a padded row
+    /// only the top-left LxL block (L residues) is meaningful.
+    torch::Tensor contacts;
+};
+
+class Esm2LayerImpl;
+
+class Esm2Impl : public torch::nn::Module {
+  public:
+    explicit Esm2Impl(const Esm2Config& config);
+
+    /// `tokens`: [B,T] int64 on the model's device, padded with pad_token_id.
+    /// Runs under inference mode. Requesting logits/contacts of a model loaded
+    /// without that head, or a layer outside 0..num_layers, is a UsageError.
+    Esm2Output forward(const torch::Tensor& tokens, const Esm2ForwardOptions& options);
+
+    const Esm2Config& config() const { return config_; }
+    bool has_lm_head() const { return has_lm_head_; }
+    bool has_contact_head() const { return has_contact_head_; }
+    /// Set by the loader when the checkpoint lacks the head's weights.
+    void set_has_lm_head(bool value) { has_lm_head_ = value; }
+    void set_has_contact_head(bool value) { has_contact_head_ = value; }
+
+    // Parameters, public for the loader's name map (HF key in comments).
+    torch::Tensor word_embeddings;       ///< esm.embeddings.word_embeddings.weight [V,E]
+    torch::Tensor final_ln_weight;       ///< esm.encoder.emb_layer_norm_after.weight
+    torch::Tensor final_ln_bias;         ///< esm.encoder.emb_layer_norm_after.bias
+    torch::Tensor lm_dense_weight;       ///< lm_head.dense.weight [E,E]
+    torch::Tensor lm_dense_bias;         ///< lm_head.dense.bias
+    torch::Tensor lm_ln_weight;          ///< lm_head.layer_norm.weight
+    torch::Tensor lm_ln_bias;            ///< lm_head.layer_norm.bias
+    torch::Tensor lm_decoder_weight;     ///< lm_head.decoder.weight [V,E] (tied)
+    torch::Tensor lm_bias;               ///< lm_head.bias [V]
+    torch::Tensor contact_weight;        ///< esm.contact_head.regression.weight [1,L*H]
+    torch::Tensor contact_bias;          ///< esm.contact_head.regression.bias [1]
+    std::vector<std::shared_ptr<Esm2LayerImpl>> layers;
+
+  private:
+    Esm2Config config_;
+    bool has_lm_head_ = true;
+    bool has_contact_head_ = true;
+};
+
+TORCH_MODULE(Esm2);
+
+}  // namespace plmkit::models
