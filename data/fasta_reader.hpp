@@ -13,7 +13,7 @@
 namespace plmkit::data {
 
 class FastaReader {
-public:
+  public:
     explicit FastaReader(const std::string& path);
     /// Next record; false at end of input.
     bool next(SequenceRecord& record);
@@ -22,11 +22,12 @@ public:
     std::uint64_t duplicate_ids() const { return duplicates_; }
     std::uint64_t bytes_read() const { return reader_.bytes_read(); }
 
-private:
+  private:
     LineReader reader_;
     std::string pending_header_;
-    std::uint64_t pending_line_ = 0;
+    std::uint64_t pending_line_ = 0;  ///< 0: no header pending (end of input)
     bool started_ = false;
+    bool done_ = false;
     std::uint64_t count_ = 0;
     std::uint64_t duplicates_ = 0;
     std::unordered_set<std::string> seen_;

@@ -1,0 +1,112 @@
+#include "data/fasta_reader.hpp"
+
+#include <cctype>
+
+#include "src/error.hpp"
+#include "src/log.hpp"
+
+namespace plmkit::data {
+
+namespace {
+
+constexpr std::uint64_t kMaxDuplicateWarnings = 10;
+
+bool is_space(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
+/// Index of the first non-whitespace character, or npos for a blank line.
+std::size_t first_non_space(const std::string& line) {
+    for (std::size_t i = 0; i < line.size(); ++i)
+        if (!is_space(line[i])) return i;
+    return std::string::npos;
+}
+
+std::string trim(const std::string& s) {
+    std::size_t b = 0, e = s.size();
+    while (b < e && is_space(s[b]))
+        ++b;
+    while (e > b && is_space(s[e - 1]))
+        --e;
+    return s.substr(b, e - b);
+}
+
+std::string excerpt(const std::string& s) {
+    constexpr std::size_t kMax = 40;
+    std::string t = trim(s);
+    if (t.size() > kMax) t = t.substr(0, kMax) + "...";
+    return "'" + t + "'";
+}
+
+/// Splits "  id rest of line" (after the '>') into id and description.
+void parse_header(const std::string& header, std::size_t gt, SequenceRecord& record) {
+    std::size_t b = gt + 1;
+    while (b < header.size() && is_space(header[b]))
+        ++b;
+    std::size_t e = b;
+    while (e < header.size() && !is_space(header[e]))
+        ++e;
+    record.id = header.substr(b, e - b);
+    record.description = trim(header.substr(e));
+}
+
+}  // namespace
+
+FastaReader::FastaReader(const std::string& path) : reader_(path) {}
+
+bool FastaReader::next(SequenceRecord& record) {
+    std::string line;
+    if (!started_) {
+        started_ = true;
+        while (reader_.next(line)) {
+            std::size_t p = first_non_space(line);
+            if (p == std::string::npos) continue;
+            if (line[p] != '>')
+                throw InputError(reader_.where() +
+                                 ": expected '>' at the start of a FASTA record, found " +
+                                 excerpt(line));
+            pending_header_ = line;
+            pending_line_ = reader_.line_number();
+            break;
+        }
+    }
+    if (pending_line_ == 0) {
+        if (!done_ && duplicates_ > kMaxDuplicateWarnings)
+            log_warn(reader_.path() + ": " + std::to_string(duplicates_) +
+                     " records have a duplicate id (all kept, in file order)");
+        done_ = true;
+        return false;
+    }
+
+    record = SequenceRecord{};
+    parse_header(pending_header_, pending_header_.find('>'), record);
+    record.index = count_++;
+    record.line = pending_line_;
+    pending_line_ = 0;
+    while (reader_.next(line)) {
+        std::size_t p = first_non_space(line);
+        if (p == std::string::npos) continue;
+        if (line[p] == '>') {
+            pending_header_.swap(line);
+            pending_line_ = reader_.line_number();
+            break;
+        }
+        for (std::size_t i = p; i < line.size(); ++i)
+            if (!is_space(line[i])) record.sequence.push_back(line[i]);
+    }
+
+    const std::string where = reader_.path() + ":" + std::to_string(record.line);
+    if (record.id.empty()) {
+        record.error = "header line has no id after '>'";
+    } else if (!seen_.insert(record.id).second) {
+        ++duplicates_;
+        if (duplicates_ <= kMaxDuplicateWarnings)
+            log_warn(where + ": duplicate id '" + record.id + "' (record kept)" +
+                     (duplicates_ == kMaxDuplicateWarnings ? "; further duplicates are only counted"
+                                                           : ""));
+    }
+    if (record.error.empty() && record.sequence.empty()) record.error = "empty sequence";
+    return true;
+}
+
+}  // namespace plmkit::data

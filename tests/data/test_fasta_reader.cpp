@@ -1,0 +1,159 @@
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+
+#include "data/fasta_reader.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+#include "tests/test_support.hpp"
+
+using namespace plmkit;
+using plmkit::data::FastaReader;
+using plmkit::data::SequenceRecord;
+
+namespace {
+std::vector<SequenceRecord> read_all(const std::string& path) {
+    FastaReader reader(path);
+    std::vector<SequenceRecord> out;
+    SequenceRecord r;
+    while (reader.next(r))
+        out.push_back(r);
+    CHECK(reader.records() == out.size());
+    CHECK_FALSE(reader.next(r));  // stays at the end
+    return out;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+    auto p = test::temp_path(name);
+    test::write_file(p, text);
+    return p;
+}
+}  // namespace
+
+TEST_CASE("fasta reader: multi-line records, ids, descriptions, blank lines", "[data][fasta]") {
+    auto p = write_temp("multi.fasta",
+                        "\n\n>sp|P1|A  first protein  OS=Homo\r\nMKT\r\nAY \r\n\r\n"
+                        "IAK\n>P2\nLLL\n\n>P3\tdesc with tab\n  G A V  \n");
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[0].id == "sp|P1|A");
+    CHECK(recs[0].description == "first protein  OS=Homo");
+    CHECK(recs[0].sequence == "MKTAYIAK");
+    CHECK(recs[0].line == 3);
+    CHECK(recs[0].index == 0);
+    CHECK(recs[0].error.empty());
+    CHECK(recs[1].id == "P2");
+    CHECK(recs[1].description.empty());
+    CHECK(recs[1].sequence == "LLL");
+    CHECK(recs[1].line == 8);
+    CHECK(recs[2].id == "P3");
+    CHECK(recs[2].description == "desc with tab");
+    CHECK(recs[2].sequence == "GAV");
+    CHECK(recs[2].index == 2);
+}
+
+TEST_CASE("fasta reader: sequences are returned raw (validation is the tokenizer's)",
+          "[data][fasta]") {
+    auto recs = read_all(write_temp("raw.fasta", ">a\nmkt*\n>b\nAC1-.\n"));
+    REQUIRE(recs.size() == 2);
+    CHECK(recs[0].sequence == "mkt*");
+    CHECK(recs[1].sequence == "AC1-.");
+}
+
+TEST_CASE("fasta reader: empty sequences and missing ids are rejected records", "[data][fasta]") {
+    auto recs = read_all(write_temp("empty.fasta", ">e1 nothing\n\n>ok\nMK\n>\nAAA\n>e2\n"));
+    REQUIRE(recs.size() == 4);
+    CHECK(recs[0].id == "e1");
+    CHECK(recs[0].error == "empty sequence");
+    CHECK(recs[0].line == 1);
+    CHECK(recs[1].error.empty());
+    CHECK(recs[2].id.empty());
+    CHECK(recs[2].sequence == "AAA");
+    CHECK(recs[2].error == "header line has no id after '>'");
+    CHECK(recs[2].line == 5);
+    CHECK(recs[3].id == "e2");
+    CHECK(recs[3].error == "empty sequence");
+    CHECK(recs[3].line == 7);
+}
+
+TEST_CASE("fasta reader: duplicate ids are kept in order and counted", "[data][fasta]") {
+    std::string text;
+    for (int i = 0; i < 15; ++i)
+        text += ">dup\nM\n>u" + std::to_string(i) + "\nK\n";
+    auto p = write_temp("dups.fasta", text);
+    auto level = log_level();
+    set_log_level(LogLevel::quiet);  // 10 warnings + a summary, not asserted here
+    FastaReader reader(p);
+    SequenceRecord r;
+    std::vector<std::string> ids;
+    while (reader.next(r)) {
+        CHECK(r.error.empty());
+        ids.push_back(r.id);
+    }
+    REQUIRE(ids.size() == 30);
+    CHECK(ids[0] == "dup");
+    CHECK(ids[2] == "dup");
+    CHECK(ids[29] == "u14");
+    set_log_level(level);
+    CHECK(reader.duplicate_ids() == 14);
+}
+
+TEST_CASE("fasta reader: text before the first header is an InputError naming file:line",
+          "[data][fasta]") {
+    auto p = write_temp("nohdr.fasta", "\nMKTAYIAK\n>a\nM\n");
+    FastaReader reader(p);
+    SequenceRecord r;
+    CHECK_THROWS_AS(reader.next(r), InputError);
+    FastaReader again(p);
+    CHECK_THROWS_WITH(again.next(r),
+                      p + ":2: expected '>' at the start of a FASTA record, found 'MKTAYIAK'");
+}
+
+TEST_CASE("fasta reader: empty input and whitespace-only input have no records", "[data][fasta]") {
+    CHECK(read_all(write_temp("zero.fasta", "")).empty());
+    CHECK(read_all(write_temp("blank.fasta", "\n  \n\t\n")).empty());
+}
+
+TEST_CASE("fasta reader: gzip input", "[data][fasta]") {
+    auto p = test::temp_path("proteins.fasta.gz");
+    std::string text = ">x one\nMKT\nAYI\n>y\nGGG\n";
+    gzFile gz = gzopen(p.c_str(), "wb");
+    REQUIRE(gz);
+    gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(gz);
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 2);
+    CHECK(recs[0].sequence == "MKTAYI");
+    CHECK(recs[1].id == "y");
+}
+
+TEST_CASE("fasta reader: real files in ../shared/data", "[data][fasta]") {
+    SECTION("esm_few_proteins.fasta: 3 single-line records") {
+        auto recs = read_all(test::shared_path("data/protein_fasta/esm_few_proteins.fasta"));
+        REQUIRE(recs.size() == 3);
+        CHECK(recs[0].id == "UniRef50_UPI0003108055");
+        CHECK(recs[1].sequence ==
+              "MGPPRWWKGITGLAAVVHRADPEDKADLYAKMGLYLEYHPETRIVEARIKPRLHDVCESKVSEGGLEPPCP");
+    }
+    SECTION("edge_cases.fasta: lengths equal the len= field of each header") {
+        auto recs = read_all(test::shared_path("data/protein_fasta/edge_cases.fasta"));
+        REQUIRE(recs.size() == 22);
+        for (const auto& r : recs) {
+            auto pos = r.description.find("len=");
+            REQUIRE(pos != std::string::npos);
+            CHECK(r.sequence.size() == std::stoul(r.description.substr(pos + 4)));
+            CHECK(r.error.empty());
+        }
+        CHECK(recs[0].id == "1amt-C");
+        CHECK(recs[0].sequence == "XAPAAAAQAVAGLAPVAAEQF");
+    }
+    SECTION("deeploc test set: record count equals the number of '>' lines") {
+        auto recs = read_all(test::shared_path("data/deeploc/deeploc_test_set.fasta"));
+        // grep -c '>' deeploc_test_set.fasta
+        CHECK(recs.size() == 2768);
+        CHECK(recs[0].id == "Q9H400");
+        CHECK(recs[0].description == "Cell.membrane-M test");
+        CHECK(recs[0].sequence.size() == 295);  // python reference
+        CHECK(recs[0].sequence.substr(285) == "GWRPLPASLP");
+    }
+}
