@@ -13,6 +13,9 @@
 namespace RDKit {
 class ROMol;
 }
+namespace plmkit::data {
+struct MoleculeReaderOptions;
+}
 
 namespace plmkit::pipelines {
 
@@ -57,7 +60,8 @@ class MorganFingerprint {
 MorganFingerprint morgan_fingerprint(const RDKit::ROMol& mol, const MorganOptions& options);
 
 /// Tanimoto similarity: |a & b| / |a | b| for bits, sum(min)/sum(max) for
-/// counts (as RDKit's DataStructs.TanimotoSimilarity); 0 when both are empty.
+/// counts (as RDKit's DataStructs.TanimotoSimilarity). When both are empty,
+/// like RDKit: 1 for bit vectors, 0 for counts.
 /// Throws UsageError when the two fingerprints differ in kind or length.
 double tanimoto(const MorganFingerprint& a, const MorganFingerprint& b);
 
@@ -79,8 +83,12 @@ class ReferenceSet {
     /// IoError if the file cannot be read and InputError if no reference is
     /// usable.
     static ReferenceSet load(const std::string& path, const MorganOptions& options);
+    /// The same with explicit reader options (SMILES / id columns, format).
+    static ReferenceSet load(const std::string& path, const MorganOptions& options,
+                             const data::MoleculeReaderOptions& reader_options);
 
-    /// Adds a fingerprint (computed with options()).
+    /// Adds a fingerprint (computed with options(); e.g. of a molecule the
+    /// caller standardized first).
     void add(std::string id, MorganFingerprint fp);
 
     /// The most similar reference; ties go to the earliest reference.

@@ -1,0 +1,55 @@
+#include "pipelines/descriptors.hpp"
+
+#include "pipelines/qed.hpp"
+
+#include <GraphMol/Descriptors/Crippen.h>
+#include <GraphMol/Descriptors/Lipinski.h>
+#include <GraphMol/Descriptors/MolDescriptors.h>
+#include <GraphMol/Descriptors/MolSurf.h>
+#include <GraphMol/GraphMol.h>
+#include <GraphMol/MolOps.h>
+
+namespace plmkit::pipelines {
+
+DescriptorValues compute_descriptors(const RDKit::ROMol& mol) {
+    namespace D = RDKit::Descriptors;
+    DescriptorValues v;
+    v.mw = D::calcAMW(mol);
+    double mr = 0;
+    D::calcCrippenDescriptors(mol, v.clogp, mr, true, true);
+    v.tpsa = D::calcTPSA(mol, true, false);
+    v.hbd = static_cast<int>(D::calcNumHBD(mol));
+    v.hba = static_cast<int>(D::calcNumHBA(mol));
+    v.rotb = static_cast<int>(D::calcNumRotatableBonds(mol, D::Strict));
+    v.heavy_atoms = static_cast<int>(mol.getNumHeavyAtoms());
+    v.rings = static_cast<int>(D::calcNumRings(mol));
+    v.aromatic_rings = static_cast<int>(D::calcNumAromaticRings(mol));
+    v.fsp3 = D::calcFractionCSP3(mol);
+    v.qed = qed(mol);
+    v.formal_charge = RDKit::MolOps::getFormalCharge(mol);
+    return v;
+}
+
+const std::vector<std::string>& descriptor_names() {
+    static const std::vector<std::string> names{
+        "mw",          "clogp", "tpsa",           "hbd",  "hba", "rotb",
+        "heavy_atoms", "rings", "aromatic_rings", "fsp3", "qed", "formal_charge"};
+    return names;
+}
+
+std::vector<double> descriptor_row(const DescriptorValues& v) {
+    return {v.mw,
+            v.clogp,
+            v.tpsa,
+            static_cast<double>(v.hbd),
+            static_cast<double>(v.hba),
+            static_cast<double>(v.rotb),
+            static_cast<double>(v.heavy_atoms),
+            static_cast<double>(v.rings),
+            static_cast<double>(v.aromatic_rings),
+            v.fsp3,
+            v.qed,
+            static_cast<double>(v.formal_charge)};
+}
+
+}  // namespace plmkit::pipelines
