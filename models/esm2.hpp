@@ -27,7 +27,7 @@ struct Esm2ForwardOptions {
 struct Esm2Output {
     /// [B,T,E] per requested layer; T includes <cls>/<eos>/padding.
     std::map<int, torch::Tensor> representations;
-    torch::Tensor logits;    ///< [B,T,V] (when need_logits)
+    torch::Tensor logits;  ///< [B,T,V] (when need_logits)
     /// [B,T-2,T-2] contact probabilities with BOS/EOS dropped; for a padded row
     /// only the top-left LxL block (L residues) is meaningful.
     torch::Tensor contacts;
@@ -35,9 +35,19 @@ struct Esm2Output {
 
 class Esm2LayerImpl;
 
+struct Esm2InitOptions {
+    at::ScalarType dtype = at::kFloat;
+    at::Device device = at::kCPU;
+    /// Random weights (normal(0, 0.02) matrices, LayerNorm 1/0) for
+    /// benchmarks; false leaves them uninitialised for the loader to fill.
+    bool random_init = true;
+};
+
 class Esm2Impl : public torch::nn::Module {
   public:
+    /// Random float32 weights on the CPU.
     explicit Esm2Impl(const Esm2Config& config);
+    Esm2Impl(const Esm2Config& config, const Esm2InitOptions& init);
 
     /// `tokens`: [B,T] int64 on the model's device, padded with pad_token_id.
     /// Runs under inference mode. Requesting logits/contacts of a model loaded
@@ -52,17 +62,19 @@ class Esm2Impl : public torch::nn::Module {
     void set_has_contact_head(bool value) { has_contact_head_ = value; }
 
     // Parameters, public for the loader's name map (HF key in comments).
-    torch::Tensor word_embeddings;       ///< esm.embeddings.word_embeddings.weight [V,E]
-    torch::Tensor final_ln_weight;       ///< esm.encoder.emb_layer_norm_after.weight
-    torch::Tensor final_ln_bias;         ///< esm.encoder.emb_layer_norm_after.bias
-    torch::Tensor lm_dense_weight;       ///< lm_head.dense.weight [E,E]
-    torch::Tensor lm_dense_bias;         ///< lm_head.dense.bias
-    torch::Tensor lm_ln_weight;          ///< lm_head.layer_norm.weight
-    torch::Tensor lm_ln_bias;            ///< lm_head.layer_norm.bias
-    torch::Tensor lm_decoder_weight;     ///< lm_head.decoder.weight [V,E] (tied)
-    torch::Tensor lm_bias;               ///< lm_head.bias [V]
-    torch::Tensor contact_weight;        ///< esm.contact_head.regression.weight [1,L*H]
-    torch::Tensor contact_bias;          ///< esm.contact_head.regression.bias [1]
+    torch::Tensor word_embeddings;    ///< esm.embeddings.word_embeddings.weight [V,E]
+    torch::Tensor emb_ln_weight;      ///< esm.embeddings.layer_norm.weight (emb_layer_norm_before)
+    torch::Tensor emb_ln_bias;        ///< esm.embeddings.layer_norm.bias
+    torch::Tensor final_ln_weight;    ///< esm.encoder.emb_layer_norm_after.weight
+    torch::Tensor final_ln_bias;      ///< esm.encoder.emb_layer_norm_after.bias
+    torch::Tensor lm_dense_weight;    ///< lm_head.dense.weight [E,E]
+    torch::Tensor lm_dense_bias;      ///< lm_head.dense.bias
+    torch::Tensor lm_ln_weight;       ///< lm_head.layer_norm.weight
+    torch::Tensor lm_ln_bias;         ///< lm_head.layer_norm.bias
+    torch::Tensor lm_decoder_weight;  ///< lm_head.decoder.weight [V,E] (tied)
+    torch::Tensor lm_bias;            ///< lm_head.bias [V]
+    torch::Tensor contact_weight;     ///< esm.contact_head.regression.weight [1,L*H]
+    torch::Tensor contact_bias;       ///< esm.contact_head.regression.bias [1]
     std::vector<std::shared_ptr<Esm2LayerImpl>> layers;
 
   private:

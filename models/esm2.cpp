@@ -1,0 +1,159 @@
+#include "models/esm2.hpp"
+
+#include <limits>
+#include <string>
+
+#include <c10/core/InferenceMode.h>
+
+#include "models/layers/esm2_layer.hpp"
+#include "src/error.hpp"
+#include "tokenizers/esm_tokenizer.hpp"
+
+namespace plmkit::models {
+namespace {
+
+constexpr double kMaskRatioTrain = 0.15 * 0.8;
+
+void check_request(const Esm2Impl& m, const at::Tensor& tokens, const Esm2ForwardOptions& o) {
+    const auto& c = m.config();
+    if (tokens.dim() != 2 || tokens.size(1) < 2)
+        throw UsageError("ESM-2 forward: tokens must be [batch, length>=2], got " +
+                         std::to_string(tokens.dim()) + " dimensions");
+    for (int k : o.repr_layers)
+        if (k < 0 || k > c.num_layers)
+            throw UsageError("ESM-2 forward: layer " + std::to_string(k) + " is outside 0.." +
+                             std::to_string(c.num_layers));
+    if (o.need_logits && !m.has_lm_head())
+        throw UsageError(
+            "this ESM-2 checkpoint has no masked-LM head (lm_head.*): "
+            "logits are not available");
+    if (o.need_contacts && !m.has_contact_head())
+        throw UsageError(
+            "this ESM-2 checkpoint has no contact head (esm.contact_head.*): "
+            "contacts are not available");
+}
+
+bool wants(const Esm2ForwardOptions& o, int layer) {
+    for (int k : o.repr_layers)
+        if (k == layer) return true;
+    return false;
+}
+
+}  // namespace
+
+Esm2Impl::Esm2Impl(const Esm2Config& config) : Esm2Impl(config, Esm2InitOptions{}) {}
+
+Esm2Impl::Esm2Impl(const Esm2Config& config, const Esm2InitOptions& init) : config_(config) {
+    config_.validate("ESM-2 config");
+    const auto opts = at::TensorOptions().dtype(init.dtype).device(init.device);
+    const auto E = config_.hidden_size, V = config_.vocab_size;
+    const auto LH = config_.num_layers * config_.num_heads;
+    auto p = [&](const char* name, at::IntArrayRef shape) {
+        return register_parameter(name, at::empty(shape, opts), /*requires_grad=*/false);
+    };
+    word_embeddings = p("word_embeddings", {V, E});
+    emb_ln_weight = p("emb_ln_weight", {E});
+    emb_ln_bias = p("emb_ln_bias", {E});
+    final_ln_weight = p("final_ln_weight", {E});
+    final_ln_bias = p("final_ln_bias", {E});
+    lm_dense_weight = p("lm_dense_weight", {E, E});
+    lm_dense_bias = p("lm_dense_bias", {E});
+    lm_ln_weight = p("lm_ln_weight", {E});
+    lm_ln_bias = p("lm_ln_bias", {E});
+    lm_decoder_weight = p("lm_decoder_weight", {V, E});
+    lm_bias = p("lm_bias", {V});
+    contact_weight = p("contact_weight", {1, LH});
+    contact_bias = p("contact_bias", {1});
+    for (std::int64_t i = 0; i < config_.num_layers; ++i) {
+        auto layer = std::make_shared<Esm2LayerImpl>(
+            E, config_.num_heads, config_.intermediate_size, config_.layer_norm_eps, opts);
+        register_module("layer" + std::to_string(i), layer);
+        layers.push_back(layer);
+    }
+    if (!init.random_init) return;
+    at::NoGradGuard no_grad;
+    for (auto& item : named_parameters(/*recurse=*/true)) {
+        auto& t = item.value();
+        const auto& name = item.key();
+        bool is_ln = name.find("ln_weight") != std::string::npos;
+        if (is_ln)
+            t.fill_(1.0);
+        else if (t.dim() >= 2)
+            t.normal_(0.0, 0.02);
+        else
+            t.zero_();
+    }
+}
+
+Esm2Output Esm2Impl::forward(const torch::Tensor& tokens_in, const Esm2ForwardOptions& options) {
+    check_request(*this, tokens_in, options);
+    c10::InferenceMode guard;
+    const auto& c = config_;
+    const auto tokens = tokens_in.to(word_embeddings.device(), at::kLong);
+    const auto B = tokens.size(0), T = tokens.size(1);
+    const auto pad = tokens.eq(c.pad_token_id);
+    const bool has_pad = pad.any().item<bool>();
+
+    auto x = at::embedding(word_embeddings, tokens);
+    if (c.token_dropout) {
+        auto is_mask = tokens.eq(c.mask_token_id);
+        x.masked_fill_(is_mask.unsqueeze(-1), 0.0);
+        auto src_lengths = pad.logical_not().sum(-1);
+        auto observed = is_mask.sum(-1).to(x.scalar_type()) / src_lengths;
+        x = x * (1.0 - kMaskRatioTrain) / (1.0 - observed).view({B, 1, 1});
+    }
+    if (c.emb_layer_norm_before)
+        x = at::layer_norm(x, {c.hidden_size}, emb_ln_weight, emb_ln_bias, c.layer_norm_eps);
+    if (has_pad) x.masked_fill_(pad.unsqueeze(-1), 0.0);
+
+    Esm2Output out;
+    if (wants(options, 0)) out.representations[0] = x;
+    AttentionContext ctx;
+    if (has_pad)
+        ctx.key_bias = at::zeros({B, T}, tokens.options().dtype(at::kFloat))
+                           .masked_fill_(pad, -std::numeric_limits<float>::infinity())
+                           .view({B, 1, 1, T});
+    std::vector<at::Tensor> probs;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        auto& layer = *layers[i];
+        if (i > 0 && layer.inv_freq.equal(layers[i - 1]->inv_freq)) {
+            layer.rot_cos = layers[i - 1]->rot_cos;
+            layer.rot_sin = layers[i - 1]->rot_sin;
+        } else {
+            layer.rotary_tables(T, layer.rot_cos, layer.rot_sin);
+        }
+        at::Tensor p;
+        x = layer.forward(x, ctx, options.need_contacts ? &p : nullptr);
+        if (options.need_contacts) probs.push_back(p);
+        const int k = static_cast<int>(i) + 1;
+        if (k < c.num_layers && wants(options, k)) out.representations[k] = x;
+    }
+    for (auto& layer : layers)
+        layer->rot_cos = layer->rot_sin = at::Tensor();
+    x = at::layer_norm(x, {c.hidden_size}, final_ln_weight, final_ln_bias, c.layer_norm_eps);
+    if (wants(options, static_cast<int>(c.num_layers))) out.representations[c.num_layers] = x;
+
+    if (options.need_logits) {
+        auto h = at::gelu(at::linear(x, lm_dense_weight, lm_dense_bias));
+        h = at::layer_norm(h, {c.hidden_size}, lm_ln_weight, lm_ln_bias, c.layer_norm_eps);
+        out.logits = at::linear(h, lm_decoder_weight, lm_bias);
+    }
+    if (options.need_contacts) {
+        // [B, L*H, T, T] float32, EOS and padding zeroed on both axes.
+        auto attn = at::stack(probs, 1).to(at::kFloat).view({B, -1, T, T});
+        probs.clear();
+        auto valid = tokens.ne(tokenizers::EsmTokenizer::kEos).logical_and(pad.logical_not());
+        auto pair = valid.unsqueeze(1).logical_and(valid.unsqueeze(2)).to(at::kFloat);
+        attn.mul_(pair.unsqueeze(1));
+        attn = attn.narrow(-1, 1, T - 2).narrow(-2, 1, T - 2);
+        auto sym = attn + attn.transpose(-1, -2);
+        auto a1 = sym.sum(-1, true), a2 = sym.sum(-2, true), a12 = sym.sum({-1, -2}, true);
+        auto normalized = sym - (a1 * a2).div_(a12);
+        auto logits = at::linear(normalized.permute({0, 2, 3, 1}), contact_weight.to(at::kFloat),
+                                 contact_bias.to(at::kFloat));
+        out.contacts = at::sigmoid(logits.squeeze(3));
+    }
+    return out;
+}
+
+}  // namespace plmkit::models

@@ -1,0 +1,247 @@
+#include "models/esm2_loader.hpp"
+
+#include <sys/stat.h>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include "models/layers/esm2_layer.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+#include "src/safetensors.hpp"
+
+namespace plmkit::models {
+namespace {
+
+std::string shape_string(at::IntArrayRef shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        s += (i ? "," : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+bool is_file(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/// FNV-1a 64 over a byte range, continuing from `h`.
+std::uint64_t fnv1a(std::uint64_t h, const char* data, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= static_cast<unsigned char>(data[i]);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/// Hash of config.json and each safetensors header (names, dtypes, shapes, offsets).
+std::string hash_model(const std::string& config_path, const std::vector<std::string>& files) {
+    std::uint64_t h = 14695981039346656037ULL;
+    auto add_file_prefix = [&](const std::string& path, bool header_only) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) throw IoError("cannot read '" + path + "': " + errno_message());
+        std::string bytes;
+        if (header_only) {
+            char len[8];
+            in.read(len, 8);
+            std::uint64_t n = 0;
+            for (int i = 7; i >= 0; --i)
+                n = (n << 8) | static_cast<unsigned char>(len[i]);
+            bytes.resize(n);
+            in.read(bytes.data(), static_cast<std::streamsize>(n));
+        } else {
+            bytes.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        h = fnv1a(h, bytes.data(), bytes.size());
+    };
+    add_file_prefix(config_path, false);
+    for (const auto& f : files)
+        add_file_prefix(f, true);
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return hex;
+}
+
+at::ScalarType stored_scalar_type(const TensorView& v) {
+    switch (v.dtype) {
+        case StoredDType::f32:
+            return at::kFloat;
+        case StoredDType::f16:
+            return at::kHalf;
+        case StoredDType::bf16:
+            return at::kBFloat16;
+        default:
+            throw ModelError("tensor '" + v.name + "' in '" + v.file + "' has dtype " +
+                             to_string(v.dtype) + ", expected F32, F16 or BF16");
+    }
+}
+
+/// The checkpoint-to-module name map: copies tensors with shape and dtype checks.
+class WeightCopier {
+  public:
+    WeightCopier(const SafetensorsCheckpoint& ckpt, std::string dir, std::string prefix)
+        : ckpt_(ckpt), dir_(std::move(dir)), prefix_(std::move(prefix)) {}
+
+    bool has(const std::string& key) const { return ckpt_.contains(key); }
+
+    /// Copies `keys` (concatenated along dim 0) into `dest`; each key must
+    /// have dest's shape with dim 0 divided by keys.size().
+    void copy(at::Tensor& dest, const std::vector<std::string>& keys) {
+        std::vector<std::int64_t> expected(dest.sizes().begin(), dest.sizes().end());
+        expected[0] /= static_cast<std::int64_t>(keys.size());
+        std::int64_t row = 0;
+        for (const auto& key : keys) {
+            if (!ckpt_.contains(key))
+                throw ModelError("model '" + dir_ + "': checkpoint has no tensor '" + key +
+                                 "' (expected shape " + shape_string(expected) + ")");
+            const TensorView& v = ckpt_.get(key);
+            if (v.shape != expected)
+                throw ModelError("tensor '" + key + "' in '" + v.file + "' has shape " +
+                                 v.shape_string() + ", expected " + shape_string(expected));
+            auto src = at::from_blob(const_cast<void*>(v.data), v.shape,
+                                     at::TensorOptions().dtype(stored_scalar_type(v)));
+            dest.narrow(0, row, expected[0]).copy_(src);
+            row += expected[0];
+            used_.insert(key);
+        }
+    }
+    void copy(at::Tensor& dest, const std::string& key) {
+        copy(dest, std::vector<std::string>{key});
+    }
+
+    std::vector<std::string> unused() const {
+        std::vector<std::string> out;
+        for (const auto& n : ckpt_.names())
+            if (!used_.count(n)) out.push_back(n);
+        return out;
+    }
+
+  private:
+    const SafetensorsCheckpoint& ckpt_;
+    std::string dir_, prefix_;
+    std::set<std::string> used_;
+};
+
+void copy_layer(WeightCopier& w, Esm2LayerImpl& l, const std::string& p) {
+    const std::string a = p + "attention.";
+    w.copy(l.attn_ln_weight, a + "LayerNorm.weight");
+    w.copy(l.attn_ln_bias, a + "LayerNorm.bias");
+    w.copy(l.qkv_weight, {a + "self.query.weight", a + "self.key.weight", a + "self.value.weight"});
+    w.copy(l.qkv_bias, {a + "self.query.bias", a + "self.key.bias", a + "self.value.bias"});
+    w.copy(l.out_weight, a + "output.dense.weight");
+    w.copy(l.out_bias, a + "output.dense.bias");
+    w.copy(l.ffn_ln_weight, p + "LayerNorm.weight");
+    w.copy(l.ffn_ln_bias, p + "LayerNorm.bias");
+    w.copy(l.fc1_weight, p + "intermediate.dense.weight");
+    w.copy(l.fc1_bias, p + "intermediate.dense.bias");
+    w.copy(l.fc2_weight, p + "output.dense.weight");
+    w.copy(l.fc2_bias, p + "output.dense.bias");
+    // Hub checkpoints store the rotary frequencies (fp16-rounded); use them.
+    const std::string f = a + "self.rotary_embeddings.inv_freq";
+    if (w.has(f)) w.copy(l.inv_freq, f);
+}
+
+/// Copies the heads that the checkpoint has; returns {has_lm_head, has_contact_head}.
+std::pair<bool, bool> copy_heads(WeightCopier& w, Esm2Impl& m, const std::string& esm) {
+    bool lm = w.has("lm_head.dense.weight") || w.has("lm_head.bias") ||
+              w.has("lm_head.layer_norm.weight") || w.has("lm_head.decoder.weight");
+    if (lm) {
+        w.copy(m.lm_dense_weight, "lm_head.dense.weight");
+        w.copy(m.lm_dense_bias, "lm_head.dense.bias");
+        w.copy(m.lm_ln_weight, "lm_head.layer_norm.weight");
+        w.copy(m.lm_ln_bias, "lm_head.layer_norm.bias");
+        w.copy(m.lm_bias, "lm_head.bias");
+        if (w.has("lm_head.decoder.weight"))
+            w.copy(m.lm_decoder_weight, "lm_head.decoder.weight");
+        else
+            m.lm_decoder_weight.copy_(m.word_embeddings);  // tied
+    }
+    const std::string c = esm + "contact_head.regression.";
+    bool contact = w.has(c + "weight") || w.has(c + "bias");
+    if (contact) {
+        w.copy(m.contact_weight, c + "weight");
+        w.copy(m.contact_bias, c + "bias");
+    }
+    return {lm, contact};
+}
+
+}  // namespace
+
+at::ScalarType to_scalar_type(ComputeDType dtype) {
+    switch (dtype) {
+        case ComputeDType::bf16:
+            return at::kBFloat16;
+        case ComputeDType::f16:
+            return at::kHalf;
+        default:
+            return at::kFloat;
+    }
+}
+
+at::Device to_torch_device(const Device& device) {
+    switch (device.kind) {
+        case DeviceKind::cpu:
+            return at::Device(at::kCPU);
+        case DeviceKind::cuda:
+            return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(device.index));
+        default:
+            throw UsageError("internal: device must be resolved before loading a model");
+    }
+}
+
+LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& options) {
+    const std::string config_path = model_dir + "/config.json";
+    const std::string vocab_path = model_dir + "/vocab.txt";
+    if (!is_file(config_path))
+        throw ModelError("model directory '" + model_dir + "' has no config.json");
+    if (options.dtype == ComputeDType::f16 && options.device.kind != DeviceKind::cuda)
+        throw UsageError("fp16 compute needs a CUDA device; use --dtype bf16 or fp32 on the CPU");
+    LoadedEsm2 out;
+    out.config = Esm2Config::from_json_file(config_path);
+    if (!is_file(vocab_path))
+        throw ModelError("model directory '" + model_dir + "' has no vocab.txt");
+    out.tokenizer = tokenizers::EsmTokenizer::from_vocab_file(vocab_path);
+    SafetensorsCheckpoint ckpt(model_dir);
+    out.weights_hash = hash_model(config_path, ckpt.files());
+
+    // EsmForMaskedLM keys start with "esm."; a bare EsmModel checkpoint has none.
+    std::string esm = "esm.";
+    if (!ckpt.contains("esm.embeddings.word_embeddings.weight") &&
+        ckpt.contains("embeddings.word_embeddings.weight"))
+        esm.clear();
+
+    Esm2InitOptions init;
+    init.dtype = to_scalar_type(options.dtype);
+    init.device = to_torch_device(options.device);
+    init.random_init = false;
+    out.model = Esm2(out.config, init);
+    auto& m = *out.model;
+
+    c10::InferenceMode guard;
+    WeightCopier w(ckpt, model_dir, esm);
+    w.copy(m.word_embeddings, esm + "embeddings.word_embeddings.weight");
+    if (out.config.emb_layer_norm_before) {
+        w.copy(m.emb_ln_weight, esm + "embeddings.layer_norm.weight");
+        w.copy(m.emb_ln_bias, esm + "embeddings.layer_norm.bias");
+    }
+    for (std::size_t i = 0; i < m.layers.size(); ++i)
+        copy_layer(w, *m.layers[i], esm + "encoder.layer." + std::to_string(i) + ".");
+    w.copy(m.final_ln_weight, esm + "encoder.emb_layer_norm_after.weight");
+    w.copy(m.final_ln_bias, esm + "encoder.emb_layer_norm_after.bias");
+    auto heads = copy_heads(w, m, esm);
+    m.set_has_lm_head(heads.first);
+    m.set_has_contact_head(heads.second);
+    m.eval();
+
+    out.ignored_keys = w.unused();
+    for (const auto& k : out.ignored_keys)
+        log_debug("ignoring checkpoint tensor '" + k + "'");
+    if (!heads.first) log_debug("checkpoint has no masked-LM head: logits unavailable");
+    if (!heads.second) log_debug("checkpoint has no contact head: contacts unavailable");
+    return out;
+}
+
+}  // namespace plmkit::models
