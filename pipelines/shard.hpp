@@ -1,0 +1,46 @@
+#pragma once
+// One slice of a batch job split across processes (a Slurm job array): shard
+// I of N takes the input records whose 0-based index satisfies
+// index % N == I, so N shards together see every record exactly once and a
+// merge can restore input order by interleaving.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace plmkit::pipelines {
+
+struct Shard {
+    std::int64_t index = 0;  ///< I, 0 <= I < N
+    std::int64_t count = 1;  ///< N >= 1; {0, 1} is the whole input
+
+    /// True when the record with 0-based input position `record` belongs here.
+    bool contains(std::uint64_t record) const {
+        return static_cast<std::int64_t>(record % static_cast<std::uint64_t>(count)) == index;
+    }
+    bool whole() const { return count == 1; }
+    /// "I/N".
+    std::string to_string() const;
+};
+
+inline bool operator==(const Shard& a, const Shard& b) {
+    return a.index == b.index && a.count == b.count;
+}
+
+/// Looks up an environment variable (nullptr when unset); std::getenv by default.
+using EnvLookup = std::function<const char*(const char*)>;
+
+/// Parses the --shard value: "" (whole input), "I/N", or "auto", which reads
+/// the Slurm job array variables: index = (SLURM_ARRAY_TASK_ID -
+/// SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP, count =
+/// SLURM_ARRAY_TASK_COUNT (MIN defaults to 0, STEP to 1). Throws UsageError
+/// naming the value and what was expected ("--shard 4/4: index must be < count").
+Shard parse_shard(const std::string& text, const EnvLookup& env = {});
+
+/// The file a shard writes for the output `path`: "hits.csv" ->
+/// "hits.shard-3-of-4.csv" (index_text "3", count 4). index_text is text so
+/// that a job script can pass "${SLURM_ARRAY_TASK_ID}". Paths without an
+/// extension get the suffix appended; ".csv.gz" counts as one extension.
+std::string shard_path(const std::string& path, const std::string& index_text, std::int64_t count);
+std::string shard_path(const std::string& path, const Shard& shard);
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,119 @@
+#include <catch2/catch.hpp>
+#include <map>
+#include <string>
+
+#include "pipelines/shard.hpp"
+#include "src/error.hpp"
+
+using namespace plmkit;
+using namespace plmkit::pipelines;
+
+namespace {
+EnvLookup fake_env(std::map<std::string, std::string> vars) {
+    auto held = std::make_shared<std::map<std::string, std::string>>(std::move(vars));
+    return [held](const char* name) -> const char* {
+        auto it = held->find(name);
+        return it == held->end() ? nullptr : it->second.c_str();
+    };
+}
+}  // namespace
+
+TEST_CASE("shard: I/N parsing", "[pipelines][shard]") {
+    SECTION("empty is the whole input") {
+        Shard s = parse_shard("");
+        CHECK(s.index == 0);
+        CHECK(s.count == 1);
+        CHECK(s.whole());
+    }
+    SECTION("valid values") {
+        CHECK(parse_shard("0/1") == Shard{0, 1});
+        CHECK(parse_shard("3/4") == Shard{3, 4});
+        CHECK(parse_shard("999/1000") == Shard{999, 1000});
+        CHECK(parse_shard("2/7").to_string() == "2/7");
+    }
+    SECTION("index out of range names the rule") {
+        CHECK_THROWS_AS(parse_shard("4/4"), UsageError);
+        CHECK_THROWS_WITH(parse_shard("4/4"),
+                          Catch::Contains("--shard 4/4: index must be < count"));
+        CHECK_THROWS_WITH(parse_shard("0/0"), Catch::Contains("count must be at least 1"));
+    }
+    SECTION("malformed values") {
+        for (const char* bad : {"4", "a/4", "1/b", "-1/4", "1/-4", "1/4/5", " 1/4", "1/4 ", "/4",
+                                "1/", "1.0/4", "+1/4", "99999999999999999999/4"}) {
+            INFO(bad);
+            CHECK_THROWS_AS(parse_shard(bad), UsageError);
+        }
+        CHECK_THROWS_WITH(parse_shard("4"), Catch::Contains("expected I/N"));
+    }
+}
+
+TEST_CASE("shard: auto from the Slurm array environment", "[pipelines][shard]") {
+    SECTION("array 0-3") {
+        auto env = fake_env({{"SLURM_ARRAY_TASK_ID", "2"},
+                             {"SLURM_ARRAY_TASK_COUNT", "4"},
+                             {"SLURM_ARRAY_TASK_MIN", "0"}});
+        CHECK(parse_shard("auto", env) == Shard{2, 4});
+    }
+    SECTION("array 1-4 (not starting at 0) uses SLURM_ARRAY_TASK_MIN") {
+        auto env = fake_env({{"SLURM_ARRAY_TASK_ID", "1"},
+                             {"SLURM_ARRAY_TASK_COUNT", "4"},
+                             {"SLURM_ARRAY_TASK_MIN", "1"}});
+        CHECK(parse_shard("auto", env) == Shard{0, 4});
+        auto last = fake_env({{"SLURM_ARRAY_TASK_ID", "4"},
+                              {"SLURM_ARRAY_TASK_COUNT", "4"},
+                              {"SLURM_ARRAY_TASK_MIN", "1"}});
+        CHECK(parse_shard("auto", last) == Shard{3, 4});
+    }
+    SECTION("array 0-6:2 uses SLURM_ARRAY_TASK_STEP") {
+        auto env = fake_env({{"SLURM_ARRAY_TASK_ID", "6"},
+                             {"SLURM_ARRAY_TASK_COUNT", "4"},
+                             {"SLURM_ARRAY_TASK_MIN", "0"},
+                             {"SLURM_ARRAY_TASK_STEP", "2"}});
+        CHECK(parse_shard("auto", env) == Shard{3, 4});
+    }
+    SECTION("MIN missing defaults to 0") {
+        auto env = fake_env({{"SLURM_ARRAY_TASK_ID", "1"}, {"SLURM_ARRAY_TASK_COUNT", "2"}});
+        CHECK(parse_shard("auto", env) == Shard{1, 2});
+    }
+    SECTION("outside a job array") {
+        CHECK_THROWS_AS(parse_shard("auto", fake_env({})), UsageError);
+        CHECK_THROWS_WITH(parse_shard("auto", fake_env({})),
+                          Catch::Contains("SLURM_ARRAY_TASK_ID is not set"));
+        CHECK_THROWS_WITH(parse_shard("auto", fake_env({{"SLURM_ARRAY_TASK_ID", "1"}})),
+                          Catch::Contains("SLURM_ARRAY_TASK_COUNT is not set"));
+    }
+    SECTION("inconsistent values") {
+        auto past = fake_env({{"SLURM_ARRAY_TASK_ID", "5"},
+                              {"SLURM_ARRAY_TASK_COUNT", "4"},
+                              {"SLURM_ARRAY_TASK_MIN", "0"}});
+        CHECK_THROWS_WITH(parse_shard("auto", past), Catch::Contains("index must be < count"));
+        auto junk = fake_env({{"SLURM_ARRAY_TASK_ID", "x"}, {"SLURM_ARRAY_TASK_COUNT", "4"}});
+        CHECK_THROWS_WITH(parse_shard("auto", junk), Catch::Contains("is not a number"));
+    }
+}
+
+TEST_CASE("shard: records are dealt round-robin", "[pipelines][shard]") {
+    // Every record lands in exactly one of N shards.
+    const std::int64_t n = 3;
+    for (std::uint64_t rec = 0; rec < 10; ++rec) {
+        int owners = 0;
+        for (std::int64_t i = 0; i < n; ++i)
+            owners += Shard{i, n}.contains(rec) ? 1 : 0;
+        CHECK(owners == 1);
+    }
+    CHECK(Shard{1, 3}.contains(1));
+    CHECK(Shard{1, 3}.contains(4));
+    CHECK_FALSE(Shard{1, 3}.contains(5));
+    CHECK(Shard{0, 1}.contains(12345));
+}
+
+TEST_CASE("shard: output file names", "[pipelines][shard]") {
+    CHECK(shard_path("hits.csv", Shard{3, 4}) == "hits.shard-3-of-4.csv");
+    CHECK(shard_path("out/emb.h5", Shard{0, 2}) == "out/emb.shard-0-of-2.h5");
+    CHECK(shard_path("hits.csv.gz", Shard{1, 8}) == "hits.shard-1-of-8.csv.gz");
+    CHECK(shard_path("results", Shard{1, 2}) == "results.shard-1-of-2");
+    CHECK(shard_path("dir.d/results", Shard{1, 2}) == "dir.d/results.shard-1-of-2");
+    CHECK(shard_path(".hidden", Shard{1, 2}) == ".hidden.shard-1-of-2");
+    CHECK(shard_path("hits.csv", "${SLURM_ARRAY_TASK_ID}", 4) ==
+          "hits.shard-${SLURM_ARRAY_TASK_ID}-of-4.csv");
+}
