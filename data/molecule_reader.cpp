@@ -1,0 +1,378 @@
+#include "data/molecule_reader.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "src/csv.hpp"
+#include "src/error.hpp"
+
+namespace plmkit::data {
+
+namespace {
+
+constexpr std::size_t kMaxQuotedLines = 1000;
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+std::string trim(std::string_view s) {
+    std::size_t b = 0, e = s.size();
+    while (b < e && is_space(s[b]))
+        ++b;
+    while (e > b && is_space(s[e - 1]))
+        --e;
+    return std::string(s.substr(b, e - b));
+}
+
+bool is_blank(const std::string& s) {
+    return std::all_of(s.begin(), s.end(), is_space);
+}
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool starts_with(const std::string& s, const char* prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
+
+std::string without_gz(const std::string& path) {
+    auto n = path.size();
+    if (n > 3 && lower(path.substr(n - 3)) == ".gz") return path.substr(0, n - 3);
+    return path;
+}
+
+std::string file_name(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string extension(const std::string& path) {
+    std::string name = file_name(without_gz(path));
+    auto dot = name.rfind('.');
+    return dot == std::string::npos ? "" : lower(name.substr(dot + 1));
+}
+
+std::string format_from_path(const std::string& path) {
+    const std::string ext = extension(path);
+    if (ext == "smi" || ext == "smiles" || ext == "ism" || ext == "txt") return "smi";
+    if (ext == "csv") return "csv";
+    if (ext == "tsv" || ext == "tab") return "tsv";
+    if (ext == "sdf" || ext == "sd" || ext == "mol") return "sdf";
+    throw UsageError("cannot tell the format of '" + path +
+                     "' from its name; choose one of smi, csv, tsv, sdf (--format)");
+}
+
+std::string stem_of(const std::string& path) {
+    if (path == "-") return "stdin";
+    std::string name = file_name(without_gz(path));
+    auto dot = name.rfind('.');
+    return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+}
+
+/// Index of `name` in `columns`: exact match first, then case-insensitive.
+int find_column(const std::vector<std::string>& columns, const std::string& name) {
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        if (columns[i] == name) return static_cast<int>(i);
+    const std::string l = lower(name);
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        if (lower(columns[i]) == l) return static_cast<int>(i);
+    return -1;
+}
+
+std::string column_list(const std::vector<std::string>& columns) {
+    std::string out;
+    for (const auto& c : columns)
+        out += (out.empty() ? "'" : ", '") + c + "'";
+    return out.empty() ? "none" : out;
+}
+
+const std::vector<std::string>& auto_id_columns() {
+    static const std::vector<std::string> names{"id", "name", "Compound ID", "chembl_id", "mol_id"};
+    return names;
+}
+
+/// .smi fields: tab-separated when the line has a tab, else whitespace runs.
+void split_smi(const std::string& line, std::vector<std::string>& fields) {
+    fields.clear();
+    if (line.find('\t') != std::string::npos) {
+        split_csv_line(line, '\t', fields);
+        for (auto& f : fields)
+            f = trim(f);
+        return;
+    }
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && is_space(line[i]))
+            ++i;
+        std::size_t b = i;
+        while (i < line.size() && !is_space(line[i]))
+            ++i;
+        if (i > b) fields.emplace_back(line, b, i - b);
+    }
+}
+
+bool is_smiles_header(const std::string& first_field) {
+    const std::string l = lower(first_field);
+    return l == "smiles" || l == "smi" || l == "canonical_smiles";
+}
+
+}  // namespace
+
+MoleculeReader::MoleculeReader(const std::string& path, const MoleculeReaderOptions& options)
+    : options_(options), reader_(path) {
+    format_ = lower(options.format);
+    if (format_ == "auto") format_ = format_from_path(path);
+    stem_ = stem_of(path);
+    if (format_ == "csv" || format_ == "tsv") {
+        sep_ = format_ == "csv" ? ',' : '\t';
+        open_table();
+    } else if (format_ == "smi") {
+        open_smi();
+    } else if (format_ == "sdf") {
+        open_sdf();
+    } else {
+        throw UsageError("unknown molecule format '" + options.format +
+                         "'; expected auto, smi, csv, tsv or sdf");
+    }
+}
+
+MoleculeReader::~MoleculeReader() = default;
+
+bool MoleculeReader::read_line(std::string& line) {
+    if (has_pending_) {
+        line.swap(pending_);
+        has_pending_ = false;
+        line_no_ = pending_line_;
+        return true;
+    }
+    if (!reader_.next(line)) return false;
+    line_no_ = reader_.line_number();
+    if (line_no_ == 1 && starts_with(line, "\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
+    return true;
+}
+
+std::string MoleculeReader::fallback_id(std::uint64_t index) const {
+    return stem_ + ":" + std::to_string(index + 1);
+}
+
+void MoleculeReader::open_table() {
+    std::string line;
+    while (read_line(line) && is_blank(line)) {
+    }
+    if (is_blank(line))
+        throw InputError(path() + ": no header line (expected the column names of a " + format_ +
+                         " table)");
+    split_csv_line(line, sep_, columns_);
+    for (auto& c : columns_)
+        c = trim(c);
+    resolve_columns();
+}
+
+void MoleculeReader::resolve_columns() {
+    smiles_index_ = find_column(columns_, options_.smiles_col);
+    if (smiles_index_ < 0 && options_.smiles_col == "smiles") {
+        for (const char* alt : {"canonical_smiles", "smi"})
+            if (smiles_index_ < 0) smiles_index_ = find_column(columns_, alt);
+    }
+    if (smiles_index_ < 0)
+        throw UsageError(path() + ": no SMILES column '" + options_.smiles_col + "' (columns: " +
+                         column_list(columns_) + "); choose one with --smiles-col");
+    id_index_ = -1;
+    if (!options_.id_col.empty()) {
+        id_index_ = find_column(columns_, options_.id_col);
+        if (id_index_ < 0)
+            throw UsageError(path() + ": no id column '" + options_.id_col +
+                             "' (columns: " + column_list(columns_) + ")");
+    } else {
+        for (const auto& name : auto_id_columns())
+            if (id_index_ < 0) id_index_ = find_column(columns_, name);
+        if (id_index_ < 0 && format_ == "smi" && columns_.size() > 1 && smiles_index_ == 0)
+            id_index_ = 1;
+    }
+    target_index_.clear();
+    for (const auto& t : options_.target_cols) {
+        int i = find_column(columns_, t);
+        if (i < 0)
+            throw UsageError(path() + ": no target column '" + t +
+                             "' (columns: " + column_list(columns_) + ")");
+        target_index_.push_back(i);
+    }
+}
+
+bool MoleculeReader::is_prop(std::size_t i) const {
+    const int k = static_cast<int>(i);
+    if (k == smiles_index_ || k == id_index_) return false;
+    return std::find(target_index_.begin(), target_index_.end(), k) == target_index_.end();
+}
+
+std::string MoleculeReader::column_name(std::size_t i) const {
+    return i < columns_.size() ? columns_[i] : "col" + std::to_string(i + 1);
+}
+
+void MoleculeReader::fill_from_fields(const std::vector<std::string>& fields,
+                                      MoleculeRecord& record) {
+    auto field = [&](int i) -> std::string {
+        return i >= 0 && static_cast<std::size_t>(i) < fields.size() ? fields[i] : std::string();
+    };
+    record.smiles = field(smiles_index_);
+    record.id = field(id_index_);
+    for (std::size_t t = 0; t < target_index_.size(); ++t)
+        record.targets.emplace_back(columns_[target_index_[t]], field(target_index_[t]));
+    if (!options_.keep_props) return;
+    // Fields past the header are named col<k> in .smi files, dropped in
+    // tables (such a row is already rejected for its field count).
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        if (is_prop(i) && (format_ == "smi" || i < columns_.size()))
+            record.props.emplace_back(column_name(i), fields[i]);
+}
+
+void MoleculeReader::finish(MoleculeRecord& record) {
+    record.index = count_++;
+    if (record.id.empty()) record.id = fallback_id(record.index);
+    if (record.error.empty()) {
+        if (format_ == "sdf") {
+            if (is_blank(record.molblock)) record.error = "empty SDF record";
+        } else if (record.smiles.empty()) {
+            record.error = "empty SMILES";
+        }
+    }
+    if (!record.error.empty()) ++rejected_;
+}
+
+bool MoleculeReader::next(MoleculeRecord& record) {
+    if (format_ == "sdf") return next_sdf(record);
+    if (format_ == "smi") return next_smi(record);
+    return next_table(record);
+}
+
+bool MoleculeReader::next_table(MoleculeRecord& record) {
+    std::string line;
+    do {
+        if (!read_line(line)) return false;
+    } while (is_blank(line));
+    record = MoleculeRecord{};
+    record.line = line_no_;
+    std::size_t extra = 0;
+    bool closed = split_csv_line(line, sep_, fields_);
+    std::string more;
+    while (!closed && extra < kMaxQuotedLines && read_line(more)) {
+        line += "\n" + more;  // a quoted field spans lines
+        ++extra;
+        closed = split_csv_line(line, sep_, fields_);
+    }
+    for (auto& f : fields_)
+        f = trim(f);
+    const std::string where = path() + ":" + std::to_string(record.line);
+    if (!closed) {
+        record.error =
+            where + ": quoted field not closed (" + std::to_string(extra + 1) + " lines read)";
+    } else if (fields_.size() != columns_.size()) {
+        record.error = where + ": expected " + std::to_string(columns_.size()) + " fields, found " +
+                       std::to_string(fields_.size());
+    }
+    fill_from_fields(fields_, record);
+    finish(record);
+    return true;
+}
+
+void MoleculeReader::open_smi() {
+    std::string line;
+    while (read_line(line)) {
+        if (is_blank(line) || trim(line)[0] == '#') continue;
+        split_smi(line, fields_);
+        if (is_smiles_header(fields_[0])) {
+            columns_ = fields_;
+            resolve_columns();
+            return;
+        }
+        pending_.swap(line);
+        pending_line_ = line_no_;
+        has_pending_ = true;
+        break;
+    }
+    // No header line: column 1 is the SMILES, column 2 the name.
+    if (!options_.target_cols.empty() || !options_.id_col.empty() ||
+        options_.smiles_col != "smiles")
+        throw UsageError(path() +
+                         ": SMILES file without a header line ('smiles name ...'); columns "
+                         "cannot be chosen by name");
+    smiles_index_ = 0;
+    id_index_ = 1;
+}
+
+bool MoleculeReader::next_smi(MoleculeRecord& record) {
+    std::string line;
+    do {
+        if (!read_line(line)) return false;
+    } while (is_blank(line) || trim(line)[0] == '#');
+    record = MoleculeRecord{};
+    record.line = line_no_;
+    split_smi(line, fields_);
+    fill_from_fields(fields_, record);
+    finish(record);
+    return true;
+}
+
+void MoleculeReader::open_sdf() {
+    has_pending_record_ = read_sdf_record(reader_, pending_record_);
+    if (!has_pending_record_) return;
+    for (const auto& tag : pending_record_.tags)
+        columns_.push_back(tag.first);
+    auto check = [&](const std::string& name, const char* what) {
+        if (find_column(columns_, name) < 0)
+            throw UsageError(path() + ": no SD tag '" + name + "' for the " + what +
+                             " in the first record (tags: " + column_list(columns_) + ")");
+    };
+    if (!options_.id_col.empty()) check(options_.id_col, "id");
+    for (const auto& t : options_.target_cols)
+        check(t, "targets");
+}
+
+bool MoleculeReader::next_sdf(MoleculeRecord& record) {
+    SdfRecord sdf;
+    if (has_pending_record_) {
+        sdf = std::move(pending_record_);
+        has_pending_record_ = false;
+    } else if (!read_sdf_record(reader_, sdf)) {
+        return false;
+    }
+    record = MoleculeRecord{};
+    record.line = sdf.line;
+    record.molblock = std::move(sdf.molblock);
+    record.error = std::move(sdf.error);
+    std::vector<std::string> names;
+    for (const auto& tag : sdf.tags)
+        names.push_back(tag.first);
+    std::vector<int> used;
+    int id_tag = -1;
+    if (!options_.id_col.empty()) {
+        id_tag = find_column(names, options_.id_col);
+    } else if (sdf.title.empty()) {
+        for (const auto& name : auto_id_columns())
+            if (id_tag < 0) id_tag = find_column(names, name);
+    } else {
+        record.id = sdf.title;
+    }
+    if (id_tag >= 0) {
+        record.id = trim(sdf.tags[id_tag].second);
+        used.push_back(id_tag);
+    }
+    for (const auto& t : options_.target_cols) {
+        int i = find_column(names, t);
+        record.targets.emplace_back(t, i < 0 ? std::string() : trim(sdf.tags[i].second));
+        if (i >= 0) used.push_back(i);
+    }
+    if (options_.keep_props) {
+        for (std::size_t i = 0; i < sdf.tags.size(); ++i)
+            if (std::find(used.begin(), used.end(), static_cast<int>(i)) == used.end())
+                record.props.push_back(std::move(sdf.tags[i]));
+    }
+    finish(record);
+    return true;
+}
+
+}  // namespace plmkit::data

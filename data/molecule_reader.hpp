@@ -1,0 +1,97 @@
+#pragma once
+// Streaming reader for molecule libraries: SMILES files (.smi), CSV/TSV
+// tables with a header, and SD files (mol blocks + SD tags), each also .gz.
+// Every input record comes back as a MoleculeRecord; one that cannot be used
+// has `error` set (with the reason) instead of being dropped. SDF mol blocks
+// are returned as text: parsing them is RDKit's job, in pipelines/.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/records.hpp"
+#include "data/sdf_record.hpp"
+#include "src/line_reader.hpp"
+
+namespace plmkit::data {
+
+struct MoleculeReaderOptions {
+    /// auto|smi|csv|tsv|sdf; auto: from the extension, ".gz" stripped
+    /// (.smi .smiles .ism .txt -> smi, .csv, .tsv .tab, .sdf .sd .mol).
+    std::string format = "auto";
+    /// Column holding the SMILES (CSV/TSV/.smi with header); matched exactly,
+    /// then case-insensitively. With the default, "canonical_smiles" and
+    /// "smi" are tried too.
+    std::string smiles_col = "smiles";
+    /// Column or SD tag holding the id. Empty = auto: "id", "name",
+    /// "Compound ID", "chembl_id", "mol_id" (case-insensitive); for SDF the
+    /// title line first. Without one, the id is "<file-stem>:<n>" (n from 1).
+    std::string id_col;
+    /// Columns or SD tags copied into `targets` as strings ("" when blank).
+    std::vector<std::string> target_cols;
+    /// Copy every other column / SD tag into `props`.
+    bool keep_props = true;
+};
+
+class MoleculeReader {
+  public:
+    /// Opens `path` ("-" = stdin, with an explicit format) and reads the
+    /// header. Throws IoError (cannot open), UsageError (unknown format or
+    /// column, listing the available ones), InputError (no header).
+    MoleculeReader(const std::string& path, const MoleculeReaderOptions& options = {});
+    ~MoleculeReader();
+    MoleculeReader(const MoleculeReader&) = delete;
+    MoleculeReader& operator=(const MoleculeReader&) = delete;
+
+    /// Next record; false at end of input.
+    bool next(MoleculeRecord& record);
+
+    /// Records returned so far, and how many of them had `error` set.
+    std::uint64_t records() const { return count_; }
+    std::uint64_t rejected() const { return rejected_; }
+    const std::string& path() const { return reader_.path(); }
+    /// The resolved format: smi, csv, tsv or sdf.
+    const std::string& format() const { return format_; }
+    /// Header columns (CSV/TSV, .smi with a header line); for SDF the tags
+    /// of the first record.
+    std::vector<std::string> columns() const { return columns_; }
+    std::uint64_t bytes_read() const { return reader_.bytes_read(); }
+
+  private:
+    void open_table();
+    void open_smi();
+    void open_sdf();
+    void resolve_columns();
+    bool next_table(MoleculeRecord& record);
+    bool next_smi(MoleculeRecord& record);
+    bool next_sdf(MoleculeRecord& record);
+    bool read_line(std::string& line);
+    bool is_prop(std::size_t column) const;
+    std::string column_name(std::size_t column) const;
+    void fill_from_fields(const std::vector<std::string>& fields, MoleculeRecord& record);
+    void finish(MoleculeRecord& record);
+    std::string fallback_id(std::uint64_t index) const;
+
+    MoleculeReaderOptions options_;
+    LineReader reader_;
+    std::string format_;
+    std::string stem_;
+    char sep_ = ',';
+    std::vector<std::string> columns_;
+    int smiles_index_ = -1;
+    int id_index_ = -1;
+    std::vector<int> target_index_;
+    std::string sdf_id_tag_;  ///< SDF: tag used as id (empty: title line)
+    // One line or SDF record read ahead (while reading the header).
+    std::string pending_;
+    std::uint64_t pending_line_ = 0;
+    std::uint64_t line_no_ = 0;  ///< line number of the line read_line() returned
+    bool has_pending_ = false;
+    SdfRecord pending_record_;
+    bool has_pending_record_ = false;
+    std::vector<std::string> fields_;
+    std::uint64_t count_ = 0;
+    std::uint64_t rejected_ = 0;
+};
+
+}  // namespace plmkit::data

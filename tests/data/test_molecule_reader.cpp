@@ -1,0 +1,317 @@
+#include <zlib.h>
+
+#include <catch2/catch.hpp>
+
+#include "data/molecule_reader.hpp"
+#include "src/error.hpp"
+#include "tests/test_support.hpp"
+
+using namespace plmkit;
+using plmkit::data::MoleculeReader;
+using plmkit::data::MoleculeReaderOptions;
+using plmkit::data::MoleculeRecord;
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+namespace {
+std::vector<MoleculeRecord> read_all(const std::string& path,
+                                     const MoleculeReaderOptions& options = {}) {
+    MoleculeReader reader(path, options);
+    std::vector<MoleculeRecord> out;
+    MoleculeRecord r;
+    while (reader.next(r))
+        out.push_back(r);
+    CHECK(reader.records() == out.size());
+    CHECK_FALSE(reader.next(r));
+    std::uint64_t bad = 0;
+    for (const auto& rec : out)
+        bad += rec.error.empty() ? 0 : 1;
+    CHECK(reader.rejected() == bad);
+    return out;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+    auto p = test::temp_path(name);
+    test::write_file(p, text);
+    return p;
+}
+
+std::string prop(const MoleculeRecord& r, const std::string& key) {
+    for (const auto& kv : r.props)
+        if (kv.first == key) return kv.second;
+    return "<missing>";
+}
+}  // namespace
+
+TEST_CASE("molecule reader: .smi files", "[data][molecules]") {
+    SECTION("SMILES, optional name, comments, blank lines, no header") {
+        auto p = write_temp("lib.smi", "# a comment\nCCO ethanol\n\n  c1ccccc1\tbenzene \nC\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 3);
+        CHECK(recs[0].smiles == "CCO");
+        CHECK(recs[0].id == "ethanol");
+        CHECK(recs[0].line == 2);
+        CHECK(recs[1].smiles == "c1ccccc1");
+        CHECK(recs[1].id == "benzene");
+        CHECK(recs[1].line == 4);
+        CHECK(recs[2].smiles == "C");
+        CHECK(recs[2].id.rfind("-lib:3") != std::string::npos);  // "<stem>:<n>", n from 1
+        CHECK(recs[2].index == 2);
+    }
+    SECTION("extra whitespace-separated columns become props col3, col4") {
+        auto recs = read_all(write_temp("extra.smi", "CCO e1 1.5 x\n"));
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].props == Pairs{{"col3", "1.5"}, {"col4", "x"}});
+    }
+    SECTION("a 'smiles ...' header names the columns") {
+        auto p = write_temp("hdr.smi", "SMILES Name pIC50\nCCO e1 5.2\nCCN e2\n");
+        MoleculeReaderOptions o;
+        o.target_cols = {"pic50"};
+        MoleculeReader reader(p, o);
+        CHECK(reader.columns() == std::vector<std::string>{"SMILES", "Name", "pIC50"});
+        MoleculeRecord r;
+        REQUIRE(reader.next(r));
+        CHECK(r.id == "e1");
+        CHECK(r.line == 2);
+        CHECK(r.targets == Pairs{{"pIC50", "5.2"}});
+        REQUIRE(reader.next(r));
+        CHECK(r.targets == Pairs{{"pIC50", ""}});
+        CHECK_FALSE(reader.next(r));
+    }
+    SECTION("target columns without a header line are a usage error") {
+        MoleculeReaderOptions o;
+        o.target_cols = {"y"};
+        CHECK_THROWS_AS(MoleculeReader(write_temp("nohdr.smi", "CCO a\n"), o), UsageError);
+    }
+}
+
+TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
+    SECTION("columns by name, quoted commas, trimmed fields, blank targets") {
+        auto p = write_temp("t.csv",
+                            "ID,SMILES,y1,y2,note\n"
+                            "m1,CCO ,1,,\"a, b\"\n"
+                            "\n"
+                            "m2, c1ccccc1 ,0,1.5,plain\r\n");
+        MoleculeReaderOptions o;
+        o.target_cols = {"y1", "y2"};
+        auto recs = read_all(p, o);
+        REQUIRE(recs.size() == 2);
+        CHECK(recs[0].id == "m1");
+        CHECK(recs[0].smiles == "CCO");
+        CHECK(recs[0].targets == Pairs{{"y1", "1"}, {"y2", ""}});
+        CHECK(recs[0].props == Pairs{{"note", "a, b"}});
+        CHECK(recs[0].line == 2);
+        CHECK(recs[1].smiles == "c1ccccc1");
+        CHECK(recs[1].line == 4);
+        CHECK(recs[1].targets == Pairs{{"y1", "0"}, {"y2", "1.5"}});
+        CHECK(recs[1].error.empty());
+    }
+    SECTION("a row with the wrong number of fields is a rejected record") {
+        auto p = write_temp("short.csv", "smiles,id,y\nCCO,a,1\nCCN,b\nCCC,c,3,4\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 3);
+        CHECK(recs[0].error.empty());
+        CHECK(recs[1].id == "b");
+        CHECK(recs[1].error == p + ":3: expected 3 fields, found 2");
+        CHECK(recs[2].error == p + ":4: expected 3 fields, found 4");
+    }
+    SECTION("an empty SMILES is a rejected record; a missing id falls back to stem:n") {
+        auto recs = read_all(write_temp("empty.csv", "smiles,id\n ,x\nCCO,\n"));
+        REQUIRE(recs.size() == 2);
+        CHECK(recs[0].error == "empty SMILES");
+        CHECK(recs[0].id == "x");
+        CHECK(recs[1].error.empty());
+        CHECK(recs[1].id.size() > 8);
+        CHECK(recs[1].id.substr(recs[1].id.size() - 8) == "-empty:2");
+    }
+    SECTION("a quoted field may span lines") {
+        auto recs = read_all(write_temp("ml.csv", "smiles,note\nCCO,\"two\nlines\"\nCC,x\n"));
+        REQUIRE(recs.size() == 2);
+        CHECK(prop(recs[0], "note") == "two\nlines");
+        CHECK(recs[1].line == 4);
+    }
+    SECTION("unknown column names are usage errors listing the columns") {
+        auto p = write_temp("cols.csv", "smi_x,name\nCCO,a\n");
+        CHECK_THROWS_WITH(MoleculeReader(p), Catch::Contains("no SMILES column 'smiles'") &&
+                                                 Catch::Contains("'smi_x', 'name'"));
+        MoleculeReaderOptions o;
+        o.smiles_col = "smi_x";
+        o.target_cols = {"nope"};
+        CHECK_THROWS_AS(MoleculeReader(p, o), UsageError);
+        o.target_cols.clear();
+        o.id_col = "missing";
+        CHECK_THROWS_WITH(MoleculeReader(p, o), Catch::Contains("no id column 'missing'"));
+    }
+    SECTION("TSV, format option, keep_props off, gzip") {
+        auto p = test::temp_path("t.tsv.gz");
+        std::string text = "smiles\tname\tscore\nCCO\tethanol, 95%\t1.0\n";
+        gzFile gz = gzopen(p.c_str(), "wb");
+        REQUIRE(gz);
+        gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+        gzclose(gz);
+        MoleculeReaderOptions o;
+        o.keep_props = false;
+        MoleculeReader reader(p, o);
+        CHECK(reader.format() == "tsv");
+        MoleculeRecord r;
+        REQUIRE(reader.next(r));
+        CHECK(r.id == "ethanol, 95%");
+        CHECK(r.props.empty());
+        o.format = "tsv";
+        o.keep_props = true;
+        auto recs = read_all(write_temp("tab.txt", text), o);
+        REQUIRE(recs.size() == 1);
+        CHECK(prop(recs[0], "score") == "1.0");
+    }
+    SECTION("an empty file has no header; an unknown extension needs --format") {
+        CHECK_THROWS_AS(MoleculeReader(write_temp("none.csv", "\n\n")), InputError);
+        CHECK_THROWS_WITH(MoleculeReader(write_temp("x.dat", "smiles\nC\n")),
+                          Catch::Contains("cannot tell the format"));
+        MoleculeReaderOptions o;
+        o.format = "xyz";
+        CHECK_THROWS_AS(MoleculeReader(write_temp("y.csv", "smiles\nC\n"), o), UsageError);
+    }
+}
+
+TEST_CASE("molecule reader: SD files", "[data][molecules]") {
+    const std::string block =
+        "\n     RDKit          2D\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\nM  END\n";
+    SECTION("titles, tags, multi-line values, missing M  END, no final $$$$") {
+        auto p =
+            write_temp("t.sdf", "mol1" + block +
+                                    ">  <NAME>  (1)\nmethane\n\n> <NOTE>\nline one\nline "
+                                    "two\n\n$$$$\n" +
+                                    block + "> <NAME>\nsecond\n\n$$$$\nbroken\nno end\n$$$$\n" +
+                                    "last" + block + "> <NAME>\nthird\n");
+        MoleculeReaderOptions o;
+        o.target_cols = {"name"};
+        MoleculeReader reader(p, o);
+        CHECK(reader.columns() == std::vector<std::string>{"NAME", "NOTE"});
+        std::vector<MoleculeRecord> recs;
+        MoleculeRecord r;
+        while (reader.next(r))
+            recs.push_back(r);
+        REQUIRE(recs.size() == 4);
+        CHECK(recs[0].id == "mol1");
+        CHECK(recs[0].line == 1);
+        CHECK(recs[0].molblock == "mol1" + block);
+        CHECK(recs[0].smiles.empty());
+        CHECK(recs[0].targets == Pairs{{"name", "methane"}});
+        CHECK(recs[0].props == Pairs{{"NOTE", "line one\nline two"}});
+        CHECK(recs[1].id == "second");  // empty title: the NAME tag (auto id)
+        CHECK(recs[1].error.empty());
+        CHECK(recs[2].error == "no 'M  END' line before '$$$$'");
+        CHECK(recs[2].id == "broken");
+        CHECK(recs[3].id == "last");
+        CHECK(recs[3].targets == Pairs{{"name", "third"}});
+        CHECK(reader.rejected() == 1);
+    }
+    SECTION("an id tag and an unknown target tag") {
+        auto p = write_temp("u.sdf", "t" + block + "> <ID>\n42\n\n$$$$\n");
+        MoleculeReaderOptions o;
+        o.id_col = "ID";
+        auto recs = read_all(p, o);
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].id == "42");
+        CHECK(recs[0].props.empty());
+        o.target_cols = {"pIC50"};
+        CHECK_THROWS_WITH(MoleculeReader(p, o), Catch::Contains("no SD tag 'pIC50'"));
+    }
+}
+
+TEST_CASE("molecule reader: real files in ../shared/data (counts from pandas/RDKit)",
+          "[data][molecules]") {
+    SECTION("ESOL: 1128 rows, Compound ID as id, trailing spaces trimmed, quoted names") {
+        MoleculeReaderOptions o;
+        o.target_cols = {"measured log solubility in mols per litre"};
+        auto recs = read_all(test::shared_path("data/esol/delaney-processed.csv"), o);
+        REQUIRE(recs.size() == 1128);
+        for (const auto& r : recs) {
+            REQUIRE(r.error.empty());
+            CHECK(r.smiles.back() != ' ');
+        }
+        CHECK(recs[0].id == "Amigdalin");
+        CHECK(recs[0].smiles == "OCC3OC(OCC2OC(OC(C#N)c1ccccc1)C(O)C(O)C2O)C(O)C(O)C3O");
+        CHECK(recs[0].targets[0].second == "-0.77");
+        CHECK(recs[6].id == "2,2,4,6,6'-PCB");  // quoted field with commas, file line 8
+        CHECK(recs[6].line == 8);
+        CHECK(recs[1127].id == "Stirofos");
+        CHECK(recs[1127].targets[0].second == "-4.522");
+        CHECK(prop(recs[1127], "Molecular Weight") == "365.96400000000006");
+        CHECK(recs[0].props.size() == 7);
+    }
+    SECTION("Tox21: 7831 rows, mol_id as id, blank labels as empty strings") {
+        MoleculeReaderOptions o;
+        o.target_cols = {"NR-AR", "NR-AhR", "NR-Aromatase", "SR-p53"};
+        auto recs = read_all(test::shared_path("data/tox21/tox21.csv"), o);
+        REQUIRE(recs.size() == 7831);
+        CHECK(recs[0].id == "TOX3021");
+        CHECK(recs[0].targets ==
+              Pairs{{"NR-AR", "0"}, {"NR-AhR", "1"}, {"NR-Aromatase", ""}, {"SR-p53", "0"}});
+        CHECK(recs[7830].id == "TOX2724");
+        CHECK(recs[7830].targets[1].second == "");
+        std::size_t blank_nr_ar = 0;
+        for (const auto& r : recs)
+            blank_nr_ar += r.targets[0].second.empty() ? 1 : 0;
+        CHECK(blank_nr_ar == 566);
+    }
+    SECTION("BBBP: 2050 rows, literal quotes inside a quoted name") {
+        auto recs = read_all(test::shared_path("data/bbbp/BBBP.csv"));
+        REQUIRE(recs.size() == 2050);
+        CHECK(recs[0].id == "Propanolol");
+        CHECK(recs[0].smiles == "[Cl].CC(C)NCC(O)COc1cccc2ccccc12");
+        CHECK(recs[94].id == "\"1,1,1-Trifluro-2-chloroethane\"");
+        CHECK(recs[2049].id == "azidamfenicol");
+        CHECK(prop(recs[2049], "p_np") == "1");
+    }
+    SECTION("ChEMBL 90k subset: every row read") {
+        auto recs = read_all(test::shared_path("data/chembl30_subset/chembl30_subset_90k.csv"));
+        REQUIRE(recs.size() == 90599);
+        CHECK(recs[90000].id == "CHEMBL1923575");
+        CHECK(recs[90000].smiles == "COc1ccccc1-c1ccc2cnc(Nc3cccc(N4CCOCC4)c3)nn12");
+        CHECK(prop(recs[90000], "source_split") == "valid");
+        for (const auto& r : recs)
+            REQUIRE(r.error.empty());
+    }
+    SECTION("BACE needs --smiles-col mol") {
+        CHECK_THROWS_AS(MoleculeReader(test::shared_path("data/bace/bace.csv")), UsageError);
+        MoleculeReaderOptions o;
+        o.smiles_col = "mol";
+        o.id_col = "CID";
+        o.target_cols = {"pIC50"};
+        auto recs = read_all(test::shared_path("data/bace/bace.csv"), o);
+        REQUIRE(recs.size() == 1513);
+        CHECK(recs[0].id == "BACE_1");
+        CHECK(recs[0].targets[0].second == "9.1549015");
+    }
+    SECTION("SD files: record and tag counts as RDKit's SDMolSupplier") {
+        struct Expect {
+            const char* file;
+            std::size_t records, tags;
+        };
+        for (auto e :
+             {Expect{"chembl_approved_drugs.sdf", 1284, 39804}, Expect{"rdkit_cdk2.sdf", 47, 341},
+              Expect{"rdkit_solubility.test.sdf", 257, 1285},
+              Expect{"rdkit_solubility.train.sdf", 1025, 5125}}) {
+            auto recs = read_all(test::shared_path(std::string("data/sdf/") + e.file));
+            CHECK(recs.size() == e.records);
+            std::size_t tags = 0;
+            for (const auto& r : recs) {
+                CHECK(r.error.empty());
+                tags += r.props.size();
+            }
+            CHECK(tags == e.tags);
+        }
+        auto drugs = read_all(test::shared_path("data/sdf/chembl_approved_drugs.sdf"));
+        CHECK(drugs[0].id == "CHEMBL1201064");
+        CHECK(prop(drugs[0], "ATC_CODE") == "D10AA01; S01CB05; C05AA06; S01BA07; D07XB04; D07AB06");
+        CHECK(drugs[1283].id == "CHEMBL897");
+        MoleculeReaderOptions o;
+        o.target_cols = {"SOL"};
+        auto sol = read_all(test::shared_path("data/sdf/rdkit_solubility.test.sdf"), o);  // CRLF
+        CHECK(sol[100].id == "hydrocortisone");
+        CHECK(sol[100].targets[0].second == "-2.97");
+        CHECK(prop(sol[100], "ID") == "506");
+        CHECK(sol[100].molblock.find('\r') == std::string::npos);
+    }
+}
