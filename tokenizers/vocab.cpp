@@ -33,6 +33,11 @@ void Vocab::index() {
                              std::to_string(it->second) + " and " + std::to_string(i) + ")");
     }
     ids_ = std::move(ids);
+    single_.fill(-1);
+    for (std::size_t i = 0; i < tokens_->size(); ++i) {
+        const std::string& t = (*tokens_)[i];
+        if (t.size() == 1) single_[static_cast<unsigned char>(t[0])] = static_cast<std::int32_t>(i);
+    }
     unk_ = find("<unk>");
     cls_ = find("<cls>");
     eos_ = find("<eos>");
@@ -42,7 +47,6 @@ void Vocab::index() {
 Vocab Vocab::load(const std::string& path) {
     LineReader reader(path);
     std::vector<std::string> tokens;
-    std::vector<std::uint64_t> lines;
     std::string line;
     std::uint64_t blank_line = 0;
     while (reader.next(line)) {
@@ -83,13 +87,14 @@ const std::string& Vocab::token(std::int32_t id) const {
 }
 
 std::int32_t Vocab::find(std::string_view token) const {
+    if (token.size() == 1) return single_[static_cast<unsigned char>(token[0])];
     auto it = ids_->find(token);
     return it == ids_->end() ? -1 : it->second;
 }
 
 std::int32_t Vocab::encode_token(std::string_view token, std::uint64_t* unknown) const {
-    auto it = ids_->find(token);
-    if (it != ids_->end()) return it->second;
+    std::int32_t id = find(token);
+    if (id >= 0) return id;
     if (unknown) ++*unknown;
     return unk_;
 }

@@ -3,6 +3,7 @@
 // line number - 1 = id). Built vocabularies start with the special tokens
 // <pad> <unk> <cls> <eos> <mask> (ids 0..4). Unknown tokens encode as <unk>
 // and are counted so a run summary can report them.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -60,6 +61,7 @@ class Vocab {
     // copies of a Vocab stay valid.
     std::shared_ptr<const std::vector<std::string>> tokens_;
     std::shared_ptr<const std::unordered_map<std::string_view, std::int32_t>> ids_;
+    std::array<std::int32_t, 256> single_;  ///< ids of one-byte tokens (-1: absent), the fast path
     std::int32_t unk_ = -1;
     std::int32_t cls_ = -1;
     std::int32_t eos_ = -1;
