@@ -157,3 +157,9 @@ TEST_CASE("fasta reader: real files in ../shared/data", "[data][fasta]") {
         CHECK(recs[0].sequence.substr(285) == "GWRPLPASLP");
     }
 }
+
+TEST_CASE("fasta reader: the bundled examples/proteins.fasta", "[data][fasta]") {
+    auto recs = read_all(test::source_path("examples/proteins.fasta"));
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[2].id == "UniRef50_A0A090SUK6");
+}

@@ -315,3 +315,24 @@ TEST_CASE("molecule reader: real files in ../shared/data (counts from pandas/RDK
         CHECK(sol[100].molblock.find('\r') == std::string::npos);
     }
 }
+
+TEST_CASE("molecule reader: the bundled examples/ inputs", "[data][molecules]") {
+    auto library = read_all(test::source_path("examples/library.csv"));
+    REQUIRE(library.size() == 1000);
+    CHECK(library[0].id == "CHEMBL2064396");  // row 1 of the 90k file (rows 0, 90, 180, ...)
+    auto actives = read_all(test::source_path("examples/actives.smi"));
+    REQUIRE(actives.size() == 16);
+    CHECK(actives[0].id == "vemurafenib");
+    CHECK(prop(actives[0], "chembl_id") == "CHEMBL1229517");
+    auto broken = read_all(test::source_path("examples/broken.smi"));
+    REQUIRE(broken.size() == 15);
+    for (const auto& r : broken)
+        CHECK(r.error.empty());  // the broken SMILES are RDKit's to reject
+    CHECK(broken[8].id == "unclosed_branch");
+    CHECK(broken[8].smiles == "c1ccccc1C(=O");
+    CHECK(broken[8].line == 11);
+    auto drugs = read_all(test::source_path("examples/drugs.sdf"));
+    REQUIRE(drugs.size() == 5);
+    CHECK(drugs[0].id == "CHEMBL1201064");
+    CHECK(drugs[0].props.size() == 31);
+}
