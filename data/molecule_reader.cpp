@@ -124,8 +124,9 @@ bool is_smiles_header(const std::string& first_field) {
 
 MoleculeReader::MoleculeReader(const std::string& path, const MoleculeReaderOptions& options)
     : options_(options), reader_(path) {
+    if (options_.smiles_col.empty()) options_.smiles_col = "smiles";
     format_ = lower(options.format);
-    if (format_ == "auto") format_ = format_from_path(path);
+    if (format_ == "auto" || format_.empty()) format_ = format_from_path(path);
     stem_ = stem_of(path);
     if (format_ == "csv" || format_ == "tsv") {
         sep_ = format_ == "csv" ? ',' : '\t';
