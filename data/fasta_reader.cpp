@@ -12,7 +12,7 @@ namespace {
 constexpr std::uint64_t kMaxDuplicateWarnings = 10;
 
 bool is_space(char c) {
-    return std::isspace(static_cast<unsigned char>(c)) != 0;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
 /// Index of the first non-whitespace character, or npos for a blank line.
@@ -20,6 +20,21 @@ std::size_t first_non_space(const std::string& line) {
     for (std::size_t i = 0; i < line.size(); ++i)
         if (!is_space(line[i])) return i;
     return std::string::npos;
+}
+
+/// Appends line[from..] to `out` without whitespace; whole runs at a time.
+void append_without_spaces(const std::string& line, std::size_t from, std::string& out) {
+    std::size_t i = from;
+    const std::size_t n = line.size();
+    while (i < n) {
+        std::size_t j = i;
+        while (j < n && !is_space(line[j]))
+            ++j;
+        out.append(line, i, j - i);
+        while (j < n && is_space(line[j]))
+            ++j;
+        i = j;
+    }
 }
 
 std::string trim(const std::string& s) {
@@ -91,8 +106,7 @@ bool FastaReader::next(SequenceRecord& record) {
             pending_line_ = reader_.line_number();
             break;
         }
-        for (std::size_t i = p; i < line.size(); ++i)
-            if (!is_space(line[i])) record.sequence.push_back(line[i]);
+        append_without_spaces(line, p, record.sequence);
     }
 
     const std::string where = reader_.path() + ":" + std::to_string(record.line);

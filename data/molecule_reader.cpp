@@ -25,6 +25,17 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(b, e - b));
 }
 
+void trim_in_place(std::string& s) {
+    std::size_t e = s.size();
+    while (e > 0 && is_space(s[e - 1]))
+        --e;
+    s.resize(e);
+    std::size_t b = 0;
+    while (b < s.size() && is_space(s[b]))
+        ++b;
+    if (b > 0) s.erase(0, b);
+}
+
 bool is_blank(const std::string& s) {
     return std::all_of(s.begin(), s.end(), is_space);
 }
@@ -191,8 +202,7 @@ void MoleculeReader::resolve_columns() {
     } else {
         for (const auto& name : auto_id_columns())
             if (id_index_ < 0) id_index_ = find_column(columns_, name);
-        if (id_index_ < 0 && format_ == "smi" && columns_.size() > 1 && smiles_index_ == 0)
-            id_index_ = 1;
+        if (id_index_ < 0 && format_ == "smi" && smiles_index_ == 0) id_index_ = 1;
     }
     target_index_.clear();
     for (const auto& t : options_.target_cols) {
@@ -266,14 +276,14 @@ bool MoleculeReader::next_table(MoleculeRecord& record) {
         closed = split_csv_line(line, sep_, fields_);
     }
     for (auto& f : fields_)
-        f = trim(f);
-    const std::string where = path() + ":" + std::to_string(record.line);
+        trim_in_place(f);
+    auto where = [&] { return path() + ":" + std::to_string(record.line); };
     if (!closed) {
         record.error =
-            where + ": quoted field not closed (" + std::to_string(extra + 1) + " lines read)";
+            where() + ": quoted field not closed (" + std::to_string(extra + 1) + " lines read)";
     } else if (fields_.size() != columns_.size()) {
-        record.error = where + ": expected " + std::to_string(columns_.size()) + " fields, found " +
-                       std::to_string(fields_.size());
+        record.error = where() + ": expected " + std::to_string(columns_.size()) +
+                       " fields, found " + std::to_string(fields_.size());
     }
     fill_from_fields(fields_, record);
     finish(record);

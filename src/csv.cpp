@@ -4,52 +4,68 @@
 
 namespace plmkit {
 
+namespace {
+/// Reads a quoted field starting after its opening quote at line[i]; returns
+/// false when the closing quote is missing. `i` ends past the field.
+bool read_quoted(std::string_view line, char sep, std::size_t& i, std::string& field) {
+    const std::size_t n = line.size();
+    while (i < n) {
+        char c = line[i++];
+        if (c != '"') {
+            field.push_back(c);
+        } else if (i < n && line[i] == '"') {
+            field.push_back('"');
+            ++i;
+        } else {
+            // Text after the closing quote up to the separator is kept as is.
+            while (i < n && line[i] != sep)
+                field.push_back(line[i++]);
+            return true;
+        }
+    }
+    return false;
+}
+}  // namespace
+
 bool split_csv_line(std::string_view line, char sep, std::vector<std::string>& fields) {
-    fields.clear();
+    // Strings already in `fields` are reused, which saves allocations.
+    std::size_t count = 0;
+    auto next_field = [&]() -> std::string& {
+        if (count == fields.size()) fields.emplace_back();
+        std::string& f = fields[count++];
+        f.clear();
+        return f;
+    };
     std::size_t i = 0;
     const std::size_t n = line.size();
+    bool closed = true;
     for (;;) {
-        std::string field;
+        std::string& field = next_field();
         // Leading spaces before an opening quote are allowed: ` "a,b"`.
         std::size_t q = i;
         while (q < n && line[q] == ' ' && sep != ' ')
             ++q;
         if (q < n && line[q] == '"') {
             i = q + 1;
-            bool closed = false;
-            while (i < n) {
-                char c = line[i++];
-                if (c != '"') {
-                    field.push_back(c);
-                } else if (i < n && line[i] == '"') {
-                    field.push_back('"');
-                    ++i;
-                } else {
-                    closed = true;
-                    break;
-                }
+            if (!read_quoted(line, sep, i, field)) {
+                closed = false;
+                break;
             }
-            if (!closed) {
-                fields.push_back(std::move(field));
-                return false;
-            }
-            // Text after the closing quote up to the separator is kept as is.
-            while (i < n && line[i] != sep)
-                field.push_back(line[i++]);
         } else {
             std::size_t stop = line.find(sep, i);
             if (stop == std::string_view::npos) stop = n;
             field.assign(line.data() + i, stop - i);
             i = stop;
         }
-        fields.push_back(std::move(field));
-        if (i >= n) return true;
+        if (i >= n) break;
         ++i;  // skip the separator
         if (i == n) {
-            fields.emplace_back();  // "a,b," ends with an empty field
-            return true;
+            next_field();  // "a,b," ends with an empty field
+            break;
         }
     }
+    fields.resize(count);
+    return closed;
 }
 
 std::vector<std::string> split_csv_line(std::string_view line, char sep) {

@@ -1,5 +1,8 @@
 #include <zlib.h>
 
+#include <chrono>
+#include <cstdio>
+
 #include <catch2/catch.hpp>
 
 #include "data/fasta_reader.hpp"
@@ -162,4 +165,27 @@ TEST_CASE("fasta reader: the bundled examples/proteins.fasta", "[data][fasta]") 
     auto recs = read_all(test::source_path("examples/proteins.fasta"));
     REQUIRE(recs.size() == 3);
     CHECK(recs[2].id == "UniRef50_A0A090SUK6");
+}
+
+// Throughput, not a test of behaviour: run with `test_data "[.bench]"`.
+TEST_CASE("fasta reader: throughput on the DeepLoc FASTA files", "[.bench][data]") {
+    const int passes = 20;
+    std::uint64_t records = 0, residues = 0, bytes = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < passes; ++i) {
+        for (const char* f : {"deeploc_test_set.fasta", "deeploc_our_val_set.fasta"}) {
+            FastaReader reader(test::shared_path(std::string("data/deeploc/") + f));
+            SequenceRecord r;
+            while (reader.next(r)) {
+                ++records;
+                residues += r.sequence.size();
+            }
+            bytes += reader.bytes_read();
+        }
+    }
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(records == (2768u + 1678u) * passes);
+    std::printf("FastaReader: %llu records, %llu residues in %.3f s: %.0f MB/s\n",
+                static_cast<unsigned long long>(records), static_cast<unsigned long long>(residues),
+                s, bytes / s / 1e6);
 }

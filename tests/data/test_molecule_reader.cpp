@@ -1,5 +1,8 @@
 #include <zlib.h>
 
+#include <chrono>
+#include <cstdio>
+
 #include <catch2/catch.hpp>
 
 #include "data/molecule_reader.hpp"
@@ -76,6 +79,12 @@ TEST_CASE("molecule reader: .smi files", "[data][molecules]") {
         REQUIRE(reader.next(r));
         CHECK(r.targets == Pairs{{"pIC50", ""}});
         CHECK_FALSE(reader.next(r));
+    }
+    SECTION("a one-word header: the second field is still the name") {
+        auto recs = read_all(write_temp("one.smi", "SMILES\nCCO ethanol\n"));
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].id == "ethanol");
+        CHECK(recs[0].props.empty());
     }
     SECTION("target columns without a header line are a usage error") {
         MoleculeReaderOptions o;
@@ -335,4 +344,23 @@ TEST_CASE("molecule reader: the bundled examples/ inputs", "[data][molecules]") 
     REQUIRE(drugs.size() == 5);
     CHECK(drugs[0].id == "CHEMBL1201064");
     CHECK(drugs[0].props.size() == 31);
+}
+
+// Throughput, not a test of behaviour: run with `test_data "[.bench]"`.
+TEST_CASE("molecule reader: throughput on the ChEMBL 90k CSV", "[.bench][data]") {
+    const auto path = test::shared_path("data/chembl30_subset/chembl30_subset_90k.csv");
+    const int passes = 10;
+    std::uint64_t records = 0, bytes = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < passes; ++i) {
+        MoleculeReader reader(path);
+        MoleculeRecord r;
+        while (reader.next(r))
+            ++records;
+        bytes += reader.bytes_read();
+    }
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(records == 90599u * passes);
+    std::printf("MoleculeReader csv: %llu records in %.3f s: %.2f M records/s, %.0f MB/s\n",
+                static_cast<unsigned long long>(records), s, records / s / 1e6, bytes / s / 1e6);
 }
