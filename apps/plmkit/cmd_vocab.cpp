@@ -1,0 +1,41 @@
+// plmkit vocab build: a SMILES vocabulary (vocab.txt) from a molecule file.
+#include "apps/plmkit/command.hpp"
+#include "pipelines/vocab_build_job.hpp"
+
+namespace plmkit::cli {
+namespace {
+
+PLMKIT_COMMAND(15, [](CLI::App& app) {
+    auto* vocab = app.add_subcommand("vocab", "Build token vocabularies (vocab.txt)");
+    vocab->require_subcommand(1);
+    auto opt = std::make_shared<pipelines::VocabBuildJobOptions>();
+    auto* cmd = vocab->add_subcommand(
+        "build", "Count SMILES tokens over a corpus and write vocab.txt (specials first)");
+    cmd->add_option("INPUT", opt->input, ".smi / CSV / TSV (.gz ok); - = stdin")->required();
+    cmd->add_option("--kind", opt->kind, "smiles (the protein alphabet is fixed)")
+        ->capture_default_str();
+    cmd->add_option("-o,--output", opt->output, "vocab.txt to write")->required();
+    cmd->add_option("--min-freq", opt->min_frequency, "Keep tokens seen at least N times")
+        ->capture_default_str();
+    cmd->add_option("--max-size", opt->max_size,
+                    "At most N entries, specials included (0 = no cap)")
+        ->capture_default_str();
+    cmd->add_option("--format", opt->format, "Input format: auto, smi, csv, tsv")
+        ->capture_default_str();
+    cmd->add_option("--smiles-col", opt->smiles_col, "Column holding the SMILES")
+        ->capture_default_str();
+    cmd->footer(
+        "vocab.txt holds one token per line, line number - 1 = id: <pad> <unk> <cls> <eos>\n"
+        "<mask> (ids 0-4), then tokens by decreasing frequency (ties in byte order).\n"
+        "\nExamples:\n"
+        "  plmkit vocab build --kind smiles chembl.csv --output vocab.txt\n"
+        "  plmkit vocab build --kind smiles library.smi --output vocab.txt --min-freq 5");
+    cmd->callback([opt] {
+        pipelines::VocabBuildJobOptions o = *opt;
+        o.progress = true;
+        pipelines::run_vocab_build(o);
+    });
+});
+
+}  // namespace
+}  // namespace plmkit::cli

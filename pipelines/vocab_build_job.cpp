@@ -1,0 +1,72 @@
+#include "pipelines/vocab_build_job.hpp"
+
+#include <vector>
+
+#include "data/molecule_reader.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+#include "src/progress.hpp"
+#include "src/runtime.hpp"
+#include "tokenizers/smiles_tokenizer.hpp"
+#include "tokenizers/vocab.hpp"
+
+namespace plmkit::pipelines {
+
+VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
+    if (opt.kind == "protein")
+        throw UsageError(
+            "the protein vocabulary is the fixed ESM-2 alphabet: use a checkpoint's vocab.txt "
+            "(plmkit tokenize --kind protein --vocab FILE verifies one)");
+    if (opt.kind != "smiles") throw UsageError("--kind must be 'smiles', got '" + opt.kind + "'");
+    if (opt.output.empty()) throw UsageError("--output is required");
+    if (opt.min_frequency == 0) throw UsageError("--min-freq must be at least 1");
+
+    data::MoleculeReaderOptions ropt;
+    ropt.format = opt.format;
+    ropt.smiles_col = opt.smiles_col;
+    ropt.keep_props = false;
+    data::MoleculeReader reader(opt.input, ropt);
+    Progress progress(ProgressOptions{"vocab", "records", "tokens", 0, opt.progress, false});
+
+    VocabBuildSummary s;
+    tokenizers::VocabBuilder builder;
+    data::MoleculeRecord rec;
+    std::vector<std::string_view> tokens;
+    tokenizers::SmilesError err;
+    while (reader.next(rec)) {
+        throw_if_interrupted();
+        ++s.records;
+        std::string reason = rec.error;
+        if (reason.empty() && !tokenizers::SmilesTokenizer::tokenize(rec.smiles, tokens, &err))
+            reason = err.reason;
+        if (!reason.empty()) {
+            if (++s.rejected <= opt.max_warnings)
+                log_warn(reader.path() + ":" + std::to_string(rec.line) + ": record '" + rec.id +
+                         "' skipped: " + reason);
+            continue;
+        }
+        builder.add(tokens);
+        s.tokens += tokens.size();
+        progress.add(1, tokens.size());
+    }
+    progress.finish();
+    if (s.rejected > opt.max_warnings)
+        log_warn(std::to_string(s.rejected - opt.max_warnings) + " more skipped records not shown");
+
+    tokenizers::VocabBuildOptions bopt;
+    bopt.min_frequency = opt.min_frequency;
+    bopt.max_size = opt.max_size;
+    auto vocab = builder.build(bopt);
+    vocab.save(opt.output);
+    s.distinct_tokens = builder.distinct_tokens();
+    s.vocab_size = vocab.size();
+    s.seconds = progress.elapsed_seconds();
+    log_info("vocab: " + std::to_string(s.records) + " records (" + std::to_string(s.rejected) +
+             " skipped), " + std::to_string(s.tokens) + " tokens, " +
+             std::to_string(s.distinct_tokens) + " distinct -> " + std::to_string(s.vocab_size) +
+             " entries (5 specials, min frequency " + std::to_string(opt.min_frequency) + ") in " +
+             opt.output);
+    return s;
+}
+
+}  // namespace plmkit::pipelines
