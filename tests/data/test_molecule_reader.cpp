@@ -60,6 +60,15 @@ TEST_CASE("molecule reader: .smi files", "[data][molecules]") {
         CHECK(recs[2].id.rfind("-lib:3") != std::string::npos);  // "<stem>:<n>", n from 1
         CHECK(recs[2].index == 2);
     }
+    SECTION("a line with a tab is split at tabs only: names may contain spaces") {
+        auto recs = read_all(write_temp("tab.smi", "CCO\tethyl alcohol\t46.07\n"));
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].id == "ethyl alcohol");
+        CHECK(recs[0].props == Pairs{{"col3", "46.07"}});
+    }
+    SECTION("standard input needs an explicit format") {
+        CHECK_THROWS_WITH(MoleculeReader("-"), Catch::Contains("cannot tell the format of '-'"));
+    }
     SECTION("extra whitespace-separated columns become props col3, col4") {
         auto recs = read_all(write_temp("extra.smi", "CCO e1 1.5 x\n"));
         REQUIRE(recs.size() == 1);
@@ -214,6 +223,18 @@ TEST_CASE("molecule reader: SD files", "[data][molecules]") {
         CHECK(recs[3].id == "last");
         CHECK(recs[3].targets == Pairs{{"name", "third"}});
         CHECK(reader.rejected() == 1);
+    }
+    SECTION("gzip-compressed SD file") {
+        auto p = test::temp_path("g.sdf.gz");
+        std::string text = "gz1" + block + "> <X>\n1\n\n$$$$\n";
+        gzFile gz = gzopen(p.c_str(), "wb");
+        REQUIRE(gz);
+        gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+        gzclose(gz);
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].id == "gz1");
+        CHECK(recs[0].props == Pairs{{"X", "1"}});
     }
     SECTION("an id tag and an unknown target tag") {
         auto p = write_temp("u.sdf", "t" + block + "> <ID>\n42\n\n$$$$\n");
