@@ -1,0 +1,88 @@
+// plmkit slurm screen|embed ...: a Slurm job array of shards plus a merge job.
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "apps/plmkit/command.hpp"
+#include "pipelines/slurm_job.hpp"
+#include "src/error.hpp"
+
+namespace plmkit::cli {
+namespace {
+
+std::string self_binary() {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    if (n <= 0) throw IoError("cannot resolve /proc/self/exe: " + errno_message());
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+void print_plan(const pipelines::SlurmJobOptions& opt, const pipelines::SlurmJobPlan& plan) {
+    using pipelines::shell_quote;
+    if (opt.submit) {
+        std::printf("array job %s: %s (%lld shards)\n", plan.array_job_id.c_str(),
+                    plan.array_script.c_str(), static_cast<long long>(opt.array));
+        std::printf("merge job %s: %s -> %s\n", plan.merge_job_id.c_str(),
+                    plan.merge_script.c_str(), plan.output.c_str());
+        std::printf("re-run a failed shard I: sbatch --array=I %s, then sbatch %s\n",
+                    shell_quote(plan.array_script).c_str(), shell_quote(plan.merge_script).c_str());
+        return;
+    }
+    std::printf("wrote %s\nwrote %s\nsubmit with:\n", plan.array_script.c_str(),
+                plan.merge_script.c_str());
+    std::printf("  jid=$(sbatch --parsable %s)\n", shell_quote(plan.array_script).c_str());
+    std::printf("  sbatch --dependency=afterok:$jid --kill-on-invalid-dep=yes %s\n",
+                shell_quote(plan.merge_script).c_str());
+}
+
+void add_kind(CLI::App* slurm, const std::string& kind) {
+    auto opt = std::make_shared<pipelines::SlurmJobOptions>();
+    opt->kind = kind;
+    auto* cmd = slurm->add_subcommand(
+        kind, "Array job running 'plmkit " + kind + " ... --shard I/N', then 'plmkit merge'");
+    cmd->allow_extras();
+    cmd->add_option("--array", opt->array, "Number of shards N (array tasks 0..N-1)")->required();
+    cmd->add_option("--partition", opt->partition, "Slurm partition");
+    cmd->add_option("--time", opt->time, "Time limit per task, e.g. 02:00:00");
+    cmd->add_option("--mem", opt->mem, "Memory per task, e.g. 8G");
+    cmd->add_option("--cpus-per-task", opt->cpus_per_task, "CPUs per array task");
+    cmd->add_option("--gpus", opt->gpus, "GPUs per array task, e.g. 1 or a100:1");
+    cmd->add_option("--workdir", opt->workdir,
+                    "Folder for the job scripts and logs (default: <output>.slurm)");
+    cmd->add_flag("--submit", opt->submit,
+                  "Submit both jobs with sbatch and print their ids (default: only write)");
+    cmd->footer("Every other argument is passed to 'plmkit " + kind +
+                "'; --output FILE becomes FILE.shard-I-of-N per task.\n"
+                "Example:\n  plmkit slurm " +
+                kind +
+                (kind == "screen" ? " --input library.smi --output hits.csv"
+                                  : " --model esm2_t33_650M_UR50D --input proteins.fasta "
+                                    "--output emb.h5 --gpus 1") +
+                " --array 16 --submit\nSee docs/slurm.md.");
+    cmd->callback([opt, cmd] {
+        opt->args = cmd->remaining();
+        opt->plmkit_binary = self_binary();
+        auto plan = pipelines::run_slurm_job(*opt);
+        print_plan(*opt, plan);
+    });
+}
+
+PLMKIT_COMMAND(60, [](CLI::App& app) {
+    auto* slurm = app.add_subcommand(
+        "slurm", "Split a screen or embed run into a Slurm job array plus a merge job");
+    slurm->require_subcommand(1);
+    add_kind(slurm, "screen");
+    add_kind(slurm, "embed");
+    slurm->footer(
+        "Examples:\n"
+        "  plmkit slurm screen --input library.smi --output hits.csv --array 16 --time 1:00:00\n"
+        "  plmkit slurm embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5 \\\n"
+        "      --array 4 --gpus 1 --submit\n"
+        "See docs/slurm.md.");
+});
+
+}  // namespace
+}  // namespace plmkit::cli

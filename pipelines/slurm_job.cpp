@@ -1,0 +1,315 @@
+#include "pipelines/slurm_job.hpp"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "pipelines/shard.hpp"
+#include "src/atomic_file.hpp"
+#include "src/error.hpp"
+
+namespace plmkit::pipelines {
+namespace fs = std::filesystem;
+namespace {
+
+/// Flags whose value is a file the command writes: each shard writes its own
+/// copy (shard_path) and the merge job writes the original name.
+struct OutputFlag {
+    std::vector<std::string> names;  ///< e.g. {"--output", "-o"}
+    bool main = false;               ///< the output the merge command takes as --output
+};
+
+std::vector<OutputFlag> output_flags(const std::string& kind) {
+    if (kind == "screen")
+        return {{{"--output", "-o"}, true}, {{"--rejects"}, false}, {{"--summary"}, false}};
+    return {{{"--output", "-o"}, true}};
+}
+
+struct FoundOutput {
+    std::size_t arg = 0;  ///< index into args of the value
+    std::string prefix;   ///< "--output=" when given in one piece, else ""
+    std::string flag;     ///< canonical flag name (first of names)
+    bool main = false;
+};
+
+bool matches(const std::string& arg, const std::string& name, std::string* inline_prefix) {
+    if (arg == name) return true;
+    if (name.size() > 2 && arg.rfind(name + "=", 0) == 0) {
+        *inline_prefix = name + "=";
+        return true;
+    }
+    return false;
+}
+
+std::vector<FoundOutput> find_outputs(const SlurmJobOptions& o) {
+    std::vector<FoundOutput> found;
+    const auto flags = output_flags(o.kind);
+    for (std::size_t i = 0; i < o.args.size(); ++i) {
+        const std::string& a = o.args[i];
+        if (a == "--shard" || a.rfind("--shard=", 0) == 0)
+            throw UsageError("plmkit slurm " + o.kind +
+                             ": do not pass --shard; each array task gets its own");
+        for (const auto& f : flags)
+            for (const auto& name : f.names) {
+                std::string prefix;
+                if (!matches(a, name, &prefix)) continue;
+                if (prefix.empty() && i + 1 >= o.args.size())
+                    throw UsageError("plmkit slurm " + o.kind + ": " + name + " needs a value");
+                found.push_back({prefix.empty() ? i + 1 : i, prefix, f.names[0], f.main});
+                if (prefix.empty()) ++i;
+            }
+    }
+    return found;
+}
+
+std::string value_of(const SlurmJobOptions& o, const FoundOutput& f) {
+    return o.args[f.arg].substr(f.prefix.size());
+}
+
+std::string absolute(const std::string& path, const std::string& cwd) {
+    fs::path p(path);
+    return (p.is_absolute() ? p : fs::path(cwd) / p).lexically_normal().string();
+}
+
+std::string current_dir() {
+    std::error_code ec;
+    auto p = fs::current_path(ec);
+    if (ec) throw IoError("cannot read the current folder: " + ec.message());
+    return p.string();
+}
+
+/// "#SBATCH" lines for the resources both scripts share.
+std::string common_directives(const SlurmJobOptions& o) {
+    std::string s;
+    if (!o.partition.empty()) s += "#SBATCH --partition=" + o.partition + "\n";
+    if (!o.time.empty()) s += "#SBATCH --time=" + o.time + "\n";
+    return s;
+}
+
+std::string join_quoted(const std::vector<std::string>& argv) {
+    std::string s;
+    for (const auto& a : argv) {
+        if (!s.empty()) s += " ";
+        s += shell_quote(a);
+    }
+    return s;
+}
+
+void write_script(const std::string& path, const std::string& text) {
+    AtomicFile file(path);
+    {
+        std::ofstream out(file.temp_path(), std::ios::binary);
+        out << text;
+        out.close();
+        if (!out) throw IoError(path + ": cannot write the job script: " + errno_message());
+    }
+    if (::chmod(file.temp_path().c_str(), 0755) != 0)
+        throw IoError(path + ": chmod: " + errno_message());
+    file.commit();
+}
+
+/// Runs `argv` through the shell, returns its stdout; IoError with its
+/// stderr on failure (warnings on stderr never mix with the job id).
+std::string run_capture(const std::vector<std::string>& argv) {
+    char err_path[] = "/tmp/plmkit-sbatch-XXXXXX";
+    int fd = ::mkstemp(err_path);
+    if (fd < 0) throw IoError("cannot create a temporary file: " + errno_message());
+    ::close(fd);
+    std::string cmd = join_quoted(argv) + " 2>" + shell_quote(err_path);
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) {
+        ::unlink(err_path);
+        throw IoError("cannot run " + argv[0] + ": " + errno_message());
+    }
+    std::string out;
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
+        out.append(buf.data(), n);
+    int status = ::pclose(p);
+    std::ifstream err_in(err_path);
+    std::string err((std::istreambuf_iterator<char>(err_in)), std::istreambuf_iterator<char>());
+    ::unlink(err_path);
+    if (status != 0) {
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        throw IoError(join_quoted(argv) + " failed (exit " + std::to_string(code) +
+                      "): " + (err.empty() ? out : err));
+    }
+    return out;
+}
+
+/// The job id printed by `sbatch --parsable` ("123" or "123;cluster").
+std::string parse_job_id(const std::string& out, const std::string& script) {
+    std::string id;
+    for (char c : out) {
+        if (c == ';' || c == '\n' || c == '\r') break;
+        id += c;
+    }
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
+        throw IoError("sbatch " + script + ": expected a job id, got '" + out + "'");
+    return id;
+}
+
+}  // namespace
+
+std::string shell_quote(const std::string& s) {
+    if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789_-+=.,/:@%") == std::string::npos)
+        return s;
+    std::string q = "'";
+    for (char c : s)
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+SlurmJobPlan plan_slurm_job(const SlurmJobOptions& o) {
+    if (o.kind != "screen" && o.kind != "embed")
+        throw UsageError("plmkit slurm: unknown job kind '" + o.kind +
+                         "', expected screen or embed");
+    if (o.array < 1)
+        throw UsageError("plmkit slurm " + o.kind + ": --array must be at least 1, got " +
+                         std::to_string(o.array));
+    if (o.cpus_per_task < 0)
+        throw UsageError("plmkit slurm " + o.kind + ": --cpus-per-task must be >= 0");
+    auto found = find_outputs(o);
+    SlurmJobPlan plan;
+    std::vector<std::string> extra;
+    for (const auto& f : found) {
+        if (f.main) {
+            if (!plan.output.empty())
+                throw UsageError("plmkit slurm " + o.kind + ": --output given twice");
+            plan.output = value_of(o, f);
+        } else {
+            extra.push_back(f.flag);
+            extra.push_back(value_of(o, f));
+        }
+    }
+    if (plan.output.empty() || plan.output == "-")
+        throw UsageError("plmkit slurm " + o.kind +
+                         ": --output FILE is required (each shard writes FILE.shard-I-of-N)");
+    for (std::int64_t i = 0; i < o.array; ++i)
+        plan.shard_outputs.push_back(shard_path(plan.output, Shard{i, o.array}));
+    std::string cwd = o.cwd.empty() ? current_dir() : o.cwd;
+    std::string workdir = absolute(o.workdir.empty() ? plan.output + ".slurm" : o.workdir, cwd);
+    plan.array_script = workdir + "/" + o.kind + "-array.sh";
+    plan.merge_script = workdir + "/" + o.kind + "-merge.sh";
+    plan.merge_command = {o.plmkit_binary, "merge", "--kind", o.kind, "--output", plan.output};
+    plan.merge_command.insert(plan.merge_command.end(), extra.begin(), extra.end());
+    plan.merge_command.insert(plan.merge_command.end(), plan.shard_outputs.begin(),
+                              plan.shard_outputs.end());
+    return plan;
+}
+
+namespace {
+
+/// `path` of shard "$I" of N as a shell word: hits.shard-${I}-of-4.csv.
+std::string shard_word(const std::string& path, std::int64_t count) {
+    const std::string mark = "\x01";
+    std::string templ = shard_path(path, mark, count);
+    auto at = templ.find(mark);
+    std::string before = templ.substr(0, at), after = templ.substr(at + mark.size());
+    auto piece = [](const std::string& s) { return s.empty() ? s : shell_quote(s); };
+    return piece(before) + "\"${I}\"" + piece(after);
+}
+
+std::string header_comment(const SlurmJobOptions& o, const std::string& what) {
+    std::vector<std::string> original{"plmkit", o.kind};
+    original.insert(original.end(), o.args.begin(), o.args.end());
+    return "#!/bin/bash\n"
+           "# " +
+           what +
+           "\n"
+           "# Generated by `plmkit slurm " +
+           o.kind + " --array " + std::to_string(o.array) + "` for:\n#   " + join_quoted(original) +
+           "\n";
+}
+
+}  // namespace
+
+std::string slurm_array_script(const SlurmJobOptions& o, const SlurmJobPlan& plan) {
+    const std::string n = std::to_string(o.array);
+    const std::string last = std::to_string(o.array - 1);
+    std::string logs = fs::path(plan.array_script).parent_path().string() + "/logs";
+    std::string s = header_comment(o, "Array job: shard I of " + n + " runs as array task I.");
+    s += "# Submit:            sbatch " + shell_quote(plan.array_script) +
+         "\n"
+         "# Re-run one shard:  sbatch --array=3 " +
+         shell_quote(plan.array_script) + "   (then sbatch " + shell_quote(plan.merge_script) +
+         ")\n";
+    s += "#SBATCH --job-name=plmkit-" + o.kind + "\n";
+    s += "#SBATCH --array=0-" + last + "\n";
+    s += "#SBATCH --output=" + logs + "/" + o.kind + "-%A_%a.log\n";
+    s += common_directives(o);
+    if (!o.mem.empty()) s += "#SBATCH --mem=" + o.mem + "\n";
+    if (o.cpus_per_task > 0)
+        s += "#SBATCH --cpus-per-task=" + std::to_string(o.cpus_per_task) + "\n";
+    if (!o.gpus.empty()) s += "#SBATCH --gpus=" + o.gpus + "\n";
+    s += "set -euo pipefail\n";
+    s += "cd " + shell_quote(o.cwd.empty() ? current_dir() : o.cwd) + "\n";
+    s += "I=${SLURM_ARRAY_TASK_ID:?submit with sbatch --array=0-" + last + "}\n";
+    s += "if [ \"$I\" -ge " + n + " ]; then echo \"array task $I: only shards 0-" + last +
+         " exist\" >&2; exit 2; fi\n";
+    // Each shard writes its own outputs (atomically: renamed into place only
+    // when complete) and takes records index % N == I.
+    std::vector<std::string> words{shell_quote(o.plmkit_binary), shell_quote(o.kind)};
+    auto found = find_outputs(o);
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < o.args.size(); ++i) {
+        if (next < found.size() && found[next].arg == i) {
+            const auto& f = found[next++];
+            std::string path = o.args[i].substr(f.prefix.size());
+            words.push_back((f.prefix.empty() ? "" : shell_quote(f.prefix)) +
+                            shard_word(path, o.array));
+        } else {
+            words.push_back(shell_quote(o.args[i]));
+        }
+    }
+    words.push_back("--shard");
+    words.push_back("\"${I}/" + n + "\"");
+    std::string line;
+    for (const auto& w : words)
+        line += (line.empty() ? "" : " ") + w;
+    s += "exec " + line + "\n";
+    return s;
+}
+
+std::string slurm_merge_script(const SlurmJobOptions& o, const SlurmJobPlan& plan) {
+    std::string logs = fs::path(plan.merge_script).parent_path().string() + "/logs";
+    std::string s = header_comment(o, "Merge job: joins the " + std::to_string(o.array) +
+                                          " shards into the output of a single run.");
+    s += "# Runs after every array task succeeded (sbatch --dependency=afterok:<array job>).\n";
+    s += "#SBATCH --job-name=plmkit-" + o.kind + "-merge\n";
+    s += "#SBATCH --output=" + logs + "/" + o.kind + "-merge-%j.log\n";
+    s += common_directives(o);
+    if (!o.mem.empty()) s += "#SBATCH --mem=" + o.mem + "\n";
+    s += "set -euo pipefail\n";
+    s += "cd " + shell_quote(o.cwd.empty() ? current_dir() : o.cwd) + "\n";
+    s += "exec " + join_quoted(plan.merge_command) + "\n";
+    return s;
+}
+
+SlurmJobPlan run_slurm_job(const SlurmJobOptions& o) {
+    SlurmJobPlan plan = plan_slurm_job(o);
+    std::string logs = fs::path(plan.array_script).parent_path().string() + "/logs";
+    std::error_code ec;
+    fs::create_directories(logs, ec);
+    if (ec) throw IoError(logs + ": cannot create the job folder: " + ec.message());
+    write_script(plan.array_script, slurm_array_script(o, plan));
+    write_script(plan.merge_script, slurm_merge_script(o, plan));
+    if (!o.submit) return plan;
+    plan.array_job_id =
+        parse_job_id(run_capture({o.sbatch, "--parsable", plan.array_script}), plan.array_script);
+    plan.merge_job_id = parse_job_id(
+        run_capture({o.sbatch, "--parsable", "--dependency=afterok:" + plan.array_job_id,
+                     "--kill-on-invalid-dep=yes", plan.merge_script}),
+        plan.merge_script);
+    return plan;
+}
+
+}  // namespace plmkit::pipelines

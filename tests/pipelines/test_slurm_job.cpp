@@ -1,0 +1,185 @@
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "pipelines/slurm_job.hpp"
+#include "src/error.hpp"
+#include "tests/test_support.hpp"
+
+using namespace plmkit;
+using namespace plmkit::pipelines;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A fake program that prints each argument on its own line.
+std::string fake_echo(const fs::path& dir) {
+    auto path = (dir / "fake-plmkit").string();
+    test::write_file(path, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+    ::chmod(path.c_str(), 0755);
+    return path;
+}
+
+/// Runs `script` with bash in `env` and returns its stdout.
+std::string run_script(const std::string& script, const std::string& env) {
+    auto out = test::temp_path("script.out");
+    std::string cmd = env + " bash " + script + " > " + out + " 2>&1";
+    int rc = std::system(cmd.c_str());
+    std::string text = test::read_file(out);
+    if (rc != 0) text = "exit " + std::to_string(rc) + ": " + text;
+    return text;
+}
+
+SlurmJobOptions base_options(const fs::path& dir) {
+    SlurmJobOptions o;
+    o.kind = "screen";
+    o.args = {"--input", "lib with space.smi", "--output", "hits.csv", "--top", "10"};
+    o.array = 4;
+    o.cwd = dir.string();
+    o.plmkit_binary = fake_echo(dir);
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("slurm job: planning", "[pipelines][slurm]") {
+    fs::path dir = test::temp_path("slurm-plan");
+    fs::create_directories(dir);
+    auto o = base_options(dir);
+    SECTION("outputs, scripts and merge command") {
+        auto plan = plan_slurm_job(o);
+        CHECK(plan.output == "hits.csv");
+        REQUIRE(plan.shard_outputs.size() == 4);
+        CHECK(plan.shard_outputs[0] == "hits.shard-0-of-4.csv");
+        CHECK(plan.shard_outputs[3] == "hits.shard-3-of-4.csv");
+        CHECK(plan.array_script == (dir / "hits.csv.slurm/screen-array.sh").string());
+        CHECK(plan.merge_script == (dir / "hits.csv.slurm/screen-merge.sh").string());
+        std::vector<std::string> merge{o.plmkit_binary, "merge",    "--kind",
+                                       "screen",        "--output", "hits.csv"};
+        for (auto& s : plan.shard_outputs)
+            merge.push_back(s);
+        CHECK(plan.merge_command == merge);
+    }
+    SECTION("--output=FILE and a custom workdir") {
+        o.kind = "embed";
+        o.args = {"--model", "m", "--input", "p.fasta", "--output=out/emb.h5"};
+        o.workdir = "jobs";
+        o.array = 2;
+        auto plan = plan_slurm_job(o);
+        CHECK(plan.output == "out/emb.h5");
+        CHECK(plan.shard_outputs[1] == "out/emb.shard-1-of-2.h5");
+        CHECK(plan.array_script == (dir / "jobs/embed-array.sh").string());
+    }
+    SECTION("bad requests are usage errors") {
+        auto bad = o;
+        bad.kind = "train";
+        CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("expected screen or embed"));
+        bad = o;
+        bad.array = 0;
+        CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("--array must be at least 1"));
+        bad = o;
+        bad.args = {"--input", "x.smi"};
+        CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("--output FILE is required"));
+        bad.args = {"--input", "x.smi", "--output", "-"};
+        CHECK_THROWS_AS(plan_slurm_job(bad), UsageError);
+        bad.args = {"--input", "x.smi", "--output", "h.csv", "--shard", "1/2"};
+        CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("do not pass --shard"));
+        bad.args = {"--input", "x.smi", "--output"};
+        CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("--output needs a value"));
+    }
+}
+
+TEST_CASE("slurm job: scripts run the right shard command", "[pipelines][slurm]") {
+    fs::path dir = test::temp_path("slurm-scripts");
+    fs::create_directories(dir);
+    auto o = base_options(dir);
+    o.partition = "gpu";
+    o.time = "01:30:00";
+    o.mem = "8G";
+    o.cpus_per_task = 4;
+    o.gpus = "1";
+    auto plan = run_slurm_job(o);
+    std::string array = test::read_file(plan.array_script);
+    std::string merge = test::read_file(plan.merge_script);
+    SECTION("directives") {
+        CHECK_THAT(array, Catch::Contains("#SBATCH --array=0-3\n"));
+        CHECK_THAT(array, Catch::Contains("#SBATCH --partition=gpu\n"));
+        CHECK_THAT(array, Catch::Contains("#SBATCH --time=01:30:00\n"));
+        CHECK_THAT(array, Catch::Contains("#SBATCH --mem=8G\n"));
+        CHECK_THAT(array, Catch::Contains("#SBATCH --cpus-per-task=4\n"));
+        CHECK_THAT(array, Catch::Contains("#SBATCH --gpus=1\n"));
+        CHECK_THAT(array, Catch::Contains("sbatch --array=3 "));
+        CHECK_THAT(merge, Catch::Contains("#SBATCH --partition=gpu\n"));
+        CHECK_THAT(merge, !Catch::Contains("--gpus"));
+        CHECK_THAT(merge, !Catch::Contains("#SBATCH --array"));
+        CHECK(fs::is_directory(dir / "hits.csv.slurm/logs"));
+        CHECK((fs::status(plan.array_script).permissions() & fs::perms::owner_exec) !=
+              fs::perms::none);
+    }
+    SECTION("array task 2 runs shard 2/4 into its own output") {
+        std::string out = run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=2");
+        CHECK(out ==
+              "screen\n--input\nlib with space.smi\n--output\nhits.shard-2-of-4.csv\n--top\n10\n"
+              "--shard\n2/4\n");
+    }
+    SECTION("a task id past the array is refused, a missing one too") {
+        CHECK_THAT(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=4"),
+                   Catch::Contains("only shards 0-3 exist"));
+        CHECK_THAT(run_script(plan.array_script, "env -u SLURM_ARRAY_TASK_ID"),
+                   Catch::Contains("submit with sbatch --array=0-3"));
+    }
+    SECTION("merge script") {
+        std::string out = run_script(plan.merge_script, "");
+        CHECK(out ==
+              "merge\n--kind\nscreen\n--output\nhits.csv\nhits.shard-0-of-4.csv\n"
+              "hits.shard-1-of-4.csv\nhits.shard-2-of-4.csv\nhits.shard-3-of-4.csv\n");
+    }
+}
+
+TEST_CASE("slurm job: submission through sbatch", "[pipelines][slurm]") {
+    fs::path dir = test::temp_path("slurm-submit");
+    fs::create_directories(dir);
+    auto o = base_options(dir);
+    o.submit = true;
+    auto log = (dir / "sbatch.log").string();
+    SECTION("job ids parsed, dependency on the array job") {
+        o.sbatch = (dir / "fake-sbatch").string();
+        test::write_file(
+            o.sbatch, "#!/bin/sh\necho \"$@\" >> '" + log +
+                          "'\necho 'sbatch: warning: noise' >&2\n"
+                          "case \"$*\" in *--dependency*) echo '43;cluster';; *) echo 42;; esac\n");
+        ::chmod(o.sbatch.c_str(), 0755);
+        auto plan = run_slurm_job(o);
+        CHECK(plan.array_job_id == "42");
+        CHECK(plan.merge_job_id == "43");
+        CHECK(test::read_file(log) == "--parsable " + plan.array_script +
+                                          "\n--parsable --dependency=afterok:42 "
+                                          "--kill-on-invalid-dep=yes " +
+                                          plan.merge_script + "\n");
+    }
+    SECTION("a failing sbatch is an IoError with its message") {
+        o.sbatch = (dir / "bad-sbatch").string();
+        test::write_file(o.sbatch,
+                         "#!/bin/sh\necho 'sbatch: error: invalid partition' >&2\nexit 1\n");
+        ::chmod(o.sbatch.c_str(), 0755);
+        CHECK_THROWS_AS(run_slurm_job(o), IoError);
+        CHECK_THROWS_WITH(run_slurm_job(o), Catch::Contains("invalid partition"));
+    }
+    SECTION("garbage instead of a job id") {
+        o.sbatch = (dir / "odd-sbatch").string();
+        test::write_file(o.sbatch, "#!/bin/sh\necho 'Submitted batch job 7'\n");
+        ::chmod(o.sbatch.c_str(), 0755);
+        CHECK_THROWS_WITH(run_slurm_job(o), Catch::Contains("expected a job id"));
+    }
+}
+
+TEST_CASE("slurm job: shell quoting", "[pipelines][slurm]") {
+    CHECK(shell_quote("hits.csv") == "hits.csv");
+    CHECK(shell_quote("a b") == "'a b'");
+    CHECK(shell_quote("it's") == "'it'\\''s'");
+    CHECK(shell_quote("") == "''");
+    CHECK(shell_quote("$HOME") == "'$HOME'");
+}
