@@ -9,6 +9,10 @@ Run from the repository root with Debian's python3:
 Writes
   chembl30_first2000_tokens.txt  tokens of the first 2000 SMILES, one SMILES
                                  per line, tokens separated by one space
+  chembl30_vocab_min100.txt      the vocabulary `plmkit vocab build --min-freq 100`
+                                 must write: <pad> <unk> <cls> <eos> <mask>, then
+                                 tokens seen >= 100 times by decreasing count
+                                 (ties in byte order)
   edge_cases.tsv                 hand-picked cases (EDGE_CASES below)
   chembl30_summary.txt           whole-file summary: records, rejected, total
                                  tokens and a 64-bit FNV-1a hash of every
@@ -77,6 +81,7 @@ def main():
     total_tokens = 0
     rejected = 0
     first = []
+    counts = {}
     for i, s in enumerate(smiles):
         toks = tokenize(s)
         if toks is None:
@@ -86,6 +91,8 @@ def main():
             assert "".join(toks) == s
             total_tokens += len(toks)
             for t in toks:
+                counts[t] = counts.get(t, 0) + 1
+            for t in toks:
                 h = fnv(h, t.encode() + b"\x1f")
             h = fnv(h, b"\x1e")
         if i < 2000:
@@ -93,6 +100,11 @@ def main():
             first.append(" ".join(toks))
     with open(f"{out_dir}/chembl30_first2000_tokens.txt", "w") as f:
         f.write("\n".join(first) + "\n")
+    specials = ["<pad>", "<unk>", "<cls>", "<eos>", "<mask>"]
+    kept = sorted((t for t, c in counts.items() if c >= 100 and t not in specials),
+                  key=lambda t: (-counts[t], t.encode()))
+    with open(f"{out_dir}/chembl30_vocab_min100.txt", "w") as f:
+        f.write("".join(t + "\n" for t in specials + kept))
     with open(f"{out_dir}/chembl30_summary.txt", "w") as f:
         f.write(f"records {len(smiles)}\n")
         f.write(f"rejected {rejected}\n")
