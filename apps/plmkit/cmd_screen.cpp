@@ -1,0 +1,69 @@
+// plmkit screen: stream a compound library through the screening pipeline.
+#include <memory>
+
+#include "apps/plmkit/command.hpp"
+#include "pipelines/screen_job.hpp"
+#include "pipelines/shard.hpp"
+
+namespace plmkit::cli {
+namespace {
+
+struct ScreenCliOptions {
+    pipelines::ScreenOptions job;
+    std::string shard;
+    long long top = -1;
+};
+
+PLMKIT_COMMAND(30, [](CLI::App& app) {
+    auto o = std::make_shared<ScreenCliOptions>();
+    auto& j = o->job;
+    auto* cmd = app.add_subcommand(
+        "screen",
+        "Screen a compound library: parse, standardize, dedupe, filter, score, rank (RDKit)");
+    cmd->add_option("-i,--input", j.input,
+                    "Library: .smi/.csv/.tsv/.sdf, optionally .gz ('-' = stdin)")
+        ->required();
+    cmd->add_option("--format", j.reader.format, "Input format: auto|smi|csv|tsv|sdf")
+        ->capture_default_str();
+    cmd->add_option("--smiles-col", j.reader.smiles_col, "SMILES column (CSV/TSV)")
+        ->capture_default_str();
+    cmd->add_option("--id-col", j.reader.id_col,
+                    "Id column or SD tag (default: id, name, chembl_id, ... or the SD title)");
+    cmd->add_option("-c,--config", j.config_path,
+                    "Pipeline YAML (default: the built-in pipeline, see docs/screen.md)");
+    cmd->add_option("-o,--output", j.output, "Hits CSV, ranked by score ('-' = stdout)")
+        ->capture_default_str();
+    cmd->add_option("--sdf", j.sdf, "Also write the hits as SDF with the values as SD tags");
+    cmd->add_option("--rejects", j.rejects,
+                    "Rejects TSV: id, input_smiles, step, reason (default: <output>.rejects.tsv)");
+    cmd->add_option("--summary", j.summary,
+                    "Counts and timing JSON (default: <output>.summary.json)");
+    cmd->add_option("-t,--threads", j.threads, "Worker threads (0 = all cores)")
+        ->capture_default_str();
+    cmd->add_option("--chunk", j.chunk, "Records per processing chunk")->capture_default_str();
+    cmd->add_option("--top", o->top, "Keep the K best hits (the rest go to the rejects)");
+    cmd->add_option("--shard", o->shard,
+                    "Process records with index % N == I ('I/N', or 'auto' from Slurm's "
+                    "SLURM_ARRAY_TASK_ID/COUNT); combine shards with 'plmkit merge'");
+    cmd->add_flag(
+        "--no-progress", [o](std::int64_t) { o->job.progress = false; },
+        "Never draw the progress line");
+    cmd->footer(
+        "Examples:\n"
+        "  plmkit screen -i library.smi -o hits.csv\n"
+        "  plmkit screen -i chembl.csv --smiles-col smiles --id-col chembl_id \\\n"
+        "      --config examples/screen.yaml -o hits.csv --sdf hits.sdf --top 1000 -t 8\n"
+        "  plmkit screen -i lib.smi.gz -o hits.shard-0-of-4.csv --shard 0/4 --top 1000\n"
+        "  plmkit merge hits.shard-*-of-4.summary.json -o hits.csv --top 1000\n"
+        "Every input record ends in the hits or the rejects; summary.json states\n"
+        "records_read = hits + rejected + filtered + duplicates + cut_by_top.");
+    cmd->callback([o] {
+        auto job = o->job;
+        job.shard = pipelines::parse_shard(o->shard);
+        if (o->top >= 0) job.top = static_cast<std::uint64_t>(o->top);
+        pipelines::run_screen(job);
+    });
+});
+
+}  // namespace
+}  // namespace plmkit::cli

@@ -1,0 +1,92 @@
+#include "pipelines/mol_parse.hpp"
+
+#include <GraphMol/FileParsers/FileParsers.h>
+#include <GraphMol/MolOps.h>
+#include <GraphMol/RWMol.h>
+#include <GraphMol/SanitException.h>
+#include <GraphMol/SmilesParse/SmilesParse.h>
+
+#include "pipelines/rdkit_log_capture.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+/// Sanitizes `mol` in place; on failure returns "<operation>: <RDKit's message>".
+std::string sanitize(RDKit::RWMol& mol) {
+    unsigned int failed = 0;
+    try {
+        RDKit::MolOps::sanitizeMol(mol, failed, RDKit::MolOps::SANITIZE_ALL);
+        return {};
+    } catch (const RDKit::KekulizeException& e) {
+        return std::string("kekulization failed: ") + e.what();
+    } catch (const RDKit::AtomValenceException& e) {
+        return std::string("valence error: ") + e.what();
+    } catch (const RDKit::MolSanitizeException& e) {
+        return std::string("sanitization failed: ") + e.what();
+    } catch (const std::exception& e) {
+        return std::string("sanitization failed: ") + e.what();
+    }
+}
+
+ParseResult finish(RDKit::RWMol* raw, const std::string& what_failed, bool remove_hs) {
+    ParseResult r;
+    std::unique_ptr<RDKit::RWMol> mol(raw);
+    std::string log = take_rdkit_message();
+    if (!mol) {
+        r.error = log.empty() ? what_failed : log;
+        return r;
+    }
+    if (mol->getNumAtoms() == 0) {
+        r.error = "empty molecule (no atoms)";
+        return r;
+    }
+    r.error = sanitize(*mol);
+    take_rdkit_message();  // warnings that did not stop sanitization
+    if (!r.error.empty()) return r;
+    if (remove_hs) {
+        try {
+            RDKit::MolOps::removeHs(*mol);
+        } catch (const std::exception& e) {
+            r.error = std::string("removing explicit hydrogens failed: ") + e.what();
+            return r;
+        }
+    }
+    r.mol = std::move(mol);
+    return r;
+}
+
+}  // namespace
+
+ParseResult parse_smiles(const std::string& smiles) {
+    capture_rdkit_logs();
+    take_rdkit_message();
+    if (smiles.find_first_not_of(" \t") == std::string::npos) return {nullptr, "empty SMILES"};
+    RDKit::SmilesParserParams params;
+    params.sanitize = false;
+    params.removeHs = false;
+    params.parseName = false;
+    params.strictCXSMILES = false;
+    RDKit::RWMol* mol = nullptr;
+    try {
+        mol = RDKit::SmilesToMol(smiles, params);
+    } catch (const std::exception& e) {
+        take_rdkit_message();
+        return {nullptr, std::string("SMILES parse error: ") + e.what()};
+    }
+    return finish(mol, "SMILES parse error", true);
+}
+
+ParseResult parse_molblock(const std::string& molblock) {
+    capture_rdkit_logs();
+    take_rdkit_message();
+    RDKit::RWMol* mol = nullptr;
+    try {
+        mol = RDKit::MolBlockToMol(molblock, /*sanitize=*/false, /*removeHs=*/false);
+    } catch (const std::exception& e) {
+        take_rdkit_message();
+        return {nullptr, std::string("mol block parse error: ") + e.what()};
+    }
+    return finish(mol, "mol block parse error", true);
+}
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,327 @@
+#include "pipelines/screen_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "src/error.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+struct Ctx {
+    std::string source;
+    [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
+                           const std::string& msg) const {
+        std::string where = source;
+        if (node.Mark().line >= 0) where += ":" + std::to_string(node.Mark().line + 1);
+        throw UsageError(where + ": '" + key + "': " + msg);
+    }
+};
+
+void check_keys(const Ctx& c, const YAML::Node& node, const std::string& path,
+                const std::set<std::string>& allowed) {
+    if (!node.IsMap()) c.fail(node, path, "expected a mapping");
+    for (const auto& kv : node) {
+        auto k = kv.first.as<std::string>();
+        if (!allowed.count(k)) {
+            std::string list;
+            for (const auto& a : allowed)
+                list += (list.empty() ? "" : ", ") + a;
+            c.fail(kv.first, path.empty() ? k : path + "." + k,
+                   "unknown key (expected one of: " + list + ")");
+        }
+    }
+}
+
+template <typename T>
+T get(const Ctx& c, const YAML::Node& node, const std::string& key, const char* expected) {
+    try {
+        return node.as<T>();
+    } catch (const YAML::Exception&) {
+        c.fail(node, key, std::string("expected ") + expected);
+    }
+}
+
+bool get_bool(const Ctx& c, const YAML::Node& n, const std::string& k) {
+    return get<bool>(c, n, k, "true or false");
+}
+double get_double(const Ctx& c, const YAML::Node& n, const std::string& k) {
+    return get<double>(c, n, k, "a number");
+}
+std::string get_string(const Ctx& c, const YAML::Node& n, const std::string& k) {
+    if (!n.IsScalar()) c.fail(n, k, "expected a string");
+    return n.as<std::string>();
+}
+std::vector<std::string> get_strings(const Ctx& c, const YAML::Node& n, const std::string& k) {
+    if (n.IsNull()) return {};
+    if (!n.IsSequence()) c.fail(n, k, "expected a list of strings");
+    std::vector<std::string> out;
+    for (const auto& e : n)
+        out.push_back(get_string(c, e, k));
+    return out;
+}
+
+/// `key: false` switches a step off; `key: true` keeps defaults; a map sets options.
+bool switched_off(const YAML::Node& n) {
+    return n.IsScalar() && (n.as<std::string>() == "false" || n.as<std::string>() == "off");
+}
+bool is_plain_true(const YAML::Node& n) {
+    return n.IsNull() || (n.IsScalar() && (n.as<std::string>() == "true"));
+}
+
+void parse_standardize(const Ctx& c, const YAML::Node& n, StandardizeOptions& o) {
+    if (switched_off(n)) {
+        o.enabled = false;
+        return;
+    }
+    if (is_plain_true(n)) return;
+    check_keys(c, n, "standardize",
+               {"enabled", "cleanup", "largest_fragment", "uncharge", "tautomer"});
+    if (n["enabled"]) o.enabled = get_bool(c, n["enabled"], "standardize.enabled");
+    if (n["cleanup"]) o.cleanup = get_bool(c, n["cleanup"], "standardize.cleanup");
+    if (n["largest_fragment"])
+        o.largest_fragment = get_bool(c, n["largest_fragment"], "standardize.largest_fragment");
+    if (n["uncharge"]) o.uncharge = get_bool(c, n["uncharge"], "standardize.uncharge");
+    if (n["tautomer"]) o.tautomer = get_bool(c, n["tautomer"], "standardize.tautomer");
+}
+
+void parse_dedupe(const Ctx& c, const YAML::Node& n, DedupeOptions& o) {
+    if (switched_off(n)) {
+        o.enabled = false;
+        return;
+    }
+    if (is_plain_true(n)) return;
+    check_keys(c, n, "dedupe", {"enabled", "key"});
+    if (n["enabled"]) o.enabled = get_bool(c, n["enabled"], "dedupe.enabled");
+    if (n["key"]) {
+        o.key = get_string(c, n["key"], "dedupe.key");
+        if (o.key == "inchikey")
+            c.fail(n["key"], "dedupe.key",
+                   "InChIKey is not available: this RDKit was built without InChI support; "
+                   "use 'smiles' (canonical SMILES of the standardized molecule)");
+        if (o.key != "smiles") c.fail(n["key"], "dedupe.key", "expected 'smiles'");
+    }
+}
+
+std::optional<double> get_bound(const Ctx& c, const YAML::Node& n, const std::string& k) {
+    if (!n || n.IsNull()) return std::nullopt;
+    return get_double(c, n, k);
+}
+
+void parse_ranges(const Ctx& c, const YAML::Node& n, std::vector<RangeRule>& out) {
+    if (n.IsNull()) return;
+    if (!n.IsMap()) c.fail(n, "filters.ranges", "expected a mapping 'property: [min, max]'");
+    for (const auto& kv : n) {
+        RangeRule r;
+        r.property = kv.first.as<std::string>();
+        std::string key = "filters.ranges." + r.property;
+        const auto& v = kv.second;
+        if (v.IsSequence()) {
+            if (v.size() != 2) c.fail(v, key, "expected [min, max] (null for an open bound)");
+            r.min = get_bound(c, v[0], key);
+            r.max = get_bound(c, v[1], key);
+        } else if (v.IsMap()) {
+            check_keys(c, v, key, {"min", "max"});
+            r.min = get_bound(c, v["min"], key + ".min");
+            r.max = get_bound(c, v["max"], key + ".max");
+        } else {
+            c.fail(v, key, "expected [min, max] or {min: .., max: ..}");
+        }
+        if (r.min && r.max && *r.min > *r.max) c.fail(v, key, "min is greater than max");
+        out.push_back(r);
+    }
+}
+
+std::vector<SmartsRule> parse_smarts_list(const Ctx& c, const YAML::Node& n,
+                                          const std::string& key) {
+    std::vector<SmartsRule> out;
+    if (n.IsNull()) return out;
+    if (n.IsMap()) {  // name: SMARTS
+        for (const auto& kv : n)
+            out.push_back({kv.first.as<std::string>(), get_string(c, kv.second, key)});
+        return out;
+    }
+    if (!n.IsSequence()) c.fail(n, key, "expected a list of {name, smarts} or a mapping");
+    for (const auto& e : n) {
+        if (e.IsScalar()) {
+            auto s = e.as<std::string>();
+            out.push_back({s, s});
+            continue;
+        }
+        check_keys(c, e, key, {"name", "smarts"});
+        if (!e["smarts"]) c.fail(e, key, "missing 'smarts'");
+        SmartsRule r;
+        r.smarts = get_string(c, e["smarts"], key + ".smarts");
+        r.name = e["name"] ? get_string(c, e["name"], key + ".name") : r.smarts;
+        out.push_back(r);
+    }
+    return out;
+}
+
+void parse_filters(const Ctx& c, const YAML::Node& n, FilterOptions& o) {
+    if (switched_off(n)) {
+        o = FilterOptions{};
+        o.lipinski = o.veber = false;
+        o.catalogs.clear();
+        return;
+    }
+    if (is_plain_true(n)) return;
+    check_keys(c, n, "filters",
+               {"ranges", "lipinski", "veber", "catalogs", "flag_catalogs", "include_smarts",
+                "exclude_smarts", "flag_smarts"});
+    if (n["ranges"]) parse_ranges(c, n["ranges"], o.ranges);
+    if (auto l = n["lipinski"]) {
+        if (l.IsMap()) {
+            check_keys(c, l, "filters.lipinski", {"max_violations"});
+            o.lipinski = true;
+            if (l["max_violations"])
+                o.lipinski_max_violations = get<int>(
+                    c, l["max_violations"], "filters.lipinski.max_violations", "an integer 0..4");
+        } else {
+            o.lipinski = get_bool(c, l, "filters.lipinski");
+        }
+    }
+    if (n["veber"]) o.veber = get_bool(c, n["veber"], "filters.veber");
+    if (n["catalogs"]) o.catalogs = get_strings(c, n["catalogs"], "filters.catalogs");
+    if (n["flag_catalogs"])
+        o.flag_catalogs = get_strings(c, n["flag_catalogs"], "filters.flag_catalogs");
+    if (n["include_smarts"])
+        o.include_smarts = parse_smarts_list(c, n["include_smarts"], "filters.include_smarts");
+    if (n["exclude_smarts"])
+        o.exclude_smarts = parse_smarts_list(c, n["exclude_smarts"], "filters.exclude_smarts");
+    if (n["flag_smarts"])
+        o.flag_smarts = parse_smarts_list(c, n["flag_smarts"], "filters.flag_smarts");
+}
+
+SimilarityOptions parse_similarity_one(const Ctx& c, const YAML::Node& n) {
+    SimilarityOptions o;
+    check_keys(c, n, "similarity", {"name", "references", "radius", "nbits", "counts", "min"});
+    if (!n["references"]) c.fail(n, "similarity.references", "missing (a file of actives)");
+    o.references = get_string(c, n["references"], "similarity.references");
+    if (n["name"]) o.name = get_string(c, n["name"], "similarity.name");
+    if (n["radius"]) o.radius = get<int>(c, n["radius"], "similarity.radius", "an integer");
+    if (n["nbits"]) o.nbits = get<int>(c, n["nbits"], "similarity.nbits", "an integer");
+    if (n["counts"]) o.counts = get_bool(c, n["counts"], "similarity.counts");
+    if (n["min"]) o.min = get_double(c, n["min"], "similarity.min");
+    if (o.radius < 0 || o.radius > 6) c.fail(n, "similarity.radius", "expected 0..6");
+    if (o.nbits < 64 || o.nbits > 65536) c.fail(n, "similarity.nbits", "expected 64..65536");
+    return o;
+}
+
+void parse_score(const Ctx& c, const YAML::Node& n, ScoreOptions& o) {
+    check_keys(c, n, "score", {"expression"});
+    auto e = n["expression"];
+    if (!e || !e.IsMap() || e.size() == 0)
+        c.fail(n, "score.expression", "expected a mapping 'column: weight'");
+    o.weights.clear();
+    for (const auto& kv : e) {
+        auto col = kv.first.as<std::string>();
+        o.weights.emplace_back(col, get_double(c, kv.second, "score.expression." + col));
+    }
+}
+
+}  // namespace
+
+ScreenConfig parse_screen_config(const std::string& yaml_text, const std::string& source) {
+    Ctx c{source};
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::Exception& e) {
+        throw UsageError(source + ":" + std::to_string(e.mark.line + 1) +
+                         ": invalid YAML: " + e.msg);
+    }
+    ScreenConfig cfg;
+    if (root.IsNull()) return cfg;
+    check_keys(c, root, "",
+               {"parse", "standardize", "dedupe", "filters", "descriptors", "similarity", "score",
+                "rank"});
+    if (root["standardize"]) parse_standardize(c, root["standardize"], cfg.standardize);
+    if (root["dedupe"]) parse_dedupe(c, root["dedupe"], cfg.dedupe);
+    if (root["filters"]) parse_filters(c, root["filters"], cfg.filters);
+    if (auto s = root["similarity"]) {
+        if (s.IsSequence()) {
+            for (const auto& e : s)
+                cfg.similarity.push_back(parse_similarity_one(c, e));
+        } else if (!s.IsNull()) {
+            cfg.similarity.push_back(parse_similarity_one(c, s));
+        }
+        std::set<std::string> names;
+        for (const auto& o : cfg.similarity)
+            if (!names.insert(o.name).second)
+                c.fail(s, "similarity.name", "duplicate name '" + o.name + "'");
+    }
+    if (root["score"]) parse_score(c, root["score"], cfg.score);
+    if (auto r = root["rank"]) {
+        check_keys(c, r, "rank", {"top"});
+        if (r["top"]) {
+            auto top = get<long long>(c, r["top"], "rank.top", "a non-negative integer");
+            if (top < 0) c.fail(r["top"], "rank.top", "expected a non-negative integer");
+            cfg.top = static_cast<std::uint64_t>(top);
+        }
+    }
+    for (const char* k : {"parse", "descriptors"})
+        if (root[k] && !is_plain_true(root[k]))
+            c.fail(root[k], k, "this step has no options (write 'true' or leave it out)");
+    return cfg;
+}
+
+ScreenConfig load_screen_config(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw IoError("cannot read pipeline config '" + path + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_screen_config(ss.str(), path);
+}
+
+nlohmann::json screen_config_json(const ScreenConfig& cfg) {
+    using nlohmann::json;
+    auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    json ranges = json::object();
+    for (const auto& r : cfg.filters.ranges)
+        ranges[r.property] = json::array({opt(r.min), opt(r.max)});
+    auto smarts = [](const std::vector<SmartsRule>& v) {
+        json a = json::array();
+        for (const auto& r : v)
+            a.push_back({{"name", r.name}, {"smarts", r.smarts}});
+        return a;
+    };
+    json sims = json::array();
+    for (const auto& s : cfg.similarity)
+        sims.push_back({{"name", s.name},
+                        {"references", s.references},
+                        {"radius", s.radius},
+                        {"nbits", s.nbits},
+                        {"counts", s.counts},
+                        {"min", opt(s.min)}});
+    json weights = json::object();
+    for (const auto& [k, w] : cfg.score.weights)
+        weights[k] = w;
+    const auto& st = cfg.standardize;
+    const auto& f = cfg.filters;
+    return {{"standardize",
+             {{"enabled", st.enabled},
+              {"cleanup", st.cleanup},
+              {"largest_fragment", st.largest_fragment},
+              {"uncharge", st.uncharge},
+              {"tautomer", st.tautomer}}},
+            {"dedupe", {{"enabled", cfg.dedupe.enabled}, {"key", cfg.dedupe.key}}},
+            {"filters",
+             {{"ranges", ranges},
+              {"lipinski", f.lipinski ? json(f.lipinski_max_violations) : json(false)},
+              {"veber", f.veber},
+              {"catalogs", f.catalogs},
+              {"flag_catalogs", f.flag_catalogs},
+              {"include_smarts", smarts(f.include_smarts)},
+              {"exclude_smarts", smarts(f.exclude_smarts)},
+              {"flag_smarts", smarts(f.flag_smarts)}}},
+            {"similarity", sims},
+            {"score", {{"expression", weights}}},
+            {"rank", {{"top", cfg.top}}}};
+}
+
+}  // namespace plmkit::pipelines

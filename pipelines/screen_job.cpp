@@ -1,0 +1,252 @@
+#include "pipelines/screen_job.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "pipelines/dedupe_index.hpp"
+#include "pipelines/hit_ranker.hpp"
+#include "pipelines/screen_plan.hpp"
+#include "pipelines/screen_worker.hpp"
+#include "pipelines/screen_writer.hpp"
+#include "src/csv.hpp"
+#include "src/error.hpp"
+#include "src/line_reader.hpp"
+#include "src/log.hpp"
+#include "src/progress.hpp"
+#include "src/runtime.hpp"
+
+namespace plmkit::pipelines {
+
+namespace fs = std::filesystem;
+
+std::string sibling_path(const std::string& output, const std::string& suffix) {
+    fs::path p(output);
+    std::string name = p.filename().string();
+    for (const char* ext : {".csv.gz", ".tsv.gz", ".csv", ".tsv", ".txt"}) {
+        std::string e = ext;
+        if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) {
+            name.resize(name.size() - e.size());
+            break;
+        }
+    }
+    return (p.parent_path() / (name + suffix)).string();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Records in the input, for the progress ETA (only counted on a terminal).
+std::uint64_t count_records(const std::string& path, const std::string& format) {
+    LineReader reader(path);
+    std::string line;
+    std::uint64_t n = 0;
+    bool sdf = format == "sdf";
+    while (reader.next(line)) {
+        if (sdf) {
+            n += line.rfind("$$$$", 0) == 0;
+        } else {
+            n += line.find_first_not_of(" \t\r") != std::string::npos;
+        }
+    }
+    return (!sdf && format != "smi" && n > 0) ? n - 1 : n;
+}
+
+/// Runs f(worker, item) over the items with the workers' threads (dynamic
+/// scheduling); output order is the items' order whatever the thread count.
+template <typename F>
+void parallel_for(std::vector<std::unique_ptr<ScreenWorker>>& workers,
+                  std::vector<ScreenItem>& items, F f) {
+    std::size_t n = std::min(workers.size(), items.size());
+    if (n <= 1) {
+        for (auto& item : items)
+            f(*workers[0], item);
+        return;
+    }
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr error;
+    std::atomic<bool> failed{false};
+    auto body = [&](ScreenWorker& w) {
+        try {
+            constexpr std::size_t kBlock = 8;
+            for (;;) {
+                if (failed || interrupted()) return;
+                std::size_t b = next.fetch_add(kBlock);
+                if (b >= items.size()) return;
+                for (std::size_t i = b; i < std::min(items.size(), b + kBlock); ++i)
+                    f(w, items[i]);
+            }
+        } catch (...) {
+            if (!failed.exchange(true)) error = std::current_exception();
+        }
+    };
+    std::vector<std::thread> threads;
+    for (std::size_t t = 1; t < n; ++t)
+        threads.emplace_back(body, std::ref(*workers[t]));
+    body(*workers[0]);
+    for (auto& t : threads)
+        t.join();
+    if (error) std::rethrow_exception(error);
+}
+
+/// Reads up to `chunk` records of this shard into `items`.
+bool read_chunk(data::MoleculeReader& reader, const Shard& shard, std::size_t chunk,
+                std::vector<ScreenItem>& items) {
+    items.clear();
+    data::MoleculeRecord rec;
+    while (items.size() < chunk && reader.next(rec)) {
+        if (!shard.contains(rec.index)) continue;
+        ScreenItem item;
+        item.record = rec.index;
+        item.id = std::move(rec.id);
+        item.input_smiles = std::move(rec.smiles);
+        item.molblock = std::move(rec.molblock);
+        if (!rec.error.empty()) item.reject(ScreenStep::read, rec.error);
+        items.push_back(std::move(item));
+    }
+    return !items.empty();
+}
+
+ScreenConfig resolve_config(const ScreenOptions& o) {
+    ScreenConfig cfg =
+        o.config ? *o.config
+                 : (o.config_path.empty() ? ScreenConfig{} : load_screen_config(o.config_path));
+    if (o.top) cfg.top = *o.top;
+    return cfg;
+}
+
+std::string absolute(const std::string& p) {
+    if (p.empty()) return {};
+    if (p == "-") return p;
+    return fs::absolute(p).lexically_normal().string();
+}
+
+}  // namespace
+
+ScreenResult run_screen(const ScreenOptions& opt) {
+    if (opt.chunk == 0) throw UsageError("--chunk must be at least 1");
+    if (opt.threads < 0) throw UsageError("--threads must be >= 0");
+    auto t0 = Clock::now();
+    ScreenResult result;
+    result.output = opt.output;
+    result.sdf = opt.sdf;
+    bool to_stdout = opt.output == "-";
+    result.rejects = !opt.rejects.empty()
+                         ? opt.rejects
+                         : (to_stdout ? "" : sibling_path(opt.output, ".rejects.tsv"));
+    result.summary = !opt.summary.empty()
+                         ? opt.summary
+                         : (to_stdout ? "" : sibling_path(opt.output, ".summary.json"));
+
+    ScreenPlan plan(resolve_config(opt), !opt.sdf.empty());
+    const ScreenConfig& cfg = plan.config();
+    data::MoleculeReaderOptions ropt = opt.reader;
+    ropt.keep_props = false;
+    data::MoleculeReader reader(opt.input, ropt);
+
+    int nthreads = opt.threads == 0 ? available_cores() : opt.threads;
+    std::vector<std::unique_ptr<ScreenWorker>> workers;
+    for (int t = 0; t < nthreads; ++t)
+        workers.push_back(std::make_unique<ScreenWorker>(plan));
+
+    ScreenWriter writer(plan.hit_columns(), result.output, result.sdf, result.rejects);
+    HitRanker ranker(cfg.top, writer.spool_dir());
+    DedupeIndex seen;
+    ScreenCounts& counts = result.counts;
+
+    ProgressOptions popt;
+    popt.label = "screening";
+    popt.item_name = "molecules";
+    popt.enabled = opt.progress;
+    if (opt.progress && opt.input != "-" && ::isatty(STDERR_FILENO) == 1) {
+        std::uint64_t total = count_records(opt.input, reader.format());
+        popt.total_items = total / static_cast<std::uint64_t>(opt.shard.count) + 1;
+    }
+    Progress progress(popt);
+
+    double dedupe_seconds = 0;
+    std::vector<ScreenItem> items;
+    while (read_chunk(reader, opt.shard, opt.chunk, items)) {
+        throw_if_interrupted();
+        parallel_for(workers, items, [](ScreenWorker& w, ScreenItem& it) { w.prepare(it); });
+        throw_if_interrupted();
+        auto td = Clock::now();
+        if (cfg.dedupe.enabled) {
+            for (auto& it : items) {
+                if (it.rejected) continue;
+                if (const auto* first = seen.check(it.smiles, it.id, it.record))
+                    it.reject(ScreenStep::dedupe, duplicate_reason(first->id, first->record));
+            }
+        }
+        dedupe_seconds += std::chrono::duration<double>(Clock::now() - td).count();
+        parallel_for(workers, items, [](ScreenWorker& w, ScreenItem& it) { w.evaluate(it); });
+        throw_if_interrupted();
+        for (auto& it : items) {
+            ++counts.read;
+            if (it.rejected) {
+                counts.add_reject(it.step, it.reason);
+                writer.reject(
+                    reject_line(it.id, it.input_smiles, it.step, it.reason, it.record, it.smiles));
+                continue;
+            }
+            RankedHit hit{
+                it.score, it.record, std::move(it.csv_row), std::move(it.sdf_block),
+                reject_line(it.id, it.input_smiles, ScreenStep::top,
+                            top_cut_reason(cfg.top, it.score_text), it.record, it.smiles)};
+            ranker.add(hit);
+        }
+        progress.add(items.size());
+    }
+    progress.finish();
+    counts.hits = writer.write_hits(ranker, [&](const std::string& cut_line) {
+        counts.add_reject(ScreenStep::top, {});
+        writer.reject(cut_line);
+    });
+    writer.commit();
+
+    std::array<double, kScreenSteps> secs{};
+    for (const auto& w : workers)
+        for (int i = 0; i < kScreenSteps; ++i)
+            secs[i] += w->seconds()[i];
+    secs[static_cast<int>(ScreenStep::dedupe)] += dedupe_seconds;
+    result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+
+    nlohmann::json step_seconds = nlohmann::json::object();
+    for (int i = 0; i < kScreenSteps; ++i)
+        step_seconds[step_name(static_cast<ScreenStep>(i))] = secs[i];
+    nlohmann::json run = {
+        {"threads", nthreads},
+        {"chunk", opt.chunk},
+        {"shard",
+         opt.shard.whole() ? nlohmann::json(nullptr) : nlohmann::json(opt.shard.to_string())},
+        {"wall_seconds", result.seconds},
+        {"molecules_per_second", result.seconds > 0 ? counts.read / result.seconds : 0.0},
+        {"step_seconds", step_seconds},
+        {"outputs",
+         {{"hits", absolute(result.output)},
+          {"sdf",
+           result.sdf.empty() ? nlohmann::json(nullptr) : nlohmann::json(absolute(result.sdf))},
+          {"rejects", absolute(result.rejects)},
+          {"summary", absolute(result.summary)}}}};
+    auto summary = screen_summary_json(counts, opt.input, screen_config_json(cfg), run);
+    if (!result.summary.empty()) write_json_file(result.summary, summary);
+    if (!counts.balanced())
+        throw Error("internal error: screening accounting does not balance: " +
+                    summary["accounting"].dump());
+    log_info("screened " + std::to_string(counts.read) + " molecules in " +
+             human_duration(result.seconds) + ": " + std::to_string(counts.hits) + " hits, " +
+             std::to_string(counts.filtered()) + " filtered, " +
+             std::to_string(counts.duplicates()) + " duplicates, " +
+             std::to_string(counts.rejected()) + " rejected, " +
+             std::to_string(counts.cut_by_top()) + " cut by --top");
+    return result;
+}
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,159 @@
+#include "pipelines/screen_plan.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "pipelines/descriptors.hpp"
+#include "pipelines/mol_filters.hpp"
+#include "src/csv.hpp"
+#include "src/error.hpp"
+
+namespace plmkit::pipelines {
+
+namespace {
+const char* const kStepNames[kScreenSteps] = {"read",       "parse",       "standardize",
+                                              "dedupe",     "descriptors", "filter",
+                                              "similarity", "score",       "top"};
+
+/// Free text on one line: tabs, CR and LF become spaces.
+std::string one_line(std::string s) {
+    for (auto& c : s)
+        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    return s;
+}
+
+std::string format_value(double v, bool integer) {
+    char buf[48];
+    if (integer) {
+        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(std::llround(v)));
+    } else {
+        std::snprintf(buf, sizeof buf, "%.4f", v);
+        if (std::string(buf) == "-0.0000") return "0.0000";
+    }
+    return buf;
+}
+}  // namespace
+
+const char* step_name(ScreenStep step) {
+    return kStepNames[static_cast<int>(step)];
+}
+
+ScreenStep step_from_name(const std::string& name) {
+    for (int i = 0; i < kScreenSteps; ++i)
+        if (name == kStepNames[i]) return static_cast<ScreenStep>(i);
+    throw InputError("unknown screening step '" + name + "' in a rejects file");
+}
+
+ScreenPlan::ScreenPlan(ScreenConfig config, bool write_sdf)
+    : config_(std::move(config)), write_sdf_(write_sdf) {
+    value_names_ = descriptor_names();
+    const auto& f = config_.filters;
+    filters_ = std::make_unique<MolFilters>(f, value_names_);
+    filters_on_ = !filters_->empty();
+    for (const auto& s : config_.similarity) {
+        MorganOptions mo;
+        mo.radius = static_cast<unsigned>(s.radius);
+        mo.nbits = static_cast<unsigned>(s.nbits);
+        mo.counts = s.counts;
+        references_.push_back(ReferenceSet::load(s.references, mo));
+        value_names_.push_back("sim_" + s.name);
+    }
+    static const std::vector<std::string> ints = {
+        "hbd", "hba", "rotb", "heavy_atoms", "rings", "aromatic_rings", "formal_charge"};
+    hit_columns_ = {"id", "input_smiles", "smiles"};
+    for (const auto& n : value_names_) {
+        integer_column_.push_back(std::find(ints.begin(), ints.end(), n) != ints.end());
+        hit_columns_.push_back(n);
+        if (n.rfind("sim_", 0) == 0) hit_columns_.push_back("nearest_" + n.substr(4));
+    }
+    for (const auto& c : {"score", "flags", "record"})
+        hit_columns_.push_back(c);
+    for (const auto& [col, w] : config_.score.weights) {
+        auto it = std::find(value_names_.begin(), value_names_.end(), col);
+        if (it == value_names_.end()) {
+            std::string list;
+            for (const auto& n : value_names_)
+                list += (list.empty() ? "" : ", ") + n;
+            throw UsageError("score.expression: unknown column '" + col +
+                             "' (expected one of: " + list + ")");
+        }
+        weights_.emplace_back(static_cast<std::size_t>(it - value_names_.begin()), w);
+    }
+}
+
+ScreenPlan::~ScreenPlan() = default;
+
+double ScreenPlan::score(const std::vector<double>& values) const {
+    double s = 0;
+    for (const auto& [i, w] : weights_)
+        s += w * values.at(i);
+    return s;
+}
+
+void ScreenPlan::format_hit(ScreenItem& item, const std::string& molblock) const {
+    item.score_text = format_score(score(item.values));
+    item.score = std::strtod(item.score_text.c_str(), nullptr);
+    std::string flags;
+    for (const auto& fl : item.flags)
+        flags += (flags.empty() ? "" : ";") + one_line(fl);
+    std::vector<std::string> fields = {one_line(item.id), one_line(item.input_smiles), item.smiles};
+    std::size_t sim = 0;
+    for (std::size_t i = 0; i < value_names_.size(); ++i) {
+        fields.push_back(format_value(item.values[i], integer_column_[i]));
+        if (value_names_[i].rfind("sim_", 0) == 0) fields.push_back(one_line(item.nearest[sim++]));
+    }
+    fields.push_back(item.score_text);
+    fields.push_back(flags);
+    fields.push_back(std::to_string(item.record));
+    std::string row;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (i) row += ',';
+        row += csv_escape(fields[i], ',');
+    }
+    item.csv_row = std::move(row);
+    if (!write_sdf_) return;
+    std::string sdf = molblock;
+    if (!sdf.empty() && sdf.back() != '\n') sdf += '\n';
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        sdf += "> <" + hit_columns_[i] + ">\n" + fields[i] + "\n\n";
+    sdf += "$$$$\n";
+    item.sdf_block = std::move(sdf);
+}
+
+const std::vector<std::string>& reject_columns() {
+    static const std::vector<std::string> c = {"id",     "input_smiles", "step",
+                                               "reason", "record",       "smiles"};
+    return c;
+}
+
+std::string reject_line(const std::string& id, const std::string& input_smiles, ScreenStep step,
+                        const std::string& reason, std::uint64_t record,
+                        const std::string& smiles) {
+    std::string line;
+    line += csv_escape(one_line(id), '\t') + '\t';
+    line += csv_escape(one_line(input_smiles), '\t') + '\t';
+    line += std::string(step_name(step)) + '\t';
+    line += csv_escape(one_line(reason), '\t') + '\t';
+    line += std::to_string(record) + '\t';
+    line += csv_escape(one_line(smiles), '\t');
+    return line;
+}
+
+std::string top_cut_reason(std::uint64_t top, const std::string& score_text) {
+    return "below top " + std::to_string(top) + " (score " + score_text + ")";
+}
+
+std::string duplicate_reason(const std::string& first_id, std::uint64_t first_record) {
+    return "duplicate of " + first_id + " (record " + std::to_string(first_record) + ")";
+}
+
+std::string format_score(double score) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f", score);
+    if (std::string(buf) == "-0.000000") return "0.000000";
+    return buf;
+}
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,38 @@
+#pragma once
+// Counts of a screening run (or of merged shards) and summary.json. The
+// counts are derived from the records' fates only, so a merge of shard
+// outputs recomputes exactly what a single run reports. Timing and paths go
+// under "run", the only part that differs between a single run and a merge.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "pipelines/screen_step.hpp"
+
+namespace plmkit::pipelines {
+
+struct ScreenCounts {
+    std::uint64_t read = 0;                             ///< input records (of this shard)
+    std::uint64_t hits = 0;                             ///< rows of hits.csv
+    std::array<std::uint64_t, kScreenSteps> removed{};  ///< rejects per step
+    std::map<std::string, std::uint64_t> filtered_by_rule;
+
+    /// Counts one reject; a filter reject's rule is its reason up to ':'.
+    void add_reject(ScreenStep step, const std::string& reason);
+    std::uint64_t duplicates() const { return removed[static_cast<int>(ScreenStep::dedupe)]; }
+    std::uint64_t filtered() const { return removed[static_cast<int>(ScreenStep::filter)]; }
+    std::uint64_t cut_by_top() const { return removed[static_cast<int>(ScreenStep::top)]; }
+    /// Rejected as unusable: read, parse, standardize, descriptors, similarity.
+    std::uint64_t rejected() const;
+    /// records read == hits + rejected + filtered + duplicates + cut by top.
+    bool balanced() const;
+};
+
+/// summary.json: input, config, counts, steps, accounting identity; `run`
+/// (timing, threads, shard, output paths) is appended as is.
+nlohmann::json screen_summary_json(const ScreenCounts& counts, const std::string& input,
+                                   const nlohmann::json& config, const nlohmann::json& run);
+
+}  // namespace plmkit::pipelines

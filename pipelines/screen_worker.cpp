@@ -1,0 +1,141 @@
+#include "pipelines/screen_worker.hpp"
+
+#include <GraphMol/FileParsers/FileParsers.h>
+#include <GraphMol/ROMol.h>
+#include <GraphMol/SmilesParse/SmilesWrite.h>
+
+#include <chrono>
+
+#include "pipelines/descriptors.hpp"
+#include "pipelines/mol_filters.hpp"
+#include "pipelines/mol_parse.hpp"
+#include "pipelines/rdkit_log_capture.hpp"
+#include "pipelines/screen_plan.hpp"
+#include "pipelines/standardize.hpp"
+
+namespace plmkit::pipelines {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+/// Adds the time since construction (or the last lap) to seconds[step].
+class StepTimer {
+  public:
+    explicit StepTimer(std::array<double, kScreenSteps>& s) : s_(s), t_(Clock::now()) {}
+    void lap(ScreenStep step) {
+        auto now = Clock::now();
+        s_[static_cast<int>(step)] += std::chrono::duration<double>(now - t_).count();
+        t_ = now;
+    }
+
+  private:
+    std::array<double, kScreenSteps>& s_;
+    Clock::time_point t_;
+};
+
+std::string what(const std::exception& e) {
+    std::string log = take_rdkit_message();
+    return log.empty() ? e.what() : std::string(e.what()) + " (" + log + ")";
+}
+}  // namespace
+
+ScreenWorker::ScreenWorker(const ScreenPlan& plan) : plan_(plan) {
+    if (plan_.config().standardize.enabled)
+        standardizer_ = std::make_unique<Standardizer>(plan_.config().standardize);
+}
+
+ScreenWorker::~ScreenWorker() = default;
+
+void ScreenWorker::prepare(ScreenItem& item) {
+    if (item.rejected) return;  // the reader's error
+    StepTimer timer(seconds_);
+    ParseResult parsed =
+        item.molblock.empty() ? parse_smiles(item.input_smiles) : parse_molblock(item.molblock);
+    if (!parsed.mol) {
+        item.reject(ScreenStep::parse, parsed.error);
+        timer.lap(ScreenStep::parse);
+        return;
+    }
+    if (item.input_smiles.empty()) item.input_smiles = RDKit::MolToSmiles(*parsed.mol);
+    item.molblock.clear();
+    timer.lap(ScreenStep::parse);
+
+    std::unique_ptr<RDKit::ROMol> mol = std::move(parsed.mol);
+    if (standardizer_) {
+        StandardizeResult st = standardizer_->run(*mol);
+        if (!st.mol) {
+            item.reject(ScreenStep::standardize, st.error);
+            timer.lap(ScreenStep::standardize);
+            return;
+        }
+        mol = std::move(st.mol);
+    }
+    // Everything downstream works on the molecule re-read from its canonical
+    // SMILES, so equal keys give equal values (and shard merges are exact).
+    item.smiles = canonical_smiles(*mol);
+    ParseResult again = parse_smiles(item.smiles);
+    if (!again.mol) {
+        item.reject(ScreenStep::standardize,
+                    "canonical SMILES '" + item.smiles + "' does not parse: " + again.error);
+    } else {
+        item.mol = std::move(again.mol);
+    }
+    timer.lap(ScreenStep::standardize);
+}
+
+void ScreenWorker::evaluate(ScreenItem& item) {
+    if (item.rejected) return;
+    StepTimer timer(seconds_);
+    const auto& mol = *item.mol;
+    try {
+        item.values = descriptor_row(compute_descriptors(mol));
+    } catch (const std::exception& e) {
+        item.reject(ScreenStep::descriptors, what(e));
+        return;
+    }
+    timer.lap(ScreenStep::descriptors);
+
+    if (plan_.filters_enabled()) {
+        FilterVerdict v;
+        try {
+            v = plan_.filters().check(mol, item.values);
+        } catch (const std::exception& e) {
+            v.rule = "error";
+            v.reason = "error: " + what(e);
+        }
+        timer.lap(ScreenStep::filter);
+        if (!v.passed()) {
+            item.reject(ScreenStep::filter, v.reason);
+            return;
+        }
+        item.flags = std::move(v.flags);
+    }
+
+    const auto& sims = plan_.config().similarity;
+    for (std::size_t i = 0; i < sims.size(); ++i) {
+        const auto& ref = plan_.references()[i];
+        auto hit = ref.nearest(morgan_fingerprint(mol, ref.options()));
+        item.values.push_back(hit.similarity);
+        item.nearest.push_back(hit.id);
+        if (sims[i].min && hit.similarity < *sims[i].min) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "sim_%s %.4f < %.4f (nearest %s)", sims[i].name.c_str(),
+                          hit.similarity, *sims[i].min, hit.id.c_str());
+            item.reject(ScreenStep::similarity, buf);
+            timer.lap(ScreenStep::similarity);
+            return;
+        }
+    }
+    if (!sims.empty()) timer.lap(ScreenStep::similarity);
+
+    std::string molblock;
+    if (plan_.write_sdf()) {
+        item.mol->setProp("_Name", item.id);
+        molblock = RDKit::MolToMolBlock(*item.mol);
+    }
+    plan_.format_hit(item, molblock);
+    item.mol.reset();
+    timer.lap(ScreenStep::score);
+}
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,54 @@
+#pragma once
+// The files of a screening run (or of a merge): hits.csv (ranked), optional
+// hits.sdf, rejects.tsv, written under temporary names and renamed into place
+// by commit(), so an interrupted run leaves no half-written file behind.
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace plmkit {
+class AtomicFile;
+}
+
+namespace plmkit::pipelines {
+
+class HitRanker;
+
+class ScreenWriter {
+  public:
+    /// `hits` may be "-" (stdout); `sdf` and `rejects` may be "" (not written).
+    ScreenWriter(const std::vector<std::string>& hit_columns, const std::string& hits,
+                 const std::string& sdf, const std::string& rejects);
+    ~ScreenWriter();
+    ScreenWriter(const ScreenWriter&) = delete;
+    ScreenWriter& operator=(const ScreenWriter&) = delete;
+
+    /// Folder for temporary spool files (the hits file's folder).
+    const std::string& spool_dir() const { return spool_dir_; }
+    /// Appends one rejects.tsv line (without newline).
+    void reject(const std::string& line);
+    /// Writes the ranked hits; `cut` receives each line cut by --top.
+    std::uint64_t write_hits(HitRanker& ranker, const std::function<void(const std::string&)>& cut);
+    /// Closes and renames every file into place.
+    void commit();
+
+  private:
+    struct Out {
+        std::unique_ptr<AtomicFile> atomic;
+        std::FILE* file = nullptr;
+    };
+    Out open(const std::string& path);
+    void close(Out& out, bool keep);
+
+    std::string spool_dir_;
+    Out hits_, sdf_, rejects_;
+};
+
+/// Writes `value` (2-space indented, trailing newline) atomically.
+void write_json_file(const std::string& path, const nlohmann::json& value);
+
+}  // namespace plmkit::pipelines
