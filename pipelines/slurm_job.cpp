@@ -27,7 +27,10 @@ struct OutputFlag {
 
 std::vector<OutputFlag> output_flags(const std::string& kind) {
     if (kind == "screen")
-        return {{{"--output", "-o"}, true}, {{"--rejects"}, false}, {{"--summary"}, false}};
+        return {{{"--output", "-o"}, true},
+                {{"--rejects"}, false},
+                {{"--summary"}, false},
+                {{"--sdf"}, false}};
     return {{{"--output", "-o"}, true}};
 }
 
