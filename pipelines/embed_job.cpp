@@ -1,0 +1,316 @@
+#include "pipelines/embed_job.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <memory>
+#include <set>
+
+#include "data/fasta_reader.hpp"
+#include "models/esm2_loader.hpp"
+#include "models/torch_runtime.hpp"
+#include "pipelines/embedding_file.hpp"
+#include "pipelines/esm2_embedder.hpp"
+#include "pipelines/shard.hpp"
+#include "src/atomic_file.hpp"
+#include "src/csv.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+#include "src/progress.hpp"
+#include "src/runtime.hpp"
+#include "src/version.hpp"
+#include "tokenizers/batching.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+/// A window ends at this many sequences or this many bytes of held outputs,
+/// whichever comes first: enough to length-sort well, small enough to keep
+/// memory flat.
+constexpr std::size_t kWindowSequences = 4096;
+constexpr std::size_t kWindowBytes = std::size_t{256} << 20;
+
+const std::vector<std::string> kIncludeItems = {"mean", "per_tok", "bos", "logits", "contacts"};
+
+std::string join(const std::vector<std::string>& items, const char* sep = ",") {
+    std::string s;
+    for (const auto& i : items)
+        s += (s.empty() ? "" : sep) + i;
+    return s;
+}
+
+EmbedContent parse_include(const std::vector<std::string>& include) {
+    EmbedContent c;
+    if (include.empty())
+        throw UsageError("--include is empty (expected some of " + join(kIncludeItems, ", ") + ")");
+    for (const auto& item : include) {
+        if (item == "mean")
+            c.mean = true;
+        else if (item == "per_tok")
+            c.per_tok = true;
+        else if (item == "bos")
+            c.bos = true;
+        else if (item == "logits")
+            c.logits = true;
+        else if (item == "contacts")
+            c.contacts = true;
+        else
+            throw UsageError("unknown --include item '" + item + "' (expected " +
+                             join(kIncludeItems, ", ") + ")");
+    }
+    return c;
+}
+
+/// Negative layers count from the end; result ascending and unique.
+std::vector<int> resolve_layers(const std::vector<int>& layers, int num_layers) {
+    if (layers.empty()) throw UsageError("--layers is empty");
+    std::set<int> out;
+    for (int k : layers) {
+        int r = k < 0 ? k + num_layers + 1 : k;
+        if (r < 0 || r > num_layers)
+            throw UsageError("--layers " + std::to_string(k) +
+                             " is out of range for a model with " + std::to_string(num_layers) +
+                             " layers: valid " + std::to_string(-num_layers - 1) + ".." +
+                             std::to_string(num_layers) + " (0 = embeddings, -1 = last layer)");
+        out.insert(r);
+    }
+    return {out.begin(), out.end()};
+}
+
+void check_options(const EmbedOptions& opt) {
+    if (opt.model_dir.empty()) throw UsageError("--model is required");
+    if (opt.input.empty()) throw UsageError("--input is required");
+    if (opt.output.empty()) throw UsageError("--output is required");
+    if (opt.output == opt.input) throw UsageError("--output is the same file as --input");
+    if (opt.max_tokens == 0) throw UsageError("--max-tokens must be at least 1");
+    if (opt.long_policy != "truncate" && opt.long_policy != "skip" && opt.long_policy != "error")
+        throw UsageError("--long '" + opt.long_policy + "': expected truncate, skip or error");
+}
+
+void check_heads(const EmbedContent& c, const models::Esm2& model, const std::string& dir) {
+    if (c.logits && !model->has_lm_head())
+        throw UsageError(
+            "--include logits needs the masked-LM head (lm_head.*), which the "
+            "checkpoint in '" +
+            dir + "' does not have");
+    if (c.contacts && !model->has_contact_head())
+        throw UsageError(
+            "--include contacts needs the contact head (esm.contact_head.*), which "
+            "the checkpoint in '" +
+            dir + "' does not have");
+}
+
+std::string iso_now() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+struct WindowItem {
+    std::string id;
+    std::vector<std::int32_t> ids;
+    std::size_t residues = 0;
+};
+
+/// One run: reads, rejects, batches, embeds and writes, window by window.
+class EmbedRun {
+  public:
+    EmbedRun(const EmbedOptions& opt, EmbedContent content, models::LoadedEsm2& loaded,
+             Device device, EmbeddingFile& file, CsvWriter& rejects)
+        : opt_(opt),
+          content_(content),
+          tokenizer_(loaded.tokenizer),
+          embedder_(loaded.model, content, device),
+          file_(file),
+          rejects_(rejects),
+          hidden_(static_cast<std::size_t>(loaded.config.hidden_size)),
+          progress_(progress_options(opt)) {}
+
+    EmbedSummary run(const Shard& shard) {
+        data::FastaReader reader(opt_.input);
+        data::SequenceRecord rec;
+        while (reader.next(rec)) {
+            if (!shard.contains(rec.index)) continue;
+            ++summary_.read;
+            consider(rec, reader.path());
+            if (window_.size() >= kWindowSequences || window_bytes_ >= kWindowBytes) flush_window();
+            throw_if_interrupted();
+        }
+        flush_window();
+        progress_.finish();
+        summary_.seconds = progress_.elapsed_seconds();
+        return summary_;
+    }
+
+  private:
+    static ProgressOptions progress_options(const EmbedOptions& opt) {
+        ProgressOptions p;
+        p.label = "embedding";
+        p.item_name = "sequences";
+        p.unit_name = "residues";
+        p.enabled = opt.progress;
+        return p;
+    }
+
+    void reject(const data::SequenceRecord& rec, const std::string& reason) {
+        rejects_.row({rec.id, std::to_string(rec.line), reason});
+        ++summary_.rejected;
+    }
+
+    void consider(data::SequenceRecord& rec, const std::string& path) {
+        if (!rec.error.empty()) return reject(rec, rec.error);
+        tokenizers::EsmEncodeOptions eo;
+        eo.truncate = opt_.truncate;
+        tokenizers::EsmEncoding enc = tokenizer_.encode(rec.sequence, eo);
+        if (!enc.ok) return reject(rec, enc.reason);
+        if (enc.truncated) {
+            std::string what = std::to_string(enc.original_residues) +
+                               " residues, longer than --truncate " + std::to_string(opt_.truncate);
+            if (opt_.long_policy == "skip")
+                return reject(rec, "longer than " + std::to_string(opt_.truncate) + " residues (" +
+                                       std::to_string(enc.original_residues) + ")");
+            if (opt_.long_policy == "error")
+                throw InputError(path + ":" + std::to_string(rec.line) + ": record '" + rec.id +
+                                 "' has " + what + " (--long error; use --long truncate or skip)");
+            ++summary_.truncated;
+        }
+        window_bytes_ += held_bytes(enc.residues);
+        window_.push_back({std::move(rec.id), std::move(enc.ids), enc.residues});
+    }
+
+    /// Bytes of outputs a sequence of `len` residues holds until its window is written.
+    std::size_t held_bytes(std::size_t len) const {
+        std::size_t layers = content_.layers.size();
+        std::size_t per_res = (content_.per_tok ? hidden_ * layers : 0) +
+                              (content_.logits ? 33 : 0) + (content_.contacts ? len : 0) + 1;
+        return 4 * (len * per_res + 2 * hidden_ * layers) + 4 * len;
+    }
+
+    void flush_window() {
+        if (window_.empty()) return;
+        std::vector<std::size_t> lengths;
+        for (const auto& w : window_)
+            lengths.push_back(w.ids.size());
+        tokenizers::TokenBudgetOptions bo;
+        bo.max_tokens = opt_.max_tokens;
+        std::vector<SequenceEmbedding> results(window_.size());
+        for (const auto& batch : tokenizers::token_budget_batches(lengths, bo)) {
+            std::vector<const std::vector<std::int32_t>*> rows;
+            std::uint64_t residues = 0;
+            for (std::size_t i : batch) {
+                rows.push_back(&window_[i].ids);
+                residues += window_[i].residues;
+            }
+            auto out = embedder_.embed(rows);
+            for (std::size_t j = 0; j < batch.size(); ++j)
+                results[batch[j]] = std::move(out[j]);
+            progress_.add(batch.size(), residues);
+            summary_.residues += residues;
+            throw_if_interrupted();
+        }
+        std::vector<std::string> ids;
+        for (auto& w : window_)
+            ids.push_back(std::move(w.id));
+        file_.append(ids, results);
+        summary_.accepted += window_.size();
+        window_.clear();
+        window_bytes_ = 0;
+    }
+
+    const EmbedOptions& opt_;
+    EmbedContent content_;
+    const tokenizers::EsmTokenizer& tokenizer_;
+    Esm2Embedder embedder_;
+    EmbeddingFile& file_;
+    CsvWriter& rejects_;
+    std::size_t hidden_;
+    Progress progress_;
+    EmbedSummary summary_;
+    std::vector<WindowItem> window_;
+    std::size_t window_bytes_ = 0;
+};
+
+void write_provenance(EmbeddingFile& file, const EmbedOptions& opt, const models::LoadedEsm2& m,
+                      const EmbedContent& c, const Device& device) {
+    std::vector<std::string> layers;
+    for (int k : c.layers)
+        layers.push_back(std::to_string(k));
+    file.set_attribute("plmkit_version", std::string(version()));
+    file.set_attribute("model_dir", opt.model_dir);
+    file.set_attribute("model_hash", m.weights_hash);
+    file.set_attribute("model_config", m.config.to_json());
+    file.set_attribute("dtype", to_string(opt.dtype));
+    file.set_attribute("device", to_string(device));
+    file.set_attribute("truncate", static_cast<std::int64_t>(opt.truncate));
+    file.set_attribute("long_policy", opt.long_policy);
+    file.set_attribute("include", join(opt.include));
+    file.set_attribute("layers", join(layers));
+    file.set_attribute("layer", static_cast<std::int64_t>(c.layers.back()));
+    file.set_attribute("max_tokens", static_cast<std::int64_t>(opt.max_tokens));
+    file.set_attribute("input", opt.input);
+    file.set_attribute("command_line", opt.command_line);
+    file.set_attribute("created", iso_now());
+}
+
+std::string fixed(double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+void log_summary(const EmbedSummary& s, const EmbedOptions& opt) {
+    double rate = s.seconds > 0 ? static_cast<double>(s.residues) / s.seconds : 0.0;
+    std::string msg = "embedded " + std::to_string(s.accepted) + " sequences (" +
+                      std::to_string(s.truncated) + " truncated), " + std::to_string(s.rejected) +
+                      " rejected -> " + opt.output + " in " + fixed(s.seconds, 1) + "s (" +
+                      human_count(rate) + " residues/s)";
+    if (s.rejected > 0) msg += "; rejects in " + rejects_path_for(opt.output);
+    log_info(msg);
+}
+
+}  // namespace
+
+std::string rejects_path_for(const std::string& output) {
+    return output + ".rejects.tsv";
+}
+
+EmbedSummary run_embed(const EmbedOptions& opt) {
+    check_options(opt);
+    EmbedContent content = parse_include(opt.include);
+    Shard shard = parse_shard(opt.shard);
+    { data::FastaReader probe(opt.input); }  // a missing input fails before the model loads
+
+    Device device = models::resolve_device(opt.device);
+    models::set_threads(opt.threads);
+    models::LoadedEsm2 loaded = models::load_esm2(opt.model_dir, {opt.dtype, device});
+    if (!loaded.ignored_keys.empty())
+        log_debug("ignored checkpoint tensors: " + join(loaded.ignored_keys, ", "));
+    content.layers = resolve_layers(opt.layers, static_cast<int>(loaded.config.num_layers));
+    check_heads(content, loaded.model, opt.model_dir);
+
+    AtomicFile h5(opt.output);
+    CsvWriter rejects(rejects_path_for(opt.output), '\t');
+    rejects.header({"id", "line", "reason"});
+    EmbeddingFileLayout layout;
+    layout.content = content;
+    layout.hidden_size = static_cast<std::size_t>(loaded.config.hidden_size);
+    layout.vocab_size = static_cast<std::size_t>(loaded.config.vocab_size);
+    EmbeddingFile file(h5.temp_path(), layout);
+    write_provenance(file, opt, loaded, content, device);
+    file.set_attribute("shard", shard.to_string());
+
+    EmbedRun job(opt, content, loaded, device, file, rejects);
+    EmbedSummary summary = job.run(shard);
+    file.set_attribute("num_sequences", static_cast<std::int64_t>(summary.accepted));
+    file.set_attribute("num_truncated", static_cast<std::int64_t>(summary.truncated));
+    file.set_attribute("num_rejected", static_cast<std::int64_t>(summary.rejected));
+    file.close();
+    h5.commit();
+    rejects.close();
+    log_summary(summary, opt);
+    return summary;
+}
+
+}  // namespace plmkit::pipelines

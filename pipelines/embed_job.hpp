@@ -1,0 +1,54 @@
+#pragma once
+// `plmkit embed`: ESM-2 embeddings of a FASTA file into one HDF5 file
+// (layout in docs/embed.md). Streams the input in windows, so memory stays
+// flat in the number of sequences; rejected records go to
+// `<output>.rejects.tsv`. Both files appear only when the run completes.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/device.hpp"
+
+namespace plmkit::pipelines {
+
+struct EmbedOptions {
+    std::string model_dir;  ///< Hugging Face ESM-2 directory
+    std::string input;      ///< FASTA (plain or .gz)
+    std::string output;     ///< HDF5 file
+    /// Any of mean, per_tok, bos, logits, contacts.
+    std::vector<std::string> include{"mean"};
+    /// Negative counts from the end (-1 = final layer); 0 = embeddings.
+    std::vector<int> layers{-1};
+    std::size_t max_tokens = 4096;         ///< padded tokens per batch
+    std::size_t truncate = 1022;           ///< residues kept per sequence (0 = no limit)
+    std::string long_policy = "truncate";  ///< truncate | skip | error
+    Device device;
+    ComputeDType dtype = ComputeDType::f32;
+    int threads = 0;  ///< 0 = all cores
+    bool progress = true;
+    std::string command_line;  ///< stored as an attribute
+    /// "I/N": only records whose 0-based index % N == I; "auto": from the
+    /// Slurm array variables (pipelines/shard.hpp); "": all records.
+    std::string shard;
+};
+
+struct EmbedSummary {
+    std::uint64_t read = 0;       ///< records of this shard read
+    std::uint64_t accepted = 0;   ///< written to the output
+    std::uint64_t truncated = 0;  ///< accepted after truncation
+    std::uint64_t rejected = 0;   ///< written to the rejects file
+    double seconds = 0;
+    std::uint64_t residues = 0;  ///< residues embedded
+};
+
+/// Runs the job. UsageError for bad options (unknown include item, layer out
+/// of range, logits/contacts from a checkpoint without that head), IoError /
+/// ModelError for unreadable inputs, InputError for a too-long record under
+/// long_policy "error".
+EmbedSummary run_embed(const EmbedOptions& options);
+
+/// "<output>.rejects.tsv"
+std::string rejects_path_for(const std::string& output);
+
+}  // namespace plmkit::pipelines

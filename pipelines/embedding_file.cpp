@@ -1,0 +1,119 @@
+#include "pipelines/embedding_file.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+std::vector<std::string> layer_prefixes(const EmbedContent& content) {
+    // The last (deepest) layer is also written at the top level.
+    std::vector<std::string> prefixes;
+    for (std::size_t i = 0; i < content.layers.size(); ++i) {
+        prefixes.push_back(content.layers.size() > 1
+                               ? "layers/" + std::to_string(content.layers[i]) + "/"
+                               : std::string());
+    }
+    return prefixes;
+}
+
+void create_layer_sets(Hdf5Writer& w, const EmbedContent& c, const std::string& prefix,
+                       std::size_t hidden) {
+    if (c.mean) w.create_dataset(prefix + "mean", Hdf5ElementType::f32, hidden);
+    if (c.bos) w.create_dataset(prefix + "bos", Hdf5ElementType::f32, hidden);
+    if (c.per_tok) w.create_dataset(prefix + "per_tok", Hdf5ElementType::f32, hidden);
+}
+
+}  // namespace
+
+EmbeddingFile::EmbeddingFile(const std::string& path, const EmbeddingFileLayout& layout)
+    : layout_(layout), writer_(path) {
+    const EmbedContent& c = layout_.content;
+    writer_.create_dataset("ids", Hdf5ElementType::utf8);
+    writer_.create_dataset("lengths", Hdf5ElementType::i64);
+    if (c.needs_representations()) {
+        create_layer_sets(writer_, c, "", layout_.hidden_size);
+        if (c.layers.size() > 1) {
+            for (const auto& prefix : layer_prefixes(c))
+                create_layer_sets(writer_, c, prefix, layout_.hidden_size);
+        }
+    }
+    std::int64_t zero = 0;
+    if (c.per_tok || c.logits) {
+        writer_.create_dataset("offsets", Hdf5ElementType::i64);
+        writer_.append("offsets", &zero, 1);
+    }
+    if (c.logits) writer_.create_dataset("logits", Hdf5ElementType::f32, layout_.vocab_size);
+    if (c.contacts) {
+        writer_.create_dataset("contacts", Hdf5ElementType::f32);
+        writer_.create_dataset("contact_offsets", Hdf5ElementType::i64);
+        writer_.append("contact_offsets", &zero, 1);
+    }
+}
+
+void EmbeddingFile::append_layer(std::size_t li, const std::string& prefix,
+                                 const std::vector<SequenceEmbedding>& embeddings) {
+    const EmbedContent& c = layout_.content;
+    const std::size_t e = layout_.hidden_size;
+    std::vector<float> buf;
+    auto write = [&](const std::string& name, auto member) {
+        buf.clear();
+        for (const auto& s : embeddings) {
+            const auto& v = (s.*member)[li];
+            buf.insert(buf.end(), v.begin(), v.end());
+        }
+        writer_.append(prefix + name, buf.data(), buf.size() / e);
+    };
+    if (c.mean) write("mean", &SequenceEmbedding::mean);
+    if (c.bos) write("bos", &SequenceEmbedding::bos);
+    if (c.per_tok) write("per_tok", &SequenceEmbedding::per_tok);
+}
+
+void EmbeddingFile::append(const std::vector<std::string>& ids,
+                           const std::vector<SequenceEmbedding>& embeddings) {
+    const EmbedContent& c = layout_.content;
+    writer_.append("ids", ids);
+    std::vector<std::int64_t> lengths, offsets, contact_offsets;
+    for (const auto& s : embeddings) {
+        lengths.push_back(s.residues);
+        residues_end_ += s.residues;
+        contacts_end_ += s.residues * s.residues;
+        offsets.push_back(residues_end_);
+        contact_offsets.push_back(contacts_end_);
+    }
+    writer_.append("lengths", lengths.data(), lengths.size());
+    if (c.per_tok || c.logits) writer_.append("offsets", offsets.data(), offsets.size());
+    if (c.needs_representations()) {
+        append_layer(c.layers.size() - 1, "", embeddings);
+        if (c.layers.size() > 1) {
+            auto prefixes = layer_prefixes(c);
+            for (std::size_t li = 0; li < c.layers.size(); ++li)
+                append_layer(li, prefixes[li], embeddings);
+        }
+    }
+    std::vector<float> buf;
+    if (c.logits) {
+        for (const auto& s : embeddings)
+            buf.insert(buf.end(), s.logits.begin(), s.logits.end());
+        writer_.append("logits", buf.data(), buf.size() / layout_.vocab_size);
+    }
+    if (c.contacts) {
+        buf.clear();
+        for (const auto& s : embeddings)
+            buf.insert(buf.end(), s.contacts.begin(), s.contacts.end());
+        writer_.append("contacts", buf.data(), buf.size());
+        writer_.append("contact_offsets", contact_offsets.data(), contact_offsets.size());
+    }
+    sequences_ += ids.size();
+}
+
+void EmbeddingFile::set_attribute(const std::string& name, const std::string& value) {
+    writer_.set_attribute(name, value);
+}
+
+void EmbeddingFile::set_attribute(const std::string& name, std::int64_t value) {
+    writer_.set_attribute(name, value);
+}
+
+void EmbeddingFile::close() {
+    writer_.close();
+}
+
+}  // namespace plmkit::pipelines
