@@ -1,0 +1,75 @@
+#include "tests/models/esm2_fixture.hpp"  // first: it undoes glog's CHECK
+
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "models/esm2_config.hpp"
+#include "src/error.hpp"
+
+using namespace plmkit;
+
+namespace {
+
+/// The fixture's config.json with `edit` applied, written to a temp file.
+std::string edited_config(const std::function<void(nlohmann::json&)>& edit) {
+    auto j = nlohmann::json::parse(test::read_file(test::esm_tiny_dir() + "/config.json"));
+    edit(j);
+    auto path = test::temp_path("config.json");
+    test::write_file(path, j.dump());
+    return path;
+}
+
+}  // namespace
+
+TEST_CASE("esm2 config: the fixture's config.json", "[models][config]") {
+    auto c = models::Esm2Config::from_json_file(test::esm_tiny_dir() + "/config.json");
+    CHECK(c.hidden_size == 64);
+    CHECK(c.num_layers == 3);
+    CHECK(c.num_heads == 4);
+    CHECK(c.intermediate_size == 256);
+    CHECK(c.head_dim() == 16);
+    CHECK(c.vocab_size == 33);
+    CHECK(c.mask_token_id == 32);
+    CHECK(c.pad_token_id == 1);
+    CHECK(c.layer_norm_eps == 1e-5);
+    CHECK(c.token_dropout);
+    CHECK_FALSE(c.emb_layer_norm_before);
+    auto j = nlohmann::json::parse(c.to_json());
+    CHECK(j["num_hidden_layers"] == 3);
+    CHECK(j["position_embedding_type"] == "rotary");
+}
+
+TEST_CASE("esm2 config: invalid files are ModelErrors naming file and key", "[models][config]") {
+    SECTION("missing key") {
+        auto path = edited_config([](auto& j) { j.erase("hidden_size"); });
+        CHECK_THROWS_AS(models::Esm2Config::from_json_file(path), ModelError);
+        CHECK_THROWS_WITH(models::Esm2Config::from_json_file(path),
+                          Catch::Contains(path) && Catch::Contains("'hidden_size' is missing"));
+    }
+    SECTION("wrong type") {
+        auto path = edited_config([](auto& j) { j["num_attention_heads"] = "four"; });
+        CHECK_THROWS_WITH(models::Esm2Config::from_json_file(path),
+                          Catch::Contains("num_attention_heads") && Catch::Contains("integer"));
+    }
+    SECTION("absolute positions (ESM-1b style) are rejected") {
+        auto path = edited_config([](auto& j) { j["position_embedding_type"] = "absolute"; });
+        CHECK_THROWS_WITH(models::Esm2Config::from_json_file(path),
+                          Catch::Contains("position_embedding_type") && Catch::Contains("rotary"));
+    }
+    SECTION("heads not dividing the hidden size") {
+        auto path = edited_config([](auto& j) { j["num_attention_heads"] = 5; });
+        CHECK_THROWS_WITH(models::Esm2Config::from_json_file(path),
+                          Catch::Contains("not a multiple"));
+    }
+    SECTION("not JSON") {
+        auto path = test::temp_path("config.json");
+        test::write_file(path, "{ \"hidden_size\": 64,");
+        CHECK_THROWS_WITH(models::Esm2Config::from_json_file(path),
+                          Catch::Contains(path) && Catch::Contains("invalid JSON"));
+    }
+    SECTION("missing file") {
+        CHECK_THROWS_AS(models::Esm2Config::from_json_file(test::temp_path("none.json")),
+                        ModelError);
+    }
+}
