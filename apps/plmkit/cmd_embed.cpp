@@ -1,0 +1,80 @@
+// plmkit embed: ESM-2 embeddings of a FASTA file into one HDF5 file.
+#include <memory>
+
+#include "apps/plmkit/command.hpp"
+#include "pipelines/embed_job.hpp"
+#include "src/device.hpp"
+#include "src/log.hpp"
+
+namespace plmkit::cli {
+namespace {
+
+struct EmbedCliOptions {
+    pipelines::EmbedOptions job;
+    std::string device = "auto";
+    std::string dtype = "fp32";
+};
+
+void add_embed_command(CLI::App& app) {
+    auto opt = std::make_shared<EmbedCliOptions>();
+    auto& job = opt->job;
+    auto* cmd = app.add_subcommand(
+        "embed", "Embed protein sequences (FASTA) with an ESM-2 model into an HDF5 file");
+    cmd->add_option("--model", job.model_dir,
+                    "Hugging Face ESM-2 model directory (config.json, vocab.txt, "
+                    "model.safetensors)")
+        ->required();
+    cmd->add_option("--input", job.input, "Protein FASTA file (plain or .gz)")->required();
+    cmd->add_option("--output", job.output,
+                    "HDF5 file to write; rejected records go to <output>.rejects.tsv")
+        ->required();
+    cmd->add_option("--include", job.include,
+                    "Comma-separated outputs: mean, per_tok, bos, logits, contacts")
+        ->delimiter(',')
+        ->capture_default_str();
+    cmd->add_option("--layers", job.layers,
+                    "Comma-separated layers; negative counts from the end (-1 = last), "
+                    "0 = embeddings")
+        ->delimiter(',')
+        ->capture_default_str();
+    cmd->add_option("--max-tokens", job.max_tokens, "Padded tokens per batch (length-sorted)")
+        ->capture_default_str();
+    cmd->add_option("--truncate", job.truncate, "Residues kept per sequence (0 = no limit)")
+        ->capture_default_str();
+    cmd->add_option("--long", job.long_policy,
+                    "Sequences longer than --truncate: truncate, skip (to rejects) or error")
+        ->check(CLI::IsMember({"truncate", "skip", "error"}))
+        ->capture_default_str();
+    cmd->add_option("--device", opt->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    cmd->add_option("--dtype", opt->dtype,
+                    "Compute dtype: fp32, bf16 or fp16 (outputs are "
+                    "float32)")
+        ->capture_default_str();
+    cmd->add_option("--threads", job.threads, "CPU threads (0 = all available cores)")
+        ->capture_default_str();
+    cmd->add_option("--shard", job.shard,
+                    "I/N: embed only records whose 0-based index modulo N is I; auto: from the "
+                    "Slurm array variables");
+    cmd->footer(
+        "Writes /ids, /lengths and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
+        "/logits, /contacts + /contact_offsets, /layers/<k>/...) with provenance attributes;\n"
+        "see docs/embed.md for the layout and an h5py example.\n\n"
+        "Examples:\n"
+        "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5\n"
+        "  plmkit embed --model esm2_t33_650M_UR50D --input proteins.fasta.gz --output emb.h5 \\\n"
+        "      --include mean,per_tok --layers -1,20 --dtype bf16 --device cuda\n"
+        "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output part3.h5 "
+        "--shard 3/8");
+    cmd->callback([opt] {
+        opt->job.device = parse_device(opt->device);
+        opt->job.dtype = parse_compute_dtype(opt->dtype);
+        opt->job.command_line = global_options().command_line;
+        opt->job.progress = log_level() >= LogLevel::info;
+        pipelines::run_embed(opt->job);
+    });
+}
+
+PLMKIT_COMMAND(20, add_embed_command);
+
+}  // namespace
+}  // namespace plmkit::cli
