@@ -1,15 +1,14 @@
 #include "pipelines/morgan.hpp"
 
 #include "data/molecule_reader.hpp"
+#include "pipelines/mol_parse.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 
 #include <DataStructs/ExplicitBitVect.h>
 #include <DataStructs/SparseIntVect.h>
-#include <GraphMol/FileParsers/FileParsers.h>
 #include <GraphMol/Fingerprints/MorganFingerprints.h>
 #include <GraphMol/GraphMol.h>
-#include <GraphMol/SmilesParse/SmilesParse.h>
 
 #include <algorithm>
 #include <boost/dynamic_bitset.hpp>
@@ -62,22 +61,14 @@ double tanimoto_counts(const std::vector<std::pair<std::uint32_t, std::uint32_t>
     return static_cast<double>(mins) / static_cast<double>(total_a + total_b - mins);
 }
 
-/// Parses one reference record; nullptr with `reason` set when it fails.
+/// Parses one reference record as the screen's parse step does; nullptr with
+/// `reason` set (RDKit's words) when it fails.
 std::unique_ptr<RDKit::ROMol> parse_reference(const data::MoleculeRecord& record,
                                               std::string& reason) {
-    std::unique_ptr<RDKit::ROMol> mol;
-    try {
-        if (!record.molblock.empty()) {
-            mol.reset(RDKit::MolBlockToMol(record.molblock, true, true));
-        } else {
-            mol.reset(RDKit::SmilesToMol(record.smiles));
-        }
-        if (!mol) reason = "RDKit could not parse the structure";
-    } catch (const std::exception& e) {
-        reason = std::string("RDKit: ") + e.what();
-        mol.reset();
-    }
-    return mol;
+    ParseResult parsed =
+        record.molblock.empty() ? parse_smiles(record.smiles) : parse_molblock(record.molblock);
+    reason = parsed.error;
+    return std::move(parsed.mol);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "pipelines/mol_parse.hpp"
 #include "pipelines/morgan.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
@@ -86,7 +87,7 @@ TEST_CASE("morgan: Tanimoto of hand-made fingerprints", "[pipelines][morgan]") {
 TEST_CASE("morgan: fingerprints and Tanimoto equal RDKit Python's", "[pipelines][morgan]") {
     const auto rows = read_rows("morgan_golden.csv");
     REQUIRE(rows.size() >= 300);
-    std::size_t bad_fp = 0, bad_sim = 0, counts_rows = 0;
+    std::size_t bad_fp = 0, bad_sim = 0, counts_rows = 0, bad_parse_step = 0;
     for (const auto& r : rows) {
         REQUIRE(r.size() == 8);
         MorganOptions opt;
@@ -96,6 +97,13 @@ TEST_CASE("morgan: fingerprints and Tanimoto equal RDKit Python's", "[pipelines]
         opt.chirality = r[5] == "1";
         counts_rows += opt.counts;
         const auto a = pipelines::morgan_fingerprint(*parse(r[0]), opt);
+        // The screen's parse step must give the same fingerprint.
+        auto parsed = pipelines::parse_smiles(r[0]);
+        REQUIRE(parsed.mol);
+        if (fp_text(pipelines::morgan_fingerprint(*parsed.mol, opt)) != r[7]) {
+            ++bad_parse_step;
+            UNSCOPED_INFO("parse_smiles: " << r[0] << " r" << r[2] << " chirality " << r[5]);
+        }
         const auto b = pipelines::morgan_fingerprint(*parse(r[1]), opt);
         CHECK(a.counts() == opt.counts);
         CHECK(a.nbits() == opt.nbits);
@@ -109,6 +117,7 @@ TEST_CASE("morgan: fingerprints and Tanimoto equal RDKit Python's", "[pipelines]
     CHECK(counts_rows > 100);
     CHECK(bad_fp == 0);
     CHECK(bad_sim == 0);
+    CHECK(bad_parse_step == 0);
 }
 
 TEST_CASE("morgan: reference set nearest neighbour equals RDKit Python's", "[pipelines][morgan]") {
