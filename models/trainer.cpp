@@ -1,0 +1,276 @@
+#include "models/trainer.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "models/metrics.hpp"
+#include "src/atomic_file.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+#include "src/runtime.hpp"
+
+namespace plmkit::models {
+
+struct Trainer::Impl {
+    explicit Impl(Mlp& model, const TrainerOptions& o)
+        : optimizer(model->parameters(),
+                    torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay)) {}
+    torch::optim::AdamW optimizer;
+};
+
+namespace {
+
+std::vector<double> column(const at::Tensor& t, std::int64_t j) {
+    at::Tensor c = t.select(1, j).to(at::kDouble).contiguous();
+    const double* p = c.data_ptr<double>();
+    return std::vector<double>(p, p + c.numel());
+}
+
+std::string shape_of(const at::Tensor& t) {
+    std::string s = "[";
+    for (std::int64_t i = 0; i < t.dim(); ++i)
+        s += (i ? "," : "") + std::to_string(t.size(i));
+    return s + "]";
+}
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+}  // namespace
+
+Trainer::Trainer(Mlp model, const TrainerOptions& options)
+    : model_(std::move(model)), options_(options), impl_(std::make_unique<Impl>(model_, options)) {
+    if (options_.task != "regression" && options_.task != "classification")
+        throw UsageError("unknown task '" + options_.task +
+                         "', expected regression or classification");
+    if (options_.batch_size <= 0) throw UsageError("--batch-size must be > 0");
+    best_metric_ = higher_is_better(primary_metric(options_.task))
+                       ? -std::numeric_limits<double>::infinity()
+                       : std::numeric_limits<double>::infinity();
+}
+
+Trainer::~Trainer() = default;
+
+double Trainer::lr_at(std::int64_t step, std::int64_t steps_per_epoch) const {
+    const double warm = options_.warmup_epochs * static_cast<double>(steps_per_epoch);
+    const double total =
+        static_cast<double>(options_.epochs) * static_cast<double>(steps_per_epoch);
+    const double s = static_cast<double>(step);
+    if (s < warm) return options_.lr * (0.1 + 0.9 * s / warm);
+    double progress = total > warm ? std::min(1.0, (s - warm) / (total - warm)) : 1.0;
+    double lo = options_.lr * options_.final_lr_fraction;
+    return lo + 0.5 * (options_.lr - lo) * (1.0 + std::cos(M_PI * progress));
+}
+
+at::Tensor Trainer::batch_loss(const at::Tensor& out, const at::Tensor& y,
+                               const at::Tensor& mask) const {
+    at::Tensor per;
+    if (options_.task == "regression") {
+        per = (out - y).pow(2);
+    } else {
+        // BCE with logits, positives weighted by pos_weight (per target).
+        at::Tensor log_p = at::log_sigmoid(out), log_not_p = at::log_sigmoid(-out);
+        per = -(pos_weight_ * y * log_p + (1 - y) * log_not_p);
+    }
+    return (per * mask).sum() / mask.sum().clamp_min(1.0);
+}
+
+double Trainer::train_epoch(const TrainTensors& train, int epoch, std::int64_t steps_per_epoch) {
+    model_->train();
+    const std::uint64_t key = options_.seed * 1000003ULL + static_cast<std::uint64_t>(epoch);
+    at::Generator gen = at::detail::createCPUGenerator(key);
+    at::manual_seed(key ^ 0x9e3779b97f4a7c15ULL);
+    const std::int64_t n = train.size();
+    at::Tensor perm = at::randperm(n, gen, at::TensorOptions().dtype(at::kLong));
+    double total = 0;
+    std::int64_t step = static_cast<std::int64_t>(epoch - 1) * steps_per_epoch;
+    for (std::int64_t start = 0; start < n; start += options_.batch_size, ++step) {
+        throw_if_interrupted();
+        at::Tensor idx = perm.slice(0, start, std::min(n, start + options_.batch_size));
+        double lr = lr_at(step, steps_per_epoch);
+        for (auto& group : impl_->optimizer.param_groups())
+            static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+        impl_->optimizer.zero_grad();
+        at::Tensor out = model_->forward(train.x.index_select(0, idx));
+        at::Tensor loss =
+            batch_loss(out, train.y.index_select(0, idx), train.mask.index_select(0, idx));
+        loss.backward();
+        if (options_.clip_norm > 0)
+            torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_norm);
+        impl_->optimizer.step();
+        total += loss.item<double>() * static_cast<double>(idx.size(0));
+    }
+    return n > 0 ? total / static_cast<double>(n) : 0.0;
+}
+
+bool Trainer::improved(double metric) const {
+    if (std::isnan(metric)) return best_epoch_ == 0;
+    return higher_is_better(primary_metric(options_.task)) ? metric > best_metric_
+                                                           : metric < best_metric_;
+}
+
+void Trainer::fit(const TrainTensors& train, const TrainTensors& val,
+                  const std::function<void(const Trainer&)>& on_epoch_end) {
+    if (train.size() == 0) throw InputError("no training molecules");
+    if (options_.task == "classification") {
+        at::Tensor pos = (train.y * train.mask).sum(0), all = train.mask.sum(0);
+        pos_weight_ = options_.balance_classes
+                          ? ((all - pos) / pos.clamp_min(1.0)).clamp(0.05, 50.0)
+                          : at::ones_like(pos);
+    }
+    const std::int64_t steps =
+        (train.size() + options_.batch_size - 1) / static_cast<std::int64_t>(options_.batch_size);
+    while (!stopped_ && epochs_done_ < options_.epochs) {
+        auto t0 = std::chrono::steady_clock::now();
+        EpochRecord rec;
+        rec.epoch = epochs_done_ + 1;
+        rec.train_loss = train_epoch(train, rec.epoch, steps);
+        rec.lr = lr_at(static_cast<std::int64_t>(rec.epoch) * steps - 1, steps);
+        bool has_val = val.size() > 0;
+        rec.val_loss = has_val ? loss(val) : std::nan("");
+        rec.val_metric = has_val ? metric(val) : std::nan("");
+        if (!has_val || improved(rec.val_metric)) {
+            best_metric_ = has_val ? rec.val_metric : best_metric_;
+            best_epoch_ = rec.epoch;
+            bad_epochs_ = 0;
+            best_params_.clear();
+            for (const auto& p : model_->parameters())
+                best_params_.push_back(p.detach().clone());
+        } else if (options_.patience > 0 && ++bad_epochs_ >= options_.patience) {
+            stopped_ = true;
+        }
+        rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        history_.push_back(rec);
+        epochs_done_ = rec.epoch;
+        if (options_.log_epochs)
+            log_info(options_.label + " epoch " + std::to_string(rec.epoch) + "/" +
+                     std::to_string(options_.epochs) + ": train loss " +
+                     fmt("%.4f", rec.train_loss) + ", val loss " + fmt("%.4f", rec.val_loss) +
+                     ", val " + primary_metric(options_.task) + " " + fmt("%.4f", rec.val_metric) +
+                     " (best " + fmt("%.4f", best_metric_) + " @" + std::to_string(best_epoch_) +
+                     "), lr " + fmt("%.2e", rec.lr) + ", " + fmt("%.2f", rec.seconds) + " s" +
+                     (stopped_ ? ", early stop" : ""));
+        if (on_epoch_end) on_epoch_end(*this);
+    }
+    at::NoGradGuard no_grad;
+    auto params = model_->parameters();
+    for (std::size_t i = 0; i < params.size() && i < best_params_.size(); ++i)
+        params[i].copy_(best_params_[i]);
+}
+
+at::Tensor Trainer::predict(const at::Tensor& x) const {
+    at::InferenceMode guard;
+    at::Tensor out = model_->infer(x);
+    return options_.task == "classification" ? at::sigmoid(out) : out;
+}
+
+double Trainer::loss(const TrainTensors& data) const {
+    at::InferenceMode guard;
+    if (options_.task == "classification" && !pos_weight_.defined()) return std::nan("");
+    return batch_loss(model_->infer(data.x), data.y, data.mask).item<double>();
+}
+
+double Trainer::metric(const TrainTensors& data) const {
+    at::Tensor pred = predict(data.x);
+    at::Tensor y = at::where(data.mask > 0.5, data.y, at::full_like(data.y, std::nan("")));
+    double sum = 0;
+    int count = 0;
+    for (std::int64_t j = 0; j < y.size(1); ++j) {
+        double m = task_metrics(options_.task, column(y, j), column(pred, j))
+                       .at(primary_metric(options_.task));
+        if (std::isnan(m)) continue;
+        sum += m;
+        ++count;
+    }
+    return count ? sum / count : std::nan("");
+}
+
+}  // namespace plmkit::models
+
+namespace plmkit::models {
+
+void Trainer::save_checkpoint(const std::string& path) const {
+    torch::serialize::OutputArchive archive, weights, optim, best;
+    auto params = model_->parameters();
+    for (std::size_t i = 0; i < params.size(); ++i)
+        weights.write(std::to_string(i), params[i]);
+    archive.write("model", weights);
+    impl_->optimizer.save(optim);
+    archive.write("optimizer", optim);
+    for (std::size_t i = 0; i < best_params_.size(); ++i)
+        best.write(std::to_string(i), best_params_[i]);
+    archive.write("best_params", best);
+    archive.write("state",
+                  at::tensor({static_cast<double>(epochs_done_), static_cast<double>(best_epoch_),
+                              static_cast<double>(bad_epochs_), stopped_ ? 1.0 : 0.0, best_metric_,
+                              static_cast<double>(best_params_.size())},
+                             at::kDouble));
+    std::vector<double> h;
+    for (const auto& r : history_)
+        h.insert(h.end(), {static_cast<double>(r.epoch), r.train_loss, r.val_loss, r.val_metric,
+                           r.lr, r.seconds});
+    archive.write("history", at::tensor(h, at::kDouble).reshape({-1, 6}));
+    AtomicFile file(path);
+    archive.save_to(file.temp_path());
+    file.commit();
+}
+
+void Trainer::load_checkpoint(const std::string& path) {
+    try {
+        torch::serialize::InputArchive archive, weights, optim, best;
+        archive.load_from(path);
+        archive.read("model", weights);
+        auto named = model_->named_parameters();
+        std::vector<at::Tensor> loaded;
+        for (std::size_t i = 0; i < named.size(); ++i) {
+            at::Tensor t;
+            weights.read(std::to_string(i), t);
+            if (t.sizes() != named[i].value().sizes())
+                throw ModelError("checkpoint '" + path + "': parameter '" + named[i].key() +
+                                 "' has shape " + shape_of(t) + ", the model expects " +
+                                 shape_of(named[i].value()));
+            loaded.push_back(t);
+        }
+        {
+            at::NoGradGuard no_grad;
+            for (std::size_t i = 0; i < named.size(); ++i)
+                named[i].value().copy_(loaded[i]);
+        }
+        archive.read("optimizer", optim);
+        impl_->optimizer.load(optim);
+        at::Tensor state, hist;
+        archive.read("state", state);
+        archive.read("history", hist);
+        const double* s = state.data_ptr<double>();
+        epochs_done_ = static_cast<int>(s[0]);
+        best_epoch_ = static_cast<int>(s[1]);
+        bad_epochs_ = static_cast<int>(s[2]);
+        stopped_ = s[3] != 0;
+        best_metric_ = s[4];
+        archive.read("best_params", best);
+        best_params_.assign(static_cast<std::size_t>(s[5]), at::Tensor());
+        for (std::size_t i = 0; i < best_params_.size(); ++i)
+            best.read(std::to_string(i), best_params_[i]);
+        history_.clear();
+        for (std::int64_t i = 0; i < hist.size(0); ++i) {
+            const double* r = hist[i].data_ptr<double>();
+            history_.push_back({static_cast<int>(r[0]), r[1], r[2], r[3], r[4], r[5]});
+        }
+    } catch (const c10::Error& e) {
+        throw ModelError("checkpoint '" + path +
+                         "' does not fit this model: " + e.what_without_backtrace());
+    }
+}
+
+}  // namespace plmkit::models

@@ -1,0 +1,106 @@
+#pragma once
+// Training loop for the MLP property head over in-memory tensors: AdamW,
+// linear warm-up then cosine decay of the learning rate (per step), gradient
+// clipping, masked multi-task loss (missing targets do not count), early
+// stopping on the validation metric with the best weights kept, and a
+// checkpoint of everything needed to resume after an interruption.
+//
+// Reproducibility: epoch e shuffles with a generator seeded from (seed, e)
+// and reseeds dropout from (seed, e), so a run resumed from the checkpoint
+// of epoch e gives the same weights as an uninterrupted run.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "models/mlp.hpp"
+
+namespace plmkit::models {
+
+struct TrainerOptions {
+    std::string task = "regression";  ///< regression | classification
+    int epochs = 100;
+    int batch_size = 64;
+    double lr = 1e-3;
+    double weight_decay = 1e-2;
+    double warmup_epochs = 2;         ///< linear warm-up from lr/10
+    double final_lr_fraction = 0.05;  ///< cosine decay to lr * this at the last epoch
+    double clip_norm = 5.0;           ///< max gradient L2 norm (0 = no clipping)
+    int patience = 30;                ///< epochs without improvement before stopping (0 = never)
+    std::uint64_t seed = 0;
+    bool balance_classes = true;  ///< classification: pos_weight = negatives / positives
+    std::string label = "model";  ///< prefix of the per-epoch progress lines
+    bool log_epochs = true;       ///< one line per epoch on stderr
+};
+
+/// Features [N, F] float, targets [N, T] float (standardized for
+/// regression, 0/1 for classification), mask [N, T] float (1 = present).
+struct TrainTensors {
+    at::Tensor x, y, mask;
+    std::int64_t size() const { return x.defined() ? x.size(0) : 0; }
+};
+
+struct EpochRecord {
+    int epoch = 0;  ///< 1-based
+    double train_loss = 0, val_loss = 0, val_metric = 0, lr = 0, seconds = 0;
+};
+
+class Trainer {
+  public:
+    Trainer(Mlp model, const TrainerOptions& options);
+    ~Trainer();
+
+    /// Trains until options.epochs or early stopping; at the end the model
+    /// holds the best weights. `on_epoch_end` runs after each epoch (e.g. to
+    /// save_checkpoint); an exception from it stops training.
+    void fit(const TrainTensors& train, const TrainTensors& val,
+             const std::function<void(const Trainer&)>& on_epoch_end = {});
+
+    /// Outputs in eval mode: standardized values (regression) or
+    /// probabilities (classification), [N, T].
+    at::Tensor predict(const at::Tensor& x) const;
+
+    /// Masked loss of the model on `data` (eval mode).
+    double loss(const TrainTensors& data) const;
+    /// The selection metric on `data`: RMSE in standardized units
+    /// (regression, lower is better) or mean ROC-AUC over targets.
+    double metric(const TrainTensors& data) const;
+
+    /// Model, optimizer, best weights and history in one file (LibTorch
+    /// archive), written atomically.
+    void save_checkpoint(const std::string& path) const;
+    /// Restores a checkpoint written by save_checkpoint; fit() then goes on
+    /// with the next epoch. Throws ModelError when it does not fit the model.
+    void load_checkpoint(const std::string& path);
+
+    int epochs_done() const { return epochs_done_; }
+    int best_epoch() const { return best_epoch_; }
+    double best_metric() const { return best_metric_; }
+    bool stopped_early() const { return stopped_; }
+    const std::vector<EpochRecord>& history() const { return history_; }
+    Mlp model() const { return model_; }
+
+  private:
+    struct Impl;
+    double train_epoch(const TrainTensors& train, int epoch, std::int64_t steps_per_epoch);
+    double lr_at(std::int64_t step, std::int64_t steps_per_epoch) const;
+    at::Tensor batch_loss(const at::Tensor& out, const at::Tensor& y, const at::Tensor& mask) const;
+    bool improved(double metric) const;
+
+    Mlp model_;
+    TrainerOptions options_;
+    std::unique_ptr<Impl> impl_;
+    at::Tensor pos_weight_;
+    int epochs_done_ = 0;
+    int best_epoch_ = 0;
+    int bad_epochs_ = 0;
+    bool stopped_ = false;
+    double best_metric_ = 0;
+    std::vector<at::Tensor> best_params_;
+    std::vector<EpochRecord> history_;
+};
+
+}  // namespace plmkit::models
