@@ -8,6 +8,10 @@ namespace {
 PLMKIT_COMMAND(15, [](CLI::App& app) {
     auto* vocab = app.add_subcommand("vocab", "Build token vocabularies (vocab.txt)");
     vocab->require_subcommand(1);
+    vocab->footer(
+        "Examples:\n"
+        "  plmkit vocab build --kind smiles chembl.csv --output vocab.txt --min-freq 5\n"
+        "Run 'plmkit vocab build --help' for the options.");
     auto opt = std::make_shared<pipelines::VocabBuildJobOptions>();
     auto* cmd = vocab->add_subcommand(
         "build", "Count SMILES tokens over a corpus and write vocab.txt (specials first)");
