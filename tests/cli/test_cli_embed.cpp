@@ -1,0 +1,88 @@
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::run_plmkit;
+using plmkit::test::shared_path;
+using plmkit::test::temp_path;
+
+namespace {
+const std::string kModel = shared_path("fixtures/esm2_tiny/model");
+const std::string kFasta = shared_path("fixtures/esm2_tiny/sequences.fasta");
+
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
+}  // namespace
+
+TEST_CASE("cli embed: help lists the options and examples", "[cli][embed]") {
+    auto r = run_plmkit({"embed", "--help"});
+    CHECK(r.exit_code == 0);
+    for (const char* opt :
+         {"--model", "--input", "--output", "--include", "--layers", "--max-tokens", "--truncate",
+          "--long", "--device", "--dtype", "--threads", "--shard", "Examples:"})
+        CHECK_THAT(r.out, Catch::Contains(opt));
+}
+
+TEST_CASE("cli embed: writes the HDF5 file and a one-line summary", "[cli][embed]") {
+    auto out = temp_path("cli.h5");
+    auto r =
+        run_plmkit({"embed", "--model", kModel, "--input", kFasta, "--output", out, "--include",
+                    "mean,bos", "--layers", "-1,0", "--threads", "2", "--max-tokens", "2048"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("embedded 7 sequences (1 truncated), 0 rejected -> " + out));
+    CHECK_THAT(r.err, Catch::Contains("residues/s)"));
+    CHECK(exists(out));
+    CHECK(exists(out + ".rejects.tsv"));
+    // Quiet mode prints nothing on success.
+    auto q = run_plmkit({"-q", "embed", "--model", kModel, "--input", kFasta, "--output", out});
+    CHECK(q.exit_code == 0);
+    CHECK(q.err.empty());
+}
+
+TEST_CASE("cli embed: errors exit with the documented codes and name the culprit", "[cli][embed]") {
+    auto out = temp_path("cli_err.h5");
+    SECTION("missing model directory: exit 5") {
+        auto r =
+            run_plmkit({"embed", "--model", "/no/such/model", "--input", kFasta, "--output", out});
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err,
+                   Catch::StartsWith("plmkit: error: ") && Catch::Contains("/no/such/model"));
+    }
+    SECTION("missing input: exit 4") {
+        auto r = run_plmkit(
+            {"embed", "--model", kModel, "--input", "/no/such/in.fasta", "--output", out});
+        CHECK(r.exit_code == 4);
+        CHECK_THAT(r.err, Catch::Contains("/no/such/in.fasta"));
+    }
+    SECTION("bad --include: exit 2 naming the item and the valid ones") {
+        auto r = run_plmkit({"embed", "--model", kModel, "--input", kFasta, "--output", out,
+                             "--include", "mean,attn"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err,
+                   Catch::Contains("unknown --include item 'attn'") && Catch::Contains("per_tok"));
+    }
+    SECTION("layer out of range: exit 2 with the valid range") {
+        auto r = run_plmkit(
+            {"embed", "--model", kModel, "--input", kFasta, "--output", out, "--layers", "7"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("valid -4..3"));
+    }
+    SECTION("bad --long, missing --output: exit 2") {
+        CHECK(run_plmkit({"embed", "--model", kModel, "--input", kFasta, "--output", out, "--long",
+                          "wrap"})
+                  .exit_code == 2);
+        CHECK(run_plmkit({"embed", "--model", kModel, "--input", kFasta}).exit_code == 2);
+    }
+    SECTION("--long error on a long record: exit 3 with file:line") {
+        auto r = run_plmkit(
+            {"embed", "--model", kModel, "--input", kFasta, "--output", out, "--long", "error"});
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains("'Q12176'") && Catch::Contains("1025 residues"));
+        CHECK_FALSE(exists(out));
+    }
+    CHECK_FALSE(exists(out));
+}
