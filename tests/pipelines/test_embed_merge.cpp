@@ -1,0 +1,234 @@
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "pipelines/embed_merge.hpp"
+#include "src/error.hpp"
+#include "src/hdf5_reader.hpp"
+#include "src/hdf5_writer.hpp"
+#include "tests/test_support.hpp"
+
+using namespace plmkit;
+using namespace plmkit::pipelines;
+
+namespace {
+
+// Synthetic embedding files in the layout of `plmkit embed` (docs/embed.md),
+// built record by record from a formula, so a single-run file and its shards
+// are made independently of the merge code.
+const std::set<std::int64_t> kRejected = {2, 5, 8};
+constexpr std::int64_t kRecords = 11;
+
+std::int64_t length_of(std::int64_t r) {
+    return 1 + r % 4;
+}
+
+struct FileSpec {
+    std::string path;
+    std::string shard = "0/1";
+    std::int64_t index = 0, count = 1;
+    std::string model_hash = "hash-1";
+    bool record_index = true;
+};
+
+void write_embed_file(const FileSpec& s) {
+    Hdf5Writer w(s.path);
+    w.create_dataset("ids", Hdf5ElementType::utf8);
+    w.create_dataset("lengths", Hdf5ElementType::i64);
+    if (s.record_index) w.create_dataset("record_index", Hdf5ElementType::i64);
+    w.create_dataset("mean", Hdf5ElementType::f32, 3);
+    w.create_dataset("layers/1/mean", Hdf5ElementType::f32, 3);
+    w.create_dataset("per_tok", Hdf5ElementType::f32, 3);
+    w.create_dataset("logits", Hdf5ElementType::f32, 2);
+    w.create_dataset("contacts", Hdf5ElementType::f32);
+    w.create_dataset("offsets", Hdf5ElementType::i64);
+    w.create_dataset("contact_offsets", Hdf5ElementType::i64);
+    std::int64_t off = 0, coff = 0, accepted = 0;
+    w.append("offsets", &off, 1);
+    w.append("contact_offsets", &coff, 1);
+    std::string rejects = "id\tline\treason\n";
+    for (std::int64_t r = 0; r < kRecords; ++r) {
+        if (r % s.count != s.index) continue;
+        if (kRejected.count(r)) {
+            rejects += "bad" + std::to_string(r) + "\t" + std::to_string(1 + 2 * r) + "\tempty\n";
+            continue;
+        }
+        ++accepted;
+        std::int64_t len = length_of(r);
+        w.append("ids", std::vector<std::string>{"seq" + std::to_string(r)});
+        w.append("lengths", &len, 1);
+        if (s.record_index) w.append("record_index", &r, 1);
+        float fr = static_cast<float>(r);
+        float mean[] = {fr, fr + 0.5f, -fr};
+        w.append("mean", mean, 1);
+        float mean1[] = {2 * fr, 0, 1};
+        w.append("layers/1/mean", mean1, 1);
+        std::vector<float> per_tok, logits, contacts;
+        for (std::int64_t t = 0; t < len; ++t) {
+            per_tok.insert(per_tok.end(), {fr * 100 + t, fr, static_cast<float>(t)});
+            logits.insert(logits.end(), {fr - t, fr + t});
+        }
+        for (std::int64_t c = 0; c < len * len; ++c)
+            contacts.push_back(fr + c / 100.0f);
+        w.append("per_tok", per_tok.data(), len);
+        w.append("logits", logits.data(), len);
+        w.append("contacts", contacts.data(), contacts.size());
+        off += len;
+        coff += len * len;
+        w.append("offsets", &off, 1);
+        w.append("contact_offsets", &coff, 1);
+    }
+    w.set_attribute("shard", s.shard);
+    w.set_attribute("model_hash", s.model_hash);
+    w.set_attribute("input", "proteins.fasta");
+    w.set_attribute("include", "mean,per_tok,logits,contacts");
+    w.set_attribute("created", "2026-01-01T00:00:0" + std::to_string(s.index) + "Z");
+    w.set_attribute("command_line", "plmkit embed --shard " + s.shard);
+    w.set_attribute("num_sequences", accepted);
+    w.set_attribute("num_truncated", s.index);
+    w.set_attribute("num_rejected", static_cast<std::int64_t>(0));
+    w.close();
+    test::write_file(s.path + ".rejects.tsv", rejects);
+}
+
+std::vector<std::string> write_shards(const std::string& stem, std::int64_t n) {
+    std::vector<std::string> paths;
+    for (std::int64_t i = 0; i < n; ++i) {
+        FileSpec s;
+        s.path = test::temp_path(stem + "-" + std::to_string(i) + ".h5");
+        s.shard = std::to_string(i) + "/" + std::to_string(n);
+        s.index = i;
+        s.count = n;
+        write_embed_file(s);
+        paths.push_back(s.path);
+    }
+    return paths;
+}
+
+/// Every dataset of `a` equals `b`'s, value for value.
+void check_same_datasets(const std::string& a_path, const std::string& b_path) {
+    Hdf5Reader a(a_path), b(b_path);
+    auto sa = a.datasets(), sb = b.datasets();
+    REQUIRE(sa.size() == sb.size());
+    for (std::size_t i = 0; i < sa.size(); ++i) {
+        INFO(sa[i].name);
+        REQUIRE(sa[i].name == sb[i].name);
+        REQUIRE(sa[i].rows == sb[i].rows);
+        REQUIRE(sa[i].cols == sb[i].cols);
+        if (sa[i].type == Hdf5ElementType::f32)
+            CHECK(a.read_f32(sa[i].name, 0, sa[i].rows) == b.read_f32(sb[i].name, 0, sb[i].rows));
+        else if (sa[i].type == Hdf5ElementType::i64)
+            CHECK(a.read_i64(sa[i].name, 0, sa[i].rows) == b.read_i64(sb[i].name, 0, sb[i].rows));
+        else
+            CHECK(a.read_strings(sa[i].name, 0, sa[i].rows) ==
+                  b.read_strings(sb[i].name, 0, sb[i].rows));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("embed merge: shards merge into the single-run file", "[pipelines][embed_merge]") {
+    FileSpec single;
+    single.path = test::temp_path("single.h5");
+    write_embed_file(single);
+    for (std::int64_t n : {1, 2, 3, 4, 12}) {
+        INFO("shards: " << n);
+        auto shards = write_shards("merge" + std::to_string(n), n);
+        std::swap(shards.front(), shards.back());  // any order on the command line
+        EmbedMergeOptions opt;
+        opt.inputs = shards;
+        opt.output = test::temp_path("merged.h5");
+        opt.command_line = "plmkit merge --kind embed";
+        opt.block_sequences = 2;  // several blocks, shards interleaved inside each
+        opt.block_residues = 5;
+        auto summary = merge_embeddings(opt);
+        CHECK(summary.shards == n);
+        CHECK(summary.sequences == kRecords - kRejected.size());
+        CHECK(summary.rejected == kRejected.size());
+        check_same_datasets(opt.output, single.path);
+        CHECK(test::read_file(opt.output + ".rejects.tsv") ==
+              test::read_file(single.path + ".rejects.tsv"));
+        Hdf5Reader merged(opt.output);
+        CHECK(merged.attribute("shard")->text == "0/1");
+        CHECK(merged.attribute("model_hash")->text == "hash-1");
+        CHECK(merged.attribute("num_sequences")->number == 8);
+        CHECK(merged.attribute("num_truncated")->number == n * (n - 1) / 2);
+        CHECK(merged.attribute("merged_shards")->number == n);
+        CHECK(merged.attribute("command_line")->text == "plmkit merge --kind embed");
+    }
+}
+
+TEST_CASE("embed merge: shards that do not belong together", "[pipelines][embed_merge]") {
+    auto shards = write_shards("bad", 3);
+    EmbedMergeOptions opt;
+    opt.output = test::temp_path("bad-merged.h5");
+    SECTION("a missing shard is named") {
+        opt.inputs = {shards[0], shards[2]};
+        CHECK_THROWS_AS(merge_embeddings(opt), InputError);
+        CHECK_THROWS_WITH(merge_embeddings(opt), Catch::Contains("shard 1/3 missing"));
+    }
+    SECTION("a shard given twice is named with both files") {
+        opt.inputs = {shards[0], shards[1], shards[1], shards[2]};
+        CHECK_THROWS_WITH(merge_embeddings(opt), Catch::Contains("shard 1/3 given twice"));
+    }
+    SECTION("a shard of another run (other model) is foreign") {
+        FileSpec other;
+        other.path = test::temp_path("other.h5");
+        other.shard = "1/3";
+        other.index = 1;
+        other.count = 3;
+        other.model_hash = "hash-2";
+        write_embed_file(other);
+        opt.inputs = {shards[0], other.path, shards[2]};
+        CHECK_THROWS_WITH(merge_embeddings(opt),
+                          Catch::Contains(other.path + " (shard 1/3) is foreign") &&
+                              Catch::Contains("'model_hash'"));
+    }
+    SECTION("a shard of a split into another count") {
+        auto four = write_shards("four", 4);
+        opt.inputs = {shards[0], shards[1], four[2]};
+        CHECK_THROWS_WITH(merge_embeddings(opt), Catch::Contains("is shard 2/4 but"));
+    }
+    SECTION("a merged file is not a shard") {
+        opt.inputs = shards;
+        merge_embeddings(opt);
+        EmbedMergeOptions again;
+        again.inputs = {opt.output};
+        again.output = test::temp_path("again.h5");
+        CHECK_THROWS_WITH(merge_embeddings(again), Catch::Contains("already a merged file"));
+    }
+    SECTION("shards without /record_index cannot be ordered") {
+        opt.inputs.clear();
+        for (std::int64_t i = 0; i < 3; ++i) {
+            FileSpec old;
+            old.path = test::temp_path("old.h5");
+            old.shard = std::to_string(i) + "/3";
+            old.index = i;
+            old.count = 3;
+            old.record_index = false;
+            write_embed_file(old);
+            opt.inputs.push_back(old.path);
+        }
+        CHECK_THROWS_WITH(merge_embeddings(opt), Catch::Contains("has no /record_index"));
+    }
+    SECTION("a missing rejects file") {
+        std::remove((shards[1] + ".rejects.tsv").c_str());
+        opt.inputs = shards;
+        CHECK_THROWS_WITH(merge_embeddings(opt), Catch::Contains("rejects file"));
+        CHECK_THROWS(test::read_file(opt.output));
+    }
+    SECTION("usage errors") {
+        CHECK_THROWS_AS(merge_embeddings(opt), UsageError);
+        opt.inputs = {shards[0]};
+        opt.output = shards[0];
+        CHECK_THROWS_AS(merge_embeddings(opt), UsageError);
+    }
+    SECTION("not an embedding file") {
+        auto junk = test::temp_path("junk.h5");
+        test::write_file(junk, "junk");
+        opt.inputs = {junk};
+        CHECK_THROWS_AS(merge_embeddings(opt), IoError);
+    }
+}
