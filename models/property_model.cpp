@@ -1,0 +1,192 @@
+#include "models/property_model.hpp"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "src/atomic_file.hpp"
+#include "src/error.hpp"
+#include "src/safetensors.hpp"
+#include "src/version.hpp"
+
+namespace plmkit::models {
+namespace {
+
+std::string shape_string(const at::Tensor& t) {
+    std::string s = "[";
+    for (std::int64_t i = 0; i < t.dim(); ++i)
+        s += (i ? "," : "") + std::to_string(t.size(i));
+    return s + "]";
+}
+
+void write_text(const std::string& path, const std::string& text) {
+    AtomicFile file(path);
+    std::ofstream out(file.temp_path(), std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) throw IoError("cannot write '" + path + "': " + errno_message());
+    file.commit();
+}
+
+}  // namespace
+
+nlohmann::json PropertyModelConfig::to_json(std::size_t ensemble) const {
+    return {{"format", kPropertyModelFormat},
+            {"format_version", 1},
+            {"plmkit_version", plmkit_version.empty() ? version() : plmkit_version},
+            {"task", task},
+            {"targets", targets},
+            {"input_col", input_col},
+            {"featurizer", featurizer},
+            {"target_normalization", {{"mean", target_mean}, {"std", target_std}}},
+            {"model",
+             {{"type", "mlp"},
+              {"input_dim", mlp.input_dim},
+              {"hidden", mlp.hidden},
+              {"output_dim", mlp.output_dim},
+              {"dropout", mlp.dropout},
+              {"input_dropout", mlp.input_dropout},
+              {"activation", "relu"}}},
+            {"ensemble", ensemble},
+            {"training", training}};
+}
+
+PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
+                                                   const std::string& where) {
+    if (j.value("format", std::string()) != kPropertyModelFormat)
+        throw ModelError(where + ": not a plmkit property model (\"format\" is not \"" +
+                         kPropertyModelFormat + "\")");
+    try {
+        PropertyModelConfig c;
+        c.plmkit_version = j.at("plmkit_version").get<std::string>();
+        c.task = j.at("task").get<std::string>();
+        c.targets = j.at("targets").get<std::vector<std::string>>();
+        c.input_col = j.at("input_col").get<std::string>();
+        c.featurizer = j.at("featurizer");
+        c.target_mean = j.at("target_normalization").at("mean").get<std::vector<double>>();
+        c.target_std = j.at("target_normalization").at("std").get<std::vector<double>>();
+        const auto& m = j.at("model");
+        c.mlp.input_dim = m.at("input_dim").get<std::int64_t>();
+        c.mlp.hidden = m.at("hidden").get<std::vector<std::int64_t>>();
+        c.mlp.output_dim = m.at("output_dim").get<std::int64_t>();
+        c.mlp.dropout = m.value("dropout", 0.0);
+        c.mlp.input_dropout = m.value("input_dropout", 0.0);
+        c.training = j.value("training", nlohmann::json::object());
+        if (c.task != "regression" && c.task != "classification")
+            throw ModelError(where + ": task '" + c.task + "' is not regression or classification");
+        if (c.targets.empty() || static_cast<std::int64_t>(c.targets.size()) != c.mlp.output_dim)
+            throw ModelError(where + ": " + std::to_string(c.targets.size()) +
+                             " targets but the model has " + std::to_string(c.mlp.output_dim) +
+                             " outputs");
+        if (!c.target_mean.empty() &&
+            (c.target_mean.size() != c.targets.size() || c.target_std.size() != c.targets.size()))
+            throw ModelError(where + ": target_normalization needs one mean and std per target");
+        return c;
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelError(where + ": " + e.what());
+    }
+}
+
+PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> members)
+    : config_(std::move(config)), members_(std::move(members)) {
+    if (members_.empty()) throw ModelError("a property model needs at least one member");
+    for (auto& m : members_)
+        m->eval();
+}
+
+PropertyModel PropertyModel::load(const std::string& dir) {
+    const std::string config_path = dir + "/config.json";
+    std::ifstream in(config_path);
+    if (!in) throw IoError("cannot open model config '" + config_path + "': " + errno_message());
+    nlohmann::json j;
+    try {
+        in >> j;
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelError(config_path + ": invalid JSON: " + e.what());
+    }
+    PropertyModelConfig config = PropertyModelConfig::from_json(j, config_path);
+    const std::size_t k = j.value("ensemble", 1);
+    SafetensorsFile file(dir + "/model.safetensors");
+    std::vector<Mlp> members;
+    std::size_t expected = 0;
+    for (std::size_t m = 0; m < k; ++m) {
+        Mlp mlp(config.mlp);
+        at::NoGradGuard no_grad;
+        for (auto& p : mlp->named_parameters()) {
+            std::string name = "members." + std::to_string(m) + "." + p.key();
+            const TensorView& v = file.get(name);
+            std::vector<std::int64_t> want(p.value().sizes().begin(), p.value().sizes().end());
+            if (v.dtype != StoredDType::f32 || v.shape != want)
+                throw ModelError(file.path() + ": tensor '" + name + "' has shape " +
+                                 v.shape_string() + " " + to_string(v.dtype) + ", expected " +
+                                 shape_string(p.value()) + " F32");
+            std::memcpy(p.value().data_ptr<float>(), v.data, v.nbytes);
+            ++expected;
+        }
+        members.push_back(mlp);
+    }
+    if (file.names().size() != expected)
+        throw ModelError(file.path() + ": holds " + std::to_string(file.names().size()) +
+                         " tensors, expected " + std::to_string(expected) + " for " +
+                         std::to_string(k) + " ensemble members");
+    return PropertyModel(std::move(config), std::move(members));
+}
+
+void PropertyModel::save(const std::string& dir) const {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw IoError("cannot create model directory '" + dir + "': " + ec.message());
+    std::vector<at::Tensor> keep;
+    std::vector<TensorView> views;
+    for (std::size_t m = 0; m < members_.size(); ++m) {
+        for (const auto& p : members_[m]->named_parameters()) {
+            at::Tensor t = p.value().detach().to(at::kFloat).contiguous();
+            keep.push_back(t);
+            TensorView v;
+            v.name = "members." + std::to_string(m) + "." + p.key();
+            v.dtype = StoredDType::f32;
+            v.shape.assign(t.sizes().begin(), t.sizes().end());
+            v.data = t.data_ptr<float>();
+            v.nbytes = static_cast<std::size_t>(t.numel()) * sizeof(float);
+            views.push_back(v);
+        }
+    }
+    AtomicFile weights(dir + "/model.safetensors");
+    write_safetensors(weights.temp_path(), views, {{"format", "pt"}});
+    weights.commit();
+    write_text(dir + "/config.json", config_.to_json(members_.size()).dump(2) + "\n");
+}
+
+void PropertyModel::predict(const float* x, std::int64_t n, double* mean, double* std) const {
+    const std::int64_t t = static_cast<std::int64_t>(num_targets());
+    if (n == 0) return;
+    at::InferenceMode guard;
+    at::Tensor input = at::from_blob(const_cast<float*>(x), {n, input_dim()}, at::kFloat);
+    at::Tensor bad = input.isnan().any(1, true);
+    std::vector<at::Tensor> outs;
+    for (const auto& m : members_) {
+        at::Tensor o = m->infer(input).to(at::kDouble);
+        if (config_.task == "classification") {
+            o = at::sigmoid(o);
+        } else if (!config_.target_mean.empty()) {
+            o = o * at::tensor(config_.target_std, at::kDouble) +
+                at::tensor(config_.target_mean, at::kDouble);
+        }
+        outs.push_back(o);
+    }
+    at::Tensor all = at::stack(outs);  // [K, n, T]
+    at::Tensor mu = all.mean(0);
+    at::Tensor sd = outs.size() > 1 ? all.std(0, /*unbiased=*/false) : at::zeros_like(mu);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    mu = at::where(bad, at::full_like(mu, nan), mu).contiguous();
+    sd = at::where(bad, at::full_like(sd, nan), sd).contiguous();
+    std::memcpy(mean, mu.data_ptr<double>(), static_cast<std::size_t>(n * t) * sizeof(double));
+    if (std)
+        std::memcpy(std, sd.data_ptr<double>(), static_cast<std::size_t>(n * t) * sizeof(double));
+}
+
+}  // namespace plmkit::models

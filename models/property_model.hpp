@@ -1,0 +1,66 @@
+#pragma once
+// A trained property model: an ensemble of MLP heads plus everything needed
+// to use it, saved as a self-describing directory:
+//   config.json        format, plmkit version, task, targets, input column,
+//                      featurizer description (opaque here, written by
+//                      pipelines/), target standardization, MLP sizes,
+//                      ensemble size, training options
+//   model.safetensors  "members.<k>.layers.<i>.weight|bias", float32
+// (metrics.json and split.csv are written next to them by the train job.)
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "models/mlp.hpp"
+
+namespace plmkit::models {
+
+constexpr const char* kPropertyModelFormat = "plmkit-property-model";
+
+struct PropertyModelConfig {
+    std::string task = "regression";  ///< regression | classification
+    std::vector<std::string> targets;
+    std::string input_col = "smiles";
+    nlohmann::json featurizer;  ///< the featurizer's own description
+    /// Regression: y = output * std + mean per target (empty: identity).
+    std::vector<double> target_mean, target_std;
+    MlpOptions mlp;
+    nlohmann::json training;  ///< options the model was trained with (informative)
+    std::string plmkit_version;
+
+    nlohmann::json to_json(std::size_t ensemble) const;
+    /// Throws ModelError naming the missing or bad field.
+    static PropertyModelConfig from_json(const nlohmann::json& j, const std::string& where);
+};
+
+class PropertyModel {
+  public:
+    PropertyModel(PropertyModelConfig config, std::vector<Mlp> members);
+
+    /// Reads `dir`/config.json and `dir`/model.safetensors, checking every
+    /// tensor's name and shape. Throws IoError / ModelError.
+    static PropertyModel load(const std::string& dir);
+    /// Writes config.json and model.safetensors into `dir` (created),
+    /// each file atomically.
+    void save(const std::string& dir) const;
+
+    const PropertyModelConfig& config() const { return config_; }
+    std::size_t ensemble_size() const { return members_.size(); }
+    std::int64_t input_dim() const { return config_.mlp.input_dim; }
+    std::size_t num_targets() const { return config_.targets.size(); }
+    const std::vector<Mlp>& members() const { return members_; }
+
+    /// Predictions for n feature rows x[n * input_dim] (row-major):
+    /// mean[n * T] in the original units (regression) or probabilities
+    /// (classification), and the ensemble's standard deviation std[n * T]
+    /// (0 with one member; may be null). Rows with a NaN feature give NaN.
+    /// Const and thread-safe: no module state is touched.
+    void predict(const float* x, std::int64_t n, double* mean, double* std) const;
+
+  private:
+    PropertyModelConfig config_;
+    std::vector<Mlp> members_;
+};
+
+}  // namespace plmkit::models
