@@ -4,6 +4,8 @@
 #include <GraphMol/ROMol.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
 
+#include <time.h>
+
 #include <chrono>
 
 #include "pipelines/descriptors.hpp"
@@ -16,21 +18,27 @@
 namespace plmkit::pipelines {
 
 namespace {
-using Clock = std::chrono::steady_clock;
+/// CPU time of the calling thread in seconds (unaffected by other processes
+/// competing for the cores).
+double thread_cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
-/// Adds the time since construction (or the last lap) to seconds[step].
+/// Adds the thread CPU time since construction (or the last lap) to seconds[step].
 class StepTimer {
   public:
-    explicit StepTimer(std::array<double, kScreenSteps>& s) : s_(s), t_(Clock::now()) {}
+    explicit StepTimer(std::array<double, kScreenSteps>& s) : s_(s), t_(thread_cpu_seconds()) {}
     void lap(ScreenStep step) {
-        auto now = Clock::now();
-        s_[static_cast<int>(step)] += std::chrono::duration<double>(now - t_).count();
+        double now = thread_cpu_seconds();
+        s_[static_cast<int>(step)] += now - t_;
         t_ = now;
     }
 
   private:
     std::array<double, kScreenSteps>& s_;
-    Clock::time_point t_;
+    double t_;
 };
 
 std::string what(const std::exception& e) {

@@ -25,7 +25,7 @@ class ScreenWorker {
     void prepare(ScreenItem& item);
     void evaluate(ScreenItem& item);
 
-    /// Seconds spent per step by this worker (thread time, summed).
+    /// CPU seconds spent per step by this worker's thread.
     const std::array<double, kScreenSteps>& seconds() const { return seconds_; }
 
   private:

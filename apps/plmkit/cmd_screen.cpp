@@ -54,7 +54,7 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "  plmkit screen -i chembl.csv --smiles-col smiles --id-col chembl_id \\\n"
         "      --config examples/screen.yaml -o hits.csv --sdf hits.sdf --top 1000 -t 8\n"
         "  plmkit screen -i lib.smi.gz -o hits.shard-0-of-4.csv --shard 0/4 --top 1000\n"
-        "  plmkit merge hits.shard-*-of-4.summary.json -o hits.csv --top 1000\n"
+        "  plmkit merge --kind screen -o hits.csv hits.shard-{0,1,2,3}-of-4.csv\n"
         "Every input record ends in the hits or the rejects; summary.json states\n"
         "records_read = hits + rejected + filtered + duplicates + cut_by_top.");
     cmd->callback([o] {

@@ -1,0 +1,72 @@
+// plmkit merge: combine the outputs of sharded runs (--shard I/N) into the
+// outputs one run over the whole input would have written. One function per
+// kind of output; `--kind auto` picks it from the inputs.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apps/plmkit/command.hpp"
+#include "pipelines/screen_merge.hpp"
+#include "src/error.hpp"
+
+namespace plmkit::cli {
+namespace {
+
+struct MergeCliOptions {
+    std::string kind = "auto";
+    std::vector<std::string> inputs;
+    std::string output;
+    std::string sdf, rejects, summary;
+};
+
+void merge_screen_outputs(const MergeCliOptions& o) {
+    pipelines::ScreenMergeOptions m;
+    m.inputs = o.inputs;
+    m.output = o.output;
+    m.sdf = o.sdf;
+    m.rejects = o.rejects;
+    m.summary = o.summary;
+    pipelines::merge_screen(m);
+}
+
+/// The kind of the inputs: "screen" (hits CSV or screen summary.json), ...
+std::string detect_kind(const MergeCliOptions& o) {
+    if (o.kind != "auto") return o.kind;
+    if (pipelines::is_screen_output(o.inputs.front())) return "screen";
+    throw UsageError("merge: cannot tell the kind of '" + o.inputs.front() +
+                     "'; pass --kind screen");
+}
+
+void run_merge(const MergeCliOptions& o) {
+    std::string kind = detect_kind(o);
+    if (kind == "screen") return merge_screen_outputs(o);
+    throw UsageError("merge: unknown --kind '" + kind + "' (expected screen)");
+}
+
+PLMKIT_COMMAND(40, [](CLI::App& app) {
+    auto o = std::make_shared<MergeCliOptions>();
+    auto* cmd = app.add_subcommand(
+        "merge", "Combine the outputs of sharded runs (--shard I/N) into one run's outputs");
+    cmd->add_option("inputs", o->inputs,
+                    "Shard outputs in shard order: hits CSVs (or summary JSONs) of "
+                    "'plmkit screen --shard I/N'")
+        ->required();
+    cmd->add_option("--kind", o->kind, "What to merge: auto|screen")->capture_default_str();
+    cmd->add_option("-o,--output", o->output, "Merged hits CSV")->required();
+    cmd->add_option("--sdf", o->sdf, "Merged hits SDF (the shards must have written SDF)");
+    cmd->add_option("--rejects", o->rejects, "Merged rejects TSV (default: <output>.rejects.tsv)");
+    cmd->add_option("--summary", o->summary,
+                    "Merged summary JSON (default: <output>.summary.json); shard summaries "
+                    "are looked up as <summary>.shard-I-of-N.json, then <hits stem>.summary.json");
+    cmd->footer(
+        "Examples:\n"
+        "  for i in 0 1 2 3; do plmkit screen -i lib.smi --shard $i/4 --top 100 \\\n"
+        "      -o hits.shard-$i-of-4.csv; done\n"
+        "  plmkit merge --kind screen -o hits.csv hits.shard-{0,1,2,3}-of-4.csv\n"
+        "The merged files equal those of one run over the whole input (duplicates across\n"
+        "shards are found again; --top is applied again).");
+    cmd->callback([o] { run_merge(*o); });
+});
+
+}  // namespace
+}  // namespace plmkit::cli
