@@ -110,6 +110,7 @@ std::string iso_now() {
 
 struct WindowItem {
     std::string id;
+    std::int64_t record_index = 0;  ///< 0-based input record number (/record_index)
     std::vector<std::int32_t> ids;
     std::size_t residues = 0;
 };
@@ -177,7 +178,8 @@ class EmbedRun {
             ++summary_.truncated;
         }
         window_bytes_ += held_bytes(enc.residues);
-        window_.push_back({std::move(rec.id), std::move(enc.ids), enc.residues});
+        window_.push_back({std::move(rec.id), static_cast<std::int64_t>(rec.index),
+                           std::move(enc.ids), enc.residues});
     }
 
     /// Bytes of outputs a sequence of `len` residues holds until its window is written.
@@ -211,9 +213,12 @@ class EmbedRun {
             throw_if_interrupted();
         }
         std::vector<std::string> ids;
-        for (auto& w : window_)
+        std::vector<std::int64_t> record_index;
+        for (auto& w : window_) {
             ids.push_back(std::move(w.id));
-        file_.append(ids, results);
+            record_index.push_back(w.record_index);
+        }
+        file_.append(ids, results, record_index);
         summary_.accepted += window_.size();
         window_.clear();
         window_bytes_ = 0;

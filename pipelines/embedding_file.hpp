@@ -49,8 +49,11 @@ class EmbeddingFile {
     EmbeddingFile(const std::string& path, const EmbeddingFileLayout& layout);
 
     /// Appends sequences (ids and embeddings in the same order).
+    /// `record_index` (one per id: the 0-based input record number, written to
+    /// /record_index) lets `plmkit merge` restore input order across shards.
     void append(const std::vector<std::string>& ids,
-                const std::vector<SequenceEmbedding>& embeddings);
+                const std::vector<SequenceEmbedding>& embeddings,
+                const std::vector<std::int64_t>& record_index);
     void set_attribute(const std::string& name, const std::string& value);
     void set_attribute(const std::string& name, std::int64_t value);
     std::uint64_t sequences() const { return sequences_; }
