@@ -1,0 +1,244 @@
+#include "pipelines/featurizers.hpp"
+
+#include <GraphMol/Descriptors/MQN.h>
+#include <GraphMol/Descriptors/MolSurf.h>
+#include <GraphMol/Descriptors/Property.h>
+#include <GraphMol/Fingerprints/MorganFingerprints.h>
+#include <GraphMol/MolOps.h>
+#include <GraphMol/ROMol.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "pipelines/mol_parse.hpp"
+#include "src/error.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+const std::vector<std::string> kElements = {"B", "C", "N",  "O",  "F", "Si",
+                                            "P", "S", "Cl", "Br", "I"};
+constexpr int kMqn = 42, kSlogp = 12, kSmr = 10, kPeoe = 14;
+
+std::vector<std::string> all_descriptor_names() {
+    std::vector<std::string> names = RDKit::Descriptors::Properties::getAvailableProperties();
+    for (int i = 1; i <= kMqn; ++i)
+        names.push_back("MQN" + std::to_string(i));
+    for (int i = 1; i <= kSlogp; ++i)
+        names.push_back("SlogP_VSA" + std::to_string(i));
+    for (int i = 1; i <= kSmr; ++i)
+        names.push_back("SMR_VSA" + std::to_string(i));
+    for (int i = 1; i <= kPeoe; ++i)
+        names.push_back("PEOE_VSA" + std::to_string(i));
+    for (const auto& e : kElements)
+        names.push_back("count_" + e);
+    for (const char* extra : {"count_other_atoms", "count_total_h", "count_positive_atoms",
+                              "count_negative_atoms", "count_fragments"})
+        names.push_back(extra);
+    return names;
+}
+
+/// The names that come from RDKit::Descriptors::Properties (a prefix).
+std::vector<std::string> property_prefix(const std::vector<std::string>& names) {
+    auto fixed = all_descriptor_names();
+    std::size_t n_fixed = fixed.size() - (kMqn + kSlogp + kSmr + kPeoe + kElements.size() + 5);
+    return std::vector<std::string>(names.begin(), names.begin() + std::min(n_fixed, names.size()));
+}
+
+void counts(const RDKit::ROMol& mol, float* out) {
+    std::vector<float> c(kElements.size() + 5, 0.f);
+    for (const auto* atom : mol.atoms()) {
+        auto it = std::find(kElements.begin(), kElements.end(), atom->getSymbol());
+        if (it != kElements.end())
+            c[it - kElements.begin()] += 1;
+        else
+            c[kElements.size()] += 1;
+        c[kElements.size() + 1] += static_cast<float>(atom->getTotalNumHs());
+        if (atom->getFormalCharge() > 0) c[kElements.size() + 2] += 1;
+        if (atom->getFormalCharge() < 0) c[kElements.size() + 3] += 1;
+    }
+    std::vector<int> frags;
+    c[kElements.size() + 4] = static_cast<float>(RDKit::MolOps::getMolFrags(mol, frags));
+    std::copy(c.begin(), c.end(), out);
+}
+
+template <class T>
+float* put(const std::vector<T>& values, float* out) {
+    for (const auto& v : values)
+        *out++ = static_cast<float>(v);
+    return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& featurizer_names() {
+    static const std::vector<std::string> names = {"morgan", "rdkit2d", "morgan+rdkit2d"};
+    return names;
+}
+
+void check_featurizer_name(const std::string& name) {
+    const auto& ok = featurizer_names();
+    if (std::find(ok.begin(), ok.end(), name) != ok.end()) return;
+    if (name == "smiles-lm" || name == "esm")
+        throw UsageError("--featurizer " + name +
+                         " is not yet supported; use morgan, rdkit2d or morgan+rdkit2d");
+    throw UsageError("unknown featurizer '" + name +
+                     "', expected morgan, rdkit2d or morgan+rdkit2d");
+}
+
+Featurizer::Featurizer(const FeaturizerOptions& options) : options_(options) {
+    check_featurizer_name(options_.name);
+    if (uses_descriptors()) descriptor_names_ = all_descriptor_names();
+}
+
+bool Featurizer::uses_descriptors() const {
+    return options_.name != "morgan";
+}
+
+std::size_t Featurizer::morgan_dim() const {
+    return options_.name == "rdkit2d" ? 0 : options_.morgan_bits;
+}
+
+std::size_t Featurizer::dim() const {
+    return morgan_dim() + descriptor_names_.size();
+}
+
+void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
+    // Stereo-center counts need perceived stereochemistry; a molecule parsed
+    // without it (pipelines::parse_smiles) is copied and perceived here.
+    std::unique_ptr<RDKit::ROMol> copy;
+    if (uses_descriptors() && !input.hasProp(RDKit::common_properties::_StereochemDone)) {
+        copy = std::make_unique<RDKit::ROMol>(input);
+        RDKit::MolOps::assignStereochemistry(*copy, /*cleanIt=*/true, /*force=*/true,
+                                             /*flagPossibleStereoCenters=*/true);
+    }
+    const RDKit::ROMol& mol = copy ? *copy : input;
+    if (morgan_dim() > 0) {
+        std::fill(out, out + morgan_dim(), 0.f);
+        std::unique_ptr<RDKit::SparseIntVect<std::uint32_t>> fp(
+            RDKit::MorganFingerprints::getHashedFingerprint(mol, options_.morgan_radius,
+                                                            options_.morgan_bits));
+        for (const auto& [index, count] : fp->getNonzeroElements())
+            out[index] = std::log1p(static_cast<float>(count));
+        out += morgan_dim();
+    }
+    if (!uses_descriptors()) return;
+    static const RDKit::Descriptors::Properties properties(property_prefix(descriptor_names_));
+    float* p = put(properties.computeProperties(mol), out);
+    p = put(RDKit::Descriptors::calcMQNs(mol), p);
+    p = put(RDKit::Descriptors::calcSlogP_VSA(mol), p);
+    p = put(RDKit::Descriptors::calcSMR_VSA(mol), p);
+    p = put(RDKit::Descriptors::calcPEOE_VSA(mol), p);
+    counts(mol, p);
+}
+
+void Featurizer::fit(const std::vector<float>& features, const std::vector<std::size_t>& rows) {
+    const std::size_t d = dim(), nd = descriptor_names_.size(), off = morgan_dim();
+    mean_.assign(nd, 0.f);
+    std_.assign(nd, 1.f);
+    log_.assign(nd, 0);
+    for (std::size_t j = 0; j < nd; ++j) {
+        std::vector<double> v;
+        for (auto r : rows) {
+            float x = features[r * d + off + j];
+            if (std::isfinite(x)) v.push_back(x);
+        }
+        if (v.empty()) continue;
+        double max_abs = 0;
+        for (double x : v)
+            max_abs = std::max(max_abs, std::fabs(x));
+        log_[j] = max_abs > 1e4 ? 1 : 0;
+        if (log_[j])
+            for (double& x : v)
+                x = std::copysign(std::log1p(std::fabs(x)), x);
+        double m = 0, s = 0;
+        for (double x : v)
+            m += x;
+        m /= static_cast<double>(v.size());
+        for (double x : v)
+            s += (x - m) * (x - m);
+        s = std::sqrt(s / static_cast<double>(v.size()));
+        mean_[j] = static_cast<float>(m);
+        std_[j] = s > 1e-8 ? static_cast<float>(s) : 1.f;
+    }
+}
+
+void Featurizer::normalize(float* row) const {
+    if (!uses_descriptors()) return;
+    if (!fitted()) throw Error("Featurizer::normalize called before fit");
+    float* d = row + morgan_dim();
+    const float clip = static_cast<float>(options_.clip);
+    for (std::size_t j = 0; j < descriptor_names_.size(); ++j) {
+        float x = d[j];
+        if (!std::isfinite(x)) {
+            d[j] = 0.f;
+            continue;
+        }
+        if (log_[j]) x = std::copysign(std::log1p(std::fabs(x)), x);
+        d[j] = std::clamp((x - mean_[j]) / std_[j], -clip, clip);
+    }
+}
+
+std::string Featurizer::featurize_smiles(const std::string& smiles, float* out) const {
+    auto parsed = parse_smiles(smiles);
+    if (!parsed.mol) return parsed.error.empty() ? "unparsable SMILES" : parsed.error;
+    featurize(*parsed.mol, out);
+    return {};
+}
+
+void Featurizer::transform(const RDKit::ROMol& mol, float* out) const {
+    featurize(mol, out);
+    normalize(out);
+}
+
+nlohmann::json Featurizer::to_json() const {
+    nlohmann::json j = {{"name", options_.name}, {"dim", dim()}};
+    if (morgan_dim() > 0)
+        j["morgan"] = {{"radius", options_.morgan_radius},
+                       {"bits", options_.morgan_bits},
+                       {"values", "log1p(count)"}};
+    if (uses_descriptors()) {
+        std::vector<int> logs(log_.begin(), log_.end());
+        j["rdkit2d"] = {{"names", descriptor_names_},
+                        {"signed_log", logs},
+                        {"mean", mean_},
+                        {"std", std_},
+                        {"clip", options_.clip}};
+    }
+    return j;
+}
+
+Featurizer Featurizer::from_json(const nlohmann::json& j) {
+    try {
+        FeaturizerOptions o;
+        o.name = j.at("name").get<std::string>();
+        if (j.contains("morgan")) {
+            o.morgan_radius = j["morgan"].at("radius").get<unsigned>();
+            o.morgan_bits = j["morgan"].at("bits").get<unsigned>();
+        }
+        if (j.contains("rdkit2d")) o.clip = j["rdkit2d"].value("clip", o.clip);
+        Featurizer f(o);
+        if (f.uses_descriptors()) {
+            const auto& d = j.at("rdkit2d");
+            auto names = d.at("names").get<std::vector<std::string>>();
+            if (names != f.descriptor_names_)
+                throw ModelError("the model's descriptor list (" + std::to_string(names.size()) +
+                                 " names) differs from this build's RDKit descriptors (" +
+                                 std::to_string(f.descriptor_names_.size()) + ")");
+            f.mean_ = d.at("mean").get<std::vector<float>>();
+            f.std_ = d.at("std").get<std::vector<float>>();
+            auto logs = d.at("signed_log").get<std::vector<int>>();
+            f.log_.assign(logs.begin(), logs.end());
+            if (f.mean_.size() != names.size() || f.std_.size() != names.size() ||
+                f.log_.size() != names.size())
+                throw ModelError("featurizer normalization has the wrong length, expected " +
+                                 std::to_string(names.size()));
+        }
+        return f;
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelError(std::string("invalid featurizer description: ") + e.what());
+    }
+}
+
+}  // namespace plmkit::pipelines
