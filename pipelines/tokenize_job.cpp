@@ -127,6 +127,10 @@ class TokenizeRun {
         ropt.id_col = opt_.id_col;
         ropt.keep_props = false;
         data::MoleculeReader reader(opt_.input, ropt);
+        if (reader.format() == "sdf")
+            throw UsageError(
+                "'" + opt_.input +
+                "' is an SD file: SMILES tokenization needs SMILES text (.smi, CSV or TSV)");
         data::MoleculeRecord rec;
         tokenizers::SmilesError err;
         std::vector<std::int32_t> ids;

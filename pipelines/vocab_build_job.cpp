@@ -26,6 +26,10 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
     ropt.smiles_col = opt.smiles_col;
     ropt.keep_props = false;
     data::MoleculeReader reader(opt.input, ropt);
+    if (reader.format() == "sdf")
+        throw UsageError(
+            "'" + opt.input +
+            "' is an SD file: SMILES tokenization needs SMILES text (.smi, CSV or TSV)");
     Progress progress(ProgressOptions{"vocab", "records", "tokens", 0, opt.progress, false});
 
     VocabBuildSummary s;

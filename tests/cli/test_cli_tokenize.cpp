@@ -137,6 +137,12 @@ TEST_CASE("cli tokenize: exit codes for usage, input and I/O errors", "[cli][tok
         CHECK(r.exit_code == 3);
         CHECK_THAT(r.err, Catch::Contains(p + ":1"));
     }
+    SECTION("SD files have no SMILES text: a usage error") {
+        auto r = run_plmkit(
+            {"tokenize", "--kind", "smiles", test::shared_path("data/sdf/rdkit_cdk2.sdf")});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("is an SD file"));
+    }
     SECTION("--help shows examples") {
         auto r = run_plmkit({"tokenize", "--help"});
         CHECK(r.exit_code == 0);
