@@ -1,8 +1,8 @@
 #include "pipelines/descriptors.hpp"
 
+#include "pipelines/crippen_logp.hpp"
 #include "pipelines/qed.hpp"
 
-#include <GraphMol/Descriptors/Crippen.h>
 #include <GraphMol/Descriptors/Lipinski.h>
 #include <GraphMol/Descriptors/MolDescriptors.h>
 #include <GraphMol/Descriptors/MolSurf.h>
@@ -15,8 +15,7 @@ DescriptorValues compute_descriptors(const RDKit::ROMol& mol) {
     namespace D = RDKit::Descriptors;
     DescriptorValues v;
     v.mw = D::calcAMW(mol);
-    double mr = 0;
-    D::calcCrippenDescriptors(mol, v.clogp, mr, true, true);
+    v.clogp = crippen_logp(mol);  // == calcCrippenDescriptors(mol, ..., includeHs = true)
     v.tpsa = D::calcTPSA(mol, true, false);
     v.hbd = static_cast<int>(D::calcNumHBD(mol));
     v.hba = static_cast<int>(D::calcNumHBA(mol));
@@ -25,7 +24,19 @@ DescriptorValues compute_descriptors(const RDKit::ROMol& mol) {
     v.rings = static_cast<int>(D::calcNumRings(mol));
     v.aromatic_rings = static_cast<int>(D::calcNumAromaticRings(mol));
     v.fsp3 = D::calcFractionCSP3(mol);
-    v.qed = qed(mol);
+    if (has_hydrogen_atoms(mol)) {
+        v.qed = qed(mol);  // QED works on a RemoveHs copy
+    } else {
+        // QED.properties on this molecule: reuse the shared descriptors.
+        QedProperties props;
+        props.mw = v.mw;
+        props.alogp = v.clogp;
+        props.hbd = v.hbd;
+        props.psa = v.tpsa;
+        props.rotb = v.rotb;
+        qed_structure_counts(mol, props);
+        v.qed = qed_from_properties(props, qed_weights_mean());
+    }
     v.formal_charge = RDKit::MolOps::getFormalCharge(mol);
     return v;
 }

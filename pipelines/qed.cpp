@@ -1,5 +1,8 @@
 #include "pipelines/qed.hpp"
 
+#include "pipelines/crippen_logp.hpp"
+#include "pipelines/smarts_query.hpp"
+
 #include <GraphMol/ChemTransforms/ChemTransforms.h>
 #include <GraphMol/Descriptors/Crippen.h>
 #include <GraphMol/Descriptors/Lipinski.h>
@@ -8,7 +11,6 @@
 #include <GraphMol/GraphMol.h>
 #include <GraphMol/MolOps.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
-#include <GraphMol/Substruct/SubstructMatch.h>
 
 #include <cmath>
 #include <memory>
@@ -177,25 +179,19 @@ const char* const kAlertSmarts[] = {
     "[34S]",
 };
 
-std::unique_ptr<RDKit::ROMol> compile(const std::string& smarts) {
-    std::unique_ptr<RDKit::ROMol> query(RDKit::SmartsToMol(smarts));
-    if (!query) throw std::logic_error("QED: invalid built-in SMARTS " + smarts);
-    return query;
-}
-
 /// SMARTS compiled once (thread-safe static initialisation); matching a
 /// const query from several threads is safe (RDKit is built with
 /// RDK_BUILD_THREADSAFE_SSS).
 struct QedPatterns {
-    std::unique_ptr<RDKit::ROMol> aliphatic_ring_atoms;
-    std::vector<std::unique_ptr<RDKit::ROMol>> acceptors;
-    std::vector<std::unique_ptr<RDKit::ROMol>> alerts;
+    SmartsQuery aliphatic_ring_atoms{kAliphaticRingAtoms};
+    std::vector<SmartsQuery> acceptors;
+    std::vector<SmartsQuery> alerts;
 
-    QedPatterns() : aliphatic_ring_atoms(compile(kAliphaticRingAtoms)) {
+    QedPatterns() {
         for (const char* s : kAcceptorSmarts)
-            acceptors.push_back(compile(s));
+            acceptors.emplace_back(s);
         for (const char* s : kAlertSmarts)
-            alerts.push_back(compile(s));
+            alerts.emplace_back(s);
     }
     static const QedPatterns& get() {
         static const QedPatterns patterns;
@@ -203,23 +199,15 @@ struct QedPatterns {
     }
 };
 
-bool has_match(const RDKit::ROMol& mol, const RDKit::ROMol& query) {
-    RDKit::SubstructMatchParameters params;  // as Python's HasSubstructMatch
-    params.maxMatches = 1;
-    return !RDKit::SubstructMatch(mol, query, params).empty();
-}
-
-std::size_t count_matches(const RDKit::ROMol& mol, const RDKit::ROMol& query) {
-    RDKit::SubstructMatchParameters params;  // as Python's GetSubstructMatches
-    params.uniquify = true;
-    params.maxMatches = 1000;
-    return RDKit::SubstructMatch(mol, query, params).size();
-}
-
 /// Python: len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), AliphaticRings)))
 int aromatic_ring_count(const RDKit::ROMol& mol, const QedPatterns& patterns) {
+    if (!patterns.aliphatic_ring_atoms.may_match(mol)) {
+        RDKit::VECT_INT_VECT rings;
+        std::unique_ptr<RDKit::ROMol> copy(new RDKit::ROMol(mol));
+        return RDKit::MolOps::findSSSR(*copy, rings);
+    }
     std::unique_ptr<RDKit::ROMol> rest(
-        RDKit::deleteSubstructs(mol, *patterns.aliphatic_ring_atoms, false, false));
+        RDKit::deleteSubstructs(mol, patterns.aliphatic_ring_atoms.query(), false, false));
     RDKit::VECT_INT_VECT rings;
     return RDKit::MolOps::findSSSR(*rest, rings);
 }
@@ -232,22 +220,14 @@ double ads(double x, const Ads& p) {
 }
 
 QedProperties properties_without_hs(const RDKit::ROMol& mol) {
-    const QedPatterns& patterns = QedPatterns::get();
     QedProperties props;
     props.mw = RDKit::Descriptors::calcAMW(mol);
-    double mr = 0;
-    RDKit::Descriptors::calcCrippenDescriptors(mol, props.alogp, mr, true, true);
-    for (const auto& acceptor : patterns.acceptors) {
-        props.hba += static_cast<int>(count_matches(mol, *acceptor));
-    }
+    props.alogp = crippen_logp(mol);
     props.hbd = static_cast<int>(RDKit::Descriptors::calcNumHBD(mol));
     props.psa = RDKit::Descriptors::calcTPSA(mol, true, false);
     props.rotb = static_cast<int>(
         RDKit::Descriptors::calcNumRotatableBonds(mol, RDKit::Descriptors::Strict));
-    props.arom = aromatic_ring_count(mol, patterns);
-    for (const auto& alert : patterns.alerts) {
-        if (has_match(mol, *alert)) ++props.alerts;
-    }
+    qed_structure_counts(mol, props);
     return props;
 }
 
@@ -266,8 +246,31 @@ const QedWeights& qed_weights_none() {
     return w;
 }
 
+bool has_hydrogen_atoms(const RDKit::ROMol& mol) {
+    for (const RDKit::Atom* atom : mol.atoms()) {
+        if (atom->getAtomicNum() == 1) return true;
+    }
+    return false;
+}
+
+void qed_structure_counts(const RDKit::ROMol& mol, QedProperties& props) {
+    const QedPatterns& patterns = QedPatterns::get();
+    props.hba = 0;
+    for (const auto& acceptor : patterns.acceptors) {
+        props.hba += static_cast<int>(acceptor.count_matches(mol));
+    }
+    props.arom = aromatic_ring_count(mol, patterns);
+    props.alerts = 0;
+    for (const auto& alert : patterns.alerts) {
+        if (alert.has_match(mol)) ++props.alerts;
+    }
+}
+
 QedProperties qed_properties(const RDKit::ROMol& mol) {
-    // Python: mol = Chem.RemoveHs(mol) (same parameters, warnings off).
+    // Python: mol = Chem.RemoveHs(mol). Without hydrogen atoms in the graph
+    // that copy equals the (sanitized) input, so it is skipped.
+    if (!has_hydrogen_atoms(mol)) return properties_without_hs(mol);
+    // Same parameters as Python's Chem.RemoveHs, warnings off.
     RDKit::MolOps::RemoveHsParameters params;
     params.showWarnings = false;
     std::unique_ptr<RDKit::ROMol> no_hs(RDKit::MolOps::removeHs(mol, params, true));

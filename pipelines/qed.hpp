@@ -36,6 +36,15 @@ const QedWeights& qed_weights_none();
 /// patterns are compiled once).
 QedProperties qed_properties(const RDKit::ROMol& mol);
 
+/// True when `mol` has hydrogen atoms in its graph (QED then works on a
+/// RemoveHs copy).
+bool has_hydrogen_atoms(const RDKit::ROMol& mol);
+
+/// Fills QED's own structure counts (hba, arom, alerts) of `props` for a
+/// molecule without hydrogen atoms in its graph; other fields are kept. Lets
+/// compute_descriptors reuse MW, logP, HBD, TPSA and rotatable bonds.
+void qed_structure_counts(const RDKit::ROMol& mol, QedProperties& props);
+
 /// Weighted geometric mean of the ADS desirabilities of `props`.
 double qed_from_properties(const QedProperties& props, const QedWeights& weights);
 
