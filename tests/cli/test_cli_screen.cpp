@@ -1,0 +1,88 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::run_plmkit;
+namespace test = plmkit::test;
+
+namespace {
+/// `hits.csv` -> `hits<suffix>`: the default rejects / summary paths of screen.
+std::string beside(const std::string& csv, const std::string& suffix) {
+    return csv.substr(0, csv.size() - 4) + suffix;
+}
+}  // namespace
+
+TEST_CASE("cli screen: default pipeline on a small library", "[cli][screen]") {
+    auto lib = test::temp_path("cli_lib.smi");
+    test::write_file(lib,
+                     "smiles id\nCC(=O)Nc1ccc(O)cc1 paracetamol\nCC(=O)Nc1ccc(O)cc1.Cl "
+                     "paracetamol_hcl\nC1CC broken\nCC(C)Cc1ccc(cc1)C(C)C(=O)O ibuprofen\n");
+    auto out = test::temp_path("cli_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--threads", "2"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("screened 4 molecules") && Catch::Contains("2 hits"));
+    // Nothing from RDKit on stderr: one line, the summary.
+    CHECK(r.err.find("SMILES Parse Error") == std::string::npos);
+    auto hits = test::read_file(out);
+    CHECK_THAT(hits, Catch::StartsWith("id,input_smiles,smiles,mw,clogp,"));
+    // QED (RDKit Python): paracetamol 0.595, ibuprofen 0.822 -> ibuprofen ranks first.
+    CHECK(hits.find("ibuprofen") < hits.find("paracetamol"));
+    auto rejects = test::read_file(beside(out, ".rejects.tsv"));
+    CHECK_THAT(rejects, Catch::Contains("paracetamol_hcl\tCC(=O)Nc1ccc(O)cc1.Cl\tdedupe\tduplicate "
+                                        "of paracetamol (record 0)"));
+    CHECK_THAT(rejects, Catch::Contains("broken\tC1CC\tparse\tSMILES Parse Error: unclosed ring"));
+    auto summary = nlohmann::json::parse(test::read_file(beside(out, ".summary.json")));
+    CHECK(summary["accounting"]["holds"] == true);
+    CHECK(summary["counts"]["records_read"] == 4);
+}
+
+TEST_CASE("cli screen: usage errors exit 2 with the reason", "[cli][screen]") {
+    auto cfg = test::temp_path("bad_screen.yaml");
+    test::write_file(cfg, "filters:\n  lipinsky: true\n");
+    auto lib = test::temp_path("cli_lib2.smi");
+    test::write_file(lib, "CCO ethanol\n");
+    auto r = run_plmkit({"screen", "-i", lib, "-c", cfg, "-o", test::temp_path("x.csv")});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: ") &&
+                          Catch::Contains("'filters.lipinsky': unknown key"));
+    auto s = run_plmkit({"screen", "-i", lib, "--shard", "3/2", "-o", test::temp_path("y.csv")});
+    CHECK(s.exit_code == 2);
+    auto missing =
+        run_plmkit({"screen", "-i", test::temp_path("nope.smi"), "-o", test::temp_path("z.csv")});
+    CHECK(missing.exit_code == 4);
+    auto help = run_plmkit({"screen", "--help"});
+    CHECK(help.exit_code == 0);
+    CHECK_THAT(help.out, Catch::Contains("--shard") && Catch::Contains("Examples:"));
+}
+
+TEST_CASE("cli merge: shards of the CLI merge into the single run", "[cli][merge]") {
+    auto lib = test::temp_path("cli_merge.smi");
+    test::write_file(lib,
+                     "c1ccccc1O phenol\nCCN(CC)CC.Cl tea\nCCN(CC)CC tea2\nc1ccccc1C(=O)O bza\n"
+                     "OC(=O)c1ccccc1 bza2\nCCCCCCCCCCCCCCCC c16\nc1ccncc1 pyr\n");
+    auto single = test::temp_path("cli_single.csv");
+    REQUIRE(run_plmkit({"screen", "-q", "-i", lib, "-o", single, "--top", "3"}).exit_code == 0);
+    std::vector<std::string> shards;
+    for (int i = 0; i < 2; ++i) {
+        auto o = test::temp_path("cli_sh.shard-" + std::to_string(i) + "-of-2.csv");
+        auto r = run_plmkit(
+            {"screen", "-i", lib, "-o", o, "--top", "3", "--shard", std::to_string(i) + "/2"});
+        REQUIRE(r.exit_code == 0);
+        shards.push_back(o);
+    }
+    auto merged = test::temp_path("cli_merged.csv");
+    auto m = run_plmkit({"merge", "--kind", "screen", "-o", merged, shards[0], shards[1]});
+    INFO(m.err);
+    REQUIRE(m.exit_code == 0);
+    CHECK(test::read_file(merged) == test::read_file(single));
+    CHECK(test::read_file(beside(merged, ".rejects.tsv")) ==
+          test::read_file(beside(single, ".rejects.tsv")));
+    auto a = run_plmkit({"merge", "-o", test::temp_path("cli_auto.csv"), shards[0], shards[1]});
+    CHECK(a.exit_code == 0);
+    auto bad = run_plmkit({"merge", "--kind", "screen", "-o", merged, shards[0]});
+    CHECK(bad.exit_code == 3);
+    CHECK_THAT(bad.err, Catch::Contains("shard"));
+}

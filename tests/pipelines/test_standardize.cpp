@@ -1,0 +1,104 @@
+#include <GraphMol/ROMol.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+
+#include "pipelines/mol_parse.hpp"
+#include "pipelines/standardize.hpp"
+#include "tests/test_support.hpp"
+
+using namespace plmkit;
+using namespace plmkit::pipelines;
+
+namespace {
+std::string standardized(Standardizer& s, const std::string& smiles) {
+    auto p = parse_smiles(smiles);
+    REQUIRE(p.mol);
+    auto r = s.run(*p.mol);
+    REQUIRE(r.mol);
+    return canonical_smiles(*r.mol);
+}
+}  // namespace
+
+TEST_CASE("parse: RDKit's reason for each kind of failure, nothing on stderr", "[screen][parse]") {
+    auto reason = [](const std::string& smi) {
+        auto r = parse_smiles(smi);
+        CHECK_FALSE(r.mol);
+        return r.error;
+    };
+    CHECK_THAT(reason("C1CC"), Catch::Contains("unclosed ring"));
+    CHECK_THAT(reason("C(C"), Catch::Contains("extra open parentheses"));
+    CHECK_THAT(reason("Xx"), Catch::Contains("syntax error"));
+    CHECK_THAT(reason("CN(C)(C)(C)C"),
+               Catch::StartsWith("valence error") && Catch::Contains("N, 5"));
+    CHECK_THAT(reason("c1cccc1"),
+               Catch::StartsWith("kekulization failed") && Catch::Contains("Can't kekulize"));
+    CHECK(reason("") == "empty SMILES");
+    auto ok = parse_smiles("[2H]C([2H])([2H])O");
+    REQUIRE(ok.mol);
+    CHECK(canonical_smiles(*ok.mol) == "[2H]C([2H])([2H])O");
+    auto mb = parse_molblock("not a mol block\n");
+    CHECK_FALSE(mb.mol);
+    CHECK_FALSE(mb.error.empty());
+}
+
+TEST_CASE("standardize: salts, charges, metals as RDKit Python's MolStandardize",
+          "[screen][standardize]") {
+    // Expected: rdMolStandardize Cleanup -> LargestFragmentChooser -> Uncharger
+    // -> MolToSmiles in Debian's /usr/bin/python3 (RDKit 2022.09).
+    const std::map<std::string, std::string> expected = {
+        {"CC(=O)[O-].[Na+]", "CC(=O)O"},
+        {"C[N+](C)(C)C.[Cl-]", "C[N+](C)(C)C"},
+        {"[O-]C(=O)c1ccccc1.[K+]", "O=C(O)c1ccccc1"},
+        {"[Na]OC(=O)c1ccccc1", "O=C(O)c1ccccc1"},
+        {"OC(=O)CCC(=O)O.NCCN", "O=C(O)CCC(=O)O"},
+        {"CCN(CC)CC.Cl", "CCN(CC)CC"},
+        {"C[NH3+]", "CN"},
+        {"N[Pt](N)(Cl)Cl", "N"},
+        {"CC(=O)[O-].CC(=O)[O-].[Cu+2]", "CC(=O)O"},
+        {"[Li]CCCC", "[Li]CCCC"},
+        {"O=C([O-])CCC[N+](C)(C)C", "C[N+](C)(C)CCCC(=O)[O-]"},
+        {"OC1=CC=CC=C1", "Oc1ccccc1"},
+    };
+    Standardizer s;
+    for (const auto& [in, out] : expected) {
+        INFO(in);
+        CHECK(standardized(s, in) == out);
+    }
+}
+
+TEST_CASE("standardize: options switch the steps", "[screen][standardize]") {
+    StandardizeOptions keep_salts;
+    keep_salts.largest_fragment = false;
+    keep_salts.uncharge = false;
+    Standardizer s(keep_salts);
+    CHECK(standardized(s, "CC(=O)[O-].[Na+]") == "CC(=O)[O-].[Na+]");
+    StandardizeOptions taut;
+    taut.tautomer = true;
+    Standardizer t(taut);
+    // 2-hydroxypyridine -> 2-pyridone, RDKit's canonical tautomer
+    // (TautomerEnumerator().Canonicalize in Python gives O=c1cccc[nH]1).
+    CHECK(standardized(t, "Oc1ccccn1") == "O=c1cccc[nH]1");
+}
+
+TEST_CASE("standardize: ChEMBL molecules as RDKit Python", "[screen][standardize]") {
+    std::ifstream in(test::source_path("tests/pipelines/data/screen_filter_golden.csv"));
+    std::ifstream src(test::shared_path("data/chembl30_subset/chembl30_subset_90k.csv"));
+    REQUIRE(in);
+    REQUIRE(src);
+    std::string gold, line;
+    std::getline(in, gold);
+    std::getline(src, line);
+    Standardizer s;
+    int n = 0;
+    while (std::getline(in, gold) && std::getline(src, line)) {
+        std::string smiles_in = line.substr(0, line.find(','));
+        auto first = gold.find(',');
+        std::string want = gold.substr(first + 1, gold.find(',', first + 1) - first - 1);
+        INFO(smiles_in);
+        CHECK(standardized(s, smiles_in) == want);
+        ++n;
+    }
+    CHECK(n == 400);
+}
