@@ -43,7 +43,10 @@ void add_kind(CLI::App* slurm, const std::string& kind) {
     opt->kind = kind;
     auto* cmd = slurm->add_subcommand(
         kind, "Array job running 'plmkit " + kind + " ... --shard I/N', then 'plmkit merge'");
+    // Unknown options are the command's own: keep them here, in order, rather
+    // than falling through to the parent (main sets fallthrough()).
     cmd->allow_extras();
+    cmd->fallthrough(false);
     cmd->add_option("--array", opt->array, "Number of shards N (array tasks 0..N-1)")->required();
     cmd->add_option("--partition", opt->partition, "Slurm partition");
     cmd->add_option("--time", opt->time, "Time limit per task, e.g. 02:00:00");
