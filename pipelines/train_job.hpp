@@ -1,0 +1,61 @@
+#pragma once
+// `plmkit train`: a molecule property model from a table of SMILES and
+// measured values (docs/train.md). Reads and featurizes the table (bad rows
+// go to <output>/rejects.tsv with a reason), splits it, fits the descriptor
+// normalization and target standardization on the training set, trains an
+// ensemble of MLP heads with early stopping on the validation set, and writes
+// the model directory: config.json, model.safetensors, metrics.json,
+// split.csv (+ rejects.tsv). Per-member checkpoints live in
+// <output>/checkpoints/ while training and let --resume continue after an
+// interruption; they are removed when the model is complete.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pipelines/featurizers.hpp"
+#include "pipelines/molecule_table.hpp"
+
+namespace plmkit::pipelines {
+
+struct TrainOptions {
+    std::string data;                  ///< CSV/TSV/.smi/.sdf (+gz)
+    std::string input_col = "smiles";  ///< SMILES column
+    std::vector<std::string> target_cols;
+    std::string id_col;  ///< empty: auto (see MoleculeReaderOptions)
+    std::string task = "regression";
+    std::string output;  ///< model directory
+    FeaturizerOptions featurizer;
+    /// random | scaffold | column:NAME | file:PATH (a split file such as
+    /// ../shared/data/esol/scaffold_split.csv: row_index,scaffold_split)
+    std::string split = "random";
+    std::vector<double> split_sizes{0.8, 0.1, 0.1};
+    std::uint64_t seed = 0;
+    int epochs = 100;
+    int batch_size = 50;
+    double lr = 1e-3;
+    double weight_decay = 1e-2;
+    int patience = 30;
+    std::vector<std::int64_t> hidden{1000, 500};
+    double dropout = 0.2;
+    int ensemble = 1;
+    int threads = 0;  ///< LibTorch intra-op threads, 0 = all cores
+    bool resume = false;
+    /// Stop after this many epochs of this run, as if interrupted: the
+    /// checkpoints stay, no model is written, and --resume goes on. 0 = off
+    /// (for time-boxed jobs and the resume tests).
+    int stop_after_epochs = 0;
+    std::string command_line;
+};
+
+struct TrainSummary {
+    bool completed = false;  ///< false when stopped by stop_after_epochs
+    std::uint64_t records = 0, rejected = 0;
+    std::uint64_t train = 0, valid = 0, test = 0;
+    nlohmann::json metrics;  ///< the content of metrics.json
+    double seconds = 0;
+};
+
+TrainSummary run_train(const TrainOptions& options);
+
+}  // namespace plmkit::pipelines
