@@ -1,0 +1,137 @@
+#include "pipelines/esm_featurizer.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <ATen/ATen.h>
+
+#include "models/esm2_loader.hpp"
+#include "models/torch_runtime.hpp"
+#include "src/error.hpp"
+#include "src/runtime.hpp"
+#include "tokenizers/batching.hpp"
+
+namespace plmkit::pipelines {
+
+struct EsmFeaturizer::Impl {
+    EsmFeaturizerOptions options;
+    models::LoadedEsm2 loaded;
+    Device device;
+    int layer = 0;
+    bool bos = false;
+
+    /// Pools rows of one padded batch into `out` (rows of `dim` floats).
+    void run_batch(const std::vector<const std::vector<std::int32_t>*>& seqs,
+                   const std::vector<float*>& out);
+};
+
+EsmFeaturizer::EsmFeaturizer(const EsmFeaturizerOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+    Impl& m = *impl_;
+    m.options = options;
+    if (options.pooling != "mean" && options.pooling != "bos")
+        throw UsageError("ESM pooling must be mean or bos, got '" + options.pooling + "'");
+    if (options.max_tokens == 0) throw UsageError("ESM max_tokens must be positive");
+    m.device = models::resolve_device(options.device);
+    m.loaded = models::load_esm2(options.model_dir, {options.dtype, m.device});
+    const int n = static_cast<int>(m.loaded.config.num_layers);
+    m.layer = options.layer < 0 ? n + 1 + options.layer : options.layer;
+    if (m.layer < 0 || m.layer > n)
+        throw UsageError("ESM layer " + std::to_string(options.layer) + " is outside 0.." +
+                         std::to_string(n) + " (or -" + std::to_string(n + 1) + "..-1) of '" +
+                         options.model_dir + "'");
+    m.bos = options.pooling == "bos";
+}
+
+EsmFeaturizer::~EsmFeaturizer() = default;
+EsmFeaturizer::EsmFeaturizer(EsmFeaturizer&&) noexcept = default;
+EsmFeaturizer& EsmFeaturizer::operator=(EsmFeaturizer&&) noexcept = default;
+
+std::size_t EsmFeaturizer::dim() const {
+    return static_cast<std::size_t>(impl_->loaded.config.hidden_size);
+}
+
+int EsmFeaturizer::layer() const {
+    return impl_->layer;
+}
+
+void EsmFeaturizer::Impl::run_batch(const std::vector<const std::vector<std::int32_t>*>& seqs,
+                                    const std::vector<float*>& out) {
+    std::vector<std::vector<std::int32_t>> rows;
+    rows.reserve(seqs.size());
+    for (const auto* s : seqs)
+        rows.push_back(*s);
+    const auto pad = static_cast<std::int32_t>(loaded.config.pad_token_id);
+    tokenizers::PaddedBatch pb = tokenizers::pad_batch(rows, pad);
+    const auto b = static_cast<std::int64_t>(pb.batch), t = static_cast<std::int64_t>(pb.max_len);
+    at::Tensor tokens =
+        at::from_blob(pb.ids.data(), {b, t}, at::kLong).to(models::to_torch_device(device));
+    models::Esm2ForwardOptions fo;
+    fo.repr_layers = {layer};
+    at::Tensor rep = loaded.model->forward(tokens, fo).representations.at(layer);
+    at::Tensor pooled;
+    if (bos) {
+        pooled = rep.select(1, 0);
+    } else {
+        // residues are positions 1..L (<cls> at 0, <eos> at L+1, then padding)
+        at::Tensor pos = at::arange(t, at::TensorOptions().dtype(at::kLong)).unsqueeze(0);
+        at::Tensor len = at::from_blob(pb.lengths.data(), {b, 1}, at::kLong) - 2;
+        at::Tensor mask = (pos.ge(1) & pos.le(len)).to(at::kFloat).unsqueeze(-1);
+        at::Tensor r32 = rep.to(at::kCPU, at::kFloat);
+        pooled = (r32 * mask).sum(1) / len.clamp_min(1).to(at::kFloat);
+    }
+    pooled = pooled.to(at::kCPU, at::kFloat).contiguous();
+    const std::int64_t e = pooled.size(1);
+    const float* src = pooled.data_ptr<float>();
+    for (std::size_t i = 0; i < out.size(); ++i)
+        std::copy(src + static_cast<std::int64_t>(i) * e,
+                  src + (static_cast<std::int64_t>(i) + 1) * e, out[i]);
+}
+
+FeatureMatrix EsmFeaturizer::featurize(const std::vector<std::string>& sequences) const {
+    // The module's forward is not const; the featurizer's state is not changed by it.
+    Impl& m = *impl_;
+    FeatureMatrix fm;
+    fm.rows = sequences.size();
+    fm.dim = dim();
+    fm.values.assign(fm.rows * fm.dim, std::numeric_limits<float>::quiet_NaN());
+    fm.errors.assign(fm.rows, "");
+    std::vector<std::vector<std::int32_t>> ids(fm.rows);
+    std::vector<std::size_t> valid, lengths;
+    tokenizers::EsmEncodeOptions eo;
+    eo.truncate = m.options.truncate;
+    for (std::size_t i = 0; i < fm.rows; ++i) {
+        tokenizers::EsmEncoding enc = m.loaded.tokenizer.encode(sequences[i], eo);
+        if (!enc.ok) {
+            fm.errors[i] = enc.reason;
+            continue;
+        }
+        ids[i] = std::move(enc.ids);
+        valid.push_back(i);
+        lengths.push_back(ids[i].size());
+    }
+    for (const auto& group : tokenizers::token_budget_batches(lengths, {m.options.max_tokens, 0})) {
+        throw_if_interrupted();
+        std::vector<const std::vector<std::int32_t>*> seqs;
+        std::vector<float*> out;
+        for (std::size_t k : group) {
+            seqs.push_back(&ids[valid[k]]);
+            out.push_back(fm.values.data() + valid[k] * fm.dim);
+        }
+        m.run_batch(seqs, out);
+    }
+    return fm;
+}
+
+nlohmann::json EsmFeaturizer::to_json() const {
+    const Impl& m = *impl_;
+    return {{"name", "esm"},
+            {"model_dir", m.options.model_dir},
+            {"weights_hash", m.loaded.weights_hash},
+            {"layer", m.layer},
+            {"pooling", m.options.pooling},
+            {"truncate", m.options.truncate},
+            {"dim", dim()}};
+}
+
+}  // namespace plmkit::pipelines
