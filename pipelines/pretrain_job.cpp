@@ -1,0 +1,337 @@
+#include "pipelines/pretrain_job.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <random>
+
+#include <ATen/ATen.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+#include <torch/types.h>
+
+#include "data/molecule_reader.hpp"
+#include "models/smiles_encoder.hpp"
+#include "models/torch_runtime.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+#include "src/runtime.hpp"
+#include "tokenizers/batching.hpp"
+#include "tokenizers/smiles_tokenizer.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+using Ids = std::vector<std::int32_t>;
+using Rows = std::vector<const Ids*>;
+
+/// One batch with its masked positions: `input` [B,T] after masking,
+/// `positions` flat indices into B*T, `labels` the original ids there.
+struct MaskedBatch {
+    at::Tensor input, positions, labels;
+    std::int64_t masked() const { return positions.defined() ? positions.numel() : 0; }
+};
+
+MaskedBatch mask_batch(const Rows& rows, double p, std::int64_t vocab_size, std::mt19937_64& rng) {
+    std::vector<Ids> seqs;
+    seqs.reserve(rows.size());
+    for (const Ids* r : rows)
+        seqs.push_back(*r);
+    tokenizers::PaddedBatch pb = tokenizers::pad_batch(seqs, tokenizers::Vocab::kPad);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::uniform_int_distribution<std::int64_t> random_token(tokenizers::Vocab::kMask + 1,
+                                                             vocab_size - 1);
+    std::vector<std::int64_t> positions, labels;
+    for (std::size_t b = 0; b < pb.batch; ++b) {
+        const std::int64_t len = pb.lengths[b];
+        for (std::int64_t i = 1; i + 1 < len; ++i) {  // not <cls>/<eos>
+            if (u(rng) >= p) continue;
+            const std::int64_t flat = static_cast<std::int64_t>(b * pb.max_len) + i;
+            positions.push_back(flat);
+            labels.push_back(pb.ids[flat]);
+            const double r = u(rng);
+            if (r < 0.8)
+                pb.ids[flat] = tokenizers::Vocab::kMask;
+            else if (r < 0.9 && vocab_size > tokenizers::Vocab::kMask + 1)
+                pb.ids[flat] = random_token(rng);
+        }
+    }
+    MaskedBatch out;
+    const auto B = static_cast<std::int64_t>(pb.batch), T = static_cast<std::int64_t>(pb.max_len);
+    out.input = at::from_blob(pb.ids.data(), {B, T}, at::kLong).clone();
+    const auto m = static_cast<std::int64_t>(positions.size());
+    out.positions = at::from_blob(positions.data(), {m}, at::kLong).clone();
+    out.labels = at::from_blob(labels.data(), {m}, at::kLong).clone();
+    return out;
+}
+
+/// Mean cross-entropy over the masked positions, and the number correct.
+at::Tensor batch_loss(models::SmilesEncoder& model, const MaskedBatch& batch,
+                      std::int64_t* correct) {
+    at::Tensor hidden = model->forward(batch.input);
+    at::Tensor sel = hidden.reshape({-1, hidden.size(2)}).index_select(0, batch.positions);
+    at::Tensor logits = model->mlm_logits(sel);
+    if (correct) *correct = logits.argmax(-1).eq(batch.labels).sum().item<std::int64_t>();
+    return at::nll_loss(at::log_softmax(logits, -1), batch.labels);
+}
+
+struct Corpus {
+    std::vector<std::vector<std::string>> tokens;
+};
+
+Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
+    data::MoleculeReaderOptions ro;
+    ro.smiles_col = o.smiles_col;
+    ro.keep_props = false;
+    data::MoleculeReader reader(o.data, ro);
+    Corpus corpus;
+    data::MoleculeRecord rec;
+    auto skip = [&](const std::string& why) {
+        ++result.skipped;
+        if (result.skip_reasons.size() < 5)
+            result.skip_reasons.push_back(reader.path() + ":" + std::to_string(rec.line) + ": " +
+                                          why);
+    };
+    while ((o.max_records == 0 || result.records < o.max_records) && reader.next(rec)) {
+        throw_if_interrupted();
+        ++result.records;
+        if (!rec.error.empty()) {
+            skip(rec.error);
+            continue;
+        }
+        tokenizers::SmilesTokenization t = tokenizers::SmilesTokenizer::tokenize(rec.smiles);
+        if (!t.ok) {
+            skip(t.reason);
+        } else if (static_cast<std::int64_t>(t.tokens.size()) + 2 > o.max_len) {
+            skip(std::to_string(t.tokens.size()) + " tokens, more than --max-len - 2");
+        } else {
+            corpus.tokens.push_back(std::move(t.tokens));
+        }
+    }
+    return corpus;
+}
+
+void check_options(const PretrainOptions& o) {
+    if (o.kind == "protein")
+        throw UsageError(
+            "--kind protein is not supported: use a Hugging Face ESM-2 checkpoint "
+            "(plmkit embed / train --featurizer esm --esm-model DIR)");
+    if (o.kind != "smiles") throw UsageError("--kind must be smiles, got '" + o.kind + "'");
+    if (o.data.empty()) throw UsageError("--data is required");
+    if (o.output.empty()) throw UsageError("--output is required");
+    if (o.epochs < 1) throw UsageError("--epochs must be at least 1");
+    if (o.batch_size < 1) throw UsageError("--batch-size must be at least 1");
+    if (!(o.mask_prob > 0 && o.mask_prob < 1))
+        throw UsageError("--mask-prob must be in (0, 1), got " + std::to_string(o.mask_prob));
+    if (!(o.valid_fraction > 0 && o.valid_fraction < 1))
+        throw UsageError("--valid-fraction must be in (0, 1), got " +
+                         std::to_string(o.valid_fraction));
+    if (!(o.lr > 0)) throw UsageError("--lr must be positive");
+}
+
+class PretrainRun {
+  public:
+    PretrainRun(const PretrainOptions& o, PretrainResult& r) : o_(o), r_(r) {}
+    void run();
+
+  private:
+    void prepare(const Corpus& corpus);
+    std::vector<Rows> epoch_batches(int epoch) const;
+    double train_epoch(int epoch, torch::optim::AdamW& opt);
+    void validate(double* loss, double* accuracy);
+    double lr_at(std::int64_t step) const;
+
+    const PretrainOptions& o_;
+    PretrainResult& r_;
+    tokenizers::Vocab vocab_;
+    std::vector<Ids> train_, valid_;
+    std::vector<MaskedBatch> valid_batches_;
+    models::SmilesEncoder model_{nullptr};
+    std::int64_t step_ = 0, total_steps_ = 1;
+};
+
+void PretrainRun::prepare(const Corpus& corpus) {
+    const std::size_t n = corpus.tokens.size();
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937_64 rng(o_.seed);
+    std::shuffle(order.begin(), order.end(), rng);
+    const auto n_valid = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::llround(o_.valid_fraction * static_cast<double>(n))));
+    tokenizers::VocabBuilder builder;
+    std::vector<std::string_view> views;
+    auto as_views = [&](std::size_t i) -> const std::vector<std::string_view>& {
+        views.assign(corpus.tokens[i].begin(), corpus.tokens[i].end());
+        return views;
+    };
+    for (std::size_t k = n_valid; k < n; ++k)
+        builder.add(as_views(order[k]));
+    vocab_ = builder.build({o_.min_frequency, 0});
+    Ids ids;
+    for (std::size_t k = 0; k < n; ++k) {
+        vocab_.encode(as_views(order[k]), ids, true);
+        (k < n_valid ? valid_ : train_).push_back(ids);
+    }
+    r_.train_size = train_.size();
+    r_.valid_size = valid_.size();
+    r_.vocab_size = vocab_.size();
+    // Validation masks are drawn once: every epoch scores the same task.
+    std::mt19937_64 vrng(o_.seed ^ 0x9e3779b97f4a7c15ULL);
+    Rows rows;
+    for (std::size_t i = 0; i < valid_.size(); ++i) {
+        rows.push_back(&valid_[i]);
+        if (rows.size() == static_cast<std::size_t>(o_.batch_size) || i + 1 == valid_.size()) {
+            MaskedBatch b = mask_batch(rows, o_.mask_prob, vocab_.size(), vrng);
+            if (b.masked() > 0) valid_batches_.push_back(b), r_.valid_masked += b.masked();
+            rows.clear();
+        }
+    }
+}
+
+std::vector<Rows> PretrainRun::epoch_batches(int epoch) const {
+    std::mt19937_64 rng(o_.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+    std::vector<std::size_t> order(train_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<Rows> batches;
+    if (o_.max_tokens > 0) {
+        std::vector<std::size_t> lengths;
+        for (std::size_t i : order)
+            lengths.push_back(train_[i].size());
+        for (const auto& group : tokenizers::token_budget_batches(lengths, {o_.max_tokens, 0})) {
+            batches.emplace_back();
+            for (std::size_t k : group)
+                batches.back().push_back(&train_[order[k]]);
+        }
+        std::shuffle(batches.begin(), batches.end(), rng);
+    } else {
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (k % static_cast<std::size_t>(o_.batch_size) == 0) batches.emplace_back();
+            batches.back().push_back(&train_[order[k]]);
+        }
+    }
+    return batches;
+}
+
+double PretrainRun::lr_at(std::int64_t step) const {
+    const double warm = std::max(1.0, o_.warmup_fraction * static_cast<double>(total_steps_));
+    const double s = static_cast<double>(step);
+    if (s < warm) return o_.lr * (s + 1) / warm;
+    const double rest = std::max(1.0, static_cast<double>(total_steps_) - warm);
+    return o_.lr * (0.1 + 0.9 * std::max(0.0, 1.0 - (s - warm) / rest));
+}
+
+double PretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt) {
+    model_->train();
+    at::manual_seed(o_.seed * 7919ULL + static_cast<std::uint64_t>(epoch));        // dropout
+    std::mt19937_64 rng(o_.seed * 104729ULL + static_cast<std::uint64_t>(epoch));  // masks
+    double loss_sum = 0;
+    std::int64_t masked = 0;
+    for (const Rows& rows : epoch_batches(epoch)) {
+        throw_if_interrupted();
+        MaskedBatch b = mask_batch(rows, o_.mask_prob, vocab_.size(), rng);
+        if (b.masked() == 0) continue;
+        const double lr = lr_at(step_++);
+        for (auto& g : opt.param_groups())
+            static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+        opt.zero_grad();
+        at::Tensor loss = batch_loss(model_, b, nullptr);
+        loss.backward();
+        if (o_.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), o_.clip_norm);
+        opt.step();
+        loss_sum += loss.item<double>() * static_cast<double>(b.masked());
+        masked += b.masked();
+    }
+    return masked ? loss_sum / static_cast<double>(masked) : 0.0;
+}
+
+void PretrainRun::validate(double* loss, double* accuracy) {
+    model_->eval();
+    at::NoGradGuard no_grad;
+    double loss_sum = 0;
+    std::int64_t correct = 0, masked = 0;
+    for (const MaskedBatch& b : valid_batches_) {
+        std::int64_t c = 0;
+        loss_sum += batch_loss(model_, b, &c).item<double>() * static_cast<double>(b.masked());
+        correct += c;
+        masked += b.masked();
+    }
+    *loss = masked ? loss_sum / static_cast<double>(masked) : 0.0;
+    *accuracy = masked ? static_cast<double>(correct) / static_cast<double>(masked) : 0.0;
+}
+
+char* fmt(char* buf, std::size_t n, const PretrainEpoch& e, int epochs) {
+    std::snprintf(buf, n,
+                  "pretrain epoch %d/%d: train loss %.4f, valid loss %.4f, valid masked acc "
+                  "%.4f, lr %.2e, %.1fs%s",
+                  e.epoch, epochs, e.train_loss, e.valid_loss, e.valid_accuracy, e.lr, e.seconds,
+                  e.saved ? " (saved)" : "");
+    return buf;
+}
+
+void PretrainRun::run() {
+    Corpus corpus = read_corpus(o_, r_);
+    for (const auto& why : r_.skip_reasons)
+        log_warn("skipped " + why);
+    if (r_.skipped)
+        log_warn(std::to_string(r_.skipped) + " of " + std::to_string(r_.records) +
+                 " records skipped");
+    if (corpus.tokens.size() < 2)
+        throw UsageError(o_.data + ": " + std::to_string(corpus.tokens.size()) +
+                         " usable SMILES, pre-training needs at least 2");
+    prepare(corpus);
+    corpus = {};
+    models::SmilesEncoderConfig c;
+    c.vocab_size = static_cast<std::int64_t>(vocab_.size());
+    c.hidden = o_.hidden, c.layers = o_.layers, c.heads = o_.heads, c.ffn = o_.ffn;
+    c.max_len = o_.max_len, c.dropout = o_.dropout;
+    c.validate();
+    at::manual_seed(o_.seed);
+    model_ = models::SmilesEncoder(c);
+    torch::optim::AdamW opt(model_->parameters(),
+                            torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay));
+    total_steps_ = static_cast<std::int64_t>(epoch_batches(1).size()) * o_.epochs;
+    log_info("pretrain: " + std::to_string(r_.train_size) + " training / " +
+             std::to_string(r_.valid_size) + " validation SMILES, vocabulary " +
+             std::to_string(r_.vocab_size) + " tokens, " + std::to_string(total_steps_) + " steps");
+    for (int epoch = 1; epoch <= o_.epochs; ++epoch) {
+        const auto t0 = std::chrono::steady_clock::now();
+        PretrainEpoch e;
+        e.epoch = epoch;
+        e.train_loss = train_epoch(epoch, opt);
+        e.lr = lr_at(std::max<std::int64_t>(step_ - 1, 0));
+        validate(&e.valid_loss, &e.valid_accuracy);
+        if (r_.best_epoch == 0 || e.valid_loss < r_.best_valid_loss) {
+            r_.best_epoch = epoch;
+            r_.best_valid_loss = e.valid_loss;
+            nlohmann::json extra = {{"data", o_.data},
+                                    {"epoch", epoch},
+                                    {"valid_loss", e.valid_loss},
+                                    {"valid_accuracy", e.valid_accuracy},
+                                    {"train_size", r_.train_size},
+                                    {"valid_size", r_.valid_size},
+                                    {"mask_prob", o_.mask_prob},
+                                    {"seed", o_.seed}};
+            models::save_smiles_encoder(model_, vocab_, o_.output, extra);
+            e.saved = true;
+        }
+        e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        r_.history.push_back(e);
+        char buf[256];
+        if (o_.log_epochs) log_info(fmt(buf, sizeof buf, e, o_.epochs));
+    }
+}
+
+}  // namespace
+
+PretrainResult run_pretrain(const PretrainOptions& options) {
+    check_options(options);
+    if (options.threads > 0) models::set_threads(options.threads);
+    PretrainResult result;
+    PretrainRun(options, result).run();
+    return result;
+}
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,66 @@
+#pragma once
+// `plmkit pretrain --kind smiles`: masked-LM pre-training of a SMILES
+// transformer encoder (models/smiles_encoder.hpp) from scratch on a molecule
+// library. The vocabulary is built from the training SMILES; a random
+// validation fraction is held out and scored with masks drawn once, so the
+// per-epoch validation loss is comparable across epochs. Masking follows
+// BERT: mask_prob of the non-special tokens are chosen; 80% of them become
+// <mask>, 10% a random token, 10% stay. The checkpoint with the lowest
+// validation loss is written (atomically) to `output`.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace plmkit::pipelines {
+
+struct PretrainOptions {
+    std::string kind = "smiles";  ///< only smiles (proteins: use an ESM-2 checkpoint)
+    std::string data;             ///< .smi / CSV / TSV (.gz ok)
+    std::string smiles_col = "smiles";
+    std::string output;  ///< LM_DIR
+    int epochs = 10;
+    int batch_size = 64;         ///< molecules per batch (when max_tokens = 0)
+    std::size_t max_tokens = 0;  ///< token-budget batches instead (padded tokens)
+    double lr = 5e-4;            ///< peak learning rate
+    double weight_decay = 0.01;
+    double warmup_fraction = 0.06;  ///< of all steps: linear warm-up, then linear decay to lr/10
+    double clip_norm = 1.0;         ///< 0 = no clipping
+    double mask_prob = 0.15;
+    std::uint64_t seed = 0;
+    int threads = 0;  ///< 0 = all cores
+    double valid_fraction = 0.1;
+    std::uint64_t min_frequency = 1;  ///< vocabulary: tokens seen fewer times become <unk>
+    std::uint64_t max_records = 0;    ///< read at most this many records (0 = all)
+    // model size
+    std::int64_t hidden = 256;
+    std::int64_t layers = 4;
+    std::int64_t heads = 8;
+    std::int64_t ffn = 1024;
+    std::int64_t max_len = 256;
+    double dropout = 0.1;
+    bool log_epochs = true;  ///< one line per epoch on stderr
+};
+
+struct PretrainEpoch {
+    int epoch = 0;  ///< 1-based
+    double train_loss = 0, valid_loss = 0, valid_accuracy = 0, lr = 0, seconds = 0;
+    bool saved = false;  ///< best so far: written to output
+};
+
+struct PretrainResult {
+    std::uint64_t records = 0;              ///< input records read
+    std::uint64_t skipped = 0;              ///< unreadable, untokenizable or too long
+    std::vector<std::string> skip_reasons;  ///< first few "line N: reason"
+    std::size_t train_size = 0, valid_size = 0;
+    std::size_t vocab_size = 0;
+    std::uint64_t valid_masked = 0;  ///< masked positions in the validation set
+    int best_epoch = 0;
+    double best_valid_loss = 0;
+    std::vector<PretrainEpoch> history;
+};
+
+/// Throws UsageError (bad options, kind protein, too few molecules), IoError
+/// / InputError from reading, IoError when the output cannot be written.
+PretrainResult run_pretrain(const PretrainOptions& options);
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,69 @@
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::run_plmkit;
+using plmkit::test::shared_path;
+using plmkit::test::temp_path;
+
+namespace {
+const std::string kEsol = shared_path("data/esol/delaney-processed.csv");
+
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
+}  // namespace
+
+TEST_CASE("cli pretrain: help lists the options and examples", "[cli][pretrain]") {
+    auto r = run_plmkit({"pretrain", "--help"});
+    CHECK(r.exit_code == 0);
+    for (const char* opt : {"--kind", "--data", "--smiles-col", "--output", "--epochs", "--lr",
+                            "--mask-prob", "--valid-fraction", "--seed", "Examples:"})
+        CHECK_THAT(r.out, Catch::Contains(opt));
+}
+
+TEST_CASE("cli pretrain: errors and exit codes", "[cli][pretrain]") {
+    const std::string out = temp_path("cli_lm");
+    SECTION("--kind protein is a usage error pointing to ESM-2") {
+        auto r = run_plmkit({"pretrain", "--kind", "protein", "--data", kEsol, "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("not supported: use a Hugging Face ESM-2 checkpoint"));
+    }
+    SECTION("an unknown kind") {
+        auto r = run_plmkit({"pretrain", "--kind", "dna", "--data", kEsol, "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("'dna'"));
+    }
+    SECTION("a missing SMILES column names it") {
+        auto r =
+            run_plmkit({"pretrain", "--data", kEsol, "--smiles-col", "structure", "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("structure"));
+    }
+    SECTION("a missing input file is an I/O error") {
+        auto r = run_plmkit({"pretrain", "--data", kEsol + ".missing", "--output", out});
+        CHECK(r.exit_code == 4);
+    }
+    SECTION("--output is required") {
+        auto r = run_plmkit({"pretrain", "--data", kEsol});
+        CHECK(r.exit_code == 2);
+    }
+    CHECK_FALSE(exists(out));
+}
+
+TEST_CASE("cli pretrain: a short run writes LM_DIR and logs each epoch", "[cli][pretrain]") {
+    const std::string out = temp_path("cli_lm_run");
+    auto r = run_plmkit({"pretrain", "--kind",        "smiles", "--data",   kEsol, "--output",
+                         out,        "--max-records", "120",    "--epochs", "2",   "--hidden",
+                         "32",       "--layers",      "1",      "--heads",  "2",   "--ffn",
+                         "64",       "--threads",     "2"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("pretrain epoch 1/2: train loss"));
+    CHECK_THAT(r.err, Catch::Contains("pretrain epoch 2/2"));
+    CHECK_THAT(r.err, Catch::Contains("108 training + 12 validation SMILES (0 skipped)"));
+    for (const char* f : {"/config.json", "/model.safetensors", "/vocab.txt"})
+        CHECK(exists(out + f));
+}
