@@ -80,10 +80,7 @@ const std::vector<std::string>& featurizer_names() {
 void check_featurizer_name(const std::string& name) {
     const auto& ok = featurizer_names();
     if (std::find(ok.begin(), ok.end(), name) != ok.end()) return;
-    if (name == "smiles-lm" || name == "esm")
-        throw UsageError("--featurizer " + name +
-                         " is not yet supported; use morgan, rdkit2d or morgan+rdkit2d");
-    throw UsageError("unknown featurizer '" + name +
+    throw UsageError("unknown RDKit featurizer '" + name +
                      "', expected morgan, rdkit2d or morgan+rdkit2d");
 }
 
@@ -120,7 +117,7 @@ void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
             RDKit::MorganFingerprints::getHashedFingerprint(mol, options_.morgan_radius,
                                                             options_.morgan_bits));
         for (const auto& [index, count] : fp->getNonzeroElements())
-            out[index] = std::log1p(static_cast<float>(count));
+            out[index] = options_.morgan_counts ? std::log1p(static_cast<float>(count)) : 1.f;
         out += morgan_dim();
     }
     if (!uses_descriptors()) return;
@@ -197,7 +194,7 @@ nlohmann::json Featurizer::to_json() const {
     if (morgan_dim() > 0)
         j["morgan"] = {{"radius", options_.morgan_radius},
                        {"bits", options_.morgan_bits},
-                       {"values", "log1p(count)"}};
+                       {"values", options_.morgan_counts ? "log1p(count)" : "bits"}};
     if (uses_descriptors()) {
         std::vector<int> logs(log_.begin(), log_.end());
         j["rdkit2d"] = {{"names", descriptor_names_},
@@ -216,6 +213,11 @@ Featurizer Featurizer::from_json(const nlohmann::json& j) {
         if (j.contains("morgan")) {
             o.morgan_radius = j["morgan"].at("radius").get<unsigned>();
             o.morgan_bits = j["morgan"].at("bits").get<unsigned>();
+            const std::string values = j["morgan"].value("values", std::string("log1p(count)"));
+            if (values != "log1p(count)" && values != "bits")
+                throw ModelError("unknown Morgan feature values '" + values +
+                                 "', expected log1p(count) or bits");
+            o.morgan_counts = values == "log1p(count)";
         }
         if (j.contains("rdkit2d")) o.clip = j["rdkit2d"].value("clip", o.clip);
         Featurizer f(o);

@@ -1,7 +1,7 @@
 #pragma once
 // Fixed-length molecule features for property models:
 //   morgan          Morgan (ECFP4-like) hashed counts, radius 2, 2048 slots,
-//                   as log(1 + count)
+//                   as log(1 + count), or as bits (morgan_counts = false)
 //   rdkit2d         RDKit 2D descriptors: every RDKit::Descriptors::Properties
 //                   value, the 42 MQN counts, SlogP_VSA/SMR_VSA/PEOE_VSA bins
 //                   and per-element atom counts; normalized with statistics
@@ -25,13 +25,15 @@ struct FeaturizerOptions {
     std::string name = "morgan+rdkit2d";  ///< morgan | rdkit2d | morgan+rdkit2d
     unsigned morgan_radius = 2;
     unsigned morgan_bits = 2048;
+    /// true: log(1 + count) per slot; false: 1 where the count is nonzero (bits).
+    bool morgan_counts = true;
     double clip = 6.0;  ///< normalized descriptors are clipped to [-clip, clip]
 };
 
-/// Names accepted by FeaturizerOptions::name, and those reserved for later
-/// sessions (rejected with "not yet supported").
+/// Names accepted by FeaturizerOptions::name (the RDKit featurizers; the
+/// others are in pipelines/property_featurizer.hpp).
 const std::vector<std::string>& featurizer_names();
-/// Throws UsageError for an unknown or not yet supported featurizer name.
+/// Throws UsageError for a name not in featurizer_names().
 void check_featurizer_name(const std::string& name);
 
 class Featurizer {

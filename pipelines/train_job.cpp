@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -12,6 +13,7 @@
 #include "models/property_model.hpp"
 #include "models/torch_runtime.hpp"
 #include "models/trainer.hpp"
+#include "pipelines/property_table.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
@@ -24,32 +26,52 @@ namespace {
 namespace fs = std::filesystem;
 struct StopRun {};
 
+bool starts_with(const std::string& s, const char* prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
+
 void check_options(const TrainOptions& o) {
     if (o.data.empty()) throw UsageError("--data is required");
     if (o.output.empty()) throw UsageError("--output is required");
     if (o.target_cols.empty()) throw UsageError("at least one --target-col is required");
     if (o.task != "regression" && o.task != "classification")
         throw UsageError("--task must be regression or classification, got '" + o.task + "'");
-    check_featurizer_name(o.featurizer.name);
     if (o.split_sizes.size() != 3)
         throw UsageError("--split-sizes needs three fractions (train,valid,test)");
     data::check_split_sizes({o.split_sizes[0], o.split_sizes[1], o.split_sizes[2]});
     if (o.epochs <= 0 || o.batch_size <= 0 || o.ensemble <= 0 || !(o.lr > 0))
         throw UsageError("--epochs, --batch-size, --ensemble and --lr must be > 0");
-    if (o.split != "random" && o.split != "scaffold" && o.split.rfind("column:", 0) != 0 &&
-        o.split.rfind("file:", 0) != 0)
+    if (o.split != "random" && o.split != "scaffold" && !starts_with(o.split, "column:") &&
+        !starts_with(o.split, "file:"))
         throw UsageError("--split must be random, scaffold, column:NAME or file:PATH, got '" +
                          o.split + "'");
-    if (!o.resume && fs::exists(o.output + "/config.json"))
-        throw UsageError("'" + o.output +
-                         "' already holds a model; choose another --output or remove it");
+    if (!o.valid_col.empty() && !starts_with(o.split, "column:"))
+        throw UsageError("--valid-col goes with --split column:NAME");
+    if (fs::exists(o.output + "/config.json"))
+        throw UsageError("'" + o.output + "' already holds a " +
+                         (o.resume ? "complete model: nothing to resume" : "model") +
+                         "; choose another --output or remove it");
+    if (o.resume && !fs::exists(o.output + "/checkpoints/options.json"))
+        throw UsageError("--resume: '" + o.output +
+                         "' holds no interrupted run (no checkpoints/options.json)");
 }
 
-std::vector<int> make_split(const TrainOptions& o, const MoleculeTable& t) {
+bool is_true(std::string v) {
+    for (char& c : v)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return v == "true" || v == "1" || v == "yes";
+}
+
+std::vector<int> make_split(const TrainOptions& o, const PropertyTable& t) {
     data::SplitSizes sizes{o.split_sizes[0], o.split_sizes[1], o.split_sizes[2]};
     if (o.split == "random") return data::random_split(t.size(), sizes, o.seed);
     if (o.split == "scaffold") return data::group_split(t.scaffolds, sizes, o.seed);
-    if (o.split.rfind("column:", 0) == 0) return data::column_split(t.split_values);
+    if (starts_with(o.split, "column:")) {
+        std::vector<int> sets = data::column_split(t.split_values);
+        for (std::size_t i = 0; i < t.valid_flags.size(); ++i)
+            if (sets[i] == data::kTrain && is_true(t.valid_flags[i])) sets[i] = data::kValid;
+        return sets;
+    }
     data::SplitFile file = data::read_split_file(o.split.substr(5));
     std::vector<int> sets(t.size(), data::kNoSet);
     for (std::size_t i = 0; i < t.size(); ++i)
@@ -57,8 +79,8 @@ std::vector<int> make_split(const TrainOptions& o, const MoleculeTable& t) {
     return sets;
 }
 
-/// Rows of set `s` as tensors (features already normalized).
-models::TrainTensors tensors(const MoleculeTable& t, const std::vector<std::size_t>& rows,
+/// Rows of a set as tensors (features already normalized).
+models::TrainTensors tensors(const PropertyTable& t, const std::vector<std::size_t>& rows,
                              const std::vector<double>& mean, const std::vector<double>& sd) {
     const auto n = static_cast<std::int64_t>(rows.size());
     const auto d = static_cast<std::int64_t>(t.dim), nt = static_cast<std::int64_t>(t.num_targets);
@@ -80,7 +102,7 @@ models::TrainTensors tensors(const MoleculeTable& t, const std::vector<std::size
     return out;
 }
 
-void standardization(const MoleculeTable& t, const std::vector<std::size_t>& rows,
+void standardization(const PropertyTable& t, const std::vector<std::size_t>& rows,
                      std::vector<double>& mean, std::vector<double>& sd) {
     mean.assign(t.num_targets, 0.0);
     sd.assign(t.num_targets, 1.0);
@@ -100,7 +122,7 @@ void standardization(const MoleculeTable& t, const std::vector<std::size_t>& row
     }
 }
 
-nlohmann::json evaluate_rows(const models::PropertyModel& model, const MoleculeTable& t,
+nlohmann::json evaluate_rows(const models::PropertyModel& model, const PropertyTable& t,
                              const std::vector<std::size_t>& rows) {
     const std::size_t nt = t.num_targets;
     std::vector<float> x;
@@ -114,12 +136,18 @@ nlohmann::json evaluate_rows(const models::PropertyModel& model, const MoleculeT
     return evaluate_predictions(model.config().task, model.config().targets, y, pred);
 }
 
-void write_split_csv(const std::string& path, const MoleculeTable& t,
-                     const std::vector<int>& sets) {
+const char* input_header(const PropertyFeaturizer& f) {
+    return f.input_kind() == InputKind::protein ? "sequence" : "smiles";
+}
+
+void write_split_csv(const std::string& path, const PropertyTable& t, const std::vector<int>& sets,
+                     const char* header) {
     CsvWriter w(path);
-    w.header({"row_index", "id", "smiles", "split"});
+    w.header({"row_index", "id", header, "split"});
     for (std::size_t i = 0; i < t.size(); ++i)
-        w.row({std::to_string(t.index[i]), t.ids[i], t.smiles[i], data::split_name(sets[i])});
+        w.row({std::to_string(t.index[i]), t.ids[i],
+               t.inputs[i].find('\n') == std::string::npos ? t.inputs[i] : "(SDF mol block)",
+               data::split_name(sets[i])});
     w.close();
 }
 
@@ -132,9 +160,37 @@ void write_json(const std::string& path, const nlohmann::json& j) {
     file.commit();
 }
 
+nlohmann::json read_json(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw IoError("cannot open '" + path + "': " + errno_message());
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(path + ": invalid JSON: " + e.what());
+    }
+}
+
+}  // namespace
+
 nlohmann::json training_json(const TrainOptions& o) {
+    const auto& f = o.featurizer;
+    nlohmann::json feat = {{"name", f.name},
+                           {"morgan_radius", f.chem.morgan_radius},
+                           {"morgan_bits", f.chem.morgan_bits},
+                           {"morgan_counts", f.chem.morgan_counts},
+                           {"lm_model", f.lm_model},
+                           {"esm_model", f.esm_model},
+                           {"esm_layer", f.esm_layer},
+                           {"esm_pooling", f.esm_pooling},
+                           {"truncate", f.truncate}};
     return {{"data", o.data},
+            {"input_col", o.input_col},
+            {"id_col", o.id_col},
+            {"targets", o.target_cols},
+            {"task", o.task},
+            {"featurizer", feat},
             {"split", o.split},
+            {"valid_col", o.valid_col},
             {"split_sizes", o.split_sizes},
             {"seed", o.seed},
             {"epochs", o.epochs},
@@ -142,41 +198,98 @@ nlohmann::json training_json(const TrainOptions& o) {
             {"lr", o.lr},
             {"weight_decay", o.weight_decay},
             {"patience", o.patience},
-            {"ensemble", o.ensemble},
-            {"command_line", o.command_line}};
+            {"hidden", o.hidden},
+            {"dropout", o.dropout},
+            {"ensemble", o.ensemble}};
 }
-
-}  // namespace
 
 namespace {
 
 struct Prepared {
-    MoleculeTable table;
+    PropertyTable table;
+    std::unique_ptr<PropertyFeaturizer> featurizer;
     std::vector<int> sets;
     std::vector<std::size_t> rows[3];
-    Featurizer featurizer;
     std::vector<double> mean, sd;  ///< target standardization (regression)
 };
 
+/// Raw features of the table, cached in checkpoints/ so that --resume does
+/// not featurize again (ESM-2 embeddings can take hours). The cache holds
+/// the data row indices and the featurizer description it was made with.
+const char* kFeatureMagic = "plmkit-features-v1";
+
+void save_features(const std::string& path, const PropertyTable& t, const nlohmann::json& desc) {
+    nlohmann::json head = {{"magic", kFeatureMagic},
+                           {"featurizer", desc},
+                           {"rows", t.size()},
+                           {"dim", t.dim},
+                           {"index", t.index}};
+    AtomicFile file(path);
+    std::ofstream out(file.temp_path(), std::ios::binary);
+    const std::string h = head.dump();
+    const std::uint64_t len = h.size();
+    out.write(reinterpret_cast<const char*>(&len), sizeof len);
+    out.write(h.data(), static_cast<std::streamsize>(h.size()));
+    out.write(reinterpret_cast<const char*>(t.features.data()),
+              static_cast<std::streamsize>(t.features.size() * sizeof(float)));
+    out.close();
+    if (!out) throw IoError("cannot write '" + path + "': " + errno_message());
+    file.commit();
+}
+
+/// Loads cached features when they were made for exactly these rows and
+/// this featurizer; false otherwise (then the caller featurizes).
+bool load_features(const std::string& path, PropertyTable& t, const nlohmann::json& desc) {
+    std::ifstream in(path, std::ios::binary);
+    std::uint64_t len = 0;
+    if (!in.read(reinterpret_cast<char*>(&len), sizeof len) || len > (1u << 30)) return false;
+    std::string h(len, '\0');
+    if (!in.read(h.data(), static_cast<std::streamsize>(len))) return false;
+    nlohmann::json head = nlohmann::json::parse(h, nullptr, false);
+    if (head.is_discarded() || head.value("magic", "") != kFeatureMagic ||
+        head.value("featurizer", nlohmann::json()) != desc ||
+        head.value("index", nlohmann::json()) != nlohmann::json(t.index))
+        return false;
+    t.dim = head.value("dim", std::size_t{0});
+    t.features.assign(t.size() * t.dim, 0.f);
+    return static_cast<bool>(in.read(reinterpret_cast<char*>(t.features.data()),
+                                     static_cast<std::streamsize>(t.features.size() * 4)));
+}
+
 Prepared prepare(const TrainOptions& o) {
-    Prepared p{MoleculeTable{}, {}, {}, Featurizer(o.featurizer), {}, {}};
+    Prepared p;
+    p.featurizer = PropertyFeaturizer::create(o.featurizer);
     TableOptions to;
+    to.kind = p.featurizer->input_kind();
     to.input_col = o.input_col;
     to.id_col = o.id_col;
     to.target_cols = o.target_cols;
     to.task = o.task;
     to.scaffolds = o.split == "scaffold";
-    if (o.split.rfind("column:", 0) == 0) to.split_col = o.split.substr(7);
-    p.table = read_molecule_table(o.data, p.featurizer, to);
+    if (starts_with(o.split, "column:")) to.split_col = o.split.substr(7);
+    to.valid_col = o.valid_col;
+    p.table = read_property_table(o.data, to);
+    const std::string cache = o.output + "/checkpoints/features.bin";
+    const nlohmann::json desc = p.featurizer->to_json();
+    if (!(o.resume && load_features(cache, p.table, desc))) {
+        featurize_table(p.table, *p.featurizer);
+        save_features(cache, p.table, desc);
+    } else {
+        log_info("train: features of " + std::to_string(p.table.size()) + " rows from " + cache);
+    }
     p.sets = make_split(o, p.table);
     for (std::size_t i = 0; i < p.sets.size(); ++i)
         if (p.sets[i] >= 0) p.rows[p.sets[i]].push_back(i);
     if (p.rows[0].empty())
-        throw InputError(o.data + ": no usable training molecules (" +
-                         std::to_string(p.table.rejects.size()) + " rejected rows)");
-    p.featurizer.fit(p.table.features, p.rows[0]);
+        throw InputError(o.data + ": no usable training rows (" +
+                         std::to_string(p.table.rejects.size()) + " rejected)");
+    FeatureMatrix raw;
+    raw.rows = p.table.size();
+    raw.dim = p.table.dim;
+    raw.values = p.table.features;
+    p.featurizer->fit(raw, p.rows[0]);
     for (std::size_t i = 0; i < p.table.size(); ++i)
-        p.featurizer.normalize(&p.table.features[i * p.table.dim]);
+        p.featurizer->normalize(&p.table.features[i * p.table.dim]);
     if (o.task == "regression") standardization(p.table, p.rows[0], p.mean, p.sd);
     return p;
 }
@@ -213,13 +326,48 @@ models::Mlp train_member(const TrainOptions& o, const Prepared& p, int k, int& e
         t.save_checkpoint(ckpt);
         if (o.stop_after_epochs > 0 && ++epochs_this_run >= o.stop_after_epochs) throw StopRun{};
     });
-    member_info = {
-        {"seed", seed},
-        {"epochs", trainer.epochs_done()},
-        {"best_epoch", trainer.best_epoch()},
-        {"stopped_early", trainer.stopped_early()},
-        {"seconds_per_epoch", trainer.history().empty() ? 0.0 : trainer.history().back().seconds}};
+    const auto& h = trainer.history();
+    double seconds = 0;
+    for (const auto& e : h)
+        seconds += e.seconds;
+    member_info = {{"seed", seed},
+                   {"epochs", trainer.epochs_done()},
+                   {"best_epoch", trainer.best_epoch()},
+                   {"stopped_early", trainer.stopped_early()},
+                   {"seconds_per_epoch", h.empty() ? 0.0 : seconds / h.size()}};
     return trainer.model();
+}
+
+/// --resume: the interrupted run must have had the same options.
+void begin_run(const TrainOptions& o) {
+    const std::string dir = o.output + "/checkpoints";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
+    const nlohmann::json now = training_json(o);
+    if (!o.resume) return write_json(dir + "/options.json", now);
+    nlohmann::json before = read_json(dir + "/options.json");
+    for (auto it = now.begin(); it != now.end(); ++it)
+        if (before.value(it.key(), nlohmann::json()) != it.value())
+            throw UsageError("--resume: option '" + it.key() + "' was " +
+                             before.value(it.key(), nlohmann::json()).dump() +
+                             " in the interrupted run, now " + it.value().dump());
+}
+
+/// Model files next to config.json that the featurizer needs: a copy of
+/// the smiles-lm encoder, so the model directory is self-contained.
+nlohmann::json bundle_featurizer(const PropertyFeaturizer& f, const std::string& out) {
+    nlohmann::json desc = f.to_json();
+    if (f.name() != "smiles-lm") return desc;
+    const fs::path dst = fs::path(out) / "smiles_lm";
+    std::error_code ec;
+    fs::remove_all(dst, ec);
+    fs::copy(desc.at("model_dir").get<std::string>(), dst, fs::copy_options::recursive, ec);
+    if (ec)
+        throw IoError("cannot copy the SMILES encoder into '" + dst.string() +
+                      "': " + ec.message());
+    desc["model_dir"] = "smiles_lm";
+    return desc;
 }
 
 }  // namespace
@@ -228,6 +376,7 @@ TrainSummary run_train(const TrainOptions& o) {
     check_options(o);
     auto t0 = std::chrono::steady_clock::now();
     models::set_threads(o.threads);
+    begin_run(o);
     Prepared p = prepare(o);
     TrainSummary s;
     s.records = p.table.records;
@@ -235,13 +384,11 @@ TrainSummary run_train(const TrainOptions& o) {
     s.train = p.rows[0].size();
     s.valid = p.rows[1].size();
     s.test = p.rows[2].size();
+    s.features = p.table.dim;
     log_info("train: " + std::to_string(s.records) + " rows, " + std::to_string(s.rejected) +
              " rejected; split " + o.split + ": " + std::to_string(s.train) + " train, " +
              std::to_string(s.valid) + " valid, " + std::to_string(s.test) + " test; " +
              std::to_string(p.table.dim) + " features (" + o.featurizer.name + ")");
-    std::error_code ec;
-    fs::create_directories(o.output + "/checkpoints", ec);
-    if (ec) throw IoError("cannot create '" + o.output + "/checkpoints': " + ec.message());
     std::vector<models::Mlp> members;
     nlohmann::json info = nlohmann::json::array();
     int epochs_this_run = 0;
@@ -259,12 +406,13 @@ TrainSummary run_train(const TrainOptions& o) {
     models::PropertyModelConfig c;
     c.task = o.task;
     c.targets = o.target_cols;
-    c.input_col = o.input_col;
-    c.featurizer = p.featurizer.to_json();
+    c.input_col = o.input_col.empty() ? input_header(*p.featurizer) : o.input_col;
+    c.featurizer = bundle_featurizer(*p.featurizer, o.output);
     c.target_mean = p.mean;
     c.target_std = p.sd;
     c.mlp = members[0]->options();
     c.training = training_json(o);
+    c.training["command_line"] = o.command_line;
     models::PropertyModel model(c, members);
     nlohmann::json counts = {{"train", s.train}, {"valid", s.valid}, {"test", s.test}};
     s.metrics = {{"task", o.task}, {"targets", o.target_cols}, {"split", o.split},
@@ -274,10 +422,12 @@ TrainSummary run_train(const TrainOptions& o) {
     if (!p.rows[2].empty()) s.metrics["test"] = evaluate_rows(model, p.table, p.rows[2]);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     s.metrics["seconds"] = s.seconds;
-    model.save(o.output);
+    const char* header = input_header(*p.featurizer);
     write_json(o.output + "/metrics.json", s.metrics);
-    write_split_csv(o.output + "/split.csv", p.table, p.sets);
-    write_rejects(o.output + "/rejects.tsv", p.table.rejects);
+    write_split_csv(o.output + "/split.csv", p.table, p.sets, header);
+    write_rejects(o.output + "/rejects.tsv", p.table.rejects, header);
+    model.save(o.output);  // config.json last: its presence marks a complete model
+    std::error_code ec;
     fs::remove_all(o.output + "/checkpoints", ec);
     s.completed = true;
     return s;

@@ -1,34 +1,38 @@
 #pragma once
-// `plmkit train`: a molecule property model from a table of SMILES and
-// measured values (docs/train.md). Reads and featurizes the table (bad rows
-// go to <output>/rejects.tsv with a reason), splits it, fits the descriptor
-// normalization and target standardization on the training set, trains an
-// ensemble of MLP heads with early stopping on the validation set, and writes
-// the model directory: config.json, model.safetensors, metrics.json,
-// split.csv (+ rejects.tsv). Per-member checkpoints live in
-// <output>/checkpoints/ while training and let --resume continue after an
-// interruption; they are removed when the model is complete.
+// `plmkit train`: a property model from a table of molecules (SMILES / SDF)
+// or protein sequences with measured values (docs/train.md). Reads and
+// featurizes the table (bad rows go to <output>/rejects.tsv with a reason),
+// splits it, fits the feature normalization and target standardization on
+// the training set, trains an ensemble of MLP heads with early stopping on
+// the validation set, and writes the model directory: config.json,
+// model.safetensors, metrics.json, split.csv, rejects.tsv (plus smiles_lm/,
+// a copy of the encoder, for --featurizer smiles-lm). While training,
+// <output>/checkpoints/ holds the options, the features and one checkpoint
+// per member, so --resume continues after an interruption; it is removed
+// when the model is complete.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "pipelines/featurizers.hpp"
-#include "pipelines/molecule_table.hpp"
+#include "pipelines/property_featurizer.hpp"
 
 namespace plmkit::pipelines {
 
 struct TrainOptions {
-    std::string data;                  ///< CSV/TSV/.smi/.sdf (+gz)
-    std::string input_col = "smiles";  ///< SMILES column
+    std::string data;       ///< CSV/TSV/.smi/.sdf (+gz)
+    std::string input_col;  ///< "" = smiles (molecules) / sequence (esm)
     std::vector<std::string> target_cols;
     std::string id_col;  ///< empty: auto (see MoleculeReaderOptions)
     std::string task = "regression";
     std::string output;  ///< model directory
-    FeaturizerOptions featurizer;
+    PropertyFeaturizerOptions featurizer;
     /// random | scaffold | column:NAME | file:PATH (a split file such as
     /// ../shared/data/esol/scaffold_split.csv: row_index,scaffold_split)
     std::string split = "random";
+    /// With column:NAME: rows whose VALID_COL is true/1/yes move from train
+    /// to valid (FLIP's `validation` column).
+    std::string valid_col;
     std::vector<double> split_sizes{0.8, 0.1, 0.1};
     std::uint64_t seed = 0;
     int epochs = 100;
@@ -52,10 +56,14 @@ struct TrainSummary {
     bool completed = false;  ///< false when stopped by stop_after_epochs
     std::uint64_t records = 0, rejected = 0;
     std::uint64_t train = 0, valid = 0, test = 0;
-    nlohmann::json metrics;  ///< the content of metrics.json
+    std::size_t features = 0;  ///< feature width
+    nlohmann::json metrics;    ///< the content of metrics.json
     double seconds = 0;
 };
 
 TrainSummary run_train(const TrainOptions& options);
+
+/// The options that define a training run (what --resume must match).
+nlohmann::json training_json(const TrainOptions& options);
 
 }  // namespace plmkit::pipelines

@@ -1,7 +1,8 @@
-// plmkit train: a molecule property model from measured values.
+// plmkit train: a property model (molecules or proteins) from measured values.
 #include <cstdio>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/featurizer_flags.hpp"
 #include "pipelines/train_job.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
@@ -9,24 +10,41 @@
 namespace plmkit::cli {
 namespace {
 
-void run(pipelines::TrainOptions opt, const std::string& hidden) {
-    opt.command_line = global_options().command_line;
-    if (!hidden.empty()) {
-        opt.hidden.clear();
-        std::size_t pos = 0;
-        while (pos <= hidden.size()) {
-            std::size_t comma = hidden.find(',', pos);
-            std::string item =
-                hidden.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-            try {
-                opt.hidden.push_back(std::stoll(item));
-            } catch (const std::exception&) {
-                throw UsageError("--hidden must be sizes like 1000,500, got '" + hidden + "'");
-            }
-            if (comma == std::string::npos) break;
-            pos = comma + 1;
+struct TrainCli {
+    pipelines::TrainOptions job;
+    RuntimeFlags runtime;
+    std::string hidden, morgan = "counts";
+};
+
+std::vector<std::int64_t> parse_sizes(const std::string& text) {
+    std::vector<std::int64_t> out;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        std::size_t comma = text.find(',', pos);
+        std::string item = text.substr(pos, comma == std::string::npos ? comma : comma - pos);
+        try {
+            std::size_t used = 0;
+            long long v = std::stoll(item, &used);
+            if (used != item.size() || v <= 0) throw std::invalid_argument(item);
+            out.push_back(v);
+        } catch (const std::exception&) {
+            throw UsageError("--hidden must be sizes like 1000,500, got '" + text + "'");
         }
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
     }
+    return out;
+}
+
+void run(TrainCli c) {
+    pipelines::TrainOptions& opt = c.job;
+    opt.command_line = global_options().command_line;
+    if (!c.hidden.empty()) opt.hidden = parse_sizes(c.hidden);
+    if (c.morgan != "counts" && c.morgan != "bits")
+        throw UsageError("--morgan must be counts or bits, got '" + c.morgan + "'");
+    opt.featurizer.chem.morgan_counts = c.morgan == "counts";
+    opt.featurizer.runtime = to_runtime(c.runtime);
+    opt.threads = opt.featurizer.runtime.threads;
     auto s = pipelines::run_train(opt);
     if (!s.completed) return;
     std::string line = "train: model written to " + opt.output + " in " +
@@ -35,45 +53,71 @@ void run(pipelines::TrainOptions opt, const std::string& hidden) {
     log_info(line);
 }
 
-PLMKIT_COMMAND(50, [](CLI::App& app) {
-    auto opt = std::make_shared<pipelines::TrainOptions>();
-    auto hidden = std::make_shared<std::string>();
-    auto* cmd = app.add_subcommand("train", "Train a molecule property model (MLP ensemble)");
-    cmd->add_option("--data", opt->data, "Table of molecules and values (CSV/TSV/.smi/.sdf, .gz)")
-        ->required();
-    cmd->add_option("--input-col", opt->input_col, "SMILES column")->capture_default_str();
-    cmd->add_option("--target-col", opt->target_cols, "Target column (repeat for multi-task)")
-        ->required();
-    cmd->add_option("--id-col", opt->id_col, "Id column (default: auto)");
-    cmd->add_option("--task", opt->task, "regression | classification")->capture_default_str();
-    cmd->add_option("--output", opt->output, "Model directory to write")->required();
-    cmd->add_option("--featurizer", opt->featurizer.name, "morgan | rdkit2d | morgan+rdkit2d")
+void add_featurizer_flags(CLI::App* cmd, TrainCli& c) {
+    auto& f = c.job.featurizer;
+    cmd->add_option("--featurizer", f.name, "morgan | rdkit2d | morgan+rdkit2d | smiles-lm | esm")
         ->capture_default_str();
-    cmd->add_option("--split", opt->split,
+    cmd->add_option("--morgan", c.morgan, "Morgan features: counts (log1p) or bits")
+        ->capture_default_str();
+    cmd->add_option("--morgan-radius", f.chem.morgan_radius, "Morgan radius")
+        ->capture_default_str();
+    cmd->add_option("--morgan-size", f.chem.morgan_bits, "Morgan slots (fingerprint length)")
+        ->capture_default_str();
+    cmd->add_option("--lm-model", f.lm_model, "smiles-lm: LM_DIR of plmkit pretrain");
+    cmd->add_option("--esm-model", f.esm_model, "esm: Hugging Face ESM-2 model directory");
+    cmd->add_option("--esm-layer", f.esm_layer, "esm: layer (negative counts from the end)")
+        ->capture_default_str();
+    cmd->add_option("--esm-pooling", f.esm_pooling, "esm: mean (over residues) or bos")
+        ->capture_default_str();
+    cmd->add_option("--truncate", f.truncate, "esm: residues kept per sequence")
+        ->capture_default_str();
+}
+
+void add_training_flags(CLI::App* cmd, TrainCli& c) {
+    auto& o = c.job;
+    cmd->add_option("--split", o.split,
                     "random | scaffold | column:NAME | file:PATH (row_index,scaffold_split)")
         ->capture_default_str();
-    cmd->add_option("--split-sizes", opt->split_sizes, "train,valid,test fractions")
+    cmd->add_option("--valid-col", o.valid_col,
+                    "With column:NAME, rows whose column is true move from train to valid");
+    cmd->add_option("--split-sizes", o.split_sizes, "train,valid,test fractions")
         ->delimiter(',')
         ->expected(3)
         ->capture_default_str();
-    cmd->add_option("--seed", opt->seed, "Seed of the split and the models")->capture_default_str();
-    cmd->add_option("--epochs", opt->epochs, "Maximum epochs")->capture_default_str();
-    cmd->add_option("--batch-size", opt->batch_size, "Molecules per step")->capture_default_str();
-    cmd->add_option("--lr", opt->lr, "Peak learning rate (AdamW)")->capture_default_str();
-    cmd->add_option("--weight-decay", opt->weight_decay, "AdamW weight decay")
+    cmd->add_option("--seed", o.seed, "Seed of the split and the models")->capture_default_str();
+    cmd->add_option("--epochs", o.epochs, "Maximum epochs")->capture_default_str();
+    cmd->add_option("--batch-size", o.batch_size, "Rows per step")->capture_default_str();
+    cmd->add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str();
+    cmd->add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str();
+    cmd->add_option("--patience", o.patience, "Early stopping patience in epochs (0 = off)")
         ->capture_default_str();
-    cmd->add_option("--patience", opt->patience, "Early stopping patience in epochs (0 = off)")
+    cmd->add_option("--hidden", c.hidden, "Hidden layer sizes (default 1000,500)");
+    cmd->add_option("--dropout", o.dropout, "Dropout after each hidden layer")
         ->capture_default_str();
-    cmd->add_option("--hidden", *hidden, "Hidden layer sizes, e.g. 1000,500 (default 1000,500)");
-    cmd->add_option("--dropout", opt->dropout, "Dropout after each hidden layer")
+    cmd->add_option("--ensemble", o.ensemble, "Models with seeds seed..seed+K-1")
         ->capture_default_str();
-    cmd->add_option("--ensemble", opt->ensemble, "Models with seeds seed..seed+K-1")
-        ->capture_default_str();
-    cmd->add_option("--threads", opt->threads, "LibTorch threads (0 = all cores)")
-        ->capture_default_str();
-    cmd->add_flag("--resume", opt->resume, "Continue an interrupted run in --output");
-    cmd->add_option("--stop-after-epochs", opt->stop_after_epochs,
+    cmd->add_flag("--resume", o.resume, "Continue an interrupted run in --output");
+    cmd->add_option("--stop-after-epochs", o.stop_after_epochs,
                     "Stop after N epochs of this run, keeping checkpoints for --resume");
+}
+
+PLMKIT_COMMAND(50, [](CLI::App& app) {
+    auto c = std::make_shared<TrainCli>();
+    auto& o = c->job;
+    auto* cmd = app.add_subcommand(
+        "train", "Train a property model (MLP ensemble) on molecules or protein sequences");
+    cmd->add_option("--data", o.data, "Table of inputs and values (CSV/TSV/.smi/.sdf, .gz)")
+        ->required();
+    cmd->add_option("--input-col", o.input_col,
+                    "SMILES or sequence column (default: smiles, or sequence for esm)");
+    cmd->add_option("--target-col", o.target_cols, "Target column (repeat for multi-task)")
+        ->required();
+    cmd->add_option("--id-col", o.id_col, "Id column (default: auto)");
+    cmd->add_option("--task", o.task, "regression | classification")->capture_default_str();
+    cmd->add_option("-o,--output", o.output, "Model directory to write")->required();
+    add_featurizer_flags(cmd, *c);
+    add_training_flags(cmd, *c);
+    add_runtime_flags(cmd, c->runtime);
     cmd->footer(
         "Examples:\n"
         "  plmkit train --data ../shared/data/esol/delaney-processed.csv --input-col smiles \\\n"
@@ -81,9 +125,12 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
         "    --output esol_model --ensemble 5\n"
         "  plmkit train --data ../shared/data/bbbp/BBBP.csv --target-col p_np \\\n"
         "    --task classification --split scaffold --output bbbp_model\n"
+        "  plmkit train --data ../shared/data/flip_gb1/sampled.csv --featurizer esm \\\n"
+        "    --esm-model esm2_t6_8M_UR50D --target-col target --split column:set \\\n"
+        "    --valid-col validation --output gb1_model\n"
         "The model directory holds config.json, model.safetensors, metrics.json, split.csv\n"
         "and rejects.tsv (rows that could not be used, with the reason). See docs/train.md.");
-    cmd->callback([opt, hidden] { run(*opt, *hidden); });
+    cmd->callback([c] { run(*c); });
 });
 
 }  // namespace

@@ -108,8 +108,8 @@ TEST_CASE("featurizers: normalization and JSON round trip", "[pipelines][featuri
 
 TEST_CASE("featurizers: bad names and bad SMILES", "[pipelines][featurizers]") {
     FeaturizerOptions o;
-    o.name = "esm";
-    CHECK_THROWS_WITH(Featurizer(o), Catch::Contains("not yet supported"));
+    o.name = "esm";  // not an RDKit featurizer (PropertyFeaturizer handles it)
+    CHECK_THROWS_WITH(Featurizer(o), Catch::Contains("unknown RDKit featurizer 'esm'"));
     o.name = "ecfp";
     CHECK_THROWS_AS(Featurizer(o), UsageError);
     Featurizer f;

@@ -1,4 +1,4 @@
-#include "pipelines/molecule_table.hpp"
+#include "pipelines/property_table.hpp"
 
 #include <GraphMol/ChemTransforms/ChemTransforms.h>
 #include <GraphMol/ROMol.h>
@@ -11,7 +11,7 @@
 #include <map>
 #include <memory>
 
-#include "data/molecule_reader.hpp"
+#include "data/input_reader.hpp"
 #include "models/metrics.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "src/atomic_file.hpp"
@@ -25,11 +25,6 @@ std::string clean(std::string s) {
     for (char& c : s)
         if (c == '\t' || c == '\n' || c == '\r') c = ' ';
     return s;
-}
-
-std::string reject_line(const data::MoleculeRecord& r, const std::string& reason) {
-    return std::to_string(r.index) + "\t" + clean(r.id) + "\t" + clean(r.smiles) + "\t" +
-           clean(reason);
 }
 
 /// Parses a target value; "" -> NaN. Returns false (with `why`) when bad.
@@ -71,66 +66,109 @@ std::string murcko_scaffold(const std::string& smiles) {
     return scaffold_of(*parsed.mol);
 }
 
-MoleculeTable read_molecule_table(const std::string& path, const Featurizer& featurizer,
-                                  const TableOptions& options) {
-    data::MoleculeReaderOptions ro;
-    ro.smiles_col = options.input_col;
+std::string reject_line(std::uint64_t index, const std::string& id, const std::string& input,
+                        const std::string& reason) {
+    const std::string shown =
+        input.find('\n') != std::string::npos ? std::string("(SDF mol block)") : input;
+    return std::to_string(index) + "\t" + clean(id) + "\t" + clean(shown) + "\t" + clean(reason);
+}
+
+PropertyTable read_property_table(const std::string& path, const TableOptions& options) {
+    data::InputReaderOptions ro;
+    ro.protein = options.kind == InputKind::protein;
+    ro.input_col = options.input_col;
     ro.id_col = options.id_col;
     ro.target_cols = options.target_cols;
-    ro.keep_props = !options.split_col.empty();
-    data::MoleculeReader reader(path, ro);
-    if (!options.split_col.empty()) {
+    ro.keep_props = !options.split_col.empty() || !options.valid_col.empty();
+    ro.format = options.format;
+    data::InputReader reader(path, ro);
+    if (reader.is_fasta() && !options.target_cols.empty())
+        throw UsageError(path + ": a FASTA file has no target columns; give a CSV/TSV with a " +
+                         "sequence column and the target columns");
+    for (const std::string* col : {&options.split_col, &options.valid_col}) {
+        if (col->empty()) continue;
         auto cols = reader.columns();
-        if (std::find(cols.begin(), cols.end(), options.split_col) == cols.end())
-            throw UsageError(path + ": no split column '" + options.split_col + "'");
+        if (std::find(cols.begin(), cols.end(), *col) == cols.end())
+            throw UsageError(path + ": no column '" + *col + "'");
     }
-    MoleculeTable t;
-    t.dim = featurizer.dim();
+    if (options.scaffolds && options.kind == InputKind::protein)
+        throw UsageError("a scaffold split needs molecules; protein inputs have no scaffolds");
+    PropertyTable t;
     t.num_targets = options.target_cols.size();
-    data::MoleculeRecord r;
-    std::vector<float> row(t.dim);
+    data::InputRow r;
     std::vector<double> y(t.num_targets);
+    auto prop = [&](const std::string& name) {
+        for (const auto& [k, v] : r.props)
+            if (k == name) return v;
+        return std::string();
+    };
     while (reader.next(r)) {
         throw_if_interrupted();
         ++t.records;
         if (!r.error.empty()) {
-            t.rejects.push_back(reject_line(r, r.error));
+            t.rejects.push_back(reject_line(r.index, r.id, r.input, r.error));
             continue;
         }
         std::string why;
-        bool any = t.num_targets == 0;
+        bool any = t.num_targets == 0 || !options.require_targets;
         for (std::size_t j = 0; j < t.num_targets && why.empty(); ++j) {
             if (parse_target(r.targets[j].first, r.targets[j].second, options.task, y[j], why))
                 any = any || !std::isnan(y[j]);
         }
         if (why.empty() && !any) why = "no target value (all target columns blank)";
         if (!why.empty()) {
-            t.rejects.push_back(reject_line(r, why));
+            t.rejects.push_back(reject_line(r.index, r.id, r.input, why));
             continue;
         }
-        auto parsed = r.smiles.empty() && !r.molblock.empty() ? parse_molblock(r.molblock)
-                                                              : parse_smiles(r.smiles);
-        if (!parsed.mol) {
-            t.rejects.push_back(reject_line(r, "unparsable molecule: " + parsed.error));
-            continue;
+        if (options.scaffolds) {
+            auto parsed = r.input.find('\n') != std::string::npos ? parse_molblock(r.input)
+                                                                  : parse_smiles(r.input);
+            if (!parsed.mol) {
+                t.rejects.push_back(
+                    reject_line(r.index, r.id, r.input, "unparsable molecule: " + parsed.error));
+                continue;
+            }
+            t.scaffolds.push_back(scaffold_of(*parsed.mol));
         }
-        featurizer.featurize(*parsed.mol, row.data());
         t.index.push_back(r.index);
         t.ids.push_back(r.id);
-        t.smiles.push_back(r.smiles);
-        t.features.insert(t.features.end(), row.begin(), row.end());
+        t.inputs.push_back(r.input);
         t.targets.insert(t.targets.end(), y.begin(), y.end());
-        if (options.scaffolds) t.scaffolds.push_back(scaffold_of(*parsed.mol));
-        if (!options.split_col.empty()) {
-            std::string v;
-            for (const auto& [k, val] : r.props)
-                if (k == options.split_col) {
-                    v = val;
-                }
-            t.split_values.push_back(v);
-        }
+        if (!options.split_col.empty()) t.split_values.push_back(prop(options.split_col));
+        if (!options.valid_col.empty()) t.valid_flags.push_back(prop(options.valid_col));
     }
     return t;
+}
+
+void featurize_table(PropertyTable& t, const PropertyFeaturizer& featurizer) {
+    FeatureMatrix fm = featurizer.featurize(t.inputs);
+    PropertyTable out;
+    out.dim = fm.dim;
+    out.num_targets = t.num_targets;
+    out.records = t.records;
+    out.rejects = std::move(t.rejects);
+    const std::size_t nt = t.num_targets;
+    out.features.reserve((fm.rows - fm.rejected()) * fm.dim);
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (!fm.ok(i)) {
+            out.rejects.push_back(reject_line(t.index[i], t.ids[i], t.inputs[i], fm.errors[i]));
+            continue;
+        }
+        out.index.push_back(t.index[i]);
+        out.ids.push_back(std::move(t.ids[i]));
+        out.inputs.push_back(std::move(t.inputs[i]));
+        out.features.insert(out.features.end(), fm.row(i), fm.row(i) + fm.dim);
+        out.targets.insert(out.targets.end(), t.targets.begin() + i * nt,
+                           t.targets.begin() + (i + 1) * nt);
+        if (!t.scaffolds.empty()) out.scaffolds.push_back(std::move(t.scaffolds[i]));
+        if (!t.split_values.empty()) out.split_values.push_back(std::move(t.split_values[i]));
+        if (!t.valid_flags.empty()) out.valid_flags.push_back(std::move(t.valid_flags[i]));
+    }
+    // Rejects in input order (reading and featurizing found them separately).
+    std::stable_sort(out.rejects.begin(), out.rejects.end(), [](const auto& a, const auto& b) {
+        return std::stoull(a.substr(0, a.find('\t'))) < std::stoull(b.substr(0, b.find('\t')));
+    });
+    t = std::move(out);
 }
 
 nlohmann::json evaluate_predictions(const std::string& task,
@@ -167,10 +205,11 @@ nlohmann::json evaluate_predictions(const std::string& task,
     return out;
 }
 
-void write_rejects(const std::string& path, const std::vector<std::string>& rejects) {
+void write_rejects(const std::string& path, const std::vector<std::string>& rejects,
+                   const std::string& input_header) {
     AtomicFile file(path);
     std::ofstream out(file.temp_path());
-    out << "index\tid\tsmiles\treason\n";
+    out << "index\tid\t" << input_header << "\treason\n";
     for (const auto& line : rejects)
         out << line << '\n';
     out.close();

@@ -1,0 +1,107 @@
+// plmkit predict / evaluate: use a model from plmkit train.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "apps/plmkit/command.hpp"
+#include "apps/plmkit/featurizer_flags.hpp"
+#include "pipelines/predict_job.hpp"
+#include "src/atomic_file.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+
+namespace plmkit::cli {
+namespace {
+
+struct PredictCli {
+    pipelines::PredictOptions job;
+    RuntimeFlags runtime;
+};
+
+void run_predict(PredictCli c) {
+    c.job.runtime = to_runtime(c.runtime);
+    if (global_options().verbosity < 0) c.job.progress = false;
+    auto s = pipelines::run_predict(c.job);
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.0f", s.seconds > 0 ? s.records / s.seconds : 0.0);
+    log_info("predict: " + std::to_string(s.records) + " records: " + std::to_string(s.predicted) +
+             " predicted, " + std::to_string(s.rejected) + " rejected (" + s.rejects_path +
+             ") in " + std::to_string(static_cast<int>(s.seconds)) + " s (" + rate + "/s)");
+}
+
+PLMKIT_COMMAND(52, [](CLI::App& app) {
+    auto c = std::make_shared<PredictCli>();
+    auto& o = c->job;
+    auto* cmd = app.add_subcommand("predict", "Predict with a model from plmkit train");
+    cmd->add_option("-m,--model", o.model, "Model directory (plmkit train --output)")->required();
+    cmd->add_option("-i,--input", o.input,
+                    "Molecules (.smi/.csv/.tsv/.sdf, .gz) or proteins (FASTA, CSV)")
+        ->required();
+    cmd->add_option("-o,--output", o.output, "Predictions CSV ('-' = stdout)")->required();
+    cmd->add_option("--rejects", o.rejects, "Rejected rows TSV (default <output>.rejects.tsv)");
+    cmd->add_option("--input-col", o.input_col,
+                    "SMILES / sequence column (default: the model's, else smiles/sequence)");
+    cmd->add_option("--id-col", o.id_col, "Id column (default: auto)");
+    cmd->add_option("--format", o.format, "auto | smi | csv | tsv | sdf | fasta")
+        ->capture_default_str();
+    cmd->add_option("--chunk", o.chunk, "Rows predicted at a time")->capture_default_str();
+    cmd->add_flag_callback(
+        "--no-progress", [o = &c->job] { o->progress = false; }, "Never draw the progress line");
+    add_runtime_flags(cmd, c->runtime);
+    cmd->footer(
+        "Examples:\n"
+        "  plmkit predict --model esol_model --input examples/library.csv --output preds.csv\n"
+        "  plmkit predict --model gb1_model --input variants.fasta --output gb1_preds.csv\n"
+        "Columns: id, smiles (or sequence), one per target (the ensemble mean; a probability\n"
+        "for classification) and <target>_std with an ensemble. Rows that cannot be read or\n"
+        "featurized go to the rejects TSV with the reason.");
+    cmd->callback([c] { run_predict(*c); });
+});
+
+struct EvaluateCli {
+    pipelines::EvaluateOptions job;
+    RuntimeFlags runtime;
+    std::string output = "-";
+};
+
+void run_evaluate(EvaluateCli c) {
+    c.job.runtime = to_runtime(c.runtime);
+    nlohmann::json j = pipelines::run_evaluate(c.job);
+    const std::string text = j.dump(2) + "\n";
+    if (c.output == "-") {
+        std::cout << text << std::flush;
+        return;
+    }
+    AtomicFile file(c.output);
+    std::ofstream out(file.temp_path());
+    out << text;
+    out.close();
+    if (!out) throw IoError("cannot write '" + c.output + "': " + errno_message());
+    file.commit();
+    log_info("evaluate: " + j["n"].dump() + " rows, " + j["rejected"].dump() + " rejected; mean " +
+             j["metrics"]["mean"].dump() + " -> " + c.output);
+}
+
+PLMKIT_COMMAND(54, [](CLI::App& app) {
+    auto c = std::make_shared<EvaluateCli>();
+    auto& o = c->job;
+    auto* cmd = app.add_subcommand("evaluate", "Metrics of a model on a labelled table (JSON)");
+    cmd->add_option("-m,--model", o.model, "Model directory (plmkit train --output)")->required();
+    cmd->add_option("--data", o.data, "Table with the model's target columns")->required();
+    cmd->add_option("-o,--output", c->output, "Metrics JSON ('-' = stdout)")->capture_default_str();
+    cmd->add_option("--input-col", o.input_col, "SMILES / sequence column (default: the model's)");
+    cmd->add_option("--id-col", o.id_col, "Id column (default: auto)");
+    cmd->add_option("--target-col", o.target_cols,
+                    "Columns holding the model's targets, in its order (default: same names)");
+    cmd->add_option("--format", o.format, "auto | smi | csv | tsv | sdf")->capture_default_str();
+    add_runtime_flags(cmd, c->runtime);
+    cmd->footer(
+        "Examples:\n"
+        "  plmkit evaluate --model esol_model --data ../shared/data/esol/delaney-processed.csv\n"
+        "Regression: rmse, mae, r2, spearman; classification: roc_auc, pr_auc, accuracy, mcc\n"
+        "(per target and their mean over targets).");
+    cmd->callback([c] { run_evaluate(*c); });
+});
+
+}  // namespace
+}  // namespace plmkit::cli

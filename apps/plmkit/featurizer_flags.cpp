@@ -1,0 +1,27 @@
+#include "apps/plmkit/featurizer_flags.hpp"
+
+#include "src/device.hpp"
+
+namespace plmkit::cli {
+
+void add_runtime_flags(CLI::App* cmd, RuntimeFlags& f) {
+    cmd->add_option("--threads", f.threads, "CPU threads (0 = all available cores)")
+        ->capture_default_str();
+    cmd->add_option("--device", f.device, "ESM-2 / SMILES encoder device: auto, cpu, cuda[:N]")
+        ->capture_default_str();
+    cmd->add_option("--dtype", f.dtype, "ESM-2 compute dtype: fp32, bf16 or fp16")
+        ->capture_default_str();
+    cmd->add_option("--max-tokens", f.max_tokens, "Token budget per encoder batch")
+        ->capture_default_str();
+}
+
+pipelines::FeaturizerRuntime to_runtime(const RuntimeFlags& f) {
+    pipelines::FeaturizerRuntime rt;
+    rt.threads = f.threads > 0 ? f.threads : global_options().threads;
+    rt.device = parse_device(f.device);
+    rt.dtype = parse_compute_dtype(f.dtype);
+    rt.max_tokens = f.max_tokens;
+    return rt;
+}
+
+}  // namespace plmkit::cli

@@ -1,0 +1,23 @@
+#pragma once
+// Flags shared by train / predict / evaluate: how featurizers run (threads,
+// device, dtype, token budget) and, for train, which featurizer to build.
+#include <string>
+
+#include "apps/plmkit/command.hpp"
+#include "pipelines/property_featurizer.hpp"
+
+namespace plmkit::cli {
+
+struct RuntimeFlags {
+    int threads = 0;
+    std::string device = "auto";
+    std::string dtype = "fp32";
+    std::size_t max_tokens = 4096;
+};
+
+/// --threads --device --dtype --max-tokens
+void add_runtime_flags(CLI::App* cmd, RuntimeFlags& flags);
+/// Parses device and dtype (UsageError when bad).
+pipelines::FeaturizerRuntime to_runtime(const RuntimeFlags& flags);
+
+}  // namespace plmkit::cli

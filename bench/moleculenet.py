@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""MoleculeNet benchmark of `plmkit train` (figures for BENCHMARKS.md).
+
+For each dataset and split it trains with seeds 0..S-1 and prints the test
+metric as mean +- std over the seeds, next to the issue's two anchors:
+MoleculeNet (Wu et al. 2018) and what a few lines of scikit-learn/PyTorch on
+RDKit features gave on this machine. Random splits are 80/10/10 with the
+seed; scaffold rows use the split file shipped with the dataset (the seed
+then only changes the model's initialisation).
+
+Standard library only (Debian's python3 is enough):
+  python3 bench/moleculenet.py --plmkit build/bin/plmkit --shared ../shared \
+      [--datasets esol,lipo,bbbp,bace,tox21] [--splits random,scaffold] [--seeds 5] \
+      [--work /tmp/plmkit-moleculenet] [-- extra plmkit train flags]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+DATASETS = {
+    # name: (file, smiles col, targets, task, metric, anchors {split: (moleculenet, sklearn)})
+    "esol": ("esol/delaney-processed.csv", "smiles",
+             ["measured log solubility in mols per litre"], "regression", "rmse",
+             {"random": (0.58, 0.606), "scaffold": (None, 0.796)}),
+    "lipo": ("lipophilicity/Lipophilicity.csv", "smiles", ["exp"], "regression", "rmse",
+             {"random": (0.655, 0.601), "scaffold": (None, 0.709)}),
+    "bbbp": ("bbbp/BBBP.csv", "smiles", ["p_np"], "classification", "roc_auc",
+             {"random": (None, 0.936), "scaffold": (0.729, 0.748)}),
+    "bace": ("bace/bace_slim.csv", "mol", ["Class"], "classification", "roc_auc",
+             {"random": (None, 0.904), "scaffold": (0.867, 0.871)}),
+    "tox21": ("tox21/tox21.csv", "smiles",
+              ["NR-AR", "NR-AR-LBD", "NR-AhR", "NR-Aromatase", "NR-ER", "NR-ER-LBD",
+               "NR-PPAR-gamma", "SR-ARE", "SR-ATAD5", "SR-HSE", "SR-MMP", "SR-p53"],
+              "classification", "roc_auc", {"random": (None, None), "scaffold": (None, None)}),
+}
+
+
+def run_one(args, name, split, seed, extra):
+    path, col, targets, task, metric, _ = DATASETS[name]
+    data = os.path.join(args.shared, "data", path)
+    out = os.path.join(args.work, f"{name}-{split}-{seed}")
+    subprocess.run(["rm", "-rf", out], check=True)
+    cmd = [args.plmkit, "-q", "train", "--data", data, "--input-col", col, "--task", task,
+           "--output", out, "--seed", str(seed)]
+    for t in targets:
+        cmd += ["--target-col", t]
+    if split == "scaffold":
+        cmd += ["--split", "file:" + os.path.join(os.path.dirname(data), "scaffold_split.csv")]
+    cmd += extra
+    t0 = time.time()
+    subprocess.run(cmd, check=True)
+    seconds = time.time() - t0
+    with open(os.path.join(out, "metrics.json")) as f:
+        m = json.load(f)
+    epoch_s = statistics.mean(x["seconds_per_epoch"] for x in m["members"])
+    return m["test"]["mean"][metric], seconds, epoch_s
+
+
+def fmt(x):
+    return "-" if x is None else f"{x:.3f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--plmkit", default="build/bin/plmkit")
+    ap.add_argument("--shared", default="../shared")
+    ap.add_argument("--datasets", default="esol,lipo,bbbp,bace")
+    ap.add_argument("--splits", default="random,scaffold")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--work", default="/tmp/plmkit-moleculenet")
+    ap.add_argument("--json", help="also write the rows as JSON here")
+    ap.add_argument("extra", nargs=argparse.REMAINDER, help="-- flags passed to plmkit train")
+    args = ap.parse_args()
+    extra = args.extra[1:] if args.extra[:1] == ["--"] else args.extra
+    os.makedirs(args.work, exist_ok=True)
+    rows = []
+    print("| dataset | split | metric | plmkit (mean +- std) | MoleculeNet | sklearn/PyTorch "
+          "| train s/run | s/epoch |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name in args.datasets.split(","):
+        for split in args.splits.split(","):
+            vals, secs, eps = [], [], []
+            for seed in range(args.seeds):
+                v, s, e = run_one(args, name, split, seed, extra)
+                vals.append(v)
+                secs.append(s)
+                eps.append(e)
+                print(f"  {name} {split} seed {seed}: {v:.4f} ({s:.0f} s)", file=sys.stderr)
+            metric = DATASETS[name][4]
+            mn, sk = DATASETS[name][5].get(split, (None, None))
+            sd = statistics.pstdev(vals) if len(vals) > 1 else 0.0
+            print(f"| {name} | {split} | {metric} | {statistics.mean(vals):.3f} +- {sd:.3f} | "
+                  f"{fmt(mn)} | {fmt(sk)} | {statistics.mean(secs):.0f} | "
+                  f"{statistics.mean(eps):.2f} |", flush=True)
+            rows.append({"dataset": name, "split": split, "metric": metric, "values": vals,
+                         "seconds": secs, "seconds_per_epoch": eps, "extra": extra})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+#pragma once
+// Rows for property models: one reader over every input a model can take.
+//   molecules: .smi, CSV/TSV (a SMILES column), SDF (the mol block is the
+//              input text), each also .gz (data::MoleculeReader)
+//   proteins:  FASTA (data::FastaReader), or CSV/TSV with a sequence column
+// Every record comes back as an InputRow; one that cannot be used has
+// `error` set, so it can go to the rejects output.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace plmkit::data {
+
+class MoleculeReader;
+class FastaReader;
+
+struct InputRow {
+    std::uint64_t index = 0;  ///< 0-based record number
+    std::uint64_t line = 0;   ///< 1-based line where the record starts
+    std::string id;
+    std::string input;  ///< SMILES, mol block (SDF) or amino-acid sequence
+    std::vector<std::pair<std::string, std::string>> targets;  ///< requested columns
+    std::vector<std::pair<std::string, std::string>> props;    ///< other columns
+    std::string error;  ///< non-empty: rejected, with the reason
+};
+
+struct InputReaderOptions {
+    bool protein = false;   ///< proteins (FASTA or a sequence column) instead of molecules
+    std::string input_col;  ///< "" = smiles (molecules) / sequence (protein tables)
+    std::string id_col;     ///< "" = auto (MoleculeReaderOptions::id_col)
+    std::vector<std::string> target_cols;
+    bool keep_props = false;
+    std::string format = "auto";  ///< as MoleculeReaderOptions::format, plus fasta
+};
+
+class InputReader {
+  public:
+    /// Throws IoError (cannot open), UsageError (unknown column or format),
+    /// InputError (no header).
+    InputReader(const std::string& path, const InputReaderOptions& options);
+    ~InputReader();
+    InputReader(const InputReader&) = delete;
+    InputReader& operator=(const InputReader&) = delete;
+
+    bool next(InputRow& row);
+    /// Header columns (empty for FASTA).
+    std::vector<std::string> columns() const;
+    bool is_fasta() const { return fasta_ != nullptr; }
+
+  private:
+    std::unique_ptr<MoleculeReader> table_;
+    std::unique_ptr<FastaReader> fasta_;
+};
+
+/// True for .fa/.fasta/.faa (.gz stripped) or format "fasta".
+bool is_fasta_path(const std::string& path, const std::string& format = "auto");
+
+}  // namespace plmkit::data

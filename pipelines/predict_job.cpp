@@ -1,0 +1,190 @@
+#include "pipelines/predict_job.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "data/input_reader.hpp"
+#include "models/torch_runtime.hpp"
+#include "pipelines/property_predictor.hpp"
+#include "pipelines/property_table.hpp"
+#include "src/csv.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+#include "src/progress.hpp"
+#include "src/runtime.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+std::string format_value(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+std::string default_rejects(const std::string& output) {
+    if (output == "-") return "predict.rejects.tsv";
+    std::string stem = output;
+    for (const char* ext : {".csv", ".tsv"}) {
+        const std::string e = ext;
+        if (stem.size() > e.size() && stem.compare(stem.size() - e.size(), e.size(), e) == 0)
+            stem.resize(stem.size() - e.size());
+    }
+    return stem + ".rejects.tsv";
+}
+
+/// The input must be what the model takes: molecules or proteins.
+void check_input_kind(const std::string& path, const std::string& format, InputKind kind) {
+    const bool fasta = data::is_fasta_path(path, format);
+    if (kind == InputKind::molecule && fasta)
+        throw UsageError("the model takes molecules (SMILES/SDF), but '" + path +
+                         "' is a FASTA file of protein sequences");
+    if (kind == InputKind::protein && !fasta && (format == "smi" || format == "sdf"))
+        throw UsageError(
+            "the model takes protein sequences (FASTA or a CSV/TSV sequence "
+            "column), not --format " +
+            format);
+}
+
+/// Opens the input with the model's own input column when the file has it,
+/// else with the reader's default (smiles / sequence).
+std::unique_ptr<data::InputReader> open_input(const PredictOptions& o, const PropertyPredictor& p,
+                                              data::InputReaderOptions ro) {
+    ro.protein = p.input_kind() == InputKind::protein;
+    ro.id_col = o.id_col;
+    ro.format = o.format;
+    ro.input_col = o.input_col;
+    if (!o.input_col.empty()) return std::make_unique<data::InputReader>(o.input, ro);
+    ro.input_col = p.model().config().input_col;
+    try {
+        return std::make_unique<data::InputReader>(o.input, ro);
+    } catch (const UsageError&) {
+        ro.input_col.clear();
+        return std::make_unique<data::InputReader>(o.input, ro);
+    }
+}
+
+std::vector<std::string> output_header(const models::PropertyModel& m, const std::string& input) {
+    std::vector<std::string> h = {"id", input};
+    for (const auto& t : m.config().targets) {
+        h.push_back(t);
+        if (m.ensemble_size() > 1) h.push_back(t + "_std");
+    }
+    return h;
+}
+
+struct Writers {
+    CsvWriter out, rejects;
+    Writers(const std::string& o, const std::string& r) : out(o), rejects(r, '\t') {}
+};
+
+void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredictor& p, Writers& w,
+                 PredictSummary& s) {
+    std::vector<std::string> inputs;
+    inputs.reserve(rows.size());
+    for (const auto& r : rows)
+        inputs.push_back(r.input);
+    Predictions pred = p.predict(inputs);
+    const bool with_std = p.model().ensemble_size() > 1;
+    std::vector<std::string> fields;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (!pred.errors[i].empty()) {
+            ++s.rejected;
+            w.rejects.row(
+                {std::to_string(rows[i].index), rows[i].id,
+                 rows[i].input.find('\n') == std::string::npos ? rows[i].input : "(SDF mol block)",
+                 pred.errors[i]});
+            continue;
+        }
+        ++s.predicted;
+        fields.assign({rows[i].id, rows[i].input.find('\n') == std::string::npos
+                                       ? rows[i].input
+                                       : std::string("(SDF mol block)")});
+        for (std::size_t j = 0; j < pred.targets; ++j) {
+            fields.push_back(format_value(pred.mean[i * pred.targets + j]));
+            if (with_std) fields.push_back(format_value(pred.std[i * pred.targets + j]));
+        }
+        w.out.row(fields);
+    }
+}
+
+}  // namespace
+
+PredictSummary run_predict(const PredictOptions& o) {
+    if (o.model.empty() || o.input.empty() || o.output.empty())
+        throw UsageError("predict needs --model, --input and --output");
+    if (o.chunk == 0) throw UsageError("--chunk must be positive");
+    auto t0 = std::chrono::steady_clock::now();
+    models::set_threads(o.runtime.threads);
+    PropertyPredictor predictor(o.model, o.runtime);
+    check_input_kind(o.input, o.format, predictor.input_kind());
+    auto reader = open_input(o, predictor, {});
+    PredictSummary s;
+    s.rejects_path = o.rejects.empty() ? default_rejects(o.output) : o.rejects;
+    const std::string input_name =
+        predictor.input_kind() == InputKind::protein ? "sequence" : "smiles";
+    Writers w(o.output, s.rejects_path);
+    w.out.header(output_header(predictor.model(), input_name));
+    w.rejects.header({"index", "id", input_name, "reason"});
+    ProgressOptions po;
+    po.label = "predict";
+    po.item_name = predictor.input_kind() == InputKind::protein ? "sequences" : "molecules";
+    po.enabled = o.progress;
+    Progress progress(po);
+    std::vector<data::InputRow> chunk;
+    data::InputRow row;
+    auto flush = [&] {
+        write_chunk(chunk, predictor, w, s);
+        progress.add(chunk.size());
+        chunk.clear();
+    };
+    while (reader->next(row)) {
+        throw_if_interrupted();
+        ++s.records;
+        if (!row.error.empty()) {
+            ++s.rejected;
+            w.rejects.row({std::to_string(row.index), row.id, row.input, row.error});
+            continue;
+        }
+        chunk.push_back(std::move(row));
+        if (chunk.size() >= o.chunk) flush();
+    }
+    if (!chunk.empty()) flush();
+    progress.finish();
+    w.rejects.close();
+    w.out.close();  // the output last: a complete output always has its rejects
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return s;
+}
+
+nlohmann::json run_evaluate(const EvaluateOptions& o) {
+    if (o.model.empty() || o.data.empty()) throw UsageError("evaluate needs --model and --data");
+    PropertyPredictor predictor(o.model, o.runtime);
+    const auto& config = predictor.model().config();
+    check_input_kind(o.data, o.format, predictor.input_kind());
+    TableOptions to;
+    to.kind = predictor.input_kind();
+    to.input_col = o.input_col.empty() ? config.input_col : o.input_col;
+    to.id_col = o.id_col;
+    to.target_cols = o.target_cols.empty() ? config.targets : o.target_cols;
+    if (to.target_cols.size() != config.targets.size())
+        throw UsageError("the model predicts " + std::to_string(config.targets.size()) +
+                         " targets, got " + std::to_string(to.target_cols.size()) +
+                         " --target-col");
+    to.task = config.task;
+    to.format = o.format;
+    PropertyTable t = read_property_table(o.data, to);
+    featurize_table(t, predictor.featurizer());
+    std::vector<double> pred(t.size() * t.num_targets);
+    predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr);
+    return {{"model", o.model},
+            {"data", o.data},
+            {"task", config.task},
+            {"targets", to.target_cols},
+            {"n", t.size()},
+            {"rejected", t.rejects.size()},
+            {"metrics", evaluate_predictions(config.task, config.targets, t.targets, pred)}};
+}
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,56 @@
+#pragma once
+// `plmkit predict`: predictions of a trained property model for a library,
+// streamed in chunks (memory flat in the input size). Output CSV columns:
+// id, the input (smiles or sequence), then per target `<target>` (the
+// ensemble mean: a value in the target's units, or a probability for
+// classification) and, with an ensemble, `<target>_std`. Rows that cannot
+// be read or featurized go to the rejects TSV (index, id, input, reason);
+// every input row is in exactly one of the two files.
+//
+// `plmkit evaluate`: the model's metrics (metrics.hpp) on a labelled table.
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pipelines/property_featurizer.hpp"
+
+namespace plmkit::pipelines {
+
+struct PredictOptions {
+    std::string model;      ///< model directory (plmkit train)
+    std::string input;      ///< CSV/TSV/.smi/.sdf for molecules; FASTA or CSV for proteins
+    std::string output;     ///< CSV ("-" = stdout)
+    std::string rejects;    ///< "" = <output stem>.rejects.tsv (stderr summary only for "-")
+    std::string input_col;  ///< "" = the column the model was trained on
+    std::string id_col;     ///< "" = auto
+    std::string format = "auto";
+    std::size_t chunk = 4096;  ///< rows featurized and predicted at a time
+    FeaturizerRuntime runtime;
+    bool progress = true;
+};
+
+struct PredictSummary {
+    std::uint64_t records = 0, predicted = 0, rejected = 0;
+    double seconds = 0;
+    std::string rejects_path;
+};
+
+PredictSummary run_predict(const PredictOptions& options);
+
+struct EvaluateOptions {
+    std::string model;
+    std::string data;
+    std::string input_col;  ///< "" = the model's
+    std::string id_col;
+    std::vector<std::string> target_cols;  ///< empty = the model's targets (same order)
+    std::string format = "auto";
+    FeaturizerRuntime runtime;
+};
+
+/// {"model", "data", "task", "targets", "n", "rejected", "metrics": {per
+/// target + "mean"}}. Throws UsageError when the table lacks a target column.
+nlohmann::json run_evaluate(const EvaluateOptions& options);
+
+}  // namespace plmkit::pipelines

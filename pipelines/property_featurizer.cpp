@@ -1,0 +1,235 @@
+#include "pipelines/property_featurizer.hpp"
+
+#include <GraphMol/ROMol.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+
+#include "pipelines/mol_parse.hpp"
+#include "pipelines/smiles_lm_featurizer.hpp"
+#include "src/error.hpp"
+#include "src/parallel_for.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+namespace fs = std::filesystem;
+
+FeatureMatrix empty_matrix(std::size_t rows, std::size_t dim) {
+    FeatureMatrix fm;
+    fm.rows = rows;
+    fm.dim = dim;
+    fm.values.assign(rows * dim, std::numeric_limits<float>::quiet_NaN());
+    fm.errors.assign(rows, "");
+    return fm;
+}
+
+/// A mol block (SDF input) spans lines; a SMILES never does.
+bool is_molblock(const std::string& text) {
+    return text.find('\n') != std::string::npos;
+}
+
+/// `path` from a stored description: relative to `base` when relative.
+std::string resolve(const std::string& path, const std::string& base) {
+    if (base.empty() || fs::path(path).is_absolute()) return path;
+    return (fs::path(base) / path).string();
+}
+
+std::string absolute(const std::string& path) {
+    std::error_code ec;
+    fs::path p = fs::absolute(path, ec);
+    return ec ? path : p.lexically_normal().string();
+}
+
+/// morgan, rdkit2d, morgan+rdkit2d: pipelines::Featurizer on RDKit
+/// molecules, parsed and featurized on `runtime.threads` threads.
+class ChemFeaturizer final : public PropertyFeaturizer {
+  public:
+    ChemFeaturizer(Featurizer f, const FeaturizerRuntime& runtime)
+        : f_(std::move(f)), threads_(runtime.threads) {}
+
+    std::string name() const override { return f_.options().name; }
+    InputKind input_kind() const override { return InputKind::molecule; }
+    std::size_t dim() const override { return f_.dim(); }
+
+    FeatureMatrix featurize(const std::vector<std::string>& inputs) const override {
+        FeatureMatrix fm = empty_matrix(inputs.size(), dim());
+        parallel_for(inputs.size(), threads_, [&](std::size_t i) {
+            ParseResult parsed =
+                is_molblock(inputs[i]) ? parse_molblock(inputs[i]) : parse_smiles(inputs[i]);
+            if (!parsed.mol) {
+                fm.errors[i] = "unparsable molecule: " +
+                               (parsed.error.empty() ? std::string("RDKit failed") : parsed.error);
+                return;
+            }
+            f_.featurize(*parsed.mol, fm.values.data() + i * fm.dim);
+        });
+        return fm;
+    }
+
+    std::string featurize_molecule(const RDKit::ROMol& mol, const std::string&,
+                                   float* out) const override {
+        f_.featurize(mol, out);
+        return "";
+    }
+
+    void fit(const FeatureMatrix& raw, const std::vector<std::size_t>& rows) override {
+        f_.fit(raw.values, rows);
+    }
+    void normalize(float* row) const override {
+        if (f_.uses_descriptors()) f_.normalize(row);
+    }
+    nlohmann::json to_json() const override { return f_.to_json(); }
+
+  private:
+    Featurizer f_;
+    int threads_;
+};
+
+/// smiles-lm: a frozen plmkit-pretrain encoder, mean-pooled.
+class LmFeaturizer final : public PropertyFeaturizer {
+  public:
+    LmFeaturizer(const std::string& dir, const FeaturizerRuntime& runtime)
+        : dir_(absolute(dir)), f_({dir_, std::max<std::size_t>(runtime.max_tokens, 1)}) {}
+
+    std::string name() const override { return "smiles-lm"; }
+    InputKind input_kind() const override { return InputKind::molecule; }
+    std::size_t dim() const override { return f_.dim(); }
+    FeatureMatrix featurize(const std::vector<std::string>& inputs) const override {
+        FeatureMatrix fm = f_.featurize(inputs);
+        for (std::size_t i = 0; i < fm.rows; ++i)
+            if (!fm.errors[i].empty() && is_molblock(inputs[i]))
+                fm.errors[i] = "smiles-lm needs SMILES input, got a mol block (SDF)";
+        return fm;
+    }
+    std::string featurize_molecule(const RDKit::ROMol&, const std::string& smiles,
+                                   float* out) const override {
+        return f_.featurize_smiles(smiles, out);
+    }
+    nlohmann::json to_json() const override {
+        nlohmann::json j = f_.to_json();
+        j["model_dir"] = dir_;
+        return j;
+    }
+
+  private:
+    std::string dir_;
+    SmilesLmFeaturizer f_;
+};
+
+/// esm: a frozen ESM-2 checkpoint, mean- or bos-pooled at one layer.
+class ProteinFeaturizer final : public PropertyFeaturizer {
+  public:
+    explicit ProteinFeaturizer(const EsmFeaturizerOptions& o) : f_(o) {}
+
+    std::string name() const override { return "esm"; }
+    InputKind input_kind() const override { return InputKind::protein; }
+    std::size_t dim() const override { return f_.dim(); }
+    FeatureMatrix featurize(const std::vector<std::string>& inputs) const override {
+        return f_.featurize(inputs);
+    }
+    nlohmann::json to_json() const override { return f_.to_json(); }
+
+  private:
+    EsmFeaturizer f_;
+};
+
+EsmFeaturizerOptions esm_options(const std::string& dir, int layer, const std::string& pooling,
+                                 std::size_t truncate, const FeaturizerRuntime& rt) {
+    EsmFeaturizerOptions o;
+    o.model_dir = absolute(dir);
+    o.layer = layer;
+    o.pooling = pooling;
+    o.truncate = truncate;
+    o.max_tokens = rt.max_tokens;
+    o.dtype = rt.dtype;
+    o.device = rt.device;
+    return o;
+}
+
+}  // namespace
+
+const char* to_string(InputKind kind) {
+    return kind == InputKind::protein ? "protein" : "molecule";
+}
+
+const std::vector<std::string>& property_featurizer_names() {
+    static const std::vector<std::string> names = {"morgan", "rdkit2d", "morgan+rdkit2d",
+                                                   "smiles-lm", "esm"};
+    return names;
+}
+
+std::string PropertyFeaturizer::featurize_molecule(const RDKit::ROMol&, const std::string&,
+                                                   float*) const {
+    return "the " + name() + " featurizer does not take molecules";
+}
+
+void PropertyFeaturizer::fit(const FeatureMatrix&, const std::vector<std::size_t>&) {}
+
+void PropertyFeaturizer::normalize(float*) const {}
+
+std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::create(const PropertyFeaturizerOptions& o) {
+    const auto& names = property_featurizer_names();
+    if (std::find(names.begin(), names.end(), o.name) == names.end())
+        throw UsageError("unknown featurizer '" + o.name +
+                         "', expected morgan, rdkit2d, morgan+rdkit2d, smiles-lm or esm");
+    if (o.name == "esm") {
+        if (o.esm_model.empty())
+            throw UsageError(
+                "--featurizer esm needs --esm-model DIR (a Hugging Face ESM-2 "
+                "directory)");
+        return std::make_unique<ProteinFeaturizer>(
+            esm_options(o.esm_model, o.esm_layer, o.esm_pooling, o.truncate, o.runtime));
+    }
+    if (o.name == "smiles-lm") {
+        if (o.lm_model.empty())
+            throw UsageError(
+                "--featurizer smiles-lm needs --lm-model DIR (written by plmkit "
+                "pretrain --kind smiles)");
+        return std::make_unique<LmFeaturizer>(o.lm_model, o.runtime);
+    }
+    FeaturizerOptions chem = o.chem;
+    chem.name = o.name;
+    return std::make_unique<ChemFeaturizer>(Featurizer(chem), o.runtime);
+}
+
+std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::from_json(
+    const nlohmann::json& j, const FeaturizerRuntime& runtime) {
+    if (!j.is_object() || !j.contains("name") || !j["name"].is_string())
+        throw ModelError("featurizer description has no name");
+    const std::string name = j["name"].get<std::string>();
+    try {
+        if (name == "esm") {
+            auto f = std::make_unique<ProteinFeaturizer>(
+                esm_options(resolve(j.at("model_dir").get<std::string>(), runtime.base_dir),
+                            j.at("layer").get<int>(), j.at("pooling").get<std::string>(),
+                            j.at("truncate").get<std::size_t>(), runtime));
+            const std::string want = j.value("weights_hash", std::string());
+            const std::string got = f->to_json().value("weights_hash", std::string());
+            if (!want.empty() && want != got)
+                throw ModelError("the ESM-2 checkpoint '" + j["model_dir"].get<std::string>() +
+                                 "' is not the one the model was trained on (weights hash " + got +
+                                 ", the model expects " + want + ")");
+            if (f->dim() != j.value("dim", f->dim()))
+                throw ModelError("the ESM-2 checkpoint '" + j["model_dir"].get<std::string>() +
+                                 "' has width " + std::to_string(f->dim()) +
+                                 ", the model expects " + j["dim"].dump());
+            return f;
+        }
+        if (name == "smiles-lm") {
+            auto f = std::make_unique<LmFeaturizer>(
+                resolve(j.at("model_dir").get<std::string>(), runtime.base_dir), runtime);
+            if (f->dim() != j.value("dim", f->dim()))
+                throw ModelError("the SMILES encoder '" + j["model_dir"].get<std::string>() +
+                                 "' has width " + std::to_string(f->dim()) +
+                                 ", the model expects " + j["dim"].dump());
+            return f;
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelError("invalid " + name + " featurizer description: " + e.what());
+    }
+    return std::make_unique<ChemFeaturizer>(Featurizer::from_json(j), runtime);
+}
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,96 @@
+#pragma once
+// The fixed-size features a property model is trained on, behind one
+// interface, for every featurizer `plmkit train --featurizer` accepts:
+//   morgan, rdkit2d, morgan+rdkit2d   RDKit (pipelines/featurizers.hpp);
+//                                     Morgan as log1p counts or as bits
+//   smiles-lm                         a frozen `plmkit pretrain` SMILES encoder
+//   esm                               a frozen Hugging Face ESM-2 checkpoint
+// Inputs are strings: SMILES (or an MDL mol block, from SDF input) for the
+// molecule featurizers, amino-acid sequences for esm. Raw features come out
+// as a FeatureMatrix (a row that cannot be featurized has its reason);
+// featurizers with a normalization (rdkit2d) fit it on the training rows.
+// A model directory stores to_json() and re-creates the featurizer with
+// from_json(), so new inputs are featurized exactly as in training.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pipelines/esm_featurizer.hpp"
+#include "pipelines/feature_matrix.hpp"
+#include "pipelines/featurizers.hpp"
+#include "src/device.hpp"
+
+namespace RDKit {
+class ROMol;
+}
+
+namespace plmkit::pipelines {
+
+/// What a featurizer reads.
+enum class InputKind { molecule, protein };
+const char* to_string(InputKind kind);
+
+/// How to run a featurizer (not stored with a model).
+struct FeaturizerRuntime {
+    int threads = 0;  ///< worker threads for RDKit featurizers (0 = all cores)
+    Device device{DeviceKind::cpu};
+    ComputeDType dtype = ComputeDType::f32;
+    std::size_t max_tokens = 4096;  ///< token budget per batch (esm, smiles-lm)
+    /// Relative encoder paths in a stored description resolve against this
+    /// folder (the model directory).
+    std::string base_dir;
+};
+
+struct PropertyFeaturizerOptions {
+    /// morgan | rdkit2d | morgan+rdkit2d | smiles-lm | esm
+    std::string name = "morgan+rdkit2d";
+    FeaturizerOptions chem;            ///< RDKit featurizers (name is taken from above)
+    std::string lm_model;              ///< smiles-lm: LM_DIR of plmkit pretrain
+    std::string esm_model;             ///< esm: Hugging Face ESM-2 directory
+    int esm_layer = -1;                ///< esm: representation layer (negative from the end)
+    std::string esm_pooling = "mean";  ///< esm: mean | bos
+    std::size_t truncate = 1022;       ///< esm: residues kept per sequence
+    FeaturizerRuntime runtime;
+};
+
+/// Featurizer names `plmkit train` accepts.
+const std::vector<std::string>& property_featurizer_names();
+
+class PropertyFeaturizer {
+  public:
+    virtual ~PropertyFeaturizer() = default;
+
+    /// A new (unfitted) featurizer. Throws UsageError for a bad name or
+    /// missing --esm-model / --lm-model, IoError / ModelError for an
+    /// unreadable model directory.
+    static std::unique_ptr<PropertyFeaturizer> create(const PropertyFeaturizerOptions& options);
+    /// From a model's stored description. Throws ModelError when it does not
+    /// fit this build or the referenced encoder changed (weights hash).
+    static std::unique_ptr<PropertyFeaturizer> from_json(const nlohmann::json& j,
+                                                         const FeaturizerRuntime& runtime);
+
+    virtual std::string name() const = 0;
+    virtual InputKind input_kind() const = 0;
+    virtual std::size_t dim() const = 0;
+
+    /// Raw features of `inputs`, rows in input order. Never throws for a bad
+    /// input: its row is NaN and has the reason.
+    virtual FeatureMatrix featurize(const std::vector<std::string>& inputs) const = 0;
+
+    /// Molecule featurizers: the raw features of an already parsed molecule
+    /// (`smiles` is its SMILES). Returns "" or why it failed. Thread-safe.
+    virtual std::string featurize_molecule(const RDKit::ROMol& mol, const std::string& smiles,
+                                           float* out) const;
+
+    /// Fits the normalization (if any) on `rows` of raw features.
+    virtual void fit(const FeatureMatrix& raw, const std::vector<std::size_t>& rows);
+    /// Normalizes one raw row in place (identity without a normalization).
+    virtual void normalize(float* row) const;
+
+    virtual nlohmann::json to_json() const = 0;
+};
+
+}  // namespace plmkit::pipelines

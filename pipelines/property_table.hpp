@@ -1,0 +1,69 @@
+#pragma once
+// A table of inputs (molecules or protein sequences) with measured values,
+// read and featurized for training or evaluation, plus the helpers
+// train / evaluate share. Rows that cannot be used (unreadable, bad or
+// missing target, not featurizable) end up in `rejects` with the reason.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pipelines/property_featurizer.hpp"
+
+namespace plmkit::pipelines {
+
+struct PropertyTable {
+    std::vector<std::uint64_t> index;  ///< 0-based data row
+    std::vector<std::string> ids, inputs;
+    std::vector<float> features;  ///< [n x dim], raw (not normalized); empty until featurized
+    std::vector<double> targets;  ///< [n x T], NaN = missing
+    std::vector<std::string> scaffolds;     ///< Murcko scaffolds (when requested)
+    std::vector<std::string> split_values;  ///< the split column (when requested)
+    std::vector<std::string> valid_flags;   ///< the validation-flag column (when requested)
+    std::size_t dim = 0, num_targets = 0;
+    std::uint64_t records = 0;
+    /// Rejected rows: "index \t id \t input \t reason" lines.
+    std::vector<std::string> rejects;
+    std::size_t size() const { return ids.size(); }
+};
+
+struct TableOptions {
+    InputKind kind = InputKind::molecule;
+    std::string input_col;  ///< "" = smiles / sequence
+    std::string id_col;
+    std::vector<std::string> target_cols;
+    std::string task = "regression";  ///< classification: targets must be 0/1
+    bool require_targets = true;      ///< reject rows whose targets are all blank
+    bool scaffolds = false;           ///< fill PropertyTable::scaffolds (molecules)
+    std::string split_col;            ///< fill PropertyTable::split_values
+    std::string valid_col;            ///< fill PropertyTable::valid_flags
+    std::string format = "auto";
+};
+
+/// Reads `path`: ids, inputs and targets of every usable row (no features
+/// yet). Throws UsageError when a column is missing, IoError when unreadable.
+PropertyTable read_property_table(const std::string& path, const TableOptions& options);
+
+/// Raw features of every row; rows the featurizer rejects move to `rejects`.
+void featurize_table(PropertyTable& table, const PropertyFeaturizer& featurizer);
+
+/// Bemis-Murcko scaffold (RDKit MurckoDecompose, canonical SMILES) of a
+/// SMILES; "" for acyclic molecules; the SMILES itself when unparsable.
+std::string murcko_scaffold(const std::string& smiles);
+
+/// Per-target metrics (metrics.hpp task_metrics; missing values skipped) and
+/// their mean over targets under "mean". y and pred are [n x T] row-major.
+nlohmann::json evaluate_predictions(const std::string& task,
+                                    const std::vector<std::string>& targets,
+                                    const std::vector<double>& y, const std::vector<double>& pred);
+
+/// Writes rejects ("index \t id \t input \t reason" lines) to `path` (TSV
+/// with the header index, id, <input_header>, reason) atomically.
+void write_rejects(const std::string& path, const std::vector<std::string>& rejects,
+                   const std::string& input_header = "input");
+
+/// A rejects line: tabs and newlines in the fields become spaces.
+std::string reject_line(std::uint64_t index, const std::string& id, const std::string& input,
+                        const std::string& reason);
+
+}  // namespace plmkit::pipelines
