@@ -1,6 +1,8 @@
 #include "pipelines/featurizers.hpp"
 
+#include <GraphMol/Descriptors/Lipinski.h>
 #include <GraphMol/Descriptors/MQN.h>
+#include <GraphMol/Descriptors/MolDescriptors.h>
 #include <GraphMol/Descriptors/MolSurf.h>
 #include <GraphMol/Descriptors/Property.h>
 #include <GraphMol/Fingerprints/MorganFingerprints.h>
@@ -11,6 +13,7 @@
 #include <cmath>
 #include <memory>
 
+#include "pipelines/crippen_logp.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "src/error.hpp"
 
@@ -37,6 +40,38 @@ std::vector<std::string> all_descriptor_names() {
                               "count_negative_atoms", "count_fragments"})
         names.push_back(extra);
     return names;
+}
+
+/// The `basic` set: cheap descriptors (no path enumeration, one Crippen
+/// typing), among them the terms of Delaney's ESOL equation (clogp, mw,
+/// rotatable bonds, aromatic proportion).
+const std::vector<std::string>& basic_descriptor_names() {
+    static const std::vector<std::string> names = {
+        "mw",          "clogp", "tpsa",           "hbd",  "hba",           "rotb",
+        "heavy_atoms", "rings", "aromatic_rings", "fsp3", "formal_charge", "aromatic_proportion"};
+    return names;
+}
+
+void basic_descriptors(const RDKit::ROMol& mol, float* out) {
+    namespace D = RDKit::Descriptors;
+    const unsigned heavy = mol.getNumHeavyAtoms();
+    unsigned aromatic = 0;
+    for (const auto* atom : mol.atoms())
+        aromatic += atom->getAtomicNum() > 1 && atom->getIsAromatic() ? 1 : 0;
+    const double values[] = {D::calcAMW(mol),
+                             crippen_logp(mol),
+                             D::calcTPSA(mol, true, false),
+                             static_cast<double>(D::calcNumHBD(mol)),
+                             static_cast<double>(D::calcNumHBA(mol)),
+                             static_cast<double>(D::calcNumRotatableBonds(mol, D::Strict)),
+                             static_cast<double>(heavy),
+                             static_cast<double>(D::calcNumRings(mol)),
+                             static_cast<double>(D::calcNumAromaticRings(mol)),
+                             D::calcFractionCSP3(mol),
+                             static_cast<double>(RDKit::MolOps::getFormalCharge(mol)),
+                             heavy ? static_cast<double>(aromatic) / heavy : 0.0};
+    for (double v : values)
+        *out++ = static_cast<float>(v);
 }
 
 /// The names that come from RDKit::Descriptors::Properties (a prefix).
@@ -73,7 +108,8 @@ float* put(const std::vector<T>& values, float* out) {
 }  // namespace
 
 const std::vector<std::string>& featurizer_names() {
-    static const std::vector<std::string> names = {"morgan", "rdkit2d", "morgan+rdkit2d"};
+    static const std::vector<std::string> names = {"morgan", "rdkit2d", "morgan+rdkit2d", "basic",
+                                                   "morgan+basic"};
     return names;
 }
 
@@ -81,12 +117,17 @@ void check_featurizer_name(const std::string& name) {
     const auto& ok = featurizer_names();
     if (std::find(ok.begin(), ok.end(), name) != ok.end()) return;
     throw UsageError("unknown RDKit featurizer '" + name +
-                     "', expected morgan, rdkit2d or morgan+rdkit2d");
+                     "', expected morgan, rdkit2d, morgan+rdkit2d, basic or morgan+basic");
 }
 
 Featurizer::Featurizer(const FeaturizerOptions& options) : options_(options) {
     check_featurizer_name(options_.name);
-    if (uses_descriptors()) descriptor_names_ = all_descriptor_names();
+    if (uses_descriptors())
+        descriptor_names_ = basic() ? basic_descriptor_names() : all_descriptor_names();
+}
+
+bool Featurizer::basic() const {
+    return options_.name == "basic" || options_.name == "morgan+basic";
 }
 
 bool Featurizer::uses_descriptors() const {
@@ -94,7 +135,7 @@ bool Featurizer::uses_descriptors() const {
 }
 
 std::size_t Featurizer::morgan_dim() const {
-    return options_.name == "rdkit2d" ? 0 : options_.morgan_bits;
+    return options_.name.rfind("morgan", 0) == 0 ? options_.morgan_bits : 0;
 }
 
 std::size_t Featurizer::dim() const {
@@ -105,7 +146,8 @@ void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
     // Stereo-center counts need perceived stereochemistry; a molecule parsed
     // without it (pipelines::parse_smiles) is copied and perceived here.
     std::unique_ptr<RDKit::ROMol> copy;
-    if (uses_descriptors() && !input.hasProp(RDKit::common_properties::_StereochemDone)) {
+    if (uses_descriptors() && !basic() &&
+        !input.hasProp(RDKit::common_properties::_StereochemDone)) {
         copy = std::make_unique<RDKit::ROMol>(input);
         RDKit::MolOps::assignStereochemistry(*copy, /*cleanIt=*/true, /*force=*/true,
                                              /*flagPossibleStereoCenters=*/true);
@@ -121,6 +163,7 @@ void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
         out += morgan_dim();
     }
     if (!uses_descriptors()) return;
+    if (basic()) return basic_descriptors(mol, out);
     static const RDKit::Descriptors::Properties properties(property_prefix(descriptor_names_));
     float* p = put(properties.computeProperties(mol), out);
     p = put(RDKit::Descriptors::calcMQNs(mol), p);

@@ -79,31 +79,37 @@ struct Writers {
     Writers(const std::string& o, const std::string& r) : out(o), rejects(r, '\t') {}
 };
 
+std::string shown_input(const data::InputRow& r) {
+    return r.input.find('\n') == std::string::npos ? r.input : "(SDF mol block)";
+}
+
+/// Predicts the readable rows of a chunk and writes every row, in input
+/// order, to the output or the rejects.
 void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredictor& p, Writers& w,
                  PredictSummary& s) {
     std::vector<std::string> inputs;
-    inputs.reserve(rows.size());
-    for (const auto& r : rows)
-        inputs.push_back(r.input);
+    std::vector<std::size_t> where(rows.size(), 0);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (!rows[i].error.empty()) continue;
+        where[i] = inputs.size();
+        inputs.push_back(rows[i].input);
+    }
     Predictions pred = p.predict(inputs);
     const bool with_std = p.model().ensemble_size() > 1;
     std::vector<std::string> fields;
     for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (!pred.errors[i].empty()) {
+        const std::string& why = rows[i].error.empty() ? pred.errors[where[i]] : rows[i].error;
+        if (!why.empty()) {
             ++s.rejected;
-            w.rejects.row(
-                {std::to_string(rows[i].index), rows[i].id,
-                 rows[i].input.find('\n') == std::string::npos ? rows[i].input : "(SDF mol block)",
-                 pred.errors[i]});
+            w.rejects.row({std::to_string(rows[i].index), rows[i].id, shown_input(rows[i]), why});
             continue;
         }
         ++s.predicted;
-        fields.assign({rows[i].id, rows[i].input.find('\n') == std::string::npos
-                                       ? rows[i].input
-                                       : std::string("(SDF mol block)")});
+        fields.assign({rows[i].id, shown_input(rows[i])});
+        const std::size_t k = where[i] * pred.targets;
         for (std::size_t j = 0; j < pred.targets; ++j) {
-            fields.push_back(format_value(pred.mean[i * pred.targets + j]));
-            if (with_std) fields.push_back(format_value(pred.std[i * pred.targets + j]));
+            fields.push_back(format_value(pred.mean[k + j]));
+            if (with_std) fields.push_back(format_value(pred.std[k + j]));
         }
         w.out.row(fields);
     }
@@ -142,11 +148,6 @@ PredictSummary run_predict(const PredictOptions& o) {
     while (reader->next(row)) {
         throw_if_interrupted();
         ++s.records;
-        if (!row.error.empty()) {
-            ++s.rejected;
-            w.rejects.row({std::to_string(row.index), row.id, row.input, row.error});
-            continue;
-        }
         chunk.push_back(std::move(row));
         if (chunk.size() >= o.chunk) flush();
     }

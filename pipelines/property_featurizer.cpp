@@ -155,8 +155,8 @@ const char* to_string(InputKind kind) {
 }
 
 const std::vector<std::string>& property_featurizer_names() {
-    static const std::vector<std::string> names = {"morgan", "rdkit2d", "morgan+rdkit2d",
-                                                   "smiles-lm", "esm"};
+    static const std::vector<std::string> names = {
+        "morgan", "rdkit2d", "morgan+rdkit2d", "basic", "morgan+basic", "smiles-lm", "esm"};
     return names;
 }
 
@@ -172,8 +172,10 @@ void PropertyFeaturizer::normalize(float*) const {}
 std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::create(const PropertyFeaturizerOptions& o) {
     const auto& names = property_featurizer_names();
     if (std::find(names.begin(), names.end(), o.name) == names.end())
-        throw UsageError("unknown featurizer '" + o.name +
-                         "', expected morgan, rdkit2d, morgan+rdkit2d, smiles-lm or esm");
+        throw UsageError(
+            "unknown featurizer '" + o.name +
+            "', expected morgan, rdkit2d, morgan+rdkit2d, basic, morgan+basic, smiles-lm "
+            "or esm");
     if (o.name == "esm") {
         if (o.esm_model.empty())
             throw UsageError(

@@ -1,0 +1,364 @@
+// plmkit train / predict / evaluate on slices of the real MoleculeNet and
+// FLIP data in ../shared/data. Reference values are computed here from the
+// data itself (mean predictor, split sets), never from the code under test.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "pipelines/predict_job.hpp"
+#include "pipelines/property_predictor.hpp"
+#include "pipelines/property_table.hpp"
+#include "pipelines/train_job.hpp"
+#include "src/csv.hpp"
+#include "src/error.hpp"
+#include "tests/test_support.hpp"
+
+// Catch2 last: LibTorch's headers bring glog, whose CHECK would replace Catch2's.
+#ifdef CHECK
+#undef CHECK
+#endif
+#include <catch2/catch.hpp>
+
+using namespace plmkit;
+using namespace plmkit::pipelines;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kEsolTarget = "measured log solubility in mols per litre";
+
+std::vector<std::vector<std::string>> read_csv(const std::string& path, char sep = ',') {
+    std::istringstream in(test::read_file(path));
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    while (std::getline(in, line))
+        rows.push_back(split_csv_line(line, sep));
+    return rows;
+}
+
+json read_json(const std::string& path) {
+    return json::parse(test::read_file(path));
+}
+
+/// A small, fast ESOL model: 12 descriptors, one hidden layer.
+TrainOptions esol_options(const std::string& out) {
+    TrainOptions o;
+    o.data = test::shared_path("data/esol/delaney-processed.csv");
+    o.target_cols = {kEsolTarget};
+    o.output = out;
+    o.featurizer.name = "basic";
+    o.hidden = {32};
+    o.dropout = 0.0;
+    o.epochs = 40;
+    o.patience = 0;
+    o.batch_size = 64;
+    o.lr = 3e-3;
+    o.threads = 1;
+    o.featurizer.runtime.threads = 1;
+    return o;
+}
+
+/// Measured ESOL values by data row index (the last-but-one column).
+std::map<std::uint64_t, double> esol_values() {
+    auto rows = read_csv(test::shared_path("data/esol/delaney-processed.csv"));
+    std::map<std::uint64_t, double> y;
+    for (std::size_t i = 1; i < rows.size(); ++i)
+        y[i - 1] = std::stod(rows[i][rows[i].size() - 2]);
+    return y;
+}
+
+struct EsolRun {
+    std::string out = test::temp_path("esol_basic");
+    TrainSummary summary = run_train(esol_options(out));
+};
+const EsolRun& esol_run() {
+    static const EsolRun run;
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("train: ESOL model beats the mean predictor on its held-out test set", "[train_job]") {
+    const EsolRun& r = esol_run();
+    REQUIRE(r.summary.completed);
+    CHECK(r.summary.records == 1128);
+    CHECK(r.summary.rejected == 0);
+    CHECK(r.summary.train + r.summary.valid + r.summary.test == 1128);
+    CHECK(r.summary.features == 12);
+    for (const char* f :
+         {"config.json", "model.safetensors", "metrics.json", "split.csv", "rejects.tsv"})
+        CHECK(fs::exists(r.out + "/" + f));
+    CHECK_FALSE(fs::exists(r.out + "/checkpoints"));
+
+    // The mean of the training targets as a predictor of the test set,
+    // computed from the data and split.csv.
+    auto y = esol_values();
+    auto split = read_csv(r.out + "/split.csv");
+    const std::vector<std::string> header = {"row_index", "id", "smiles", "split"};
+    REQUIRE(split.at(0) == header);
+    double sum = 0;
+    int n_train = 0;
+    std::vector<double> test_y;
+    for (std::size_t i = 1; i < split.size(); ++i) {
+        double v = y.at(std::stoull(split[i][0]));
+        if (split[i][3] == "train") sum += v, ++n_train;
+        if (split[i][3] == "test") test_y.push_back(v);
+    }
+    REQUIRE(test_y.size() == r.summary.test);
+    const double mean = sum / n_train;
+    double se = 0;
+    for (double v : test_y)
+        se += (v - mean) * (v - mean);
+    const double mean_rmse = std::sqrt(se / test_y.size());
+    const double rmse = r.summary.metrics["test"]["mean"]["rmse"].get<double>();
+    INFO("model test RMSE " << rmse << ", mean predictor " << mean_rmse);
+    CHECK(rmse < 0.5 * mean_rmse);
+    // Losses went down and the metrics file says what was trained.
+    auto m = read_json(r.out + "/metrics.json");
+    CHECK(m["counts"]["test"] == r.summary.test);
+    CHECK(m["members"][0]["epochs"] == 40);
+    auto cfg = read_json(r.out + "/config.json");
+    CHECK(cfg["featurizer"]["name"] == "basic");
+    CHECK(cfg["training"]["seed"] == 0);
+    CHECK(cfg["input_col"] == "smiles");
+}
+
+TEST_CASE("train: a saved model predicts and evaluates as in training", "[train_job]") {
+    const EsolRun& r = esol_run();
+    // evaluate on exactly the test rows gives metrics.json's test metrics.
+    auto split = read_csv(r.out + "/split.csv");
+    const std::string test_csv = test::temp_path("esol_test.csv");
+    {
+        auto data = read_csv(test::shared_path("data/esol/delaney-processed.csv"));
+        std::set<std::uint64_t> test_rows;
+        for (std::size_t i = 1; i < split.size(); ++i)
+            if (split[i][3] == "test") test_rows.insert(std::stoull(split[i][0]));
+        CsvWriter w(test_csv);
+        w.header(data[0]);
+        for (std::size_t i = 1; i < data.size(); ++i)
+            if (test_rows.count(i - 1)) w.row(data[i]);
+        w.close();
+    }
+    EvaluateOptions eo;
+    eo.model = r.out;
+    eo.data = test_csv;
+    json e = run_evaluate(eo);
+    CHECK(e["n"] == r.summary.test);
+    CHECK(e["metrics"]["mean"]["rmse"].get<double>() ==
+          Approx(r.summary.metrics["test"]["mean"]["rmse"].get<double>()).epsilon(1e-9));
+
+    // predict writes one row per input with the model's prediction, and the
+    // rejects with reasons; the two files account for every record.
+    const std::string lib = test::temp_path("predict_lib.smi");
+    test::write_file(lib, "smiles id\nCCO ethanol\nC1CC broken\nc1ccccc1 benzene\n\nCC(=O 2\n");
+    PredictOptions po;
+    po.model = r.out;
+    po.input = lib;
+    po.output = test::temp_path("preds.csv");
+    po.progress = false;
+    PredictSummary ps = run_predict(po);
+    CHECK(ps.records == 4);
+    CHECK(ps.predicted == 2);
+    CHECK(ps.rejected == 2);
+    auto preds = read_csv(po.output);
+    REQUIRE(preds.size() == 3);
+    const std::vector<std::string> header = {"id", "smiles", kEsolTarget};
+    CHECK(preds[0] == header);
+    PropertyPredictor predictor(r.out, {});
+    Predictions p = predictor.predict({"CCO", "c1ccccc1"});
+    CHECK(std::stod(preds[1][2]) == Approx(p.mean[0]).epsilon(1e-5));
+    CHECK(std::stod(preds[2][2]) == Approx(p.mean[1]).epsilon(1e-5));
+    // Measured ESOL: ethanol 1.10, benzene -1.64: the model orders them.
+    CHECK(p.mean[0] > p.mean[1]);
+    auto rej = read_csv(ps.rejects_path, '\t');
+    REQUIRE(rej.size() == 3);
+    CHECK(rej[1][1] == "broken");
+    CHECK_THAT(rej[1][3], Catch::Contains("unclosed ring"));
+    CHECK_THAT(rej[2][3], Catch::Contains("unparsable molecule"));
+
+    // A model of molecules refuses protein input.
+    po.input = test::shared_path("fixtures/esm2_tiny/sequences.fasta");
+    CHECK_THROWS_AS(run_predict(po), UsageError);
+}
+
+TEST_CASE("train: --resume continues an interrupted run to the same model", "[train_job]") {
+    auto o = esol_options(test::temp_path("esol_resume"));
+    o.epochs = 12;
+    o.ensemble = 2;
+    o.stop_after_epochs = 15;  // stops inside member 2
+    TrainSummary first = run_train(o);
+    CHECK_FALSE(first.completed);
+    CHECK_FALSE(fs::exists(o.output + "/config.json"));
+    CHECK(fs::exists(o.output + "/checkpoints/member_1.pt"));
+    CHECK(fs::exists(o.output + "/checkpoints/features.bin"));
+
+    SECTION("other options are refused") {
+        auto bad = o;
+        bad.resume = true;
+        bad.lr = 1e-2;
+        CHECK_THROWS_WITH(run_train(bad), Catch::Contains("option 'lr'"));
+    }
+    SECTION("the resumed model equals an uninterrupted one") {
+        auto resume = o;
+        resume.resume = true;
+        resume.stop_after_epochs = 0;
+        TrainSummary done = run_train(resume);
+        REQUIRE(done.completed);
+        auto whole = o;
+        whole.output = test::temp_path("esol_whole");
+        whole.stop_after_epochs = 0;
+        TrainSummary ref = run_train(whole);
+        CHECK(done.metrics["test"]["mean"]["rmse"].get<double>() ==
+              ref.metrics["test"]["mean"]["rmse"].get<double>());
+        // A complete model is not resumed again.
+        CHECK_THROWS_WITH(run_train(resume), Catch::Contains("nothing to resume"));
+    }
+}
+
+TEST_CASE("train: unusable rows go to rejects.tsv with the reason", "[train_job]") {
+    const std::string data = test::temp_path("train_bad.csv");
+    std::string text = "smiles,y\n";
+    auto esol = read_csv(test::shared_path("data/esol/delaney-processed.csv"));
+    for (int i = 1; i <= 60; ++i)
+        text += esol[i].back() + "," + esol[i][esol[i].size() - 2] + "\n";
+    text += "C1CC,1.0\nCCO,abc\nCCCO,\n";
+    test::write_file(data, text);
+    auto o = esol_options(test::temp_path("train_bad_model"));
+    o.data = data;
+    o.target_cols = {"y"};
+    o.epochs = 3;
+    TrainSummary s = run_train(o);
+    CHECK(s.records == 63);
+    CHECK(s.rejected == 3);
+    CHECK(s.train + s.valid + s.test == 60);
+    auto rej = read_csv(o.output + "/rejects.tsv", '\t');
+    REQUIRE(rej.size() == 4);
+    const std::vector<std::string> header = {"index", "id", "smiles", "reason"};
+    CHECK(rej[0] == header);
+    CHECK(rej[1][0] == "60");
+    CHECK_THAT(rej[1][3], Catch::Contains("unparsable molecule") && Catch::Contains("ring"));
+    CHECK_THAT(rej[2][3], Catch::Contains("target 'y' is not a number: 'abc'"));
+    CHECK_THAT(rej[3][3], Catch::Contains("no target value"));
+}
+
+TEST_CASE("train: multi-task classification with missing labels, scaffold split", "[train_job]") {
+    auto o = esol_options(test::temp_path("tox21_small"));
+    o.data = test::temp_path("tox21_500.csv");
+    {
+        auto rows = read_csv(test::shared_path("data/tox21/tox21.csv"));
+        CsvWriter w(o.data);
+        for (std::size_t i = 0; i <= 500; ++i)
+            w.row(rows[i]);
+        w.close();
+    }
+    o.target_cols = {"NR-AR", "NR-AhR", "SR-ARE", "SR-MMP"};
+    o.task = "classification";
+    o.split = "scaffold";
+    o.featurizer.name = "morgan";
+    o.featurizer.chem.morgan_counts = false;
+    o.featurizer.chem.morgan_bits = 512;
+    o.hidden = {64};
+    o.epochs = 8;
+    TrainSummary s = run_train(o);
+    REQUIRE(s.completed);
+    auto m = s.metrics["test"];
+    for (const auto& t : o.target_cols) {
+        REQUIRE(m.contains(t));
+        CHECK(m[t].contains("roc_auc"));
+        CHECK(m[t].contains("mcc"));
+    }
+    // Blank labels are not counted: some targets have fewer labelled rows.
+    auto y = read_csv(o.data);
+    std::size_t labelled_ar = 0;
+    for (std::size_t i = 1; i < y.size(); ++i)
+        labelled_ar += y[i][0].empty() ? 0 : 1;
+    CHECK(labelled_ar < 500);
+    // No Murcko scaffold is in two sets (computed from split.csv here).
+    auto split = read_csv(o.output + "/split.csv");
+    std::map<std::string, std::string> set_of;
+    for (std::size_t i = 1; i < split.size(); ++i) {
+        std::string sc = murcko_scaffold(split[i][2]);
+        auto [it, fresh] = set_of.emplace(sc, split[i][3]);
+        INFO(split[i][2] << " scaffold " << sc);
+        CHECK(it->second == split[i][3]);
+    }
+    auto cfg = read_json(o.output + "/config.json");
+    CHECK(cfg["featurizer"]["morgan"]["values"] == "bits");
+}
+
+TEST_CASE("train: proteins with the ESM-2 featurizer (FLIP GB1 slice)", "[train_job][esm]") {
+    auto o = esol_options(test::temp_path("gb1_small"));
+    o.data = test::temp_path("gb1_300.csv");
+    {
+        auto rows = read_csv(test::shared_path("data/flip_gb1/sampled.csv"));
+        CsvWriter w(o.data);
+        for (std::size_t i = 0; i <= 300; ++i)
+            w.row(rows[i]);
+        w.row({"MQYKLILNGKTLKGETT*X", "0.5", "train", "False"});  // bad residue
+        w.close();
+    }
+    o.target_cols = {"target"};
+    o.featurizer.name = "esm";
+    o.featurizer.esm_model = test::shared_path("fixtures/esm2_tiny/model");
+    o.split = "column:set";
+    o.valid_col = "validation";
+    o.epochs = 5;
+    TrainSummary s = run_train(o);
+    REQUIRE(s.completed);
+    CHECK(s.features == 64);  // the fixture's hidden size
+    CHECK(s.rejected == 1);
+    CHECK(s.valid > 0);
+    CHECK(s.metrics["test"]["mean"].contains("spearman"));
+    auto rej = read_csv(o.output + "/rejects.tsv", '\t');
+    CHECK(rej[0][2] == "sequence");
+    CHECK_THAT(rej.at(1)[3], Catch::Contains("*"));
+    auto cfg = read_json(o.output + "/config.json");
+    CHECK(cfg["featurizer"]["name"] == "esm");
+    CHECK(cfg["input_col"] == "sequence");
+
+    // predict on FASTA: the same numbers as featurizing + predicting here.
+    PredictOptions po;
+    po.model = o.output;
+    po.input = test::shared_path("fixtures/esm2_tiny/sequences.fasta");
+    po.output = test::temp_path("gb1_preds.csv");
+    po.progress = false;
+    PredictSummary ps = run_predict(po);
+    CHECK(ps.records == ps.predicted + ps.rejected);
+    CHECK(ps.predicted > 0);
+    // A protein model refuses a SMILES file.
+    po.input = test::source_path("examples/actives.smi");
+    CHECK_THROWS_AS(run_predict(po), UsageError);
+}
+
+TEST_CASE("train: option errors", "[train_job]") {
+    auto o = esol_options(test::temp_path("train_errors"));
+    SECTION("esm without a model") {
+        o.featurizer.name = "esm";
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("--esm-model"));
+    }
+    SECTION("unknown featurizer") {
+        o.featurizer.name = "ecfp";
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("unknown featurizer 'ecfp'"));
+    }
+    SECTION("missing target column names the columns") {
+        o.target_cols = {"logS"};
+        CHECK_THROWS_AS(run_train(o), UsageError);
+    }
+    SECTION("scaffold split of proteins") {
+        o.data = test::shared_path("data/flip_gb1/sampled.csv");
+        o.target_cols = {"target"};
+        o.featurizer.name = "esm";
+        o.featurizer.esm_model = test::shared_path("fixtures/esm2_tiny/model");
+        o.split = "scaffold";
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("scaffold"));
+    }
+    SECTION("resume without an interrupted run") {
+        o.resume = true;
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("no interrupted run"));
+    }
+}
