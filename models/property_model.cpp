@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <sstream>
 
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
@@ -98,19 +99,12 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
         m->eval();
 }
 
-PropertyModel PropertyModel::load(const std::string& dir) {
-    const std::string config_path = dir + "/config.json";
-    std::ifstream in(config_path);
-    if (!in) throw IoError("cannot open model config '" + config_path + "': " + errno_message());
-    nlohmann::json j;
-    try {
-        in >> j;
-    } catch (const nlohmann::json::exception& e) {
-        throw ModelError(config_path + ": invalid JSON: " + e.what());
-    }
-    PropertyModelConfig config = PropertyModelConfig::from_json(j, config_path);
-    const std::size_t k = j.value("ensemble", 1);
-    SafetensorsFile file(dir + "/model.safetensors");
+namespace {
+
+/// Members of an ensemble from `file`, every tensor checked by name, shape
+/// and dtype, and nothing left over.
+std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
+                              const SafetensorsFile& file) {
     std::vector<Mlp> members;
     std::size_t expected = 0;
     for (std::size_t m = 0; m < k; ++m) {
@@ -133,6 +127,38 @@ PropertyModel PropertyModel::load(const std::string& dir) {
         throw ModelError(file.path() + ": holds " + std::to_string(file.names().size()) +
                          " tensors, expected " + std::to_string(expected) + " for " +
                          std::to_string(k) + " ensemble members");
+    return members;
+}
+
+nlohmann::json parse_config(const std::string& text, const std::string& where) {
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelError(where + ": invalid JSON: " + e.what());
+    }
+}
+
+}  // namespace
+
+PropertyModel PropertyModel::load(const std::string& dir) {
+    const std::string config_path = dir + "/config.json";
+    std::ifstream in(config_path);
+    if (!in) throw IoError("cannot open model config '" + config_path + "': " + errno_message());
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json j = parse_config(text.str(), config_path);
+    PropertyModelConfig config = PropertyModelConfig::from_json(j, config_path);
+    SafetensorsFile file(dir + "/model.safetensors");
+    auto members = read_members(config, j.value("ensemble", 1), file);
+    return PropertyModel(std::move(config), std::move(members));
+}
+
+PropertyModel PropertyModel::from_memory(const std::string& config_json, const void* weights,
+                                         std::size_t size, const std::string& name) {
+    nlohmann::json j = parse_config(config_json, name + "/config.json");
+    PropertyModelConfig config = PropertyModelConfig::from_json(j, name + "/config.json");
+    SafetensorsFile file(name + "/model.safetensors", weights, size);
+    auto members = read_members(config, j.value("ensemble", 1), file);
     return PropertyModel(std::move(config), std::move(members));
 }
 

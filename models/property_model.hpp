@@ -41,6 +41,11 @@ class PropertyModel {
     /// Reads `dir`/config.json and `dir`/model.safetensors, checking every
     /// tensor's name and shape. Throws IoError / ModelError.
     static PropertyModel load(const std::string& dir);
+    /// The same from the contents of config.json and model.safetensors held
+    /// in memory (`weights` must outlive the call only); `name` stands for
+    /// the directory in messages.
+    static PropertyModel from_memory(const std::string& config_json, const void* weights,
+                                     std::size_t size, const std::string& name);
     /// Writes config.json and model.safetensors into `dir` (created),
     /// each file atomically.
     void save(const std::string& dir) const;

@@ -212,12 +212,37 @@ SimilarityOptions parse_similarity_one(const Ctx& c, const YAML::Node& n) {
     return o;
 }
 
+std::vector<ModelScoreOptions> parse_score_models(const Ctx& c, const YAML::Node& n) {
+    if (!n.IsSequence()) c.fail(n, "score.models", "expected a list of {name, model}");
+    std::vector<ModelScoreOptions> out;
+    for (const auto& m : n) {
+        check_keys(c, m, "score.models", {"name", "model"});
+        ModelScoreOptions o;
+        if (!m["model"]) c.fail(m, "score.models.model", "missing (a model directory or default)");
+        o.model = get_string(c, m["model"], "score.models.model");
+        if (m["name"]) o.name = get_string(c, m["name"], "score.models.name");
+        if (o.name.empty() || o.name.find_first_of(",; \t") != std::string::npos)
+            c.fail(m, "score.models.name", "expected a short name without spaces or commas");
+        for (const auto& prev : out)
+            if (prev.name == o.name) c.fail(m, "score.models.name", "'" + o.name + "' twice");
+        out.push_back(o);
+    }
+    return out;
+}
+
+/// A `score:` section replaces the default score (see ScoreOptions).
 void parse_score(const Ctx& c, const YAML::Node& n, ScoreOptions& o) {
-    check_keys(c, n, "score", {"expression"});
-    auto e = n["expression"];
-    if (!e || !e.IsMap() || e.size() == 0)
-        c.fail(n, "score.expression", "expected a mapping 'column: weight'");
+    check_keys(c, n, "score", {"expression", "models"});
+    o.models.clear();
+    if (n["models"]) o.models = parse_score_models(c, n["models"]);
     o.weights.clear();
+    auto e = n["expression"];
+    if (!e) {
+        o.weights.emplace_back(o.models.empty() ? "qed" : "pred_" + o.models.front().name, 1.0);
+        return;
+    }
+    if (!e.IsMap() || e.size() == 0)
+        c.fail(n, "score.expression", "expected a mapping 'column: weight'");
     for (const auto& kv : e) {
         auto col = kv.first.as<std::string>();
         o.weights.emplace_back(col, get_double(c, kv.second, "score.expression." + col));
@@ -301,6 +326,9 @@ nlohmann::json screen_config_json(const ScreenConfig& cfg) {
     json weights = json::object();
     for (const auto& [k, w] : cfg.score.weights)
         weights[k] = w;
+    json models = json::array();
+    for (const auto& m : cfg.score.models)
+        models.push_back({{"name", m.name}, {"model", m.model}});
     const auto& st = cfg.standardize;
     const auto& f = cfg.filters;
     return {{"standardize",
@@ -320,7 +348,7 @@ nlohmann::json screen_config_json(const ScreenConfig& cfg) {
               {"exclude_smarts", smarts(f.exclude_smarts)},
               {"flag_smarts", smarts(f.flag_smarts)}}},
             {"similarity", sims},
-            {"score", {{"expression", weights}}},
+            {"score", {{"models", models}, {"expression", weights}}},
             {"rank", {{"top", cfg.top}}}};
 }
 

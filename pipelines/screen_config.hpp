@@ -61,9 +61,23 @@ struct SimilarityOptions {
     std::optional<double> min;  ///< reject molecules below this max Tanimoto
 };
 
+/// A property model (from `plmkit train`) predicted for every molecule that
+/// passes the filters: column pred_<name> (one target) or
+/// pred_<name>_<target> (several), plus pred_<name>..._std with an ensemble.
+struct ModelScoreOptions {
+    std::string name = "model";
+    std::string model;  ///< model directory, or "default": the built-in ESOL model
+};
+
+/// The default score: the built-in model's predicted aqueous solubility
+/// (ESOL, log10 mol/L; data/default_model.hpp). A `score:` section in the
+/// config replaces it: models listed there (none if absent) and an
+/// expression (default: the first model's column, or qed without models).
 struct ScoreOptions {
-    /// score = sum of weight * column; columns are descriptors or sim_<name>.
-    std::vector<std::pair<std::string, double>> weights = {{"qed", 1.0}};
+    std::vector<ModelScoreOptions> models = {{"logs", "default"}};
+    /// score = sum of weight * column; columns are descriptors, sim_<name>
+    /// or pred_<name>.
+    std::vector<std::pair<std::string, double>> weights = {{"pred_logs", 1.0}};
 };
 
 struct ScreenConfig {

@@ -1,12 +1,15 @@
 #include "pipelines/screen_plan.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
+#include "data/default_model.hpp"
 #include "pipelines/descriptors.hpp"
 #include "pipelines/mol_filters.hpp"
+#include "pipelines/property_predictor.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
 
@@ -60,6 +63,7 @@ ScreenPlan::ScreenPlan(ScreenConfig config, bool write_sdf)
         references_.push_back(ReferenceSet::load(s.references, mo));
         value_names_.push_back("sim_" + s.name);
     }
+    load_models();
     static const std::vector<std::string> ints = {
         "hbd", "hba", "rotb", "heavy_atoms", "rings", "aromatic_rings", "formal_charge"};
     hit_columns_ = {"id", "input_smiles", "smiles"};
@@ -84,6 +88,68 @@ ScreenPlan::ScreenPlan(ScreenConfig config, bool write_sdf)
 }
 
 ScreenPlan::~ScreenPlan() = default;
+
+namespace {
+
+/// A score model: a directory from plmkit train, or the built-in one.
+std::unique_ptr<PropertyPredictor> open_score_model(const ModelScoreOptions& m) {
+    FeaturizerRuntime rt;
+    rt.threads = 1;  // the screen's workers are the parallelism
+    if (m.model != data::kDefaultModelName) return std::make_unique<PropertyPredictor>(m.model, rt);
+    const auto config = data::default_model_config();
+    const auto weights = data::default_model_weights();
+    return std::make_unique<PropertyPredictor>(
+        models::PropertyModel::from_memory(
+            std::string(reinterpret_cast<const char*>(config.data), config.size), weights.data,
+            weights.size, "<built-in default model>"),
+        rt);
+}
+
+std::string column_safe(std::string s) {
+    for (char& c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return s;
+}
+
+}  // namespace
+
+void ScreenPlan::load_models() {
+    for (const auto& m : config_.score.models) {
+        auto p = open_score_model(m);
+        if (p->input_kind() != InputKind::molecule)
+            throw UsageError("score.models '" + m.name + "': '" + m.model +
+                             "' is a protein model; a screen scores molecules");
+        const auto& c = p->model().config();
+        for (const auto& target : c.targets) {
+            std::string col = "pred_" + m.name;
+            if (c.targets.size() > 1) col += "_" + column_safe(target);
+            value_names_.push_back(col);
+            if (p->model().ensemble_size() > 1) value_names_.push_back(col + "_std");
+        }
+        models_.push_back(std::move(p));
+    }
+}
+
+bool ScreenPlan::predict(ScreenItem& item) const {
+    std::vector<float> raw;
+    for (std::size_t k = 0; k < models_.size(); ++k) {
+        const PropertyPredictor& p = *models_[k];
+        raw.assign(p.featurizer().dim(), 0.f);
+        std::string why = p.featurizer().featurize_molecule(*item.mol, item.smiles, raw.data());
+        if (!why.empty()) {
+            item.reject(ScreenStep::score, "model " + config_.score.models[k].name + ": " + why);
+            return false;
+        }
+        const std::size_t t = p.model().num_targets();
+        std::vector<double> mean(t), sd(t);
+        p.predict_raw(raw.data(), 1, mean.data(), sd.data());
+        for (std::size_t j = 0; j < t; ++j) {
+            item.values.push_back(mean[j]);
+            if (p.model().ensemble_size() > 1) item.values.push_back(sd[j]);
+        }
+    }
+    return true;
+}
 
 double ScreenPlan::score(const std::vector<double>& values) const {
     double s = 0;

@@ -15,6 +15,7 @@
 namespace plmkit::pipelines {
 
 class MolFilters;
+class PropertyPredictor;
 
 class ScreenPlan {
   public:
@@ -31,19 +32,27 @@ class ScreenPlan {
     const std::vector<ReferenceSet>& references() const { return references_; }
     bool write_sdf() const { return write_sdf_; }
 
-    /// Numeric columns: descriptor_names() then sim_<name> per reference set.
+    /// Numeric columns: descriptor_names(), sim_<name> per reference set,
+    /// then pred_<name>[_std] per score model.
     const std::vector<std::string>& value_names() const { return value_names_; }
     /// hits.csv header: id, input_smiles, smiles, values (with nearest_<name>
     /// after each sim_<name>), score, flags, record.
     const std::vector<std::string>& hit_columns() const { return hit_columns_; }
 
+    /// Appends the score models' predictions to item.values; false (item
+    /// rejected at the score step) when a model cannot featurize it.
+    /// Thread-safe.
+    bool predict(ScreenItem& item) const;
     /// Weighted sum of the item's values.
     double score(const std::vector<double>& values) const;
     /// Fills score, score_text, csv_row (and sdf_block's tags given the mol block).
     void format_hit(ScreenItem& item, const std::string& molblock) const;
 
   private:
+    void load_models();
+
     ScreenConfig config_;
+    std::vector<std::unique_ptr<PropertyPredictor>> models_;
     bool write_sdf_ = false;
     bool filters_on_ = false;
     std::unique_ptr<MolFilters> filters_;

@@ -136,6 +136,11 @@ void ScreenWorker::evaluate(ScreenItem& item) {
     }
     if (!sims.empty()) timer.lap(ScreenStep::similarity);
 
+    if (!plan_.predict(item)) {
+        timer.lap(ScreenStep::score);
+        return;
+    }
+
     std::string molblock;
     if (plan_.write_sdf()) {
         item.mol->setProp("_Name", item.id);

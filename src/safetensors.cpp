@@ -118,12 +118,24 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
         map_ = nullptr;
         throw IoError("cannot map '" + path + "': " + errno_message());
     }
+    parse();
+}
+
+SafetensorsFile::SafetensorsFile(const std::string& name, const void* data, std::size_t size)
+    : path_(name), map_(const_cast<void*>(data)), map_size_(size), owns_map_(false) {
+    if (map_size_ < 8)
+        throw ModelError("'" + name + "' is not a safetensors file: " + std::to_string(map_size_) +
+                         " bytes, expected at least 8");
+    parse();
+}
+
+void SafetensorsFile::parse() {
     const auto* bytes = static_cast<const unsigned char*>(map_);
     std::uint64_t header_len = 0;
     for (int i = 7; i >= 0; --i)
         header_len = (header_len << 8) | bytes[i];
     if (header_len > map_size_ - 8 || header_len > (100u << 20)) {
-        throw ModelError("'" + path + "' is truncated or not a safetensors file: header of " +
+        throw ModelError("'" + path_ + "' is truncated or not a safetensors file: header of " +
                          std::to_string(header_len) + " bytes, file has " +
                          std::to_string(map_size_));
     }
@@ -131,9 +143,9 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     try {
         header = json::parse(bytes + 8, bytes + 8 + header_len);
     } catch (const std::exception& e) {
-        throw ModelError("'" + path + "': corrupt safetensors header: " + e.what());
+        throw ModelError("'" + path_ + "': corrupt safetensors header: " + e.what());
     }
-    if (!header.is_object()) throw ModelError("'" + path + "': header is not a JSON object");
+    if (!header.is_object()) throw ModelError("'" + path_ + "': header is not a JSON object");
 
     const std::size_t data_start = 8 + header_len;
     const std::size_t data_size = map_size_ - data_start;
@@ -147,11 +159,11 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
             }
             continue;
         }
-        const std::string where = "'" + path + "': tensor '" + it.key() + "'";
+        const std::string where = "'" + path_ + "': tensor '" + it.key() + "'";
         const json& t = *it;
         TensorView view;
         view.name = it.key();
-        view.file = path;
+        view.file = path_;
         try {
             if (!parse_dtype(t.at("dtype").get<std::string>(), view.dtype)) {
                 throw ModelError(where + " has unsupported dtype " + t.at("dtype").dump());
@@ -190,14 +202,14 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     std::sort(ranges.begin(), ranges.end());
     for (std::size_t i = 1; i < ranges.size(); ++i) {
         if (ranges[i].first < ranges[i - 1].second) {
-            throw ModelError("'" + path +
+            throw ModelError("'" + path_ +
                              "': tensors overlap in the data section (corrupt header)");
         }
     }
 }
 
 SafetensorsFile::~SafetensorsFile() {
-    if (map_) ::munmap(map_, map_size_);
+    if (map_ && owns_map_) ::munmap(map_, map_size_);
 }
 
 const TensorView& SafetensorsFile::get(const std::string& name) const {

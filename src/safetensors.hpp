@@ -35,6 +35,9 @@ class SafetensorsFile {
   public:
     /// Maps and validates `path`. Throws IoError (cannot open) or ModelError.
     explicit SafetensorsFile(const std::string& path);
+    /// Validates the safetensors bytes data[0..size) in memory (not copied:
+    /// they must outlive the object); `name` stands for the file in messages.
+    SafetensorsFile(const std::string& name, const void* data, std::size_t size);
     ~SafetensorsFile();
     SafetensorsFile(const SafetensorsFile&) = delete;
     SafetensorsFile& operator=(const SafetensorsFile&) = delete;
@@ -49,8 +52,11 @@ class SafetensorsFile {
 
   private:
     std::string path_;
+    void parse();
+
     void* map_ = nullptr;
     std::size_t map_size_ = 0;
+    bool owns_map_ = true;  ///< false for the in-memory constructor
     std::vector<std::string> names_;
     std::map<std::string, TensorView> tensors_;
     std::map<std::string, std::string> metadata_;

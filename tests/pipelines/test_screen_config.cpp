@@ -19,8 +19,12 @@ TEST_CASE("screen config: defaults are the documented default pipeline", "[scree
     CHECK(c.filters.lipinski_max_violations == 1);
     CHECK(c.filters.veber);
     CHECK(c.filters.catalogs == std::vector<std::string>{"PAINS_A", "PAINS_B", "PAINS_C"});
+    // The default score: the built-in ESOL solubility model.
+    REQUIRE(c.score.models.size() == 1);
+    CHECK(c.score.models[0].name == "logs");
+    CHECK(c.score.models[0].model == "default");
     REQUIRE(c.score.weights.size() == 1);
-    CHECK(c.score.weights[0].first == "qed");
+    CHECK(c.score.weights[0].first == "pred_logs");
     CHECK(c.score.weights[0].second == 1.0);
     CHECK(c.top == 0);
     CHECK(c.similarity.empty());
@@ -108,4 +112,41 @@ TEST_CASE("screen config: the documented example parses", "[screen][config]") {
     ScreenConfig c = load_screen_config(test::source_path("examples/screen.yaml"));
     CHECK(c.filters.lipinski);
     CHECK_FALSE(c.score.weights.empty());
+}
+
+TEST_CASE("screen config: a score section replaces the default score", "[screen][config]") {
+    SECTION("an expression alone: no models") {
+        ScreenConfig c = parse_screen_config("score:\n  expression:\n    qed: 1.0\n", "t.yaml");
+        CHECK(c.score.models.empty());
+        REQUIRE(c.score.weights.size() == 1);
+        CHECK(c.score.weights[0].first == "qed");
+    }
+    SECTION("models without an expression: the first model's column") {
+        ScreenConfig c = parse_screen_config(
+            "score:\n  models:\n    - {name: sol, model: m1}\n    - {model: m2}\n", "t.yaml");
+        REQUIRE(c.score.models.size() == 2);
+        CHECK(c.score.models[0].name == "sol");
+        CHECK(c.score.models[0].model == "m1");
+        CHECK(c.score.models[1].name == "model");
+        REQUIRE(c.score.weights.size() == 1);
+        CHECK(c.score.weights[0].first == "pred_sol");
+    }
+    SECTION("an empty score: qed") {
+        ScreenConfig c = parse_screen_config("score:\n  models: []\n", "t.yaml");
+        CHECK(c.score.models.empty());
+        CHECK(c.score.weights.at(0).first == "qed");
+    }
+    SECTION("errors name the key") {
+        CHECK_THROWS_WITH(parse_screen_config("score:\n  models:\n    - {name: a}\n", "t.yaml"),
+                          Catch::Contains("score.models.model") && Catch::Contains("missing"));
+        CHECK_THROWS_WITH(parse_screen_config("score:\n  models:\n    - {name: a, model: x}\n"
+                                              "    - {name: a, model: y}\n",
+                                              "t.yaml"),
+                          Catch::Contains("'a' twice"));
+        CHECK_THROWS_WITH(
+            parse_screen_config("score:\n  models:\n    - {name: a b, model: x}\n", "t.yaml"),
+            Catch::Contains("score.models.name"));
+        CHECK_THROWS_WITH(parse_screen_config("score:\n  model: x\n", "t.yaml"),
+                          Catch::Contains("unknown key"));
+    }
 }

@@ -102,9 +102,10 @@ TEST_CASE("screen: every record is a hit or a reject, with the step and reason",
     auto rejects = lines_of(r.rejects);
     auto cols = split_csv_line(hits.at(0), ',');
     std::vector<std::string> expected_cols = {
-        "id",   "input_smiles", "smiles",        "mw",          "clogp", "tpsa",
-        "hbd",  "hba",          "rotb",          "heavy_atoms", "rings", "aromatic_rings",
-        "fsp3", "qed",          "formal_charge", "score",       "flags", "record"};
+        "id",    "input_smiles", "smiles",        "mw",          "clogp",         "tpsa",
+        "hbd",   "hba",          "rotb",          "heavy_atoms", "rings",         "aromatic_rings",
+        "fsp3",  "qed",          "formal_charge", "pred_logs",   "pred_logs_std", "score",
+        "flags", "record"};
     CHECK(cols == expected_cols);
     CHECK(rejects.at(0) == "id\tinput_smiles\tstep\treason\trecord\tsmiles");
     // 300 + 43 duplicates + 20 edge cases + 1 blank.
@@ -151,13 +152,15 @@ TEST_CASE("screen: every record is a hit or a reject, with the step and reason",
     CHECK(s["counts"]["duplicates"].get<int>() >= 43 + 3);
     CHECK(s["filtered_by_rule"]["lipinski"].get<int>() > 0);
     CHECK(s["filtered_by_rule"]["pains_a"].get<int>() > 0);
-    // Hits are ranked by QED, descending, ties by record.
-    double prev = 2;
+    // Hits are ranked by the default score, the built-in model's predicted
+    // solubility, descending.
+    double prev = 1e9;
     for (std::size_t i = 1; i < hits.size(); ++i) {
         auto f = split_csv_line(hits[i], ',');
-        double score = std::stod(f[15]);
+        double score = std::stod(f[17]);
         CHECK(score <= prev);
-        CHECK(score == Approx(std::stod(f[13])).margin(5e-5));  // score = qed
+        CHECK(score == Approx(std::stod(f[15])).margin(5.1e-5));  // pred_logs has 4 decimals
+        CHECK(std::stod(f[16]) >= 0);                             // the ensemble's spread
         prev = score;
     }
 }
