@@ -8,9 +8,10 @@
 #include <random>
 
 #include <ATen/ATen.h>
+#include <torch/types.h>  // before clip_grad.h, which uses torch::Tensor without including it
+
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
-#include <torch/types.h>
 
 #include "data/molecule_reader.hpp"
 #include "models/smiles_encoder.hpp"
