@@ -181,3 +181,22 @@ TEST_CASE("cli --shard auto: a one-task re-run array is refused, auto/N works",
     CHECK_THAT(summary, Catch::Contains("\"shard\": \"2/3\""));
     CHECK_THAT(summary, Catch::Contains("\"records_read\": 1"));
 }
+
+TEST_CASE("cli slurm: option values that look like options pass through", "[cli][slurm]") {
+    auto dir = fresh_dir("cli_slurm_negative");
+    for (const std::vector<std::string>& layers :
+         {std::vector<std::string>{"--layers", "-1,1"}, std::vector<std::string>{"--layers=-1,1"},
+          std::vector<std::string>{"--layers", "-1"}}) {
+        auto out = dir + "/e" + std::to_string(layers.size()) + layers.back() + ".h5";
+        auto g =
+            run_plmkit(with(with({"slurm", "embed", "--model", kModel, "--input", kFasta}, layers),
+                            {"--output", out, "--array", "2"}));
+        INFO(g.err);
+        REQUIRE(g.exit_code == 0);
+        std::string joined;
+        for (const auto& l : layers)
+            joined += " " + l;
+        CHECK_THAT(test::read_file(out + ".slurm/embed-array.sh"),
+                   Catch::Contains(" --input " + kFasta + joined + " --output "));
+    }
+}
