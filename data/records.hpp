@@ -22,8 +22,10 @@ struct MoleculeRecord {
     std::string id;        ///< from the id column / name / SD title; else "<file-stem>:<n>"
     std::string smiles;    ///< SMILES text (empty for SDF records)
     std::string molblock;  ///< SDF: the MDL mol block, to be parsed by RDKit
-    std::vector<std::pair<std::string, std::string>> props;  ///< extra columns / SD tags
-    std::vector<std::pair<std::string, std::string>> targets;  ///< chosen target columns
+    /// Extra columns / SD tags.
+    std::vector<std::pair<std::string, std::string>> props;
+    /// The chosen target columns.
+    std::vector<std::pair<std::string, std::string>> targets;
     std::uint64_t index = 0;  ///< 0-based record number
     std::uint64_t line = 0;   ///< 1-based line where the record starts
     std::string error;        ///< non-empty: rejected, with the reason

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <queue>
 #include <set>
@@ -18,6 +19,7 @@
 #include "src/error.hpp"
 #include "src/line_reader.hpp"
 #include "src/log.hpp"
+#include "src/version.hpp"
 
 namespace plmkit::pipelines {
 
@@ -59,6 +61,7 @@ std::string summary_for(const std::string& input, std::size_t k, std::size_t n,
 
 struct ShardFiles {
     std::string summary, hits, rejects, sdf;
+    std::string label;  ///< "I/N"
     json doc;
 };
 
@@ -181,9 +184,38 @@ void read_hits(const ShardFiles& s, bool with_sdf, std::string& header, std::vec
                          std::to_string(n) + " rows in " + s.hits);
 }
 
+/// Throws when `s` was not written by the same run as `first`: the same
+/// input, reader options, pipeline config and plmkit version.
+void check_same_run(const ShardFiles& first, const ShardFiles& s) {
+    for (const char* key : {"input", "reader", "config", "tool"}) {
+        json a = first.doc.value(key, json()), b = s.doc.value(key, json());
+        if (a == b) continue;
+        std::string what = std::string(key) == "input"    ? "input"
+                           : std::string(key) == "reader" ? "input reader options"
+                           : std::string(key) == "config" ? "pipeline config"
+                                                          : "plmkit version";
+        throw InputError(s.summary + " (shard " + s.label + ") is foreign: its " + what + " (" +
+                         std::string(key) + ": " + b.dump() + ") differs from " + first.summary +
+                         " (shard " + first.label + ": " + a.dump() + ")");
+    }
+}
+
+/// Names the shards of N that are not among `seen` ("shards 1/4, 3/4").
+std::string missing_shards(const std::set<std::int64_t>& seen, std::int64_t n) {
+    std::string list;
+    std::size_t missing = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        if (seen.count(i)) continue;
+        ++missing;
+        if (missing <= 20) list += (list.empty() ? "" : ", ") + Shard{i, n}.to_string();
+    }
+    if (missing > 20) list += " and " + std::to_string(missing - 20) + " more";
+    return (missing == 1 ? "shard " : "shards ") + list;
+}
+
 std::vector<ShardFiles> load_shards(const ScreenMergeOptions& o) {
     std::vector<ShardFiles> shards;
-    std::set<std::string> seen;
+    std::map<std::int64_t, std::string> seen;  // shard index -> its summary
     std::int64_t count = -1;
     for (std::size_t k = 0; k < o.inputs.size(); ++k) {
         ShardFiles s;
@@ -198,24 +230,33 @@ std::vector<ShardFiles> load_shards(const ScreenMergeOptions& o) {
         if (s.rejects.empty())
             throw InputError(s.summary + ": the shard wrote no rejects file; cannot merge");
         const auto& sh = s.doc.at("run").at("shard");
-        std::string label = sh.is_null() ? "0/1" : sh.get<std::string>();
-        Shard parsed = parse_shard(label);
+        s.label = sh.is_null() ? "0/1" : sh.get<std::string>();
+        Shard parsed = parse_shard(s.label);
         if (count < 0) count = parsed.count;
         if (parsed.count != count)
-            throw InputError(s.summary + ": shard " + label + " is not one of " +
-                             std::to_string(count) + " shards");
-        if (!seen.insert(label).second)
-            throw InputError(s.summary + ": shard " + label + " given twice");
-        if (!shards.empty() && s.doc.at("config") != shards[0].doc.at("config"))
-            throw InputError(s.summary + ": pipeline config differs from " + shards[0].summary);
-        if (!shards.empty() && s.doc.at("input") != shards[0].doc.at("input"))
-            throw InputError(s.summary + ": input differs from " + shards[0].summary);
+            throw InputError(s.summary + ": shard " + s.label + " is not one of the " +
+                             std::to_string(count) + " shards of " + shards[0].summary +
+                             " (shard " + shards[0].label + ")");
+        auto [at, fresh] = seen.emplace(parsed.index, s.summary);
+        if (!fresh)
+            throw InputError("shard " + s.label + " given twice: " + at->second + " and " +
+                             s.summary);
+        if (!shards.empty()) check_same_run(shards[0], s);
         shards.push_back(std::move(s));
     }
-    if (static_cast<std::int64_t>(shards.size()) != count)
-        throw InputError("got " + std::to_string(shards.size()) + " shard outputs of " +
+    if (static_cast<std::int64_t>(shards.size()) != count) {
+        std::set<std::int64_t> have;
+        for (const auto& [index, unused] : seen)
+            have.insert(index);
+        throw InputError(missing_shards(have, count) + " missing: got " +
+                         std::to_string(shards.size()) + " shard outputs of " +
                          std::to_string(count) + " (every shard I/" + std::to_string(count) +
-                         " is needed)");
+                         " is needed; re-run a missing one with --shard I/" +
+                         std::to_string(count) + ")");
+    }
+    const std::string& tool = shards[0].doc.value("tool", "");
+    if (tool != std::string("plmkit ") + version())
+        log_warn("merging shards written by " + tool + " with plmkit " + version());
     return shards;
 }
 
@@ -333,8 +374,8 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
                   {"sdf", abs(result.sdf)},
                   {"rejects", abs(result.rejects)},
                   {"summary", abs(result.summary)}}}};
-    auto summary =
-        screen_summary_json(counts, shards[0].doc.at("input").get<std::string>(), config, run);
+    auto summary = screen_summary_json(counts, shards[0].doc.at("input").get<std::string>(),
+                                       shards[0].doc.value("reader", json()), config, run);
     write_json_file(result.summary, summary);
     if (!counts.balanced())
         throw InputError("merged shard outputs do not balance: " + summary["accounting"].dump() +

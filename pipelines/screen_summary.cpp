@@ -21,8 +21,14 @@ bool ScreenCounts::balanced() const {
     return read == hits + rejected() + filtered() + duplicates() + cut_by_top();
 }
 
+nlohmann::json screen_reader_json(const std::string& format, const std::string& smiles_col,
+                                  const std::string& id_col) {
+    return {{"format", format}, {"smiles_col", smiles_col}, {"id_col", id_col}};
+}
+
 nlohmann::json screen_summary_json(const ScreenCounts& c, const std::string& input,
-                                   const nlohmann::json& config, const nlohmann::json& run) {
+                                   const nlohmann::json& reader, const nlohmann::json& config,
+                                   const nlohmann::json& run) {
     using nlohmann::json;
     json steps = json::array();
     std::uint64_t in = c.read;
@@ -42,6 +48,7 @@ nlohmann::json screen_summary_json(const ScreenCounts& c, const std::string& inp
         {"tool", std::string("plmkit ") + version()},
         {"command", "screen"},
         {"input", input},
+        {"reader", reader},
         {"counts",
          {{"records_read", c.read},
           {"hits", c.hits},

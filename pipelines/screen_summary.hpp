@@ -30,9 +30,17 @@ struct ScreenCounts {
     bool balanced() const;
 };
 
-/// summary.json: input, config, counts, steps, accounting identity; `run`
+/// summary.json: input, reader (the input's format and columns, see
+/// screen_reader_json), config, counts, steps, accounting identity; `run`
 /// (timing, threads, shard, output paths) is appended as is.
 nlohmann::json screen_summary_json(const ScreenCounts& counts, const std::string& input,
-                                   const nlohmann::json& config, const nlohmann::json& run);
+                                   const nlohmann::json& reader, const nlohmann::json& config,
+                                   const nlohmann::json& run);
+
+/// The summary's "reader" object: the resolved input format and the column
+/// options, which together with the input decide which records a run sees
+/// (a merge refuses shards that differ in it).
+nlohmann::json screen_reader_json(const std::string& format, const std::string& smiles_col,
+                                  const std::string& id_col);
 
 }  // namespace plmkit::pipelines

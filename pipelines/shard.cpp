@@ -49,13 +49,47 @@ Shard parse_auto(const EnvLookup& env) {
     std::int64_t min = env_number(env, "SLURM_ARRAY_TASK_MIN", 0);
     std::int64_t step = env_number(env, "SLURM_ARRAY_TASK_STEP", 1);
     if (step < 1) step = 1;
+    const std::string ids = "SLURM_ARRAY_TASK_ID=" + std::to_string(id) +
+                            ", SLURM_ARRAY_TASK_COUNT=" + std::to_string(count);
+    // sbatch --array=2 (re-running shard 2 of a larger array) makes an array
+    // of one task: COUNT=1, MIN=MAX=ID=2. The shard count is then unknowable,
+    // and taking it as 0/1 would process the whole input under a shard's name.
+    if (count == 1)
+        throw UsageError("--shard auto (" + ids +
+                         "): a job array of one task, e.g. one shard re-run with sbatch --array=" +
+                         std::to_string(id) +
+                         ", does not tell the number of shards; pass --shard auto/N (the task id "
+                         "is the shard index) or --shard " +
+                         std::to_string(id) + "/N");
     if (id < min || (id - min) % step != 0)
         throw UsageError("--shard auto: SLURM_ARRAY_TASK_ID=" + std::to_string(id) +
                          " is not in the array " + std::to_string(min) +
                          "-...:" + std::to_string(step) + "; pass --shard I/N");
-    return checked("--shard auto (SLURM_ARRAY_TASK_ID=" + std::to_string(id) +
-                       ", SLURM_ARRAY_TASK_COUNT=" + std::to_string(count) + ")",
-                   (id - min) / step, count);
+    // A list such as --array=1,3 (a re-run of some shards) is not the range
+    // MIN-MAX:STEP, so COUNT is not the number of shards either.
+    const char* max_text = env("SLURM_ARRAY_TASK_MAX");
+    if (max_text && *max_text) {
+        std::int64_t max = env_number(env, "SLURM_ARRAY_TASK_MAX", std::nullopt);
+        if (max < min || (max - min) / step + 1 != count)
+            throw UsageError("--shard auto (" + ids + ", SLURM_ARRAY_TASK_MIN=" +
+                             std::to_string(min) + ", SLURM_ARRAY_TASK_MAX=" + std::to_string(max) +
+                             "): the array is not the full range " + std::to_string(min) + "-" +
+                             std::to_string(max) +
+                             " (a re-run of some shards?), so its task count is not the number "
+                             "of shards; pass --shard auto/N");
+    }
+    return checked("--shard auto (" + ids + ")", (id - min) / step, count);
+}
+
+/// "auto/N": shard SLURM_ARRAY_TASK_ID of N, whatever else the array holds.
+Shard parse_auto_of(const std::string& text, const EnvLookup& env) {
+    auto count = parse_count(text.substr(5));
+    if (!count)
+        throw UsageError("--shard " + text +
+                         ": expected auto/N with a whole number N (e.g. auto/4)");
+    std::int64_t id = env_number(env, "SLURM_ARRAY_TASK_ID", std::nullopt);
+    return checked("--shard " + text + " (SLURM_ARRAY_TASK_ID=" + std::to_string(id) + ")", id,
+                   *count);
 }
 
 }  // namespace
@@ -66,9 +100,10 @@ std::string Shard::to_string() const {
 
 Shard parse_shard(const std::string& text, const EnvLookup& env) {
     if (text.empty()) return Shard{};
-    if (text == "auto") {
-        if (env) return parse_auto(env);
-        return parse_auto([](const char* name) -> const char* { return std::getenv(name); });
+    if (text == "auto" || text.rfind("auto/", 0) == 0) {
+        EnvLookup lookup =
+            env ? env : [](const char* name) -> const char* { return std::getenv(name); };
+        return text == "auto" ? parse_auto(lookup) : parse_auto_of(text, lookup);
     }
     std::string what = "--shard " + text;
     auto slash = text.find('/');

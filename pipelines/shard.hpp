@@ -29,11 +29,16 @@ inline bool operator==(const Shard& a, const Shard& b) {
 /// Looks up an environment variable (nullptr when unset); std::getenv by default.
 using EnvLookup = std::function<const char*(const char*)>;
 
-/// Parses the --shard value: "" (whole input), "I/N", or "auto", which reads
-/// the Slurm job array variables: index = (SLURM_ARRAY_TASK_ID -
-/// SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP, count =
-/// SLURM_ARRAY_TASK_COUNT (MIN defaults to 0, STEP to 1). Throws UsageError
-/// naming the value and what was expected ("--shard 4/4: index must be < count").
+/// Parses the --shard value: "" (whole input), "I/N", "auto" or "auto/N".
+/// "auto" reads the Slurm job array variables of a complete array: index =
+/// (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP,
+/// count = SLURM_ARRAY_TASK_COUNT (MIN defaults to 0, STEP to 1). It refuses
+/// what a partial re-run looks like (a one-task array such as sbatch
+/// --array=2, or a list whose COUNT does not match MIN-MAX:STEP), where the
+/// shard count cannot be known. "auto/N" is shard SLURM_ARRAY_TASK_ID of N
+/// (tasks numbered 0..N-1), which stays right when one task is re-run.
+/// Throws UsageError naming the value and what was expected
+/// ("--shard 4/4: index must be < count").
 Shard parse_shard(const std::string& text, const EnvLookup& env = {});
 
 /// The file a shard writes for the output `path`: "hits.csv" ->

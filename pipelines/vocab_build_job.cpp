@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "data/molecule_reader.hpp"
+#include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/progress.hpp"
@@ -33,6 +34,9 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
     Progress progress(ProgressOptions{"vocab", "records", "tokens", 0, opt.progress, false});
 
     VocabBuildSummary s;
+    s.rejects = opt.rejects.empty() ? opt.output + ".rejects.tsv" : opt.rejects;
+    CsvWriter rejects(s.rejects, '\t');
+    rejects.header({"id", "line", "reason"});
     tokenizers::VocabBuilder builder;
     data::MoleculeRecord rec;
     std::vector<std::string_view> tokens;
@@ -44,9 +48,12 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
         if (reason.empty() && !tokenizers::SmilesTokenizer::tokenize(rec.smiles, tokens, &err))
             reason = err.reason;
         if (!reason.empty()) {
+            rejects.row({rec.id, std::to_string(rec.line), reason});
             if (++s.rejected <= opt.max_warnings)
                 log_warn(reader.path() + ":" + std::to_string(rec.line) + ": record '" + rec.id +
                          "' skipped: " + reason);
+            else if (s.rejected == opt.max_warnings + 1)
+                log_warn("more skipped records not shown: all are in " + s.rejects);
             continue;
         }
         builder.add(tokens);
@@ -54,14 +61,13 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
         progress.add(1, tokens.size());
     }
     progress.finish();
-    if (s.rejected > opt.max_warnings)
-        log_warn(std::to_string(s.rejected - opt.max_warnings) + " more skipped records not shown");
 
     tokenizers::VocabBuildOptions bopt;
     bopt.min_frequency = opt.min_frequency;
     bopt.max_size = opt.max_size;
     auto vocab = builder.build(bopt);
     vocab.save(opt.output);
+    rejects.close();
     s.distinct_tokens = builder.distinct_tokens();
     s.vocab_size = vocab.size();
     s.seconds = progress.elapsed_seconds();
@@ -69,7 +75,7 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
              " skipped), " + std::to_string(s.tokens) + " tokens, " +
              std::to_string(s.distinct_tokens) + " distinct -> " + std::to_string(s.vocab_size) +
              " entries (5 specials, min frequency " + std::to_string(opt.min_frequency) + ") in " +
-             opt.output);
+             opt.output + (s.rejected > 0 ? "; skipped records in " + s.rejects : ""));
     return s;
 }
 

@@ -10,6 +10,9 @@ PACKAGES=(
   librdkit-dev rdkit-data libboost-dev  # RDKit (its headers need Boost)
   libhdf5-dev zlib1g-dev
   libcli11-dev catch2 nlohmann-json3-dev libyaml-cpp-dev
+  clang-format                          # scripts/check_format.sh (run by scripts/test.sh)
+  hdf5-tools python3-h5py               # h5diff for tests/slurm; h5py writes a reader test's input
+  slurmctld slurmd slurm-client munge   # tests/slurm: a throw-away one-node Slurm cluster
 )
 
 SUDO=""
@@ -22,11 +25,30 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# Installing slurmd, slurmctld and munge must not start them (tests run
+# their own daemons with their own config): while apt runs, a policy-rc.d
+# that exits 101 tells invoke-rc.d to start nothing. An existing one (as in
+# Docker images) is left as it is.
+POLICY=/usr/sbin/policy-rc.d
+own_policy=""
+remove_policy() {
+  if [ -n "$own_policy" ]; then $SUDO rm -f "$POLICY"; fi
+}
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  if [ ! -e "$POLICY" ]; then
+    own_policy=1
+    trap remove_policy EXIT
+    printf '#!/bin/sh\n# Written by plmkit scripts/setup.sh while it installs packages.\nexit 101\n' |
+      $SUDO tee "$POLICY" >/dev/null
+    $SUDO chmod 755 "$POLICY"
+  fi
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  remove_policy
+  own_policy=""
 else
   echo "setup: all ${#PACKAGES[@]} packages present" >&2
 fi

@@ -5,5 +5,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 bash scripts/check_layers.sh
+bash scripts/check_format.sh
 cd build
 ctest --output-on-failure --timeout 1500

@@ -17,8 +17,7 @@ struct PaddedBatch {
     std::vector<std::int64_t> lengths;  ///< tokens per row (incl. specials)
 };
 
-PaddedBatch pad_batch(const std::vector<std::vector<std::int32_t>>& sequences,
-                      std::int32_t pad_id);
+PaddedBatch pad_batch(const std::vector<std::vector<std::int32_t>>& sequences, std::int32_t pad_id);
 
 struct TokenBudgetOptions {
     std::size_t max_tokens = 4096;  ///< padded tokens per batch (rows x longest)

@@ -18,15 +18,15 @@ struct EsmEncodeOptions {
 
 struct EsmEncoding {
     bool ok = false;
-    std::string reason;            ///< why the record was rejected (when !ok)
-    std::vector<std::int32_t> ids; ///< token ids incl. <cls>/<eos> when requested
-    std::size_t residues = 0;      ///< residues kept (after truncation)
+    std::string reason;             ///< why the record was rejected (when !ok)
+    std::vector<std::int32_t> ids;  ///< token ids incl. <cls>/<eos> when requested
+    std::size_t residues = 0;       ///< residues kept (after truncation)
     std::size_t original_residues = 0;
     bool truncated = false;
 };
 
 class EsmTokenizer {
-public:
+  public:
     static constexpr std::int32_t kCls = 0, kPad = 1, kEos = 2, kUnk = 3, kMask = 32;
     static constexpr std::int32_t kVocabSize = 33;
 
@@ -45,7 +45,7 @@ public:
     const std::string& token(std::int32_t id) const;
     const std::vector<std::string>& tokens() const { return tokens_; }
 
-private:
+  private:
     std::vector<std::string> tokens_;
     std::int16_t byte_to_id_[256];
 };

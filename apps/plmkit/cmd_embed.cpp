@@ -53,8 +53,8 @@ void add_embed_command(CLI::App& app) {
     cmd->add_option("--threads", job.threads, "CPU threads (0 = all available cores)")
         ->capture_default_str();
     cmd->add_option("--shard", job.shard,
-                    "I/N: embed only records whose 0-based index modulo N is I; auto: from the "
-                    "Slurm array variables");
+                    "I/N: embed only records whose 0-based index modulo N is I; auto/N: I = "
+                    "SLURM_ARRAY_TASK_ID; auto: I and N from the Slurm array");
     cmd->footer(
         "Writes /ids, /lengths and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
         "/logits, /contacts + /contact_offsets, /layers/<k>/...) with provenance attributes;\n"

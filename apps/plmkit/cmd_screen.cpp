@@ -43,8 +43,9 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
     cmd->add_option("--chunk", j.chunk, "Records per processing chunk")->capture_default_str();
     cmd->add_option("--top", o->top, "Keep the K best hits (the rest go to the rejects)");
     cmd->add_option("--shard", o->shard,
-                    "Process records with index % N == I ('I/N', or 'auto' from Slurm's "
-                    "SLURM_ARRAY_TASK_ID/COUNT); combine shards with 'plmkit merge'");
+                    "Process records with index % N == I ('I/N'; 'auto/N': I = "
+                    "SLURM_ARRAY_TASK_ID; 'auto': I and N from the Slurm array); combine "
+                    "shards with 'plmkit merge'");
     cmd->add_flag(
         "--no-progress", [o](std::int64_t) { o->job.progress = false; },
         "Never draw the progress line");

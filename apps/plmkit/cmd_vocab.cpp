@@ -19,6 +19,9 @@ PLMKIT_COMMAND(15, [](CLI::App& app) {
     cmd->add_option("--kind", opt->kind, "smiles (the protein alphabet is fixed)")
         ->capture_default_str();
     cmd->add_option("-o,--output", opt->output, "vocab.txt to write")->required();
+    cmd->add_option("--rejects", opt->rejects,
+                    "Records left out, with id, line and reason (default: "
+                    "<output>.rejects.tsv)");
     cmd->add_option("--min-freq", opt->min_frequency, "Keep tokens seen at least N times")
         ->capture_default_str();
     cmd->add_option("--max-size", opt->max_size,
@@ -31,6 +34,7 @@ PLMKIT_COMMAND(15, [](CLI::App& app) {
     cmd->footer(
         "vocab.txt holds one token per line, line number - 1 = id: <pad> <unk> <cls> <eos>\n"
         "<mask> (ids 0-4), then tokens by decreasing frequency (ties in byte order).\n"
+        "Records that cannot be used go to the rejects TSV (id, line, reason), none silently.\n"
         "\nExamples:\n"
         "  plmkit vocab build --kind smiles chembl.csv --output vocab.txt\n"
         "  plmkit vocab build --kind smiles library.smi --output vocab.txt --min-freq 5");

@@ -199,3 +199,43 @@ TEST_CASE("cli vocab build: the ChEMBL vocabulary equals Python's count", "[cli]
         CHECK_THAT(p.err, Catch::Contains("ESM-2 alphabet"));
     }
 }
+
+TEST_CASE("cli vocab build: every unusable record is in the rejects file", "[cli][vocab][smiles]") {
+    // 25 records the tokenizer rejects ('&' is outside the SMILES pattern),
+    // between good ones, plus an empty SMILES: more than the 20 warnings.
+    std::string csv = "smiles,id\n";
+    std::string expected = "id\tline\treason\n";
+    int line = 1;
+    for (int i = 0; i < 25; ++i) {
+        csv += "CCO,good" + std::to_string(i) + "\n";
+        ++line;
+        csv += "CC&N,bad" + std::to_string(i) + "\n";
+        ++line;
+        expected += "bad" + std::to_string(i) + "\t" + std::to_string(line) +
+                    "\tinvalid character '&' at position 3\n";
+    }
+    csv += ",empty\n";
+    expected += "empty\t" + std::to_string(++line) + "\tempty SMILES\n";
+    auto in = test::temp_path("cli_vocab_bad.csv");
+    test::write_file(in, csv);
+    auto out = test::temp_path("cli_vocab_bad.txt");
+    auto r = run_plmkit({"vocab", "build", "--kind", "smiles", in, "--output", out});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(test::read_file(out + ".rejects.tsv") == expected);
+    CHECK_THAT(r.err, Catch::Contains(in + ":3: record 'bad0' skipped: invalid character '&'"));
+    CHECK_THAT(r.err, Catch::Contains("record 'bad19' skipped"));
+    CHECK_THAT(r.err, !Catch::Contains("record 'bad20' skipped"));
+    CHECK_THAT(r.err, Catch::Contains("more skipped records not shown: all are in " + out +
+                                      ".rejects.tsv"));
+    CHECK_THAT(r.err, Catch::Contains("51 records (26 skipped)"));
+    // The good records alone make the vocabulary: specials, then C (50), O (25).
+    CHECK(test::read_file(out) == "<pad>\n<unk>\n<cls>\n<eos>\n<mask>\nC\nO\n");
+
+    SECTION("--rejects chooses the file") {
+        auto rej = test::temp_path("cli_vocab_rejects.tsv");
+        REQUIRE(run_plmkit({"-q", "vocab", "build", in, "-o", out, "--rejects", rej}).exit_code ==
+                0);
+        CHECK(test::read_file(rej) == expected);
+    }
+}

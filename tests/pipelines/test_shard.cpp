@@ -92,6 +92,60 @@ TEST_CASE("shard: auto from the Slurm array environment", "[pipelines][shard]") 
     }
 }
 
+TEST_CASE("shard: auto refuses a partial re-run it cannot place", "[pipelines][shard]") {
+    // What Slurm sets for `sbatch --array=2 array.sh` (re-running shard 2 of 4).
+    auto rerun = fake_env({{"SLURM_ARRAY_TASK_ID", "2"},
+                           {"SLURM_ARRAY_TASK_COUNT", "1"},
+                           {"SLURM_ARRAY_TASK_MIN", "2"},
+                           {"SLURM_ARRAY_TASK_MAX", "2"},
+                           {"SLURM_ARRAY_TASK_STEP", "1"}});
+    SECTION("a one-task array with id > 0 is not the whole input") {
+        CHECK_THROWS_AS(parse_shard("auto", rerun), UsageError);
+        CHECK_THROWS_WITH(parse_shard("auto", rerun),
+                          Catch::Contains("SLURM_ARRAY_TASK_ID=2, SLURM_ARRAY_TASK_COUNT=1") &&
+                              Catch::Contains("sbatch --array=2") &&
+                              Catch::Contains("--shard auto/N") && Catch::Contains("--shard 2/N"));
+    }
+    SECTION("nor is a one-task array with id 0 (re-run of shard 0)") {
+        auto zero = fake_env({{"SLURM_ARRAY_TASK_ID", "0"},
+                              {"SLURM_ARRAY_TASK_COUNT", "1"},
+                              {"SLURM_ARRAY_TASK_MIN", "0"},
+                              {"SLURM_ARRAY_TASK_MAX", "0"}});
+        CHECK_THROWS_WITH(parse_shard("auto", zero), Catch::Contains("--shard auto/N"));
+    }
+    SECTION("a list of tasks (--array=1,3) whose count is not the range's") {
+        auto list = fake_env({{"SLURM_ARRAY_TASK_ID", "3"},
+                              {"SLURM_ARRAY_TASK_COUNT", "2"},
+                              {"SLURM_ARRAY_TASK_MIN", "1"},
+                              {"SLURM_ARRAY_TASK_MAX", "3"},
+                              {"SLURM_ARRAY_TASK_STEP", "1"}});
+        CHECK_THROWS_WITH(parse_shard("auto", list), Catch::Contains("not the full range 1-3") &&
+                                                         Catch::Contains("--shard auto/N"));
+    }
+    SECTION("a full array with MAX set is accepted") {
+        auto full = fake_env({{"SLURM_ARRAY_TASK_ID", "6"},
+                              {"SLURM_ARRAY_TASK_COUNT", "4"},
+                              {"SLURM_ARRAY_TASK_MIN", "0"},
+                              {"SLURM_ARRAY_TASK_MAX", "6"},
+                              {"SLURM_ARRAY_TASK_STEP", "2"}});
+        CHECK(parse_shard("auto", full) == Shard{3, 4});
+    }
+    SECTION("auto/N takes the task id as the shard index") {
+        CHECK(parse_shard("auto/4", rerun) == Shard{2, 4});
+        auto first = fake_env({{"SLURM_ARRAY_TASK_ID", "0"}, {"SLURM_ARRAY_TASK_COUNT", "4"}});
+        CHECK(parse_shard("auto/4", first) == Shard{0, 4});
+        CHECK_THROWS_WITH(parse_shard("auto/2", rerun),
+                          Catch::Contains("--shard auto/2 (SLURM_ARRAY_TASK_ID=2)") &&
+                              Catch::Contains("index must be < count"));
+        CHECK_THROWS_WITH(parse_shard("auto/x", rerun), Catch::Contains("expected auto/N"));
+        CHECK_THROWS_WITH(parse_shard("auto/", rerun), Catch::Contains("expected auto/N"));
+        CHECK_THROWS_WITH(parse_shard("auto/0", rerun),
+                          Catch::Contains("count must be at least 1"));
+        CHECK_THROWS_WITH(parse_shard("auto/4", fake_env({})),
+                          Catch::Contains("SLURM_ARRAY_TASK_ID is not set"));
+    }
+}
+
 TEST_CASE("shard: records are dealt round-robin", "[pipelines][shard]") {
     // Every record lands in exactly one of N shards.
     const std::int64_t n = 3;

@@ -1,0 +1,202 @@
+// `plmkit slurm screen|embed` without --submit, as a user runs it: the
+// command's own options reach the generated array script unchanged, and the
+// scripts, run by hand the way Slurm runs them (bash with
+// SLURM_ARRAY_TASK_ID set), give the single run's outputs.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "src/hdf5_reader.hpp"
+#include "tests/cli/hdf5_compare.hpp"
+#include "tests/test_support.hpp"
+
+using namespace plmkit;
+using test::run_plmkit;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kModel = test::shared_path("fixtures/esm2_tiny/model");
+const std::string kFasta = test::shared_path("fixtures/esm2_tiny/sequences.fasta");
+
+/// Runs `script` with bash as array task `task` (or as a plain job when
+/// task < 0); returns the exit status and fills `log` with its output.
+int run_task(const std::string& script, int task, std::string& log) {
+    auto out = test::temp_path("task.log");
+    std::string env = task < 0 ? "" : "SLURM_ARRAY_TASK_ID=" + std::to_string(task) + " ";
+    int rc = std::system((env + "bash '" + script + "' >'" + out + "' 2>&1").c_str());
+    log = test::read_file(out);
+    return rc;
+}
+
+std::string fresh_dir(const std::string& name) {
+    auto dir = test::temp_path(name);
+    fs::create_directories(dir);
+    return dir;
+}
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+}
+
+/// Sets environment variables for one scope (the plmkit child inherits them).
+class ScopedEnv {
+  public:
+    explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars)
+        : vars_(std::move(vars)) {
+        for (const auto& [k, v] : vars_)
+            ::setenv(k.c_str(), v.c_str(), 1);
+    }
+    ~ScopedEnv() {
+        for (const auto& [k, v] : vars_)
+            ::unsetenv(k.c_str());
+    }
+
+  private:
+    std::vector<std::pair<std::string, std::string>> vars_;
+};
+}  // namespace
+
+TEST_CASE("cli slurm embed: options pass through, scripts merge to the single run",
+          "[cli][slurm][embed]") {
+    auto dir = fresh_dir("cli_slurm_embed");
+    const std::vector<std::string> own = {"--model",       kModel,         "--input",
+                                          kFasta,          "--include",    "mean,per_tok,logits",
+                                          "--layers=-1,1", "--max-tokens", "1"};
+    auto single = dir + "/single.h5";
+    auto r = run_plmkit(with(with({"-q", "embed"}, own), {"--output", single}));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+
+    auto out = dir + "/emb.h5";
+    auto g = run_plmkit(with(with({"slurm", "embed"}, own), {"--output", out, "--array", "3",
+                                                             "--gpus", "1", "--time", "0:30:00"}));
+    INFO(g.err);
+    REQUIRE(g.exit_code == 0);
+    const std::string array = out + ".slurm/embed-array.sh", merge = out + ".slurm/embed-merge.sh";
+    CHECK_THAT(g.out, Catch::Contains("wrote " + array) && Catch::Contains("wrote " + merge) &&
+                          Catch::Contains("sbatch --dependency=afterok:$jid"));
+    auto text = test::read_file(array);
+    CHECK_THAT(text, Catch::Contains("#SBATCH --array=0-2\n") &&
+                         Catch::Contains("#SBATCH --gpus=1\n") &&
+                         Catch::Contains("#SBATCH --time=0:30:00\n"));
+    // The command's own options, in order and unchanged; the output per shard.
+    CHECK_THAT(text, Catch::Contains(" embed --model " + kModel + " --input " + kFasta +
+                                     " --include mean,per_tok,logits --layers=-1,1 "
+                                     "--max-tokens 1 --output " +
+                                     dir + "/emb.shard-\"${I}\"-of-3.h5 --shard \"${I}/3\"\n"));
+    auto mtext = test::read_file(merge);
+    CHECK_THAT(mtext, Catch::Contains(" merge --kind embed --output " + out + " " + dir +
+                                      "/emb.shard-0-of-3.h5 " + dir + "/emb.shard-1-of-3.h5 " +
+                                      dir + "/emb.shard-2-of-3.h5\n"));
+    CHECK_THAT(mtext, !Catch::Contains("--gpus"));
+
+    std::string log;
+    for (int i = 0; i < 3; ++i) {
+        INFO("array task " << i);
+        REQUIRE(run_task(array, i, log) == 0);
+    }
+    CHECK(run_task(array, 3, log) != 0);
+    CHECK_THAT(log, Catch::Contains("only shards 0-2 exist"));
+    INFO(log);
+    REQUIRE(run_task(merge, -1, log) == 0);
+    Hdf5Reader a(single), b(out);
+    test::require_same_datasets(a, b);
+    test::require_same_attributes(a, b, {"created", "command_line", "merged_shards"});
+}
+
+TEST_CASE("cli slurm screen: -i and the screen options reach the array script",
+          "[cli][slurm][screen]") {
+    auto dir = fresh_dir("cli_slurm_screen");
+    auto lib = dir + "/lib.smi";
+    test::write_file(lib,
+                     "c1ccccc1O phenol\nCCN(CC)CC.Cl tea\nCCN(CC)CC tea2\nc1ccccc1C(=O)O bza\n"
+                     "OC(=O)c1ccccc1 bza2\nCCCCCCCCCCCCCCCC c16\nc1ccncc1 pyr\nC1CC bad\n");
+    auto single = dir + "/single.csv";
+    REQUIRE(run_plmkit({"-q", "screen", "-i", lib, "-o", single, "--top", "3"}).exit_code == 0);
+    auto out = dir + "/hits.csv";
+    auto g =
+        run_plmkit({"slurm", "screen", "-i", lib, "-o", out, "--top", "3", "--no-progress",
+                    "--array", "2", "--partition", "short", "--mem", "2G", "--cpus-per-task", "4"});
+    INFO(g.err);
+    REQUIRE(g.exit_code == 0);
+    auto text = test::read_file(out + ".slurm/screen-array.sh");
+    CHECK_THAT(text, Catch::Contains("#SBATCH --partition=short\n") &&
+                         Catch::Contains("#SBATCH --mem=2G\n") &&
+                         Catch::Contains("#SBATCH --cpus-per-task=4\n"));
+    CHECK_THAT(text, Catch::Contains(" screen -i " + lib + " -o " + dir +
+                                     "/hits.shard-\"${I}\"-of-2.csv --top 3 --no-progress "
+                                     "--shard \"${I}/2\"\n"));
+    std::string log;
+    for (int i = 0; i < 2; ++i)
+        REQUIRE(run_task(out + ".slurm/screen-array.sh", i, log) == 0);
+    INFO(log);
+    REQUIRE(run_task(out + ".slurm/screen-merge.sh", -1, log) == 0);
+    CHECK(test::read_file(out) == test::read_file(single));
+    CHECK(test::read_file(dir + "/hits.rejects.tsv") ==
+          test::read_file(dir + "/single.rejects.tsv"));
+}
+
+TEST_CASE("cli slurm: usage errors exit 2 naming the problem", "[cli][slurm]") {
+    auto dir = fresh_dir("cli_slurm_usage");
+    auto shard = run_plmkit({"slurm", "screen", "-i", "lib.smi", "-o", dir + "/h.csv", "--shard",
+                             "0/2", "--array", "2"});
+    CHECK(shard.exit_code == 2);
+    CHECK_THAT(shard.err, Catch::Contains("do not pass --shard"));
+    auto no_out =
+        run_plmkit({"slurm", "embed", "--model", kModel, "--input", kFasta, "--array", "2"});
+    CHECK(no_out.exit_code == 2);
+    CHECK_THAT(no_out.err, Catch::Contains("--output FILE is required"));
+    auto no_array = run_plmkit({"slurm", "screen", "-i", "lib.smi", "-o", dir + "/h.csv"});
+    CHECK(no_array.exit_code == 2);
+    CHECK_THAT(no_array.err, Catch::Contains("--array"));
+}
+
+TEST_CASE("cli --shard auto: a one-task re-run array is refused, auto/N works",
+          "[cli][slurm][shard]") {
+    auto dir = fresh_dir("cli_shard_auto");
+    auto lib = dir + "/lib.smi";
+    test::write_file(lib, "CCO a\nCCN b\nCCC c\nc1ccccc1 d\n");
+    // What `sbatch --array=2 screen-array.sh` sets: an array of one task.
+    ScopedEnv env({{"SLURM_ARRAY_TASK_ID", "2"},
+                   {"SLURM_ARRAY_TASK_COUNT", "1"},
+                   {"SLURM_ARRAY_TASK_MIN", "2"},
+                   {"SLURM_ARRAY_TASK_MAX", "2"},
+                   {"SLURM_ARRAY_TASK_STEP", "1"}});
+    auto bad = run_plmkit({"screen", "-i", lib, "-o", dir + "/a.csv", "--shard", "auto"});
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.err, Catch::StartsWith("plmkit: error: --shard auto") &&
+                            Catch::Contains("--shard auto/N"));
+    CHECK_FALSE(fs::exists(dir + "/a.csv"));
+    auto embed = run_plmkit({"embed", "--model", kModel, "--input", kFasta, "--output",
+                             dir + "/e.h5", "--shard", "auto"});
+    CHECK(embed.exit_code == 2);
+    CHECK_THAT(embed.err, Catch::Contains("--shard auto/N"));
+    auto ok = run_plmkit({"-q", "screen", "-i", lib, "-o", dir + "/b.csv", "--shard", "auto/3"});
+    INFO(ok.err);
+    REQUIRE(ok.exit_code == 0);
+    auto summary = test::read_file(dir + "/b.summary.json");
+    CHECK_THAT(summary, Catch::Contains("\"shard\": \"2/3\""));
+    CHECK_THAT(summary, Catch::Contains("\"records_read\": 1"));
+}
+
+TEST_CASE("cli slurm: option values that look like options pass through", "[cli][slurm]") {
+    auto dir = fresh_dir("cli_slurm_negative");
+    for (const std::vector<std::string>& layers :
+         {std::vector<std::string>{"--layers", "-1,1"}, std::vector<std::string>{"--layers=-1,1"},
+          std::vector<std::string>{"--layers", "-1"}}) {
+        auto out = dir + "/e" + std::to_string(layers.size()) + layers.back() + ".h5";
+        auto g =
+            run_plmkit(with(with({"slurm", "embed", "--model", kModel, "--input", kFasta}, layers),
+                            {"--output", out, "--array", "2"}));
+        INFO(g.err);
+        REQUIRE(g.exit_code == 0);
+        std::string joined;
+        for (const auto& l : layers)
+            joined += " " + l;
+        CHECK_THAT(test::read_file(out + ".slurm/embed-array.sh"),
+                   Catch::Contains(" --input " + kFasta + joined + " --output "));
+    }
+}
