@@ -20,8 +20,8 @@
 namespace plmkit::models {
 
 struct Trainer::Impl {
-    explicit Impl(Mlp& model, const TrainerOptions& o)
-        : optimizer(model->parameters(),
+    explicit Impl(Trainable& model, const TrainerOptions& o)
+        : optimizer(model.parameters(),
                     torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay)) {}
     torch::optim::AdamW optimizer;
 };
@@ -50,7 +50,10 @@ std::string fmt(const char* f, double v) {
 }  // namespace
 
 Trainer::Trainer(Mlp model, const TrainerOptions& options)
-    : model_(std::move(model)), options_(options), impl_(std::make_unique<Impl>(model_, options)) {
+    : Trainer(std::make_shared<MlpTrainable>(std::move(model)), options) {}
+
+Trainer::Trainer(std::shared_ptr<Trainable> model, const TrainerOptions& options)
+    : model_(std::move(model)), options_(options), impl_(std::make_unique<Impl>(*model_, options)) {
     if (options_.task != "regression" && options_.task != "classification")
         throw UsageError("unknown task '" + options_.task +
                          "', expected regression or classification");
@@ -73,21 +76,29 @@ double Trainer::lr_at(std::int64_t step, std::int64_t steps_per_epoch) const {
     return lo + 0.5 * (options_.lr - lo) * (1.0 + std::cos(M_PI * progress));
 }
 
-at::Tensor Trainer::batch_loss(const at::Tensor& out, const at::Tensor& y,
-                               const at::Tensor& mask) const {
+at::Tensor Trainer::batch_loss(const at::Tensor& out, const at::Tensor& y_in,
+                               const at::Tensor& mask_in) const {
+    // Targets live on the CPU; the outputs where the model runs.
+    const at::Tensor y = y_in.to(out.device()), mask = mask_in.to(out.device());
     at::Tensor per;
     if (options_.task == "regression") {
         per = (out - y).pow(2);
     } else {
         // BCE with logits, positives weighted by pos_weight (per target).
         at::Tensor log_p = at::log_sigmoid(out), log_not_p = at::log_sigmoid(-out);
-        per = -(pos_weight_ * y * log_p + (1 - y) * log_not_p);
+        per = -(pos_weight_.to(out.device()) * y * log_p + (1 - y) * log_not_p);
     }
     return (per * mask).sum() / mask.sum().clamp_min(1.0);
 }
 
+Mlp Trainer::model() const {
+    auto* m = dynamic_cast<const MlpTrainable*>(model_.get());
+    if (!m) throw Error("Trainer::model(): not an MLP trainer");
+    return m->mlp();
+}
+
 double Trainer::train_epoch(const TrainTensors& train, int epoch, std::int64_t steps_per_epoch) {
-    model_->train();
+    model_->train(true);
     const std::uint64_t key = options_.seed * 1000003ULL + static_cast<std::uint64_t>(epoch);
     at::Generator gen = at::detail::createCPUGenerator(key);
     at::manual_seed(key ^ 0x9e3779b97f4a7c15ULL);
@@ -102,7 +113,7 @@ double Trainer::train_epoch(const TrainTensors& train, int epoch, std::int64_t s
         for (auto& group : impl_->optimizer.param_groups())
             static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
         impl_->optimizer.zero_grad();
-        at::Tensor out = model_->forward(train.x.index_select(0, idx));
+        at::Tensor out = model_->forward(train, idx);
         at::Tensor loss =
             batch_loss(out, train.y.index_select(0, idx), train.mask.index_select(0, idx));
         loss.backward();
@@ -169,20 +180,40 @@ void Trainer::fit(const TrainTensors& train, const TrainTensors& val,
         params[i].copy_(best_params_[i]);
 }
 
-at::Tensor Trainer::predict(const at::Tensor& x) const {
+at::Tensor Trainer::outputs(const TrainTensors& data) const {
     at::InferenceMode guard;
-    at::Tensor out = model_->infer(x);
+    model_->train(false);
+    const std::int64_t n = data.size(), step = std::max<std::int64_t>(1, model_->eval_rows());
+    std::vector<at::Tensor> parts;
+    for (std::int64_t start = 0; start < n; start += step) {
+        throw_if_interrupted();
+        at::Tensor rows = at::arange(start, std::min(n, start + step), at::kLong);
+        parts.push_back(model_->forward(data, rows).to(at::kCPU, at::kFloat));
+    }
+    return parts.empty() ? at::zeros({0, data.y.size(1)}) : at::cat(parts);
+}
+
+at::Tensor Trainer::predict(const TrainTensors& data) const {
+    at::Tensor out = outputs(data);
     return options_.task == "classification" ? at::sigmoid(out) : out;
 }
 
+at::Tensor Trainer::predict(const at::Tensor& x) const {
+    TrainTensors t;
+    t.x = x;
+    t.y = at::zeros({x.size(0), 1});
+    return predict(t);
+}
+
 double Trainer::loss(const TrainTensors& data) const {
-    at::InferenceMode guard;
     if (options_.task == "classification" && !pos_weight_.defined()) return std::nan("");
-    return batch_loss(model_->infer(data.x), data.y, data.mask).item<double>();
+    at::Tensor out = outputs(data);
+    at::InferenceMode guard;
+    return batch_loss(out, data.y, data.mask).item<double>();
 }
 
 double Trainer::metric(const TrainTensors& data) const {
-    at::Tensor pred = predict(data.x);
+    at::Tensor pred = predict(data);
     at::Tensor y = at::where(data.mask > 0.5, data.y, at::full_like(data.y, std::nan("")));
     double sum = 0;
     int count = 0;
@@ -231,21 +262,21 @@ void Trainer::load_checkpoint(const std::string& path) {
         torch::serialize::InputArchive archive, weights, optim, best;
         archive.load_from(path);
         archive.read("model", weights);
-        auto named = model_->named_parameters();
+        auto params = model_->parameters();
         std::vector<at::Tensor> loaded;
-        for (std::size_t i = 0; i < named.size(); ++i) {
+        for (std::size_t i = 0; i < params.size(); ++i) {
             at::Tensor t;
             weights.read(std::to_string(i), t);
-            if (t.sizes() != named[i].value().sizes())
-                throw ModelError("checkpoint '" + path + "': parameter '" + named[i].key() +
-                                 "' has shape " + shape_of(t) + ", the model expects " +
-                                 shape_of(named[i].value()));
+            if (t.sizes() != params[i].sizes())
+                throw ModelError("checkpoint '" + path + "': parameter " + std::to_string(i) +
+                                 " has shape " + shape_of(t) + ", the model expects " +
+                                 shape_of(params[i]));
             loaded.push_back(t);
         }
         {
             at::NoGradGuard no_grad;
-            for (std::size_t i = 0; i < named.size(); ++i)
-                named[i].value().copy_(loaded[i]);
+            for (std::size_t i = 0; i < params.size(); ++i)
+                params[i].copy_(loaded[i]);
         }
         archive.read("optimizer", optim);
         impl_->optimizer.load(optim);

@@ -1,5 +1,6 @@
 #pragma once
-// Training loop for the MLP property head over in-memory tensors: AdamW,
+// Training loop for property models (models/trainable.hpp: an MLP head on
+// fixed features, or an encoder with a head on token ids): AdamW,
 // linear warm-up then cosine decay of the learning rate (per step), gradient
 // clipping, masked multi-task loss (missing targets do not count), early
 // stopping on the validation metric with the best weights kept, and a
@@ -17,6 +18,7 @@
 #include <ATen/ATen.h>
 
 #include "models/mlp.hpp"
+#include "models/trainable.hpp"
 
 namespace plmkit::models {
 
@@ -36,13 +38,6 @@ struct TrainerOptions {
     bool log_epochs = true;       ///< one line per epoch on stderr
 };
 
-/// Features [N, F] float, targets [N, T] float (standardized for
-/// regression, 0/1 for classification), mask [N, T] float (1 = present).
-struct TrainTensors {
-    at::Tensor x, y, mask;
-    std::int64_t size() const { return x.defined() ? x.size(0) : 0; }
-};
-
 struct EpochRecord {
     int epoch = 0;  ///< 1-based
     double train_loss = 0, val_loss = 0, val_metric = 0, lr = 0, seconds = 0;
@@ -50,7 +45,9 @@ struct EpochRecord {
 
 class Trainer {
   public:
+    /// An MLP head on TrainTensors::x.
     Trainer(Mlp model, const TrainerOptions& options);
+    Trainer(std::shared_ptr<Trainable> model, const TrainerOptions& options);
     ~Trainer();
 
     /// Trains until options.epochs or early stopping; at the end the model
@@ -60,7 +57,9 @@ class Trainer {
              const std::function<void(const Trainer&)>& on_epoch_end = {});
 
     /// Outputs in eval mode: standardized values (regression) or
-    /// probabilities (classification), [N, T].
+    /// probabilities (classification), [N, T], for every row of `data`.
+    at::Tensor predict(const TrainTensors& data) const;
+    /// The same for features x [N, F] (MLP models).
     at::Tensor predict(const at::Tensor& x) const;
 
     /// Masked loss of the model on `data` (eval mode).
@@ -81,7 +80,9 @@ class Trainer {
     double best_metric() const { return best_metric_; }
     bool stopped_early() const { return stopped_; }
     const std::vector<EpochRecord>& history() const { return history_; }
-    Mlp model() const { return model_; }
+    /// The MLP (for a Trainer made from one).
+    Mlp model() const;
+    const std::shared_ptr<Trainable>& trainable() const { return model_; }
 
   private:
     struct Impl;
@@ -90,7 +91,10 @@ class Trainer {
     at::Tensor batch_loss(const at::Tensor& out, const at::Tensor& y, const at::Tensor& mask) const;
     bool improved(double metric) const;
 
-    Mlp model_;
+    /// Raw outputs (logits / standardized values) of every row, eval mode.
+    at::Tensor outputs(const TrainTensors& data) const;
+
+    std::shared_ptr<Trainable> model_;
     TrainerOptions options_;
     std::unique_ptr<Impl> impl_;
     at::Tensor pos_weight_;
