@@ -53,6 +53,7 @@ nlohmann::json PropertyModelConfig::to_json(std::size_t ensemble) const {
               {"input_dropout", mlp.input_dropout},
               {"activation", "relu"}}},
             {"ensemble", ensemble},
+            {"member_encoders", member_encoders},
             {"training", training}};
 }
 
@@ -77,6 +78,7 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         c.mlp.dropout = m.value("dropout", 0.0);
         c.mlp.input_dropout = m.value("input_dropout", 0.0);
         c.training = j.value("training", nlohmann::json::object());
+        c.member_encoders = j.value("member_encoders", false);
         if (c.task != "regression" && c.task != "classification")
             throw ModelError(where + ": task '" + c.task + "' is not regression or classification");
         if (c.targets.empty() || static_cast<std::int64_t>(c.targets.size()) != c.mlp.output_dim)
@@ -92,9 +94,13 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
     }
 }
 
-PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> members)
-    : config_(std::move(config)), members_(std::move(members)) {
+PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> members,
+                             std::vector<EncoderState> encoders)
+    : config_(std::move(config)), members_(std::move(members)), encoders_(std::move(encoders)) {
     if (members_.empty()) throw ModelError("a property model needs at least one member");
+    config_.member_encoders = !encoders_.empty();
+    if (!encoders_.empty() && encoders_.size() != members_.size())
+        throw ModelError("a property model needs one encoder state per member");
     for (auto& m : members_)
         m->eval();
 }
@@ -104,7 +110,8 @@ namespace {
 /// Members of an ensemble from `file`, every tensor checked by name, shape
 /// and dtype, and nothing left over.
 std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
-                              const SafetensorsFile& file) {
+                              const SafetensorsFile& file,
+                              std::vector<PropertyModel::EncoderState>* encoders) {
     std::vector<Mlp> members;
     std::size_t expected = 0;
     for (std::size_t m = 0; m < k; ++m) {
@@ -122,6 +129,23 @@ std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
             ++expected;
         }
         members.push_back(mlp);
+    }
+    if (encoders) {
+        encoders->assign(k, {});
+        for (const auto& name : file.names()) {
+            for (std::size_t m = 0; m < k; ++m) {
+                const std::string prefix = "members." + std::to_string(m) + ".encoder.";
+                if (name.rfind(prefix, 0) != 0) continue;
+                const TensorView& v = file.get(name);
+                if (v.dtype != StoredDType::f32)
+                    throw ModelError(file.path() + ": tensor '" + name + "' is " +
+                                     to_string(v.dtype) + ", expected F32");
+                at::Tensor t = at::empty(v.shape, at::kFloat);
+                std::memcpy(t.data_ptr<float>(), v.data, v.nbytes);
+                (*encoders)[m].emplace_back(name.substr(prefix.size()), t);
+                ++expected;
+            }
+        }
     }
     if (file.names().size() != expected)
         throw ModelError(file.path() + ": holds " + std::to_string(file.names().size()) +
@@ -149,8 +173,10 @@ PropertyModel PropertyModel::load(const std::string& dir) {
     nlohmann::json j = parse_config(text.str(), config_path);
     PropertyModelConfig config = PropertyModelConfig::from_json(j, config_path);
     SafetensorsFile file(dir + "/model.safetensors");
-    auto members = read_members(config, j.value("ensemble", 1), file);
-    return PropertyModel(std::move(config), std::move(members));
+    std::vector<EncoderState> encoders;
+    auto members = read_members(config, j.value("ensemble", 1), file,
+                                config.member_encoders ? &encoders : nullptr);
+    return PropertyModel(std::move(config), std::move(members), std::move(encoders));
 }
 
 PropertyModel PropertyModel::from_memory(const std::string& config_json, const void* weights,
@@ -158,8 +184,10 @@ PropertyModel PropertyModel::from_memory(const std::string& config_json, const v
     nlohmann::json j = parse_config(config_json, name + "/config.json");
     PropertyModelConfig config = PropertyModelConfig::from_json(j, name + "/config.json");
     SafetensorsFile file(name + "/model.safetensors", weights, size);
-    auto members = read_members(config, j.value("ensemble", 1), file);
-    return PropertyModel(std::move(config), std::move(members));
+    std::vector<EncoderState> encoders;
+    auto members = read_members(config, j.value("ensemble", 1), file,
+                                config.member_encoders ? &encoders : nullptr);
+    return PropertyModel(std::move(config), std::move(members), std::move(encoders));
 }
 
 void PropertyModel::save(const std::string& dir) const {
@@ -181,6 +209,19 @@ void PropertyModel::save(const std::string& dir) const {
             views.push_back(v);
         }
     }
+    for (std::size_t m = 0; m < encoders_.size(); ++m) {
+        for (const auto& [name, value] : encoders_[m]) {
+            at::Tensor t = value.detach().to(at::kCPU, at::kFloat).contiguous();
+            keep.push_back(t);
+            TensorView v;
+            v.name = "members." + std::to_string(m) + ".encoder." + name;
+            v.dtype = StoredDType::f32;
+            v.shape.assign(t.sizes().begin(), t.sizes().end());
+            v.data = t.data_ptr<float>();
+            v.nbytes = static_cast<std::size_t>(t.numel()) * sizeof(float);
+            views.push_back(v);
+        }
+    }
     AtomicFile weights(dir + "/model.safetensors");
     write_safetensors(weights.temp_path(), views, {{"format", "pt"}});
     weights.commit();
@@ -188,14 +229,22 @@ void PropertyModel::save(const std::string& dir) const {
 }
 
 void PropertyModel::predict(const float* x, std::int64_t n, double* mean, double* std) const {
+    predict_members(std::vector<const float*>(members_.size(), x), n, mean, std);
+}
+
+void PropertyModel::predict_members(const std::vector<const float*>& x, std::int64_t n,
+                                    double* mean, double* std) const {
     const std::int64_t t = static_cast<std::int64_t>(num_targets());
     if (n == 0) return;
+    if (x.size() != members_.size())
+        throw Error("PropertyModel::predict_members: one feature matrix per member expected");
     at::InferenceMode guard;
-    at::Tensor input = at::from_blob(const_cast<float*>(x), {n, input_dim()}, at::kFloat);
-    at::Tensor bad = input.isnan().any(1, true);
+    at::Tensor bad = at::zeros({n, 1}, at::kBool);
     std::vector<at::Tensor> outs;
-    for (const auto& m : members_) {
-        at::Tensor o = m->infer(input).to(at::kDouble);
+    for (std::size_t k = 0; k < members_.size(); ++k) {
+        at::Tensor input = at::from_blob(const_cast<float*>(x[k]), {n, input_dim()}, at::kFloat);
+        bad = bad | input.isnan().any(1, true);
+        at::Tensor o = members_[k]->infer(input).to(at::kDouble);
         if (config_.task == "classification") {
             o = at::sigmoid(o);
         } else if (!config_.target_mean.empty()) {

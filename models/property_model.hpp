@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/mlp.hpp"
@@ -27,6 +28,9 @@ struct PropertyModelConfig {
     std::vector<double> target_mean, target_std;
     MlpOptions mlp;
     nlohmann::json training;  ///< options the model was trained with (informative)
+    /// Each member has its own fine-tuned encoder state
+    /// ("members.<k>.encoder.<name>" tensors; pipelines/ builds the encoder).
+    bool member_encoders = false;
     std::string plmkit_version;
 
     nlohmann::json to_json(std::size_t ensemble) const;
@@ -36,7 +40,11 @@ struct PropertyModelConfig {
 
 class PropertyModel {
   public:
-    PropertyModel(PropertyModelConfig config, std::vector<Mlp> members);
+    /// A member's fine-tuned encoder parameters, by name.
+    using EncoderState = std::vector<std::pair<std::string, at::Tensor>>;
+
+    PropertyModel(PropertyModelConfig config, std::vector<Mlp> members,
+                  std::vector<EncoderState> encoders = {});
 
     /// Reads `dir`/config.json and `dir`/model.safetensors, checking every
     /// tensor's name and shape. Throws IoError / ModelError.
@@ -55,6 +63,8 @@ class PropertyModel {
     std::int64_t input_dim() const { return config_.mlp.input_dim; }
     std::size_t num_targets() const { return config_.targets.size(); }
     const std::vector<Mlp>& members() const { return members_; }
+    /// Per member (empty unless config().member_encoders).
+    const std::vector<EncoderState>& encoders() const { return encoders_; }
 
     /// Predictions for n feature rows x[n * input_dim] (row-major):
     /// mean[n * T] in the original units (regression) or probabilities
@@ -62,10 +72,14 @@ class PropertyModel {
     /// (0 with one member; may be null). Rows with a NaN feature give NaN.
     /// Const and thread-safe: no module state is touched.
     void predict(const float* x, std::int64_t n, double* mean, double* std) const;
+    /// The same with member k's own features x[k] (fine-tuned encoders).
+    void predict_members(const std::vector<const float*>& x, std::int64_t n, double* mean,
+                         double* std) const;
 
   private:
     PropertyModelConfig config_;
     std::vector<Mlp> members_;
+    std::vector<EncoderState> encoders_;
 };
 
 }  // namespace plmkit::models

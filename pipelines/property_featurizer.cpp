@@ -92,6 +92,9 @@ class LmFeaturizer final : public PropertyFeaturizer {
   public:
     LmFeaturizer(const std::string& dir, const FeaturizerRuntime& runtime)
         : dir_(absolute(dir)), f_({dir_, std::max<std::size_t>(runtime.max_tokens, 1)}) {}
+    LmFeaturizer(models::LoadedSmilesEncoder encoder, const std::string& dir,
+                 const FeaturizerRuntime& runtime)
+        : dir_(dir), f_(std::move(encoder), {dir_, std::max<std::size_t>(runtime.max_tokens, 1)}) {}
 
     std::string name() const override { return "smiles-lm"; }
     InputKind input_kind() const override { return InputKind::molecule; }
@@ -149,6 +152,12 @@ EsmFeaturizerOptions esm_options(const std::string& dir, int layer, const std::s
 }
 
 }  // namespace
+
+std::unique_ptr<PropertyFeaturizer> make_smiles_lm_featurizer(models::LoadedSmilesEncoder encoder,
+                                                              const std::string& described_dir,
+                                                              const FeaturizerRuntime& runtime) {
+    return std::make_unique<LmFeaturizer>(std::move(encoder), described_dir, runtime);
+}
 
 const char* to_string(InputKind kind) {
     return kind == InputKind::protein ? "protein" : "molecule";

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/smiles_encoder.hpp"
 #include "pipelines/esm_featurizer.hpp"
 #include "pipelines/feature_matrix.hpp"
 #include "pipelines/featurizers.hpp"
@@ -92,5 +93,11 @@ class PropertyFeaturizer {
 
     virtual nlohmann::json to_json() const = 0;
 };
+
+/// smiles-lm features from an encoder in memory (a fine-tuned member);
+/// `described_dir` is what to_json() reports as model_dir.
+std::unique_ptr<PropertyFeaturizer> make_smiles_lm_featurizer(models::LoadedSmilesEncoder encoder,
+                                                              const std::string& described_dir,
+                                                              const FeaturizerRuntime& runtime);
 
 }  // namespace plmkit::pipelines

@@ -1,6 +1,7 @@
 #pragma once
 // A trained property model ready to use: the model directory's ensemble
-// (models::PropertyModel) plus its featurizer, re-created from config.json.
+// (models::PropertyModel) plus its featurizer, re-created from config.json
+// (one shared featurizer, or one per member for fine-tuned encoders).
 // Shared by `plmkit predict`, `plmkit evaluate` and the screen's model score.
 #include <cstddef>
 #include <memory>
@@ -9,6 +10,10 @@
 
 #include "models/property_model.hpp"
 #include "pipelines/property_featurizer.hpp"
+
+namespace RDKit {
+class ROMol;
+}
 
 namespace plmkit::pipelines {
 
@@ -24,24 +29,33 @@ class PropertyPredictor {
     /// Loads `model_dir`. Throws IoError / ModelError (naming the file and
     /// what does not fit).
     PropertyPredictor(const std::string& model_dir, const FeaturizerRuntime& runtime);
-    /// An already loaded model (e.g. the built-in default model).
+    /// An already loaded model (e.g. the built-in default model); encoder
+    /// paths resolve against runtime.base_dir.
     PropertyPredictor(models::PropertyModel model, const FeaturizerRuntime& runtime);
     ~PropertyPredictor();
     PropertyPredictor(PropertyPredictor&&) noexcept;
 
     const models::PropertyModel& model() const { return model_; }
-    const PropertyFeaturizer& featurizer() const { return *featurizer_; }
-    InputKind input_kind() const { return featurizer_->input_kind(); }
+    /// The featurizer (member 0's for fine-tuned encoders).
+    const PropertyFeaturizer& featurizer() const { return *featurizers_.front(); }
+    InputKind input_kind() const { return featurizer().input_kind(); }
+    /// One featurizer for all members (false for fine-tuned encoders).
+    bool shared_features() const { return featurizers_.size() == 1; }
 
     /// Featurizes and predicts `inputs` (SMILES / mol blocks / sequences).
     Predictions predict(const std::vector<std::string>& inputs) const;
-    /// Predictions for raw feature rows (normalized here, in place):
-    /// rows[n * dim] -> mean[n * T], std[n * T] (std may be null).
+    /// Predictions for raw feature rows of the shared featurizer (normalized
+    /// here, in place): rows[n * dim] -> mean[n * T], std[n * T] (std may be
+    /// null).
     void predict_raw(float* rows, std::size_t n, double* mean, double* std) const;
+    /// One parsed molecule (`smiles` its SMILES): mean[T], std[T]. Returns ""
+    /// or why it could not be featurized. Thread-safe.
+    std::string predict_molecule(const RDKit::ROMol& mol, const std::string& smiles, double* mean,
+                                 double* std) const;
 
   private:
     models::PropertyModel model_;
-    std::unique_ptr<PropertyFeaturizer> featurizer_;
+    std::vector<std::unique_ptr<PropertyFeaturizer>> featurizers_;
 };
 
 }  // namespace plmkit::pipelines

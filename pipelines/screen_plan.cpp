@@ -131,18 +131,15 @@ void ScreenPlan::load_models() {
 }
 
 bool ScreenPlan::predict(ScreenItem& item) const {
-    std::vector<float> raw;
     for (std::size_t k = 0; k < models_.size(); ++k) {
         const PropertyPredictor& p = *models_[k];
-        raw.assign(p.featurizer().dim(), 0.f);
-        std::string why = p.featurizer().featurize_molecule(*item.mol, item.smiles, raw.data());
+        const std::size_t t = p.model().num_targets();
+        std::vector<double> mean(t), sd(t);
+        std::string why = p.predict_molecule(*item.mol, item.smiles, mean.data(), sd.data());
         if (!why.empty()) {
             item.reject(ScreenStep::score, "model " + config_.score.models[k].name + ": " + why);
             return false;
         }
-        const std::size_t t = p.model().num_targets();
-        std::vector<double> mean(t), sd(t);
-        p.predict_raw(raw.data(), 1, mean.data(), sd.data());
         for (std::size_t j = 0; j < t; ++j) {
             item.values.push_back(mean[j]);
             if (p.model().ensemble_size() > 1) item.values.push_back(sd[j]);

@@ -49,6 +49,15 @@ SmilesLmFeaturizer::SmilesLmFeaturizer(const SmilesLmFeaturizerOptions& options)
     impl_->loaded = models::load_smiles_encoder(options.model_dir);
 }
 
+SmilesLmFeaturizer::SmilesLmFeaturizer(models::LoadedSmilesEncoder encoder,
+                                       const SmilesLmFeaturizerOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+    if (options.max_tokens == 0) throw UsageError("SMILES LM max_tokens must be positive");
+    impl_->options = options;
+    impl_->loaded = std::move(encoder);
+    impl_->loaded.model->eval();
+}
+
 SmilesLmFeaturizer::~SmilesLmFeaturizer() = default;
 SmilesLmFeaturizer::SmilesLmFeaturizer(SmilesLmFeaturizer&&) noexcept = default;
 SmilesLmFeaturizer& SmilesLmFeaturizer::operator=(SmilesLmFeaturizer&&) noexcept = default;

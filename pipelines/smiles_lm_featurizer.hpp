@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/smiles_encoder.hpp"
 #include "pipelines/feature_matrix.hpp"
 
 namespace plmkit::pipelines {
@@ -24,6 +25,10 @@ class SmilesLmFeaturizer {
   public:
     /// Loads the encoder; throws IoError / ModelError for a bad LM_DIR.
     explicit SmilesLmFeaturizer(const SmilesLmFeaturizerOptions& options);
+    /// An encoder already in memory (e.g. a fine-tuned ensemble member);
+    /// options.model_dir is only reported by to_json().
+    SmilesLmFeaturizer(models::LoadedSmilesEncoder encoder,
+                       const SmilesLmFeaturizerOptions& options);
     ~SmilesLmFeaturizer();
     SmilesLmFeaturizer(SmilesLmFeaturizer&&) noexcept;
     SmilesLmFeaturizer& operator=(SmilesLmFeaturizer&&) noexcept;

@@ -10,9 +10,12 @@
 
 #include "data/split_file.hpp"
 #include "data/splits.hpp"
+#include "models/encoder_head.hpp"
 #include "models/property_model.hpp"
 #include "models/torch_runtime.hpp"
 #include "models/trainer.hpp"
+#include "pipelines/encoder_spec.hpp"
+#include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
@@ -85,13 +88,14 @@ models::TrainTensors tensors(const PropertyTable& t, const std::vector<std::size
     const auto n = static_cast<std::int64_t>(rows.size());
     const auto d = static_cast<std::int64_t>(t.dim), nt = static_cast<std::int64_t>(t.num_targets);
     models::TrainTensors out;
-    out.x = at::empty({n, d}, at::kFloat);
+    const bool features = !t.features.empty();  // fine-tuning has token ids instead
+    if (features) out.x = at::empty({n, d}, at::kFloat);
     out.y = at::zeros({n, nt}, at::kFloat);
     out.mask = at::zeros({n, nt}, at::kFloat);
-    float *x = out.x.data_ptr<float>(), *y = out.y.data_ptr<float>(),
-          *m = out.mask.data_ptr<float>();
+    float *y = out.y.data_ptr<float>(), *m = out.mask.data_ptr<float>();
     for (std::int64_t i = 0; i < n; ++i) {
-        std::copy_n(&t.features[rows[i] * t.dim], t.dim, x + i * d);
+        if (features)
+            std::copy_n(&t.features[rows[i] * t.dim], t.dim, out.x.data_ptr<float>() + i * d);
         for (std::int64_t j = 0; j < nt; ++j) {
             double v = t.targets[rows[i] * t.num_targets + j];
             if (std::isnan(v)) continue;
@@ -134,10 +138,6 @@ nlohmann::json evaluate_rows(const models::PropertyModel& model, const PropertyT
     std::vector<double> pred(rows.size() * nt);
     model.predict(x.data(), static_cast<std::int64_t>(rows.size()), pred.data(), nullptr);
     return evaluate_predictions(model.config().task, model.config().targets, y, pred);
-}
-
-const char* input_header(const PropertyFeaturizer& f) {
-    return f.input_kind() == InputKind::protein ? "sequence" : "smiles";
 }
 
 void write_split_csv(const std::string& path, const PropertyTable& t, const std::vector<int>& sets,
@@ -200,17 +200,26 @@ nlohmann::json training_json(const TrainOptions& o) {
             {"patience", o.patience},
             {"hidden", o.hidden},
             {"dropout", o.dropout},
-            {"ensemble", o.ensemble}};
+            {"ensemble", o.ensemble},
+            {"finetune", o.finetune},
+            {"scratch_encoder",
+             {{"hidden", o.scratch.hidden},
+              {"layers", o.scratch.layers},
+              {"heads", o.scratch.heads},
+              {"ffn", o.scratch.ffn}}}};
 }
 
 namespace {
 
 struct Prepared {
     PropertyTable table;
-    std::unique_ptr<PropertyFeaturizer> featurizer;
+    std::unique_ptr<PropertyFeaturizer> featurizer;                  ///< frozen features
+    std::unique_ptr<EncoderSpec> encoder;                            ///< fine-tuning
+    std::shared_ptr<std::vector<std::vector<std::int32_t>>> tokens;  ///< per row (fine-tuning)
     std::vector<int> sets;
     std::vector<std::size_t> rows[3];
     std::vector<double> mean, sd;  ///< target standardization (regression)
+    InputKind kind = InputKind::molecule;
 };
 
 /// Raw features of the table, cached in checkpoints/ so that --resume does
@@ -256,11 +265,9 @@ bool load_features(const std::string& path, PropertyTable& t, const nlohmann::js
                                      static_cast<std::streamsize>(t.features.size() * 4)));
 }
 
-Prepared prepare(const TrainOptions& o) {
-    Prepared p;
-    p.featurizer = PropertyFeaturizer::create(o.featurizer);
+TableOptions table_options(const TrainOptions& o, InputKind kind) {
     TableOptions to;
-    to.kind = p.featurizer->input_kind();
+    to.kind = kind;
     to.input_col = o.input_col;
     to.id_col = o.id_col;
     to.target_cols = o.target_cols;
@@ -268,7 +275,23 @@ Prepared prepare(const TrainOptions& o) {
     to.scaffolds = o.split == "scaffold";
     if (starts_with(o.split, "column:")) to.split_col = o.split.substr(7);
     to.valid_col = o.valid_col;
-    p.table = read_property_table(o.data, to);
+    return to;
+}
+
+void assign_sets(const TrainOptions& o, Prepared& p) {
+    p.sets = make_split(o, p.table);
+    for (auto& r : p.rows)
+        r.clear();
+    for (std::size_t i = 0; i < p.sets.size(); ++i)
+        if (p.sets[i] >= 0) p.rows[p.sets[i]].push_back(i);
+    if (p.rows[0].empty())
+        throw InputError(o.data + ": no usable training rows (" +
+                         std::to_string(p.table.rejects.size()) + " rejected)");
+}
+
+/// Frozen features: featurized once (cached for --resume), normalization
+/// fitted on the training rows.
+void prepare_features(const TrainOptions& o, Prepared& p) {
     const std::string cache = o.output + "/checkpoints/features.bin";
     const nlohmann::json desc = p.featurizer->to_json();
     if (!(o.resume && load_features(cache, p.table, desc))) {
@@ -277,12 +300,7 @@ Prepared prepare(const TrainOptions& o) {
     } else {
         log_info("train: features of " + std::to_string(p.table.size()) + " rows from " + cache);
     }
-    p.sets = make_split(o, p.table);
-    for (std::size_t i = 0; i < p.sets.size(); ++i)
-        if (p.sets[i] >= 0) p.rows[p.sets[i]].push_back(i);
-    if (p.rows[0].empty())
-        throw InputError(o.data + ": no usable training rows (" +
-                         std::to_string(p.table.rejects.size()) + " rejected)");
+    assign_sets(o, p);
     FeatureMatrix raw;
     raw.rows = p.table.size();
     raw.dim = p.table.dim;
@@ -290,13 +308,83 @@ Prepared prepare(const TrainOptions& o) {
     p.featurizer->fit(raw, p.rows[0]);
     for (std::size_t i = 0; i < p.table.size(); ++i)
         p.featurizer->normalize(&p.table.features[i * p.table.dim]);
+}
+
+/// Fine-tuning: token ids per row; rows the encoder cannot take are
+/// rejected (the split is made first: a from-scratch vocabulary comes from
+/// the training rows only).
+void prepare_tokens(const TrainOptions& o, Prepared& p) {
+    assign_sets(o, p);
+    std::vector<std::string> train_inputs;
+    for (std::size_t i : p.rows[0])
+        train_inputs.push_back(p.table.inputs[i]);
+    p.encoder = std::make_unique<EncoderSpec>(EncoderSpec::create(
+        o.featurizer, models::parse_finetune(o.finetune), train_inputs, o.scratch));
+    PropertyTable kept;
+    kept.num_targets = p.table.num_targets;
+    kept.records = p.table.records;
+    kept.rejects = std::move(p.table.rejects);
+    kept.dim = static_cast<std::size_t>(p.encoder->dim());
+    std::vector<int> sets;
+    p.tokens = std::make_shared<std::vector<std::vector<std::int32_t>>>();
+    const std::size_t nt = p.table.num_targets;
+    for (std::size_t i = 0; i < p.table.size(); ++i) {
+        std::vector<std::int32_t> ids;
+        std::string why = p.encoder->encode(p.table.inputs[i], ids);
+        if (!why.empty()) {
+            kept.rejects.push_back(
+                reject_line(p.table.index[i], p.table.ids[i], p.table.inputs[i], why));
+            continue;
+        }
+        p.tokens->push_back(std::move(ids));
+        kept.index.push_back(p.table.index[i]);
+        kept.ids.push_back(p.table.ids[i]);
+        kept.inputs.push_back(p.table.inputs[i]);
+        kept.targets.insert(kept.targets.end(), p.table.targets.begin() + i * nt,
+                            p.table.targets.begin() + (i + 1) * nt);
+        sets.push_back(p.sets[i]);
+    }
+    p.table = std::move(kept);
+    p.sets = std::move(sets);
+    for (auto& r : p.rows)
+        r.clear();
+    for (std::size_t i = 0; i < p.sets.size(); ++i)
+        if (p.sets[i] >= 0) p.rows[p.sets[i]].push_back(i);
+}
+
+Prepared prepare(const TrainOptions& o) {
+    Prepared p;
+    const bool finetune = !models::parse_finetune(o.finetune).frozen;
+    if (!finetune) p.featurizer = PropertyFeaturizer::create(o.featurizer);
+    p.kind = finetune ? InputKind::molecule : p.featurizer->input_kind();
+    if (finetune && o.featurizer.name == "esm") p.kind = InputKind::protein;
+    p.table = read_property_table(o.data, table_options(o, p.kind));
+    if (finetune)
+        prepare_tokens(o, p);
+    else
+        prepare_features(o, p);
     if (o.task == "regression") standardization(p.table, p.rows[0], p.mean, p.sd);
     return p;
 }
 
+struct Member {
+    models::Mlp head{nullptr};
+    models::PropertyModel::EncoderState encoder;  ///< fine-tuned parameters (fine-tuning)
+    nlohmann::json info;
+};
+
+/// Rows of a set with their token ids (fine-tuning).
+models::TrainTensors token_tensors(const Prepared& p, const std::vector<std::size_t>& rows) {
+    models::TrainTensors t = tensors(p.table, rows, p.mean, p.sd);
+    auto ids = std::make_shared<std::vector<std::vector<std::int32_t>>>();
+    for (std::size_t r : rows)
+        ids->push_back((*p.tokens)[r]);
+    t.tokens = ids;
+    return t;
+}
+
 /// Trains member k (or resumes it); throws StopRun at stop_after_epochs.
-models::Mlp train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs_this_run,
-                         nlohmann::json& member_info) {
+Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs_this_run) {
     const std::uint64_t seed = o.seed + static_cast<std::uint64_t>(k);
     at::manual_seed(seed);
     models::MlpOptions mo;
@@ -314,14 +402,24 @@ models::Mlp train_member(const TrainOptions& o, const Prepared& p, int k, int& e
     to.seed = seed;
     to.label = o.ensemble > 1 ? "model " + std::to_string(k + 1) + "/" + std::to_string(o.ensemble)
                               : "model";
-    models::Trainer trainer(models::Mlp(mo), to);
+    std::shared_ptr<models::EncoderHead> tuned;
+    std::shared_ptr<models::Trainable> model;
+    if (p.encoder) {
+        tuned = std::make_shared<models::EncoderHead>(p.encoder->build(), models::Mlp(mo));
+        model = tuned;
+    } else {
+        model = std::make_shared<models::MlpTrainable>(models::Mlp(mo));
+    }
+    models::Trainer trainer(model, to);
     const std::string ckpt = o.output + "/checkpoints/member_" + std::to_string(k) + ".pt";
     if (o.resume && fs::exists(ckpt)) {
         trainer.load_checkpoint(ckpt);
         log_info(to.label + ": resuming after epoch " + std::to_string(trainer.epochs_done()));
     }
-    auto train = tensors(p.table, p.rows[0], p.mean, p.sd);
-    auto valid = tensors(p.table, p.rows[1], p.mean, p.sd);
+    auto train =
+        p.encoder ? token_tensors(p, p.rows[0]) : tensors(p.table, p.rows[0], p.mean, p.sd);
+    auto valid =
+        p.encoder ? token_tensors(p, p.rows[1]) : tensors(p.table, p.rows[1], p.mean, p.sd);
     trainer.fit(train, valid, [&](const models::Trainer& t) {
         t.save_checkpoint(ckpt);
         if (o.stop_after_epochs > 0 && ++epochs_this_run >= o.stop_after_epochs) throw StopRun{};
@@ -330,12 +428,20 @@ models::Mlp train_member(const TrainOptions& o, const Prepared& p, int k, int& e
     double seconds = 0;
     for (const auto& e : h)
         seconds += e.seconds;
-    member_info = {{"seed", seed},
-                   {"epochs", trainer.epochs_done()},
-                   {"best_epoch", trainer.best_epoch()},
-                   {"stopped_early", trainer.stopped_early()},
-                   {"seconds_per_epoch", h.empty() ? 0.0 : seconds / h.size()}};
-    return trainer.model();
+    Member m;
+    m.info = {{"seed", seed},
+              {"epochs", trainer.epochs_done()},
+              {"best_epoch", trainer.best_epoch()},
+              {"stopped_early", trainer.stopped_early()},
+              {"seconds_per_epoch", h.empty() ? 0.0 : seconds / h.size()}};
+    if (tuned) {
+        m.head = tuned->head();
+        for (const auto& [name, t] : tuned->encoder()->trainable())
+            m.encoder.emplace_back(name, t.detach().to(at::kCPU).clone());
+    } else {
+        m.head = trainer.model();
+    }
+    return m;
 }
 
 /// --resume: the interrupted run must have had the same options.
@@ -372,6 +478,29 @@ nlohmann::json bundle_featurizer(const PropertyFeaturizer& f, const std::string&
 
 }  // namespace
 
+namespace {
+
+/// Metrics of the model on rows of the table: from the cached features, or
+/// (fine-tuned encoders) by featurizing the rows' inputs again.
+nlohmann::json evaluate_set(const models::PropertyModel& model, const Prepared& p,
+                            const std::vector<std::size_t>& rows, const std::string& out) {
+    if (!p.encoder) return evaluate_rows(model, p.table, rows);
+    FeaturizerRuntime rt;
+    rt.base_dir = out;
+    PropertyPredictor predictor(model, rt);
+    std::vector<std::string> inputs;
+    std::vector<double> y;
+    const std::size_t nt = p.table.num_targets;
+    for (std::size_t r : rows) {
+        inputs.push_back(p.table.inputs[r]);
+        y.insert(y.end(), &p.table.targets[r * nt], &p.table.targets[(r + 1) * nt]);
+    }
+    Predictions pred = predictor.predict(inputs);
+    return evaluate_predictions(model.config().task, model.config().targets, y, pred.mean);
+}
+
+}  // namespace
+
 TrainSummary run_train(const TrainOptions& o) {
     check_options(o);
     auto t0 = std::chrono::steady_clock::now();
@@ -388,41 +517,49 @@ TrainSummary run_train(const TrainOptions& o) {
     log_info("train: " + std::to_string(s.records) + " rows, " + std::to_string(s.rejected) +
              " rejected; split " + o.split + ": " + std::to_string(s.train) + " train, " +
              std::to_string(s.valid) + " valid, " + std::to_string(s.test) + " test; " +
-             std::to_string(p.table.dim) + " features (" + o.featurizer.name + ")");
-    std::vector<models::Mlp> members;
+             std::to_string(p.table.dim) + " features (" + o.featurizer.name +
+             (p.encoder ? ", fine-tuned " + o.finetune : std::string()) + ")");
+    std::vector<models::Mlp> heads;
+    std::vector<models::PropertyModel::EncoderState> encoders;
     nlohmann::json info = nlohmann::json::array();
     int epochs_this_run = 0;
     try {
         for (int k = 0; k < o.ensemble; ++k) {
-            nlohmann::json mi;
-            members.push_back(train_member(o, p, k, epochs_this_run, mi));
-            info.push_back(mi);
+            Member m = train_member(o, p, k, epochs_this_run);
+            heads.push_back(m.head);
+            if (p.encoder) encoders.push_back(std::move(m.encoder));
+            info.push_back(m.info);
         }
     } catch (const StopRun&) {
         log_info("train: stopped after " + std::to_string(epochs_this_run) +
                  " epochs as asked; continue with --resume");
         return s;
     }
+    const char* header = p.kind == InputKind::protein ? "sequence" : "smiles";
     models::PropertyModelConfig c;
     c.task = o.task;
     c.targets = o.target_cols;
-    c.input_col = o.input_col.empty() ? input_header(*p.featurizer) : o.input_col;
-    c.featurizer = bundle_featurizer(*p.featurizer, o.output);
+    c.input_col = o.input_col.empty() ? header : o.input_col;
+    if (p.encoder) {
+        p.encoder->save_base(o.output);
+        c.featurizer = p.encoder->to_json();
+    } else {
+        c.featurizer = bundle_featurizer(*p.featurizer, o.output);
+    }
     c.target_mean = p.mean;
     c.target_std = p.sd;
-    c.mlp = members[0]->options();
+    c.mlp = heads[0]->options();
     c.training = training_json(o);
     c.training["command_line"] = o.command_line;
-    models::PropertyModel model(c, members);
+    models::PropertyModel model(c, heads, std::move(encoders));
     nlohmann::json counts = {{"train", s.train}, {"valid", s.valid}, {"test", s.test}};
     s.metrics = {{"task", o.task}, {"targets", o.target_cols}, {"split", o.split},
                  {"seed", o.seed}, {"counts", counts},         {"rejected", s.rejected},
                  {"members", info}};
-    if (!p.rows[1].empty()) s.metrics["valid"] = evaluate_rows(model, p.table, p.rows[1]);
-    if (!p.rows[2].empty()) s.metrics["test"] = evaluate_rows(model, p.table, p.rows[2]);
+    if (!p.rows[1].empty()) s.metrics["valid"] = evaluate_set(model, p, p.rows[1], o.output);
+    if (!p.rows[2].empty()) s.metrics["test"] = evaluate_set(model, p, p.rows[2], o.output);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     s.metrics["seconds"] = s.seconds;
-    const char* header = input_header(*p.featurizer);
     write_json(o.output + "/metrics.json", s.metrics);
     write_split_csv(o.output + "/split.csv", p.table, p.sets, header);
     write_rejects(o.output + "/rejects.tsv", p.table.rejects, header);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "pipelines/encoder_spec.hpp"
 #include "pipelines/property_featurizer.hpp"
 
 namespace plmkit::pipelines {
@@ -27,6 +28,10 @@ struct TrainOptions {
     std::string task = "regression";
     std::string output;  ///< model directory
     PropertyFeaturizerOptions featurizer;
+    /// frozen (features computed once) | full | last:N: train the encoder
+    /// (smiles-lm; from scratch without --lm-model) under the head.
+    std::string finetune = "frozen";
+    ScratchEncoderOptions scratch;  ///< size of a smiles-lm encoder trained from scratch
     /// random | scaffold | column:NAME | file:PATH (a split file such as
     /// ../shared/data/esol/scaffold_split.csv: row_index,scaffold_split)
     std::string split = "random";

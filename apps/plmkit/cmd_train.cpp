@@ -72,6 +72,19 @@ void add_featurizer_flags(CLI::App* cmd, TrainCli& c) {
         ->capture_default_str();
     cmd->add_option("--truncate", f.truncate, "esm: residues kept per sequence")
         ->capture_default_str();
+    cmd->add_option("--finetune", c.job.finetune,
+                    "frozen (features once) | full | last:N (train the smiles-lm encoder; "
+                    "without --lm-model: from scratch)")
+        ->capture_default_str();
+    auto& sc = c.job.scratch;
+    cmd->add_option("--lm-hidden", sc.hidden, "smiles-lm from scratch: hidden size")
+        ->capture_default_str();
+    cmd->add_option("--lm-layers", sc.layers, "smiles-lm from scratch: blocks")
+        ->capture_default_str();
+    cmd->add_option("--lm-heads", sc.heads, "smiles-lm from scratch: attention heads")
+        ->capture_default_str();
+    cmd->add_option("--lm-ffn", sc.ffn, "smiles-lm from scratch: feed-forward size")
+        ->capture_default_str();
 }
 
 void add_training_flags(CLI::App* cmd, TrainCli& c) {

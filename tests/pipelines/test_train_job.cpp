@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/smiles_encoder.hpp"
 #include "pipelines/predict_job.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
@@ -361,4 +362,124 @@ TEST_CASE("train: option errors", "[train_job]") {
         o.resume = true;
         CHECK_THROWS_WITH(run_train(o), Catch::Contains("no interrupted run"));
     }
+}
+
+namespace {
+
+/// The first 500 ESOL rows (fine-tuning tests train encoders: keep them small).
+std::string esol_500() {
+    static const std::string path = [] {
+        std::string p = test::temp_path("esol_500.csv");
+        auto rows = read_csv(test::shared_path("data/esol/delaney-processed.csv"));
+        CsvWriter w(p);
+        for (std::size_t i = 0; i <= 500; ++i)
+            w.row(rows[i]);
+        w.close();
+        return p;
+    }();
+    return path;
+}
+
+/// A SMILES encoder trained from scratch under the head (2 members), once.
+struct ScratchRun {
+    TrainOptions o;
+    TrainSummary s;
+    ScratchRun() {
+        o = esol_options(test::temp_path("ft_scratch"));
+        o.data = esol_500();
+        o.featurizer.name = "smiles-lm";
+        o.finetune = "full";
+        o.scratch.hidden = 32;
+        o.scratch.layers = 2;
+        o.scratch.heads = 2;
+        o.scratch.ffn = 64;
+        o.hidden = {32};
+        o.epochs = 12;
+        o.lr = 2e-3;
+        o.ensemble = 2;
+        s = run_train(o);
+    }
+};
+const ScratchRun& scratch_run() {
+    static const ScratchRun run;
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("train: a SMILES encoder fine-tuned from scratch", "[train_job][finetune]") {
+    const TrainOptions& o = scratch_run().o;
+    const TrainSummary& s = scratch_run().s;
+    REQUIRE(s.completed);
+    CHECK(s.features == 32);
+    auto cfg = read_json(o.output + "/config.json");
+    CHECK(cfg["member_encoders"] == true);
+    CHECK(cfg["featurizer"]["finetune"] == "full");
+    CHECK(cfg["featurizer"]["source"] == "scratch");
+    CHECK(fs::exists(o.output + "/smiles_lm/vocab.txt"));
+    // The saved model (two members, each with its own encoder) gives the
+    // training run's test metrics again; it learned beyond the mean.
+    auto y = esol_values();
+    auto split = read_csv(o.output + "/split.csv");
+    std::vector<std::string> smiles;
+    std::vector<double> truth;
+    double train_mean = 0;
+    int n_train = 0;
+    for (std::size_t i = 1; i < split.size(); ++i) {
+        const double v = y.at(std::stoull(split[i][0]));
+        if (split[i][3] == "train") train_mean += v, ++n_train;
+        if (split[i][3] == "test") smiles.push_back(split[i][2]), truth.push_back(v);
+    }
+    train_mean /= n_train;
+    PropertyPredictor p(o.output, {});
+    CHECK_FALSE(p.shared_features());
+    Predictions pred = p.predict(smiles);
+    double se = 0, se_mean = 0;
+    for (std::size_t i = 0; i < truth.size(); ++i) {
+        se += (pred.mean[i] - truth[i]) * (pred.mean[i] - truth[i]);
+        se_mean += (train_mean - truth[i]) * (train_mean - truth[i]);
+    }
+    const double rmse = s.metrics["test"]["mean"]["rmse"].get<double>();
+    CHECK(std::sqrt(se / truth.size()) == Approx(rmse).epsilon(1e-6));
+    INFO("test RMSE " << rmse << ", mean predictor " << std::sqrt(se_mean / truth.size()));
+    CHECK(rmse < 0.8 * std::sqrt(se_mean / truth.size()));
+    CHECK(pred.std[0] > 0);  // the members differ
+}
+
+TEST_CASE("train: last:1 from a pretrained encoder trains only the last block",
+          "[train_job][finetune]") {
+    auto t = esol_options(test::temp_path("ft_last"));
+    t.data = esol_500();
+    t.featurizer.name = "smiles-lm";
+    t.featurizer.lm_model = scratch_run().o.output + "/smiles_lm";
+    t.finetune = "last:1";
+    t.hidden = {16};
+    t.epochs = 3;
+    TrainSummary r = run_train(t);
+    REQUIRE(r.completed);
+    CHECK(r.features == 32);
+    models::PropertyModel model = models::PropertyModel::load(t.output);
+    models::LoadedSmilesEncoder base = models::load_smiles_encoder(t.featurizer.lm_model);
+    auto base_params = base.model->named_parameters();
+    std::set<std::string> stored;
+    for (const auto& [name, value] : model.encoders().at(0)) {
+        INFO(name);
+        stored.insert(name);
+        CHECK((name.rfind("layers.1.", 0) == 0 || name.rfind("final_ln", 0) == 0));
+        CHECK_FALSE(at::equal(value, base_params[name]));  // it was trained
+    }
+    CHECK(stored.count("layers.1.qkv_weight") == 1);
+    CHECK(stored.count("layers.0.qkv_weight") == 0);
+    CHECK(stored.count("token_embedding") == 0);
+}
+
+TEST_CASE("train: fine-tuning option errors", "[train_job][finetune]") {
+    auto bad = esol_options(test::temp_path("ft_bad"));
+    bad.finetune = "full";
+    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("needs an encoder"));
+    bad.featurizer.name = "smiles-lm";
+    bad.finetune = "last:2";
+    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("pre-trained --lm-model"));
+    bad.finetune = "some";
+    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("--finetune must be"));
 }
