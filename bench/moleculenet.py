@@ -57,7 +57,7 @@ def run_one(args, name, split, seed, extra):
     with open(os.path.join(out, "metrics.json")) as f:
         m = json.load(f)
     epoch_s = statistics.mean(x["seconds_per_epoch"] for x in m["members"])
-    return m["test"]["mean"][metric], seconds, epoch_s
+    return m["test"]["mean"][metric], m["valid"]["mean"][metric], seconds, epoch_s
 
 
 def fmt(x):
@@ -78,15 +78,16 @@ def main():
     extra = args.extra[1:] if args.extra[:1] == ["--"] else args.extra
     os.makedirs(args.work, exist_ok=True)
     rows = []
-    print("| dataset | split | metric | plmkit (mean +- std) | MoleculeNet | sklearn/PyTorch "
-          "| train s/run | s/epoch |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| dataset | split | metric | plmkit test (mean +- std) | valid | MoleculeNet "
+          "| sklearn/PyTorch | train s/run | s/epoch |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in args.datasets.split(","):
         for split in args.splits.split(","):
-            vals, secs, eps = [], [], []
+            vals, valids, secs, eps = [], [], [], []
             for seed in range(args.seeds):
-                v, s, e = run_one(args, name, split, seed, extra)
+                v, vv, s, e = run_one(args, name, split, seed, extra)
                 vals.append(v)
+                valids.append(vv)
                 secs.append(s)
                 eps.append(e)
                 print(f"  {name} {split} seed {seed}: {v:.4f} ({s:.0f} s)", file=sys.stderr)
@@ -94,9 +95,11 @@ def main():
             mn, sk = DATASETS[name][5].get(split, (None, None))
             sd = statistics.pstdev(vals) if len(vals) > 1 else 0.0
             print(f"| {name} | {split} | {metric} | {statistics.mean(vals):.3f} +- {sd:.3f} | "
-                  f"{fmt(mn)} | {fmt(sk)} | {statistics.mean(secs):.0f} | "
+                  f"{statistics.mean(valids):.3f} | {fmt(mn)} | {fmt(sk)} | "
+                  f"{statistics.mean(secs):.0f} | "
                   f"{statistics.mean(eps):.2f} |", flush=True)
             rows.append({"dataset": name, "split": split, "metric": metric, "values": vals,
+                         "valid": valids,
                          "seconds": secs, "seconds_per_epoch": eps, "extra": extra})
     if args.json:
         with open(args.json, "w") as f:
