@@ -4,6 +4,9 @@
 #include <torch/nn/functional/dropout.h>
 #include <torch/nn/modules/linear.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "src/error.hpp"
 
 namespace plmkit::models {
@@ -51,6 +54,37 @@ at::Tensor MlpImpl::infer(const at::Tensor& x) const {
         if (i + 1 < n) h = at::relu(h);
     }
     return h;
+}
+
+void MlpImpl::infer_rows(const float* x, std::int64_t n, float* out) const {
+    const auto& layers = *layers_;
+    std::vector<float> a(x, x + n * options_.input_dim), b;
+    std::int64_t in = options_.input_dim;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const auto* linear = layers[i]->as<torch::nn::LinearImpl>();
+        const at::Tensor w = linear->weight.contiguous(), bias = linear->bias.contiguous();
+        if (!w.device().is_cpu() || w.scalar_type() != at::kFloat)
+            throw Error("MlpImpl::infer_rows needs float32 CPU weights");
+        const std::int64_t outs = w.size(0);
+        const float* wp = w.data_ptr<float>();
+        const float* bp = bias.data_ptr<float>();
+        b.assign(static_cast<std::size_t>(n * outs), 0.f);
+        for (std::int64_t r = 0; r < n; ++r) {
+            const float* xr = a.data() + r * in;
+            float* yr = b.data() + r * outs;
+            for (std::int64_t j = 0; j < outs; ++j) {
+                const float* wj = wp + j * in;
+                float acc = 0.f;
+                for (std::int64_t k = 0; k < in; ++k)
+                    acc += wj[k] * xr[k];
+                acc += bp[j];
+                yr[j] = i + 1 < layers.size() && acc < 0.f ? 0.f : acc;
+            }
+        }
+        a.swap(b);
+        in = outs;
+    }
+    std::copy(a.begin(), a.end(), out);
 }
 
 }  // namespace plmkit::models

@@ -31,6 +31,10 @@ class MlpImpl : public torch::nn::Module {
     /// A pure forward pass for inference (no dropout, no module state
     /// touched): safe to call from several threads at once.
     at::Tensor infer(const at::Tensor& x) const;
+    /// The same for a few rows without LibTorch's per-operator overhead
+    /// (float32 CPU weights): x[n * input_dim] -> out[n * output_dim].
+    /// Equal to infer() up to float32 summation order.
+    void infer_rows(const float* x, std::int64_t n, float* out) const;
     const MlpOptions& options() const { return options_; }
 
   private:

@@ -228,6 +228,43 @@ void PropertyModel::save(const std::string& dir) const {
     write_text(dir + "/config.json", config_.to_json(members_.size()).dump(2) + "\n");
 }
 
+void PropertyModel::predict_few(const std::vector<const float*>& x, std::int64_t n, double* mean,
+                                double* std) const {
+    // Same arithmetic as the tensor path below, in plain loops: a screen
+    // scores one molecule at a time, where LibTorch's per-op cost dominates.
+    const std::size_t t = num_targets(), k = members_.size();
+    std::vector<float> out(static_cast<std::size_t>(n) * t);
+    std::vector<double> all(k * out.size());
+    std::vector<char> bad(static_cast<std::size_t>(n), 0);
+    for (std::size_t m = 0; m < k; ++m) {
+        for (std::int64_t r = 0; r < n; ++r)
+            for (std::int64_t c = 0; c < input_dim(); ++c)
+                if (std::isnan(x[m][r * input_dim() + c])) bad[r] = 1;
+        members_[m]->infer_rows(x[m], n, out.data());
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            double o = out[i];
+            const std::size_t j = i % t;
+            if (config_.task == "classification")
+                o = 1.0 / (1.0 + std::exp(-o));
+            else if (!config_.target_mean.empty())
+                o = o * config_.target_std[j] + config_.target_mean[j];
+            all[m * out.size() + i] = o;
+        }
+    }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        double mu = 0, var = 0;
+        for (std::size_t m = 0; m < k; ++m)
+            mu += all[m * out.size() + i];
+        mu /= static_cast<double>(k);
+        for (std::size_t m = 0; m < k; ++m)
+            var += (all[m * out.size() + i] - mu) * (all[m * out.size() + i] - mu);
+        const bool b = bad[i / t];
+        mean[i] = b ? nan : mu;
+        if (std) std[i] = b ? nan : (k > 1 ? std::sqrt(var / static_cast<double>(k)) : 0.0);
+    }
+}
+
 void PropertyModel::predict(const float* x, std::int64_t n, double* mean, double* std) const {
     predict_members(std::vector<const float*>(members_.size(), x), n, mean, std);
 }
@@ -238,6 +275,8 @@ void PropertyModel::predict_members(const std::vector<const float*>& x, std::int
     if (n == 0) return;
     if (x.size() != members_.size())
         throw Error("PropertyModel::predict_members: one feature matrix per member expected");
+    if (n <= kFewRows && members_.front()->parameters().front().device().is_cpu())
+        return predict_few(x, n, mean, std);
     at::InferenceMode guard;
     at::Tensor bad = at::zeros({n, 1}, at::kBool);
     std::vector<at::Tensor> outs;

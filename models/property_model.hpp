@@ -77,6 +77,11 @@ class PropertyModel {
                          double* std) const;
 
   private:
+    /// Up to this many rows predict without LibTorch tensors (predict_few).
+    static constexpr std::int64_t kFewRows = 4;
+    void predict_few(const std::vector<const float*>& x, std::int64_t n, double* mean,
+                     double* std) const;
+
     PropertyModelConfig config_;
     std::vector<Mlp> members_;
     std::vector<EncoderState> encoders_;

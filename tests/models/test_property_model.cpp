@@ -1,9 +1,5 @@
 #include "models/property_model.hpp"
-// LibTorch pulls in glog, whose CHECK hides Catch's: LibTorch headers first.
-#ifdef CHECK
-#undef CHECK
-#endif
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <cmath>
 #include <filesystem>
 
@@ -92,5 +88,31 @@ TEST_CASE("property_model: bad model directories are ModelErrors", "[models][pro
         j["ensemble"] = 3;
         test::write_file(dir + "/config.json", j.dump());
         CHECK_THROWS_AS(PropertyModel::load(dir), ModelError);
+    }
+}
+
+TEST_CASE("property_model: a few rows predict like a large batch", "[models][property_model]") {
+    at::manual_seed(9);
+    for (std::string task : {"regression", "classification"}) {
+        PropertyModel model = make_model(3, task);
+        at::Tensor x = at::randn({10, 6});
+        x[7][2] = std::nan("");  // a bad row stays NaN on both paths
+        std::vector<float> xs(x.data_ptr<float>(), x.data_ptr<float>() + 60);
+        std::vector<double> big_m(20), big_s(20);
+        model.predict(xs.data(), 10, big_m.data(), big_s.data());  // tensor path
+        for (std::int64_t r = 0; r < 10; ++r) {
+            std::vector<double> m(2), s(2);
+            model.predict(xs.data() + r * 6, 1, m.data(), s.data());  // loop path
+            for (int j = 0; j < 2; ++j) {
+                INFO(task << " row " << r << " target " << j);
+                if (r == 7) {
+                    CHECK(std::isnan(m[j]));
+                    CHECK(std::isnan(big_m[r * 2 + j]));
+                    continue;
+                }
+                CHECK(m[j] == Approx(big_m[r * 2 + j]).margin(1e-5));
+                CHECK(s[j] == Approx(big_s[r * 2 + j]).margin(1e-5));
+            }
+        }
     }
 }
