@@ -28,5 +28,10 @@ fi
 if grep -rlE '#include <(torch|ATen|c10)/' src tokenizers data 2>/dev/null; then
   echo "layering: LibTorch included below models/" >&2; status=1
 fi
+# Tests reach Catch2 only through tests/catch.hpp, which keeps glog's CHECK
+# (brought in by LibTorch) from replacing Catch2's.
+if grep -rlE '#include <catch2/catch.hpp>' tests | grep -vE '^tests/(catch.hpp|catch_main.cpp)$'; then
+  echo "tests: include \"tests/catch.hpp\", not <catch2/catch.hpp>" >&2; status=1
+fi
 [ $status -eq 0 ] && echo "layering: ok" >&2
 exit $status

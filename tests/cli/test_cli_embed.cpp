@@ -1,6 +1,6 @@
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
 

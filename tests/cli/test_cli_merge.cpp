@@ -1,6 +1,6 @@
 // `plmkit merge --kind embed` as a user runs it: shards of `plmkit embed
 // --shard I/N` over the ESM-2 fixture merge into the file one run writes.
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <cstring>
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <nlohmann/json.hpp>
 
 #include "tests/test_support.hpp"

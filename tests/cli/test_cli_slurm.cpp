@@ -2,7 +2,7 @@
 // command's own options reach the generated array script unchanged, and the
 // scripts, run by hand the way Slurm runs them (bash with
 // SLURM_ARRAY_TASK_ID set), give the single run's outputs.
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <string>

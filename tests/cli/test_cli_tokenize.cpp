@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
 

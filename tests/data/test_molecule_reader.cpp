@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 #include "data/molecule_reader.hpp"
 #include "src/error.hpp"

@@ -1,7 +1,7 @@
 #include <array>
 #include <map>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 #include "data/split_file.hpp"
 #include "data/splits.hpp"

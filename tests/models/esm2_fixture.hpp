@@ -11,12 +11,7 @@
 #include "tests/test_support.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 
-// LibTorch's glog defines CHECK; the tests want Catch's. Include this header
-// before anything that includes catch.hpp.
-#ifdef CHECK
-#undef CHECK
-#endif
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 namespace plmkit::test {
 

@@ -1,4 +1,4 @@
-#include "tests/models/esm2_fixture.hpp"  // first: it undoes glog's CHECK
+#include "tests/models/esm2_fixture.hpp"
 
 #include "models/esm2.hpp"
 #include "models/esm2_loader.hpp"

@@ -1,4 +1,4 @@
-#include "tests/models/esm2_fixture.hpp"  // first: it undoes glog's CHECK
+#include "tests/models/esm2_fixture.hpp"
 
 #include <filesystem>
 #include <functional>

@@ -1,6 +1,6 @@
 // Metrics against values computed by hand (each case spells out the
 // arithmetic) and against the documented sklearn/scipy examples.
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <cmath>
 
 #include "models/metrics.hpp"

@@ -1,9 +1,5 @@
 #include "models/mlp.hpp"
-// LibTorch pulls in glog, whose CHECK hides Catch's: LibTorch headers first.
-#ifdef CHECK
-#undef CHECK
-#endif
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 using namespace plmkit::models;
 

@@ -10,10 +10,7 @@
 #include "src/safetensors.hpp"
 #include "tests/test_support.hpp"
 
-#ifdef CHECK
-#undef CHECK
-#endif
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 using namespace plmkit;
 using models::SmilesEncoder;

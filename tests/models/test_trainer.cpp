@@ -5,11 +5,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "models/trainer.hpp"
-// LibTorch pulls in glog, whose CHECK hides Catch's: LibTorch headers first.
-#ifdef CHECK
-#undef CHECK
-#endif
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <cmath>
 
 #include "src/error.hpp"

@@ -2,7 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>

@@ -8,7 +8,7 @@
 #include "src/safetensors.hpp"
 #include "tests/test_support.hpp"
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 using namespace plmkit;
 using pipelines::EsmFeaturizer;

@@ -1,6 +1,6 @@
 // Featurizers against RDKit's Python API (tests/pipelines/data/
 // make_featurizer_golden.py), plus normalization and JSON round trip.
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>

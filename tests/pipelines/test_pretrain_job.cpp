@@ -15,10 +15,7 @@
 #include "tests/test_support.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 
-#ifdef CHECK
-#undef CHECK
-#endif
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 using namespace plmkit;
 

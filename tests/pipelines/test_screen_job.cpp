@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>

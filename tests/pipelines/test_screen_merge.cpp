@@ -2,7 +2,7 @@
 // is missing, given twice or foreign (other input, reader options, config or
 // plmkit version). Merged outputs equal to a single run are tested in
 // test_screen_job.cpp.
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>

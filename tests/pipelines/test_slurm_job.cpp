@@ -1,6 +1,6 @@
 #include <sys/stat.h>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <string>

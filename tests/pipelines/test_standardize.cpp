@@ -1,6 +1,6 @@
 #include <GraphMol/ROMol.h>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <fstream>
 #include <map>
 

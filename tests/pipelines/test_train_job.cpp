@@ -18,11 +18,7 @@
 #include "src/error.hpp"
 #include "tests/test_support.hpp"
 
-// Catch2 last: LibTorch's headers bring glog, whose CHECK would replace Catch2's.
-#ifdef CHECK
-#undef CHECK
-#endif
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 using namespace plmkit;
 using namespace plmkit::pipelines;

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 #include "src/csv.hpp"
 #include "src/error.hpp"

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 #include "src/atomic_file.hpp"
 #include "src/device.hpp"

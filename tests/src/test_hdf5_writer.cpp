@@ -1,6 +1,6 @@
 #include <hdf5.h>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 #include <cstdint>
 #include <string>
 #include <vector>

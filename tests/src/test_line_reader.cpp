@@ -1,6 +1,6 @@
 #include <zlib.h>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 #include "src/error.hpp"
 #include "src/line_reader.hpp"

@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <random>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 #include "tokenizers/batching.hpp"
 

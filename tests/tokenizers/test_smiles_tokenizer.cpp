@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include <catch2/catch.hpp>
+#include "tests/catch.hpp"
 
 #include "src/line_reader.hpp"
 #include "tests/test_support.hpp"
