@@ -85,11 +85,96 @@ Esm2Impl::Esm2Impl(const Esm2Config& config, const Esm2InitOptions& init) : conf
     }
 }
 
+void Esm2Impl::set_rotary_tables(std::int64_t length) {
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        auto& layer = *layers[i];
+        if (i > 0 && layer.inv_freq.equal(layers[i - 1]->inv_freq)) {
+            layer.rot_cos = layers[i - 1]->rot_cos;
+            layer.rot_sin = layers[i - 1]->rot_sin;
+        } else {
+            layer.rotary_tables(length, layer.rot_cos, layer.rot_sin);
+        }
+    }
+}
+
 Esm2Output Esm2Impl::forward(const torch::Tensor& tokens_in, const Esm2ForwardOptions& options) {
     check_request(*this, tokens_in, options);
     c10::InferenceMode guard;
+    const auto tokens = tokens_in.to(word_embeddings.device(), at::kLong).contiguous();
+    const bool packable = tokens.device().is_cpu() && config_.num_heads > 0 &&
+                          (config_.hidden_size / config_.num_heads) % 8 == 0;
+    Esm2Output out = packable && !options.need_contacts ? forward_packed(tokens, options)
+                                                        : forward_padded(tokens, options);
+    for (auto& layer : layers)
+        layer->rot_cos = layer->rot_sin = at::Tensor();
+    return out;
+}
+
+Esm2Output Esm2Impl::forward_packed(const torch::Tensor& tokens,
+                                    const Esm2ForwardOptions& options) {
     const auto& c = config_;
-    const auto tokens = tokens_in.to(word_embeddings.device(), at::kLong);
+    const auto B = tokens.size(0), T = tokens.size(1), E = c.hidden_size;
+    // Packed rows: the non-pad tokens in row-major order; a row's tokens stay
+    // at their columns' rotary positions.
+    const auto keep = tokens.ne(c.pad_token_id);
+    const auto counts = keep.sum(1).contiguous();
+    const std::int64_t* count = counts.data_ptr<std::int64_t>();
+    PackedContext ctx;
+    ctx.offsets.assign(1, 0);
+    for (std::int64_t b = 0; b < B; ++b)
+        ctx.offsets.push_back(ctx.offsets.back() + count[b]);
+    const std::int64_t N = ctx.offsets.back();
+    const bool dense = N == B * T;
+    const auto index = dense ? at::Tensor() : keep.view({-1}).nonzero().view({-1});
+    const auto flat = dense ? tokens.view({-1}) : tokens.view({-1}).index_select(0, index);
+    ctx.positions = (dense ? at::arange(B * T, tokens.options()) : index)
+                        .remainder(T)
+                        .to(at::kInt)
+                        .contiguous();
+    // [N,E] -> [B,T,E] (zeros at pad positions).
+    auto unpack = [&](const at::Tensor& packed) {
+        if (dense) return packed.view({B, T, packed.size(-1)});
+        auto full = at::zeros({B * T, packed.size(-1)}, packed.options());
+        full.index_copy_(0, index, packed);
+        return full.view({B, T, packed.size(-1)});
+    };
+
+    auto x = at::embedding(word_embeddings, flat);
+    if (c.token_dropout) {
+        auto is_mask = flat.eq(c.mask_token_id);
+        x.masked_fill_(is_mask.unsqueeze(-1), 0.0);
+        // Per row: masked share of its tokens, spread to the row's tokens.
+        auto row_of = at::repeat_interleave(at::arange(B, tokens.options()), counts);
+        auto masked =
+            at::zeros({B}, x.options()).index_add_(0, row_of, is_mask.to(x.scalar_type()));
+        auto observed = masked / counts.to(x.scalar_type());
+        x = x * (1.0 - kMaskRatioTrain) / (1.0 - observed).index_select(0, row_of).view({N, 1});
+    }
+    if (c.emb_layer_norm_before)
+        x = at::layer_norm(x, {E}, emb_ln_weight, emb_ln_bias, c.layer_norm_eps);
+
+    Esm2Output out;
+    if (wants(options, 0)) out.representations[0] = unpack(x);
+    set_rotary_tables(T);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        x = layers[i]->forward_packed(x, ctx);
+        const int k = static_cast<int>(i) + 1;
+        if (k < c.num_layers && wants(options, k)) out.representations[k] = unpack(x);
+    }
+    x = at::layer_norm(x, {E}, final_ln_weight, final_ln_bias, c.layer_norm_eps);
+    if (wants(options, static_cast<int>(c.num_layers)))
+        out.representations[c.num_layers] = unpack(x);
+    if (options.need_logits) {
+        auto h = at::gelu(at::linear(x, lm_dense_weight, lm_dense_bias));
+        h = at::layer_norm(h, {E}, lm_ln_weight, lm_ln_bias, c.layer_norm_eps);
+        out.logits = unpack(at::linear(h, lm_decoder_weight, lm_bias));
+    }
+    return out;
+}
+
+Esm2Output Esm2Impl::forward_padded(const torch::Tensor& tokens,
+                                    const Esm2ForwardOptions& options) {
+    const auto& c = config_;
     const auto B = tokens.size(0), T = tokens.size(1);
     const auto pad = tokens.eq(c.pad_token_id);
     const bool has_pad = pad.any().item<bool>();
@@ -113,23 +198,15 @@ Esm2Output Esm2Impl::forward(const torch::Tensor& tokens_in, const Esm2ForwardOp
         ctx.key_bias = at::zeros({B, T}, tokens.options().dtype(at::kFloat))
                            .masked_fill_(pad, -std::numeric_limits<float>::infinity())
                            .view({B, 1, 1, T});
+    set_rotary_tables(T);
     std::vector<at::Tensor> probs;
     for (std::size_t i = 0; i < layers.size(); ++i) {
-        auto& layer = *layers[i];
-        if (i > 0 && layer.inv_freq.equal(layers[i - 1]->inv_freq)) {
-            layer.rot_cos = layers[i - 1]->rot_cos;
-            layer.rot_sin = layers[i - 1]->rot_sin;
-        } else {
-            layer.rotary_tables(T, layer.rot_cos, layer.rot_sin);
-        }
         at::Tensor p;
-        x = layer.forward(x, ctx, options.need_contacts ? &p : nullptr);
+        x = layers[i]->forward(x, ctx, options.need_contacts ? &p : nullptr);
         if (options.need_contacts) probs.push_back(p);
         const int k = static_cast<int>(i) + 1;
         if (k < c.num_layers && wants(options, k)) out.representations[k] = x;
     }
-    for (auto& layer : layers)
-        layer->rot_cos = layer->rot_sin = at::Tensor();
     x = at::layer_norm(x, {c.hidden_size}, final_ln_weight, final_ln_bias, c.layer_norm_eps);
     if (wants(options, static_cast<int>(c.num_layers))) out.representations[c.num_layers] = x;
 

@@ -50,8 +50,10 @@ class Esm2Impl : public torch::nn::Module {
     Esm2Impl(const Esm2Config& config, const Esm2InitOptions& init);
 
     /// `tokens`: [B,T] int64 on the model's device, padded with pad_token_id.
-    /// Runs under inference mode. Requesting logits/contacts of a model loaded
-    /// without that head, or a layer outside 0..num_layers, is a UsageError.
+    /// Runs under inference mode. On the CPU without contacts the non-pad
+    /// tokens are packed (no work on padding; outputs at pad positions are 0). Requesting
+    /// logits/contacts of a model loaded without that head, or a layer outside 0..num_layers, is a
+    /// UsageError.
     Esm2Output forward(const torch::Tensor& tokens, const Esm2ForwardOptions& options);
 
     const Esm2Config& config() const { return config_; }
@@ -78,6 +80,13 @@ class Esm2Impl : public torch::nn::Module {
     std::vector<std::shared_ptr<Esm2LayerImpl>> layers;
 
   private:
+    /// Padded [B,T] path with attention masks (contacts, CUDA).
+    Esm2Output forward_padded(const torch::Tensor& tokens, const Esm2ForwardOptions& options);
+    /// CPU path over the non-pad tokens packed back to back.
+    Esm2Output forward_packed(const torch::Tensor& tokens, const Esm2ForwardOptions& options);
+    /// Sets every block's rot_cos/rot_sin for positions 0..length-1.
+    void set_rotary_tables(std::int64_t length);
+
     Esm2Config config_;
     bool has_lm_head_ = true;
     bool has_contact_head_ = true;

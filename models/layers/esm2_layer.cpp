@@ -4,6 +4,8 @@
 
 #include <torch/version.h>
 
+#include "models/layers/packed_attention.hpp"
+
 namespace plmkit::models {
 namespace {
 
@@ -101,6 +103,29 @@ at::Tensor Esm2LayerImpl::forward(const at::Tensor& x, const AttentionContext& c
     h = at::layer_norm(y, {hidden_}, ffn_ln_weight, ffn_ln_bias, eps_).view({B * T, hidden_});
     h = at::gelu(at::linear(h, fc1_weight, fc1_bias));
     y.add_(at::linear(h, fc2_weight, fc2_bias).view({B, T, hidden_}));
+    return y;
+}
+
+at::Tensor Esm2LayerImpl::forward_packed(const at::Tensor& x, const PackedContext& ctx) {
+    auto h = at::layer_norm(x, {hidden_}, attn_ln_weight, attn_ln_bias, eps_);
+    PackedAttentionInput in;
+    in.qkv = at::linear(h, qkv_weight, qkv_bias);
+    if (in.qkv.scalar_type() != at::kFloat) in.qkv = in.qkv.to(at::kFloat);
+    in.offsets = ctx.offsets;
+    in.positions = ctx.positions;
+    in.cos = rot_cos;
+    in.sin = rot_sin;
+    in.heads = heads_;
+    in.scaling = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim_)));
+    auto context = packed_rotary_attention(in);
+    in.qkv = at::Tensor();
+    if (context.scalar_type() != x.scalar_type()) context = context.to(x.scalar_type());
+    auto y = at::linear(context, out_weight, out_bias);
+    y.add_(x);
+    h = at::linear(at::layer_norm(y, {hidden_}, ffn_ln_weight, ffn_ln_bias, eps_), fc1_weight,
+                   fc1_bias);
+    at::gelu_(h);
+    y.add_(at::linear(h, fc2_weight, fc2_bias));
     return y;
 }
 

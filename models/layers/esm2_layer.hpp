@@ -2,6 +2,9 @@
 // One ESM-2 transformer block: pre-LayerNorm rotary self-attention and a GELU
 // feed-forward network, both with residual connections. Query, key and value
 // projections are stored fused ([3E,E]) for one GEMM per block.
+#include <cstdint>
+#include <vector>
+
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 
@@ -17,6 +20,14 @@ struct AttentionContext {
     bool allow_fused = true;
 };
 
+/// Per-forward inputs of the packed (unpadded) CPU path.
+struct PackedContext {
+    /// offsets[b] .. offsets[b+1]: packed rows of sequence b.
+    std::vector<std::int64_t> offsets;
+    /// [N] int32 rotary position of each packed token.
+    at::Tensor positions;
+};
+
 class Esm2LayerImpl : public torch::nn::Module {
   public:
     /// Uninitialised (at::empty) parameters of `options`' dtype and device.
@@ -26,6 +37,12 @@ class Esm2LayerImpl : public torch::nn::Module {
     /// x: [B,T,E] -> [B,T,E]. When `probs` is non-null it receives the
     /// attention probabilities [B,H,T,T] (compute dtype).
     at::Tensor forward(const at::Tensor& x, const AttentionContext& ctx, at::Tensor* probs);
+
+    /// x: [N,E] tokens of all sequences back to back (no padding) -> [N,E].
+    /// Each sequence attends only to itself (CPU; head size a multiple of 8).
+    /// The residual stream stays in x's dtype; rotary and softmax run in
+    /// float32.
+    at::Tensor forward_packed(const at::Tensor& x, const PackedContext& ctx);
 
     /// cos/sin tables [T, D/2] (float32) of this block's inv_freq.
     void rotary_tables(std::int64_t length, at::Tensor& cos, at::Tensor& sin) const;

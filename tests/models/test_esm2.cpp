@@ -17,13 +17,21 @@ const models::LoadedEsm2& tiny_f32() {
 }
 
 /// Runs every fixture sequence alone on `device` and compares with fair-esm.
-void check_parity(models::Esm2& model, double rep_tol, double logit_tol, double contact_tol) {
+/// All outputs except contacts: the packed (unpadded) path on the CPU.
+models::Esm2ForwardOptions packed_outputs() {
+    auto o = test::all_outputs(kLayers);
+    o.need_contacts = false;
+    return o;
+}
+
+void check_parity(models::Esm2& model, double rep_tol, double logit_tol, double contact_tol,
+                  const models::Esm2ForwardOptions& options = test::all_outputs(kLayers)) {
     SafetensorsFile expected(test::shared_path("fixtures/esm2_tiny/expected.safetensors"));
     auto seqs = test::fixture_tokens();
     for (std::size_t i = 0; i < seqs.size(); ++i) {
         const auto L = static_cast<std::int64_t>(seqs[i].size()) - 2;
         INFO("sequence " << i << " (" << L << " residues)");
-        auto out = model->forward(test::pad_batch({seqs[i]}), test::all_outputs(kLayers));
+        auto out = model->forward(test::pad_batch({seqs[i]}), options);
         auto got = test::extract(out, 0, L, kLayers);
         auto want = test::expected_outputs(expected, static_cast<std::int64_t>(i), kLayers);
         CHECK(test::max_abs_diff(got.mean, want.mean) < rep_tol);
@@ -34,7 +42,8 @@ void check_parity(models::Esm2& model, double rep_tol, double logit_tol, double 
             CHECK(test::max_abs_diff(got.layer_means[k], want.layer_means[k]) < rep_tol);
         }
         CHECK(test::max_abs_diff(got.logits, want.logits) < logit_tol);
-        CHECK(test::max_abs_diff(got.contacts, want.contacts) < contact_tol);
+        if (options.need_contacts)
+            CHECK(test::max_abs_diff(got.contacts, want.contacts) < contact_tol);
     }
 }
 
@@ -44,19 +53,27 @@ TEST_CASE("esm2: float32 CPU outputs match fair-esm 2.0.1 on esm2_tiny", "[model
     auto model = tiny_f32().model;
     CHECK(model->has_lm_head());
     CHECK(model->has_contact_head());
-    check_parity(model, 1e-4, 1e-3, 1e-4);
+    SECTION("with contacts (padded path)") {
+        check_parity(model, 1e-4, 1e-3, 1e-4);
+    }
+    SECTION("without contacts (packed path)") {
+        check_parity(model, 1e-4, 1e-3, 1e-4, packed_outputs());
+    }
 }
 
 TEST_CASE("esm2: a padded batch gives the same outputs as each sequence alone", "[models][esm2]") {
     auto model = tiny_f32().model;
     auto seqs = test::fixture_tokens();
-    auto batch = model->forward(test::pad_batch(seqs), test::all_outputs(kLayers));
-    REQUIRE(batch.contacts.size(0) == 7);
+    const bool contacts = GENERATE(true, false);
+    INFO((contacts ? "with contacts (padded path)" : "without contacts (packed path)"));
+    auto options = contacts ? test::all_outputs(kLayers) : packed_outputs();
+    auto batch = model->forward(test::pad_batch(seqs), options);
+    REQUIRE(batch.logits.size(0) == 7);
     for (std::size_t i = 0; i < seqs.size(); ++i) {
         const auto L = static_cast<std::int64_t>(seqs[i].size()) - 2;
         INFO("sequence " << i << " (" << L << " residues)");
-        auto alone = test::extract(
-            model->forward(test::pad_batch({seqs[i]}), test::all_outputs(kLayers)), 0, L, kLayers);
+        auto alone =
+            test::extract(model->forward(test::pad_batch({seqs[i]}), options), 0, L, kLayers);
         auto padded = test::extract(batch, static_cast<std::int64_t>(i), L, kLayers);
         CHECK(test::max_abs_diff(alone.mean, padded.mean) < 1e-5);
         CHECK(test::max_abs_diff(alone.bos, padded.bos) < 1e-5);
@@ -64,7 +81,7 @@ TEST_CASE("esm2: a padded batch gives the same outputs as each sequence alone", 
         // Logits reach |26| where one float32 ulp is 1.9e-6: 1e-5 relative.
         const double logit_scale = std::max(1.0, alone.logits.abs().max().item<double>());
         CHECK(test::max_abs_diff(alone.logits, padded.logits) < 1e-5 * logit_scale);
-        CHECK(test::max_abs_diff(alone.contacts, padded.contacts) < 1e-5);
+        if (contacts) CHECK(test::max_abs_diff(alone.contacts, padded.contacts) < 1e-5);
         for (int k = 0; k <= kLayers; ++k)
             CHECK(test::max_abs_diff(alone.layer_means[k], padded.layer_means[k]) < 1e-5);
     }
@@ -83,6 +100,29 @@ TEST_CASE("esm2: <mask> tokens are zeroed and the rest rescaled (token dropout)"
     CHECK(x[3].abs().max().item<double>() == 0.0);
     CHECK(test::max_abs_diff(x[1], emb[1] * scale) < 1e-6);
     CHECK(test::max_abs_diff(x[5], emb[5] * scale) < 1e-6);
+}
+
+TEST_CASE("esm2: packed and padded paths agree on a padded batch with <mask> tokens",
+          "[models][esm2]") {
+    auto model = tiny_f32().model;
+    auto seqs = test::fixture_tokens();
+    seqs.resize(4);
+    seqs[1][3] = 32;  // <mask>: token dropout rescales that row only
+    seqs[2][5] = seqs[2][9] = 32;
+    auto tokens = test::pad_batch(seqs);
+    auto padded = model->forward(tokens, test::all_outputs(kLayers));
+    auto packed = model->forward(tokens, packed_outputs());
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        const auto L = static_cast<std::int64_t>(seqs[i].size()) - 2;
+        INFO("sequence " << i);
+        auto a = test::extract(padded, static_cast<std::int64_t>(i), L, kLayers);
+        auto b = test::extract(packed, static_cast<std::int64_t>(i), L, kLayers);
+        CHECK(test::max_abs_diff(a.per_tok, b.per_tok) < 1e-5);
+        CHECK(test::max_abs_diff(a.bos, b.bos) < 1e-5);
+        CHECK(test::max_abs_diff(a.logits, b.logits) < 1e-4);
+        for (int k = 0; k <= kLayers; ++k)
+            CHECK(test::max_abs_diff(a.layer_means[k], b.layer_means[k]) < 1e-5);
+    }
 }
 
 TEST_CASE("esm2: forward rejects bad requests with a UsageError", "[models][esm2]") {
