@@ -7,6 +7,10 @@
 //              from scratch (no --lm-model: vocabulary from the training
 //              SMILES, random initialisation). The base (config, weights,
 //              vocabulary) is saved as <model>/smiles_lm.
+//   esm        a Hugging Face ESM-2 checkpoint (--esm-model), final layer,
+//              mean or bos pooling (models/esm2_encoder.hpp). The base is not
+//              copied: the description holds its absolute directory and
+//              weights hash, and loading refuses a missing or changed base.
 // The description (to_json) goes into the model's config.json as its
 // featurizer; each member's trainable parameters go into model.safetensors
 // (models::PropertyModel encoder states).
@@ -46,7 +50,7 @@ class EncoderSpec {
     EncoderSpec& operator=(EncoderSpec&&) noexcept;
     ~EncoderSpec();
 
-    InputKind input_kind() const { return InputKind::molecule; }
+    InputKind input_kind() const;
     std::int64_t dim() const;
     /// Token ids of one input; returns "" or why it cannot be encoded.
     std::string encode(const std::string& input, std::vector<std::int32_t>& ids) const;
@@ -62,6 +66,9 @@ class EncoderSpec {
 
   private:
     EncoderSpec();
+    static EncoderSpec create_esm(const PropertyFeaturizerOptions& options,
+                                  const models::FinetuneMode& mode);
+    static EncoderSpec esm_from_json(const nlohmann::json& j, const FeaturizerRuntime& runtime);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -483,10 +483,10 @@ namespace {
 /// Metrics of the model on rows of the table: from the cached features, or
 /// (fine-tuned encoders) by featurizing the rows' inputs again.
 nlohmann::json evaluate_set(const models::PropertyModel& model, const Prepared& p,
-                            const std::vector<std::size_t>& rows, const std::string& out) {
+                            const std::vector<std::size_t>& rows, const TrainOptions& o) {
     if (!p.encoder) return evaluate_rows(model, p.table, rows);
-    FeaturizerRuntime rt;
-    rt.base_dir = out;
+    FeaturizerRuntime rt = o.featurizer.runtime;  // the training device
+    rt.base_dir = o.output;
     PropertyPredictor predictor(model, rt);
     std::vector<std::string> inputs;
     std::vector<double> y;
@@ -556,8 +556,8 @@ TrainSummary run_train(const TrainOptions& o) {
     s.metrics = {{"task", o.task}, {"targets", o.target_cols}, {"split", o.split},
                  {"seed", o.seed}, {"counts", counts},         {"rejected", s.rejected},
                  {"members", info}};
-    if (!p.rows[1].empty()) s.metrics["valid"] = evaluate_set(model, p, p.rows[1], o.output);
-    if (!p.rows[2].empty()) s.metrics["test"] = evaluate_set(model, p, p.rows[2], o.output);
+    if (!p.rows[1].empty()) s.metrics["valid"] = evaluate_set(model, p, p.rows[1], o);
+    if (!p.rows[2].empty()) s.metrics["test"] = evaluate_set(model, p, p.rows[2], o);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     s.metrics["seconds"] = s.seconds;
     write_json(o.output + "/metrics.json", s.metrics);

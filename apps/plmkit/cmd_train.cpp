@@ -73,8 +73,9 @@ void add_featurizer_flags(CLI::App* cmd, TrainCli& c) {
     cmd->add_option("--truncate", f.truncate, "esm: residues kept per sequence")
         ->capture_default_str();
     cmd->add_option("--finetune", c.job.finetune,
-                    "frozen (features once) | full | last:N (train the smiles-lm encoder; "
-                    "without --lm-model: from scratch)")
+                    "frozen (features once) | full | last:N: train the encoder under the head "
+                    "(smiles-lm: without --lm-model from scratch; esm: the last N ESM-2 blocks "
+                    "and final LayerNorm, or all of it)")
         ->capture_default_str();
     auto& sc = c.job.scratch;
     cmd->add_option("--lm-hidden", sc.hidden, "smiles-lm from scratch: hidden size")
@@ -142,6 +143,9 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
         "  plmkit train --data ../shared/data/flip_gb1/sampled.csv --featurizer esm \\\n"
         "    --esm-model esm2_t6_8M_UR50D --target-col target --split column:set \\\n"
         "    --valid-col validation --output gb1_model\n"
+        "  plmkit train --data ../shared/data/flip_gb1/sampled.csv --featurizer esm \\\n"
+        "    --esm-model esm2_t6_8M_UR50D --finetune last:2 --target-col target \\\n"
+        "    --split column:set --valid-col validation --output gb1_finetuned\n"
         "The model directory holds config.json, model.safetensors, metrics.json, split.csv\n"
         "and rejects.tsv (rows that could not be used, with the reason). See docs/train.md.");
     cmd->callback([c] { run(*c); });

@@ -9,7 +9,10 @@
 #include <set>
 #include <sstream>
 
+#include "models/esm2_loader.hpp"
 #include "models/smiles_encoder.hpp"
+#include "pipelines/encoder_spec.hpp"
+#include "pipelines/esm_featurizer.hpp"
 #include "pipelines/predict_job.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
@@ -478,4 +481,253 @@ TEST_CASE("train: fine-tuning option errors", "[train_job][finetune]") {
     CHECK_THROWS_WITH(run_train(bad), Catch::Contains("pre-trained --lm-model"));
     bad.finetune = "some";
     CHECK_THROWS_WITH(run_train(bad), Catch::Contains("--finetune must be"));
+}
+
+namespace {
+
+/// The first 300 rows of FLIP GB1 "sampled" (train, validation and test rows).
+std::string gb1_300() {
+    static const std::string path = [] {
+        std::string p = test::temp_path("gb1_ft_300.csv");
+        auto rows = read_csv(test::shared_path("data/flip_gb1/sampled.csv"));
+        CsvWriter w(p);
+        for (std::size_t i = 0; i <= 300; ++i)
+            w.row(rows[i]);
+        w.close();
+        return p;
+    }();
+    return path;
+}
+
+/// ESM-2 fine-tuning options on the GB1 slice with the tiny fixture.
+TrainOptions esm_ft_options(const std::string& out, const std::string& finetune) {
+    auto o = esol_options(out);
+    o.data = gb1_300();
+    o.target_cols = {"target"};
+    o.featurizer.name = "esm";
+    o.featurizer.esm_model = test::shared_path("fixtures/esm2_tiny/model");
+    o.split = "column:set";
+    o.valid_col = "validation";
+    o.finetune = finetune;
+    o.hidden = {16};
+    o.epochs = 3;
+    o.lr = 3e-3;
+    return o;
+}
+
+/// last:1 with two members, once.
+struct EsmTuneRun {
+    TrainOptions o = esm_ft_options(test::temp_path("ft_esm_last1"), "last:1");
+    TrainSummary s;
+    EsmTuneRun() {
+        o.ensemble = 2;
+        s = run_train(o);
+    }
+};
+const EsmTuneRun& esm_tune_run() {
+    static const EsmTuneRun run;
+    return run;
+}
+
+/// Test-set inputs and targets of a trained GB1 model (from split.csv).
+void gb1_test_rows(const std::string& model_dir, std::vector<std::string>& seqs,
+                   std::vector<double>& y) {
+    auto data = read_csv(gb1_300());
+    auto split = read_csv(model_dir + "/split.csv");
+    for (std::size_t i = 1; i < split.size(); ++i) {
+        if (split[i][3] != "test") continue;
+        const auto row = std::stoull(split[i][0]) + 1;
+        seqs.push_back(data.at(row)[0]);
+        y.push_back(std::stod(data.at(row)[1]));
+    }
+}
+
+double rmse_of(const std::vector<double>& pred, const std::vector<double>& y) {
+    double se = 0;
+    for (std::size_t i = 0; i < y.size(); ++i)
+        se += (pred[i] - y[i]) * (pred[i] - y[i]);
+    return std::sqrt(se / y.size());
+}
+
+}  // namespace
+
+TEST_CASE("train: ESM-2 last:1 stores only the last block and final LayerNorm per member",
+          "[train_job][finetune][esm]") {
+    const TrainOptions& o = esm_tune_run().o;
+    const TrainSummary& s = esm_tune_run().s;
+    REQUIRE(s.completed);
+    CHECK(s.features == 64);
+    CHECK(s.valid > 0);
+    CHECK(s.test > 0);
+    auto cfg = read_json(o.output + "/config.json");
+    CHECK(cfg["member_encoders"] == true);
+    CHECK(cfg["input_col"] == "sequence");
+    const json& f = cfg["featurizer"];
+    CHECK(f["name"] == "esm");
+    CHECK(f["finetune"] == "last:1");
+    CHECK(f["layer"] == 3);
+    CHECK(fs::path(f["model_dir"].get<std::string>()).is_absolute());
+    CHECK(fs::equivalent(f["model_dir"].get<std::string>(), o.featurizer.esm_model));
+    // The same weights hash as the frozen featurizer records.
+    EsmFeaturizerOptions fo;
+    fo.model_dir = o.featurizer.esm_model;
+    CHECK(f["weights_hash"] == EsmFeaturizer(fo).to_json()["weights_hash"]);
+
+    models::PropertyModel model = models::PropertyModel::load(o.output);
+    REQUIRE(model.encoders().size() == 2);
+    models::LoadedEsm2 base = models::load_esm2(o.featurizer.esm_model, {});
+    auto base_params = base.model->named_parameters();
+    for (const auto& state : model.encoders()) {
+        std::set<std::string> names;
+        for (const auto& [name, value] : state) {
+            INFO(name);
+            names.insert(name);
+            CHECK((name.rfind("layer2.", 0) == 0 || name.rfind("final_ln_", 0) == 0));
+            CHECK_FALSE(at::equal(value, base_params[name]));  // it was trained
+        }
+        CHECK(names.size() == 14);
+        CHECK(names.count("layer2.qkv_weight") == 1);
+        CHECK(names.count("final_ln_weight") == 1);
+    }
+    CHECK_FALSE(at::equal(model.encoders()[0][0].second, model.encoders()[1][0].second));
+}
+
+TEST_CASE("train: a saved ESM-2 fine-tuned model predicts as in training",
+          "[train_job][finetune][esm]") {
+    const TrainOptions& o = esm_tune_run().o;
+    const TrainSummary& s = esm_tune_run().s;
+    REQUIRE(s.completed);
+    std::vector<std::string> seqs;
+    std::vector<double> y;
+    gb1_test_rows(o.output, seqs, y);
+    REQUIRE(seqs.size() == s.test);
+    PropertyPredictor p1(o.output, {});
+    CHECK(p1.input_kind() == InputKind::protein);
+    CHECK_FALSE(p1.shared_features());
+    Predictions a = p1.predict(seqs);
+    FeaturizerRuntime small_batches;
+    small_batches.max_tokens = 300;  // other batching, same numbers
+    Predictions b = PropertyPredictor(o.output, small_batches).predict(seqs);
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+        CHECK(a.mean[i] == Approx(b.mean[i]).epsilon(1e-5));
+        CHECK(a.std[i] > 0);  // the members differ
+    }
+    Predictions c = PropertyPredictor(o.output, {}).predict(seqs);
+    CHECK(a.mean == c.mean);
+    CHECK(rmse_of(a.mean, y) == Approx(s.metrics["test"]["mean"]["rmse"].get<double>()));
+
+    // predict on FASTA through the job.
+    PredictOptions po;
+    po.model = o.output;
+    po.input = test::shared_path("fixtures/esm2_tiny/sequences.fasta");
+    po.output = test::temp_path("gb1_ft_preds.csv");
+    po.progress = false;
+    PredictSummary ps = run_predict(po);
+    CHECK(ps.records == 7);
+    CHECK(ps.predicted == 7);
+}
+
+TEST_CASE("train: a fine-tuned ESM-2 model refuses a missing or changed base",
+          "[train_job][finetune][esm]") {
+    const TrainOptions& o = esm_tune_run().o;
+    REQUIRE(esm_tune_run().s.completed);
+    const std::string copy = test::temp_path("ft_esm_moved");
+    fs::remove_all(copy);
+    fs::copy(o.output, copy, fs::copy_options::recursive);
+    auto cfg = read_json(copy + "/config.json");
+    auto write_cfg = [&](const json& j) {
+        std::ofstream out(copy + "/config.json");
+        out << j.dump(2);
+    };
+    SECTION("missing base directory") {
+        cfg["featurizer"]["model_dir"] = test::temp_path("no_such_esm");
+        write_cfg(cfg);
+        CHECK_THROWS_WITH(
+            PropertyPredictor(copy, {}),
+            Catch::Contains("needs its base checkpoint") && Catch::Contains("no_such_esm"));
+    }
+    SECTION("a base with other weights") {
+        const std::string other = test::temp_path("esm_other");
+        fs::remove_all(other);
+        fs::copy(o.featurizer.esm_model, other, fs::copy_options::recursive);
+        {
+            std::ofstream out(other + "/config.json", std::ios::app);
+            out << "\n";  // a different config.json: a different hash
+        }
+        cfg["featurizer"]["model_dir"] = other;
+        write_cfg(cfg);
+        CHECK_THROWS_AS(PropertyPredictor(copy, {}), ModelError);
+        CHECK_THROWS_WITH(PropertyPredictor(copy, {}), Catch::Contains("not the base"));
+    }
+}
+
+TEST_CASE("train: fine-tuned ESM-2 features start equal to the frozen featurizer's",
+          "[train_job][finetune][esm]") {
+    auto o = esm_ft_options(test::temp_path("ft_esm_unused"), "last:2");
+    EncoderSpec spec = EncoderSpec::create(o.featurizer, models::parse_finetune("last:2"), {});
+    CHECK(spec.input_kind() == InputKind::protein);
+    CHECK(spec.dim() == 64);
+    auto untrained = spec.build()->trainable();  // the base values
+    CHECK(untrained.size() == 2 * 12 + 2);
+    auto tuned = spec.member_featurizer(untrained, {});
+    EsmFeaturizerOptions fo;
+    fo.model_dir = o.featurizer.esm_model;
+    EsmFeaturizer frozen(fo);
+    std::vector<std::string> seqs;
+    auto rows = read_csv(gb1_300());
+    for (std::size_t i = 1; i <= 24; ++i)
+        seqs.push_back(rows[i][0]);
+    seqs.push_back("MKTAYIAKQR");
+    seqs.push_back("MQY*X");  // rejected by both
+    FeatureMatrix a = tuned->featurize(seqs), b = frozen.featurize(seqs);
+    REQUIRE(a.dim == b.dim);
+    double worst = 0;
+    for (std::size_t i = 0; i + 1 < seqs.size(); ++i)
+        for (std::size_t j = 0; j < a.dim; ++j)
+            worst = std::max(worst, std::abs(double(a.row(i)[j]) - b.row(i)[j]));
+    CHECK(worst < 1e-5);
+    CHECK_FALSE(a.ok(seqs.size() - 1));
+    CHECK(a.errors.back() == b.errors.back());
+}
+
+TEST_CASE("train: --resume of an ESM-2 fine-tuning run gives the uninterrupted model",
+          "[train_job][finetune][esm]") {
+    auto o = esm_ft_options(test::temp_path("ft_esm_resume"), "last:1");
+    o.epochs = 4;
+    o.stop_after_epochs = 2;
+    TrainSummary first = run_train(o);
+    CHECK_FALSE(first.completed);
+    CHECK(fs::exists(o.output + "/checkpoints/member_0.pt"));
+    auto resume = o;
+    resume.resume = true;
+    resume.stop_after_epochs = 0;
+    TrainSummary done = run_train(resume);
+    REQUIRE(done.completed);
+    auto whole = o;
+    whole.output = test::temp_path("ft_esm_whole");
+    whole.stop_after_epochs = 0;
+    TrainSummary ref = run_train(whole);
+    CHECK(done.metrics["test"]["mean"]["rmse"].get<double>() ==
+          ref.metrics["test"]["mean"]["rmse"].get<double>());
+    auto a = models::PropertyModel::load(o.output).encoders().at(0);
+    auto b = models::PropertyModel::load(whole.output).encoders().at(0);
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+        CHECK(at::equal(a[i].second, b[i].second));
+}
+
+TEST_CASE("train: ESM-2 fine-tuning option errors", "[train_job][finetune][esm]") {
+    auto o = esm_ft_options(test::temp_path("ft_esm_bad"), "last:1");
+    SECTION("no --esm-model") {
+        o.featurizer.esm_model.clear();
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("--esm-model"));
+    }
+    SECTION("an intermediate layer") {
+        o.featurizer.esm_layer = 1;
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("--esm-layer"));
+    }
+    SECTION("more blocks than the model has") {
+        o.finetune = "last:4";
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("has 3 blocks"));
+    }
 }
