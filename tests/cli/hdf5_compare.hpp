@@ -2,12 +2,12 @@
 // Catch2 checks that two HDF5 files hold the same datasets bit for bit (float
 // bit patterns compared with memcmp, so -0 vs 0 or a NaN payload counts) and
 // the same root attributes but the listed ones. For the merge tests.
-#include "tests/catch.hpp"
 #include <cstring>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
+#include "tests/catch.hpp"
 
 #include "src/hdf5_reader.hpp"
 

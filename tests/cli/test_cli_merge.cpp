@@ -1,9 +1,9 @@
 // `plmkit merge --kind embed` as a user runs it: shards of `plmkit embed
 // --shard I/N` over the ESM-2 fixture merge into the file one run writes.
-#include "tests/catch.hpp"
 #include <cstring>
 #include <string>
 #include <vector>
+#include "tests/catch.hpp"
 
 #include "src/hdf5_reader.hpp"
 #include "tests/cli/hdf5_compare.hpp"

@@ -1,5 +1,5 @@
-#include "tests/catch.hpp"
 #include <nlohmann/json.hpp>
+#include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
 

@@ -2,11 +2,11 @@
 // command's own options reach the generated array script unchanged, and the
 // scripts, run by hand the way Slurm runs them (bash with
 // SLURM_ARRAY_TASK_ID set), give the single run's outputs.
-#include "tests/catch.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
+#include "tests/catch.hpp"
 
 #include "src/hdf5_reader.hpp"
 #include "tests/cli/hdf5_compare.hpp"

@@ -1,7 +1,7 @@
 // Metrics against values computed by hand (each case spells out the
 // arithmetic) and against the documented sklearn/scipy examples.
-#include "tests/catch.hpp"
 #include <cmath>
+#include "tests/catch.hpp"
 
 #include "models/metrics.hpp"
 #include "src/error.hpp"

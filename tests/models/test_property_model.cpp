@@ -1,7 +1,7 @@
-#include "models/property_model.hpp"
-#include "tests/catch.hpp"
 #include <cmath>
 #include <filesystem>
+#include "models/property_model.hpp"
+#include "tests/catch.hpp"
 
 #include "src/error.hpp"
 #include "tests/test_support.hpp"

@@ -4,9 +4,9 @@
 // run with the same seed.
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <cmath>
 #include "models/trainer.hpp"
 #include "tests/catch.hpp"
-#include <cmath>
 
 #include "src/error.hpp"
 #include "tests/test_support.hpp"

@@ -4,11 +4,11 @@
 #include <GraphMol/GraphMol.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 
-#include "tests/catch.hpp"
 #include <cmath>
 #include <map>
 #include <memory>
 #include <sstream>
+#include "tests/catch.hpp"
 
 #include "pipelines/descriptors.hpp"
 #include "pipelines/mol_parse.hpp"

@@ -2,12 +2,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include "tests/catch.hpp"
 #include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+#include "tests/catch.hpp"
 
 #include "pipelines/embed_job.hpp"
 #include "src/error.hpp"

@@ -1,8 +1,8 @@
-#include "tests/catch.hpp"
 #include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
+#include "tests/catch.hpp"
 
 #include "pipelines/embed_merge.hpp"
 #include "src/error.hpp"

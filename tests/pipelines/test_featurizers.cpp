@@ -1,9 +1,9 @@
 // Featurizers against RDKit's Python API (tests/pipelines/data/
 // make_featurizer_golden.py), plus normalization and JSON round trip.
-#include "tests/catch.hpp"
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include "tests/catch.hpp"
 
 #include "pipelines/featurizers.hpp"
 #include "src/error.hpp"

@@ -1,7 +1,7 @@
 #include <GraphMol/ROMol.h>
 
-#include "tests/catch.hpp"
 #include <fstream>
+#include "tests/catch.hpp"
 
 #include "pipelines/descriptors.hpp"
 #include "pipelines/mol_filters.hpp"

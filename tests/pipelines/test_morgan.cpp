@@ -4,11 +4,11 @@
 #include <GraphMol/GraphMol.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 
-#include "tests/catch.hpp"
 #include <cmath>
 #include <memory>
 #include <sstream>
 #include <thread>
+#include "tests/catch.hpp"
 
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/morgan.hpp"

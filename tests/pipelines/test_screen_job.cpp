@@ -1,9 +1,9 @@
-#include "tests/catch.hpp"
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include "tests/catch.hpp"
 
 #include "pipelines/screen_job.hpp"
 #include "pipelines/screen_merge.hpp"

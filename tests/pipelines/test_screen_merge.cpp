@@ -2,10 +2,10 @@
 // is missing, given twice or foreign (other input, reader options, config or
 // plmkit version). Merged outputs equal to a single run are tested in
 // test_screen_job.cpp.
-#include "tests/catch.hpp"
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+#include "tests/catch.hpp"
 
 #include "pipelines/screen_job.hpp"
 #include "pipelines/screen_merge.hpp"

@@ -1,6 +1,6 @@
-#include "tests/catch.hpp"
 #include <map>
 #include <string>
+#include "tests/catch.hpp"
 
 #include "pipelines/shard.hpp"
 #include "src/error.hpp"

@@ -1,9 +1,9 @@
 #include <sys/stat.h>
 
-#include "tests/catch.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include "tests/catch.hpp"
 
 #include "pipelines/slurm_job.hpp"
 #include "src/error.hpp"

@@ -1,8 +1,8 @@
 #include <GraphMol/ROMol.h>
 
-#include "tests/catch.hpp"
 #include <fstream>
 #include <map>
+#include "tests/catch.hpp"
 
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/standardize.hpp"

@@ -1,8 +1,8 @@
-#include "tests/catch.hpp"
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
+#include "tests/catch.hpp"
 
 #include "src/error.hpp"
 #include "src/hdf5_reader.hpp"

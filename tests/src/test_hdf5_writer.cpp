@@ -1,9 +1,9 @@
 #include <hdf5.h>
 
-#include "tests/catch.hpp"
 #include <cstdint>
 #include <string>
 #include <vector>
+#include "tests/catch.hpp"
 
 #include "src/error.hpp"
 #include "src/hdf5_writer.hpp"

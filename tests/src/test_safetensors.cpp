@@ -1,6 +1,6 @@
-#include "tests/catch.hpp"
 #include <cstring>
 #include <fstream>
+#include "tests/catch.hpp"
 
 #include "src/error.hpp"
 #include "src/safetensors.hpp"
