@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <map>
 
+#include "pipelines/catalog_matcher.hpp"
 #include "pipelines/rdkit_log_capture.hpp"
 #include "src/error.hpp"
 
@@ -51,6 +52,7 @@ std::string num(double v) {
 struct Catalog {
     std::string rule;  ///< lower-case catalog name, e.g. "pains_a"
     std::unique_ptr<RDKit::FilterCatalog> catalog;
+    std::unique_ptr<CatalogMatcher> matcher;  ///< RDKit's results with a pre-screen
 };
 
 struct Pattern {
@@ -105,7 +107,9 @@ Catalog make_catalog(const std::string& name) {
         throw UsageError("filters: unknown FilterCatalog '" + name + "' (expected one of: " + list +
                          ")");
     }
-    return {lower(it->first), std::make_unique<RDKit::FilterCatalog>(it->second)};
+    Catalog c{lower(it->first), std::make_unique<RDKit::FilterCatalog>(it->second), nullptr};
+    c.matcher = std::make_unique<CatalogMatcher>(*c.catalog);
+    return c;
 }
 
 std::vector<Pattern> make_patterns(const std::vector<SmartsRule>& rules, const char* key) {
@@ -217,15 +221,15 @@ FilterVerdict MolFilters::check(const RDKit::ROMol& mol, const std::vector<doubl
             return v;
         }
     }
+    const AtomLabelCounts labels(mol);  // one pass over the atoms, for the catalog pre-screen
     for (const auto& c : m.catalogs) {
-        auto hit = c.catalog->getFirstMatch(mol);
-        if (hit) {
+        if (const auto* hit = c.matcher->first_match(mol, labels)) {
             reject(c.rule, hit->getDescription());
             return v;
         }
     }
     for (const auto& c : m.flag_catalogs)
-        for (const auto& hit : c.catalog->getMatches(mol))
+        for (const auto* hit : c.matcher->matches(mol, labels))
             v.flags.push_back(c.rule + ":" + hit->getDescription());
     for (const auto& p : m.flag)
         if (matches(mol, *p.query)) v.flags.push_back("smarts:" + p.name);

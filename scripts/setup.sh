@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev catch2 nlohmann-json3-dev libyaml-cpp-dev
   clang-format                          # scripts/check_format.sh (run by scripts/test.sh)
   hdf5-tools python3-h5py               # h5diff for tests/slurm; h5py writes a reader test's input
+  python3-rdkit                         # RDKit Python: bench/bench_chem_rdkit.py, tests/pipelines/data/make_catalog_golden.py
   slurmctld slurmd slurm-client munge   # tests/slurm: a throw-away one-node Slurm cluster
 )
 
