@@ -2,8 +2,7 @@
 // checkpoint needed): 64 sequences of 256 residues and 64 sequences with
 // lengths spread over 50..1000, length-sorted batches of at most 4096 padded
 // tokens, mean embeddings of the last layer. Prints residues/s and peak RSS.
-//   build/bin/bench_esm [--threads 2] [--dtype fp32|bf16|fp16] [--device cpu|cuda]
-//                       [--models t6,t12,t30[,t33]] [--max-tokens 4096] [--repeat 1]
+//   build/bin/bench_esm --help
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -46,8 +45,27 @@ struct Args {
     std::size_t count = 64;  ///< sequences per set (fewer for quick checks)
 };
 
+const char* kUsage =
+    "usage: bench_esm [--threads 2] [--dtype fp32|bf16|fp16] [--device cpu|cuda]\n"
+    "                 [--models t6,t12,t30[,t33]] [--max-tokens 4096] [--repeat 1] [--count 64]\n"
+    "ESM-2 inference with random weights of the real shapes: 64 x 256 residues and 64\n"
+    "sequences of 50..1000 residues in length-sorted batches of at most --max-tokens\n"
+    "padded tokens, mean embeddings of the last layer; prints residues/s (best of\n"
+    "--repeat) and the process's peak RSS after each model.\n";
+
 Args parse(int argc, char** argv) {
     Args a;
+    for (int i = 1; i < argc; ++i) {
+        std::string k = argv[i];
+        if (k == "--help" || k == "-h") {
+            std::fputs(kUsage, stdout);
+            std::exit(0);
+        }
+    }
+    if (argc % 2 == 0) {
+        std::fprintf(stderr, "bench_esm: option %s needs a value\n%s", argv[argc - 1], kUsage);
+        std::exit(2);
+    }
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i], v = argv[i + 1];
         if (k == "--threads")

@@ -3,9 +3,11 @@
 #include <limits>
 #include <string>
 
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 #include "models/layers/esm2_layer.hpp"
+#include "models/torch_runtime.hpp"
 #include "src/error.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 
@@ -114,6 +116,7 @@ Esm2Output Esm2Impl::forward_packed(const torch::Tensor& tokens,
                                     const Esm2ForwardOptions& options) {
     const auto& c = config_;
     const auto B = tokens.size(0), T = tokens.size(1), E = c.hidden_size;
+    SerialBlasScope serial_blas;
     // Packed rows: the non-pad tokens in row-major order; a row's tokens stay
     // at their columns' rotary positions.
     const auto keep = tokens.ne(c.pad_token_id);
@@ -165,9 +168,15 @@ Esm2Output Esm2Impl::forward_packed(const torch::Tensor& tokens,
     if (wants(options, static_cast<int>(c.num_layers)))
         out.representations[c.num_layers] = unpack(x);
     if (options.need_logits) {
-        auto h = at::gelu(at::linear(x, lm_dense_weight, lm_dense_bias));
-        h = at::layer_norm(h, {E}, lm_ln_weight, lm_ln_bias, c.layer_norm_eps);
-        out.logits = unpack(at::linear(h, lm_decoder_weight, lm_bias));
+        auto logits = at::empty({N, c.vocab_size}, x.options());
+        at::parallel_for(0, N, 256, [&](std::int64_t b, std::int64_t e) {
+            auto h = at::addmm(lm_dense_bias, x.narrow(0, b, e - b), lm_dense_weight.t());
+            at::gelu_(h);
+            h = at::layer_norm(h, {E}, lm_ln_weight, lm_ln_bias, c.layer_norm_eps);
+            auto dst = logits.narrow(0, b, e - b);
+            at::addmm_out(dst, lm_bias, h, lm_decoder_weight.t());
+        });
+        out.logits = unpack(logits);
     }
     return out;
 }

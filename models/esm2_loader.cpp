@@ -95,8 +95,8 @@ class WeightCopier {
         std::int64_t row = 0;
         for (const auto& key : keys) {
             if (!ckpt_.contains(key))
-                throw ModelError("model '" + dir_ + "': checkpoint has no tensor '" + key +
-                                 "' (expected shape " + shape_string(expected) + ")");
+                throw ModelError("model '" + dir_ + "': no tensor '" + key + "' (expected shape " +
+                                 shape_string(expected) + ") in " + files_string());
             const TensorView& v = ckpt_.get(key);
             if (v.shape != expected)
                 throw ModelError("tensor '" + key + "' in '" + v.file + "' has shape " +
@@ -120,6 +120,13 @@ class WeightCopier {
     }
 
   private:
+    std::string files_string() const {
+        std::string s;
+        for (const auto& f : ckpt_.files())
+            s += (s.empty() ? "'" : ", '") + f + "'";
+        return s;
+    }
+
     const SafetensorsCheckpoint& ckpt_;
     std::string dir_, prefix_;
     std::set<std::string> used_;

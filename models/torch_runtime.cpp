@@ -1,5 +1,7 @@
 #include "models/torch_runtime.hpp"
 
+#include <dlfcn.h>
+
 #include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
@@ -33,6 +35,37 @@ void set_threads(int n) {
 
 int threads() {
     return at::get_num_threads();
+}
+
+namespace {
+
+struct OpenBlasThreads {
+    int (*get)() = nullptr;
+    void (*set)(int) = nullptr;
+};
+
+const OpenBlasThreads& openblas_threads() {
+    static const OpenBlasThreads fns = [] {
+        OpenBlasThreads f;
+        f.get = reinterpret_cast<int (*)()>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+        f.set = reinterpret_cast<void (*)(int)>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+        if (!f.get || !f.set) f = OpenBlasThreads{};
+        return f;
+    }();
+    return fns;
+}
+
+}  // namespace
+
+SerialBlasScope::SerialBlasScope() {
+    const auto& f = openblas_threads();
+    if (!f.get) return;
+    saved_ = f.get();
+    if (saved_ > 1) f.set(1);
+}
+
+SerialBlasScope::~SerialBlasScope() {
+    if (saved_ > 1) openblas_threads().set(saved_);
 }
 
 Device resolve_device(const Device& requested) {

@@ -149,7 +149,14 @@ void SafetensorsFile::parse() {
 
     const std::size_t data_start = 8 + header_len;
     const std::size_t data_size = map_size_ - data_start;
-    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    struct Range {
+        std::size_t first, second;
+        std::string name;
+        bool operator<(const Range& o) const {
+            return first != o.first ? first < o.first : second < o.second;
+        }
+    };
+    std::vector<Range> ranges;
     for (auto it = header.begin(); it != header.end(); ++it) {
         if (it.key() == "__metadata__") {
             if (it->is_object()) {
@@ -165,18 +172,31 @@ void SafetensorsFile::parse() {
         view.name = it.key();
         view.file = path_;
         try {
-            if (!parse_dtype(t.at("dtype").get<std::string>(), view.dtype)) {
+            if (!t.at("dtype").is_string() ||
+                !parse_dtype(t.at("dtype").get<std::string>(), view.dtype)) {
                 throw ModelError(where + " has unsupported dtype " + t.at("dtype").dump());
             }
+            if (!t.at("shape").is_array()) throw ModelError(where + ": shape must be an array");
+            std::uint64_t elements = 1;
             for (const auto& d : t.at("shape")) {
+                if (!d.is_number_integer()) throw ModelError(where + ": shape must hold integers");
                 auto v = d.get<std::int64_t>();
                 if (v < 0) throw ModelError(where + " has a negative dimension");
+                // More elements than bytes in the file cannot be stored (and
+                // would overflow the size check below).
+                if (v > 0 && elements > map_size_ / static_cast<std::uint64_t>(v))
+                    throw ModelError(where + " has shape " + t.at("shape").dump() +
+                                     ", larger than the whole file");
+                elements *= static_cast<std::uint64_t>(v);
                 view.shape.push_back(v);
             }
             auto off = t.at("data_offsets");
             if (!off.is_array() || off.size() != 2) {
                 throw ModelError(where + ": data_offsets must be [begin, end]");
             }
+            if (!off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+                throw ModelError(where + ": data_offsets " + off.dump() +
+                                 " must be non-negative integers");
             auto b = off[0].get<std::uint64_t>();
             auto e = off[1].get<std::uint64_t>();
             if (b > e || e > data_size) {
@@ -192,7 +212,7 @@ void SafetensorsFile::parse() {
             }
             view.data = bytes + data_start + b;
             view.nbytes = e - b;
-            ranges.emplace_back(b, e);
+            ranges.push_back({b, e, view.name});
         } catch (const json::exception& ex) {
             throw ModelError(where + ": malformed header entry: " + ex.what());
         }
@@ -202,8 +222,8 @@ void SafetensorsFile::parse() {
     std::sort(ranges.begin(), ranges.end());
     for (std::size_t i = 1; i < ranges.size(); ++i) {
         if (ranges[i].first < ranges[i - 1].second) {
-            throw ModelError("'" + path_ +
-                             "': tensors overlap in the data section (corrupt header)");
+            throw ModelError("'" + path_ + "': tensors '" + ranges[i - 1].name + "' and '" +
+                             ranges[i].name + "' overlap in the data section (corrupt header)");
         }
     }
 }
@@ -256,23 +276,39 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& dir) {
     const std::string single = dir + "/model.safetensors";
     const std::string index = dir + "/model.safetensors.index.json";
     std::vector<std::string> shard_names;
+    std::map<std::string, std::string> weight_map;  // tensor -> shard file name
     if (file_exists(index)) {
         std::ifstream in(index);
+        if (!in) throw IoError("cannot read '" + index + "': " + errno_message());
         json j;
         try {
             in >> j;
         } catch (const std::exception& e) {
             throw ModelError("'" + index + "': invalid JSON: " + e.what());
         }
-        if (!j.contains("weight_map") || !j["weight_map"].is_object()) {
+        if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
             throw ModelError("'" + index + "': no \"weight_map\" object");
         }
         for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
+            if (!it->is_string())
+                throw ModelError("'" + index + "': weight_map entry for tensor '" + it.key() +
+                                 "' is " + it->dump() + ", expected a shard file name");
             auto f = it->get<std::string>();
+            if (f.empty() || f.find('/') != std::string::npos)
+                throw ModelError("'" + index + "': tensor '" + it.key() + "' maps to '" + f +
+                                 "', expected a file name in the same directory");
+            weight_map[it.key()] = f;
             if (std::find(shard_names.begin(), shard_names.end(), f) == shard_names.end()) {
                 shard_names.push_back(f);
             }
         }
+        for (const auto& f : shard_names)
+            if (!file_exists(dir + "/" + f))
+                throw ModelError("'" + index + "' names shard '" + f + "' (tensor '" +
+                                 std::find_if(weight_map.begin(), weight_map.end(),
+                                              [&](const auto& kv) { return kv.second == f; })
+                                     ->first +
+                                 "' and others), which is not in '" + dir + "'");
     } else if (file_exists(single)) {
         shard_names.push_back("model.safetensors");
     } else {
@@ -290,6 +326,16 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& dir) {
             }
             where_[t] = shards_.back().get();
         }
+    }
+    for (const auto& kv : weight_map) {
+        const std::string shard = dir + "/" + kv.second;
+        auto it = where_.find(kv.first);
+        if (it == where_.end())
+            throw ModelError("'" + index + "' maps tensor '" + kv.first + "' to '" + shard +
+                             "', which does not contain it");
+        if (it->second->path() != shard)
+            throw ModelError("'" + index + "' maps tensor '" + kv.first + "' to '" + shard +
+                             "', but it is in '" + it->second->path() + "'");
     }
 }
 

@@ -1,6 +1,9 @@
 #include "models/layers/esm2_layer.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include <ATen/Parallel.h>
 
 #include <torch/version.h>
 
@@ -29,6 +32,19 @@ at::Tensor apply_rotary(const at::Tensor& x, const at::Tensor& cos, const at::Te
     at::mul_out(o2, x2, cos);
     o2.add_(x1 * sin);
     return out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
+}
+
+/// Rows per block of the packed path's fused layer norm + GEMM steps.
+constexpr std::int64_t kBlockRows = 128;
+
+/// f(begin, end) over consecutive blocks of at most kBlockRows rows of 0..n,
+/// the blocks divided between LibTorch's threads.
+template <typename F>
+void for_row_blocks(std::int64_t n, const F& f) {
+    at::parallel_for(0, n, kBlockRows, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t b = begin; b < end; b += kBlockRows)
+            f(b, std::min(end, b + kBlockRows));
+    });
 }
 
 }  // namespace
@@ -107,9 +123,18 @@ at::Tensor Esm2LayerImpl::forward(const at::Tensor& x, const AttentionContext& c
 }
 
 at::Tensor Esm2LayerImpl::forward_packed(const at::Tensor& x, const PackedContext& ctx) {
-    auto h = at::layer_norm(x, {hidden_}, attn_ln_weight, attn_ln_bias, eps_);
+    const std::int64_t n = x.size(0);
+    // Layer norm and projections row block by row block, the blocks shared
+    // out between threads (each GEMM single-threaded: see SerialBlasScope),
+    // so a block's intermediate [rows, 4E] stays in cache.
     PackedAttentionInput in;
-    in.qkv = at::linear(h, qkv_weight, qkv_bias);
+    in.qkv = at::empty({n, 3 * hidden_}, x.options());
+    for_row_blocks(n, [&](std::int64_t b, std::int64_t e) {
+        auto h =
+            at::layer_norm(x.narrow(0, b, e - b), {hidden_}, attn_ln_weight, attn_ln_bias, eps_);
+        auto dst = in.qkv.narrow(0, b, e - b);
+        at::addmm_out(dst, qkv_bias, h, qkv_weight.t());
+    });
     if (in.qkv.scalar_type() != at::kFloat) in.qkv = in.qkv.to(at::kFloat);
     in.offsets = ctx.offsets;
     in.positions = ctx.positions;
@@ -120,12 +145,17 @@ at::Tensor Esm2LayerImpl::forward_packed(const at::Tensor& x, const PackedContex
     auto context = packed_rotary_attention(in);
     in.qkv = at::Tensor();
     if (context.scalar_type() != x.scalar_type()) context = context.to(x.scalar_type());
-    auto y = at::linear(context, out_weight, out_bias);
-    y.add_(x);
-    h = at::linear(at::layer_norm(y, {hidden_}, ffn_ln_weight, ffn_ln_bias, eps_), fc1_weight,
-                   fc1_bias);
-    at::gelu_(h);
-    y.add_(at::linear(h, fc2_weight, fc2_bias));
+    auto y = at::empty_like(x);
+    for_row_blocks(n, [&](std::int64_t b, std::int64_t e) {
+        auto ys = y.narrow(0, b, e - b);
+        at::addmm_out(ys, out_bias, context.narrow(0, b, e - b), out_weight.t());
+        ys.add_(x.narrow(0, b, e - b));
+        auto h = at::layer_norm(ys, {hidden_}, ffn_ln_weight, ffn_ln_bias, eps_);
+        h = at::addmm(fc1_bias, h, fc1_weight.t());
+        at::gelu_(h);
+        ys.add_(fc2_bias);
+        ys.addmm_(h, fc2_weight.t());
+    });
     return y;
 }
 

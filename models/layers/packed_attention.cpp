@@ -27,7 +27,14 @@ constexpr std::int64_t kKeys = 16;  ///< key columns per score tile (two v8f)
 #define PLMKIT_INLINE inline __attribute__((always_inline))
 
 PLMKIT_INLINE v8f splat(float c) {
-    return v8f{c, c, c, c, c, c, c, c};
+    // Lane 0 shuffled to all lanes: one broadcast (an initializer list of
+    // eight copies compiles to seven inserts, 0 + c to an extra add).
+    const v8f first = {c};
+#if defined(__clang__)
+    return __builtin_shufflevector(first, first, 0, 0, 0, 0, 0, 0, 0, 0);
+#else
+    return __builtin_shuffle(first, v8i{});
+#endif
 }
 PLMKIT_INLINE v8f load8(const float* p) {
     v8f v;
@@ -101,7 +108,23 @@ PLMKIT_INLINE void rotate_head(const float* qkv, std::int64_t o, std::int64_t le
         const float* c = cos + static_cast<std::int64_t>(pos[o + i]) * half;
         const float* s = sin + static_cast<std::int64_t>(pos[o + i]) * half;
         float* qo = q + i * d;
-        for (std::int64_t t = 0; t < half; ++t) {
+        std::int64_t t = 0;
+        if (half % 8 == 0) {
+            const v8f sc = splat(g.scaling);
+            for (; t < half; t += 8) {
+                const v8f cv = load8(c + t), sv = load8(s + t);
+                const v8f x1 = load8(qi + t) * sc, x2 = load8(qi + t + half) * sc;
+                store8(qo + t, x1 * cv - x2 * sv);
+                store8(qo + t + half, x2 * cv + x1 * sv);
+                const v8f k1 = load8(ki + t), k2 = load8(ki + t + half);
+                const v8f r1 = k1 * cv - k2 * sv, r2 = k2 * cv + k1 * sv;
+                for (int u = 0; u < 8; ++u) {
+                    kt[(t + u) * lk + i] = r1[u];
+                    kt[(t + u + half) * lk + i] = r2[u];
+                }
+            }
+        }
+        for (; t < half; ++t) {
             const float x1 = qi[t] * g.scaling, x2 = qi[t + half] * g.scaling;
             qo[t] = x1 * c[t] - x2 * s[t];
             qo[t + half] = x2 * c[t] + x1 * s[t];
@@ -159,6 +182,28 @@ PLMKIT_INLINE void softmax_rows(const float* q, const float* kt, std::int64_t i0
     }
 }
 
+/// out[r][0..8C) = inv[r] * sum_j p[r][j] v[j][0..8C) for the block's rows:
+/// C value vectors of every key row at once (4C independent accumulators).
+template <int C>
+PLMKIT_INLINE void weigh_values(const float* p, std::int64_t lk, const float* v, std::int64_t ldv,
+                                std::int64_t len, const float* inv, std::int64_t rows, float* out,
+                                std::int64_t ldo) {
+    v8f acc[kRows][C] = {};
+    for (std::int64_t j = 0; j < len; ++j) {
+        v8f vj[C];
+        for (int c = 0; c < C; ++c)
+            vj[c] = load8(v + j * ldv + 8 * c);
+        for (std::int64_t r = 0; r < kRows; ++r) {
+            const v8f pr = splat(p[r * lk + j]);
+            for (int c = 0; c < C; ++c)
+                acc[r][c] += pr * vj[c];
+        }
+    }
+    for (std::int64_t r = 0; r < rows; ++r)
+        for (int c = 0; c < C; ++c)
+            store8(out + r * ldo + 8 * c, acc[r][c] * splat(inv[r]));
+}
+
 /// One (sequence, head): context rows o..o+L, columns h*D..h*D+D of `out`.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void attend_head(
     const float* qkv, float* out, std::int64_t o, std::int64_t len, std::int64_t h,
@@ -175,15 +220,18 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void attend_head(
         float inv[kRows];
         softmax_rows(q, kt, i0, len, d, s, inv);
         const std::int64_t rows = std::min(kRows, len - i0);
-        for (std::int64_t c = 0; c < d; c += 8) {
-            v8f acc[kRows] = {};
-            for (std::int64_t j = 0; j < len; ++j) {
-                const v8f vj = load8(v + j * 3 * e + c);
-                for (std::int64_t r = 0; r < kRows; ++r)
-                    acc[r] += splat(s[r * lk + j]) * vj;
-            }
-            for (std::int64_t r = 0; r < rows; ++r)
-                store8(out + (o + i0 + r) * e + h * d + c, acc[r] * splat(inv[r]));
+        float* o_rows = out + (o + i0) * e + h * d;
+        const std::int64_t chunks = d / 8;
+        if (chunks <= 3) {
+            if (chunks == 1) weigh_values<1>(s, lk, v, 3 * e, len, inv, rows, o_rows, e);
+            if (chunks == 2) weigh_values<2>(s, lk, v, 3 * e, len, inv, rows, o_rows, e);
+            if (chunks == 3) weigh_values<3>(s, lk, v, 3 * e, len, inv, rows, o_rows, e);
+        } else {
+            std::int64_t c = 0;
+            for (; c + 2 <= chunks; c += 2)
+                weigh_values<2>(s, lk, v + 8 * c, 3 * e, len, inv, rows, o_rows + 8 * c, e);
+            if (c < chunks)
+                weigh_values<1>(s, lk, v + 8 * c, 3 * e, len, inv, rows, o_rows + 8 * c, e);
         }
     }
 }

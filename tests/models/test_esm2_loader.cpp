@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/esm2_loader.hpp"
+#include "models/layers/esm2_layer.hpp"
 #include "src/error.hpp"
 
 using namespace plmkit;
@@ -68,6 +69,46 @@ std::string variant(const std::string& name,
     edit(tensors);
     write_tensors(dir + "/model.safetensors", tensors);
     return dir;
+}
+
+/// A two-shard copy of the fixture; `edit_index` may change the index JSON
+/// before it is written.
+std::string sharded_variant(const std::string& name,
+                            const std::function<void(nlohmann::json&)>& edit_index) {
+    std::string dir = test::temp_path(name);
+    fs::create_directories(dir);
+    fs::copy_file(test::esm_tiny_dir() + "/config.json", dir + "/config.json");
+    fs::copy_file(test::esm_tiny_dir() + "/vocab.txt", dir + "/vocab.txt");
+    auto ts = fixture_tensors();
+    std::vector<OwnedTensor> a(ts.begin(), ts.begin() + 10), b(ts.begin() + 10, ts.end());
+    write_tensors(dir + "/model-00001-of-00002.safetensors", a);
+    write_tensors(dir + "/model-00002-of-00002.safetensors", b);
+    nlohmann::json index;
+    index["metadata"]["total_size"] = 0;
+    for (const auto& t : a)
+        index["weight_map"][t.name] = "model-00001-of-00002.safetensors";
+    for (const auto& t : b)
+        index["weight_map"][t.name] = "model-00002-of-00002.safetensors";
+    edit_index(index);
+    test::write_file(dir + "/model.safetensors.index.json", index.dump());
+    return dir;
+}
+
+/// Rewrites the JSON header of a safetensors file (the data section, whose
+/// offsets are relative to its start, is kept byte for byte).
+void edit_header(const std::string& path, const std::function<void(nlohmann::json&)>& edit) {
+    std::string bytes = test::read_file(path);
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i)
+        n = (n << 8) | static_cast<unsigned char>(bytes[i]);
+    auto header = nlohmann::json::parse(bytes.substr(8, n));
+    edit(header);
+    std::string text = header.dump();
+    text.resize((text.size() + 7) / 8 * 8, ' ');
+    std::string len(8, '\0');
+    for (int i = 0; i < 8; ++i)
+        len[i] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
+    test::write_file(path, len + text + bytes.substr(8 + n));
 }
 
 void drop(std::vector<OwnedTensor>& ts, const std::string& prefix) {
@@ -159,20 +200,35 @@ TEST_CASE("esm2 loader: checkpoint variants that must still load", "[models][loa
         CHECK_THROWS_WITH(model->forward(tokens, o), Catch::Contains("no contact head"));
     }
     SECTION("sharded checkpoint with model.safetensors.index.json") {
-        std::string dir = test::temp_path("sharded");
-        fs::create_directories(dir);
-        fs::copy_file(test::esm_tiny_dir() + "/config.json", dir + "/config.json");
-        fs::copy_file(test::esm_tiny_dir() + "/vocab.txt", dir + "/vocab.txt");
-        auto ts = fixture_tensors();
-        std::vector<OwnedTensor> a(ts.begin(), ts.begin() + 10), b(ts.begin() + 10, ts.end());
-        write_tensors(dir + "/model-00001-of-00002.safetensors", a);
-        write_tensors(dir + "/model-00002-of-00002.safetensors", b);
-        nlohmann::json index;
-        for (const auto& t : a)
-            index["weight_map"][t.name] = "model-00001-of-00002.safetensors";
-        for (const auto& t : b)
-            index["weight_map"][t.name] = "model-00002-of-00002.safetensors";
-        test::write_file(dir + "/model.safetensors.index.json", index.dump());
+        auto dir = sharded_variant("sharded", [](nlohmann::json&) {});
+        auto model = models::load_esm2(dir, {}).model;
+        CHECK(max_error(model, true) < 1e-4);
+    }
+    SECTION("rotary inv_freq is read from the checkpoint") {
+        const std::string key = "esm.encoder.layer.1.attention.self.rotary_embeddings.inv_freq";
+        at::Tensor stored;
+        auto dir = variant("invfreq", [&](auto& ts) {
+            for (auto& t : ts)
+                if (t.name == key) {
+                    t.data = t.data * 0.5;
+                    stored = t.data;
+                }
+        });
+        REQUIRE(stored.defined());
+        auto model = models::load_esm2(dir, {}).model;
+        CHECK(model->layers[1]->inv_freq.equal(stored));
+        CHECK_FALSE(model->layers[0]->inv_freq.equal(stored));
+        // Halved frequencies change the outputs: the stored ones are used.
+        CHECK(max_error(model, false) > 1e-3);
+    }
+    SECTION("checkpoint without inv_freq computes the frequencies") {
+        auto dir = variant("noinvfreq", [](auto& ts) {
+            ts.erase(std::remove_if(ts.begin(), ts.end(),
+                                    [](const OwnedTensor& t) {
+                                        return t.name.find("inv_freq") != std::string::npos;
+                                    }),
+                     ts.end());
+        });
         auto model = models::load_esm2(dir, {}).model;
         CHECK(max_error(model, true) < 1e-4);
     }
@@ -231,6 +287,121 @@ TEST_CASE("esm2 loader: broken checkpoints are ModelErrors naming file and tenso
         CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
         CHECK_THROWS_WITH(models::load_esm2(dir, {}),
                           Catch::Contains(path) && Catch::Contains("lm_head.bias"));
+    }
+    SECTION("header that is not JSON") {
+        auto dir = variant("notjson", [](auto&) {});
+        auto path = dir + "/model.safetensors";
+        std::string bytes = test::read_file(path);
+        bytes[8] = '[';
+        bytes[9] = '{';
+        test::write_file(path, bytes);
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains(path) && Catch::Contains("corrupt safetensors header"));
+    }
+    SECTION("header entry without a dtype") {
+        auto dir = variant("nodtype", [](auto&) {});
+        auto path = dir + "/model.safetensors";
+        edit_header(path, [](nlohmann::json& h) { h["lm_head.dense.bias"].erase("dtype"); });
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains(path) && Catch::Contains("lm_head.dense.bias"));
+    }
+    SECTION("header whose tensors overlap") {
+        auto dir = variant("overlap", [](auto&) {});
+        auto path = dir + "/model.safetensors";
+        edit_header(path, [](nlohmann::json& h) {
+            // Same size, moved onto the word embeddings' bytes.
+            auto& off = h["lm_head.dense.bias"]["data_offsets"];
+            auto size = off[1].get<std::int64_t>() - off[0].get<std::int64_t>();
+            auto start = h["esm.embeddings.word_embeddings.weight"]["data_offsets"][0];
+            off = {start.get<std::int64_t>(), start.get<std::int64_t>() + size};
+        });
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}), Catch::Contains(path) &&
+                                                          Catch::Contains("overlap") &&
+                                                          Catch::Contains("lm_head.dense.bias"));
+    }
+    SECTION("header whose byte count does not match shape and dtype") {
+        auto dir = variant("size", [](auto&) {});
+        auto path = dir + "/model.safetensors";
+        edit_header(path, [](nlohmann::json& h) { h["lm_head.bias"]["shape"] = {32}; });
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}), Catch::Contains(path) &&
+                                                          Catch::Contains("lm_head.bias") &&
+                                                          Catch::Contains("expected 128"));
+    }
+    SECTION("header with an absurd shape (element count overflow)") {
+        auto dir = variant("huge", [](auto&) {});
+        auto path = dir + "/model.safetensors";
+        edit_header(path, [](nlohmann::json& h) {
+            // (2^62 + 33) x 4 bytes wraps around 2^64 to the 132 bytes stored.
+            h["lm_head.bias"]["shape"] = {(std::int64_t{1} << 62) + 33};
+        });
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains(path) && Catch::Contains("lm_head.bias"));
+    }
+    SECTION("sharded index naming a missing shard") {
+        auto dir = sharded_variant("noshard", [](nlohmann::json& index) {
+            index["weight_map"]["lm_head.bias"] = "model-00003-of-00002.safetensors";
+        });
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains("model.safetensors.index.json") &&
+                              Catch::Contains("model-00003-of-00002.safetensors") &&
+                              Catch::Contains("lm_head.bias"));
+    }
+    SECTION("sharded index naming a tensor absent from its shard") {
+        auto dir = sharded_variant("notinshard", [](nlohmann::json& index) {
+            index["weight_map"]["esm.encoder.layer.9.attention.self.key.weight"] =
+                "model-00002-of-00002.safetensors";
+        });
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains("esm.encoder.layer.9.attention.self.key.weight") &&
+                              Catch::Contains("model-00002-of-00002.safetensors") &&
+                              Catch::Contains("does not contain it"));
+    }
+    SECTION("sharded index mapping a tensor to the wrong shard") {
+        auto dir = sharded_variant("wrongshard", [](nlohmann::json& index) {
+            index["weight_map"]["lm_head.bias"] = "model-00001-of-00002.safetensors";
+        });
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains("lm_head.bias") && Catch::Contains("but it is in"));
+    }
+    SECTION("sharded index that is not JSON or has a bad weight_map") {
+        auto dir = sharded_variant("badindex", [](nlohmann::json&) {});
+        const auto index = dir + "/model.safetensors.index.json";
+        test::write_file(index, "{\"weight_map\": {");
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains(index) && Catch::Contains("invalid JSON"));
+        test::write_file(index, R"({"weight_map": {"lm_head.bias": 3}})");
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains(index) && Catch::Contains("lm_head.bias"));
+        test::write_file(index, R"({"metadata": {}})");
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}), Catch::Contains("weight_map"));
+    }
+    SECTION("sharded checkpoint missing a required tensor names the shards") {
+        const std::string key = "esm.encoder.emb_layer_norm_after.weight";
+        auto dir = sharded_variant("shardmissing", [&](nlohmann::json&) {});
+        // Rewrite the shards without the key (and the index without it).
+        for (const char* shard :
+             {"/model-00001-of-00002.safetensors", "/model-00002-of-00002.safetensors"}) {
+            std::vector<OwnedTensor> kept;
+            {
+                SafetensorsFile f(dir + shard);
+                for (const auto& n : f.names())
+                    if (n != key) kept.push_back({n, test::stored_tensor(f, n)});
+            }
+            write_tensors(dir + shard, kept);
+        }
+        auto index = nlohmann::json::parse(test::read_file(dir + "/model.safetensors.index.json"));
+        REQUIRE(index["weight_map"].erase(key) == 1);
+        test::write_file(dir + "/model.safetensors.index.json", index.dump());
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}), Catch::Contains(key) &&
+                                                          Catch::Contains("model-00001-of-00002") &&
+                                                          Catch::Contains("model-00002-of-00002"));
     }
     SECTION("vocabulary that is not the ESM alphabet") {
         auto dir = variant("vocab", [](auto&) {});

@@ -71,6 +71,23 @@ TEST_CASE("safetensors: corrupt files are ModelErrors naming file and tensor",
         auto p = header_file(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,16]}})", 16);
         CHECK_THROWS_WITH(SafetensorsFile(p), Catch::Contains("16 bytes, expected 12"));
     }
+    SECTION("shape whose byte count wraps around 2^64") {
+        // (2^62 + 4) F32 elements are 2^64 + 16 bytes: 16 after wrapping.
+        auto p = header_file(
+            R"({"w":{"dtype":"F32","shape":[4611686018427387908],"data_offsets":[0,16]}})", 16);
+        CHECK_THROWS_AS(SafetensorsFile(p), ModelError);
+        CHECK_THROWS_WITH(SafetensorsFile(p),
+                          Catch::Contains("tensor 'w'") && Catch::Contains("larger than"));
+    }
+    SECTION("negative or non-integer offsets, non-string dtype") {
+        auto p = header_file(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[-16,0]}})", 16);
+        CHECK_THROWS_WITH(SafetensorsFile(p),
+                          Catch::Contains("tensor 'w'") && Catch::Contains("non-negative"));
+        p = header_file(R"({"w":{"dtype":32,"shape":[4],"data_offsets":[0,16]}})", 16);
+        CHECK_THROWS_WITH(SafetensorsFile(p), Catch::Contains("tensor 'w'"));
+        p = header_file(R"({"w":{"dtype":"F32","shape":4,"data_offsets":[0,16]}})", 16);
+        CHECK_THROWS_WITH(SafetensorsFile(p), Catch::Contains("tensor 'w'"));
+    }
     SECTION("unknown dtype") {
         auto p = header_file(R"({"w":{"dtype":"F8","shape":[4],"data_offsets":[0,4]}})", 4);
         CHECK_THROWS_WITH(SafetensorsFile(p), Catch::Contains("unsupported dtype"));
@@ -79,7 +96,8 @@ TEST_CASE("safetensors: corrupt files are ModelErrors naming file and tensor",
         auto p = header_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
                              R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
                              12);
-        CHECK_THROWS_WITH(SafetensorsFile(p), Catch::Contains("overlap"));
+        CHECK_THROWS_WITH(SafetensorsFile(p), Catch::Contains("overlap") &&
+                                                  Catch::Contains("'a'") && Catch::Contains("'b'"));
     }
     SECTION("header longer than the file (truncated)") {
         std::string s(8, '\0');
