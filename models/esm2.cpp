@@ -170,6 +170,7 @@ Esm2Output Esm2Impl::forward_packed(const torch::Tensor& tokens,
     if (options.need_logits) {
         auto logits = at::empty({N, c.vocab_size}, x.options());
         at::parallel_for(0, N, 256, [&](std::int64_t b, std::int64_t e) {
+            c10::InferenceMode worker_guard;  // thread-local: OpenMP workers need their own
             auto h = at::addmm(lm_dense_bias, x.narrow(0, b, e - b), lm_dense_weight.t());
             at::gelu_(h);
             h = at::layer_norm(h, {E}, lm_ln_weight, lm_ln_bias, c.layer_norm_eps);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
 
 #include <torch/version.h>
 
@@ -42,6 +43,7 @@ constexpr std::int64_t kBlockRows = 128;
 template <typename F>
 void for_row_blocks(std::int64_t n, const F& f) {
     at::parallel_for(0, n, kBlockRows, [&](std::int64_t begin, std::int64_t end) {
+        c10::InferenceMode guard;  // thread-local: OpenMP workers need their own
         for (std::int64_t b = begin; b < end; b += kBlockRows)
             f(b, std::min(end, b + kBlockRows));
     });
