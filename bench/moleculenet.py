@@ -56,7 +56,8 @@ def run_one(args, name, split, seed, extra):
     seconds = time.time() - t0
     with open(os.path.join(out, "metrics.json")) as f:
         m = json.load(f)
-    epoch_s = statistics.mean(x["seconds_per_epoch"] for x in m["members"])
+    per_epoch = [x["seconds_per_epoch"] for x in m["members"]]  # none with --head forest
+    epoch_s = statistics.mean(per_epoch) if per_epoch else 0.0
     return m["test"]["mean"][metric], m["valid"]["mean"][metric], seconds, epoch_s
 
 

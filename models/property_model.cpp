@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -35,6 +36,20 @@ void write_text(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+nlohmann::json PropertyModelConfig::model_json() const {
+    nlohmann::json m = {{"type", head},           {"input_dim", mlp.input_dim},
+                        {"hidden", mlp.hidden},   {"output_dim", mlp.output_dim},
+                        {"dropout", mlp.dropout}, {"input_dropout", mlp.input_dropout},
+                        {"activation", "relu"}};
+    if (head != "mlp")
+        m["forest"] = {{"trees", forest.trees},
+                       {"max_features", forest.max_features},
+                       {"min_samples_leaf", forest.min_samples_leaf},
+                       {"max_depth", forest.max_depth},
+                       {"seed", forest.seed}};
+    return m;
+}
+
 nlohmann::json PropertyModelConfig::to_json(std::size_t ensemble) const {
     return {{"format", kPropertyModelFormat},
             {"format_version", 1},
@@ -44,14 +59,7 @@ nlohmann::json PropertyModelConfig::to_json(std::size_t ensemble) const {
             {"input_col", input_col},
             {"featurizer", featurizer},
             {"target_normalization", {{"mean", target_mean}, {"std", target_std}}},
-            {"model",
-             {{"type", "mlp"},
-              {"input_dim", mlp.input_dim},
-              {"hidden", mlp.hidden},
-              {"output_dim", mlp.output_dim},
-              {"dropout", mlp.dropout},
-              {"input_dropout", mlp.input_dropout},
-              {"activation", "relu"}}},
+            {"model", model_json()},
             {"ensemble", ensemble},
             {"member_encoders", member_encoders},
             {"training", training}};
@@ -77,6 +85,18 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         c.mlp.output_dim = m.at("output_dim").get<std::int64_t>();
         c.mlp.dropout = m.value("dropout", 0.0);
         c.mlp.input_dropout = m.value("input_dropout", 0.0);
+        c.head = m.value("type", std::string("mlp"));
+        if (c.head != "mlp" && c.head != "forest" && c.head != "mlp+forest")
+            throw ModelError(where + ": model type '" + c.head +
+                             "' is not mlp, forest or mlp+forest");
+        if (c.head != "mlp") {
+            const auto& f = m.at("forest");
+            c.forest.trees = f.at("trees").get<int>();
+            c.forest.max_features = f.value("max_features", std::string("auto"));
+            c.forest.min_samples_leaf = f.value("min_samples_leaf", 1);
+            c.forest.max_depth = f.value("max_depth", 0);
+            c.forest.seed = f.value("seed", std::uint64_t{0});
+        }
         c.training = j.value("training", nlohmann::json::object());
         c.member_encoders = j.value("member_encoders", false);
         if (c.task != "regression" && c.task != "classification")
@@ -95,9 +115,24 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
 }
 
 PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> members,
-                             std::vector<EncoderState> encoders)
-    : config_(std::move(config)), members_(std::move(members)), encoders_(std::move(encoders)) {
-    if (members_.empty()) throw ModelError("a property model needs at least one member");
+                             std::vector<EncoderState> encoders,
+                             std::shared_ptr<const Forest> forest)
+    : config_(std::move(config)),
+      members_(std::move(members)),
+      encoders_(std::move(encoders)),
+      forest_(std::move(forest)) {
+    const bool wants_mlp = config_.head != "forest", wants_forest = config_.head != "mlp";
+    if (wants_mlp && members_.empty())
+        throw ModelError("a property model with an MLP head needs at least one member");
+    if (!wants_mlp && !members_.empty())
+        throw ModelError("a forest-only property model has no MLP members");
+    if (wants_forest != (forest_ != nullptr))
+        throw ModelError("model type '" + config_.head + "' and the forest do not agree");
+    if (forest_ && (forest_->input_dim() != config_.mlp.input_dim ||
+                    forest_->num_targets() != config_.mlp.output_dim))
+        throw ModelError("the forest's input or output size differs from the model's");
+    if (forest_ && !encoders_.empty())
+        throw ModelError("a forest needs fixed features, not fine-tuned encoders");
     config_.member_encoders = !encoders_.empty();
     if (!encoders_.empty() && encoders_.size() != members_.size())
         throw ModelError("a property model needs one encoder state per member");
@@ -111,9 +146,10 @@ namespace {
 /// and dtype, and nothing left over.
 std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
                               const SafetensorsFile& file,
-                              std::vector<PropertyModel::EncoderState>* encoders) {
+                              std::vector<PropertyModel::EncoderState>* encoders,
+                              std::size_t other_tensors) {
     std::vector<Mlp> members;
-    std::size_t expected = 0;
+    std::size_t expected = other_tensors;
     for (std::size_t m = 0; m < k; ++m) {
         Mlp mlp(config.mlp);
         at::NoGradGuard no_grad;
@@ -150,7 +186,8 @@ std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
     if (file.names().size() != expected)
         throw ModelError(file.path() + ": holds " + std::to_string(file.names().size()) +
                          " tensors, expected " + std::to_string(expected) + " for " +
-                         std::to_string(k) + " ensemble members");
+                         std::to_string(k) + " ensemble members" +
+                         (other_tensors ? " and a forest" : ""));
     return members;
 }
 
@@ -164,6 +201,21 @@ nlohmann::json parse_config(const std::string& text, const std::string& where) {
 
 }  // namespace
 
+PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelConfig config,
+                                       const SafetensorsFile& file) {
+    std::vector<EncoderState> encoders;
+    std::shared_ptr<const Forest> forest;
+    const auto targets = static_cast<std::int64_t>(config.targets.size());
+    if (config.head != "mlp")
+        forest = std::make_shared<const Forest>(
+            Forest::from_tensors(file, config.mlp.input_dim, targets));
+    const std::size_t k = j.value("ensemble", config.head == "forest" ? 0 : 1);
+    auto members = read_members(config, k, file, config.member_encoders ? &encoders : nullptr,
+                                forest ? Forest::tensor_count(targets) : 0);
+    return PropertyModel(std::move(config), std::move(members), std::move(encoders),
+                         std::move(forest));
+}
+
 PropertyModel PropertyModel::load(const std::string& dir) {
     const std::string config_path = dir + "/config.json";
     std::ifstream in(config_path);
@@ -173,10 +225,7 @@ PropertyModel PropertyModel::load(const std::string& dir) {
     nlohmann::json j = parse_config(text.str(), config_path);
     PropertyModelConfig config = PropertyModelConfig::from_json(j, config_path);
     SafetensorsFile file(dir + "/model.safetensors");
-    std::vector<EncoderState> encoders;
-    auto members = read_members(config, j.value("ensemble", 1), file,
-                                config.member_encoders ? &encoders : nullptr);
-    return PropertyModel(std::move(config), std::move(members), std::move(encoders));
+    return from_file(j, std::move(config), file);
 }
 
 PropertyModel PropertyModel::from_memory(const std::string& config_json, const void* weights,
@@ -184,10 +233,7 @@ PropertyModel PropertyModel::from_memory(const std::string& config_json, const v
     nlohmann::json j = parse_config(config_json, name + "/config.json");
     PropertyModelConfig config = PropertyModelConfig::from_json(j, name + "/config.json");
     SafetensorsFile file(name + "/model.safetensors", weights, size);
-    std::vector<EncoderState> encoders;
-    auto members = read_members(config, j.value("ensemble", 1), file,
-                                config.member_encoders ? &encoders : nullptr);
-    return PropertyModel(std::move(config), std::move(members), std::move(encoders));
+    return from_file(j, std::move(config), file);
 }
 
 void PropertyModel::save(const std::string& dir) const {
@@ -222,6 +268,8 @@ void PropertyModel::save(const std::string& dir) const {
             views.push_back(v);
         }
     }
+    std::vector<std::vector<char>> forest_data;
+    if (forest_) forest_->to_tensors(views, forest_data);
     AtomicFile weights(dir + "/model.safetensors");
     write_safetensors(weights.temp_path(), views, {{"format", "pt"}});
     weights.commit();
@@ -266,15 +314,52 @@ void PropertyModel::predict_few(const std::vector<const float*>& x, std::int64_t
 }
 
 void PropertyModel::predict(const float* x, std::int64_t n, double* mean, double* std) const {
-    predict_members(std::vector<const float*>(members_.size(), x), n, mean, std);
+    predict_members({x}, n, mean, std);
 }
 
-void PropertyModel::predict_members(const std::vector<const float*>& x, std::int64_t n,
+void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::int64_t n,
                                     double* mean, double* std) const {
-    const std::int64_t t = static_cast<std::int64_t>(num_targets());
     if (n == 0) return;
-    if (x.size() != members_.size())
+    std::vector<const float*> x = x_in;
+    if (x.size() == 1 && members_.size() > 1) x.assign(members_.size(), x.front());
+    if (x.size() != std::max<std::size_t>(1, members_.size()))
         throw Error("PropertyModel::predict_members: one feature matrix per member expected");
+    if (!forest_) return predict_mlp(x, n, mean, std);
+    const std::size_t t = num_targets(), cells = static_cast<std::size_t>(n) * t;
+    std::vector<double> fm(cells), fsd(cells);
+    forest_->predict(x.front(), n, fm.data(), fsd.data());
+    std::vector<char> bad(static_cast<std::size_t>(n), 0);
+    for (std::int64_t r = 0; r < n; ++r)
+        for (std::int64_t c = 0; c < input_dim(); ++c)
+            if (std::isnan(x.front()[r * input_dim() + c])) bad[r] = 1;
+    for (std::size_t i = 0; i < cells; ++i) {
+        if (config_.task == "regression" && !config_.target_mean.empty()) {
+            fm[i] = fm[i] * config_.target_std[i % t] + config_.target_mean[i % t];
+            fsd[i] *= config_.target_std[i % t];
+        }
+    }
+    std::vector<double> mm, msd;
+    if (!members_.empty()) {
+        mm.resize(cells);
+        msd.resize(cells);
+        predict_mlp(x, n, mm.data(), msd.data());
+    }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = 0; i < cells; ++i) {
+        double mu = fm[i], sd = fsd[i];
+        if (!mm.empty()) {
+            mu = (mm[i] + fm[i]) / 2;
+            sd = std::abs(mm[i] - fm[i]) / 2;
+        }
+        const bool b = bad[i / t];
+        mean[i] = b ? nan : mu;
+        if (std) std[i] = b ? nan : sd;
+    }
+}
+
+void PropertyModel::predict_mlp(const std::vector<const float*>& x, std::int64_t n, double* mean,
+                                double* std) const {
+    const std::int64_t t = static_cast<std::int64_t>(num_targets());
     if (n <= kFewRows && members_.front()->parameters().front().device().is_cpu())
         return predict_few(x, n, mean, std);
     at::InferenceMode guard;

@@ -1,18 +1,22 @@
 #pragma once
-// A trained property model: an ensemble of MLP heads plus everything needed
-// to use it, saved as a self-describing directory:
+// A trained property model: an ensemble of MLP heads, a random forest
+// (models/forest.hpp), or both averaged, plus everything needed to use it,
+// saved as a self-describing directory:
 //   config.json        format, plmkit version, task, targets, input column,
 //                      featurizer description (opaque here, written by
 //                      pipelines/), target standardization, MLP sizes,
 //                      ensemble size, training options
-//   model.safetensors  "members.<k>.layers.<i>.weight|bias", float32
+//   model.safetensors  "members.<k>.layers.<i>.weight|bias", float32, and
+//                      "forest.<t>.*" (Forest::to_tensors) with a forest
 // (metrics.json and split.csv are written next to them by the train job.)
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "models/forest.hpp"
 #include "models/mlp.hpp"
 
 namespace plmkit::models {
@@ -26,7 +30,12 @@ struct PropertyModelConfig {
     nlohmann::json featurizer;  ///< the featurizer's own description
     /// Regression: y = output * std + mean per target (empty: identity).
     std::vector<double> target_mean, target_std;
+    /// mlp | forest | mlp+forest (the mean of the MLP ensemble's and the
+    /// forest's predictions).
+    std::string head = "mlp";
+    /// input_dim and output_dim hold for every head; the rest is the MLP's.
     MlpOptions mlp;
+    ForestOptions forest;     ///< how the forest was grown (informative)
     nlohmann::json training;  ///< options the model was trained with (informative)
     /// Each member has its own fine-tuned encoder state
     /// ("members.<k>.encoder.<name>" tensors; pipelines/ builds the encoder).
@@ -34,6 +43,7 @@ struct PropertyModelConfig {
     std::string plmkit_version;
 
     nlohmann::json to_json(std::size_t ensemble) const;
+    nlohmann::json model_json() const;  ///< the "model" object of config.json
     /// Throws ModelError naming the missing or bad field.
     static PropertyModelConfig from_json(const nlohmann::json& j, const std::string& where);
 };
@@ -43,8 +53,10 @@ class PropertyModel {
     /// A member's fine-tuned encoder parameters, by name.
     using EncoderState = std::vector<std::pair<std::string, at::Tensor>>;
 
+    /// `members` may be empty when there is a forest (head "forest").
     PropertyModel(PropertyModelConfig config, std::vector<Mlp> members,
-                  std::vector<EncoderState> encoders = {});
+                  std::vector<EncoderState> encoders = {},
+                  std::shared_ptr<const Forest> forest = nullptr);
 
     /// Reads `dir`/config.json and `dir`/model.safetensors, checking every
     /// tensor's name and shape. Throws IoError / ModelError.
@@ -63,20 +75,32 @@ class PropertyModel {
     std::int64_t input_dim() const { return config_.mlp.input_dim; }
     std::size_t num_targets() const { return config_.targets.size(); }
     const std::vector<Mlp>& members() const { return members_; }
+    const std::shared_ptr<const Forest>& forest() const { return forest_; }
+    /// Whether predict's std says something (an ensemble, a forest's trees,
+    /// or the spread between MLP and forest).
+    bool has_spread() const { return members_.size() > 1 || forest_ != nullptr; }
     /// Per member (empty unless config().member_encoders).
     const std::vector<EncoderState>& encoders() const { return encoders_; }
 
     /// Predictions for n feature rows x[n * input_dim] (row-major):
     /// mean[n * T] in the original units (regression) or probabilities
     /// (classification), and the ensemble's standard deviation std[n * T]
-    /// (0 with one member; may be null). Rows with a NaN feature give NaN.
-    /// Const and thread-safe: no module state is touched.
+    /// (0 with one member; may be null). A forest's std is the spread of
+    /// its trees; with head mlp+forest, the mean is the average of the two
+    /// models and std half their difference. Rows with a NaN feature give
+    /// NaN. Const and thread-safe: no module state is touched.
     void predict(const float* x, std::int64_t n, double* mean, double* std) const;
-    /// The same with member k's own features x[k] (fine-tuned encoders).
+    /// The same with member k's own features x[k] (fine-tuned encoders), or
+    /// one matrix x[0] for all members and the forest.
     void predict_members(const std::vector<const float*>& x, std::int64_t n, double* mean,
                          double* std) const;
 
   private:
+    static PropertyModel from_file(const nlohmann::json& config_json, PropertyModelConfig config,
+                                   const SafetensorsFile& file);
+    /// The MLP ensemble's part of predict_members (x: one per member).
+    void predict_mlp(const std::vector<const float*>& x, std::int64_t n, double* mean,
+                     double* std) const;
     /// Up to this many rows predict without LibTorch tensors (predict_few).
     static constexpr std::int64_t kFewRows = 4;
     void predict_few(const std::vector<const float*>& x, std::int64_t n, double* mean,
@@ -85,6 +109,7 @@ class PropertyModel {
     PropertyModelConfig config_;
     std::vector<Mlp> members_;
     std::vector<EncoderState> encoders_;
+    std::shared_ptr<const Forest> forest_;
 };
 
 }  // namespace plmkit::models

@@ -69,7 +69,7 @@ std::vector<std::string> output_header(const models::PropertyModel& m, const std
     std::vector<std::string> h = {"id", input};
     for (const auto& t : m.config().targets) {
         h.push_back(t);
-        if (m.ensemble_size() > 1) h.push_back(t + "_std");
+        if (m.has_spread()) h.push_back(t + "_std");
     }
     return h;
 }
@@ -95,7 +95,7 @@ void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredicto
         inputs.push_back(rows[i].input);
     }
     Predictions pred = p.predict(inputs);
-    const bool with_std = p.model().ensemble_size() > 1;
+    const bool with_std = p.model().has_spread();
     std::vector<std::string> fields;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::string& why = rows[i].error.empty() ? pred.errors[where[i]] : rows[i].error;

@@ -71,7 +71,6 @@ Predictions PropertyPredictor::predict(const std::vector<std::string>& inputs) c
         }
         x.push_back(ok[k].data());
     }
-    if (shared_features()) x.assign(model_.ensemble_size(), x.front());
     std::vector<double> mean(where.size() * p.targets), sd(where.size() * p.targets);
     model_.predict_members(x, static_cast<std::int64_t>(where.size()), mean.data(), sd.data());
     for (std::size_t k = 0; k < where.size(); ++k)
@@ -93,7 +92,6 @@ std::string PropertyPredictor::predict_molecule(const RDKit::ROMol& mol, const s
         featurizers_[k]->normalize(rows[k].data());
         x.push_back(rows[k].data());
     }
-    if (shared_features()) x.assign(model_.ensemble_size(), x.front());
     model_.predict_members(x, 1, mean, std);
     return "";
 }

@@ -124,7 +124,7 @@ void ScreenPlan::load_models() {
             std::string col = "pred_" + m.name;
             if (c.targets.size() > 1) col += "_" + column_safe(target);
             value_names_.push_back(col);
-            if (p->model().ensemble_size() > 1) value_names_.push_back(col + "_std");
+            if (p->model().has_spread()) value_names_.push_back(col + "_std");
         }
         models_.push_back(std::move(p));
     }
@@ -142,7 +142,7 @@ bool ScreenPlan::predict(ScreenItem& item) const {
         }
         for (std::size_t j = 0; j < t; ++j) {
             item.values.push_back(mean[j]);
-            if (p.model().ensemble_size() > 1) item.values.push_back(sd[j]);
+            if (p.model().has_spread()) item.values.push_back(sd[j]);
         }
     }
     return true;

@@ -48,6 +48,16 @@ void check_options(const TrainOptions& o) {
         !starts_with(o.split, "file:"))
         throw UsageError("--split must be random, scaffold, column:NAME or file:PATH, got '" +
                          o.split + "'");
+    if (o.head != "mlp" && o.head != "forest" && o.head != "mlp+forest")
+        throw UsageError("--head must be mlp, forest or mlp+forest, got '" + o.head + "'");
+    if (o.head != "mlp") {
+        if (o.finetune != "frozen")
+            throw UsageError("--head " + o.head +
+                             ": a forest needs fixed features; use --finetune frozen");
+        if (o.forest.trees <= 0 || o.forest.min_samples_leaf <= 0 || o.forest.max_depth < 0)
+            throw UsageError("--trees and --forest-min-leaf must be > 0, --forest-max-depth >= 0");
+        models::forest_max_features(o.forest.max_features, o.task, 1);  // checks the spelling
+    }
     if (!o.valid_col.empty() && !starts_with(o.split, "column:"))
         throw UsageError("--valid-col goes with --split column:NAME");
     if (fs::exists(o.output + "/config.json"))
@@ -201,6 +211,12 @@ nlohmann::json training_json(const TrainOptions& o) {
             {"hidden", o.hidden},
             {"dropout", o.dropout},
             {"ensemble", o.ensemble},
+            {"head", o.head},
+            {"forest",
+             {{"trees", o.forest.trees},
+              {"max_features", o.forest.max_features},
+              {"min_samples_leaf", o.forest.min_samples_leaf},
+              {"max_depth", o.forest.max_depth}}},
             {"finetune", o.finetune},
             {"scratch_encoder",
              {{"hidden", o.scratch.hidden},
@@ -523,8 +539,9 @@ TrainSummary run_train(const TrainOptions& o) {
     std::vector<models::PropertyModel::EncoderState> encoders;
     nlohmann::json info = nlohmann::json::array();
     int epochs_this_run = 0;
+    const bool use_mlp = o.head != "forest";
     try {
-        for (int k = 0; k < o.ensemble; ++k) {
+        for (int k = 0; use_mlp && k < o.ensemble; ++k) {
             Member m = train_member(o, p, k, epochs_this_run);
             heads.push_back(m.head);
             if (p.encoder) encoders.push_back(std::move(m.encoder));
@@ -534,6 +551,27 @@ TrainSummary run_train(const TrainOptions& o) {
         log_info("train: stopped after " + std::to_string(epochs_this_run) +
                  " epochs as asked; continue with --resume");
         return s;
+    }
+    std::shared_ptr<const models::Forest> forest;
+    nlohmann::json forest_info;
+    if (o.head != "mlp") {
+        const auto f0 = std::chrono::steady_clock::now();
+        models::ForestOptions fo = o.forest;
+        fo.seed = o.seed;
+        auto train = tensors(p.table, p.rows[0], p.mean, p.sd);
+        forest = std::make_shared<const models::Forest>(models::Forest::fit(
+            train.x.data_ptr<float>(), train.y.data_ptr<float>(), train.mask.data_ptr<float>(),
+            train.size(), static_cast<std::int64_t>(p.table.dim),
+            static_cast<std::int64_t>(p.table.num_targets), o.task, fo));
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
+        forest_info = {{"trees", fo.trees},
+                       {"nodes", forest->num_nodes()},
+                       {"seed", fo.seed},
+                       {"seconds", seconds}};
+        log_info("train: random forest of " + std::to_string(fo.trees) + " trees (" +
+                 std::to_string(forest->num_nodes()) + " nodes) in " +
+                 std::to_string(static_cast<int>(seconds + 0.5)) + " s");
     }
     const char* header = p.kind == InputKind::protein ? "sequence" : "smiles";
     models::PropertyModelConfig c;
@@ -548,14 +586,25 @@ TrainSummary run_train(const TrainOptions& o) {
     }
     c.target_mean = p.mean;
     c.target_std = p.sd;
-    c.mlp = heads[0]->options();
+    c.head = o.head;
+    if (use_mlp) {
+        c.mlp = heads[0]->options();
+    } else {
+        c.mlp.input_dim = static_cast<std::int64_t>(p.table.dim);
+        c.mlp.output_dim = static_cast<std::int64_t>(p.table.num_targets);
+        c.mlp.hidden.clear();
+        c.mlp.dropout = 0;
+    }
+    c.forest = o.forest;
+    c.forest.seed = o.seed;
     c.training = training_json(o);
     c.training["command_line"] = o.command_line;
-    models::PropertyModel model(c, heads, std::move(encoders));
+    models::PropertyModel model(c, heads, std::move(encoders), forest);
     nlohmann::json counts = {{"train", s.train}, {"valid", s.valid}, {"test", s.test}};
     s.metrics = {{"task", o.task}, {"targets", o.target_cols}, {"split", o.split},
                  {"seed", o.seed}, {"counts", counts},         {"rejected", s.rejected},
                  {"members", info}};
+    if (forest) s.metrics["forest"] = forest_info;
     if (!p.rows[1].empty()) s.metrics["valid"] = evaluate_set(model, p, p.rows[1], o);
     if (!p.rows[2].empty()) s.metrics["test"] = evaluate_set(model, p, p.rows[2], o);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -4,7 +4,8 @@
 // featurizes the table (bad rows go to <output>/rejects.tsv with a reason),
 // splits it, fits the feature normalization and target standardization on
 // the training set, trains an ensemble of MLP heads with early stopping on
-// the validation set, and writes the model directory: config.json,
+// the validation set (and/or grows a random forest, --head), and writes the
+// model directory: config.json,
 // model.safetensors, metrics.json, split.csv, rejects.tsv (plus smiles_lm/,
 // a copy of the encoder, for --featurizer smiles-lm). While training,
 // <output>/checkpoints/ holds the options, the features and one checkpoint
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "models/forest.hpp"
 #include "pipelines/encoder_spec.hpp"
 #include "pipelines/property_featurizer.hpp"
 
@@ -48,7 +50,10 @@ struct TrainOptions {
     std::vector<std::int64_t> hidden{1000, 500};
     double dropout = 0.2;
     int ensemble = 1;
-    int threads = 0;  ///< LibTorch intra-op threads, 0 = all cores
+    /// mlp | forest | mlp+forest (averaged); a forest needs fixed features.
+    std::string head = "mlp";
+    models::ForestOptions forest;  ///< seed and threads come from seed / threads
+    int threads = 0;               ///< LibTorch intra-op threads, 0 = all cores
     bool resume = false;
     /// Stop after this many epochs of this run, as if interrupted: the
     /// checkpoints stay, no model is written, and --resume goes on. 0 = off

@@ -111,6 +111,20 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
         ->capture_default_str();
     cmd->add_option("--ensemble", o.ensemble, "Models with seeds seed..seed+K-1")
         ->capture_default_str();
+    cmd->add_option("--head", o.head,
+                    "mlp (ensemble of --ensemble MLPs), forest (random forest) or mlp+forest "
+                    "(the mean of both)")
+        ->capture_default_str();
+    cmd->add_option("--trees", o.forest.trees, "forest: trees per target")->capture_default_str();
+    cmd->add_option("--forest-max-features", o.forest.max_features,
+                    "forest: features tried per node: auto (sqrt for classification, a third "
+                    "for regression), sqrt, third, all or a fraction")
+        ->capture_default_str();
+    cmd->add_option("--forest-min-leaf", o.forest.min_samples_leaf,
+                    "forest: fewest training rows in a leaf")
+        ->capture_default_str();
+    cmd->add_option("--forest-max-depth", o.forest.max_depth, "forest: depth limit (0 = none)")
+        ->capture_default_str();
     cmd->add_flag("--resume", o.resume, "Continue an interrupted run in --output");
     cmd->add_option("--stop-after-epochs", o.stop_after_epochs,
                     "Stop after N epochs of this run, keeping checkpoints for --resume");
@@ -120,7 +134,9 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
     auto c = std::make_shared<TrainCli>();
     auto& o = c->job;
     auto* cmd = app.add_subcommand(
-        "train", "Train a property model (MLP ensemble) on molecules or protein sequences");
+        "train",
+        "Train a property model (MLP ensemble and/or random forest) on molecules or protein "
+        "sequences");
     cmd->add_option("--data", o.data, "Table of inputs and values (CSV/TSV/.smi/.sdf, .gz)")
         ->required();
     cmd->add_option("--input-col", o.input_col,

@@ -363,6 +363,68 @@ TEST_CASE("train: option errors", "[train_job]") {
     }
 }
 
+TEST_CASE("train: --head forest and mlp+forest on ESOL descriptors", "[train_job][forest]") {
+    const EsolRun& mlp = esol_run();
+    for (std::string head : {"forest", "mlp+forest"}) {
+        auto o = esol_options(test::temp_path("esol_" + head));
+        o.head = head;
+        o.forest.trees = 100;
+        TrainSummary s = run_train(o);
+        REQUIRE(s.completed);
+        // The same seed gives the same split as the MLP run.
+        CHECK(test::read_file(o.output + "/split.csv") == test::read_file(mlp.out + "/split.csv"));
+        auto m = read_json(o.output + "/metrics.json");
+        CHECK(m["forest"]["trees"] == 100);
+        CHECK(m["members"].size() == (head == "forest" ? 0u : 1u));
+        const double rmse = s.metrics["test"]["mean"]["rmse"].get<double>();
+        const double mlp_rmse = mlp.summary.metrics["test"]["mean"]["rmse"].get<double>();
+        INFO(head << " test RMSE " << rmse << ", MLP " << mlp_rmse);
+        // ESOL's test targets have a standard deviation of about 2 log units;
+        // a forest on the same 12 descriptors is within reach of the MLP.
+        CHECK(rmse < 1.0);
+        CHECK(rmse < 1.5 * mlp_rmse);
+        auto cfg = read_json(o.output + "/config.json");
+        CHECK(cfg["model"]["type"] == head);
+        CHECK(cfg["model"]["forest"]["trees"] == 100);
+        // The saved model predicts what training evaluated: its spread
+        // column is there even with one member.
+        PredictOptions po;
+        po.model = o.output;
+        po.input = test::temp_path("forest_lib_" + head + ".smi");
+        test::write_file(po.input, "smiles id\nCCO ethanol\nc1ccccc1 benzene\n");
+        po.output = test::temp_path("forest_preds_" + head + ".csv");
+        po.progress = false;
+        run_predict(po);
+        auto preds = read_csv(po.output);
+        REQUIRE(preds.size() == 3);
+        CHECK(preds[0].back() == std::string(kEsolTarget) + "_std");
+        PropertyPredictor predictor(o.output, {});
+        Predictions p = predictor.predict({"CCO", "c1ccccc1"});
+        CHECK(std::stod(preds[1][2]) == Approx(p.mean[0]).epsilon(1e-5));
+        CHECK(p.mean[0] > p.mean[1]);  // ethanol dissolves better than benzene
+    }
+}
+
+TEST_CASE("train: --head option errors", "[train_job][forest]") {
+    auto o = esol_options(test::temp_path("forest_errors"));
+    SECTION("unknown head") {
+        o.head = "gbm";
+        CHECK_THROWS_WITH(run_train(o),
+                          Catch::Contains("--head must be mlp, forest or mlp+forest"));
+    }
+    SECTION("a forest on a fine-tuned encoder") {
+        o.head = "forest";
+        o.featurizer.name = "smiles-lm";
+        o.finetune = "full";
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("needs fixed features"));
+    }
+    SECTION("bad max features") {
+        o.head = "mlp+forest";
+        o.forest.max_features = "most";
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("--forest-max-features"));
+    }
+}
+
 namespace {
 
 /// The first 500 ESOL rows (fine-tuning tests train encoders: keep them small).

@@ -1,0 +1,78 @@
+#pragma once
+// Random forests (Breiman 2001) on fixed feature rows: one forest per
+// target, CART trees grown to purity on bootstrap samples, a random subset
+// of the features tried at each node (Gini impurity for classification,
+// squared error for regression), predictions averaged over the trees
+// (class-1 probability or the standardized value). The property model's
+// alternative head to the MLP ensemble: strong on fingerprint bits and
+// small data sets, nothing to tune, no early stopping.
+//
+// Determinism: tree i of target t draws from a generator seeded from
+// (seed, t, i), so a forest is the same whatever the thread count.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/safetensors.hpp"
+
+namespace plmkit::models {
+
+struct ForestOptions {
+    int trees = 500;
+    /// Features tried per node: "sqrt", "third", "all", or a fraction in
+    /// (0, 1]; "auto" = sqrt (classification) / third (regression).
+    std::string max_features = "auto";
+    int min_samples_leaf = 1;
+    int max_depth = 0;  ///< 0 = unlimited
+    std::uint64_t seed = 0;
+    int threads = 0;  ///< 0 = LibTorch's intra-op thread count
+};
+
+/// Features tried per node for `dim` features (at least 1); throws
+/// UsageError for a bad spelling.
+int forest_max_features(const std::string& spec, const std::string& task, std::int64_t dim);
+
+/// One tree, nodes in arrays; node 0 is the root. Leaves have feature -1.
+struct ForestTree {
+    std::vector<std::int32_t> feature, left, right;
+    std::vector<float> threshold;  ///< go left when x[feature] <= threshold
+    std::vector<float> value;      ///< leaf: mean target of its samples
+    float predict(const float* row) const;
+};
+
+class Forest {
+  public:
+    Forest() = default;
+
+    /// Fits one forest per target on x[n * dim] (row-major) with targets
+    /// y[n * T] and mask[n * T] (0 = missing label, the row is not used for
+    /// that target). Classification targets are 0/1.
+    static Forest fit(const float* x, const float* y, const float* mask, std::int64_t n,
+                      std::int64_t dim, std::int64_t targets, const std::string& task,
+                      const ForestOptions& options);
+
+    std::int64_t input_dim() const { return dim_; }
+    std::int64_t num_targets() const { return static_cast<std::int64_t>(trees_.size()); }
+    std::size_t trees_per_target() const { return trees_.empty() ? 0 : trees_[0].size(); }
+    std::size_t num_nodes() const;
+
+    /// Mean over the trees, out[n * T]; sd[n * T] (may be null) their
+    /// standard deviation. Rows are not checked for NaN here.
+    void predict(const float* x, std::int64_t n, double* out, double* sd) const;
+
+    /// Tensors "forest.<t>.<field>" (roots I32 [trees + 1] = node offsets;
+    /// feature/left/right I32, threshold/value F32 [nodes]); `keep` holds
+    /// the data the views point to.
+    void to_tensors(std::vector<TensorView>& views, std::vector<std::vector<char>>& keep) const;
+    /// Reads the tensors written by to_tensors, checking dtypes, shapes,
+    /// feature indices and child links. Throws ModelError naming the tensor.
+    static Forest from_tensors(const SafetensorsFile& file, std::int64_t dim, std::int64_t targets);
+    /// Number of tensors to_tensors writes.
+    static std::size_t tensor_count(std::int64_t targets) { return 6 * targets; }
+
+  private:
+    std::int64_t dim_ = 0;
+    std::vector<std::vector<ForestTree>> trees_;  ///< [target][tree]
+};
+
+}  // namespace plmkit::models
