@@ -182,11 +182,9 @@ class TreeBuilder {
 std::uint64_t tree_seed(std::uint64_t seed, std::int64_t target, std::int64_t tree) {
     std::seed_seq s{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
                     static_cast<std::uint32_t>(target), static_cast<std::uint32_t>(tree)};
-    std::uint64_t out[1];
     std::uint32_t words[2];
     s.generate(words, words + 2);
-    out[0] = (static_cast<std::uint64_t>(words[0]) << 32) | words[1];
-    return out[0];
+    return (static_cast<std::uint64_t>(words[0]) << 32) | words[1];
 }
 
 }  // namespace

@@ -246,35 +246,27 @@ TEST_CASE("forest: corrupt forest tensors are refused with the tensor named",
         return Forest::from_tensors(file, dim, 1);
     };
     CHECK(roundtrip(views, 2).num_nodes() == f.num_nodes());
+    // The views with int32 element `i` of tensor `name` set to `value`.
+    std::vector<std::vector<char>> bad;
+    auto with_int = [&](const std::string& name, std::size_t i, std::int32_t value) {
+        bad = keep;
+        auto vs = views;
+        const std::size_t t = index(name);
+        reinterpret_cast<std::int32_t*>(bad[t].data())[i] = value;
+        vs[t].data = bad[t].data();
+        return vs;
+    };
     // A node that tests a feature the model does not have.
-    {
-        auto bad = keep;
-        auto vs = views;
-        const std::size_t fi = index("forest.0.feature");
-        reinterpret_cast<std::int32_t*>(bad[fi].data())[0] = 5;
-        vs[fi].data = bad[fi].data();
-        CHECK_THROWS_WITH(roundtrip(vs, 2), Catch::Contains("tests feature 5 of 2"));
-    }
+    CHECK_THROWS_WITH(roundtrip(with_int("forest.0.feature", 0, 5), 2),
+                      Catch::Contains("tests feature 5 of 2"));
     // A child that points back to its parent would loop forever.
-    {
-        auto bad = keep;
-        auto vs = views;
-        const std::size_t li = index("forest.0.left");
-        auto* left = reinterpret_cast<std::int32_t*>(bad[li].data());
-        left[0] = 0;
-        vs[li].data = bad[li].data();
-        CHECK_THROWS_WITH(roundtrip(vs, 2), Catch::Contains("children outside its tree"));
-    }
+    CHECK_THROWS_WITH(roundtrip(with_int("forest.0.left", 0, 0), 2),
+                      Catch::Contains("children outside its tree"));
     // Node offsets that do not cover the nodes.
-    {
-        auto bad = keep;
-        auto vs = views;
-        const std::size_t ri = index("forest.0.roots");
-        auto* roots = reinterpret_cast<std::int32_t*>(bad[ri].data());
-        roots[3] -= 1;
-        vs[ri].data = bad[ri].data();
-        CHECK_THROWS_WITH(roundtrip(vs, 2), Catch::Contains("forest.0.roots"));
-    }
+    const auto last =
+        reinterpret_cast<const std::int32_t*>(keep[index("forest.0.roots")].data())[3];
+    CHECK_THROWS_WITH(roundtrip(with_int("forest.0.roots", 3, last - 1), 2),
+                      Catch::Contains("forest.0.roots"));
     // A wrong dtype names the tensor.
     {
         auto vs = views;
