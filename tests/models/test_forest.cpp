@@ -153,6 +153,30 @@ TEST_CASE("forest: rows without a label are not used", "[models][forest]") {
                     ModelError);
 }
 
+TEST_CASE("forest: one forest per target, each on its own labelled rows", "[models][forest]") {
+    StepData d;
+    // Target 0: the step; target 1: 10 minus the step, labelled on even rows only.
+    std::vector<float> y, mask;
+    for (int i = 0; i < 100; ++i) {
+        y.push_back(d.y[i]);
+        y.push_back(i % 2 ? 1000.f : 10.f - d.y[i]);
+        mask.push_back(1.f);
+        mask.push_back(i % 2 ? 0.f : 1.f);
+    }
+    ForestOptions o;
+    o.trees = 30;
+    o.max_features = "all";
+    Forest f = Forest::fit(d.x.data(), y.data(), mask.data(), 100, 2, 2, "regression", o);
+    CHECK(f.num_targets() == 2);
+    const std::vector<float> q = {2.f, 0.5f, 7.f, 0.5f};
+    std::vector<double> out(4);
+    f.predict(q.data(), 2, out.data(), nullptr);
+    CHECK(out[0] == 1.0);  // row 0, target 0
+    CHECK(out[1] == 9.0);  // row 0, target 1
+    CHECK(out[2] == 3.0);
+    CHECK(out[3] == 7.0);
+}
+
 TEST_CASE("forest: max-features spellings", "[models][forest]") {
     CHECK(forest_max_features("auto", "classification", 2048) == 45);
     CHECK(forest_max_features("auto", "regression", 300) == 100);
