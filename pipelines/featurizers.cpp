@@ -5,7 +5,6 @@
 #include <GraphMol/Descriptors/MolDescriptors.h>
 #include <GraphMol/Descriptors/MolSurf.h>
 #include <GraphMol/Descriptors/Property.h>
-#include <GraphMol/Fingerprints/MorganFingerprints.h>
 #include <GraphMol/MolOps.h>
 #include <GraphMol/ROMol.h>
 
@@ -15,6 +14,7 @@
 
 #include "pipelines/crippen_logp.hpp"
 #include "pipelines/mol_parse.hpp"
+#include "pipelines/morgan.hpp"
 #include "src/error.hpp"
 
 namespace plmkit::pipelines {
@@ -154,12 +154,16 @@ void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
     }
     const RDKit::ROMol& mol = copy ? *copy : input;
     if (morgan_dim() > 0) {
+        // RDKit's hashed Morgan counts (getHashedFingerprint), from plmkit's
+        // implementation of the algorithm (pipelines/morgan.hpp).
         std::fill(out, out + morgan_dim(), 0.f);
-        std::unique_ptr<RDKit::SparseIntVect<std::uint32_t>> fp(
-            RDKit::MorganFingerprints::getHashedFingerprint(mol, options_.morgan_radius,
-                                                            options_.morgan_bits));
-        for (const auto& [index, count] : fp->getNonzeroElements())
-            out[index] = options_.morgan_counts ? std::log1p(static_cast<float>(count)) : 1.f;
+        thread_local std::vector<std::uint32_t> env;
+        env.clear();
+        morgan_environments(mol, options_.morgan_radius, env);
+        for (std::uint32_t e : env)
+            out[e % options_.morgan_bits] += 1.f;
+        for (std::size_t i = 0; i < morgan_dim(); ++i)
+            if (out[i] > 0) out[i] = options_.morgan_counts ? std::log1p(out[i]) : 1.f;
         out += morgan_dim();
     }
     if (!uses_descriptors()) return;

@@ -9,10 +9,12 @@
 #include <DataStructs/SparseIntVect.h>
 #include <GraphMol/Fingerprints/MorganFingerprints.h>
 #include <GraphMol/GraphMol.h>
+#include <GraphMol/PeriodicTable.h>
 
 #include <algorithm>
 #include <boost/dynamic_bitset.hpp>
 #include <memory>
+#include <unordered_set>
 
 namespace plmkit::pipelines {
 namespace {
@@ -142,7 +144,136 @@ double tanimoto(const MorganFingerprint& a, const MorganFingerprint& b) {
     return tanimoto_bits(a.words_, b.words_, a.total_, b.total_);
 }
 
-MorganFingerprint morgan_fingerprint(const RDKit::ROMol& mol, const MorganOptions& options) {
+namespace {
+
+/// boost::hash_combine on 32-bit seeds, as RDKit's bundled gboost has it.
+inline void hash_combine(std::uint32_t& seed, std::uint32_t v) {
+    seed ^= v + 0x9e3779b9u + (seed << 6) + (seed >> 2);
+}
+
+/// Scratch of morgan_environments, kept per thread.
+struct MorganScratch {
+    std::vector<std::uint32_t> inv, next;
+    std::vector<std::uint64_t> nbhd, round, seen;  ///< bond sets, `words` per entry
+    std::vector<char> dead;
+    std::vector<std::pair<std::int32_t, std::uint32_t>> nbrs;
+    struct Item {
+        std::uint32_t invar, atom;
+    };
+    std::vector<Item> items;
+    std::unordered_set<std::uint64_t> seen_hashes;
+};
+
+std::uint64_t words_hash(const std::uint64_t* w, std::size_t words) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (std::size_t i = 0; i < words; ++i)
+        h = (h ^ w[i]) * 1099511628211ull;
+    return h;
+}
+
+}  // namespace
+
+void morgan_environments(const RDKit::ROMol& mol, unsigned radius,
+                         std::vector<std::uint32_t>& out) {
+    // The algorithm of RDKit's MorganFingerprints (Rogers & Hahn's ECFP with
+    // RDKit's invariants and duplicate-environment rules), without the
+    // chirality option, in flat arrays: bond sets as 64-bit words, no
+    // per-atom allocations. Every detail that decides a hash or which
+    // environment counts follows RDKit 2022.09, so the fingerprints are
+    // RDKit's bit for bit (tests/pipelines/test_morgan.cpp checks).
+    thread_local MorganScratch s;
+    const std::size_t n = mol.getNumAtoms();
+    const std::size_t words = std::max<std::size_t>(1, (mol.getNumBonds() + 63) / 64);
+    const RDKit::PeriodicTable* table = RDKit::PeriodicTable::getTable();
+    const RDKit::RingInfo* rings = mol.getRingInfo();
+    s.inv.assign(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const RDKit::Atom* a = mol.getAtomWithIdx(static_cast<unsigned>(i));
+        // Connectivity invariant: hash of atomic number, total degree, total
+        // hydrogens, formal charge, whole-unit mass difference to the
+        // element's weight, and 1 for ring atoms.
+        std::uint32_t h = 0;
+        hash_combine(h, a->getAtomicNum());
+        hash_combine(h, a->getTotalDegree());
+        hash_combine(h, a->getTotalNumHs(true));
+        hash_combine(h, static_cast<std::uint32_t>(a->getFormalCharge()));
+        hash_combine(h, static_cast<std::uint32_t>(static_cast<int>(
+                            a->getMass() - table->getAtomicWeight(a->getAtomicNum()))));
+        if (rings->numAtomRings(a->getIdx())) hash_combine(h, 1);
+        s.inv[i] = h;
+        out.push_back(h);
+    }
+    if (radius == 0 || n == 0) return;
+    s.nbhd.assign(n * words, 0);
+    s.dead.assign(n, 0);
+    s.seen.clear();
+    s.seen_hashes.clear();
+    auto seen_before = [&](const std::uint64_t* w) {
+        if (!s.seen_hashes.count(words_hash(w, words))) return false;
+        for (std::size_t k = 0; k < s.seen.size(); k += words)
+            if (std::equal(w, w + words, s.seen.data() + k)) return true;
+        return false;
+    };
+    for (unsigned layer = 0; layer < radius; ++layer) {
+        s.round = s.nbhd;
+        s.next.assign(n, 0);  // atoms out of consideration hash as 0 next round
+        s.items.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (s.dead[i]) continue;
+            const RDKit::Atom* a = mol.getAtomWithIdx(static_cast<unsigned>(i));
+            if (!a->getDegree()) {
+                s.dead[i] = 1;
+                continue;
+            }
+            std::uint64_t* env = s.round.data() + i * words;
+            s.nbrs.clear();
+            for (const RDKit::Bond* b : mol.atomBonds(a)) {
+                const unsigned bi = b->getIdx(), o = b->getOtherAtomIdx(static_cast<unsigned>(i));
+                env[bi / 64] |= std::uint64_t{1} << (bi % 64);
+                const std::uint64_t* other = s.nbhd.data() + std::size_t{o} * words;
+                for (std::size_t w = 0; w < words; ++w)
+                    env[w] |= other[w];
+                s.nbrs.emplace_back(static_cast<std::int32_t>(b->getBondType()), s.inv[o]);
+            }
+            std::sort(s.nbrs.begin(), s.nbrs.end());
+            std::uint32_t h = layer;
+            hash_combine(h, s.inv[i]);
+            for (const auto& [bond_type, neighbour] : s.nbrs) {
+                std::uint32_t pair = 0;  // hash of the (bond type, invariant) pair
+                hash_combine(pair, static_cast<std::uint32_t>(bond_type));
+                hash_combine(pair, neighbour);
+                hash_combine(h, pair);
+            }
+            s.next[i] = h;
+            s.items.push_back({h, static_cast<std::uint32_t>(i)});
+            if (seen_before(env)) s.dead[i] = 1;  // an environment of an earlier round
+        }
+        // Of equal environments in this round, the one with the smallest
+        // (invariant, atom) counts and the others drop out (RDKit sorts by
+        // bond set as a number, then invariant, then atom).
+        std::sort(s.items.begin(), s.items.end(), [&](const auto& x, const auto& y) {
+            const std::uint64_t* a = s.round.data() + std::size_t{x.atom} * words;
+            const std::uint64_t* b = s.round.data() + std::size_t{y.atom} * words;
+            for (std::size_t w = words; w-- > 0;)
+                if (a[w] != b[w]) return a[w] < b[w];
+            return x.invar != y.invar ? x.invar < y.invar : x.atom < y.atom;
+        });
+        for (const auto& it : s.items) {
+            const std::uint64_t* env = s.round.data() + std::size_t{it.atom} * words;
+            if (seen_before(env)) {
+                s.dead[it.atom] = 1;
+                continue;
+            }
+            out.push_back(it.invar);
+            s.seen.insert(s.seen.end(), env, env + words);
+            s.seen_hashes.insert(words_hash(env, words));
+        }
+        s.inv.swap(s.next);
+        s.nbhd.swap(s.round);
+    }
+}
+
+MorganFingerprint rdkit_morgan_fingerprint(const RDKit::ROMol& mol, const MorganOptions& options) {
     if (options.nbits == 0) throw UsageError("Morgan fingerprint: nbits must be > 0");
     if (options.counts) {
         std::unique_ptr<RDKit::SparseIntVect<std::uint32_t>> sv(
@@ -163,6 +294,31 @@ MorganFingerprint morgan_fingerprint(const RDKit::ROMol& mol, const MorganOption
         on.push_back(static_cast<unsigned>(i));
     }
     return MorganFingerprint::from_bits(options.nbits, on);
+}
+
+MorganFingerprint morgan_fingerprint(const RDKit::ROMol& mol, const MorganOptions& options) {
+    if (options.nbits == 0) throw UsageError("Morgan fingerprint: nbits must be > 0");
+    if (options.chirality) return rdkit_morgan_fingerprint(mol, options);
+    thread_local std::vector<std::uint32_t> env;
+    env.clear();
+    morgan_environments(mol, options.radius, env);
+    for (auto& e : env)
+        e %= options.nbits;
+    std::sort(env.begin(), env.end());
+    if (options.counts) {
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> entries;
+        for (std::size_t i = 0; i < env.size();) {
+            std::size_t j = i;
+            while (j < env.size() && env[j] == env[i])
+                ++j;
+            entries.emplace_back(env[i], static_cast<std::uint32_t>(j - i));
+            i = j;
+        }
+        return MorganFingerprint::from_counts(options.nbits, entries);
+    }
+    env.erase(std::unique(env.begin(), env.end()), env.end());
+    return MorganFingerprint::from_bits(options.nbits,
+                                        std::vector<unsigned>(env.begin(), env.end()));
 }
 
 ReferenceSet ReferenceSet::load(const std::string& path, const MorganOptions& options) {

@@ -1,9 +1,10 @@
 #pragma once
 // Morgan (ECFP-like) fingerprints, Tanimoto similarity and a reference set of
-// actives for nearest-neighbour search. Fingerprints are RDKit's
+// actives for nearest-neighbour search. Fingerprints equal RDKit's
 // MorganFingerprints::getFingerprintAsBitVect (bits) or
-// getHashedFingerprint (counts), stored here in plain containers so that
-// callers need no RDKit headers.
+// getHashedFingerprint (counts), computed by plmkit's own implementation of
+// the algorithm and stored in plain containers so that callers need no
+// RDKit headers.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -56,8 +57,17 @@ class MorganFingerprint {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> entries_;  ///< counts
 };
 
-/// The fingerprint of a sanitized molecule. Thread-safe for distinct molecules.
+/// The fingerprint of a sanitized molecule: RDKit's, bit for bit, from
+/// plmkit's implementation of its algorithm (RDKit's own code with
+/// options.chirality). Thread-safe for distinct molecules.
 MorganFingerprint morgan_fingerprint(const RDKit::ROMol& mol, const MorganOptions& options);
+/// The same from RDKit's MorganFingerprints functions: the reference in
+/// tests and benchmarks.
+MorganFingerprint rdkit_morgan_fingerprint(const RDKit::ROMol& mol, const MorganOptions& options);
+/// The hashed invariant of every environment RDKit's Morgan algorithm counts
+/// up to `radius` (without chirality), appended to `out` in no particular
+/// order: bit = value % nbits, count = occurrences of a bit.
+void morgan_environments(const RDKit::ROMol& mol, unsigned radius, std::vector<std::uint32_t>& out);
 
 /// Tanimoto similarity: |a & b| / |a | b| for bits, sum(min)/sum(max) for
 /// counts (as RDKit's DataStructs.TanimotoSimilarity). When both are empty,
