@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "pipelines/crippen_logp.hpp"
+#include "pipelines/descriptor_extras.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/morgan.hpp"
 #include "src/error.hpp"
@@ -38,6 +39,8 @@ std::vector<std::string> all_descriptor_names() {
         names.push_back("count_" + e);
     for (const char* extra : {"count_other_atoms", "count_total_h", "count_positive_atoms",
                               "count_negative_atoms", "count_fragments"})
+        names.push_back(extra);
+    for (const auto& extra : extra_descriptor_names())
         names.push_back(extra);
     return names;
 }
@@ -74,13 +77,6 @@ void basic_descriptors(const RDKit::ROMol& mol, float* out) {
         *out++ = static_cast<float>(v);
 }
 
-/// The names that come from RDKit::Descriptors::Properties (a prefix).
-std::vector<std::string> property_prefix(const std::vector<std::string>& names) {
-    auto fixed = all_descriptor_names();
-    std::size_t n_fixed = fixed.size() - (kMqn + kSlogp + kSmr + kPeoe + kElements.size() + 5);
-    return std::vector<std::string>(names.begin(), names.begin() + std::min(n_fixed, names.size()));
-}
-
 void counts(const RDKit::ROMol& mol, float* out) {
     std::vector<float> c(kElements.size() + 5, 0.f);
     for (const auto* atom : mol.atoms()) {
@@ -103,6 +99,19 @@ float* put(const std::vector<T>& values, float* out) {
     for (const auto& v : values)
         *out++ = static_cast<float>(v);
     return out;
+}
+
+/// Every rdkit2d descriptor of a molecule, in all_descriptor_names() order.
+void all_descriptors(const RDKit::ROMol& mol, float* out) {
+    static const RDKit::Descriptors::Properties properties(
+        RDKit::Descriptors::Properties::getAvailableProperties());
+    float* p = put(properties.computeProperties(mol), out);
+    p = put(RDKit::Descriptors::calcMQNs(mol), p);
+    p = put(RDKit::Descriptors::calcSlogP_VSA(mol), p);
+    p = put(RDKit::Descriptors::calcSMR_VSA(mol), p);
+    p = put(RDKit::Descriptors::calcPEOE_VSA(mol), p);
+    counts(mol, p);
+    extra_descriptors(mol, p + kElements.size() + 5);
 }
 
 }  // namespace
@@ -168,13 +177,14 @@ void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
     }
     if (!uses_descriptors()) return;
     if (basic()) return basic_descriptors(mol, out);
-    static const RDKit::Descriptors::Properties properties(property_prefix(descriptor_names_));
-    float* p = put(properties.computeProperties(mol), out);
-    p = put(RDKit::Descriptors::calcMQNs(mol), p);
-    p = put(RDKit::Descriptors::calcSlogP_VSA(mol), p);
-    p = put(RDKit::Descriptors::calcSMR_VSA(mol), p);
-    p = put(RDKit::Descriptors::calcPEOE_VSA(mol), p);
-    counts(mol, p);
+    if (selection_.empty()) return all_descriptors(mol, out);
+    // A model saved with another descriptor list (an older plmkit): compute
+    // all, keep the model's.
+    thread_local std::vector<float> all;
+    all.resize(all_descriptor_names().size());
+    all_descriptors(mol, all.data());
+    for (std::size_t j = 0; j < selection_.size(); ++j)
+        out[j] = all[selection_[j]];
 }
 
 void Featurizer::fit(const std::vector<float>& features, const std::vector<std::size_t>& rows) {
@@ -271,10 +281,23 @@ Featurizer Featurizer::from_json(const nlohmann::json& j) {
         if (f.uses_descriptors()) {
             const auto& d = j.at("rdkit2d");
             auto names = d.at("names").get<std::vector<std::string>>();
-            if (names != f.descriptor_names_)
-                throw ModelError("the model's descriptor list (" + std::to_string(names.size()) +
-                                 " names) differs from this build's RDKit descriptors (" +
-                                 std::to_string(f.descriptor_names_.size()) + ")");
+            if (names != f.descriptor_names_) {
+                if (f.basic())
+                    throw ModelError("the model's descriptor list (" +
+                                     std::to_string(names.size()) +
+                                     " names) differs from this build's basic descriptors (" +
+                                     std::to_string(f.descriptor_names_.size()) + ")");
+                // Models from an older plmkit use a subset of today's list.
+                const auto& all = f.descriptor_names_;
+                for (const auto& name : names) {
+                    const auto it = std::find(all.begin(), all.end(), name);
+                    if (it == all.end())
+                        throw ModelError("the model uses descriptor '" + name +
+                                         "', which this build does not compute");
+                    f.selection_.push_back(static_cast<std::size_t>(it - all.begin()));
+                }
+                f.descriptor_names_ = names;
+            }
             f.mean_ = d.at("mean").get<std::vector<float>>();
             f.std_ = d.at("std").get<std::vector<float>>();
             auto logs = d.at("signed_log").get<std::vector<int>>();

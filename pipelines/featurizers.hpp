@@ -3,8 +3,11 @@
 //   morgan          Morgan (ECFP4-like) hashed counts, radius 2, 2048 slots,
 //                   as log(1 + count), or as bits (morgan_counts = false)
 //   rdkit2d         RDKit 2D descriptors: every RDKit::Descriptors::Properties
-//                   value, the 42 MQN counts, SlogP_VSA/SMR_VSA/PEOE_VSA bins
-//                   and per-element atom counts; normalized with statistics
+//                   value, the 42 MQN counts, SlogP_VSA/SMR_VSA/PEOE_VSA bins,
+//                   per-element atom counts and the rest of RDKit's Python
+//                   descList but Ipc and BertzCT (E-state, charges, BCUT2D,
+//                   85 fr_* group counts...: pipelines/descriptor_extras.hpp);
+//                   normalized with statistics
 //                   fitted on the training set and stored in the model
 //   morgan+rdkit2d  the two concatenated (Morgan first)
 //   basic           12 cheap descriptors (mw, clogp, tpsa, hbd, hba, rotb,
@@ -84,6 +87,9 @@ class Featurizer {
     std::vector<std::string> descriptor_names_;
     std::vector<float> mean_, std_;
     std::vector<char> log_;  ///< per descriptor: apply sign(x) log(1 + |x|) first
+    /// Empty: descriptor_names_ is today's full list. Otherwise the model's
+    /// (older) list, as positions in the full list.
+    std::vector<std::size_t> selection_;
 };
 
 }  // namespace plmkit::pipelines

@@ -117,3 +117,33 @@ TEST_CASE("featurizers: bad names and bad SMILES", "[pipelines][featurizers]") {
     CHECK(f.featurize_smiles("C1CC", x.data()) != "");
     CHECK(f.featurize_smiles("c1cccc1", x.data()) != "");
 }
+
+TEST_CASE("featurizers: a model with an older, shorter descriptor list still loads",
+          "[pipelines][featurizers]") {
+    // plmkit before the descList extras saved rdkit2d models with the list
+    // minus pipelines::extra_descriptor_names(); such a model must featurize
+    // as before, and an unknown name must be refused.
+    FeaturizerOptions o;
+    o.name = "rdkit2d";
+    Featurizer f(o);
+    std::vector<std::string> smiles = {"CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"};
+    std::vector<float> x(smiles.size() * f.dim());
+    for (std::size_t i = 0; i < smiles.size(); ++i)
+        REQUIRE(f.featurize_smiles(smiles[i], &x[i * f.dim()]) == "");
+    f.fit(x, {0, 1, 2});
+    auto j = f.to_json();
+    const std::size_t keep = f.descriptor_names().size() - 132;
+    auto& d = j["rdkit2d"];
+    for (const char* key : {"names", "mean", "std", "signed_log"}) {
+        auto v = d[key];
+        d[key] = nlohmann::json(std::vector<nlohmann::json>(v.begin(), v.begin() + keep));
+    }
+    Featurizer old = Featurizer::from_json(j);
+    REQUIRE(old.dim() == keep);
+    std::vector<float> a(f.dim()), b(old.dim());
+    f.featurize_smiles("CCN(CC)CC(=O)O", a.data());
+    old.featurize_smiles("CCN(CC)CC(=O)O", b.data());
+    CHECK(std::vector<float>(a.begin(), a.begin() + keep) == b);
+    d["names"][0] = "NoSuchDescriptor";
+    CHECK_THROWS_WITH(Featurizer::from_json(j), Catch::Contains("'NoSuchDescriptor'"));
+}
