@@ -196,7 +196,11 @@ TEST_CASE("embed job: many small batches give the same file contents", "[pipelin
     for (const char* name : {"/mean", "/bos", "/per_tok", "/logits", "/contacts", "/layers/1/mean",
                              "/layers/1/per_tok", "/layers/3/bos"}) {
         INFO(name);
-        CHECK(max_scaled_diff(a.f32(name), b.f32(name)) < 1e-5);
+        // Logits pass through the LM head (dense, GELU, LayerNorm, decoder),
+        // which amplifies the rounding of other GEMM blockings: 1e-4 there,
+        // as in tests/slurm (one run under load measured 1.03e-5).
+        const double tol = std::string(name) == "/logits" ? 1e-4 : 1e-5;
+        CHECK(max_scaled_diff(a.f32(name), b.f32(name)) < tol);
     }
 }
 
