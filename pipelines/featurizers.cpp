@@ -25,7 +25,7 @@ const std::vector<std::string> kElements = {"B", "C", "N",  "O",  "F", "Si",
                                             "P", "S", "Cl", "Br", "I"};
 constexpr int kMqn = 42, kSlogp = 12, kSmr = 10, kPeoe = 14;
 
-std::vector<std::string> all_descriptor_names() {
+std::vector<std::string> make_descriptor_names() {
     std::vector<std::string> names = RDKit::Descriptors::Properties::getAvailableProperties();
     for (int i = 1; i <= kMqn; ++i)
         names.push_back("MQN" + std::to_string(i));
@@ -42,6 +42,12 @@ std::vector<std::string> all_descriptor_names() {
         names.push_back(extra);
     for (const auto& extra : extra_descriptor_names())
         names.push_back(extra);
+    return names;
+}
+
+/// The rdkit2d list, in the order all_descriptors writes it.
+const std::vector<std::string>& all_descriptor_names() {
+    static const std::vector<std::string> names = make_descriptor_names();
     return names;
 }
 
