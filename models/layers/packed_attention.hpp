@@ -24,7 +24,14 @@ struct PackedAttentionInput {
     std::int64_t heads = 0;
     /// Applied to the queries before the rotation (fair-esm order).
     float scaling = 1.0f;
+    /// Float lanes of the score kernel: 0 picks the widest this CPU runs;
+    /// 16 (AVX-512), 8 (AVX2 + FMA) or 4 (baseline SSE2) ask for one (tests
+    /// run each); one this CPU lacks is a UsageError.
+    int vector_width = 0;
 };
+
+/// Whether packed_rotary_attention runs a kernel of `width` lanes here.
+bool packed_attention_has_width(int width);
 
 /// Returns the attention context [N, E] float32 (heads concatenated, before
 /// the output projection).

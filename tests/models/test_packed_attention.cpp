@@ -32,11 +32,14 @@ TEST_CASE("packed attention: each packed sequence attends only to itself, as fai
           "[models][attention]") {
     const std::int64_t heads = GENERATE(2, 4);
     const std::int64_t D = GENERATE(8, 16, 24, 32, 64);
+    // The CPU's widest kernel, then each one it runs (AVX-512, AVX2, baseline).
+    const int width = GENERATE(0, 16, 8, 4);
+    if (!models::packed_attention_has_width(width)) return;
     const std::int64_t E = heads * D;
-    INFO("heads " << heads << " head size " << D);
+    INFO("heads " << heads << " head size " << D << " vector width " << width);
     at::manual_seed(3);
-    // Lengths around the kernel's 4-row and 16-key blocks, one of them empty.
-    const std::vector<std::int64_t> lengths = {1, 3, 17, 0, 33, 64, 5};
+    // Lengths around the kernels' 4-row and 16- or 32-key blocks, one empty.
+    const std::vector<std::int64_t> lengths = {1, 3, 17, 0, 33, 64, 5, 31, 32, 65};
     models::PackedAttentionInput in;
     in.offsets = {0};
     std::vector<at::Tensor> pos;
@@ -53,6 +56,7 @@ TEST_CASE("packed attention: each packed sequence attends only to itself, as fai
     in.cos = freqs.cos();
     in.sin = freqs.sin();
     in.heads = heads;
+    in.vector_width = width;
     in.scaling = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
     auto out = models::packed_rotary_attention(in);
     REQUIRE(out.sizes() == at::IntArrayRef({N, E}));
@@ -81,6 +85,10 @@ TEST_CASE("packed attention: inputs it cannot use are UsageErrors", "[models][at
     SECTION("offsets not covering the rows") {
         in.offsets = {0, 3};
         CHECK_THROWS_WITH(models::packed_rotary_attention(in), Catch::Contains("offsets"));
+    }
+    SECTION("a vector width the kernels do not have") {
+        in.vector_width = 5;
+        CHECK_THROWS_WITH(models::packed_rotary_attention(in), Catch::Contains("no 5-lane kernel"));
     }
     SECTION("position beyond the rotary tables") {
         in.positions = at::arange(4, at::kInt) + 1;
