@@ -44,11 +44,24 @@ ParseResult finish(RDKit::RWMol* raw, const std::string& what_failed, bool remov
     take_rdkit_message();  // warnings that did not stop sanitization
     if (!r.error.empty()) return r;
     if (remove_hs) {
+        // removeHs re-sanitizes unless told not to, which doubled the cost of
+        // every parse; the molecule is already sanitized, so sanitize again
+        // only when hydrogens were removed (the graph changed).
+        const unsigned atoms = mol->getNumAtoms();
         try {
-            RDKit::MolOps::removeHs(*mol);
+            RDKit::MolOps::removeHs(*mol, /*implicitOnly=*/false, /*updateExplicitCount=*/false,
+                                    /*sanitize=*/false);
         } catch (const std::exception& e) {
             r.error = std::string("removing explicit hydrogens failed: ") + e.what();
             return r;
+        }
+        if (mol->getNumAtoms() != atoms) {
+            r.error = sanitize(*mol);
+            take_rdkit_message();
+            if (!r.error.empty()) {
+                r.error = "after removing explicit hydrogens, " + r.error;
+                return r;
+            }
         }
     }
     r.mol = std::move(mol);

@@ -43,7 +43,12 @@ using MolPtr = std::unique_ptr<RDKit::ROMol>;
 MolPtr cleanup(const RDKit::ROMol& in, MS::MetalDisconnector& metals, MS::Normalizer& normalizer,
                MS::Reionizer& reionizer) {
     RDKit::RWMol m(in);
-    RDKit::MolOps::removeHs(m);
+    // As RDKit's cleanup: removeHs, which would also re-sanitize; the input
+    // is sanitized already, so that is needed only if hydrogens went away.
+    const unsigned atoms = m.getNumAtoms();
+    RDKit::MolOps::removeHs(m, /*implicitOnly=*/false, /*updateExplicitCount=*/false,
+                            /*sanitize=*/false);
+    if (m.getNumAtoms() != atoms) RDKit::MolOps::sanitizeMol(m);
     metals.disconnect(m);
     MolPtr normalized(normalizer.normalize(m));
     std::unique_ptr<RDKit::ROMol> reionized(reionizer.reionize(*normalized));

@@ -28,7 +28,8 @@ class Standardizer {
     Standardizer(const Standardizer&) = delete;
     Standardizer& operator=(const Standardizer&) = delete;
 
-    /// A new standardized molecule; never throws for a bad molecule.
+    /// A new standardized molecule from a sanitized one (parse_smiles,
+    /// parse_molblock); never throws for a bad molecule.
     StandardizeResult run(const RDKit::ROMol& mol);
 
   private:
