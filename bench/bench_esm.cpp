@@ -19,6 +19,7 @@
 #include "models/esm2.hpp"
 #include "models/esm2_loader.hpp"
 #include "models/torch_runtime.hpp"
+#include "src/blas_info.hpp"
 #include "src/device.hpp"
 #include "src/runtime.hpp"
 #include "tokenizers/batching.hpp"
@@ -156,6 +157,7 @@ double run(models::Esm2& model, const std::vector<std::vector<std::int32_t>>& se
 }  // namespace
 
 int main(int argc, char** argv) {
+    use_fast_blas_kernels(argv);  // as plmkit does
     Args args = parse(argc, argv);
     tune_allocator();
     models::set_threads(args.threads);
@@ -163,9 +165,12 @@ int main(int argc, char** argv) {
     auto dev = models::resolve_device(parse_device(args.device));
     auto device = models::to_torch_device(dev);
     auto dtype = models::to_scalar_type(parse_compute_dtype(args.dtype));
-    std::printf("bench_esm: torch %s, device %s, dtype %s, threads %d, max tokens %zu\n",
-                models::torch_version().c_str(), to_string(dev).c_str(), args.dtype.c_str(),
-                models::threads(), args.max_tokens);
+    const BlasInfo blas = detect_blas();
+    std::printf(
+        "bench_esm: torch %s, device %s, dtype %s, threads %d, max tokens %zu, blas %s%s%s\n",
+        models::torch_version().c_str(), to_string(dev).c_str(), args.dtype.c_str(),
+        models::threads(), args.max_tokens, blas.name.c_str(), blas.core.empty() ? "" : " ",
+        blas.core.c_str());
     auto uniform = make_sequences(std::vector<std::size_t>(args.count, 256), 1);
     auto mixed = make_sequences(mixed_lengths(args.count), 2);
     std::size_t res_uniform = args.count * 256, res_mixed = 0;

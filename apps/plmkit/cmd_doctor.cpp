@@ -29,6 +29,8 @@ void run_doctor(const DoctorOptions& opt) {
         {"blas", blas.name},
         {"blas_library", blas.library},
         {"blas_config", blas.detail},
+        {"blas_kernels", blas.core},
+        {"blas_kernels_replaced", blas.replaced_core},
         {"threads", models::threads()},
         {"cores", available_cores()},
         {"cuda", models::cuda_available()},
@@ -46,6 +48,13 @@ void run_doctor(const DoctorOptions& opt) {
         line("libtorch", models::torch_version());
         line("blas", blas.name + (blas.library.empty() ? "" : " (" + blas.library + ")"));
         if (!blas.detail.empty()) line("", blas.detail);
+        if (!blas.core.empty()) {
+            std::string k = blas.core;
+            if (!blas.replaced_core.empty())
+                k += " (chosen by plmkit from the CPU's instruction set; OpenBLAS's own pick was " +
+                     blas.replaced_core + ". Set OPENBLAS_CORETYPE to choose)";
+            line("kernels", k);
+        }
         line("threads", std::to_string(models::threads()) + " of " +
                             std::to_string(available_cores()) + " cores");
         std::string cuda = models::cuda_available() ? "yes" : "no";

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "apps/plmkit/command.hpp"
+#include "src/blas_info.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
@@ -58,6 +59,7 @@ void update_log_level() {
 
 int main(int argc, char** argv) {
     using plmkit::ExitCode;
+    plmkit::use_fast_blas_kernels(argv);  // may re-execute the program, so first
     plmkit::tune_allocator();
     plmkit::install_signal_handlers();
     plmkit::cli::g_options.command_line = join_args(argc, argv);

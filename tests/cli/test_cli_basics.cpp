@@ -1,5 +1,10 @@
-#include "tests/catch.hpp"
+#include <stdlib.h>
 
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "tests/catch.hpp"
 #include "tests/test_support.hpp"
 
 using plmkit::test::run_plmkit;
@@ -34,4 +39,64 @@ TEST_CASE("cli: doctor reports libtorch, BLAS, threads, RDKit and HDF5", "[cli][
     // scripts/setup.sh installs OpenBLAS; the reference BLAS would be a warning.
     CHECK_THAT(r.out, Catch::Contains("\"blas\": \"OpenBLAS\""));
     CHECK(r.err.find("reference BLAS") == std::string::npos);
+}
+
+namespace {
+
+/// Sets (or, with nullopt, removes) an environment variable for one scope.
+class EnvGuard {
+  public:
+    EnvGuard(const char* name, std::optional<std::string> value) : name_(name) {
+        if (const char* old = getenv(name)) old_ = old;
+        if (value)
+            setenv(name, value->c_str(), 1);
+        else
+            unsetenv(name);
+    }
+    ~EnvGuard() {
+        if (old_)
+            setenv(name_, old_->c_str(), 1);
+        else
+            unsetenv(name_);
+    }
+    EnvGuard(const EnvGuard&) = delete;
+    EnvGuard& operator=(const EnvGuard&) = delete;
+
+  private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
+}  // namespace
+
+TEST_CASE("cli: OpenBLAS runs kernels for the CPU's instruction set, or the user's choice",
+          "[cli][doctor]") {
+    // This test process was itself re-executed with these set: start clean.
+    EnvGuard replaced("PLMKIT_OPENBLAS_REPLACED_CORE", std::nullopt);
+    SECTION("plmkit's choice") {
+        EnvGuard core("OPENBLAS_CORETYPE", std::nullopt);
+        auto r = run_plmkit({"doctor", "--json"});
+        REQUIRE(r.exit_code == 0);
+        const auto j = nlohmann::json::parse(r.out);
+        if (j["blas"] != "OpenBLAS") return;  // nothing to choose (checked above)
+        const std::string k = j["blas_kernels"];
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            // Debian 12's OpenBLAS falls back to Prescott (SSE3) on CPUs newer
+            // than it: plmkit must have replaced those kernels.
+            const bool fast = k == "Haswell" || k == "Zen" || k == "SkylakeX" ||
+                              k == "Cooperlake" || k == "SapphireRapids";
+            INFO("kernels " << k << ", OpenBLAS's pick " << j["blas_kernels_replaced"]);
+            CHECK(fast);
+        }
+    }
+    SECTION("OPENBLAS_CORETYPE set by the user is kept") {
+        EnvGuard core("OPENBLAS_CORETYPE", std::string("PRESCOTT"));
+        auto r = run_plmkit({"doctor", "--json"});
+        REQUIRE(r.exit_code == 0);
+        const auto j = nlohmann::json::parse(r.out);
+        if (j["blas"] != "OpenBLAS") return;
+        CHECK(j["blas_kernels"] == "Prescott");
+        CHECK(j["blas_kernels_replaced"] == "");
+    }
 }
