@@ -11,6 +11,17 @@ function(plmkit_warnings target)
   endif()
 endfunction()
 
+# plmkit_program(<target>): what every executable gets (plmkit, tests,
+# benchmarks): the allocator chosen at configure time. --no-as-needed keeps
+# the library although no symbol is looked up in it by name: it replaces
+# malloc for the whole process.
+function(plmkit_program target)
+  if(PLMKIT_TCMALLOC AND PLMKIT_TCMALLOC_LIBRARY)
+    target_link_libraries(${target} PRIVATE "-Wl,--push-state,--no-as-needed"
+                          "${PLMKIT_TCMALLOC_LIBRARY}" "-Wl,--pop-state")
+  endif()
+endfunction()
+
 # plmkit_layer(<target> <folder> [DEPS public...] [PRIVATE_DEPS private...])
 # Every .cpp below <folder> belongs to the layer (new files need no CMake edit).
 function(plmkit_layer target folder)
@@ -45,6 +56,7 @@ function(plmkit_test name folder)
   # objects do not depend on where the checkout is (ccache hits across clones).
   target_link_libraries(${name} PRIVATE plmkit_catch_main ${ARG_LIBS})
   plmkit_warnings(${name})
+  plmkit_program(${name})
   add_test(NAME ${name} COMMAND ${name} --reporter compact --order decl)
   set_tests_properties(${name} PROPERTIES ENVIRONMENT "OMP_NUM_THREADS=2")
 endfunction()

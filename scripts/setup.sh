@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache
   libtorch-dev                          # LibTorch 1.13 (CPU)
   libopenblas0 libopenblas0-pthread     # fast BLAS for LibTorch (reference BLAS is ~16x slower)
+  libtcmalloc-minimal4                  # faster malloc: RDKit steps ~1.3x (CMakeLists.txt)
   librdkit-dev rdkit-data libboost-dev  # RDKit (its headers need Boost)
   libhdf5-dev zlib1g-dev
   libcli11-dev catch2 nlohmann-json3-dev libyaml-cpp-dev

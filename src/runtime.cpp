@@ -1,5 +1,6 @@
 #include "src/runtime.hpp"
 
+#include <dlfcn.h>
 #include <malloc.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -45,6 +46,10 @@ void tune_allocator() {
     if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) mallopt(M_MMAP_THRESHOLD, 256 << 20);
     if (!std::getenv("MALLOC_TRIM_THRESHOLD_")) mallopt(M_TRIM_THRESHOLD, 1 << 30);
     if (!std::getenv("MALLOC_TOP_PAD_")) mallopt(M_TOP_PAD, 64 << 20);
+}
+
+std::string allocator_name() {
+    return dlsym(RTLD_DEFAULT, "tc_malloc") ? "tcmalloc" : "glibc";
 }
 
 void install_signal_handlers() {

@@ -9,7 +9,12 @@ namespace plmkit {
 /// OS after every batch (glibc's defaults cost 30-45% of CPU time in
 /// mmap/munmap and page faults for LibTorch inference). Respects
 /// MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ when the user set them.
+/// With tcmalloc linked in (CMake PLMKIT_TCMALLOC) glibc's settings do not
+/// apply and this does nothing.
 void tune_allocator();
+
+/// "tcmalloc" when tcmalloc replaced malloc in this process, else "glibc".
+std::string allocator_name();
 
 /// SIGINT/SIGTERM set a flag (checked by long loops through
 /// throw_if_interrupted()) and remove registered temporary files.

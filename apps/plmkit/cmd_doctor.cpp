@@ -33,6 +33,7 @@ void run_doctor(const DoctorOptions& opt) {
         {"blas_kernels_replaced", blas.replaced_core},
         {"threads", models::threads()},
         {"cores", available_cores()},
+        {"malloc", allocator_name()},
         {"cuda", models::cuda_available()},
         {"gpus", gpus},
         {"rdkit", pipelines::rdkit_version()},
@@ -57,6 +58,7 @@ void run_doctor(const DoctorOptions& opt) {
         }
         line("threads", std::to_string(models::threads()) + " of " +
                             std::to_string(available_cores()) + " cores");
+        line("malloc", allocator_name());
         std::string cuda = models::cuda_available() ? "yes" : "no";
         for (const auto& g : gpus)
             cuda += " " + g;

@@ -39,6 +39,12 @@ TEST_CASE("cli: doctor reports libtorch, BLAS, threads, RDKit and HDF5", "[cli][
     // scripts/setup.sh installs OpenBLAS; the reference BLAS would be a warning.
     CHECK_THAT(r.out, Catch::Contains("\"blas\": \"OpenBLAS\""));
     CHECK(r.err.find("reference BLAS") == std::string::npos);
+#ifdef PLMKIT_EXPECT_TCMALLOC
+    // Configured with tcmalloc: it must have replaced malloc in the process.
+    CHECK_THAT(r.out, Catch::Contains("\"malloc\": \"tcmalloc\""));
+#else
+    CHECK_THAT(r.out, Catch::Contains("\"malloc\": \"glibc\""));
+#endif
 }
 
 namespace {
