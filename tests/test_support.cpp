@@ -78,4 +78,24 @@ RunResult run_plmkit(const std::vector<std::string>& args, const std::string& st
     return r;
 }
 
+ScopedEnv::ScopedEnv(std::vector<std::pair<std::string, std::optional<std::string>>> vars) {
+    for (auto& [name, value] : vars) {
+        const char* old = std::getenv(name.c_str());
+        old_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+        if (value)
+            ::setenv(name.c_str(), value->c_str(), 1);
+        else
+            ::unsetenv(name.c_str());
+    }
+}
+
+ScopedEnv::~ScopedEnv() {
+    for (auto it = old_.rbegin(); it != old_.rend(); ++it) {
+        if (it->second)
+            ::setenv(it->first.c_str(), it->second->c_str(), 1);
+        else
+            ::unsetenv(it->first.c_str());
+    }
+}
+
 }  // namespace plmkit::test

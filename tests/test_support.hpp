@@ -1,7 +1,9 @@
 #pragma once
 // Helpers shared by the tests: paths to fixtures and data, temporary files,
 // running the plmkit binary.
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace plmkit::test {
@@ -23,5 +25,19 @@ struct RunResult {
 /// Runs the built `plmkit` binary with `args` (no shell), capturing
 /// stdout/stderr; `stdin_text` is fed to standard input.
 RunResult run_plmkit(const std::vector<std::string>& args, const std::string& stdin_text = "");
+
+/// Sets environment variables for one scope (a plmkit child inherits them);
+/// a nullopt value removes the variable. The previous values come back at the
+/// end of the scope.
+class ScopedEnv {
+  public:
+    explicit ScopedEnv(std::vector<std::pair<std::string, std::optional<std::string>>> vars);
+    ~ScopedEnv();
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    std::vector<std::pair<std::string, std::optional<std::string>>> old_;
+};
 
 }  // namespace plmkit::test

@@ -1,13 +1,11 @@
-#include <stdlib.h>
-
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 
 #include "tests/catch.hpp"
 #include "tests/test_support.hpp"
 
 using plmkit::test::run_plmkit;
+using plmkit::test::ScopedEnv;
 
 TEST_CASE("cli: --help lists the commands, --version prints the version", "[cli]") {
     auto help = run_plmkit({"--help"});
@@ -47,40 +45,12 @@ TEST_CASE("cli: doctor reports libtorch, BLAS, threads, RDKit and HDF5", "[cli][
 #endif
 }
 
-namespace {
-
-/// Sets (or, with nullopt, removes) an environment variable for one scope.
-class EnvGuard {
-  public:
-    EnvGuard(const char* name, std::optional<std::string> value) : name_(name) {
-        if (const char* old = getenv(name)) old_ = old;
-        if (value)
-            setenv(name, value->c_str(), 1);
-        else
-            unsetenv(name);
-    }
-    ~EnvGuard() {
-        if (old_)
-            setenv(name_, old_->c_str(), 1);
-        else
-            unsetenv(name_);
-    }
-    EnvGuard(const EnvGuard&) = delete;
-    EnvGuard& operator=(const EnvGuard&) = delete;
-
-  private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
-
-}  // namespace
-
 TEST_CASE("cli: OpenBLAS runs kernels for the CPU's instruction set, or the user's choice",
           "[cli][doctor]") {
     // This test process was itself re-executed with these set: start clean.
-    EnvGuard replaced("PLMKIT_OPENBLAS_REPLACED_CORE", std::nullopt);
+    ScopedEnv replaced({{"PLMKIT_OPENBLAS_REPLACED_CORE", std::nullopt}});
     SECTION("plmkit's choice") {
-        EnvGuard core("OPENBLAS_CORETYPE", std::nullopt);
+        ScopedEnv core({{"OPENBLAS_CORETYPE", std::nullopt}});
         auto r = run_plmkit({"doctor", "--json"});
         REQUIRE(r.exit_code == 0);
         const auto j = nlohmann::json::parse(r.out);
@@ -97,7 +67,7 @@ TEST_CASE("cli: OpenBLAS runs kernels for the CPU's instruction set, or the user
         }
     }
     SECTION("OPENBLAS_CORETYPE set by the user is kept") {
-        EnvGuard core("OPENBLAS_CORETYPE", std::string("PRESCOTT"));
+        ScopedEnv core({{"OPENBLAS_CORETYPE", std::string("PRESCOTT")}});
         auto r = run_plmkit({"doctor", "--json"});
         REQUIRE(r.exit_code == 0);
         const auto j = nlohmann::json::parse(r.out);

@@ -41,22 +41,6 @@ std::vector<std::string> with(std::vector<std::string> args, const std::vector<s
     return args;
 }
 
-/// Sets environment variables for one scope (the plmkit child inherits them).
-class ScopedEnv {
-  public:
-    explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars)
-        : vars_(std::move(vars)) {
-        for (const auto& [k, v] : vars_)
-            ::setenv(k.c_str(), v.c_str(), 1);
-    }
-    ~ScopedEnv() {
-        for (const auto& [k, v] : vars_)
-            ::unsetenv(k.c_str());
-    }
-
-  private:
-    std::vector<std::pair<std::string, std::string>> vars_;
-};
 }  // namespace
 
 TEST_CASE("cli slurm embed: options pass through, scripts merge to the single run",
@@ -160,11 +144,11 @@ TEST_CASE("cli --shard auto: a one-task re-run array is refused, auto/N works",
     auto lib = dir + "/lib.smi";
     test::write_file(lib, "CCO a\nCCN b\nCCC c\nc1ccccc1 d\n");
     // What `sbatch --array=2 screen-array.sh` sets: an array of one task.
-    ScopedEnv env({{"SLURM_ARRAY_TASK_ID", "2"},
-                   {"SLURM_ARRAY_TASK_COUNT", "1"},
-                   {"SLURM_ARRAY_TASK_MIN", "2"},
-                   {"SLURM_ARRAY_TASK_MAX", "2"},
-                   {"SLURM_ARRAY_TASK_STEP", "1"}});
+    test::ScopedEnv env({{"SLURM_ARRAY_TASK_ID", "2"},
+                         {"SLURM_ARRAY_TASK_COUNT", "1"},
+                         {"SLURM_ARRAY_TASK_MIN", "2"},
+                         {"SLURM_ARRAY_TASK_MAX", "2"},
+                         {"SLURM_ARRAY_TASK_STEP", "1"}});
     auto bad = run_plmkit({"screen", "-i", lib, "-o", dir + "/a.csv", "--shard", "auto"});
     CHECK(bad.exit_code == 2);
     CHECK_THAT(bad.err, Catch::StartsWith("plmkit: error: --shard auto") &&
