@@ -21,7 +21,7 @@ BlasInfo detect_blas();
 /// OpenBLAS picks its kernels from the CPU model number, and a release older
 /// than the CPU falls back to its slowest x86-64 kernels (Debian 12's 0.3.21
 /// runs "Prescott" SSE3 code on Emerald Rapids Xeons, family 6 model 207:
-/// float32 matrix products 2-3x slower). It reads OPENBLAS_CORETYPE only while
+/// ESM-2 inference 3-4x slower). It reads OPENBLAS_CORETYPE only while
 /// it is loaded, before main(), so when the kernels are weaker than the CPU's
 /// instruction set this sets OPENBLAS_CORETYPE from the CPU's features
 /// (AVX-512 -> SKYLAKEX, AVX2+FMA -> HASWELL, AVX -> SANDYBRIDGE) and
