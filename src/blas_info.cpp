@@ -38,6 +38,7 @@ std::string openblas_core() {
     return fn ? std::string(fn()) : std::string();
 }
 
+#if defined(__x86_64__)
 std::string lower(std::string s) {
     for (char& c : s)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -55,7 +56,6 @@ int core_level(const std::string& core) {
     return 0;
 }
 
-#if defined(__x86_64__)
 int cpu_level() {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
