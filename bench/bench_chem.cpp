@@ -113,12 +113,9 @@ int main(int argc, char** argv) {
     // The pipeline's parse step: parse, sanitize (reporting which operation
     // failed), remove explicit hydrogens. Stereo perception is left to the
     // SMILES writer, which runs it when a molecule is written.
-    std::vector<std::string> errors(smiles.size());
     report("parse+sanitize (plmkit parse_smiles)", smiles.size(), threads,
            timed(smiles.size(), threads, [&](std::size_t i, unsigned) {
-               auto r = pipelines::parse_smiles(smiles[i]);
-               mols[i] = std::move(r.mol);
-               errors[i] = std::move(r.error);
+               mols[i] = pipelines::parse_smiles(smiles[i]).mol;
            }));
     std::size_t plmkit_failed = 0;
     for (const auto& m : mols)
