@@ -288,28 +288,74 @@ std::vector<T> read_vector(const SafetensorsFile& file, const std::string& name,
 
 }  // namespace
 
+void trees_to_tensors(const std::string& prefix, const std::vector<ForestTree>& trees,
+                      std::vector<TensorView>& views, std::vector<std::vector<char>>& keep) {
+    std::vector<std::int32_t> roots{0}, feature, left, right;
+    std::vector<float> threshold, value;
+    for (const auto& tree : trees) {
+        feature.insert(feature.end(), tree.feature.begin(), tree.feature.end());
+        left.insert(left.end(), tree.left.begin(), tree.left.end());
+        right.insert(right.end(), tree.right.begin(), tree.right.end());
+        threshold.insert(threshold.end(), tree.threshold.begin(), tree.threshold.end());
+        value.insert(value.end(), tree.value.begin(), tree.value.end());
+        roots.push_back(static_cast<std::int32_t>(feature.size()));
+    }
+    add_view(views, keep, prefix + "roots", StoredDType::i32, roots);
+    add_view(views, keep, prefix + "feature", StoredDType::i32, feature);
+    add_view(views, keep, prefix + "left", StoredDType::i32, left);
+    add_view(views, keep, prefix + "right", StoredDType::i32, right);
+    add_view(views, keep, prefix + "threshold", StoredDType::f32, threshold);
+    add_view(views, keep, prefix + "value", StoredDType::f32, value);
+}
+
+std::vector<ForestTree> trees_from_tensors(const SafetensorsFile& file, const std::string& prefix,
+                                           std::int64_t dim, const std::string& what) {
+    const std::string& p = prefix;
+    auto roots = read_vector<std::int32_t>(file, p + "roots", StoredDType::i32, -1);
+    auto feature = read_vector<std::int32_t>(file, p + "feature", StoredDType::i32, -1);
+    const auto nodes = static_cast<std::int64_t>(feature.size());
+    auto left = read_vector<std::int32_t>(file, p + "left", StoredDType::i32, nodes);
+    auto right = read_vector<std::int32_t>(file, p + "right", StoredDType::i32, nodes);
+    auto threshold = read_vector<float>(file, p + "threshold", StoredDType::f32, nodes);
+    auto value = read_vector<float>(file, p + "value", StoredDType::f32, nodes);
+    auto bad = [&](const std::string& why) {
+        return ModelError(file.path() + ": " + what + ": " + why);
+    };
+    if (roots.size() < 2 || roots.front() != 0 || roots.back() != nodes)
+        throw bad("'" + p + "roots' does not cover its " + std::to_string(nodes) + " nodes");
+    std::vector<ForestTree> trees;
+    for (std::size_t i = 0; i + 1 < roots.size(); ++i) {
+        const std::int32_t b = roots[i], e = roots[i + 1];
+        if (e <= b) throw bad("tree " + std::to_string(i) + " has no node");
+        ForestTree tree;
+        for (std::int32_t j = b; j < e; ++j) {
+            const std::int32_t local = j - b, size = e - b;
+            const bool leaf = feature[j] < 0;
+            if (feature[j] >= dim || feature[j] < -1)
+                throw bad("node " + std::to_string(j) + " tests feature " +
+                          std::to_string(feature[j]) + " of " + std::to_string(dim));
+            // Children come after their parent, so every walk ends at a leaf.
+            if (!leaf &&
+                (left[j] <= local || left[j] >= size || right[j] <= local || right[j] >= size))
+                throw bad("node " + std::to_string(j) + " has children outside its tree");
+            if (leaf && !std::isfinite(value[j]))
+                throw bad("leaf " + std::to_string(j) + " has no value");
+            tree.feature.push_back(feature[j]);
+            tree.left.push_back(left[j]);
+            tree.right.push_back(right[j]);
+            tree.threshold.push_back(threshold[j]);
+            tree.value.push_back(value[j]);
+        }
+        trees.push_back(std::move(tree));
+    }
+    return trees;
+}
+
 void Forest::to_tensors(std::vector<TensorView>& views,
                         std::vector<std::vector<char>>& keep) const {
     keep.reserve(keep.size() + tensor_count(num_targets()));
-    for (std::int64_t t = 0; t < num_targets(); ++t) {
-        std::vector<std::int32_t> roots{0}, feature, left, right;
-        std::vector<float> threshold, value;
-        for (const auto& tree : trees_[t]) {
-            feature.insert(feature.end(), tree.feature.begin(), tree.feature.end());
-            left.insert(left.end(), tree.left.begin(), tree.left.end());
-            right.insert(right.end(), tree.right.begin(), tree.right.end());
-            threshold.insert(threshold.end(), tree.threshold.begin(), tree.threshold.end());
-            value.insert(value.end(), tree.value.begin(), tree.value.end());
-            roots.push_back(static_cast<std::int32_t>(feature.size()));
-        }
-        const std::string p = "forest." + std::to_string(t) + ".";
-        add_view(views, keep, p + "roots", StoredDType::i32, roots);
-        add_view(views, keep, p + "feature", StoredDType::i32, feature);
-        add_view(views, keep, p + "left", StoredDType::i32, left);
-        add_view(views, keep, p + "right", StoredDType::i32, right);
-        add_view(views, keep, p + "threshold", StoredDType::f32, threshold);
-        add_view(views, keep, p + "value", StoredDType::f32, value);
-    }
+    for (std::int64_t t = 0; t < num_targets(); ++t)
+        trees_to_tensors("forest." + std::to_string(t) + ".", trees_[t], views, keep);
 }
 
 Forest Forest::from_tensors(const SafetensorsFile& file, std::int64_t dim, std::int64_t targets) {
@@ -317,48 +363,12 @@ Forest Forest::from_tensors(const SafetensorsFile& file, std::int64_t dim, std::
     forest.dim_ = dim;
     forest.trees_.resize(targets);
     for (std::int64_t t = 0; t < targets; ++t) {
-        const std::string p = "forest." + std::to_string(t) + ".";
-        auto roots = read_vector<std::int32_t>(file, p + "roots", StoredDType::i32, -1);
-        auto feature = read_vector<std::int32_t>(file, p + "feature", StoredDType::i32, -1);
-        const auto nodes = static_cast<std::int64_t>(feature.size());
-        auto left = read_vector<std::int32_t>(file, p + "left", StoredDType::i32, nodes);
-        auto right = read_vector<std::int32_t>(file, p + "right", StoredDType::i32, nodes);
-        auto threshold = read_vector<float>(file, p + "threshold", StoredDType::f32, nodes);
-        auto value = read_vector<float>(file, p + "value", StoredDType::f32, nodes);
-        auto bad = [&](const std::string& what) {
-            return ModelError(file.path() + ": forest of target " + std::to_string(t) + ": " +
-                              what);
-        };
-        if (roots.size() < 2 || roots.front() != 0 || roots.back() != nodes)
-            throw bad("'" + p + "roots' does not cover its " + std::to_string(nodes) + " nodes");
-        for (std::size_t i = 0; i + 1 < roots.size(); ++i) {
-            const std::int32_t b = roots[i], e = roots[i + 1];
-            if (e <= b) throw bad("tree " + std::to_string(i) + " has no node");
-            ForestTree tree;
-            for (std::int32_t j = b; j < e; ++j) {
-                const std::int32_t local = j - b, size = e - b;
-                const bool leaf = feature[j] < 0;
-                if (feature[j] >= dim || feature[j] < -1)
-                    throw bad("node " + std::to_string(j) + " tests feature " +
-                              std::to_string(feature[j]) + " of " + std::to_string(dim));
-                // Children come after their parent (preorder), so every
-                // walk ends at a leaf.
-                if (!leaf &&
-                    (left[j] <= local || left[j] >= size || right[j] <= local || right[j] >= size))
-                    throw bad("node " + std::to_string(j) + " has children outside its tree");
-                if (leaf && std::isnan(value[j]))
-                    throw bad("leaf " + std::to_string(j) + " has no value");
-                tree.feature.push_back(feature[j]);
-                tree.left.push_back(left[j]);
-                tree.right.push_back(right[j]);
-                tree.threshold.push_back(threshold[j]);
-                tree.value.push_back(value[j]);
-            }
-            forest.trees_[t].push_back(std::move(tree));
-        }
+        const std::string what = "forest of target " + std::to_string(t);
+        forest.trees_[t] = trees_from_tensors(file, "forest." + std::to_string(t) + ".", dim, what);
         if (t > 0 && forest.trees_[t].size() != forest.trees_[0].size())
-            throw bad("has " + std::to_string(forest.trees_[t].size()) + " trees, target 0 has " +
-                      std::to_string(forest.trees_[0].size()));
+            throw ModelError(file.path() + ": " + what + ": has " +
+                             std::to_string(forest.trees_[t].size()) + " trees, target 0 has " +
+                             std::to_string(forest.trees_[0].size()));
     }
     return forest;
 }

@@ -40,6 +40,17 @@ struct ForestTree {
     float predict(const float* row) const;
 };
 
+/// Appends the tensors "<prefix>roots" (I32 [trees + 1], node offsets),
+/// "<prefix>feature|left|right" (I32 [nodes]) and "<prefix>threshold|value"
+/// (F32 [nodes]); `keep` holds the data the views point to.
+void trees_to_tensors(const std::string& prefix, const std::vector<ForestTree>& trees,
+                      std::vector<TensorView>& views, std::vector<std::vector<char>>& keep);
+/// Reads them back (at least one tree), checking dtypes, shapes, feature
+/// indices, child links and leaf values; throws ModelError naming the file
+/// and `what`.
+std::vector<ForestTree> trees_from_tensors(const SafetensorsFile& file, const std::string& prefix,
+                                           std::int64_t dim, const std::string& what);
+
 class Forest {
   public:
     Forest() = default;

@@ -36,17 +36,64 @@ void write_text(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+std::vector<std::string> head_parts(const std::string& head) {
+    std::vector<std::string> parts;
+    std::size_t b = 0;
+    while (true) {
+        const std::size_t e = head.find('+', b);
+        parts.push_back(head.substr(b, e == std::string::npos ? std::string::npos : e - b));
+        if (e == std::string::npos) break;
+        b = e + 1;
+    }
+    return parts;
+}
+
+}  // namespace
+
+bool has_head_part(const std::string& head, const std::string& part) {
+    for (const auto& p : head_parts(head))
+        if (p == part) return true;
+    return false;
+}
+
+bool valid_head(const std::string& head) {
+    const auto parts = head_parts(head);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i] != "mlp" && parts[i] != "forest" && parts[i] != "gbm") return false;
+        for (std::size_t j = 0; j < i; ++j)
+            if (parts[j] == parts[i]) return false;
+    }
+    return true;
+}
+
+nlohmann::json boost_options_json(const BoostOptions& o) {
+    return {{"rounds", o.rounds},
+            {"learning_rate", o.learning_rate},
+            {"max_leaves", o.max_leaves},
+            {"max_depth", o.max_depth},
+            {"min_samples_leaf", o.min_samples_leaf},
+            {"l2", o.l2},
+            {"subsample", o.subsample},
+            {"colsample", o.colsample},
+            {"max_bins", o.max_bins},
+            {"patience", o.patience},
+            {"seed", o.seed}};
+}
+
 nlohmann::json PropertyModelConfig::model_json() const {
     nlohmann::json m = {{"type", head},           {"input_dim", mlp.input_dim},
                         {"hidden", mlp.hidden},   {"output_dim", mlp.output_dim},
                         {"dropout", mlp.dropout}, {"input_dropout", mlp.input_dropout},
                         {"activation", "relu"}};
-    if (head != "mlp")
+    if (uses_forest())
         m["forest"] = {{"trees", forest.trees},
                        {"max_features", forest.max_features},
                        {"min_samples_leaf", forest.min_samples_leaf},
                        {"max_depth", forest.max_depth},
                        {"seed", forest.seed}};
+    if (uses_gbm()) m["gbm"] = boost_options_json(gbm);
     return m;
 }
 
@@ -86,10 +133,24 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         c.mlp.dropout = m.value("dropout", 0.0);
         c.mlp.input_dropout = m.value("input_dropout", 0.0);
         c.head = m.value("type", std::string("mlp"));
-        if (c.head != "mlp" && c.head != "forest" && c.head != "mlp+forest")
+        if (!valid_head(c.head))
             throw ModelError(where + ": model type '" + c.head +
-                             "' is not mlp, forest or mlp+forest");
-        if (c.head != "mlp") {
+                             "' is not mlp, forest, gbm or a '+' of them");
+        if (c.uses_gbm()) {
+            const auto& g = m.at("gbm");
+            c.gbm.rounds = g.at("rounds").get<int>();
+            c.gbm.learning_rate = g.at("learning_rate").get<double>();
+            c.gbm.max_leaves = g.at("max_leaves").get<int>();
+            c.gbm.max_depth = g.value("max_depth", 0);
+            c.gbm.min_samples_leaf = g.at("min_samples_leaf").get<int>();
+            c.gbm.l2 = g.at("l2").get<double>();
+            c.gbm.subsample = g.at("subsample").get<double>();
+            c.gbm.colsample = g.at("colsample").get<double>();
+            c.gbm.max_bins = g.value("max_bins", 255);
+            c.gbm.patience = g.value("patience", 0);
+            c.gbm.seed = g.value("seed", std::uint64_t{0});
+        }
+        if (c.uses_forest()) {
             const auto& f = m.at("forest");
             c.forest.trees = f.at("trees").get<int>();
             c.forest.max_features = f.value("max_features", std::string("auto"));
@@ -116,23 +177,30 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
 
 PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> members,
                              std::vector<EncoderState> encoders,
-                             std::shared_ptr<const Forest> forest)
+                             std::shared_ptr<const Forest> forest,
+                             std::shared_ptr<const BoostedTrees> gbm)
     : config_(std::move(config)),
       members_(std::move(members)),
       encoders_(std::move(encoders)),
-      forest_(std::move(forest)) {
-    const bool wants_mlp = config_.head != "forest", wants_forest = config_.head != "mlp";
+      forest_(std::move(forest)),
+      gbm_(std::move(gbm)) {
+    const bool wants_mlp = config_.uses_mlp();
     if (wants_mlp && members_.empty())
         throw ModelError("a property model with an MLP head needs at least one member");
     if (!wants_mlp && !members_.empty())
-        throw ModelError("a forest-only property model has no MLP members");
-    if (wants_forest != (forest_ != nullptr))
-        throw ModelError("model type '" + config_.head + "' and the forest do not agree");
+        throw ModelError("a tree-only property model has no MLP members");
+    if (config_.uses_forest() != (forest_ != nullptr) || config_.uses_gbm() != (gbm_ != nullptr))
+        throw ModelError("model type '" + config_.head + "' and the tree models do not agree");
     if (forest_ && (forest_->input_dim() != config_.mlp.input_dim ||
                     forest_->num_targets() != config_.mlp.output_dim))
         throw ModelError("the forest's input or output size differs from the model's");
-    if (forest_ && !encoders_.empty())
-        throw ModelError("a forest needs fixed features, not fine-tuned encoders");
+    if (gbm_ && (gbm_->input_dim() != config_.mlp.input_dim ||
+                 gbm_->num_targets() != config_.mlp.output_dim ||
+                 gbm_->classification() != (config_.task == "classification")))
+        throw ModelError(
+            "the boosted trees' input size, output size or task differs from the model's");
+    if ((forest_ || gbm_) && !encoders_.empty())
+        throw ModelError("a tree model needs fixed features, not fine-tuned encoders");
     config_.member_encoders = !encoders_.empty();
     if (!encoders_.empty() && encoders_.size() != members_.size())
         throw ModelError("a property model needs one encoder state per member");
@@ -187,7 +255,7 @@ std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
         throw ModelError(file.path() + ": holds " + std::to_string(file.names().size()) +
                          " tensors, expected " + std::to_string(expected) + " for " +
                          std::to_string(k) + " ensemble members" +
-                         (other_tensors ? " and a forest" : ""));
+                         (other_tensors ? " and the tree models" : ""));
     return members;
 }
 
@@ -205,15 +273,24 @@ PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelCon
                                        const SafetensorsFile& file) {
     std::vector<EncoderState> encoders;
     std::shared_ptr<const Forest> forest;
+    std::shared_ptr<const BoostedTrees> gbm;
     const auto targets = static_cast<std::int64_t>(config.targets.size());
-    if (config.head != "mlp")
+    std::size_t tree_tensors = 0;
+    if (config.uses_forest()) {
         forest = std::make_shared<const Forest>(
             Forest::from_tensors(file, config.mlp.input_dim, targets));
-    const std::size_t k = j.value("ensemble", config.head == "forest" ? 0 : 1);
-    auto members = read_members(config, k, file, config.member_encoders ? &encoders : nullptr,
-                                forest ? Forest::tensor_count(targets) : 0);
+        tree_tensors = Forest::tensor_count(targets);
+    }
+    if (config.uses_gbm()) {
+        gbm = std::make_shared<const BoostedTrees>(
+            BoostedTrees::from_tensors(file, config.mlp.input_dim, targets, config.task));
+        tree_tensors += BoostedTrees::tensor_count(targets);
+    }
+    const std::size_t k = j.value("ensemble", config.uses_mlp() ? 1 : 0);
+    auto members =
+        read_members(config, k, file, config.member_encoders ? &encoders : nullptr, tree_tensors);
     return PropertyModel(std::move(config), std::move(members), std::move(encoders),
-                         std::move(forest));
+                         std::move(forest), std::move(gbm));
 }
 
 PropertyModel PropertyModel::load(const std::string& dir) {
@@ -270,6 +347,7 @@ void PropertyModel::save(const std::string& dir) const {
     }
     std::vector<std::vector<char>> forest_data;
     if (forest_) forest_->to_tensors(views, forest_data);
+    if (gbm_) gbm_->to_tensors(views, forest_data);
     AtomicFile weights(dir + "/model.safetensors");
     write_safetensors(weights.temp_path(), views, {{"format", "pt"}});
     weights.commit();
@@ -324,32 +402,51 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
     if (x.size() == 1 && members_.size() > 1) x.assign(members_.size(), x.front());
     if (x.size() != std::max<std::size_t>(1, members_.size()))
         throw Error("PropertyModel::predict_members: one feature matrix per member expected");
-    if (!forest_) return predict_mlp(x, n, mean, std);
+    if (!forest_ && !gbm_) return predict_mlp(x, n, mean, std);
     const std::size_t t = num_targets(), cells = static_cast<std::size_t>(n) * t;
-    std::vector<double> fm(cells), fsd(cells);
-    forest_->predict(x.front(), n, fm.data(), fsd.data());
+    // Each part's mean and spread, in the original units.
+    std::vector<std::vector<double>> means, sds;
+    auto unstandardize = [&](std::vector<double>& m, std::vector<double>& s) {
+        if (config_.task != "regression" || config_.target_mean.empty()) return;
+        for (std::size_t i = 0; i < cells; ++i) {
+            m[i] = m[i] * config_.target_std[i % t] + config_.target_mean[i % t];
+            s[i] *= config_.target_std[i % t];
+        }
+    };
+    if (!members_.empty()) {
+        means.emplace_back(cells);
+        sds.emplace_back(cells);
+        predict_mlp(x, n, means.back().data(), sds.back().data());
+    }
+    if (forest_) {
+        means.emplace_back(cells);
+        sds.emplace_back(cells);
+        forest_->predict(x.front(), n, means.back().data(), sds.back().data());
+        unstandardize(means.back(), sds.back());
+    }
+    if (gbm_) {
+        means.emplace_back(cells);
+        sds.emplace_back(cells, 0.0);
+        gbm_->predict(x.front(), n, means.back().data());
+        unstandardize(means.back(), sds.back());
+    }
     std::vector<char> bad(static_cast<std::size_t>(n), 0);
     for (std::int64_t r = 0; r < n; ++r)
         for (std::int64_t c = 0; c < input_dim(); ++c)
             if (std::isnan(x.front()[r * input_dim() + c])) bad[r] = 1;
-    for (std::size_t i = 0; i < cells; ++i) {
-        if (config_.task == "regression" && !config_.target_mean.empty()) {
-            fm[i] = fm[i] * config_.target_std[i % t] + config_.target_mean[i % t];
-            fsd[i] *= config_.target_std[i % t];
-        }
-    }
-    std::vector<double> mm, msd;
-    if (!members_.empty()) {
-        mm.resize(cells);
-        msd.resize(cells);
-        predict_mlp(x, n, mm.data(), msd.data());
-    }
     const double nan = std::numeric_limits<double>::quiet_NaN();
+    const auto k = static_cast<double>(means.size());
     for (std::size_t i = 0; i < cells; ++i) {
-        double mu = fm[i], sd = fsd[i];
-        if (!mm.empty()) {
-            mu = (mm[i] + fm[i]) / 2;
-            sd = std::abs(mm[i] - fm[i]) / 2;
+        double mu = means[0][i], sd = sds[0][i];
+        if (means.size() > 1) {
+            mu = 0;
+            for (const auto& m : means)
+                mu += m[i];
+            mu /= k;
+            double var = 0;
+            for (const auto& m : means)
+                var += (m[i] - mu) * (m[i] - mu);
+            sd = std::sqrt(var / k);
         }
         const bool b = bad[i / t];
         mean[i] = b ? nan : mu;

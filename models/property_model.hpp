@@ -1,13 +1,15 @@
 #pragma once
 // A trained property model: an ensemble of MLP heads, a random forest
-// (models/forest.hpp), or both averaged, plus everything needed to use it,
+// (models/forest.hpp), gradient-boosted trees (models/boosted_trees.hpp), or
+// the MLPs and one tree model averaged, plus everything needed to use it,
 // saved as a self-describing directory:
 //   config.json        format, plmkit version, task, targets, input column,
 //                      featurizer description (opaque here, written by
 //                      pipelines/), target standardization, MLP sizes,
 //                      ensemble size, training options
 //   model.safetensors  "members.<k>.layers.<i>.weight|bias", float32, and
-//                      "forest.<t>.*" (Forest::to_tensors) with a forest
+//                      "forest.<t>.*" (Forest::to_tensors) with a forest,
+//                      "gbm.<t>.*" (BoostedTrees::to_tensors) with boosting
 // (metrics.json and split.csv are written next to them by the train job.)
 #include <cstdint>
 #include <memory>
@@ -16,12 +18,21 @@
 #include <utility>
 #include <vector>
 
+#include "models/boosted_trees.hpp"
 #include "models/forest.hpp"
 #include "models/mlp.hpp"
 
 namespace plmkit::models {
 
 constexpr const char* kPropertyModelFormat = "plmkit-property-model";
+
+/// Whether `head` ("mlp+forest", ...) names `part`.
+bool has_head_part(const std::string& head, const std::string& part);
+/// Whether `head` is one or more of mlp, forest, gbm joined by '+', none twice.
+bool valid_head(const std::string& head);
+
+/// The options of boosted trees as config.json records them.
+nlohmann::json boost_options_json(const BoostOptions& o);
 
 struct PropertyModelConfig {
     std::string task = "regression";  ///< regression | classification
@@ -30,12 +41,17 @@ struct PropertyModelConfig {
     nlohmann::json featurizer;  ///< the featurizer's own description
     /// Regression: y = output * std + mean per target (empty: identity).
     std::vector<double> target_mean, target_std;
-    /// mlp | forest | mlp+forest (the mean of the MLP ensemble's and the
-    /// forest's predictions).
+    /// The parts of the model joined by '+', each once: mlp (the MLP
+    /// ensemble), forest, gbm; with more than one, predictions are the mean
+    /// of the parts' (e.g. mlp+forest, forest+gbm, mlp+forest+gbm).
     std::string head = "mlp";
+    bool uses_mlp() const { return has_head_part(head, "mlp"); }
+    bool uses_forest() const { return has_head_part(head, "forest"); }
+    bool uses_gbm() const { return has_head_part(head, "gbm"); }
     /// input_dim and output_dim hold for every head; the rest is the MLP's.
     MlpOptions mlp;
     ForestOptions forest;     ///< how the forest was grown (informative)
+    BoostOptions gbm;         ///< how the boosted trees were grown (informative)
     nlohmann::json training;  ///< options the model was trained with (informative)
     /// Each member has its own fine-tuned encoder state
     /// ("members.<k>.encoder.<name>" tensors; pipelines/ builds the encoder).
@@ -53,10 +69,11 @@ class PropertyModel {
     /// A member's fine-tuned encoder parameters, by name.
     using EncoderState = std::vector<std::pair<std::string, at::Tensor>>;
 
-    /// `members` may be empty when there is a forest (head "forest").
+    /// `members` is empty for a tree model alone (head "forest" or "gbm").
     PropertyModel(PropertyModelConfig config, std::vector<Mlp> members,
                   std::vector<EncoderState> encoders = {},
-                  std::shared_ptr<const Forest> forest = nullptr);
+                  std::shared_ptr<const Forest> forest = nullptr,
+                  std::shared_ptr<const BoostedTrees> gbm = nullptr);
 
     /// Reads `dir`/config.json and `dir`/model.safetensors, checking every
     /// tensor's name and shape. Throws IoError / ModelError.
@@ -76,9 +93,16 @@ class PropertyModel {
     std::size_t num_targets() const { return config_.targets.size(); }
     const std::vector<Mlp>& members() const { return members_; }
     const std::shared_ptr<const Forest>& forest() const { return forest_; }
+    const std::shared_ptr<const BoostedTrees>& gbm() const { return gbm_; }
     /// Whether predict's std says something (an ensemble, a forest's trees,
-    /// or the spread between MLP and forest).
-    bool has_spread() const { return members_.size() > 1 || forest_ != nullptr; }
+    /// or the spread between the MLPs and a tree model).
+    bool has_spread() const {
+        return members_.size() > 1 || forest_ != nullptr || (gbm_ && !members_.empty());
+    }
+    /// Number of parts averaged (MLP ensemble, forest, boosted trees).
+    int num_parts() const {
+        return (members_.empty() ? 0 : 1) + (forest_ ? 1 : 0) + (gbm_ ? 1 : 0);
+    }
     /// Per member (empty unless config().member_encoders).
     const std::vector<EncoderState>& encoders() const { return encoders_; }
 
@@ -86,8 +110,9 @@ class PropertyModel {
     /// mean[n * T] in the original units (regression) or probabilities
     /// (classification), and the ensemble's standard deviation std[n * T]
     /// (0 with one member; may be null). A forest's std is the spread of
-    /// its trees; with head mlp+forest, the mean is the average of the two
-    /// models and std half their difference. Rows with a NaN feature give
+    /// its trees, boosted trees alone have std 0; with several parts
+    /// (mlp+forest, ...) the mean is the average of the parts' means and std
+    /// their standard deviation (half the difference of two). Rows with a NaN feature give
     /// NaN. Const and thread-safe: no module state is touched.
     void predict(const float* x, std::int64_t n, double* mean, double* std) const;
     /// The same with member k's own features x[k] (fine-tuned encoders), or
@@ -110,6 +135,7 @@ class PropertyModel {
     std::vector<Mlp> members_;
     std::vector<EncoderState> encoders_;
     std::shared_ptr<const Forest> forest_;
+    std::shared_ptr<const BoostedTrees> gbm_;
 };
 
 }  // namespace plmkit::models

@@ -48,12 +48,18 @@ void check_options(const TrainOptions& o) {
         !starts_with(o.split, "file:"))
         throw UsageError("--split must be random, scaffold, column:NAME or file:PATH, got '" +
                          o.split + "'");
-    if (o.head != "mlp" && o.head != "forest" && o.head != "mlp+forest")
-        throw UsageError("--head must be mlp, forest or mlp+forest, got '" + o.head + "'");
-    if (o.head != "mlp") {
-        if (o.finetune != "frozen")
-            throw UsageError("--head " + o.head +
-                             ": a forest needs fixed features; use --finetune frozen");
+    models::PropertyModelConfig head;
+    head.head = o.head;
+    if (!models::valid_head(o.head))
+        throw UsageError(
+            "--head must be mlp, forest, gbm or several of them joined by '+' (their "
+            "predictions averaged, e.g. mlp+forest+gbm), got '" +
+            o.head + "'");
+    if (o.head != "mlp" && o.finetune != "frozen")
+        throw UsageError("--head " + o.head +
+                         ": a tree model needs fixed features; use --finetune frozen");
+    if (head.uses_gbm()) models::check_boost_options(o.gbm);
+    if (head.uses_forest()) {
         if (o.forest.trees <= 0 || o.forest.min_samples_leaf <= 0 || o.forest.max_depth < 0)
             throw UsageError("--trees and --forest-min-leaf must be > 0, --forest-max-depth >= 0");
         models::forest_max_features(o.forest.max_features, o.task, 1);  // checks the spelling
@@ -182,6 +188,16 @@ nlohmann::json read_json(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+models::BoostOptions gbm_options(const TrainOptions& o) {
+    models::BoostOptions b = o.gbm;
+    b.seed = o.seed;
+    return b;
+}
+
+}  // namespace
+
 nlohmann::json training_json(const TrainOptions& o) {
     const auto& f = o.featurizer;
     nlohmann::json feat = {{"name", f.name},
@@ -217,6 +233,7 @@ nlohmann::json training_json(const TrainOptions& o) {
               {"max_features", o.forest.max_features},
               {"min_samples_leaf", o.forest.min_samples_leaf},
               {"max_depth", o.forest.max_depth}}},
+            {"gbm", models::boost_options_json(gbm_options(o))},
             {"finetune", o.finetune},
             {"scratch_encoder",
              {{"hidden", o.scratch.hidden},
@@ -539,7 +556,9 @@ TrainSummary run_train(const TrainOptions& o) {
     std::vector<models::PropertyModel::EncoderState> encoders;
     nlohmann::json info = nlohmann::json::array();
     int epochs_this_run = 0;
-    const bool use_mlp = o.head != "forest";
+    models::PropertyModelConfig c;
+    c.head = o.head;
+    const bool use_mlp = c.uses_mlp();
     // An MLP head on fixed features takes steps too small to share between
     // threads: LibTorch's fork/join per op costs more than it saves
     // (Lipophilicity, 2 cores: 0.6 s per epoch on one thread, 1.4-1.7 s on
@@ -560,7 +579,7 @@ TrainSummary run_train(const TrainOptions& o) {
     }
     std::shared_ptr<const models::Forest> forest;
     nlohmann::json forest_info;
-    if (o.head != "mlp") {
+    if (c.uses_forest()) {
         models::set_threads(o.threads);
         const auto f0 = std::chrono::steady_clock::now();
         models::ForestOptions fo = o.forest;
@@ -580,8 +599,41 @@ TrainSummary run_train(const TrainOptions& o) {
                  std::to_string(forest->num_nodes()) + " nodes) in " +
                  std::to_string(static_cast<int>(seconds + 0.5)) + " s");
     }
+    std::shared_ptr<const models::BoostedTrees> gbm;
+    nlohmann::json gbm_info;
+    if (c.uses_gbm()) {
+        models::set_threads(o.threads);
+        const auto g0 = std::chrono::steady_clock::now();
+        auto train = tensors(p.table, p.rows[0], p.mean, p.sd);
+        auto valid = tensors(p.table, p.rows[1], p.mean, p.sd);
+        std::vector<models::BoostHistory> history;
+        const bool has_valid = valid.size() > 0;
+        gbm = std::make_shared<const models::BoostedTrees>(models::BoostedTrees::fit(
+            train.x.data_ptr<float>(), train.y.data_ptr<float>(), train.mask.data_ptr<float>(),
+            train.size(), has_valid ? valid.x.data_ptr<float>() : nullptr,
+            has_valid ? valid.y.data_ptr<float>() : nullptr,
+            has_valid ? valid.mask.data_ptr<float>() : nullptr, valid.size(),
+            static_cast<std::int64_t>(p.table.dim), static_cast<std::int64_t>(p.table.num_targets),
+            o.task, gbm_options(o), &history));
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
+        nlohmann::json per_target = nlohmann::json::array();
+        std::string rounds;
+        for (const auto& h : history) {
+            per_target.push_back({{"rounds", h.rounds},
+                                  {"rounds_tried", h.rounds_tried},
+                                  {"best_valid_loss", h.best_valid_loss}});
+            rounds += (rounds.empty() ? "" : ",") + std::to_string(h.rounds);
+        }
+        gbm_info = {{"targets", per_target},
+                    {"nodes", gbm->num_nodes()},
+                    {"seed", o.seed},
+                    {"seconds", seconds}};
+        log_info("train: gradient-boosted trees, " + rounds + " rounds kept (" +
+                 std::to_string(gbm->num_nodes()) + " nodes) in " +
+                 std::to_string(static_cast<int>(seconds + 0.5)) + " s");
+    }
     const char* header = p.kind == InputKind::protein ? "sequence" : "smiles";
-    models::PropertyModelConfig c;
     c.task = o.task;
     c.targets = o.target_cols;
     c.input_col = o.input_col.empty() ? header : o.input_col;
@@ -604,14 +656,16 @@ TrainSummary run_train(const TrainOptions& o) {
     }
     c.forest = o.forest;
     c.forest.seed = o.seed;
+    c.gbm = gbm_options(o);
     c.training = training_json(o);
     c.training["command_line"] = o.command_line;
-    models::PropertyModel model(c, heads, std::move(encoders), forest);
+    models::PropertyModel model(c, heads, std::move(encoders), forest, gbm);
     nlohmann::json counts = {{"train", s.train}, {"valid", s.valid}, {"test", s.test}};
     s.metrics = {{"task", o.task}, {"targets", o.target_cols}, {"split", o.split},
                  {"seed", o.seed}, {"counts", counts},         {"rejected", s.rejected},
                  {"members", info}};
     if (forest) s.metrics["forest"] = forest_info;
+    if (gbm) s.metrics["gbm"] = gbm_info;
     if (!p.rows[1].empty()) s.metrics["valid"] = evaluate_set(model, p, p.rows[1], o);
     if (!p.rows[2].empty()) s.metrics["test"] = evaluate_set(model, p, p.rows[2], o);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "models/boosted_trees.hpp"
 #include "models/forest.hpp"
 #include "pipelines/encoder_spec.hpp"
 #include "pipelines/property_featurizer.hpp"
@@ -50,9 +51,11 @@ struct TrainOptions {
     std::vector<std::int64_t> hidden{1000, 500};
     double dropout = 0.2;
     int ensemble = 1;
-    /// mlp | forest | mlp+forest (averaged); a forest needs fixed features.
+    /// mlp, forest, gbm, or several joined by '+' (averaged, e.g.
+    /// mlp+forest+gbm); tree models need fixed features.
     std::string head = "mlp";
     models::ForestOptions forest;  ///< seed and threads come from seed / threads
+    models::BoostOptions gbm;      ///< seed comes from seed
     int threads = 0;               ///< LibTorch intra-op threads, 0 = all cores
     bool resume = false;
     /// Stop after this many epochs of this run, as if interrupted: the

@@ -112,8 +112,9 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
     cmd->add_option("--ensemble", o.ensemble, "Models with seeds seed..seed+K-1")
         ->capture_default_str();
     cmd->add_option("--head", o.head,
-                    "mlp (ensemble of --ensemble MLPs), forest (random forest) or mlp+forest "
-                    "(the mean of both)")
+                    "mlp (ensemble of --ensemble MLPs), forest (random forest), gbm "
+                    "(gradient-boosted trees), or several joined by '+' (their mean, e.g. "
+                    "mlp+forest+gbm)")
         ->capture_default_str();
     cmd->add_option("--trees", o.forest.trees, "forest: trees per target")->capture_default_str();
     cmd->add_option("--forest-max-features", o.forest.max_features,
@@ -125,6 +126,27 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
         ->capture_default_str();
     cmd->add_option("--forest-max-depth", o.forest.max_depth, "forest: depth limit (0 = none)")
         ->capture_default_str();
+    auto& g = o.gbm;
+    cmd->add_option("--gbm-rounds", g.rounds, "gbm: most trees per target")->capture_default_str();
+    cmd->add_option("--gbm-lr", g.learning_rate, "gbm: learning rate (shrinkage)")
+        ->capture_default_str();
+    cmd->add_option("--gbm-leaves", g.max_leaves, "gbm: leaves per tree (grown best-first)")
+        ->capture_default_str();
+    cmd->add_option("--gbm-max-depth", g.max_depth, "gbm: depth limit (0 = none)")
+        ->capture_default_str();
+    cmd->add_option("--gbm-min-leaf", g.min_samples_leaf, "gbm: fewest training rows in a leaf")
+        ->capture_default_str();
+    cmd->add_option("--gbm-l2", g.l2, "gbm: L2 penalty on leaf values")->capture_default_str();
+    cmd->add_option("--gbm-subsample", g.subsample, "gbm: fraction of the rows per tree")
+        ->capture_default_str();
+    cmd->add_option("--gbm-colsample", g.colsample, "gbm: fraction of the features per tree")
+        ->capture_default_str();
+    cmd->add_option("--gbm-bins", g.max_bins, "gbm: histogram bins per feature (2-255)")
+        ->capture_default_str();
+    cmd->add_option("--gbm-patience", g.patience,
+                    "gbm: stop after this many rounds without a better validation loss, "
+                    "keeping the best (0 = all rounds)")
+        ->capture_default_str();
     cmd->add_flag("--resume", o.resume, "Continue an interrupted run in --output");
     cmd->add_option("--stop-after-epochs", o.stop_after_epochs,
                     "Stop after N epochs of this run, keeping checkpoints for --resume");
@@ -135,8 +157,8 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
     auto& o = c->job;
     auto* cmd = app.add_subcommand(
         "train",
-        "Train a property model (MLP ensemble and/or random forest) on molecules or protein "
-        "sequences");
+        "Train a property model (MLP ensemble, random forest or gradient-boosted trees) on "
+        "molecules or protein sequences");
     cmd->add_option("--data", o.data, "Table of inputs and values (CSV/TSV/.smi/.sdf, .gz)")
         ->required();
     cmd->add_option("--input-col", o.input_col,

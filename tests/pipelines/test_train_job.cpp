@@ -405,12 +405,52 @@ TEST_CASE("train: --head forest and mlp+forest on ESOL descriptors", "[train_job
     }
 }
 
+TEST_CASE("train: --head gbm and mlp+gbm on ESOL descriptors", "[train_job][gbm]") {
+    const EsolRun& mlp = esol_run();
+    for (std::string head : {"gbm", "mlp+gbm"}) {
+        auto o = esol_options(test::temp_path("esol_" + head));
+        o.head = head;
+        o.gbm.rounds = 300;
+        o.gbm.patience = 30;
+        TrainSummary s = run_train(o);
+        REQUIRE(s.completed);
+        CHECK(test::read_file(o.output + "/split.csv") == test::read_file(mlp.out + "/split.csv"));
+        auto m = read_json(o.output + "/metrics.json");
+        REQUIRE(m["gbm"]["targets"].size() == 1);
+        const int kept = m["gbm"]["targets"][0]["rounds"].get<int>();
+        const int tried = m["gbm"]["targets"][0]["rounds_tried"].get<int>();
+        INFO("rounds kept " << kept << " of " << tried);
+        // Early stopping on the validation loss: the kept model is the best
+        // round, and boosting went on `patience` rounds after it unless it
+        // ran out of rounds.
+        CHECK(kept >= 1);
+        CHECK((tried == kept + 30 || tried == 300));
+        CHECK(m["gbm"]["targets"][0]["best_valid_loss"].get<double>() > 0);
+        CHECK(m["members"].size() == (head == "gbm" ? 0u : 1u));
+        const double rmse = s.metrics["test"]["mean"]["rmse"].get<double>();
+        const double mlp_rmse = mlp.summary.metrics["test"]["mean"]["rmse"].get<double>();
+        INFO(head << " test RMSE " << rmse << ", MLP " << mlp_rmse);
+        CHECK(rmse < 1.0);
+        CHECK(rmse < 1.5 * mlp_rmse);
+        auto cfg = read_json(o.output + "/config.json");
+        CHECK(cfg["model"]["type"] == head);
+        CHECK(cfg["model"]["gbm"]["rounds"] == 300);
+        PropertyPredictor predictor(o.output, {});
+        Predictions p = predictor.predict({"CCO", "c1ccccc1"});
+        CHECK(p.mean[0] > p.mean[1]);  // ethanol dissolves better than benzene
+    }
+}
+
 TEST_CASE("train: --head option errors", "[train_job][forest]") {
     auto o = esol_options(test::temp_path("forest_errors"));
     SECTION("unknown head") {
+        o.head = "xgboost";
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("--head must be mlp, forest, gbm"));
+    }
+    SECTION("bad boosting options") {
         o.head = "gbm";
-        CHECK_THROWS_WITH(run_train(o),
-                          Catch::Contains("--head must be mlp, forest or mlp+forest"));
+        o.gbm.subsample = 0;
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("--gbm-subsample"));
     }
     SECTION("a forest on a fine-tuned encoder") {
         o.head = "forest";
