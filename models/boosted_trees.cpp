@@ -129,7 +129,7 @@ class BoostTreeBuilder {
         tree_ = ForestTree();
         std::vector<Leaf> open;
         Leaf root;
-        root.node = add_node();
+        root.node = tree_.add_leaf();
         root.end = static_cast<std::int32_t>(rows_.size());
         histogram(root);
         sums(root);
@@ -163,15 +163,6 @@ class BoostTreeBuilder {
     }
 
   private:
-    std::int32_t add_node() {
-        tree_.feature.push_back(-1);
-        tree_.left.push_back(-1);
-        tree_.right.push_back(-1);
-        tree_.threshold.push_back(0);
-        tree_.value.push_back(0);
-        return static_cast<std::int32_t>(tree_.feature.size() - 1);
-    }
-
     void set_leaf(const Leaf& leaf) {
         tree_.value[leaf.node] = static_cast<float>(-o_.learning_rate * leaf.g / (leaf.h + o_.l2));
     }
@@ -249,8 +240,8 @@ class BoostTreeBuilder {
         const auto at = static_cast<std::int32_t>(mid - rows_.begin());
         tree_.feature[parent.node] = s.feature;
         tree_.threshold[parent.node] = bins_.edges[s.feature][s.bin];
-        left.node = add_node();
-        right.node = add_node();
+        left.node = tree_.add_leaf();
+        right.node = tree_.add_leaf();
         tree_.left[parent.node] = left.node;
         tree_.right[parent.node] = right.node;
         left.begin = parent.begin;

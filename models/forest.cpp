@@ -41,6 +41,15 @@ int forest_max_features(const std::string& spec, const std::string& task, std::i
     return static_cast<int>(std::max(1.0, std::min(d, std::floor(k))));
 }
 
+std::int32_t ForestTree::add_leaf() {
+    feature.push_back(-1);
+    left.push_back(-1);
+    right.push_back(-1);
+    threshold.push_back(0);
+    value.push_back(0);
+    return static_cast<std::int32_t>(feature.size() - 1);
+}
+
 float ForestTree::predict(const float* row) const {
     std::int32_t j = 0;
     while (feature[j] >= 0)
@@ -80,18 +89,9 @@ class TreeBuilder {
     }
 
   private:
-    std::int32_t add_node() {
-        tree_.feature.push_back(-1);
-        tree_.left.push_back(-1);
-        tree_.right.push_back(-1);
-        tree_.threshold.push_back(0);
-        tree_.value.push_back(0);
-        return static_cast<std::int32_t>(tree_.feature.size() - 1);
-    }
-
     /// Builds the subtree of idx_[begin, end) in preorder; returns its node.
     std::int32_t grow(std::int32_t begin, std::int32_t end, int depth) {
-        const std::int32_t node = add_node();
+        const std::int32_t node = tree_.add_leaf();
         const std::int32_t count = end - begin;
         double sum = 0, sum2 = 0;
         for (std::int32_t k = begin; k < end; ++k) {

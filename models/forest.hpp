@@ -38,6 +38,8 @@ struct ForestTree {
     std::vector<float> threshold;  ///< go left when x[feature] <= threshold
     std::vector<float> value;      ///< leaf: mean target of its samples
     float predict(const float* row) const;
+    /// Appends a leaf (value 0) and returns its index.
+    std::int32_t add_leaf();
 };
 
 /// Appends the tensors "<prefix>roots" (I32 [trees + 1], node offsets),
