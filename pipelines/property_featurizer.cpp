@@ -8,6 +8,7 @@
 
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/smiles_lm_featurizer.hpp"
+#include "pipelines/standardize.hpp"
 #include "src/error.hpp"
 #include "src/parallel_for.hpp"
 
@@ -42,12 +43,20 @@ std::string absolute(const std::string& path) {
     return ec ? path : p.lexically_normal().string();
 }
 
+/// This thread's standardizer (RDKit's standardizer objects are not
+/// thread-safe and costly to build); the screen's default options.
+Standardizer& thread_standardizer() {
+    thread_local Standardizer standardizer;
+    return standardizer;
+}
+
 /// morgan, rdkit2d, morgan+rdkit2d: pipelines::Featurizer on RDKit
-/// molecules, parsed and featurized on `runtime.threads` threads.
+/// molecules, parsed (and, with `standardize`, reduced to the standardized
+/// parent) and featurized on `runtime.threads` threads.
 class ChemFeaturizer final : public PropertyFeaturizer {
   public:
-    ChemFeaturizer(Featurizer f, const FeaturizerRuntime& runtime)
-        : f_(std::move(f)), threads_(runtime.threads) {}
+    ChemFeaturizer(Featurizer f, bool standardize, const FeaturizerRuntime& runtime)
+        : f_(std::move(f)), standardize_(standardize), threads_(runtime.threads) {}
 
     std::string name() const override { return f_.options().name; }
     InputKind input_kind() const override { return InputKind::molecule; }
@@ -63,14 +72,22 @@ class ChemFeaturizer final : public PropertyFeaturizer {
                                (parsed.error.empty() ? std::string("RDKit failed") : parsed.error);
                 return;
             }
-            f_.featurize(*parsed.mol, fm.values.data() + i * fm.dim);
+            fm.errors[i] = featurize_molecule(*parsed.mol, "", fm.values.data() + i * fm.dim);
         });
         return fm;
     }
 
     std::string featurize_molecule(const RDKit::ROMol& mol, const std::string&,
                                    float* out) const override {
-        f_.featurize(mol, out);
+        if (!standardize_) {
+            f_.featurize(mol, out);
+            return "";
+        }
+        StandardizeResult parent = thread_standardizer().run(mol);
+        if (!parent.mol)
+            return "standardization failed: " +
+                   (parent.error.empty() ? std::string("RDKit failed") : parent.error);
+        f_.featurize(*parent.mol, out);
         return "";
     }
 
@@ -80,10 +97,17 @@ class ChemFeaturizer final : public PropertyFeaturizer {
     void normalize(float* row) const override {
         if (f_.uses_descriptors()) f_.normalize(row);
     }
-    nlohmann::json to_json() const override { return f_.to_json(); }
+    nlohmann::json to_json() const override {
+        nlohmann::json j = f_.to_json();
+        // Only when on: models without the key (older ones too) featurize
+        // the molecule as given.
+        if (standardize_) j["standardize"] = true;
+        return j;
+    }
 
   private:
     Featurizer f_;
+    bool standardize_;
     int threads_;
 };
 
@@ -185,6 +209,11 @@ std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::create(const PropertyFea
             "unknown featurizer '" + o.name +
             "', expected morgan, rdkit2d, morgan+rdkit2d, basic, morgan+basic, smiles-lm "
             "or esm");
+    if (o.standardize && (o.name == "esm" || o.name == "smiles-lm"))
+        throw UsageError(
+            "--standardize works with the RDKit featurizers (morgan, rdkit2d, basic "
+            "and their combinations), not with --featurizer " +
+            o.name);
     if (o.name == "esm") {
         if (o.esm_model.empty())
             throw UsageError(
@@ -202,7 +231,7 @@ std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::create(const PropertyFea
     }
     FeaturizerOptions chem = o.chem;
     chem.name = o.name;
-    return std::make_unique<ChemFeaturizer>(Featurizer(chem), o.runtime);
+    return std::make_unique<ChemFeaturizer>(Featurizer(chem), o.standardize, o.runtime);
 }
 
 std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::from_json(
@@ -240,7 +269,14 @@ std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::from_json(
     } catch (const nlohmann::json::exception& e) {
         throw ModelError("invalid " + name + " featurizer description: " + e.what());
     }
-    return std::make_unique<ChemFeaturizer>(Featurizer::from_json(j), runtime);
+    const auto standardize = j.find("standardize");
+    if (standardize != j.end() && !standardize->is_boolean())
+        throw ModelError(
+            "invalid featurizer description: 'standardize' must be true or false, "
+            "got " +
+            standardize->dump());
+    return std::make_unique<ChemFeaturizer>(
+        Featurizer::from_json(j), standardize != j.end() && standardize->get<bool>(), runtime);
 }
 
 }  // namespace plmkit::pipelines

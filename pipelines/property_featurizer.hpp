@@ -54,6 +54,11 @@ struct PropertyFeaturizerOptions {
     int esm_layer = -1;                ///< esm: representation layer (negative from the end)
     std::string esm_pooling = "mean";  ///< esm: mean | bos
     std::size_t truncate = 1022;       ///< esm: residues kept per sequence
+    /// RDKit featurizers: featurize the standardized parent molecule
+    /// (pipelines/standardize.hpp with the screen's defaults: cleanup,
+    /// largest fragment, uncharge), so a salt and its free base get the
+    /// same features, as in `plmkit screen`. Stored with the model.
+    bool standardize = false;
     FeaturizerRuntime runtime;
 };
 

@@ -64,6 +64,12 @@ void check_options(const TrainOptions& o) {
             throw UsageError("--trees and --forest-min-leaf must be > 0, --forest-max-depth >= 0");
         models::forest_max_features(o.forest.max_features, o.task, 1);  // checks the spelling
     }
+    if (o.featurizer.standardize &&
+        (o.featurizer.name == "esm" || o.featurizer.name == "smiles-lm"))
+        throw UsageError(
+            "--standardize works with the RDKit featurizers (morgan, rdkit2d, basic "
+            "and their combinations), not with --featurizer " +
+            o.featurizer.name);
     if (!o.valid_col.empty() && !starts_with(o.split, "column:"))
         throw UsageError("--valid-col goes with --split column:NAME");
     if (fs::exists(o.output + "/config.json"))
@@ -209,6 +215,8 @@ nlohmann::json training_json(const TrainOptions& o) {
                            {"esm_layer", f.esm_layer},
                            {"esm_pooling", f.esm_pooling},
                            {"truncate", f.truncate}};
+    // Only when on, so checkpoints of runs made before the flag still resume.
+    if (f.standardize) feat["standardize"] = true;
     return {{"data", o.data},
             {"input_col", o.input_col},
             {"id_col", o.id_col},

@@ -64,6 +64,10 @@ void add_featurizer_flags(CLI::App* cmd, TrainCli& c) {
         ->capture_default_str();
     cmd->add_option("--morgan-size", f.chem.morgan_bits, "Morgan slots (fingerprint length)")
         ->capture_default_str();
+    cmd->add_flag("--standardize", f.standardize,
+                  "RDKit featurizers: featurize the standardized parent molecule (cleanup, "
+                  "largest fragment, uncharge; as plmkit screen does), so salts and their "
+                  "parents get the same features; predict applies it too");
     cmd->add_option("--lm-model", f.lm_model, "smiles-lm: LM_DIR of plmkit pretrain");
     cmd->add_option("--esm-model", f.esm_model, "esm: Hugging Face ESM-2 model directory");
     cmd->add_option("--esm-layer", f.esm_layer, "esm: layer (negative counts from the end)")

@@ -1,6 +1,8 @@
 // plmkit train / predict / evaluate on slices of the real MoleculeNet and
 // FLIP data in ../shared/data. Reference values are computed here from the
 // data itself (mean predictor, split sets), never from the code under test.
+#include <GraphMol/ROMol.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +15,7 @@
 #include "models/smiles_encoder.hpp"
 #include "pipelines/encoder_spec.hpp"
 #include "pipelines/esm_featurizer.hpp"
+#include "pipelines/mol_parse.hpp"
 #include "pipelines/predict_job.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
@@ -832,4 +835,71 @@ TEST_CASE("train: ESM-2 fine-tuning option errors", "[train_job][finetune][esm]"
         o.finetune = "last:4";
         CHECK_THROWS_WITH(run_train(o), Catch::Contains("has 3 blocks"));
     }
+}
+
+TEST_CASE("train: --standardize featurizes the parent molecule, in predict and screen too",
+          "[train_job][standardize]") {
+    // A forest on the basic descriptors: molecular weight, charges and
+    // fragment-dependent counts all change when a counter-ion is present.
+    auto o = esol_options(test::temp_path("esol_standardized"));
+    o.head = "forest";
+    o.forest.trees = 30;
+    o.featurizer.standardize = true;
+    run_train(o);
+    CHECK(read_json(o.output + "/config.json")["featurizer"]["standardize"] == true);
+    CHECK(read_json(o.output + "/config.json")["training"]["featurizer"]["standardize"] == true);
+
+    // Parent and salt forms (hand-written pairs): sodium aspirinate, a
+    // hydrochloride, a quaternary-free protonated amine with its chloride.
+    const std::vector<std::pair<std::string, std::string>> pairs = {
+        {"CC(=O)Oc1ccccc1C(=O)O", "CC(=O)Oc1ccccc1C(=O)[O-].[Na+]"},
+        {"CCN(CC)CC", "CCN(CC)CC.Cl"},
+        {"CNCCc1ccccc1", "C[NH2+]CCc1ccccc1.[Cl-]"}};
+    PropertyPredictor standardized(o.output, {});
+    PropertyPredictor plain(esol_run().out, {});
+    for (const auto& [parent, salt] : pairs) {
+        INFO(parent << " / " << salt);
+        Predictions s = standardized.predict({parent, salt});
+        REQUIRE(s.errors[0].empty());
+        REQUIRE(s.errors[1].empty());
+        CHECK(s.mean[0] == s.mean[1]);
+        // The screen's path (an already parsed molecule) agrees.
+        auto mol = parse_smiles(salt);
+        REQUIRE(mol.mol);
+        double mean = 0;
+        CHECK(standardized.predict_molecule(*mol.mol, salt, &mean, nullptr) == "");
+        CHECK(mean == s.mean[0]);
+        // Without --standardize the salt is featurized as given.
+        Predictions p = plain.predict({parent, salt});
+        CHECK(p.mean[0] != p.mean[1]);
+    }
+
+    // The features themselves: the salt's equal the parent's.
+    PropertyFeaturizerOptions fo;
+    fo.name = "morgan+basic";
+    fo.standardize = true;
+    auto f = PropertyFeaturizer::create(fo);
+    FeatureMatrix fm = f->featurize({"CCN(CC)CC", "CCN(CC)CC.Cl"});
+    CHECK(std::vector<float>(fm.row(0), fm.row(0) + fm.dim) ==
+          std::vector<float>(fm.row(1), fm.row(1) + fm.dim));
+    CHECK(fm.errors[0].empty());
+    CHECK(f->to_json()["standardize"] == true);
+    fo.standardize = false;
+    CHECK_FALSE(PropertyFeaturizer::create(fo)->to_json().contains("standardize"));
+}
+
+TEST_CASE("train: --standardize option and model errors", "[train_job][standardize]") {
+    auto o = esol_options(test::temp_path("standardize_errors"));
+    o.featurizer.standardize = true;
+    o.featurizer.name = "esm";
+    o.featurizer.esm_model = test::shared_path("fixtures/esm2_tiny/model");
+    CHECK_THROWS_WITH(run_train(o), Catch::Contains("--standardize works with the RDKit"));
+    PropertyFeaturizerOptions fo;
+    fo.name = "smiles-lm";
+    fo.standardize = true;
+    CHECK_THROWS_AS(PropertyFeaturizer::create(fo), UsageError);
+    json j = PropertyFeaturizer::create(PropertyFeaturizerOptions{})->to_json();
+    j["standardize"] = "yes";
+    CHECK_THROWS_WITH(PropertyFeaturizer::from_json(j, {}),
+                      Catch::Contains("'standardize' must be true or false"));
 }
