@@ -555,11 +555,19 @@ TrainSummary run_train(const TrainOptions& o) {
     s.valid = p.rows[1].size();
     s.test = p.rows[2].size();
     s.features = p.table.dim;
+    if (p.kind == InputKind::molecule)
+        for (const auto& input : p.table.inputs)
+            if (input.find('.') != std::string::npos && input.find('\n') == std::string::npos)
+                ++s.multi_fragment;  // a SMILES of several fragments: a salt or solvate
     log_info("train: " + std::to_string(s.records) + " rows, " + std::to_string(s.rejected) +
              " rejected; split " + o.split + ": " + std::to_string(s.train) + " train, " +
              std::to_string(s.valid) + " valid, " + std::to_string(s.test) + " test; " +
              std::to_string(p.table.dim) + " features (" + o.featurizer.name +
              (p.encoder ? ", fine-tuned " + o.finetune : std::string()) + ")");
+    if (s.multi_fragment > 0 && !o.featurizer.standardize && o.featurizer.name != "smiles-lm")
+        log_info("train: " + std::to_string(s.multi_fragment) +
+                 " molecules are several fragments (salts, solvents); --standardize "
+                 "featurizes their parent molecule, as plmkit screen sees it");
     std::vector<models::Mlp> heads;
     std::vector<models::PropertyModel::EncoderState> encoders;
     nlohmann::json info = nlohmann::json::array();
@@ -669,8 +677,13 @@ TrainSummary run_train(const TrainOptions& o) {
     c.training["command_line"] = o.command_line;
     models::PropertyModel model(c, heads, std::move(encoders), forest, gbm);
     nlohmann::json counts = {{"train", s.train}, {"valid", s.valid}, {"test", s.test}};
-    s.metrics = {{"task", o.task}, {"targets", o.target_cols}, {"split", o.split},
-                 {"seed", o.seed}, {"counts", counts},         {"rejected", s.rejected},
+    s.metrics = {{"task", o.task},
+                 {"targets", o.target_cols},
+                 {"split", o.split},
+                 {"seed", o.seed},
+                 {"counts", counts},
+                 {"rejected", s.rejected},
+                 {"multi_fragment", s.multi_fragment},
                  {"members", info}};
     if (forest) s.metrics["forest"] = forest_info;
     if (gbm) s.metrics["gbm"] = gbm_info;

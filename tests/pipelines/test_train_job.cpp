@@ -229,16 +229,20 @@ TEST_CASE("train: unusable rows go to rejects.tsv with the reason", "[train_job]
     auto esol = read_csv(test::shared_path("data/esol/delaney-processed.csv"));
     for (int i = 1; i <= 60; ++i)
         text += esol[i].back() + "," + esol[i][esol[i].size() - 2] + "\n";
-    text += "C1CC,1.0\nCCO,abc\nCCCO,\n";
+    text += "C1CC,1.0\nCCO,abc\nCCCO,\nCCN(CC)CC.Cl,0.5\n";
     test::write_file(data, text);
     auto o = esol_options(test::temp_path("train_bad_model"));
     o.data = data;
     o.target_cols = {"y"};
     o.epochs = 3;
     TrainSummary s = run_train(o);
-    CHECK(s.records == 63);
+    CHECK(s.records == 64);
     CHECK(s.rejected == 3);
-    CHECK(s.train + s.valid + s.test == 60);
+    CHECK(s.train + s.valid + s.test == 61);
+    // The hydrochloride is kept, and counted as a molecule of two fragments
+    // (ESOL's own SMILES have none).
+    CHECK(s.multi_fragment == 1);
+    CHECK(read_json(o.output + "/metrics.json")["multi_fragment"] == 1);
     auto rej = read_csv(o.output + "/rejects.tsv", '\t');
     REQUIRE(rej.size() == 4);
     const std::vector<std::string> header = {"index", "id", "smiles", "reason"};
