@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <string>
 
 #include "pipelines/crippen_logp.hpp"
 #include "pipelines/descriptor_extras.hpp"
+#include "pipelines/fingerprint_blocks.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/morgan.hpp"
 #include "src/error.hpp"
@@ -122,52 +124,82 @@ void all_descriptors(const RDKit::ROMol& mol, float* out) {
 
 }  // namespace
 
-const std::vector<std::string>& featurizer_names() {
-    static const std::vector<std::string> names = {"morgan", "rdkit2d", "morgan+rdkit2d", "basic",
-                                                   "morgan+basic"};
-    return names;
+const std::vector<std::string>& featurizer_parts() {
+    static const std::vector<std::string> parts = {"morgan",  "maccs",   "atompair",
+                                                   "torsion", "rdkit2d", "basic"};
+    return parts;
 }
 
-void check_featurizer_name(const std::string& name) {
-    const auto& ok = featurizer_names();
-    if (std::find(ok.begin(), ok.end(), name) != ok.end()) return;
-    throw UsageError("unknown RDKit featurizer '" + name +
-                     "', expected morgan, rdkit2d, morgan+rdkit2d, basic or morgan+basic");
+std::string canonical_featurizer_name(const std::string& name) {
+    const auto& parts = featurizer_parts();
+    std::vector<char> seen(parts.size(), 0);
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t plus = name.find('+', start);
+        const std::string part =
+            name.substr(start, plus == std::string::npos ? plus : plus - start);
+        const auto it = std::find(parts.begin(), parts.end(), part);
+        if (it == parts.end())
+            throw UsageError("unknown RDKit featurizer part '" + part + "' in '" + name +
+                             "', expected morgan, maccs, atompair, torsion, rdkit2d or basic "
+                             "joined by '+' (e.g. morgan+rdkit2d)");
+        char& s = seen[static_cast<std::size_t>(it - parts.begin())];
+        if (s) throw UsageError("featurizer '" + name + "' names '" + part + "' twice");
+        s = 1;
+        if (plus == std::string::npos) break;
+        start = plus + 1;
+    }
+    if (seen[4] && seen[5])
+        throw UsageError("featurizer '" + name +
+                         "' has both rdkit2d and basic; basic is a "
+                         "subset of rdkit2d's descriptors, choose one");
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        if (seen[i]) out += (out.empty() ? "" : "+") + parts[i];
+    return out;
 }
 
 Featurizer::Featurizer(const FeaturizerOptions& options) : options_(options) {
-    check_featurizer_name(options_.name);
+    options_.name = canonical_featurizer_name(options_.name);
     if (uses_descriptors())
         descriptor_names_ = basic() ? basic_descriptor_names() : all_descriptor_names();
 }
 
+bool Featurizer::has_part(const char* part) const {
+    const std::string& n = options_.name;
+    const std::size_t len = std::char_traits<char>::length(part);
+    for (std::size_t start = 0;;) {
+        const std::size_t plus = n.find('+', start);
+        const std::size_t end = plus == std::string::npos ? n.size() : plus;
+        if (end - start == len && n.compare(start, len, part) == 0) return true;
+        if (plus == std::string::npos) return false;
+        start = plus + 1;
+    }
+}
+
 bool Featurizer::basic() const {
-    return options_.name == "basic" || options_.name == "morgan+basic";
+    return has_part("basic");
 }
 
 bool Featurizer::uses_descriptors() const {
-    return options_.name != "morgan";
+    return has_part("rdkit2d") || basic();
 }
 
 std::size_t Featurizer::morgan_dim() const {
-    return options_.name.rfind("morgan", 0) == 0 ? options_.morgan_bits : 0;
+    return has_part("morgan") ? options_.morgan_bits : 0;
+}
+
+std::size_t Featurizer::fingerprint_dim() const {
+    return morgan_dim() + (has_part("maccs") ? kMaccsKeys : 0) +
+           (has_part("atompair") ? options_.atompair_slots : 0) +
+           (has_part("torsion") ? options_.torsion_slots : 0);
 }
 
 std::size_t Featurizer::dim() const {
-    return morgan_dim() + descriptor_names_.size();
+    return fingerprint_dim() + descriptor_names_.size();
 }
 
-void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
-    // Stereo-center counts need perceived stereochemistry; a molecule parsed
-    // without it (pipelines::parse_smiles) is copied and perceived here.
-    std::unique_ptr<RDKit::ROMol> copy;
-    if (uses_descriptors() && !basic() &&
-        !input.hasProp(RDKit::common_properties::_StereochemDone)) {
-        copy = std::make_unique<RDKit::ROMol>(input);
-        RDKit::MolOps::assignStereochemistry(*copy, /*cleanIt=*/true, /*force=*/true,
-                                             /*flagPossibleStereoCenters=*/true);
-    }
-    const RDKit::ROMol& mol = copy ? *copy : input;
+float* Featurizer::fingerprints(const RDKit::ROMol& mol, float* out) const {
     if (morgan_dim() > 0) {
         // RDKit's hashed Morgan counts (getHashedFingerprint), from plmkit's
         // implementation of the algorithm (pipelines/morgan.hpp).
@@ -181,6 +213,33 @@ void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
             if (out[i] > 0) out[i] = options_.morgan_counts ? std::log1p(out[i]) : 1.f;
         out += morgan_dim();
     }
+    if (has_part("maccs")) {
+        maccs_keys(mol, out);
+        out += kMaccsKeys;
+    }
+    if (has_part("atompair")) {
+        atom_pair_counts(mol, options_.atompair_slots, out);
+        out += options_.atompair_slots;
+    }
+    if (has_part("torsion")) {
+        torsion_counts(mol, options_.torsion_slots, out);
+        out += options_.torsion_slots;
+    }
+    return out;
+}
+
+void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
+    // Stereo-center counts need perceived stereochemistry; a molecule parsed
+    // without it (pipelines::parse_smiles) is copied and perceived here.
+    std::unique_ptr<RDKit::ROMol> copy;
+    if (uses_descriptors() && !basic() &&
+        !input.hasProp(RDKit::common_properties::_StereochemDone)) {
+        copy = std::make_unique<RDKit::ROMol>(input);
+        RDKit::MolOps::assignStereochemistry(*copy, /*cleanIt=*/true, /*force=*/true,
+                                             /*flagPossibleStereoCenters=*/true);
+    }
+    const RDKit::ROMol& mol = copy ? *copy : input;
+    out = fingerprints(mol, out);
     if (!uses_descriptors()) return;
     if (basic()) return basic_descriptors(mol, out);
     if (selection_.empty()) return all_descriptors(mol, out);
@@ -194,7 +253,7 @@ void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
 }
 
 void Featurizer::fit(const std::vector<float>& features, const std::vector<std::size_t>& rows) {
-    const std::size_t d = dim(), nd = descriptor_names_.size(), off = morgan_dim();
+    const std::size_t d = dim(), nd = descriptor_names_.size(), off = fingerprint_dim();
     mean_.assign(nd, 0.f);
     std_.assign(nd, 1.f);
     log_.assign(nd, 0);
@@ -227,7 +286,7 @@ void Featurizer::fit(const std::vector<float>& features, const std::vector<std::
 void Featurizer::normalize(float* row) const {
     if (!uses_descriptors()) return;
     if (!fitted()) throw Error("Featurizer::normalize called before fit");
-    float* d = row + morgan_dim();
+    float* d = row + fingerprint_dim();
     const float clip = static_cast<float>(options_.clip);
     for (std::size_t j = 0; j < descriptor_names_.size(); ++j) {
         float x = d[j];
@@ -258,6 +317,11 @@ nlohmann::json Featurizer::to_json() const {
         j["morgan"] = {{"radius", options_.morgan_radius},
                        {"bits", options_.morgan_bits},
                        {"values", options_.morgan_counts ? "log1p(count)" : "bits"}};
+    if (has_part("maccs")) j["maccs"] = {{"keys", kMaccsKeys}};
+    if (has_part("atompair"))
+        j["atompair"] = {{"slots", options_.atompair_slots}, {"values", "log1p(count)"}};
+    if (has_part("torsion"))
+        j["torsion"] = {{"slots", options_.torsion_slots}, {"values", "log1p(count)"}};
     if (uses_descriptors()) {
         std::vector<int> logs(log_.begin(), log_.end());
         j["rdkit2d"] = {{"names", descriptor_names_},
@@ -273,6 +337,12 @@ Featurizer Featurizer::from_json(const nlohmann::json& j) {
     try {
         FeaturizerOptions o;
         o.name = j.at("name").get<std::string>();
+        try {
+            o.name = canonical_featurizer_name(o.name);
+        } catch (const UsageError& e) {
+            throw ModelError(std::string("the model's featurizer does not fit this build: ") +
+                             e.what());
+        }
         if (j.contains("morgan")) {
             o.morgan_radius = j["morgan"].at("radius").get<unsigned>();
             o.morgan_bits = j["morgan"].at("bits").get<unsigned>();
@@ -282,6 +352,8 @@ Featurizer Featurizer::from_json(const nlohmann::json& j) {
                                  "', expected log1p(count) or bits");
             o.morgan_counts = values == "log1p(count)";
         }
+        if (j.contains("atompair")) o.atompair_slots = j["atompair"].at("slots").get<unsigned>();
+        if (j.contains("torsion")) o.torsion_slots = j["torsion"].at("slots").get<unsigned>();
         if (j.contains("rdkit2d")) o.clip = j["rdkit2d"].value("clip", o.clip);
         Featurizer f(o);
         if (f.uses_descriptors()) {

@@ -10,11 +10,18 @@
 //                   normalized with statistics
 //                   fitted on the training set and stored in the model
 //   morgan+rdkit2d  the two concatenated (Morgan first)
+//   maccs, atompair, torsion
+//                   MACCS keys, hashed atom-pair and topological-torsion
+//                   counts (pipelines/fingerprint_blocks.hpp)
 //   basic           12 cheap descriptors (mw, clogp, tpsa, hbd, hba, rotb,
 //                   heavy_atoms, rings, aromatic_rings, fsp3, formal_charge,
 //                   aromatic_proportion), normalized like rdkit2d: about 20x
 //                   faster than rdkit2d, for models scored inside a screen
 //   morgan+basic    Morgan then basic
+// Any of these parts joined by '+', each once, rdkit2d or basic but not
+// both (morgan+maccs+torsion+rdkit2d, ...); the blocks are laid out in the
+// order morgan, maccs, atompair, torsion, descriptors whatever the order of
+// the name, which is stored in that order.
 // The featurizer's description (name, sizes, normalization) round-trips
 // through JSON so a saved model featurizes new molecules exactly as in
 // training.
@@ -30,20 +37,24 @@ class ROMol;
 namespace plmkit::pipelines {
 
 struct FeaturizerOptions {
-    /// morgan | rdkit2d | morgan+rdkit2d | basic | morgan+basic
+    /// Parts joined by '+': morgan, maccs, atompair, torsion, rdkit2d | basic
     std::string name = "morgan+rdkit2d";
     unsigned morgan_radius = 2;
     unsigned morgan_bits = 2048;
     /// true: log(1 + count) per slot; false: 1 where the count is nonzero (bits).
     bool morgan_counts = true;
-    double clip = 6.0;  ///< normalized descriptors are clipped to [-clip, clip]
+    unsigned atompair_slots = 2048;  ///< hashed atom-pair count slots
+    unsigned torsion_slots = 2048;   ///< hashed topological-torsion count slots
+    double clip = 6.0;               ///< normalized descriptors are clipped to [-clip, clip]
 };
 
-/// Names accepted by FeaturizerOptions::name (the RDKit featurizers; the
-/// others are in pipelines/property_featurizer.hpp).
-const std::vector<std::string>& featurizer_names();
-/// Throws UsageError for a name not in featurizer_names().
-void check_featurizer_name(const std::string& name);
+/// The parts of an RDKit featurizer name, in their layout order (the
+/// featurizers of pipelines/property_featurizer.hpp add smiles-lm and esm).
+const std::vector<std::string>& featurizer_parts();
+/// The name with its parts in layout order ("rdkit2d+morgan" ->
+/// "morgan+rdkit2d"). Throws UsageError for an unknown or repeated part,
+/// or rdkit2d with basic.
+std::string canonical_featurizer_name(const std::string& name);
 
 class Featurizer {
   public:
@@ -53,7 +64,7 @@ class Featurizer {
     std::size_t dim() const;
     const FeaturizerOptions& options() const { return options_; }
     bool uses_descriptors() const;
-    /// Names of the descriptor features (empty for "morgan").
+    /// Names of the descriptor features (empty without rdkit2d or basic).
     const std::vector<std::string>& descriptor_names() const { return descriptor_names_; }
 
     /// Raw (unnormalized) features of a sanitized molecule into out[0..dim).
@@ -80,8 +91,13 @@ class Featurizer {
     static Featurizer from_json(const nlohmann::json& j);
 
   private:
+    bool has_part(const char* part) const;
     std::size_t morgan_dim() const;
+    /// Length of the fingerprint blocks before the descriptors.
+    std::size_t fingerprint_dim() const;
     bool basic() const;
+    /// Writes the fingerprint blocks (all but the descriptors).
+    float* fingerprints(const RDKit::ROMol& mol, float* out) const;
 
     FeaturizerOptions options_;
     std::vector<std::string> descriptor_names_;

@@ -50,7 +50,7 @@ Standardizer& thread_standardizer() {
     return standardizer;
 }
 
-/// morgan, rdkit2d, morgan+rdkit2d: pipelines::Featurizer on RDKit
+/// morgan, rdkit2d, morgan+rdkit2d, ...: pipelines::Featurizer on RDKit
 /// molecules, parsed (and, with `standardize`, reduced to the standardized
 /// parent) and featurized on `runtime.threads` threads.
 class ChemFeaturizer final : public PropertyFeaturizer {
@@ -188,8 +188,12 @@ const char* to_string(InputKind kind) {
 }
 
 const std::vector<std::string>& property_featurizer_names() {
-    static const std::vector<std::string> names = {
-        "morgan", "rdkit2d", "morgan+rdkit2d", "basic", "morgan+basic", "smiles-lm", "esm"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n = featurizer_parts();
+        n.push_back("smiles-lm");
+        n.push_back("esm");
+        return n;
+    }();
     return names;
 }
 
@@ -203,16 +207,17 @@ void PropertyFeaturizer::fit(const FeatureMatrix&, const std::vector<std::size_t
 void PropertyFeaturizer::normalize(float*) const {}
 
 std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::create(const PropertyFeaturizerOptions& o) {
-    const auto& names = property_featurizer_names();
-    if (std::find(names.begin(), names.end(), o.name) == names.end())
-        throw UsageError(
-            "unknown featurizer '" + o.name +
-            "', expected morgan, rdkit2d, morgan+rdkit2d, basic, morgan+basic, smiles-lm "
-            "or esm");
+    if (o.name != "esm" && o.name != "smiles-lm" && o.name.find('+') == std::string::npos) {
+        const auto& names = property_featurizer_names();
+        if (std::find(names.begin(), names.end(), o.name) == names.end())
+            throw UsageError("unknown featurizer '" + o.name +
+                             "', expected smiles-lm, esm, or RDKit parts (morgan, maccs, "
+                             "atompair, torsion, rdkit2d, basic) joined by '+'");
+    }
     if (o.standardize && (o.name == "esm" || o.name == "smiles-lm"))
         throw UsageError(
-            "--standardize works with the RDKit featurizers (morgan, rdkit2d, basic "
-            "and their combinations), not with --featurizer " +
+            "--standardize works with the RDKit featurizers (morgan, maccs, atompair, "
+            "torsion, rdkit2d, basic and their combinations), not with --featurizer " +
             o.name);
     if (o.name == "esm") {
         if (o.esm_model.empty())

@@ -2,7 +2,8 @@
 // The fixed-size features a property model is trained on, behind one
 // interface, for every featurizer `plmkit train --featurizer` accepts:
 //   morgan, rdkit2d, morgan+rdkit2d   RDKit (pipelines/featurizers.hpp);
-//                                     Morgan as log1p counts or as bits
+//   (and maccs, atompair, torsion,    Morgan as log1p counts or as bits
+//   basic, joined by '+')
 //   smiles-lm                         a frozen `plmkit pretrain` SMILES encoder
 //   esm                               a frozen Hugging Face ESM-2 checkpoint
 // Inputs are strings: SMILES (or an MDL mol block, from SDF input) for the
@@ -46,7 +47,8 @@ struct FeaturizerRuntime {
 };
 
 struct PropertyFeaturizerOptions {
-    /// morgan | rdkit2d | morgan+rdkit2d | smiles-lm | esm
+    /// smiles-lm | esm | RDKit parts joined by '+' (morgan, maccs, atompair,
+    /// torsion, rdkit2d | basic; pipelines/featurizers.hpp)
     std::string name = "morgan+rdkit2d";
     FeaturizerOptions chem;            ///< RDKit featurizers (name is taken from above)
     std::string lm_model;              ///< smiles-lm: LM_DIR of plmkit pretrain
@@ -62,7 +64,8 @@ struct PropertyFeaturizerOptions {
     FeaturizerRuntime runtime;
 };
 
-/// Featurizer names `plmkit train` accepts.
+/// The featurizer names `plmkit train` accepts alone (the RDKit parts can
+/// also be joined by '+').
 const std::vector<std::string>& property_featurizer_names();
 
 class PropertyFeaturizer {

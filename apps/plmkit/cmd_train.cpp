@@ -55,8 +55,10 @@ void run(TrainCli c) {
 
 void add_featurizer_flags(CLI::App* cmd, TrainCli& c) {
     auto& f = c.job.featurizer;
-    cmd->add_option("--featurizer", f.name,
-                    "morgan | rdkit2d | morgan+rdkit2d | basic | morgan+basic | smiles-lm | esm")
+    cmd->add_option(
+           "--featurizer", f.name,
+           "smiles-lm | esm | RDKit parts joined by '+': morgan, maccs, atompair, torsion, "
+           "rdkit2d | basic (e.g. morgan+rdkit2d, morgan+maccs+torsion+rdkit2d)")
         ->capture_default_str();
     cmd->add_option("--morgan", c.morgan, "Morgan features: counts (log1p) or bits")
         ->capture_default_str();

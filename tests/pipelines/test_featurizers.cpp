@@ -109,7 +109,7 @@ TEST_CASE("featurizers: normalization and JSON round trip", "[pipelines][featuri
 TEST_CASE("featurizers: bad names and bad SMILES", "[pipelines][featurizers]") {
     FeaturizerOptions o;
     o.name = "esm";  // not an RDKit featurizer (PropertyFeaturizer handles it)
-    CHECK_THROWS_WITH(Featurizer(o), Catch::Contains("unknown RDKit featurizer 'esm'"));
+    CHECK_THROWS_WITH(Featurizer(o), Catch::Contains("unknown RDKit featurizer part 'esm'"));
     o.name = "ecfp";
     CHECK_THROWS_AS(Featurizer(o), UsageError);
     Featurizer f;
@@ -146,4 +146,67 @@ TEST_CASE("featurizers: a model with an older, shorter descriptor list still loa
     CHECK(std::vector<float>(a.begin(), a.begin() + keep) == b);
     d["names"][0] = "NoSuchDescriptor";
     CHECK_THROWS_WITH(Featurizer::from_json(j), Catch::Contains("'NoSuchDescriptor'"));
+}
+
+TEST_CASE("featurizers: parts joined by '+' are laid out in a fixed order",
+          "[pipelines][featurizers]") {
+    CHECK(pipelines::canonical_featurizer_name("rdkit2d+torsion+morgan") ==
+          "morgan+torsion+rdkit2d");
+    CHECK_THROWS_WITH(pipelines::canonical_featurizer_name("morgan+morgan"),
+                      Catch::Contains("names 'morgan' twice"));
+    CHECK_THROWS_WITH(pipelines::canonical_featurizer_name("rdkit2d+basic"),
+                      Catch::Contains("both rdkit2d and basic"));
+    CHECK_THROWS_WITH(pipelines::canonical_featurizer_name("morgan+"),
+                      Catch::Contains("unknown RDKit featurizer part ''"));
+
+    FeaturizerOptions o;
+    o.name = "rdkit2d+maccs+torsion+atompair+morgan";
+    o.torsion_slots = 1024;
+    Featurizer f(o);
+    CHECK(f.options().name == "morgan+maccs+atompair+torsion+rdkit2d");
+    const std::size_t nd = f.descriptor_names().size();
+    REQUIRE(f.dim() == 2048 + 167 + 2048 + 1024 + nd);
+    const auto all = golden();
+    const auto& g = all[0];
+    std::vector<float> x(f.dim());
+    REQUIRE(f.featurize_smiles(g["smiles"], x.data()) == "");
+    // Each block where the layout puts it (MACCS at 2048, atom pairs at
+    // 2215, torsions folded to 1024 slots at 4263, descriptors last).
+    for (const auto& [k, v] : g["morgan_counts"].items())
+        CHECK(x[std::stoul(k)] == Approx(std::log1p(v.get<float>())));
+    for (const auto& bit : g["maccs_on_bits"])
+        CHECK(x[2048 + bit.get<std::size_t>()] == 1.f);
+    for (const auto& [k, v] : g["atompair_counts"].items())
+        CHECK(x[2048 + 167 + std::stoul(k)] == Approx(std::log1p(v.get<float>())));
+    std::vector<float> torsion(1024, 0.f);
+    for (const auto& [k, v] : g["torsion_counts"].items())
+        torsion[std::stoul(k) % 1024] += v.get<float>();
+    for (std::size_t i = 0; i < 1024; ++i)
+        CHECK(x[2048 + 167 + 2048 + i] == Approx(std::log1p(torsion[i])));
+    CHECK(x[2048 + 167 + 2048 + 1024 + index_of(f, "amw")] ==
+          Approx(g["properties"]["amw"].get<double>()).epsilon(1e-5));
+
+    SECTION("normalization touches the descriptors only; JSON keeps the layout") {
+        std::vector<float> rows(2 * f.dim());
+        REQUIRE(f.featurize_smiles("CCO", rows.data()) == "");
+        REQUIRE(f.featurize_smiles("c1ccccc1O", rows.data() + f.dim()) == "");
+        f.fit(rows, {0, 1});
+        std::vector<float> y = x;
+        f.normalize(y.data());
+        CHECK(std::equal(x.begin(), x.end() - static_cast<std::ptrdiff_t>(nd), y.begin()));
+        const auto j = f.to_json();
+        CHECK(j["torsion"]["slots"] == 1024);
+        CHECK(j["maccs"]["keys"] == 167);
+        Featurizer h = Featurizer::from_json(nlohmann::json::parse(j.dump()));
+        REQUIRE(h.dim() == f.dim());
+        std::vector<float> z(h.dim());
+        REQUIRE(h.featurize_smiles(g["smiles"], z.data()) == "");
+        h.normalize(z.data());
+        CHECK(z == y);
+    }
+    SECTION("a model with a part this build does not know is refused") {
+        auto j = f.to_json();
+        j["name"] = "morgan+ecfp";
+        CHECK_THROWS_AS(Featurizer::from_json(j), ModelError);
+    }
 }

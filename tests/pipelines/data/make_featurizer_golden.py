@@ -4,7 +4,7 @@ RDKit's Python API (Debian's /usr/bin/python3, RDKit 2022.09):
 """
 import json
 from rdkit import Chem
-from rdkit.Chem import AllChem, rdMolDescriptors as r
+from rdkit.Chem import AllChem, MACCSkeys, rdMolDescriptors as r
 
 SMILES = ["CC(=O)Oc1ccccc1C(=O)O", "c1ccc2ccccc2c1", "[Na+].[O-]C(=O)CCl", "CN1CCC[C@H]1c1cccnc1"]
 props = r.Properties()
@@ -23,5 +23,10 @@ for s in SMILES:
         "count_C": sum(1 for a in m.GetAtoms() if a.GetSymbol() == "C"),
         "count_total_h": sum(a.GetTotalNumHs() for a in m.GetAtoms()),
         "count_fragments": len(Chem.GetMolFrags(m)),
+        "maccs_on_bits": list(MACCSkeys.GenMACCSKeys(m).GetOnBits()),
+        "atompair_counts": {str(k): v for k, v in sorted(
+            r.GetHashedAtomPairFingerprint(m, nBits=2048).GetNonzeroElements().items())},
+        "torsion_counts": {str(k): v for k, v in sorted(
+            r.GetHashedTopologicalTorsionFingerprint(m, nBits=2048).GetNonzeroElements().items())},
     })
 print(json.dumps(out, indent=1))
