@@ -197,6 +197,18 @@ const std::vector<std::string>& property_featurizer_names() {
     return names;
 }
 
+void check_property_featurizer_name(const std::string& name) {
+    if (name == "esm" || name == "smiles-lm") return;
+    if (name.find('+') == std::string::npos) {
+        const auto& names = property_featurizer_names();
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            throw UsageError("unknown featurizer '" + name +
+                             "', expected smiles-lm, esm, or RDKit parts (morgan, maccs, "
+                             "atompair, torsion, rdkit2d, basic) joined by '+'");
+    }
+    canonical_featurizer_name(name);  // a repeated or unknown part
+}
+
 std::string PropertyFeaturizer::featurize_molecule(const RDKit::ROMol&, const std::string&,
                                                    float*) const {
     return "the " + name() + " featurizer does not take molecules";
@@ -207,13 +219,7 @@ void PropertyFeaturizer::fit(const FeatureMatrix&, const std::vector<std::size_t
 void PropertyFeaturizer::normalize(float*) const {}
 
 std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::create(const PropertyFeaturizerOptions& o) {
-    if (o.name != "esm" && o.name != "smiles-lm" && o.name.find('+') == std::string::npos) {
-        const auto& names = property_featurizer_names();
-        if (std::find(names.begin(), names.end(), o.name) == names.end())
-            throw UsageError("unknown featurizer '" + o.name +
-                             "', expected smiles-lm, esm, or RDKit parts (morgan, maccs, "
-                             "atompair, torsion, rdkit2d, basic) joined by '+'");
-    }
+    check_property_featurizer_name(o.name);
     if (o.standardize && (o.name == "esm" || o.name == "smiles-lm"))
         throw UsageError(
             "--standardize works with the RDKit featurizers (morgan, maccs, atompair, "

@@ -67,6 +67,9 @@ struct PropertyFeaturizerOptions {
 /// The featurizer names `plmkit train` accepts alone (the RDKit parts can
 /// also be joined by '+').
 const std::vector<std::string>& property_featurizer_names();
+/// Throws UsageError, naming the bad part, for a name `plmkit train` does
+/// not accept.
+void check_property_featurizer_name(const std::string& name);
 
 class PropertyFeaturizer {
   public:

@@ -64,11 +64,12 @@ void check_options(const TrainOptions& o) {
             throw UsageError("--trees and --forest-min-leaf must be > 0, --forest-max-depth >= 0");
         models::forest_max_features(o.forest.max_features, o.task, 1);  // checks the spelling
     }
+    check_property_featurizer_name(o.featurizer.name);
     if (o.featurizer.standardize &&
         (o.featurizer.name == "esm" || o.featurizer.name == "smiles-lm"))
         throw UsageError(
-            "--standardize works with the RDKit featurizers (morgan, rdkit2d, basic "
-            "and their combinations), not with --featurizer " +
+            "--standardize works with the RDKit featurizers (morgan, maccs, atompair, "
+            "torsion, rdkit2d, basic and their combinations), not with --featurizer " +
             o.featurizer.name);
     if (!o.valid_col.empty() && !starts_with(o.split, "column:"))
         throw UsageError("--valid-col goes with --split column:NAME");
@@ -562,7 +563,8 @@ TrainSummary run_train(const TrainOptions& o) {
     log_info("train: " + std::to_string(s.records) + " rows, " + std::to_string(s.rejected) +
              " rejected; split " + o.split + ": " + std::to_string(s.train) + " train, " +
              std::to_string(s.valid) + " valid, " + std::to_string(s.test) + " test; " +
-             std::to_string(p.table.dim) + " features (" + o.featurizer.name +
+             std::to_string(p.table.dim) + " features (" +
+             (p.featurizer ? p.featurizer->name() : o.featurizer.name) +
              (p.encoder ? ", fine-tuned " + o.finetune : std::string()) + ")");
     if (s.multi_fragment > 0 && !o.featurizer.standardize && o.featurizer.name != "smiles-lm")
         log_info("train: " + std::to_string(s.multi_fragment) +

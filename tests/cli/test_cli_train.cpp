@@ -1,0 +1,112 @@
+// plmkit train / predict / evaluate as the user sees them: help, exit codes,
+// one-line errors, the files written and what the logs say.
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/catch.hpp"
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::read_file;
+using plmkit::test::run_plmkit;
+using plmkit::test::shared_path;
+using plmkit::test::temp_path;
+using plmkit::test::write_file;
+
+namespace {
+const std::string kEsol = shared_path("data/esol/delaney-processed.csv");
+const std::string kTarget = "measured log solubility in mols per litre";
+
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        out.push_back(line);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("cli train: help lists the featurizer parts and heads", "[cli][train]") {
+    auto r = run_plmkit({"train", "--help"});
+    CHECK(r.exit_code == 0);
+    for (const char* s : {"--featurizer", "maccs", "torsion", "atompair", "--standardize", "--head",
+                          "--ensemble", "--resume", "--split"})
+        CHECK_THAT(r.out, Catch::Contains(s));
+    CHECK(run_plmkit({"predict", "--help"}).exit_code == 0);
+    CHECK(run_plmkit({"evaluate", "--help"}).exit_code == 0);
+}
+
+TEST_CASE("cli train: errors name what is wrong, with the documented exit codes", "[cli][train]") {
+    const std::string out = temp_path("cli_train_errors");
+    SECTION("an unknown featurizer part is a usage error (2)") {
+        auto r = run_plmkit({"train", "--data", kEsol, "--target-col", kTarget, "--featurizer",
+                             "morgan+ecfp", "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: "));
+        CHECK_THAT(r.err, Catch::Contains("'ecfp'"));
+        CHECK_FALSE(exists(out));
+    }
+    SECTION("a target column that is not there lists the columns (2)") {
+        auto r = run_plmkit({"train", "--data", kEsol, "--target-col", "logS", "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("no target column 'logS'"));
+        CHECK_THAT(r.err, Catch::Contains("'smiles'"));
+    }
+    SECTION("a missing data file is an I/O error (4)") {
+        auto r = run_plmkit(
+            {"train", "--data", kEsol + ".missing", "--target-col", kTarget, "--output", out});
+        CHECK(r.exit_code == 4);
+        CHECK_THAT(r.err, Catch::Contains(".missing"));
+    }
+    SECTION("predict without a model directory is an I/O error (4)") {
+        auto r = run_plmkit({"predict", "--model", out + "/none", "--input", kEsol, "--output",
+                             temp_path("cli_train_none.csv")});
+        CHECK(r.exit_code == 4);
+        CHECK_THAT(r.err, Catch::Contains("config.json"));
+    }
+}
+
+TEST_CASE("cli train: train, predict with rejects, evaluate", "[cli][train]") {
+    const std::string model = temp_path("cli_train_model");
+    auto t = run_plmkit({"train", "--data", kEsol, "--target-col", kTarget, "--featurizer",
+                         "basic+maccs", "--head", "forest", "--trees", "30", "--threads", "1",
+                         "--output", model});
+    REQUIRE(t.exit_code == 0);
+    // The log gives the counts and the stored (canonical) featurizer name.
+    CHECK_THAT(t.err, Catch::Contains("1128 rows, 0 rejected"));
+    CHECK_THAT(t.err, Catch::Contains("179 features (maccs+basic)"));
+    for (const char* f : {"config.json", "model.safetensors", "metrics.json", "split.csv"})
+        CHECK(exists(model + "/" + f));
+    auto cfg = nlohmann::json::parse(read_file(model + "/config.json"));
+    CHECK(cfg["featurizer"]["name"] == "maccs+basic");
+
+    const std::string lib = temp_path("cli_train_lib.csv");
+    write_file(lib, "smiles,id\nCCO,ethanol\nC1CC,broken\nc1ccccc1,benzene\n");
+    const std::string preds = temp_path("cli_train_preds.csv");
+    auto p = run_plmkit({"predict", "--model", model, "--input", lib, "--output", preds});
+    REQUIRE(p.exit_code == 0);
+    CHECK_THAT(p.err, Catch::Contains("3 records: 2 predicted, 1 rejected"));
+    auto rows = lines(read_file(preds));
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0] == "id,smiles," + kTarget + "," + kTarget + "_std");
+    CHECK_THAT(rows[1], Catch::StartsWith("ethanol,CCO,"));
+    CHECK_THAT(rows[2], Catch::StartsWith("benzene,c1ccccc1,"));
+    // Nothing is lost: the bad record is in the rejects file with its reason.
+    auto rejects = lines(read_file(preds.substr(0, preds.size() - 4) + ".rejects.tsv"));
+    REQUIRE(rejects.size() == 2);
+    CHECK_THAT(rejects[1], Catch::StartsWith("1\tbroken\tC1CC\t"));
+    CHECK_THAT(rejects[1], Catch::Contains("unclosed ring"));
+
+    auto e = run_plmkit({"evaluate", "--model", model, "--data", kEsol, "-o", "-"});
+    REQUIRE(e.exit_code == 0);
+    auto m = nlohmann::json::parse(e.out);
+    CHECK(m["n"] == 1128);
+    CHECK(m["task"] == "regression");
+    // The forest saw most of these rows in training: its RMSE on the whole
+    // set is well under the targets' standard deviation (about 2.1).
+    CHECK(m["metrics"]["mean"]["rmse"].get<double>() < 1.0);
+}
