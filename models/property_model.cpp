@@ -61,7 +61,8 @@ bool has_head_part(const std::string& head, const std::string& part) {
 bool valid_head(const std::string& head) {
     const auto parts = head_parts(head);
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (parts[i] != "mlp" && parts[i] != "forest" && parts[i] != "gbm") return false;
+        if (parts[i] != "mlp" && parts[i] != "forest" && parts[i] != "gbm" && parts[i] != "mpnn")
+            return false;
         for (std::size_t j = 0; j < i; ++j)
             if (parts[j] == parts[i]) return false;
     }
@@ -94,6 +95,7 @@ nlohmann::json PropertyModelConfig::model_json() const {
                        {"max_depth", forest.max_depth},
                        {"seed", forest.seed}};
     if (uses_gbm()) m["gbm"] = boost_options_json(gbm);
+    if (uses_mpnn()) m["mpnn"] = mpnn_options_json(mpnn, mpnn_members);
     return m;
 }
 
@@ -135,7 +137,7 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         c.head = m.value("type", std::string("mlp"));
         if (!valid_head(c.head))
             throw ModelError(where + ": model type '" + c.head +
-                             "' is not mlp, forest, gbm or a '+' of them");
+                             "' is not mlp, forest, gbm, mpnn or a '+' of them");
         if (c.uses_gbm()) {
             const auto& g = m.at("gbm");
             c.gbm.rounds = g.at("rounds").get<int>();
@@ -158,6 +160,10 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
             c.forest.max_depth = f.value("max_depth", 0);
             c.forest.seed = f.value("seed", std::uint64_t{0});
         }
+        if (c.uses_mpnn()) {
+            c.mpnn = mpnn_options_from_json(m.at("mpnn"), where, &c.mpnn_members);
+            c.mpnn.ffn.output_dim = c.mlp.output_dim;
+        }
         c.training = j.value("training", nlohmann::json::object());
         c.member_encoders = j.value("member_encoders", false);
         if (c.task != "regression" && c.task != "classification")
@@ -178,12 +184,14 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
 PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> members,
                              std::vector<EncoderState> encoders,
                              std::shared_ptr<const Forest> forest,
-                             std::shared_ptr<const BoostedTrees> gbm)
+                             std::shared_ptr<const BoostedTrees> gbm,
+                             std::shared_ptr<const MpnnEnsemble> mpnn)
     : config_(std::move(config)),
       members_(std::move(members)),
       encoders_(std::move(encoders)),
       forest_(std::move(forest)),
-      gbm_(std::move(gbm)) {
+      gbm_(std::move(gbm)),
+      mpnn_(std::move(mpnn)) {
     const bool wants_mlp = config_.uses_mlp();
     if (wants_mlp && members_.empty())
         throw ModelError("a property model with an MLP head needs at least one member");
@@ -201,6 +209,18 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
             "the boosted trees' input size, output size or task differs from the model's");
     if ((forest_ || gbm_) && !encoders_.empty())
         throw ModelError("a tree model needs fixed features, not fine-tuned encoders");
+    if (config_.uses_mpnn() != (mpnn_ != nullptr))
+        throw ModelError("model type '" + config_.head + "' and the D-MPNNs do not agree");
+    if (mpnn_) {
+        if (!encoders_.empty())
+            throw ModelError("D-MPNNs cannot be combined with fine-tuned encoders");
+        const auto& mo = mpnn_->options();
+        if (mo.ffn.output_dim != config_.mlp.output_dim ||
+            (mo.feature_dim() != 0 && mo.feature_dim() != config_.mlp.input_dim))
+            throw ModelError("the D-MPNNs' feature or output size differs from the model's");
+        config_.mpnn = mo;
+        config_.mpnn_members = mpnn_->size();
+    }
     config_.member_encoders = !encoders_.empty();
     if (!encoders_.empty() && encoders_.size() != members_.size())
         throw ModelError("a property model needs one encoder state per member");
@@ -255,7 +275,7 @@ std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
         throw ModelError(file.path() + ": holds " + std::to_string(file.names().size()) +
                          " tensors, expected " + std::to_string(expected) + " for " +
                          std::to_string(k) + " ensemble members" +
-                         (other_tensors ? " and the tree models" : ""));
+                         (other_tensors ? " and the other parts" : ""));
     return members;
 }
 
@@ -286,11 +306,17 @@ PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelCon
             BoostedTrees::from_tensors(file, config.mlp.input_dim, targets, config.task));
         tree_tensors += BoostedTrees::tensor_count(targets);
     }
+    std::shared_ptr<const MpnnEnsemble> mpnn;
+    if (config.uses_mpnn()) {
+        mpnn = std::make_shared<const MpnnEnsemble>(
+            MpnnEnsemble::from_tensors(file, config.mpnn, config.mpnn_members));
+        tree_tensors += mpnn->tensor_count();
+    }
     const std::size_t k = j.value("ensemble", config.uses_mlp() ? 1 : 0);
     auto members =
         read_members(config, k, file, config.member_encoders ? &encoders : nullptr, tree_tensors);
     return PropertyModel(std::move(config), std::move(members), std::move(encoders),
-                         std::move(forest), std::move(gbm));
+                         std::move(forest), std::move(gbm), std::move(mpnn));
 }
 
 PropertyModel PropertyModel::load(const std::string& dir) {
@@ -348,6 +374,7 @@ void PropertyModel::save(const std::string& dir) const {
     std::vector<std::vector<char>> forest_data;
     if (forest_) forest_->to_tensors(views, forest_data);
     if (gbm_) gbm_->to_tensors(views, forest_data);
+    if (mpnn_) mpnn_->to_tensors(views, keep);
     AtomicFile weights(dir + "/model.safetensors");
     write_safetensors(weights.temp_path(), views, {{"format", "pt"}});
     weights.commit();
@@ -391,18 +418,22 @@ void PropertyModel::predict_few(const std::vector<const float*>& x, std::int64_t
     }
 }
 
-void PropertyModel::predict(const float* x, std::int64_t n, double* mean, double* std) const {
-    predict_members({x}, n, mean, std);
+void PropertyModel::predict(const float* x, std::int64_t n, double* mean, double* std,
+                            const std::vector<const MolGraph*>* graphs) const {
+    predict_members({x}, n, mean, std, graphs);
 }
 
 void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::int64_t n,
-                                    double* mean, double* std) const {
+                                    double* mean, double* std,
+                                    const std::vector<const MolGraph*>* graphs) const {
     if (n == 0) return;
+    if (mpnn_ && (!graphs || static_cast<std::int64_t>(graphs->size()) != n))
+        throw Error("PropertyModel::predict: the model's D-MPNNs need one graph per row");
     std::vector<const float*> x = x_in;
     if (x.size() == 1 && members_.size() > 1) x.assign(members_.size(), x.front());
     if (x.size() != std::max<std::size_t>(1, members_.size()))
         throw Error("PropertyModel::predict_members: one feature matrix per member expected");
-    if (!forest_ && !gbm_) return predict_mlp(x, n, mean, std);
+    if (!forest_ && !gbm_ && !mpnn_) return predict_mlp(x, n, mean, std);
     const std::size_t t = num_targets(), cells = static_cast<std::size_t>(n) * t;
     // Each part's mean and spread, in the original units.
     std::vector<std::vector<double>> means, sds;
@@ -428,6 +459,13 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
         means.emplace_back(cells);
         sds.emplace_back(cells, 0.0);
         gbm_->predict(x.front(), n, means.back().data());
+        unstandardize(means.back(), sds.back());
+    }
+    if (mpnn_) {
+        means.emplace_back(cells);
+        sds.emplace_back(cells);
+        mpnn_->predict(*graphs, x.front(), config_.task == "classification", means.back().data(),
+                       sds.back().data());
         unstandardize(means.back(), sds.back());
     }
     std::vector<char> bad(static_cast<std::size_t>(n), 0);

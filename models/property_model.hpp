@@ -1,7 +1,8 @@
 #pragma once
 // A trained property model: an ensemble of MLP heads, a random forest
-// (models/forest.hpp), gradient-boosted trees (models/boosted_trees.hpp), or
-// the MLPs and one tree model averaged, plus everything needed to use it,
+// (models/forest.hpp), gradient-boosted trees (models/boosted_trees.hpp), an
+// ensemble of D-MPNNs on molecular graphs (models/mpnn_ensemble.hpp), or
+// several of these averaged, plus everything needed to use it,
 // saved as a self-describing directory:
 //   config.json        format, plmkit version, task, targets, input column,
 //                      featurizer description (opaque here, written by
@@ -9,7 +10,8 @@
 //                      ensemble size, training options
 //   model.safetensors  "members.<k>.layers.<i>.weight|bias", float32, and
 //                      "forest.<t>.*" (Forest::to_tensors) with a forest,
-//                      "gbm.<t>.*" (BoostedTrees::to_tensors) with boosting
+//                      "gbm.<t>.*" (BoostedTrees::to_tensors) with boosting,
+//                      "mpnn.<k>.*" (MpnnEnsemble::to_tensors) with D-MPNNs
 // (metrics.json and split.csv are written next to them by the train job.)
 #include <cstdint>
 #include <memory>
@@ -21,6 +23,7 @@
 #include "models/boosted_trees.hpp"
 #include "models/forest.hpp"
 #include "models/mlp.hpp"
+#include "models/mpnn_ensemble.hpp"
 
 namespace plmkit::models {
 
@@ -28,7 +31,8 @@ constexpr const char* kPropertyModelFormat = "plmkit-property-model";
 
 /// Whether `head` ("mlp+forest", ...) names `part`.
 bool has_head_part(const std::string& head, const std::string& part);
-/// Whether `head` is one or more of mlp, forest, gbm joined by '+', none twice.
+/// Whether `head` is one or more of mlp, forest, gbm, mpnn joined by '+', none
+/// twice.
 bool valid_head(const std::string& head);
 
 /// The options of boosted trees as config.json records them.
@@ -42,16 +46,20 @@ struct PropertyModelConfig {
     /// Regression: y = output * std + mean per target (empty: identity).
     std::vector<double> target_mean, target_std;
     /// The parts of the model joined by '+', each once: mlp (the MLP
-    /// ensemble), forest, gbm; with more than one, predictions are the mean
-    /// of the parts' (e.g. mlp+forest, forest+gbm, mlp+forest+gbm).
+    /// ensemble), forest, gbm, mpnn (the D-MPNN ensemble); with more than
+    /// one, predictions are the mean of the parts' (e.g. mlp+forest,
+    /// forest+gbm, mlp+forest+gbm+mpnn).
     std::string head = "mlp";
     bool uses_mlp() const { return has_head_part(head, "mlp"); }
     bool uses_forest() const { return has_head_part(head, "forest"); }
     bool uses_gbm() const { return has_head_part(head, "gbm"); }
+    bool uses_mpnn() const { return has_head_part(head, "mpnn"); }
     /// input_dim and output_dim hold for every head; the rest is the MLP's.
     MlpOptions mlp;
-    ForestOptions forest;     ///< how the forest was grown (informative)
-    BoostOptions gbm;         ///< how the boosted trees were grown (informative)
+    ForestOptions forest;  ///< how the forest was grown (informative)
+    BoostOptions gbm;      ///< how the boosted trees were grown (informative)
+    MpnnOptions mpnn;      ///< the D-MPNNs' sizes
+    std::size_t mpnn_members = 0;
     nlohmann::json training;  ///< options the model was trained with (informative)
     /// Each member has its own fine-tuned encoder state
     /// ("members.<k>.encoder.<name>" tensors; pipelines/ builds the encoder).
@@ -73,7 +81,8 @@ class PropertyModel {
     PropertyModel(PropertyModelConfig config, std::vector<Mlp> members,
                   std::vector<EncoderState> encoders = {},
                   std::shared_ptr<const Forest> forest = nullptr,
-                  std::shared_ptr<const BoostedTrees> gbm = nullptr);
+                  std::shared_ptr<const BoostedTrees> gbm = nullptr,
+                  std::shared_ptr<const MpnnEnsemble> mpnn = nullptr);
 
     /// Reads `dir`/config.json and `dir`/model.safetensors, checking every
     /// tensor's name and shape. Throws IoError / ModelError.
@@ -94,14 +103,17 @@ class PropertyModel {
     const std::vector<Mlp>& members() const { return members_; }
     const std::shared_ptr<const Forest>& forest() const { return forest_; }
     const std::shared_ptr<const BoostedTrees>& gbm() const { return gbm_; }
+    const std::shared_ptr<const MpnnEnsemble>& mpnn() const { return mpnn_; }
     /// Whether predict's std says something (an ensemble, a forest's trees,
     /// or the spread between the MLPs and a tree model).
     bool has_spread() const {
-        return members_.size() > 1 || forest_ != nullptr || (gbm_ && !members_.empty());
+        return members_.size() > 1 || forest_ != nullptr || num_parts() > 1 ||
+               (mpnn_ && mpnn_->size() > 1);
     }
-    /// Number of parts averaged (MLP ensemble, forest, boosted trees).
+    /// Number of parts averaged (MLP ensemble, forest, boosted trees,
+    /// D-MPNN ensemble).
     int num_parts() const {
-        return (members_.empty() ? 0 : 1) + (forest_ ? 1 : 0) + (gbm_ ? 1 : 0);
+        return (members_.empty() ? 0 : 1) + (forest_ ? 1 : 0) + (gbm_ ? 1 : 0) + (mpnn_ ? 1 : 0);
     }
     /// Per member (empty unless config().member_encoders).
     const std::vector<EncoderState>& encoders() const { return encoders_; }
@@ -114,11 +126,14 @@ class PropertyModel {
     /// (mlp+forest, ...) the mean is the average of the parts' means and std
     /// their standard deviation (half the difference of two). Rows with a NaN feature give
     /// NaN. Const and thread-safe: no module state is touched.
-    void predict(const float* x, std::int64_t n, double* mean, double* std) const;
+    /// A model with D-MPNNs (config().uses_mpnn()) also needs each row's
+    /// molecular graph, `graphs` (n of them); without, it throws Error.
+    void predict(const float* x, std::int64_t n, double* mean, double* std,
+                 const std::vector<const MolGraph*>* graphs = nullptr) const;
     /// The same with member k's own features x[k] (fine-tuned encoders), or
-    /// one matrix x[0] for all members and the forest.
+    /// one matrix x[0] for all members and the tree models.
     void predict_members(const std::vector<const float*>& x, std::int64_t n, double* mean,
-                         double* std) const;
+                         double* std, const std::vector<const MolGraph*>* graphs = nullptr) const;
 
   private:
     static PropertyModel from_file(const nlohmann::json& config_json, PropertyModelConfig config,
@@ -136,6 +151,7 @@ class PropertyModel {
     std::vector<EncoderState> encoders_;
     std::shared_ptr<const Forest> forest_;
     std::shared_ptr<const BoostedTrees> gbm_;
+    std::shared_ptr<const MpnnEnsemble> mpnn_;
 };
 
 }  // namespace plmkit::models

@@ -1,9 +1,11 @@
 #pragma once
 // What models::Trainer optimizes: a model mapping rows of a dataset to
 // outputs [rows, T] (standardized regression values or classification
-// logits). Two kinds exist: an MLP head on fixed features (MlpTrainable,
-// rows of TrainTensors::x) and a sequence encoder with a head trained end to
-// end on token ids (models/encoder_head.hpp, rows of TrainTensors::tokens).
+// logits). Three kinds exist: an MLP head on fixed features (MlpTrainable,
+// rows of TrainTensors::x), a sequence encoder with a head trained end to
+// end on token ids (models/encoder_head.hpp, rows of TrainTensors::tokens)
+// and a message-passing network on molecular graphs (models/dmpnn.hpp,
+// rows of TrainTensors::graphs).
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -11,15 +13,18 @@
 #include <ATen/ATen.h>
 
 #include "models/mlp.hpp"
+#include "models/mol_graph.hpp"
 
 namespace plmkit::models {
 
 /// Features [N, F] float (feature models) or token ids per row (sequence
 /// models); targets [N, T] float (standardized for regression, 0/1 for
-/// classification); mask [N, T] float (1 = present).
+/// classification); mask [N, T] float (1 = present); molecular graphs per
+/// row (message-passing models).
 struct TrainTensors {
     at::Tensor x, y, mask;
     std::shared_ptr<const std::vector<std::vector<std::int32_t>>> tokens;
+    std::shared_ptr<const std::vector<MolGraph>> graphs;
     std::int64_t size() const { return y.defined() ? y.size(0) : 0; }
 };
 
