@@ -20,6 +20,7 @@ they are scored on (MLPs, boosting), so it can compare them with forests.
 Standard library only (Debian's python3 is enough):
   python3 bench/moleculenet.py --plmkit build/bin/plmkit --shared ../shared \
       [--datasets esol,lipo,bbbp,bace,tox21] [--splits random,scaffold] [--seeds 5] \
+      [--first-seed 0] \
       [--cv K] [--cv-seeds N] [--work /tmp/plmkit-moleculenet] [-- extra plmkit train flags]
 """
 import csv
@@ -137,6 +138,8 @@ def main():
     ap.add_argument("--datasets", default="esol,lipo,bbbp,bace")
     ap.add_argument("--splits", default="random,scaffold")
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="seeds first..first+seeds-1 (to split a benchmark between processes)")
     ap.add_argument("--work", default="/tmp/plmkit-moleculenet")
     ap.add_argument("--cv", type=int, default=0, help="also K-fold CV on the non-test rows")
     ap.add_argument("--cv-seeds", type=int, default=0, help="CV for the first N seeds (0 = all)")
@@ -152,14 +155,14 @@ def main():
     for name in args.datasets.split(","):
         for split in args.splits.split(","):
             vals, valids, secs, eps, cvs = [], [], [], [], []
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 v, vv, s, e = run_one(args, name, split, seed, extra)
                 vals.append(v)
                 valids.append(vv)
                 secs.append(s)
                 eps.append(e)
                 cv = ""
-                if args.cv > 1 and (args.cv_seeds <= 0 or seed < args.cv_seeds):
+                if args.cv > 1 and (args.cv_seeds <= 0 or seed < args.cv_seeds):  # seeds 0..N-1
                     cvs.append(run_cv(args, name, split, seed, extra, args.cv))
                     cv = f", CV {cvs[-1]:.4f}"
                 print(f"  {name} {split} seed {seed}: {v:.4f}{cv} ({s:.0f} s)", file=sys.stderr)

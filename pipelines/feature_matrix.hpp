@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "models/mol_graph.hpp"
+
 namespace plmkit::pipelines {
 
 struct FeatureMatrix {
@@ -13,6 +15,9 @@ struct FeatureMatrix {
     std::size_t dim = 0;
     std::vector<float> values;        ///< rows * dim
     std::vector<std::string> errors;  ///< rows entries, "" when the row is valid
+    /// Molecular graphs per row, when the featurizer was asked for them
+    /// (PropertyFeaturizer::keep_graphs); empty otherwise.
+    std::vector<models::MolGraph> graphs;
 
     const float* row(std::size_t i) const { return values.data() + i * dim; }
     bool ok(std::size_t i) const { return errors[i].empty(); }

@@ -178,7 +178,8 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     PropertyTable t = read_property_table(o.data, to);
     featurize_table(t, predictor.featurizer());
     std::vector<double> pred(t.size() * t.num_targets);
-    predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr);
+    predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
+                          t.graphs.empty() ? nullptr : &t.graphs);
     return {{"model", o.model},
             {"data", o.data},
             {"task", config.task},

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "pipelines/mol_graph_builder.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/smiles_lm_featurizer.hpp"
 #include "pipelines/standardize.hpp"
@@ -64,6 +65,7 @@ class ChemFeaturizer final : public PropertyFeaturizer {
 
     FeatureMatrix featurize(const std::vector<std::string>& inputs) const override {
         FeatureMatrix fm = empty_matrix(inputs.size(), dim());
+        if (graphs_) fm.graphs.resize(inputs.size());
         parallel_for(inputs.size(), threads_, [&](std::size_t i) {
             ParseResult parsed =
                 is_molblock(inputs[i]) ? parse_molblock(inputs[i]) : parse_smiles(inputs[i]);
@@ -72,23 +74,21 @@ class ChemFeaturizer final : public PropertyFeaturizer {
                                (parsed.error.empty() ? std::string("RDKit failed") : parsed.error);
                 return;
             }
-            fm.errors[i] = featurize_molecule(*parsed.mol, "", fm.values.data() + i * fm.dim);
+            fm.errors[i] = featurize(*parsed.mol, fm.values.data() + i * fm.dim,
+                                     graphs_ ? &fm.graphs[i] : nullptr);
         });
         return fm;
     }
 
     std::string featurize_molecule(const RDKit::ROMol& mol, const std::string&,
                                    float* out) const override {
-        if (!standardize_) {
-            f_.featurize(mol, out);
-            return "";
-        }
-        StandardizeResult parent = thread_standardizer().run(mol);
-        if (!parent.mol)
-            return "standardization failed: " +
-                   (parent.error.empty() ? std::string("RDKit failed") : parent.error);
-        f_.featurize(*parent.mol, out);
-        return "";
+        return featurize(mol, out, nullptr);
+    }
+
+    bool makes_graphs() const override { return true; }
+    void keep_graphs(bool on) override { graphs_ = on; }
+    std::string molecule_graph(const RDKit::ROMol& mol, models::MolGraph* out) const override {
+        return featurize(mol, nullptr, out);
     }
 
     void fit(const FeatureMatrix& raw, const std::vector<std::size_t>& rows) override {
@@ -106,9 +106,26 @@ class ChemFeaturizer final : public PropertyFeaturizer {
     }
 
   private:
+    /// Features (when `out`) and graph (when `graph`) of the molecule, or of
+    /// its standardized parent.
+    std::string featurize(const RDKit::ROMol& mol, float* out, models::MolGraph* graph) const {
+        StandardizeResult parent;
+        if (standardize_) {
+            parent = thread_standardizer().run(mol);
+            if (!parent.mol)
+                return "standardization failed: " +
+                       (parent.error.empty() ? std::string("RDKit failed") : parent.error);
+        }
+        const RDKit::ROMol& m = standardize_ ? *parent.mol : mol;
+        if (out) f_.featurize(m, out);
+        if (graph) *graph = build_mol_graph(m);
+        return "";
+    }
+
     Featurizer f_;
     bool standardize_;
     int threads_;
+    bool graphs_ = false;
 };
 
 /// smiles-lm: a frozen plmkit-pretrain encoder, mean-pooled.
@@ -212,6 +229,18 @@ void check_property_featurizer_name(const std::string& name) {
 std::string PropertyFeaturizer::featurize_molecule(const RDKit::ROMol&, const std::string&,
                                                    float*) const {
     return "the " + name() + " featurizer does not take molecules";
+}
+
+void PropertyFeaturizer::keep_graphs(bool on) {
+    if (on)
+        throw UsageError(
+            "the D-MPNN (--head ...mpnn) needs molecules featurized by RDKit, not "
+            "the " +
+            name() + " featurizer");
+}
+
+std::string PropertyFeaturizer::molecule_graph(const RDKit::ROMol&, models::MolGraph*) const {
+    return "the " + name() + " featurizer gives no molecular graphs";
 }
 
 void PropertyFeaturizer::fit(const FeatureMatrix&, const std::vector<std::size_t>&) {}

@@ -102,6 +102,16 @@ class PropertyFeaturizer {
     /// Normalizes one raw row in place (identity without a normalization).
     virtual void normalize(float* row) const;
 
+    /// Whether the featurizer can give molecular graphs (the RDKit ones).
+    virtual bool makes_graphs() const { return false; }
+    /// From now on featurize() also fills FeatureMatrix::graphs, from the
+    /// molecule it featurizes (the standardized parent with --standardize).
+    /// Throws UsageError when !makes_graphs().
+    virtual void keep_graphs(bool on);
+    /// The graph of an already parsed molecule, as featurize() makes it.
+    /// Returns "" or why it failed. Thread-safe.
+    virtual std::string molecule_graph(const RDKit::ROMol& mol, models::MolGraph* out) const;
+
     virtual nlohmann::json to_json() const = 0;
 };
 

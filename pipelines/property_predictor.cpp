@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "pipelines/encoder_spec.hpp"
+#include "pipelines/mol_graph_builder.hpp"
 #include "src/error.hpp"
 
 namespace plmkit::pipelines {
@@ -11,6 +12,30 @@ namespace {
 FeaturizerRuntime with_base(FeaturizerRuntime rt, const std::string& dir) {
     if (rt.base_dir.empty()) rt.base_dir = dir;
     return rt;
+}
+
+/// A model's D-MPNNs must take the graphs this build makes.
+void check_graphs(const models::PropertyModel& model, PropertyFeaturizer& f) {
+    const auto& o = model.config().mpnn;
+    if (o.graph_features != kGraphFeatures || o.encoder.atom_dim != kAtomFeatures ||
+        o.encoder.bond_dim != kBondFeatures)
+        throw ModelError("the model's D-MPNNs take molecular graphs '" + o.graph_features +
+                         "' with " + std::to_string(o.encoder.atom_dim) + " atom and " +
+                         std::to_string(o.encoder.bond_dim) + " bond features; this build makes '" +
+                         kGraphFeatures + "' with " + std::to_string(kAtomFeatures) + " and " +
+                         std::to_string(kBondFeatures));
+    if (!f.makes_graphs())
+        throw ModelError("the model has D-MPNNs but its featurizer (" + f.name() +
+                         ") gives no molecular graphs");
+    f.keep_graphs(true);
+}
+
+std::vector<const models::MolGraph*> graph_pointers(const std::vector<models::MolGraph>& graphs,
+                                                    const std::vector<std::size_t>& where) {
+    std::vector<const models::MolGraph*> out;
+    for (std::size_t i : where)
+        out.push_back(&graphs[i]);
+    return out;
 }
 
 }  // namespace
@@ -28,6 +53,7 @@ PropertyPredictor::PropertyPredictor(models::PropertyModel model, const Featuriz
     } else {
         featurizers_.push_back(PropertyFeaturizer::from_json(desc, runtime));
     }
+    if (model_.mpnn()) check_graphs(model_, *featurizers_.front());
     if (static_cast<std::int64_t>(featurizer().dim()) != model_.input_dim())
         throw ModelError("the model's featurizer (" + featurizer().name() + ") gives " +
                          std::to_string(featurizer().dim()) + " features, its heads expect " +
@@ -37,13 +63,18 @@ PropertyPredictor::PropertyPredictor(models::PropertyModel model, const Featuriz
 PropertyPredictor::~PropertyPredictor() = default;
 PropertyPredictor::PropertyPredictor(PropertyPredictor&&) noexcept = default;
 
-void PropertyPredictor::predict_raw(float* rows, std::size_t n, double* mean, double* std) const {
+void PropertyPredictor::predict_raw(float* rows, std::size_t n, double* mean, double* std,
+                                    const std::vector<models::MolGraph>* graphs) const {
     if (!shared_features())
         throw Error("PropertyPredictor::predict_raw: the members have their own encoders");
     const std::size_t d = featurizer().dim();
     for (std::size_t i = 0; i < n; ++i)
         featurizer().normalize(rows + i * d);
-    model_.predict(rows, static_cast<std::int64_t>(n), mean, std);
+    std::vector<const models::MolGraph*> g;
+    if (graphs)
+        for (const auto& graph : *graphs)
+            g.push_back(&graph);
+    model_.predict(rows, static_cast<std::int64_t>(n), mean, std, graphs ? &g : nullptr);
 }
 
 Predictions PropertyPredictor::predict(const std::vector<std::string>& inputs) const {
@@ -72,7 +103,10 @@ Predictions PropertyPredictor::predict(const std::vector<std::string>& inputs) c
         x.push_back(ok[k].data());
     }
     std::vector<double> mean(where.size() * p.targets), sd(where.size() * p.targets);
-    model_.predict_members(x, static_cast<std::int64_t>(where.size()), mean.data(), sd.data());
+    std::vector<const models::MolGraph*> graphs;
+    if (model_.mpnn()) graphs = graph_pointers(fm.front().graphs, where);
+    model_.predict_members(x, static_cast<std::int64_t>(where.size()), mean.data(), sd.data(),
+                           model_.mpnn() ? &graphs : nullptr);
     for (std::size_t k = 0; k < where.size(); ++k)
         for (std::size_t j = 0; j < p.targets; ++j) {
             p.mean[where[k] * p.targets + j] = mean[k * p.targets + j];
@@ -92,7 +126,15 @@ std::string PropertyPredictor::predict_molecule(const RDKit::ROMol& mol, const s
         featurizers_[k]->normalize(rows[k].data());
         x.push_back(rows[k].data());
     }
-    model_.predict_members(x, 1, mean, std);
+    if (!model_.mpnn()) {
+        model_.predict_members(x, 1, mean, std);
+        return "";
+    }
+    models::MolGraph graph;
+    std::string why = featurizer().molecule_graph(mol, &graph);
+    if (!why.empty()) return why;
+    const std::vector<const models::MolGraph*> graphs{&graph};
+    model_.predict_members(x, 1, mean, std, &graphs);
     return "";
 }
 

@@ -46,8 +46,10 @@ class PropertyPredictor {
     Predictions predict(const std::vector<std::string>& inputs) const;
     /// Predictions for raw feature rows of the shared featurizer (normalized
     /// here, in place): rows[n * dim] -> mean[n * T], std[n * T] (std may be
-    /// null).
-    void predict_raw(float* rows, std::size_t n, double* mean, double* std) const;
+    /// null). A model with D-MPNNs also needs the rows' graphs (n of them,
+    /// as the featurizer made them: FeatureMatrix / PropertyTable::graphs).
+    void predict_raw(float* rows, std::size_t n, double* mean, double* std,
+                     const std::vector<models::MolGraph>* graphs = nullptr) const;
     /// One parsed molecule (`smiles` its SMILES): mean[T], std[T]. Returns ""
     /// or why it could not be featurized. Thread-safe.
     std::string predict_molecule(const RDKit::ROMol& mol, const std::string& smiles, double* mean,

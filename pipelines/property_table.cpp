@@ -163,6 +163,7 @@ void featurize_table(PropertyTable& t, const PropertyFeaturizer& featurizer) {
         if (!t.scaffolds.empty()) out.scaffolds.push_back(std::move(t.scaffolds[i]));
         if (!t.split_values.empty()) out.split_values.push_back(std::move(t.split_values[i]));
         if (!t.valid_flags.empty()) out.valid_flags.push_back(std::move(t.valid_flags[i]));
+        if (!fm.graphs.empty()) out.graphs.push_back(std::move(fm.graphs[i]));
     }
     // Rejects in input order (reading and featurizing found them separately).
     std::stable_sort(out.rejects.begin(), out.rejects.end(), [](const auto& a, const auto& b) {

@@ -20,6 +20,7 @@ struct PropertyTable {
     std::vector<std::string> scaffolds;     ///< Murcko scaffolds (when requested)
     std::vector<std::string> split_values;  ///< the split column (when requested)
     std::vector<std::string> valid_flags;   ///< the validation-flag column (when requested)
+    std::vector<models::MolGraph> graphs;   ///< per row, when the featurizer made them
     std::size_t dim = 0, num_targets = 0;
     std::uint64_t records = 0;
     /// Rejected rows: "index \t id \t input \t reason" lines.

@@ -15,8 +15,11 @@
 #include "models/torch_runtime.hpp"
 #include "models/trainer.hpp"
 #include "pipelines/encoder_spec.hpp"
+#include "pipelines/feature_cache.hpp"
+#include "pipelines/mol_graph_builder.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
+#include "pipelines/tree_parts.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
@@ -52,13 +55,26 @@ void check_options(const TrainOptions& o) {
     head.head = o.head;
     if (!models::valid_head(o.head))
         throw UsageError(
-            "--head must be mlp, forest, gbm or several of them joined by '+' (their "
+            "--head must be mlp, forest, gbm, mpnn or several of them joined by '+' (their "
             "predictions averaged, e.g. mlp+forest+gbm), got '" +
             o.head + "'");
     if (o.head != "mlp" && o.finetune != "frozen")
         throw UsageError("--head " + o.head +
-                         ": a tree model needs fixed features; use --finetune frozen");
+                         " needs fixed features (or molecular graphs, for mpnn), not a "
+                         "fine-tuned encoder; use --finetune frozen");
     if (head.uses_gbm()) models::check_boost_options(o.gbm);
+    if (head.uses_mpnn()) {
+        if (o.mpnn.hidden <= 0 || o.mpnn.depth < 1 || o.mpnn.ensemble < 0 || o.mpnn.epochs <= 0 ||
+            o.mpnn.dropout < 0 || o.mpnn.dropout >= 1)
+            throw UsageError(
+                "--mpnn-hidden, --mpnn-epochs must be > 0, --mpnn-depth >= 1, "
+                "--mpnn-ensemble >= 0 and --mpnn-dropout in [0, 1)");
+        if (o.featurizer.name == "esm" || o.featurizer.name == "smiles-lm")
+            throw UsageError("--head " + o.head +
+                             ": the D-MPNN reads molecules; use an RDKit --featurizer (morgan, "
+                             "rdkit2d, ...), not " +
+                             o.featurizer.name);
+    }
     if (head.uses_forest()) {
         if (o.forest.trees <= 0 || o.forest.min_samples_leaf <= 0 || o.forest.max_depth < 0)
             throw UsageError("--trees and --forest-min-leaf must be > 0, --forest-max-depth >= 0");
@@ -113,6 +129,12 @@ models::TrainTensors tensors(const PropertyTable& t, const std::vector<std::size
     models::TrainTensors out;
     const bool features = !t.features.empty();  // fine-tuning has token ids instead
     if (features) out.x = at::empty({n, d}, at::kFloat);
+    if (!t.graphs.empty()) {
+        auto graphs = std::make_shared<std::vector<models::MolGraph>>();
+        for (std::size_t r : rows)
+            graphs->push_back(t.graphs[r]);
+        out.graphs = graphs;
+    }
     out.y = at::zeros({n, nt}, at::kFloat);
     out.mask = at::zeros({n, nt}, at::kFloat);
     float *y = out.y.data_ptr<float>(), *m = out.mask.data_ptr<float>();
@@ -154,12 +176,15 @@ nlohmann::json evaluate_rows(const models::PropertyModel& model, const PropertyT
     const std::size_t nt = t.num_targets;
     std::vector<float> x;
     std::vector<double> y;
+    std::vector<const models::MolGraph*> graphs;
     for (auto r : rows) {
         x.insert(x.end(), &t.features[r * t.dim], &t.features[(r + 1) * t.dim]);
         y.insert(y.end(), &t.targets[r * nt], &t.targets[(r + 1) * nt]);
+        if (!t.graphs.empty()) graphs.push_back(&t.graphs[r]);
     }
     std::vector<double> pred(rows.size() * nt);
-    model.predict(x.data(), static_cast<std::int64_t>(rows.size()), pred.data(), nullptr);
+    model.predict(x.data(), static_cast<std::int64_t>(rows.size()), pred.data(), nullptr,
+                  t.graphs.empty() ? nullptr : &graphs);
     return evaluate_predictions(model.config().task, model.config().targets, y, pred);
 }
 
@@ -218,37 +243,43 @@ nlohmann::json training_json(const TrainOptions& o) {
                            {"truncate", f.truncate}};
     // Only when on, so checkpoints of runs made before the flag still resume.
     if (f.standardize) feat["standardize"] = true;
-    return {{"data", o.data},
-            {"input_col", o.input_col},
-            {"id_col", o.id_col},
-            {"targets", o.target_cols},
-            {"task", o.task},
-            {"featurizer", feat},
-            {"split", o.split},
-            {"valid_col", o.valid_col},
-            {"split_sizes", o.split_sizes},
-            {"seed", o.seed},
-            {"epochs", o.epochs},
-            {"batch_size", o.batch_size},
-            {"lr", o.lr},
-            {"weight_decay", o.weight_decay},
-            {"patience", o.patience},
-            {"hidden", o.hidden},
-            {"dropout", o.dropout},
-            {"ensemble", o.ensemble},
-            {"head", o.head},
-            {"forest",
-             {{"trees", o.forest.trees},
-              {"max_features", o.forest.max_features},
-              {"min_samples_leaf", o.forest.min_samples_leaf},
-              {"max_depth", o.forest.max_depth}}},
-            {"gbm", models::boost_options_json(gbm_options(o))},
-            {"finetune", o.finetune},
-            {"scratch_encoder",
-             {{"hidden", o.scratch.hidden},
-              {"layers", o.scratch.layers},
-              {"heads", o.scratch.heads},
-              {"ffn", o.scratch.ffn}}}};
+    nlohmann::json j = {{"data", o.data},
+                        {"input_col", o.input_col},
+                        {"id_col", o.id_col},
+                        {"targets", o.target_cols},
+                        {"task", o.task},
+                        {"featurizer", feat},
+                        {"split", o.split},
+                        {"valid_col", o.valid_col},
+                        {"split_sizes", o.split_sizes},
+                        {"seed", o.seed},
+                        {"epochs", o.epochs},
+                        {"batch_size", o.batch_size},
+                        {"lr", o.lr},
+                        {"weight_decay", o.weight_decay},
+                        {"patience", o.patience},
+                        {"hidden", o.hidden},
+                        {"dropout", o.dropout},
+                        {"ensemble", o.ensemble},
+                        {"head", o.head},
+                        {"forest",
+                         {{"trees", o.forest.trees},
+                          {"max_features", o.forest.max_features},
+                          {"min_samples_leaf", o.forest.min_samples_leaf},
+                          {"max_depth", o.forest.max_depth}}},
+                        {"gbm", models::boost_options_json(gbm_options(o))},
+                        {"finetune", o.finetune},
+                        {"scratch_encoder",
+                         {{"hidden", o.scratch.hidden},
+                          {"layers", o.scratch.layers},
+                          {"heads", o.scratch.heads},
+                          {"ffn", o.scratch.ffn}}}};
+    if (models::has_head_part(o.head, "mpnn"))
+        j["mpnn"] = {{"hidden", o.mpnn.hidden},     {"depth", o.mpnn.depth},
+                     {"dropout", o.mpnn.dropout},   {"ffn_hidden", o.mpnn.ffn_hidden},
+                     {"features", o.mpnn.features}, {"ensemble", o.mpnn.ensemble},
+                     {"epochs", o.mpnn.epochs}};
+    return j;
 }
 
 namespace {
@@ -263,49 +294,6 @@ struct Prepared {
     std::vector<double> mean, sd;  ///< target standardization (regression)
     InputKind kind = InputKind::molecule;
 };
-
-/// Raw features of the table, cached in checkpoints/ so that --resume does
-/// not featurize again (ESM-2 embeddings can take hours). The cache holds
-/// the data row indices and the featurizer description it was made with.
-const char* kFeatureMagic = "plmkit-features-v1";
-
-void save_features(const std::string& path, const PropertyTable& t, const nlohmann::json& desc) {
-    nlohmann::json head = {{"magic", kFeatureMagic},
-                           {"featurizer", desc},
-                           {"rows", t.size()},
-                           {"dim", t.dim},
-                           {"index", t.index}};
-    AtomicFile file(path);
-    std::ofstream out(file.temp_path(), std::ios::binary);
-    const std::string h = head.dump();
-    const std::uint64_t len = h.size();
-    out.write(reinterpret_cast<const char*>(&len), sizeof len);
-    out.write(h.data(), static_cast<std::streamsize>(h.size()));
-    out.write(reinterpret_cast<const char*>(t.features.data()),
-              static_cast<std::streamsize>(t.features.size() * sizeof(float)));
-    out.close();
-    if (!out) throw IoError("cannot write '" + path + "': " + errno_message());
-    file.commit();
-}
-
-/// Loads cached features when they were made for exactly these rows and
-/// this featurizer; false otherwise (then the caller featurizes).
-bool load_features(const std::string& path, PropertyTable& t, const nlohmann::json& desc) {
-    std::ifstream in(path, std::ios::binary);
-    std::uint64_t len = 0;
-    if (!in.read(reinterpret_cast<char*>(&len), sizeof len) || len > (1u << 30)) return false;
-    std::string h(len, '\0');
-    if (!in.read(h.data(), static_cast<std::streamsize>(len))) return false;
-    nlohmann::json head = nlohmann::json::parse(h, nullptr, false);
-    if (head.is_discarded() || head.value("magic", "") != kFeatureMagic ||
-        head.value("featurizer", nlohmann::json()) != desc ||
-        head.value("index", nlohmann::json()) != nlohmann::json(t.index))
-        return false;
-    t.dim = head.value("dim", std::size_t{0});
-    t.features.assign(t.size() * t.dim, 0.f);
-    return static_cast<bool>(in.read(reinterpret_cast<char*>(t.features.data()),
-                                     static_cast<std::streamsize>(t.features.size() * 4)));
-}
 
 TableOptions table_options(const TrainOptions& o, InputKind kind) {
     TableOptions to;
@@ -336,7 +324,10 @@ void assign_sets(const TrainOptions& o, Prepared& p) {
 void prepare_features(const TrainOptions& o, Prepared& p) {
     const std::string cache = o.output + "/checkpoints/features.bin";
     const nlohmann::json desc = p.featurizer->to_json();
-    if (!(o.resume && load_features(cache, p.table, desc))) {
+    models::PropertyModelConfig head;
+    head.head = o.head;
+    if (head.uses_mpnn()) p.featurizer->keep_graphs(true);  // graphs are not cached
+    if (head.uses_mpnn() || !(o.resume && load_features(cache, p.table, desc))) {
         featurize_table(p.table, *p.featurizer);
         save_features(cache, p.table, desc);
     } else {
@@ -411,6 +402,7 @@ Prepared prepare(const TrainOptions& o) {
 
 struct Member {
     models::Mlp head{nullptr};
+    models::MpnnNet net{nullptr};                 ///< a D-MPNN member
     models::PropertyModel::EncoderState encoder;  ///< fine-tuned parameters (fine-tuning)
     nlohmann::json info;
 };
@@ -425,8 +417,31 @@ models::TrainTensors token_tensors(const Prepared& p, const std::vector<std::siz
     return t;
 }
 
-/// Trains member k (or resumes it); throws StopRun at stop_after_epochs.
-Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs_this_run) {
+/// The networks of the D-MPNN part.
+int mpnn_count(const TrainOptions& o) {
+    return o.mpnn.ensemble > 0 ? o.mpnn.ensemble : o.ensemble;
+}
+
+/// A new D-MPNN network for the table's graphs and features.
+models::MpnnNet new_mpnn(const TrainOptions& o, const Prepared& p) {
+    models::DmpnnOptions e;
+    e.atom_dim = kAtomFeatures;
+    e.bond_dim = kBondFeatures;
+    e.hidden = o.mpnn.hidden;
+    e.depth = o.mpnn.depth;
+    e.dropout = o.mpnn.dropout;
+    models::MlpOptions f;
+    f.input_dim = e.hidden + (o.mpnn.features ? static_cast<std::int64_t>(p.table.dim) : 0);
+    f.hidden = o.mpnn.ffn_hidden;
+    f.output_dim = static_cast<std::int64_t>(p.table.num_targets);
+    f.dropout = o.mpnn.dropout;
+    return models::MpnnNet(e, f);
+}
+
+/// Trains member k (or resumes it), an MLP head or, with `mpnn`, D-MPNN k;
+/// throws StopRun at stop_after_epochs.
+Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs_this_run,
+                    bool mpnn = false) {
     const std::uint64_t seed = o.seed + static_cast<std::uint64_t>(k);
     at::manual_seed(seed);
     models::MlpOptions mo;
@@ -436,24 +451,30 @@ Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs
     mo.dropout = o.dropout;
     models::TrainerOptions to;
     to.task = o.task;
-    to.epochs = o.epochs;
+    to.epochs = mpnn ? o.mpnn.epochs : o.epochs;
     to.batch_size = o.batch_size;
     to.lr = o.lr;
     to.weight_decay = o.weight_decay;
     to.patience = o.patience;
     to.seed = seed;
-    to.label = o.ensemble > 1 ? "model " + std::to_string(k + 1) + "/" + std::to_string(o.ensemble)
-                              : "model";
+    const int count = mpnn ? mpnn_count(o) : o.ensemble;
+    to.label = std::string(mpnn ? "D-MPNN" : "model") +
+               (count > 1 ? " " + std::to_string(k + 1) + "/" + std::to_string(count) : "");
     std::shared_ptr<models::EncoderHead> tuned;
+    std::shared_ptr<models::MpnnTrainable> net;
     std::shared_ptr<models::Trainable> model;
-    if (p.encoder) {
+    if (mpnn) {
+        net = std::make_shared<models::MpnnTrainable>(new_mpnn(o, p));
+        model = net;
+    } else if (p.encoder) {
         tuned = std::make_shared<models::EncoderHead>(p.encoder->build(), models::Mlp(mo));
         model = tuned;
     } else {
         model = std::make_shared<models::MlpTrainable>(models::Mlp(mo));
     }
     models::Trainer trainer(model, to);
-    const std::string ckpt = o.output + "/checkpoints/member_" + std::to_string(k) + ".pt";
+    const std::string ckpt =
+        o.output + "/checkpoints/" + (mpnn ? "mpnn_" : "member_") + std::to_string(k) + ".pt";
     if (o.resume && fs::exists(ckpt)) {
         trainer.load_checkpoint(ckpt);
         log_info(to.label + ": resuming after epoch " + std::to_string(trainer.epochs_done()));
@@ -476,7 +497,9 @@ Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs
               {"best_epoch", trainer.best_epoch()},
               {"stopped_early", trainer.stopped_early()},
               {"seconds_per_epoch", h.empty() ? 0.0 : seconds / h.size()}};
-    if (tuned) {
+    if (net) {
+        m.net = net->net();
+    } else if (tuned) {
         m.head = tuned->head();
         for (const auto& [name, t] : tuned->encoder()->trainable())
             m.encoder.emplace_back(name, t.detach().to(at::kCPU).clone());
@@ -571,6 +594,7 @@ TrainSummary run_train(const TrainOptions& o) {
                  " molecules are several fragments (salts, solvents); --standardize "
                  "featurizes their parent molecule, as plmkit screen sees it");
     std::vector<models::Mlp> heads;
+    std::vector<models::MpnnNet> nets;
     std::vector<models::PropertyModel::EncoderState> encoders;
     nlohmann::json info = nlohmann::json::array();
     int epochs_this_run = 0;
@@ -590,66 +614,30 @@ TrainSummary run_train(const TrainOptions& o) {
             if (p.encoder) encoders.push_back(std::move(m.encoder));
             info.push_back(m.info);
         }
+        for (int k = 0; c.uses_mpnn() && k < mpnn_count(o); ++k) {
+            Member m = train_member(o, p, k, epochs_this_run, true);
+            nets.push_back(m.net);
+            m.info["kind"] = "mpnn";
+            info.push_back(m.info);
+        }
     } catch (const StopRun&) {
         log_info("train: stopped after " + std::to_string(epochs_this_run) +
                  " epochs as asked; continue with --resume");
         return s;
     }
-    std::shared_ptr<const models::Forest> forest;
-    nlohmann::json forest_info;
-    if (c.uses_forest()) {
+    FittedTrees trees;
+    if (c.uses_forest() || c.uses_gbm()) {
         models::set_threads(o.threads);
-        const auto f0 = std::chrono::steady_clock::now();
-        models::ForestOptions fo = o.forest;
-        fo.seed = o.seed;
-        auto train = tensors(p.table, p.rows[0], p.mean, p.sd);
-        forest = std::make_shared<const models::Forest>(models::Forest::fit(
-            train.x.data_ptr<float>(), train.y.data_ptr<float>(), train.mask.data_ptr<float>(),
-            train.size(), static_cast<std::int64_t>(p.table.dim),
-            static_cast<std::int64_t>(p.table.num_targets), o.task, fo));
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
-        forest_info = {{"trees", fo.trees},
-                       {"nodes", forest->num_nodes()},
-                       {"seed", fo.seed},
-                       {"seconds", seconds}};
-        log_info("train: random forest of " + std::to_string(fo.trees) + " trees (" +
-                 std::to_string(forest->num_nodes()) + " nodes) in " +
-                 std::to_string(static_cast<int>(seconds + 0.5)) + " s");
-    }
-    std::shared_ptr<const models::BoostedTrees> gbm;
-    nlohmann::json gbm_info;
-    if (c.uses_gbm()) {
-        models::set_threads(o.threads);
-        const auto g0 = std::chrono::steady_clock::now();
-        auto train = tensors(p.table, p.rows[0], p.mean, p.sd);
-        auto valid = tensors(p.table, p.rows[1], p.mean, p.sd);
-        std::vector<models::BoostHistory> history;
-        const bool has_valid = valid.size() > 0;
-        gbm = std::make_shared<const models::BoostedTrees>(models::BoostedTrees::fit(
-            train.x.data_ptr<float>(), train.y.data_ptr<float>(), train.mask.data_ptr<float>(),
-            train.size(), has_valid ? valid.x.data_ptr<float>() : nullptr,
-            has_valid ? valid.y.data_ptr<float>() : nullptr,
-            has_valid ? valid.mask.data_ptr<float>() : nullptr, valid.size(),
-            static_cast<std::int64_t>(p.table.dim), static_cast<std::int64_t>(p.table.num_targets),
-            o.task, gbm_options(o), &history));
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
-        nlohmann::json per_target = nlohmann::json::array();
-        std::string rounds;
-        for (const auto& h : history) {
-            per_target.push_back({{"rounds", h.rounds},
-                                  {"rounds_tried", h.rounds_tried},
-                                  {"best_valid_loss", h.best_valid_loss}});
-            rounds += (rounds.empty() ? "" : ",") + std::to_string(h.rounds);
-        }
-        gbm_info = {{"targets", per_target},
-                    {"nodes", gbm->num_nodes()},
-                    {"seed", o.seed},
-                    {"seconds", seconds}};
-        log_info("train: gradient-boosted trees, " + rounds + " rounds kept (" +
-                 std::to_string(gbm->num_nodes()) + " nodes) in " +
-                 std::to_string(static_cast<int>(seconds + 0.5)) + " s");
+        TreeFitOptions to;
+        to.task = o.task;
+        to.forest = c.uses_forest();
+        to.gbm = c.uses_gbm();
+        to.forest_options = o.forest;
+        to.forest_options.seed = o.seed;
+        to.gbm_options = gbm_options(o);
+        trees = fit_trees(tensors(p.table, p.rows[0], p.mean, p.sd),
+                          tensors(p.table, p.rows[1], p.mean, p.sd),
+                          static_cast<std::int64_t>(p.table.dim), to);
     }
     const char* header = p.kind == InputKind::protein ? "sequence" : "smiles";
     c.task = o.task;
@@ -677,7 +665,15 @@ TrainSummary run_train(const TrainOptions& o) {
     c.gbm = gbm_options(o);
     c.training = training_json(o);
     c.training["command_line"] = o.command_line;
-    models::PropertyModel model(c, heads, std::move(encoders), forest, gbm);
+    std::shared_ptr<const models::MpnnEnsemble> mpnn;
+    if (!nets.empty()) {
+        models::MpnnOptions mo;
+        mo.encoder = nets[0]->encoder()->options();
+        mo.ffn = nets[0]->ffn()->options();
+        mo.graph_features = kGraphFeatures;
+        mpnn = std::make_shared<const models::MpnnEnsemble>(mo, nets);
+    }
+    models::PropertyModel model(c, heads, std::move(encoders), trees.forest, trees.gbm, mpnn);
     nlohmann::json counts = {{"train", s.train}, {"valid", s.valid}, {"test", s.test}};
     s.metrics = {{"task", o.task},
                  {"targets", o.target_cols},
@@ -687,8 +683,8 @@ TrainSummary run_train(const TrainOptions& o) {
                  {"rejected", s.rejected},
                  {"multi_fragment", s.multi_fragment},
                  {"members", info}};
-    if (forest) s.metrics["forest"] = forest_info;
-    if (gbm) s.metrics["gbm"] = gbm_info;
+    if (trees.forest) s.metrics["forest"] = trees.forest_info;
+    if (trees.gbm) s.metrics["gbm"] = trees.gbm_info;
     if (!p.rows[1].empty()) s.metrics["valid"] = evaluate_set(model, p, p.rows[1], o);
     if (!p.rows[2].empty()) s.metrics["test"] = evaluate_set(model, p, p.rows[2], o);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

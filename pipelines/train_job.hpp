@@ -23,6 +23,19 @@
 
 namespace plmkit::pipelines {
 
+/// The D-MPNN part of a model (--head ...+mpnn; models/dmpnn.hpp).
+struct MpnnTrainOptions {
+    std::int64_t hidden = 300;  ///< message and molecule vector size
+    int depth = 3;              ///< message-passing steps
+    double dropout = 0.0;
+    std::vector<std::int64_t> ffn_hidden{300};  ///< the MLP on the molecule vector
+    /// The MLP also takes the featurizer's features (Chemprop's
+    /// "features-enhanced" D-MPNN with RDKit descriptors).
+    bool features = true;
+    int ensemble = 0;  ///< networks (0 = --ensemble)
+    int epochs = 50;   ///< epochs per network (early stopping with --patience)
+};
+
 struct TrainOptions {
     std::string data;       ///< CSV/TSV/.smi/.sdf (+gz)
     std::string input_col;  ///< "" = smiles (molecules) / sequence (esm)
@@ -56,7 +69,8 @@ struct TrainOptions {
     std::string head = "mlp";
     models::ForestOptions forest;  ///< seed and threads come from seed / threads
     models::BoostOptions gbm;      ///< seed comes from seed
-    int threads = 0;               ///< LibTorch intra-op threads, 0 = all cores
+    MpnnTrainOptions mpnn;
+    int threads = 0;  ///< LibTorch intra-op threads, 0 = all cores
     bool resume = false;
     /// Stop after this many epochs of this run, as if interrupted: the
     /// checkpoints stay, no model is written, and --resume goes on. 0 = off

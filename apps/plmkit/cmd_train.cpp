@@ -13,7 +13,8 @@ namespace {
 struct TrainCli {
     pipelines::TrainOptions job;
     RuntimeFlags runtime;
-    std::string hidden, morgan = "counts";
+    std::string hidden, morgan = "counts", mpnn_ffn;
+    bool mpnn_no_features = false;
 };
 
 std::vector<std::int64_t> parse_sizes(const std::string& text) {
@@ -40,6 +41,8 @@ void run(TrainCli c) {
     pipelines::TrainOptions& opt = c.job;
     opt.command_line = global_options().command_line;
     if (!c.hidden.empty()) opt.hidden = parse_sizes(c.hidden);
+    if (!c.mpnn_ffn.empty()) opt.mpnn.ffn_hidden = parse_sizes(c.mpnn_ffn);
+    opt.mpnn.features = !c.mpnn_no_features;
     if (c.morgan != "counts" && c.morgan != "bits")
         throw UsageError("--morgan must be counts or bits, got '" + c.morgan + "'");
     opt.featurizer.chem.morgan_counts = c.morgan == "counts";
@@ -119,8 +122,22 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
         ->capture_default_str();
     cmd->add_option("--head", o.head,
                     "mlp (ensemble of --ensemble MLPs), forest (random forest), gbm "
-                    "(gradient-boosted trees), or several joined by '+' (their mean, e.g. "
-                    "mlp+forest+gbm)")
+                    "(gradient-boosted trees), mpnn (D-MPNNs on the molecular graph, as in "
+                    "Chemprop), or several joined by '+' (their mean, e.g. mlp+forest+gbm)")
+        ->capture_default_str();
+    auto& m = o.mpnn;
+    cmd->add_option("--mpnn-hidden", m.hidden, "mpnn: message and molecule vector size")
+        ->capture_default_str();
+    cmd->add_option("--mpnn-depth", m.depth, "mpnn: message-passing steps")->capture_default_str();
+    cmd->add_option("--mpnn-dropout", m.dropout, "mpnn: dropout")->capture_default_str();
+    cmd->add_option("--mpnn-ffn", c.mpnn_ffn,
+                    "mpnn: hidden sizes of the MLP on the molecule vector (default 300)");
+    cmd->add_flag("--mpnn-no-features", c.mpnn_no_features,
+                  "mpnn: the graph only (by default the MLP also takes the --featurizer "
+                  "features, Chemprop's features-enhanced D-MPNN)");
+    cmd->add_option("--mpnn-ensemble", m.ensemble, "mpnn: networks (0 = --ensemble)")
+        ->capture_default_str();
+    cmd->add_option("--mpnn-epochs", m.epochs, "mpnn: most epochs per network")
         ->capture_default_str();
     cmd->add_option("--trees", o.forest.trees, "forest: trees per target")->capture_default_str();
     cmd->add_option("--forest-max-features", o.forest.max_features,

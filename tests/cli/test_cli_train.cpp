@@ -33,8 +33,9 @@ std::vector<std::string> lines(const std::string& text) {
 TEST_CASE("cli train: help lists the featurizer parts and heads", "[cli][train]") {
     auto r = run_plmkit({"train", "--help"});
     CHECK(r.exit_code == 0);
-    for (const char* s : {"--featurizer", "maccs", "torsion", "atompair", "--standardize", "--head",
-                          "--ensemble", "--resume", "--split"})
+    for (const char* s :
+         {"--featurizer", "maccs", "torsion", "atompair", "--standardize", "--head", "--ensemble",
+          "--resume", "--split", "D-MPNN", "--mpnn-depth", "--mpnn-no-features"})
         CHECK_THAT(r.out, Catch::Contains(s));
     CHECK(run_plmkit({"predict", "--help"}).exit_code == 0);
     CHECK(run_plmkit({"evaluate", "--help"}).exit_code == 0);
@@ -109,4 +110,36 @@ TEST_CASE("cli train: train, predict with rejects, evaluate", "[cli][train]") {
     // The forest saw most of these rows in training: its RMSE on the whole
     // set is well under the targets' standard deviation (about 2.1).
     CHECK(m["metrics"]["mean"]["rmse"].get<double>() < 1.0);
+}
+
+TEST_CASE("cli train: a D-MPNN model from the command line", "[cli][train][mpnn]") {
+    const std::string model = temp_path("cli_train_mpnn");
+    auto t = run_plmkit({"train",     "--data",
+                         kEsol,       "--target-col",
+                         kTarget,     "--featurizer",
+                         "basic",     "--head",
+                         "mpnn",      "--mpnn-hidden",
+                         "32",        "--mpnn-ffn",
+                         "32",        "--mpnn-epochs",
+                         "3",         "--mpnn-no-features",
+                         "--threads", "1",
+                         "--output",  model});
+    REQUIRE(t.exit_code == 0);
+    CHECK_THAT(t.err, Catch::Contains("D-MPNN epoch 3/3"));
+    auto cfg = nlohmann::json::parse(read_file(model + "/config.json"));
+    CHECK(cfg["model"]["mpnn"]["hidden"] == 32);
+    CHECK(cfg["model"]["mpnn"]["ffn_hidden"] == std::vector<int>{32});
+    const std::string lib = temp_path("cli_mpnn_lib.smi");
+    write_file(lib, "smiles id\nCCO ethanol\nC1CC broken\n");
+    const std::string preds = temp_path("cli_mpnn_preds.csv");
+    auto p = run_plmkit({"predict", "--model", model, "--input", lib, "--output", preds});
+    REQUIRE(p.exit_code == 0);
+    auto rows = lines(read_file(preds));
+    REQUIRE(rows.size() == 2);
+    CHECK_THAT(rows[1], Catch::StartsWith("ethanol,CCO,"));
+
+    auto bad = run_plmkit({"train", "--data", kEsol, "--target-col", kTarget, "--head", "mlp+mpnn",
+                           "--mpnn-depth", "0", "--output", temp_path("cli_mpnn_bad")});
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.err, Catch::Contains("--mpnn-depth >= 1"));
 }

@@ -937,7 +937,8 @@ TEST_CASE("train: --standardize option and model errors", "[train_job][standardi
     fo.name = "smiles-lm";
     fo.standardize = true;
     CHECK_THROWS_AS(PropertyFeaturizer::create(fo), UsageError);
-    json j = PropertyFeaturizer::create(PropertyFeaturizerOptions{})->to_json();
+    const PropertyFeaturizerOptions defaults;  // named: GCC 12 warns on the temporary
+    json j = PropertyFeaturizer::create(defaults)->to_json();
     j["standardize"] = "yes";
     CHECK_THROWS_WITH(PropertyFeaturizer::from_json(j, {}),
                       Catch::Contains("'standardize' must be true or false"));

@@ -1,0 +1,61 @@
+#include "pipelines/tree_parts.hpp"
+
+#include <chrono>
+#include <vector>
+
+#include "src/log.hpp"
+
+namespace plmkit::pipelines {
+
+FittedTrees fit_trees(const models::TrainTensors& train, const models::TrainTensors& valid,
+                      std::int64_t dim, const TreeFitOptions& o) {
+    const std::int64_t targets = train.y.size(1);
+    FittedTrees out;
+    if (o.forest) {
+        const auto f0 = std::chrono::steady_clock::now();
+        const models::ForestOptions& fo = o.forest_options;
+        out.forest = std::make_shared<const models::Forest>(models::Forest::fit(
+            train.x.data_ptr<float>(), train.y.data_ptr<float>(), train.mask.data_ptr<float>(),
+            train.size(), dim, targets, o.task, fo));
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
+        out.forest_info = {{"trees", fo.trees},
+                           {"nodes", out.forest->num_nodes()},
+                           {"seed", fo.seed},
+                           {"seconds", seconds}};
+        log_info("train: random forest of " + std::to_string(fo.trees) + " trees (" +
+                 std::to_string(out.forest->num_nodes()) + " nodes) in " +
+                 std::to_string(static_cast<int>(seconds + 0.5)) + " s");
+    }
+    if (o.gbm) {
+        const auto g0 = std::chrono::steady_clock::now();
+        std::vector<models::BoostHistory> history;
+        const bool has_valid = valid.size() > 0;
+        out.gbm = std::make_shared<const models::BoostedTrees>(models::BoostedTrees::fit(
+            train.x.data_ptr<float>(), train.y.data_ptr<float>(), train.mask.data_ptr<float>(),
+            train.size(), has_valid ? valid.x.data_ptr<float>() : nullptr,
+            has_valid ? valid.y.data_ptr<float>() : nullptr,
+            has_valid ? valid.mask.data_ptr<float>() : nullptr, valid.size(), dim, targets, o.task,
+            o.gbm_options, &history));
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
+        nlohmann::json per_target = nlohmann::json::array();
+        std::string rounds;
+        for (const auto& h : history) {
+            per_target.push_back({{"rounds", h.rounds},
+                                  {"rounds_tried", h.rounds_tried},
+                                  {"best_valid_loss", h.best_valid_loss}});
+            rounds += (rounds.empty() ? "" : ",") + std::to_string(h.rounds);
+        }
+        out.gbm_info = {{"targets", per_target},
+                        {"nodes", out.gbm->num_nodes()},
+                        {"seed", o.gbm_options.seed},
+                        {"seconds", seconds}};
+        log_info("train: gradient-boosted trees, " + rounds + " rounds kept (" +
+                 std::to_string(out.gbm->num_nodes()) + " nodes) in " +
+                 std::to_string(static_cast<int>(seconds + 0.5)) + " s");
+    }
+    return out;
+}
+
+}  // namespace plmkit::pipelines

@@ -1,0 +1,117 @@
+// Molecular graphs checked by hand against the layout documented in
+// pipelines/mol_graph_builder.hpp (slot offsets: element 0, degree 14,
+// charge 21, chirality 27, hydrogens 31, hybridization 37, aromatic 43,
+// ring 44, mass 45; bonds: type 0-3, conjugated 4, ring 5, stereo 6-11).
+#include <GraphMol/ROMol.h>
+
+#include <numeric>
+
+#include "pipelines/mol_graph_builder.hpp"
+#include "pipelines/mol_parse.hpp"
+#include "pipelines/property_featurizer.hpp"
+#include "tests/catch.hpp"
+
+using namespace plmkit;
+using namespace plmkit::pipelines;
+
+namespace {
+
+models::MolGraph graph_of(const std::string& smiles) {
+    ParseResult p = parse_smiles(smiles);
+    REQUIRE(p.mol);
+    return build_mol_graph(*p.mol);
+}
+
+/// The slots set to a non-zero value in atom a's one-hot groups (0-44).
+std::vector<int> atom_slots(const models::MolGraph& g, int a) {
+    std::vector<int> on;
+    for (int k = 0; k < 45; ++k)
+        if (g.atom_features[a * kAtomFeatures + k] != 0.f) on.push_back(k);
+    return on;
+}
+
+std::vector<int> bond_slots(const models::MolGraph& g, int b) {
+    std::vector<int> on;
+    for (int k = 0; k < kBondFeatures; ++k)
+        if (g.bond_features[b * kBondFeatures + k] != 0.f) on.push_back(k);
+    return on;
+}
+
+}  // namespace
+
+TEST_CASE("mol_graph: ethanol's atoms and bonds", "[mol_graph]") {
+    models::MolGraph g = graph_of("CCO");
+    REQUIRE(g.atoms == 3);
+    REQUIRE(g.bonds() == 4);
+    CHECK(g.atom_features.size() == 3 * kAtomFeatures);
+    CHECK(g.bond_features.size() == 4 * kBondFeatures);
+    // Bond 0 (C0-C1) both ways, then bond 1 (C1-O2) both ways.
+    CHECK(g.from == std::vector<std::int32_t>{0, 1, 1, 2});
+    CHECK(g.to == std::vector<std::int32_t>{1, 0, 2, 1});
+    // CH3: carbon (2), degree 4 with its Hs (14 + 4), charge 0 (21 + 2),
+    // no chirality (27), 3 Hs (31 + 3), sp3 (37 + 2).
+    CHECK(atom_slots(g, 0) == std::vector<int>{2, 18, 23, 27, 34, 39});
+    // OH: oxygen (4), degree 2 (16), charge 0, 1 H (32), sp3.
+    CHECK(atom_slots(g, 2) == std::vector<int>{4, 16, 23, 27, 32, 39});
+    CHECK(g.atom_features[2 * kAtomFeatures + 45] == Approx(0.15999).margin(1e-4));
+    CHECK(g.atom_features[0 * kAtomFeatures + 45] == Approx(0.12011).margin(1e-4));
+    // Single, not conjugated, not in a ring, no stereo (6).
+    for (int b = 0; b < 4; ++b)
+        CHECK(bond_slots(g, b) == std::vector<int>{0, 6});
+}
+
+TEST_CASE("mol_graph: aromatic rings, charges, chirality, stereo bonds, other elements",
+          "[mol_graph]") {
+    SECTION("benzene") {
+        models::MolGraph g = graph_of("c1ccccc1");
+        CHECK(g.atoms == 6);
+        CHECK(g.bonds() == 12);
+        // Aromatic carbon, degree 3, one H, sp2, aromatic, in a ring.
+        CHECK(atom_slots(g, 0) == std::vector<int>{2, 17, 23, 27, 32, 38, 43, 44});
+        // Aromatic, conjugated, in a ring, no stereo.
+        for (int b = 0; b < 12; ++b)
+            CHECK(bond_slots(g, b) == std::vector<int>{3, 4, 5, 6});
+    }
+    SECTION("ammonium and sodium") {
+        models::MolGraph g = graph_of("[NH4+]");
+        // Nitrogen (3), degree 4 (18), +1 (24), 4 Hs (35), sp3 (39).
+        CHECK(atom_slots(g, 0) == std::vector<int>{3, 18, 24, 27, 35, 39});
+        models::MolGraph na = graph_of("[Na+]");
+        CHECK(na.bonds() == 0);
+        // Not among the listed elements (13), degree 0 (14), +1, no Hs (31),
+        // hybridization S: not listed (42).
+        CHECK(atom_slots(na, 0) == std::vector<int>{13, 14, 24, 27, 31, 42});
+    }
+    SECTION("a stereocentre and an E double bond") {
+        models::MolGraph g = graph_of("C[C@H](N)O");
+        // '@' is counter-clockwise (27 + 2).
+        CHECK(atom_slots(g, 1)[3] == 29);
+        models::MolGraph e = graph_of("F/C=C/F");
+        // Bond 1 (C=C): double, conjugated? no; stereo E (6 + 3).
+        CHECK(bond_slots(e, 2) == std::vector<int>{1, 9});
+        CHECK(bond_slots(e, 3) == std::vector<int>{1, 9});
+    }
+}
+
+TEST_CASE("mol_graph: the featurizer's graphs follow --standardize", "[mol_graph]") {
+    PropertyFeaturizerOptions o;
+    o.name = "basic";
+    o.runtime.threads = 1;
+    auto plain = PropertyFeaturizer::create(o);
+    o.standardize = true;
+    auto parent = PropertyFeaturizer::create(o);
+    REQUIRE(plain->makes_graphs());
+    plain->keep_graphs(true);
+    parent->keep_graphs(true);
+    const std::vector<std::string> in{"CC(=O)[O-].[Na+]", "not a molecule"};
+    FeatureMatrix a = plain->featurize(in), b = parent->featurize(in);
+    REQUIRE(a.graphs.size() == 2);
+    CHECK(a.graphs[0].atoms == 5);  // acetate and sodium
+    CHECK(b.graphs[0].atoms == 4);  // the parent: acetic acid
+    CHECK_FALSE(b.ok(1));
+    CHECK(b.graphs[1].atoms == 0);
+    ParseResult p = parse_smiles("CC(=O)[O-].[Na+]");
+    models::MolGraph one;
+    CHECK(parent->molecule_graph(*p.mol, &one).empty());
+    CHECK(one.atom_features == b.graphs[0].atom_features);
+}

@@ -1,0 +1,225 @@
+// plmkit train --head ...mpnn (D-MPNNs on molecular graphs) on real ESOL
+// data. Reference values come from the data (mean predictor) and from the
+// model's other paths (evaluate, predict, the screen's one-molecule path),
+// which must agree with what training measured.
+#include <GraphMol/ROMol.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "pipelines/mol_graph_builder.hpp"
+#include "pipelines/mol_parse.hpp"
+#include "pipelines/predict_job.hpp"
+#include "pipelines/property_predictor.hpp"
+#include "pipelines/train_job.hpp"
+#include "src/csv.hpp"
+#include "src/error.hpp"
+#include "tests/test_support.hpp"
+
+#include "tests/catch.hpp"
+
+using namespace plmkit;
+using namespace plmkit::pipelines;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kTarget = "measured log solubility in mols per litre";
+
+std::vector<std::vector<std::string>> read_table(const std::string& path) {
+    std::istringstream in(test::read_file(path));
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    while (std::getline(in, line))
+        rows.push_back(split_csv_line(line, ','));
+    return rows;
+}
+
+/// Small D-MPNNs on the ESOL graphs alone.
+TrainOptions mpnn_options(const std::string& out) {
+    TrainOptions o;
+    o.data = test::shared_path("data/esol/delaney-processed.csv");
+    o.target_cols = {kTarget};
+    o.output = out;
+    o.featurizer.name = "basic";
+    o.head = "mpnn";
+    o.mpnn.hidden = 48;
+    o.mpnn.depth = 3;
+    o.mpnn.ffn_hidden = {48};
+    o.mpnn.features = false;
+    o.mpnn.ensemble = 2;
+    o.mpnn.epochs = 30;
+    o.patience = 0;
+    o.batch_size = 32;
+    o.lr = 2e-3;
+    o.threads = 1;
+    o.featurizer.runtime.threads = 1;
+    return o;
+}
+
+struct MpnnRun {
+    std::string out = test::temp_path("esol_mpnn");
+    TrainSummary summary = run_train(mpnn_options(out));
+};
+const MpnnRun& mpnn_run() {
+    static const MpnnRun run;
+    return run;
+}
+
+}  // namespace
+
+TEST_CASE("train: D-MPNNs on ESOL graphs beat the mean predictor", "[train_job][mpnn]") {
+    const MpnnRun& r = mpnn_run();
+    REQUIRE(r.summary.completed);
+    // The mean of the training targets as a predictor of the test rows.
+    std::map<std::uint64_t, double> y;
+    auto data = read_table(test::shared_path("data/esol/delaney-processed.csv"));
+    for (std::size_t i = 1; i < data.size(); ++i)
+        y[i - 1] = std::stod(data[i][data[i].size() - 2]);
+    auto split = read_table(r.out + "/split.csv");
+    double sum = 0;
+    int n = 0;
+    std::vector<double> test_y;
+    for (std::size_t i = 1; i < split.size(); ++i) {
+        const double v = y.at(std::stoull(split[i][0]));
+        if (split[i][3] == "train") sum += v, ++n;
+        if (split[i][3] == "test") test_y.push_back(v);
+    }
+    double se = 0;
+    for (double v : test_y)
+        se += (v - sum / n) * (v - sum / n);
+    const double mean_rmse = std::sqrt(se / static_cast<double>(test_y.size()));
+    const double rmse = r.summary.metrics["test"]["mean"]["rmse"].get<double>();
+    INFO("D-MPNN test RMSE " << rmse << ", mean predictor " << mean_rmse);
+    CHECK(rmse < 0.6 * mean_rmse);
+
+    auto m = json::parse(test::read_file(r.out + "/metrics.json"));
+    REQUIRE(m["members"].size() == 2);
+    CHECK(m["members"][0]["kind"] == "mpnn");
+    CHECK(m["members"][1]["epochs"] == 30);
+    auto cfg = json::parse(test::read_file(r.out + "/config.json"));
+    CHECK(cfg["model"]["type"] == "mpnn");
+    CHECK(cfg["model"]["mpnn"]["members"] == 2);
+    CHECK(cfg["model"]["mpnn"]["graph_features"] == kGraphFeatures);
+    CHECK(cfg["model"]["mpnn"]["atom_dim"] == kAtomFeatures);
+    CHECK(cfg["model"]["mpnn"]["features"] == 0);
+    CHECK(cfg["training"]["mpnn"]["depth"] == 3);
+}
+
+TEST_CASE("train: a D-MPNN model predicts, evaluates and scores as in training",
+          "[train_job][mpnn]") {
+    const MpnnRun& r = mpnn_run();
+    // evaluate on exactly the test rows gives metrics.json's test RMSE.
+    auto split = read_table(r.out + "/split.csv");
+    std::set<std::uint64_t> test_rows;
+    for (std::size_t i = 1; i < split.size(); ++i)
+        if (split[i][3] == "test") test_rows.insert(std::stoull(split[i][0]));
+    auto data = read_table(test::shared_path("data/esol/delaney-processed.csv"));
+    const std::string test_csv = test::temp_path("esol_mpnn_test.csv");
+    {
+        CsvWriter w(test_csv);
+        w.header(data[0]);
+        for (std::size_t i = 1; i < data.size(); ++i)
+            if (test_rows.count(i - 1)) w.row(data[i]);
+        w.close();
+    }
+    EvaluateOptions eo;
+    eo.model = r.out;
+    eo.data = test_csv;
+    json e = run_evaluate(eo);
+    CHECK(e["n"] == test_rows.size());
+    CHECK(e["metrics"]["mean"]["rmse"].get<double>() ==
+          Approx(r.summary.metrics["test"]["mean"]["rmse"].get<double>()).epsilon(1e-9));
+
+    // predict's file, the in-process predictor and the screen's path.
+    PredictOptions po;
+    po.model = r.out;
+    po.input = test::temp_path("mpnn_lib.smi");
+    test::write_file(po.input, "smiles id\nCCO ethanol\nC1CC broken\nc1ccccc1 benzene\n");
+    po.output = test::temp_path("mpnn_preds.csv");
+    po.progress = false;
+    PredictSummary ps = run_predict(po);
+    CHECK(ps.predicted == 2);
+    CHECK(ps.rejected == 1);
+    auto preds = read_table(po.output);
+    REQUIRE(preds.size() == 3);
+    CHECK(preds[0].back() == std::string(kTarget) + "_std");  // two networks
+    PropertyPredictor predictor(r.out, {});
+    Predictions p = predictor.predict({"CCO", "c1ccccc1", "OCC"});
+    CHECK(std::stod(preds[1][2]) == Approx(p.mean[0]).epsilon(1e-5));
+    CHECK(std::stod(preds[2][2]) == Approx(p.mean[1]).epsilon(1e-5));
+    CHECK(p.std[0] > 0);
+    // Ethanol written the other way round is the same graph.
+    CHECK(p.mean[2] == Approx(p.mean[0]).margin(1e-6));
+    // Measured ESOL: ethanol 1.10, benzene -1.64.
+    CHECK(p.mean[0] > p.mean[1]);
+    auto mol = parse_smiles("c1ccccc1");
+    double mean = 0, sd = 0;
+    CHECK(predictor.predict_molecule(*mol.mol, "c1ccccc1", &mean, &sd).empty());
+    CHECK(mean == Approx(p.mean[1]).margin(1e-9));
+    CHECK(sd == Approx(p.std[1]).margin(1e-9));
+}
+
+TEST_CASE("train: --resume of D-MPNN members gives the uninterrupted model", "[train_job][mpnn]") {
+    auto o = mpnn_options(test::temp_path("mpnn_resume"));
+    o.head = "mlp+mpnn";
+    o.hidden = {16};
+    o.epochs = 4;
+    o.mpnn.epochs = 4;
+    o.mpnn.features = true;   // the networks also take the 12 descriptors
+    o.stop_after_epochs = 6;  // the MLP's 4, then inside D-MPNN 1
+    TrainSummary first = run_train(o);
+    CHECK_FALSE(first.completed);
+    CHECK(fs::exists(o.output + "/checkpoints/mpnn_0.pt"));
+    auto resume = o;
+    resume.resume = true;
+    resume.stop_after_epochs = 0;
+    TrainSummary done = run_train(resume);
+    REQUIRE(done.completed);
+    auto whole = o;
+    whole.output = test::temp_path("mpnn_whole");
+    whole.stop_after_epochs = 0;
+    TrainSummary ref = run_train(whole);
+    CHECK(done.metrics["test"]["mean"]["rmse"].get<double>() ==
+          ref.metrics["test"]["mean"]["rmse"].get<double>());
+    auto cfg = json::parse(test::read_file(whole.output + "/config.json"));
+    CHECK(cfg["model"]["mpnn"]["features"] == 12);
+    CHECK(cfg["model"]["type"] == "mlp+mpnn");
+    // Another D-MPNN option is refused on resume.
+    auto bad = o;
+    bad.output = test::temp_path("mpnn_resume_bad");
+    run_train(bad);
+    bad.resume = true;
+    bad.mpnn.depth = 2;
+    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("option 'mpnn'"));
+}
+
+TEST_CASE("train: D-MPNN option and model errors", "[train_job][mpnn]") {
+    auto o = mpnn_options(test::temp_path("mpnn_errors"));
+    o.mpnn.depth = 0;
+    CHECK_THROWS_WITH(run_train(o), Catch::Contains("--mpnn-depth >= 1"));
+    o = mpnn_options(test::temp_path("mpnn_errors"));
+    o.featurizer.name = "esm";
+    CHECK_THROWS_WITH(run_train(o), Catch::Contains("the D-MPNN reads molecules"));
+    o = mpnn_options(test::temp_path("mpnn_errors"));
+    o.finetune = "full";
+    o.featurizer.name = "smiles-lm";
+    CHECK_THROWS_WITH(run_train(o), Catch::Contains("use --finetune frozen"));
+    CHECK_FALSE(fs::exists(test::temp_path("mpnn_errors")));
+
+    // A model made with other graph features is refused, naming both.
+    const std::string dir = test::temp_path("mpnn_other_graphs");
+    fs::remove_all(dir);
+    fs::copy(mpnn_run().out, dir, fs::copy_options::recursive);
+    auto cfg = json::parse(test::read_file(dir + "/config.json"));
+    cfg["model"]["mpnn"]["graph_features"] = "plmkit-graph-0";
+    test::write_file(dir + "/config.json", cfg.dump());
+    CHECK_THROWS_WITH(PropertyPredictor(dir, {}),
+                      Catch::Contains("'plmkit-graph-0'") && Catch::Contains(kGraphFeatures));
+}
