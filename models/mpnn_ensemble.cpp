@@ -1,18 +1,13 @@
 #include "models/mpnn_ensemble.hpp"
 
+#include "models/module_tensors.hpp"
+
 #include <cstring>
 
 #include "src/error.hpp"
 
 namespace plmkit::models {
 namespace {
-
-std::string shape_of(const at::Tensor& t) {
-    std::string s = "[";
-    for (std::int64_t i = 0; i < t.dim(); ++i)
-        s += (i ? "," : "") + std::to_string(t.size(i));
-    return s + "]";
-}
 
 std::string tensor_name(std::size_t k, const std::string& name) {
     return "mpnn." + std::to_string(k) + "." + name;
@@ -78,17 +73,7 @@ MpnnEnsemble MpnnEnsemble::from_tensors(const SafetensorsFile& file, const MpnnO
     std::vector<MpnnNet> nets;
     for (std::size_t k = 0; k < members; ++k) {
         MpnnNet net(options.encoder, options.ffn);
-        at::NoGradGuard no_grad;
-        for (auto& p : net->named_parameters()) {
-            const std::string name = tensor_name(k, p.key());
-            const TensorView& v = file.get(name);
-            std::vector<std::int64_t> want(p.value().sizes().begin(), p.value().sizes().end());
-            if (v.dtype != StoredDType::f32 || v.shape != want)
-                throw ModelError(file.path() + ": tensor '" + name + "' has shape " +
-                                 v.shape_string() + " " + to_string(v.dtype) + ", expected " +
-                                 shape_of(p.value()) + " F32");
-            std::memcpy(p.value().data_ptr<float>(), v.data, v.nbytes);
-        }
+        read_parameters(*net, file, tensor_name(k, ""));
         nets.push_back(net);
     }
     return MpnnEnsemble(options, std::move(nets));

@@ -1,5 +1,7 @@
 #include "models/property_model.hpp"
 
+#include "models/module_tensors.hpp"
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -17,13 +19,6 @@
 
 namespace plmkit::models {
 namespace {
-
-std::string shape_string(const at::Tensor& t) {
-    std::string s = "[";
-    for (std::int64_t i = 0; i < t.dim(); ++i)
-        s += (i ? "," : "") + std::to_string(t.size(i));
-    return s + "]";
-}
 
 void write_text(const std::string& path, const std::string& text) {
     AtomicFile file(path);
@@ -240,18 +235,7 @@ std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
     std::size_t expected = other_tensors;
     for (std::size_t m = 0; m < k; ++m) {
         Mlp mlp(config.mlp);
-        at::NoGradGuard no_grad;
-        for (auto& p : mlp->named_parameters()) {
-            std::string name = "members." + std::to_string(m) + "." + p.key();
-            const TensorView& v = file.get(name);
-            std::vector<std::int64_t> want(p.value().sizes().begin(), p.value().sizes().end());
-            if (v.dtype != StoredDType::f32 || v.shape != want)
-                throw ModelError(file.path() + ": tensor '" + name + "' has shape " +
-                                 v.shape_string() + " " + to_string(v.dtype) + ", expected " +
-                                 shape_string(p.value()) + " F32");
-            std::memcpy(p.value().data_ptr<float>(), v.data, v.nbytes);
-            ++expected;
-        }
+        expected += read_parameters(*mlp, file, "members." + std::to_string(m) + ".");
         members.push_back(mlp);
     }
     if (encoders) {

@@ -1,5 +1,7 @@
 #include "models/smiles_encoder.hpp"
 
+#include "models/module_tensors.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -18,13 +20,6 @@ namespace {
 
 at::Tensor normal_init(std::initializer_list<std::int64_t> shape) {
     return at::empty(shape, at::kFloat).normal_(0.0, 0.02);
-}
-
-std::string shape_of(const at::Tensor& t) {
-    std::string s = "[";
-    for (std::int64_t d = 0; d < t.dim(); ++d)
-        s += (d ? "," : "") + std::to_string(t.size(d));
-    return s + "]";
 }
 
 std::int64_t positive_field(const nlohmann::json& j, const char* key, std::int64_t fallback,
@@ -162,7 +157,7 @@ SmilesEncoderImpl::SmilesEncoderImpl(const SmilesEncoderConfig& config) : config
 
 at::Tensor SmilesEncoderImpl::forward(const at::Tensor& tokens) {
     if (tokens.dim() != 2 || tokens.scalar_type() != at::kLong)
-        throw UsageError("SMILES encoder input must be [B,T] int64, got " + shape_of(tokens));
+        throw UsageError("SMILES encoder input must be [B,T] int64, got " + shape_string(tokens));
     const std::int64_t b = tokens.size(0), t = tokens.size(1);
     if (t > config_.max_len)
         throw UsageError("SMILES encoder input has " + std::to_string(t) +
@@ -283,7 +278,7 @@ LoadedSmilesEncoder load_smiles_encoder(const std::string& dir) {
         if (v.dtype != StoredDType::f32 || v.shape != want)
             throw ModelError(file.path() + ": tensor '" + p.key() + "' has shape " +
                              v.shape_string() + " " + to_string(v.dtype) + ", expected " +
-                             shape_of(p.value()) + " F32");
+                             shape_string(p.value()) + " F32");
         std::memcpy(p.value().data_ptr<float>(), v.data, v.nbytes);
         ++used;
     }

@@ -1,5 +1,7 @@
 #include "models/trainer.hpp"
 
+#include "models/module_tensors.hpp"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
@@ -32,13 +34,6 @@ std::vector<double> column(const at::Tensor& t, std::int64_t j) {
     at::Tensor c = t.select(1, j).to(at::kDouble).contiguous();
     const double* p = c.data_ptr<double>();
     return std::vector<double>(p, p + c.numel());
-}
-
-std::string shape_of(const at::Tensor& t) {
-    std::string s = "[";
-    for (std::int64_t i = 0; i < t.dim(); ++i)
-        s += (i ? "," : "") + std::to_string(t.size(i));
-    return s + "]";
 }
 
 std::string fmt(const char* f, double v) {
@@ -269,8 +264,8 @@ void Trainer::load_checkpoint(const std::string& path) {
             weights.read(std::to_string(i), t);
             if (t.sizes() != params[i].sizes())
                 throw ModelError("checkpoint '" + path + "': parameter " + std::to_string(i) +
-                                 " has shape " + shape_of(t) + ", the model expects " +
-                                 shape_of(params[i]));
+                                 " has shape " + shape_string(t) + ", the model expects " +
+                                 shape_string(params[i]));
             loaded.push_back(t);
         }
         {

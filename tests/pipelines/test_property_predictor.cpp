@@ -10,23 +10,16 @@
 #include "pipelines/train_job.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "tests/pipelines/train_test_data.hpp"
 #include "tests/test_support.hpp"
 
 #include "tests/catch.hpp"
 
 using namespace plmkit;
 using namespace plmkit::pipelines;
+using test::read_csv;
 
 namespace {
-
-std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-    std::istringstream in(test::read_file(path));
-    std::vector<std::vector<std::string>> rows;
-    std::string line;
-    while (std::getline(in, line))
-        rows.push_back(split_csv_line(line, ','));
-    return rows;
-}
 
 PropertyPredictor builtin() {
     auto c = data::default_model_config();

@@ -22,6 +22,7 @@
 #include "pipelines/train_job.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "tests/pipelines/train_test_data.hpp"
 #include "tests/test_support.hpp"
 
 #include "tests/catch.hpp"
@@ -29,20 +30,13 @@
 using namespace plmkit;
 using namespace plmkit::pipelines;
 using nlohmann::json;
+using test::esol_values;
+using test::read_csv;
 namespace fs = std::filesystem;
 
 namespace {
 
 const char* kEsolTarget = "measured log solubility in mols per litre";
-
-std::vector<std::vector<std::string>> read_csv(const std::string& path, char sep = ',') {
-    std::istringstream in(test::read_file(path));
-    std::vector<std::vector<std::string>> rows;
-    std::string line;
-    while (std::getline(in, line))
-        rows.push_back(split_csv_line(line, sep));
-    return rows;
-}
 
 json read_json(const std::string& path) {
     return json::parse(test::read_file(path));
@@ -64,15 +58,6 @@ TrainOptions esol_options(const std::string& out) {
     o.threads = 1;
     o.featurizer.runtime.threads = 1;
     return o;
-}
-
-/// Measured ESOL values by data row index (the last-but-one column).
-std::map<std::uint64_t, double> esol_values() {
-    auto rows = read_csv(test::shared_path("data/esol/delaney-processed.csv"));
-    std::map<std::uint64_t, double> y;
-    for (std::size_t i = 1; i < rows.size(); ++i)
-        y[i - 1] = std::stod(rows[i][rows[i].size() - 2]);
-    return y;
 }
 
 struct EsolRun {
@@ -100,24 +85,12 @@ TEST_CASE("train: ESOL model beats the mean predictor on its held-out test set",
 
     // The mean of the training targets as a predictor of the test set,
     // computed from the data and split.csv.
-    auto y = esol_values();
     auto split = read_csv(r.out + "/split.csv");
     const std::vector<std::string> header = {"row_index", "id", "smiles", "split"};
     REQUIRE(split.at(0) == header);
-    double sum = 0;
-    int n_train = 0;
-    std::vector<double> test_y;
-    for (std::size_t i = 1; i < split.size(); ++i) {
-        double v = y.at(std::stoull(split[i][0]));
-        if (split[i][3] == "train") sum += v, ++n_train;
-        if (split[i][3] == "test") test_y.push_back(v);
-    }
-    REQUIRE(test_y.size() == r.summary.test);
-    const double mean = sum / n_train;
-    double se = 0;
-    for (double v : test_y)
-        se += (v - mean) * (v - mean);
-    const double mean_rmse = std::sqrt(se / test_y.size());
+    std::size_t tests = 0;
+    const double mean_rmse = test::mean_predictor_rmse(r.out + "/split.csv", esol_values(), &tests);
+    REQUIRE(tests == r.summary.test);
     const double rmse = r.summary.metrics["test"]["mean"]["rmse"].get<double>();
     INFO("model test RMSE " << rmse << ", mean predictor " << mean_rmse);
     CHECK(rmse < 0.5 * mean_rmse);
@@ -134,19 +107,8 @@ TEST_CASE("train: ESOL model beats the mean predictor on its held-out test set",
 TEST_CASE("train: a saved model predicts and evaluates as in training", "[train_job]") {
     const EsolRun& r = esol_run();
     // evaluate on exactly the test rows gives metrics.json's test metrics.
-    auto split = read_csv(r.out + "/split.csv");
     const std::string test_csv = test::temp_path("esol_test.csv");
-    {
-        auto data = read_csv(test::shared_path("data/esol/delaney-processed.csv"));
-        std::set<std::uint64_t> test_rows;
-        for (std::size_t i = 1; i < split.size(); ++i)
-            if (split[i][3] == "test") test_rows.insert(std::stoull(split[i][0]));
-        CsvWriter w(test_csv);
-        w.header(data[0]);
-        for (std::size_t i = 1; i < data.size(); ++i)
-            if (test_rows.count(i - 1)) w.row(data[i]);
-        w.close();
-    }
+    test::write_set_csv(test::esol_csv(), r.out + "/split.csv", "test", test_csv);
     EvaluateOptions eo;
     eo.model = r.out;
     eo.data = test_csv;

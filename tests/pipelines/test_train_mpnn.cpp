@@ -19,6 +19,7 @@
 #include "pipelines/train_job.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "tests/pipelines/train_test_data.hpp"
 #include "tests/test_support.hpp"
 
 #include "tests/catch.hpp"
@@ -31,15 +32,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* kTarget = "measured log solubility in mols per litre";
-
-std::vector<std::vector<std::string>> read_table(const std::string& path) {
-    std::istringstream in(test::read_file(path));
-    std::vector<std::vector<std::string>> rows;
-    std::string line;
-    while (std::getline(in, line))
-        rows.push_back(split_csv_line(line, ','));
-    return rows;
-}
 
 /// Small D-MPNNs on the ESOL graphs alone.
 TrainOptions mpnn_options(const std::string& out) {
@@ -78,23 +70,7 @@ TEST_CASE("train: D-MPNNs on ESOL graphs beat the mean predictor", "[train_job][
     const MpnnRun& r = mpnn_run();
     REQUIRE(r.summary.completed);
     // The mean of the training targets as a predictor of the test rows.
-    std::map<std::uint64_t, double> y;
-    auto data = read_table(test::shared_path("data/esol/delaney-processed.csv"));
-    for (std::size_t i = 1; i < data.size(); ++i)
-        y[i - 1] = std::stod(data[i][data[i].size() - 2]);
-    auto split = read_table(r.out + "/split.csv");
-    double sum = 0;
-    int n = 0;
-    std::vector<double> test_y;
-    for (std::size_t i = 1; i < split.size(); ++i) {
-        const double v = y.at(std::stoull(split[i][0]));
-        if (split[i][3] == "train") sum += v, ++n;
-        if (split[i][3] == "test") test_y.push_back(v);
-    }
-    double se = 0;
-    for (double v : test_y)
-        se += (v - sum / n) * (v - sum / n);
-    const double mean_rmse = std::sqrt(se / static_cast<double>(test_y.size()));
+    const double mean_rmse = test::mean_predictor_rmse(r.out + "/split.csv", test::esol_values());
     const double rmse = r.summary.metrics["test"]["mean"]["rmse"].get<double>();
     INFO("D-MPNN test RMSE " << rmse << ", mean predictor " << mean_rmse);
     CHECK(rmse < 0.6 * mean_rmse);
@@ -116,24 +92,14 @@ TEST_CASE("train: a D-MPNN model predicts, evaluates and scores as in training",
           "[train_job][mpnn]") {
     const MpnnRun& r = mpnn_run();
     // evaluate on exactly the test rows gives metrics.json's test RMSE.
-    auto split = read_table(r.out + "/split.csv");
-    std::set<std::uint64_t> test_rows;
-    for (std::size_t i = 1; i < split.size(); ++i)
-        if (split[i][3] == "test") test_rows.insert(std::stoull(split[i][0]));
-    auto data = read_table(test::shared_path("data/esol/delaney-processed.csv"));
     const std::string test_csv = test::temp_path("esol_mpnn_test.csv");
-    {
-        CsvWriter w(test_csv);
-        w.header(data[0]);
-        for (std::size_t i = 1; i < data.size(); ++i)
-            if (test_rows.count(i - 1)) w.row(data[i]);
-        w.close();
-    }
+    const std::size_t tests =
+        test::write_set_csv(test::esol_csv(), r.out + "/split.csv", "test", test_csv);
     EvaluateOptions eo;
     eo.model = r.out;
     eo.data = test_csv;
     json e = run_evaluate(eo);
-    CHECK(e["n"] == test_rows.size());
+    CHECK(e["n"] == tests);
     CHECK(e["metrics"]["mean"]["rmse"].get<double>() ==
           Approx(r.summary.metrics["test"]["mean"]["rmse"].get<double>()).epsilon(1e-9));
 
@@ -147,7 +113,7 @@ TEST_CASE("train: a D-MPNN model predicts, evaluates and scores as in training",
     PredictSummary ps = run_predict(po);
     CHECK(ps.predicted == 2);
     CHECK(ps.rejected == 1);
-    auto preds = read_table(po.output);
+    auto preds = test::read_csv(po.output);
     REQUIRE(preds.size() == 3);
     CHECK(preds[0].back() == std::string(kTarget) + "_std");  // two networks
     PropertyPredictor predictor(r.out, {});
