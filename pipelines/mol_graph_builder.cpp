@@ -5,10 +5,12 @@
 #include <GraphMol/MolOps.h>
 #include <GraphMol/ROMol.h>
 #include <GraphMol/RingInfo.h>
+#include <RDGeneral/types.h>
 
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace plmkit::pipelines {
@@ -27,19 +29,22 @@ std::size_t one_hot(float* out, const std::array<T, N>& choices, T value) {
 
 void atom_features(const RDKit::Atom& a, const RDKit::RingInfo& rings, float* out) {
     using H = RDKit::Atom::HybridizationType;
-    using C = RDKit::Atom::ChiralType;
+
     static constexpr std::array<int, 13> kElements{1, 5, 6, 7, 8, 9, 14, 15, 16, 17, 34, 35, 53};
     static constexpr std::array<int, 6> kDegrees{0, 1, 2, 3, 4, 5};
     static constexpr std::array<int, 5> kCharges{-2, -1, 0, 1, 2};
-    static constexpr std::array<C, 3> kChiral{C::CHI_UNSPECIFIED, C::CHI_TETRAHEDRAL_CW,
-                                              C::CHI_TETRAHEDRAL_CCW};
     static constexpr std::array<int, 5> kHs{0, 1, 2, 3, 4};
     static constexpr std::array<H, 5> kHybrid{H::SP, H::SP2, H::SP3, H::SP3D, H::SP3D2};
     std::size_t k = 0;
     k += one_hot(out + k, kElements, a.getAtomicNum());
     k += one_hot(out + k, kDegrees, static_cast<int>(a.getTotalDegree()));
     k += one_hot(out + k, kCharges, a.getFormalCharge());
-    k += one_hot(out + k, kChiral, a.getChiralTag());
+    std::string cip;
+    if (a.getPropIfPresent(RDKit::common_properties::_CIPCode, cip))
+        out[k + (cip == "R" ? 1 : cip == "S" ? 2 : 3)] = 1.f;
+    else
+        out[k + (a.getChiralTag() == RDKit::Atom::CHI_UNSPECIFIED ? 0 : 3)] = 1.f;
+    k += 4;
     k += one_hot(out + k, kHs, static_cast<int>(a.getTotalNumHs()));
     k += one_hot(out + k, kHybrid, a.getHybridization());
     out[k++] = a.getIsAromatic() ? 1.f : 0.f;
@@ -77,19 +82,21 @@ void bond_features(const RDKit::Bond& b, const RDKit::RingInfo& rings, float* ou
 }  // namespace
 
 models::MolGraph build_mol_graph(const RDKit::ROMol& given) {
-    // A copy only when rings or double-bond stereo (from '/' and '\\' in
-    // the SMILES) were never perceived: plmkit's parser leaves stereo
-    // perception to the steps that need it.
-    bool directions = false;
+    // A copy only when rings were never perceived or the molecule has
+    // stereo (chiral tags, '/' and '\\' bonds) to perceive: plmkit's parser
+    // leaves stereo perception (CIP labels, E/Z) to the steps that need it.
+    bool stereo = false;
     for (const RDKit::Bond* b : given.bonds())
         if (b->getBondDir() == RDKit::Bond::ENDUPRIGHT ||
             b->getBondDir() == RDKit::Bond::ENDDOWNRIGHT)
-            directions = true;
+            stereo = true;
+    for (const RDKit::Atom* a : given.atoms())
+        if (a->getChiralTag() != RDKit::Atom::CHI_UNSPECIFIED) stereo = true;
     std::unique_ptr<RDKit::ROMol> copy;
-    if (!given.getRingInfo()->isInitialized() || directions) {
+    if (!given.getRingInfo()->isInitialized() || stereo) {
         copy = std::make_unique<RDKit::ROMol>(given);
         if (!copy->getRingInfo()->isInitialized()) RDKit::MolOps::fastFindRings(*copy);
-        if (directions) RDKit::MolOps::assignStereochemistry(*copy, true, true);
+        if (stereo) RDKit::MolOps::assignStereochemistry(*copy, true, true);
     }
     const RDKit::ROMol& mol = copy ? *copy : given;
     models::MolGraph g;

@@ -1,9 +1,10 @@
 // Molecular graphs checked by hand against the layout documented in
 // pipelines/mol_graph_builder.hpp (slot offsets: element 0, degree 14,
-// charge 21, chirality 27, hydrogens 31, hybridization 37, aromatic 43,
+// charge 21, chirality 27 (none, R, S, other), hydrogens 31, hybridization 37, aromatic 43,
 // ring 44, mass 45; bonds: type 0-3, conjugated 4, ring 5, stereo 6-11).
 #include <GraphMol/ROMol.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "pipelines/mol_graph_builder.hpp"
@@ -83,14 +84,51 @@ TEST_CASE("mol_graph: aromatic rings, charges, chirality, stereo bonds, other el
         CHECK(atom_slots(na, 0) == std::vector<int>{13, 14, 24, 27, 31, 42});
     }
     SECTION("a stereocentre and an E double bond") {
-        models::MolGraph g = graph_of("C[C@H](N)O");
-        // '@' is counter-clockwise (27 + 2).
-        CHECK(atom_slots(g, 1)[3] == 29);
+        // CIP labels (RDKit Python: C[C@H](N)O is R, C[C@@H](N)O is S), not
+        // the order-relative '@' / '@@' tags: 27 + 1 for R, 27 + 2 for S.
+        CHECK(atom_slots(graph_of("C[C@H](N)O"), 1)[3] == 28);
+        CHECK(atom_slots(graph_of("C[C@@H](N)O"), 1)[3] == 29);
+        CHECK(atom_slots(graph_of("N[C@@H](C)O"), 1)[3] == 28);  // R written the other way
+        CHECK(atom_slots(graph_of("CC(N)O"), 1)[3] == 27);
         models::MolGraph e = graph_of("F/C=C/F");
         // Bond 1 (C=C): double, conjugated? no; stereo E (6 + 3).
         CHECK(bond_slots(e, 2) == std::vector<int>{1, 9});
         CHECK(bond_slots(e, 3) == std::vector<int>{1, 9});
     }
+}
+
+TEST_CASE("mol_graph: a molecule written two ways gets the same graph up to renumbering",
+          "[mol_graph]") {
+    // Quinidine as BBBP writes it and as RDKit's canonical SMILES writes it.
+    const models::MolGraph a = graph_of("COc1ccc2nccc([C@H](O)[C@H]3C[C@@H]4CCN3C[C@@H]4C=C)c2c1");
+    const models::MolGraph b = graph_of("C=C[C@H]1CN2CC[C@H]1C[C@@H]2[C@@H](O)c1ccnc2ccc(OC)cc12");
+    REQUIRE(a.atoms == b.atoms);
+    REQUIRE(a.bonds() == b.bonds());
+    // Each directed bond as (source atom's features, bond's, target atom's):
+    // the same multiset in both.
+    auto rows = [](const models::MolGraph& g) {
+        std::vector<std::vector<float>> out;
+        for (std::size_t e = 0; e < g.bonds(); ++e) {
+            std::vector<float> r(&g.atom_features[g.from[e] * kAtomFeatures],
+                                 &g.atom_features[(g.from[e] + 1) * kAtomFeatures]);
+            r.insert(r.end(), &g.bond_features[e * kBondFeatures],
+                     &g.bond_features[(e + 1) * kBondFeatures]);
+            r.insert(r.end(), &g.atom_features[g.to[e] * kAtomFeatures],
+                     &g.atom_features[(g.to[e] + 1) * kAtomFeatures]);
+            out.push_back(r);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    CHECK(rows(a) == rows(b));
+    // Four stereocentres, two R and two S.
+    int r = 0, s = 0;
+    for (int i = 0; i < a.atoms; ++i) {
+        r += a.atom_features[i * kAtomFeatures + 28] == 1.f;
+        s += a.atom_features[i * kAtomFeatures + 29] == 1.f;
+    }
+    CHECK(r == 2);
+    CHECK(s == 2);
 }
 
 TEST_CASE("mol_graph: the featurizer's graphs follow --standardize", "[mol_graph]") {

@@ -121,8 +121,13 @@ TEST_CASE("train: a D-MPNN model predicts, evaluates and scores as in training",
     CHECK(std::stod(preds[1][2]) == Approx(p.mean[0]).epsilon(1e-5));
     CHECK(std::stod(preds[2][2]) == Approx(p.mean[1]).epsilon(1e-5));
     CHECK(p.std[0] > 0);
-    // Ethanol written the other way round is the same graph.
+    // Ethanol written the other way round is the same graph, and so is
+    // quinidine (four stereocentres) as BBBP and as RDKit's canonical
+    // SMILES write it.
     CHECK(p.mean[2] == Approx(p.mean[0]).margin(1e-6));
+    Predictions q = predictor.predict({"COc1ccc2nccc([C@H](O)[C@H]3C[C@@H]4CCN3C[C@@H]4C=C)c2c1",
+                                       "C=C[C@H]1CN2CC[C@H]1C[C@@H]2[C@@H](O)c1ccnc2ccc(OC)cc12"});
+    CHECK(q.mean[1] == Approx(q.mean[0]).margin(1e-6));
     // Measured ESOL: ethanol 1.10, benzene -1.64.
     CHECK(p.mean[0] > p.mean[1]);
     auto mol = parse_smiles("c1ccccc1");
