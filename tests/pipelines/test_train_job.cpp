@@ -30,6 +30,7 @@
 using namespace plmkit;
 using namespace plmkit::pipelines;
 using nlohmann::json;
+using test::esol_options;
 using test::esol_values;
 using test::read_csv;
 namespace fs = std::filesystem;
@@ -42,30 +43,9 @@ json read_json(const std::string& path) {
     return json::parse(test::read_file(path));
 }
 
-/// A small, fast ESOL model: 12 descriptors, one hidden layer.
-TrainOptions esol_options(const std::string& out) {
-    TrainOptions o;
-    o.data = test::shared_path("data/esol/delaney-processed.csv");
-    o.target_cols = {kEsolTarget};
-    o.output = out;
-    o.featurizer.name = "basic";
-    o.hidden = {32};
-    o.dropout = 0.0;
-    o.epochs = 40;
-    o.patience = 0;
-    o.batch_size = 64;
-    o.lr = 3e-3;
-    o.threads = 1;
-    o.featurizer.runtime.threads = 1;
-    return o;
-}
-
-struct EsolRun {
-    std::string out = test::temp_path("esol_basic");
-    TrainSummary summary = run_train(esol_options(out));
-};
+using EsolRun = test::TrainRun;
 const EsolRun& esol_run() {
-    static const EsolRun run;
+    static const EsolRun run = test::train_run("esol_basic", esol_options);
     return run;
 }
 
@@ -801,22 +781,15 @@ TEST_CASE("train: --resume of an ESM-2 fine-tuning run gives the uninterrupted m
     auto o = esm_ft_options(test::temp_path("ft_esm_resume"), "last:1");
     o.epochs = 4;
     o.stop_after_epochs = 2;
-    TrainSummary first = run_train(o);
-    CHECK_FALSE(first.completed);
-    CHECK(fs::exists(o.output + "/checkpoints/member_0.pt"));
-    auto resume = o;
-    resume.resume = true;
-    resume.stop_after_epochs = 0;
-    TrainSummary done = run_train(resume);
-    REQUIRE(done.completed);
-    auto whole = o;
-    whole.output = test::temp_path("ft_esm_whole");
-    whole.stop_after_epochs = 0;
-    TrainSummary ref = run_train(whole);
-    CHECK(done.metrics["test"]["mean"]["rmse"].get<double>() ==
-          ref.metrics["test"]["mean"]["rmse"].get<double>());
+    const std::string whole = test::temp_path("ft_esm_whole");
+    test::ResumeRuns r = test::resume_runs(o, whole);
+    CHECK_FALSE(r.first.completed);
+    CHECK(r.checkpoints.count("member_0.pt") == 1);
+    REQUIRE(r.resumed.completed);
+    CHECK(r.resumed.metrics["test"]["mean"]["rmse"].get<double>() ==
+          r.whole.metrics["test"]["mean"]["rmse"].get<double>());
     auto a = models::PropertyModel::load(o.output).encoders().at(0);
-    auto b = models::PropertyModel::load(whole.output).encoders().at(0);
+    auto b = models::PropertyModel::load(whole).encoders().at(0);
     REQUIRE(a.size() == b.size());
     for (std::size_t i = 0; i < a.size(); ++i)
         CHECK(at::equal(a[i].second, b[i].second));

@@ -35,11 +35,7 @@ const char* kTarget = "measured log solubility in mols per litre";
 
 /// Small D-MPNNs on the ESOL graphs alone.
 TrainOptions mpnn_options(const std::string& out) {
-    TrainOptions o;
-    o.data = test::shared_path("data/esol/delaney-processed.csv");
-    o.target_cols = {kTarget};
-    o.output = out;
-    o.featurizer.name = "basic";
+    TrainOptions o = test::esol_options(out);
     o.head = "mpnn";
     o.mpnn.hidden = 48;
     o.mpnn.depth = 3;
@@ -47,27 +43,20 @@ TrainOptions mpnn_options(const std::string& out) {
     o.mpnn.features = false;
     o.mpnn.ensemble = 2;
     o.mpnn.epochs = 30;
-    o.patience = 0;
     o.batch_size = 32;
     o.lr = 2e-3;
-    o.threads = 1;
-    o.featurizer.runtime.threads = 1;
     return o;
 }
 
-struct MpnnRun {
-    std::string out = test::temp_path("esol_mpnn");
-    TrainSummary summary = run_train(mpnn_options(out));
-};
-const MpnnRun& mpnn_run() {
-    static const MpnnRun run;
+const test::TrainRun& mpnn_run() {
+    static const test::TrainRun run = test::train_run("esol_mpnn", mpnn_options);
     return run;
 }
 
 }  // namespace
 
 TEST_CASE("train: D-MPNNs on ESOL graphs beat the mean predictor", "[train_job][mpnn]") {
-    const MpnnRun& r = mpnn_run();
+    const test::TrainRun& r = mpnn_run();
     REQUIRE(r.summary.completed);
     // The mean of the training targets as a predictor of the test rows.
     const double mean_rmse = test::mean_predictor_rmse(r.out + "/split.csv", test::esol_values());
@@ -90,7 +79,7 @@ TEST_CASE("train: D-MPNNs on ESOL graphs beat the mean predictor", "[train_job][
 
 TEST_CASE("train: a D-MPNN model predicts, evaluates and scores as in training",
           "[train_job][mpnn]") {
-    const MpnnRun& r = mpnn_run();
+    const test::TrainRun& r = mpnn_run();
     // evaluate on exactly the test rows gives metrics.json's test RMSE.
     const std::string test_csv = test::temp_path("esol_mpnn_test.csv");
     const std::size_t tests =
@@ -145,21 +134,14 @@ TEST_CASE("train: --resume of D-MPNN members gives the uninterrupted model", "[t
     o.mpnn.epochs = 4;
     o.mpnn.features = true;   // the networks also take the 12 descriptors
     o.stop_after_epochs = 6;  // the MLP's 4, then inside D-MPNN 1
-    TrainSummary first = run_train(o);
-    CHECK_FALSE(first.completed);
-    CHECK(fs::exists(o.output + "/checkpoints/mpnn_0.pt"));
-    auto resume = o;
-    resume.resume = true;
-    resume.stop_after_epochs = 0;
-    TrainSummary done = run_train(resume);
-    REQUIRE(done.completed);
-    auto whole = o;
-    whole.output = test::temp_path("mpnn_whole");
-    whole.stop_after_epochs = 0;
-    TrainSummary ref = run_train(whole);
-    CHECK(done.metrics["test"]["mean"]["rmse"].get<double>() ==
-          ref.metrics["test"]["mean"]["rmse"].get<double>());
-    auto cfg = json::parse(test::read_file(whole.output + "/config.json"));
+    const std::string whole = test::temp_path("mpnn_whole");
+    test::ResumeRuns r = test::resume_runs(o, whole);
+    CHECK_FALSE(r.first.completed);
+    CHECK(r.checkpoints.count("mpnn_0.pt") == 1);
+    REQUIRE(r.resumed.completed);
+    CHECK(r.resumed.metrics["test"]["mean"]["rmse"].get<double>() ==
+          r.whole.metrics["test"]["mean"]["rmse"].get<double>());
+    auto cfg = json::parse(test::read_file(whole + "/config.json"));
     CHECK(cfg["model"]["mpnn"]["features"] == 12);
     CHECK(cfg["model"]["type"] == "mlp+mpnn");
     // Another D-MPNN option is refused on resume.

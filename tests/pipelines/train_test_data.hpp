@@ -4,12 +4,14 @@
 // rows, and a data file cut down to one set of a run's split.csv.
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "pipelines/train_job.hpp"
 #include "src/csv.hpp"
 #include "tests/test_support.hpp"
 
@@ -27,6 +29,62 @@ inline std::vector<std::vector<std::string>> read_csv(const std::string& path, c
 inline const char* esol_csv() {
     static const std::string path = shared_path("data/esol/delaney-processed.csv");
     return path.c_str();
+}
+
+/// A small, fast ESOL model: 12 descriptors, one hidden layer.
+inline pipelines::TrainOptions esol_options(const std::string& out) {
+    pipelines::TrainOptions o;
+    o.data = esol_csv();
+    o.target_cols = {"measured log solubility in mols per litre"};
+    o.output = out;
+    o.featurizer.name = "basic";
+    o.hidden = {32};
+    o.dropout = 0.0;
+    o.epochs = 40;
+    o.patience = 0;
+    o.batch_size = 64;
+    o.lr = 3e-3;
+    o.threads = 1;
+    o.featurizer.runtime.threads = 1;
+    return o;
+}
+
+/// A training run and where it wrote its model.
+struct TrainRun {
+    std::string out;
+    pipelines::TrainSummary summary;
+};
+/// Trains options(temp_path(name)); a test keeps it in a function-local
+/// static to train once per test binary.
+template <typename MakeOptions>
+TrainRun train_run(const std::string& name, MakeOptions options) {
+    TrainRun r;
+    r.out = temp_path(name);
+    r.summary = pipelines::run_train(options(r.out));
+    return r;
+}
+
+/// A run stopped by o.stop_after_epochs, the same run resumed in place,
+/// and an uninterrupted run of the same options into `whole_out`.
+struct ResumeRuns {
+    pipelines::TrainSummary first, resumed, whole;
+    std::set<std::string> checkpoints;  ///< files in checkpoints/ after the first
+};
+inline ResumeRuns resume_runs(const pipelines::TrainOptions& o, const std::string& whole_out) {
+    ResumeRuns r;
+    r.first = pipelines::run_train(o);
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(o.output + "/checkpoints", ec))
+        r.checkpoints.insert(f.path().filename().string());
+    auto resume = o;
+    resume.resume = true;
+    resume.stop_after_epochs = 0;
+    r.resumed = pipelines::run_train(resume);
+    auto whole = o;
+    whole.output = whole_out;
+    whole.stop_after_epochs = 0;
+    r.whole = pipelines::run_train(whole);
+    return r;
 }
 
 /// Measured ESOL values by data row index (the last-but-one column).
