@@ -64,6 +64,25 @@ bool valid_head(const std::string& head) {
     return true;
 }
 
+std::string head_weights_problem(const std::string& head, const std::vector<double>& weights) {
+    if (weights.empty()) return "";
+    const auto parts = head_parts(head);
+    if (weights.size() != parts.size())
+        return std::to_string(weights.size()) + " weights for the " + std::to_string(parts.size()) +
+               " parts of '" + head + "'";
+    for (double w : weights)
+        if (!std::isfinite(w) || w <= 0) return "a weight is not a finite number > 0";
+    return "";
+}
+
+double PropertyModelConfig::part_weight(const std::string& part) const {
+    if (part_weights.empty()) return 1.0;
+    const auto parts = head_parts(head);
+    for (std::size_t i = 0; i < parts.size() && i < part_weights.size(); ++i)
+        if (parts[i] == part) return part_weights[i];
+    return 0.0;
+}
+
 nlohmann::json boost_options_json(const BoostOptions& o) {
     return {{"rounds", o.rounds},
             {"learning_rate", o.learning_rate},
@@ -83,6 +102,7 @@ nlohmann::json PropertyModelConfig::model_json() const {
                         {"hidden", mlp.hidden},   {"output_dim", mlp.output_dim},
                         {"dropout", mlp.dropout}, {"input_dropout", mlp.input_dropout},
                         {"activation", "relu"}};
+    if (!part_weights.empty()) m["weights"] = part_weights;
     if (uses_forest())
         m["forest"] = {{"trees", forest.trees},
                        {"max_features", forest.max_features},
@@ -133,6 +153,11 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         if (!valid_head(c.head))
             throw ModelError(where + ": model type '" + c.head +
                              "' is not mlp, forest, gbm, mpnn or a '+' of them");
+        if (m.contains("weights")) {
+            c.part_weights = m.at("weights").get<std::vector<double>>();
+            const std::string why = head_weights_problem(c.head, c.part_weights);
+            if (!why.empty()) throw ModelError(where + ": model weights: " + why);
+        }
         if (c.uses_gbm()) {
             const auto& g = m.at("gbm");
             c.gbm.rounds = g.at("rounds").get<int>();
@@ -187,6 +212,8 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
       forest_(std::move(forest)),
       gbm_(std::move(gbm)),
       mpnn_(std::move(mpnn)) {
+    const std::string why = head_weights_problem(config_.head, config_.part_weights);
+    if (!why.empty()) throw ModelError("model weights: " + why);
     const bool wants_mlp = config_.uses_mlp();
     if (wants_mlp && members_.empty())
         throw ModelError("a property model with an MLP head needs at least one member");
@@ -421,6 +448,7 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
     const std::size_t t = num_targets(), cells = static_cast<std::size_t>(n) * t;
     // Each part's mean and spread, in the original units.
     std::vector<std::vector<double>> means, sds;
+    std::vector<double> weights;  // each part's, in the order of means
     auto unstandardize = [&](std::vector<double>& m, std::vector<double>& s) {
         if (config_.task != "regression" || config_.target_mean.empty()) return;
         for (std::size_t i = 0; i < cells; ++i) {
@@ -429,23 +457,27 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
         }
     };
     if (!members_.empty()) {
+        weights.push_back(config_.part_weight("mlp"));
         means.emplace_back(cells);
         sds.emplace_back(cells);
         predict_mlp(x, n, means.back().data(), sds.back().data());
     }
     if (forest_) {
+        weights.push_back(config_.part_weight("forest"));
         means.emplace_back(cells);
         sds.emplace_back(cells);
         forest_->predict(x.front(), n, means.back().data(), sds.back().data());
         unstandardize(means.back(), sds.back());
     }
     if (gbm_) {
+        weights.push_back(config_.part_weight("gbm"));
         means.emplace_back(cells);
         sds.emplace_back(cells, 0.0);
         gbm_->predict(x.front(), n, means.back().data());
         unstandardize(means.back(), sds.back());
     }
     if (mpnn_) {
+        weights.push_back(config_.part_weight("mpnn"));
         means.emplace_back(cells);
         sds.emplace_back(cells);
         mpnn_->predict(*graphs, x.front(), config_.task == "classification", means.back().data(),
@@ -457,18 +489,20 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
         for (std::int64_t c = 0; c < input_dim(); ++c)
             if (std::isnan(x.front()[r * input_dim() + c])) bad[r] = 1;
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    const auto k = static_cast<double>(means.size());
+    double total = 0;
+    for (double w : weights)
+        total += w;
     for (std::size_t i = 0; i < cells; ++i) {
         double mu = means[0][i], sd = sds[0][i];
         if (means.size() > 1) {
             mu = 0;
-            for (const auto& m : means)
-                mu += m[i];
-            mu /= k;
+            for (std::size_t p = 0; p < means.size(); ++p)
+                mu += weights[p] * means[p][i];
+            mu /= total;
             double var = 0;
-            for (const auto& m : means)
-                var += (m[i] - mu) * (m[i] - mu);
-            sd = std::sqrt(var / k);
+            for (std::size_t p = 0; p < means.size(); ++p)
+                var += weights[p] * (means[p][i] - mu) * (means[p][i] - mu);
+            sd = std::sqrt(var / total);
         }
         const bool b = bad[i / t];
         mean[i] = b ? nan : mu;

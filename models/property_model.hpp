@@ -34,6 +34,10 @@ bool has_head_part(const std::string& head, const std::string& part);
 /// Whether `head` is one or more of mlp, forest, gbm, mpnn joined by '+', none
 /// twice.
 bool valid_head(const std::string& head);
+/// Why `weights` cannot weigh the parts of `head` (one finite weight > 0
+/// per part, in the order the head names them; empty means equal weights),
+/// or "" when they can.
+std::string head_weights_problem(const std::string& head, const std::vector<double>& weights);
 
 /// The options of boosted trees as config.json records them.
 nlohmann::json boost_options_json(const BoostOptions& o);
@@ -50,6 +54,11 @@ struct PropertyModelConfig {
     /// one, predictions are the mean of the parts' (e.g. mlp+forest,
     /// forest+gbm, mlp+forest+gbm+mpnn).
     std::string head = "mlp";
+    /// Each part's weight in the mean, in the order `head` names the parts
+    /// (config.json "model"."weights"); empty: equal weights.
+    std::vector<double> part_weights;
+    /// The weight of `part` (1 with equal weights).
+    double part_weight(const std::string& part) const;
     bool uses_mlp() const { return has_head_part(head, "mlp"); }
     bool uses_forest() const { return has_head_part(head, "forest"); }
     bool uses_gbm() const { return has_head_part(head, "gbm"); }
@@ -124,7 +133,8 @@ class PropertyModel {
     /// (0 with one member; may be null). A forest's std is the spread of
     /// its trees, boosted trees alone have std 0; with several parts
     /// (mlp+forest, ...) the mean is the average of the parts' means and std
-    /// their standard deviation (half the difference of two). Rows with a NaN feature give
+    /// their standard deviation (half the difference of two), both weighted
+    /// by config().part_weights when set. Rows with a NaN feature give
     /// NaN. Const and thread-safe: no module state is touched.
     /// A model with D-MPNNs (config().uses_mpnn()) also needs each row's
     /// molecular graph, `graphs` (n of them); without, it throws Error.

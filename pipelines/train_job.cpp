@@ -58,6 +58,8 @@ void check_options(const TrainOptions& o) {
             "--head must be mlp, forest, gbm, mpnn or several of them joined by '+' (their "
             "predictions averaged, e.g. mlp+forest+gbm), got '" +
             o.head + "'");
+    const std::string weights_problem = models::head_weights_problem(o.head, o.head_weights);
+    if (!weights_problem.empty()) throw UsageError("--head-weights: " + weights_problem);
     if (o.head != "mlp" && o.finetune != "frozen")
         throw UsageError("--head " + o.head +
                          " needs fixed features (or molecular graphs, for mpnn), not a "
@@ -262,6 +264,7 @@ nlohmann::json training_json(const TrainOptions& o) {
                         {"dropout", o.dropout},
                         {"ensemble", o.ensemble},
                         {"head", o.head},
+                        {"head_weights", o.head_weights},
                         {"forest",
                          {{"trees", o.forest.trees},
                           {"max_features", o.forest.max_features},
@@ -600,6 +603,7 @@ TrainSummary run_train(const TrainOptions& o) {
     int epochs_this_run = 0;
     models::PropertyModelConfig c;
     c.head = o.head;
+    c.part_weights = o.head_weights;
     const bool use_mlp = c.uses_mlp();
     // An MLP head on fixed features takes steps too small to share between
     // threads: LibTorch's fork/join per op costs more than it saves
@@ -652,6 +656,7 @@ TrainSummary run_train(const TrainOptions& o) {
     c.target_mean = p.mean;
     c.target_std = p.sd;
     c.head = o.head;
+    c.part_weights = o.head_weights;
     if (use_mlp) {
         c.mlp = heads[0]->options();
     } else {

@@ -67,6 +67,8 @@ struct TrainOptions {
     /// mlp, forest, gbm, or several joined by '+' (averaged, e.g.
     /// mlp+forest+gbm); tree models need fixed features.
     std::string head = "mlp";
+    /// Each part's weight in the mean, in --head's order (empty: equal).
+    std::vector<double> head_weights;
     models::ForestOptions forest;  ///< seed and threads come from seed / threads
     models::BoostOptions gbm;      ///< seed comes from seed
     MpnnTrainOptions mpnn;

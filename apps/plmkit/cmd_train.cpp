@@ -125,6 +125,10 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
                     "(gradient-boosted trees), mpnn (D-MPNNs on the molecular graph, as in "
                     "Chemprop), or several joined by '+' (their mean, e.g. mlp+forest+gbm)")
         ->capture_default_str();
+    cmd->add_option("--head-weights", o.head_weights,
+                    "Weight of each --head part in their mean, in --head's order (e.g. "
+                    "--head mlp+forest+gbm --head-weights 1,2,1; default equal)")
+        ->delimiter(',');
     auto& m = o.mpnn;
     cmd->add_option("--mpnn-hidden", m.hidden, "mpnn: message and molecule vector size")
         ->capture_default_str();

@@ -1,7 +1,7 @@
 // Gradient-boosted trees: hand-computed Newton steps (regression and
 // logistic), quantile binning, XOR, early stopping on the validation loss,
-// masked labels, thread invariance, save/load through PropertyModel and
-// refusal of corrupt tensors.
+// masked labels, thread invariance, save/load through PropertyModel (parts
+// averaged with and without weights) and refusal of corrupt tensors.
 #include <ATen/Parallel.h>
 
 #include <cmath>
@@ -341,6 +341,90 @@ TEST_CASE("gbm: property model round trip, un-standardized output, mlp+gbm avera
     wrong_task.target_mean.clear();
     wrong_task.target_std.clear();
     CHECK_THROWS_AS(PropertyModel(wrong_task, {}, {}, nullptr, gbm), ModelError);
+}
+
+TEST_CASE("property_model: parts weighted in the head's order", "[models][gbm][property_model]") {
+    StepData d;
+    auto gbm =
+        std::make_shared<const BoostedTrees>(fit(d.x, d.y, d.mask, 2, "regression", one_step(2)));
+    ForestOptions fo;
+    fo.trees = 10;
+    auto forest = std::make_shared<const Forest>(
+        Forest::fit(d.x.data(), d.y.data(), d.mask.data(), 100, 2, 1, "regression", fo));
+    PropertyModelConfig c;
+    c.task = "regression";
+    c.targets = {"y"};
+    c.featurizer = {{"name", "test"}};
+    c.target_mean = {10.0};
+    c.target_std = {2.0};
+    c.mlp.input_dim = 2;
+    c.mlp.hidden = {4};
+    c.mlp.output_dim = 1;
+    c.gbm = one_step(2);
+    at::manual_seed(5);
+    Mlp mlp(c.mlp);
+    const std::vector<float> q = {2.f, 0.5f, 7.f, 0.5f};
+    // Each part alone.
+    std::vector<double> pm(2), pf(2), pg(2);
+    PropertyModelConfig cm = c, cf = c, cg = c;
+    cm.head = "mlp";
+    cf.head = "forest";
+    cg.head = "gbm";
+    PropertyModel(cm, {mlp}).predict(q.data(), 2, pm.data(), nullptr);
+    PropertyModel(cf, {}, {}, forest).predict(q.data(), 2, pf.data(), nullptr);
+    PropertyModel(cg, {}, {}, nullptr, gbm).predict(q.data(), 2, pg.data(), nullptr);
+
+    // Weights follow the order the head names the parts, not the internal
+    // order: gbm 3, mlp 1, forest 2.
+    PropertyModelConfig cw = c;
+    cw.head = "gbm+mlp+forest";
+    cw.part_weights = {3, 1, 2};
+    CHECK(cw.part_weight("gbm") == 3);
+    CHECK(cw.part_weight("forest") == 2);
+    PropertyModel weighted(cw, {mlp}, {}, forest, gbm);
+    std::vector<double> pw(2), sw(2);
+    weighted.predict(q.data(), 2, pw.data(), sw.data());
+    for (int i = 0; i < 2; ++i) {
+        const double mu = (3 * pg[i] + 1 * pm[i] + 2 * pf[i]) / 6;
+        CHECK(pw[i] == Approx(mu));
+        const double var = (3 * (pg[i] - mu) * (pg[i] - mu) + (pm[i] - mu) * (pm[i] - mu) +
+                            2 * (pf[i] - mu) * (pf[i] - mu)) /
+                           6;
+        CHECK(sw[i] == Approx(std::sqrt(var)));
+    }
+    // Saved in config.json and read back.
+    const std::string dir = test::temp_path("weighted_parts");
+    weighted.save(dir);
+    auto cfg = nlohmann::json::parse(test::read_file(dir + "/config.json"));
+    CHECK(cfg["model"]["weights"] == nlohmann::json({3.0, 1.0, 2.0}));
+    PropertyModel back = PropertyModel::load(dir);
+    CHECK(back.config().part_weights == std::vector<double>{3, 1, 2});
+    std::vector<double> pb(2);
+    back.predict(q.data(), 2, pb.data(), nullptr);
+    CHECK(pb[0] == pw[0]);
+    CHECK(pb[1] == pw[1]);
+    // Equal weights are the plain mean.
+    PropertyModelConfig ce = cw;
+    ce.part_weights = {1, 1, 1};
+    std::vector<double> pe(2);
+    PropertyModel(ce, {mlp}, {}, forest, gbm).predict(q.data(), 2, pe.data(), nullptr);
+    CHECK(pe[0] == Approx((pg[0] + pm[0] + pf[0]) / 3));
+
+    // Wrong count, zero, negative or non-finite weights are refused, in the
+    // constructor and in config.json.
+    CHECK(head_weights_problem("mlp+forest", {}).empty());
+    CHECK(head_weights_problem("mlp+forest", {1, 2}).empty());
+    CHECK_THAT(head_weights_problem("mlp+forest", {1, 2, 3}),
+               Catch::Contains("3 weights for the 2 parts of 'mlp+forest'"));
+    CHECK_FALSE(head_weights_problem("mlp+forest", {1, 0}).empty());
+    CHECK_FALSE(head_weights_problem("mlp+forest", {-1, 2}).empty());
+    CHECK_FALSE(head_weights_problem("mlp+forest", {1, std::nan("")}).empty());
+    PropertyModelConfig bad = cw;
+    bad.part_weights = {1, 2};
+    CHECK_THROWS_AS(PropertyModel(bad, {mlp}, {}, forest, gbm), ModelError);
+    cfg["model"]["weights"] = {1.0, -2.0, 1.0};
+    test::write_file(dir + "/config.json", cfg.dump());
+    CHECK_THROWS_WITH(PropertyModel::load(dir), Catch::Contains("model weights"));
 }
 
 TEST_CASE("gbm: corrupt tensors are refused with the tensor named", "[models][gbm]") {

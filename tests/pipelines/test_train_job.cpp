@@ -447,6 +447,32 @@ TEST_CASE("train: --head option errors", "[train_job][forest]") {
         o.forest.max_features = "most";
         CHECK_THROWS_WITH(run_train(o), Catch::Contains("--forest-max-features"));
     }
+    SECTION("weights that do not fit the head") {
+        o.head = "mlp+forest";
+        o.head_weights = {1, 2, 3};
+        CHECK_THROWS_WITH(run_train(o),
+                          Catch::Contains("--head-weights: 3 weights for the 2 parts"));
+        o.head_weights = {1, 0};
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("--head-weights"));
+    }
+}
+
+TEST_CASE("train: --head-weights are saved with the model and used by predict",
+          "[train_job][gbm]") {
+    auto o = esol_options(test::temp_path("esol_weighted"));
+    o.head = "forest+gbm";
+    o.head_weights = {3, 1};
+    o.forest.trees = 50;
+    o.gbm.rounds = 100;
+    TrainSummary s = run_train(o);
+    REQUIRE(s.completed);
+    auto cfg = read_json(o.output + "/config.json");
+    CHECK(cfg["model"]["weights"] == nlohmann::json({3.0, 1.0}));
+    CHECK(cfg["training"]["head_weights"] == nlohmann::json({3.0, 1.0}));
+    // The loaded model carries the weights.
+    PropertyPredictor predictor(o.output, {});
+    CHECK(predictor.model().config().part_weights == std::vector<double>{3, 1});
+    CHECK(s.metrics["test"]["mean"]["rmse"].get<double>() < 1.0);
 }
 
 namespace {
