@@ -21,7 +21,7 @@ Standard library only (Debian's python3 is enough):
   python3 bench/moleculenet.py --plmkit build/bin/plmkit --shared ../shared \
       [--datasets esol,lipo,bbbp,bace,tox21] [--splits random,scaffold] [--seeds 5] \
       [--first-seed 0] \
-      [--cv K] [--cv-seeds N] [--work /tmp/plmkit-moleculenet] [-- extra plmkit train flags]
+      [--cv K] [--cv-seeds N] [--keep-cv] [--work /tmp/plmkit-moleculenet] [-- extra plmkit train flags]
 """
 import csv
 import random
@@ -121,8 +121,9 @@ def run_cv(args, name, split, seed, extra, k):
                         "valid" if fold == (j + 1) % k else "train")
                 f.write(f"{row},{role}\n")
         test, _, _, _ = run_one(args, name, split, seed, extra, split_file, f"-cv{j}")
-        subprocess.run(["rm", "-rf", os.path.join(args.work, f"{name}-{split}-{seed}-cv{j}")],
-                       check=True)
+        if not args.keep_cv:
+            subprocess.run(["rm", "-rf", os.path.join(args.work, f"{name}-{split}-{seed}-cv{j}")],
+                           check=True)
         scores.append(test)
     return statistics.mean(scores)
 
@@ -143,6 +144,9 @@ def main():
     ap.add_argument("--work", default="/tmp/plmkit-moleculenet")
     ap.add_argument("--cv", type=int, default=0, help="also K-fold CV on the non-test rows")
     ap.add_argument("--cv-seeds", type=int, default=0, help="CV for the first N seeds (0 = all)")
+    ap.add_argument("--keep-cv", action="store_true",
+                    help="keep the CV folds' model directories (NAME-SPLIT-SEED-cvK), e.g. for "
+                    "bench/part_weights.py")
     ap.add_argument("--json", help="also write the rows as JSON here")
     ap.add_argument("extra", nargs=argparse.REMAINDER, help="-- flags passed to plmkit train")
     args = ap.parse_args()
