@@ -5,7 +5,10 @@
 #include <ATen/Parallel.h>
 
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "models/boosted_trees.hpp"
@@ -53,6 +56,22 @@ std::vector<double> predict(const BoostedTrees& m, const std::vector<float>& x) 
     return out;
 }
 
+/// A one-target regression model's config on 2 features, standardized
+/// targets (mean 10, sd 2), with `head` and MLP hidden sizes `hidden`.
+PropertyModelConfig step_config(const std::string& head, std::vector<std::int64_t> hidden) {
+    PropertyModelConfig c;
+    c.task = "regression";
+    c.head = head;
+    c.targets = {"y"};
+    c.featurizer = {{"name", "test"}};
+    c.target_mean = {10.0};
+    c.target_std = {2.0};
+    c.mlp.input_dim = 2;
+    c.mlp.hidden = std::move(hidden);
+    c.mlp.output_dim = 1;
+    c.gbm = one_step(2);
+    return c;
+}
 }  // namespace
 
 TEST_CASE("gbm: one regression step splits at the step and moves each side to its mean",
@@ -239,17 +258,7 @@ TEST_CASE("gbm: property model round trip, un-standardized output, mlp+gbm avera
     StepData d;
     auto gbm =
         std::make_shared<const BoostedTrees>(fit(d.x, d.y, d.mask, 2, "regression", one_step(2)));
-    PropertyModelConfig c;
-    c.task = "regression";
-    c.head = "gbm";
-    c.targets = {"y"};
-    c.featurizer = {{"name", "test"}};
-    c.target_mean = {10.0};
-    c.target_std = {2.0};
-    c.mlp.input_dim = 2;
-    c.mlp.hidden = {};
-    c.mlp.output_dim = 1;
-    c.gbm = one_step(2);
+    PropertyModelConfig c = step_config("gbm", {});
     PropertyModel only(c, {}, {}, nullptr, gbm);
     CHECK_FALSE(only.has_spread());
     const std::string dir = test::temp_path("gbm_only");
@@ -351,16 +360,7 @@ TEST_CASE("property_model: parts weighted in the head's order", "[models][gbm][p
     fo.trees = 10;
     auto forest = std::make_shared<const Forest>(
         Forest::fit(d.x.data(), d.y.data(), d.mask.data(), 100, 2, 1, "regression", fo));
-    PropertyModelConfig c;
-    c.task = "regression";
-    c.targets = {"y"};
-    c.featurizer = {{"name", "test"}};
-    c.target_mean = {10.0};
-    c.target_std = {2.0};
-    c.mlp.input_dim = 2;
-    c.mlp.hidden = {4};
-    c.mlp.output_dim = 1;
-    c.gbm = one_step(2);
+    PropertyModelConfig c = step_config("mlp", {4});
     at::manual_seed(5);
     Mlp mlp(c.mlp);
     const std::vector<float> q = {2.f, 0.5f, 7.f, 0.5f};
