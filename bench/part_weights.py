@@ -38,7 +38,7 @@ import subprocess
 import tempfile
 from fractions import Fraction
 
-PREFIX = {"mlp": "members.", "forest": "forest.", "gbm": "gbm.", "mpnn": "mpnn."}
+PREFIX = {"mlp": "members.", "forest": "forest.", "gbm": "gbm.", "mpnn": "mpnn.", "knn": "knn."}
 
 
 def part_model(src, dst, part):

@@ -1,5 +1,7 @@
 #include "models/forest.hpp"
 
+#include "models/flat_tensors.hpp"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -255,38 +257,6 @@ void Forest::predict(const float* x, std::int64_t n, double* out, double* sd) co
         }
     });
 }
-
-namespace {
-
-template <class T>
-void add_view(std::vector<TensorView>& views, std::vector<std::vector<char>>& keep,
-              const std::string& name, StoredDType dtype, const std::vector<T>& data) {
-    keep.emplace_back(data.size() * sizeof(T));
-    if (!data.empty()) std::memcpy(keep.back().data(), data.data(), data.size() * sizeof(T));
-    TensorView v;
-    v.name = name;
-    v.dtype = dtype;
-    v.shape = {static_cast<std::int64_t>(data.size())};
-    v.data = keep.back().data();
-    v.nbytes = keep.back().size();
-    views.push_back(v);
-}
-
-template <class T>
-std::vector<T> read_vector(const SafetensorsFile& file, const std::string& name, StoredDType dtype,
-                           std::int64_t size) {
-    const TensorView& v = file.get(name);
-    if (v.dtype != dtype || v.shape.size() != 1 || (size >= 0 && v.shape[0] != size))
-        throw ModelError(file.path() + ": tensor '" + name + "' has shape " + v.shape_string() +
-                         " " + to_string(v.dtype) + ", expected [" +
-                         (size >= 0 ? std::to_string(size) : std::string("nodes")) + "] " +
-                         to_string(dtype));
-    std::vector<T> out(static_cast<std::size_t>(v.shape[0]));
-    if (!out.empty()) std::memcpy(out.data(), v.data, out.size() * sizeof(T));
-    return out;
-}
-
-}  // namespace
 
 void trees_to_tensors(const std::string& prefix, const std::vector<ForestTree>& trees,
                       std::vector<TensorView>& views, std::vector<std::vector<char>>& keep) {

@@ -56,7 +56,8 @@ bool has_head_part(const std::string& head, const std::string& part) {
 bool valid_head(const std::string& head) {
     const auto parts = head_parts(head);
     for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (parts[i] != "mlp" && parts[i] != "forest" && parts[i] != "gbm" && parts[i] != "mpnn")
+        if (parts[i] != "mlp" && parts[i] != "forest" && parts[i] != "gbm" && parts[i] != "mpnn" &&
+            parts[i] != "knn")
             return false;
         for (std::size_t j = 0; j < i; ++j)
             if (parts[j] == parts[i]) return false;
@@ -111,6 +112,7 @@ nlohmann::json PropertyModelConfig::model_json() const {
                        {"seed", forest.seed}};
     if (uses_gbm()) m["gbm"] = boost_options_json(gbm);
     if (uses_mpnn()) m["mpnn"] = mpnn_options_json(mpnn, mpnn_members);
+    if (uses_knn()) m["knn"] = {{"k", knn.k}, {"columns", {knn.begin, knn.end}}};
     return m;
 }
 
@@ -152,7 +154,7 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         c.head = m.value("type", std::string("mlp"));
         if (!valid_head(c.head))
             throw ModelError(where + ": model type '" + c.head +
-                             "' is not mlp, forest, gbm, mpnn or a '+' of them");
+                             "' is not mlp, forest, gbm, mpnn, knn or a '+' of them");
         if (m.contains("weights")) {
             c.part_weights = m.at("weights").get<std::vector<double>>();
             const std::string why = head_weights_problem(c.head, c.part_weights);
@@ -180,6 +182,15 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
             c.forest.max_depth = f.value("max_depth", 0);
             c.forest.seed = f.value("seed", std::uint64_t{0});
         }
+        if (c.uses_knn()) {
+            const auto& k = m.at("knn");
+            c.knn.k = k.at("k").get<int>();
+            const auto columns = k.at("columns").get<std::vector<std::int64_t>>();
+            if (columns.size() != 2)
+                throw ModelError(where + ": model knn columns must be [begin, end]");
+            c.knn.begin = columns[0];
+            c.knn.end = columns[1];
+        }
         if (c.uses_mpnn()) {
             c.mpnn = mpnn_options_from_json(m.at("mpnn"), where, &c.mpnn_members);
             c.mpnn.ffn.output_dim = c.mlp.output_dim;
@@ -205,13 +216,15 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
                              std::vector<EncoderState> encoders,
                              std::shared_ptr<const Forest> forest,
                              std::shared_ptr<const BoostedTrees> gbm,
-                             std::shared_ptr<const MpnnEnsemble> mpnn)
+                             std::shared_ptr<const MpnnEnsemble> mpnn,
+                             std::shared_ptr<const NearestNeighbours> knn)
     : config_(std::move(config)),
       members_(std::move(members)),
       encoders_(std::move(encoders)),
       forest_(std::move(forest)),
       gbm_(std::move(gbm)),
-      mpnn_(std::move(mpnn)) {
+      mpnn_(std::move(mpnn)),
+      knn_(std::move(knn)) {
     const std::string why = head_weights_problem(config_.head, config_.part_weights);
     if (!why.empty()) throw ModelError("model weights: " + why);
     const bool wants_mlp = config_.uses_mlp();
@@ -231,6 +244,16 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
             "the boosted trees' input size, output size or task differs from the model's");
     if ((forest_ || gbm_) && !encoders_.empty())
         throw ModelError("a tree model needs fixed features, not fine-tuned encoders");
+    if (config_.uses_knn() != (knn_ != nullptr))
+        throw ModelError("model type '" + config_.head + "' and the neighbours do not agree");
+    if (knn_) {
+        if (knn_->input_dim() != config_.mlp.input_dim ||
+            knn_->num_targets() != config_.mlp.output_dim)
+            throw ModelError("the neighbours' input or output size differs from the model's");
+        if (!encoders_.empty())
+            throw ModelError("neighbours need fixed features, not fine-tuned encoders");
+        config_.knn = knn_->options();
+    }
     if (config_.uses_mpnn() != (mpnn_ != nullptr))
         throw ModelError("model type '" + config_.head + "' and the D-MPNNs do not agree");
     if (mpnn_) {
@@ -323,11 +346,17 @@ PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelCon
             MpnnEnsemble::from_tensors(file, config.mpnn, config.mpnn_members));
         tree_tensors += mpnn->tensor_count();
     }
+    std::shared_ptr<const NearestNeighbours> knn;
+    if (config.uses_knn()) {
+        knn = std::make_shared<const NearestNeighbours>(
+            NearestNeighbours::from_tensors(file, config.mlp.input_dim, targets, config.knn));
+        tree_tensors += NearestNeighbours::tensor_count();
+    }
     const std::size_t k = j.value("ensemble", config.uses_mlp() ? 1 : 0);
     auto members =
         read_members(config, k, file, config.member_encoders ? &encoders : nullptr, tree_tensors);
     return PropertyModel(std::move(config), std::move(members), std::move(encoders),
-                         std::move(forest), std::move(gbm), std::move(mpnn));
+                         std::move(forest), std::move(gbm), std::move(mpnn), std::move(knn));
 }
 
 PropertyModel PropertyModel::load(const std::string& dir) {
@@ -386,6 +415,7 @@ void PropertyModel::save(const std::string& dir) const {
     if (forest_) forest_->to_tensors(views, forest_data);
     if (gbm_) gbm_->to_tensors(views, forest_data);
     if (mpnn_) mpnn_->to_tensors(views, keep);
+    if (knn_) knn_->to_tensors(views, forest_data);
     AtomicFile weights(dir + "/model.safetensors");
     write_safetensors(weights.temp_path(), views, {{"format", "pt"}});
     weights.commit();
@@ -444,7 +474,7 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
     if (x.size() == 1 && members_.size() > 1) x.assign(members_.size(), x.front());
     if (x.size() != std::max<std::size_t>(1, members_.size()))
         throw Error("PropertyModel::predict_members: one feature matrix per member expected");
-    if (!forest_ && !gbm_ && !mpnn_) return predict_mlp(x, n, mean, std);
+    if (!forest_ && !gbm_ && !mpnn_ && !knn_) return predict_mlp(x, n, mean, std);
     const std::size_t t = num_targets(), cells = static_cast<std::size_t>(n) * t;
     // Each part's mean and spread, in the original units.
     std::vector<std::vector<double>> means, sds;
@@ -482,6 +512,13 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
         sds.emplace_back(cells);
         mpnn_->predict(*graphs, x.front(), config_.task == "classification", means.back().data(),
                        sds.back().data());
+        unstandardize(means.back(), sds.back());
+    }
+    if (knn_) {
+        weights.push_back(config_.part_weight("knn"));
+        means.emplace_back(cells);
+        sds.emplace_back(cells);
+        knn_->predict(x.front(), n, means.back().data(), sds.back().data());
         unstandardize(means.back(), sds.back());
     }
     std::vector<char> bad(static_cast<std::size_t>(n), 0);

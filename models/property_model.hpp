@@ -1,8 +1,9 @@
 #pragma once
 // A trained property model: an ensemble of MLP heads, a random forest
 // (models/forest.hpp), gradient-boosted trees (models/boosted_trees.hpp), an
-// ensemble of D-MPNNs on molecular graphs (models/mpnn_ensemble.hpp), or
-// several of these averaged, plus everything needed to use it,
+// ensemble of D-MPNNs on molecular graphs (models/mpnn_ensemble.hpp),
+// nearest neighbours on fingerprint columns (models/knn.hpp), or several of
+// these averaged, plus everything needed to use it,
 // saved as a self-describing directory:
 //   config.json        format, plmkit version, task, targets, input column,
 //                      featurizer description (opaque here, written by
@@ -11,7 +12,8 @@
 //   model.safetensors  "members.<k>.layers.<i>.weight|bias", float32, and
 //                      "forest.<t>.*" (Forest::to_tensors) with a forest,
 //                      "gbm.<t>.*" (BoostedTrees::to_tensors) with boosting,
-//                      "mpnn.<k>.*" (MpnnEnsemble::to_tensors) with D-MPNNs
+//                      "mpnn.<k>.*" (MpnnEnsemble::to_tensors) with D-MPNNs,
+//                      "knn.*" (NearestNeighbours::to_tensors) with knn
 // (metrics.json and split.csv are written next to them by the train job.)
 #include <cstdint>
 #include <memory>
@@ -22,6 +24,7 @@
 
 #include "models/boosted_trees.hpp"
 #include "models/forest.hpp"
+#include "models/knn.hpp"
 #include "models/mlp.hpp"
 #include "models/mpnn_ensemble.hpp"
 
@@ -31,8 +34,8 @@ constexpr const char* kPropertyModelFormat = "plmkit-property-model";
 
 /// Whether `head` ("mlp+forest", ...) names `part`.
 bool has_head_part(const std::string& head, const std::string& part);
-/// Whether `head` is one or more of mlp, forest, gbm, mpnn joined by '+', none
-/// twice.
+/// Whether `head` is one or more of mlp, forest, gbm, mpnn, knn joined by '+',
+/// none twice.
 bool valid_head(const std::string& head);
 /// Why `weights` cannot weigh the parts of `head` (one finite weight > 0
 /// per part, in the order the head names them; empty means equal weights),
@@ -50,8 +53,8 @@ struct PropertyModelConfig {
     /// Regression: y = output * std + mean per target (empty: identity).
     std::vector<double> target_mean, target_std;
     /// The parts of the model joined by '+', each once: mlp (the MLP
-    /// ensemble), forest, gbm, mpnn (the D-MPNN ensemble); with more than
-    /// one, predictions are the mean of the parts' (e.g. mlp+forest,
+    /// ensemble), forest, gbm, mpnn (the D-MPNN ensemble), knn (nearest
+    /// neighbours); with more than one, predictions are the mean of the parts' (e.g. mlp+forest,
     /// forest+gbm, mlp+forest+gbm+mpnn).
     std::string head = "mlp";
     /// Each part's weight in the mean, in the order `head` names the parts
@@ -63,11 +66,13 @@ struct PropertyModelConfig {
     bool uses_forest() const { return has_head_part(head, "forest"); }
     bool uses_gbm() const { return has_head_part(head, "gbm"); }
     bool uses_mpnn() const { return has_head_part(head, "mpnn"); }
+    bool uses_knn() const { return has_head_part(head, "knn"); }
     /// input_dim and output_dim hold for every head; the rest is the MLP's.
     MlpOptions mlp;
     ForestOptions forest;  ///< how the forest was grown (informative)
     BoostOptions gbm;      ///< how the boosted trees were grown (informative)
     MpnnOptions mpnn;      ///< the D-MPNNs' sizes
+    KnnOptions knn;        ///< k and the compared columns
     std::size_t mpnn_members = 0;
     nlohmann::json training;  ///< options the model was trained with (informative)
     /// Each member has its own fine-tuned encoder state
@@ -91,7 +96,8 @@ class PropertyModel {
                   std::vector<EncoderState> encoders = {},
                   std::shared_ptr<const Forest> forest = nullptr,
                   std::shared_ptr<const BoostedTrees> gbm = nullptr,
-                  std::shared_ptr<const MpnnEnsemble> mpnn = nullptr);
+                  std::shared_ptr<const MpnnEnsemble> mpnn = nullptr,
+                  std::shared_ptr<const NearestNeighbours> knn = nullptr);
 
     /// Reads `dir`/config.json and `dir`/model.safetensors, checking every
     /// tensor's name and shape. Throws IoError / ModelError.
@@ -113,16 +119,18 @@ class PropertyModel {
     const std::shared_ptr<const Forest>& forest() const { return forest_; }
     const std::shared_ptr<const BoostedTrees>& gbm() const { return gbm_; }
     const std::shared_ptr<const MpnnEnsemble>& mpnn() const { return mpnn_; }
+    const std::shared_ptr<const NearestNeighbours>& knn() const { return knn_; }
     /// Whether predict's std says something (an ensemble, a forest's trees,
     /// or the spread between the MLPs and a tree model).
     bool has_spread() const {
-        return members_.size() > 1 || forest_ != nullptr || num_parts() > 1 ||
+        return members_.size() > 1 || forest_ != nullptr || knn_ != nullptr || num_parts() > 1 ||
                (mpnn_ && mpnn_->size() > 1);
     }
     /// Number of parts averaged (MLP ensemble, forest, boosted trees,
-    /// D-MPNN ensemble).
+    /// D-MPNN ensemble, nearest neighbours).
     int num_parts() const {
-        return (members_.empty() ? 0 : 1) + (forest_ ? 1 : 0) + (gbm_ ? 1 : 0) + (mpnn_ ? 1 : 0);
+        return (members_.empty() ? 0 : 1) + (forest_ ? 1 : 0) + (gbm_ ? 1 : 0) + (mpnn_ ? 1 : 0) +
+               (knn_ ? 1 : 0);
     }
     /// Per member (empty unless config().member_encoders).
     const std::vector<EncoderState>& encoders() const { return encoders_; }
@@ -131,7 +139,8 @@ class PropertyModel {
     /// mean[n * T] in the original units (regression) or probabilities
     /// (classification), and the ensemble's standard deviation std[n * T]
     /// (0 with one member; may be null). A forest's std is the spread of
-    /// its trees, boosted trees alone have std 0; with several parts
+    /// its trees, neighbours alone the spread of their labels, boosted trees
+    /// alone have std 0; with several parts
     /// (mlp+forest, ...) the mean is the average of the parts' means and std
     /// their standard deviation (half the difference of two), both weighted
     /// by config().part_weights when set. Rows with a NaN feature give
@@ -162,6 +171,7 @@ class PropertyModel {
     std::shared_ptr<const Forest> forest_;
     std::shared_ptr<const BoostedTrees> gbm_;
     std::shared_ptr<const MpnnEnsemble> mpnn_;
+    std::shared_ptr<const NearestNeighbours> knn_;
 };
 
 }  // namespace plmkit::models

@@ -36,6 +36,19 @@ bool starts_with(const std::string& s, const char* prefix) {
     return s.rfind(prefix, 0) == 0;
 }
 
+/// Whether an RDKit featurizer name ("morgan+rdkit2d", ...) has the Morgan
+/// block (always first in the feature row).
+bool featurizer_has_morgan(const std::string& name) {
+    std::size_t b = 0;
+    while (true) {
+        const std::size_t e = name.find('+', b);
+        if (name.substr(b, e == std::string::npos ? std::string::npos : e - b) == "morgan")
+            return true;
+        if (e == std::string::npos) return false;
+        b = e + 1;
+    }
+}
+
 void check_options(const TrainOptions& o) {
     if (o.data.empty()) throw UsageError("--data is required");
     if (o.output.empty()) throw UsageError("--output is required");
@@ -55,7 +68,7 @@ void check_options(const TrainOptions& o) {
     head.head = o.head;
     if (!models::valid_head(o.head))
         throw UsageError(
-            "--head must be mlp, forest, gbm, mpnn or several of them joined by '+' (their "
+            "--head must be mlp, forest, gbm, mpnn, knn or several of them joined by '+' (their "
             "predictions averaged, e.g. mlp+forest+gbm), got '" +
             o.head + "'");
     const std::string weights_problem = models::head_weights_problem(o.head, o.head_weights);
@@ -75,6 +88,14 @@ void check_options(const TrainOptions& o) {
             throw UsageError("--head " + o.head +
                              ": the D-MPNN reads molecules; use an RDKit --featurizer (morgan, "
                              "rdkit2d, ...), not " +
+                             o.featurizer.name);
+    }
+    if (head.uses_knn()) {
+        if (o.knn.k < 1) throw UsageError("--knn-k must be >= 1, got " + std::to_string(o.knn.k));
+        if (!featurizer_has_morgan(o.featurizer.name))
+            throw UsageError("--head " + o.head +
+                             ": knn compares Morgan fingerprints; use a --featurizer with "
+                             "morgan (e.g. morgan+rdkit2d), not " +
                              o.featurizer.name);
     }
     if (head.uses_forest()) {
@@ -121,6 +142,15 @@ std::vector<int> make_split(const TrainOptions& o, const PropertyTable& t) {
     for (std::size_t i = 0; i < t.size(); ++i)
         if (t.index[i] < file.sets.size()) sets[i] = file.sets[t.index[i]];
     return sets;
+}
+
+/// The knn part on the rows of `t` (x, y, mask).
+std::shared_ptr<const models::NearestNeighbours> fit_knn(const models::TrainTensors& t,
+                                                         std::size_t dim,
+                                                         const models::KnnOptions& o) {
+    return std::make_shared<const models::NearestNeighbours>(models::NearestNeighbours::fit(
+        t.x.data_ptr<float>(), t.y.data_ptr<float>(), t.mask.data_ptr<float>(), t.size(),
+        static_cast<std::int64_t>(dim), t.y.size(1), o));
 }
 
 /// Rows of a set as tensors (features already normalized).
@@ -277,6 +307,7 @@ nlohmann::json training_json(const TrainOptions& o) {
                           {"layers", o.scratch.layers},
                           {"heads", o.scratch.heads},
                           {"ffn", o.scratch.ffn}}}};
+    if (models::has_head_part(o.head, "knn")) j["knn"] = {{"k", o.knn.k}};
     if (models::has_head_part(o.head, "mpnn"))
         j["mpnn"] = {{"hidden", o.mpnn.hidden},     {"depth", o.mpnn.depth},
                      {"dropout", o.mpnn.dropout},   {"ffn_hidden", o.mpnn.ffn_hidden},
@@ -643,6 +674,24 @@ TrainSummary run_train(const TrainOptions& o) {
                           tensors(p.table, p.rows[1], p.mean, p.sd),
                           static_cast<std::int64_t>(p.table.dim), to);
     }
+    // knn keeps the train and valid rows as neighbours; the valid rows are
+    // scored by neighbours from the train rows only, so that figure stays
+    // out-of-sample like the other parts'.
+    std::shared_ptr<const models::NearestNeighbours> knn, knn_train;
+    if (c.uses_knn()) {
+        models::set_threads(o.threads);
+        models::KnnOptions ko = o.knn;
+        ko.begin = 0;
+        ko.end = static_cast<std::int64_t>(o.featurizer.chem.morgan_bits);
+        std::vector<std::size_t> kept = p.rows[0];
+        kept.insert(kept.end(), p.rows[1].begin(), p.rows[1].end());
+        knn = fit_knn(tensors(p.table, kept, p.mean, p.sd), p.table.dim, ko);
+        knn_train = p.rows[1].empty()
+                        ? knn
+                        : fit_knn(tensors(p.table, p.rows[0], p.mean, p.sd), p.table.dim, ko);
+        log_info("train: nearest neighbours (k = " + std::to_string(ko.k) + ") among " +
+                 std::to_string(kept.size()) + " train and valid rows");
+    }
     const char* header = p.kind == InputKind::protein ? "sequence" : "smiles";
     c.task = o.task;
     c.targets = o.target_cols;
@@ -678,7 +727,7 @@ TrainSummary run_train(const TrainOptions& o) {
         mo.graph_features = kGraphFeatures;
         mpnn = std::make_shared<const models::MpnnEnsemble>(mo, nets);
     }
-    models::PropertyModel model(c, heads, std::move(encoders), trees.forest, trees.gbm, mpnn);
+    models::PropertyModel model(c, heads, std::move(encoders), trees.forest, trees.gbm, mpnn, knn);
     nlohmann::json counts = {{"train", s.train}, {"valid", s.valid}, {"test", s.test}};
     s.metrics = {{"task", o.task},
                  {"targets", o.target_cols},
@@ -690,7 +739,16 @@ TrainSummary run_train(const TrainOptions& o) {
                  {"members", info}};
     if (trees.forest) s.metrics["forest"] = trees.forest_info;
     if (trees.gbm) s.metrics["gbm"] = trees.gbm_info;
-    if (!p.rows[1].empty()) s.metrics["valid"] = evaluate_set(model, p, p.rows[1], o);
+    if (knn) s.metrics["knn"] = {{"k", o.knn.k}, {"rows", knn->size()}};
+    if (!p.rows[1].empty()) {
+        if (knn != knn_train) {
+            const models::PropertyModel scored(c, heads, {}, trees.forest, trees.gbm, mpnn,
+                                               knn_train);
+            s.metrics["valid"] = evaluate_set(scored, p, p.rows[1], o);
+        } else {
+            s.metrics["valid"] = evaluate_set(model, p, p.rows[1], o);
+        }
+    }
     if (!p.rows[2].empty()) s.metrics["test"] = evaluate_set(model, p, p.rows[2], o);
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     s.metrics["seconds"] = s.seconds;

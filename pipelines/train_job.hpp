@@ -64,14 +64,16 @@ struct TrainOptions {
     std::vector<std::int64_t> hidden{1000, 500};
     double dropout = 0.2;
     int ensemble = 1;
-    /// mlp, forest, gbm, or several joined by '+' (averaged, e.g.
-    /// mlp+forest+gbm); tree models need fixed features.
+    /// mlp, forest, gbm, mpnn, knn, or several joined by '+' (averaged,
+    /// e.g. mlp+forest+gbm); tree models and knn need fixed features.
     std::string head = "mlp";
     /// Each part's weight in the mean, in --head's order (empty: equal).
     std::vector<double> head_weights;
     models::ForestOptions forest;  ///< seed and threads come from seed / threads
     models::BoostOptions gbm;      ///< seed comes from seed
     MpnnTrainOptions mpnn;
+    /// k of the knn part; its columns are the featurizer's Morgan block.
+    models::KnnOptions knn;
     int threads = 0;  ///< LibTorch intra-op threads, 0 = all cores
     bool resume = false;
     /// Stop after this many epochs of this run, as if interrupted: the

@@ -123,7 +123,9 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
     cmd->add_option("--head", o.head,
                     "mlp (ensemble of --ensemble MLPs), forest (random forest), gbm "
                     "(gradient-boosted trees), mpnn (D-MPNNs on the molecular graph, as in "
-                    "Chemprop), or several joined by '+' (their mean, e.g. mlp+forest+gbm)")
+                    "Chemprop), knn (similarity-weighted labels of the k nearest train and "
+                    "valid rows by Morgan MinMax similarity), or several joined by '+' (their "
+                    "mean, e.g. mlp+forest+gbm)")
         ->capture_default_str();
     cmd->add_option("--head-weights", o.head_weights,
                     "Weight of each --head part in their mean, in --head's order (e.g. "
@@ -143,6 +145,7 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
         ->capture_default_str();
     cmd->add_option("--mpnn-epochs", m.epochs, "mpnn: most epochs per network")
         ->capture_default_str();
+    cmd->add_option("--knn-k", o.knn.k, "knn: neighbours per prediction")->capture_default_str();
     cmd->add_option("--trees", o.forest.trees, "forest: trees per target")->capture_default_str();
     cmd->add_option("--forest-max-features", o.forest.max_features,
                     "forest: features tried per node: auto (sqrt for classification, a third "

@@ -447,6 +447,13 @@ TEST_CASE("train: --head option errors", "[train_job][forest]") {
         o.forest.max_features = "most";
         CHECK_THROWS_WITH(run_train(o), Catch::Contains("--forest-max-features"));
     }
+    SECTION("knn without a Morgan block, or k < 1") {
+        o.head = "mlp+knn";
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("knn compares Morgan fingerprints"));
+        o.featurizer.name = "morgan+basic";
+        o.knn.k = 0;
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("--knn-k must be >= 1"));
+    }
     SECTION("weights that do not fit the head") {
         o.head = "mlp+forest";
         o.head_weights = {1, 2, 3};
@@ -455,6 +462,43 @@ TEST_CASE("train: --head option errors", "[train_job][forest]") {
         o.head_weights = {1, 0};
         CHECK_THROWS_WITH(run_train(o), Catch::Contains("--head-weights"));
     }
+}
+
+TEST_CASE("train: knn keeps the train and valid rows; valid is scored without them",
+          "[train_job][knn]") {
+    auto o = esol_options(test::temp_path("esol_knn"));
+    o.head = "knn";
+    o.knn.k = 1;
+    o.featurizer.name = "morgan+basic";
+    TrainSummary s = run_train(o);
+    REQUIRE(s.completed);
+    CHECK(s.metrics["knn"]["rows"] == s.train + s.valid);
+    auto cfg = read_json(o.output + "/config.json");
+    CHECK(cfg["model"]["knn"]["k"] == 1);
+    CHECK(cfg["model"]["knn"]["columns"] == json({0, 2048}));
+    CHECK(cfg["training"]["knn"]["k"] == 1);
+    // The saved model holds the valid rows: with k = 1 each finds itself
+    // (similarity 1) and predicts its own value, unless an earlier row has
+    // the same fingerprint.
+    auto y = esol_values();
+    auto split = read_csv(o.output + "/split.csv");
+    std::vector<std::string> smiles;
+    std::vector<double> truth;
+    for (std::size_t i = 1; i < split.size(); ++i) {
+        if (split[i][3] != "valid") continue;
+        smiles.push_back(split[i][2]);
+        truth.push_back(y.at(std::stoull(split[i][0])));
+    }
+    REQUIRE(smiles.size() == s.valid);
+    PropertyPredictor predictor(o.output, {});
+    Predictions p = predictor.predict(smiles);
+    std::size_t own = 0;
+    for (std::size_t i = 0; i < truth.size(); ++i)
+        own += std::abs(p.mean[i] - truth[i]) < 1e-4 ? 1 : 0;
+    CHECK(own >= truth.size() * 9 / 10);
+    // metrics.json's valid figure comes from the train rows only: far from 0.
+    CHECK(s.metrics["valid"]["mean"]["rmse"].get<double>() > 0.3);
+    CHECK(s.metrics["test"]["mean"]["rmse"].get<double>() < 1.6);
 }
 
 TEST_CASE("train: --head-weights are saved with the model and used by predict",
