@@ -486,38 +486,34 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
             s[i] *= config_.target_std[i % t];
         }
     };
-    if (!members_.empty()) {
-        weights.push_back(config_.part_weight("mlp"));
+    // A slot for the next part: its weight, mean and spread (0 unless filled).
+    auto add_part = [&](const char* part) {
+        weights.push_back(config_.part_weight(part));
         means.emplace_back(cells);
-        sds.emplace_back(cells);
+        sds.emplace_back(cells, 0.0);
+    };
+    if (!members_.empty()) {
+        add_part("mlp");
         predict_mlp(x, n, means.back().data(), sds.back().data());
     }
     if (forest_) {
-        weights.push_back(config_.part_weight("forest"));
-        means.emplace_back(cells);
-        sds.emplace_back(cells);
+        add_part("forest");
         forest_->predict(x.front(), n, means.back().data(), sds.back().data());
         unstandardize(means.back(), sds.back());
     }
     if (gbm_) {
-        weights.push_back(config_.part_weight("gbm"));
-        means.emplace_back(cells);
-        sds.emplace_back(cells, 0.0);
+        add_part("gbm");
         gbm_->predict(x.front(), n, means.back().data());
         unstandardize(means.back(), sds.back());
     }
     if (mpnn_) {
-        weights.push_back(config_.part_weight("mpnn"));
-        means.emplace_back(cells);
-        sds.emplace_back(cells);
+        add_part("mpnn");
         mpnn_->predict(*graphs, x.front(), config_.task == "classification", means.back().data(),
                        sds.back().data());
         unstandardize(means.back(), sds.back());
     }
     if (knn_) {
-        weights.push_back(config_.part_weight("knn"));
-        means.emplace_back(cells);
-        sds.emplace_back(cells);
+        add_part("knn");
         knn_->predict(x.front(), n, means.back().data(), sds.back().data());
         unstandardize(means.back(), sds.back());
     }
