@@ -187,8 +187,8 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
     auto& o = c->job;
     auto* cmd = app.add_subcommand(
         "train",
-        "Train a property model (MLP ensemble, random forest or gradient-boosted trees) on "
-        "molecules or protein sequences");
+        "Train a property model (MLPs, random forest, boosted trees, D-MPNNs, nearest "
+        "neighbours, or a mean of them) on molecules or protein sequences");
     cmd->add_option("--data", o.data, "Table of inputs and values (CSV/TSV/.smi/.sdf, .gz)")
         ->required();
     cmd->add_option("--input-col", o.input_col,
