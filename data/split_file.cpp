@@ -65,7 +65,7 @@ SplitFile read_split_file(const std::string& path, const SplitFileOptions& optio
         throw UsageError(path + ": a split file needs columns '" + options.index_col + "' and '" +
                          options.split_col + "' (columns: " + column_list(columns) + ")");
     SplitFile out;
-    std::vector<bool> seen;
+    out.path = path;
     while (reader.next(line)) {
         if (trim(line).empty()) continue;
         split_csv_line(line, sep, fields);
@@ -79,16 +79,53 @@ SplitFile read_split_file(const std::string& path, const SplitFileOptions& optio
                              "' is not a non-negative integer");
         if (row >= out.sets.size()) {
             out.sets.resize(row + 1, kNoSet);
-            seen.resize(row + 1, false);
+            out.lines.resize(row + 1, 0);
             if (group_col >= 0) out.groups.resize(row + 1);
         }
-        if (seen[row])
+        if (out.lines[row] != 0)
             throw InputError(reader.where() + ": row index " + index_text + " listed twice");
-        seen[row] = true;
-        out.sets[row] = split_from_name(fields[split_col]);
+        out.lines[row] = reader.line_number();
+        if (!parse_split_name(fields[split_col], out.sets[row]))
+            throw InputError(reader.where() + ": unknown split '" + trim(fields[split_col]) +
+                             "' for row index " + index_text + ", " + kSplitNamesExpected);
         if (group_col >= 0) out.groups[row] = trim(fields[group_col]);
     }
     return out;
+}
+
+namespace {
+std::string row_range(std::uint64_t first, std::uint64_t last) {
+    return first == last ? "data row " + std::to_string(first)
+                         : "data rows " + std::to_string(first) + ".." + std::to_string(last);
+}
+}  // namespace
+
+std::vector<int> split_file_sets(const SplitFile& file, const std::vector<std::uint64_t>& rows,
+                                 std::uint64_t data_rows) {
+    for (std::size_t r = data_rows; r < file.lines.size(); ++r)
+        if (file.lines[r] != 0)
+            throw InputError(file.path + ":" + std::to_string(file.lines[r]) + ": row index " +
+                             std::to_string(r) + " out of range: data has " +
+                             std::to_string(data_rows) + " rows");
+    std::vector<int> sets;
+    sets.reserve(rows.size());
+    std::vector<std::uint64_t> missing;
+    for (std::uint64_t r : rows) {
+        if (r < file.lines.size() && file.lines[r] != 0)
+            sets.push_back(file.sets[r]);
+        else
+            missing.push_back(r);
+    }
+    if (missing.empty()) return sets;
+    // The first run of consecutive missing rows, and how many in all.
+    std::size_t k = 1;
+    while (k < missing.size() && missing[k] == missing[k - 1] + 1)
+        ++k;
+    std::string what = row_range(missing.front(), missing[k - 1]);
+    if (k < missing.size()) what += " and " + std::to_string(missing.size() - k) + " more";
+    what += missing.size() == 1 ? " has" : " have";
+    throw InputError(what + " no entry in split file '" + file.path +
+                     "'; list every data row (none/invalid/exclude leaves one out)");
 }
 
 }  // namespace plmkit::data

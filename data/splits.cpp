@@ -128,16 +128,39 @@ std::vector<int> group_split(const std::vector<std::string>& groups, const Split
     return out;
 }
 
-int split_from_name(const std::string& value) {
+namespace {
+std::string normalized_name(const std::string& value) {
     std::size_t b = value.find_first_not_of(" \t\r\n");
     std::size_t e = value.find_last_not_of(" \t\r\n");
     std::string v = b == std::string::npos ? "" : value.substr(b, e - b + 1);
     for (char& c : v)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (v == "train" || v == "training") return kTrain;
-    if (v == "valid" || v == "val" || v == "validation" || v == "dev") return kValid;
-    if (v == "test") return kTest;
-    return kNoSet;
+    return v;
+}
+}  // namespace
+
+const char* const kSplitNamesExpected =
+    "expected train, valid (val, validation, dev), test, or none/invalid/exclude to leave "
+    "the row out";
+
+bool parse_split_name(const std::string& value, int& set) {
+    const std::string v = normalized_name(value);
+    if (v == "train" || v == "training")
+        set = kTrain;
+    else if (v == "valid" || v == "val" || v == "validation" || v == "dev")
+        set = kValid;
+    else if (v == "test")
+        set = kTest;
+    else if (v == "none" || v == "invalid" || v == "exclude")
+        set = kNoSet;
+    else
+        return false;
+    return true;
+}
+
+int split_from_name(const std::string& value) {
+    int set = kNoSet;
+    return parse_split_name(value, set) ? set : kNoSet;
 }
 
 std::vector<int> column_split(const std::vector<std::string>& values) {

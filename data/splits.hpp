@@ -60,8 +60,18 @@ std::vector<int> group_split(const std::vector<std::string>& groups, const Split
 
 /// Set of a split-column value: "train"; "valid", "val", "validation", "dev";
 /// "test" (case-insensitive, trimmed). Anything else (e.g. "invalid") -> -1.
+/// Lenient: a misspelled value silently leaves its row out; the train job
+/// uses parse_split_name.
 int split_from_name(const std::string& value);
 std::vector<int> column_split(const std::vector<std::string>& values);
+
+/// Strict form of split_from_name: the names above, or "none", "invalid",
+/// "exclude" (-1: the row is left out on purpose). False for anything else,
+/// a blank value included.
+bool parse_split_name(const std::string& value, int& set);
+
+/// What parse_split_name accepts, for error messages.
+extern const char* const kSplitNamesExpected;
 
 /// "train", "valid", "test" or "none".
 const char* split_name(int set);
