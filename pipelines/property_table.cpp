@@ -5,6 +5,7 @@
 #include <GraphMol/SmilesParse/SmilesWrite.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -27,6 +28,15 @@ std::string clean(std::string s) {
     return s;
 }
 
+/// Missing-value spellings (case-insensitive), as pandas reads them by
+/// default: blank, NA, N/A, NaN, -NaN, null, None, #N/A.
+bool is_missing(std::string t) {
+    for (char& c : t)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return t.empty() || t == "na" || t == "n/a" || t == "nan" || t == "-nan" || t == "null" ||
+           t == "none" || t == "#n/a";
+}
+
 /// Parses a target value; "" -> NaN. Returns false (with `why`) when bad.
 bool parse_target(const std::string& name, const std::string& text, const std::string& task,
                   double& value, std::string& why) {
@@ -35,13 +45,16 @@ bool parse_target(const std::string& name, const std::string& text, const std::s
         t.pop_back();
     std::size_t b = t.find_first_not_of(" \t");
     t = b == std::string::npos ? "" : t.substr(b);
-    if (t.empty() || t == "NA" || t == "NaN" || t == "nan") {
+    if (is_missing(t)) {
         value = std::nan("");
         return true;
     }
+    // Decimal notation only: strtod alone would also take hexadecimal
+    // ("0x10" = 16), "inf" and "infinity".
+    const bool decimal = t.find_first_not_of("0123456789+-.eE") == std::string::npos;
     char* end = nullptr;
-    value = std::strtod(t.c_str(), &end);
-    if (end == t.c_str() || *end != '\0' || !std::isfinite(value)) {
+    value = decimal ? std::strtod(t.c_str(), &end) : 0.0;
+    if (!decimal || end == t.c_str() || *end != '\0' || !std::isfinite(value)) {
         why = "target '" + name + "' is not a number: '" + text + "'";
         return false;
     }
@@ -56,6 +69,21 @@ std::string scaffold_of(const RDKit::ROMol& mol) {
     std::unique_ptr<RDKit::ROMol> core(RDKit::MurckoDecompose(mol));
     if (!core || core->getNumAtoms() == 0) return "";
     return RDKit::MolToSmiles(*core);
+}
+
+/// A column the table reads must be named once in the header: which of two
+/// 'y' columns is the target is a guess.
+void check_unique_columns(const std::string& path, const std::vector<std::string>& columns,
+                          const TableOptions& o) {
+    std::vector<std::string> used = o.target_cols;
+    used.push_back(o.input_col.empty() ? (o.kind == InputKind::protein ? "sequence" : "smiles")
+                                       : o.input_col);
+    for (const std::string* c : {&o.id_col, &o.split_col, &o.valid_col})
+        if (!c->empty()) used.push_back(*c);
+    for (const auto& name : used)
+        if (std::count(columns.begin(), columns.end(), name) > 1)
+            throw InputError(path + ": the header names column '" + name +
+                             "' more than once; rename the copies so that each is named once");
 }
 
 }  // namespace
@@ -85,6 +113,7 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
     if (reader.is_fasta() && !options.target_cols.empty())
         throw UsageError(path + ": a FASTA file has no target columns; give a CSV/TSV with a " +
                          "sequence column and the target columns");
+    check_unique_columns(path, reader.columns(), options);
     for (const std::string* col : {&options.split_col, &options.valid_col}) {
         if (col->empty()) continue;
         auto cols = reader.columns();
