@@ -19,6 +19,7 @@
 #include "pipelines/mol_graph_builder.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
+#include "pipelines/train_checks.hpp"
 #include "pipelines/tree_parts.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
@@ -53,6 +54,7 @@ void check_options(const TrainOptions& o) {
     if (o.data.empty()) throw UsageError("--data is required");
     if (o.output.empty()) throw UsageError("--output is required");
     if (o.target_cols.empty()) throw UsageError("at least one --target-col is required");
+    check_train_numbers(o);
     if (o.task != "regression" && o.task != "classification")
         throw UsageError("--task must be regression or classification, got '" + o.task + "'");
     if (o.split_sizes.size() != 3)
@@ -119,6 +121,7 @@ void check_options(const TrainOptions& o) {
     if (o.resume && !fs::exists(o.output + "/checkpoints/options.json"))
         throw UsageError("--resume: '" + o.output +
                          "' holds no interrupted run (no checkpoints/options.json)");
+    check_output_dir(o.output);
 }
 
 bool is_true(std::string v) {
@@ -132,16 +135,13 @@ std::vector<int> make_split(const TrainOptions& o, const PropertyTable& t) {
     if (o.split == "random") return data::random_split(t.size(), sizes, o.seed);
     if (o.split == "scaffold") return data::group_split(t.scaffolds, sizes, o.seed);
     if (starts_with(o.split, "column:")) {
-        std::vector<int> sets = data::column_split(t.split_values);
+        std::vector<int> sets = column_sets(t, o.data, o.split.substr(7));
         for (std::size_t i = 0; i < t.valid_flags.size(); ++i)
             if (sets[i] == data::kTrain && is_true(t.valid_flags[i])) sets[i] = data::kValid;
         return sets;
     }
-    data::SplitFile file = data::read_split_file(o.split.substr(5));
-    std::vector<int> sets(t.size(), data::kNoSet);
-    for (std::size_t i = 0; i < t.size(); ++i)
-        if (t.index[i] < file.sets.size()) sets[i] = file.sets[t.index[i]];
-    return sets;
+    const data::SplitFile file = data::read_split_file(o.split.substr(5));
+    return data::split_file_sets(file, t.index, t.records);
 }
 
 /// The knn part on the rows of `t` (x, y, mask).
@@ -342,6 +342,20 @@ TableOptions table_options(const TrainOptions& o, InputKind kind) {
     return to;
 }
 
+/// Stops the run on a problem of the data: the rejected rows (if any) go to
+/// <output>/rejects.tsv first, so their reasons are not lost.
+[[noreturn]] void fail_with_rejects(const TrainOptions& o, const Prepared& p,
+                                    const std::string& message) {
+    if (p.table.rejects.empty()) throw InputError(message);
+    std::error_code ec;
+    fs::create_directories(o.output, ec);
+    if (ec) throw IoError("cannot create '" + o.output + "': " + ec.message());
+    const std::string path = o.output + "/rejects.tsv";
+    write_rejects(path, p.table.rejects, p.kind == InputKind::protein ? "sequence" : "smiles");
+    throw InputError(message + " [" + std::to_string(p.table.rejects.size()) +
+                     " rejected rows with their reasons in '" + path + "']");
+}
+
 void assign_sets(const TrainOptions& o, Prepared& p) {
     p.sets = make_split(o, p.table);
     for (auto& r : p.rows)
@@ -349,25 +363,33 @@ void assign_sets(const TrainOptions& o, Prepared& p) {
     for (std::size_t i = 0; i < p.sets.size(); ++i)
         if (p.sets[i] >= 0) p.rows[p.sets[i]].push_back(i);
     if (p.rows[0].empty())
-        throw InputError(o.data + ": no usable training rows (" +
-                         std::to_string(p.table.rejects.size()) + " rejected)");
+        fail_with_rejects(o, p,
+                          no_training_rows_message(o.data, p.table, o.split, o.split_sizes[0]));
 }
 
-/// Frozen features: featurized once (cached for --resume), normalization
-/// fitted on the training rows.
-void prepare_features(const TrainOptions& o, Prepared& p) {
-    const std::string cache = o.output + "/checkpoints/features.bin";
+std::string features_cache(const TrainOptions& o) {
+    return o.output + "/checkpoints/features.bin";
+}
+
+/// Frozen features: featurized once (cached for --resume; true when
+/// computed now, to be saved once the run has begun), then split.
+bool prepare_features(const TrainOptions& o, Prepared& p) {
+    const std::string cache = features_cache(o);
     const nlohmann::json desc = p.featurizer->to_json();
     models::PropertyModelConfig head;
     head.head = o.head;
     if (head.uses_mpnn()) p.featurizer->keep_graphs(true);  // graphs are not cached
-    if (head.uses_mpnn() || !(o.resume && load_features(cache, p.table, desc))) {
+    const bool fresh = head.uses_mpnn() || !(o.resume && load_features(cache, p.table, desc));
+    if (fresh)
         featurize_table(p.table, *p.featurizer);
-        save_features(cache, p.table, desc);
-    } else {
+    else
         log_info("train: features of " + std::to_string(p.table.size()) + " rows from " + cache);
-    }
     assign_sets(o, p);
+    return fresh;
+}
+
+/// Normalization of the frozen features, fitted on the training rows.
+void normalize_features(Prepared& p) {
     FeatureMatrix raw;
     raw.rows = p.table.size();
     raw.dim = p.table.dim;
@@ -419,6 +441,12 @@ void prepare_tokens(const TrainOptions& o, Prepared& p) {
         if (p.sets[i] >= 0) p.rows[p.sets[i]].push_back(i);
 }
 
+void check_resume(const TrainOptions& o);
+void begin_run(const TrainOptions& o);
+
+/// Reads, featurizes and splits the data, checks that it can train a model,
+/// and only then begins the run in <output>/checkpoints (so a run refused
+/// for its data leaves no checkpoints behind).
 Prepared prepare(const TrainOptions& o) {
     Prepared p;
     const bool finetune = !models::parse_finetune(o.finetune).frozen;
@@ -426,10 +454,20 @@ Prepared prepare(const TrainOptions& o) {
     p.kind = finetune ? InputKind::molecule : p.featurizer->input_kind();
     if (finetune && o.featurizer.name == "esm") p.kind = InputKind::protein;
     p.table = read_property_table(o.data, table_options(o, p.kind));
+    if (o.resume) check_resume(o);  // before the cached features are used
+    bool save = false;
     if (finetune)
         prepare_tokens(o, p);
     else
-        prepare_features(o, p);
+        save = prepare_features(o, p);
+    try {
+        check_training_labels(p.table, p.rows[0], o.target_cols, o.task);
+    } catch (const InputError& e) {
+        fail_with_rejects(o, p, o.data + ": " + e.what());
+    }
+    begin_run(o);
+    if (save) save_features(features_cache(o), p.table, p.featurizer->to_json());
+    if (!finetune) normalize_features(p);
     if (o.task == "regression") standardization(p.table, p.rows[0], p.mean, p.sd);
     return p;
 }
@@ -543,20 +581,43 @@ Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs
     return m;
 }
 
-/// --resume: the interrupted run must have had the same options.
-void begin_run(const TrainOptions& o) {
-    const std::string dir = o.output + "/checkpoints";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
+std::string split_file_path(const TrainOptions& o) {
+    return starts_with(o.split, "file:") ? o.split.substr(5) : std::string();
+}
+
+/// --resume: the interrupted run must have had the same options and read
+/// the same data (and split file): cached features and checkpoints belong
+/// to its rows.
+void check_resume(const TrainOptions& o) {
+    const nlohmann::json before = read_json(o.output + "/checkpoints/options.json");
     const nlohmann::json now = training_json(o);
-    if (!o.resume) return write_json(dir + "/options.json", now);
-    nlohmann::json before = read_json(dir + "/options.json");
     for (auto it = now.begin(); it != now.end(); ++it)
         if (before.value(it.key(), nlohmann::json()) != it.value())
             throw UsageError("--resume: option '" + it.key() + "' was " +
                              before.value(it.key(), nlohmann::json()).dump() +
                              " in the interrupted run, now " + it.value().dump());
+    check_unchanged(before.value("data_file", nlohmann::json()), file_fingerprint(o.data), "--data",
+                    o.data);
+    const std::string split = split_file_path(o);
+    if (!split.empty())
+        check_unchanged(before.value("split_file", nlohmann::json()), file_fingerprint(split),
+                        "--split file:", split);
+}
+
+/// Creates <output>/checkpoints with the run's options and the fingerprints
+/// of its files; a new run first removes an older run's checkpoints.
+void begin_run(const TrainOptions& o) {
+    const std::string dir = o.output + "/checkpoints";
+    std::error_code ec;
+    if (!o.resume) fs::remove_all(dir, ec);
+    fs::create_directories(dir, ec);
+    if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
+    if (o.resume) return;
+    nlohmann::json now = training_json(o);
+    now["data_file"] = file_fingerprint(o.data);
+    const std::string split = split_file_path(o);
+    if (!split.empty()) now["split_file"] = file_fingerprint(split);
+    write_json(dir + "/options.json", now);
 }
 
 /// Model files next to config.json that the featurizer needs: a copy of
@@ -604,7 +665,6 @@ TrainSummary run_train(const TrainOptions& o) {
     check_options(o);
     auto t0 = std::chrono::steady_clock::now();
     models::set_threads(o.threads);
-    begin_run(o);
     Prepared p = prepare(o);
     TrainSummary s;
     s.records = p.table.records;

@@ -1,6 +1,7 @@
 #include "apps/plmkit/featurizer_flags.hpp"
 
 #include "src/device.hpp"
+#include "src/error.hpp"
 
 namespace plmkit::cli {
 
@@ -16,6 +17,10 @@ void add_runtime_flags(CLI::App* cmd, RuntimeFlags& f) {
 }
 
 pipelines::FeaturizerRuntime to_runtime(const RuntimeFlags& f) {
+    if (f.threads < 0)
+        throw UsageError("--threads must be >= 0 (0 = all cores), got " +
+                         std::to_string(f.threads));
+    if (f.max_tokens < 1) throw UsageError("--max-tokens must be >= 1, got 0");
     pipelines::FeaturizerRuntime rt;
     rt.threads = f.threads > 0 ? f.threads : global_options().threads;
     rt.device = parse_device(f.device);

@@ -1,0 +1,169 @@
+#include "pipelines/train_checks.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "data/splits.hpp"
+#include "src/error.hpp"
+
+namespace plmkit::pipelines {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string num(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+}  // namespace
+
+/// Numeric options that LibTorch or the featurizers would otherwise take
+/// (and fail on with a stack trace, or silently misuse).
+void check_train_numbers(const TrainOptions& o) {
+    auto in_unit = [](double v) { return v >= 0 && v < 1; };
+    if (!in_unit(o.dropout)) throw UsageError("--dropout must be in [0, 1), got " + num(o.dropout));
+    if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay))
+        throw UsageError("--weight-decay must be >= 0, got " + num(o.weight_decay));
+    if (!std::isfinite(o.lr)) throw UsageError("--lr must be a finite number");
+    if (o.patience < 0)
+        throw UsageError("--patience must be >= 0 (0 = off), got " + std::to_string(o.patience));
+    if (o.stop_after_epochs < 0)
+        throw UsageError("--stop-after-epochs must be >= 0, got " +
+                         std::to_string(o.stop_after_epochs));
+    if (o.threads < 0)
+        throw UsageError("--threads must be >= 0 (0 = all cores), got " +
+                         std::to_string(o.threads));
+    const auto& f = o.featurizer;
+    if (f.chem.morgan_bits < 1) throw UsageError("--morgan-size must be >= 1, got 0");
+    if (f.chem.morgan_radius > 10)
+        throw UsageError("--morgan-radius must be 0..10, got " +
+                         std::to_string(f.chem.morgan_radius));
+    if (f.truncate < 1) throw UsageError("--truncate must be >= 1, got 0");
+    if (f.runtime.max_tokens < 1) throw UsageError("--max-tokens must be >= 1, got 0");
+    const auto& sc = o.scratch;
+    if (sc.hidden < 1 || sc.layers < 1 || sc.heads < 1 || sc.ffn < 1)
+        throw UsageError("--lm-hidden, --lm-layers, --lm-heads and --lm-ffn must be >= 1");
+    for (std::size_t i = 0; i < o.target_cols.size(); ++i)
+        for (std::size_t k = 0; k < i; ++k)
+            if (o.target_cols[i] == o.target_cols[k])
+                throw UsageError("--target-col '" + o.target_cols[i] +
+                                 "' is given twice; name each target once");
+}
+
+void check_output_dir(const std::string& dir) {
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return;
+    if (!fs::is_directory(dir, ec))
+        throw UsageError("--output '" + dir + "' is a file, expected a model directory");
+    // What train writes; anything else means the directory is someone's.
+    static const std::set<std::string> ours = {"checkpoints",  "rejects.tsv",       "split.csv",
+                                               "metrics.json", "model.safetensors", "smiles_lm"};
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!ours.count(name))
+            throw UsageError("--output '" + dir +
+                             "' is not empty and holds no plmkit train run ('" + name +
+                             "' is there); choose a new or empty directory");
+    }
+    if (ec) throw IoError("cannot list '" + dir + "': " + ec.message());
+}
+
+nlohmann::json file_fingerprint(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError("cannot open '" + path + "'");
+    std::uint64_t h = 0xcbf29ce484222325ULL, size = 0;  // FNV-1a 64
+    std::vector<char> buf(1 << 16);
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        const auto n = static_cast<std::size_t>(in.gcount());
+        for (std::size_t i = 0; i < n; ++i) {
+            h ^= static_cast<unsigned char>(buf[i]);
+            h *= 0x100000001b3ULL;
+        }
+        size += n;
+    }
+    if (in.bad()) throw IoError("cannot read '" + path + "'");
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return {{"size", size}, {"fnv1a64", hex}};
+}
+
+void check_unchanged(const nlohmann::json& before, const nlohmann::json& now,
+                     const std::string& flag, const std::string& path) {
+    if (before.is_null())
+        throw UsageError("--resume: the interrupted run recorded no fingerprint of " + flag + " '" +
+                         path + "'; start again without --resume");
+    if (before != now)
+        throw UsageError(flag + " '" + path +
+                         "' changed since the interrupted run (size/hash differ: " + before.dump() +
+                         " then, " + now.dump() + " now); start again without --resume");
+}
+
+std::vector<int> column_sets(const PropertyTable& t, const std::string& path,
+                             const std::string& column) {
+    std::vector<int> sets(t.size(), data::kNoSet);
+    std::size_t bad = 0, first = 0;
+    for (std::size_t i = 0; i < t.size(); ++i)
+        if (!data::parse_split_name(t.split_values[i], sets[i]) && bad++ == 0) first = i;
+    if (bad == 0) return sets;
+    throw InputError(path + ": data row " + std::to_string(t.index[first]) + " (id '" +
+                     t.ids[first] + "'): unknown split '" + t.split_values[first] +
+                     "' in column '" + column + "', " + data::kSplitNamesExpected +
+                     (bad > 1 ? " (" + std::to_string(bad) + " rows have such values)" : ""));
+}
+
+void check_training_labels(const PropertyTable& t, const std::vector<std::size_t>& rows,
+                           const std::vector<std::string>& targets, const std::string& task) {
+    const std::size_t nt = t.num_targets;
+    for (std::size_t j = 0; j < nt; ++j) {
+        std::size_t n = 0, ones = 0;
+        for (std::size_t r : rows) {
+            const double v = t.targets[r * nt + j];
+            if (std::isnan(v)) continue;
+            ++n;
+            ones += v == 1.0 ? 1 : 0;
+        }
+        const std::string name = j < targets.size() ? targets[j] : std::to_string(j);
+        if (n == 0)
+            throw InputError("target '" + name + "' has no labelled training rows (of " +
+                             std::to_string(rows.size()) +
+                             " training rows, every value is blank or missing)");
+        if (task == "classification" && (ones == 0 || ones == n))
+            throw InputError("target '" + name + "' has only class " + (ones ? "1" : "0") +
+                             " among the " + std::to_string(n) +
+                             " labelled training rows; a classifier needs both 0 and 1");
+    }
+}
+
+std::string no_training_rows_message(const std::string& data, const PropertyTable& t,
+                                     const std::string& split, double train_fraction) {
+    const std::size_t rejected = t.rejects.size();
+    if (t.size() == 0 && rejected == 0) return data + ": no data rows";
+    if (t.size() == 0) {
+        std::string m =
+            data + ": no usable rows: all " + std::to_string(rejected) + " rows rejected, e.g. ";
+        for (std::size_t k = 0; k < rejected && k < 3; ++k) {
+            const std::string& line = t.rejects[k];  // index \t id \t input \t reason
+            m += (k ? "; row " : "row ") + line.substr(0, line.find('\t')) + ": " +
+                 line.substr(line.rfind('\t') + 1);
+        }
+        return m;
+    }
+    const std::string usable = "the data has " + std::to_string(t.size()) + " usable row" +
+                               (t.size() == 1 ? "" : "s") + " (" + std::to_string(rejected) +
+                               " rejected)";
+    if (split == "random" || split == "scaffold") {
+        if (train_fraction <= 0)
+            return data + ": the split leaves no training rows: --split-sizes gives train 0";
+        return data + ": the split leaves no training rows: " + usable + ", too few for " +
+               "--split-sizes train " + std::to_string(train_fraction).substr(0, 4);
+    }
+    return data + ": the split (" + split + ") puts none of the " + std::to_string(t.size()) +
+           " usable rows in train";
+}
+
+}  // namespace plmkit::pipelines

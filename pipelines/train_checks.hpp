@@ -1,0 +1,54 @@
+#pragma once
+// Checks of `plmkit train` around its data (docs/train.md): the output
+// directory it may write into, the fingerprint of the files an interrupted
+// run read (--resume refuses changed files), the split column's values, and
+// whether the training rows can train a model at all.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pipelines/property_table.hpp"
+#include "pipelines/train_job.hpp"
+
+namespace plmkit::pipelines {
+
+/// Throws UsageError for numeric options out of range (dropout, weight
+/// decay, patience, threads, Morgan size and radius, ...) and a target
+/// column named twice.
+void check_train_numbers(const TrainOptions& options);
+
+/// Throws UsageError unless `dir` does not exist, is an empty directory, or
+/// holds only what train writes (an interrupted or failed run: checkpoints/,
+/// rejects.tsv, ...). The caller refuses a complete model (config.json).
+void check_output_dir(const std::string& dir);
+
+/// {"size": bytes, "fnv1a64": 16 hex digits} of a file's content.
+nlohmann::json file_fingerprint(const std::string& path);
+
+/// Throws UsageError when `now` (file_fingerprint) differs from `before`
+/// (the interrupted run's): "--data 'X' changed since the interrupted run
+/// (size/hash differ); start again without --resume".
+void check_unchanged(const nlohmann::json& before, const nlohmann::json& now,
+                     const std::string& flag, const std::string& path);
+
+/// Sets of the rows of `t` from its split column (`column`, read from
+/// `path`): parse_split_name values; anything else throws InputError naming
+/// the data row and the value.
+std::vector<int> column_sets(const PropertyTable& t, const std::string& path,
+                             const std::string& column);
+
+/// Throws InputError naming the target when it has no labelled row among
+/// the training rows `rows`, or (classification) only one of the classes:
+/// "target 'X' has only class 1 among the N labelled training rows; a
+/// classifier needs both 0 and 1".
+void check_training_labels(const PropertyTable& t, const std::vector<std::size_t>& rows,
+                           const std::vector<std::string>& targets, const std::string& task);
+
+/// The message when no row is in the training set: every row rejected (the
+/// first reasons quoted), a single usable row, or a split that leaves train
+/// empty (`split` and `train_fraction` say which).
+std::string no_training_rows_message(const std::string& data, const PropertyTable& t,
+                                     const std::string& split, double train_fraction);
+
+}  // namespace plmkit::pipelines

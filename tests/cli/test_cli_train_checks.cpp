@@ -1,0 +1,117 @@
+// plmkit train refuses what it cannot train on, as the user sees it: the
+// exit code, a one-line error naming the option, file or target, and no
+// LibTorch stack trace.
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "tests/catch.hpp"
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::read_file;
+using plmkit::test::run_plmkit;
+using plmkit::test::temp_path;
+using plmkit::test::write_file;
+
+namespace {
+
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
+
+/// 40 small molecules with a regression target y and a class c.
+std::string small_csv() {
+    const char* smiles[] = {"CCO",     "CCCO", "CCCCO", "c1ccccc1", "c1ccccc1O",
+                            "CC(=O)O", "CCN",  "CCCN",  "CCCCN",    "c1ccncc1"};
+    std::string text = "id,smiles,y,c\n";
+    for (int i = 0; i < 40; ++i)
+        text += "m" + std::to_string(i) + "," + smiles[i % 10] + std::string(i / 10, 'C') + "," +
+                std::to_string(0.1 * i) + "," + (i % 3 ? "1" : "0") + "\n";
+    const std::string path = temp_path("cli_checks.csv");
+    write_file(path, text);
+    return path;
+}
+
+std::vector<std::string> train(const std::string& data, const std::string& out,
+                               std::vector<std::string> extra) {
+    std::vector<std::string> args = {"train",  "--data",  data, "--featurizer", "basic", "--head",
+                                     "forest", "--trees", "5",  "--output",     out};
+    if (std::find(extra.begin(), extra.end(), "--threads") == extra.end())
+        args.insert(args.end(), {"--threads", "1"});
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+}  // namespace
+
+TEST_CASE("cli train: option values out of range are usage errors, not stack traces",
+          "[cli][train_checks]") {
+    const std::string data = small_csv(), out = temp_path("cli_checks_opts");
+    const std::vector<std::vector<std::string>> bad = {
+        {"--dropout", "1.5"},   {"--dropout", "1.0"},     {"--dropout", "-0.5"},
+        {"--morgan-size", "0"}, {"--weight-decay", "-1"}, {"--patience", "-1"},
+        {"--threads", "-1"},    {"--max-tokens", "0"},    {"--morgan-radius", "50"}};
+    for (const auto& flag : bad) {
+        INFO(flag[0] << " " << flag[1]);
+        auto extra = flag;
+        extra.insert(extra.end(), {"--target-col", "y"});
+        auto r = run_plmkit(train(data, out, extra));
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: " + flag[0] + " must be"));
+        CHECK_THAT(r.err, !Catch::Contains("frame #"));
+    }
+    auto r = run_plmkit(train(data, out, {"--target-col", "y", "--target-col", "y"}));
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--target-col 'y' is given twice"));
+    CHECK_FALSE(exists(out));
+}
+
+TEST_CASE("cli train: a single-class target and a short split file are input errors",
+          "[cli][train_checks]") {
+    const std::string data = small_csv(), out = temp_path("cli_checks_data");
+    SECTION("one class") {
+        const std::string one = temp_path("cli_one_class.csv");
+        std::string text = read_file(data);
+        for (std::size_t p = text.find(",0\n"); p != std::string::npos; p = text.find(",0\n"))
+            text.replace(p, 3, ",1\n");
+        write_file(one, text);
+        auto r = run_plmkit(train(one, out, {"--target-col", "c", "--task", "classification"}));
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains("target 'c' has only class 1 among the"));
+    }
+    SECTION("a split file that misses rows") {
+        const std::string split = temp_path("cli_split_short.csv");
+        std::string text = "row_index,split\n";
+        for (int i = 0; i < 30; ++i)
+            text += std::to_string(i) + (i < 24 ? ",train\n" : ",test\n");
+        write_file(split, text);
+        auto r = run_plmkit(train(data, out, {"--target-col", "y", "--split", "file:" + split}));
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains("data rows 30..39 have no entry in split file"));
+    }
+    CHECK_FALSE(exists(out + "/checkpoints"));
+}
+
+TEST_CASE("cli train: --resume after the data file changed is refused", "[cli][train_checks]") {
+    const std::string data = temp_path("cli_resume.csv"), out = temp_path("cli_checks_resume");
+    write_file(data, read_file(small_csv()));
+    std::vector<std::string> args = {"train", "--data",   data, "--target-col", "y", "--featurizer",
+                                     "basic", "--hidden", "16", "--epochs",     "4", "--threads",
+                                     "1",     "--output", out};
+    auto first = args;
+    first.insert(first.end(), {"--stop-after-epochs", "1"});
+    REQUIRE(run_plmkit(first).exit_code == 0);
+    std::string text = read_file(data);
+    text.replace(text.find("m0,"), 3, "m9,");
+    write_file(data, text);
+    auto resume = args;
+    resume.push_back("--resume");
+    auto r = run_plmkit(resume);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--data '" + data + "' changed since the interrupted run"));
+    CHECK_FALSE(exists(out + "/config.json"));
+    // Starting again (without --resume) in the same directory is fine.
+    CHECK(run_plmkit(args).exit_code == 0);
+    CHECK(exists(out + "/config.json"));
+}
