@@ -13,9 +13,16 @@
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 
+#include <GraphMol/ROMol.h>
+#include <GraphMol/SmilesParse/SmilesWrite.h>
+
+#include <filesystem>
+
 #include "data/molecule_reader.hpp"
 #include "models/smiles_encoder.hpp"
 #include "models/torch_runtime.hpp"
+#include "pipelines/mol_parse.hpp"
+#include "pipelines/property_table.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
@@ -78,6 +85,8 @@ at::Tensor batch_loss(models::SmilesEncoder& model, const MaskedBatch& batch,
     return at::nll_loss(at::log_softmax(logits, -1), batch.labels);
 }
 
+constexpr std::size_t kSkipsShown = 5;  ///< skipped records named on stderr
+
 struct Corpus {
     std::vector<std::vector<std::string>> tokens;
 };
@@ -91,9 +100,11 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
     data::MoleculeRecord rec;
     auto skip = [&](const std::string& why) {
         ++result.skipped;
-        if (result.skip_reasons.size() < 5)
+        if (result.skip_reasons.size() < kSkipsShown)
             result.skip_reasons.push_back(reader.path() + ":" + std::to_string(rec.line) + ": " +
                                           why);
+        result.rejects.push_back(reject_line(
+            rec.index, rec.id, rec.smiles.empty() ? "(SDF mol block)" : rec.smiles, why));
     };
     while ((o.max_records == 0 || result.records < o.max_records) && reader.next(rec)) {
         throw_if_interrupted();
@@ -101,6 +112,14 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
         if (!rec.error.empty()) {
             skip(rec.error);
             continue;
+        }
+        if (rec.smiles.empty() && !rec.molblock.empty()) {  // SDF: RDKit's canonical SMILES
+            ParseResult parsed = parse_molblock(rec.molblock);
+            if (!parsed.mol) {
+                skip("unparsable mol block: " + parsed.error);
+                continue;
+            }
+            rec.smiles = RDKit::MolToSmiles(*parsed.mol);
         }
         tokenizers::SmilesTokenization t = tokenizers::SmilesTokenizer::tokenize(rec.smiles);
         if (!t.ok) {
@@ -114,6 +133,20 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
     return corpus;
 }
 
+/// LM_DIR must be new or empty: an earlier run's encoder is not
+/// overwritten.
+void check_new_output(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return;
+    if (!fs::is_directory(dir, ec))
+        throw UsageError("--output '" + dir + "' is a file, expected a new LM_DIR");
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        throw UsageError("--output '" + dir + "' already exists and is not empty ('" +
+                         entry.path().filename().string() +
+                         "' is there); choose a new LM_DIR or remove it");
+}
+
 void check_options(const PretrainOptions& o) {
     if (o.kind == "protein")
         throw UsageError(
@@ -122,6 +155,7 @@ void check_options(const PretrainOptions& o) {
     if (o.kind != "smiles") throw UsageError("--kind must be smiles, got '" + o.kind + "'");
     if (o.data.empty()) throw UsageError("--data is required");
     if (o.output.empty()) throw UsageError("--output is required");
+    check_new_output(o.output);
     if (o.epochs < 1) throw UsageError("--epochs must be at least 1");
     if (o.batch_size < 1) throw UsageError("--batch-size must be at least 1");
     if (!(o.mask_prob > 0 && o.mask_prob < 1))
@@ -129,7 +163,23 @@ void check_options(const PretrainOptions& o) {
     if (!(o.valid_fraction > 0 && o.valid_fraction < 1))
         throw UsageError("--valid-fraction must be in (0, 1), got " +
                          std::to_string(o.valid_fraction));
-    if (!(o.lr > 0)) throw UsageError("--lr must be positive");
+    if (!(o.lr > 0) || !std::isfinite(o.lr)) throw UsageError("--lr must be positive");
+    if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay))
+        throw UsageError("--weight-decay must be >= 0, got " + std::to_string(o.weight_decay));
+    if (o.threads < 0)
+        throw UsageError("--threads must be >= 0 (0 = all cores), got " +
+                         std::to_string(o.threads));
+    if (!(o.dropout >= 0 && o.dropout < 1))
+        throw UsageError("--dropout must be in [0, 1), got " + std::to_string(o.dropout));
+    if (o.hidden < 1 || o.heads < 1 || o.hidden % o.heads != 0)
+        throw UsageError("--hidden must be a positive multiple of --heads, got " +
+                         std::to_string(o.hidden) + " and " + std::to_string(o.heads));
+    if (o.layers < 1 || o.ffn < 1)
+        throw UsageError("--layers and --ffn must be >= 1, got " + std::to_string(o.layers) +
+                         " and " + std::to_string(o.ffn));
+    if (o.max_len < 3)
+        throw UsageError("--max-len must be at least 3 (<cls>, a token, <eos>), got " +
+                         std::to_string(o.max_len));
 }
 
 class PretrainRun {
@@ -278,10 +328,17 @@ void PretrainRun::run() {
         log_warn("skipped " + why);
     if (r_.skipped)
         log_warn(std::to_string(r_.skipped) + " of " + std::to_string(r_.records) +
-                 " records skipped");
+                 " records skipped" +
+                 (r_.skipped > kSkipsShown
+                      ? " (the first " + std::to_string(kSkipsShown) + " named above)"
+                      : std::string()) +
+                 ", each with its reason in " + o_.output + "/rejects.tsv");
     if (corpus.tokens.size() < 2)
-        throw UsageError(o_.data + ": " + std::to_string(corpus.tokens.size()) +
-                         " usable SMILES, pre-training needs at least 2");
+        throw UsageError(
+            o_.data + ": " + std::to_string(corpus.tokens.size()) +
+            " usable SMILES, pre-training needs at least 2" +
+            (r_.skip_reasons.empty() ? std::string() : "; skipped: " + r_.skip_reasons.front()));
+
     prepare(corpus);
     corpus = {};
     models::SmilesEncoderConfig c;
@@ -315,7 +372,8 @@ void PretrainRun::run() {
                                     {"valid_size", r_.valid_size},
                                     {"mask_prob", o_.mask_prob},
                                     {"seed", o_.seed}};
-            models::save_smiles_encoder(model_, vocab_, o_.output, extra);
+            models::save_smiles_encoder(model_, vocab_, o_.output, extra);  // replaces LM_DIR
+            write_rejects(o_.output + "/rejects.tsv", r_.rejects, "smiles");
             e.saved = true;
         }
         e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

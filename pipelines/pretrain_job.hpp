@@ -15,7 +15,7 @@ namespace plmkit::pipelines {
 
 struct PretrainOptions {
     std::string kind = "smiles";  ///< only smiles (proteins: use an ESM-2 checkpoint)
-    std::string data;             ///< .smi / CSV / TSV (.gz ok)
+    std::string data;             ///< .smi / CSV / TSV / SDF (.gz ok)
     std::string smiles_col = "smiles";
     std::string output;  ///< LM_DIR
     int epochs = 10;
@@ -50,7 +50,10 @@ struct PretrainEpoch {
 struct PretrainResult {
     std::uint64_t records = 0;              ///< input records read
     std::uint64_t skipped = 0;              ///< unreadable, untokenizable or too long
-    std::vector<std::string> skip_reasons;  ///< first few "line N: reason"
+    std::vector<std::string> skip_reasons;  ///< first few "FILE:LINE: reason"
+    /// Every skipped record, "index \t id \t smiles \t reason" (written to
+    /// LM_DIR/rejects.tsv).
+    std::vector<std::string> rejects;
     std::size_t train_size = 0, valid_size = 0;
     std::size_t vocab_size = 0;
     std::uint64_t valid_masked = 0;  ///< masked positions in the validation set

@@ -15,7 +15,8 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
     cmd->add_option("--kind", opt->kind,
                     "smiles (protein models: use a Hugging Face ESM-2 checkpoint)")
         ->capture_default_str();
-    cmd->add_option("--data", opt->data, ".smi / CSV / TSV with SMILES (.gz ok)")->required();
+    cmd->add_option("--data", opt->data, ".smi / CSV / TSV with SMILES, or SDF (.gz ok)")
+        ->required();
     cmd->add_option("--smiles-col", opt->smiles_col, "Column holding the SMILES")
         ->capture_default_str();
     cmd->add_option("-o,--output", opt->output, "Model directory to write (LM_DIR)")->required();
@@ -49,7 +50,8 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--dropout", opt->dropout, "Dropout")->capture_default_str();
     cmd->footer(
-        "LM_DIR holds config.json, model.safetensors and vocab.txt; it is (re)written\n"
+        "LM_DIR (new or empty) holds config.json, model.safetensors, vocab.txt and\n"
+        "rejects.tsv (every skipped record with its reason); it is (re)written\n"
         "atomically at every epoch whose validation loss is the best so far.\n"
         "Each epoch logs train/validation masked-LM loss and masked-token accuracy.\n"
         "\nExamples:\n"

@@ -1,0 +1,42 @@
+// plmkit pretrain as the user sees it: a second run into the same LM_DIR
+// is refused, and the skipped records are in LM_DIR/rejects.tsv.
+#include <unistd.h>
+
+#include "tests/catch.hpp"
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::read_file;
+using plmkit::test::run_plmkit;
+using plmkit::test::temp_path;
+using plmkit::test::write_file;
+
+TEST_CASE("cli pretrain: an existing LM_DIR is refused; skips go to rejects.tsv",
+          "[cli][pretrain_checks]") {
+    const std::string data = temp_path("cli_pretrain_skips.smi");
+    std::string text;
+    for (int i = 0; i < 30; ++i)
+        text += (i % 4 == 0 ? std::string(50, 'C') : "CC" + std::string(i % 6, 'O')) + " m" +
+                std::to_string(i) + "\n";
+    write_file(data, text);
+    const std::string out = temp_path("cli_lm_twice");
+    const std::vector<std::string> args = {
+        "pretrain", "--data",    data,       "--output",  out,       "--epochs", "1",
+        "--hidden", "16",        "--layers", "1",         "--heads", "2",        "--ffn",
+        "32",       "--max-len", "32",       "--threads", "1"};
+    auto first = run_plmkit(args);
+    REQUIRE(first.exit_code == 0);
+    CHECK_THAT(first.err, Catch::Contains("8 of 30 records skipped (the first 5 named above), "
+                                          "each with its reason in " +
+                                          out + "/rejects.tsv"));
+    const std::string rejects = read_file(out + "/rejects.tsv");
+    CHECK_THAT(rejects, Catch::StartsWith("index\tid\tsmiles\treason\n0\tm0\t"));
+    CHECK_THAT(rejects, Catch::Contains("\n28\tm28\t" + std::string(50, 'C') +
+                                        "\t50 tokens, more than --max-len - 2\n"));
+    const std::string config = read_file(out + "/config.json");
+    auto second = run_plmkit(args);
+    CHECK(second.exit_code == 2);
+    CHECK_THAT(second.err,
+               Catch::Contains("--output '" + out + "' already exists and is not empty"));
+    CHECK(read_file(out + "/config.json") == config);
+}

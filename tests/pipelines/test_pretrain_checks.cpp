@@ -1,0 +1,150 @@
+// plmkit pretrain: an existing LM_DIR is not overwritten, every skipped
+// record is in LM_DIR/rejects.tsv with its reason, SDF input is read as
+// molecules, and option values out of range are usage errors.
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pipelines/pretrain_job.hpp"
+#include "src/error.hpp"
+#include "tests/pipelines/train_test_data.hpp"
+#include "tests/test_support.hpp"
+
+#include "tests/catch.hpp"
+
+using namespace plmkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A one-epoch run of a very small encoder.
+pipelines::PretrainOptions small_options(const std::string& data, const std::string& out) {
+    pipelines::PretrainOptions o;
+    o.data = data;
+    o.output = out;
+    o.epochs = 1;
+    o.batch_size = 16;
+    o.hidden = 16;
+    o.layers = 1;
+    o.heads = 2;
+    o.ffn = 32;
+    o.max_len = 40;
+    o.threads = 1;
+    o.log_epochs = false;
+    return o;
+}
+
+/// A V2000 mol block of a chain of `atoms` (single bonds).
+std::string chain_molblock(const std::string& name, const std::vector<std::string>& atoms,
+                           int extra_bond_to = 0) {
+    char buf[128];
+    const int n = static_cast<int>(atoms.size()), bonds = n - 1 + (extra_bond_to ? 1 : 0);
+    std::string m = name + "\n  plmkit\n\n";
+    std::snprintf(buf, sizeof buf, "%3d%3d  0  0  0  0  0  0  0  0999 V2000\n", n, bonds);
+    m += buf;
+    for (int i = 0; i < n; ++i) {
+        std::snprintf(buf, sizeof buf,
+                      "%10.4f%10.4f%10.4f %-3s 0  0  0  0  0  0  0  0  0  0  0  0\n", 1.3 * i,
+                      i % 2 ? 0.75 : 0.0, 0.0, atoms[i].c_str());
+        m += buf;
+    }
+    for (int i = 1; i < n; ++i) {
+        std::snprintf(buf, sizeof buf, "%3d%3d  1  0\n", i, i + 1);
+        m += buf;
+    }
+    if (extra_bond_to) {
+        std::snprintf(buf, sizeof buf, "%3d%3d  1  0\n", 1, extra_bond_to);
+        m += buf;
+    }
+    return m + "M  END\n$$$$\n";
+}
+
+}  // namespace
+
+TEST_CASE("pretrain checks: an existing LM_DIR is not overwritten", "[pretrain_checks]") {
+    const std::string out = test::temp_path("lm_existing");
+    fs::create_directories(out);
+    test::write_file(out + "/config.json", "{}");
+    auto o = small_options(test::shared_path("data/esol/delaney-processed.csv"), out);
+    o.max_records = 60;
+    CHECK_THROWS_AS(pipelines::run_pretrain(o), UsageError);
+    CHECK_THROWS_WITH(pipelines::run_pretrain(o),
+                      Catch::Contains("'" + out + "' already exists and is not empty"));
+    CHECK(test::read_file(out + "/config.json") == "{}");
+    // An empty directory is fine.
+    fs::remove(out + "/config.json");
+    CHECK(pipelines::run_pretrain(o).best_epoch == 1);
+    CHECK(fs::exists(out + "/model.safetensors"));
+}
+
+TEST_CASE("pretrain checks: every skipped record is in rejects.tsv", "[pretrain_checks]") {
+    const std::string data = test::temp_path("pretrain_skips.csv");
+    std::string text = "id,smiles\n";
+    for (int i = 0; i < 40; ++i) {
+        if (i % 5 == 0)  // 8 too long for --max-len 40
+            text += "long" + std::to_string(i) + "," + std::string(60, 'C') + "\n";
+        else
+            text += "ok" + std::to_string(i) + ",CC" + std::string(i % 7, 'C') + "O\n";
+    }
+    test::write_file(data, text);
+    const std::string out = test::temp_path("lm_skips");
+    auto r = pipelines::run_pretrain(small_options(data, out));
+    CHECK(r.skipped == 8);
+    CHECK(r.skip_reasons.size() == 5);  // named on stderr
+    auto rej = test::read_csv(out + "/rejects.tsv", '\t');
+    REQUIRE(rej.size() == 9);
+    CHECK(rej[0] == std::vector<std::string>{"index", "id", "smiles", "reason"});
+    for (std::size_t k = 1; k < rej.size(); ++k) {
+        CHECK(rej[k][0] == std::to_string((k - 1) * 5));
+        CHECK(rej[k][1] == "long" + rej[k][0]);
+        CHECK(rej[k][2] == std::string(60, 'C'));
+        CHECK(rej[k][3] == "60 tokens, more than --max-len - 2");
+    }
+}
+
+TEST_CASE("pretrain checks: SDF records are read as molecules", "[pretrain_checks]") {
+    const std::string data = test::temp_path("pretrain.sdf");
+    std::string text;
+    const std::vector<std::vector<std::string>> mols = {
+        {"C", "C"},      {"C", "C", "O"},      {"C", "C", "C"},      {"C", "O", "C"},
+        {"C", "C", "N"}, {"C", "C", "C", "O"}, {"C", "N", "C"},      {"C", "C", "C", "C"},
+        {"O", "C", "O"}, {"N", "C", "C", "N"}, {"C", "C", "C", "N"}, {"C", "S", "C"}};
+    for (std::size_t i = 0; i < mols.size(); ++i)
+        text += chain_molblock("mol" + std::to_string(i), mols[i]);
+    text += chain_molblock("broken", {"C", "C"}, 9);  // a bond to atom 9 of 2
+    test::write_file(data, text);
+    const std::string out = test::temp_path("lm_sdf");
+    auto r = pipelines::run_pretrain(small_options(data, out));
+    CHECK(r.records == 13);
+    CHECK(r.train_size + r.valid_size == 12);
+    CHECK(r.skipped == 1);
+    auto rej = test::read_csv(out + "/rejects.tsv", '\t');
+    REQUIRE(rej.size() == 2);
+    CHECK(rej[1][0] == "12");
+    CHECK(rej[1][1] == "broken");
+    CHECK(rej[1][2] == "(SDF mol block)");
+    CHECK_THAT(rej[1][3], Catch::StartsWith("unparsable mol block"));
+}
+
+TEST_CASE("pretrain checks: option values out of range", "[pretrain_checks]") {
+    const std::string out = test::temp_path("lm_bad_options");
+    auto o = small_options(test::shared_path("data/esol/delaney-processed.csv"), out);
+    o.max_records = 60;
+    auto refused = [&](const std::function<void(pipelines::PretrainOptions&)>& change,
+                       const std::string& what) {
+        auto bad = o;
+        change(bad);
+        INFO(what);
+        CHECK_THROWS_AS(pipelines::run_pretrain(bad), UsageError);
+        CHECK_THROWS_WITH(pipelines::run_pretrain(bad), Catch::StartsWith(what));
+    };
+    refused([](auto& b) { b.dropout = 1.5; }, "--dropout must be in [0, 1)");
+    refused([](auto& b) { b.weight_decay = -1; }, "--weight-decay must be >= 0");
+    refused([](auto& b) { b.threads = -1; }, "--threads must be >= 0");
+    refused([](auto& b) { b.hidden = 15; }, "--hidden must be a positive multiple of --heads");
+    refused([](auto& b) { b.layers = 0; }, "--layers and --ffn must be >= 1");
+    refused([](auto& b) { b.max_len = 2; }, "--max-len must be at least 3");
+    CHECK_FALSE(fs::exists(out));
+}
