@@ -37,7 +37,7 @@ std::vector<std::size_t> permutation(std::size_t n, std::uint64_t seed) {
 
 void check_split_sizes(const SplitSizes& s) {
     const double sum = s.train + s.valid + s.test;
-    if (s.train < 0 || s.valid < 0 || s.test < 0 || std::fabs(sum - 1.0) > 1e-6)
+    if (!(s.train >= 0 && s.valid >= 0 && s.test >= 0) || !(std::fabs(sum - 1.0) <= 1e-6))
         throw UsageError("split sizes must be >= 0 and sum to 1, got train " +
                          std::to_string(s.train) + ", valid " + std::to_string(s.valid) +
                          ", test " + std::to_string(s.test));

@@ -1,5 +1,7 @@
 // Split files and split values that do not match the data are errors that
 // name the file, line and value; nothing is left out silently.
+#include <cmath>
+
 #include "tests/catch.hpp"
 
 #include "data/split_file.hpp"
@@ -78,4 +80,12 @@ TEST_CASE("split file: the shared scaffold split files cover their data", "[data
             all[i] = i;
         CHECK(split_file_sets(f, all, rows).size() == rows);
     }
+}
+
+TEST_CASE("split sizes: NaN and infinite fractions are refused", "[data][splits]") {
+    const double nan = std::nan("");
+    CHECK_THROWS_AS(check_split_sizes({nan, 0, 1}), UsageError);
+    CHECK_THROWS_AS(check_split_sizes({0.5, nan, 0.5}), UsageError);
+    CHECK_THROWS_AS(check_split_sizes({0.8, 0.1, HUGE_VAL}), UsageError);
+    CHECK_NOTHROW(check_split_sizes({0.8, 0.1, 0.1}));
 }
