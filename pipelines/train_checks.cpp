@@ -73,6 +73,7 @@ void check_output_dir(const std::string& dir) {
 }
 
 nlohmann::json file_fingerprint(const std::string& path) {
+    if (path == "-") return {{"stdin", true}};  // read once: nothing to hash
     std::ifstream in(path, std::ios::binary);
     if (!in) throw IoError("cannot open '" + path + "'");
     std::uint64_t h = 0xcbf29ce484222325ULL, size = 0;  // FNV-1a 64
@@ -94,6 +95,10 @@ nlohmann::json file_fingerprint(const std::string& path) {
 
 void check_unchanged(const nlohmann::json& before, const nlohmann::json& now,
                      const std::string& flag, const std::string& path) {
+    if (now.contains("stdin"))
+        throw UsageError("--resume cannot check that " + flag +
+                         " read from standard input is the interrupted run's; give it as a "
+                         "file, or start again without --resume");
     if (before.is_null())
         throw UsageError("--resume: the interrupted run recorded no fingerprint of " + flag + " '" +
                          path + "'; start again without --resume");

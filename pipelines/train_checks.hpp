@@ -23,12 +23,14 @@ void check_train_numbers(const TrainOptions& options);
 /// rejects.tsv, ...). The caller refuses a complete model (config.json).
 void check_output_dir(const std::string& dir);
 
-/// {"size": bytes, "fnv1a64": 16 hex digits} of a file's content.
+/// {"size": bytes, "fnv1a64": 16 hex digits} of a file's content;
+/// {"stdin": true} for "-".
 nlohmann::json file_fingerprint(const std::string& path);
 
 /// Throws UsageError when `now` (file_fingerprint) differs from `before`
 /// (the interrupted run's): "--data 'X' changed since the interrupted run
-/// (size/hash differ); start again without --resume".
+/// (size/hash differ); start again without --resume". Standard input
+/// cannot be checked: refused too.
 void check_unchanged(const nlohmann::json& before, const nlohmann::json& now,
                      const std::string& flag, const std::string& path);
 

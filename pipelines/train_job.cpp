@@ -346,8 +346,11 @@ TableOptions table_options(const TrainOptions& o, InputKind kind) {
 /// <output>/rejects.tsv first, so their reasons are not lost.
 [[noreturn]] void fail_with_rejects(const TrainOptions& o, const Prepared& p,
                                     const std::string& message) {
-    if (p.table.rejects.empty()) throw InputError(message);
     std::error_code ec;
+    if (p.table.rejects.empty()) {
+        fs::remove(o.output + "/rejects.tsv", ec);  // an earlier failed run's
+        throw InputError(message);
+    }
     fs::create_directories(o.output, ec);
     if (ec) throw IoError("cannot create '" + o.output + "': " + ec.message());
     const std::string path = o.output + "/rejects.tsv";
