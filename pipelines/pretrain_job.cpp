@@ -211,6 +211,10 @@ void PretrainRun::prepare(const Corpus& corpus) {
     std::shuffle(order.begin(), order.end(), rng);
     const auto n_valid = std::max<std::size_t>(
         1, static_cast<std::size_t>(std::llround(o_.valid_fraction * static_cast<double>(n))));
+    if (n_valid >= n)
+        throw UsageError("--valid-fraction " + std::to_string(o_.valid_fraction).substr(0, 5) +
+                         " of " + std::to_string(n) +
+                         " usable SMILES leaves none for training; lower it or give more data");
     tokenizers::VocabBuilder builder;
     std::vector<std::string_view> views;
     auto as_views = [&](std::size_t i) -> const std::vector<std::string_view>& {
@@ -326,6 +330,11 @@ void PretrainRun::run() {
     Corpus corpus = read_corpus(o_, r_);
     for (const auto& why : r_.skip_reasons)
         log_warn("skipped " + why);
+    if (corpus.tokens.size() < 2)
+        throw UsageError(
+            o_.data + ": " + std::to_string(corpus.tokens.size()) + " usable SMILES of " +
+            std::to_string(r_.records) + " records, pre-training needs at least 2" +
+            (r_.skip_reasons.empty() ? std::string() : "; skipped: " + r_.skip_reasons.front()));
     if (r_.skipped)
         log_warn(std::to_string(r_.skipped) + " of " + std::to_string(r_.records) +
                  " records skipped" +
@@ -333,12 +342,6 @@ void PretrainRun::run() {
                       ? " (the first " + std::to_string(kSkipsShown) + " named above)"
                       : std::string()) +
                  ", each with its reason in " + o_.output + "/rejects.tsv");
-    if (corpus.tokens.size() < 2)
-        throw UsageError(
-            o_.data + ": " + std::to_string(corpus.tokens.size()) +
-            " usable SMILES, pre-training needs at least 2" +
-            (r_.skip_reasons.empty() ? std::string() : "; skipped: " + r_.skip_reasons.front()));
-
     prepare(corpus);
     corpus = {};
     models::SmilesEncoderConfig c;

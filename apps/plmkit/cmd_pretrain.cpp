@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/featurizer_flags.hpp"
 #include "pipelines/pretrain_job.hpp"
 #include "src/log.hpp"
 
@@ -25,6 +26,7 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
     cmd->add_option("--batch-size", opt->batch_size, "Molecules per batch")->capture_default_str();
     cmd->add_option("--max-tokens", opt->max_tokens,
                     "Length-grouped batches of at most N padded tokens instead (0 = off)")
+        ->check(non_negative())
         ->capture_default_str();
     cmd->add_option("--lr", opt->lr, "Peak learning rate (AdamW, warm-up then linear decay)")
         ->capture_default_str();
@@ -36,10 +38,14 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--min-freq", opt->min_frequency,
                     "Vocabulary: tokens seen fewer times become <unk>")
+        ->check(non_negative())
         ->capture_default_str();
     cmd->add_option("--max-records", opt->max_records, "Read at most N records (0 = all)")
+        ->check(non_negative())
         ->capture_default_str();
-    cmd->add_option("--seed", opt->seed, "Random seed (split, init, masks)")->capture_default_str();
+    cmd->add_option("--seed", opt->seed, "Random seed (split, init, masks)")
+        ->check(non_negative())
+        ->capture_default_str();
     cmd->add_option("--threads", opt->threads, "CPU threads (0 = all available cores)")
         ->capture_default_str();
     cmd->add_option("--hidden", opt->hidden, "Hidden size")->capture_default_str();

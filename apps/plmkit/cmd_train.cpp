@@ -80,6 +80,7 @@ void add_featurizer_flags(CLI::App* cmd, TrainCli& c) {
     cmd->add_option("--esm-pooling", f.esm_pooling, "esm: mean (over residues) or bos")
         ->capture_default_str();
     cmd->add_option("--truncate", f.truncate, "esm: residues kept per sequence")
+        ->check(non_negative())
         ->capture_default_str();
     cmd->add_option("--finetune", c.job.finetune,
                     "frozen (features once) | full | last:N: train the encoder under the head "
@@ -108,7 +109,9 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
         ->delimiter(',')
         ->expected(3)
         ->capture_default_str();
-    cmd->add_option("--seed", o.seed, "Seed of the split and the models")->capture_default_str();
+    cmd->add_option("--seed", o.seed, "Seed of the split and the models")
+        ->check(non_negative())
+        ->capture_default_str();
     cmd->add_option("--epochs", o.epochs, "Maximum epochs")->capture_default_str();
     cmd->add_option("--batch-size", o.batch_size, "Rows per step")->capture_default_str();
     cmd->add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str();

@@ -5,6 +5,16 @@
 
 namespace plmkit::cli {
 
+CLI::Validator non_negative() {
+    return CLI::Validator(
+        [](std::string& value) {
+            const auto b = value.find_first_not_of(" \t");
+            return b != std::string::npos && value[b] == '-' ? "must be >= 0, got " + value
+                                                             : std::string();
+        },
+        "NONNEGATIVE");
+}
+
 void add_runtime_flags(CLI::App* cmd, RuntimeFlags& f) {
     cmd->add_option("--threads", f.threads, "CPU threads (0 = all available cores)")
         ->capture_default_str();
@@ -13,6 +23,7 @@ void add_runtime_flags(CLI::App* cmd, RuntimeFlags& f) {
     cmd->add_option("--dtype", f.dtype, "ESM-2 compute dtype: fp32, bf16 or fp16")
         ->capture_default_str();
     cmd->add_option("--max-tokens", f.max_tokens, "Token budget per encoder batch")
+        ->check(non_negative())
         ->capture_default_str();
 }
 

@@ -15,6 +15,10 @@ struct RuntimeFlags {
     std::size_t max_tokens = 4096;
 };
 
+/// For unsigned options: refuses "-1", which CLI11 alone would wrap to a
+/// huge number ("must be >= 0, got -1").
+CLI::Validator non_negative();
+
 /// --threads --device --dtype --max-tokens
 void add_runtime_flags(CLI::App* cmd, RuntimeFlags& flags);
 /// Parses device and dtype (UsageError when bad).

@@ -40,3 +40,16 @@ TEST_CASE("cli pretrain: an existing LM_DIR is refused; skips go to rejects.tsv"
                Catch::Contains("--output '" + out + "' already exists and is not empty"));
     CHECK(read_file(out + "/config.json") == config);
 }
+
+TEST_CASE("cli pretrain: negative counts are usage errors, not huge numbers",
+          "[cli][pretrain_checks]") {
+    const std::string out = temp_path("cli_lm_negative");
+    for (const char* flag : {"--max-tokens", "--min-freq", "--max-records", "--seed"}) {
+        INFO(flag);
+        auto r =
+            run_plmkit({"pretrain", "--data", temp_path("none.smi"), "--output", out, flag, "-1"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains(flag) && Catch::Contains("-1"));
+    }
+    CHECK(::access(out.c_str(), F_OK) != 0);
+}

@@ -61,6 +61,12 @@ TEST_CASE("cli train: option values out of range are usage errors, not stack tra
         CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: " + flag[0] + " must be"));
         CHECK_THAT(r.err, !Catch::Contains("frame #"));
     }
+    for (const char* flag : {"--seed", "--max-tokens", "--truncate"}) {
+        INFO(flag);  // unsigned: CLI11 alone would wrap -1 to a huge number
+        auto r = run_plmkit(train(data, out, {"--target-col", "y", flag, "-1"}));
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains(flag) && Catch::Contains("-1"));
+    }
     auto r = run_plmkit(train(data, out, {"--target-col", "y", "--target-col", "y"}));
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("--target-col 'y' is given twice"));

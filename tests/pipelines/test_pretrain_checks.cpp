@@ -146,5 +146,7 @@ TEST_CASE("pretrain checks: option values out of range", "[pretrain_checks]") {
     refused([](auto& b) { b.hidden = 15; }, "--hidden must be a positive multiple of --heads");
     refused([](auto& b) { b.layers = 0; }, "--layers and --ffn must be >= 1");
     refused([](auto& b) { b.max_len = 2; }, "--max-len must be at least 3");
+    refused([](auto& b) { b.valid_fraction = 0.999; },
+            "--valid-fraction 0.999 of 55 usable SMILES leaves none for training");
     CHECK_FALSE(fs::exists(out));
 }
