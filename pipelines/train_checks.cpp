@@ -102,10 +102,14 @@ void check_unchanged(const nlohmann::json& before, const nlohmann::json& now,
     if (before.is_null())
         throw UsageError("--resume: the interrupted run recorded no fingerprint of " + flag + " '" +
                          path + "'; start again without --resume");
-    if (before != now)
-        throw UsageError(flag + " '" + path +
-                         "' changed since the interrupted run (size/hash differ: " + before.dump() +
-                         " then, " + now.dump() + " now); start again without --resume");
+    if (before == now) return;
+    const std::string size_then = before.value("size", nlohmann::json()).dump(),
+                      size_now = now.value("size", nlohmann::json()).dump();
+    throw UsageError(flag + " '" + path + "' changed since the interrupted run (" +
+                     (size_then != size_now
+                          ? "size " + size_then + " bytes then, " + size_now + " now"
+                          : std::string("same size, content hash differs")) +
+                     "); start again without --resume");
 }
 
 std::vector<int> column_sets(const PropertyTable& t, const std::string& path,

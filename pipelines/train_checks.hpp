@@ -29,7 +29,8 @@ nlohmann::json file_fingerprint(const std::string& path);
 
 /// Throws UsageError when `now` (file_fingerprint) differs from `before`
 /// (the interrupted run's): "--data 'X' changed since the interrupted run
-/// (size/hash differ); start again without --resume". Standard input
+/// (same size, content hash differs); start again without --resume"; or
+/// the sizes, when they differ. Standard input
 /// cannot be checked: refused too.
 void check_unchanged(const nlohmann::json& before, const nlohmann::json& now,
                      const std::string& flag, const std::string& path);
