@@ -353,7 +353,6 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
         counts.add_reject(ScreenStep::top, {});
         writer.reject(line);
     });
-    writer.commit();
 
     json step_seconds = json::object();
     for (const auto& s : shards)
@@ -375,11 +374,12 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
                   {"rejects", abs(result.rejects)},
                   {"summary", abs(result.summary)}}}};
     auto summary = screen_summary_json(counts, shards[0].doc.at("input").get<std::string>(),
+                                       shards[0].doc.value("input_file", json()),
                                        shards[0].doc.value("reader", json()), config, run);
-    write_json_file(result.summary, summary);
     if (!counts.balanced())
         throw InputError("merged shard outputs do not balance: " + summary["accounting"].dump() +
                          " (missing or mixed shard files?)");
+    writer.commit(result.summary, summary);
     log_info("merged " + std::to_string(shards.size()) + " shards: " + std::to_string(counts.read) +
              " records, " + std::to_string(counts.hits) + " hits");
     return result;
