@@ -254,10 +254,10 @@ ScreenResult run_screen(const ScreenOptions& opt) {
            result.sdf.empty() ? nlohmann::json(nullptr) : nlohmann::json(absolute(result.sdf))},
           {"rejects", absolute(result.rejects)},
           {"summary", absolute(result.summary)}}}};
-    auto summary =
-        screen_summary_json(counts, opt.input, input_file,
-                            screen_reader_json(reader.format(), ropt.smiles_col, ropt.id_col),
-                            screen_config_json(cfg), run);
+    auto summary = screen_summary_json(
+        counts, opt.input, input_file,
+        screen_reader_json(reader.format(), ropt.smiles_col, reader.id_column()),
+        screen_config_json(cfg), run);
     if (!counts.balanced())
         throw Error("internal error: screening accounting does not balance: " +
                     summary["accounting"].dump());

@@ -318,3 +318,20 @@ TEST_CASE("cli merge shards: embed rejects must have the rows num_rejected count
         CHECK_THAT(m.err, Catch::Contains("is also an input"));
     }
 }
+
+TEST_CASE("cli merge shards: the summary stores the id column found automatically",
+          "[cli][merge][shards]") {
+    const auto& s = shards();
+    auto doc =
+        nlohmann::json::parse(test::read_file(s.dir + "/" + shard_name(0) + ".summary.json"));
+    CHECK(doc["reader"]["id_col"] == "id");
+    // A shard run with --id-col (another spelling of the same column) is not foreign.
+    auto dir = copy_of_shards("ms_idcol");
+    auto r = run_plmkit(screen_args(s.lib, dir + "/" + shard_name(1) + ".csv",
+                                    {"--shard", "1/3", "--id-col", "ID"}));
+    REQUIRE(r.exit_code == 0);
+    auto m = run_plmkit(merge_args(dir, dir + "/m.csv"));
+    INFO(m.err);
+    CHECK(m.exit_code == 0);
+    CHECK(test::read_file(dir + "/m.csv") == test::read_file(s.dir + "/single.csv"));
+}

@@ -127,6 +127,6 @@ TEST_CASE("screen merge: refuses a shard run with other options", "[screen][merg
     SECTION("the summary records the reader options") {
         auto doc = json::parse(test::read_file(summary_of(a)));
         CHECK(doc.at("reader") ==
-              json{{"format", "csv"}, {"smiles_col", "smiles"}, {"id_col", ""}});
+              json{{"format", "csv"}, {"smiles_col", "smiles"}, {"id_col", "id"}});
     }
 }
