@@ -315,6 +315,12 @@ void MoleculeReader::open_smi() {
     id_index_ = 1;
 }
 
+std::string MoleculeReader::id_column() const {
+    if (format_ == "sdf") return options_.id_col;
+    bool named = id_index_ >= 0 && static_cast<std::size_t>(id_index_) < columns_.size();
+    return named ? columns_[static_cast<std::size_t>(id_index_)] : std::string();
+}
+
 bool MoleculeReader::next_smi(MoleculeRecord& record) {
     std::string line;
     do {

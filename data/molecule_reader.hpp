@@ -55,6 +55,10 @@ class MoleculeReader {
     /// Header columns (CSV/TSV, .smi with a header line); for SDF the tags
     /// of the first record.
     std::vector<std::string> columns() const { return columns_; }
+    /// The id column as the header spells it (chosen by `id_col` or the
+    /// automatic names); for SDF `id_col` as given; "" when there is none
+    /// (SDF titles, "<file-stem>:<n>").
+    std::string id_column() const;
     std::uint64_t bytes_read() const { return reader_.bytes_read(); }
 
   private:

@@ -8,6 +8,7 @@
 #include <queue>
 
 #include "pipelines/embed_job.hpp"
+#include "pipelines/run_files.hpp"
 #include "pipelines/shard.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
@@ -399,6 +400,13 @@ std::uint64_t merge_rejects(const std::vector<ShardFile>& shards, const std::str
         auto at = std::find(cols.begin(), cols.end(), "line") - cols.begin();
         if (at == static_cast<std::ptrdiff_t>(cols.size()))
             throw InputError(path + ": no 'line' column in the header '" + header + "'");
+        auto want = f.attrs.find("num_rejected");
+        if (want != f.attrs.end() && !want->second.is_string &&
+            want->second.number != static_cast<std::int64_t>(lines.size() - 1))
+            throw InputError("shard " + f.shard.to_string() + ": rejects '" + path + "' has " +
+                             std::to_string(lines.size() - 1) +
+                             " rows, its num_rejected attribute (" + f.path + ") says " +
+                             std::to_string(want->second.number));
         for (std::size_t i = 1; i < lines.size(); ++i) {
             auto fields = split_csv_line(lines[i], '\t');
             std::int64_t line = 0;
@@ -433,7 +441,11 @@ EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
     if (opt.output.empty()) throw UsageError("merge: --output is required");
     std::vector<ShardFile> shards;
     for (const auto& path : opt.inputs) {
-        if (path == opt.output) throw UsageError("merge: --output " + path + " is also an input");
+        if (same_file(path, opt.output))
+            throw UsageError("merge: --output " + opt.output + " is also an input (" + path + ")");
+        if (same_file(rejects_path_for(path), rejects_path_for(opt.output)))
+            throw UsageError("merge: --output " + opt.output + " would overwrite " +
+                             rejects_path_for(path) + ", the rejects of an input");
         shards.push_back(open_shard(path));
     }
     for (const auto& f : shards)

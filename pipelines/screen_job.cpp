@@ -12,6 +12,7 @@
 
 #include "pipelines/dedupe_index.hpp"
 #include "pipelines/hit_ranker.hpp"
+#include "pipelines/run_files.hpp"
 #include "pipelines/screen_plan.hpp"
 #include "pipelines/screen_worker.hpp"
 #include "pipelines/screen_writer.hpp"
@@ -122,6 +123,17 @@ ScreenConfig resolve_config(const ScreenOptions& o) {
     return cfg;
 }
 
+/// Hits on stdout: the rejects and summary exist only where --rejects and
+/// --summary say; say so when they are not written.
+void warn_unwritten(const ScreenResult& r) {
+    if (r.output != "-") return;
+    if (r.rejects.empty())
+        log_warn(
+            "--output -: the rejected records are not written anywhere (give --rejects FILE "
+            "to keep them)");
+    if (r.summary.empty()) log_warn("--output -: no summary written (give --summary FILE)");
+}
+
 std::string absolute(const std::string& p) {
     if (p.empty()) return {};
     if (p == "-") return p;
@@ -144,12 +156,20 @@ ScreenResult run_screen(const ScreenOptions& opt) {
     result.summary = !opt.summary.empty()
                          ? opt.summary
                          : (to_stdout ? "" : sibling_path(opt.output, ".summary.json"));
+    check_run_files({{"the input", opt.input}, {"the config", opt.config_path}},
+                    {{"--output", result.output},
+                     {"--sdf", result.sdf},
+                     {"--rejects", result.rejects},
+                     {"--summary", result.summary}});
+    warn_unwritten(result);
 
     ScreenPlan plan(resolve_config(opt), !opt.sdf.empty());
     const ScreenConfig& cfg = plan.config();
     data::MoleculeReaderOptions ropt = opt.reader;
     ropt.keep_props = false;
     data::MoleculeReader reader(opt.input, ropt);
+    // Before the run: a merge compares shards by the file they read.
+    nlohmann::json input_file = file_fingerprint(opt.input);
 
     int nthreads = opt.threads == 0 ? available_cores() : opt.threads;
     std::vector<std::unique_ptr<ScreenWorker>> workers;
@@ -209,7 +229,6 @@ ScreenResult run_screen(const ScreenOptions& opt) {
         counts.add_reject(ScreenStep::top, {});
         writer.reject(cut_line);
     });
-    writer.commit();
 
     std::array<double, kScreenSteps> secs{};
     for (const auto& w : workers)
@@ -236,12 +255,13 @@ ScreenResult run_screen(const ScreenOptions& opt) {
           {"rejects", absolute(result.rejects)},
           {"summary", absolute(result.summary)}}}};
     auto summary = screen_summary_json(
-        counts, opt.input, screen_reader_json(reader.format(), ropt.smiles_col, ropt.id_col),
+        counts, opt.input, input_file,
+        screen_reader_json(reader.format(), ropt.smiles_col, reader.id_column()),
         screen_config_json(cfg), run);
-    if (!result.summary.empty()) write_json_file(result.summary, summary);
     if (!counts.balanced())
         throw Error("internal error: screening accounting does not balance: " +
                     summary["accounting"].dump());
+    writer.commit(result.summary, summary);
     log_info("screened " + std::to_string(counts.read) + " molecules in " +
              human_duration(result.seconds) + ": " + std::to_string(counts.hits) + " hits, " +
              std::to_string(counts.filtered()) + " filtered, " +

@@ -13,6 +13,7 @@
 
 #include "pipelines/dedupe_index.hpp"
 #include "pipelines/hit_ranker.hpp"
+#include "pipelines/run_files.hpp"
 #include "pipelines/screen_plan.hpp"
 #include "pipelines/screen_writer.hpp"
 #include "src/csv.hpp"
@@ -62,8 +63,33 @@ std::string summary_for(const std::string& input, std::size_t k, std::size_t n,
 struct ShardFiles {
     std::string summary, hits, rejects, sdf;
     std::string label;  ///< "I/N"
+    Shard shard;
     json doc;
+    std::uint64_t hit_rows = 0, reject_rows = 0;  ///< as its summary counts them
 };
+
+/// Where a shard's companion file (rejects, SDF, summary) is now that its
+/// hits file is `hits`: the screen's default name for `suffix` beside `hits`
+/// when the summary's stored path was that default for the stored hits path,
+/// else the stored file name beside `hits`. Never the stored folder: shards
+/// are moved (scratch -> home) before they are merged.
+std::string companion(const std::string& stored_hits, const std::string& stored,
+                      const std::string& hits, const char* suffix) {
+    if (stored.empty()) return {};
+    if (stored == sibling_path(stored_hits, suffix)) return sibling_path(hits, suffix);
+    return (fs::path(hits).parent_path() / fs::path(stored).filename()).string();
+}
+
+/// The hits file of a shard given by its summary.json at `summary`.
+std::string hits_beside_summary(const std::string& stored_hits, const std::string& stored_summary,
+                                const std::string& summary) {
+    const std::string suffix = ".summary.json";
+    std::string stem = sibling_path(stored_hits, "");
+    if (stored_summary == stem + suffix && ends_with(summary, suffix) &&
+        stored_hits.size() > stem.size())
+        return summary.substr(0, summary.size() - suffix.size()) + stored_hits.substr(stem.size());
+    return (fs::path(summary).parent_path() / fs::path(stored_hits).filename()).string();
+}
 
 struct Row {
     std::uint64_t record = 0;
@@ -82,13 +108,24 @@ std::uint64_t to_record(const std::string& s, const std::string& where) {
     return v;
 }
 
+/// InputError unless `record` belongs to the shard (index % N == I).
+void check_record(const ShardFiles& s, std::uint64_t record, const std::string& where) {
+    if (!s.shard.contains(record))
+        throw InputError(where + ": record " + std::to_string(record) +
+                         " does not belong to shard " + s.label + " (index % N == I): not " +
+                         s.summary + "'s shard output");
+}
+
 /// Streams one shard's rejects.tsv, keeping rows with (step == top) == `top_rows`.
 class RejectCursor {
   public:
-    RejectCursor(const std::string& path, bool top_rows) : reader_(path), top_(top_rows) {
+    RejectCursor(const std::string& path, bool top_rows, const ShardFiles& shard)
+        : reader_(path), top_(top_rows), shard_(shard) {
         std::string header;
         reader_.next(header);
     }
+    /// Rows read so far, of every step.
+    std::uint64_t rows() const { return rows_; }
     bool next(Row& row) {
         std::string line;
         while (reader_.next(line)) {
@@ -98,6 +135,7 @@ class RejectCursor {
                 throw InputError(reader_.where() + ": expected " +
                                  std::to_string(reject_columns().size()) + " columns, got " +
                                  std::to_string(f.size()));
+            ++rows_;
             ScreenStep step = step_from_name(f[2]);
             if ((step == ScreenStep::top) != top_) continue;
             row = Row{};
@@ -106,6 +144,7 @@ class RejectCursor {
             row.step = step;
             row.reason = f[3];
             row.record = to_record(f[4], reader_.where());
+            check_record(shard_, row.record, reader_.where());
             row.smiles = f[5];
             row.line = std::move(line);
             if (step == ScreenStep::top) {
@@ -121,6 +160,8 @@ class RejectCursor {
   private:
     LineReader reader_;
     bool top_;
+    const ShardFiles& shard_;
+    std::uint64_t rows_ = 0;
 };
 
 std::vector<std::string> read_sdf_blocks(const std::string& path) {
@@ -136,6 +177,15 @@ std::vector<std::string> read_sdf_blocks(const std::string& path) {
         }
     }
     return blocks;
+}
+
+/// InputError when a shard file has other rows than its summary counts.
+void check_rows(const ShardFiles& s, const char* what, const std::string& path, std::uint64_t rows,
+                std::uint64_t expected) {
+    if (rows != expected)
+        throw InputError("shard " + s.label + ": " + what + " '" + path + "' has " +
+                         std::to_string(rows) + " rows, its summary " + s.summary + " says " +
+                         std::to_string(expected));
 }
 
 /// Reads a shard's hits.csv (and SDF blocks) into rows; checks the header.
@@ -170,6 +220,7 @@ void read_hits(const ShardFiles& s, bool with_sdf, std::string& header, std::vec
         r.score_text = f[c_score];
         r.score = std::strtod(r.score_text.c_str(), nullptr);
         r.record = to_record(f[c_record], reader.where());
+        check_record(s, r.record, reader.where());
         r.line = std::move(line);
         if (with_sdf) {
             if (n >= sdf.size())
@@ -182,21 +233,53 @@ void read_hits(const ShardFiles& s, bool with_sdf, std::string& header, std::vec
     if (with_sdf && n != sdf.size())
         throw InputError(s.sdf + ": " + std::to_string(sdf.size()) + " SDF records but " +
                          std::to_string(n) + " rows in " + s.hits);
+    check_rows(s, "hits", s.hits, n, s.hit_rows);
+}
+
+/// "key.sub: b vs a" for each leaf where `b` differs from `a` (at most 8).
+void differences(const json& a, const json& b, const std::string& key,
+                 std::vector<std::string>& out) {
+    if (out.size() >= 8 || a == b) return;
+    if (a.is_object() && b.is_object()) {
+        std::set<std::string> keys;
+        for (const auto& [k, v] : a.items())
+            keys.insert(k);
+        for (const auto& [k, v] : b.items())
+            keys.insert(k);
+        for (const auto& k : keys)
+            differences(a.value(k, json()), b.value(k, json()), key + "." + k, out);
+        return;
+    }
+    auto text = [](const json& v) { return v.is_null() ? std::string("(absent)") : v.dump(); };
+    out.push_back(key + ": " + text(b) + " vs " + text(a));
 }
 
 /// Throws when `s` was not written by the same run as `first`: the same
-/// input, reader options, pipeline config and plmkit version.
+/// input file (size and hash; the path text only for stdin or summaries
+/// without them), reader options, pipeline config and plmkit version.
 void check_same_run(const ShardFiles& first, const ShardFiles& s) {
-    for (const char* key : {"input", "reader", "config", "tool"}) {
-        json a = first.doc.value(key, json()), b = s.doc.value(key, json());
-        if (a == b) continue;
-        std::string what = std::string(key) == "input"    ? "input"
-                           : std::string(key) == "reader" ? "input reader options"
-                           : std::string(key) == "config" ? "pipeline config"
-                                                          : "plmkit version";
-        throw InputError(s.summary + " (shard " + s.label + ") is foreign: its " + what + " (" +
-                         std::string(key) + ": " + b.dump() + ") differs from " + first.summary +
-                         " (shard " + first.label + ": " + a.dump() + ")");
+    bool hashed = !first.doc.value("input_file", json()).is_null() ||
+                  !s.doc.value("input_file", json()).is_null();
+    for (const char* key : {"input", "input_file", "reader", "config", "tool"}) {
+        std::string k = key;
+        if (k == (hashed ? "input" : "input_file")) continue;
+        std::vector<std::string> diffs;
+        differences(first.doc.value(k, json()), s.doc.value(k, json()), k, diffs);
+        if (diffs.empty()) continue;
+        std::string what = k == "input"        ? "input differs"
+                           : k == "input_file" ? "input file differs"
+                           : k == "reader"     ? "input reader options differ"
+                           : k == "config"     ? "pipeline config differs"
+                                               : "plmkit version differs";
+        std::string list;
+        for (const auto& d : diffs)
+            list += (list.empty() ? "" : "; ") + d;
+        if (k == "input_file")
+            list += " (read from '" + s.doc.value("input", "") + "' vs '" +
+                    first.doc.value("input", "") + "')";
+        throw InputError(s.summary + " (shard " + s.label + ") is foreign: its " + what + " from " +
+                         first.summary + " (shard " + first.label + "): " + list + " (shard " +
+                         s.label + " vs " + first.label + ")");
     }
 }
 
@@ -213,6 +296,53 @@ std::string missing_shards(const std::set<std::int64_t>& seen, std::int64_t n) {
     return (missing == 1 ? "shard " : "shards ") + list;
 }
 
+/// Reads shard summary `s.summary` of merge input `input`; finds its files.
+void load_shard(ShardFiles& s, const std::string& input) {
+    s.doc = read_json(s.summary);
+    if (!s.doc.is_object() || s.doc.value("command", "") != "screen")
+        throw InputError(s.summary + ": not a 'plmkit screen' summary");
+    const json& run = s.doc.at("run");
+    if (run.contains("merged_shards"))
+        throw InputError(s.summary + " is already a merged file (of " +
+                         std::to_string(run.at("merged_shards").size()) +
+                         " shards); give the shard outputs");
+    if (!run.contains("shard"))
+        throw InputError(s.summary + ": no run.shard: not the summary of a 'plmkit screen' run");
+    const auto& outs = run.at("outputs");
+    auto stored = [&](const char* key) {
+        return outs.at(key).is_null() ? std::string() : outs.at(key).get<std::string>();
+    };
+    std::string hits = stored("hits");
+    if (hits.empty() || hits == "-")
+        throw InputError(s.summary + ": the shard wrote its hits to stdout; cannot merge");
+    if (stored("rejects").empty())
+        throw InputError(s.summary + ": the shard wrote no rejects file; cannot merge");
+    s.hits =
+        ends_with(input, ".json") ? hits_beside_summary(hits, stored("summary"), s.summary) : input;
+    s.rejects = companion(hits, stored("rejects"), s.hits, ".rejects.tsv");
+    s.sdf = companion(hits, stored("sdf"), s.hits, ".sdf");
+    const auto& sh = run.at("shard");
+    s.label = sh.is_null() ? "0/1" : sh.get<std::string>();
+    try {
+        s.shard = parse_shard(s.label);
+    } catch (const UsageError& e) {
+        throw InputError(s.summary + ": bad run.shard: " + e.what());
+    }
+    const json& counts = s.doc.at("counts");
+    s.hit_rows = counts.at("hits").get<std::uint64_t>();
+    std::uint64_t read = counts.at("records_read").get<std::uint64_t>();
+    if (s.hit_rows > read)
+        throw InputError(s.summary + ": counts.hits " + std::to_string(s.hit_rows) +
+                         " > counts.records_read " + std::to_string(read));
+    s.reject_rows = read - s.hit_rows;
+    // What the merge reads later: a missing key is an InputError here.
+    s.doc.at("config").at("rank").at("top").get<std::uint64_t>();
+    s.doc.at("config").at("dedupe").at("enabled").get<bool>();
+    s.doc.at("input").get<std::string>();
+    for (const auto& [k, v] : run.at("step_seconds").items())
+        v.get<double>();
+}
+
 std::vector<ShardFiles> load_shards(const ScreenMergeOptions& o) {
     std::vector<ShardFiles> shards;
     std::map<std::int64_t, std::string> seen;  // shard index -> its summary
@@ -220,24 +350,18 @@ std::vector<ShardFiles> load_shards(const ScreenMergeOptions& o) {
     for (std::size_t k = 0; k < o.inputs.size(); ++k) {
         ShardFiles s;
         s.summary = summary_for(o.inputs[k], k, o.inputs.size(), o.summary);
-        s.doc = read_json(s.summary);
-        if (s.doc.value("command", "") != "screen")
-            throw InputError(s.summary + ": not a 'plmkit screen' summary");
-        const auto& outs = s.doc.at("run").at("outputs");
-        s.hits = outs.at("hits").get<std::string>();
-        s.rejects = outs.at("rejects").get<std::string>();
-        s.sdf = outs.at("sdf").is_null() ? "" : outs.at("sdf").get<std::string>();
-        if (s.rejects.empty())
-            throw InputError(s.summary + ": the shard wrote no rejects file; cannot merge");
-        const auto& sh = s.doc.at("run").at("shard");
-        s.label = sh.is_null() ? "0/1" : sh.get<std::string>();
-        Shard parsed = parse_shard(s.label);
-        if (count < 0) count = parsed.count;
-        if (parsed.count != count)
+        try {
+            load_shard(s, o.inputs[k]);
+        } catch (const json::exception& e) {
+            throw InputError(s.summary + ": not the summary of a 'plmkit screen' run (" + e.what() +
+                             ")");
+        }
+        if (count < 0) count = s.shard.count;
+        if (s.shard.count != count)
             throw InputError(s.summary + ": shard " + s.label + " is not one of the " +
                              std::to_string(count) + " shards of " + shards[0].summary +
                              " (shard " + shards[0].label + ")");
-        auto [at, fresh] = seen.emplace(parsed.index, s.summary);
+        auto [at, fresh] = seen.emplace(s.shard.index, s.summary);
         if (!fresh)
             throw InputError("shard " + s.label + " given twice: " + at->second + " and " +
                              s.summary);
@@ -284,8 +408,26 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
     ScreenResult result;
     result.output = o.output;
     result.sdf = o.sdf;
-    result.rejects = o.rejects.empty() ? sibling_path(o.output, ".rejects.tsv") : o.rejects;
-    result.summary = o.summary.empty() ? sibling_path(o.output, ".summary.json") : o.summary;
+    bool to_stdout = o.output == "-";
+    result.rejects =
+        !o.rejects.empty() ? o.rejects : (to_stdout ? "" : sibling_path(o.output, ".rejects.tsv"));
+    result.summary =
+        !o.summary.empty() ? o.summary : (to_stdout ? "" : sibling_path(o.output, ".summary.json"));
+    std::vector<NamedPath> shard_files;
+    for (const auto& s : shards)
+        for (const auto& [what, path] : {std::pair<const char*, const std::string&>{"hits", s.hits},
+                                         {"rejects", s.rejects},
+                                         {"summary", s.summary},
+                                         {"SDF", s.sdf}})
+            shard_files.push_back({std::string("the ") + what + " of shard " + s.label, path});
+    check_run_files(shard_files, {{"--output", result.output},
+                                  {"--sdf", result.sdf},
+                                  {"--rejects", result.rejects},
+                                  {"--summary", result.summary}});
+    if (to_stdout && result.rejects.empty())
+        log_warn("--output -: the merged rejects are not written (give --rejects FILE)");
+    if (to_stdout && result.summary.empty())
+        log_warn("--output -: no merged summary written (give --summary FILE)");
 
     std::string header;
     std::vector<Row> hits;
@@ -303,8 +445,8 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
     // cuts, plus all hits. Source index s < 2*n: shard s/2; s == 2*n: hits.
     std::vector<std::unique_ptr<RejectCursor>> cursors;
     for (const auto& s : shards) {
-        cursors.push_back(std::make_unique<RejectCursor>(s.rejects, false));
-        cursors.push_back(std::make_unique<RejectCursor>(s.rejects, true));
+        cursors.push_back(std::make_unique<RejectCursor>(s.rejects, false, s));
+        cursors.push_back(std::make_unique<RejectCursor>(s.rejects, true, s));
     }
     std::vector<Row> current(cursors.size());
     using Item = std::pair<std::uint64_t, std::size_t>;
@@ -349,11 +491,13 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
         handle(current[i], false);
         if (cursors[i]->next(current[i])) queue.push({current[i].record, i});
     }
+    for (std::size_t k = 0; k < shards.size(); ++k)
+        check_rows(shards[k], "rejects", shards[k].rejects, cursors[2 * k]->rows(),
+                   shards[k].reject_rows);
     counts.hits = writer.write_hits(ranker, [&](const std::string& line) {
         counts.add_reject(ScreenStep::top, {});
         writer.reject(line);
     });
-    writer.commit();
 
     json step_seconds = json::object();
     for (const auto& s : shards)
@@ -361,7 +505,8 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
             step_seconds[k] = step_seconds.value(k, 0.0) + v.get<double>();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto abs = [](const std::string& p) {
-        return p.empty() ? json(nullptr) : json(fs::absolute(p).lexically_normal().string());
+        if (p.empty()) return json(nullptr);
+        return p == "-" ? json(p) : json(fs::absolute(p).lexically_normal().string());
     };
     json inputs = json::array();
     for (const auto& s : shards)
@@ -375,11 +520,12 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
                   {"rejects", abs(result.rejects)},
                   {"summary", abs(result.summary)}}}};
     auto summary = screen_summary_json(counts, shards[0].doc.at("input").get<std::string>(),
+                                       shards[0].doc.value("input_file", json()),
                                        shards[0].doc.value("reader", json()), config, run);
-    write_json_file(result.summary, summary);
     if (!counts.balanced())
         throw InputError("merged shard outputs do not balance: " + summary["accounting"].dump() +
                          " (missing or mixed shard files?)");
+    writer.commit(result.summary, summary);
     log_info("merged " + std::to_string(shards.size()) + " shards: " + std::to_string(counts.read) +
              " records, " + std::to_string(counts.hits) + " hits");
     return result;

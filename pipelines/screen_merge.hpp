@@ -20,13 +20,20 @@ namespace plmkit::pipelines {
 struct ScreenMergeOptions {
     /// Each shard's summary.json, or its hits CSV (the summary is then
     /// <hits stem>.summary.json, or shard_path(summary, k, N) for input k of N).
+    /// The rejects and SDF are found beside the hits file by the names the
+    /// screen gave them, never at the absolute paths stored in the summary.
     std::vector<std::string> inputs;
-    std::string output = "hits.csv";
-    std::string sdf;      ///< requires the shards to have written SDF
-    std::string rejects;  ///< "" = <output stem>.rejects.tsv
-    std::string summary;  ///< "" = <output stem>.summary.json
+    std::string output = "hits.csv";  ///< "-" = stdout (rejects, summary only if named)
+    std::string sdf;                  ///< requires the shards to have written SDF
+    std::string rejects;              ///< "" = <output stem>.rejects.tsv
+    std::string summary;              ///< "" = <output stem>.summary.json
 };
 
+/// InputError when the shards do not belong together (missing, doubled,
+/// foreign by input file content, reader, config or version, naming the
+/// differing key), when a shard file has other rows than its summary counts,
+/// or when a merged summary is given; UsageError when an output is one of
+/// the shard files; IoError when a file cannot be read or written.
 ScreenResult merge_screen(const ScreenMergeOptions& options);
 
 /// True when `path` is a screen output (a screen summary.json, or a CSV whose

@@ -27,8 +27,8 @@ nlohmann::json screen_reader_json(const std::string& format, const std::string& 
 }
 
 nlohmann::json screen_summary_json(const ScreenCounts& c, const std::string& input,
-                                   const nlohmann::json& reader, const nlohmann::json& config,
-                                   const nlohmann::json& run) {
+                                   const nlohmann::json& input_file, const nlohmann::json& reader,
+                                   const nlohmann::json& config, const nlohmann::json& run) {
     using nlohmann::json;
     json steps = json::array();
     std::uint64_t in = c.read;
@@ -48,6 +48,7 @@ nlohmann::json screen_summary_json(const ScreenCounts& c, const std::string& inp
         {"tool", std::string("plmkit ") + version()},
         {"command", "screen"},
         {"input", input},
+        {"input_file", input_file},
         {"reader", reader},
         {"counts",
          {{"records_read", c.read},

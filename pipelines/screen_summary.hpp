@@ -30,12 +30,13 @@ struct ScreenCounts {
     bool balanced() const;
 };
 
-/// summary.json: input, reader (the input's format and columns, see
+/// summary.json: input (the path as given), input_file (its size and hash,
+/// see file_fingerprint), reader (the input's format and columns, see
 /// screen_reader_json), config, counts, steps, accounting identity; `run`
 /// (timing, threads, shard, output paths) is appended as is.
 nlohmann::json screen_summary_json(const ScreenCounts& counts, const std::string& input,
-                                   const nlohmann::json& reader, const nlohmann::json& config,
-                                   const nlohmann::json& run);
+                                   const nlohmann::json& input_file, const nlohmann::json& reader,
+                                   const nlohmann::json& config, const nlohmann::json& run);
 
 /// The summary's "reader" object: the resolved input format and the column
 /// options, which together with the input decide which records a run sees

@@ -16,6 +16,15 @@ void put(std::FILE* f, const std::string& s, const std::string& what) {
         throw IoError("cannot write '" + what + "': " + errno_message());
 }
 
+/// Writes `text` to `temp` (a temporary file for `path`).
+void write_text(const std::string& temp, const std::string& text, const std::string& path) {
+    std::FILE* f = std::fopen(temp.c_str(), "wb");
+    if (!f) throw IoError("cannot write '" + path + "': " + errno_message());
+    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok) throw IoError("cannot write '" + path + "': " + errno_message());
+}
+
 std::string header_line(const std::vector<std::string>& cols, char sep) {
     std::string line;
     for (std::size_t i = 0; i < cols.size(); ++i) {
@@ -39,9 +48,11 @@ ScreenWriter::ScreenWriter(const std::vector<std::string>& hit_columns, const st
 }
 
 ScreenWriter::~ScreenWriter() {
-    close(hits_, false);
-    close(sdf_, false);
-    close(rejects_, false);
+    for (Out* out : {&hits_, &sdf_, &rejects_}) {
+        if (out->file && out->file != stdout) std::fclose(out->file);
+        out->file = nullptr;
+        out->atomic.reset();  // removes the temporary file
+    }
 }
 
 ScreenWriter::Out ScreenWriter::open(const std::string& path) {
@@ -56,18 +67,14 @@ ScreenWriter::Out ScreenWriter::open(const std::string& path) {
     return out;
 }
 
-void ScreenWriter::close(Out& out, bool keep) {
+void ScreenWriter::close(Out& out) {
     if (!out.file) return;
-    if (out.file == stdout) {
-        std::fflush(stdout);
-    } else {
-        bool ok = std::fclose(out.file) == 0;
-        if (keep && !ok)
-            throw IoError("cannot write '" + out.atomic->final_path() + "': " + errno_message());
-        if (keep) out.atomic->commit();
-    }
+    std::FILE* f = out.file;
     out.file = nullptr;
-    out.atomic.reset();
+    bool ok = f == stdout ? std::fflush(f) == 0 : std::fclose(f) == 0;
+    if (!ok)
+        throw IoError("cannot write '" + (out.atomic ? out.atomic->final_path() : "stdout") +
+                      "': " + errno_message());
 }
 
 void ScreenWriter::reject(const std::string& line) {
@@ -81,21 +88,29 @@ std::uint64_t ScreenWriter::write_hits(HitRanker& ranker,
     return ranker.finish(hits_.file, sdf_.file, cut);
 }
 
-void ScreenWriter::commit() {
-    close(hits_, true);
-    close(sdf_, true);
-    close(rejects_, true);
-}
-
-void write_json_file(const std::string& path, const nlohmann::json& value) {
-    AtomicFile file(path);
-    std::FILE* f = std::fopen(file.temp_path().c_str(), "wb");
-    if (!f) throw IoError("cannot write '" + path + "': " + errno_message());
-    std::string text = value.dump(2) + "\n";
-    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) throw IoError("cannot write '" + path + "': " + errno_message());
-    file.commit();
+void ScreenWriter::commit(const std::string& summary_path, const nlohmann::json& summary) {
+    close(hits_);
+    close(sdf_);
+    close(rejects_);
+    std::unique_ptr<AtomicFile> summary_file;
+    if (!summary_path.empty()) {
+        summary_file = std::make_unique<AtomicFile>(summary_path);
+        write_text(summary_file->temp_path(), summary.dump(2) + "\n", summary_path);
+    }
+    // The hits file last: until it is in place nothing looks finished.
+    std::vector<std::string> done;
+    for (AtomicFile* f :
+         {rejects_.atomic.get(), sdf_.atomic.get(), summary_file.get(), hits_.atomic.get()}) {
+        if (!f) continue;
+        try {
+            f->commit();
+        } catch (...) {
+            for (const auto& path : done)
+                std::remove(path.c_str());
+            throw;
+        }
+        done.push_back(f->final_path());
+    }
 }
 
 }  // namespace plmkit::pipelines

@@ -1,7 +1,8 @@
 #pragma once
 // The files of a screening run (or of a merge): hits.csv (ranked), optional
-// hits.sdf, rejects.tsv, written under temporary names and renamed into place
-// by commit(), so an interrupted run leaves no half-written file behind.
+// hits.sdf, rejects.tsv and summary.json, written under temporary names and
+// renamed into place by commit(), so an interrupted or failed run leaves no
+// half-written file, and no file that looks finished, behind.
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -33,8 +34,10 @@ class ScreenWriter {
     void reject(const std::string& line);
     /// Writes the ranked hits; `cut` receives each line cut by --top.
     std::uint64_t write_hits(HitRanker& ranker, const std::function<void(const std::string&)>& cut);
-    /// Closes and renames every file into place.
-    void commit();
+    /// Closes every file, writes `summary` to `summary_path` (unless empty)
+    /// and renames them all into place, the hits file last. When a rename
+    /// fails, the files already renamed are removed again and IoError thrown.
+    void commit(const std::string& summary_path, const nlohmann::json& summary);
 
   private:
     struct Out {
@@ -42,13 +45,12 @@ class ScreenWriter {
         std::FILE* file = nullptr;
     };
     Out open(const std::string& path);
-    void close(Out& out, bool keep);
+    /// Closes the stream (throws IoError on a write error); the temporary
+    /// file stays until commit() or destruction.
+    void close(Out& out);
 
     std::string spool_dir_;
     Out hits_, sdf_, rejects_;
 };
-
-/// Writes `value` (2-space indented, trailing newline) atomically.
-void write_json_file(const std::string& path, const nlohmann::json& value);
 
 }  // namespace plmkit::pipelines

@@ -1,6 +1,8 @@
 // plmkit merge: combine the outputs of sharded runs (--shard I/N) into the
 // outputs one run over the whole input would have written. One function per
 // kind of output; `--kind auto` picks it from the inputs.
+#include <csignal>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +55,11 @@ bool is_hdf5_name(const std::string& path) {
 
 /// The kind of the inputs: "screen" (hits CSV or screen summary.json), ...
 std::string detect_kind(const MergeCliOptions& o) {
+    for (const auto& path : o.inputs) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec))
+            throw IoError("cannot open '" + path + "': no such file");
+    }
     if (o.kind != "auto") return o.kind;
     if (pipelines::is_screen_output(o.inputs.front())) return "screen";
     if (is_hdf5_name(o.inputs.front())) return "embed";
@@ -61,6 +68,9 @@ std::string detect_kind(const MergeCliOptions& o) {
 }
 
 void run_merge(const MergeCliOptions& o) {
+    // Hits on stdout: a closed pipe (| head) is a write error that removes
+    // the temporary files, not a silent kill that leaves them behind.
+    if (o.output == "-") std::signal(SIGPIPE, SIG_IGN);
     std::string kind = detect_kind(o);
     if (kind == "screen") return merge_screen_outputs(o);
     if (kind == "embed") return merge_embed_outputs(o);
@@ -76,7 +86,7 @@ PLMKIT_COMMAND(40, [](CLI::App& app) {
                     "'plmkit screen --shard I/N'")
         ->required();
     cmd->add_option("--kind", o->kind, "What to merge: auto|screen|embed")->capture_default_str();
-    cmd->add_option("-o,--output", o->output, "Merged hits CSV")->required();
+    cmd->add_option("-o,--output", o->output, "Merged hits CSV ('-' = stdout)")->required();
     cmd->add_option("--sdf", o->sdf, "Merged hits SDF (the shards must have written SDF)");
     cmd->add_option("--rejects", o->rejects, "Merged rejects TSV (default: <output>.rejects.tsv)");
     cmd->add_option("--summary", o->summary,

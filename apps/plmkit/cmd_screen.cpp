@@ -1,4 +1,5 @@
 // plmkit screen: stream a compound library through the screening pipeline.
+#include <csignal>
 #include <memory>
 
 #include "apps/plmkit/command.hpp"
@@ -62,6 +63,9 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         auto job = o->job;
         job.shard = pipelines::parse_shard(o->shard);
         if (o->top >= 0) job.top = static_cast<std::uint64_t>(o->top);
+        // Hits on stdout: a closed pipe (| head) is a write error that removes
+        // the temporary files, not a silent kill that leaves them behind.
+        if (job.output == "-") std::signal(SIGPIPE, SIG_IGN);
         pipelines::run_screen(job);
     });
 });

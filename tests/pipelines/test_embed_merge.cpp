@@ -45,7 +45,7 @@ void write_embed_file(const FileSpec& s) {
     w.create_dataset("contacts", Hdf5ElementType::f32);
     w.create_dataset("offsets", Hdf5ElementType::i64);
     w.create_dataset("contact_offsets", Hdf5ElementType::i64);
-    std::int64_t off = 0, coff = 0, accepted = 0;
+    std::int64_t off = 0, coff = 0, accepted = 0, rejected = 0;
     w.append("offsets", &off, 1);
     w.append("contact_offsets", &coff, 1);
     std::string rejects = "id\tline\treason\n";
@@ -53,6 +53,7 @@ void write_embed_file(const FileSpec& s) {
         if (r % s.count != s.index) continue;
         if (kRejected.count(r)) {
             rejects += "bad" + std::to_string(r) + "\t" + std::to_string(1 + 2 * r) + "\tempty\n";
+            ++rejected;
             continue;
         }
         ++accepted;
@@ -88,7 +89,7 @@ void write_embed_file(const FileSpec& s) {
     w.set_attribute("command_line", "plmkit embed --shard " + s.shard);
     w.set_attribute("num_sequences", accepted);
     w.set_attribute("num_truncated", s.index);
-    w.set_attribute("num_rejected", static_cast<std::int64_t>(0));
+    w.set_attribute("num_rejected", rejected);
     w.close();
     test::write_file(s.path + ".rejects.tsv", rejects);
 }

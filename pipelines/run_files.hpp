@@ -1,0 +1,52 @@
+#pragma once
+// The files a screening run or a merge reads and writes, checked before any
+// work starts: no output may be an input or another output (compared as
+// files, not as path text), and every output's folder must exist. Plus the
+// fingerprint of an input file, stored in summary.json so that a merge can
+// tell whether two shards read the same library wherever it lay.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace plmkit::pipelines {
+
+/// True when `a` and `b` name the same file: std::filesystem::equivalent
+/// when both exist (hard and symbolic links included), otherwise the same
+/// path once made absolute with symbolic links in the existing part resolved.
+/// "-" (stdin/stdout) and "" are never the same file as anything.
+bool same_file(const std::string& a, const std::string& b);
+
+/// A file a run touches and what named it ("--output", "the input").
+struct NamedPath {
+    std::string option;
+    std::string path;
+};
+
+/// UsageError when an output is the same file as an input ("--output 'x'
+/// would overwrite the input 'y'") or as another output ("--sdf and --output
+/// are the same file 'x'"); IoError when an output's folder does not exist
+/// or the output is a folder.
+/// Empty paths and "-" are skipped.
+void check_run_files(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
+
+/// Streaming XXH64 with seed 0 (the hash `xxhsum -H1` prints): a few GB/s,
+/// so hashing a library costs little next to screening it.
+class Xxh64 {
+  public:
+    void update(const void* data, std::size_t size);
+    std::uint64_t digest() const;
+
+  private:
+    std::uint64_t v_[4] = {0x60ea27eeadc0b5d6ULL, 0xc2b2ae3d27d4eb4fULL, 0, 0x61c8864e7a143179ULL};
+    unsigned char buf_[32] = {};
+    std::size_t buffered_ = 0;
+    std::uint64_t total_ = 0;
+};
+
+/// {"size": bytes, "xxh64": "<16 hex digits>"} of the whole file, or null for
+/// "-" and anything but a regular file (a pipe cannot be read twice). IoError
+/// when it cannot be read.
+nlohmann::json file_fingerprint(const std::string& path);
+
+}  // namespace plmkit::pipelines
