@@ -3,10 +3,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "data/splits.hpp"
+#include "pipelines/run_files.hpp"
 #include "src/error.hpp"
 
 namespace plmkit::pipelines {
@@ -72,25 +72,9 @@ void check_output_dir(const std::string& dir) {
     if (ec) throw IoError("cannot list '" + dir + "': " + ec.message());
 }
 
-nlohmann::json file_fingerprint(const std::string& path) {
+nlohmann::json resume_fingerprint(const std::string& path) {
     if (path == "-") return {{"stdin", true}};  // read once: nothing to hash
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError("cannot open '" + path + "'");
-    std::uint64_t h = 0xcbf29ce484222325ULL, size = 0;  // FNV-1a 64
-    std::vector<char> buf(1 << 16);
-    while (in) {
-        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        const auto n = static_cast<std::size_t>(in.gcount());
-        for (std::size_t i = 0; i < n; ++i) {
-            h ^= static_cast<unsigned char>(buf[i]);
-            h *= 0x100000001b3ULL;
-        }
-        size += n;
-    }
-    if (in.bad()) throw IoError("cannot read '" + path + "'");
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-    return {{"size", size}, {"fnv1a64", hex}};
+    return file_fingerprint(path);
 }
 
 void check_unchanged(const nlohmann::json& before, const nlohmann::json& now,

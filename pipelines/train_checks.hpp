@@ -23,9 +23,9 @@ void check_train_numbers(const TrainOptions& options);
 /// rejects.tsv, ...). The caller refuses a complete model (config.json).
 void check_output_dir(const std::string& dir);
 
-/// {"size": bytes, "fnv1a64": 16 hex digits} of a file's content;
-/// {"stdin": true} for "-".
-nlohmann::json file_fingerprint(const std::string& path);
+/// What --resume compares: run_files' file_fingerprint (size and xxh64 of
+/// the content; null for a pipe), or {"stdin": true} for "-".
+nlohmann::json resume_fingerprint(const std::string& path);
 
 /// Throws UsageError when `now` (file_fingerprint) differs from `before`
 /// (the interrupted run's): "--data 'X' changed since the interrupted run

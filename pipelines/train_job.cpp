@@ -599,11 +599,11 @@ void check_resume(const TrainOptions& o) {
             throw UsageError("--resume: option '" + it.key() + "' was " +
                              before.value(it.key(), nlohmann::json()).dump() +
                              " in the interrupted run, now " + it.value().dump());
-    check_unchanged(before.value("data_file", nlohmann::json()), file_fingerprint(o.data), "--data",
-                    o.data);
+    check_unchanged(before.value("data_file", nlohmann::json()), resume_fingerprint(o.data),
+                    "--data", o.data);
     const std::string split = split_file_path(o);
     if (!split.empty())
-        check_unchanged(before.value("split_file", nlohmann::json()), file_fingerprint(split),
+        check_unchanged(before.value("split_file", nlohmann::json()), resume_fingerprint(split),
                         "--split file:", split);
 }
 
@@ -617,9 +617,9 @@ void begin_run(const TrainOptions& o) {
     if (ec) throw IoError("cannot create '" + dir + "': " + ec.message());
     if (o.resume) return;
     nlohmann::json now = training_json(o);
-    now["data_file"] = file_fingerprint(o.data);
+    now["data_file"] = resume_fingerprint(o.data);
     const std::string split = split_file_path(o);
-    if (!split.empty()) now["split_file"] = file_fingerprint(split);
+    if (!split.empty()) now["split_file"] = resume_fingerprint(split);
     write_json(dir + "/options.json", now);
 }
 
