@@ -1,7 +1,9 @@
 #include "pipelines/predict_job.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "data/input_reader.hpp"
@@ -16,6 +18,8 @@
 
 namespace plmkit::pipelines {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::string format_value(double v) {
     char buf[32];
@@ -34,17 +38,43 @@ std::string default_rejects(const std::string& output) {
     return stem + ".rejects.tsv";
 }
 
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+/// The extension of `path`'s file name, lower-case, ".gz" stripped ("" if none).
+std::string extension(const std::string& path) {
+    std::string name = lower(fs::path(path).filename().string());
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0)
+        name.resize(name.size() - 3);
+    const auto dot = name.rfind('.');
+    return dot == std::string::npos ? "" : name.substr(dot + 1);
+}
+
+/// smi | sdf when `path` (or --format) holds molecules only, else "".
+std::string molecule_only_format(const std::string& path, const std::string& format) {
+    const std::string f = format == "auto" ? extension(path) : lower(format);
+    if (f == "smi" || f == "smiles" || f == "ism") return "smi";
+    if (f == "sdf" || f == "sd" || f == "mol") return "sdf";
+    return "";
+}
+
 /// The input must be what the model takes: molecules or proteins.
 void check_input_kind(const std::string& path, const std::string& format, InputKind kind) {
     const bool fasta = data::is_fasta_path(path, format);
     if (kind == InputKind::molecule && fasta)
         throw UsageError("the model takes molecules (SMILES/SDF), but '" + path +
                          "' is a FASTA file of protein sequences");
-    if (kind == InputKind::protein && !fasta && (format == "smi" || format == "sdf"))
-        throw UsageError(
-            "the model takes protein sequences (FASTA or a CSV/TSV sequence "
-            "column), not --format " +
-            format);
+    if (kind != InputKind::protein) return;
+    const std::string f = molecule_only_format(path, format);
+    if (f.empty()) return;
+    const std::string what = f == "sdf" ? "an SDF file of molecules" : "a SMILES file of molecules";
+    throw UsageError(
+        "the model reads protein sequences, but " +
+        (format == "auto" ? path + " is " + what : "--format " + format + " reads " + what) +
+        "; give FASTA or a CSV/TSV with a sequence column");
 }
 
 /// Opens the input with the model's own input column when the file has it,
