@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 
 #include "data/input_reader.hpp"
@@ -27,15 +28,37 @@ std::string format_value(double v) {
     return buf;
 }
 
+/// `path` without its extension(s) `exts` (tried in order, each once).
+std::string strip(std::string path, std::initializer_list<const char*> exts) {
+    for (const char* ext : exts) {
+        const std::string e = ext;
+        if (path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0)
+            path.resize(path.size() - e.size());
+    }
+    return path;
+}
+
 std::string default_rejects(const std::string& output) {
     if (output == "-") return "predict.rejects.tsv";
-    std::string stem = output;
-    for (const char* ext : {".csv", ".tsv"}) {
-        const std::string e = ext;
-        if (stem.size() > e.size() && stem.compare(stem.size() - e.size(), e.size(), e) == 0)
-            stem.resize(stem.size() - e.size());
-    }
-    return stem + ".rejects.tsv";
+    return strip(output, {".csv", ".tsv", ".json"}) + ".rejects.tsv";
+}
+
+/// <output stem>.rejects.tsv; for stdout output, <input stem>.rejects.tsv in
+/// the current directory.
+std::string default_rejects(const std::string& output, const std::string& input) {
+    if (output != "-") return default_rejects(output);
+    if (input == "-") return "stdin.rejects.tsv";
+    const std::string name = strip(fs::path(input).filename().string(), {".gz"});
+    const auto dot = name.rfind('.');
+    return (dot == std::string::npos || dot == 0 ? name : name.substr(0, dot)) + ".rejects.tsv";
+}
+
+/// "id 'x': reason" of a rejects line ("index \t id \t input \t reason").
+std::string describe_reject(const std::string& line) {
+    const auto a = line.find('\t'), b = line.find('\t', a + 1), c = line.rfind('\t');
+    if (a == std::string::npos || b == std::string::npos) return line;
+    return "record " + std::to_string(std::stoull(line.substr(0, a)) + 1) + " (id '" +
+           line.substr(a + 1, b - a - 1) + "'): " + line.substr(c + 1);
 }
 
 std::string lower(std::string s) {
@@ -207,6 +230,19 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     to.format = o.format;
     PropertyTable t = read_property_table(o.data, to);
     featurize_table(t, predictor.featurizer());
+    const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.data) : o.rejects;
+    // With the JSON on stdout, the default file in the current directory is
+    // written only when it has something to say.
+    const bool write = !t.rejects.empty() || !o.rejects.empty() || o.output != "-";
+    if (write)
+        write_rejects(rejects, t.rejects,
+                      predictor.input_kind() == InputKind::protein ? "sequence" : "smiles");
+    if (t.size() == 0) {
+        if (t.records == 0) throw InputError(o.data + ": no data rows to evaluate the model on");
+        throw InputError("no row of " + o.data + " can be scored: all " +
+                         std::to_string(t.records) + " records were rejected (reasons in " +
+                         rejects + "); the first, " + describe_reject(t.rejects.front()));
+    }
     std::vector<double> pred(t.size() * t.num_targets);
     predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
                           t.graphs.empty() ? nullptr : &t.graphs);
@@ -216,6 +252,7 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
             {"targets", to.target_cols},
             {"n", t.size()},
             {"rejected", t.rejects.size()},
+            {"rejects", write ? nlohmann::json(rejects) : nlohmann::json(nullptr)},
             {"metrics", evaluate_predictions(config.task, config.targets, t.targets, pred)}};
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/catch.hpp"
 
@@ -21,6 +22,27 @@ const std::string kTarget = "measured log solubility in mols per litre";
 
 bool exists(const std::string& path) {
     return ::access(path.c_str(), F_OK) == 0;
+}
+
+/// A molecule model (basic features, a small forest on ESOL), trained once.
+const std::string& molecule_model() {
+    static const std::string dir = [] {
+        std::string d = temp_path("cli_predict_mol_model");
+        auto r =
+            run_plmkit({"train", "--data", kEsol, "--target-col", kTarget, "--featurizer", "basic",
+                        "--head", "forest", "--trees", "10", "--threads", "1", "--output", d});
+        if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
+        return d;
+    }();
+    return dir;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        out.push_back(line);
+    return out;
 }
 
 /// A protein model (the tiny ESM-2 fixture, a small forest on 20 GB1 rows).
@@ -76,4 +98,65 @@ TEST_CASE("cli predict: a protein model refuses molecule files", "[cli][predict]
         CHECK_THAT(e.err, Catch::Contains("is an SDF file of molecules"));
     }
     CHECK_FALSE(exists(out));
+}
+
+TEST_CASE("cli evaluate: rejected rows go to a rejects file with the reason", "[cli][evaluate]") {
+    const std::string data = temp_path("cli_eval_data.csv");
+    write_file(data,
+               "id,smiles,y\na,CCO,-0.5\nb,CCCCCC,-3.5\nbad_y,CCN,abc\nblank,CCC,\n"
+               "c,c1ccccc1,-2\nring,C1CC,1\n");
+    const std::string json = temp_path("cli_eval_out.json");
+    auto r = run_plmkit({"evaluate", "--model", molecule_model(), "--data", data, "--target-col",
+                         "y", "--output", json});
+    REQUIRE(r.exit_code == 0);
+    auto m = nlohmann::json::parse(read_file(json));
+    CHECK(m["n"] == 3);
+    CHECK(m["rejected"] == 3);
+    // The default: next to the output, named after it.
+    const std::string rejects = json.substr(0, json.size() - 5) + ".rejects.tsv";
+    CHECK(m["rejects"] == rejects);
+    CHECK_THAT(r.err, Catch::Contains("3 rejected (" + rejects + ")"));
+    auto rows = lines(read_file(rejects));
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0] == "index\tid\tsmiles\treason");
+    CHECK(rows[1] == "2\tbad_y\tCCN\ttarget 'y' is not a number: 'abc'");
+    CHECK(rows[2] == "3\tblank\tCCC\tno target value (all target columns blank)");
+    CHECK_THAT(rows[3], Catch::StartsWith("5\tring\tC1CC\tunparsable molecule: "));
+
+    SECTION("--rejects names the file") {
+        const std::string mine = temp_path("cli_eval_mine.tsv");
+        auto e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", data,
+                             "--target-col", "y", "--rejects", mine});
+        REQUIRE(e.exit_code == 0);
+        CHECK(nlohmann::json::parse(e.out)["rejects"] == mine);
+        CHECK(lines(read_file(mine)).size() == 4);
+    }
+    SECTION("with the JSON on stdout and no rejects, no rejects file is written") {
+        const std::string good = temp_path("cli_eval_good.csv");
+        write_file(good, "id,smiles,y\na,CCO,-0.5\nb,CCCCCC,-3.5\n");
+        auto e = run_plmkit(
+            {"evaluate", "--model", molecule_model(), "--data", good, "--target-col", "y"});
+        REQUIRE(e.exit_code == 0);
+        CHECK(nlohmann::json::parse(e.out)["rejects"].is_null());
+        CHECK_FALSE(exists(good.substr(good.rfind('/') + 1, good.size() - 4 - good.rfind('/') - 1) +
+                           ".rejects.tsv"));
+    }
+    SECTION("no row to score is an input error (3)") {
+        const std::string hdr = temp_path("cli_eval_hdr.csv");
+        write_file(hdr, "id,smiles,y\n");
+        auto e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", hdr, "--target-col",
+                             "y", "--output", json});
+        CHECK(e.exit_code == 3);
+        CHECK_THAT(e.err, Catch::Contains("no data rows"));
+        const std::string bad = temp_path("cli_eval_bad.csv");
+        write_file(bad, "id,smiles,y\nring,C1CC,1\nbad_y,CCO,x\n");
+        const std::string mine = temp_path("cli_eval_bad.tsv");
+        e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", bad, "--target-col", "y",
+                        "--rejects", mine});
+        CHECK(e.exit_code == 3);
+        CHECK(e.out.empty());
+        CHECK_THAT(e.err, Catch::Contains("all 2 records were rejected (reasons in " + mine));
+        CHECK_THAT(e.err, Catch::Contains("record 1 (id 'ring'): unparsable molecule"));
+        CHECK(lines(read_file(mine)).size() == 3);
+    }
 }
