@@ -90,6 +90,10 @@ void check_input_kind(const std::string& path, const std::string& format, InputK
     if (kind == InputKind::molecule && fasta)
         throw UsageError("the model takes molecules (SMILES/SDF), but '" + path +
                          "' is a FASTA file of protein sequences");
+    if (format == "auto" && extension(path) == "txt")
+        throw UsageError("cannot tell the format of '" + path +
+                         "' (a .txt file may be a SMILES list or a table); use --format " +
+                         (kind == InputKind::protein ? "csv|tsv|fasta" : "csv|tsv|smi|sdf"));
     if (kind != InputKind::protein) return;
     const std::string f = molecule_only_format(path, format);
     if (f.empty()) return;
@@ -153,7 +157,9 @@ void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredicto
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::string& why = rows[i].error.empty() ? pred.errors[where[i]] : rows[i].error;
         if (!why.empty()) {
-            ++s.rejected;
+            if (s.rejected++ == 0)
+                s.first_reject = "record " + std::to_string(rows[i].index + 1) + " (id '" +
+                                 rows[i].id + "'): " + why;
             w.rejects.row({std::to_string(rows[i].index), rows[i].id, shown_input(rows[i]), why});
             continue;
         }
@@ -209,6 +215,10 @@ PredictSummary run_predict(const PredictOptions& o) {
     w.rejects.close();
     w.out.close();  // the output last: a complete output always has its rejects
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (s.records > 0 && s.predicted == 0)
+        throw InputError("no record of " + o.input + " could be predicted: all " +
+                         std::to_string(s.records) + " were rejected (reasons in " +
+                         s.rejects_path + "); the first, " + s.first_reject);
     return s;
 }
 

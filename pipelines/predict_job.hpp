@@ -36,8 +36,12 @@ struct PredictSummary {
     std::uint64_t records = 0, predicted = 0, rejected = 0;
     double seconds = 0;
     std::string rejects_path;
+    std::string first_reject;  ///< "record <n> (id '<id>'): <reason>" of the first reject
 };
 
+/// Throws UsageError for a .txt input without --format (a SMILES list or a
+/// table?), InputError (after writing both files) when no record could be
+/// predicted.
 PredictSummary run_predict(const PredictOptions& options);
 
 struct EvaluateOptions {

@@ -160,3 +160,46 @@ TEST_CASE("cli evaluate: rejected rows go to a rejects file with the reason", "[
         CHECK(lines(read_file(mine)).size() == 3);
     }
 }
+
+TEST_CASE("cli predict: a .txt input needs --format, and no prediction at all fails",
+          "[cli][predict]") {
+    const std::string txt = temp_path("cli_predict_lib.txt");
+    write_file(txt, "smiles,id\nCCO,ethanol\nc1ccccc1,benzene\n");
+    const std::string out = temp_path("cli_predict_txt.csv");
+    const std::string rejects = out.substr(0, out.size() - 4) + ".rejects.tsv";
+    SECTION("a .txt file is refused without --format (2)") {
+        auto r =
+            run_plmkit({"predict", "--model", molecule_model(), "--input", txt, "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("cannot tell the format of '" + txt + "'"));
+        CHECK_THAT(r.err, Catch::Contains("use --format csv|tsv|smi|sdf"));
+        CHECK_FALSE(exists(out));
+        auto e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", txt});
+        CHECK(e.exit_code == 2);
+        CHECK_THAT(e.err, Catch::Contains("cannot tell the format"));
+    }
+    SECTION("with --format csv it is read as a table") {
+        auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", txt, "--format",
+                             "csv", "--output", out});
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("2 records: 2 predicted, 0 rejected"));
+    }
+    SECTION("every record rejected: both files written, exit 3 with the first reason") {
+        auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", txt, "--format",
+                             "smi", "--output", out});
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains("all 3 were rejected (reasons in " + rejects + ")"));
+        CHECK_THAT(r.err, Catch::Contains("the first, record 1 (id '"));
+        CHECK_THAT(r.err, Catch::Contains("smiles,id"));
+        CHECK(lines(read_file(out)).size() == 1);  // the header
+        CHECK(lines(read_file(rejects)).size() == 4);
+    }
+    SECTION("an empty input is not an error") {
+        const std::string empty = temp_path("cli_predict_empty.csv");
+        write_file(empty, "smiles,id\n");
+        auto r =
+            run_plmkit({"predict", "--model", molecule_model(), "--input", empty, "--output", out});
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("0 records"));
+    }
+}
