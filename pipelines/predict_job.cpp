@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <initializer_list>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "data/input_reader.hpp"
 #include "models/torch_runtime.hpp"
@@ -59,6 +61,26 @@ std::string describe_reject(const std::string& line) {
     if (a == std::string::npos || b == std::string::npos) return line;
     return "record " + std::to_string(std::stoull(line.substr(0, a)) + 1) + " (id '" +
            line.substr(a + 1, b - a - 1) + "'): " + line.substr(c + 1);
+}
+
+/// The same file however it is spelled (relative, "./", a symlink).
+std::string file_identity(const std::string& path) {
+    std::error_code ec;
+    fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+    return ec ? fs::path(path).lexically_normal().string() : p.string();
+}
+
+/// Refuses two of (option, path) naming the same file ("-" = a stream).
+void check_distinct(const std::vector<std::pair<const char*, std::string>>& files) {
+    for (std::size_t i = 0; i < files.size(); ++i)
+        for (std::size_t j = i + 1; j < files.size(); ++j) {
+            const auto& [a, pa] = files[i];
+            const auto& [b, pb] = files[j];
+            if (pa.empty() || pb.empty() || pa == "-" || pb == "-") continue;
+            if (file_identity(pa) == file_identity(pb))
+                throw UsageError(std::string(a) + " and " + b + " are the same file '" + pb +
+                                 "'; give each its own");
+        }
 }
 
 std::string lower(std::string s) {
@@ -180,13 +202,15 @@ PredictSummary run_predict(const PredictOptions& o) {
     if (o.model.empty() || o.input.empty() || o.output.empty())
         throw UsageError("predict needs --model, --input and --output");
     if (o.chunk == 0) throw UsageError("--chunk must be positive");
+    const std::string rejects = o.rejects.empty() ? default_rejects(o.output) : o.rejects;
+    check_distinct({{"--input", o.input}, {"--output", o.output}, {"--rejects", rejects}});
     auto t0 = std::chrono::steady_clock::now();
     models::set_threads(o.runtime.threads);
     PropertyPredictor predictor(o.model, o.runtime);
     check_input_kind(o.input, o.format, predictor.input_kind());
     auto reader = open_input(o, predictor, {});
     PredictSummary s;
-    s.rejects_path = o.rejects.empty() ? default_rejects(o.output) : o.rejects;
+    s.rejects_path = rejects;
     const std::string input_name =
         predictor.input_kind() == InputKind::protein ? "sequence" : "smiles";
     Writers w(o.output, s.rejects_path);
@@ -224,6 +248,8 @@ PredictSummary run_predict(const PredictOptions& o) {
 
 nlohmann::json run_evaluate(const EvaluateOptions& o) {
     if (o.model.empty() || o.data.empty()) throw UsageError("evaluate needs --model and --data");
+    const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.data) : o.rejects;
+    check_distinct({{"--data", o.data}, {"--output", o.output}, {"--rejects", rejects}});
     PropertyPredictor predictor(o.model, o.runtime);
     const auto& config = predictor.model().config();
     check_input_kind(o.data, o.format, predictor.input_kind());
@@ -240,7 +266,6 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     to.format = o.format;
     PropertyTable t = read_property_table(o.data, to);
     featurize_table(t, predictor.featurizer());
-    const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.data) : o.rejects;
     // With the JSON on stdout, the default file in the current directory is
     // written only when it has something to say.
     const bool write = !t.rejects.empty() || !o.rejects.empty() || o.output != "-";

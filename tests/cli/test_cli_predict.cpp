@@ -203,3 +203,35 @@ TEST_CASE("cli predict: a .txt input needs --format, and no prediction at all fa
         CHECK_THAT(r.err, Catch::Contains("0 records"));
     }
 }
+
+TEST_CASE("cli predict: an output that is the input or the rejects is refused", "[cli][predict]") {
+    const std::string lib = temp_path("cli_predict_same.csv");
+    const std::string text = "smiles,id\nCCO,ethanol\n";
+    write_file(lib, text);
+    const std::string out = temp_path("cli_predict_same_out.csv");
+    SECTION("--rejects equal to --output, however spelled") {
+        const std::string dotted =
+            out.substr(0, out.rfind('/')) + "/./" + out.substr(out.rfind('/') + 1);
+        auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", lib, "--output",
+                             out, "--rejects", dotted});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--output and --rejects are the same file"));
+        CHECK_FALSE(exists(out));
+    }
+    SECTION("--output equal to --input") {
+        auto r =
+            run_plmkit({"predict", "--model", molecule_model(), "--input", lib, "--output", lib});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--input and --output are the same file"));
+    }
+    SECTION("evaluate: --output or --rejects equal to --data") {
+        for (const char* opt : {"--output", "--rejects"}) {
+            auto r = run_plmkit({"evaluate", "--model", molecule_model(), "--data", lib,
+                                 "--target-col", "id", opt, lib});
+            CHECK(r.exit_code == 2);
+            CHECK_THAT(r.err,
+                       Catch::Contains("--data and " + std::string(opt) + " are the same file"));
+        }
+    }
+    CHECK(read_file(lib) == text);
+}
