@@ -235,3 +235,29 @@ TEST_CASE("cli predict: an output that is the input or the rejects is refused", 
     }
     CHECK(read_file(lib) == text);
 }
+
+TEST_CASE("cli predict: a missing input column names the command's own option", "[cli][predict]") {
+    const std::string data = temp_path("cli_predict_molcol.csv");
+    write_file(data, "id,mol,y\na,CCO,1\n");
+    const std::string out = temp_path("cli_predict_molcol_out.csv");
+    for (auto args : std::vector<std::vector<std::string>>{
+             {"predict", "--model", molecule_model(), "--input", data, "--output", out},
+             {"evaluate", "--model", molecule_model(), "--data", data, "--target-col", "y"},
+             {"train", "--data", data, "--target-col", "y", "--output", temp_path("cli_molcol")}}) {
+        auto r = run_plmkit(args);
+        INFO(args[0]);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("no SMILES column 'smiles'"));
+        CHECK_THAT(r.err, Catch::Contains("choose one with --input-col"));
+        CHECK_THAT(r.err, !Catch::Contains("--smiles-col"));
+    }
+    // A protein model says "sequence column".
+    auto r = run_plmkit({"predict", "--model", protein_model(), "--input", data, "--output", out});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("no sequence column 'sequence'"));
+    // screen keeps its --smiles-col.
+    auto s =
+        run_plmkit({"screen", "-i", data, "-o", temp_path("cli_molcol_hits.csv"), "--no-progress"});
+    CHECK(s.exit_code == 2);
+    CHECK_THAT(s.err, Catch::Contains("choose one with --smiles-col"));
+}
