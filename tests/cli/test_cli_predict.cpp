@@ -1,6 +1,7 @@
 // plmkit predict / evaluate on inputs that do not fit the model, as the
 // user sees them: exit codes, the messages, and where every record ends up.
 #include <unistd.h>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -260,4 +261,56 @@ TEST_CASE("cli predict: a missing input column names the command's own option", 
         run_plmkit({"screen", "-i", data, "-o", temp_path("cli_molcol_hits.csv"), "--no-progress"});
     CHECK(s.exit_code == 2);
     CHECK_THAT(s.err, Catch::Contains("choose one with --smiles-col"));
+}
+
+TEST_CASE("cli predict: a model config that does not fit names the file (5)", "[cli][predict]") {
+    namespace fs = std::filesystem;
+    const std::string lib = temp_path("cli_predict_cfg_lib.csv");
+    write_file(lib, "smiles,id\nCCO,ethanol\n");
+    const std::string out = temp_path("cli_predict_cfg_out.csv");
+    const std::string dir = temp_path("cli_predict_cfg_model");
+    fs::copy(molecule_model(), dir, fs::copy_options::recursive);
+    const std::string config = dir + "/config.json";
+    auto cfg = nlohmann::json::parse(read_file(config));
+    auto predict = [&](const nlohmann::json& c) {
+        write_file(config, c.dump(2));
+        return run_plmkit({"predict", "--model", dir, "--input", lib, "--output", out});
+    };
+    SECTION("a format_version this build does not read") {
+        auto c = cfg;
+        c["format_version"] = 99;
+        auto r = predict(c);
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains(config + ": format_version 99, this build reads 1"));
+    }
+    SECTION("featurizer descriptions that do not fit") {
+        auto c = cfg;
+        c["featurizer"]["rdkit2d"].erase("mean");
+        auto r = predict(c);
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains(config + ": invalid featurizer description"));
+        c = cfg;
+        c["featurizer"]["rdkit2d"]["mean"] = {1, 2, 3, 4, 5};
+        r = predict(c);
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains(config + ": featurizer normalization"));
+        c = cfg;
+        c["featurizer"]["dim"] = 13;
+        r = predict(c);
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains(config + ": the basic featurizer gives 12 features"));
+    }
+    SECTION("no config.json: not a model, or an unfinished train run") {
+        fs::remove(config);
+        auto r = run_plmkit({"predict", "--model", dir, "--input", lib, "--output", out});
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err,
+                   Catch::Contains(dir + " is not a model directory: it has no config.json"));
+        fs::create_directory(dir + "/checkpoints");
+        r = run_plmkit({"evaluate", "--model", dir, "--data", lib});
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains("unfinished plmkit train run"));
+        CHECK_THAT(r.err, Catch::Contains("--resume"));
+    }
+    CHECK_FALSE(exists(out));
 }
