@@ -9,8 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include <GraphMol/ROMol.h>
+#include <GraphMol/SmilesParse/SmilesWrite.h>
+
 #include "data/input_reader.hpp"
 #include "models/torch_runtime.hpp"
+#include "pipelines/mol_parse.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
 #include "src/csv.hpp"
@@ -158,14 +162,27 @@ struct Writers {
     Writers(const std::string& o, const std::string& r) : out(o), rejects(r, '\t') {}
 };
 
-std::string shown_input(const data::InputRow& r) {
-    return r.input.find('\n') == std::string::npos ? r.input : "(SDF mol block)";
+/// What the output's smiles|sequence column shows: the input, or for an SDF
+/// record the canonical SMILES of its molecule (where it starts when RDKit
+/// cannot parse it).
+std::string shown_input(const data::InputRow& r, bool sdf) {
+    if (!sdf) return r.input;
+    ParseResult parsed = parse_molblock(r.input);
+    if (parsed.mol) return RDKit::MolToSmiles(*parsed.mol);
+    return "(mol block at line " + std::to_string(r.line) + ")";
+}
+
+/// A TSV cell: tabs and line breaks become spaces.
+std::string flat(std::string s) {
+    for (char& c : s)
+        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    return s;
 }
 
 /// Predicts the readable rows of a chunk and writes every row, in input
 /// order, to the output or the rejects.
 void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredictor& p, Writers& w,
-                 PredictSummary& s) {
+                 PredictSummary& s, bool sdf) {
     std::vector<std::string> inputs;
     std::vector<std::size_t> where(rows.size(), 0);
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -182,11 +199,12 @@ void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredicto
             if (s.rejected++ == 0)
                 s.first_reject = "record " + std::to_string(rows[i].index + 1) + " (id '" +
                                  rows[i].id + "'): " + why;
-            w.rejects.row({std::to_string(rows[i].index), rows[i].id, shown_input(rows[i]), why});
+            w.rejects.row({std::to_string(rows[i].index), flat(rows[i].id),
+                           flat(shown_input(rows[i], sdf)), flat(why)});
             continue;
         }
         ++s.predicted;
-        fields.assign({rows[i].id, shown_input(rows[i])});
+        fields.assign({rows[i].id, shown_input(rows[i], sdf)});
         const std::size_t k = where[i] * pred.targets;
         for (std::size_t j = 0; j < pred.targets; ++j) {
             fields.push_back(format_value(pred.mean[k + j]));
@@ -221,10 +239,11 @@ PredictSummary run_predict(const PredictOptions& o) {
     po.item_name = predictor.input_kind() == InputKind::protein ? "sequences" : "molecules";
     po.enabled = o.progress;
     Progress progress(po);
+    const bool sdf = molecule_only_format(o.input, o.format) == "sdf";
     std::vector<data::InputRow> chunk;
     data::InputRow row;
     auto flush = [&] {
-        write_chunk(chunk, predictor, w, s);
+        write_chunk(chunk, predictor, w, s, sdf);
         progress.add(chunk.size());
         chunk.clear();
     };

@@ -314,3 +314,41 @@ TEST_CASE("cli predict: a model config that does not fit names the file (5)", "[
     }
     CHECK_FALSE(exists(out));
 }
+
+TEST_CASE("cli predict: SDF records show their SMILES; TSV cells stay on one line",
+          "[cli][predict]") {
+    // The first record of an SDF file, and a copy with a broken counts line.
+    const std::string full = read_file(shared_path("data/sdf/rdkit_solubility.test.sdf"));
+    std::vector<std::string> ls = lines(full.substr(0, full.find("$$$$") + 4));
+    std::string first, broken;
+    for (std::size_t i = 0; i < ls.size(); ++i) {
+        if (!ls[i].empty() && ls[i].back() == '\r') ls[i].pop_back();
+        first += ls[i] + "\n";
+        broken += (i == 3 ? std::string("  x") : ls[i]) + "\n";
+    }
+    const std::string sdf = temp_path("cli_predict_two.sdf");
+    write_file(sdf, first + broken);
+    const std::string out = temp_path("cli_predict_sdf.csv");
+    auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", sdf, "--output", out});
+    REQUIRE(r.exit_code == 0);
+    auto rows = lines(read_file(out));
+    REQUIRE(rows.size() == 2);
+    CHECK_THAT(rows[1], Catch::StartsWith("3-methylpentane,CCC(C)CC,"));
+    auto rejects = lines(read_file(out.substr(0, out.size() - 4) + ".rejects.tsv"));
+    REQUIRE(rejects.size() == 2);
+    CHECK_THAT(rejects[1],
+               Catch::StartsWith("1\t3-methylpentane\t(mol block at line " +
+                                 std::to_string(ls.size() + 1) + ")\tunparsable molecule: "));
+
+    // A CSV record whose quote is never closed spans lines: its cells are
+    // flattened so that the rejects file keeps one line per record.
+    const std::string csv = temp_path("cli_predict_quote.csv");
+    write_file(csv, "id,smiles\na,CCO\nb,\"CC\nc,CCC\n");
+    const std::string out2 = temp_path("cli_predict_quote_out.csv");
+    r = run_plmkit({"predict", "--model", molecule_model(), "--input", csv, "--output", out2});
+    REQUIRE(r.exit_code == 0);
+    rejects = lines(read_file(out2.substr(0, out2.size() - 4) + ".rejects.tsv"));
+    REQUIRE(rejects.size() == 2);
+    CHECK_THAT(rejects[1], Catch::StartsWith("1\tb\tCC c,CCC\t"));
+    CHECK_THAT(rejects[1], Catch::Contains("quoted field not closed"));
+}
