@@ -249,7 +249,7 @@ void MoleculeReader::finish(MoleculeRecord& record) {
         if (format_ == "sdf") {
             if (is_blank(record.molblock)) record.error = "empty SDF record";
         } else if (record.smiles.empty()) {
-            record.error = "empty SMILES";
+            record.error = "empty " + options_.column_label;
         }
     }
     if (!record.error.empty()) ++rejected_;

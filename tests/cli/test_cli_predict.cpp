@@ -352,3 +352,15 @@ TEST_CASE("cli predict: SDF records show their SMILES; TSV cells stay on one lin
     CHECK_THAT(rejects[1], Catch::StartsWith("1\tb\tCC c,CCC\t"));
     CHECK_THAT(rejects[1], Catch::Contains("quoted field not closed"));
 }
+
+TEST_CASE("cli predict: an empty protein sequence is rejected as such", "[cli][predict]") {
+    const std::string csv = temp_path("cli_predict_gb1_bad.csv");
+    write_file(csv, "id,sequence\nb3,\nb4,MKV\n");
+    const std::string out = temp_path("cli_predict_gb1_bad_out.csv");
+    auto r = run_plmkit({"predict", "--model", protein_model(), "--input", csv, "--output", out});
+    REQUIRE(r.exit_code == 0);
+    auto rejects = lines(read_file(out.substr(0, out.size() - 4) + ".rejects.tsv"));
+    REQUIRE(rejects.size() == 2);
+    CHECK(rejects[0] == "index\tid\tsequence\treason");
+    CHECK(rejects[1] == "0\tb3\t\tempty sequence");
+}
