@@ -44,15 +44,10 @@ std::string strip(std::string path, std::initializer_list<const char*> exts) {
     return path;
 }
 
-std::string default_rejects(const std::string& output) {
-    if (output == "-") return "predict.rejects.tsv";
-    return strip(output, {".csv", ".tsv", ".json"}) + ".rejects.tsv";
-}
-
 /// <output stem>.rejects.tsv; for stdout output, <input stem>.rejects.tsv in
 /// the current directory.
 std::string default_rejects(const std::string& output, const std::string& input) {
-    if (output != "-") return default_rejects(output);
+    if (output != "-") return strip(output, {".csv", ".tsv", ".json"}) + ".rejects.tsv";
     if (input == "-") return "stdin.rejects.tsv";
     const std::string name = strip(fs::path(input).filename().string(), {".gz"});
     const auto dot = name.rfind('.');
@@ -220,7 +215,7 @@ PredictSummary run_predict(const PredictOptions& o) {
     if (o.model.empty() || o.input.empty() || o.output.empty())
         throw UsageError("predict needs --model, --input and --output");
     if (o.chunk == 0) throw UsageError("--chunk must be positive");
-    const std::string rejects = o.rejects.empty() ? default_rejects(o.output) : o.rejects;
+    const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.input) : o.rejects;
     check_distinct({{"--input", o.input}, {"--output", o.output}, {"--rejects", rejects}});
     auto t0 = std::chrono::steady_clock::now();
     models::set_threads(o.runtime.threads);

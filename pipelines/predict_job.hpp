@@ -20,10 +20,12 @@
 namespace plmkit::pipelines {
 
 struct PredictOptions {
-    std::string model;      ///< model directory (plmkit train)
-    std::string input;      ///< CSV/TSV/.smi/.sdf for molecules; FASTA or CSV for proteins
-    std::string output;     ///< CSV ("-" = stdout)
-    std::string rejects;    ///< "" = <output stem>.rejects.tsv (stderr summary only for "-")
+    std::string model;   ///< model directory (plmkit train)
+    std::string input;   ///< CSV/TSV/.smi/.sdf for molecules; FASTA or CSV for proteins
+    std::string output;  ///< CSV ("-" = stdout)
+    /// Rejects TSV; "" = <output stem>.rejects.tsv, or with output "-"
+    /// <input stem>.rejects.tsv in the current directory.
+    std::string rejects;
     std::string input_col;  ///< "" = the column the model was trained on
     std::string id_col;     ///< "" = auto
     std::string format = "auto";

@@ -38,7 +38,9 @@ PLMKIT_COMMAND(52, [](CLI::App& app) {
                     "Molecules (.smi/.csv/.tsv/.sdf, .gz) or proteins (FASTA, CSV)")
         ->required();
     cmd->add_option("-o,--output", o.output, "Predictions CSV ('-' = stdout)")->required();
-    cmd->add_option("--rejects", o.rejects, "Rejected rows TSV (default <output>.rejects.tsv)");
+    cmd->add_option("--rejects", o.rejects,
+                    "Rejected rows TSV (default <output stem>.rejects.tsv; with --output -, "
+                    "<input stem>.rejects.tsv in the current directory)");
     cmd->add_option("--input-col", o.input_col,
                     "SMILES / sequence column (default: the model's, else smiles/sequence)");
     cmd->add_option("--id-col", o.id_col, "Id column (default: auto)");

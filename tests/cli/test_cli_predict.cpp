@@ -1,6 +1,7 @@
 // plmkit predict / evaluate on inputs that do not fit the model, as the
 // user sees them: exit codes, the messages, and where every record ends up.
 #include <unistd.h>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -363,4 +364,22 @@ TEST_CASE("cli predict: an empty protein sequence is rejected as such", "[cli][p
     REQUIRE(rejects.size() == 2);
     CHECK(rejects[0] == "index\tid\tsequence\treason");
     CHECK(rejects[1] == "0\tb3\t\tempty sequence");
+}
+
+TEST_CASE("cli predict: with --output -, the rejects go next to the input's name, here",
+          "[cli][predict]") {
+    const std::string name = "cli_predict_stdout_" + std::to_string(::getpid());
+    const std::string lib = temp_path(name + ".csv");
+    write_file(lib, "smiles,id\nCCO,ethanol\nC1CC,broken\n");
+    // The default rejects file: <input stem>.rejects.tsv in the current directory.
+    const std::string here = lib.substr(lib.rfind('/') + 1);
+    const std::string rejects = here.substr(0, here.size() - 4) + ".rejects.tsv";
+    auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", lib, "--output", "-"});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::StartsWith("id,smiles,"));
+    CHECK_THAT(r.err, Catch::Contains("1 rejected (" + rejects + ")"));
+    REQUIRE(exists(rejects));
+    CHECK(lines(read_file(rejects)).size() == 2);
+    CHECK_FALSE(exists("predict.rejects.tsv"));
+    std::remove(rejects.c_str());
 }
