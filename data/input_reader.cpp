@@ -33,6 +33,8 @@ InputReader::InputReader(const std::string& path, const InputReaderOptions& o) {
     MoleculeReaderOptions mo;
     mo.format = o.format;
     mo.smiles_col = o.input_col.empty() ? (o.protein ? "sequence" : "smiles") : o.input_col;
+    mo.column_label = o.protein ? "sequence" : "SMILES";
+    mo.column_option = o.column_option;
     mo.id_col = o.id_col;
     mo.target_cols = o.target_cols;
     mo.keep_props = o.keep_props;

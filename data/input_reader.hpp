@@ -29,7 +29,8 @@ struct InputRow {
 struct InputReaderOptions {
     bool protein = false;   ///< proteins (FASTA or a sequence column) instead of molecules
     std::string input_col;  ///< "" = smiles (molecules) / sequence (protein tables)
-    std::string id_col;     ///< "" = auto (MoleculeReaderOptions::id_col)
+    std::string column_option = "--input-col";  ///< the option errors suggest for input_col
+    std::string id_col;                         ///< "" = auto (MoleculeReaderOptions::id_col)
     std::vector<std::string> target_cols;
     bool keep_props = false;
     std::string format = "auto";  ///< as MoleculeReaderOptions::format, plus fasta

@@ -191,8 +191,9 @@ void MoleculeReader::resolve_columns() {
             if (smiles_index_ < 0) smiles_index_ = find_column(columns_, alt);
     }
     if (smiles_index_ < 0)
-        throw UsageError(path() + ": no SMILES column '" + options_.smiles_col + "' (columns: " +
-                         column_list(columns_) + "); choose one with --smiles-col");
+        throw UsageError(path() + ": no " + options_.column_label + " column '" +
+                         options_.smiles_col + "' (columns: " + column_list(columns_) +
+                         "); choose one with " + options_.column_option);
     id_index_ = -1;
     if (!options_.id_col.empty()) {
         id_index_ = find_column(columns_, options_.id_col);
@@ -248,7 +249,7 @@ void MoleculeReader::finish(MoleculeRecord& record) {
         if (format_ == "sdf") {
             if (is_blank(record.molblock)) record.error = "empty SDF record";
         } else if (record.smiles.empty()) {
-            record.error = "empty SMILES";
+            record.error = "empty " + options_.column_label;
         }
     }
     if (!record.error.empty()) ++rejected_;

@@ -23,6 +23,11 @@ struct MoleculeReaderOptions {
     /// then case-insensitively. With the default, "canonical_smiles" and
     /// "smi" are tried too.
     std::string smiles_col = "smiles";
+    /// How errors (and "empty <label>" rejects) name the column, and the
+    /// option that chooses it (a caller with another option, or a protein
+    /// table, says so).
+    std::string column_label = "SMILES";
+    std::string column_option = "--smiles-col";
     /// Column or SD tag holding the id. Empty = auto: "id", "name",
     /// "Compound ID", "chembl_id", "mol_id" (case-insensitive); for SDF the
     /// title line first. Without one, the id is "<file-stem>:<n>" (n from 1).

@@ -118,7 +118,7 @@ nlohmann::json PropertyModelConfig::model_json() const {
 
 nlohmann::json PropertyModelConfig::to_json(std::size_t ensemble) const {
     return {{"format", kPropertyModelFormat},
-            {"format_version", 1},
+            {"format_version", kPropertyModelVersion},
             {"plmkit_version", plmkit_version.empty() ? version() : plmkit_version},
             {"task", task},
             {"targets", targets},
@@ -136,6 +136,12 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
     if (j.value("format", std::string()) != kPropertyModelFormat)
         throw ModelError(where + ": not a plmkit property model (\"format\" is not \"" +
                          kPropertyModelFormat + "\")");
+    const auto version = j.find("format_version");
+    if (version != j.end() &&
+        (!version->is_number_integer() || version->get<std::int64_t>() != kPropertyModelVersion))
+        throw ModelError(where + ": format_version " + version->dump() + ", this build reads " +
+                         std::to_string(kPropertyModelVersion) +
+                         " (a model from another plmkit version?)");
     try {
         PropertyModelConfig c;
         c.plmkit_version = j.at("plmkit_version").get<std::string>();
@@ -362,7 +368,18 @@ PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelCon
 PropertyModel PropertyModel::load(const std::string& dir) {
     const std::string config_path = dir + "/config.json";
     std::ifstream in(config_path);
-    if (!in) throw IoError("cannot open model config '" + config_path + "': " + errno_message());
+    if (!in) {
+        const std::string why = errno_message();
+        std::error_code ec;
+        // A directory without config.json is not a model (train writes it last).
+        if (!std::filesystem::is_directory(dir, ec) || std::filesystem::exists(config_path, ec))
+            throw IoError("cannot open model config '" + config_path + "': " + why);
+        if (std::filesystem::is_directory(dir + "/checkpoints", ec))
+            throw ModelError(dir +
+                             " has no config.json: it is an unfinished plmkit train run "
+                             "(it has checkpoints/; finish it with plmkit train --resume)");
+        throw ModelError(dir + " is not a model directory: it has no config.json");
+    }
     std::stringstream text;
     text << in.rdbuf();
     nlohmann::json j = parse_config(text.str(), config_path);

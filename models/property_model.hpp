@@ -31,6 +31,8 @@
 namespace plmkit::models {
 
 constexpr const char* kPropertyModelFormat = "plmkit-property-model";
+/// config.json's format_version this build writes and reads.
+constexpr int kPropertyModelVersion = 1;
 
 /// Whether `head` ("mlp+forest", ...) names `part`.
 bool has_head_part(const std::string& head, const std::string& part);
@@ -100,7 +102,9 @@ class PropertyModel {
                   std::shared_ptr<const NearestNeighbours> knn = nullptr);
 
     /// Reads `dir`/config.json and `dir`/model.safetensors, checking every
-    /// tensor's name and shape. Throws IoError / ModelError.
+    /// tensor's name and shape and the format_version. Throws IoError (no
+    /// such directory, unreadable) / ModelError (a directory without
+    /// config.json, e.g. an unfinished train run; a config that does not fit).
     static PropertyModel load(const std::string& dir);
     /// The same from the contents of config.json and model.safetensors held
     /// in memory (`weights` must outlive the call only); `name` stands for

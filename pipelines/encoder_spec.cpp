@@ -271,8 +271,11 @@ std::string EncoderSpec::encode(const std::string& input, std::vector<std::int32
     }
     if (input.find('\n') != std::string::npos)
         return "smiles-lm needs SMILES input, got a mol block (SDF)";
-    return models::encode_smiles(impl_->base.vocab, input, impl_->base.model->config().max_len,
-                                 ids);
+    std::string why =
+        models::encode_smiles(impl_->base.vocab, input, impl_->base.model->config().max_len, ids);
+    if (why.empty()) why = smiles_parse_error(input);  // as the frozen smiles-lm featurizer
+    if (!why.empty()) ids.clear();
+    return why;
 }
 
 std::shared_ptr<models::SequenceEncoder> EncoderSpec::build() const {

@@ -1,11 +1,20 @@
 #include "pipelines/predict_job.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <initializer_list>
 #include <memory>
+#include <utility>
+#include <vector>
+
+#include <GraphMol/ROMol.h>
+#include <GraphMol/SmilesParse/SmilesWrite.h>
 
 #include "data/input_reader.hpp"
 #include "models/torch_runtime.hpp"
+#include "pipelines/mol_parse.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
 #include "src/csv.hpp"
@@ -17,21 +26,83 @@
 namespace plmkit::pipelines {
 namespace {
 
+namespace fs = std::filesystem;
+
 std::string format_value(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6g", v);
     return buf;
 }
 
-std::string default_rejects(const std::string& output) {
-    if (output == "-") return "predict.rejects.tsv";
-    std::string stem = output;
-    for (const char* ext : {".csv", ".tsv"}) {
+/// `path` without its extension(s) `exts` (tried in order, each once).
+std::string strip(std::string path, std::initializer_list<const char*> exts) {
+    for (const char* ext : exts) {
         const std::string e = ext;
-        if (stem.size() > e.size() && stem.compare(stem.size() - e.size(), e.size(), e) == 0)
-            stem.resize(stem.size() - e.size());
+        if (path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0)
+            path.resize(path.size() - e.size());
     }
-    return stem + ".rejects.tsv";
+    return path;
+}
+
+/// <output stem>.rejects.tsv; for stdout output, <input stem>.rejects.tsv in
+/// the current directory.
+std::string default_rejects(const std::string& output, const std::string& input) {
+    if (output != "-") return strip(output, {".csv", ".tsv", ".json"}) + ".rejects.tsv";
+    if (input == "-") return "stdin.rejects.tsv";
+    const std::string name = strip(fs::path(input).filename().string(), {".gz"});
+    const auto dot = name.rfind('.');
+    return (dot == std::string::npos || dot == 0 ? name : name.substr(0, dot)) + ".rejects.tsv";
+}
+
+/// "id 'x': reason" of a rejects line ("index \t id \t input \t reason").
+std::string describe_reject(const std::string& line) {
+    const auto a = line.find('\t'), b = line.find('\t', a + 1), c = line.rfind('\t');
+    if (a == std::string::npos || b == std::string::npos) return line;
+    return "record " + std::to_string(std::stoull(line.substr(0, a)) + 1) + " (id '" +
+           line.substr(a + 1, b - a - 1) + "'): " + line.substr(c + 1);
+}
+
+/// The same file however it is spelled (relative, "./", a symlink).
+std::string file_identity(const std::string& path) {
+    std::error_code ec;
+    fs::path p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+    return ec ? fs::path(path).lexically_normal().string() : p.string();
+}
+
+/// Refuses two of (option, path) naming the same file ("-" = a stream).
+void check_distinct(const std::vector<std::pair<const char*, std::string>>& files) {
+    for (std::size_t i = 0; i < files.size(); ++i)
+        for (std::size_t j = i + 1; j < files.size(); ++j) {
+            const auto& [a, pa] = files[i];
+            const auto& [b, pb] = files[j];
+            if (pa.empty() || pb.empty() || pa == "-" || pb == "-") continue;
+            if (file_identity(pa) == file_identity(pb))
+                throw UsageError(std::string(a) + " and " + b + " are the same file '" + pb +
+                                 "'; give each its own");
+        }
+}
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+/// The extension of `path`'s file name, lower-case, ".gz" stripped ("" if none).
+std::string extension(const std::string& path) {
+    std::string name = lower(fs::path(path).filename().string());
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0)
+        name.resize(name.size() - 3);
+    const auto dot = name.rfind('.');
+    return dot == std::string::npos ? "" : name.substr(dot + 1);
+}
+
+/// smi | sdf when `path` (or --format) holds molecules only, else "".
+std::string molecule_only_format(const std::string& path, const std::string& format) {
+    const std::string f = format == "auto" ? extension(path) : lower(format);
+    if (f == "smi" || f == "smiles" || f == "ism") return "smi";
+    if (f == "sdf" || f == "sd" || f == "mol") return "sdf";
+    return "";
 }
 
 /// The input must be what the model takes: molecules or proteins.
@@ -40,11 +111,18 @@ void check_input_kind(const std::string& path, const std::string& format, InputK
     if (kind == InputKind::molecule && fasta)
         throw UsageError("the model takes molecules (SMILES/SDF), but '" + path +
                          "' is a FASTA file of protein sequences");
-    if (kind == InputKind::protein && !fasta && (format == "smi" || format == "sdf"))
-        throw UsageError(
-            "the model takes protein sequences (FASTA or a CSV/TSV sequence "
-            "column), not --format " +
-            format);
+    if (format == "auto" && extension(path) == "txt")
+        throw UsageError("cannot tell the format of '" + path +
+                         "' (a .txt file may be a SMILES list or a table); use --format " +
+                         (kind == InputKind::protein ? "csv|tsv|fasta" : "csv|tsv|smi|sdf"));
+    if (kind != InputKind::protein) return;
+    const std::string f = molecule_only_format(path, format);
+    if (f.empty()) return;
+    const std::string what = f == "sdf" ? "an SDF file of molecules" : "a SMILES file of molecules";
+    throw UsageError(
+        "the model reads protein sequences, but " +
+        (format == "auto" ? path + " is " + what : "--format " + format + " reads " + what) +
+        "; give FASTA or a CSV/TSV with a sequence column");
 }
 
 /// Opens the input with the model's own input column when the file has it,
@@ -79,14 +157,27 @@ struct Writers {
     Writers(const std::string& o, const std::string& r) : out(o), rejects(r, '\t') {}
 };
 
-std::string shown_input(const data::InputRow& r) {
-    return r.input.find('\n') == std::string::npos ? r.input : "(SDF mol block)";
+/// What the output's smiles|sequence column shows: the input, or for an SDF
+/// record the canonical SMILES of its molecule (where it starts when RDKit
+/// cannot parse it).
+std::string shown_input(const data::InputRow& r, bool sdf) {
+    if (!sdf) return r.input;
+    ParseResult parsed = parse_molblock(r.input);
+    if (parsed.mol) return RDKit::MolToSmiles(*parsed.mol);
+    return "(mol block at line " + std::to_string(r.line) + ")";
+}
+
+/// A TSV cell: tabs and line breaks become spaces.
+std::string flat(std::string s) {
+    for (char& c : s)
+        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    return s;
 }
 
 /// Predicts the readable rows of a chunk and writes every row, in input
 /// order, to the output or the rejects.
 void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredictor& p, Writers& w,
-                 PredictSummary& s) {
+                 PredictSummary& s, bool sdf) {
     std::vector<std::string> inputs;
     std::vector<std::size_t> where(rows.size(), 0);
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -100,12 +191,15 @@ void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredicto
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::string& why = rows[i].error.empty() ? pred.errors[where[i]] : rows[i].error;
         if (!why.empty()) {
-            ++s.rejected;
-            w.rejects.row({std::to_string(rows[i].index), rows[i].id, shown_input(rows[i]), why});
+            if (s.rejected++ == 0)
+                s.first_reject = "record " + std::to_string(rows[i].index + 1) + " (id '" +
+                                 rows[i].id + "'): " + why;
+            w.rejects.row({std::to_string(rows[i].index), flat(rows[i].id),
+                           flat(shown_input(rows[i], sdf)), flat(why)});
             continue;
         }
         ++s.predicted;
-        fields.assign({rows[i].id, shown_input(rows[i])});
+        fields.assign({rows[i].id, shown_input(rows[i], sdf)});
         const std::size_t k = where[i] * pred.targets;
         for (std::size_t j = 0; j < pred.targets; ++j) {
             fields.push_back(format_value(pred.mean[k + j]));
@@ -121,13 +215,15 @@ PredictSummary run_predict(const PredictOptions& o) {
     if (o.model.empty() || o.input.empty() || o.output.empty())
         throw UsageError("predict needs --model, --input and --output");
     if (o.chunk == 0) throw UsageError("--chunk must be positive");
+    const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.input) : o.rejects;
+    check_distinct({{"--input", o.input}, {"--output", o.output}, {"--rejects", rejects}});
     auto t0 = std::chrono::steady_clock::now();
     models::set_threads(o.runtime.threads);
     PropertyPredictor predictor(o.model, o.runtime);
     check_input_kind(o.input, o.format, predictor.input_kind());
     auto reader = open_input(o, predictor, {});
     PredictSummary s;
-    s.rejects_path = o.rejects.empty() ? default_rejects(o.output) : o.rejects;
+    s.rejects_path = rejects;
     const std::string input_name =
         predictor.input_kind() == InputKind::protein ? "sequence" : "smiles";
     Writers w(o.output, s.rejects_path);
@@ -138,10 +234,11 @@ PredictSummary run_predict(const PredictOptions& o) {
     po.item_name = predictor.input_kind() == InputKind::protein ? "sequences" : "molecules";
     po.enabled = o.progress;
     Progress progress(po);
+    const bool sdf = molecule_only_format(o.input, o.format) == "sdf";
     std::vector<data::InputRow> chunk;
     data::InputRow row;
     auto flush = [&] {
-        write_chunk(chunk, predictor, w, s);
+        write_chunk(chunk, predictor, w, s, sdf);
         progress.add(chunk.size());
         chunk.clear();
     };
@@ -156,11 +253,17 @@ PredictSummary run_predict(const PredictOptions& o) {
     w.rejects.close();
     w.out.close();  // the output last: a complete output always has its rejects
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (s.records > 0 && s.predicted == 0)
+        throw InputError("no record of " + o.input + " could be predicted: all " +
+                         std::to_string(s.records) + " were rejected (reasons in " +
+                         s.rejects_path + "); the first, " + s.first_reject);
     return s;
 }
 
 nlohmann::json run_evaluate(const EvaluateOptions& o) {
     if (o.model.empty() || o.data.empty()) throw UsageError("evaluate needs --model and --data");
+    const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.data) : o.rejects;
+    check_distinct({{"--data", o.data}, {"--output", o.output}, {"--rejects", rejects}});
     PropertyPredictor predictor(o.model, o.runtime);
     const auto& config = predictor.model().config();
     check_input_kind(o.data, o.format, predictor.input_kind());
@@ -177,6 +280,18 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     to.format = o.format;
     PropertyTable t = read_property_table(o.data, to);
     featurize_table(t, predictor.featurizer());
+    // With the JSON on stdout, the default file in the current directory is
+    // written only when it has something to say.
+    const bool write = !t.rejects.empty() || !o.rejects.empty() || o.output != "-";
+    if (write)
+        write_rejects(rejects, t.rejects,
+                      predictor.input_kind() == InputKind::protein ? "sequence" : "smiles");
+    if (t.size() == 0) {
+        if (t.records == 0) throw InputError(o.data + ": no data rows to evaluate the model on");
+        throw InputError("no row of " + o.data + " can be scored: all " +
+                         std::to_string(t.records) + " records were rejected (reasons in " +
+                         rejects + "); the first, " + describe_reject(t.rejects.front()));
+    }
     std::vector<double> pred(t.size() * t.num_targets);
     predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
                           t.graphs.empty() ? nullptr : &t.graphs);
@@ -186,6 +301,7 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
             {"targets", to.target_cols},
             {"n", t.size()},
             {"rejected", t.rejects.size()},
+            {"rejects", write ? nlohmann::json(rejects) : nlohmann::json(nullptr)},
             {"metrics", evaluate_predictions(config.task, config.targets, t.targets, pred)}};
 }
 

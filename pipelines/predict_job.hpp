@@ -7,7 +7,8 @@
 // be read or featurized go to the rejects TSV (index, id, input, reason);
 // every input row is in exactly one of the two files.
 //
-// `plmkit evaluate`: the model's metrics (metrics.hpp) on a labelled table.
+// `plmkit evaluate`: the model's metrics (metrics.hpp) on a labelled table;
+// rows that cannot be scored go to its rejects TSV, with the reason.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -19,10 +20,12 @@
 namespace plmkit::pipelines {
 
 struct PredictOptions {
-    std::string model;      ///< model directory (plmkit train)
-    std::string input;      ///< CSV/TSV/.smi/.sdf for molecules; FASTA or CSV for proteins
-    std::string output;     ///< CSV ("-" = stdout)
-    std::string rejects;    ///< "" = <output stem>.rejects.tsv (stderr summary only for "-")
+    std::string model;   ///< model directory (plmkit train)
+    std::string input;   ///< CSV/TSV/.smi/.sdf for molecules; FASTA or CSV for proteins
+    std::string output;  ///< CSV ("-" = stdout)
+    /// Rejects TSV; "" = <output stem>.rejects.tsv, or with output "-"
+    /// <input stem>.rejects.tsv in the current directory.
+    std::string rejects;
     std::string input_col;  ///< "" = the column the model was trained on
     std::string id_col;     ///< "" = auto
     std::string format = "auto";
@@ -35,13 +38,22 @@ struct PredictSummary {
     std::uint64_t records = 0, predicted = 0, rejected = 0;
     double seconds = 0;
     std::string rejects_path;
+    std::string first_reject;  ///< "record <n> (id '<id>'): <reason>" of the first reject
 };
 
+/// Throws UsageError for a .txt input without --format (a SMILES list or a
+/// table?), InputError (after writing both files) when no record could be
+/// predicted.
 PredictSummary run_predict(const PredictOptions& options);
 
 struct EvaluateOptions {
     std::string model;
     std::string data;
+    std::string output = "-";  ///< where the CLI writes the JSON (names the default rejects)
+    /// Rejected rows TSV; "" = <output stem>.rejects.tsv, or with output "-"
+    /// <data stem>.rejects.tsv in the current directory (then written only
+    /// when a row is rejected).
+    std::string rejects;
     std::string input_col;  ///< "" = the model's
     std::string id_col;
     std::vector<std::string> target_cols;  ///< empty = the model's targets (same order)
@@ -49,8 +61,10 @@ struct EvaluateOptions {
     FeaturizerRuntime runtime;
 };
 
-/// {"model", "data", "task", "targets", "n", "rejected", "metrics": {per
-/// target + "mean"}}. Throws UsageError when the table lacks a target column.
+/// {"model", "data", "task", "targets", "n", "rejected", "rejects" (the
+/// rejects TSV: index, id, input, reason; null if not written), "metrics": {per target +
+/// "mean"}}. Throws UsageError when the table lacks a target column,
+/// InputError (after writing the rejects) when no row can be scored.
 nlohmann::json run_evaluate(const EvaluateOptions& options);
 
 }  // namespace plmkit::pipelines

@@ -315,8 +315,13 @@ std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::from_json(
             "invalid featurizer description: 'standardize' must be true or false, "
             "got " +
             standardize->dump());
-    return std::make_unique<ChemFeaturizer>(
+    auto f = std::make_unique<ChemFeaturizer>(
         Featurizer::from_json(j), standardize != j.end() && standardize->get<bool>(), runtime);
+    const auto dim = j.find("dim");
+    if (dim != j.end() && (!dim->is_number_unsigned() || dim->get<std::size_t>() != f->dim()))
+        throw ModelError("the " + name + " featurizer gives " + std::to_string(f->dim()) +
+                         " features, its description says \"dim\": " + dim->dump());
+    return f;
 }
 
 }  // namespace plmkit::pipelines

@@ -41,10 +41,21 @@ std::vector<const models::MolGraph*> graph_pointers(const std::vector<models::Mo
 }  // namespace
 
 PropertyPredictor::PropertyPredictor(const std::string& model_dir, const FeaturizerRuntime& runtime)
-    : PropertyPredictor(models::PropertyModel::load(model_dir), with_base(runtime, model_dir)) {}
+    : model_(models::PropertyModel::load(model_dir)) {
+    try {
+        load_featurizers(with_base(runtime, model_dir));
+    } catch (const ModelError& e) {
+        // Name the file the description came from.
+        throw ModelError(model_dir + "/config.json: " + e.what());
+    }
+}
 
 PropertyPredictor::PropertyPredictor(models::PropertyModel model, const FeaturizerRuntime& runtime)
     : model_(std::move(model)) {
+    load_featurizers(runtime);
+}
+
+void PropertyPredictor::load_featurizers(const FeaturizerRuntime& runtime) {
     const auto& desc = model_.config().featurizer;
     if (model_.config().member_encoders) {
         EncoderSpec spec = EncoderSpec::from_json(desc, runtime);

@@ -56,6 +56,9 @@ class PropertyPredictor {
                                  double* std) const;
 
   private:
+    /// The featurizer(s) from the config's description, checked against the heads.
+    void load_featurizers(const FeaturizerRuntime& runtime);
+
     models::PropertyModel model_;
     std::vector<std::unique_ptr<PropertyFeaturizer>> featurizers_;
 };

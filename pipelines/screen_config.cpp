@@ -237,6 +237,7 @@ void parse_score(const Ctx& c, const YAML::Node& n, ScoreOptions& o) {
     if (n["models"]) o.models = parse_score_models(c, n["models"]);
     o.weights.clear();
     auto e = n["expression"];
+    o.default_expression = !e;
     if (!e) {
         o.weights.emplace_back(o.models.empty() ? "qed" : "pred_" + o.models.front().name, 1.0);
         return;

@@ -78,6 +78,9 @@ struct ScoreOptions {
     /// score = sum of weight * column; columns are descriptors, sim_<name>
     /// or pred_<name>.
     std::vector<std::pair<std::string, double>> weights = {{"pred_logs", 1.0}};
+    /// No `expression` was written: `weights` is the first model's column
+    /// (for a model with several targets, the plan takes its first target's).
+    bool default_expression = true;
 };
 
 struct ScreenConfig {

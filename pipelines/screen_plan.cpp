@@ -74,6 +74,17 @@ ScreenPlan::ScreenPlan(ScreenConfig config, bool write_sdf)
     }
     for (const auto& c : {"score", "flags", "record"})
         hit_columns_.push_back(c);
+    // Without an expression the score is the first model's column: its first
+    // target's when it has several (pred_<name>_<target>).
+    if (config_.score.default_expression && !models_.empty() &&
+        models_.front()->model().num_targets() > 1) {
+        // The models' columns follow the descriptors' and similarities', in order.
+        for (const auto& n : value_names_)
+            if (n.rfind("pred_", 0) == 0) {
+                config_.score.weights = {{n, 1.0}};
+                break;
+            }
+    }
     for (const auto& [col, w] : config_.score.weights) {
         auto it = std::find(value_names_.begin(), value_names_.end(), col);
         if (it == value_names_.end()) {

@@ -5,8 +5,10 @@
 #include <mutex>
 
 #include <ATen/ATen.h>
+#include <GraphMol/ROMol.h>
 
 #include "models/smiles_encoder.hpp"
+#include "pipelines/mol_parse.hpp"
 #include "src/error.hpp"
 #include "src/runtime.hpp"
 #include "tokenizers/batching.hpp"
@@ -66,6 +68,13 @@ std::size_t SmilesLmFeaturizer::dim() const {
     return static_cast<std::size_t>(impl_->loaded.model->config().hidden);
 }
 
+std::string smiles_parse_error(const std::string& smiles) {
+    ParseResult parsed = parse_smiles(smiles);
+    if (parsed.mol) return "";
+    return "unparsable SMILES: " +
+           (parsed.error.empty() ? std::string("RDKit failed") : parsed.error);
+}
+
 FeatureMatrix SmilesLmFeaturizer::featurize(const std::vector<std::string>& smiles) const {
     const Impl& m = *impl_;
     FeatureMatrix fm;
@@ -78,6 +87,7 @@ FeatureMatrix SmilesLmFeaturizer::featurize(const std::vector<std::string>& smil
     std::vector<std::size_t> valid, lengths;
     for (std::size_t i = 0; i < fm.rows; ++i) {
         fm.errors[i] = models::encode_smiles(m.loaded.vocab, smiles[i], max_len, ids[i]);
+        if (fm.errors[i].empty()) fm.errors[i] = smiles_parse_error(smiles[i]);
         if (!fm.errors[i].empty()) continue;
         valid.push_back(i);
         lengths.push_back(ids[i].size());

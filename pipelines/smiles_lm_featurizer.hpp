@@ -2,8 +2,9 @@
 // Fixed-size molecule features from a `plmkit pretrain` SMILES encoder
 // (LM_DIR): the encoder's hidden states averaged over the tokens of
 // <cls> SMILES <eos> (models::SmilesEncoderImpl::pooled), frozen. A SMILES
-// the tokenizer rejects, or one longer than the model's max_len, gets a NaN
-// row and the reason; tokens missing from the vocabulary encode as <unk>.
+// the tokenizer rejects, one longer than the model's max_len, or one RDKit
+// cannot parse (pipelines/mol_parse.hpp) gets a NaN row and the reason;
+// tokens missing from the vocabulary encode as <unk>.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -20,6 +21,10 @@ struct SmilesLmFeaturizerOptions {
     std::string model_dir;          ///< LM_DIR written by plmkit pretrain
     std::size_t max_tokens = 8192;  ///< padded tokens per batch
 };
+
+/// "" when RDKit parses and sanitizes `smiles`, else "unparsable SMILES:
+/// <RDKit's reason>" (the encoder embeds only molecules RDKit accepts).
+std::string smiles_parse_error(const std::string& smiles);
 
 class SmilesLmFeaturizer {
   public:

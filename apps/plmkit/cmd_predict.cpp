@@ -38,7 +38,9 @@ PLMKIT_COMMAND(52, [](CLI::App& app) {
                     "Molecules (.smi/.csv/.tsv/.sdf, .gz) or proteins (FASTA, CSV)")
         ->required();
     cmd->add_option("-o,--output", o.output, "Predictions CSV ('-' = stdout)")->required();
-    cmd->add_option("--rejects", o.rejects, "Rejected rows TSV (default <output>.rejects.tsv)");
+    cmd->add_option("--rejects", o.rejects,
+                    "Rejected rows TSV (default <output stem>.rejects.tsv; with --output -, "
+                    "<input stem>.rejects.tsv in the current directory)");
     cmd->add_option("--input-col", o.input_col,
                     "SMILES / sequence column (default: the model's, else smiles/sequence)");
     cmd->add_option("--id-col", o.id_col, "Id column (default: auto)");
@@ -61,25 +63,26 @@ PLMKIT_COMMAND(52, [](CLI::App& app) {
 struct EvaluateCli {
     pipelines::EvaluateOptions job;
     RuntimeFlags runtime;
-    std::string output = "-";
 };
 
 void run_evaluate(EvaluateCli c) {
     c.job.runtime = to_runtime(c.runtime);
     nlohmann::json j = pipelines::run_evaluate(c.job);
     const std::string text = j.dump(2) + "\n";
-    if (c.output == "-") {
+    if (c.job.output == "-") {
         std::cout << text << std::flush;
-        return;
+    } else {
+        AtomicFile file(c.job.output);
+        std::ofstream out(file.temp_path());
+        out << text;
+        out.close();
+        if (!out) throw IoError("cannot write '" + c.job.output + "': " + errno_message());
+        file.commit();
     }
-    AtomicFile file(c.output);
-    std::ofstream out(file.temp_path());
-    out << text;
-    out.close();
-    if (!out) throw IoError("cannot write '" + c.output + "': " + errno_message());
-    file.commit();
-    log_info("evaluate: " + j["n"].dump() + " rows, " + j["rejected"].dump() + " rejected; mean " +
-             j["metrics"]["mean"].dump() + " -> " + c.output);
+    log_info("evaluate: " + j["n"].dump() + " rows scored, " + j["rejected"].dump() + " rejected" +
+             (j["rejects"].is_string() ? " (" + j["rejects"].get<std::string>() + ")" : "") +
+             "; mean " + j["metrics"]["mean"].dump() + " -> " +
+             (c.job.output == "-" ? std::string("stdout") : c.job.output));
 }
 
 PLMKIT_COMMAND(54, [](CLI::App& app) {
@@ -88,7 +91,12 @@ PLMKIT_COMMAND(54, [](CLI::App& app) {
     auto* cmd = app.add_subcommand("evaluate", "Metrics of a model on a labelled table (JSON)");
     cmd->add_option("-m,--model", o.model, "Model directory (plmkit train --output)")->required();
     cmd->add_option("--data", o.data, "Table with the model's target columns")->required();
-    cmd->add_option("-o,--output", c->output, "Metrics JSON ('-' = stdout)")->capture_default_str();
+    cmd->add_option("-o,--output", o.output, "Metrics JSON ('-' = stdout)")->capture_default_str();
+    cmd->add_option(
+        "--rejects", o.rejects,
+        "Rows that cannot be scored, with the reason (TSV; default "
+        "<output stem>.rejects.tsv; with stdout, <data stem>.rejects.tsv here when a row "
+        "is rejected)");
     cmd->add_option("--input-col", o.input_col, "SMILES / sequence column (default: the model's)");
     cmd->add_option("--id-col", o.id_col, "Id column (default: auto)");
     cmd->add_option("--target-col", o.target_cols,
@@ -99,7 +107,8 @@ PLMKIT_COMMAND(54, [](CLI::App& app) {
         "Examples:\n"
         "  plmkit evaluate --model esol_model --data ../shared/data/esol/delaney-processed.csv\n"
         "Regression: rmse, mae, r2, spearman; classification: roc_auc, pr_auc, accuracy, mcc\n"
-        "(per target and their mean over targets).");
+        "(per target and their mean over targets). Rows that cannot be scored go to the\n"
+        "rejects TSV with the reason; no scorable row at all is an error (exit 3).");
     cmd->callback([c] { run_evaluate(*c); });
 });
 

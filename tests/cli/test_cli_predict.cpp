@@ -1,0 +1,385 @@
+// plmkit predict / evaluate on inputs that do not fit the model, as the
+// user sees them: exit codes, the messages, and where every record ends up.
+#include <unistd.h>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/catch.hpp"
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::read_file;
+using plmkit::test::run_plmkit;
+using plmkit::test::shared_path;
+using plmkit::test::temp_path;
+using plmkit::test::write_file;
+
+namespace {
+
+const std::string kEsol = shared_path("data/esol/delaney-processed.csv");
+const std::string kTarget = "measured log solubility in mols per litre";
+
+bool exists(const std::string& path) {
+    return ::access(path.c_str(), F_OK) == 0;
+}
+
+/// A molecule model (basic features, a small forest on ESOL), trained once.
+const std::string& molecule_model() {
+    static const std::string dir = [] {
+        std::string d = temp_path("cli_predict_mol_model");
+        auto r =
+            run_plmkit({"train", "--data", kEsol, "--target-col", kTarget, "--featurizer", "basic",
+                        "--head", "forest", "--trees", "10", "--threads", "1", "--output", d});
+        if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
+        return d;
+    }();
+    return dir;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        out.push_back(line);
+    return out;
+}
+
+/// A protein model (the tiny ESM-2 fixture, a small forest on 20 GB1 rows).
+const std::string& protein_model() {
+    static const std::string dir = [] {
+        std::ifstream in(shared_path("data/flip_gb1/sampled.csv"));
+        std::string text, line;
+        for (int i = 0; i < 21 && std::getline(in, line); ++i)
+            text += line + "\n";
+        const std::string data = temp_path("cli_predict_gb1.csv");
+        write_file(data, text);
+        std::string d = temp_path("cli_predict_esm_model");
+        auto r = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer",
+                             "esm", "--esm-model", shared_path("fixtures/esm2_tiny/model"),
+                             "--head", "forest", "--trees", "10", "--threads", "1", "--output", d});
+        if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
+        return d;
+    }();
+    return dir;
+}
+
+}  // namespace
+
+TEST_CASE("cli predict: a protein model refuses molecule files", "[cli][predict]") {
+    const std::string out = temp_path("cli_predict_esm_out.csv");
+    SECTION("SDF") {
+        auto r = run_plmkit({"predict", "--model", protein_model(), "--input",
+                             shared_path("data/sdf/rdkit_cdk2.sdf"), "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("the model reads protein sequences, but"));
+        CHECK_THAT(r.err, Catch::Contains("rdkit_cdk2.sdf is an SDF file of molecules"));
+    }
+    SECTION(".smi, with or without a header line") {
+        for (const char* text : {"CCO ethanol\n", "smiles name\nCCO ethanol\n"}) {
+            const std::string smi = temp_path("cli_predict_mols.smi");
+            write_file(smi, text);
+            auto r = run_plmkit(
+                {"predict", "--model", protein_model(), "--input", smi, "--output", out});
+            CHECK(r.exit_code == 2);
+            CHECK_THAT(r.err, Catch::Contains("is a SMILES file of molecules"));
+        }
+    }
+    SECTION("--format sdf, and evaluate too") {
+        const std::string csv = temp_path("cli_predict_seq.csv");
+        write_file(csv, "sequence,target\nMKV,1\n");
+        auto r = run_plmkit({"predict", "--model", protein_model(), "--input", csv, "--format",
+                             "sdf", "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--format sdf reads an SDF file of molecules"));
+        auto e = run_plmkit({"evaluate", "--model", protein_model(), "--data",
+                             shared_path("data/sdf/rdkit_cdk2.sdf")});
+        CHECK(e.exit_code == 2);
+        CHECK_THAT(e.err, Catch::Contains("is an SDF file of molecules"));
+    }
+    CHECK_FALSE(exists(out));
+}
+
+TEST_CASE("cli evaluate: rejected rows go to a rejects file with the reason", "[cli][evaluate]") {
+    const std::string data = temp_path("cli_eval_data.csv");
+    write_file(data,
+               "id,smiles,y\na,CCO,-0.5\nb,CCCCCC,-3.5\nbad_y,CCN,abc\nblank,CCC,\n"
+               "c,c1ccccc1,-2\nring,C1CC,1\n");
+    const std::string json = temp_path("cli_eval_out.json");
+    auto r = run_plmkit({"evaluate", "--model", molecule_model(), "--data", data, "--target-col",
+                         "y", "--output", json});
+    REQUIRE(r.exit_code == 0);
+    auto m = nlohmann::json::parse(read_file(json));
+    CHECK(m["n"] == 3);
+    CHECK(m["rejected"] == 3);
+    // The default: next to the output, named after it.
+    const std::string rejects = json.substr(0, json.size() - 5) + ".rejects.tsv";
+    CHECK(m["rejects"] == rejects);
+    CHECK_THAT(r.err, Catch::Contains("3 rejected (" + rejects + ")"));
+    auto rows = lines(read_file(rejects));
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0] == "index\tid\tsmiles\treason");
+    CHECK(rows[1] == "2\tbad_y\tCCN\ttarget 'y' is not a number: 'abc'");
+    CHECK(rows[2] == "3\tblank\tCCC\tno target value (all target columns blank)");
+    CHECK_THAT(rows[3], Catch::StartsWith("5\tring\tC1CC\tunparsable molecule: "));
+
+    SECTION("--rejects names the file") {
+        const std::string mine = temp_path("cli_eval_mine.tsv");
+        auto e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", data,
+                             "--target-col", "y", "--rejects", mine});
+        REQUIRE(e.exit_code == 0);
+        CHECK(nlohmann::json::parse(e.out)["rejects"] == mine);
+        CHECK(lines(read_file(mine)).size() == 4);
+    }
+    SECTION("with the JSON on stdout and no rejects, no rejects file is written") {
+        const std::string good = temp_path("cli_eval_good.csv");
+        write_file(good, "id,smiles,y\na,CCO,-0.5\nb,CCCCCC,-3.5\n");
+        auto e = run_plmkit(
+            {"evaluate", "--model", molecule_model(), "--data", good, "--target-col", "y"});
+        REQUIRE(e.exit_code == 0);
+        CHECK(nlohmann::json::parse(e.out)["rejects"].is_null());
+        CHECK_FALSE(exists(good.substr(good.rfind('/') + 1, good.size() - 4 - good.rfind('/') - 1) +
+                           ".rejects.tsv"));
+    }
+    SECTION("no row to score is an input error (3)") {
+        const std::string hdr = temp_path("cli_eval_hdr.csv");
+        write_file(hdr, "id,smiles,y\n");
+        auto e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", hdr, "--target-col",
+                             "y", "--output", json});
+        CHECK(e.exit_code == 3);
+        CHECK_THAT(e.err, Catch::Contains("no data rows"));
+        const std::string bad = temp_path("cli_eval_bad.csv");
+        write_file(bad, "id,smiles,y\nring,C1CC,1\nbad_y,CCO,x\n");
+        const std::string mine = temp_path("cli_eval_bad.tsv");
+        e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", bad, "--target-col", "y",
+                        "--rejects", mine});
+        CHECK(e.exit_code == 3);
+        CHECK(e.out.empty());
+        CHECK_THAT(e.err, Catch::Contains("all 2 records were rejected (reasons in " + mine));
+        CHECK_THAT(e.err, Catch::Contains("record 1 (id 'ring'): unparsable molecule"));
+        CHECK(lines(read_file(mine)).size() == 3);
+    }
+}
+
+TEST_CASE("cli predict: a .txt input needs --format, and no prediction at all fails",
+          "[cli][predict]") {
+    const std::string txt = temp_path("cli_predict_lib.txt");
+    write_file(txt, "smiles,id\nCCO,ethanol\nc1ccccc1,benzene\n");
+    const std::string out = temp_path("cli_predict_txt.csv");
+    const std::string rejects = out.substr(0, out.size() - 4) + ".rejects.tsv";
+    SECTION("a .txt file is refused without --format (2)") {
+        auto r =
+            run_plmkit({"predict", "--model", molecule_model(), "--input", txt, "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("cannot tell the format of '" + txt + "'"));
+        CHECK_THAT(r.err, Catch::Contains("use --format csv|tsv|smi|sdf"));
+        CHECK_FALSE(exists(out));
+        auto e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", txt});
+        CHECK(e.exit_code == 2);
+        CHECK_THAT(e.err, Catch::Contains("cannot tell the format"));
+    }
+    SECTION("with --format csv it is read as a table") {
+        auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", txt, "--format",
+                             "csv", "--output", out});
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("2 records: 2 predicted, 0 rejected"));
+    }
+    SECTION("every record rejected: both files written, exit 3 with the first reason") {
+        auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", txt, "--format",
+                             "smi", "--output", out});
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains("all 3 were rejected (reasons in " + rejects + ")"));
+        CHECK_THAT(r.err, Catch::Contains("the first, record 1 (id '"));
+        CHECK_THAT(r.err, Catch::Contains("smiles,id"));
+        CHECK(lines(read_file(out)).size() == 1);  // the header
+        CHECK(lines(read_file(rejects)).size() == 4);
+    }
+    SECTION("an empty input is not an error") {
+        const std::string empty = temp_path("cli_predict_empty.csv");
+        write_file(empty, "smiles,id\n");
+        auto r =
+            run_plmkit({"predict", "--model", molecule_model(), "--input", empty, "--output", out});
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("0 records"));
+    }
+}
+
+TEST_CASE("cli predict: an output that is the input or the rejects is refused", "[cli][predict]") {
+    const std::string lib = temp_path("cli_predict_same.csv");
+    const std::string text = "smiles,id\nCCO,ethanol\n";
+    write_file(lib, text);
+    const std::string out = temp_path("cli_predict_same_out.csv");
+    SECTION("--rejects equal to --output, however spelled") {
+        const std::string dotted =
+            out.substr(0, out.rfind('/')) + "/./" + out.substr(out.rfind('/') + 1);
+        auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", lib, "--output",
+                             out, "--rejects", dotted});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--output and --rejects are the same file"));
+        CHECK_FALSE(exists(out));
+    }
+    SECTION("--output equal to --input") {
+        auto r =
+            run_plmkit({"predict", "--model", molecule_model(), "--input", lib, "--output", lib});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--input and --output are the same file"));
+    }
+    SECTION("evaluate: --output or --rejects equal to --data") {
+        for (const char* opt : {"--output", "--rejects"}) {
+            auto r = run_plmkit({"evaluate", "--model", molecule_model(), "--data", lib,
+                                 "--target-col", "id", opt, lib});
+            CHECK(r.exit_code == 2);
+            CHECK_THAT(r.err,
+                       Catch::Contains("--data and " + std::string(opt) + " are the same file"));
+        }
+    }
+    CHECK(read_file(lib) == text);
+}
+
+TEST_CASE("cli predict: a missing input column names the command's own option", "[cli][predict]") {
+    const std::string data = temp_path("cli_predict_molcol.csv");
+    write_file(data, "id,mol,y\na,CCO,1\n");
+    const std::string out = temp_path("cli_predict_molcol_out.csv");
+    for (auto args : std::vector<std::vector<std::string>>{
+             {"predict", "--model", molecule_model(), "--input", data, "--output", out},
+             {"evaluate", "--model", molecule_model(), "--data", data, "--target-col", "y"},
+             {"train", "--data", data, "--target-col", "y", "--output", temp_path("cli_molcol")}}) {
+        auto r = run_plmkit(args);
+        INFO(args[0]);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("no SMILES column 'smiles'"));
+        CHECK_THAT(r.err, Catch::Contains("choose one with --input-col"));
+        CHECK_THAT(r.err, !Catch::Contains("--smiles-col"));
+    }
+    // A protein model says "sequence column".
+    auto r = run_plmkit({"predict", "--model", protein_model(), "--input", data, "--output", out});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("no sequence column 'sequence'"));
+    // screen keeps its --smiles-col.
+    auto s =
+        run_plmkit({"screen", "-i", data, "-o", temp_path("cli_molcol_hits.csv"), "--no-progress"});
+    CHECK(s.exit_code == 2);
+    CHECK_THAT(s.err, Catch::Contains("choose one with --smiles-col"));
+}
+
+TEST_CASE("cli predict: a model config that does not fit names the file (5)", "[cli][predict]") {
+    namespace fs = std::filesystem;
+    const std::string lib = temp_path("cli_predict_cfg_lib.csv");
+    write_file(lib, "smiles,id\nCCO,ethanol\n");
+    const std::string out = temp_path("cli_predict_cfg_out.csv");
+    const std::string dir = temp_path("cli_predict_cfg_model");
+    fs::copy(molecule_model(), dir, fs::copy_options::recursive);
+    const std::string config = dir + "/config.json";
+    auto cfg = nlohmann::json::parse(read_file(config));
+    auto predict = [&](const nlohmann::json& c) {
+        write_file(config, c.dump(2));
+        return run_plmkit({"predict", "--model", dir, "--input", lib, "--output", out});
+    };
+    SECTION("a format_version this build does not read") {
+        auto c = cfg;
+        c["format_version"] = 99;
+        auto r = predict(c);
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains(config + ": format_version 99, this build reads 1"));
+    }
+    SECTION("featurizer descriptions that do not fit") {
+        auto c = cfg;
+        c["featurizer"]["rdkit2d"].erase("mean");
+        auto r = predict(c);
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains(config + ": invalid featurizer description"));
+        c = cfg;
+        c["featurizer"]["rdkit2d"]["mean"] = {1, 2, 3, 4, 5};
+        r = predict(c);
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains(config + ": featurizer normalization"));
+        c = cfg;
+        c["featurizer"]["dim"] = 13;
+        r = predict(c);
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains(config + ": the basic featurizer gives 12 features"));
+    }
+    SECTION("no config.json: not a model, or an unfinished train run") {
+        fs::remove(config);
+        auto r = run_plmkit({"predict", "--model", dir, "--input", lib, "--output", out});
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err,
+                   Catch::Contains(dir + " is not a model directory: it has no config.json"));
+        fs::create_directory(dir + "/checkpoints");
+        r = run_plmkit({"evaluate", "--model", dir, "--data", lib});
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains("unfinished plmkit train run"));
+        CHECK_THAT(r.err, Catch::Contains("--resume"));
+    }
+    CHECK_FALSE(exists(out));
+}
+
+TEST_CASE("cli predict: SDF records show their SMILES; TSV cells stay on one line",
+          "[cli][predict]") {
+    // The first record of an SDF file, and a copy with a broken counts line.
+    const std::string full = read_file(shared_path("data/sdf/rdkit_solubility.test.sdf"));
+    std::vector<std::string> ls = lines(full.substr(0, full.find("$$$$") + 4));
+    std::string first, broken;
+    for (std::size_t i = 0; i < ls.size(); ++i) {
+        if (!ls[i].empty() && ls[i].back() == '\r') ls[i].pop_back();
+        first += ls[i] + "\n";
+        broken += (i == 3 ? std::string("  x") : ls[i]) + "\n";
+    }
+    const std::string sdf = temp_path("cli_predict_two.sdf");
+    write_file(sdf, first + broken);
+    const std::string out = temp_path("cli_predict_sdf.csv");
+    auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", sdf, "--output", out});
+    REQUIRE(r.exit_code == 0);
+    auto rows = lines(read_file(out));
+    REQUIRE(rows.size() == 2);
+    CHECK_THAT(rows[1], Catch::StartsWith("3-methylpentane,CCC(C)CC,"));
+    auto rejects = lines(read_file(out.substr(0, out.size() - 4) + ".rejects.tsv"));
+    REQUIRE(rejects.size() == 2);
+    CHECK_THAT(rejects[1],
+               Catch::StartsWith("1\t3-methylpentane\t(mol block at line " +
+                                 std::to_string(ls.size() + 1) + ")\tunparsable molecule: "));
+
+    // A CSV record whose quote is never closed spans lines: its cells are
+    // flattened so that the rejects file keeps one line per record.
+    const std::string csv = temp_path("cli_predict_quote.csv");
+    write_file(csv, "id,smiles\na,CCO\nb,\"CC\nc,CCC\n");
+    const std::string out2 = temp_path("cli_predict_quote_out.csv");
+    r = run_plmkit({"predict", "--model", molecule_model(), "--input", csv, "--output", out2});
+    REQUIRE(r.exit_code == 0);
+    rejects = lines(read_file(out2.substr(0, out2.size() - 4) + ".rejects.tsv"));
+    REQUIRE(rejects.size() == 2);
+    CHECK_THAT(rejects[1], Catch::StartsWith("1\tb\tCC c,CCC\t"));
+    CHECK_THAT(rejects[1], Catch::Contains("quoted field not closed"));
+}
+
+TEST_CASE("cli predict: an empty protein sequence is rejected as such", "[cli][predict]") {
+    const std::string csv = temp_path("cli_predict_gb1_bad.csv");
+    write_file(csv, "id,sequence\nb3,\nb4,MKV\n");
+    const std::string out = temp_path("cli_predict_gb1_bad_out.csv");
+    auto r = run_plmkit({"predict", "--model", protein_model(), "--input", csv, "--output", out});
+    REQUIRE(r.exit_code == 0);
+    auto rejects = lines(read_file(out.substr(0, out.size() - 4) + ".rejects.tsv"));
+    REQUIRE(rejects.size() == 2);
+    CHECK(rejects[0] == "index\tid\tsequence\treason");
+    CHECK(rejects[1] == "0\tb3\t\tempty sequence");
+}
+
+TEST_CASE("cli predict: with --output -, the rejects go next to the input's name, here",
+          "[cli][predict]") {
+    const std::string name = "cli_predict_stdout_" + std::to_string(::getpid());
+    const std::string lib = temp_path(name + ".csv");
+    write_file(lib, "smiles,id\nCCO,ethanol\nC1CC,broken\n");
+    // The default rejects file: <input stem>.rejects.tsv in the current directory.
+    const std::string here = lib.substr(lib.rfind('/') + 1);
+    const std::string rejects = here.substr(0, here.size() - 4) + ".rejects.tsv";
+    auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", lib, "--output", "-"});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::StartsWith("id,smiles,"));
+    CHECK_THAT(r.err, Catch::Contains("1 rejected (" + rejects + ")"));
+    REQUIRE(exists(rejects));
+    CHECK(lines(read_file(rejects)).size() == 2);
+    CHECK_FALSE(exists("predict.rejects.tsv"));
+    std::remove(rejects.c_str());
+}
