@@ -17,8 +17,8 @@ class LineReader {
     LineReader& operator=(const LineReader&) = delete;
 
     /// Reads the next line into `line` (without the end-of-line). Returns
-    /// false at end of input. Throws IoError on a read error or a corrupt
-    /// gzip stream.
+    /// false at end of input. Throws IoError on a read error, InputError on
+    /// a corrupt or truncated gzip stream (naming the bytes and line read).
     bool next(std::string& line);
 
     /// 1-based number of the line last returned by next().
