@@ -40,6 +40,12 @@ ParseResult finish(RDKit::RWMol* raw, const std::string& what_failed, bool remov
         r.error = "empty molecule (no atoms)";
         return r;
     }
+    if (const unsigned heavy = mol->getNumHeavyAtoms(); heavy > kMaxHeavyAtoms) {
+        r.error = "too many atoms: " + std::to_string(heavy) + " heavy atoms, the limit is " +
+                  std::to_string(kMaxHeavyAtoms) +
+                  " (larger molecules overflow the stack in RDKit's recursive code)";
+        return r;
+    }
     r.error = sanitize(*mol);
     take_rdkit_message();  // warnings that did not stop sanitization
     if (!r.error.empty()) return r;
