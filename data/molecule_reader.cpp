@@ -131,6 +131,27 @@ bool is_smiles_header(const std::string& first_field) {
     return l == "smiles" || l == "smi" || l == "canonical_smiles";
 }
 
+/// Why a SMILES field holding whitespace cannot be used, or "" when it is a
+/// SMILES followed by a CXSMILES extension block ("C[C@H](O)F |o1:1|").
+/// RDKit would read any other text after the space as the molecule's name,
+/// silently screening only the part before it.
+std::string whitespace_reason(const std::string& smiles) {
+    auto space = std::find_if(smiles.begin(), smiles.end(), is_space);
+    if (space == smiles.end()) return {};
+    const std::string rest = trim(std::string_view(&*space, smiles.end() - space));
+    if (rest.size() >= 2 && rest.front() == '|' && rest.back() == '|' &&
+        std::none_of(rest.begin(), rest.end(), [](char c) { return c == '\n' || c == '\r'; }))
+        return {};
+    std::string shown;
+    for (char c : smiles.substr(0, 60))
+        shown += c == '\t'   ? std::string("\\t")
+                 : c == '\n' ? std::string("\\n")
+                             : std::string(1, c);
+    if (smiles.size() > 60) shown += "...";
+    return "whitespace inside the SMILES field: '" + shown +
+           "' (one SMILES per field; only a CXSMILES '|...|' block may follow a space)";
+}
+
 }  // namespace
 
 MoleculeReader::MoleculeReader(const std::string& path, const MoleculeReaderOptions& options)
@@ -249,6 +270,8 @@ void MoleculeReader::finish(MoleculeRecord& record) {
             if (is_blank(record.molblock)) record.error = "empty SDF record";
         } else if (record.smiles.empty()) {
             record.error = "empty SMILES";
+        } else {
+            record.error = whitespace_reason(record.smiles);
         }
     }
     if (!record.error.empty()) ++rejected_;

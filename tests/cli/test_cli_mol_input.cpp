@@ -29,3 +29,21 @@ TEST_CASE("cli screen: a 12,000-atom chain is a parse reject, not a crash",
     // Below the limit the chain gets through parse (the filters reject it).
     CHECK_THAT(rejects, Catch::Contains("chain1500\t") && Catch::Contains("\tfilter\t"));
 }
+
+TEST_CASE("cli screen: text after a space in a CSV SMILES field is a read reject",
+          "[cli][screen][parse]") {
+    auto lib = test::temp_path("cli_spaces.csv");
+    test::write_file(lib,
+                     "smiles,id\nc1ccccc1 CCCCCCCCCCCC,s1\nCCO garbage here,s2\n"
+                     "CC(=O)O |$;;;$|,s3\nCCN\tCl,s4\n");
+    auto out = test::temp_path("cli_spaces_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress", "--threads", "1"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(out);
+    for (const char* id : {"s1\t", "s2\t", "s4\t"})
+        CHECK_THAT(rejects, Catch::Contains(id) &&
+                                Catch::Contains("\tread\twhitespace inside the SMILES field"));
+    CHECK(test::read_file(out).find("s1,") == std::string::npos);
+    CHECK(rejects.find("s3\t") == std::string::npos);  // CXSMILES: read, parsed, filtered or hit
+}

@@ -1,0 +1,68 @@
+// Checks the molecule reader makes so that RDKit never silently reads
+// something other than what the file holds.
+#include "tests/catch.hpp"
+
+#include "data/molecule_reader.hpp"
+#include "src/error.hpp"
+#include "tests/test_support.hpp"
+
+using plmkit::data::MoleculeReader;
+using plmkit::data::MoleculeReaderOptions;
+using plmkit::data::MoleculeRecord;
+namespace test = plmkit::test;
+
+namespace {
+
+std::vector<MoleculeRecord> read_all(const std::string& path,
+                                     const MoleculeReaderOptions& options = {}) {
+    MoleculeReader reader(path, options);
+    std::vector<MoleculeRecord> out;
+    MoleculeRecord r;
+    while (reader.next(r))
+        out.push_back(r);
+    return out;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+    auto p = test::temp_path(name);
+    test::write_file(p, text);
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("molecule reader: whitespace inside a SMILES field is a reject", "[data][molecules]") {
+    SECTION("CSV: text after a space, a tab; a CXSMILES block is fine") {
+        auto p = write_temp("ws.csv",
+                            "smiles,id\nc1ccccc1 CCCCCCCCCCCC,s1\nCCO garbage here,s2\n"
+                            "CC(=O)O |$;;;$|,s3\nCCN\tCl,s4\n  CCO  ,s5\n\"CC\nO\",s6\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 6);
+        CHECK(recs[0].error ==
+              "whitespace inside the SMILES field: 'c1ccccc1 CCCCCCCCCCCC' (one SMILES per "
+              "field; only a CXSMILES '|...|' block may follow a space)");
+        CHECK_THAT(recs[1].error, Catch::Contains("'CCO garbage here'"));
+        CHECK(recs[2].error.empty());
+        CHECK(recs[2].smiles == "CC(=O)O |$;;;$|");
+        CHECK_THAT(recs[3].error, Catch::Contains("'CCN\\tCl'"));
+        CHECK(recs[4].error.empty());  // surrounding spaces are trimmed
+        CHECK(recs[4].smiles == "CCO");
+        CHECK_THAT(recs[5].error, Catch::Contains("'CC\\nO'"));
+    }
+    SECTION("TSV: a space inside the field") {
+        auto p = write_temp("ws.tsv", "smiles\tid\nCCO x\tt1\nCCO\tt2\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 2);
+        CHECK_FALSE(recs[0].error.empty());
+        CHECK(recs[1].error.empty());
+    }
+    SECTION(".smi: 'SMILES name' lines are still SMILES plus id") {
+        auto p = write_temp("ws.smi", "CCO ethanol\nc1ccccc1\tbenzene ring name\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 2);
+        CHECK(recs[0].error.empty());
+        CHECK(recs[0].id == "ethanol");
+        CHECK(recs[1].error.empty());
+        CHECK(recs[1].id == "benzene ring name");
+    }
+}
