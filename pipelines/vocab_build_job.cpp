@@ -22,6 +22,11 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
     if (opt.kind != "smiles") throw UsageError("--kind must be 'smiles', got '" + opt.kind + "'");
     if (opt.output.empty()) throw UsageError("--output is required");
     if (opt.min_frequency == 0) throw UsageError("--min-freq must be at least 1");
+    const std::size_t specials = tokenizers::Vocab::special_tokens().size();
+    if (opt.max_size != 0 && opt.max_size < specials)
+        throw UsageError("--max-size " + std::to_string(opt.max_size) + " is below the " +
+                         std::to_string(specials) +
+                         " special tokens every vocabulary starts with (0 = no cap)");
     const std::string rejects_path =
         opt.rejects.empty() ? opt.output + ".rejects.tsv" : opt.rejects;
     if (same_file(opt.output, opt.input))
