@@ -46,10 +46,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-bool starts_with(const std::string& s, const char* prefix) {
-    return s.rfind(prefix, 0) == 0;
-}
-
 std::string without_gz(const std::string& path) {
     auto n = path.size();
     if (n > 3 && lower(path.substr(n - 3)) == ".gz") return path.substr(0, n - 3);
@@ -183,8 +179,7 @@ bool MoleculeReader::read_line(std::string& line) {
         return true;
     }
     if (!reader_.next(line)) return false;
-    line_no_ = reader_.line_number();
-    if (line_no_ == 1 && starts_with(line, "\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
+    line_no_ = reader_.line_number();  // LineReader drops a UTF-8 BOM
     return true;
 }
 

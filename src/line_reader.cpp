@@ -72,7 +72,7 @@ bool LineReader::next(std::string& line) {
             if (stop > begin_ && buffer_[stop - 1] == '\r') --stop;
             line.assign(buffer_.data() + begin_, stop - begin_);
             begin_ = pos + 1;
-            ++line_number_;
+            count_line(line);
             return true;
         }
         std::size_t scanned = end_ - begin_;
@@ -85,8 +85,14 @@ bool LineReader::next(std::string& line) {
     if (stop > begin_ && buffer_[stop - 1] == '\r') --stop;
     line.assign(buffer_.data() + begin_, stop - begin_);
     begin_ = end_;
-    ++line_number_;
+    count_line(line);
     return true;
+}
+
+void LineReader::count_line(std::string& line) {
+    ++line_number_;
+    // A UTF-8 byte-order mark (Windows editors) is not part of the text.
+    if (line_number_ == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
 }
 
 }  // namespace plmkit

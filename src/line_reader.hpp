@@ -1,7 +1,8 @@
 #pragma once
 // Streaming line reader for plain or gzip-compressed text (detected from the
-// content, not the name). Constant memory; strips "\n" and "\r\n"; counts
-// lines from 1 so errors can name `file:line`. "-" reads standard input.
+// content, not the name). Constant memory; strips "\n" and "\r\n" and a
+// UTF-8 byte-order mark at the start; counts lines from 1 so errors can name
+// `file:line`. "-" reads standard input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,6 +32,7 @@ class LineReader {
 
   private:
     bool fill();
+    void count_line(std::string& line);
 
     std::string path_;
     void* gz_ = nullptr;  // gzFile

@@ -2,6 +2,7 @@
 // something other than what the file holds.
 #include "tests/catch.hpp"
 
+#include "data/fasta_reader.hpp"
 #include "data/molecule_reader.hpp"
 #include "src/error.hpp"
 #include "tests/test_support.hpp"
@@ -64,5 +65,33 @@ TEST_CASE("molecule reader: whitespace inside a SMILES field is a reject", "[dat
         CHECK(recs[0].id == "ethanol");
         CHECK(recs[1].error.empty());
         CHECK(recs[1].id == "benzene ring name");
+    }
+}
+
+TEST_CASE("readers: a UTF-8 byte-order mark at the start is skipped", "[data][molecules][bom]") {
+    const std::string bom = "\xEF\xBB\xBF";
+    SECTION("FASTA") {
+        auto p = write_temp("bom.fasta", bom + ">a desc\nMKT\n");
+        plmkit::data::FastaReader reader(p);
+        plmkit::data::SequenceRecord r;
+        REQUIRE(reader.next(r));
+        CHECK(r.id == "a");
+        CHECK(r.sequence == "MKT");
+    }
+    SECTION(".smi without a header") {
+        auto recs = read_all(write_temp("bom.smi", bom + "CCO ethanol\n"));
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].smiles == "CCO");
+        CHECK(recs[0].error.empty());
+    }
+    SECTION("SDF: the title line is the id") {
+        auto recs = read_all(write_temp(
+            "bom.sdf", bom +
+                           "mol1\n  test\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+                           "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+                           "M  END\n$$$$\n"));
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].id == "mol1");
+        CHECK(recs[0].error.empty());
     }
 }
