@@ -21,7 +21,8 @@ struct SdfRecord {
 
 /// Reads the next record (up to a "$$$$" line or the end of input). Returns
 /// false at the end of input when only blank lines remain. A record with no
-/// "M  END" line is returned with `error` set. Multi-line tag values are
+/// "M  END" line is returned with `error` set, starting with "file:line: "
+/// (the record's first line). Multi-line tag values are
 /// joined with '\n'; trailing whitespace of values is removed.
 bool read_sdf_record(LineReader& reader, SdfRecord& record);
 

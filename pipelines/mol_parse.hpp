@@ -2,6 +2,7 @@
 // The `parse` step: a SMILES string or MDL mol block to a sanitized RDKit
 // molecule. Failures (syntax, valence, kekulization) come back as a reason in
 // RDKit's words, never as an exception or a line on stderr.
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,8 @@ struct ParseResult {
 /// molecule above kMaxHeavyAtoms fails with a reason naming both counts.
 ParseResult parse_smiles(const std::string& smiles);
 /// Parses an MDL mol block (V2000/V3000), sanitizes, removes explicit Hs.
-ParseResult parse_molblock(const std::string& molblock);
+/// `first_line` (1-based; 0 = unknown) is the file line of the block's title:
+/// RDKit's "on line K" (counted in the block) then also names the file line.
+ParseResult parse_molblock(const std::string& molblock, std::uint64_t first_line = 0);
 
 }  // namespace plmkit::pipelines

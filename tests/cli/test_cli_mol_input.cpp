@@ -47,3 +47,23 @@ TEST_CASE("cli screen: text after a space in a CSV SMILES field is a read reject
     CHECK(test::read_file(out).find("s1,") == std::string::npos);
     CHECK(rejects.find("s3\t") == std::string::npos);  // CXSMILES: read, parsed, filtered or hit
 }
+
+TEST_CASE("cli screen: SDF rejects name the file line of the record", "[cli][screen][sdf]") {
+    const std::string atom =
+        "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n";
+    const std::string good = "ok\n  x\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n" + atom +
+                             "M  END\n$$$$\n";  // lines 1-7
+    const std::string cut =
+        "cut\n  x\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000\nM  END\n$$$$\n";          // lines 8-14
+    const std::string open = "open\n  x\n\n";  // lines 15-17
+    auto lib = test::temp_path("cli_lines.sdf");
+    test::write_file(lib, good + cut + open + "$$$$\n");
+    auto out = test::temp_path("cli_lines_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(out);
+    CHECK_THAT(rejects, Catch::Contains("on line 5 of the mol block (file line 12)"));
+    CHECK_THAT(rejects, Catch::Contains(lib + ":15: no 'M  END' line before '$$$$' (line 18)"));
+}

@@ -95,3 +95,19 @@ TEST_CASE("readers: a UTF-8 byte-order mark at the start is skipped", "[data][mo
         CHECK(recs[0].error.empty());
     }
 }
+
+TEST_CASE("SDF: read rejects name the file line of the record", "[data][molecules][sdf]") {
+    const std::string block =
+        "\n  test\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "M  END\n";
+    auto p = write_temp("lines.sdf", "good" + block + "$$$$\nbroken\nno end\n$$$$\n$$$$\n" + "cut" +
+                                         block.substr(0, 20));
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 4);
+    CHECK(recs[0].error.empty());
+    CHECK(recs[1].line == 8);
+    CHECK(recs[1].error == p + ":8: no 'M  END' line before '$$$$' (line 10)");
+    CHECK(recs[2].error == p + ":11: empty SDF record");
+    CHECK(recs[3].error == p + ":12: no 'M  END' line before the end of the file");
+}

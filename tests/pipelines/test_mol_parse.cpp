@@ -44,3 +44,20 @@ TEST_CASE("mol parse: molecules above the heavy-atom limit are rejected with bot
         CHECK(r.error.empty());
     }
 }
+
+TEST_CASE("mol parse: mol block errors name the file line", "[pipelines][parse][sdf]") {
+    using plmkit::pipelines::parse_molblock;
+    // Line 5 (the atom line) is cut short; the block starts at file line 100.
+    const std::string bad =
+        "t\n  x\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n    0.0000\nM  END\n";
+    auto r = parse_molblock(bad, 100);
+    CHECK_FALSE(r.mol);
+    CHECK_THAT(r.error, Catch::StartsWith("mol block parse error: ") &&
+                            Catch::Contains("on line 5 of the mol block (file line 104)"));
+    auto unknown = parse_molblock(bad);  // no file line known: RDKit's words only
+    CHECK_THAT(unknown.error, Catch::EndsWith("on line 5"));
+    const std::string element =
+        "t\n  x\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000    0.0000    0.0000 Xx  0  0  0  0  0  0  0  0  0  0  0  0\nM  END\n";
+    CHECK_THAT(parse_molblock(element, 7).error, Catch::EndsWith("(record at file line 7)"));
+}
