@@ -1,5 +1,7 @@
 // How screen treats molecule inputs that RDKit would misread or crash on:
 // each such record is a reject with a reason, and the run goes on.
+#include <algorithm>
+
 #include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
@@ -66,4 +68,18 @@ TEST_CASE("cli screen: SDF rejects name the file line of the record", "[cli][scr
     auto rejects = rejects_of(out);
     CHECK_THAT(rejects, Catch::Contains("on line 5 of the mol block (file line 12)"));
     CHECK_THAT(rejects, Catch::Contains(lib + ":15: no 'M  END' line before '$$$$' (line 18)"));
+}
+
+TEST_CASE("cli screen: tabs and line breaks in ids become spaces in the outputs",
+          "[cli][screen][ids]") {
+    auto lib = test::temp_path("cli_tabid.csv");
+    test::write_file(lib, "smiles,id\nC1CC,\"tab\there\"\nC1CCC,\"new\nline\"\nCCO,ok\n");
+    auto out = test::temp_path("cli_tabid_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(out);
+    CHECK_THAT(rejects, Catch::Contains("\ntab here\tC1CC\tparse\t") &&
+                            Catch::Contains("\nnew line\tC1CCC\tparse\t"));
+    CHECK(std::count(rejects.begin(), rejects.end(), '\n') == 3);  // header + 2 records
 }
