@@ -349,6 +349,14 @@ bool MoleculeReader::next_smi(MoleculeRecord& record) {
 void MoleculeReader::open_sdf() {
     has_pending_record_ = read_sdf_record(reader_, pending_record_);
     if (!has_pending_record_) return;
+    // A file whose first record has neither "M  END" nor "$$$$" is not an SD
+    // file at all (a CSV read with --format sdf): one record holding the whole
+    // file would go to the rejects while the run "succeeds".
+    if (!pending_record_.terminated && !pending_record_.has_end)
+        throw InputError(path() + ": not an SD file: no 'M  END' line and no '$$$$' line in " +
+                         std::to_string(reader_.line_number()) +
+                         " lines (expected mol blocks ending in 'M  END', records separated "
+                         "by '$$$$')");
     for (const auto& tag : pending_record_.tags)
         columns_.push_back(tag.first);
     auto check = [&](const std::string& name, const char* what) {

@@ -75,6 +75,8 @@ bool read_sdf_record(LineReader& reader, SdfRecord& record) {
         // Other text between data items is ignored, as by RDKit.
     }
     if (in_value) end_value(record.tags.back().second);
+    record.terminated = terminated;
+    record.has_end = !in_block;
     if (!terminated && !any_text) return false;
     const std::string where = reader.path() + ":" + std::to_string(record.line) + ": ";
     if (!any_text)

@@ -16,6 +16,8 @@ struct SdfRecord {
     std::string molblock;  ///< lines up to and including "M  END", each ending in '\n'
     std::vector<std::pair<std::string, std::string>> tags;  ///< in file order
     std::uint64_t line = 0;                                 ///< 1-based line of the title
+    bool terminated = false;                                ///< ended at a "$$$$" line
+    bool has_end = false;                                   ///< has an "M  END" line
     std::string error;                                      ///< non-empty: the record is malformed
 };
 

@@ -91,6 +91,10 @@ bool LineReader::next(std::string& line) {
 
 void LineReader::count_line(std::string& line) {
     ++line_number_;
+    if (std::memchr(line.data(), '\0', line.size()))
+        throw InputError(where() +
+                         ": binary data (a NUL byte), not a text file; expected plain or "
+                         "gzip-compressed text");
     // A UTF-8 byte-order mark (Windows editors) is not part of the text.
     if (line_number_ == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
 }

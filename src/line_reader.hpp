@@ -19,7 +19,8 @@ class LineReader {
 
     /// Reads the next line into `line` (without the end-of-line). Returns
     /// false at end of input. Throws IoError on a read error, InputError on
-    /// a corrupt or truncated gzip stream (naming the bytes and line read).
+    /// a corrupt or truncated gzip stream (naming the bytes and line read)
+    /// and on a line holding a NUL byte (binary data, not text).
     bool next(std::string& line);
 
     /// 1-based number of the line last returned by next().

@@ -55,3 +55,23 @@ TEST_CASE("cli: a truncated gzip input stops screen and tokenize with exit 3",
         CHECK_FALSE(exists(out));
     }
 }
+
+TEST_CASE("cli: binary input and a non-SD file read as SDF stop with exit 3", "[cli][input]") {
+    auto bin = test::temp_path("cli_binary.smi");
+    test::write_file(bin, std::string("CCO a\n\x7f"
+                                      "ELF\0\0\x01\x02 junk\n",
+                                      18));
+    auto out = test::temp_path("cli_binary_hits.csv");
+    auto r = run_plmkit({"screen", "-i", bin, "-o", out, "--no-progress"});
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains(bin + ":2: binary data (a NUL byte), not a text file"));
+    CHECK_FALSE(exists(out));
+
+    auto csv = test::temp_path("cli_not_sdf.csv");
+    test::write_file(csv, "smiles,id\nCCO,a\n");
+    auto out2 = test::temp_path("cli_not_sdf_hits.csv");
+    auto s = run_plmkit({"screen", "-i", csv, "--format", "sdf", "-o", out2, "--no-progress"});
+    CHECK(s.exit_code == 3);
+    CHECK_THAT(s.err, Catch::Contains(": not an SD file: no 'M  END' line and no '$$$$' line"));
+    CHECK_FALSE(exists(out2));
+}

@@ -111,3 +111,21 @@ TEST_CASE("SDF: read rejects name the file line of the record", "[data][molecule
     CHECK(recs[2].error == p + ":11: empty SDF record");
     CHECK(recs[3].error == p + ":12: no 'M  END' line before the end of the file");
 }
+
+TEST_CASE("SDF: a file without any record structure is an InputError", "[data][molecules][sdf]") {
+    auto csv = write_temp("not_sdf.csv", "smiles,id\nCCO,a\nCCN,b\n");
+    MoleculeReaderOptions o;
+    o.format = "sdf";
+    try {
+        MoleculeReader reader(csv, o);
+        FAIL("a CSV file was read as an SD file");
+    } catch (const plmkit::InputError& e) {
+        CHECK_THAT(e.what(), Catch::StartsWith(csv + ": not an SD file: no 'M  END' line and no "
+                                                     "'$$$$' line in 3 lines"));
+    }
+    // One record without "M  END" but ended by "$$$$" is a record-level reject.
+    auto sdf = write_temp("one_broken.sdf", "broken\nno end\n$$$$\n");
+    auto recs = read_all(sdf);
+    REQUIRE(recs.size() == 1);
+    CHECK_THAT(recs[0].error, Catch::Contains("no 'M  END' line before '$$$$'"));
+}
