@@ -46,10 +46,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-bool starts_with(const std::string& s, const char* prefix) {
-    return s.rfind(prefix, 0) == 0;
-}
-
 std::string without_gz(const std::string& path) {
     auto n = path.size();
     if (n > 3 && lower(path.substr(n - 3)) == ".gz") return path.substr(0, n - 3);
@@ -131,6 +127,30 @@ bool is_smiles_header(const std::string& first_field) {
     return l == "smiles" || l == "smi" || l == "canonical_smiles";
 }
 
+/// Why a SMILES field holding whitespace cannot be used, or "" when it is a
+/// SMILES followed by a CXSMILES extension block ("C[C@H](O)F |o1:1|").
+/// RDKit would read any other text after the space as the molecule's name,
+/// silently screening only the part before it.
+std::string whitespace_reason(const std::string& smiles, const std::string& label) {
+    auto space = std::find_if(smiles.begin(), smiles.end(), is_space);
+    if (space == smiles.end()) return {};
+    const std::string rest = trim(std::string_view(&*space, smiles.end() - space));
+    if (rest.size() >= 2 && rest.front() == '|' && rest.back() == '|' &&
+        std::none_of(rest.begin(), rest.end(), [](char c) { return c == '\n' || c == '\r'; }))
+        return {};
+    std::string shown;
+    for (char c : smiles.substr(0, 60))
+        shown += c == '\t'   ? std::string("\\t")
+                 : c == '\n' ? std::string("\\n")
+                             : std::string(1, c);
+    if (smiles.size() > 60) shown += "...";
+    if (label != "SMILES")
+        return "whitespace inside the " + label + " field: '" + shown + "' (one " + label +
+               " per field)";
+    return "whitespace inside the SMILES field: '" + shown +
+           "' (one SMILES per field; only a CXSMILES '|...|' block may follow a space)";
+}
+
 }  // namespace
 
 MoleculeReader::MoleculeReader(const std::string& path, const MoleculeReaderOptions& options)
@@ -162,8 +182,7 @@ bool MoleculeReader::read_line(std::string& line) {
         return true;
     }
     if (!reader_.next(line)) return false;
-    line_no_ = reader_.line_number();
-    if (line_no_ == 1 && starts_with(line, "\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
+    line_no_ = reader_.line_number();  // LineReader drops a UTF-8 BOM
     return true;
 }
 
@@ -250,6 +269,8 @@ void MoleculeReader::finish(MoleculeRecord& record) {
             if (is_blank(record.molblock)) record.error = "empty SDF record";
         } else if (record.smiles.empty()) {
             record.error = "empty " + options_.column_label;
+        } else {
+            record.error = whitespace_reason(record.smiles, options_.column_label);
         }
     }
     if (!record.error.empty()) ++rejected_;
@@ -338,6 +359,14 @@ bool MoleculeReader::next_smi(MoleculeRecord& record) {
 void MoleculeReader::open_sdf() {
     has_pending_record_ = read_sdf_record(reader_, pending_record_);
     if (!has_pending_record_) return;
+    // A file whose first record has neither "M  END" nor "$$$$" is not an SD
+    // file at all (a CSV read with --format sdf): one record holding the whole
+    // file would go to the rejects while the run "succeeds".
+    if (!pending_record_.terminated && !pending_record_.has_end)
+        throw InputError(path() + ": not an SD file: no 'M  END' line and no '$$$$' line in " +
+                         std::to_string(reader_.line_number()) +
+                         " lines (expected mol blocks ending in 'M  END', records separated "
+                         "by '$$$$')");
     for (const auto& tag : pending_record_.tags)
         columns_.push_back(tag.first);
     auto check = [&](const std::string& name, const char* what) {

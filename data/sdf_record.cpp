@@ -75,12 +75,16 @@ bool read_sdf_record(LineReader& reader, SdfRecord& record) {
         // Other text between data items is ignored, as by RDKit.
     }
     if (in_value) end_value(record.tags.back().second);
+    record.terminated = terminated;
+    record.has_end = !in_block;
     if (!terminated && !any_text) return false;
+    const std::string where = reader.path() + ":" + std::to_string(record.line) + ": ";
     if (!any_text)
-        record.error = "empty SDF record";
+        record.error = where + "empty SDF record";
     else if (in_block)
-        record.error = std::string("no 'M  END' line before ") +
-                       (terminated ? "'$$$$'" : "the end of the file");
+        record.error = where + "no 'M  END' line before " +
+                       (terminated ? "'$$$$' (line " + std::to_string(reader.line_number()) + ")"
+                                   : std::string("the end of the file"));
     return true;
 }
 

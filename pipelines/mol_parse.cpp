@@ -6,6 +6,8 @@
 #include <GraphMol/SanitException.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 
+#include <cctype>
+
 #include "pipelines/rdkit_log_capture.hpp"
 
 namespace plmkit::pipelines {
@@ -40,6 +42,12 @@ ParseResult finish(RDKit::RWMol* raw, const std::string& what_failed, bool remov
         r.error = "empty molecule (no atoms)";
         return r;
     }
+    if (const unsigned heavy = mol->getNumHeavyAtoms(); heavy > kMaxHeavyAtoms) {
+        r.error = "too many atoms: " + std::to_string(heavy) + " heavy atoms, the limit is " +
+                  std::to_string(kMaxHeavyAtoms) +
+                  " (larger molecules overflow the stack in RDKit's recursive code)";
+        return r;
+    }
     r.error = sanitize(*mol);
     take_rdkit_message();  // warnings that did not stop sanitization
     if (!r.error.empty()) return r;
@@ -68,6 +76,24 @@ ParseResult finish(RDKit::RWMol* raw, const std::string& what_failed, bool remov
     return r;
 }
 
+/// RDKit counts "on line K" from the mol block's title line; add the file line
+/// (or, without such a phrase, the line where the record starts).
+std::string with_file_line(const std::string& error, std::uint64_t first_line) {
+    static const std::string kOnLine = "on line ";
+    auto at = error.rfind(kOnLine);
+    if (at != std::string::npos) {
+        std::size_t b = at + kOnLine.size(), e = b;
+        while (e < error.size() && std::isdigit(static_cast<unsigned char>(error[e])))
+            ++e;
+        if (e > b && e - b < 10) {
+            const std::uint64_t k = std::stoull(error.substr(b, e - b));
+            return error.substr(0, e) + " of the mol block (file line " +
+                   std::to_string(first_line + k - 1) + ")" + error.substr(e);
+        }
+    }
+    return error + " (record at file line " + std::to_string(first_line) + ")";
+}
+
 }  // namespace
 
 ParseResult parse_smiles(const std::string& smiles) {
@@ -89,17 +115,20 @@ ParseResult parse_smiles(const std::string& smiles) {
     return finish(mol, "SMILES parse error", true);
 }
 
-ParseResult parse_molblock(const std::string& molblock) {
+ParseResult parse_molblock(const std::string& molblock, std::uint64_t first_line) {
     capture_rdkit_logs();
     take_rdkit_message();
     RDKit::RWMol* mol = nullptr;
+    ParseResult r;
     try {
         mol = RDKit::MolBlockToMol(molblock, /*sanitize=*/false, /*removeHs=*/false);
+        r = finish(mol, "mol block parse error", true);
     } catch (const std::exception& e) {
         take_rdkit_message();
-        return {nullptr, std::string("mol block parse error: ") + e.what()};
+        r = {nullptr, std::string("mol block parse error: ") + e.what()};
     }
-    return finish(mol, "mol block parse error", true);
+    if (!r.mol && first_line > 0) r.error = with_file_line(r.error, first_line);
+    return r;
 }
 
 }  // namespace plmkit::pipelines

@@ -1,12 +1,22 @@
 #include "pipelines/screen_config.hpp"
 
+#include <GraphMol/ROMol.h>
+#include <GraphMol/SmilesParse/SmilesParse.h>
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
+#include "pipelines/descriptors.hpp"
+#include "pipelines/mol_filters.hpp"
+#include "pipelines/rdkit_log_capture.hpp"
 #include "src/error.hpp"
 
 namespace plmkit::pipelines {
@@ -14,13 +24,50 @@ namespace {
 
 struct Ctx {
     std::string source;
+    /// The config file's folder, where relative `references:` paths start;
+    /// unset for YAML text that did not come from a file.
+    std::optional<std::filesystem::path> base_dir;
+
+    std::string where(const YAML::Node& node) const {
+        std::string w = source;
+        if (node.Mark().line >= 0) w += ":" + std::to_string(node.Mark().line + 1);
+        return w;
+    }
     [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
                            const std::string& msg) const {
-        std::string where = source;
-        if (node.Mark().line >= 0) where += ":" + std::to_string(node.Mark().line + 1);
-        throw UsageError(where + ": '" + key + "': " + msg);
+        throw UsageError(where(node) + ": '" + key + "': " + msg);
     }
 };
+
+std::string join(const std::vector<std::string>& names) {
+    std::string list;
+    for (const auto& n : names)
+        list += (list.empty() ? "" : ", ") + n;
+    return list;
+}
+
+/// yaml-cpp keeps every copy of a repeated key and lookups see the first, so
+/// `veber: true` then `veber: false` would quietly mean true: refuse it.
+void check_duplicate_keys(const Ctx& c, const YAML::Node& node, const std::string& path) {
+    if (node.IsSequence()) {
+        for (const auto& e : node)
+            check_duplicate_keys(c, e, path);
+        return;
+    }
+    if (!node.IsMap()) return;
+    std::map<std::string, int> seen;
+    for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) continue;
+        const auto k = kv.first.as<std::string>();
+        const std::string key = path.empty() ? k : path + "." + k;
+        auto [it, fresh] = seen.emplace(k, kv.first.Mark().line + 1);
+        if (!fresh)
+            c.fail(kv.first, key,
+                   "duplicate key (first on line " + std::to_string(it->second) +
+                       "); give each key once");
+        check_duplicate_keys(c, kv.second, key);
+    }
+}
 
 void check_keys(const Ctx& c, const YAML::Node& node, const std::string& path,
                 const std::set<std::string>& allowed) {
@@ -112,13 +159,24 @@ std::optional<double> get_bound(const Ctx& c, const YAML::Node& n, const std::st
     return get_double(c, n, k);
 }
 
+std::vector<std::string> range_properties() {
+    std::vector<std::string> names = descriptor_names();
+    if (std::find(names.begin(), names.end(), "formal_charge") == names.end())
+        names.push_back("formal_charge");
+    return names;
+}
+
 void parse_ranges(const Ctx& c, const YAML::Node& n, std::vector<RangeRule>& out) {
     if (n.IsNull()) return;
     if (!n.IsMap()) c.fail(n, "filters.ranges", "expected a mapping 'property: [min, max]'");
+    const auto known = range_properties();
     for (const auto& kv : n) {
         RangeRule r;
         r.property = kv.first.as<std::string>();
         std::string key = "filters.ranges." + r.property;
+        if (std::find(known.begin(), known.end(), r.property) == known.end())
+            c.fail(kv.first, key,
+                   "unknown property '" + r.property + "' (expected one of: " + join(known) + ")");
         const auto& v = kv.second;
         if (v.IsSequence()) {
             if (v.size() != 2) c.fail(v, key, "expected [min, max] (null for an open bound)");
@@ -136,13 +194,32 @@ void parse_ranges(const Ctx& c, const YAML::Node& n, std::vector<RangeRule>& out
     }
 }
 
+/// Fails at `node` when RDKit cannot parse `rule`'s SMARTS.
+void check_smarts(const Ctx& c, const YAML::Node& node, const std::string& key,
+                  const SmartsRule& rule) {
+    capture_rdkit_logs();
+    take_rdkit_message();
+    std::unique_ptr<RDKit::ROMol> q;
+    try {
+        q.reset(RDKit::SmartsToMol(rule.smarts));
+    } catch (const std::exception&) {
+    }
+    std::string log = take_rdkit_message();
+    if (!q)
+        c.fail(node, key,
+               "invalid SMARTS '" + rule.smarts + "' for '" + rule.name + "'" +
+                   (log.empty() ? "" : ": " + log));
+}
+
 std::vector<SmartsRule> parse_smarts_list(const Ctx& c, const YAML::Node& n,
                                           const std::string& key) {
     std::vector<SmartsRule> out;
     if (n.IsNull()) return out;
     if (n.IsMap()) {  // name: SMARTS
-        for (const auto& kv : n)
+        for (const auto& kv : n) {
             out.push_back({kv.first.as<std::string>(), get_string(c, kv.second, key)});
+            check_smarts(c, kv.second, key, out.back());
+        }
         return out;
     }
     if (!n.IsSequence()) c.fail(n, key, "expected a list of {name, smarts} or a mapping");
@@ -150,6 +227,7 @@ std::vector<SmartsRule> parse_smarts_list(const Ctx& c, const YAML::Node& n,
         if (e.IsScalar()) {
             auto s = e.as<std::string>();
             out.push_back({s, s});
+            check_smarts(c, e, key, out.back());
             continue;
         }
         check_keys(c, e, key, {"name", "smarts"});
@@ -157,9 +235,25 @@ std::vector<SmartsRule> parse_smarts_list(const Ctx& c, const YAML::Node& n,
         SmartsRule r;
         r.smarts = get_string(c, e["smarts"], key + ".smarts");
         r.name = e["name"] ? get_string(c, e["name"], key + ".name") : r.smarts;
+        check_smarts(c, e["smarts"], key + ".smarts", r);
         out.push_back(r);
     }
     return out;
+}
+
+std::vector<std::string> get_catalogs(const Ctx& c, const YAML::Node& n, const std::string& key) {
+    auto names = get_strings(c, n, key);
+    const auto known = filter_catalog_names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        std::string upper = names[i];
+        for (char& ch : upper)
+            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        if (std::find(known.begin(), known.end(), upper) == known.end())
+            c.fail(
+                n[i], key,
+                "unknown FilterCatalog '" + names[i] + "' (expected one of: " + join(known) + ")");
+    }
+    return names;
 }
 
 void parse_filters(const Ctx& c, const YAML::Node& n, FilterOptions& o) {
@@ -186,15 +280,27 @@ void parse_filters(const Ctx& c, const YAML::Node& n, FilterOptions& o) {
         }
     }
     if (n["veber"]) o.veber = get_bool(c, n["veber"], "filters.veber");
-    if (n["catalogs"]) o.catalogs = get_strings(c, n["catalogs"], "filters.catalogs");
+    if (n["catalogs"]) o.catalogs = get_catalogs(c, n["catalogs"], "filters.catalogs");
     if (n["flag_catalogs"])
-        o.flag_catalogs = get_strings(c, n["flag_catalogs"], "filters.flag_catalogs");
+        o.flag_catalogs = get_catalogs(c, n["flag_catalogs"], "filters.flag_catalogs");
     if (n["include_smarts"])
         o.include_smarts = parse_smarts_list(c, n["include_smarts"], "filters.include_smarts");
     if (n["exclude_smarts"])
         o.exclude_smarts = parse_smarts_list(c, n["exclude_smarts"], "filters.exclude_smarts");
     if (n["flag_smarts"])
         o.flag_smarts = parse_smarts_list(c, n["flag_smarts"], "filters.flag_smarts");
+}
+
+/// A relative `references:` path starts at the config file's folder; the
+/// file must be readable (an error here names the config line and key).
+void resolve_references(const Ctx& c, const YAML::Node& node, std::string& path) {
+    if (!c.base_dir || path.empty() || path == "-") return;
+    std::filesystem::path p(path);
+    if (p.is_relative()) path = (*c.base_dir / p).lexically_normal().string();
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        throw IoError(c.where(node) + ": 'similarity.references': cannot open '" + path +
+                      "' (relative paths start at the config file's folder): " + errno_message());
 }
 
 SimilarityOptions parse_similarity_one(const Ctx& c, const YAML::Node& n) {
@@ -207,8 +313,14 @@ SimilarityOptions parse_similarity_one(const Ctx& c, const YAML::Node& n) {
     if (n["nbits"]) o.nbits = get<int>(c, n["nbits"], "similarity.nbits", "an integer");
     if (n["counts"]) o.counts = get_bool(c, n["counts"], "similarity.counts");
     if (n["min"]) o.min = get_double(c, n["min"], "similarity.min");
-    if (o.radius < 0 || o.radius > 6) c.fail(n, "similarity.radius", "expected 0..6");
-    if (o.nbits < 64 || o.nbits > 65536) c.fail(n, "similarity.nbits", "expected 64..65536");
+    if (o.radius < 0 || o.radius > 6)
+        c.fail(n["radius"] ? n["radius"] : n, "similarity.radius", "expected 0..6");
+    if (o.nbits < 64 || o.nbits > 65536)
+        c.fail(n["nbits"] ? n["nbits"] : n, "similarity.nbits", "expected 64..65536");
+    if (o.min && (*o.min < 0 || *o.min > 1))
+        c.fail(n["min"], "similarity.min",
+               "expected a Tanimoto similarity 0..1, got " + n["min"].as<std::string>());
+    resolve_references(c, n["references"], o.references);
     return o;
 }
 
@@ -230,8 +342,34 @@ std::vector<ModelScoreOptions> parse_score_models(const Ctx& c, const YAML::Node
     return out;
 }
 
+/// Whether `col` can be a score column: a descriptor, sim_<name> of a
+/// similarity set, or pred_<name>... of a listed model (the model's targets
+/// are known only once it is loaded, where the exact column is checked).
+bool known_score_column(const std::string& col, const ScreenConfig& cfg,
+                        const std::vector<ModelScoreOptions>& models) {
+    const auto& d = descriptor_names();
+    if (std::find(d.begin(), d.end(), col) != d.end()) return true;
+    for (const auto& s : cfg.similarity)
+        if (col == "sim_" + s.name) return true;
+    for (const auto& m : models) {
+        const std::string pred = "pred_" + m.name;
+        if (col == pred || col.rfind(pred + "_", 0) == 0) return true;
+    }
+    return false;
+}
+
+std::string score_columns(const ScreenConfig& cfg, const std::vector<ModelScoreOptions>& models) {
+    std::vector<std::string> names = descriptor_names();
+    for (const auto& s : cfg.similarity)
+        names.push_back("sim_" + s.name);
+    for (const auto& m : models)
+        names.push_back("pred_" + m.name + "...");
+    return join(names);
+}
+
 /// A `score:` section replaces the default score (see ScoreOptions).
-void parse_score(const Ctx& c, const YAML::Node& n, ScoreOptions& o) {
+void parse_score(const Ctx& c, const YAML::Node& n, ScreenConfig& cfg) {
+    ScoreOptions& o = cfg.score;
     check_keys(c, n, "score", {"expression", "models"});
     o.models.clear();
     if (n["models"]) o.models = parse_score_models(c, n["models"]);
@@ -246,14 +384,20 @@ void parse_score(const Ctx& c, const YAML::Node& n, ScoreOptions& o) {
         c.fail(n, "score.expression", "expected a mapping 'column: weight'");
     for (const auto& kv : e) {
         auto col = kv.first.as<std::string>();
+        if (!known_score_column(col, cfg, o.models))
+            c.fail(kv.first, "score.expression." + col,
+                   "unknown column '" + col +
+                       "' (expected one of: " + score_columns(cfg, o.models) + ")");
         o.weights.emplace_back(col, get_double(c, kv.second, "score.expression." + col));
     }
 }
 
 }  // namespace
 
-ScreenConfig parse_screen_config(const std::string& yaml_text, const std::string& source) {
-    Ctx c{source};
+namespace {
+
+ScreenConfig parse_config(const Ctx& c, const std::string& yaml_text) {
+    const std::string& source = c.source;
     YAML::Node root;
     try {
         root = YAML::Load(yaml_text);
@@ -263,6 +407,7 @@ ScreenConfig parse_screen_config(const std::string& yaml_text, const std::string
     }
     ScreenConfig cfg;
     if (root.IsNull()) return cfg;
+    check_duplicate_keys(c, root, "");
     check_keys(c, root, "",
                {"parse", "standardize", "dedupe", "filters", "descriptors", "similarity", "score",
                 "rank"});
@@ -281,7 +426,7 @@ ScreenConfig parse_screen_config(const std::string& yaml_text, const std::string
             if (!names.insert(o.name).second)
                 c.fail(s, "similarity.name", "duplicate name '" + o.name + "'");
     }
-    if (root["score"]) parse_score(c, root["score"], cfg.score);
+    if (root["score"]) parse_score(c, root["score"], cfg);
     if (auto r = root["rank"]) {
         check_keys(c, r, "rank", {"top"});
         if (r["top"]) {
@@ -296,12 +441,18 @@ ScreenConfig parse_screen_config(const std::string& yaml_text, const std::string
     return cfg;
 }
 
+}  // namespace
+
+ScreenConfig parse_screen_config(const std::string& yaml_text, const std::string& source) {
+    return parse_config(Ctx{source, std::nullopt}, yaml_text);
+}
+
 ScreenConfig load_screen_config(const std::string& path) {
     std::ifstream in(path);
     if (!in) throw IoError("cannot read pipeline config '" + path + "'");
     std::stringstream ss;
     ss << in.rdbuf();
-    return parse_screen_config(ss.str(), path);
+    return parse_config(Ctx{path, std::filesystem::path(path).parent_path()}, ss.str());
 }
 
 nlohmann::json screen_config_json(const ScreenConfig& cfg) {

@@ -14,6 +14,7 @@ namespace plmkit::pipelines {
 
 struct ScreenItem {
     std::uint64_t record = 0;  ///< 0-based input record index
+    std::uint64_t line = 0;    ///< 1-based file line where the record starts
     std::string id;
     std::string input_smiles;
     std::string molblock;  ///< SDF input: the mol block to parse

@@ -106,6 +106,7 @@ bool read_chunk(data::MoleculeReader& reader, const Shard& shard, std::size_t ch
         if (!shard.contains(rec.index)) continue;
         ScreenItem item;
         item.record = rec.index;
+        item.line = rec.line;
         item.id = std::move(rec.id);
         item.input_smiles = std::move(rec.smiles);
         item.molblock = std::move(rec.molblock);

@@ -57,8 +57,8 @@ ScreenWorker::~ScreenWorker() = default;
 void ScreenWorker::prepare(ScreenItem& item) {
     if (item.rejected) return;  // the reader's error
     StepTimer timer(seconds_);
-    ParseResult parsed =
-        item.molblock.empty() ? parse_smiles(item.input_smiles) : parse_molblock(item.molblock);
+    ParseResult parsed = item.molblock.empty() ? parse_smiles(item.input_smiles)
+                                               : parse_molblock(item.molblock, item.line);
     if (!parsed.mol) {
         item.reject(ScreenStep::parse, parsed.error);
         timer.lap(ScreenStep::parse);

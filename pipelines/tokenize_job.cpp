@@ -15,6 +15,7 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/same_file.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
@@ -217,7 +218,7 @@ TokenizeSummary run_tokenize(const TokenizeOptions& opt) {
     if (opt.kind != "protein" && opt.kind != "smiles")
         throw UsageError("--kind must be 'protein' or 'smiles', got '" + opt.kind + "'");
     if (opt.input.empty()) throw UsageError("no input file given");
-    if (opt.output != "-" && opt.output == opt.input)
+    if (same_file(opt.output, opt.input))
         throw UsageError("--output '" + opt.output + "' would overwrite the input");
     TokenizeRun run(opt);
     if (opt.kind == "protein")

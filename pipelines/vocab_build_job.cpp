@@ -8,6 +8,7 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/same_file.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
 
@@ -21,6 +22,21 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
     if (opt.kind != "smiles") throw UsageError("--kind must be 'smiles', got '" + opt.kind + "'");
     if (opt.output.empty()) throw UsageError("--output is required");
     if (opt.min_frequency == 0) throw UsageError("--min-freq must be at least 1");
+    const std::size_t specials = tokenizers::Vocab::special_tokens().size();
+    if (opt.max_size != 0 && opt.max_size < specials)
+        throw UsageError("--max-size " + std::to_string(opt.max_size) + " is below the " +
+                         std::to_string(specials) +
+                         " special tokens every vocabulary starts with (0 = no cap)");
+    const std::string rejects_path =
+        opt.rejects.empty() ? opt.output + ".rejects.tsv" : opt.rejects;
+    if (same_file(opt.output, opt.input))
+        throw UsageError("--output '" + opt.output + "' would overwrite the input '" + opt.input +
+                         "'");
+    if (same_file(rejects_path, opt.input))
+        throw UsageError("the rejects file '" + rejects_path + "' would overwrite the input '" +
+                         opt.input + "'");
+    if (same_file(rejects_path, opt.output))
+        throw UsageError("the rejects file '" + rejects_path + "' is the --output file");
 
     data::MoleculeReaderOptions ropt;
     ropt.format = opt.format;
@@ -34,7 +50,7 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
     Progress progress(ProgressOptions{"vocab", "records", "tokens", 0, opt.progress, false});
 
     VocabBuildSummary s;
-    s.rejects = opt.rejects.empty() ? opt.output + ".rejects.tsv" : opt.rejects;
+    s.rejects = rejects_path;
     CsvWriter rejects(s.rejects, '\t');
     rejects.header({"id", "line", "reason"});
     tokenizers::VocabBuilder builder;

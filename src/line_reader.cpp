@@ -39,10 +39,18 @@ bool LineReader::fill() {
     if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
     auto gz = static_cast<gzFile>(gz_);
     int n = gzread(gz, buffer_.data() + end_, static_cast<unsigned>(buffer_.size() - end_));
-    if (n < 0) {
-        int code = 0;
-        const char* msg = gzerror(gz, &code);
-        throw IoError("cannot read '" + path_ + "': " + (msg ? msg : "read error"));
+    int code = Z_OK;
+    const char* msg = gzerror(gz, &code);
+    if (n < 0 || (n == 0 && code != Z_OK)) {
+        // gzread reports a stream cut short (Z_BUF_ERROR, "unexpected end of
+        // file") only through gzerror, after returning what it could inflate.
+        if (code == Z_ERRNO) throw IoError("cannot read '" + path_ + "': " + errno_message());
+        std::string why = msg && *msg ? msg : "read error";
+        const std::string prefix = path_ + ": ";  // zlib names the file itself
+        if (why.rfind(prefix, 0) == 0) why.erase(0, prefix.size());
+        throw InputError(path_ + ": corrupt or truncated gzip data (after " +
+                         std::to_string(bytes_read_) + " bytes, line " +
+                         std::to_string(line_number_ + 1) + "): " + why);
     }
     if (n == 0) {
         eof_ = true;
@@ -64,7 +72,7 @@ bool LineReader::next(std::string& line) {
             if (stop > begin_ && buffer_[stop - 1] == '\r') --stop;
             line.assign(buffer_.data() + begin_, stop - begin_);
             begin_ = pos + 1;
-            ++line_number_;
+            count_line(line);
             return true;
         }
         std::size_t scanned = end_ - begin_;
@@ -77,8 +85,18 @@ bool LineReader::next(std::string& line) {
     if (stop > begin_ && buffer_[stop - 1] == '\r') --stop;
     line.assign(buffer_.data() + begin_, stop - begin_);
     begin_ = end_;
-    ++line_number_;
+    count_line(line);
     return true;
+}
+
+void LineReader::count_line(std::string& line) {
+    ++line_number_;
+    if (std::memchr(line.data(), '\0', line.size()))
+        throw InputError(where() +
+                         ": binary data (a NUL byte), not a text file; expected plain or "
+                         "gzip-compressed text");
+    // A UTF-8 byte-order mark (Windows editors) is not part of the text.
+    if (line_number_ == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
 }
 
 }  // namespace plmkit

@@ -1,7 +1,8 @@
 #pragma once
 // Streaming line reader for plain or gzip-compressed text (detected from the
-// content, not the name). Constant memory; strips "\n" and "\r\n"; counts
-// lines from 1 so errors can name `file:line`. "-" reads standard input.
+// content, not the name). Constant memory; strips "\n" and "\r\n" and a
+// UTF-8 byte-order mark at the start; counts lines from 1 so errors can name
+// `file:line`. "-" reads standard input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -17,8 +18,9 @@ class LineReader {
     LineReader& operator=(const LineReader&) = delete;
 
     /// Reads the next line into `line` (without the end-of-line). Returns
-    /// false at end of input. Throws IoError on a read error or a corrupt
-    /// gzip stream.
+    /// false at end of input. Throws IoError on a read error, InputError on
+    /// a corrupt or truncated gzip stream (naming the bytes and line read)
+    /// and on a line holding a NUL byte (binary data, not text).
     bool next(std::string& line);
 
     /// 1-based number of the line last returned by next().
@@ -31,6 +33,7 @@ class LineReader {
 
   private:
     bool fill();
+    void count_line(std::string& line);
 
     std::string path_;
     void* gz_ = nullptr;  // gzFile

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/number_checks.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/chem_info.hpp"
 #include "src/blas_info.hpp"
@@ -78,6 +79,7 @@ PLMKIT_COMMAND(90, [](CLI::App& app) {
     auto* cmd = app.add_subcommand("doctor", "Report LibTorch, BLAS, threads, CUDA, RDKit, HDF5");
     cmd->add_flag("--json", opt->json, "Print the report as JSON");
     cmd->add_option("--threads", opt->threads, "Threads to report (0 = all cores)")
+        ->check(at_least(0))
         ->capture_default_str();
     cmd->footer("Example:\n  plmkit doctor\n  plmkit doctor --json");
     cmd->callback([opt] { run_doctor(*opt); });

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/number_checks.hpp"
 #include "pipelines/embed_job.hpp"
 #include "src/device.hpp"
 #include "src/log.hpp"
@@ -38,8 +39,10 @@ void add_embed_command(CLI::App& app) {
         ->delimiter(',')
         ->capture_default_str();
     cmd->add_option("--max-tokens", job.max_tokens, "Padded tokens per batch (length-sorted)")
+        ->check(at_least(1))
         ->capture_default_str();
     cmd->add_option("--truncate", job.truncate, "Residues kept per sequence (0 = no limit)")
+        ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("--long", job.long_policy,
                     "Sequences longer than --truncate: truncate, skip (to rejects) or error")
@@ -51,6 +54,7 @@ void add_embed_command(CLI::App& app) {
                     "float32)")
         ->capture_default_str();
     cmd->add_option("--threads", job.threads, "CPU threads (0 = all available cores)")
+        ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("--shard", job.shard,
                     "I/N: embed only records whose 0-based index modulo N is I; auto/N: I = "

@@ -1,12 +1,17 @@
 // plmkit slurm screen|embed ...: a Slurm job array of shards plus a merge job.
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "apps/plmkit/command.hpp"
+#include "pipelines/screen_config.hpp"
 #include "pipelines/slurm_job.hpp"
 #include "src/error.hpp"
 
@@ -38,6 +43,61 @@ void print_plan(const pipelines::SlurmJobOptions& opt, const pipelines::SlurmJob
                 shell_quote(plan.merge_script).c_str());
 }
 
+/// The value of option `name` of `cmd` when it was given, else "".
+std::string given(const CLI::App* cmd, const std::string& name) {
+    const CLI::Option* o = cmd->get_option_no_throw(name);
+    return o && o->count() > 0 ? o->as<std::string>() : std::string();
+}
+
+/// What every array task would check first: the input can be opened and the
+/// config loads. Relative paths are relative to here, where the jobs run.
+void check_inputs(const CLI::App* cmd, const std::string& kind) {
+    const std::string input = given(cmd, "--input");
+    struct stat st;
+    if (!input.empty() && input != "-" && ::stat(input.c_str(), &st) != 0)
+        throw IoError("plmkit slurm " + kind + ": cannot open the input '" + input +
+                      "': " + errno_message());
+    if (kind == "screen") {
+        const std::string config = given(cmd, "--config");
+        if (!config.empty()) pipelines::load_screen_config(config);
+    }
+}
+
+/// Parses the passed-on arguments with the real `plmkit <kind>` parser, then
+/// runs check_inputs instead of the command, so an unknown option, a bad value, a
+/// missing input or a broken config fails now instead of in N array tasks.
+void check_passed_args(const std::string& kind, const std::vector<std::string>& args,
+                       std::int64_t array) {
+    CLI::App check{"plmkit", "plmkit"};
+    check.require_subcommand(1);
+    check.fallthrough();
+    check.add_flag("-v,--verbose");
+    check.add_flag("-q,--quiet");
+    for (auto& entry : command_registry())
+        entry.add(check);
+    // Runs once the whole line is parsed and checked, before the command's own
+    // callback (which would run the job); the throw stops it there. The
+    // command's callback must stay: it owns the values its options bind to.
+    struct Parsed {};
+    CLI::App* cmd = check.get_subcommand(kind);
+    check.parse_complete_callback([cmd, kind] {
+        check_inputs(cmd, kind);
+        throw Parsed{};
+    });
+    std::vector<std::string> argv{kind, "--shard", "0/" + std::to_string(array)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::reverse(argv.begin(), argv.end());  // CLI11 takes them last first
+    try {
+        check.parse(argv);
+        throw Error("plmkit slurm " + kind + ": the arguments passed on were not checked");
+    } catch (const Parsed&) {
+        return;
+    } catch (const CLI::ParseError& e) {
+        throw UsageError("plmkit slurm " + kind + ": 'plmkit " + kind +
+                         "' would refuse the arguments passed on: " + e.what());
+    }
+}
+
 void add_kind(CLI::App* slurm, const std::string& kind) {
     auto opt = std::make_shared<pipelines::SlurmJobOptions>();
     opt->kind = kind;
@@ -67,6 +127,8 @@ void add_kind(CLI::App* slurm, const std::string& kind) {
                 " --array 16 --submit\nSee docs/slurm.md.");
     cmd->callback([opt, cmd] {
         opt->args = cmd->remaining();
+        pipelines::plan_slurm_job(*opt);  // --output present, no --shard of its own
+        check_passed_args(opt->kind, opt->args, opt->array);
         opt->plmkit_binary = self_binary();
         auto plan = pipelines::run_slurm_job(*opt);
         print_plan(*opt, plan);

@@ -1,5 +1,6 @@
 // plmkit tokenize: proteins or SMILES -> one JSON line of tokens and ids per record.
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/number_checks.hpp"
 #include "pipelines/tokenize_job.hpp"
 
 namespace plmkit::cli {
@@ -20,6 +21,7 @@ PLMKIT_COMMAND(10, [](CLI::App& app) {
                     "smiles: vocab.txt giving the ids (unknown tokens -> <unk>, counted)");
     cmd->add_option("--truncate", opt->truncate,
                     "Keep at most N residues (protein) or tokens (smiles); 0 = all")
+        ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("-o,--output", opt->output,
                     "JSON-lines output (- = stdout); rejects go to <output>.rejects.tsv")

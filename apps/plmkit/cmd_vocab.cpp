@@ -1,5 +1,6 @@
 // plmkit vocab build: a SMILES vocabulary (vocab.txt) from a molecule file.
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/number_checks.hpp"
 #include "pipelines/vocab_build_job.hpp"
 
 namespace plmkit::cli {
@@ -23,9 +24,11 @@ PLMKIT_COMMAND(15, [](CLI::App& app) {
                     "Records left out, with id, line and reason (default: "
                     "<output>.rejects.tsv)");
     cmd->add_option("--min-freq", opt->min_frequency, "Keep tokens seen at least N times")
+        ->check(at_least(1))
         ->capture_default_str();
     cmd->add_option("--max-size", opt->max_size,
-                    "At most N entries, specials included (0 = no cap)")
+                    "At most N entries, specials included: 0 (no cap) or at least 5")
+        ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("--format", opt->format, "Input format: auto, smi, csv, tsv")
         ->capture_default_str();

@@ -2,6 +2,7 @@
 // main() parses the command line, runs one subcommand, and is the only place
 // that turns errors into messages and exit codes (see README "Exit codes").
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -72,17 +73,19 @@ int main(int argc, char** argv) {
     app.set_version_flag("-V,--version", std::string("plmkit ") + plmkit::version());
     app.require_subcommand(1);
     app.fallthrough();
-    app.add_flag_callback(
+    // add_flag_function gets the count: a callback flag runs once however
+    // often it is given, so -qq was the same as -q.
+    app.add_flag_function(
         "-v,--verbose",
-        [] {
-            ++plmkit::cli::g_options.verbosity;
+        [](std::int64_t count) {
+            plmkit::cli::g_options.verbosity += static_cast<int>(count);
             update_log_level();
         },
         "More messages on stderr (debug details)");
-    app.add_flag_callback(
+    app.add_flag_function(
         "-q,--quiet",
-        [] {
-            --plmkit::cli::g_options.verbosity;
+        [](std::int64_t count) {
+            plmkit::cli::g_options.verbosity -= static_cast<int>(count);
             update_log_level();
         },
         "Fewer messages: warnings and errors only (-qq: errors only)");

@@ -218,7 +218,9 @@ TEST_CASE("molecule reader: SD files", "[data][molecules]") {
         CHECK(recs[0].props == Pairs{{"NOTE", "line one\nline two"}});
         CHECK(recs[1].id == "second");  // empty title: the NAME tag (auto id)
         CHECK(recs[1].error.empty());
-        CHECK(recs[2].error == "no 'M  END' line before '$$$$'");
+        CHECK(recs[2].error == p + ":" + std::to_string(recs[2].line) +
+                                   ": no 'M  END' line before '$$$$' (line " +
+                                   std::to_string(recs[2].line + 2) + ")");
         CHECK(recs[2].id == "broken");
         CHECK(recs[3].id == "last");
         CHECK(recs[3].targets == Pairs{{"name", "third"}});

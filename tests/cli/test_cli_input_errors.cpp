@@ -1,0 +1,77 @@
+// Inputs that are damaged as a whole (a truncated gzip file, binary data,
+// an SD file without records) stop a run with exit code 3 and leave no
+// output that looks finished.
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "tests/catch.hpp"
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::run_plmkit;
+namespace test = plmkit::test;
+
+namespace {
+
+bool exists(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+/// Writes `text` gzip-compressed, then keeps only the first half of the bytes.
+std::string truncated_gzip(const std::string& name, const std::string& text) {
+    auto path = test::temp_path(name);
+    gzFile gz = gzopen(path.c_str(), "wb");
+    REQUIRE(gz);
+    gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(gz);
+    std::string bytes = test::read_file(path);
+    test::write_file(path, bytes.substr(0, bytes.size() / 2));
+    return path;
+}
+
+}  // namespace
+
+TEST_CASE("cli: a truncated gzip input stops screen and tokenize with exit 3",
+          "[cli][input][gzip]") {
+    std::string csv = "smiles,id\n";
+    const char* mols[] = {"CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC", "OC(=O)c1ccccc1"};
+    for (int i = 0; i < 3000; ++i)
+        csv += std::string(mols[i % 5]) + ",m" + std::to_string(i) + "\n";
+    auto lib = truncated_gzip("cli_trunc_lib.csv.gz", csv);
+
+    SECTION("screen") {
+        auto out = test::temp_path("cli_trunc_hits.csv");
+        auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress", "--threads", "1"});
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains(lib + ": corrupt or truncated gzip data (after "));
+        CHECK_FALSE(exists(out));
+    }
+    SECTION("tokenize") {
+        auto out = test::temp_path("cli_trunc_tok.jsonl");
+        auto r = run_plmkit({"tokenize", "--kind", "smiles", lib, "-o", out});
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains("corrupt or truncated gzip data"));
+        CHECK_FALSE(exists(out));
+    }
+}
+
+TEST_CASE("cli: binary input and a non-SD file read as SDF stop with exit 3", "[cli][input]") {
+    auto bin = test::temp_path("cli_binary.smi");
+    test::write_file(bin, std::string("CCO a\n\x7f"
+                                      "ELF\0\0\x01\x02 junk\n",
+                                      18));
+    auto out = test::temp_path("cli_binary_hits.csv");
+    auto r = run_plmkit({"screen", "-i", bin, "-o", out, "--no-progress"});
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains(bin + ":2: binary data (a NUL byte), not a text file"));
+    CHECK_FALSE(exists(out));
+
+    auto csv = test::temp_path("cli_not_sdf.csv");
+    test::write_file(csv, "smiles,id\nCCO,a\n");
+    auto out2 = test::temp_path("cli_not_sdf_hits.csv");
+    auto s = run_plmkit({"screen", "-i", csv, "--format", "sdf", "-o", out2, "--no-progress"});
+    CHECK(s.exit_code == 3);
+    CHECK_THAT(s.err, Catch::Contains(": not an SD file: no 'M  END' line and no '$$$$' line"));
+    CHECK_FALSE(exists(out2));
+}

@@ -1,0 +1,85 @@
+// How screen treats molecule inputs that RDKit would misread or crash on:
+// each such record is a reject with a reason, and the run goes on.
+#include <algorithm>
+
+#include "tests/catch.hpp"
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::run_plmkit;
+namespace test = plmkit::test;
+
+namespace {
+std::string rejects_of(const std::string& csv) {
+    return test::read_file(csv.substr(0, csv.size() - 4) + ".rejects.tsv");
+}
+}  // namespace
+
+TEST_CASE("cli screen: a 12,000-atom chain is a parse reject, not a crash",
+          "[cli][screen][parse]") {
+    auto lib = test::temp_path("cli_chain.csv");
+    test::write_file(lib, "smiles,id\nCCO,ethanol\n" + std::string(12000, 'C') + ",chain12000\n" +
+                              std::string(1500, 'C') + ",chain1500\n");
+    auto out = test::temp_path("cli_chain_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress", "--threads", "2"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(out);
+    CHECK_THAT(rejects, Catch::Contains("chain12000\t") &&
+                            Catch::Contains("\tparse\ttoo many atoms: 12000 heavy atoms, the "
+                                            "limit is 2000"));
+    // Below the limit the chain gets through parse (the filters reject it).
+    CHECK_THAT(rejects, Catch::Contains("chain1500\t") && Catch::Contains("\tfilter\t"));
+}
+
+TEST_CASE("cli screen: text after a space in a CSV SMILES field is a read reject",
+          "[cli][screen][parse]") {
+    auto lib = test::temp_path("cli_spaces.csv");
+    test::write_file(lib,
+                     "smiles,id\nc1ccccc1 CCCCCCCCCCCC,s1\nCCO garbage here,s2\n"
+                     "CC(=O)O |$;;;$|,s3\nCCN\tCl,s4\n");
+    auto out = test::temp_path("cli_spaces_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress", "--threads", "1"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(out);
+    for (const char* id : {"s1\t", "s2\t", "s4\t"})
+        CHECK_THAT(rejects, Catch::Contains(id) &&
+                                Catch::Contains("\tread\twhitespace inside the SMILES field"));
+    CHECK(test::read_file(out).find("s1,") == std::string::npos);
+    CHECK(rejects.find("s3\t") == std::string::npos);  // CXSMILES: read, parsed, filtered or hit
+}
+
+TEST_CASE("cli screen: SDF rejects name the file line of the record", "[cli][screen][sdf]") {
+    const std::string atom =
+        "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n";
+    const std::string good = "ok\n  x\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n" + atom +
+                             "M  END\n$$$$\n";  // lines 1-7
+    const std::string cut =
+        "cut\n  x\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000\nM  END\n$$$$\n";          // lines 8-14
+    const std::string open = "open\n  x\n\n";  // lines 15-17
+    auto lib = test::temp_path("cli_lines.sdf");
+    test::write_file(lib, good + cut + open + "$$$$\n");
+    auto out = test::temp_path("cli_lines_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(out);
+    CHECK_THAT(rejects, Catch::Contains("on line 5 of the mol block (file line 12)"));
+    CHECK_THAT(rejects, Catch::Contains(lib + ":15: no 'M  END' line before '$$$$' (line 18)"));
+}
+
+TEST_CASE("cli screen: tabs and line breaks in ids become spaces in the outputs",
+          "[cli][screen][ids]") {
+    auto lib = test::temp_path("cli_tabid.csv");
+    test::write_file(lib, "smiles,id\nC1CC,\"tab\there\"\nC1CCC,\"new\nline\"\nCCO,ok\n");
+    auto out = test::temp_path("cli_tabid_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(out);
+    CHECK_THAT(rejects, Catch::Contains("\ntab here\tC1CC\tparse\t") &&
+                            Catch::Contains("\nnew line\tC1CCC\tparse\t"));
+    CHECK(std::count(rejects.begin(), rejects.end(), '\n') == 3);  // header + 2 records
+}

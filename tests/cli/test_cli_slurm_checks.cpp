@@ -1,0 +1,76 @@
+// `plmkit slurm` checks the arguments it passes on with the real command's
+// parser before it writes any script: a mistake fails once, here, instead of
+// in every array task.
+#include <sys/stat.h>
+
+#include "tests/catch.hpp"
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::run_plmkit;
+namespace test = plmkit::test;
+
+namespace {
+bool exists(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
+}
+}  // namespace
+
+TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written", "[cli][slurm]") {
+    auto lib = test::temp_path("slurm_check.csv");
+    test::write_file(lib, "smiles,id\nCCO,a\nc1ccccc1O,b\n");
+    auto out = test::temp_path("slurm_check_hits.csv");
+    auto workdir = test::temp_path("slurm_check_wd");
+    auto slurm = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args{"slurm",   "screen", "-o",        out,
+                                      "--array", "2",      "--workdir", workdir};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_plmkit(args);
+    };
+
+    SECTION("a missing input: exit 4") {
+        auto r = slurm({"-i", test::temp_path("nonexistent.csv")});
+        CHECK(r.exit_code == 4);
+        CHECK_THAT(r.err, Catch::Contains("cannot open the input"));
+    }
+    SECTION("an unknown option or a bad value: exit 2") {
+        auto r = slurm({"-i", lib, "--bogus", "3"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("'plmkit screen' would refuse the arguments passed on") &&
+                              Catch::Contains("--bogus"));
+        CHECK(slurm({"-i", lib, "--top", "x"}).exit_code == 2);
+    }
+    SECTION("an invalid config: exit 2 naming the config's line") {
+        auto cfg = test::temp_path("slurm_bad.yaml");
+        test::write_file(cfg, "filters:\n  lipinsky: true\n");
+        auto r = slurm({"-i", lib, "-c", cfg});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains(cfg + ":2: 'filters.lipinsky': unknown key"));
+    }
+    SECTION("valid arguments: scripts written, the command itself not run") {
+        auto r = slurm({"-i", lib, "--top", "1", "-t", "1", "--no-progress"});
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK(exists(workdir + "/screen-array.sh"));
+        CHECK_FALSE(exists(out));
+    }
+    if (!exists(workdir + "/screen-array.sh")) CHECK_FALSE(exists(workdir));
+}
+
+TEST_CASE("cli slurm embed: options of embed are checked too", "[cli][slurm]") {
+    auto model = test::shared_path("fixtures/esm2_tiny/model");
+    auto fasta = test::shared_path("fixtures/esm2_tiny/sequences.fasta");
+    auto workdir = test::temp_path("slurm_check_embed_wd");
+    std::vector<std::string> base{"slurm",   "embed", "--model",   model,
+                                  "--input", fasta,   "--output",  test::temp_path("e.h5"),
+                                  "--array", "2",     "--workdir", workdir};
+    auto with = [&](std::vector<std::string> extra) {
+        auto args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_plmkit(args);
+    };
+    CHECK(with({"--layers", "-1,2", "--include", "mean"}).exit_code == 0);
+    CHECK(with({"--long", "nope"}).exit_code == 2);
+    CHECK(with({"--bogus"}).exit_code == 2);
+}

@@ -1,0 +1,82 @@
+// Config mistakes found while reading the YAML name the file, the line of
+// the offending key and the key itself.
+#include <filesystem>
+
+#include "tests/catch.hpp"
+
+#include "pipelines/screen_config.hpp"
+#include "src/error.hpp"
+#include "tests/test_support.hpp"
+
+using namespace plmkit;
+using namespace plmkit::pipelines;
+
+namespace {
+std::string error_of(const std::string& yaml) {
+    try {
+        parse_screen_config(yaml, "bad.yaml");
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+}  // namespace
+
+TEST_CASE("screen config: values checked at their own line", "[screen][config]") {
+    CHECK_THAT(error_of("filters:\n  ranges:\n    weight: [100, 500]\n"),
+               Catch::StartsWith("bad.yaml:3: 'filters.ranges.weight': unknown property 'weight' "
+                                 "(expected one of: mw, clogp,") &&
+                   Catch::EndsWith("qed, formal_charge)"));
+    CHECK_THAT(
+        error_of("filters:\n  catalogs: [PAINS_A, PAINS_D]\n"),
+        Catch::StartsWith("bad.yaml:2: 'filters.catalogs': unknown FilterCatalog 'PAINS_D'"));
+    CHECK(error_of("filters:\n  flag_catalogs: [brenk]\n") == "(no error)");
+    CHECK_THAT(error_of("filters:\n  exclude_smarts:\n    - {name: bad, smarts: \"C(=O\"}\n"),
+               Catch::StartsWith("bad.yaml:3: 'filters.exclude_smarts.smarts': invalid SMARTS "
+                                 "'C(=O' for 'bad'"));
+    CHECK_THAT(error_of("filters:\n  flag_smarts: {x: \"[N+\"}\n"),
+               Catch::StartsWith("bad.yaml:2: 'filters.flag_smarts': invalid SMARTS"));
+    CHECK_THAT(error_of("score:\n  expression: {foo: 1.0}\n"),
+               Catch::StartsWith("bad.yaml:2: 'score.expression.foo': unknown column 'foo'"));
+    CHECK(error_of("similarity: {name: egfr, references: r.smi}\n"
+                   "score:\n  models: [{name: sol, model: m}]\n"
+                   "  expression: {sim_egfr: 1.0, pred_sol: 1.0, pred_sol_std: -1, qed: 1}\n") ==
+          "(no error)");
+    CHECK_THAT(error_of("similarity:\n  name: x\n  references: t.smi\n  radius: -1\n  nbits: 0\n"),
+               Catch::StartsWith("bad.yaml:4: 'similarity.radius': expected 0..6"));
+    CHECK_THAT(error_of("similarity:\n  name: x\n  references: t.smi\n  nbits: 0\n"),
+               Catch::StartsWith("bad.yaml:4: 'similarity.nbits'"));
+    CHECK_THAT(error_of("similarity:\n  - name: x\n    references: t.smi\n    min: 2\n"),
+               Catch::StartsWith("bad.yaml:4: 'similarity.min': expected a Tanimoto similarity "
+                                 "0..1, got 2"));
+}
+
+TEST_CASE("screen config: a key given twice is refused", "[screen][config]") {
+    CHECK(error_of("filters:\n  veber: true\n  veber: false\n") ==
+          "bad.yaml:3: 'filters.veber': duplicate key (first on line 2); give each key once");
+    CHECK_THAT(error_of("filters:\n  ranges: {mw: [1, 2], mw: [3, 4]}\n"),
+               Catch::Contains("'filters.ranges.mw': duplicate key"));
+    CHECK_THAT(error_of("rank: {top: 1}\nrank: {top: 2}\n"),
+               Catch::StartsWith("bad.yaml:2: 'rank': duplicate key"));
+}
+
+TEST_CASE("screen config: references are found from the config file's folder", "[screen][config]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = test::temp_path("cfgdir");
+    fs::create_directories(dir / "conf");
+    test::write_file((dir / "conf" / "refs.smi").string(), "CCO eth\n");
+    const std::string cfg = (dir / "conf" / "sim.yaml").string();
+    test::write_file(cfg, "similarity:\n  name: r\n  references: refs.smi\n");
+    auto c = load_screen_config(cfg);
+    REQUIRE(c.similarity.size() == 1);
+    CHECK(c.similarity[0].references == (dir / "conf" / "refs.smi").string());
+
+    test::write_file(cfg, "similarity:\n  name: r\n  references: missing.smi\n");
+    try {
+        load_screen_config(cfg);
+        FAIL("a missing references file was accepted");
+    } catch (const IoError& e) {
+        CHECK_THAT(e.what(), Catch::StartsWith(cfg + ":3: 'similarity.references': cannot open '" +
+                                               (dir / "conf" / "missing.smi").string() + "'"));
+    }
+}

@@ -1,0 +1,74 @@
+// A gzip stream cut short or corrupted is an input error, never a clean end
+// of file; concatenated gzip members are one stream.
+#include <zlib.h>
+
+#include "tests/catch.hpp"
+
+#include "src/error.hpp"
+#include "src/line_reader.hpp"
+#include "tests/test_support.hpp"
+
+namespace test = plmkit::test;
+using plmkit::LineReader;
+
+namespace {
+
+std::string numbered_lines(int n) {
+    std::string text;
+    for (int i = 1; i <= n; ++i)
+        text += "line " + std::to_string(i) + " of some text to compress\n";
+    return text;
+}
+
+void write_gzip(const std::string& path, const std::string& text, const char* mode = "wb") {
+    gzFile gz = gzopen(path.c_str(), mode);
+    REQUIRE(gz);
+    gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(gz);
+}
+
+std::uint64_t count_lines(const std::string& path) {
+    LineReader reader(path);
+    std::string line;
+    std::uint64_t n = 0;
+    while (reader.next(line))
+        ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("line reader: truncated gzip is an InputError naming the file", "[core][io][gzip]") {
+    auto full = test::temp_path("trunc_full.txt.gz");
+    write_gzip(full, numbered_lines(5000));
+    std::string bytes = test::read_file(full);
+    REQUIRE(bytes.size() > 1000);
+    auto cut = test::temp_path("trunc_cut.txt.gz");
+    test::write_file(cut, bytes.substr(0, bytes.size() / 2));
+
+    CHECK(count_lines(full) == 5000);
+    try {
+        count_lines(cut);
+        FAIL("a truncated gzip file was read as complete");
+    } catch (const plmkit::InputError& e) {
+        std::string what = e.what();
+        CHECK(what.find(cut + ": corrupt or truncated gzip data (after ") == 0);
+        CHECK(what.find("unexpected end of file") != std::string::npos);
+    }
+
+    SECTION("corrupt data in the middle of the stream") {
+        std::string bad = bytes;
+        for (std::size_t i = 100; i < 200; ++i)
+            bad[i] = static_cast<char>(bad[i] ^ 0x5a);
+        auto corrupt = test::temp_path("trunc_corrupt.txt.gz");
+        test::write_file(corrupt, bad);
+        CHECK_THROWS_AS(count_lines(corrupt), plmkit::InputError);
+    }
+}
+
+TEST_CASE("line reader: multi-member gzip is read to the end", "[core][io][gzip]") {
+    auto p = test::temp_path("multi_member.txt.gz");
+    write_gzip(p, numbered_lines(300));
+    write_gzip(p, numbered_lines(200), "ab");  // a second member appended
+    CHECK(count_lines(p) == 500);
+}
