@@ -332,6 +332,10 @@ std::vector<ModelScoreOptions> parse_score_models(const Ctx& c, const YAML::Node
         ModelScoreOptions o;
         if (!m["model"]) c.fail(m, "score.models.model", "missing (a model directory or default)");
         o.model = get_string(c, m["model"], "score.models.model");
+        // Like references: a relative model directory starts at the config's folder.
+        if (c.base_dir && o.model != "default" && !o.model.empty() &&
+            std::filesystem::path(o.model).is_relative())
+            o.model = (*c.base_dir / o.model).lexically_normal().string();
         if (m["name"]) o.name = get_string(c, m["name"], "score.models.name");
         if (o.name.empty() || o.name.find_first_of(",; \t") != std::string::npos)
             c.fail(m, "score.models.name", "expected a short name without spaces or commas");

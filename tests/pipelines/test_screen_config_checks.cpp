@@ -80,3 +80,19 @@ TEST_CASE("screen config: references are found from the config file's folder", "
                                                (dir / "conf" / "missing.smi").string() + "'"));
     }
 }
+
+TEST_CASE("screen config: model directories are found from the config file's folder",
+          "[screen][config]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = test::temp_path("cfgdir_models");
+    fs::create_directories(dir / "conf");
+    const std::string cfg = (dir / "conf" / "score.yaml").string();
+    test::write_file(cfg,
+                     "score:\n  models:\n    - {name: a, model: models/herg}\n"
+                     "    - {name: b, model: default}\n    - {name: c, model: /abs/m}\n");
+    auto c = load_screen_config(cfg);
+    REQUIRE(c.score.models.size() == 3);
+    CHECK(c.score.models[0].model == (dir / "conf" / "models" / "herg").string());
+    CHECK(c.score.models[1].model == "default");
+    CHECK(c.score.models[2].model == "/abs/m");
+}
