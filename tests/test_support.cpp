@@ -1,6 +1,7 @@
 #include "tests/test_support.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,17 @@ std::string shared_path(const std::string& rel) {
 
 std::string source_path(const std::string& rel) {
     return std::string(PLMKIT_SOURCE_DIR) + "/" + rel;
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+    std::string p = temp_path(name);
+    write_file(p, text);
+    return p;
+}
+
+bool file_exists(const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0;
 }
 
 std::string temp_path(const std::string& name) {

@@ -14,8 +14,13 @@ std::string shared_path(const std::string& rel);
 std::string source_path(const std::string& rel);
 /// A fresh path under the build's tests/tmp folder (file not created).
 std::string temp_path(const std::string& name);
+
+/// Whether a file (or folder) exists at `path`.
+bool file_exists(const std::string& path);
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
+/// Writes `text` to temp_path(name) and returns that path.
+std::string write_temp(const std::string& name, const std::string& text);
 
 struct RunResult {
     int exit_code = -1;

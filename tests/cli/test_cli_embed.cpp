@@ -12,9 +12,6 @@ namespace {
 const std::string kModel = shared_path("fixtures/esm2_tiny/model");
 const std::string kFasta = shared_path("fixtures/esm2_tiny/sequences.fasta");
 
-bool exists(const std::string& path) {
-    return ::access(path.c_str(), F_OK) == 0;
-}
 }  // namespace
 
 TEST_CASE("cli embed: help lists the options and examples", "[cli][embed]") {
@@ -35,8 +32,8 @@ TEST_CASE("cli embed: writes the HDF5 file and a one-line summary", "[cli][embed
     CHECK(r.out.empty());
     CHECK_THAT(r.err, Catch::Contains("embedded 7 sequences (1 truncated), 0 rejected -> " + out));
     CHECK_THAT(r.err, Catch::Contains("residues/s)"));
-    CHECK(exists(out));
-    CHECK(exists(out + ".rejects.tsv"));
+    CHECK(plmkit::test::file_exists(out));
+    CHECK(plmkit::test::file_exists(out + ".rejects.tsv"));
     // Quiet mode prints nothing on success.
     auto q = run_plmkit({"-q", "embed", "--model", kModel, "--input", kFasta, "--output", out});
     CHECK(q.exit_code == 0);
@@ -82,7 +79,7 @@ TEST_CASE("cli embed: errors exit with the documented codes and name the culprit
             {"embed", "--model", kModel, "--input", kFasta, "--output", out, "--long", "error"});
         CHECK(r.exit_code == 3);
         CHECK_THAT(r.err, Catch::Contains("'Q12176'") && Catch::Contains("1025 residues"));
-        CHECK_FALSE(exists(out));
+        CHECK_FALSE(plmkit::test::file_exists(out));
     }
-    CHECK_FALSE(exists(out));
+    CHECK_FALSE(plmkit::test::file_exists(out));
 }

@@ -1,7 +1,6 @@
 // Inputs that are damaged as a whole (a truncated gzip file, binary data,
 // an SD file without records) stop a run with exit code 3 and leave no
 // output that looks finished.
-#include <sys/stat.h>
 #include <zlib.h>
 
 #include "tests/catch.hpp"
@@ -12,11 +11,6 @@ using plmkit::test::run_plmkit;
 namespace test = plmkit::test;
 
 namespace {
-
-bool exists(const std::string& path) {
-    struct stat st;
-    return ::stat(path.c_str(), &st) == 0;
-}
 
 /// Writes `text` gzip-compressed, then keeps only the first half of the bytes.
 std::string truncated_gzip(const std::string& name, const std::string& text) {
@@ -45,14 +39,14 @@ TEST_CASE("cli: a truncated gzip input stops screen and tokenize with exit 3",
         auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress", "--threads", "1"});
         CHECK(r.exit_code == 3);
         CHECK_THAT(r.err, Catch::Contains(lib + ": corrupt or truncated gzip data (after "));
-        CHECK_FALSE(exists(out));
+        CHECK_FALSE(test::file_exists(out));
     }
     SECTION("tokenize") {
         auto out = test::temp_path("cli_trunc_tok.jsonl");
         auto r = run_plmkit({"tokenize", "--kind", "smiles", lib, "-o", out});
         CHECK(r.exit_code == 3);
         CHECK_THAT(r.err, Catch::Contains("corrupt or truncated gzip data"));
-        CHECK_FALSE(exists(out));
+        CHECK_FALSE(test::file_exists(out));
     }
 }
 
@@ -65,7 +59,7 @@ TEST_CASE("cli: binary input and a non-SD file read as SDF stop with exit 3", "[
     auto r = run_plmkit({"screen", "-i", bin, "-o", out, "--no-progress"});
     CHECK(r.exit_code == 3);
     CHECK_THAT(r.err, Catch::Contains(bin + ":2: binary data (a NUL byte), not a text file"));
-    CHECK_FALSE(exists(out));
+    CHECK_FALSE(test::file_exists(out));
 
     auto csv = test::temp_path("cli_not_sdf.csv");
     test::write_file(csv, "smiles,id\nCCO,a\n");
@@ -73,5 +67,5 @@ TEST_CASE("cli: binary input and a non-SD file read as SDF stop with exit 3", "[
     auto s = run_plmkit({"screen", "-i", csv, "--format", "sdf", "-o", out2, "--no-progress"});
     CHECK(s.exit_code == 3);
     CHECK_THAT(s.err, Catch::Contains(": not an SD file: no 'M  END' line and no '$$$$' line"));
-    CHECK_FALSE(exists(out2));
+    CHECK_FALSE(test::file_exists(out2));
 }

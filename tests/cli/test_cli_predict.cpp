@@ -22,10 +22,6 @@ namespace {
 const std::string kEsol = shared_path("data/esol/delaney-processed.csv");
 const std::string kTarget = "measured log solubility in mols per litre";
 
-bool exists(const std::string& path) {
-    return ::access(path.c_str(), F_OK) == 0;
-}
-
 /// A molecule model (basic features, a small forest on ESOL), trained once.
 const std::string& molecule_model() {
     static const std::string dir = [] {
@@ -99,7 +95,7 @@ TEST_CASE("cli predict: a protein model refuses molecule files", "[cli][predict]
         CHECK(e.exit_code == 2);
         CHECK_THAT(e.err, Catch::Contains("is an SDF file of molecules"));
     }
-    CHECK_FALSE(exists(out));
+    CHECK_FALSE(plmkit::test::file_exists(out));
 }
 
 TEST_CASE("cli evaluate: rejected rows go to a rejects file with the reason", "[cli][evaluate]") {
@@ -140,8 +136,9 @@ TEST_CASE("cli evaluate: rejected rows go to a rejects file with the reason", "[
             {"evaluate", "--model", molecule_model(), "--data", good, "--target-col", "y"});
         REQUIRE(e.exit_code == 0);
         CHECK(nlohmann::json::parse(e.out)["rejects"].is_null());
-        CHECK_FALSE(exists(good.substr(good.rfind('/') + 1, good.size() - 4 - good.rfind('/') - 1) +
-                           ".rejects.tsv"));
+        CHECK_FALSE(plmkit::test::file_exists(
+            good.substr(good.rfind('/') + 1, good.size() - 4 - good.rfind('/') - 1) +
+            ".rejects.tsv"));
     }
     SECTION("no row to score is an input error (3)") {
         const std::string hdr = temp_path("cli_eval_hdr.csv");
@@ -175,7 +172,7 @@ TEST_CASE("cli predict: a .txt input needs --format, and no prediction at all fa
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains("cannot tell the format of '" + txt + "'"));
         CHECK_THAT(r.err, Catch::Contains("use --format csv|tsv|smi|sdf"));
-        CHECK_FALSE(exists(out));
+        CHECK_FALSE(plmkit::test::file_exists(out));
         auto e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", txt});
         CHECK(e.exit_code == 2);
         CHECK_THAT(e.err, Catch::Contains("cannot tell the format"));
@@ -218,7 +215,7 @@ TEST_CASE("cli predict: an output that is the input or the rejects is refused", 
                              out, "--rejects", dotted});
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains("--output and --rejects are the same file"));
-        CHECK_FALSE(exists(out));
+        CHECK_FALSE(plmkit::test::file_exists(out));
     }
     SECTION("--output equal to --input") {
         auto r =
@@ -313,7 +310,7 @@ TEST_CASE("cli predict: a model config that does not fit names the file (5)", "[
         CHECK_THAT(r.err, Catch::Contains("unfinished plmkit train run"));
         CHECK_THAT(r.err, Catch::Contains("--resume"));
     }
-    CHECK_FALSE(exists(out));
+    CHECK_FALSE(plmkit::test::file_exists(out));
 }
 
 TEST_CASE("cli predict: SDF records show their SMILES; TSV cells stay on one line",
@@ -378,8 +375,8 @@ TEST_CASE("cli predict: with --output -, the rejects go next to the input's name
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.out, Catch::StartsWith("id,smiles,"));
     CHECK_THAT(r.err, Catch::Contains("1 rejected (" + rejects + ")"));
-    REQUIRE(exists(rejects));
+    REQUIRE(plmkit::test::file_exists(rejects));
     CHECK(lines(read_file(rejects)).size() == 2);
-    CHECK_FALSE(exists("predict.rejects.tsv"));
+    CHECK_FALSE(plmkit::test::file_exists("predict.rejects.tsv"));
     std::remove(rejects.c_str());
 }

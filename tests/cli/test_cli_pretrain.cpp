@@ -11,9 +11,6 @@ using plmkit::test::temp_path;
 namespace {
 const std::string kEsol = shared_path("data/esol/delaney-processed.csv");
 
-bool exists(const std::string& path) {
-    return ::access(path.c_str(), F_OK) == 0;
-}
 }  // namespace
 
 TEST_CASE("cli pretrain: help lists the options and examples", "[cli][pretrain]") {
@@ -50,7 +47,7 @@ TEST_CASE("cli pretrain: errors and exit codes", "[cli][pretrain]") {
         auto r = run_plmkit({"pretrain", "--data", kEsol});
         CHECK(r.exit_code == 2);
     }
-    CHECK_FALSE(exists(out));
+    CHECK_FALSE(plmkit::test::file_exists(out));
 }
 
 TEST_CASE("cli pretrain: a short run writes LM_DIR and logs each epoch", "[cli][pretrain]") {
@@ -65,5 +62,5 @@ TEST_CASE("cli pretrain: a short run writes LM_DIR and logs each epoch", "[cli][
     CHECK_THAT(r.err, Catch::Contains("pretrain epoch 2/2"));
     CHECK_THAT(r.err, Catch::Contains("108 training + 12 validation SMILES (0 skipped)"));
     for (const char* f : {"/config.json", "/model.safetensors", "/vocab.txt"})
-        CHECK(exists(out + f));
+        CHECK(plmkit::test::file_exists(out + f));
 }

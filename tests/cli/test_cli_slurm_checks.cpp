@@ -1,7 +1,6 @@
 // `plmkit slurm` checks the arguments it passes on with the real command's
 // parser before it writes any script: a mistake fails once, here, instead of
 // in every array task.
-#include <sys/stat.h>
 
 #include "tests/catch.hpp"
 
@@ -9,13 +8,6 @@
 
 using plmkit::test::run_plmkit;
 namespace test = plmkit::test;
-
-namespace {
-bool exists(const std::string& path) {
-    struct stat st;
-    return ::stat(path.c_str(), &st) == 0;
-}
-}  // namespace
 
 TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written", "[cli][slurm]") {
     auto lib = test::temp_path("slurm_check.csv");
@@ -52,10 +44,10 @@ TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written
         auto r = slurm({"-i", lib, "--top", "1", "-t", "1", "--no-progress"});
         INFO(r.err);
         CHECK(r.exit_code == 0);
-        CHECK(exists(workdir + "/screen-array.sh"));
-        CHECK_FALSE(exists(out));
+        CHECK(test::file_exists(workdir + "/screen-array.sh"));
+        CHECK_FALSE(test::file_exists(out));
     }
-    if (!exists(workdir + "/screen-array.sh")) CHECK_FALSE(exists(workdir));
+    if (!test::file_exists(workdir + "/screen-array.sh")) CHECK_FALSE(test::file_exists(workdir));
 }
 
 TEST_CASE("cli slurm embed: options of embed are checked too", "[cli][slurm]") {

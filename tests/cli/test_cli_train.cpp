@@ -18,9 +18,6 @@ namespace {
 const std::string kEsol = shared_path("data/esol/delaney-processed.csv");
 const std::string kTarget = "measured log solubility in mols per litre";
 
-bool exists(const std::string& path) {
-    return ::access(path.c_str(), F_OK) == 0;
-}
 std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
@@ -49,7 +46,7 @@ TEST_CASE("cli train: errors name what is wrong, with the documented exit codes"
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: "));
         CHECK_THAT(r.err, Catch::Contains("'ecfp'"));
-        CHECK_FALSE(exists(out));
+        CHECK_FALSE(plmkit::test::file_exists(out));
     }
     SECTION("a target column that is not there lists the columns (2)") {
         auto r = run_plmkit({"train", "--data", kEsol, "--target-col", "logS", "--output", out});
@@ -81,7 +78,7 @@ TEST_CASE("cli train: train, predict with rejects, evaluate", "[cli][train]") {
     CHECK_THAT(t.err, Catch::Contains("1128 rows, 0 rejected"));
     CHECK_THAT(t.err, Catch::Contains("179 features (maccs+basic)"));
     for (const char* f : {"config.json", "model.safetensors", "metrics.json", "split.csv"})
-        CHECK(exists(model + "/" + f));
+        CHECK(plmkit::test::file_exists(model + "/" + f));
     auto cfg = nlohmann::json::parse(read_file(model + "/config.json"));
     CHECK(cfg["featurizer"]["name"] == "maccs+basic");
 

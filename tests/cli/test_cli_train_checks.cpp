@@ -16,10 +16,6 @@ using plmkit::test::write_file;
 
 namespace {
 
-bool exists(const std::string& path) {
-    return ::access(path.c_str(), F_OK) == 0;
-}
-
 /// 40 small molecules with a regression target y and a class c.
 std::string small_csv() {
     const char* smiles[] = {"CCO",     "CCCO", "CCCCO", "c1ccccc1", "c1ccccc1O",
@@ -70,7 +66,7 @@ TEST_CASE("cli train: option values out of range are usage errors, not stack tra
     auto r = run_plmkit(train(data, out, {"--target-col", "y", "--target-col", "y"}));
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("--target-col 'y' is given twice"));
-    CHECK_FALSE(exists(out));
+    CHECK_FALSE(plmkit::test::file_exists(out));
 }
 
 TEST_CASE("cli train: a single-class target and a short split file are input errors",
@@ -96,7 +92,7 @@ TEST_CASE("cli train: a single-class target and a short split file are input err
         CHECK(r.exit_code == 3);
         CHECK_THAT(r.err, Catch::Contains("data rows 30..39 have no entry in split file"));
     }
-    CHECK_FALSE(exists(out + "/checkpoints"));
+    CHECK_FALSE(plmkit::test::file_exists(out + "/checkpoints"));
 }
 
 TEST_CASE("cli train: --resume after the data file changed is refused", "[cli][train_checks]") {
@@ -116,8 +112,8 @@ TEST_CASE("cli train: --resume after the data file changed is refused", "[cli][t
     auto r = run_plmkit(resume);
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("--data '" + data + "' changed since the interrupted run"));
-    CHECK_FALSE(exists(out + "/config.json"));
+    CHECK_FALSE(plmkit::test::file_exists(out + "/config.json"));
     // Starting again (without --resume) in the same directory is fine.
     CHECK(run_plmkit(args).exit_code == 0);
-    CHECK(exists(out + "/config.json"));
+    CHECK(plmkit::test::file_exists(out + "/config.json"));
 }

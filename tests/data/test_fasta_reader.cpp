@@ -25,18 +25,12 @@ std::vector<SequenceRecord> read_all(const std::string& path) {
     CHECK_FALSE(reader.next(r));  // stays at the end
     return out;
 }
-
-std::string write_temp(const std::string& name, const std::string& text) {
-    auto p = test::temp_path(name);
-    test::write_file(p, text);
-    return p;
-}
 }  // namespace
 
 TEST_CASE("fasta reader: multi-line records, ids, descriptions, blank lines", "[data][fasta]") {
-    auto p = write_temp("multi.fasta",
-                        "\n\n>sp|P1|A  first protein  OS=Homo\r\nMKT\r\nAY \r\n\r\n"
-                        "IAK\n>P2\nLLL\n\n>P3\tdesc with tab\n  G A V  \n");
+    auto p = test::write_temp("multi.fasta",
+                              "\n\n>sp|P1|A  first protein  OS=Homo\r\nMKT\r\nAY \r\n\r\n"
+                              "IAK\n>P2\nLLL\n\n>P3\tdesc with tab\n  G A V  \n");
     auto recs = read_all(p);
     REQUIRE(recs.size() == 3);
     CHECK(recs[0].id == "sp|P1|A");
@@ -57,14 +51,14 @@ TEST_CASE("fasta reader: multi-line records, ids, descriptions, blank lines", "[
 
 TEST_CASE("fasta reader: sequences are returned raw (validation is the tokenizer's)",
           "[data][fasta]") {
-    auto recs = read_all(write_temp("raw.fasta", ">a\nmkt*\n>b\nAC1-.\n"));
+    auto recs = read_all(test::write_temp("raw.fasta", ">a\nmkt*\n>b\nAC1-.\n"));
     REQUIRE(recs.size() == 2);
     CHECK(recs[0].sequence == "mkt*");
     CHECK(recs[1].sequence == "AC1-.");
 }
 
 TEST_CASE("fasta reader: empty sequences and missing ids are rejected records", "[data][fasta]") {
-    auto recs = read_all(write_temp("empty.fasta", ">e1 nothing\n\n>ok\nMK\n>\nAAA\n>e2\n"));
+    auto recs = read_all(test::write_temp("empty.fasta", ">e1 nothing\n\n>ok\nMK\n>\nAAA\n>e2\n"));
     REQUIRE(recs.size() == 4);
     CHECK(recs[0].id == "e1");
     CHECK(recs[0].error == "empty sequence");
@@ -83,7 +77,7 @@ TEST_CASE("fasta reader: duplicate ids are kept in order and counted", "[data][f
     std::string text;
     for (int i = 0; i < 15; ++i)
         text += ">dup\nM\n>u" + std::to_string(i) + "\nK\n";
-    auto p = write_temp("dups.fasta", text);
+    auto p = test::write_temp("dups.fasta", text);
     auto level = log_level();
     set_log_level(LogLevel::quiet);  // 10 warnings + a summary, not asserted here
     FastaReader reader(p);
@@ -103,7 +97,7 @@ TEST_CASE("fasta reader: duplicate ids are kept in order and counted", "[data][f
 
 TEST_CASE("fasta reader: text before the first header is an InputError naming file:line",
           "[data][fasta]") {
-    auto p = write_temp("nohdr.fasta", "\nMKTAYIAK\n>a\nM\n");
+    auto p = test::write_temp("nohdr.fasta", "\nMKTAYIAK\n>a\nM\n");
     FastaReader reader(p);
     SequenceRecord r;
     CHECK_THROWS_AS(reader.next(r), InputError);
@@ -113,8 +107,8 @@ TEST_CASE("fasta reader: text before the first header is an InputError naming fi
 }
 
 TEST_CASE("fasta reader: empty input and whitespace-only input have no records", "[data][fasta]") {
-    CHECK(read_all(write_temp("zero.fasta", "")).empty());
-    CHECK(read_all(write_temp("blank.fasta", "\n  \n\t\n")).empty());
+    CHECK(read_all(test::write_temp("zero.fasta", "")).empty());
+    CHECK(read_all(test::write_temp("blank.fasta", "\n  \n\t\n")).empty());
 }
 
 TEST_CASE("fasta reader: gzip input", "[data][fasta]") {

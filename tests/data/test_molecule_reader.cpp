@@ -5,6 +5,7 @@
 
 #include "tests/catch.hpp"
 
+#include "data/fasta_reader.hpp"
 #include "data/molecule_reader.hpp"
 #include "src/error.hpp"
 #include "tests/test_support.hpp"
@@ -32,12 +33,6 @@ std::vector<MoleculeRecord> read_all(const std::string& path,
     return out;
 }
 
-std::string write_temp(const std::string& name, const std::string& text) {
-    auto p = test::temp_path(name);
-    test::write_file(p, text);
-    return p;
-}
-
 std::string prop(const MoleculeRecord& r, const std::string& key) {
     for (const auto& kv : r.props)
         if (kv.first == key) return kv.second;
@@ -47,7 +42,8 @@ std::string prop(const MoleculeRecord& r, const std::string& key) {
 
 TEST_CASE("molecule reader: .smi files", "[data][molecules]") {
     SECTION("SMILES, optional name, comments, blank lines, no header") {
-        auto p = write_temp("lib.smi", "# a comment\nCCO ethanol\n\n  c1ccccc1\tbenzene \nC\n");
+        auto p =
+            test::write_temp("lib.smi", "# a comment\nCCO ethanol\n\n  c1ccccc1\tbenzene \nC\n");
         auto recs = read_all(p);
         REQUIRE(recs.size() == 3);
         CHECK(recs[0].smiles == "CCO");
@@ -61,7 +57,7 @@ TEST_CASE("molecule reader: .smi files", "[data][molecules]") {
         CHECK(recs[2].index == 2);
     }
     SECTION("a line with a tab is split at tabs only: names may contain spaces") {
-        auto recs = read_all(write_temp("tab.smi", "CCO\tethyl alcohol\t46.07\n"));
+        auto recs = read_all(test::write_temp("tab.smi", "CCO\tethyl alcohol\t46.07\n"));
         REQUIRE(recs.size() == 1);
         CHECK(recs[0].id == "ethyl alcohol");
         CHECK(recs[0].props == Pairs{{"col3", "46.07"}});
@@ -70,12 +66,12 @@ TEST_CASE("molecule reader: .smi files", "[data][molecules]") {
         CHECK_THROWS_WITH(MoleculeReader("-"), Catch::Contains("cannot tell the format of '-'"));
     }
     SECTION("extra whitespace-separated columns become props col3, col4") {
-        auto recs = read_all(write_temp("extra.smi", "CCO e1 1.5 x\n"));
+        auto recs = read_all(test::write_temp("extra.smi", "CCO e1 1.5 x\n"));
         REQUIRE(recs.size() == 1);
         CHECK(recs[0].props == Pairs{{"col3", "1.5"}, {"col4", "x"}});
     }
     SECTION("a 'smiles ...' header names the columns") {
-        auto p = write_temp("hdr.smi", "SMILES Name pIC50\nCCO e1 5.2\nCCN e2\n");
+        auto p = test::write_temp("hdr.smi", "SMILES Name pIC50\nCCO e1 5.2\nCCN e2\n");
         MoleculeReaderOptions o;
         o.target_cols = {"pic50"};
         MoleculeReader reader(p, o);
@@ -90,7 +86,7 @@ TEST_CASE("molecule reader: .smi files", "[data][molecules]") {
         CHECK_FALSE(reader.next(r));
     }
     SECTION("a one-word header: the second field is still the name") {
-        auto recs = read_all(write_temp("one.smi", "SMILES\nCCO ethanol\n"));
+        auto recs = read_all(test::write_temp("one.smi", "SMILES\nCCO ethanol\n"));
         REQUIRE(recs.size() == 1);
         CHECK(recs[0].id == "ethanol");
         CHECK(recs[0].props.empty());
@@ -98,17 +94,17 @@ TEST_CASE("molecule reader: .smi files", "[data][molecules]") {
     SECTION("target columns without a header line are a usage error") {
         MoleculeReaderOptions o;
         o.target_cols = {"y"};
-        CHECK_THROWS_AS(MoleculeReader(write_temp("nohdr.smi", "CCO a\n"), o), UsageError);
+        CHECK_THROWS_AS(MoleculeReader(test::write_temp("nohdr.smi", "CCO a\n"), o), UsageError);
     }
 }
 
 TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
     SECTION("columns by name, quoted commas, trimmed fields, blank targets") {
-        auto p = write_temp("t.csv",
-                            "ID,SMILES,y1,y2,note\n"
-                            "m1,CCO ,1,,\"a, b\"\n"
-                            "\n"
-                            "m2, c1ccccc1 ,0,1.5,plain\r\n");
+        auto p = test::write_temp("t.csv",
+                                  "ID,SMILES,y1,y2,note\n"
+                                  "m1,CCO ,1,,\"a, b\"\n"
+                                  "\n"
+                                  "m2, c1ccccc1 ,0,1.5,plain\r\n");
         MoleculeReaderOptions o;
         o.target_cols = {"y1", "y2"};
         auto recs = read_all(p, o);
@@ -124,7 +120,7 @@ TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
         CHECK(recs[1].error.empty());
     }
     SECTION("a row with the wrong number of fields is a rejected record") {
-        auto p = write_temp("short.csv", "smiles,id,y\nCCO,a,1\nCCN,b\nCCC,c,3,4\n");
+        auto p = test::write_temp("short.csv", "smiles,id,y\nCCO,a,1\nCCN,b\nCCC,c,3,4\n");
         auto recs = read_all(p);
         REQUIRE(recs.size() == 3);
         CHECK(recs[0].error.empty());
@@ -133,7 +129,7 @@ TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
         CHECK(recs[2].error == p + ":4: expected 3 fields, found 4");
     }
     SECTION("an empty SMILES is a rejected record; a missing id falls back to stem:n") {
-        auto recs = read_all(write_temp("empty.csv", "smiles,id\n ,x\nCCO,\n"));
+        auto recs = read_all(test::write_temp("empty.csv", "smiles,id\n ,x\nCCO,\n"));
         REQUIRE(recs.size() == 2);
         CHECK(recs[0].error == "empty SMILES");
         CHECK(recs[0].id == "x");
@@ -142,13 +138,13 @@ TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
         CHECK(recs[1].id.substr(recs[1].id.size() - 8) == "-empty:2");
     }
     SECTION("a quoted field may span lines") {
-        auto recs = read_all(write_temp("ml.csv", "smiles,note\nCCO,\"two\nlines\"\nCC,x\n"));
+        auto recs = read_all(test::write_temp("ml.csv", "smiles,note\nCCO,\"two\nlines\"\nCC,x\n"));
         REQUIRE(recs.size() == 2);
         CHECK(prop(recs[0], "note") == "two\nlines");
         CHECK(recs[1].line == 4);
     }
     SECTION("unknown column names are usage errors listing the columns") {
-        auto p = write_temp("cols.csv", "smi_x,name\nCCO,a\n");
+        auto p = test::write_temp("cols.csv", "smi_x,name\nCCO,a\n");
         CHECK_THROWS_WITH(MoleculeReader(p), Catch::Contains("no SMILES column 'smiles'") &&
                                                  Catch::Contains("'smi_x', 'name'"));
         MoleculeReaderOptions o;
@@ -176,17 +172,17 @@ TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
         CHECK(r.props.empty());
         o.format = "tsv";
         o.keep_props = true;
-        auto recs = read_all(write_temp("tab.txt", text), o);
+        auto recs = read_all(test::write_temp("tab.txt", text), o);
         REQUIRE(recs.size() == 1);
         CHECK(prop(recs[0], "score") == "1.0");
     }
     SECTION("an empty file has no header; an unknown extension needs --format") {
-        CHECK_THROWS_AS(MoleculeReader(write_temp("none.csv", "\n\n")), InputError);
-        CHECK_THROWS_WITH(MoleculeReader(write_temp("x.dat", "smiles\nC\n")),
+        CHECK_THROWS_AS(MoleculeReader(test::write_temp("none.csv", "\n\n")), InputError);
+        CHECK_THROWS_WITH(MoleculeReader(test::write_temp("x.dat", "smiles\nC\n")),
                           Catch::Contains("cannot tell the format"));
         MoleculeReaderOptions o;
         o.format = "xyz";
-        CHECK_THROWS_AS(MoleculeReader(write_temp("y.csv", "smiles\nC\n"), o), UsageError);
+        CHECK_THROWS_AS(MoleculeReader(test::write_temp("y.csv", "smiles\nC\n"), o), UsageError);
     }
 }
 
@@ -195,12 +191,12 @@ TEST_CASE("molecule reader: SD files", "[data][molecules]") {
         "\n     RDKit          2D\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
         "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\nM  END\n";
     SECTION("titles, tags, multi-line values, missing M  END, no final $$$$") {
-        auto p =
-            write_temp("t.sdf", "mol1" + block +
-                                    ">  <NAME>  (1)\nmethane\n\n> <NOTE>\nline one\nline "
-                                    "two\n\n$$$$\n" +
-                                    block + "> <NAME>\nsecond\n\n$$$$\nbroken\nno end\n$$$$\n" +
-                                    "last" + block + "> <NAME>\nthird\n");
+        auto p = test::write_temp(
+            "t.sdf", "mol1" + block +
+                         ">  <NAME>  (1)\nmethane\n\n> <NOTE>\nline one\nline "
+                         "two\n\n$$$$\n" +
+                         block + "> <NAME>\nsecond\n\n$$$$\nbroken\nno end\n$$$$\n" + "last" +
+                         block + "> <NAME>\nthird\n");
         MoleculeReaderOptions o;
         o.target_cols = {"name"};
         MoleculeReader reader(p, o);
@@ -239,7 +235,7 @@ TEST_CASE("molecule reader: SD files", "[data][molecules]") {
         CHECK(recs[0].props == Pairs{{"X", "1"}});
     }
     SECTION("an id tag and an unknown target tag") {
-        auto p = write_temp("u.sdf", "t" + block + "> <ID>\n42\n\n$$$$\n");
+        auto p = test::write_temp("u.sdf", "t" + block + "> <ID>\n42\n\n$$$$\n");
         MoleculeReaderOptions o;
         o.id_col = "ID";
         auto recs = read_all(p, o);
@@ -386,4 +382,104 @@ TEST_CASE("molecule reader: throughput on the ChEMBL 90k CSV", "[.bench][data]")
     CHECK(records == 90599u * passes);
     std::printf("MoleculeReader csv: %llu records in %.3f s: %.2f M records/s, %.0f MB/s\n",
                 static_cast<unsigned long long>(records), s, records / s / 1e6, bytes / s / 1e6);
+}
+
+// Checks the reader makes so that RDKit never silently reads something other
+// than what the file holds.
+TEST_CASE("molecule reader: whitespace inside a SMILES field is a reject", "[data][molecules]") {
+    SECTION("CSV: text after a space, a tab; a CXSMILES block is fine") {
+        auto p = test::write_temp("ws.csv",
+                                  "smiles,id\nc1ccccc1 CCCCCCCCCCCC,s1\nCCO garbage here,s2\n"
+                                  "CC(=O)O |$;;;$|,s3\nCCN\tCl,s4\n  CCO  ,s5\n\"CC\nO\",s6\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 6);
+        CHECK(recs[0].error ==
+              "whitespace inside the SMILES field: 'c1ccccc1 CCCCCCCCCCCC' (one SMILES per "
+              "field; only a CXSMILES '|...|' block may follow a space)");
+        CHECK_THAT(recs[1].error, Catch::Contains("'CCO garbage here'"));
+        CHECK(recs[2].error.empty());
+        CHECK(recs[2].smiles == "CC(=O)O |$;;;$|");
+        CHECK_THAT(recs[3].error, Catch::Contains("'CCN\\tCl'"));
+        CHECK(recs[4].error.empty());  // surrounding spaces are trimmed
+        CHECK(recs[4].smiles == "CCO");
+        CHECK_THAT(recs[5].error, Catch::Contains("'CC\\nO'"));
+    }
+    SECTION("TSV: a space inside the field") {
+        auto p = test::write_temp("ws.tsv", "smiles\tid\nCCO x\tt1\nCCO\tt2\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 2);
+        CHECK_FALSE(recs[0].error.empty());
+        CHECK(recs[1].error.empty());
+    }
+    SECTION(".smi: 'SMILES name' lines are still SMILES plus id") {
+        auto p = test::write_temp("ws.smi", "CCO ethanol\nc1ccccc1\tbenzene ring name\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 2);
+        CHECK(recs[0].error.empty());
+        CHECK(recs[0].id == "ethanol");
+        CHECK(recs[1].error.empty());
+        CHECK(recs[1].id == "benzene ring name");
+    }
+}
+
+TEST_CASE("readers: a UTF-8 byte-order mark at the start is skipped", "[data][molecules][bom]") {
+    const std::string bom = "\xEF\xBB\xBF";
+    SECTION("FASTA") {
+        auto p = test::write_temp("bom.fasta", bom + ">a desc\nMKT\n");
+        plmkit::data::FastaReader reader(p);
+        plmkit::data::SequenceRecord r;
+        REQUIRE(reader.next(r));
+        CHECK(r.id == "a");
+        CHECK(r.sequence == "MKT");
+    }
+    SECTION(".smi without a header") {
+        auto recs = read_all(test::write_temp("bom.smi", bom + "CCO ethanol\n"));
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].smiles == "CCO");
+        CHECK(recs[0].error.empty());
+    }
+    SECTION("SDF: the title line is the id") {
+        auto recs = read_all(test::write_temp(
+            "bom.sdf", bom +
+                           "mol1\n  test\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+                           "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+                           "M  END\n$$$$\n"));
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].id == "mol1");
+        CHECK(recs[0].error.empty());
+    }
+}
+
+TEST_CASE("SDF: read rejects name the file line of the record", "[data][molecules][sdf]") {
+    const std::string block =
+        "\n  test\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "M  END\n";
+    auto p = test::write_temp("lines.sdf", "good" + block + "$$$$\nbroken\nno end\n$$$$\n$$$$\n" +
+                                               "cut" + block.substr(0, 20));
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 4);
+    CHECK(recs[0].error.empty());
+    CHECK(recs[1].line == 8);
+    CHECK(recs[1].error == p + ":8: no 'M  END' line before '$$$$' (line 10)");
+    CHECK(recs[2].error == p + ":11: empty SDF record");
+    CHECK(recs[3].error == p + ":12: no 'M  END' line before the end of the file");
+}
+
+TEST_CASE("SDF: a file without any record structure is an InputError", "[data][molecules][sdf]") {
+    auto csv = test::write_temp("not_sdf.csv", "smiles,id\nCCO,a\nCCN,b\n");
+    MoleculeReaderOptions o;
+    o.format = "sdf";
+    try {
+        MoleculeReader reader(csv, o);
+        FAIL("a CSV file was read as an SD file");
+    } catch (const plmkit::InputError& e) {
+        CHECK_THAT(e.what(), Catch::StartsWith(csv + ": not an SD file: no 'M  END' line and no "
+                                                     "'$$$$' line in 3 lines"));
+    }
+    // One record without "M  END" but ended by "$$$$" is a record-level reject.
+    auto sdf = test::write_temp("one_broken.sdf", "broken\nno end\n$$$$\n");
+    auto recs = read_all(sdf);
+    REQUIRE(recs.size() == 1);
+    CHECK_THAT(recs[0].error, Catch::Contains("no 'M  END' line before '$$$$'"));
 }
