@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/number_checks.hpp"
 #include "pipelines/screen_job.hpp"
 #include "pipelines/shard.hpp"
 
@@ -42,7 +43,8 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
     cmd->add_option("-t,--threads", j.threads, "Worker threads (0 = all cores)")
         ->capture_default_str();
     cmd->add_option("--chunk", j.chunk, "Records per processing chunk")->capture_default_str();
-    cmd->add_option("--top", o->top, "Keep the K best hits (the rest go to the rejects)");
+    cmd->add_option("--top", o->top, "Keep the K best hits (the rest go to the rejects)")
+        ->check(cli::at_least(0));
     cmd->add_option("--shard", o->shard,
                     "Process records with index % N == I ('I/N'; 'auto/N': I = "
                     "SLURM_ARRAY_TASK_ID; 'auto': I and N from the Slurm array); combine "

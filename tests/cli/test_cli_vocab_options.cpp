@@ -65,4 +65,8 @@ TEST_CASE("cli: negative or too small numbers are refused, not wrapped", "[cli][
                            test::temp_path("e.h5"), "--truncate", "-1"});
     CHECK(emb.exit_code == 2);
     CHECK(run_plmkit({"doctor", "--threads", "-3"}).exit_code == 2);
+    auto top = run_plmkit({"screen", "-i", input, "-o", test::temp_path("top_hits.csv"), "--top",
+                           "-1"});  // was taken as "all"
+    CHECK(top.exit_code == 2);
+    CHECK_THAT(top.err, Catch::Contains("--top: expected an integer >= 0, got -1"));
 }
