@@ -5,6 +5,7 @@
 #include <GraphMol/RWMol.h>
 #include <GraphMol/SanitException.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
+#include <GraphMol/SmilesParse/SmilesWrite.h>
 
 #include <cctype>
 
@@ -129,6 +130,13 @@ ParseResult parse_molblock(const std::string& molblock, std::uint64_t first_line
     }
     if (!r.mol && first_line > 0) r.error = with_file_line(r.error, first_line);
     return r;
+}
+
+std::string shown_smiles(const std::string& input, std::uint64_t first_line) {
+    if (input.find('\n') == std::string::npos) return input;
+    ParseResult parsed = parse_molblock(input, first_line);
+    if (parsed.mol) return RDKit::MolToSmiles(*parsed.mol);
+    return first_line ? "(mol block at line " + std::to_string(first_line) + ")" : "(mol block)";
 }
 
 }  // namespace plmkit::pipelines

@@ -33,4 +33,10 @@ ParseResult parse_smiles(const std::string& smiles);
 /// RDKit's "on line K" (counted in the block) then also names the file line.
 ParseResult parse_molblock(const std::string& molblock, std::uint64_t first_line = 0);
 
+/// What a table shows in its smiles column for an input: the input itself,
+/// or for an SDF mol block the canonical SMILES of its molecule; a block RDKit
+/// cannot parse shows "(mol block at line N)" (`first_line` known) or
+/// "(mol block)".
+std::string shown_smiles(const std::string& input, std::uint64_t first_line = 0);
+
 }  // namespace plmkit::pipelines

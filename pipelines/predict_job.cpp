@@ -9,9 +9,6 @@
 #include <utility>
 #include <vector>
 
-#include <GraphMol/ROMol.h>
-#include <GraphMol/SmilesParse/SmilesWrite.h>
-
 #include "data/input_reader.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/mol_parse.hpp"
@@ -161,10 +158,7 @@ struct Writers {
 /// record the canonical SMILES of its molecule (where it starts when RDKit
 /// cannot parse it).
 std::string shown_input(const data::InputRow& r, bool sdf) {
-    if (!sdf) return r.input;
-    ParseResult parsed = parse_molblock(r.input);
-    if (parsed.mol) return RDKit::MolToSmiles(*parsed.mol);
-    return "(mol block at line " + std::to_string(r.line) + ")";
+    return sdf ? shown_smiles(r.input, r.line) : r.input;
 }
 
 /// A TSV cell: tabs and line breaks become spaces.

@@ -103,8 +103,11 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
         if (result.skip_reasons.size() < kSkipsShown)
             result.skip_reasons.push_back(reader.path() + ":" + std::to_string(rec.line) + ": " +
                                           why);
-        result.rejects.push_back(reject_line(
-            rec.index, rec.id, rec.smiles.empty() ? "(SDF mol block)" : rec.smiles, why));
+        result.rejects.push_back(
+            reject_line(rec.index, rec.id,
+                        rec.smiles.empty() ? "(mol block at line " + std::to_string(rec.line) + ")"
+                                           : rec.smiles,
+                        why));
     };
     while ((o.max_records == 0 || result.records < o.max_records) && reader.next(rec)) {
         throw_if_interrupted();

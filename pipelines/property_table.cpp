@@ -96,8 +96,7 @@ std::string murcko_scaffold(const std::string& smiles) {
 
 std::string reject_line(std::uint64_t index, const std::string& id, const std::string& input,
                         const std::string& reason) {
-    const std::string shown =
-        input.find('\n') != std::string::npos ? std::string("(SDF mol block)") : input;
+    const std::string shown = shown_smiles(input);
     return std::to_string(index) + "\t" + clean(id) + "\t" + clean(shown) + "\t" + clean(reason);
 }
 

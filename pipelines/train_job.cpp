@@ -17,6 +17,7 @@
 #include "pipelines/encoder_spec.hpp"
 #include "pipelines/feature_cache.hpp"
 #include "pipelines/mol_graph_builder.hpp"
+#include "pipelines/mol_parse.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
 #include "pipelines/train_checks.hpp"
@@ -225,8 +226,7 @@ void write_split_csv(const std::string& path, const PropertyTable& t, const std:
     CsvWriter w(path);
     w.header({"row_index", "id", header, "split"});
     for (std::size_t i = 0; i < t.size(); ++i)
-        w.row({std::to_string(t.index[i]), t.ids[i],
-               t.inputs[i].find('\n') == std::string::npos ? t.inputs[i] : "(SDF mol block)",
+        w.row({std::to_string(t.index[i]), t.ids[i], shown_smiles(t.inputs[i]),
                data::split_name(sets[i])});
     w.close();
 }

@@ -1,12 +1,14 @@
 // plmkit pretrain: an existing LM_DIR is not overwritten, every skipped
 // record is in LM_DIR/rejects.tsv with its reason, SDF input is read as
 // molecules, and option values out of range are usage errors.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "pipelines/mol_parse.hpp"
 #include "pipelines/pretrain_job.hpp"
 #include "src/error.hpp"
 #include "tests/pipelines/train_test_data.hpp"
@@ -113,6 +115,7 @@ TEST_CASE("pretrain checks: SDF records are read as molecules", "[pretrain_check
         {"O", "C", "O"}, {"N", "C", "C", "N"}, {"C", "C", "C", "N"}, {"C", "S", "C"}};
     for (std::size_t i = 0; i < mols.size(); ++i)
         text += chain_molblock("mol" + std::to_string(i), mols[i]);
+    const auto broken_line = std::count(text.begin(), text.end(), '\n') + 1;
     text += chain_molblock("broken", {"C", "C"}, 9);  // a bond to atom 9 of 2
     test::write_file(data, text);
     const std::string out = test::temp_path("lm_sdf");
@@ -124,7 +127,7 @@ TEST_CASE("pretrain checks: SDF records are read as molecules", "[pretrain_check
     REQUIRE(rej.size() == 2);
     CHECK(rej[1][0] == "12");
     CHECK(rej[1][1] == "broken");
-    CHECK(rej[1][2] == "(SDF mol block)");
+    CHECK(rej[1][2] == "(mol block at line " + std::to_string(broken_line) + ")");
     CHECK_THAT(rej[1][3], Catch::StartsWith("unparsable mol block"));
 }
 
@@ -149,4 +152,14 @@ TEST_CASE("pretrain checks: option values out of range", "[pretrain_checks]") {
     refused([](auto& b) { b.valid_fraction = 0.999; },
             "--valid-fraction 0.999 of 55 usable SMILES leaves none for training");
     CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("shown_smiles: SMILES as given, a mol block as its canonical SMILES",
+          "[pretrain_checks][parse]") {
+    CHECK(pipelines::shown_smiles("OCC") == "OCC");  // a SMILES is shown as the user wrote it
+    const std::string ethanol = chain_molblock("eth", {"O", "C", "C"});
+    CHECK(pipelines::shown_smiles(ethanol) == "CCO");
+    const std::string broken = chain_molblock("broken", {"C", "C"}, 9);
+    CHECK(pipelines::shown_smiles(broken, 40) == "(mol block at line 40)");
+    CHECK(pipelines::shown_smiles(broken) == "(mol block)");
 }

@@ -292,3 +292,20 @@ TEST_CASE("train checks: the output directory", "[train_checks]") {
         CHECK_FALSE(fs::exists(o.output + "/checkpoints/member_1.pt"));
     }
 }
+
+TEST_CASE("train checks: split.csv shows an SDF record as its canonical SMILES", "[train_checks]") {
+    // Was "(SDF mol block)" on every row: the split could not be read back.
+    const std::string out = test::temp_path("train_sdf_split");
+    fs::remove_all(out);
+    TrainOptions o = quick(out);
+    o.data = test::shared_path("data/sdf/rdkit_solubility.train.sdf");
+    o.target_cols = {"SOL"};
+    REQUIRE(run_train(o).completed);
+    auto rows = test::read_csv(out + "/split.csv");
+    REQUIRE(rows.size() > 100);
+    CHECK(rows[0] == std::vector<std::string>{"row_index", "id", "smiles", "split"});
+    CHECK(rows[1][0] == "0");
+    CHECK(rows[1][2] == "CCCCC");  // the file's first record is n-pentane
+    for (std::size_t i = 1; i < rows.size(); ++i)
+        CHECK(rows[i][2].find("mol block") == std::string::npos);
+}
