@@ -85,8 +85,10 @@ struct MolFilters::Impl {
         std::string list;
         for (const auto& n : names)
             list += (list.empty() ? "" : ", ") + n;
+        if (std::find(names.begin(), names.end(), "formal_charge") == names.end())
+            list += ", formal_charge";  // computed apart from the descriptors
         throw UsageError(needed_by + ": unknown property '" + name + "' (expected one of: " + list +
-                         ", formal_charge)");
+                         ")");
     }
 };
 

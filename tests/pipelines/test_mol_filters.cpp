@@ -74,6 +74,14 @@ TEST_CASE("filters: Veber, ranges, formal charge", "[screen][filters]") {
     bad.ranges = {{"weight", 1.0, 2.0}};
     CHECK_THROWS_WITH(MolFilters(bad, descriptor_names()),
                       Catch::Contains("unknown property 'weight'"));
+    // formal_charge is listed once (the descriptor names already hold it)
+    try {
+        MolFilters f(bad, descriptor_names());
+        FAIL("an unknown property was accepted");
+    } catch (const UsageError& e) {
+        const std::string what = e.what();
+        CHECK(what.find("formal_charge") == what.rfind("formal_charge"));
+    }
 }
 
 TEST_CASE("filters: SMARTS include / exclude / flag and catalogs by name", "[screen][filters]") {
