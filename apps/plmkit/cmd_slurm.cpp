@@ -11,6 +11,7 @@
 #include <string>
 
 #include "apps/plmkit/command.hpp"
+#include "pipelines/run_files.hpp"
 #include "pipelines/screen_config.hpp"
 #include "pipelines/slurm_job.hpp"
 #include "src/error.hpp"
@@ -57,10 +58,23 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
     if (!input.empty() && input != "-" && ::stat(input.c_str(), &st) != 0)
         throw IoError("plmkit slurm " + kind + ": cannot open the input '" + input +
                       "': " + errno_message());
-    if (kind == "screen") {
-        const std::string config = given(cmd, "--config");
-        if (!config.empty()) pipelines::load_screen_config(config);
+    if (input == "-")
+        throw UsageError("plmkit slurm " + kind +
+                         ": --input - (standard input) cannot be split over array tasks; give "
+                         "a file");
+    const std::string config = kind == "screen" ? given(cmd, "--config") : std::string();
+    if (!config.empty()) pipelines::load_screen_config(config);
+    std::vector<pipelines::NamedPath> outputs;
+    for (const char* name : {"--output", "--rejects", "--summary", "--sdf"}) {
+        const std::string path = given(cmd, name);
+        if (path == "-")
+            throw UsageError("plmkit slurm " + kind + ": " + name +
+                             " - cannot be split over array tasks; give a file name");
+        outputs.push_back({name, path});
     }
+    // As the command itself would refuse them (names before the shard suffix,
+    // so the merge job cannot write over the input either).
+    pipelines::check_run_files({{"the input", input}, {"the config", config}}, outputs);
 }
 
 /// Parses the passed-on arguments with the real `plmkit <kind>` parser, then

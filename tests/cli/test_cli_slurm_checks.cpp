@@ -40,6 +40,25 @@ TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains(cfg + ":2: 'filters.lipinsky': unknown key"));
     }
+    SECTION(
+        "outputs over the input, stdin, '-' outputs: exit 2 (the merge job would write over "
+        "the library)") {
+        const std::string before = test::read_file(lib);
+        std::vector<std::string> over{"slurm", "screen",  "-i", lib,         "-o",
+                                      lib,     "--array", "2",  "--workdir", workdir};
+        auto r = run_plmkit(over);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("would overwrite the input"));
+        auto rej = slurm({"-i", lib, "--rejects", out});
+        CHECK(rej.exit_code == 2);
+        CHECK_THAT(rej.err, Catch::Contains("the same file"));
+        auto in = slurm({"-i", "-", "--format", "smi"});
+        CHECK(in.exit_code == 2);
+        CHECK_THAT(in.err, Catch::Contains("standard input"));
+        CHECK(slurm({"-i", lib, "--rejects", "-"}).exit_code == 2);
+        CHECK(test::read_file(lib) == before);
+        CHECK_FALSE(test::file_exists(workdir));
+    }
     SECTION("valid arguments: scripts written, the command itself not run") {
         auto r = slurm({"-i", lib, "--top", "1", "-t", "1", "--no-progress"});
         INFO(r.err);
