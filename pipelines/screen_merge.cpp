@@ -420,6 +420,8 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
                                          {"summary", s.summary},
                                          {"SDF", s.sdf}})
             shard_files.push_back({std::string("the ") + what + " of shard " + s.label, path});
+    // The library the shards screened (its path as the screen was given it).
+    shard_files.push_back({"the input the shards screened", shards[0].doc.value("input", "")});
     check_run_files(shard_files, {{"--output", result.output},
                                   {"--sdf", result.sdf},
                                   {"--rejects", result.rejects},

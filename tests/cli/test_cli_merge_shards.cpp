@@ -245,6 +245,12 @@ TEST_CASE("cli merge shards: no output over a shard, no merge of a merged file",
                          dir + "/" + shard_name(1) + ".csv", dir + "/" + shard_name(2) + ".csv"});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("would overwrite the summary of shard 1/3"));
+    // Nor over the library the shards screened (the path their summaries hold).
+    const auto lib_before = test::read_file(shards().lib);
+    auto lib = run_plmkit(merge_args(dir, shards().lib));
+    CHECK(lib.exit_code == 2);
+    CHECK_THAT(lib.err, Catch::Contains("would overwrite the input the shards screened"));
+    CHECK(test::read_file(shards().lib) == lib_before);
 
     REQUIRE(run_plmkit(merge_args(dir, dir + "/merged.csv")).exit_code == 0);
     auto again = run_plmkit({"merge", "-o", dir + "/x2.csv", dir + "/merged.csv"});
