@@ -247,10 +247,15 @@ PredictSummary run_predict(const PredictOptions& o) {
     w.rejects.close();
     w.out.close();  // the output last: a complete output always has its rejects
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (s.records > 0 && s.predicted == 0)
+    if (s.records > 0 && s.predicted == 0) {
+        // A header alone would look like a finished run; the rejects stay.
+        std::error_code ec;
+        if (o.output != "-") fs::remove(o.output, ec);
         throw InputError("no record of " + o.input + " could be predicted: all " +
                          std::to_string(s.records) + " were rejected (reasons in " +
-                         s.rejects_path + "); the first, " + s.first_reject);
+                         s.rejects_path + "); the first, " + s.first_reject +
+                         " (no output written)");
+    }
     return s;
 }
 

@@ -143,7 +143,7 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
             if (parse_target(r.targets[j].first, r.targets[j].second, options.task, y[j], why))
                 any = any || !std::isnan(y[j]);
         }
-        if (why.empty() && !any) why = "no target value (all target columns blank)";
+        if (why.empty() && !any) why = "no target value (all target columns blank or NA)";
         if (!why.empty()) {
             t.rejects.push_back(reject_line(r.index, r.id, r.input, why));
             continue;
