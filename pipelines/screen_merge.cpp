@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <set>
 #include <sstream>
@@ -43,14 +45,32 @@ json read_json(const std::string& path) {
     }
 }
 
-/// A shard's summary path for merge input k of n.
+/// The shard "I/N" in a file name made by shard_path ("hits.shard-2-of-12.csv"),
+/// when it has one.
+std::optional<Shard> shard_in_name(const std::string& path) {
+    const std::string name = fs::path(path).filename().string();
+    const std::size_t at = name.rfind(".shard-");
+    if (at == std::string::npos) return std::nullopt;
+    long long i = -1, n = -1;
+    int used = 0;
+    if (std::sscanf(name.c_str() + at, ".shard-%lld-of-%lld%n", &i, &n, &used) != 2 || i < 0 ||
+        n < 1 || i >= n)
+        return std::nullopt;
+    return Shard{static_cast<std::int64_t>(i), static_cast<std::int64_t>(n)};
+}
+
+/// A shard's summary path for merge input k of n. With --summary NAME, the
+/// shard's own summary is NAME.shard-I-of-N: I and N come from the input's
+/// file name when it has them (so the order of the files, as a shell glob
+/// sorts them, does not matter), else from its place among the inputs.
 std::string summary_for(const std::string& input, std::size_t k, std::size_t n,
                         const std::string& merged_summary) {
     if (ends_with(input, ".json")) return input;
     std::vector<std::string> tried;
     if (!merged_summary.empty())
         tried.push_back(shard_path(
-            merged_summary, Shard{static_cast<std::int64_t>(k), static_cast<std::int64_t>(n)}));
+            merged_summary, shard_in_name(input).value_or(Shard{static_cast<std::int64_t>(k),
+                                                                static_cast<std::int64_t>(n)})));
     tried.push_back(sibling_path(input, ".summary.json"));
     for (const auto& t : tried)
         if (fs::exists(t)) return t;

@@ -341,3 +341,32 @@ TEST_CASE("cli merge shards: the summary stores the id column found automaticall
     CHECK(m.exit_code == 0);
     CHECK(test::read_file(dir + "/m.csv") == test::read_file(s.dir + "/single.csv"));
 }
+
+TEST_CASE("cli merge shards: with --summary NAME, each shard is found by its own file name",
+          "[cli][merge][shards]") {
+    // A shell glob sorts shard 10 before shard 2; the k-th file given used to
+    // be paired with NAME.shard-k-of-<files>.json.
+    auto dir = test::temp_path("ms_named_summary");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::vector<std::string> hits;
+    for (int i = 0; i < 3; ++i) {
+        const std::string tag = std::to_string(i) + "-of-3";
+        hits.push_back(dir + "/" + shard_name(i) + ".csv");
+        auto run = run_plmkit(screen_args(shards().lib, hits.back(),
+                                          {"--shard", std::to_string(i) + "/3", "--summary",
+                                           dir + "/sum.shard-" + tag + ".json"}));
+        INFO(run.err);
+        REQUIRE(run.exit_code == 0);
+    }
+    auto in_order = run_plmkit(
+        {"merge", "-o", dir + "/a.csv", "--summary", dir + "/sum.json", hits[0], hits[1], hits[2]});
+    INFO(in_order.err);
+    REQUIRE(in_order.exit_code == 0);
+    auto reversed = run_plmkit(
+        {"merge", "-o", dir + "/b.csv", "--summary", dir + "/sum.json", hits[2], hits[1], hits[0]});
+    INFO(reversed.err);
+    REQUIRE(reversed.exit_code == 0);
+    CHECK(test::read_file(dir + "/b.csv") == test::read_file(dir + "/a.csv"));
+    CHECK(test::read_file(dir + "/b.csv") == test::read_file(shards().dir + "/single.csv"));
+}
