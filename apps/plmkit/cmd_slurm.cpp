@@ -63,7 +63,16 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
                          ": --input - (standard input) cannot be split over array tasks; give "
                          "a file");
     const std::string config = kind == "screen" ? given(cmd, "--config") : std::string();
-    if (!config.empty()) pipelines::load_screen_config(config);
+    if (!config.empty()) {
+        // Model directories load in every task: a missing one fails there.
+        for (const auto& m : pipelines::load_screen_config(config).score.models) {
+            if (m.model == "default") continue;
+            if (::stat((m.model + "/config.json").c_str(), &st) != 0)
+                throw IoError("plmkit slurm " + kind + ": " + config + ": score.models '" + m.name +
+                              "': no model at '" + m.model +
+                              "' (no config.json; relative paths start at the config's folder)");
+        }
+    }
     std::vector<pipelines::NamedPath> outputs;
     for (const char* name : {"--output", "--rejects", "--summary", "--sdf"}) {
         const std::string path = given(cmd, name);

@@ -59,6 +59,13 @@ TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written
         CHECK(test::read_file(lib) == before);
         CHECK_FALSE(test::file_exists(workdir));
     }
+    SECTION("a config whose model directory is missing: exit 4 naming it") {
+        auto cfg = test::temp_path("slurm_nomodel.yaml");
+        test::write_file(cfg, "score:\n  models:\n    - {name: m, model: nope_model}\n");
+        auto r = slurm({"-i", lib, "-c", cfg});
+        CHECK(r.exit_code == 4);
+        CHECK_THAT(r.err, Catch::Contains("score.models 'm': no model at"));
+    }
     SECTION("valid arguments: scripts written, the command itself not run") {
         auto r = slurm({"-i", lib, "--top", "1", "-t", "1", "--no-progress"});
         INFO(r.err);
