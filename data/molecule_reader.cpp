@@ -343,6 +343,12 @@ std::string MoleculeReader::id_column() const {
     return named ? columns_[static_cast<std::size_t>(id_index_)] : std::string();
 }
 
+std::string MoleculeReader::smiles_column() const {
+    if (format_ == "sdf") return std::string();
+    bool named = smiles_index_ >= 0 && static_cast<std::size_t>(smiles_index_) < columns_.size();
+    return named ? columns_[static_cast<std::size_t>(smiles_index_)] : std::string();
+}
+
 bool MoleculeReader::next_smi(MoleculeRecord& record) {
     std::string line;
     do {

@@ -64,6 +64,10 @@ class MoleculeReader {
     /// automatic names); for SDF `id_col` as given; "" when there is none
     /// (SDF titles, "<file-stem>:<n>").
     std::string id_column() const;
+    /// The SMILES column as the header spells it (chosen by `smiles_col` or
+    /// found as `canonical_smiles`/`smi`); "" for SDF (the mol block) and a
+    /// .smi file without a header line (its first field).
+    std::string smiles_column() const;
     std::uint64_t bytes_read() const { return reader_.bytes_read(); }
 
   private:

@@ -16,9 +16,11 @@ struct SpoolHeader {
     std::uint32_t csv_len, sdf_len, cut_len, pad;
 };
 
-void write_all(std::FILE* f, const void* data, std::size_t n) {
+const char* const kSpool = "the hit spool file";
+
+void write_all(std::FILE* f, const void* data, std::size_t n, const std::string& what) {
     if (n && std::fwrite(data, 1, n, f) != n)
-        throw IoError("cannot write the hit spool file: " + errno_message());
+        throw IoError("cannot write " + what + ": " + errno_message());
 }
 }  // namespace
 
@@ -44,10 +46,10 @@ void HitRanker::add(const RankedHit& hit) {
                   static_cast<std::uint32_t>(hit.cut_line.size()),
                   0};
     Ref ref{hit.score, hit.record, end_};
-    write_all(spool_, &h, sizeof h);
-    write_all(spool_, hit.csv_row.data(), hit.csv_row.size());
-    write_all(spool_, hit.sdf_block.data(), hit.sdf_block.size());
-    write_all(spool_, hit.cut_line.data(), hit.cut_line.size());
+    write_all(spool_, &h, sizeof h, kSpool);
+    write_all(spool_, hit.csv_row.data(), hit.csv_row.size(), kSpool);
+    write_all(spool_, hit.sdf_block.data(), hit.sdf_block.size(), kSpool);
+    write_all(spool_, hit.cut_line.data(), hit.cut_line.size(), kSpool);
     end_ += sizeof h + h.csv_len + h.sdf_len + h.cut_len;
     ++added_;
     if (top_ == 0) {
@@ -86,16 +88,19 @@ void HitRanker::read_at(std::uint64_t offset, RankedHit& hit) {
     pread_all(hit.cut_line.data(), h.cut_len, offset + h.csv_len + h.sdf_len);
 }
 
-std::uint64_t HitRanker::finish(std::FILE* csv, std::FILE* sdf,
+std::uint64_t HitRanker::finish(std::FILE* csv, const std::string& csv_name, std::FILE* sdf,
+                                const std::string& sdf_name,
                                 const std::function<void(const std::string&)>& cut) {
+    const std::string csv_what = "'" + csv_name + "'";
+    const std::string sdf_what = "'" + sdf_name + "'";
     if (std::fflush(spool_) != 0) throw IoError("cannot write the hit spool file");
     std::sort(refs_.begin(), refs_.end(), Worse{});
     RankedHit hit;
     for (const auto& r : refs_) {
         read_at(r.offset, hit);
-        write_all(csv, hit.csv_row.data(), hit.csv_row.size());
-        write_all(csv, "\n", 1);
-        if (sdf) write_all(sdf, hit.sdf_block.data(), hit.sdf_block.size());
+        write_all(csv, hit.csv_row.data(), hit.csv_row.size(), csv_what);
+        write_all(csv, "\n", 1, csv_what);
+        if (sdf) write_all(sdf, hit.sdf_block.data(), hit.sdf_block.size(), sdf_what);
     }
     if (top_ > 0 && added_ > refs_.size()) {
         const Ref worst = refs_.back();

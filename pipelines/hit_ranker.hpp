@@ -35,8 +35,10 @@ class HitRanker {
 
     /// Writes kept rows ranked to `csv` (and `sdf` when not null), each row
     /// followed by '\n'; calls `cut` with each cut line in record order.
-    /// Returns the number of rows written.
-    std::uint64_t finish(std::FILE* csv, std::FILE* sdf,
+    /// Returns the number of rows written. A failed write throws IoError
+    /// naming `csv_name` or `sdf_name`.
+    std::uint64_t finish(std::FILE* csv, const std::string& csv_name, std::FILE* sdf,
+                         const std::string& sdf_name,
                          const std::function<void(const std::string&)>& cut);
 
     /// True when a ranks before b: higher score, then lower record.

@@ -257,7 +257,7 @@ ScreenResult run_screen(const ScreenOptions& opt) {
           {"summary", absolute(result.summary)}}}};
     auto summary = screen_summary_json(
         counts, opt.input, input_file,
-        screen_reader_json(reader.format(), ropt.smiles_col, reader.id_column()),
+        screen_reader_json(reader.format(), reader.smiles_column(), reader.id_column()),
         screen_config_json(cfg), run);
     if (!counts.balanced())
         throw Error("internal error: screening accounting does not balance: " +

@@ -43,7 +43,7 @@ ScreenWriter::ScreenWriter(const std::vector<std::string>& hit_columns, const st
     hits_ = open(hits);
     if (!sdf.empty()) sdf_ = open(sdf);
     if (!rejects.empty()) rejects_ = open(rejects);
-    put(hits_.file, header_line(hit_columns, ','), hits);
+    put(hits_.file, header_line(hit_columns, ','), hits_.name);
     if (rejects_.file) put(rejects_.file, header_line(reject_columns(), '\t'), rejects);
 }
 
@@ -57,6 +57,7 @@ ScreenWriter::~ScreenWriter() {
 
 ScreenWriter::Out ScreenWriter::open(const std::string& path) {
     Out out;
+    out.name = path == "-" ? "standard output" : path;
     if (path == "-") {
         out.file = stdout;
         return out;
@@ -85,7 +86,7 @@ void ScreenWriter::reject(const std::string& line) {
 
 std::uint64_t ScreenWriter::write_hits(HitRanker& ranker,
                                        const std::function<void(const std::string&)>& cut) {
-    return ranker.finish(hits_.file, sdf_.file, cut);
+    return ranker.finish(hits_.file, hits_.name, sdf_.file, sdf_.name, cut);
 }
 
 void ScreenWriter::commit(const std::string& summary_path, const nlohmann::json& summary) {

@@ -43,6 +43,7 @@ class ScreenWriter {
     struct Out {
         std::unique_ptr<AtomicFile> atomic;
         std::FILE* file = nullptr;
+        std::string name;  ///< for messages: the path, or "standard output"
     };
     Out open(const std::string& path);
     /// Closes the stream (throws IoError on a write error); the temporary

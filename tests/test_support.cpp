@@ -54,6 +54,10 @@ void write_file(const std::string& path, const std::string& text) {
     out << text;
 }
 
+std::string plmkit_bin() {
+    return PLMKIT_BIN;
+}
+
 RunResult run_plmkit(const std::vector<std::string>& args, const std::string& stdin_text) {
     std::string out_path = temp_path("stdout");
     std::string err_path = temp_path("stderr");

@@ -27,6 +27,8 @@ struct RunResult {
     std::string out;
     std::string err;
 };
+/// The path of the built `plmkit` binary (for tests that need a shell).
+std::string plmkit_bin();
 /// Runs the built `plmkit` binary with `args` (no shell), capturing
 /// stdout/stderr; `stdin_text` is fed to standard input.
 RunResult run_plmkit(const std::vector<std::string>& args, const std::string& stdin_text = "");

@@ -3,7 +3,9 @@
 // folder is found up front (exit 4), hits on stdout keep the rejects only
 // where --rejects says, and summary.json fingerprints the input file.
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -134,4 +136,31 @@ TEST_CASE("cli screen outputs: summary.json fingerprints the input file",
     auto s = nlohmann::json::parse(test::read_file(dir + "/h.summary.json"));
     CHECK(s["input_file"]["size"] == kLibrary.size());
     CHECK(s["input_file"]["xxh64"].get<std::string>().size() == 16);
+}
+
+TEST_CASE("cli screen outputs: -o - into a pipe closed early fails naming standard output",
+          "[cli][screen][outputs]") {
+    // 3,000 ChEMBL rows give hits far beyond a pipe's buffer, so writes fail
+    // once `head` has gone; the message named the hit spool file.
+    auto dir = test::temp_path("so_pipe");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+        std::ifstream in(test::shared_path("data/chembl30_subset/chembl30_subset_90k.csv"));
+        REQUIRE(in);
+        std::ofstream out(dir + "/lib.csv");
+        std::string line;
+        for (int i = 0; i < 3001 && std::getline(in, line); ++i)
+            out << line << '\n';
+    }
+    std::string cmd = "cd '" + dir + "' && bash -c \"'" + test::plmkit_bin() +
+                      "' screen -i lib.csv -o - --threads 2 2>err.txt | head -c 1 "
+                      ">/dev/null; echo \\${PIPESTATUS[0]} >rc.txt\"";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    CHECK(test::read_file(dir + "/rc.txt") == "4\n");
+    auto err = test::read_file(dir + "/err.txt");
+    CHECK_THAT(err, Catch::Contains("error: cannot write 'standard output': Broken pipe") &&
+                        !Catch::Contains("spool"));
+    // Nothing left behind: no spool or temporary files beside the outputs.
+    CHECK(files_in(dir) == std::vector<std::string>{"err.txt", "lib.csv", "rc.txt"});
 }

@@ -483,3 +483,22 @@ TEST_CASE("SDF: a file without any record structure is an InputError", "[data][m
     REQUIRE(recs.size() == 1);
     CHECK_THAT(recs[0].error, Catch::Contains("no 'M  END' line before '$$$$'"));
 }
+
+TEST_CASE("molecule reader: the resolved SMILES and id columns as the header spells them",
+          "[data][molecules]") {
+    SECTION("a header found through the alternative names") {
+        MoleculeReader r(test::write_temp("rc.csv", "Name,Canonical_SMILES\na,CCO\n"));
+        CHECK(r.smiles_column() == "Canonical_SMILES");
+        CHECK(r.id_column() == "Name");
+    }
+    SECTION("a .smi file with a header line") {
+        MoleculeReader r(test::write_temp("rc.smi", "smiles name\nCCO ethanol\n"));
+        CHECK(r.smiles_column() == "smiles");
+        CHECK(r.id_column() == "name");
+    }
+    SECTION("a .smi file without a header: first and second field, no names") {
+        MoleculeReader r(test::write_temp("rc2.smi", "CCO ethanol\n"));
+        CHECK(r.smiles_column().empty());
+        CHECK(r.id_column().empty());
+    }
+}
