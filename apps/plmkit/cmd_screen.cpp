@@ -36,8 +36,9 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
     cmd->add_option("-o,--output", j.output, "Hits CSV, ranked by score ('-' = stdout)")
         ->capture_default_str();
     cmd->add_option("--sdf", j.sdf, "Also write the hits as SDF with the values as SD tags");
-    cmd->add_option("--rejects", j.rejects,
-                    "Rejects TSV: id, input_smiles, step, reason (default: <output>.rejects.tsv)");
+    cmd->add_option(
+        "--rejects", j.rejects,
+        "Rejects TSV: id, input_smiles, step, reason (default: <output stem>.rejects.tsv)");
     cmd->add_option("--summary", j.summary,
                     "Counts and timing JSON (default: <output>.summary.json)");
     cmd->add_option("-t,--threads", j.threads, "Worker threads (0 = all cores)")
