@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "data/split_file.hpp"
 #include "data/splits.hpp"
@@ -49,6 +50,16 @@ bool featurizer_has_morgan(const std::string& name) {
         if (e == std::string::npos) return false;
         b = e + 1;
     }
+}
+
+/// The encoder directory the run reads (and its flag), or "" when none:
+/// --lm-model for smiles-lm, --esm-model for esm.
+std::pair<std::string, std::string> encoder_dir(const TrainOptions& o) {
+    if (o.featurizer.name == "smiles-lm" && !o.featurizer.lm_model.empty())
+        return {"--lm-model", o.featurizer.lm_model};
+    if (o.featurizer.name == "esm" && !o.featurizer.esm_model.empty())
+        return {"--esm-model", o.featurizer.esm_model};
+    return {};
 }
 
 void check_options(const TrainOptions& o) {
@@ -589,8 +600,8 @@ std::string split_file_path(const TrainOptions& o) {
 }
 
 /// --resume: the interrupted run must have had the same options and read
-/// the same data (and split file): cached features and checkpoints belong
-/// to its rows.
+/// the same data (and split file) and encoder: cached features and
+/// checkpoints belong to its rows and its encoder's weights.
 void check_resume(const TrainOptions& o) {
     const nlohmann::json before = read_json(o.output + "/checkpoints/options.json");
     const nlohmann::json now = training_json(o);
@@ -605,6 +616,10 @@ void check_resume(const TrainOptions& o) {
     if (!split.empty())
         check_unchanged(before.value("split_file", nlohmann::json()), resume_fingerprint(split),
                         "--split file:", split);
+    const auto [flag, dir] = encoder_dir(o);
+    if (!dir.empty())
+        check_encoder_unchanged(before.value("encoder_files", nlohmann::json()),
+                                encoder_fingerprint(dir), flag, dir);
 }
 
 /// Creates <output>/checkpoints with the run's options and the fingerprints
@@ -620,6 +635,8 @@ void begin_run(const TrainOptions& o) {
     now["data_file"] = resume_fingerprint(o.data);
     const std::string split = split_file_path(o);
     if (!split.empty()) now["split_file"] = resume_fingerprint(split);
+    const std::string encoder = encoder_dir(o).second;
+    if (!encoder.empty()) now["encoder_files"] = encoder_fingerprint(encoder);
     write_json(dir + "/options.json", now);
 }
 

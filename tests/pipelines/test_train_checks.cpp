@@ -9,6 +9,7 @@
 
 #include "tests/catch.hpp"
 
+#include "pipelines/train_checks.hpp"
 #include "pipelines/train_job.hpp"
 #include "src/error.hpp"
 #include "tests/pipelines/train_test_data.hpp"
@@ -103,6 +104,46 @@ TEST_CASE("train checks: --resume refuses a data or split file changed since the
     }
     SECTION("unchanged files resume") {
         CHECK(run_train(resume).completed);
+    }
+}
+
+TEST_CASE("train checks: an encoder directory's fingerprint names what changed", "[train_checks]") {
+    const std::string dir = test::temp_path("encoder_fp");
+    fs::create_directories(dir);
+    test::write_file(dir + "/config.json", "{\"layers\": 2}");
+    test::write_file(dir + "/vocab.txt", "<pad>\nC\n");
+    test::write_file(dir + "/model.safetensors", "weights");
+    test::write_file(dir + "/README.md", "not read by a loader");
+    const auto before = encoder_fingerprint(dir);
+    CHECK(before.size() == 3);  // config.json, vocab.txt, model.safetensors
+    CHECK(before.contains("model.safetensors"));
+    CHECK_FALSE(before.contains("README.md"));
+    CHECK_NOTHROW(check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir));
+    test::write_file(dir + "/README.md", "edited: still not compared");
+    CHECK_NOTHROW(check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir));
+    const std::string head = "--lm-model '" + dir + "' changed since the interrupted run: ";
+    SECTION("a changed file") {
+        test::write_file(dir + "/model.safetensors", "WEIGHTS");
+        CHECK_THROWS_WITH(
+            check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir),
+            Catch::StartsWith(head + "'model.safetensors' differs (same size, content hash "
+                                     "differs)"));
+    }
+    SECTION("a new shard") {
+        test::write_file(dir + "/model-00002.safetensors", "more");
+        CHECK_THROWS_WITH(
+            check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir),
+            Catch::StartsWith(head + "'model-00002.safetensors' is new"));
+    }
+    SECTION("a removed file") {
+        fs::remove(dir + "/vocab.txt");
+        CHECK_THROWS_WITH(
+            check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir),
+            Catch::StartsWith(head + "'vocab.txt' is gone"));
+    }
+    SECTION("a run that recorded none") {
+        CHECK_THROWS_WITH(check_encoder_unchanged(nlohmann::json(), before, "--esm-model", dir),
+                          Catch::Contains("recorded no fingerprint of --esm-model"));
     }
 }
 
