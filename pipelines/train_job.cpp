@@ -136,10 +136,9 @@ void check_options(const TrainOptions& o) {
     check_output_dir(o.output);
 }
 
-bool is_true(std::string v) {
-    for (char& c : v)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return v == "true" || v == "1" || v == "yes";
+/// A --valid-col flag as read_property_table stores it.
+bool is_true(const std::string& v) {
+    return v == "true";
 }
 
 std::vector<int> make_split(const TrainOptions& o, const PropertyTable& t) {

@@ -207,7 +207,8 @@ TEST_CASE("train checks: a target needs labelled training rows of both classes",
     o.task = "classification";
     o.target_cols = {"p_np"};
     SECTION("one class only; rows rejected on the way are written") {
-        o.data = bbbp_labels("bbbp_ones.csv", [](int i) { return i % 3 ? "1" : "2"; });
+        // Every third label is text: those rows are rejected with the reason.
+        o.data = bbbp_labels("bbbp_ones.csv", [](int i) { return i % 3 ? "1" : "x"; });
         CHECK_THROWS_AS(run_train(o), InputError);
         CHECK_THROWS_WITH(run_train(o),
                           Catch::Contains("target 'p_np' has only class 1 among the ") &&
@@ -216,8 +217,22 @@ TEST_CASE("train checks: a target needs labelled training rows of both classes",
         auto rej = test::read_csv(o.output + "/rejects.tsv", '\t');
         std::size_t labels = 0;  // every third row; others are unparsable molecules
         for (const auto& r : rej)
-            labels += r.back().find("must be 0 or 1, got '2'") != std::string::npos ? 1 : 0;
+            labels += r.back().find("is not a number: 'x'; classification is binary per target") !=
+                              std::string::npos
+                          ? 1
+                          : 0;
         CHECK(labels == 40);
+        CHECK_FALSE(fs::exists(o.output + "/checkpoints"));
+    }
+    SECTION("a number other than 0/1 (a class code) is refused up front, naming the line") {
+        // Line 1 is the header: data row i is on line i + 1.
+        o.data = bbbp_labels("bbbp_codes.csv", [](int i) {
+            return i == 7 ? "2" : i % 2 ? "1" : "0";
+        });
+        CHECK_THROWS_AS(run_train(o), InputError);
+        CHECK_THROWS_WITH(run_train(o), Catch::StartsWith(o.data + ": line 8 (id '") &&
+                                            Catch::Contains("classification target 'p_np' holds "
+                                                            "'2'; classification is binary"));
         CHECK_FALSE(fs::exists(o.output + "/checkpoints"));
     }
     SECTION("a target column without any label, in a multi-task model") {
