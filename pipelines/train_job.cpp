@@ -542,6 +542,7 @@ Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs
     to.weight_decay = o.weight_decay;
     to.patience = o.patience;
     to.seed = seed;
+    to.target_scale = p.sd;  // regression: the epoch lines in target units
     const int count = mpnn ? mpnn_count(o) : o.ensemble;
     to.label = std::string(mpnn ? "D-MPNN" : "model") +
                (count > 1 ? " " + std::to_string(k + 1) + "/" + std::to_string(count) : "");
@@ -702,6 +703,17 @@ TrainSummary run_train(const TrainOptions& o) {
              std::to_string(p.table.dim) + " features (" +
              (p.featurizer ? p.featurizer->name() : o.featurizer.name) +
              (p.encoder ? ", fine-tuned " + o.finetune : std::string()) + ")");
+    models::PropertyModelConfig parts;
+    parts.head = o.head;
+    if (s.valid == 0 && (parts.uses_mlp() || parts.uses_mpnn() || parts.uses_gbm()))
+        log_warn("train: no validation rows (split " + o.split +
+                 (starts_with(o.split, "column:") && o.valid_col.empty()
+                      ? std::string(" without --valid-col")
+                      : std::string()) +
+                 "): early stopping and best-epoch selection are off, so --patience is "
+                 "ignored and each network keeps its last epoch" +
+                 (parts.uses_gbm() ? std::string(" (boosting: all --gbm-rounds)") : "") +
+                 "; metrics.json has no validation metrics");
     if (s.multi_fragment > 0 && !o.featurizer.standardize && o.featurizer.name != "smiles-lm")
         log_info("train: " + std::to_string(s.multi_fragment) +
                  " molecules are several fragments (salts, solvents); --standardize "

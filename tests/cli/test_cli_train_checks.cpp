@@ -227,3 +227,57 @@ TEST_CASE("cli train: classification targets are binary; class codes are refused
         CHECK_THAT(read_file(out + "/rejects.tsv"), Catch::Contains("\tno target value"));
     }
 }
+
+TEST_CASE("cli train: no validation rows is said once; the last epoch is kept",
+          "[cli][train_checks]") {
+    // The split column has train and test rows only, and no --valid-col.
+    const std::string data = with_flags("cli_no_valid.csv", [](int) { return ""; });
+    const std::string out = temp_path("cli_no_valid");
+    auto r = run_plmkit({"train", "--data", data, "--target-col", "y", "--featurizer", "basic",
+                         "--hidden", "8", "--epochs", "4", "--patience", "1", "--split",
+                         "column:set", "--threads", "1", "--output", out});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("warning: train: no validation rows (split column:set "
+                                      "without --valid-col): early stopping and best-epoch "
+                                      "selection are off"));
+    CHECK_THAT(r.err, Catch::Contains("model epoch 4/4: train loss "));
+    CHECK_THAT(r.err, Catch::Contains("no validation rows (keeping the last epoch)"));
+    CHECK_THAT(r.err, !Catch::Contains("nan"));
+    CHECK_THAT(r.err, !Catch::Contains("inf"));
+    auto metrics = nlohmann::json::parse(read_file(out + "/metrics.json"));
+    CHECK(metrics["members"][0]["epochs"] == 4);  // --patience 1 could not stop it
+    CHECK(metrics["members"][0]["best_epoch"] == 4);
+    CHECK_FALSE(metrics.contains("valid"));
+}
+
+TEST_CASE("cli train: the epoch line's val rmse is in target units, as metrics.json's",
+          "[cli][train_checks]") {
+    // y spans 0..3.9 (std about 1.15), scaled by 100: standardized and target
+    // units differ a hundredfold.
+    std::istringstream in(read_file(small_csv()));
+    std::string line, text;
+    std::getline(in, line);
+    text = line + "\n";
+    while (std::getline(in, line)) {
+        std::vector<std::string> f;
+        std::istringstream cells(line);
+        for (std::string c; std::getline(cells, c, ',');)
+            f.push_back(c);
+        text += f[0] + "," + f[1] + "," + std::to_string(100 * std::stod(f[2])) + "," + f[3] + "\n";
+    }
+    const std::string data = temp_path("cli_units.csv"), out = temp_path("cli_units");
+    write_file(data, text);
+    // One epoch: the model kept is that epoch's, so metrics.json's valid
+    // RMSE (from the saved model) is the RMSE the epoch line reports.
+    auto r = run_plmkit({"train", "--data", data, "--target-col", "y", "--featurizer", "basic",
+                         "--hidden", "8", "--epochs", "1", "--split-sizes", "0.6,0.4,0",
+                         "--threads", "1", "--output", out});
+    REQUIRE(r.exit_code == 0);
+    const auto at = r.err.find("val rmse ");
+    REQUIRE(at != std::string::npos);
+    const double shown = std::stod(r.err.substr(at + 9));
+    auto metrics = nlohmann::json::parse(read_file(out + "/metrics.json"));
+    const double rmse = metrics["valid"]["mean"]["rmse"].get<double>();
+    CHECK(rmse > 10);  // target units
+    CHECK(shown == Approx(rmse).margin(1e-4));
+}
