@@ -149,8 +149,8 @@ EncoderSpec EncoderSpec::create(const PropertyFeaturizerOptions& o,
     if (o.name == "esm") return create_esm(o, mode);
     if (o.name != "smiles-lm")
         throw UsageError("--finetune " + mode.text() +
-                         " needs an encoder: --featurizer smiles-lm (the RDKit featurizers have "
-                         "no weights to fine-tune)");
+                         " needs an encoder: --featurizer smiles-lm or esm (--featurizer " +
+                         o.name + " has no weights to fine-tune)");
     EncoderSpec spec;
     spec.impl_->mode = mode;
     spec.impl_->source = o.lm_model;

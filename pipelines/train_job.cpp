@@ -12,7 +12,9 @@
 #include "data/split_file.hpp"
 #include "data/splits.hpp"
 #include "models/encoder_head.hpp"
+#include "models/esm2_config.hpp"
 #include "models/property_model.hpp"
+#include "models/smiles_encoder.hpp"
 #include "models/torch_runtime.hpp"
 #include "models/trainer.hpp"
 #include "pipelines/encoder_spec.hpp"
@@ -60,6 +62,67 @@ std::pair<std::string, std::string> encoder_dir(const TrainOptions& o) {
     if (o.featurizer.name == "esm" && !o.featurizer.esm_model.empty())
         return {"--esm-model", o.featurizer.esm_model};
     return {};
+}
+
+/// The blocks of the encoder in `dir` from its config.json (smiles-lm:
+/// "layers"; esm: "num_hidden_layers"), or -1 when it cannot be read (the
+/// loader then reports that with its own message).
+std::int64_t encoder_blocks(const std::string& featurizer, const std::string& dir) {
+    const std::string path = dir + "/config.json";
+    try {
+        if (featurizer == "esm") return models::Esm2Config::from_json_file(path).num_layers;
+        std::ifstream in(path);
+        if (!in) return -1;
+        const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+        if (j.is_discarded()) return -1;
+        return models::SmilesEncoderConfig::from_json(j, path).layers;
+    } catch (const Error&) {
+        return -1;
+    }
+}
+
+/// Flags of one featurizer given with another are refused rather than
+/// ignored (and saved in config.json as if they had been used): "--lm-model
+/// is used by --featurizer smiles-lm, not by --featurizer esm; ...".
+void check_featurizer_flags(const TrainOptions& o) {
+    const PropertyFeaturizerOptions& f = o.featurizer;
+    const PropertyFeaturizerOptions defaults;
+    auto refuse = [&](bool given, const std::string& flag, const std::string& user) {
+        if (given)
+            throw UsageError(flag + " is used by " + user + ", not by --featurizer " + f.name +
+                             "; leave it out or choose that featurizer");
+    };
+    if (f.name != "smiles-lm") refuse(!f.lm_model.empty(), "--lm-model", "--featurizer smiles-lm");
+    if (f.name != "esm") {
+        refuse(!f.esm_model.empty(), "--esm-model", "--featurizer esm");
+        refuse(f.esm_layer != defaults.esm_layer, "--esm-layer", "--featurizer esm");
+        refuse(f.esm_pooling != defaults.esm_pooling, "--esm-pooling", "--featurizer esm");
+        refuse(f.truncate != defaults.truncate, "--truncate", "--featurizer esm");
+    }
+    const ScratchEncoderOptions scratch;
+    const bool sized = o.scratch.hidden != scratch.hidden || o.scratch.layers != scratch.layers ||
+                       o.scratch.heads != scratch.heads || o.scratch.ffn != scratch.ffn;
+    const bool from_scratch = f.name == "smiles-lm" && f.lm_model.empty() && o.finetune == "full";
+    if (sized && !from_scratch)
+        throw UsageError(
+            "--lm-hidden, --lm-layers, --lm-heads and --lm-ffn size a SMILES encoder trained "
+            "from scratch (--featurizer smiles-lm --finetune full without --lm-model); this run "
+            "trains none (--featurizer " +
+            f.name + (f.lm_model.empty() ? "" : " --lm-model " + f.lm_model) + " --finetune " +
+            o.finetune + "): leave them out");
+}
+
+/// --finetune last:N beyond the encoder's blocks, before any data is read.
+void check_finetune_depth(const TrainOptions& o) {
+    const models::FinetuneMode mode = models::parse_finetune(o.finetune);
+    if (mode.frozen || mode.last < 0) return;
+    const auto [flag, dir] = encoder_dir(o);
+    if (dir.empty()) return;
+    const std::int64_t blocks = encoder_blocks(o.featurizer.name, dir);
+    if (blocks >= 0 && mode.last > blocks)
+        throw UsageError("--finetune " + o.finetune + ": " + flag + " '" + dir + "' has " +
+                         std::to_string(blocks) + " blocks (N must be 1.." +
+                         std::to_string(blocks) + ")");
 }
 
 void check_options(const TrainOptions& o) {
@@ -126,6 +189,8 @@ void check_options(const TrainOptions& o) {
             o.featurizer.name);
     if (!o.valid_col.empty() && !starts_with(o.split, "column:"))
         throw UsageError("--valid-col goes with --split column:NAME");
+    check_featurizer_flags(o);
+    check_finetune_depth(o);
     if (fs::exists(o.output + "/config.json"))
         throw UsageError("'" + o.output + "' already holds a " +
                          (o.resume ? "complete model: nothing to resume" : "model") +

@@ -1,7 +1,10 @@
 // plmkit train with an encoder directory (--lm-model, --esm-model), as the
 // user sees it: --resume refuses an encoder whose files changed since the
-// interruption.
+// interruption, flags of another featurizer are refused instead of ignored,
+// --finetune last:N beyond the encoder's blocks fails before anything is
+// written.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -138,4 +141,78 @@ TEST_CASE("cli train: --resume refuses an edited ESM-2 config.json", "[cli][trai
                                       "' changed since the interrupted run: 'config.json' "
                                       "differs (size "));
     CHECK_FALSE(file_exists(out + "/config.json"));
+}
+
+TEST_CASE("cli train: flags of another featurizer are refused, not ignored",
+          "[cli][train_encoder]") {
+    const std::string esm = shared_path("fixtures/esm2_tiny/model");
+    const std::string lm = pretrain_lm("enc_lm_flags", 1);
+    const std::string out = temp_path("enc_flags_out");
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {{"--data", gb1_40(), "--target-col", "target", "--featurizer", "esm", "--esm-model", esm,
+          "--lm-model", lm},
+         "--lm-model is used by --featurizer smiles-lm, not by --featurizer esm"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "morgan", "--esm-model",
+          esm},
+         "--esm-model is used by --featurizer esm, not by --featurizer morgan"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "smiles-lm", "--lm-model",
+          lm, "--esm-model", esm},
+         "--esm-model is used by --featurizer esm, not by --featurizer smiles-lm"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "basic", "--esm-layer",
+          "2"},
+         "--esm-layer is used by --featurizer esm, not by --featurizer basic"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "basic", "--esm-pooling",
+          "bos"},
+         "--esm-pooling is used by --featurizer esm"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "basic", "--truncate",
+          "100"},
+         "--truncate is used by --featurizer esm"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "smiles-lm", "--lm-model",
+          lm, "--finetune", "full", "--lm-hidden", "64"},
+         "--lm-hidden, --lm-layers, --lm-heads and --lm-ffn size a SMILES encoder trained from "
+         "scratch"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "morgan", "--finetune",
+          "full"},
+         "needs an encoder: --featurizer smiles-lm or esm"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.message);
+        auto r = run_plmkit(plus({"train", "--threads", "1", "--output", out}, c.args));
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains(c.message));
+        CHECK_FALSE(file_exists(out + "/config.json"));
+        CHECK_FALSE(file_exists(out + "/checkpoints"));
+    }
+}
+
+TEST_CASE("cli train: --finetune last:N beyond the encoder's blocks fails before any work",
+          "[cli][train_encoder]") {
+    const std::string lm = pretrain_lm("enc_lm_depth", 1);  // 2 blocks
+    const std::string esm = shared_path("fixtures/esm2_tiny/model");
+    const std::string esm_blocks = std::to_string(
+        nlohmann::json::parse(read_file(esm + "/config.json"))["num_hidden_layers"].get<int>());
+    SECTION("smiles-lm") {
+        const std::string out = temp_path("enc_depth_lm");
+        auto r = run_plmkit({"train", "--data", esol100(), "--target-col", kTarget, "--featurizer",
+                             "smiles-lm", "--lm-model", lm, "--finetune", "last:3", "--threads",
+                             "1", "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--finetune last:3: --lm-model '" + lm +
+                                          "' has 2 blocks (N must be 1..2)"));
+        CHECK_THAT(r.err, !Catch::Contains("rows"));  // no data was read
+        CHECK_FALSE(file_exists(out));
+    }
+    SECTION("esm") {
+        const std::string out = temp_path("enc_depth_esm");
+        auto r = run_plmkit({"train", "--data", gb1_40(), "--target-col", "target", "--featurizer",
+                             "esm", "--esm-model", esm, "--finetune", "last:99", "--threads", "1",
+                             "--output", out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("has " + esm_blocks + " blocks"));
+        CHECK_FALSE(file_exists(out));
+    }
 }

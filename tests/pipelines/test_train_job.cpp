@@ -631,7 +631,8 @@ TEST_CASE("train: last:1 from a pretrained encoder trains only the last block",
 TEST_CASE("train: fine-tuning option errors", "[train_job][finetune]") {
     auto bad = esol_options(test::temp_path("ft_bad"));
     bad.finetune = "full";
-    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("needs an encoder"));
+    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("needs an encoder: --featurizer smiles-lm "
+                                                      "or esm (--featurizer basic has no weights"));
     bad.featurizer.name = "smiles-lm";
     bad.finetune = "last:2";
     CHECK_THROWS_WITH(run_train(bad), Catch::Contains("pre-trained --lm-model"));
