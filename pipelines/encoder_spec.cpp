@@ -11,6 +11,7 @@
 #include "models/torch_runtime.hpp"
 #include "pipelines/smiles_lm_featurizer.hpp"
 #include "src/error.hpp"
+#include "src/log.hpp"
 #include "src/runtime.hpp"
 #include "tokenizers/batching.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
@@ -229,6 +230,9 @@ EncoderSpec EncoderSpec::esm_from_json(const nlohmann::json& j, const Featurizer
     fs::path dir = j.at("model_dir").get<std::string>();
     if (dir.is_relative() && !runtime.base_dir.empty()) dir = fs::path(runtime.base_dir) / dir;
     m.esm_dir = dir.string();
+    if (runtime.dtype_given && runtime.dtype != ComputeDType::f32)
+        log_info("note: a fine-tuned ESM-2 model runs in fp32, as it was trained; --dtype " +
+                 to_string(runtime.dtype) + " does not apply");
     try {
         m.esm = load_esm_base(m.esm_dir, runtime);
     } catch (const Interrupted&) {
@@ -324,6 +328,7 @@ nlohmann::json EncoderSpec::to_json() const {
                 {"layer", impl_->esm.config.num_layers},
                 {"pooling", impl_->pooling},
                 {"truncate", impl_->truncate},
+                {"dtype", "fp32"},  // fine-tuning trains and predicts in float32
                 {"dim", dim()}};
     return {{"name", "smiles-lm"},
             {"finetune", impl_->mode.text()},

@@ -27,6 +27,7 @@
 #include "pipelines/tree_parts.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
+#include "src/device.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/version.hpp"
@@ -110,6 +111,16 @@ void check_featurizer_flags(const TrainOptions& o) {
             "trains none (--featurizer " +
             f.name + (f.lm_model.empty() ? "" : " --lm-model " + f.lm_model) + " --finetune " +
             o.finetune + "): leave them out");
+    const ComputeDType dtype = f.runtime.dtype;
+    if (dtype != ComputeDType::f32) {
+        const std::string flag = "--dtype " + to_string(dtype);
+        refuse(f.name != "esm", flag, "--featurizer esm (frozen ESM-2 features)");
+        if (!models::parse_finetune(o.finetune).frozen)
+            throw UsageError(flag + ": fine-tuning (--finetune " + o.finetune +
+                             ") always trains ESM-2 in float32; leave --dtype out, or use "
+                             "--finetune frozen for " +
+                             to_string(dtype) + " features");
+    }
 }
 
 /// --finetune last:N beyond the encoder's blocks, before any data is read.
@@ -350,6 +361,10 @@ nlohmann::json training_json(const TrainOptions& o) {
                            {"truncate", f.truncate}};
     // Only when on, so checkpoints of runs made before the flag still resume.
     if (f.standardize) feat["standardize"] = true;
+    // The dtype of frozen ESM-2 features (the cache holds them); likewise
+    // only when not the default fp32.
+    if (f.name == "esm" && f.runtime.dtype != ComputeDType::f32)
+        feat["dtype"] = to_string(f.runtime.dtype);
     nlohmann::json j = {{"data", o.data},
                         {"input_col", o.input_col},
                         {"id_col", o.id_col},

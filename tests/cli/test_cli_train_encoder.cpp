@@ -2,7 +2,7 @@
 // user sees it: --resume refuses an encoder whose files changed since the
 // interruption, flags of another featurizer are refused instead of ignored,
 // --finetune last:N beyond the encoder's blocks fails before anything is
-// written.
+// written, and --dtype goes only with frozen ESM-2 features.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -175,6 +175,12 @@ TEST_CASE("cli train: flags of another featurizer are refused, not ignored",
           lm, "--finetune", "full", "--lm-hidden", "64"},
          "--lm-hidden, --lm-layers, --lm-heads and --lm-ffn size a SMILES encoder trained from "
          "scratch"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "basic", "--dtype", "bf16"},
+         "--dtype bf16 is used by --featurizer esm (frozen ESM-2 features), not by --featurizer "
+         "basic"},
+        {{"--data", gb1_40(), "--target-col", "target", "--featurizer", "esm", "--esm-model", esm,
+          "--finetune", "last:1", "--dtype", "fp16"},
+         "--dtype fp16: fine-tuning (--finetune last:1) always trains ESM-2 in float32"},
         {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "morgan", "--finetune",
           "full"},
          "needs an encoder: --featurizer smiles-lm or esm"},
