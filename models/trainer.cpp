@@ -36,6 +36,18 @@ std::vector<double> column(const at::Tensor& t, std::int64_t j) {
     return std::vector<double>(p, p + c.numel());
 }
 
+/// Mean of the non-NaN values, each times scale[j] when given; NaN if none.
+double mean_of(const std::vector<double>& values, const std::vector<double>& scale) {
+    double sum = 0;
+    int count = 0;
+    for (std::size_t j = 0; j < values.size(); ++j) {
+        if (std::isnan(values[j])) continue;
+        sum += values[j] * (j < scale.size() ? scale[j] : 1.0);
+        ++count;
+    }
+    return count ? sum / count : std::nan("");
+}
+
 std::string fmt(const char* f, double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, f, v);
@@ -145,9 +157,13 @@ void Trainer::fit(const TrainTensors& train, const TrainTensors& val,
         rec.lr = lr_at(static_cast<std::int64_t>(rec.epoch) * steps - 1, steps);
         bool has_val = val.size() > 0;
         rec.val_loss = has_val ? loss(val) : std::nan("");
-        rec.val_metric = has_val ? metric(val) : std::nan("");
+        // One pass over the validation rows for both figures.
+        const std::vector<double> per = has_val ? target_metrics(val) : std::vector<double>();
+        rec.val_metric = has_val ? mean_of(per, {}) : std::nan("");
+        const double shown = has_val ? mean_of(per, shown_scale()) : std::nan("");
         if (!has_val || improved(rec.val_metric)) {
             best_metric_ = has_val ? rec.val_metric : best_metric_;
+            best_shown_ = shown;
             best_epoch_ = rec.epoch;
             bad_epochs_ = 0;
             best_params_.clear();
@@ -159,20 +175,34 @@ void Trainer::fit(const TrainTensors& train, const TrainTensors& val,
         rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         history_.push_back(rec);
         epochs_done_ = rec.epoch;
-        if (options_.log_epochs)
-            log_info(options_.label + " epoch " + std::to_string(rec.epoch) + "/" +
-                     std::to_string(options_.epochs) + ": train loss " +
-                     fmt("%.4f", rec.train_loss) + ", val loss " + fmt("%.4f", rec.val_loss) +
-                     ", val " + primary_metric(options_.task) + " " + fmt("%.4f", rec.val_metric) +
-                     " (best " + fmt("%.4f", best_metric_) + " @" + std::to_string(best_epoch_) +
-                     "), lr " + fmt("%.2e", rec.lr) + ", " + fmt("%.2f", rec.seconds) + " s" +
-                     (stopped_ ? ", early stop" : ""));
+        if (options_.log_epochs) log_info(epoch_line(rec, shown, has_val ? val.y.size(1) : 0));
         if (on_epoch_end) on_epoch_end(*this);
     }
     at::NoGradGuard no_grad;
     auto params = model_->parameters();
     for (std::size_t i = 0; i < params.size() && i < best_params_.size(); ++i)
         params[i].copy_(best_params_[i]);
+}
+
+std::string Trainer::epoch_line(const EpochRecord& rec, double shown, std::int64_t targets) const {
+    std::string line = options_.label + " epoch " + std::to_string(rec.epoch) + "/" +
+                       std::to_string(options_.epochs) + ": train loss " +
+                       fmt("%.4f", rec.train_loss);
+    if (targets == 0) {
+        // No validation rows: no selection, the last epoch is kept.
+        line += ", no validation rows (keeping the last epoch)";
+    } else {
+        std::string name = "val " + primary_metric(options_.task);
+        if (targets > 1)
+            name += " (mean of " + std::to_string(targets) + " targets" +
+                    (shown_scale().empty() ? std::string() : ", each in its units") + ")";
+        line += ", val loss " + fmt("%.4f", rec.val_loss) + ", " + name + " " + fmt("%.4f", shown) +
+                " (best " +
+                (std::isnan(best_shown_) ? std::string() : fmt("%.4f", best_shown_) + " ") + "@" +
+                std::to_string(best_epoch_) + ")";
+    }
+    return line + ", lr " + fmt("%.2e", rec.lr) + ", " + fmt("%.2f", rec.seconds) + " s" +
+           (stopped_ ? ", early stop" : "");
 }
 
 at::Tensor Trainer::outputs(const TrainTensors& data) const {
@@ -207,19 +237,26 @@ double Trainer::loss(const TrainTensors& data) const {
     return batch_loss(out, data.y, data.mask).item<double>();
 }
 
-double Trainer::metric(const TrainTensors& data) const {
+std::vector<double> Trainer::target_metrics(const TrainTensors& data) const {
     at::Tensor pred = predict(data);
     at::Tensor y = at::where(data.mask > 0.5, data.y, at::full_like(data.y, std::nan("")));
-    double sum = 0;
-    int count = 0;
-    for (std::int64_t j = 0; j < y.size(1); ++j) {
-        double m = task_metrics(options_.task, column(y, j), column(pred, j))
-                       .at(primary_metric(options_.task));
-        if (std::isnan(m)) continue;
-        sum += m;
-        ++count;
-    }
-    return count ? sum / count : std::nan("");
+    std::vector<double> out;
+    for (std::int64_t j = 0; j < y.size(1); ++j)
+        out.push_back(task_metrics(options_.task, column(y, j), column(pred, j))
+                          .at(primary_metric(options_.task)));
+    return out;
+}
+
+double Trainer::metric(const TrainTensors& data) const {
+    return mean_of(target_metrics(data), {});
+}
+
+std::vector<double> Trainer::shown_scale() const {
+    return options_.task == "regression" ? options_.target_scale : std::vector<double>();
+}
+
+double Trainer::shown_metric(const TrainTensors& data) const {
+    return mean_of(target_metrics(data), shown_scale());
 }
 
 }  // namespace plmkit::models
@@ -247,6 +284,8 @@ void Trainer::save_checkpoint(const std::string& path) const {
         h.insert(h.end(), {static_cast<double>(r.epoch), r.train_loss, r.val_loss, r.val_metric,
                            r.lr, r.seconds});
     archive.write("history", at::tensor(h, at::kDouble).reshape({-1, 6}));
+    // Separate from "state", so that checkpoints written before it still load.
+    archive.write("best_shown", at::tensor({best_shown_}, at::kDouble));
     AtomicFile file(path);
     archive.save_to(file.temp_path());
     file.commit();
@@ -288,6 +327,10 @@ void Trainer::load_checkpoint(const std::string& path) {
         best_params_.assign(static_cast<std::size_t>(s[5]), at::Tensor());
         for (std::size_t i = 0; i < best_params_.size(); ++i)
             best.read(std::to_string(i), best_params_[i]);
+        at::Tensor shown;
+        best_shown_ = archive.try_read("best_shown", shown) && shown.numel() == 1
+                          ? shown.item<double>()
+                          : std::nan("");
         history_.clear();
         for (std::int64_t i = 0; i < hist.size(0); ++i) {
             const double* r = hist[i].data_ptr<double>();

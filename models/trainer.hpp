@@ -9,6 +9,7 @@
 // Reproducibility: epoch e shuffles with a generator seeded from (seed, e)
 // and reseeds dropout from (seed, e), so a run resumed from the checkpoint
 // of epoch e gives the same weights as an uninterrupted run.
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +37,12 @@ struct TrainerOptions {
     bool balance_classes = true;  ///< classification: pos_weight = negatives / positives
     std::string label = "model";  ///< prefix of the per-epoch progress lines
     bool log_epochs = true;       ///< one line per epoch on stderr
+    /// Regression on standardized targets: each target's training standard
+    /// deviation, so that the progress line shows the validation RMSE in
+    /// target units, as metrics.json and evaluate do (with several targets,
+    /// the mean of the per-target RMSEs). Selection and early stopping stay
+    /// on the standardized RMSE (metric()). Empty: shown as computed.
+    std::vector<double> target_scale;
 };
 
 struct EpochRecord {
@@ -67,6 +74,9 @@ class Trainer {
     /// The selection metric on `data`: RMSE in standardized units
     /// (regression, lower is better) or mean ROC-AUC over targets.
     double metric(const TrainTensors& data) const;
+    /// The metric as the progress line shows it: metric() with each target's
+    /// RMSE times its TrainerOptions::target_scale (target units).
+    double shown_metric(const TrainTensors& data) const;
 
     /// Model, optimizer, best weights and history in one file (LibTorch
     /// archive), written atomically.
@@ -78,6 +88,9 @@ class Trainer {
     int epochs_done() const { return epochs_done_; }
     int best_epoch() const { return best_epoch_; }
     double best_metric() const { return best_metric_; }
+    /// shown_metric() of the best epoch (NaN without validation rows, or
+    /// after loading a checkpoint written before it was stored).
+    double best_shown_metric() const { return best_shown_; }
     bool stopped_early() const { return stopped_; }
     const std::vector<EpochRecord>& history() const { return history_; }
     /// The MLP (for a Trainer made from one).
@@ -90,6 +103,12 @@ class Trainer {
     double lr_at(std::int64_t step, std::int64_t steps_per_epoch) const;
     at::Tensor batch_loss(const at::Tensor& out, const at::Tensor& y, const at::Tensor& mask) const;
     bool improved(double metric) const;
+    /// Per-target selection metric (NaN where it cannot be computed).
+    std::vector<double> target_metrics(const TrainTensors& data) const;
+    /// The progress line of an epoch; `targets` 0 = no validation rows.
+    std::string epoch_line(const EpochRecord& rec, double shown, std::int64_t targets) const;
+    /// target_scale for regression, else empty.
+    std::vector<double> shown_scale() const;
 
     /// Raw outputs (logits / standardized values) of every row, eval mode.
     at::Tensor outputs(const TrainTensors& data) const;
@@ -103,6 +122,7 @@ class Trainer {
     int bad_epochs_ = 0;
     bool stopped_ = false;
     double best_metric_ = 0;
+    double best_shown_ = std::nan("");  ///< shown_metric() of the best epoch
     std::vector<at::Tensor> best_params_;
     std::vector<EpochRecord> history_;
 };

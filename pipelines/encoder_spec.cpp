@@ -11,6 +11,7 @@
 #include "models/torch_runtime.hpp"
 #include "pipelines/smiles_lm_featurizer.hpp"
 #include "src/error.hpp"
+#include "src/log.hpp"
 #include "src/runtime.hpp"
 #include "tokenizers/batching.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
@@ -149,8 +150,8 @@ EncoderSpec EncoderSpec::create(const PropertyFeaturizerOptions& o,
     if (o.name == "esm") return create_esm(o, mode);
     if (o.name != "smiles-lm")
         throw UsageError("--finetune " + mode.text() +
-                         " needs an encoder: --featurizer smiles-lm (the RDKit featurizers have "
-                         "no weights to fine-tune)");
+                         " needs an encoder: --featurizer smiles-lm or esm (--featurizer " +
+                         o.name + " has no weights to fine-tune)");
     EncoderSpec spec;
     spec.impl_->mode = mode;
     spec.impl_->source = o.lm_model;
@@ -229,6 +230,9 @@ EncoderSpec EncoderSpec::esm_from_json(const nlohmann::json& j, const Featurizer
     fs::path dir = j.at("model_dir").get<std::string>();
     if (dir.is_relative() && !runtime.base_dir.empty()) dir = fs::path(runtime.base_dir) / dir;
     m.esm_dir = dir.string();
+    if (runtime.dtype_given && runtime.dtype != ComputeDType::f32)
+        log_info("note: a fine-tuned ESM-2 model runs in fp32, as it was trained; --dtype " +
+                 to_string(runtime.dtype) + " does not apply");
     try {
         m.esm = load_esm_base(m.esm_dir, runtime);
     } catch (const Interrupted&) {
@@ -324,6 +328,7 @@ nlohmann::json EncoderSpec::to_json() const {
                 {"layer", impl_->esm.config.num_layers},
                 {"pooling", impl_->pooling},
                 {"truncate", impl_->truncate},
+                {"dtype", "fp32"},  // fine-tuning trains and predicts in float32
                 {"dim", dim()}};
     return {{"name", "smiles-lm"},
             {"finetune", impl_->mode.text()},

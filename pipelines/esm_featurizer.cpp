@@ -131,6 +131,7 @@ nlohmann::json EsmFeaturizer::to_json() const {
             {"layer", m.layer},
             {"pooling", m.options.pooling},
             {"truncate", m.options.truncate},
+            {"dtype", to_string(m.options.dtype)},
             {"dim", dim()}};
 }
 

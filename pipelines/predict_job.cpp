@@ -25,9 +25,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// Nine significant digits: enough to give back the model's float32 output
+/// exactly, so that rows with different predictions never tie in the CSV
+/// and metrics recomputed from it match `evaluate` (six digits made ties).
 std::string format_value(double v) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
+    std::snprintf(buf, sizeof buf, "%.9g", v);
     return buf;
 }
 

@@ -11,6 +11,7 @@
 #include "pipelines/smiles_lm_featurizer.hpp"
 #include "pipelines/standardize.hpp"
 #include "src/error.hpp"
+#include "src/log.hpp"
 #include "src/parallel_for.hpp"
 
 namespace plmkit::pipelines {
@@ -192,6 +193,34 @@ EsmFeaturizerOptions esm_options(const std::string& dir, int layer, const std::s
     return o;
 }
 
+/// The runtime for a stored ESM-2 description: its "dtype" (the one the
+/// training features were computed in; fp32 for models without the key)
+/// unless --dtype was given, which overrides it with a note.
+FeaturizerRuntime model_dtype(const nlohmann::json& j, const FeaturizerRuntime& runtime) {
+    ComputeDType stored = ComputeDType::f32;
+    const auto it = j.find("dtype");
+    if (it != j.end()) {
+        try {
+            stored = parse_compute_dtype(it->is_string() ? it->get<std::string>() : it->dump());
+        } catch (const UsageError&) {
+            throw ModelError(
+                "invalid esm featurizer description: \"dtype\" must be fp32, bf16 "
+                "or fp16, got " +
+                it->dump());
+        }
+    }
+    FeaturizerRuntime rt = runtime;
+    if (!runtime.dtype_given) {
+        rt.dtype = stored;
+    } else if (runtime.dtype != stored) {
+        log_info("note: --dtype " + to_string(runtime.dtype) +
+                 " overrides the dtype the model's ESM-2 features were computed in (" +
+                 to_string(stored) + ", config.json); predictions can differ slightly from " +
+                 "the training run's");
+    }
+    return rt;
+}
+
 }  // namespace
 
 std::unique_ptr<PropertyFeaturizer> make_smiles_lm_featurizer(models::LoadedSmilesEncoder encoder,
@@ -284,7 +313,7 @@ std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::from_json(
             auto f = std::make_unique<ProteinFeaturizer>(
                 esm_options(resolve(j.at("model_dir").get<std::string>(), runtime.base_dir),
                             j.at("layer").get<int>(), j.at("pooling").get<std::string>(),
-                            j.at("truncate").get<std::size_t>(), runtime));
+                            j.at("truncate").get<std::size_t>(), model_dtype(j, runtime)));
             const std::string want = j.value("weights_hash", std::string());
             const std::string got = f->to_json().value("weights_hash", std::string());
             if (!want.empty() && want != got)

@@ -39,7 +39,11 @@ const char* to_string(InputKind kind);
 struct FeaturizerRuntime {
     int threads = 0;  ///< worker threads for RDKit featurizers (0 = all cores)
     Device device{DeviceKind::cpu};
+    /// ESM-2 compute dtype. A model records the dtype its frozen ESM-2
+    /// features were computed in ("dtype" in its featurizer description;
+    /// fp32 when absent) and from_json uses that one unless `dtype_given`.
     ComputeDType dtype = ComputeDType::f32;
+    bool dtype_given = false;       ///< dtype was asked for (--dtype): it overrides the model's
     std::size_t max_tokens = 4096;  ///< token budget per batch (esm, smiles-lm)
     /// Relative encoder paths in a stored description resolve against this
     /// folder (the model directory).

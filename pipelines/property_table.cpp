@@ -37,6 +37,11 @@ bool is_missing(std::string t) {
            t == "none" || t == "#n/a";
 }
 
+/// Why a classification target must be 0/1, and what to do with classes.
+constexpr const char* kBinaryHint =
+    "classification is binary per target (0 or 1): for multi-class labels make one 0/1 column "
+    "per class (one-vs-rest) and give each with --target-col";
+
 /// Parses a target value; "" -> NaN. Returns false (with `why`) when bad.
 bool parse_target(const std::string& name, const std::string& text, const std::string& task,
                   double& value, std::string& why) {
@@ -56,13 +61,24 @@ bool parse_target(const std::string& name, const std::string& text, const std::s
     value = decimal ? std::strtod(t.c_str(), &end) : 0.0;
     if (!decimal || end == t.c_str() || *end != '\0' || !std::isfinite(value)) {
         why = "target '" + name + "' is not a number: '" + text + "'";
-        return false;
-    }
-    if (task == "classification" && value != 0.0 && value != 1.0) {
-        why = "classification target '" + name + "' must be 0 or 1, got '" + text + "'";
+        if (task == "classification") why += std::string("; ") + kBinaryHint;
         return false;
     }
     return true;
+}
+
+/// A --valid-col value: true/1/yes or false/0/no (any case), blank = false.
+/// Returns false for anything else.
+bool parse_valid_flag(const std::string& text, bool& flag) {
+    std::string t = text;
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back())))
+        t.pop_back();
+    const std::size_t b = t.find_first_not_of(" \t");
+    t = b == std::string::npos ? "" : t.substr(b);
+    for (char& c : t)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    flag = t == "true" || t == "1" || t == "yes";
+    return flag || t.empty() || t == "false" || t == "0" || t == "no";
 }
 
 std::string scaffold_of(const RDKit::ROMol& mol) {
@@ -140,8 +156,15 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
         std::string why;
         bool any = t.num_targets == 0 || !options.require_targets;
         for (std::size_t j = 0; j < t.num_targets && why.empty(); ++j) {
-            if (parse_target(r.targets[j].first, r.targets[j].second, options.task, y[j], why))
-                any = any || !std::isnan(y[j]);
+            if (!parse_target(r.targets[j].first, r.targets[j].second, options.task, y[j], why))
+                continue;
+            // A number other than 0/1 is a class code or a measurement, not a
+            // bad row: rejecting those rows would train on the 0/1 rows alone.
+            if (options.task == "classification" && !std::isnan(y[j]) && y[j] != 0.0 && y[j] != 1.0)
+                throw InputError(path + ": line " + std::to_string(r.line) + " (id '" + r.id +
+                                 "'): classification target '" + r.targets[j].first + "' holds '" +
+                                 r.targets[j].second + "'; " + kBinaryHint);
+            any = any || !std::isnan(y[j]);
         }
         if (why.empty() && !any) why = "no target value (all target columns blank or NA)";
         if (!why.empty()) {
@@ -163,7 +186,16 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
         t.inputs.push_back(r.input);
         t.targets.insert(t.targets.end(), y.begin(), y.end());
         if (!options.split_col.empty()) t.split_values.push_back(prop(options.split_col));
-        if (!options.valid_col.empty()) t.valid_flags.push_back(prop(options.valid_col));
+        if (!options.valid_col.empty()) {
+            const std::string v = prop(options.valid_col);
+            bool flag = false;
+            if (!parse_valid_flag(v, flag))
+                throw InputError(path + ": line " + std::to_string(r.line) + " (id '" + r.id +
+                                 "'): --valid-col '" + options.valid_col + "' holds '" + v +
+                                 "'; expected true/false, 1/0, yes/no (any case) or blank "
+                                 "(= false)");
+            t.valid_flags.push_back(flag ? "true" : "false");
+        }
     }
     return t;
 }

@@ -19,8 +19,9 @@ struct PropertyTable {
     std::vector<double> targets;  ///< [n x T], NaN = missing
     std::vector<std::string> scaffolds;     ///< Murcko scaffolds (when requested)
     std::vector<std::string> split_values;  ///< the split column (when requested)
-    std::vector<std::string> valid_flags;   ///< the validation-flag column (when requested)
-    std::vector<models::MolGraph> graphs;   ///< per row, when the featurizer made them
+    /// The validation-flag column (when requested), as "true" / "false".
+    std::vector<std::string> valid_flags;
+    std::vector<models::MolGraph> graphs;  ///< per row, when the featurizer made them
     std::size_t dim = 0, num_targets = 0;
     std::uint64_t records = 0;
     /// Rejected rows: "index \t id \t input \t reason" lines.
@@ -33,16 +34,23 @@ struct TableOptions {
     std::string input_col;  ///< "" = smiles / sequence
     std::string id_col;
     std::vector<std::string> target_cols;
-    std::string task = "regression";  ///< classification: targets must be 0/1
-    bool require_targets = true;      ///< reject rows whose targets are all blank
-    bool scaffolds = false;           ///< fill PropertyTable::scaffolds (molecules)
-    std::string split_col;            ///< fill PropertyTable::split_values
-    std::string valid_col;            ///< fill PropertyTable::valid_flags
+    /// classification: targets must be 0/1 (a number other than 0/1 is an
+    /// InputError naming the line; text is a reject with the reason).
+    std::string task = "regression";
+    bool require_targets = true;  ///< reject rows whose targets are all blank
+    bool scaffolds = false;       ///< fill PropertyTable::scaffolds (molecules)
+    std::string split_col;        ///< fill PropertyTable::split_values
+    /// Fill PropertyTable::valid_flags: true/1/yes or false/0/no (any case),
+    /// blank = false; anything else is an InputError naming the line.
+    std::string valid_col;
     std::string format = "auto";
 };
 
 /// Reads `path`: ids, inputs and targets of every usable row (no features
-/// yet). Throws UsageError when a column is missing, IoError when unreadable.
+/// yet). Throws UsageError when a column is missing, IoError when unreadable,
+/// InputError for a classification target holding a number other than 0/1
+/// (multi-class labels) or a --valid-col value that is not a true/false
+/// spelling.
 PropertyTable read_property_table(const std::string& path, const TableOptions& options);
 
 /// Raw features of every row; rows the featurizer rejects move to `rejects`.

@@ -19,6 +19,18 @@ std::string num(double v) {
     std::snprintf(buf, sizeof buf, "%g", v);
     return buf;
 }
+
+bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+/// "size 10 bytes then, 12 now" or "same size, content hash differs".
+std::string how_changed(const nlohmann::json& before, const nlohmann::json& now) {
+    const std::string size_then = before.value("size", nlohmann::json()).dump(),
+                      size_now = now.value("size", nlohmann::json()).dump();
+    return size_then != size_now ? "size " + size_then + " bytes then, " + size_now + " now"
+                                 : std::string("same size, content hash differs");
+}
 }  // namespace
 
 /// Numeric options that LibTorch or the featurizers would otherwise take
@@ -87,13 +99,41 @@ void check_unchanged(const nlohmann::json& before, const nlohmann::json& now,
         throw UsageError("--resume: the interrupted run recorded no fingerprint of " + flag + " '" +
                          path + "'; start again without --resume");
     if (before == now) return;
-    const std::string size_then = before.value("size", nlohmann::json()).dump(),
-                      size_now = now.value("size", nlohmann::json()).dump();
     throw UsageError(flag + " '" + path + "' changed since the interrupted run (" +
-                     (size_then != size_now
-                          ? "size " + size_then + " bytes then, " + size_now + " now"
-                          : std::string("same size, content hash differs")) +
-                     "); start again without --resume");
+                     how_changed(before, now) + "); start again without --resume");
+}
+
+nlohmann::json encoder_fingerprint(const std::string& dir) {
+    nlohmann::json files = nlohmann::json::object();
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!entry.is_regular_file(ec)) continue;
+        if (name == "config.json" || name == "vocab.txt" || ends_with(name, ".safetensors") ||
+            ends_with(name, ".index.json"))
+            files[name] = file_fingerprint(entry.path().string());
+    }
+    return files;
+}
+
+void check_encoder_unchanged(const nlohmann::json& before, const nlohmann::json& now,
+                             const std::string& flag, const std::string& dir) {
+    const std::string head = flag + " '" + dir + "' changed since the interrupted run: ";
+    const std::string tail =
+        "; the cached features or checkpoints belong to the old encoder, start again without "
+        "--resume";
+    if (!before.is_object())
+        throw UsageError("--resume: the interrupted run recorded no fingerprint of " + flag + " '" +
+                         dir + "'; start again without --resume");
+    for (auto it = before.begin(); it != before.end(); ++it) {
+        const auto found = now.find(it.key());
+        if (found == now.end()) throw UsageError(head + "'" + it.key() + "' is gone" + tail);
+        if (*found != it.value())
+            throw UsageError(head + "'" + it.key() + "' differs (" +
+                             how_changed(it.value(), *found) + ")" + tail);
+    }
+    for (auto it = now.begin(); it != now.end(); ++it)
+        if (!before.contains(it.key())) throw UsageError(head + "'" + it.key() + "' is new" + tail);
 }
 
 std::vector<int> column_sets(const PropertyTable& t, const std::string& path,

@@ -35,6 +35,21 @@ nlohmann::json resume_fingerprint(const std::string& path);
 void check_unchanged(const nlohmann::json& before, const nlohmann::json& now,
                      const std::string& flag, const std::string& path);
 
+/// What --resume compares for an encoder directory (--lm-model,
+/// --esm-model): {"<file name>": file_fingerprint} of the files a loader
+/// reads: config.json, vocab.txt, every *.safetensors and *.index.json
+/// (sharded checkpoints). An unreadable or missing directory gives {}.
+nlohmann::json encoder_fingerprint(const std::string& dir);
+
+/// Throws UsageError when the encoder directory's files (`now`,
+/// encoder_fingerprint) differ from the interrupted run's (`before`),
+/// naming the directory and the first file added, removed or changed:
+/// "--lm-model 'D' changed since the interrupted run: 'model.safetensors'
+/// differs (same size, content hash differs); ...". A null `before` (a run
+/// made before encoders were fingerprinted) is refused too.
+void check_encoder_unchanged(const nlohmann::json& before, const nlohmann::json& now,
+                             const std::string& flag, const std::string& dir);
+
 /// Sets of the rows of `t` from its split column (`column`, read from
 /// `path`): parse_split_name values; anything else throws InputError naming
 /// the data row and the value.

@@ -7,11 +7,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "data/split_file.hpp"
 #include "data/splits.hpp"
 #include "models/encoder_head.hpp"
+#include "models/esm2_config.hpp"
 #include "models/property_model.hpp"
+#include "models/smiles_encoder.hpp"
 #include "models/torch_runtime.hpp"
 #include "models/trainer.hpp"
 #include "pipelines/encoder_spec.hpp"
@@ -24,6 +27,7 @@
 #include "pipelines/tree_parts.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
+#include "src/device.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/version.hpp"
@@ -49,6 +53,87 @@ bool featurizer_has_morgan(const std::string& name) {
         if (e == std::string::npos) return false;
         b = e + 1;
     }
+}
+
+/// The encoder directory the run reads (and its flag), or "" when none:
+/// --lm-model for smiles-lm, --esm-model for esm.
+std::pair<std::string, std::string> encoder_dir(const TrainOptions& o) {
+    if (o.featurizer.name == "smiles-lm" && !o.featurizer.lm_model.empty())
+        return {"--lm-model", o.featurizer.lm_model};
+    if (o.featurizer.name == "esm" && !o.featurizer.esm_model.empty())
+        return {"--esm-model", o.featurizer.esm_model};
+    return {};
+}
+
+/// The blocks of the encoder in `dir` from its config.json (smiles-lm:
+/// "layers"; esm: "num_hidden_layers"), or -1 when it cannot be read (the
+/// loader then reports that with its own message).
+std::int64_t encoder_blocks(const std::string& featurizer, const std::string& dir) {
+    const std::string path = dir + "/config.json";
+    try {
+        if (featurizer == "esm") return models::Esm2Config::from_json_file(path).num_layers;
+        std::ifstream in(path);
+        if (!in) return -1;
+        const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+        if (j.is_discarded()) return -1;
+        return models::SmilesEncoderConfig::from_json(j, path).layers;
+    } catch (const Error&) {
+        return -1;
+    }
+}
+
+/// Flags of one featurizer given with another are refused rather than
+/// ignored (and saved in config.json as if they had been used): "--lm-model
+/// is used by --featurizer smiles-lm, not by --featurizer esm; ...".
+void check_featurizer_flags(const TrainOptions& o) {
+    const PropertyFeaturizerOptions& f = o.featurizer;
+    const PropertyFeaturizerOptions defaults;
+    auto refuse = [&](bool given, const std::string& flag, const std::string& user) {
+        if (given)
+            throw UsageError(flag + " is used by " + user + ", not by --featurizer " + f.name +
+                             "; leave it out or choose that featurizer");
+    };
+    if (f.name != "smiles-lm") refuse(!f.lm_model.empty(), "--lm-model", "--featurizer smiles-lm");
+    if (f.name != "esm") {
+        refuse(!f.esm_model.empty(), "--esm-model", "--featurizer esm");
+        refuse(f.esm_layer != defaults.esm_layer, "--esm-layer", "--featurizer esm");
+        refuse(f.esm_pooling != defaults.esm_pooling, "--esm-pooling", "--featurizer esm");
+        refuse(f.truncate != defaults.truncate, "--truncate", "--featurizer esm");
+    }
+    const ScratchEncoderOptions scratch;
+    const bool sized = o.scratch.hidden != scratch.hidden || o.scratch.layers != scratch.layers ||
+                       o.scratch.heads != scratch.heads || o.scratch.ffn != scratch.ffn;
+    const bool from_scratch = f.name == "smiles-lm" && f.lm_model.empty() && o.finetune == "full";
+    if (sized && !from_scratch)
+        throw UsageError(
+            "--lm-hidden, --lm-layers, --lm-heads and --lm-ffn size a SMILES encoder trained "
+            "from scratch (--featurizer smiles-lm --finetune full without --lm-model); this run "
+            "trains none (--featurizer " +
+            f.name + (f.lm_model.empty() ? "" : " --lm-model " + f.lm_model) + " --finetune " +
+            o.finetune + "): leave them out");
+    const ComputeDType dtype = f.runtime.dtype;
+    if (dtype != ComputeDType::f32) {
+        const std::string flag = "--dtype " + to_string(dtype);
+        refuse(f.name != "esm", flag, "--featurizer esm (frozen ESM-2 features)");
+        if (!models::parse_finetune(o.finetune).frozen)
+            throw UsageError(flag + ": fine-tuning (--finetune " + o.finetune +
+                             ") always trains ESM-2 in float32; leave --dtype out, or use "
+                             "--finetune frozen for " +
+                             to_string(dtype) + " features");
+    }
+}
+
+/// --finetune last:N beyond the encoder's blocks, before any data is read.
+void check_finetune_depth(const TrainOptions& o) {
+    const models::FinetuneMode mode = models::parse_finetune(o.finetune);
+    if (mode.frozen || mode.last < 0) return;
+    const auto [flag, dir] = encoder_dir(o);
+    if (dir.empty()) return;
+    const std::int64_t blocks = encoder_blocks(o.featurizer.name, dir);
+    if (blocks >= 0 && mode.last > blocks)
+        throw UsageError("--finetune " + o.finetune + ": " + flag + " '" + dir + "' has " +
+                         std::to_string(blocks) + " blocks (N must be 1.." +
+                         std::to_string(blocks) + ")");
 }
 
 void check_options(const TrainOptions& o) {
@@ -115,6 +200,8 @@ void check_options(const TrainOptions& o) {
             o.featurizer.name);
     if (!o.valid_col.empty() && !starts_with(o.split, "column:"))
         throw UsageError("--valid-col goes with --split column:NAME");
+    check_featurizer_flags(o);
+    check_finetune_depth(o);
     if (fs::exists(o.output + "/config.json"))
         throw UsageError("'" + o.output + "' already holds a " +
                          (o.resume ? "complete model: nothing to resume" : "model") +
@@ -125,10 +212,9 @@ void check_options(const TrainOptions& o) {
     check_output_dir(o.output);
 }
 
-bool is_true(std::string v) {
-    for (char& c : v)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return v == "true" || v == "1" || v == "yes";
+/// A --valid-col flag as read_property_table stores it.
+bool is_true(const std::string& v) {
+    return v == "true";
 }
 
 std::vector<int> make_split(const TrainOptions& o, const PropertyTable& t) {
@@ -275,6 +361,10 @@ nlohmann::json training_json(const TrainOptions& o) {
                            {"truncate", f.truncate}};
     // Only when on, so checkpoints of runs made before the flag still resume.
     if (f.standardize) feat["standardize"] = true;
+    // The dtype of frozen ESM-2 features (the cache holds them); likewise
+    // only when not the default fp32.
+    if (f.name == "esm" && f.runtime.dtype != ComputeDType::f32)
+        feat["dtype"] = to_string(f.runtime.dtype);
     nlohmann::json j = {{"data", o.data},
                         {"input_col", o.input_col},
                         {"id_col", o.id_col},
@@ -532,6 +622,7 @@ Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs
     to.weight_decay = o.weight_decay;
     to.patience = o.patience;
     to.seed = seed;
+    to.target_scale = p.sd;  // regression: the epoch lines in target units
     const int count = mpnn ? mpnn_count(o) : o.ensemble;
     to.label = std::string(mpnn ? "D-MPNN" : "model") +
                (count > 1 ? " " + std::to_string(k + 1) + "/" + std::to_string(count) : "");
@@ -589,8 +680,8 @@ std::string split_file_path(const TrainOptions& o) {
 }
 
 /// --resume: the interrupted run must have had the same options and read
-/// the same data (and split file): cached features and checkpoints belong
-/// to its rows.
+/// the same data (and split file) and encoder: cached features and
+/// checkpoints belong to its rows and its encoder's weights.
 void check_resume(const TrainOptions& o) {
     const nlohmann::json before = read_json(o.output + "/checkpoints/options.json");
     const nlohmann::json now = training_json(o);
@@ -605,6 +696,10 @@ void check_resume(const TrainOptions& o) {
     if (!split.empty())
         check_unchanged(before.value("split_file", nlohmann::json()), resume_fingerprint(split),
                         "--split file:", split);
+    const auto [flag, dir] = encoder_dir(o);
+    if (!dir.empty())
+        check_encoder_unchanged(before.value("encoder_files", nlohmann::json()),
+                                encoder_fingerprint(dir), flag, dir);
 }
 
 /// Creates <output>/checkpoints with the run's options and the fingerprints
@@ -620,6 +715,8 @@ void begin_run(const TrainOptions& o) {
     now["data_file"] = resume_fingerprint(o.data);
     const std::string split = split_file_path(o);
     if (!split.empty()) now["split_file"] = resume_fingerprint(split);
+    const std::string encoder = encoder_dir(o).second;
+    if (!encoder.empty()) now["encoder_files"] = encoder_fingerprint(encoder);
     write_json(dir + "/options.json", now);
 }
 
@@ -686,6 +783,17 @@ TrainSummary run_train(const TrainOptions& o) {
              std::to_string(p.table.dim) + " features (" +
              (p.featurizer ? p.featurizer->name() : o.featurizer.name) +
              (p.encoder ? ", fine-tuned " + o.finetune : std::string()) + ")");
+    models::PropertyModelConfig parts;
+    parts.head = o.head;
+    if (s.valid == 0 && (parts.uses_mlp() || parts.uses_mpnn() || parts.uses_gbm()))
+        log_warn("train: no validation rows (split " + o.split +
+                 (starts_with(o.split, "column:") && o.valid_col.empty()
+                      ? std::string(" without --valid-col")
+                      : std::string()) +
+                 "): early stopping and best-epoch selection are off, so --patience is "
+                 "ignored and each network keeps its last epoch" +
+                 (parts.uses_gbm() ? std::string(" (boosting: all --gbm-rounds)") : "") +
+                 "; metrics.json has no validation metrics");
     if (s.multi_fragment > 0 && !o.featurizer.standardize && o.featurizer.name != "smiles-lm")
         log_info("train: " + std::to_string(s.multi_fragment) +
                  " molecules are several fragments (salts, solvents); --standardize "

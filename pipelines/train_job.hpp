@@ -51,8 +51,9 @@ struct TrainOptions {
     /// random | scaffold | column:NAME | file:PATH (a split file such as
     /// ../shared/data/esol/scaffold_split.csv: row_index,scaffold_split)
     std::string split = "random";
-    /// With column:NAME: rows whose VALID_COL is true/1/yes move from train
-    /// to valid (FLIP's `validation` column).
+    /// With column:NAME: rows whose VALID_COL is true/1/yes (any case) move
+    /// from train to valid (FLIP's `validation` column); false/0/no and blank
+    /// keep them; any other value is an InputError naming the line.
     std::string valid_col;
     std::vector<double> split_sizes{0.8, 0.1, 0.1};
     std::uint64_t seed = 0;

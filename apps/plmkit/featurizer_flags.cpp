@@ -20,8 +20,9 @@ void add_runtime_flags(CLI::App* cmd, RuntimeFlags& f) {
         ->capture_default_str();
     cmd->add_option("--device", f.device, "ESM-2 / SMILES encoder device: auto, cpu, cuda[:N]")
         ->capture_default_str();
-    cmd->add_option("--dtype", f.dtype, "ESM-2 compute dtype: fp32, bf16 or fp16")
-        ->capture_default_str();
+    cmd->add_option("--dtype", f.dtype,
+                    "ESM-2 compute dtype: fp32, bf16 or fp16 (train: fp32 by default, frozen "
+                    "--featurizer esm only; predict/evaluate: the model's, from config.json)");
     cmd->add_option("--max-tokens", f.max_tokens, "Token budget per encoder batch")
         ->check(non_negative())
         ->capture_default_str();
@@ -35,7 +36,8 @@ pipelines::FeaturizerRuntime to_runtime(const RuntimeFlags& f) {
     pipelines::FeaturizerRuntime rt;
     rt.threads = f.threads > 0 ? f.threads : global_options().threads;
     rt.device = parse_device(f.device);
-    rt.dtype = parse_compute_dtype(f.dtype);
+    rt.dtype_given = !f.dtype.empty();
+    rt.dtype = rt.dtype_given ? parse_compute_dtype(f.dtype) : ComputeDType::f32;
     rt.max_tokens = f.max_tokens;
     return rt;
 }

@@ -11,7 +11,7 @@ namespace plmkit::cli {
 struct RuntimeFlags {
     int threads = 0;
     std::string device = "auto";
-    std::string dtype = "fp32";
+    std::string dtype;  ///< "" = not given: fp32 in train, the model's in predict/evaluate
     std::size_t max_tokens = 4096;
 };
 

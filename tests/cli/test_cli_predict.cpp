@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 
 #include "tests/catch.hpp"
 
@@ -379,4 +380,76 @@ TEST_CASE("cli predict: with --output -, the rejects go next to the input's name
     CHECK(lines(read_file(rejects)).size() == 2);
     CHECK_FALSE(plmkit::test::file_exists("predict.rejects.tsv"));
     std::remove(rejects.c_str());
+}
+
+TEST_CASE("cli predict: an ESM-2 model is scored in the dtype of its training features",
+          "[cli][predict][esm]") {
+    std::ifstream in(shared_path("data/flip_gb1/sampled.csv"));
+    std::string text, line;
+    for (int i = 0; i < 31 && std::getline(in, line); ++i)
+        text += line + "\n";
+    const std::string data = temp_path("cli_dtype_gb1.csv");
+    write_file(data, text);
+    auto train = [&](const std::string& out, const std::vector<std::string>& extra) {
+        std::vector<std::string> args = {"train",
+                                         "--data",
+                                         data,
+                                         "--target-col",
+                                         "target",
+                                         "--featurizer",
+                                         "esm",
+                                         "--esm-model",
+                                         shared_path("fixtures/esm2_tiny/model"),
+                                         "--hidden",
+                                         "16",
+                                         "--epochs",
+                                         "2",
+                                         "--threads",
+                                         "1",
+                                         "--output",
+                                         out};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_plmkit(args);
+    };
+    auto predict = [&](const std::string& model, const std::string& name,
+                       const std::vector<std::string>& extra) {
+        const std::string out = temp_path(name);
+        std::vector<std::string> args = {"predict", "--model",  model, "--input",
+                                         data,      "--output", out};
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto r = run_plmkit(args);
+        REQUIRE(r.exit_code == 0);
+        return std::make_pair(read_file(out), r.err);
+    };
+    const std::string bf16 = temp_path("cli_dtype_bf16");
+    REQUIRE(train(bf16, {"--dtype", "bf16"}).exit_code == 0);
+    auto cfg = nlohmann::json::parse(read_file(bf16 + "/config.json"));
+    CHECK(cfg["featurizer"]["dtype"] == "bf16");
+    CHECK(cfg["training"]["featurizer"]["dtype"] == "bf16");
+    // No --dtype: the model's bf16; --dtype bf16 gives the same, --dtype
+    // fp32 overrides it (other features, other predictions) with a note.
+    const auto plain = predict(bf16, "cli_dtype_plain.csv", {});
+    CHECK(plain.first == predict(bf16, "cli_dtype_asked.csv", {"--dtype", "bf16"}).first);
+    CHECK_THAT(plain.second, !Catch::Contains("overrides"));
+    const auto fp32 = predict(bf16, "cli_dtype_fp32.csv", {"--dtype", "fp32"});
+    CHECK(fp32.first != plain.first);
+    CHECK_THAT(fp32.second, Catch::Contains("note: --dtype fp32 overrides the dtype the model's "
+                                            "ESM-2 features were computed in (bf16"));
+    // evaluate too: the same metrics as predict's default.
+    auto e = run_plmkit({"evaluate", "--model", bf16, "--data", data});
+    auto e32 = run_plmkit({"evaluate", "--model", bf16, "--data", data, "--dtype", "fp32"});
+    REQUIRE(e.exit_code == 0);
+    REQUIRE(e32.exit_code == 0);
+    CHECK(nlohmann::json::parse(e.out)["metrics"] != nlohmann::json::parse(e32.out)["metrics"]);
+
+    // A config.json without the key (made before it was recorded) loads as fp32.
+    const std::string fp32_model = temp_path("cli_dtype_fp32_model");
+    REQUIRE(train(fp32_model, {}).exit_code == 0);
+    auto old = nlohmann::json::parse(read_file(fp32_model + "/config.json"));
+    CHECK(old["featurizer"]["dtype"] == "fp32");
+    const auto before = predict(fp32_model, "cli_dtype_before.csv", {});
+    old["featurizer"].erase("dtype");
+    write_file(fp32_model + "/config.json", old.dump(2));
+    CHECK(predict(fp32_model, "cli_dtype_old.csv", {}).first == before.first);
+    CHECK(predict(fp32_model, "cli_dtype_old_bf16.csv", {"--dtype", "bf16"}).first != before.first);
 }

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/catch.hpp"
 
@@ -116,4 +119,165 @@ TEST_CASE("cli train: --resume after the data file changed is refused", "[cli][t
     // Starting again (without --resume) in the same directory is fine.
     CHECK(run_plmkit(args).exit_code == 0);
     CHECK(plmkit::test::file_exists(out + "/config.json"));
+}
+
+namespace {
+
+/// small_csv() with a split column `set` (train for the first 32 rows, test
+/// for the rest) and a column `v` holding `flag(i)` for row i.
+std::string with_flags(const std::string& name, const std::function<std::string(int)>& flag) {
+    std::istringstream in(read_file(small_csv()));
+    std::string line, text;
+    std::getline(in, line);
+    text = line + ",set,v\n";
+    for (int i = 0; std::getline(in, line); ++i)
+        text += line + (i < 32 ? ",train," : ",test,") + flag(i) + "\n";
+    const std::string path = temp_path(name);
+    write_file(path, text);
+    return path;
+}
+
+/// The number of rows of split.csv in `set`.
+int count_set(const std::string& model, const std::string& set) {
+    std::istringstream in(read_file(model + "/split.csv"));
+    int n = 0;
+    for (std::string line; std::getline(in, line);)
+        n += line.size() > set.size() &&
+             line.compare(line.size() - set.size() - 1, set.size() + 1, "," + set) == 0;
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("cli train: --valid-col takes true/false spellings and refuses anything else",
+          "[cli][train_checks]") {
+    SECTION("the documented spellings, any case; blank is false") {
+        const char* yes[] = {"true", "TRUE", "1", "Yes"};
+        const char* no[] = {"false", "No", "0", "", "FALSE"};
+        // Rows 0..7 flagged true in some spelling, the other train rows false.
+        const std::string data = with_flags(
+            "cli_valid_ok.csv", [&](int i) { return std::string(i < 8 ? yes[i % 4] : no[i % 5]); });
+        const std::string out = temp_path("cli_valid_ok");
+        auto r = run_plmkit(
+            train(data, out, {"--target-col", "y", "--split", "column:set", "--valid-col", "v"}));
+        REQUIRE(r.exit_code == 0);
+        CHECK(count_set(out, "valid") == 8);
+        CHECK(count_set(out, "train") == 24);
+        CHECK(count_set(out, "test") == 8);
+    }
+    for (const std::string bad : {"maybe", "T", "1.0", "NA"}) {
+        DYNAMIC_SECTION("'" << bad << "'") {
+            // Row 5 (file line 7) holds the bad value.
+            const std::string data = with_flags("cli_valid_bad.csv", [&](int i) {
+                return i == 5 ? bad : std::string(i < 3 ? "True" : "");
+            });
+            const std::string out = temp_path("cli_valid_bad");
+            auto r = run_plmkit(train(
+                data, out, {"--target-col", "y", "--split", "column:set", "--valid-col", "v"}));
+            CHECK(r.exit_code == 3);
+            CHECK_THAT(r.err, Catch::Contains(data + ": line 7 (id 'm5'): --valid-col 'v' holds '" +
+                                              bad + "'; expected true/false, 1/0, yes/no"));
+            CHECK_FALSE(plmkit::test::file_exists(out + "/checkpoints"));
+        }
+    }
+}
+
+TEST_CASE("cli train: classification targets are binary; class codes are refused up front",
+          "[cli][train_checks]") {
+    const std::string out = temp_path("cli_multiclass");
+    SECTION("integer class codes") {
+        // Classes 0..10 like a label-encoded multi-class column.
+        const std::string data =
+            with_flags("cli_classes.csv", [](int i) { return std::to_string(i % 11); });
+        auto r = run_plmkit(train(data, out, {"--target-col", "v", "--task", "classification"}));
+        CHECK(r.exit_code == 3);
+        // Rows 0 and 1 hold 0 and 1; row 2 (file line 4) holds the first other code.
+        CHECK_THAT(r.err, Catch::Contains(data + ": line 4 (id 'm2'): classification target 'v' "
+                                                 "holds '2'; classification is binary per "
+                                                 "target (0 or 1)"));
+        CHECK_THAT(r.err, Catch::Contains("one 0/1 column per class (one-vs-rest)"));
+        CHECK_FALSE(plmkit::test::file_exists(out + "/checkpoints"));
+    }
+    SECTION("-1 as the negative class") {
+        const std::string data =
+            with_flags("cli_minus1.csv", [](int i) { return i % 2 ? "1" : "-1"; });
+        auto r = run_plmkit(train(data, out, {"--target-col", "v", "--task", "classification"}));
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err,
+                   Catch::Contains("line 2 (id 'm0'): classification target 'v' holds '-1'"));
+    }
+    SECTION("class names") {
+        const char* names[] = {"Nucleus", "Cytoplasm", "Membrane"};
+        const std::string data =
+            with_flags("cli_names.csv", [&](int i) { return std::string(names[i % 3]); });
+        auto r = run_plmkit(train(data, out, {"--target-col", "v", "--task", "classification"}));
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains("target 'v' is not a number: 'Nucleus'; classification "
+                                          "is binary per target (0 or 1)"));
+    }
+    SECTION("missing labels are rejected as before, 0/1 labels train") {
+        // Every 4th label blank: with a single target those rows have no
+        // label at all and go to rejects.tsv.
+        const std::string data = with_flags("cli_binary.csv", [](int i) {
+            return i % 4 == 3 ? "" : i % 2 ? "1" : "0.0";
+        });
+        auto r = run_plmkit(train(data, out, {"--target-col", "v", "--task", "classification"}));
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("40 rows, 10 rejected"));
+        CHECK_THAT(read_file(out + "/rejects.tsv"), Catch::Contains("\tno target value"));
+    }
+}
+
+TEST_CASE("cli train: no validation rows is said once; the last epoch is kept",
+          "[cli][train_checks]") {
+    // The split column has train and test rows only, and no --valid-col.
+    const std::string data = with_flags("cli_no_valid.csv", [](int) { return ""; });
+    const std::string out = temp_path("cli_no_valid");
+    auto r = run_plmkit({"train", "--data", data, "--target-col", "y", "--featurizer", "basic",
+                         "--hidden", "8", "--epochs", "4", "--patience", "1", "--split",
+                         "column:set", "--threads", "1", "--output", out});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("warning: train: no validation rows (split column:set "
+                                      "without --valid-col): early stopping and best-epoch "
+                                      "selection are off"));
+    CHECK_THAT(r.err, Catch::Contains("model epoch 4/4: train loss "));
+    CHECK_THAT(r.err, Catch::Contains("no validation rows (keeping the last epoch)"));
+    CHECK_THAT(r.err, !Catch::Contains("nan"));
+    CHECK_THAT(r.err, !Catch::Contains("inf"));
+    auto metrics = nlohmann::json::parse(read_file(out + "/metrics.json"));
+    CHECK(metrics["members"][0]["epochs"] == 4);  // --patience 1 could not stop it
+    CHECK(metrics["members"][0]["best_epoch"] == 4);
+    CHECK_FALSE(metrics.contains("valid"));
+}
+
+TEST_CASE("cli train: the epoch line's val rmse is in target units, as metrics.json's",
+          "[cli][train_checks]") {
+    // y spans 0..3.9 (std about 1.15), scaled by 100: standardized and target
+    // units differ a hundredfold.
+    std::istringstream in(read_file(small_csv()));
+    std::string line, text;
+    std::getline(in, line);
+    text = line + "\n";
+    while (std::getline(in, line)) {
+        std::vector<std::string> f;
+        std::istringstream cells(line);
+        for (std::string c; std::getline(cells, c, ',');)
+            f.push_back(c);
+        text += f[0] + "," + f[1] + "," + std::to_string(100 * std::stod(f[2])) + "," + f[3] + "\n";
+    }
+    const std::string data = temp_path("cli_units.csv"), out = temp_path("cli_units");
+    write_file(data, text);
+    // One epoch: the model kept is that epoch's, so metrics.json's valid
+    // RMSE (from the saved model) is the RMSE the epoch line reports.
+    auto r = run_plmkit({"train", "--data", data, "--target-col", "y", "--featurizer", "basic",
+                         "--hidden", "8", "--epochs", "1", "--split-sizes", "0.6,0.4,0",
+                         "--threads", "1", "--output", out});
+    REQUIRE(r.exit_code == 0);
+    const auto at = r.err.find("val rmse ");
+    REQUIRE(at != std::string::npos);
+    const double shown = std::stod(r.err.substr(at + 9));
+    auto metrics = nlohmann::json::parse(read_file(out + "/metrics.json"));
+    const double rmse = metrics["valid"]["mean"]["rmse"].get<double>();
+    CHECK(rmse > 10);  // target units
+    CHECK(shown == Approx(rmse).margin(1e-4));
 }

@@ -143,3 +143,40 @@ TEST_CASE("trainer: resume from a checkpoint equals an uninterrupted run", "[mod
         CHECK_THROWS_AS(wrong.load_checkpoint(ckpt), ModelError);
     }
 }
+
+TEST_CASE("trainer: the shown validation RMSE is in target units; selection is unchanged",
+          "[models][trainer]") {
+    at::manual_seed(3);
+    auto train = synthetic(200, 4), val = synthetic(60, 5);
+    TrainerOptions o = options(3);
+    o.target_scale = {2.5, 0.4};  // the targets' training standard deviations
+    Trainer trainer(small_mlp(), o);
+    trainer.fit(train, val);
+    // Per-target RMSE of the predictions, computed here on the raw tensors.
+    at::Tensor pred = trainer.predict(val);
+    std::vector<double> rmse;
+    for (std::int64_t j = 0; j < 2; ++j)
+        rmse.push_back(
+            std::sqrt((pred.select(1, j) - val.y.select(1, j)).pow(2).mean().item<double>()));
+    // Shown: the mean over targets of each RMSE in its own units.
+    CHECK(trainer.shown_metric(val) == Approx((rmse[0] * 2.5 + rmse[1] * 0.4) / 2).epsilon(1e-5));
+    // Selection (and early stopping): the mean standardized RMSE, as before.
+    CHECK(trainer.metric(val) == Approx((rmse[0] + rmse[1]) / 2).epsilon(1e-5));
+    // The best epoch's shown value survives a checkpoint.
+    const std::string ckpt = test::temp_path("shown.pt");
+    trainer.save_checkpoint(ckpt);
+    Trainer again(small_mlp(), o);
+    again.load_checkpoint(ckpt);
+    CHECK(again.best_epoch() == trainer.best_epoch());
+    CHECK_FALSE(std::isnan(trainer.best_shown_metric()));
+    CHECK(again.best_shown_metric() == trainer.best_shown_metric());
+
+    // Classification is shown as computed (ROC-AUC has no units).
+    auto ctrain = synthetic(200, 6, true), cval = synthetic(60, 7, true);
+    TrainerOptions co = options(2);
+    co.task = "classification";
+    co.target_scale = {2.5, 0.4};
+    Trainer classifier(small_mlp(), co);
+    classifier.fit(ctrain, cval);
+    CHECK(classifier.shown_metric(cval) == Approx(classifier.metric(cval)));
+}

@@ -9,6 +9,7 @@
 
 #include "tests/catch.hpp"
 
+#include "pipelines/train_checks.hpp"
 #include "pipelines/train_job.hpp"
 #include "src/error.hpp"
 #include "tests/pipelines/train_test_data.hpp"
@@ -106,6 +107,46 @@ TEST_CASE("train checks: --resume refuses a data or split file changed since the
     }
 }
 
+TEST_CASE("train checks: an encoder directory's fingerprint names what changed", "[train_checks]") {
+    const std::string dir = test::temp_path("encoder_fp");
+    fs::create_directories(dir);
+    test::write_file(dir + "/config.json", "{\"layers\": 2}");
+    test::write_file(dir + "/vocab.txt", "<pad>\nC\n");
+    test::write_file(dir + "/model.safetensors", "weights");
+    test::write_file(dir + "/README.md", "not read by a loader");
+    const auto before = encoder_fingerprint(dir);
+    CHECK(before.size() == 3);  // config.json, vocab.txt, model.safetensors
+    CHECK(before.contains("model.safetensors"));
+    CHECK_FALSE(before.contains("README.md"));
+    CHECK_NOTHROW(check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir));
+    test::write_file(dir + "/README.md", "edited: still not compared");
+    CHECK_NOTHROW(check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir));
+    const std::string head = "--lm-model '" + dir + "' changed since the interrupted run: ";
+    SECTION("a changed file") {
+        test::write_file(dir + "/model.safetensors", "WEIGHTS");
+        CHECK_THROWS_WITH(
+            check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir),
+            Catch::StartsWith(head + "'model.safetensors' differs (same size, content hash "
+                                     "differs)"));
+    }
+    SECTION("a new shard") {
+        test::write_file(dir + "/model-00002.safetensors", "more");
+        CHECK_THROWS_WITH(
+            check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir),
+            Catch::StartsWith(head + "'model-00002.safetensors' is new"));
+    }
+    SECTION("a removed file") {
+        fs::remove(dir + "/vocab.txt");
+        CHECK_THROWS_WITH(
+            check_encoder_unchanged(before, encoder_fingerprint(dir), "--lm-model", dir),
+            Catch::StartsWith(head + "'vocab.txt' is gone"));
+    }
+    SECTION("a run that recorded none") {
+        CHECK_THROWS_WITH(check_encoder_unchanged(nlohmann::json(), before, "--esm-model", dir),
+                          Catch::Contains("recorded no fingerprint of --esm-model"));
+    }
+}
+
 TEST_CASE("train checks: split files and columns must match the data", "[train_checks]") {
     auto o = quick(test::temp_path("split_mismatch"));
     std::string all = "row_index,split\n";
@@ -166,7 +207,8 @@ TEST_CASE("train checks: a target needs labelled training rows of both classes",
     o.task = "classification";
     o.target_cols = {"p_np"};
     SECTION("one class only; rows rejected on the way are written") {
-        o.data = bbbp_labels("bbbp_ones.csv", [](int i) { return i % 3 ? "1" : "2"; });
+        // Every third label is text: those rows are rejected with the reason.
+        o.data = bbbp_labels("bbbp_ones.csv", [](int i) { return i % 3 ? "1" : "x"; });
         CHECK_THROWS_AS(run_train(o), InputError);
         CHECK_THROWS_WITH(run_train(o),
                           Catch::Contains("target 'p_np' has only class 1 among the ") &&
@@ -175,8 +217,22 @@ TEST_CASE("train checks: a target needs labelled training rows of both classes",
         auto rej = test::read_csv(o.output + "/rejects.tsv", '\t');
         std::size_t labels = 0;  // every third row; others are unparsable molecules
         for (const auto& r : rej)
-            labels += r.back().find("must be 0 or 1, got '2'") != std::string::npos ? 1 : 0;
+            labels += r.back().find("is not a number: 'x'; classification is binary per target") !=
+                              std::string::npos
+                          ? 1
+                          : 0;
         CHECK(labels == 40);
+        CHECK_FALSE(fs::exists(o.output + "/checkpoints"));
+    }
+    SECTION("a number other than 0/1 (a class code) is refused up front, naming the line") {
+        // Line 1 is the header: data row i is on line i + 1.
+        o.data = bbbp_labels("bbbp_codes.csv", [](int i) {
+            return i == 7 ? "2" : i % 2 ? "1" : "0";
+        });
+        CHECK_THROWS_AS(run_train(o), InputError);
+        CHECK_THROWS_WITH(run_train(o), Catch::StartsWith(o.data + ": line 8 (id '") &&
+                                            Catch::Contains("classification target 'p_np' holds "
+                                                            "'2'; classification is binary"));
         CHECK_FALSE(fs::exists(o.output + "/checkpoints"));
     }
     SECTION("a target column without any label, in a multi-task model") {

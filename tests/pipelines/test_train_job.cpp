@@ -116,8 +116,9 @@ TEST_CASE("train: a saved model predicts and evaluates as in training", "[train_
     CHECK(preds[0] == header);
     PropertyPredictor predictor(r.out, {});
     Predictions p = predictor.predict({"CCO", "c1ccccc1"});
-    CHECK(std::stod(preds[1][2]) == Approx(p.mean[0]).epsilon(1e-5));
-    CHECK(std::stod(preds[2][2]) == Approx(p.mean[1]).epsilon(1e-5));
+    // Nine significant digits: the value as predicted, not a rounding of it.
+    CHECK(std::stod(preds[1][2]) == Approx(p.mean[0]).epsilon(1e-8));
+    CHECK(std::stod(preds[2][2]) == Approx(p.mean[1]).epsilon(1e-8));
     // Measured ESOL: ethanol 1.10, benzene -1.64: the model orders them.
     CHECK(p.mean[0] > p.mean[1]);
     auto rej = read_csv(ps.rejects_path, '\t');
@@ -129,6 +130,38 @@ TEST_CASE("train: a saved model predicts and evaluates as in training", "[train_
     // A model of molecules refuses protein input.
     po.input = test::shared_path("fixtures/esm2_tiny/sequences.fasta");
     CHECK_THROWS_AS(run_predict(po), UsageError);
+}
+
+TEST_CASE("train: predict writes every prediction with its own digits (no ties from rounding)",
+          "[train_job]") {
+    const EsolRun& r = esol_run();
+    auto rows = read_csv(test::esol_csv());
+    std::vector<std::string> smiles;
+    std::string lib = "smiles\n";
+    for (std::size_t i = 1; i <= 250; ++i) {
+        smiles.push_back(rows[i][9]);
+        lib += rows[i][9] + "\n";
+    }
+    REQUIRE(rows[0][9] == "smiles");
+    PredictOptions po;
+    po.model = r.out;
+    po.input = test::write_temp("predict_250.csv", lib);
+    po.output = test::temp_path("predict_250_out.csv");
+    po.progress = false;
+    REQUIRE(run_predict(po).predicted == 250);
+    auto preds = read_csv(po.output);
+    REQUIRE(preds.size() == 251);
+    Predictions p = PropertyPredictor(r.out, {}).predict(smiles);
+    std::set<double> predicted, written;
+    for (std::size_t i = 0; i < 250; ++i) {
+        const double v = std::stod(preds[i + 1][2]);
+        INFO("row " << i << ": written " << preds[i + 1][2]);
+        CHECK(v == Approx(p.mean[i]).epsilon(1e-8));
+        predicted.insert(p.mean[i]);
+        written.insert(v);
+    }
+    // As many distinct values in the CSV as the model predicted.
+    CHECK(written.size() == predicted.size());
 }
 
 TEST_CASE("train: --resume continues an interrupted run to the same model", "[train_job]") {
@@ -420,8 +453,9 @@ TEST_CASE("train: a forest on joined fingerprint parts predicts as saved", "[tra
     REQUIRE(preds.size() == 3);
     PropertyPredictor predictor(o.output, {});
     Predictions p = predictor.predict({"CCO", "c1ccccc1"});
-    CHECK(std::stod(preds[1][2]) == Approx(p.mean[0]).epsilon(1e-5));
-    CHECK(std::stod(preds[2][2]) == Approx(p.mean[1]).epsilon(1e-5));
+    // Nine significant digits: the value as predicted, not a rounding of it.
+    CHECK(std::stod(preds[1][2]) == Approx(p.mean[0]).epsilon(1e-8));
+    CHECK(std::stod(preds[2][2]) == Approx(p.mean[1]).epsilon(1e-8));
     CHECK(p.mean[0] > p.mean[1]);  // ethanol dissolves better than benzene
 }
 
@@ -631,7 +665,8 @@ TEST_CASE("train: last:1 from a pretrained encoder trains only the last block",
 TEST_CASE("train: fine-tuning option errors", "[train_job][finetune]") {
     auto bad = esol_options(test::temp_path("ft_bad"));
     bad.finetune = "full";
-    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("needs an encoder"));
+    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("needs an encoder: --featurizer smiles-lm "
+                                                      "or esm (--featurizer basic has no weights"));
     bad.featurizer.name = "smiles-lm";
     bad.finetune = "last:2";
     CHECK_THROWS_WITH(run_train(bad), Catch::Contains("pre-trained --lm-model"));
