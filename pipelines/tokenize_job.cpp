@@ -9,13 +9,13 @@
 
 #include "data/fasta_reader.hpp"
 #include "data/molecule_reader.hpp"
+#include "pipelines/run_files.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
-#include "src/same_file.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
@@ -218,8 +218,13 @@ TokenizeSummary run_tokenize(const TokenizeOptions& opt) {
     if (opt.kind != "protein" && opt.kind != "smiles")
         throw UsageError("--kind must be 'protein' or 'smiles', got '" + opt.kind + "'");
     if (opt.input.empty()) throw UsageError("no input file given");
-    if (same_file(opt.output, opt.input))
-        throw UsageError("--output '" + opt.output + "' would overwrite the input");
+    if (opt.output.empty())
+        throw UsageError("--output is empty: name a file, or - for standard output");
+    // Before any work: an output that is the input (any spelling or link), a
+    // folder, or in a missing folder.
+    check_run_files({{"the input", opt.input}},
+                    {{"--output", opt.output},
+                     {"the rejects file", opt.output == "-" ? "" : opt.output + ".rejects.tsv"}});
     TokenizeRun run(opt);
     if (opt.kind == "protein")
         run.protein();
