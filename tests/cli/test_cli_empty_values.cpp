@@ -23,8 +23,9 @@ TEST_CASE("cli embed: --layers \"\" is refused, not read as layer 0", "[cli][emb
     CHECK_THAT(r.err, Catch::Contains("--layers: expected an integer, got ''"));
     CHECK_FALSE(file_exists(out));
     SECTION("every other value option of embed") {
-        for (const std::string opt : {"--include", "--max-tokens", "--truncate", "--threads",
-                                      "--shard", "--long", "--model", "--input", "--output"}) {
+        for (const std::string opt :
+             {"--include", "--max-tokens", "--truncate", "--threads", "--shard", "--long",
+              "--device", "--dtype", "--model", "--input", "--output"}) {
             std::vector<std::string> args{"embed"};
             for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
                      {"--model", kModel}, {"--input", fa}, {"--output", out}})
