@@ -16,6 +16,7 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/utf8.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
@@ -139,7 +140,13 @@ class TokenizeRun {
             throw_if_interrupted();
             ++s_.records;
             if (!rec.error.empty()) {
-                reject(reader.path(), rec.id, rec.line, rec.error);
+                reject(reader.path(), escape_invalid_utf8(rec.id), rec.line, rec.error);
+                continue;
+            }
+            // JSON needs valid UTF-8 (a FASTA id is checked by the reader).
+            std::string bad_id = invalid_utf8_reason(rec.id, "id", rec.line);
+            if (!bad_id.empty()) {
+                reject(reader.path(), escape_invalid_utf8(rec.id), rec.line, bad_id);
                 continue;
             }
             if (!tokenizers::SmilesTokenizer::tokenize(rec.smiles, views_, &err)) {
