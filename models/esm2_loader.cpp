@@ -175,6 +175,34 @@ std::pair<bool, bool> copy_heads(WeightCopier& w, Esm2Impl& m, const std::string
     return {lm, contact};
 }
 
+/// ModelError when the checkpoint holds encoder layers that config.json does
+/// not declare: the model would run with only the first num_hidden_layers
+/// blocks, silently.
+void check_layer_count(const SafetensorsCheckpoint& ckpt, const std::string& esm,
+                       std::int64_t num_layers, const std::string& config_path) {
+    const std::string prefix = esm + "encoder.layer.";
+    std::int64_t top = -1;
+    std::string example;
+    for (const auto& name : ckpt.names()) {
+        if (name.compare(0, prefix.size(), prefix) != 0) continue;
+        std::size_t end = name.find('.', prefix.size());
+        const std::string digits = name.substr(prefix.size(), end - prefix.size());
+        if (digits.empty() || digits.size() > 6 ||
+            digits.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        const std::int64_t n = std::stoll(digits);
+        if (n >= num_layers && n > top) {
+            top = n;
+            example = name;
+        }
+    }
+    if (top < 0) return;
+    throw ModelError("'" + config_path + "' declares num_hidden_layers " +
+                     std::to_string(num_layers) + ", but the checkpoint has tensors of " +
+                     std::to_string(top + 1) + " encoder layers (e.g. '" + example +
+                     "'): config.json does not match the weights");
+}
+
 }  // namespace
 
 at::ScalarType to_scalar_type(ComputeDType dtype) {
@@ -219,6 +247,7 @@ LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& option
     if (!ckpt.contains("esm.embeddings.word_embeddings.weight") &&
         ckpt.contains("embeddings.word_embeddings.weight"))
         esm.clear();
+    check_layer_count(ckpt, esm, out.config.num_layers, config_path);
 
     Esm2InitOptions init;
     init.dtype = to_scalar_type(options.dtype);

@@ -298,8 +298,6 @@ EmbedSummary run_embed(const EmbedOptions& opt) {
     Device device = models::resolve_device(opt.device);
     models::set_threads(opt.threads);
     models::LoadedEsm2 loaded = models::load_esm2(opt.model_dir, {opt.dtype, device});
-    if (!loaded.ignored_keys.empty())
-        log_debug("ignored checkpoint tensors: " + join(loaded.ignored_keys, ", "));
     content.layers = resolve_layers(opt.layers, static_cast<int>(loaded.config.num_layers));
     check_heads(content, loaded.model, opt.model_dir);
 

@@ -403,6 +403,24 @@ TEST_CASE("esm2 loader: broken checkpoints are ModelErrors naming file and tenso
                                                           Catch::Contains("model-00001-of-00002") &&
                                                           Catch::Contains("model-00002-of-00002"));
     }
+    SECTION("config.json declaring fewer layers than the checkpoint holds") {
+        auto dir = variant("fewlayers", [](auto&) {});
+        auto config = nlohmann::json::parse(test::read_file(dir + "/config.json"));
+        REQUIRE(config["num_hidden_layers"] == kLayers);
+        config["num_hidden_layers"] = 2;
+        test::write_file(dir + "/config.json", config.dump());
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::StartsWith("'" + dir +
+                                            "/config.json' declares num_hidden_layers "
+                                            "2, but the checkpoint has tensors of 3 encoder "
+                                            "layers (e.g. 'esm.encoder.layer.2."));
+        // One layer fewer in the weights than declared stays a missing tensor.
+        config["num_hidden_layers"] = 4;
+        test::write_file(dir + "/config.json", config.dump());
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains("no tensor 'esm.encoder.layer.3."));
+    }
     SECTION("vocabulary that is not the ESM alphabet") {
         auto dir = variant("vocab", [](auto&) {});
         std::string vocab = test::read_file(dir + "/vocab.txt");
