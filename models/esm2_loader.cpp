@@ -1,7 +1,9 @@
 #include "models/esm2_loader.hpp"
 
 #include <sys/stat.h>
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -175,6 +177,47 @@ std::pair<bool, bool> copy_heads(WeightCopier& w, Esm2Impl& m, const std::string
     return {lm, contact};
 }
 
+/// "owner/name" with nothing else: what a Hugging Face Hub id looks like.
+bool looks_like_hub_id(const std::string& s) {
+    const std::size_t slash = s.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == s.size()) return false;
+    if (s.find('/', slash + 1) != std::string::npos || s[0] == '.') return false;
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' &&
+            c != '.')
+            return false;
+    return true;
+}
+
+/// ModelError unless `dir` is a directory, saying what it is instead.
+void check_model_dir(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(dir, ec);
+    if (!fs::exists(st)) {
+        std::string msg = "model directory '" + dir + "' does not exist";
+        if (looks_like_hub_id(dir)) {
+            const std::string name = dir.substr(dir.find('/') + 1);
+            msg +=
+                " (it looks like a Hugging Face Hub id: plmkit reads a local download of the "
+                "repository, e.g. on a machine with network: huggingface-cli download " +
+                dir + " --local-dir " + name + ", then --model " + name + ")";
+        }
+        throw ModelError(msg);
+    }
+    if (fs::is_directory(st)) return;
+    std::string msg = "model directory '" + dir +
+                      "' is not a directory (expected the folder holding config.json, vocab.txt "
+                      "and model.safetensors";
+    const fs::path p(dir);
+    const std::string file = p.filename().string();
+    if (file == "config.json" || file == "vocab.txt" ||
+        file.find(".safetensors") != std::string::npos)
+        msg += ": give --model " + (p.has_parent_path() ? p.parent_path().string() : ".") +
+               ", the folder, not one of its files";
+    throw ModelError(msg + ")");
+}
+
 /// ModelError when the checkpoint holds encoder layers that config.json does
 /// not declare: the model would run with only the first num_hidden_layers
 /// blocks, silently.
@@ -230,6 +273,7 @@ at::Device to_torch_device(const Device& device) {
 LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& options) {
     const std::string config_path = model_dir + "/config.json";
     const std::string vocab_path = model_dir + "/vocab.txt";
+    check_model_dir(model_dir);
     if (!is_file(config_path))
         throw ModelError("model directory '" + model_dir + "' has no config.json");
     if (options.dtype == ComputeDType::f16 && options.device.kind != DeviceKind::cuda)

@@ -440,3 +440,28 @@ TEST_CASE("esm2 loader: broken checkpoints are ModelErrors naming file and tenso
         CHECK_THROWS_AS(models::load_esm2(dir, {}), Error);
     }
 }
+
+TEST_CASE("esm2 loader: a --model that is not a directory says what it is", "[models][loader]") {
+    SECTION("a path that does not exist") {
+        const std::string dir = test::temp_path("no_such_model");
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          "model directory '" + dir + "' does not exist");
+    }
+    SECTION("a Hugging Face Hub id gets the download hint") {
+        CHECK_THROWS_WITH(
+            models::load_esm2("facebook/esm2_t6_8M_UR50D", {}),
+            "model directory 'facebook/esm2_t6_8M_UR50D' does not exist (it looks like a Hugging "
+            "Face Hub id: plmkit reads a local download of the repository, e.g. on a machine "
+            "with network: huggingface-cli download facebook/esm2_t6_8M_UR50D --local-dir "
+            "esm2_t6_8M_UR50D, then --model esm2_t6_8M_UR50D)");
+    }
+    SECTION("a file of the model directory") {
+        const std::string file = test::esm_tiny_dir() + "/config.json";
+        CHECK_THROWS_WITH(models::load_esm2(file, {}),
+                          "model directory '" + file +
+                              "' is not a directory (expected the folder holding config.json, "
+                              "vocab.txt and model.safetensors: give --model " +
+                              test::esm_tiny_dir() + ", the folder, not one of its files)");
+    }
+}
