@@ -14,6 +14,7 @@
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/safetensors.hpp"
+#include "src/xxh64.hpp"
 
 namespace plmkit::models {
 namespace {
@@ -39,32 +40,45 @@ std::uint64_t fnv1a(std::uint64_t h, const char* data, std::size_t n) {
     return h;
 }
 
-/// Hash of config.json and each safetensors header (names, dtypes, shapes, offsets).
-std::string hash_model(const std::string& config_path, const std::vector<std::string>& files) {
-    std::uint64_t h = 14695981039346656037ULL;
-    auto add_file_prefix = [&](const std::string& path, bool header_only) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw IoError("cannot read '" + path + "': " + errno_message());
-        std::string bytes;
-        if (header_only) {
-            char len[8];
-            in.read(len, 8);
-            std::uint64_t n = 0;
-            for (int i = 7; i >= 0; --i)
-                n = (n << 8) | static_cast<unsigned char>(len[i]);
-            bytes.resize(n);
-            in.read(bytes.data(), static_cast<std::streamsize>(n));
-        } else {
-            bytes.assign(std::istreambuf_iterator<char>(in), {});
-        }
-        h = fnv1a(h, bytes.data(), bytes.size());
-    };
-    add_file_prefix(config_path, false);
-    for (const auto& f : files)
-        add_file_prefix(f, true);
+/// The hash plmkit recorded before it covered the weights: FNV-1a 64 of
+/// config.json and each safetensors header (names, dtypes, shapes, offsets),
+/// kept only to recognise models trained then.
+std::string header_hash(const std::string& config_bytes, const SafetensorsCheckpoint& ckpt) {
+    std::uint64_t h = fnv1a(14695981039346656037ULL, config_bytes.data(), config_bytes.size());
+    for (const auto& shard : ckpt.shards()) {
+        const auto* p = static_cast<const unsigned char*>(shard->bytes());
+        std::uint64_t n = 0;
+        for (int i = 7; i >= 0; --i)
+            n = (n << 8) | p[i];  // validated by SafetensorsFile: 8 + n <= size
+        h = fnv1a(h, reinterpret_cast<const char*>(p) + 8, static_cast<std::size_t>(n));
+    }
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
     return hex;
+}
+
+/// XXH64 of config.json and of every safetensors file whole (header and all
+/// tensor bytes), each preceded by its size as 8 little-endian bytes. Run
+/// after the weights were copied, so the files are read from the page cache.
+std::string weights_hash(const std::string& config_bytes, const SafetensorsCheckpoint& ckpt) {
+    Xxh64 h;
+    auto add = [&h](const void* data, std::size_t size) {
+        unsigned char len[8];
+        for (int i = 0; i < 8; ++i)
+            len[i] = static_cast<unsigned char>((static_cast<std::uint64_t>(size) >> (8 * i)));
+        h.update(len, 8);
+        h.update(data, size);
+    };
+    add(config_bytes.data(), config_bytes.size());
+    for (const auto& shard : ckpt.shards())
+        add(shard->bytes(), shard->size());
+    return h.hex();
+}
+
+std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError("cannot read '" + path + "': " + errno_message());
+    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 at::ScalarType stored_scalar_type(const TensorView& v) {
@@ -248,6 +262,19 @@ void check_layer_count(const SafetensorsCheckpoint& ckpt, const std::string& esm
 
 }  // namespace
 
+bool weights_hash_matches(const LoadedEsm2& loaded, const std::string& recorded,
+                          const std::string& model_dir) {
+    if (recorded == loaded.weights_hash) return true;
+    if (recorded.empty() || recorded != loaded.header_hash) return false;
+    log_warn(
+        "the model records the checkpoint hash of an older plmkit, which covered only "
+        "config.json and the tensor headers of '" +
+        model_dir +
+        "': they match, but the weights cannot be verified (a fine-tune of the same "
+        "architecture would match too); train the model again to record the full hash");
+    return true;
+}
+
 at::ScalarType to_scalar_type(ComputeDType dtype) {
     switch (dtype) {
         case ComputeDType::bf16:
@@ -284,7 +311,6 @@ LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& option
         throw ModelError("model directory '" + model_dir + "' has no vocab.txt");
     out.tokenizer = tokenizers::EsmTokenizer::from_vocab_file(vocab_path);
     SafetensorsCheckpoint ckpt(model_dir);
-    out.weights_hash = hash_model(config_path, ckpt.files());
 
     // EsmForMaskedLM keys start with "esm."; a bare EsmModel checkpoint has none.
     std::string esm = "esm.";
@@ -315,6 +341,10 @@ LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& option
     m.set_has_lm_head(heads.first);
     m.set_has_contact_head(heads.second);
     m.eval();
+
+    const std::string config_bytes = read_bytes(config_path);
+    out.weights_hash = weights_hash(config_bytes, ckpt);
+    out.header_hash = header_hash(config_bytes, ckpt);
 
     out.ignored_keys = w.unused();
     for (const auto& k : out.ignored_keys)

@@ -465,3 +465,48 @@ TEST_CASE("esm2 loader: a --model that is not a directory says what it is", "[mo
                               test::esm_tiny_dir() + ", the folder, not one of its files)");
     }
 }
+
+TEST_CASE("esm2 loader: the weights hash covers every tensor byte", "[models][loader][hash]") {
+    auto base = models::load_esm2(test::esm_tiny_dir(), {});
+    SECTION("one weight changed, same config and headers: another hash") {
+        auto same = models::load_esm2(variant("hash_rewritten", [](auto&) {}), {});
+        auto dir = variant("hash_one_weight", [](auto& ts) {
+            for (auto& t : ts)
+                if (t.name == "esm.encoder.layer.1.intermediate.dense.weight")
+                    t.data.view(-1)[7] += 1e-3;
+        });
+        auto changed = models::load_esm2(dir, {});
+        // The headers are the same: the old header-only hash could not tell.
+        CHECK(changed.header_hash == same.header_hash);
+        CHECK(changed.weights_hash.size() == 16);
+        CHECK(changed.weights_hash != same.weights_hash);
+        CHECK_FALSE(models::weights_hash_matches(changed, same.weights_hash, dir));
+        CHECK(models::weights_hash_matches(changed, changed.weights_hash, dir));
+    }
+    SECTION("an identical copy in another directory: the same hash") {
+        std::string dir = test::temp_path("hash_copy");
+        fs::create_directories(dir);
+        for (const char* f : {"config.json", "vocab.txt", "model.safetensors"})
+            fs::copy_file(test::esm_tiny_dir() + "/" + f, dir + "/" + f);
+        CHECK(models::load_esm2(dir, {}).weights_hash == base.weights_hash);
+    }
+    SECTION("a sharded checkpoint: a weight changed in the second shard") {
+        auto dir = sharded_variant("hash_shards", [](nlohmann::json&) {});
+        auto before = models::load_esm2(dir, {});
+        const std::string shard = dir + "/model-00002-of-00002.safetensors";
+        std::string bytes = test::read_file(shard);
+        bytes.back() = static_cast<char>(bytes.back() ^ 1);  // a tensor byte, not the header
+        test::write_file(shard, bytes);
+        auto after = models::load_esm2(dir, {});
+        CHECK(after.header_hash == before.header_hash);
+        CHECK(after.weights_hash != before.weights_hash);
+    }
+    SECTION("a hash recorded by an older plmkit still matches its checkpoint, with a warning") {
+        // 021da6d9731d57ac: the model_hash earlier plmkit builds wrote for this fixture
+        // (FNV-1a of config.json and the header), as docs/embed.md quoted it.
+        CHECK(base.header_hash == "021da6d9731d57ac");
+        CHECK(models::weights_hash_matches(base, "021da6d9731d57ac", test::esm_tiny_dir()));
+        CHECK_FALSE(models::weights_hash_matches(base, "0123456789abcdef", test::esm_tiny_dir()));
+        CHECK_FALSE(models::weights_hash_matches(base, "", test::esm_tiny_dir()));
+    }
+}
