@@ -4,6 +4,7 @@
 
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/utf8.hpp"
 
 namespace plmkit::data {
 
@@ -110,8 +111,14 @@ bool FastaReader::next(SequenceRecord& record) {
     }
 
     const std::string where = reader_.path() + ":" + std::to_string(record.line);
+    std::string bad_id = invalid_utf8_reason(record.id, "id", record.line);
     if (record.id.empty()) {
         record.error = "header line has no id after '>'";
+    } else if (!bad_id.empty()) {
+        // HDF5 strings are tagged UTF-8 and tokenize writes JSON: both need
+        // valid UTF-8. The reject shows the id with the bad bytes as \xHH.
+        record.error = bad_id;
+        record.id = escape_invalid_utf8(record.id);
     } else if (!seen_.insert(record.id).second) {
         ++duplicates_;
         if (duplicates_ <= kMaxDuplicateWarnings)

@@ -1,7 +1,9 @@
 #include "models/esm2_loader.hpp"
 
 #include <sys/stat.h>
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -12,6 +14,7 @@
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/safetensors.hpp"
+#include "src/xxh64.hpp"
 
 namespace plmkit::models {
 namespace {
@@ -37,32 +40,45 @@ std::uint64_t fnv1a(std::uint64_t h, const char* data, std::size_t n) {
     return h;
 }
 
-/// Hash of config.json and each safetensors header (names, dtypes, shapes, offsets).
-std::string hash_model(const std::string& config_path, const std::vector<std::string>& files) {
-    std::uint64_t h = 14695981039346656037ULL;
-    auto add_file_prefix = [&](const std::string& path, bool header_only) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw IoError("cannot read '" + path + "': " + errno_message());
-        std::string bytes;
-        if (header_only) {
-            char len[8];
-            in.read(len, 8);
-            std::uint64_t n = 0;
-            for (int i = 7; i >= 0; --i)
-                n = (n << 8) | static_cast<unsigned char>(len[i]);
-            bytes.resize(n);
-            in.read(bytes.data(), static_cast<std::streamsize>(n));
-        } else {
-            bytes.assign(std::istreambuf_iterator<char>(in), {});
-        }
-        h = fnv1a(h, bytes.data(), bytes.size());
-    };
-    add_file_prefix(config_path, false);
-    for (const auto& f : files)
-        add_file_prefix(f, true);
+/// The hash plmkit recorded before it covered the weights: FNV-1a 64 of
+/// config.json and each safetensors header (names, dtypes, shapes, offsets),
+/// kept only to recognise models trained then.
+std::string header_hash(const std::string& config_bytes, const SafetensorsCheckpoint& ckpt) {
+    std::uint64_t h = fnv1a(14695981039346656037ULL, config_bytes.data(), config_bytes.size());
+    for (const auto& shard : ckpt.shards()) {
+        const auto* p = static_cast<const unsigned char*>(shard->bytes());
+        std::uint64_t n = 0;
+        for (int i = 7; i >= 0; --i)
+            n = (n << 8) | p[i];  // validated by SafetensorsFile: 8 + n <= size
+        h = fnv1a(h, reinterpret_cast<const char*>(p) + 8, static_cast<std::size_t>(n));
+    }
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
     return hex;
+}
+
+/// XXH64 of config.json and of every safetensors file whole (header and all
+/// tensor bytes), each preceded by its size as 8 little-endian bytes. Run
+/// after the weights were copied, so the files are read from the page cache.
+std::string weights_hash(const std::string& config_bytes, const SafetensorsCheckpoint& ckpt) {
+    Xxh64 h;
+    auto add = [&h](const void* data, std::size_t size) {
+        unsigned char len[8];
+        for (int i = 0; i < 8; ++i)
+            len[i] = static_cast<unsigned char>((static_cast<std::uint64_t>(size) >> (8 * i)));
+        h.update(len, 8);
+        h.update(data, size);
+    };
+    add(config_bytes.data(), config_bytes.size());
+    for (const auto& shard : ckpt.shards())
+        add(shard->bytes(), shard->size());
+    return h.hex();
+}
+
+std::string read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError("cannot read '" + path + "': " + errno_message());
+    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 at::ScalarType stored_scalar_type(const TensorView& v) {
@@ -175,7 +191,89 @@ std::pair<bool, bool> copy_heads(WeightCopier& w, Esm2Impl& m, const std::string
     return {lm, contact};
 }
 
+/// "owner/name" with nothing else: what a Hugging Face Hub id looks like.
+bool looks_like_hub_id(const std::string& s) {
+    const std::size_t slash = s.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == s.size()) return false;
+    if (s.find('/', slash + 1) != std::string::npos || s[0] == '.') return false;
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' &&
+            c != '.')
+            return false;
+    return true;
+}
+
+/// ModelError unless `dir` is a directory, saying what it is instead.
+void check_model_dir(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(dir, ec);
+    if (!fs::exists(st)) {
+        std::string msg = "model directory '" + dir + "' does not exist";
+        if (looks_like_hub_id(dir)) {
+            const std::string name = dir.substr(dir.find('/') + 1);
+            msg +=
+                " (it looks like a Hugging Face Hub id: plmkit reads a local download of the "
+                "repository, e.g. on a machine with network: huggingface-cli download " +
+                dir + " --local-dir " + name + ", then --model " + name + ")";
+        }
+        throw ModelError(msg);
+    }
+    if (fs::is_directory(st)) return;
+    std::string msg = "model directory '" + dir +
+                      "' is not a directory (expected the folder holding config.json, vocab.txt "
+                      "and model.safetensors";
+    const fs::path p(dir);
+    const std::string file = p.filename().string();
+    if (file == "config.json" || file == "vocab.txt" ||
+        file.find(".safetensors") != std::string::npos)
+        msg += ": give --model " + (p.has_parent_path() ? p.parent_path().string() : ".") +
+               ", the folder, not one of its files";
+    throw ModelError(msg + ")");
+}
+
+/// ModelError when the checkpoint holds encoder layers that config.json does
+/// not declare: the model would run with only the first num_hidden_layers
+/// blocks, silently.
+void check_layer_count(const SafetensorsCheckpoint& ckpt, const std::string& esm,
+                       std::int64_t num_layers, const std::string& config_path) {
+    const std::string prefix = esm + "encoder.layer.";
+    std::int64_t top = -1;
+    std::string example;
+    for (const auto& name : ckpt.names()) {
+        if (name.compare(0, prefix.size(), prefix) != 0) continue;
+        std::size_t end = name.find('.', prefix.size());
+        const std::string digits = name.substr(prefix.size(), end - prefix.size());
+        if (digits.empty() || digits.size() > 6 ||
+            digits.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        const std::int64_t n = std::stoll(digits);
+        if (n >= num_layers && n > top) {
+            top = n;
+            example = name;
+        }
+    }
+    if (top < 0) return;
+    throw ModelError("'" + config_path + "' declares num_hidden_layers " +
+                     std::to_string(num_layers) + ", but the checkpoint has tensors of " +
+                     std::to_string(top + 1) + " encoder layers (e.g. '" + example +
+                     "'): config.json does not match the weights");
+}
+
 }  // namespace
+
+bool weights_hash_matches(const LoadedEsm2& loaded, const std::string& recorded,
+                          const std::string& model_dir) {
+    if (recorded == loaded.weights_hash) return true;
+    if (recorded.empty() || recorded != loaded.header_hash) return false;
+    log_warn(
+        "the model records the checkpoint hash of an older plmkit, which covered only "
+        "config.json and the tensor headers of '" +
+        model_dir +
+        "': they match, but the weights cannot be verified (a fine-tune of the same "
+        "architecture would match too); train the model again to record the full hash");
+    return true;
+}
 
 at::ScalarType to_scalar_type(ComputeDType dtype) {
     switch (dtype) {
@@ -202,6 +300,7 @@ at::Device to_torch_device(const Device& device) {
 LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& options) {
     const std::string config_path = model_dir + "/config.json";
     const std::string vocab_path = model_dir + "/vocab.txt";
+    check_model_dir(model_dir);
     if (!is_file(config_path))
         throw ModelError("model directory '" + model_dir + "' has no config.json");
     if (options.dtype == ComputeDType::f16 && options.device.kind != DeviceKind::cuda)
@@ -212,13 +311,13 @@ LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& option
         throw ModelError("model directory '" + model_dir + "' has no vocab.txt");
     out.tokenizer = tokenizers::EsmTokenizer::from_vocab_file(vocab_path);
     SafetensorsCheckpoint ckpt(model_dir);
-    out.weights_hash = hash_model(config_path, ckpt.files());
 
     // EsmForMaskedLM keys start with "esm."; a bare EsmModel checkpoint has none.
     std::string esm = "esm.";
     if (!ckpt.contains("esm.embeddings.word_embeddings.weight") &&
         ckpt.contains("embeddings.word_embeddings.weight"))
         esm.clear();
+    check_layer_count(ckpt, esm, out.config.num_layers, config_path);
 
     Esm2InitOptions init;
     init.dtype = to_scalar_type(options.dtype);
@@ -242,6 +341,10 @@ LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& option
     m.set_has_lm_head(heads.first);
     m.set_has_contact_head(heads.second);
     m.eval();
+
+    const std::string config_bytes = read_bytes(config_path);
+    out.weights_hash = weights_hash(config_bytes, ckpt);
+    out.header_hash = header_hash(config_bytes, ckpt);
 
     out.ignored_keys = w.unused();
     for (const auto& k : out.ignored_keys)

@@ -19,8 +19,14 @@ struct LoadedEsm2 {
     Esm2 model{nullptr};
     Esm2Config config;
     tokenizers::EsmTokenizer tokenizer;
-    /// FNV-1a 64 of config.json and the safetensors headers, 16 hex digits.
+    /// XXH64 of config.json and of every safetensors file whole (tensor data
+    /// included), 16 hex digits: two checkpoints that differ in any weight
+    /// differ here. Stored by embed (model_hash) and by trained models.
     std::string weights_hash;
+    /// What plmkit stored before weights_hash covered the weights (FNV-1a 64
+    /// of config.json and the safetensors headers): only to recognise models
+    /// trained then, see weights_hash_matches().
+    std::string header_hash;
     /// Checkpoint tensors not used by the model (e.g. esm.embeddings.position_ids).
     std::vector<std::string> ignored_keys;
 };
@@ -28,6 +34,13 @@ struct LoadedEsm2 {
 /// Throws ModelError naming the file and tensor for a missing tensor, a wrong
 /// shape or dtype, a corrupt file; IoError when the directory is unreadable.
 LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& options);
+
+/// Whether `loaded` is the checkpoint a model recorded as `recorded`: its
+/// weights_hash. A hash recorded by an older plmkit (header_hash, which did
+/// not cover the weights) also matches, with a warning that the weights
+/// cannot be verified; `model_dir` names the checkpoint in it.
+bool weights_hash_matches(const LoadedEsm2& loaded, const std::string& recorded,
+                          const std::string& model_dir);
 
 /// torch dtype for a compute dtype.
 at::ScalarType to_scalar_type(ComputeDType dtype);

@@ -10,6 +10,7 @@
 #include "models/torch_runtime.hpp"
 #include "pipelines/embedding_file.hpp"
 #include "pipelines/esm2_embedder.hpp"
+#include "pipelines/run_files.hpp"
 #include "pipelines/shard.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
@@ -80,7 +81,14 @@ void check_options(const EmbedOptions& opt) {
     if (opt.model_dir.empty()) throw UsageError("--model is required");
     if (opt.input.empty()) throw UsageError("--input is required");
     if (opt.output.empty()) throw UsageError("--output is required");
-    if (opt.output == opt.input) throw UsageError("--output is the same file as --input");
+    if (opt.output == "-")
+        throw UsageError(
+            "--output -: an HDF5 file cannot be written to standard output; name a file "
+            "(e.g. --output embeddings.h5)");
+    // Compared as files, not as text ("in.fa", "./in.fa", a link); an output
+    // that is a folder or in a missing folder fails here, before the model loads.
+    check_run_files({{"--input", opt.input}},
+                    {{"--output", opt.output}, {"the rejects file", rejects_path_for(opt.output)}});
     if (opt.max_tokens == 0) throw UsageError("--max-tokens must be at least 1");
     if (opt.long_policy != "truncate" && opt.long_policy != "skip" && opt.long_policy != "error")
         throw UsageError("--long '" + opt.long_policy + "': expected truncate, skip or error");
@@ -290,8 +298,6 @@ EmbedSummary run_embed(const EmbedOptions& opt) {
     Device device = models::resolve_device(opt.device);
     models::set_threads(opt.threads);
     models::LoadedEsm2 loaded = models::load_esm2(opt.model_dir, {opt.dtype, device});
-    if (!loaded.ignored_keys.empty())
-        log_debug("ignored checkpoint tensors: " + join(loaded.ignored_keys, ", "));
     content.layers = resolve_layers(opt.layers, static_cast<int>(loaded.config.num_layers));
     check_heads(content, loaded.model, opt.model_dir);
 

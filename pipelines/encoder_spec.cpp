@@ -244,7 +244,7 @@ EncoderSpec EncoderSpec::esm_from_json(const nlohmann::json& j, const Featurizer
             m.esm_dir + "', which cannot be loaded: " + e.what());
     }
     const std::string want = j.at("weights_hash").get<std::string>();
-    if (m.esm.weights_hash != want)
+    if (!models::weights_hash_matches(m.esm, want, m.esm_dir))
         throw ModelError("the ESM-2 checkpoint '" + m.esm_dir +
                          "' is not the base this model was fine-tuned from (weights hash " +
                          m.esm.weights_hash + ", the model expects " + want + ")");

@@ -123,6 +123,10 @@ FeatureMatrix EsmFeaturizer::featurize(const std::vector<std::string>& sequences
     return fm;
 }
 
+bool EsmFeaturizer::matches_weights_hash(const std::string& recorded) const {
+    return models::weights_hash_matches(impl_->loaded, recorded, impl_->options.model_dir);
+}
+
 nlohmann::json EsmFeaturizer::to_json() const {
     const Impl& m = *impl_;
     return {{"name", "esm"},

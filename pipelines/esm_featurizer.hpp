@@ -46,6 +46,9 @@ class EsmFeaturizer {
     /// Description stored with a property model: model dir, weights hash,
     /// layer, pooling, truncation, dim.
     nlohmann::json to_json() const;
+    /// Whether the loaded checkpoint is the one whose weights hash a model
+    /// recorded (models::weights_hash_matches).
+    bool matches_weights_hash(const std::string& recorded) const;
 
   private:
     struct Impl;

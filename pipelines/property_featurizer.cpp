@@ -175,6 +175,9 @@ class ProteinFeaturizer final : public PropertyFeaturizer {
         return f_.featurize(inputs);
     }
     nlohmann::json to_json() const override { return f_.to_json(); }
+    bool matches_weights_hash(const std::string& recorded) const {
+        return f_.matches_weights_hash(recorded);
+    }
 
   private:
     EsmFeaturizer f_;
@@ -316,7 +319,7 @@ std::unique_ptr<PropertyFeaturizer> PropertyFeaturizer::from_json(
                             j.at("truncate").get<std::size_t>(), model_dtype(j, runtime)));
             const std::string want = j.value("weights_hash", std::string());
             const std::string got = f->to_json().value("weights_hash", std::string());
-            if (!want.empty() && want != got)
+            if (!want.empty() && !f->matches_weights_hash(want))
                 throw ModelError("the ESM-2 checkpoint '" + j["model_dir"].get<std::string>() +
                                  "' is not the one the model was trained on (weights hash " + got +
                                  ", the model expects " + want + ")");

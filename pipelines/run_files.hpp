@@ -3,11 +3,14 @@
 // work starts: no output may be an input or another output (compared as
 // files, not as path text), and every output's folder must exist. Plus the
 // fingerprint of an input file, stored in summary.json so that a merge can
-// tell whether two shards read the same library wherever it lay.
+// tell whether two shards read the same library wherever it lay (XXH64, in
+// src/xxh64.hpp).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "src/xxh64.hpp"
 
 namespace plmkit::pipelines {
 
@@ -29,20 +32,6 @@ struct NamedPath {
 /// or the output is a folder.
 /// Empty paths and "-" are skipped.
 void check_run_files(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
-
-/// Streaming XXH64 with seed 0 (the hash `xxhsum -H1` prints): a few GB/s,
-/// so hashing a library costs little next to screening it.
-class Xxh64 {
-  public:
-    void update(const void* data, std::size_t size);
-    std::uint64_t digest() const;
-
-  private:
-    std::uint64_t v_[4] = {0x60ea27eeadc0b5d6ULL, 0xc2b2ae3d27d4eb4fULL, 0, 0x61c8864e7a143179ULL};
-    unsigned char buf_[32] = {};
-    std::size_t buffered_ = 0;
-    std::uint64_t total_ = 0;
-};
 
 /// {"size": bytes, "xxh64": "<16 hex digits>"} of the whole file, or null for
 /// "-" and anything but a regular file (a pipe cannot be read twice). IoError

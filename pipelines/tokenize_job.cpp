@@ -9,13 +9,14 @@
 
 #include "data/fasta_reader.hpp"
 #include "data/molecule_reader.hpp"
+#include "pipelines/run_files.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
-#include "src/same_file.hpp"
+#include "src/utf8.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
@@ -139,7 +140,13 @@ class TokenizeRun {
             throw_if_interrupted();
             ++s_.records;
             if (!rec.error.empty()) {
-                reject(reader.path(), rec.id, rec.line, rec.error);
+                reject(reader.path(), escape_invalid_utf8(rec.id), rec.line, rec.error);
+                continue;
+            }
+            // JSON needs valid UTF-8 (a FASTA id is checked by the reader).
+            std::string bad_id = invalid_utf8_reason(rec.id, "id", rec.line);
+            if (!bad_id.empty()) {
+                reject(reader.path(), escape_invalid_utf8(rec.id), rec.line, bad_id);
                 continue;
             }
             if (!tokenizers::SmilesTokenizer::tokenize(rec.smiles, views_, &err)) {
@@ -218,8 +225,13 @@ TokenizeSummary run_tokenize(const TokenizeOptions& opt) {
     if (opt.kind != "protein" && opt.kind != "smiles")
         throw UsageError("--kind must be 'protein' or 'smiles', got '" + opt.kind + "'");
     if (opt.input.empty()) throw UsageError("no input file given");
-    if (same_file(opt.output, opt.input))
-        throw UsageError("--output '" + opt.output + "' would overwrite the input");
+    if (opt.output.empty())
+        throw UsageError("--output is empty: name a file, or - for standard output");
+    // Before any work: an output that is the input (any spelling or link), a
+    // folder, or in a missing folder.
+    check_run_files({{"the input", opt.input}},
+                    {{"--output", opt.output},
+                     {"the rejects file", opt.output == "-" ? "" : opt.output + ".rejects.tsv"}});
     TokenizeRun run(opt);
     if (opt.kind == "protein")
         run.protein();

@@ -3,12 +3,12 @@
 #include <vector>
 
 #include "data/molecule_reader.hpp"
+#include "pipelines/run_files.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
-#include "src/same_file.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
 
@@ -29,14 +29,10 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
                          " special tokens every vocabulary starts with (0 = no cap)");
     const std::string rejects_path =
         opt.rejects.empty() ? opt.output + ".rejects.tsv" : opt.rejects;
-    if (same_file(opt.output, opt.input))
-        throw UsageError("--output '" + opt.output + "' would overwrite the input '" + opt.input +
-                         "'");
-    if (same_file(rejects_path, opt.input))
-        throw UsageError("the rejects file '" + rejects_path + "' would overwrite the input '" +
-                         opt.input + "'");
-    if (same_file(rejects_path, opt.output))
-        throw UsageError("the rejects file '" + rejects_path + "' is the --output file");
+    // Before any work: an output that is the input (any spelling or link) or
+    // the other output, a folder, or in a missing folder.
+    check_run_files({{"the input", opt.input}},
+                    {{"--output", opt.output}, {"the rejects file", rejects_path}});
 
     data::MoleculeReaderOptions ropt;
     ropt.format = opt.format;

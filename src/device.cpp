@@ -9,7 +9,7 @@ namespace plmkit {
 Device parse_device(const std::string& text) {
     if (text == "auto") return {DeviceKind::automatic, 0};
     if (text == "cpu") return {DeviceKind::cpu, 0};
-    if (text == "cuda" || text == "gpu") return {DeviceKind::cuda, 0};
+    if (text == "cuda") return {DeviceKind::cuda, 0};
     const std::string prefix = "cuda:";
     if (text.compare(0, prefix.size(), prefix) == 0 && text.size() > prefix.size()) {
         std::string digits = text.substr(prefix.size());
@@ -18,7 +18,10 @@ Device parse_device(const std::string& text) {
             ok = ok && std::isdigit(static_cast<unsigned char>(c));
         if (ok) return {DeviceKind::cuda, std::stoi(digits)};
     }
-    throw UsageError("invalid device '" + text + "': expected auto, cpu, cuda or cuda:N");
+    // No aliases such as "gpu": every command takes the same spellings, the
+    // ones its help lists.
+    throw UsageError("--device '" + text + "': expected auto, cpu, cuda or cuda:N" +
+                     (text == "gpu" || text == "GPU" ? " (a GPU is 'cuda' or 'cuda:N')" : ""));
 }
 
 std::string to_string(const Device& device) {
@@ -39,7 +42,7 @@ ComputeDType parse_compute_dtype(const std::string& text) {
     if (text == "fp16" || text == "float16" || text == "f16" || text == "half") {
         return ComputeDType::f16;
     }
-    throw UsageError("invalid dtype '" + text + "': expected fp32, bf16 or fp16");
+    throw UsageError("--dtype '" + text + "': expected fp32, bf16 or fp16");
 }
 
 std::string to_string(ComputeDType dtype) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "src/error.hpp"
+#include "src/log.hpp"
 
 namespace plmkit {
 
@@ -61,31 +62,42 @@ bool LineReader::fill() {
     return true;
 }
 
+std::size_t LineReader::find_line_end(std::size_t from) const {
+    const char* p = buffer_.data() + from;
+    const std::size_t n = end_ - from;
+    const void* nl = std::memchr(p, '\n', n);
+    const std::size_t limit = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : n;
+    const void* cr = std::memchr(p, '\r', limit);
+    if (cr) return from + static_cast<std::size_t>(static_cast<const char*>(cr) - p);
+    return from + limit;  // the '\n', or end_ when there is none
+}
+
 bool LineReader::next(std::string& line) {
     std::size_t scan = begin_;
     for (;;) {
-        const char* start = buffer_.data() + scan;
-        const void* nl = std::memchr(start, '\n', end_ - scan);
-        if (nl) {
-            std::size_t pos = static_cast<const char*>(nl) - buffer_.data();
-            std::size_t stop = pos;
-            if (stop > begin_ && buffer_[stop - 1] == '\r') --stop;
-            line.assign(buffer_.data() + begin_, stop - begin_);
-            begin_ = pos + 1;
+        std::size_t pos = find_line_end(scan);
+        // A '\r' as the last byte read may be the first half of "\r\n": read on.
+        if (pos < end_ && (buffer_[pos] == '\n' || pos + 1 < end_)) {
+            std::size_t after = pos + 1;
+            const bool lone_cr = buffer_[pos] == '\r' && buffer_[after] != '\n';
+            if (buffer_[pos] == '\r' && !lone_cr) ++after;
+            line.assign(buffer_.data() + begin_, pos - begin_);
+            begin_ = after;
             count_line(line);
+            note_line_end(lone_cr);
             return true;
         }
-        std::size_t scanned = end_ - begin_;
+        std::size_t scanned = pos - begin_;
         if (!fill()) break;
         scan = begin_ + scanned;
     }
     if (begin_ == end_) return false;
-    // Last line without a trailing newline.
-    std::size_t stop = end_;
-    if (stop > begin_ && buffer_[stop - 1] == '\r') --stop;
-    line.assign(buffer_.data() + begin_, stop - begin_);
+    // The last line: without a line end, or ended by a '\r' at the end of input.
+    const bool cr_end = buffer_[end_ - 1] == '\r';
+    line.assign(buffer_.data() + begin_, end_ - begin_ - (cr_end ? 1 : 0));
     begin_ = end_;
     count_line(line);
+    if (cr_end) note_line_end(true);
     return true;
 }
 
@@ -97,6 +109,19 @@ void LineReader::count_line(std::string& line) {
                          "gzip-compressed text");
     // A UTF-8 byte-order mark (Windows editors) is not part of the text.
     if (line_number_ == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+}
+
+void LineReader::note_line_end(bool lone_cr) {
+    if (lone_cr && first_lone_cr_line_ == 0) first_lone_cr_line_ = line_number_;
+    if (!lone_cr) saw_lf_ = true;
+    if (first_lone_cr_line_ == 0 || !saw_lf_ || warned_mixed_) return;
+    // A stray CR inside a line of an LF file splits that line: say so once,
+    // so that it is never silent.
+    warned_mixed_ = true;
+    log_warn(path_ + ":" + std::to_string(first_lone_cr_line_) +
+             ": this line ends in a lone CR (an old Mac line end) but other lines end in LF; "
+             "every lone CR is read as a line end: if one inside a line was not meant as a "
+             "line break, fix the file");
 }
 
 }  // namespace plmkit

@@ -1,8 +1,10 @@
 #pragma once
 // Streaming line reader for plain or gzip-compressed text (detected from the
-// content, not the name). Constant memory; strips "\n" and "\r\n" and a
-// UTF-8 byte-order mark at the start; counts lines from 1 so errors can name
-// `file:line`. "-" reads standard input.
+// content, not the name). Constant memory; a line ends at "\n", "\r\n" or a
+// lone "\r" (old Mac files), which are stripped, as is a UTF-8 byte-order
+// mark at the start; counts lines from 1 so errors can name `file:line`. A
+// file that mixes LF and lone-CR line ends gets one warning. "-" reads
+// standard input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,7 +35,10 @@ class LineReader {
 
   private:
     bool fill();
+    /// Index of the first '\n' or '\r' at or after `from`, or end_.
+    std::size_t find_line_end(std::size_t from) const;
     void count_line(std::string& line);
+    void note_line_end(bool lone_cr);
 
     std::string path_;
     void* gz_ = nullptr;  // gzFile
@@ -43,6 +48,9 @@ class LineReader {
     bool eof_ = false;
     std::uint64_t line_number_ = 0;
     std::uint64_t bytes_read_ = 0;
+    std::uint64_t first_lone_cr_line_ = 0;  ///< 0: none yet
+    bool saw_lf_ = false;                   ///< a line ended in "\n" or "\r\n"
+    bool warned_mixed_ = false;
 };
 
 }  // namespace plmkit

@@ -49,6 +49,9 @@ class SafetensorsFile {
     /// Throws ModelError "'<file>': no tensor '<name>'" when absent.
     const TensorView& get(const std::string& name) const;
     const std::map<std::string, std::string>& metadata() const { return metadata_; }
+    /// The whole file as mapped (header and tensor data), e.g. to hash it.
+    const void* bytes() const { return map_; }
+    std::size_t size() const { return map_size_; }
 
   private:
     std::string path_;
@@ -77,6 +80,8 @@ class SafetensorsCheckpoint {
     const TensorView& get(const std::string& name) const;
     std::vector<std::string> names() const;
     const std::vector<std::string>& files() const { return files_; }
+    /// The shard files, in the order of files().
+    const std::vector<std::unique_ptr<SafetensorsFile>>& shards() const { return shards_; }
 
   private:
     std::vector<std::unique_ptr<SafetensorsFile>> shards_;

@@ -24,11 +24,15 @@ void add_embed_command(CLI::App& app) {
     cmd->add_option("--model", job.model_dir,
                     "Hugging Face ESM-2 model directory (config.json, vocab.txt, "
                     "model.safetensors)")
-        ->required();
-    cmd->add_option("--input", job.input, "Protein FASTA file (plain or .gz)")->required();
+        ->required()
+        ->check(not_empty("a model directory"));
+    cmd->add_option("--input", job.input, "Protein FASTA file (plain or .gz)")
+        ->required()
+        ->check(not_empty("a FASTA file"));
     cmd->add_option("--output", job.output,
                     "HDF5 file to write; rejected records go to <output>.rejects.tsv")
-        ->required();
+        ->required()
+        ->check(not_empty("an HDF5 file name"));
     cmd->add_option("--include", job.include,
                     "Comma-separated outputs: mean, per_tok, bos, logits, contacts")
         ->delimiter(',')
@@ -37,6 +41,7 @@ void add_embed_command(CLI::App& app) {
                     "Comma-separated layers; negative counts from the end (-1 = last), "
                     "0 = embeddings")
         ->delimiter(',')
+        ->check(an_integer())
         ->capture_default_str();
     cmd->add_option("--max-tokens", job.max_tokens, "Padded tokens per batch (length-sorted)")
         ->check(at_least(1))
@@ -58,7 +63,8 @@ void add_embed_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--shard", job.shard,
                     "I/N: embed only records whose 0-based index modulo N is I; auto/N: I = "
-                    "SLURM_ARRAY_TASK_ID; auto: I and N from the Slurm array");
+                    "SLURM_ARRAY_TASK_ID; auto: I and N from the Slurm array")
+        ->check(not_empty("I/N, auto/N or auto"));
     cmd->footer(
         "Writes /ids, /lengths and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
         "/logits, /contacts + /contact_offsets, /layers/<k>/...) with provenance attributes;\n"

@@ -18,21 +18,26 @@ PLMKIT_COMMAND(10, [](CLI::App& app) {
         ->check(CLI::IsMember({"protein", "smiles"}));
     cmd->add_option("--vocab", opt->vocab,
                     "protein: a checkpoint's vocab.txt, verified against the ESM-2 alphabet; "
-                    "smiles: vocab.txt giving the ids (unknown tokens -> <unk>, counted)");
+                    "smiles: vocab.txt giving the ids (unknown tokens -> <unk>, counted)")
+        ->check(not_empty("a vocab.txt file"));
     cmd->add_option("--truncate", opt->truncate,
                     "Keep at most N residues (protein) or tokens (smiles); 0 = all")
         ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("-o,--output", opt->output,
                     "JSON-lines output (- = stdout); rejects go to <output>.rejects.tsv")
+        ->check(not_empty("a file name, or - for standard output"))
         ->capture_default_str();
     cmd->add_option("--format", opt->format, "smiles input format: auto, smi, csv, tsv")
+        ->check(not_empty("auto, smi, csv or tsv"))
         ->capture_default_str();
     cmd->add_option("--smiles-col", opt->smiles_col, "smiles: column holding the SMILES")
+        ->check(not_empty("a column name"))
         ->capture_default_str();
     cmd->add_option("--id-col", opt->id_col,
                     "smiles: column holding the id (default: id, name, chembl_id, ...; else "
-                    "<file-stem>:<n>)");
+                    "<file-stem>:<n>)")
+        ->check(not_empty("a column name"));
     cmd->footer(
         "Output: one line per record, {\"id\":...,\"tokens\":[...],\"ids\":[...]}; protein ids "
         "are\n"

@@ -22,7 +22,8 @@ PLMKIT_COMMAND(15, [](CLI::App& app) {
     cmd->add_option("-o,--output", opt->output, "vocab.txt to write")->required();
     cmd->add_option("--rejects", opt->rejects,
                     "Records left out, with id, line and reason (default: "
-                    "<output>.rejects.tsv)");
+                    "<output>.rejects.tsv)")
+        ->check(not_empty("a file name"));
     cmd->add_option("--min-freq", opt->min_frequency, "Keep tokens seen at least N times")
         ->check(at_least(1))
         ->capture_default_str();
@@ -31,8 +32,10 @@ PLMKIT_COMMAND(15, [](CLI::App& app) {
         ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("--format", opt->format, "Input format: auto, smi, csv, tsv")
+        ->check(not_empty("auto, smi, csv or tsv"))
         ->capture_default_str();
     cmd->add_option("--smiles-col", opt->smiles_col, "Column holding the SMILES")
+        ->check(not_empty("a column name"))
         ->capture_default_str();
     cmd->footer(
         "vocab.txt holds one token per line, line number - 1 = id: <pad> <unk> <cls> <eos>\n"

@@ -24,4 +24,31 @@ inline CLI::Validator at_least(long long min) {
         "");  // the option's help states the range
 }
 
+/// An integer of any sign (and no other text), for each item of a list
+/// option: CLI11 would read "" (an unset shell variable, or the empty item of
+/// "1,") as 0.
+inline CLI::Validator an_integer() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            errno = 0;
+            char* end = nullptr;
+            std::strtoll(text.c_str(), &end, 10);
+            if (text.empty() || end == text.c_str() || *end != '\0' || errno == ERANGE)
+                return "expected an integer, got '" + text + "'";
+            return {};
+        },
+        "");
+}
+
+/// Any text but "": an empty value (an unset shell variable) is refused
+/// instead of meaning "not given". `expected` says what to give.
+inline CLI::Validator not_empty(const std::string& expected) {
+    return CLI::Validator(
+        [expected](std::string& text) -> std::string {
+            if (text.empty()) return "is empty (expected " + expected + ")";
+            return {};
+        },
+        "");
+}
+
 }  // namespace plmkit::cli

@@ -83,3 +83,15 @@ TEST_CASE("cli embed: errors exit with the documented codes and name the culprit
     }
     CHECK_FALSE(plmkit::test::file_exists(out));
 }
+
+TEST_CASE("cli embed: --device takes the spellings its help lists, not 'gpu'",
+          "[cli][embed][device]") {
+    auto out = temp_path("cli_device.h5");
+    auto r = run_plmkit(
+        {"embed", "--model", kModel, "--input", kFasta, "--output", out, "--device", "gpu"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--device 'gpu': expected auto, cpu, cuda or cuda:N"));
+    CHECK_FALSE(plmkit::test::file_exists(out));
+    auto help = run_plmkit({"embed", "--help"});
+    CHECK_THAT(help.out, Catch::Contains("auto, cpu, cuda or cuda:N"));
+}

@@ -183,3 +183,19 @@ TEST_CASE("fasta reader: throughput on the DeepLoc FASTA files", "[.bench][data]
                 static_cast<unsigned long long>(records), static_cast<unsigned long long>(residues),
                 s, bytes / s / 1e6);
 }
+
+TEST_CASE("fasta reader: an id that is not valid UTF-8 is a rejected record naming the line",
+          "[data][fasta][utf8]") {
+    auto p = test::write_temp("latin1.fa", ">ok1\nMKT\n>caf\xE9 x\nMKT\n>ok\nAAA\n");
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[0].error.empty());
+    CHECK(recs[1].id == "caf\\xE9");  // shown with the bad byte escaped
+    CHECK(recs[1].line == 3);
+    CHECK(recs[1].sequence == "MKT");
+    CHECK_THAT(recs[1].error,
+               Catch::StartsWith("id is not valid UTF-8: byte 0xE9 at byte 4 of 'caf\\xE9' on "
+                                 "line 3"));
+    CHECK(recs[2].id == "ok");
+    CHECK(recs[2].error.empty());
+}

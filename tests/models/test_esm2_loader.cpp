@@ -403,6 +403,24 @@ TEST_CASE("esm2 loader: broken checkpoints are ModelErrors naming file and tenso
                                                           Catch::Contains("model-00001-of-00002") &&
                                                           Catch::Contains("model-00002-of-00002"));
     }
+    SECTION("config.json declaring fewer layers than the checkpoint holds") {
+        auto dir = variant("fewlayers", [](auto&) {});
+        auto config = nlohmann::json::parse(test::read_file(dir + "/config.json"));
+        REQUIRE(config["num_hidden_layers"] == kLayers);
+        config["num_hidden_layers"] = 2;
+        test::write_file(dir + "/config.json", config.dump());
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::StartsWith("'" + dir +
+                                            "/config.json' declares num_hidden_layers "
+                                            "2, but the checkpoint has tensors of 3 encoder "
+                                            "layers (e.g. 'esm.encoder.layer.2."));
+        // One layer fewer in the weights than declared stays a missing tensor.
+        config["num_hidden_layers"] = 4;
+        test::write_file(dir + "/config.json", config.dump());
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          Catch::Contains("no tensor 'esm.encoder.layer.3."));
+    }
     SECTION("vocabulary that is not the ESM alphabet") {
         auto dir = variant("vocab", [](auto&) {});
         std::string vocab = test::read_file(dir + "/vocab.txt");
@@ -420,5 +438,75 @@ TEST_CASE("esm2 loader: broken checkpoints are ModelErrors naming file and tenso
         fs::copy_file(test::esm_tiny_dir() + "/config.json", dir + "/config.json");
         fs::copy_file(test::esm_tiny_dir() + "/vocab.txt", dir + "/vocab.txt");
         CHECK_THROWS_AS(models::load_esm2(dir, {}), Error);
+    }
+}
+
+TEST_CASE("esm2 loader: a --model that is not a directory says what it is", "[models][loader]") {
+    SECTION("a path that does not exist") {
+        const std::string dir = test::temp_path("no_such_model");
+        CHECK_THROWS_AS(models::load_esm2(dir, {}), ModelError);
+        CHECK_THROWS_WITH(models::load_esm2(dir, {}),
+                          "model directory '" + dir + "' does not exist");
+    }
+    SECTION("a Hugging Face Hub id gets the download hint") {
+        CHECK_THROWS_WITH(
+            models::load_esm2("facebook/esm2_t6_8M_UR50D", {}),
+            "model directory 'facebook/esm2_t6_8M_UR50D' does not exist (it looks like a Hugging "
+            "Face Hub id: plmkit reads a local download of the repository, e.g. on a machine "
+            "with network: huggingface-cli download facebook/esm2_t6_8M_UR50D --local-dir "
+            "esm2_t6_8M_UR50D, then --model esm2_t6_8M_UR50D)");
+    }
+    SECTION("a file of the model directory") {
+        const std::string file = test::esm_tiny_dir() + "/config.json";
+        CHECK_THROWS_WITH(models::load_esm2(file, {}),
+                          "model directory '" + file +
+                              "' is not a directory (expected the folder holding config.json, "
+                              "vocab.txt and model.safetensors: give --model " +
+                              test::esm_tiny_dir() + ", the folder, not one of its files)");
+    }
+}
+
+TEST_CASE("esm2 loader: the weights hash covers every tensor byte", "[models][loader][hash]") {
+    auto base = models::load_esm2(test::esm_tiny_dir(), {});
+    SECTION("one weight changed, same config and headers: another hash") {
+        auto same = models::load_esm2(variant("hash_rewritten", [](auto&) {}), {});
+        auto dir = variant("hash_one_weight", [](auto& ts) {
+            for (auto& t : ts)
+                if (t.name == "esm.encoder.layer.1.intermediate.dense.weight")
+                    t.data.view(-1)[7] += 1e-3;
+        });
+        auto changed = models::load_esm2(dir, {});
+        // The headers are the same: the old header-only hash could not tell.
+        CHECK(changed.header_hash == same.header_hash);
+        CHECK(changed.weights_hash.size() == 16);
+        CHECK(changed.weights_hash != same.weights_hash);
+        CHECK_FALSE(models::weights_hash_matches(changed, same.weights_hash, dir));
+        CHECK(models::weights_hash_matches(changed, changed.weights_hash, dir));
+    }
+    SECTION("an identical copy in another directory: the same hash") {
+        std::string dir = test::temp_path("hash_copy");
+        fs::create_directories(dir);
+        for (const char* f : {"config.json", "vocab.txt", "model.safetensors"})
+            fs::copy_file(test::esm_tiny_dir() + "/" + f, dir + "/" + f);
+        CHECK(models::load_esm2(dir, {}).weights_hash == base.weights_hash);
+    }
+    SECTION("a sharded checkpoint: a weight changed in the second shard") {
+        auto dir = sharded_variant("hash_shards", [](nlohmann::json&) {});
+        auto before = models::load_esm2(dir, {});
+        const std::string shard = dir + "/model-00002-of-00002.safetensors";
+        std::string bytes = test::read_file(shard);
+        bytes.back() = static_cast<char>(bytes.back() ^ 1);  // a tensor byte, not the header
+        test::write_file(shard, bytes);
+        auto after = models::load_esm2(dir, {});
+        CHECK(after.header_hash == before.header_hash);
+        CHECK(after.weights_hash != before.weights_hash);
+    }
+    SECTION("a hash recorded by an older plmkit still matches its checkpoint, with a warning") {
+        // 021da6d9731d57ac: the model_hash earlier plmkit builds wrote for this fixture
+        // (FNV-1a of config.json and the header), as docs/embed.md quoted it.
+        CHECK(base.header_hash == "021da6d9731d57ac");
+        CHECK(models::weights_hash_matches(base, "021da6d9731d57ac", test::esm_tiny_dir()));
+        CHECK_FALSE(models::weights_hash_matches(base, "0123456789abcdef", test::esm_tiny_dir()));
+        CHECK_FALSE(models::weights_hash_matches(base, "", test::esm_tiny_dir()));
     }
 }

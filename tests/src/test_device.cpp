@@ -17,6 +17,11 @@ TEST_CASE("device and dtype strings", "[core][device]") {
     CHECK(to_string(d) == "cuda:3");
     CHECK_THROWS_AS(parse_device("tpu"), UsageError);
     CHECK_THROWS_AS(parse_device("cuda:x"), UsageError);
+    // No "gpu" alias: the message lists what every command takes.
+    CHECK_THROWS_WITH(parse_device("gpu"),
+                      "--device 'gpu': expected auto, cpu, cuda or cuda:N (a GPU is 'cuda' or "
+                      "'cuda:N')");
+    CHECK_THROWS_WITH(parse_device(""), "--device '': expected auto, cpu, cuda or cuda:N");
     CHECK(parse_compute_dtype("bf16") == ComputeDType::bf16);
     CHECK(parse_compute_dtype("float32") == ComputeDType::f32);
     CHECK_THROWS_WITH(parse_compute_dtype("int8"), Catch::Contains("expected fp32, bf16 or fp16"));

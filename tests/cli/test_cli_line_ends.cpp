@@ -1,0 +1,37 @@
+// Old Mac (CR-only) FASTA files: tokenize and embed see every record, and a
+// file that mixes LF and lone-CR line ends gets a warning naming the line.
+#include "tests/catch.hpp"
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::read_file;
+using plmkit::test::run_plmkit;
+using plmkit::test::shared_path;
+using plmkit::test::temp_path;
+using plmkit::test::write_temp;
+
+TEST_CASE("cli tokenize and embed: CR-only FASTA files lose no record", "[cli][tokenize][cr]") {
+    auto fa = write_temp("cli_cr3.fa", ">a\rMKTAY\r>b\rGGG\r>c\rAAA\r");
+    auto t = run_plmkit({"tokenize", "--kind", "protein", fa});
+    REQUIRE(t.exit_code == 0);
+    CHECK_THAT(t.err, Catch::Contains("tokenize: 3 records, 3 written, 0 rejected"));
+    CHECK_THAT(t.out, Catch::Contains("{\"id\":\"b\",\"tokens\":[\"<cls>\",\"G\",\"G\",\"G\","));
+    CHECK_THAT(t.out, Catch::Contains("{\"id\":\"c\","));
+
+    auto out = temp_path("cli_cr3.h5");
+    auto e = run_plmkit({"embed", "--model", shared_path("fixtures/esm2_tiny/model"), "--input", fa,
+                         "--output", out});
+    REQUIRE(e.exit_code == 0);
+    CHECK_THAT(e.err, Catch::Contains("embedded 3 sequences (0 truncated), 0 rejected"));
+}
+
+TEST_CASE("cli tokenize: a file mixing LF and lone-CR line ends gets one warning",
+          "[cli][tokenize][cr]") {
+    auto fa = write_temp("cli_mixed.fa", ">a\nMKT\n>b\rGGG\r>c\nAAA\n");
+    auto t = run_plmkit({"tokenize", "--kind", "protein", fa});
+    REQUIRE(t.exit_code == 0);
+    CHECK_THAT(t.err, Catch::Contains("tokenize: 3 records, 3 written"));
+    CHECK_THAT(t.err, Catch::Contains(fa + ":3: this line ends in a lone CR"));
+    auto warn = t.err.find("this line ends in a lone CR");
+    CHECK(t.err.find("this line ends in a lone CR", warn + 1) == std::string::npos);
+}
