@@ -22,4 +22,11 @@ class Xxh64 {
     std::uint64_t total_ = 0;
 };
 
+/// XXH64 of `text` as 16 lower-case hex digits.
+inline std::string xxh64_hex(const std::string& text) {
+    Xxh64 h;
+    h.update(text.data(), text.size());
+    return h.hex();
+}
+
 }  // namespace plmkit

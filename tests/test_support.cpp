@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -52,6 +53,18 @@ void write_file(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error("test: cannot write " + path);
     out << text;
+}
+
+std::string copy_fixture_model(const std::string& name) {
+    namespace fs = std::filesystem;
+    const std::string model = shared_path("fixtures/esm2_tiny/model");
+    std::string dir = temp_path(name);
+    fs::create_directories(dir);
+    for (const char* f : {"config.json", "vocab.txt", "model.safetensors"}) {
+        fs::copy_file(model + "/" + f, dir + "/" + f, fs::copy_options::overwrite_existing);
+        fs::permissions(dir + "/" + f, fs::perms::owner_write, fs::perm_options::add);
+    }
+    return dir;
 }
 
 std::string plmkit_bin() {

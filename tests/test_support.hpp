@@ -27,6 +27,9 @@ struct RunResult {
     std::string out;
     std::string err;
 };
+/// A fresh copy of the ESM-2 fixture model folder (config.json, vocab.txt,
+/// model.safetensors byte for byte, writable) at temp_path(name).
+std::string copy_fixture_model(const std::string& name);
 /// The path of the built `plmkit` binary (for tests that need a shell).
 std::string plmkit_bin();
 /// Runs the built `plmkit` binary with `args` (no shell), capturing

@@ -15,25 +15,13 @@ using plmkit::test::temp_path;
 using plmkit::test::write_file;
 using plmkit::test::write_temp;
 
-namespace fs = std::filesystem;
-
 namespace {
 const std::string kModel = shared_path("fixtures/esm2_tiny/model");
-
-/// A copy of the fixture model directory (config.json, vocab.txt and
-/// model.safetensors byte for byte).
-std::string copy_model(const std::string& name) {
-    std::string dir = temp_path(name);
-    fs::create_directories(dir);
-    for (const char* f : {"config.json", "vocab.txt", "model.safetensors"})
-        fs::copy_file(kModel + "/" + f, dir + "/" + f, fs::copy_options::overwrite_existing);
-    return dir;
-}
 }  // namespace
 
 TEST_CASE("cli embed: config.json with fewer layers than the weights is a model error",
           "[cli][embed][model]") {
-    auto dir = copy_model("embed_fewlayers");
+    auto dir = plmkit::test::copy_fixture_model("embed_fewlayers");
     auto config = nlohmann::json::parse(read_file(dir + "/config.json"));
     config["num_hidden_layers"] = 2;
     write_file(dir + "/config.json", config.dump());
@@ -47,7 +35,7 @@ TEST_CASE("cli embed: config.json with fewer layers than the weights is a model 
 }
 
 TEST_CASE("cli embed -v: each ignored checkpoint tensor is listed once", "[cli][embed][model]") {
-    auto dir = copy_model("embed_extra_tensor");
+    auto dir = plmkit::test::copy_fixture_model("embed_extra_tensor");
     {
         // The fixture's tensors plus one the model does not use.
         plmkit::SafetensorsFile f(kModel + "/model.safetensors");

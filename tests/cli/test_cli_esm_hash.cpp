@@ -22,15 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kModel = shared_path("fixtures/esm2_tiny/model");
 
-std::string copy_model(const std::string& name) {
-    std::string dir = temp_path(name);
-    fs::create_directories(dir);
-    for (const char* f : {"config.json", "vocab.txt", "model.safetensors"})
-        fs::copy_file(kModel + "/" + f, dir + "/" + f, fs::copy_options::overwrite_existing);
-    fs::permissions(dir + "/model.safetensors", fs::perms::owner_write, fs::perm_options::add);
-    return dir;
-}
-
 /// Changes the lowest byte of the first tensor value: same header, same
 /// config, one weight different.
 void change_one_weight(const std::string& dir) {
@@ -52,8 +43,8 @@ std::string model_hash(const std::string& h5) {
 }  // namespace
 
 TEST_CASE("cli embed: model_hash differs when one weight differs", "[cli][embed][hash]") {
-    auto same = copy_model("hash_same");
-    auto changed = copy_model("hash_changed");
+    auto same = plmkit::test::copy_fixture_model("hash_same");
+    auto changed = plmkit::test::copy_fixture_model("hash_changed");
     change_one_weight(changed);
     auto fa = write_temp("hash.fa", ">a\nMKTAY\n");
     std::vector<std::string> hashes;
@@ -70,7 +61,7 @@ TEST_CASE("cli embed: model_hash differs when one weight differs", "[cli][embed]
 
 TEST_CASE("cli predict: a model trained on an ESM-2 checkpoint refuses it once a weight changed",
           "[cli][predict][hash]") {
-    auto esm = copy_model("hash_train_esm");
+    auto esm = plmkit::test::copy_fixture_model("hash_train_esm");
     std::ifstream in(shared_path("data/flip_gb1/sampled.csv"));
     std::string text, line;
     for (int i = 0; i < 21 && std::getline(in, line); ++i)

@@ -6,19 +6,12 @@
 
 #include "pipelines/run_files.hpp"
 #include "src/error.hpp"
+#include "src/xxh64.hpp"
 #include "tests/test_support.hpp"
 
 using namespace plmkit;
 using namespace plmkit::pipelines;
 namespace fs = std::filesystem;
-
-namespace {
-std::string xxh64_hex(const std::string& text) {
-    Xxh64 h;
-    h.update(text.data(), text.size());
-    return h.hex();
-}
-}  // namespace
 
 TEST_CASE("run files: the fingerprint is size and hash of the file", "[run_files]") {
     auto a = test::temp_path("fp_a.csv"), b = test::temp_path("fp_b.csv");

@@ -13,14 +13,6 @@
 
 using namespace plmkit;
 
-namespace {
-std::string xxh64_hex(const std::string& text) {
-    Xxh64 h;
-    h.update(text.data(), text.size());
-    return h.hex();
-}
-}  // namespace
-
 TEST_CASE("xxh64: matches the reference values", "[core][xxh64]") {
     // Reference values of xxhsum -H1 / the xxHash test suite.
     CHECK(xxh64_hex("") == "ef46db3751d8e999");
