@@ -1,11 +1,13 @@
 #include "models/esm2_loader.hpp"
 
 #include <sys/stat.h>
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -58,8 +60,9 @@ std::string header_hash(const std::string& config_bytes, const SafetensorsCheckp
 }
 
 /// XXH64 of config.json and of every safetensors file whole (header and all
-/// tensor bytes), each preceded by its size as 8 little-endian bytes. Run
-/// after the weights were copied, so the files are read from the page cache.
+/// tensor bytes; shards in file-name order), each preceded by its size as 8
+/// little-endian bytes. Run after the weights were copied, so the files are
+/// read from the page cache.
 std::string weights_hash(const std::string& config_bytes, const SafetensorsCheckpoint& ckpt) {
     Xxh64 h;
     auto add = [&h](const void* data, std::size_t size) {
@@ -70,8 +73,17 @@ std::string weights_hash(const std::string& config_bytes, const SafetensorsCheck
         h.update(data, size);
     };
     add(config_bytes.data(), config_bytes.size());
-    for (const auto& shard : ckpt.shards())
-        add(shard->bytes(), shard->size());
+    std::vector<std::size_t> order(ckpt.files().size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    auto name = [&ckpt](std::size_t i) {
+        const std::string& f = ckpt.files()[i];
+        return f.substr(f.rfind('/') + 1);
+    };
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return name(a) < name(b); });
+    for (std::size_t i : order)
+        add(ckpt.shards()[i]->bytes(), ckpt.shards()[i]->size());
     return h.hex();
 }
 

@@ -16,7 +16,7 @@ class Xxh64 {
     std::string hex() const;
 
   private:
-    std::uint64_t v_[4] = {0x60ea27eeadc0b5d6ULL, 0xc2b2ae3d27d4eb4fULL, 0, 0x61c8864e7a143179ULL};
+    std::uint64_t v_[4] = {0x60ea27eeadc0b5d6ULL, 0xc2b2ae3d27d4eb4fULL, 0, 0x61c8864e7a143579ULL};
     unsigned char buf_[32] = {};
     std::size_t buffered_ = 0;
     std::uint64_t total_ = 0;

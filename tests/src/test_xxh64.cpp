@@ -18,6 +18,16 @@ TEST_CASE("xxh64: matches the reference values", "[core][xxh64]") {
     CHECK(xxh64_hex("") == "ef46db3751d8e999");
     CHECK(xxh64_hex("a") == "d24ec4f1a98c6e5b");
     CHECK(xxh64_hex("abc") == "44bc2cf5ad770999");
+    // 32 bytes and more go through the four-lane loop (a wrong lane seed
+    // passed the short values above); from xxhsum -H1 0.8.1 (Debian xxhash).
+    CHECK(xxh64_hex("Nobody inspects the spammish repetition") == "fbcea83c8a378bf1");
+    CHECK(xxh64_hex(std::string(100, 'x')) == "92f0de5a88a3c094");
+    SECTION("a whole file, as train --resume and screen fingerprint inputs") {
+        // xxhsum -H1 ../shared/fixtures/esm2_tiny/model/model.safetensors
+        std::string bytes =
+            test::read_file(test::shared_path("fixtures/esm2_tiny/model/model.safetensors"));
+        CHECK(xxh64_hex(bytes) == "5f48fff0b22bfb3b");
+    }
     SECTION("streaming in pieces gives the one-shot hash") {
         std::string text;
         for (int i = 0; i < 1000; ++i)
