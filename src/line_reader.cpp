@@ -31,6 +31,7 @@ std::string LineReader::where() const {
 
 bool LineReader::fill() {
     if (eof_) return false;
+    lf_known_ = false;  // positions move
     // Move the unread tail to the front, grow when a single line fills it.
     if (begin_ > 0) {
         std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
@@ -62,42 +63,53 @@ bool LineReader::fill() {
     return true;
 }
 
-std::size_t LineReader::find_line_end(std::size_t from) const {
-    const char* p = buffer_.data() + from;
-    const std::size_t n = end_ - from;
-    const void* nl = std::memchr(p, '\n', n);
-    const std::size_t limit = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : n;
-    const void* cr = std::memchr(p, '\r', limit);
-    if (cr) return from + static_cast<std::size_t>(static_cast<const char*>(cr) - p);
-    return from + limit;  // the '\n', or end_ when there is none
+std::size_t LineReader::find_line_end(std::size_t from) {
+    // The next '\n' is remembered, so a file whose lines end in lone CRs is
+    // not searched to the end of the buffer once per line.
+    if (!lf_known_ || lf_at_ < from) {
+        const void* nl = std::memchr(buffer_.data() + from, '\n', end_ - from);
+        lf_at_ =
+            nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.data()) : end_;
+        lf_known_ = true;
+    }
+    const void* cr = std::memchr(buffer_.data() + from, '\r', lf_at_ - from);
+    return cr ? static_cast<std::size_t>(static_cast<const char*>(cr) - buffer_.data()) : lf_at_;
+}
+
+bool LineReader::take(std::string& line, std::size_t stop, std::size_t after, bool lone_cr) {
+    line.assign(buffer_.data() + begin_, stop - begin_);
+    begin_ = after;
+    count_line(line);
+    note_line_end(lone_cr);
+    return true;
 }
 
 bool LineReader::next(std::string& line) {
     std::size_t scan = begin_;
     for (;;) {
         std::size_t pos = find_line_end(scan);
-        // A '\r' as the last byte read may be the first half of "\r\n": read on.
-        if (pos < end_ && (buffer_[pos] == '\n' || pos + 1 < end_)) {
-            std::size_t after = pos + 1;
-            const bool lone_cr = buffer_[pos] == '\r' && buffer_[after] != '\n';
-            if (buffer_[pos] == '\r' && !lone_cr) ++after;
-            line.assign(buffer_.data() + begin_, pos - begin_);
-            begin_ = after;
-            count_line(line);
-            note_line_end(lone_cr);
-            return true;
+        if (pos < end_) {
+            if (buffer_[pos] == '\n') return take(line, pos, pos + 1, false);
+            // CRs then LF ("\r\n", or "\r\r\n" from a CRLF file converted
+            // twice) end one line; otherwise a lone CR ends it. CRs up to the
+            // end of the buffer may continue after a refill: read on first.
+            std::size_t j = pos;
+            while (j < end_ && buffer_[j] == '\r')
+                ++j;
+            if (j < end_ && buffer_[j] == '\n') return take(line, pos, j + 1, false);
+            if (j < end_ || eof_) return take(line, pos, pos + 1, true);
+        } else if (eof_) {
+            break;
         }
         std::size_t scanned = pos - begin_;
-        if (!fill()) break;
+        fill();  // moves the unread bytes to the front; at the end sets eof_
         scan = begin_ + scanned;
     }
     if (begin_ == end_) return false;
-    // The last line: without a line end, or ended by a '\r' at the end of input.
-    const bool cr_end = buffer_[end_ - 1] == '\r';
-    line.assign(buffer_.data() + begin_, end_ - begin_ - (cr_end ? 1 : 0));
+    // The last line, without a line end.
+    line.assign(buffer_.data() + begin_, end_ - begin_);
     begin_ = end_;
     count_line(line);
-    if (cr_end) note_line_end(true);
     return true;
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 // Streaming line reader for plain or gzip-compressed text (detected from the
-// content, not the name). Constant memory; a line ends at "\n", "\r\n" or a
-// lone "\r" (old Mac files), which are stripped, as is a UTF-8 byte-order
-// mark at the start; counts lines from 1 so errors can name `file:line`. A
-// file that mixes LF and lone-CR line ends gets one warning. "-" reads
-// standard input.
+// content, not the name). Constant memory; a line ends at "\n", "\r\n"
+// (also "\r\r\n", a CRLF file converted twice) or a lone "\r" (old Mac
+// files), which are stripped, as is a UTF-8 byte-order mark at the start;
+// counts lines from 1 so errors can name `file:line`. A file that mixes LF
+// and lone-CR line ends gets one warning. "-" reads standard input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -36,7 +36,9 @@ class LineReader {
   private:
     bool fill();
     /// Index of the first '\n' or '\r' at or after `from`, or end_.
-    std::size_t find_line_end(std::size_t from) const;
+    std::size_t find_line_end(std::size_t from);
+    /// Returns buffer_[begin_, stop) as the next line; the next starts at `after`.
+    bool take(std::string& line, std::size_t stop, std::size_t after, bool lone_cr);
     void count_line(std::string& line);
     void note_line_end(bool lone_cr);
 
@@ -51,6 +53,8 @@ class LineReader {
     std::uint64_t first_lone_cr_line_ = 0;  ///< 0: none yet
     bool saw_lf_ = false;                   ///< a line ended in "\n" or "\r\n"
     bool warned_mixed_ = false;
+    std::size_t lf_at_ = 0;  ///< the next '\n' at or after the last search, or end_
+    bool lf_known_ = false;  ///< lf_at_ is valid (until fill() moves the bytes)
 };
 
 }  // namespace plmkit

@@ -1,5 +1,6 @@
 // Old Mac (CR-only) FASTA files: tokenize and embed see every record, and a
-// file that mixes LF and lone-CR line ends gets a warning naming the line.
+// file that mixes LF and lone-CR line ends gets a warning naming the line;
+// CR CR LF (a CRLF file converted twice) is one line end.
 #include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
@@ -34,4 +35,30 @@ TEST_CASE("cli tokenize: a file mixing LF and lone-CR line ends gets one warning
     CHECK_THAT(t.err, Catch::Contains(fa + ":3: this line ends in a lone CR"));
     auto warn = t.err.find("this line ends in a lone CR");
     CHECK(t.err.find("this line ends in a lone CR", warn + 1) == std::string::npos);
+}
+
+TEST_CASE("cli screen: an SD file with CR CR LF line ends reads every record, no warning",
+          "[cli][screen][cr]") {
+    // The first 5 records of the CDK2 SD file, each line end "\r\r\n" (a CRLF
+    // file converted to CRLF again): each record used to read with a blank
+    // line after every line and was rejected.
+    std::string sdf = read_file(shared_path("data/sdf/rdkit_cdk2.sdf"));
+    std::string text;
+    int records = 0;
+    for (std::size_t at = 0; at < sdf.size() && records < 5;) {
+        std::size_t nl = sdf.find('\n', at);
+        std::string line = sdf.substr(at, nl - at);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        text += line + "\r\r\n";
+        if (line == "$$$$") ++records;
+        at = nl + 1;
+    }
+    REQUIRE(records == 5);
+    auto in = write_temp("cli_crcrlf.sdf", text);
+    auto out = temp_path("cli_crcrlf_hits.csv");
+    auto r = run_plmkit({"screen", "-i", in, "-o", out});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("screened 5 molecules") && Catch::Contains("0 rejected"));
+    CHECK_THAT(r.err, !Catch::Contains("lone CR"));
 }

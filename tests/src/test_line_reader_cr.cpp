@@ -68,3 +68,25 @@ TEST_CASE("line reader: many CRLF and CR lines across buffer refills", "[core][i
         CHECK(n == 60000);
     }
 }
+
+TEST_CASE("line reader: CR CR LF (a CRLF file converted twice) is one line end", "[core][io][cr]") {
+    SECTION("between lines") {
+        auto p = test::write_temp("crcrlf.txt", ">a\r\r\nMKTAY\r\r\n>b\r\r\nGGG\r\r\n");
+        CHECK(numbered_lines(p) == Lines{{">a", 1}, {"MKTAY", 2}, {">b", 3}, {"GGG", 4}});
+    }
+    SECTION("cut by the buffer end after the first or the second CR") {
+        const std::size_t chunk = std::size_t{1} << 18;
+        for (std::size_t before : {chunk - 1, chunk - 2}) {
+            const std::string first(before, 'M');
+            auto p = test::write_temp("crcrlf_split.txt", first + "\r\r\nnext\r\r\n");
+            auto lines = numbered_lines(p);
+            REQUIRE(lines.size() == 2);
+            CHECK(lines[0].first == first);
+            CHECK(lines[1] == std::make_pair(std::string("next"), std::uint64_t{2}));
+        }
+    }
+    SECTION("CRs at the end of the input are lone CRs: each ends a line") {
+        auto p = test::write_temp("cr_tail.txt", "a\r\r");
+        CHECK(numbered_lines(p) == Lines{{"a", 1}, {"", 2}});
+    }
+}
