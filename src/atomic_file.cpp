@@ -1,5 +1,6 @@
 #include "src/atomic_file.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +11,15 @@
 namespace plmkit {
 
 AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
+    // The rename in commit() would replace a device or FIFO (as root,
+    // /dev/null itself) with a regular file.
+    struct stat st;
+    if (::stat(final_path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        throw UsageError("cannot write '" + final_path_ +
+                         "': it exists and is not a regular file (a device, FIFO or socket); "
+                         "plmkit writes each output under a temporary name and renames it into "
+                         "place, which would replace it: give a file path ('-' for standard "
+                         "output where the command has it)");
     auto slash = final_path_.rfind('/');
     std::string dir = slash == std::string::npos ? "" : final_path_.substr(0, slash + 1);
     std::string name = slash == std::string::npos ? final_path_ : final_path_.substr(slash + 1);

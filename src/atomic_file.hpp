@@ -1,7 +1,9 @@
 #pragma once
 // Output written under a temporary name in the same folder and renamed to the
 // final name only by commit(): an interrupted run leaves no half-file that
-// looks complete. Without commit() the temporary file is removed.
+// looks complete. Without commit() the temporary file is removed. A final
+// path that exists and is not a regular file or folder (a device such as
+// /dev/null, a FIFO) is refused (UsageError) rather than replaced.
 #include <string>
 
 namespace plmkit {
