@@ -51,4 +51,14 @@ inline CLI::Validator not_empty(const std::string& expected) {
         "");
 }
 
+/// Adds not_empty() to every option of `cmd` that takes a value (flags are
+/// left alone), so that `--dtype ""` (an unset shell variable) is a usage
+/// error naming the option rather than "not given" or 0. Call it after the
+/// options are added.
+inline void refuse_empty_values(CLI::App* cmd) {
+    for (CLI::Option* opt : cmd->get_options())
+        if (opt->get_type_size_min() > 0)
+            opt->check(not_empty("a value; leave the option out for its default"));
+}
+
 }  // namespace plmkit::cli
