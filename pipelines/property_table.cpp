@@ -54,6 +54,16 @@ bool parse_target(const std::string& name, const std::string& text, const std::s
         value = std::nan("");
         return true;
     }
+    if (task == "classification") {
+        // The --valid-col spellings: true/yes = 1, false/no = 0 (any case).
+        std::string l = t;
+        for (char& c : l)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (l == "true" || l == "yes" || l == "false" || l == "no") {
+            value = l == "true" || l == "yes" ? 1.0 : 0.0;
+            return true;
+        }
+    }
     // Decimal notation only: strtod alone would also take hexadecimal
     // ("0x10" = 16), "inf" and "infinity".
     const bool decimal = t.find_first_not_of("0123456789+-.eE") == std::string::npos;

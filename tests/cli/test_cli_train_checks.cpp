@@ -281,3 +281,17 @@ TEST_CASE("cli train: the epoch line's val rmse is in target units, as metrics.j
     CHECK(rmse > 10);  // target units
     CHECK(shown == Approx(rmse).margin(1e-4));
 }
+
+TEST_CASE("cli train: classification labels true/false and yes/no (any case) read as 1/0",
+          "[cli][train_checks]") {
+    // The --valid-col spellings; they used to be refused with the
+    // multi-class hint ("make one 0/1 column per class"), which does not apply.
+    const char* labels[] = {"true", "False", "YES", "no", "TRUE", "false", "Yes", "NO"};
+    const std::string data =
+        with_flags("cli_bool_labels.csv", [&](int i) { return std::string(labels[i % 8]); });
+    const std::string out = temp_path("cli_bool_labels");
+    auto r = run_plmkit(train(data, out, {"--target-col", "v", "--task", "classification"}));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(read_file(out + "/rejects.tsv").find("not a number") == std::string::npos);
+}
