@@ -77,7 +77,8 @@ bool parse_target(const std::string& name, const std::string& text, const std::s
     return true;
 }
 
-/// A --valid-col value: true/1/yes or false/0/no (any case), blank = false.
+/// A --valid-col value: true/1/yes or false/0/no (any case); blank and the
+/// missing-value spellings of is_missing() = false.
 /// Returns false for anything else.
 bool parse_valid_flag(const std::string& text, bool& flag) {
     std::string t = text;
@@ -88,7 +89,8 @@ bool parse_valid_flag(const std::string& text, bool& flag) {
     for (char& c : t)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     flag = t == "true" || t == "1" || t == "yes";
-    return flag || t.empty() || t == "false" || t == "0" || t == "no";
+    // A missing-value spelling (NA, nan, null, None, #N/A) counts as blank.
+    return flag || is_missing(t) || t == "false" || t == "0" || t == "no";
 }
 
 std::string scaffold_of(const RDKit::ROMol& mol) {

@@ -165,7 +165,21 @@ TEST_CASE("cli train: --valid-col takes true/false spellings and refuses anythin
         CHECK(count_set(out, "train") == 24);
         CHECK(count_set(out, "test") == 8);
     }
-    for (const std::string bad : {"maybe", "T", "1.0", "NA"}) {
+    SECTION("missing-value spellings count as blank (not validation)") {
+        const char* yes[] = {"true", "TRUE", "1", "Yes"};
+        const char* missing[] = {"NA", "nan", "null", "None", "#N/A", "N/A"};
+        const std::string data = with_flags("cli_valid_na.csv", [&](int i) {
+            return std::string(i < 8 ? yes[i % 4] : missing[i % 6]);
+        });
+        const std::string out = temp_path("cli_valid_na");
+        auto r = run_plmkit(
+            train(data, out, {"--target-col", "y", "--split", "column:set", "--valid-col", "v"}));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK(count_set(out, "valid") == 8);
+        CHECK(count_set(out, "train") == 24);
+    }
+    for (const std::string bad : {"maybe", "T", "1.0"}) {
         DYNAMIC_SECTION("'" << bad << "'") {
             // Row 5 (file line 7) holds the bad value.
             const std::string data = with_flags("cli_valid_bad.csv", [&](int i) {
