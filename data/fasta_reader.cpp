@@ -68,7 +68,8 @@ void parse_header(const std::string& header, std::size_t gt, SequenceRecord& rec
 
 }  // namespace
 
-FastaReader::FastaReader(const std::string& path) : reader_(path) {}
+FastaReader::FastaReader(const std::string& path, FastaReaderOptions options)
+    : reader_(path), options_(options) {}
 
 bool FastaReader::next(SequenceRecord& record) {
     std::string line;
@@ -111,7 +112,8 @@ bool FastaReader::next(SequenceRecord& record) {
     }
 
     const std::string where = reader_.path() + ":" + std::to_string(record.line);
-    std::string bad_id = invalid_utf8_reason(record.id, "id", record.line);
+    std::string bad_id =
+        options_.require_utf8_ids ? invalid_utf8_reason(record.id, "id", record.line) : "";
     if (record.id.empty()) {
         record.error = "header line has no id after '>'";
     } else if (!bad_id.empty()) {

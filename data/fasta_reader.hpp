@@ -3,6 +3,9 @@
 // blank lines; the id is the header's first word. Duplicate ids are kept in
 // order with a warning; an empty sequence is returned with `error` set.
 // Text before the first '>' is an InputError naming file:line.
+// With FastaReaderOptions::require_utf8_ids, an id that is not valid UTF-8 is
+// a rejected record (embed and tokenize: HDF5 strings and JSON must be UTF-8);
+// by default such ids are returned as they are (CSV outputs take any bytes).
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -12,9 +15,15 @@
 
 namespace plmkit::data {
 
+struct FastaReaderOptions {
+    /// Reject records whose id is not valid UTF-8 (error set, id shown with
+    /// each bad byte as \xHH). Off: ids are kept byte for byte.
+    bool require_utf8_ids = false;
+};
+
 class FastaReader {
   public:
-    explicit FastaReader(const std::string& path);
+    explicit FastaReader(const std::string& path, FastaReaderOptions options = {});
     /// Next record; false at end of input.
     bool next(SequenceRecord& record);
     const std::string& path() const { return reader_.path(); }
@@ -24,6 +33,7 @@ class FastaReader {
 
   private:
     LineReader reader_;
+    FastaReaderOptions options_;
     std::string pending_header_;
     std::uint64_t pending_line_ = 0;  ///< 0: no header pending (end of input)
     bool started_ = false;

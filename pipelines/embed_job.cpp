@@ -138,7 +138,8 @@ class EmbedRun {
           progress_(progress_options(opt)) {}
 
     EmbedSummary run(const Shard& shard) {
-        data::FastaReader reader(opt_.input);
+        // /ids is an HDF5 string tagged UTF-8: other ids are rejected records.
+        data::FastaReader reader(opt_.input, {/*require_utf8_ids=*/true});
         data::SequenceRecord rec;
         while (reader.next(rec)) {
             if (!shard.contains(rec.index)) continue;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "models/torch_runtime.hpp"
 #include "pipelines/mol_graph_builder.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/smiles_lm_featurizer.hpp"
@@ -215,6 +216,19 @@ FeaturizerRuntime model_dtype(const nlohmann::json& j, const FeaturizerRuntime& 
     FeaturizerRuntime rt = runtime;
     if (!runtime.dtype_given) {
         rt.dtype = stored;
+        // The user did not ask for fp16: say where it comes from and how to
+        // override it (the loader's own message only suggests --dtype).
+        if (stored == ComputeDType::f16 &&
+            models::resolve_device(runtime.device).kind != DeviceKind::cuda) {
+            const std::string config =
+                runtime.base_dir.empty() ? "config.json" : runtime.base_dir + "/config.json";
+            throw UsageError(
+                "the model's ESM-2 features were computed in fp16 (\"dtype\": "
+                "\"fp16\" in " +
+                config +
+                "), and fp16 compute needs a CUDA device; pass --dtype fp32 (or "
+                "bf16) to override the model's dtype on the CPU");
+        }
     } else if (runtime.dtype != stored) {
         log_info("note: --dtype " + to_string(runtime.dtype) +
                  " overrides the dtype the model's ESM-2 features were computed in (" +

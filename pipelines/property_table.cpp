@@ -54,6 +54,16 @@ bool parse_target(const std::string& name, const std::string& text, const std::s
         value = std::nan("");
         return true;
     }
+    if (task == "classification") {
+        // The --valid-col spellings: true/yes = 1, false/no = 0 (any case).
+        std::string l = t;
+        for (char& c : l)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (l == "true" || l == "yes" || l == "false" || l == "no") {
+            value = l == "true" || l == "yes" ? 1.0 : 0.0;
+            return true;
+        }
+    }
     // Decimal notation only: strtod alone would also take hexadecimal
     // ("0x10" = 16), "inf" and "infinity".
     const bool decimal = t.find_first_not_of("0123456789+-.eE") == std::string::npos;
@@ -67,7 +77,8 @@ bool parse_target(const std::string& name, const std::string& text, const std::s
     return true;
 }
 
-/// A --valid-col value: true/1/yes or false/0/no (any case), blank = false.
+/// A --valid-col value: true/1/yes or false/0/no (any case); blank and the
+/// missing-value spellings of is_missing() = false.
 /// Returns false for anything else.
 bool parse_valid_flag(const std::string& text, bool& flag) {
     std::string t = text;
@@ -78,7 +89,8 @@ bool parse_valid_flag(const std::string& text, bool& flag) {
     for (char& c : t)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     flag = t == "true" || t == "1" || t == "yes";
-    return flag || t.empty() || t == "false" || t == "0" || t == "no";
+    // A missing-value spelling (NA, nan, null, None, #N/A) counts as blank.
+    return flag || is_missing(t) || t == "false" || t == "0" || t == "no";
 }
 
 std::string scaffold_of(const RDKit::ROMol& mol) {

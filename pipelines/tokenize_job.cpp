@@ -98,7 +98,8 @@ class TokenizeRun {
                                       : tokenizers::EsmTokenizer::from_vocab_file(opt_.vocab);
         tokenizers::EsmEncodeOptions enc_opt;
         enc_opt.truncate = opt_.truncate;
-        data::FastaReader reader(opt_.input);
+        // JSON must be UTF-8: an id that is not is a rejected record.
+        data::FastaReader reader(opt_.input, {/*require_utf8_ids=*/true});
         data::SequenceRecord rec;
         while (reader.next(rec)) {
             throw_if_interrupted();

@@ -5,6 +5,7 @@
 
 #include "apps/plmkit/command.hpp"
 #include "apps/plmkit/featurizer_flags.hpp"
+#include "apps/plmkit/number_checks.hpp"
 #include "pipelines/predict_job.hpp"
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
@@ -57,6 +58,7 @@ PLMKIT_COMMAND(52, [](CLI::App& app) {
         "Columns: id, smiles (or sequence), one per target (the ensemble mean; a probability\n"
         "for classification) and <target>_std with an ensemble. Rows that cannot be read or\n"
         "featurized go to the rejects TSV with the reason.");
+    refuse_empty_values(cmd);
     cmd->callback([c] { run_predict(*c); });
 });
 
@@ -109,6 +111,7 @@ PLMKIT_COMMAND(54, [](CLI::App& app) {
         "Regression: rmse, mae, r2, spearman; classification: roc_auc, pr_auc, accuracy, mcc\n"
         "(per target and their mean over targets). Rows that cannot be scored go to the\n"
         "rejects TSV with the reason; no scorable row at all is an error (exit 3).");
+    refuse_empty_values(cmd);
     cmd->callback([c] { run_evaluate(*c); });
 });
 

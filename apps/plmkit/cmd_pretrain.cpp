@@ -3,6 +3,7 @@
 
 #include "apps/plmkit/command.hpp"
 #include "apps/plmkit/featurizer_flags.hpp"
+#include "apps/plmkit/number_checks.hpp"
 #include "pipelines/pretrain_job.hpp"
 #include "src/log.hpp"
 
@@ -64,6 +65,7 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
         "  plmkit pretrain --kind smiles --data library.csv --output smiles_lm\n"
         "  plmkit pretrain --kind smiles --data chembl.smi --output lm --epochs 20 \\\n"
         "      --hidden 128 --layers 4 --heads 4 --ffn 512 --lr 1e-3");
+    refuse_empty_values(cmd);
     cmd->callback([opt] {
         pipelines::PretrainResult r = pipelines::run_pretrain(*opt);
         char buf[512];

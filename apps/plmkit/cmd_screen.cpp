@@ -62,6 +62,7 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "  plmkit merge --kind screen -o hits.csv hits.shard-{0,1,2,3}-of-4.csv\n"
         "Every input record ends in the hits or the rejects; summary.json states\n"
         "records_read = hits + rejected + filtered + duplicates + cut_by_top.");
+    refuse_empty_values(cmd);
     cmd->callback([o] {
         auto job = o->job;
         job.shard = pipelines::parse_shard(o->shard);

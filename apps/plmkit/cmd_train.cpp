@@ -3,6 +3,7 @@
 
 #include "apps/plmkit/command.hpp"
 #include "apps/plmkit/featurizer_flags.hpp"
+#include "apps/plmkit/number_checks.hpp"
 #include "pipelines/train_job.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
@@ -219,6 +220,7 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
         "    --split column:set --valid-col validation --output gb1_finetuned\n"
         "The model directory holds config.json, model.safetensors, metrics.json, split.csv\n"
         "and rejects.tsv (rows that could not be used, with the reason). See docs/train.md.");
+    refuse_empty_values(cmd);
     cmd->callback([c] { run(*c); });
 });
 

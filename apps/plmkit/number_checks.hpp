@@ -25,8 +25,9 @@ inline CLI::Validator at_least(long long min) {
 }
 
 /// An integer of any sign (and no other text), for each item of a list
-/// option: CLI11 would read "" (an unset shell variable, or the empty item of
-/// "1,") as 0.
+/// option: CLI11 would read "" (an unset shell variable: --layers "$L") as 0.
+/// Empty list items are not seen here: CLI11 drops them, so `--layers 1,`
+/// and `1,,2` are accepted as 1 and 1,2.
 inline CLI::Validator an_integer() {
     return CLI::Validator(
         [](std::string& text) -> std::string {
@@ -49,6 +50,16 @@ inline CLI::Validator not_empty(const std::string& expected) {
             return {};
         },
         "");
+}
+
+/// Adds not_empty() to every option of `cmd` that takes a value (flags are
+/// left alone), so that `--dtype ""` (an unset shell variable) is a usage
+/// error naming the option rather than "not given" or 0. Call it after the
+/// options are added.
+inline void refuse_empty_values(CLI::App* cmd) {
+    for (CLI::Option* opt : cmd->get_options())
+        if (opt->get_type_size_min() > 0)
+            opt->check(not_empty("a value; leave the option out for its default"));
 }
 
 }  // namespace plmkit::cli

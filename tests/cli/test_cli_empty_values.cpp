@@ -59,3 +59,40 @@ TEST_CASE("cli tokenize and vocab build: empty option values are refused",
         CHECK_FALSE(file_exists(vocab));
     }
 }
+
+TEST_CASE("cli train/predict/evaluate/pretrain/screen: empty option values are refused",
+          "[cli][train][predict][evaluate][pretrain][screen][empty]") {
+    // "" used to mean "not given" (--dtype '' ran with the default dtype) or
+    // 0 for numbers; now it is a usage error naming the option, as in embed.
+    auto csv = write_temp("empty_vals_train.csv", "smiles,y\nCCO,1\nCCN,2\n");
+    auto out = temp_path("empty_vals_out");
+    const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> cases = {
+        {{"train", "--data", csv, "--target-col", "y", "-o", out},
+         {"--dtype", "--device", "--input-col", "--id-col", "--task", "--featurizer", "--esm-model",
+          "--split", "--valid-col", "--head", "--hidden", "--epochs", "--seed", "--target-col",
+          "--data", "--output"}},
+        {{"predict", "--model", out, "--input", csv, "-o", out + ".csv"},
+         {"--dtype", "--device", "--rejects", "--input-col", "--id-col", "--format", "--chunk",
+          "--model", "--input", "--output"}},
+        {{"evaluate", "--model", out, "--data", csv, "-o", out + ".json"},
+         {"--dtype", "--device", "--rejects", "--input-col", "--id-col", "--target-col", "--format",
+          "--output"}},
+        {{"pretrain", "--data", csv, "-o", out},
+         {"--kind", "--smiles-col", "--epochs", "--output", "--data"}},
+        {{"screen", "-i", csv, "-o", out + ".csv"},
+         {"--format", "--smiles-col", "--id-col", "--config", "--sdf", "--rejects", "--summary",
+          "--shard", "--threads", "--output", "--input"}},
+    };
+    for (const auto& [base, opts] : cases) {
+        for (const auto& opt : opts) {
+            auto args = base;
+            args.insert(args.end(), {opt, ""});
+            auto r = run_plmkit(args);
+            INFO(base[0] << " " << opt << ": " << r.err);
+            CHECK(r.exit_code == 2);
+            CHECK_THAT(r.err, Catch::Contains(opt + ": is empty (expected a value; leave the "
+                                                    "option out for its default)"));
+            CHECK_FALSE(file_exists(out));
+        }
+    }
+}

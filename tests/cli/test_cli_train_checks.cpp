@@ -165,7 +165,21 @@ TEST_CASE("cli train: --valid-col takes true/false spellings and refuses anythin
         CHECK(count_set(out, "train") == 24);
         CHECK(count_set(out, "test") == 8);
     }
-    for (const std::string bad : {"maybe", "T", "1.0", "NA"}) {
+    SECTION("missing-value spellings count as blank (not validation)") {
+        const char* yes[] = {"true", "TRUE", "1", "Yes"};
+        const char* missing[] = {"NA", "nan", "null", "None", "#N/A", "N/A"};
+        const std::string data = with_flags("cli_valid_na.csv", [&](int i) {
+            return std::string(i < 8 ? yes[i % 4] : missing[i % 6]);
+        });
+        const std::string out = temp_path("cli_valid_na");
+        auto r = run_plmkit(
+            train(data, out, {"--target-col", "y", "--split", "column:set", "--valid-col", "v"}));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK(count_set(out, "valid") == 8);
+        CHECK(count_set(out, "train") == 24);
+    }
+    for (const std::string bad : {"maybe", "T", "1.0"}) {
         DYNAMIC_SECTION("'" << bad << "'") {
             // Row 5 (file line 7) holds the bad value.
             const std::string data = with_flags("cli_valid_bad.csv", [&](int i) {
@@ -280,4 +294,18 @@ TEST_CASE("cli train: the epoch line's val rmse is in target units, as metrics.j
     const double rmse = metrics["valid"]["mean"]["rmse"].get<double>();
     CHECK(rmse > 10);  // target units
     CHECK(shown == Approx(rmse).margin(1e-4));
+}
+
+TEST_CASE("cli train: classification labels true/false and yes/no (any case) read as 1/0",
+          "[cli][train_checks]") {
+    // The --valid-col spellings; they used to be refused with the
+    // multi-class hint ("make one 0/1 column per class"), which does not apply.
+    const char* labels[] = {"true", "False", "YES", "no", "TRUE", "false", "Yes", "NO"};
+    const std::string data =
+        with_flags("cli_bool_labels.csv", [&](int i) { return std::string(labels[i % 8]); });
+    const std::string out = temp_path("cli_bool_labels");
+    auto r = run_plmkit(train(data, out, {"--target-col", "v", "--task", "classification"}));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(read_file(out + "/rejects.tsv").find("not a number") == std::string::npos);
 }

@@ -15,8 +15,9 @@ using plmkit::data::FastaReader;
 using plmkit::data::SequenceRecord;
 
 namespace {
-std::vector<SequenceRecord> read_all(const std::string& path) {
-    FastaReader reader(path);
+std::vector<SequenceRecord> read_all(const std::string& path,
+                                     plmkit::data::FastaReaderOptions options = {}) {
+    FastaReader reader(path, options);
     std::vector<SequenceRecord> out;
     SequenceRecord r;
     while (reader.next(r))
@@ -184,10 +185,14 @@ TEST_CASE("fasta reader: throughput on the DeepLoc FASTA files", "[.bench][data]
                 s, bytes / s / 1e6);
 }
 
-TEST_CASE("fasta reader: an id that is not valid UTF-8 is a rejected record naming the line",
-          "[data][fasta][utf8]") {
+TEST_CASE(
+    "fasta reader: with require_utf8_ids, an id that is not valid UTF-8 is a rejected "
+    "record naming the line",
+    "[data][fasta][utf8]") {
     auto p = test::write_temp("latin1.fa", ">ok1\nMKT\n>caf\xE9 x\nMKT\n>ok\nAAA\n");
-    auto recs = read_all(p);
+    plmkit::data::FastaReaderOptions options;
+    options.require_utf8_ids = true;
+    auto recs = read_all(p, options);
     REQUIRE(recs.size() == 3);
     CHECK(recs[0].error.empty());
     CHECK(recs[1].id == "caf\\xE9");  // shown with the bad byte escaped
@@ -198,4 +203,17 @@ TEST_CASE("fasta reader: an id that is not valid UTF-8 is a rejected record nami
                                  "line 3"));
     CHECK(recs[2].id == "ok");
     CHECK(recs[2].error.empty());
+}
+
+TEST_CASE("fasta reader: by default an id that is not valid UTF-8 is kept byte for byte",
+          "[data][fasta][utf8]") {
+    // predict, train and evaluate write CSV, which takes any bytes: only
+    // embed and tokenize (HDF5, JSON) ask for UTF-8 ids.
+    auto p = test::write_temp("latin1_kept.fa", ">ok1\nMKT\n>caf\xE9 x\nMKT\n>ok\nAAA\n");
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[1].id == "caf\xE9");
+    CHECK(recs[1].error.empty());
+    CHECK(recs[1].sequence == "MKT");
+    CHECK(recs[1].description == "x");
 }
