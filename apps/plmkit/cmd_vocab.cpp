@@ -19,11 +19,25 @@ PLMKIT_COMMAND(15, [](CLI::App& app) {
     cmd->add_option("INPUT", opt->input, ".smi / CSV / TSV (.gz ok); - = stdin")->required();
     cmd->add_option("--kind", opt->kind, "smiles (the protein alphabet is fixed)")
         ->capture_default_str();
-    cmd->add_option("-o,--output", opt->output, "vocab.txt to write")->required();
+    // vocab.txt and the rejects are files: '-' is not standard output here
+    // (it wrote files named '-' and '-.rejects.tsv').
+    const CLI::Validator a_file(
+        [](std::string& v) {
+            return v == "-" ? std::string(
+                                  "vocab build writes files, not standard output: name a "
+                                  "file")
+                            : std::string();
+        },
+        "FILE");
+    cmd->add_option("-o,--output", opt->output, "vocab.txt to write")
+        ->required()
+        ->check(not_empty("a file name"))
+        ->check(a_file);
     cmd->add_option("--rejects", opt->rejects,
                     "Records left out, with id, line and reason (default: "
                     "<output>.rejects.tsv)")
-        ->check(not_empty("a file name"));
+        ->check(not_empty("a file name"))
+        ->check(a_file);
     cmd->add_option("--min-freq", opt->min_frequency, "Keep tokens seen at least N times")
         ->check(at_least(1))
         ->capture_default_str();

@@ -70,3 +70,17 @@ TEST_CASE("cli: negative or too small numbers are refused, not wrapped", "[cli][
     CHECK(top.exit_code == 2);
     CHECK_THAT(top.err, Catch::Contains("--top: expected an integer >= 0, got -1"));
 }
+
+TEST_CASE("cli vocab build: '-' is not a file name for its outputs", "[cli][vocab]") {
+    auto input = corpus("vocab_dash.csv");
+    auto r = run_plmkit({"vocab", "build", "--kind", "smiles", input, "-o", "-"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--output") &&
+                          Catch::Contains("vocab build writes files, not standard output"));
+    auto rej = run_plmkit({"vocab", "build", "--kind", "smiles", input, "-o",
+                           test::temp_path("vocab_dash.txt"), "--rejects", "-"});
+    CHECK(rej.exit_code == 2);
+    CHECK_THAT(rej.err, Catch::Contains("--rejects"));
+    CHECK_FALSE(test::file_exists("-"));
+    CHECK_FALSE(test::file_exists("-.rejects.tsv"));
+}
