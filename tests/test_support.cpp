@@ -67,6 +67,35 @@ std::string copy_fixture_model(const std::string& name) {
     return dir;
 }
 
+std::string train_tiny_esm_forest(const std::string& name, const std::string& esm_dir,
+                                  std::string* data_path) {
+    std::ifstream in(shared_path("data/flip_gb1/sampled.csv"));
+    std::string text, line;
+    for (int i = 0; i < 21 && std::getline(in, line); ++i)
+        text += line + "\n";
+    const std::string data = write_temp(name + "_gb1.csv", text);
+    const std::string model = temp_path(name);
+    auto r = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer", "esm",
+                         "--esm-model",
+                         esm_dir.empty() ? shared_path("fixtures/esm2_tiny/model") : esm_dir,
+                         "--head", "forest", "--trees", "5", "--threads", "1", "--output", model});
+    if (r.exit_code != 0) throw std::runtime_error("test: plmkit train failed: " + r.err);
+    if (data_path) *data_path = data;
+    return model;
+}
+
+std::string make_fifo(const std::string& name) {
+    auto path = temp_path(name);
+    ::unlink(path.c_str());
+    if (::mkfifo(path.c_str(), 0600) != 0) throw std::runtime_error("test: mkfifo failed");
+    return path;
+}
+
+bool is_fifo(const std::string& path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 std::string plmkit_bin() {
     return PLMKIT_BIN;
 }

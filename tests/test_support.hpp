@@ -30,6 +30,15 @@ struct RunResult {
 /// A fresh copy of the ESM-2 fixture model folder (config.json, vocab.txt,
 /// model.safetensors byte for byte, writable) at temp_path(name).
 std::string copy_fixture_model(const std::string& name);
+/// Trains a 5-tree forest on ESM-2 features (`esm_dir`, default the fixture
+/// model) of the first 20 FLIP GB1 rows into temp_path(name); returns the
+/// model folder (and in `data`, when given, the training CSV's path). Throws
+/// std::runtime_error with plmkit's stderr on failure.
+std::string train_tiny_esm_forest(const std::string& name, const std::string& esm_dir = "",
+                                  std::string* data = nullptr);
+/// A fresh FIFO at temp_path(name), and whether `path` is one (not followed).
+std::string make_fifo(const std::string& name);
+bool is_fifo(const std::string& path);
 /// The path of the built `plmkit` binary (for tests that need a shell).
 std::string plmkit_bin();
 /// Runs the built `plmkit` binary with `args` (no shell), capturing

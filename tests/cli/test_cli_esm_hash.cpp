@@ -62,16 +62,8 @@ TEST_CASE("cli embed: model_hash differs when one weight differs", "[cli][embed]
 TEST_CASE("cli predict: a model trained on an ESM-2 checkpoint refuses it once a weight changed",
           "[cli][predict][hash]") {
     auto esm = plmkit::test::copy_fixture_model("hash_train_esm");
-    std::ifstream in(shared_path("data/flip_gb1/sampled.csv"));
-    std::string text, line;
-    for (int i = 0; i < 21 && std::getline(in, line); ++i)
-        text += line + "\n";
-    const std::string data = write_temp("hash_gb1.csv", text);
-    const std::string model = temp_path("hash_esm_model");
-    auto t = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer", "esm",
-                         "--esm-model", esm, "--head", "forest", "--trees", "5", "--threads", "1",
-                         "--output", model});
-    REQUIRE(t.exit_code == 0);
+    std::string data;  // the training rows
+    const std::string model = plmkit::test::train_tiny_esm_forest("hash_esm_model", esm, &data);
     const std::string out = temp_path("hash_pred.csv");
     auto ok = run_plmkit({"predict", "--model", model, "--input", data, "--output", out});
     REQUIRE(ok.exit_code == 0);

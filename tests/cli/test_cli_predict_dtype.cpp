@@ -18,16 +18,7 @@ using plmkit::test::write_temp;
 
 TEST_CASE("cli predict: fp16 recorded in the model's config.json names the file on the CPU",
           "[cli][predict][dtype]") {
-    std::ifstream in(shared_path("data/flip_gb1/sampled.csv"));
-    std::string text, line;
-    for (int i = 0; i < 21 && std::getline(in, line); ++i)
-        text += line + "\n";
-    const std::string data = write_temp("fp16_pred_gb1.csv", text);
-    const std::string model = temp_path("fp16_pred_esm_model");
-    auto t = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer", "esm",
-                         "--esm-model", shared_path("fixtures/esm2_tiny/model"), "--head", "forest",
-                         "--trees", "5", "--threads", "1", "--output", model});
-    REQUIRE(t.exit_code == 0);
+    const std::string model = plmkit::test::train_tiny_esm_forest("fp16_pred_esm_model");
     auto config = nlohmann::json::parse(read_file(model + "/config.json"));
     REQUIRE(config["featurizer"]["dtype"] == "fp32");
     config["featurizer"]["dtype"] = "fp16";

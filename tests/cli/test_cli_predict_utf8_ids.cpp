@@ -15,16 +15,7 @@ using plmkit::test::write_temp;
 
 TEST_CASE("cli predict: a FASTA id that is not UTF-8 is kept in the CSV output",
           "[cli][predict][utf8]") {
-    std::ifstream in(shared_path("data/flip_gb1/sampled.csv"));
-    std::string text, line;
-    for (int i = 0; i < 21 && std::getline(in, line); ++i)
-        text += line + "\n";
-    const std::string data = write_temp("utf8_pred_gb1.csv", text);
-    const std::string model = temp_path("utf8_pred_esm_model");
-    auto t = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer", "esm",
-                         "--esm-model", shared_path("fixtures/esm2_tiny/model"), "--head", "forest",
-                         "--trees", "5", "--threads", "1", "--output", model});
-    REQUIRE(t.exit_code == 0);
+    const std::string model = plmkit::test::train_tiny_esm_forest("utf8_pred_esm_model");
 
     auto fa = write_temp("utf8_pred.fa", ">caf\xE9 x\nMKTAY\n>ok\nMKTAA\n");
     const std::string out = temp_path("utf8_pred.csv");

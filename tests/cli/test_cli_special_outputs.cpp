@@ -1,8 +1,5 @@
 // An output that exists and is not a regular file (a FIFO here; as root,
 // /dev/null) is refused with exit 2 before any work, and stays what it was.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <string>
 
 #include "tests/catch.hpp"
@@ -11,19 +8,8 @@
 
 namespace test = plmkit::test;
 
-namespace {
-std::string make_fifo(const std::string& name) {
-    auto path = test::temp_path(name);
-    ::unlink(path.c_str());
-    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
-    return path;
-}
-
-bool is_fifo(const std::string& path) {
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
-}
-}  // namespace
+using plmkit::test::is_fifo;
+using plmkit::test::make_fifo;
 
 TEST_CASE("cli tokenize: -o a FIFO is a usage error and the FIFO stays",
           "[cli][tokenize][special]") {

@@ -264,11 +264,12 @@ TEST_CASE("train checks: no training rows says why", "[train_checks]") {
     SECTION("every row rejected: the reasons are quoted and written") {
         o.task = "classification";
         o.target_cols = {"p_np"};
-        o.data = bbbp_labels("bbbp_yes.csv", [](int) { return "yes"; });
+        // 'yes'/'no' read as 1/0 since labels may be spelled so; 'active' is text.
+        o.data = bbbp_labels("bbbp_active.csv", [](int) { return "active"; });
         CHECK_THROWS_AS(run_train(o), InputError);
         CHECK_THROWS_WITH(run_train(o),
                           Catch::Contains("no usable rows: all 120 rows rejected, e.g. row 0: "
-                                          "target 'p_np' is not a number: 'yes'") &&
+                                          "target 'p_np' is not a number: 'active'") &&
                               Catch::Contains(o.output + "/rejects.tsv"));
         CHECK(test::read_csv(o.output + "/rejects.tsv", '\t').size() == 121);
     }
