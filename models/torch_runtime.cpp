@@ -74,7 +74,9 @@ Device resolve_device(const Device& requested) {
     }
     if (requested.kind == DeviceKind::cuda) {
         if (!cuda_available()) {
-            throw UsageError("--device " + to_string(requested) +
+            // Names what was asked ("cuda" reads as cuda:0 internally).
+            throw UsageError("--device " +
+                             (requested.index == 0 ? std::string("cuda") : to_string(requested)) +
                              ": CUDA is not available (this LibTorch build has no CUDA "
                              "or no GPU is visible); use --device cpu");
         }

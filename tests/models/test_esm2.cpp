@@ -182,3 +182,18 @@ TEST_CASE("esm2: CUDA outputs match fair-esm (skipped without a GPU)", "[models]
         }
     }
 }
+
+TEST_CASE("resolve_device: without CUDA, --device cuda is refused naming what was asked",
+          "[models][device]") {
+    if (models::cuda_available()) {
+        SUCCEED("a GPU is visible: the refusal cannot happen here");
+        return;
+    }
+    CHECK(models::resolve_device(parse_device("auto")).kind == DeviceKind::cpu);
+    CHECK(models::resolve_device(parse_device("cpu")).kind == DeviceKind::cpu);
+    CHECK_THROWS_WITH(models::resolve_device(parse_device("cuda")),
+                      Catch::StartsWith("--device cuda: CUDA is not available"));
+    CHECK_THROWS_WITH(models::resolve_device(parse_device("cuda:1")),
+                      Catch::StartsWith("--device cuda:1: CUDA is not available"));
+    CHECK_THROWS_AS(models::resolve_device(parse_device("cuda")), UsageError);
+}
