@@ -60,6 +60,15 @@ TEST_CASE("standardize: salts, charges, metals as RDKit Python's MolStandardize"
         {"[Li]CCCC", "[Li]CCCC"},
         {"O=C([O-])CCC[N+](C)(C)C", "C[N+](C)(C)CCCC(=O)[O-]"},
         {"OC1=CC=CC=C1", "Oc1ccccc1"},
+        // Double-bond stereo survives the sulfoxide normalization (sulindac Z
+        // and E were one molecule, the E/Z marks lost, before stereo was
+        // perceived at parse time).
+        {R"(CC1=C(CC(=O)O)c2cc(F)ccc2/C1=C\c1ccc(S(C)=O)cc1)",
+         R"(CC1=C(CC(=O)O)c2cc(F)ccc2/C1=C\c1ccc([S+](C)[O-])cc1)"},
+        {"CC1=C(CC(=O)O)c2cc(F)ccc2/C1=C/c1ccc(S(C)=O)cc1",
+         "CC1=C(CC(=O)O)c2cc(F)ccc2/C1=C/c1ccc([S+](C)[O-])cc1"},
+        {"CN(C)/N=N/c1ccc(S(C)=O)cc1", "CN(C)/N=N/c1ccc([S+](C)[O-])cc1"},
+        {"C/C=C/C(=O)[O-].[Na+]", "C/C=C/C(=O)O"},
     };
     Standardizer s;
     for (const auto& [in, out] : expected) {
