@@ -181,6 +181,12 @@ bool MoleculeReader::read_line(std::string& line) {
         line_no_ = pending_line_;
         return true;
     }
+    if (!replay_.empty()) {
+        line.swap(replay_.front().first);
+        line_no_ = replay_.front().second;
+        replay_.pop_front();
+        return true;
+    }
     if (!reader_.next(line)) return false;
     line_no_ = reader_.line_number();  // LineReader drops a UTF-8 BOM
     return true;
@@ -289,23 +295,50 @@ bool MoleculeReader::next_table(MoleculeRecord& record) {
     } while (is_blank(line));
     record = MoleculeRecord{};
     record.line = line_no_;
-    std::size_t extra = 0;
     bool closed = split_csv_line(line, sep_, fields_);
-    std::string more;
-    while (!closed && extra < kMaxQuotedLines && read_line(more)) {
-        line += "\n" + more;  // a quoted field spans lines
-        ++extra;
-        closed = split_csv_line(line, sep_, fields_);
+    if (!closed) {
+        // A quoted field spans lines. Keep the lines: if the row turns out
+        // malformed, the opening quote was a stray one, and the lines it
+        // swallowed are read again as rows of their own (only this line is
+        // rejected), rather than lost in one reject.
+        std::vector<std::pair<std::string, std::uint64_t>> span;
+        span.emplace_back(line, line_no_);
+        std::string joined = line, more;
+        while (!closed && span.size() <= kMaxQuotedLines && read_line(more)) {
+            span.emplace_back(more, line_no_);
+            joined += "\n" + more;
+            closed = split_csv_line(joined, sep_, fields_);
+        }
+        if (!closed || fields_.size() != columns_.size()) {
+            const std::size_t lines = span.size();
+            const std::size_t found = fields_.size();
+            for (std::size_t i = lines; i-- > 1;)
+                replay_.push_front(std::move(span[i]));
+            split_csv_line(line, sep_, fields_);
+            for (auto& f : fields_)
+                trim_in_place(f);
+            record.error =
+                path() + ":" + std::to_string(record.line) +
+                ": a quoted field opened on this line " +
+                (closed ? "closes " + std::to_string(lines - 1) + " lines later in a row of " +
+                              std::to_string(found) + " fields (expected " +
+                              std::to_string(columns_.size()) + ")"
+                        : "is not closed" +
+                              (lines > kMaxQuotedLines
+                                   ? " within " + std::to_string(kMaxQuotedLines) + " lines"
+                                   : std::string(" by the end of the file"))) +
+                ": a stray '\"'? The lines after it are read as rows of their own";
+            fill_from_fields(fields_, record);
+            finish(record);
+            return true;
+        }
     }
     for (auto& f : fields_)
         trim_in_place(f);
-    auto where = [&] { return path() + ":" + std::to_string(record.line); };
-    if (!closed) {
-        record.error =
-            where() + ": quoted field not closed (" + std::to_string(extra + 1) + " lines read)";
-    } else if (fields_.size() != columns_.size()) {
-        record.error = where() + ": expected " + std::to_string(columns_.size()) +
-                       " fields, found " + std::to_string(fields_.size());
+    if (fields_.size() != columns_.size()) {
+        record.error = path() + ":" + std::to_string(record.line) + ": expected " +
+                       std::to_string(columns_.size()) + " fields, found " +
+                       std::to_string(fields_.size());
     }
     fill_from_fields(fields_, record);
     finish(record);

@@ -5,6 +5,7 @@
 // has `error` set (with the reason) instead of being dropped. SDF mol blocks
 // are returned as text: parsing them is RDKit's job, in pipelines/.
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -100,6 +101,9 @@ class MoleculeReader {
     std::uint64_t pending_line_ = 0;
     std::uint64_t line_no_ = 0;  ///< line number of the line read_line() returned
     bool has_pending_ = false;
+    /// Lines to read again, with their line numbers: those a stray quote had
+    /// joined into one row (see next_table).
+    std::deque<std::pair<std::string, std::uint64_t>> replay_;
     SdfRecord pending_record_;
     bool has_pending_record_ = false;
     std::vector<std::string> fields_;

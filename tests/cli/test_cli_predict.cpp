@@ -339,17 +339,21 @@ TEST_CASE("cli predict: SDF records show their SMILES; TSV cells stay on one lin
                Catch::StartsWith("1\t3-methylpentane\t(mol block at line " +
                                  std::to_string(ls.size() + 1) + ")\tunparsable molecule: "));
 
-    // A CSV record whose quote is never closed spans lines: its cells are
-    // flattened so that the rejects file keeps one line per record.
+    // A CSV record whose quote is never closed is rejected alone; the line
+    // the quote swallowed is predicted as a row of its own.
     const std::string csv = temp_path("cli_predict_quote.csv");
     write_file(csv, "id,smiles\na,CCO\nb,\"CC\nc,CCC\n");
     const std::string out2 = temp_path("cli_predict_quote_out.csv");
     r = run_plmkit({"predict", "--model", molecule_model(), "--input", csv, "--output", out2});
     REQUIRE(r.exit_code == 0);
+    rows = lines(read_file(out2));
+    REQUIRE(rows.size() == 3);
+    CHECK_THAT(rows[1], Catch::StartsWith("a,CCO,"));
+    CHECK_THAT(rows[2], Catch::StartsWith("c,CCC,"));
     rejects = lines(read_file(out2.substr(0, out2.size() - 4) + ".rejects.tsv"));
     REQUIRE(rejects.size() == 2);
-    CHECK_THAT(rejects[1], Catch::StartsWith("1\tb\tCC c,CCC\t"));
-    CHECK_THAT(rejects[1], Catch::Contains("quoted field not closed"));
+    CHECK_THAT(rejects[1], Catch::StartsWith("1\tb\tCC\t"));
+    CHECK_THAT(rejects[1], Catch::Contains("quoted field opened on this line is not closed"));
 }
 
 TEST_CASE("cli predict: an empty protein sequence is rejected as such", "[cli][predict]") {

@@ -143,6 +143,42 @@ TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
         CHECK(prop(recs[0], "note") == "two\nlines");
         CHECK(recs[1].line == 4);
     }
+    SECTION("a stray quote rejects its own line only; the lines it joined are rows again") {
+        // Not closed by the end of the file: every later row used to vanish
+        // into one reject ("quoted field not closed (N lines read)").
+        auto p = test::write_temp("stray_eof.csv", "smiles,id\nCCO,a\nCCN,\"b\nCCC,c\n\nCCCC,d\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 4);
+        CHECK(recs[0].error.empty());
+        CHECK(recs[1].line == 3);
+        CHECK(recs[1].smiles == "CCN");
+        CHECK(recs[1].error == p + ":3: a quoted field opened on this line is not closed by the "
+                                   "end of the file: a stray '\"'? The lines after it are read as "
+                                   "rows of their own");
+        CHECK(recs[2].smiles == "CCC");
+        CHECK(recs[2].id == "c");
+        CHECK(recs[2].line == 4);
+        CHECK(recs[2].error.empty());
+        CHECK(recs[3].id == "d");
+        CHECK(recs[3].line == 6);
+        CHECK(recs[3].error.empty());
+        // Closed by another stray quote, in a row of the wrong width.
+        p = test::write_temp("stray_two.csv", "smiles,id\nCCO,\"a\nCCN,b\nCCC,c\"x,y\nCCCC,d\n");
+        recs = read_all(p);
+        REQUIRE(recs.size() == 4);
+        CHECK(recs[0].error == p + ":2: a quoted field opened on this line closes 2 lines later "
+                                   "in a row of 3 fields (expected 2): a stray '\"'? The lines "
+                                   "after it are read as rows of their own");
+        CHECK(recs[1].smiles == "CCN");
+        CHECK(recs[1].line == 3);
+        CHECK(recs[1].error.empty());
+        // A quote inside an unquoted field is a character of the field.
+        CHECK(recs[2].line == 4);
+        CHECK(recs[2].error == p + ":4: expected 2 fields, found 3");
+        CHECK(recs[3].smiles == "CCCC");
+        CHECK(recs[3].line == 5);
+        CHECK(recs[3].error.empty());
+    }
     SECTION("unknown column names are usage errors listing the columns") {
         auto p = test::write_temp("cols.csv", "smi_x,name\nCCO,a\n");
         CHECK_THROWS_WITH(MoleculeReader(p), Catch::Contains("no SMILES column 'smiles'") &&
