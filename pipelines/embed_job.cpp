@@ -290,10 +290,17 @@ std::string rejects_path_for(const std::string& output) {
     return output + ".rejects.tsv";
 }
 
-EmbedSummary run_embed(const EmbedOptions& opt) {
+EmbedSummary run_embed(const EmbedOptions& given) {
+    // A shard writes its own file: "-o emb.h5 --shard 1/4" writes
+    // emb.shard-1-of-4.h5, so that N shards of one command line never
+    // overwrite each other's outputs.
+    EmbedOptions opt = given;
+    Shard shard = parse_shard(opt.shard);
+    opt.output = shard_output_path(opt.output, shard, "--output");
+    if (opt.output != given.output)
+        log_info("--shard " + shard.to_string() + ": this shard writes " + opt.output);
     check_options(opt);
     EmbedContent content = parse_include(opt.include);
-    Shard shard = parse_shard(opt.shard);
     { data::FastaReader probe(opt.input); }  // a missing input fails before the model loads
 
     Device device = models::resolve_device(opt.device);

@@ -43,6 +43,12 @@ bool same_file(const std::string& a, const std::string& b) {
 
 void check_run_files(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs) {
     auto skip = [](const NamedPath& p) { return p.path.empty() || p.path == "-"; };
+    for (const auto& in : inputs) {
+        std::error_code ec;
+        if (!skip(in) && fs::is_directory(in.path, ec))
+            throw IoError("cannot read '" + in.path + "' (" + in.option +
+                          "): it is a folder, not a file");
+    }
     for (std::size_t i = 0; i < outputs.size(); ++i) {
         const auto& out = outputs[i];
         if (skip(out)) continue;

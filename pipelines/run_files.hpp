@@ -29,7 +29,7 @@ struct NamedPath {
 /// UsageError when an output is the same file as an input ("--output 'x'
 /// would overwrite the input 'y'") or as another output ("--sdf and --output
 /// are the same file 'x'"); IoError when an output's folder does not exist
-/// or the output is a folder.
+/// or the output is a folder, and when an input is a folder.
 /// Empty paths and "-" are skipped.
 void check_run_files(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
 

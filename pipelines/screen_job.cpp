@@ -148,15 +148,25 @@ ScreenResult run_screen(const ScreenOptions& opt) {
     if (opt.threads < 0) throw UsageError("--threads must be >= 0");
     auto t0 = Clock::now();
     ScreenResult result;
-    result.output = opt.output;
-    result.sdf = opt.sdf;
+    // A shard writes its own files: "-o hits.csv --shard 1/4" writes
+    // hits.shard-1-of-4.csv, so that N shards of one command line never
+    // overwrite each other's outputs (merge finds them by these names).
+    result.output = shard_output_path(opt.output, opt.shard, "--output");
+    result.sdf = shard_output_path(opt.sdf, opt.shard, "--sdf");
     bool to_stdout = opt.output == "-";
     result.rejects = !opt.rejects.empty()
-                         ? opt.rejects
-                         : (to_stdout ? "" : sibling_path(opt.output, ".rejects.tsv"));
+                         ? shard_output_path(opt.rejects, opt.shard, "--rejects")
+                         : (to_stdout ? "" : sibling_path(result.output, ".rejects.tsv"));
     result.summary = !opt.summary.empty()
-                         ? opt.summary
-                         : (to_stdout ? "" : sibling_path(opt.output, ".summary.json"));
+                         ? shard_output_path(opt.summary, opt.shard, "--summary")
+                         : (to_stdout ? "" : sibling_path(result.output, ".summary.json"));
+    if (result.output != opt.output || result.sdf != opt.sdf ||
+        (!opt.rejects.empty() && result.rejects != opt.rejects) ||
+        (!opt.summary.empty() && result.summary != opt.summary))
+        log_info("--shard " + opt.shard.to_string() + ": this shard writes " + result.output +
+                 (result.sdf.empty() ? "" : ", " + result.sdf) +
+                 (result.rejects.empty() ? "" : ", " + result.rejects) +
+                 (result.summary.empty() ? "" : ", " + result.summary));
     check_run_files({{"the input", opt.input}, {"the config", opt.config_path}},
                     {{"--output", result.output},
                      {"--sdf", result.sdf},

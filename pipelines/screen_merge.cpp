@@ -45,20 +45,6 @@ json read_json(const std::string& path) {
     }
 }
 
-/// The shard "I/N" in a file name made by shard_path ("hits.shard-2-of-12.csv"),
-/// when it has one.
-std::optional<Shard> shard_in_name(const std::string& path) {
-    const std::string name = fs::path(path).filename().string();
-    const std::size_t at = name.rfind(".shard-");
-    if (at == std::string::npos) return std::nullopt;
-    long long i = -1, n = -1;
-    int used = 0;
-    if (std::sscanf(name.c_str() + at, ".shard-%lld-of-%lld%n", &i, &n, &used) != 2 || i < 0 ||
-        n < 1 || i >= n)
-        return std::nullopt;
-    return Shard{static_cast<std::int64_t>(i), static_cast<std::int64_t>(n)};
-}
-
 /// A shard's summary path for merge input k of n. With --summary NAME, the
 /// shard's own summary is NAME.shard-I-of-N: I and N come from the input's
 /// file name when it has them (so the order of the files, as a shell glob

@@ -1,6 +1,8 @@
 #include "pipelines/shard.hpp"
 
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 
 #include "src/error.hpp"
@@ -134,6 +136,28 @@ std::string shard_path(const std::string& path, const std::string& index_text, s
 
 std::string shard_path(const std::string& path, const Shard& shard) {
     return shard_path(path, std::to_string(shard.index), shard.count);
+}
+
+std::optional<Shard> shard_in_name(const std::string& path) {
+    const std::string name = std::filesystem::path(path).filename().string();
+    const std::size_t at = name.rfind(".shard-");
+    if (at == std::string::npos) return std::nullopt;
+    long long i = -1, n = -1;
+    if (std::sscanf(name.c_str() + at, ".shard-%lld-of-%lld", &i, &n) != 2 || i < 0 || n < 1 ||
+        i >= n)
+        return std::nullopt;
+    return Shard{static_cast<std::int64_t>(i), static_cast<std::int64_t>(n)};
+}
+
+std::string shard_output_path(const std::string& path, const Shard& shard,
+                              const std::string& option) {
+    if (shard.whole() || path.empty() || path == "-") return path;
+    if (auto named = shard_in_name(path)) {
+        if (*named == shard) return path;
+        throw UsageError(option + " " + path + ": the name says shard " + named->to_string() +
+                         " but this is --shard " + shard.to_string());
+    }
+    return shard_path(path, shard);
 }
 
 }  // namespace plmkit::pipelines

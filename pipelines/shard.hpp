@@ -5,6 +5,7 @@
 // merge can restore input order by interleaving.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace plmkit::pipelines {
@@ -47,5 +48,17 @@ Shard parse_shard(const std::string& text, const EnvLookup& env = {});
 /// extension get the suffix appended; ".csv.gz" counts as one extension.
 std::string shard_path(const std::string& path, const std::string& index_text, std::int64_t count);
 std::string shard_path(const std::string& path, const Shard& shard);
+
+/// The shard "I/N" that a file name made by shard_path states
+/// ("hits.shard-2-of-12.csv" -> 2/12); nothing when the name has no such tag.
+std::optional<Shard> shard_in_name(const std::string& path);
+
+/// Where a run of `shard` writes the output `path` given by `option`
+/// (--output, --rejects, ...): unchanged for a whole run, "" and "-", and a
+/// name that already states this shard; otherwise shard_path(path, shard),
+/// so that the N shards of one command line never write the same file.
+/// Throws UsageError when the name states another shard.
+std::string shard_output_path(const std::string& path, const Shard& shard,
+                              const std::string& option);
 
 }  // namespace plmkit::pipelines

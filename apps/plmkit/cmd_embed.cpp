@@ -63,7 +63,8 @@ void add_embed_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--shard", job.shard,
                     "I/N: embed only records whose 0-based index modulo N is I; auto/N: I = "
-                    "SLURM_ARRAY_TASK_ID; auto: I and N from the Slurm array")
+                    "SLURM_ARRAY_TASK_ID; auto: I and N from the Slurm array. The shard writes "
+                    "<output stem>.shard-I-of-N.h5")
         ->check(not_empty("I/N, auto/N or auto"));
     cmd->footer(
         "Writes /ids, /lengths and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
@@ -73,8 +74,8 @@ void add_embed_command(CLI::App& app) {
         "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5\n"
         "  plmkit embed --model esm2_t33_650M_UR50D --input proteins.fasta.gz --output emb.h5 \\\n"
         "      --include mean,per_tok --layers -1,20 --dtype bf16 --device cuda\n"
-        "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output part3.h5 "
-        "--shard 3/8");
+        "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5 "
+        "--shard 3/8   (writes emb.shard-3-of-8.h5)");
     cmd->callback([opt] {
         opt->job.device = parse_device(opt->device);
         opt->job.dtype = parse_compute_dtype(opt->dtype);

@@ -88,10 +88,12 @@ PLMKIT_COMMAND(40, [](CLI::App& app) {
     cmd->add_option("--kind", o->kind, "What to merge: auto|screen|embed")->capture_default_str();
     cmd->add_option("-o,--output", o->output, "Merged hits CSV ('-' = stdout)")->required();
     cmd->add_option("--sdf", o->sdf, "Merged hits SDF (the shards must have written SDF)");
-    cmd->add_option("--rejects", o->rejects, "Merged rejects TSV (default: <output>.rejects.tsv)");
+    cmd->add_option("--rejects", o->rejects,
+                    "Merged rejects TSV (default: <output stem>.rejects.tsv)");
     cmd->add_option("--summary", o->summary,
-                    "Merged summary JSON (default: <output>.summary.json); shard summaries "
-                    "are looked up as <summary>.shard-I-of-N.json, then <hits stem>.summary.json");
+                    "Merged summary JSON (default: <output stem>.summary.json); shard summaries "
+                    "are looked up as <summary stem>.shard-I-of-N.json, then <hits "
+                    "stem>.summary.json");
     cmd->footer(
         "Examples:\n"
         "  for i in 0 1 2 3; do plmkit screen -i lib.smi --shard $i/4 --top 100 \\\n"

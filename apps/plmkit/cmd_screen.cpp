@@ -40,7 +40,7 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "--rejects", j.rejects,
         "Rejects TSV: id, input_smiles, step, reason (default: <output stem>.rejects.tsv)");
     cmd->add_option("--summary", j.summary,
-                    "Counts and timing JSON (default: <output>.summary.json)");
+                    "Counts and timing JSON (default: <output stem>.summary.json)");
     cmd->add_option("-t,--threads", j.threads, "Worker threads (0 = all cores)")
         ->capture_default_str();
     cmd->add_option("--chunk", j.chunk, "Records per processing chunk")->capture_default_str();
@@ -48,8 +48,9 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         ->check(cli::at_least(0));
     cmd->add_option("--shard", o->shard,
                     "Process records with index % N == I ('I/N'; 'auto/N': I = "
-                    "SLURM_ARRAY_TASK_ID; 'auto': I and N from the Slurm array); combine "
-                    "shards with 'plmkit merge'");
+                    "SLURM_ARRAY_TASK_ID; 'auto': I and N from the Slurm array); the shard's "
+                    "files get its tag (-o hits.csv: hits.shard-I-of-N.csv); combine shards "
+                    "with 'plmkit merge'");
     cmd->add_flag(
         "--no-progress", [o](std::int64_t) { o->job.progress = false; },
         "Never draw the progress line");
@@ -58,7 +59,8 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "  plmkit screen -i library.smi -o hits.csv\n"
         "  plmkit screen -i chembl.csv --smiles-col smiles --id-col chembl_id \\\n"
         "      --config examples/screen.yaml -o hits.csv --sdf hits.sdf --top 1000 -t 8\n"
-        "  plmkit screen -i lib.smi.gz -o hits.shard-0-of-4.csv --shard 0/4 --top 1000\n"
+        "  plmkit screen -i lib.smi.gz -o hits.csv --shard 0/4 --top 1000   "
+        "(hits.shard-0-of-4.csv)\n"
         "  plmkit merge --kind screen -o hits.csv hits.shard-{0,1,2,3}-of-4.csv\n"
         "Every input record ends in the hits or the rejects; summary.json states\n"
         "records_read = hits + rejected + filtered + duplicates + cut_by_top.");

@@ -1,4 +1,6 @@
 #include <nlohmann/json.hpp>
+
+#include <filesystem>
 #include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
@@ -59,6 +61,50 @@ TEST_CASE("cli screen: usage errors exit 2 with the reason", "[cli][screen]") {
     auto help = run_plmkit({"screen", "--help"});
     CHECK(help.exit_code == 0);
     CHECK_THAT(help.out, Catch::Contains("--shard") && Catch::Contains("Examples:"));
+}
+
+TEST_CASE("cli screen --shard: one command line for every shard writes each shard's own files",
+          "[cli][merge][shard]") {
+    // The same -o/--rejects/--summary for every shard used to make the shards
+    // overwrite each other's rejects and summary (shard 0's rejects lost).
+    auto dir = test::temp_path("cli_shard_names");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto lib = dir + "/lib.smi";
+    test::write_file(lib, "CCO a\nC1CC bad\nCCN b\nCCC c\nc1ccccc1O d\nXx bad2\n");
+    auto single = dir + "/single.csv";
+    REQUIRE(run_plmkit({"screen", "-q", "-i", lib, "-o", single}).exit_code == 0);
+    for (int i = 0; i < 2; ++i) {
+        auto r = run_plmkit({"screen", "-i", lib, "-o", dir + "/h.csv", "--rejects", dir + "/r.tsv",
+                             "--summary", dir + "/s.json", "--shard", std::to_string(i) + "/2"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        const std::string tag = ".shard-" + std::to_string(i) + "-of-2";
+        CHECK_THAT(r.err, Catch::Contains("--shard " + std::to_string(i) +
+                                          "/2: this shard writes " + dir + "/h" + tag + ".csv"));
+        CHECK(std::filesystem::exists(dir + "/h" + tag + ".csv"));
+        CHECK(std::filesystem::exists(dir + "/r" + tag + ".tsv"));
+        CHECK(std::filesystem::exists(dir + "/s" + tag + ".json"));
+    }
+    for (const char* f : {"/h.csv", "/r.tsv", "/s.json"})
+        CHECK_FALSE(std::filesystem::exists(dir + f));
+    // Shard 0 has records 0, 2, 4 (one bad SMILES), shard 1 records 1, 3, 5 (two).
+    CHECK(test::read_file(dir + "/r.shard-0-of-2.tsv").find("C1CC") == std::string::npos);
+    CHECK_THAT(test::read_file(dir + "/r.shard-1-of-2.tsv"),
+               Catch::Contains("C1CC") && Catch::Contains("Xx"));
+    auto m = run_plmkit({"merge", "-o", dir + "/m.csv", "--summary", dir + "/s.json",
+                         dir + "/h.shard-0-of-2.csv", dir + "/h.shard-1-of-2.csv"});
+    INFO(m.err);
+    REQUIRE(m.exit_code == 0);
+    CHECK(test::read_file(dir + "/m.csv") == test::read_file(single));
+    CHECK(test::read_file(dir + "/m.rejects.tsv") == test::read_file(dir + "/single.rejects.tsv"));
+    // A name that states another shard is a mistake, not a name to extend.
+    auto wrong =
+        run_plmkit({"screen", "-i", lib, "-o", dir + "/h.shard-0-of-2.csv", "--shard", "1/2"});
+    CHECK(wrong.exit_code == 2);
+    CHECK_THAT(wrong.err, Catch::Contains("--output " + dir +
+                                          "/h.shard-0-of-2.csv: the name says shard 0/2 but "
+                                          "this is --shard 1/2"));
 }
 
 TEST_CASE("cli merge: shards of the CLI merge into the single run", "[cli][merge]") {

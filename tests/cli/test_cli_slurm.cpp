@@ -161,7 +161,10 @@ TEST_CASE("cli --shard auto: a one-task re-run array is refused, auto/N works",
     auto ok = run_plmkit({"-q", "screen", "-i", lib, "-o", dir + "/b.csv", "--shard", "auto/3"});
     INFO(ok.err);
     REQUIRE(ok.exit_code == 0);
-    auto summary = test::read_file(dir + "/b.summary.json");
+    // The shard's files carry its tag (-o b.csv: b.shard-2-of-3.csv).
+    CHECK_FALSE(fs::exists(dir + "/b.csv"));
+    CHECK(fs::exists(dir + "/b.shard-2-of-3.csv"));
+    auto summary = test::read_file(dir + "/b.shard-2-of-3.summary.json");
     CHECK_THAT(summary, Catch::Contains("\"shard\": \"2/3\""));
     CHECK_THAT(summary, Catch::Contains("\"records_read\": 1"));
 }

@@ -66,4 +66,8 @@ TEST_CASE("run files: outputs may not be inputs or each other", "[run_files]") {
         Catch::Contains("'" + dir + "/no/s.json' (--summary): folder '" + dir +
                         "/no' does not exist"));
     CHECK_THROWS_WITH(check_run_files(in, {{"--summary", dir}}), Catch::Contains("it is a folder"));
+    // An input folder is named as such (screen said "cannot tell the format").
+    CHECK_THROWS_AS(check_run_files({{"the input", dir}}, {{"--output", dir + "/h.csv"}}), IoError);
+    CHECK_THROWS_WITH(check_run_files({{"the input", dir}}, {}),
+                      "cannot read '" + dir + "' (the input): it is a folder, not a file");
 }
