@@ -124,6 +124,22 @@ void all_descriptors(const RDKit::ROMol& mol, float* out) {
 
 }  // namespace
 
+bool basic_descriptors_from_screen_row(const RDKit::ROMol& mol,
+                                       const std::vector<double>& screen_row, float* out) {
+    // descriptor_row(): mw, clogp, tpsa, hbd, hba, rotb, heavy_atoms, rings,
+    // aromatic_rings, fsp3, qed, formal_charge.
+    if (screen_row.size() < 12) return false;
+    const double heavy = screen_row[6];
+    unsigned aromatic = 0;
+    for (const auto* atom : mol.atoms())
+        aromatic += atom->getAtomicNum() > 1 && atom->getIsAromatic() ? 1 : 0;
+    for (std::size_t i = 0; i < 10; ++i)
+        *out++ = static_cast<float>(screen_row[i]);
+    *out++ = static_cast<float>(screen_row[11]);
+    *out++ = static_cast<float>(heavy != 0 ? static_cast<double>(aromatic) / heavy : 0.0);
+    return true;
+}
+
 const std::vector<std::string>& featurizer_parts() {
     static const std::vector<std::string> parts = {"morgan",  "maccs",   "atompair",
                                                    "torsion", "rdkit2d", "basic"};

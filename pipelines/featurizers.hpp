@@ -56,6 +56,13 @@ const std::vector<std::string>& featurizer_parts();
 /// or rdkit2d with basic.
 std::string canonical_featurizer_name(const std::string& name);
 
+/// The `basic` features of `mol` from the values plmkit screen computed for
+/// it (`screen_row` in pipelines/descriptors.hpp's descriptor_row() order:
+/// the same RDKit calls on the same molecule), plus aromatic_proportion.
+/// Returns false when the row is too short.
+bool basic_descriptors_from_screen_row(const RDKit::ROMol& mol,
+                                       const std::vector<double>& screen_row, float* out);
+
 class Featurizer {
   public:
     explicit Featurizer(const FeaturizerOptions& options = {});

@@ -86,6 +86,11 @@ class ChemFeaturizer final : public PropertyFeaturizer {
                                    float* out) const override {
         return featurize(mol, out, nullptr);
     }
+    bool features_from_screen_row(const RDKit::ROMol& mol, const std::vector<double>& screen_row,
+                                  float* out) const override {
+        if (standardize_ || f_.options().name != "basic") return false;
+        return basic_descriptors_from_screen_row(mol, screen_row, out);
+    }
 
     bool makes_graphs() const override { return true; }
     void keep_graphs(bool on) override { graphs_ = on; }

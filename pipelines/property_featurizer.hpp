@@ -100,6 +100,17 @@ class PropertyFeaturizer {
     /// (`smiles` is its SMILES). Returns "" or why it failed. Thread-safe.
     virtual std::string featurize_molecule(const RDKit::ROMol& mol, const std::string& smiles,
                                            float* out) const;
+    /// The `basic` featurizer (alone, without standardize): its raw features
+    /// from the values plmkit screen has computed for this molecule
+    /// (`screen_row`: descriptor_row() order, pipelines/descriptors.hpp), the
+    /// same numbers featurize_molecule() would compute again. Returns false
+    /// (and writes nothing) for any other featurizer.
+    virtual bool features_from_screen_row(const RDKit::ROMol& mol,
+                                          const std::vector<double>& screen_row,
+                                          float* out) const {
+        (void)mol, (void)screen_row, (void)out;
+        return false;
+    }
 
     /// Fits the normalization (if any) on `rows` of raw features.
     virtual void fit(const FeatureMatrix& raw, const std::vector<std::size_t>& rows);

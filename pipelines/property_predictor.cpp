@@ -127,13 +127,17 @@ Predictions PropertyPredictor::predict(const std::vector<std::string>& inputs) c
 }
 
 std::string PropertyPredictor::predict_molecule(const RDKit::ROMol& mol, const std::string& smiles,
-                                                double* mean, double* std) const {
+                                                double* mean, double* std,
+                                                const std::vector<double>* screen_row) const {
     const std::size_t d = featurizer().dim();
     std::vector<std::vector<float>> rows(featurizers_.size(), std::vector<float>(d));
     std::vector<const float*> x;
     for (std::size_t k = 0; k < featurizers_.size(); ++k) {
-        std::string why = featurizers_[k]->featurize_molecule(mol, smiles, rows[k].data());
-        if (!why.empty()) return why;
+        if (!(screen_row &&
+              featurizers_[k]->features_from_screen_row(mol, *screen_row, rows[k].data()))) {
+            std::string why = featurizers_[k]->featurize_molecule(mol, smiles, rows[k].data());
+            if (!why.empty()) return why;
+        }
         featurizers_[k]->normalize(rows[k].data());
         x.push_back(rows[k].data());
     }

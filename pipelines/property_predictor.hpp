@@ -51,9 +51,12 @@ class PropertyPredictor {
     void predict_raw(float* rows, std::size_t n, double* mean, double* std,
                      const std::vector<models::MolGraph>* graphs = nullptr) const;
     /// One parsed molecule (`smiles` its SMILES): mean[T], std[T]. Returns ""
-    /// or why it could not be featurized. Thread-safe.
+    /// or why it could not be featurized. Thread-safe. `screen_row`: the
+    /// screen's descriptor values of `mol` (descriptor_row() order), which a
+    /// `basic` featurizer takes instead of computing them again.
     std::string predict_molecule(const RDKit::ROMol& mol, const std::string& smiles, double* mean,
-                                 double* std) const;
+                                 double* std,
+                                 const std::vector<double>* screen_row = nullptr) const;
 
   private:
     /// The featurizer(s) from the config's description, checked against the heads.
