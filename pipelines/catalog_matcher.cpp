@@ -5,6 +5,9 @@
 #include <GraphMol/QueryAtom.h>
 #include <GraphMol/QueryOps.h>
 #include <GraphMol/ROMol.h>
+#include <GraphMol/Fingerprints/Fingerprints.h>
+#include <DataStructs/BitOps.h>
+#include <DataStructs/ExplicitBitVect.h>
 
 #include <algorithm>
 #include <bitset>
@@ -123,6 +126,18 @@ AtomLabelCounts::AtomLabelCounts(const RDKit::ROMol& mol) {
     atoms = mol.getNumAtoms();
 }
 
+AtomLabelCounts::~AtomLabelCounts() = default;
+
+namespace {
+constexpr unsigned kPatternFpBits = 2048;
+}
+
+const ExplicitBitVect& AtomLabelCounts::pattern_fp(const RDKit::ROMol& mol) const {
+    if (!pattern_fp_)
+        pattern_fp_.reset(RDKit::PatternFingerprintMol(mol, kPatternFpBits));
+    return *pattern_fp_;
+}
+
 CatalogMatcher::CatalogMatcher(const RDKit::FilterCatalog& catalog) {
     for (unsigned i = 0; i < catalog.getNumEntries(); ++i) {
         Entry e;
@@ -153,6 +168,7 @@ CatalogMatcher::CatalogMatcher(const RDKit::FilterCatalog& catalog) {
             e.atoms = std::make_shared<const SmartsQuery>(
                 std::shared_ptr<const RDKit::ROMol>(keep.get(), [keep](const RDKit::ROMol*) {}));
             e.min_atoms = pattern.getNumAtoms();
+            e.pattern_fp.reset(RDKit::PatternFingerprintMol(pattern, kPatternFpBits));
             std::vector<Labels> distinct;
             for (const auto& s : sets) {
                 if (s.all() || std::find(distinct.begin(), distinct.end(), s) != distinct.end())
@@ -196,6 +212,7 @@ bool CatalogMatcher::Entry::may_match(const RDKit::ROMol& mol,
         }
         if (have < r.need) return false;
     }
+    if (!AllProbeBitsMatch(*pattern_fp, labels.pattern_fp(mol))) return false;
     return atoms->may_match(mol);
 }
 

@@ -32,6 +32,7 @@ class ROMol;
 class FilterCatalog;
 class FilterCatalogEntry;
 }  // namespace RDKit
+class ExplicitBitVect;
 
 namespace plmkit::pipelines {
 
@@ -40,6 +41,12 @@ struct AtomLabelCounts {
     std::array<std::uint16_t, 256> count{};  ///< by label 2 * min(Z, 127) + aromatic
     unsigned atoms = 0;
     explicit AtomLabelCounts(const RDKit::ROMol& mol);
+    ~AtomLabelCounts();
+    /// RDKit's pattern fingerprint of the molecule, made on first use (third screen).
+    const ExplicitBitVect& pattern_fp(const RDKit::ROMol& mol) const;
+
+  private:
+    mutable std::shared_ptr<ExplicitBitVect> pattern_fp_;
 };
 
 class CatalogMatcher {
@@ -70,6 +77,8 @@ class CatalogMatcher {
         unsigned min_atoms = 0;
         std::vector<Requirement> requirements;
         std::shared_ptr<const SmartsQuery> atoms;  ///< second screen: each query atom alone
+        /// third screen: the pattern's PatternFingerprint must be a subset of the molecule's
+        std::shared_ptr<const ExplicitBitVect> pattern_fp;
         bool may_match(const RDKit::ROMol& mol, const AtomLabelCounts& labels) const;
     };
     std::vector<Entry> entries_;
