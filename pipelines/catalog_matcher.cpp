@@ -1,13 +1,13 @@
 #include "pipelines/catalog_matcher.hpp"
 
+#include <DataStructs/BitOps.h>
+#include <DataStructs/ExplicitBitVect.h>
 #include <GraphMol/FilterCatalog/FilterCatalog.h>
 #include <GraphMol/FilterCatalog/FilterMatchers.h>
+#include <GraphMol/Fingerprints/Fingerprints.h>
 #include <GraphMol/QueryAtom.h>
 #include <GraphMol/QueryOps.h>
 #include <GraphMol/ROMol.h>
-#include <GraphMol/Fingerprints/Fingerprints.h>
-#include <DataStructs/BitOps.h>
-#include <DataStructs/ExplicitBitVect.h>
 
 #include <algorithm>
 #include <bitset>
@@ -133,8 +133,7 @@ constexpr unsigned kPatternFpBits = 2048;
 }
 
 const ExplicitBitVect& AtomLabelCounts::pattern_fp(const RDKit::ROMol& mol) const {
-    if (!pattern_fp_)
-        pattern_fp_.reset(RDKit::PatternFingerprintMol(mol, kPatternFpBits));
+    if (!pattern_fp_) pattern_fp_.reset(RDKit::PatternFingerprintMol(mol, kPatternFpBits));
     return *pattern_fp_;
 }
 

@@ -246,7 +246,7 @@ float* Featurizer::fingerprints(const RDKit::ROMol& mol, float* out) const {
 
 void Featurizer::featurize(const RDKit::ROMol& input, float* out) const {
     // Stereo-center counts need perceived stereochemistry; a molecule parsed
-    // without it (pipelines::parse_smiles) is copied and perceived here.
+    // without it is copied and perceived here (pipelines::parse_smiles does it).
     std::unique_ptr<RDKit::ROMol> copy;
     if (uses_descriptors() && !basic() &&
         !input.hasProp(RDKit::common_properties::_StereochemDone)) {

@@ -74,10 +74,12 @@ ParseResult finish(RDKit::RWMol* raw, const std::string& what_failed, bool remov
         }
     }
     // As RDKit's parsers do after sanitizing: perceive stereo (CIP labels,
-    // E/Z from the bond directions). Without it the standardizer's
+    // E/Z from the bond directions, possible stereo centers flagged for the
+    // stereo-center descriptors). Without it the standardizer's
     // normalizations rebuilt the molecule and dropped double-bond stereo.
     try {
-        RDKit::MolOps::assignStereochemistry(*mol, /*cleanIt=*/true, /*force=*/true);
+        RDKit::MolOps::assignStereochemistry(*mol, /*cleanIt=*/true, /*force=*/true,
+                                             /*flagPossibleStereoCenters=*/true);
     } catch (const std::exception& e) {
         take_rdkit_message();
         r.error = std::string("stereochemistry perception failed: ") + e.what();

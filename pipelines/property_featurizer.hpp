@@ -106,8 +106,7 @@ class PropertyFeaturizer {
     /// same numbers featurize_molecule() would compute again. Returns false
     /// (and writes nothing) for any other featurizer.
     virtual bool features_from_screen_row(const RDKit::ROMol& mol,
-                                          const std::vector<double>& screen_row,
-                                          float* out) const {
+                                          const std::vector<double>& screen_row, float* out) const {
         (void)mol, (void)screen_row, (void)out;
         return false;
     }

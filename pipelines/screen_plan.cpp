@@ -146,7 +146,8 @@ bool ScreenPlan::predict(ScreenItem& item) const {
         const PropertyPredictor& p = *models_[k];
         const std::size_t t = p.model().num_targets();
         std::vector<double> mean(t), sd(t);
-        std::string why = p.predict_molecule(*item.mol, item.smiles, mean.data(), sd.data(), &item.values);
+        std::string why =
+            p.predict_molecule(*item.mol, item.smiles, mean.data(), sd.data(), &item.values);
         if (!why.empty()) {
             item.reject(ScreenStep::score, "model " + config_.score.models[k].name + ": " + why);
             return false;

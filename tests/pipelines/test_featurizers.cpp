@@ -1,17 +1,27 @@
 // Featurizers against RDKit's Python API (tests/pipelines/data/
 // make_featurizer_golden.py), plus normalization and JSON round trip.
+#include <GraphMol/ROMol.h>
+
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include "tests/catch.hpp"
 
+#include "pipelines/descriptors.hpp"
 #include "pipelines/featurizers.hpp"
+#include "pipelines/mol_parse.hpp"
+#include "pipelines/property_featurizer.hpp"
 #include "src/error.hpp"
 #include "tests/test_support.hpp"
 
 using namespace plmkit;
+using pipelines::compute_descriptors;
+using pipelines::descriptor_row;
 using pipelines::Featurizer;
 using pipelines::FeaturizerOptions;
+using pipelines::parse_smiles;
+using pipelines::PropertyFeaturizer;
+using pipelines::PropertyFeaturizerOptions;
 
 namespace {
 nlohmann::json golden() {
@@ -209,4 +219,39 @@ TEST_CASE("featurizers: parts joined by '+' are laid out in a fixed order",
         j["name"] = "morgan+ecfp";
         CHECK_THROWS_AS(Featurizer::from_json(j), ModelError);
     }
+}
+
+TEST_CASE("featurizers: basic features from the screen's descriptor row equal computing them",
+          "[pipelines][featurizers][screen]") {
+    // plmkit screen hands the default model its descriptor row instead of
+    // computing the same RDKit values again; the two must be the same floats.
+    PropertyFeaturizerOptions basic;
+    basic.name = "basic";
+    auto f = PropertyFeaturizer::create(basic);
+    std::ifstream src(test::shared_path("data/chembl30_subset/chembl30_subset_90k.csv"));
+    REQUIRE(src);
+    std::string line;
+    std::getline(src, line);
+    int n = 0;
+    while (n < 300 && std::getline(src, line)) {
+        const std::string smiles = line.substr(0, line.find(','));
+        auto parsed = parse_smiles(smiles);
+        if (!parsed.mol) continue;
+        std::vector<float> computed(f->dim()), from_row(f->dim(), -1.0f);
+        REQUIRE(f->featurize_molecule(*parsed.mol, smiles, computed.data()).empty());
+        const auto row = descriptor_row(compute_descriptors(*parsed.mol));
+        REQUIRE(f->features_from_screen_row(*parsed.mol, row, from_row.data()));
+        INFO(smiles);
+        CHECK(from_row == computed);
+        ++n;
+    }
+    CHECK(n == 300);
+    // Any other featurizer computes its own features.
+    PropertyFeaturizerOptions morgan_options;
+    morgan_options.name = "morgan";
+    auto morgan = PropertyFeaturizer::create(morgan_options);
+    auto mol = parse_smiles("CCO");
+    std::vector<float> out(morgan->dim());
+    CHECK_FALSE(morgan->features_from_screen_row(
+        *mol.mol, descriptor_row(compute_descriptors(*mol.mol)), out.data()));
 }
