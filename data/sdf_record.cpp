@@ -103,6 +103,12 @@ void read_tags(const Lines& lines, std::size_t from, std::size_t to, SdfRecord& 
     if (in_value) end_value(record.tags.back().second);
 }
 
+std::string one_line(std::string text) {
+    for (char& c : text)
+        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    return text;
+}
+
 }  // namespace
 
 bool SdfReader::next_line(std::string& line, std::uint64_t& number) {
@@ -216,6 +222,18 @@ bool SdfReader::next(SdfRecord& record) {
                        "(missing '$$$$'?); both are rejected as one";
     }
     return true;
+}
+
+std::string sdf_title_line(std::string text) {
+    text = one_line(std::move(text));
+    if (text.rfind("$$$$", 0) == 0) text.insert(0, 1, ' ');
+    return text;
+}
+
+std::string sdf_value_line(std::string text) {
+    text = sdf_title_line(std::move(text));
+    if (!text.empty() && text[0] == '>') text.insert(0, 1, ' ');
+    return text;
 }
 
 }  // namespace plmkit::data

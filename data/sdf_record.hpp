@@ -59,4 +59,15 @@ class SdfReader {
     bool done_ = false;
 };
 
+/// `text` as the title line of an SD record, by the rule in
+/// docs/data-formats.md: each tab, CR and LF becomes a space, and a title
+/// that would read as a record separator (starts with "$$$$") gets one
+/// leading space.
+std::string sdf_title_line(std::string text);
+
+/// `text` as the one value line of an SD data item: as a title, and a value
+/// starting with '>' (which reads as a data header) gets one leading space.
+/// Being one line, the value never holds a blank line, which would end it.
+std::string sdf_value_line(std::string text);
+
 }  // namespace plmkit::data

@@ -123,3 +123,44 @@ TEST_CASE("cli screen: an SDF record missing its '$$$$' line does not swallow th
                             Catch::Contains(lib + ":43: a second 'M  END' at line 56 before '$$$$' "
                                                   "(line 57)"));
 }
+
+TEST_CASE("cli screen: hits.sdf writes ids as safe titles and values that read back",
+          "[cli][screen][sdf][ids]") {
+    auto lib = test::temp_path("cli_sdfid.csv");
+    test::write_file(lib,
+                     "id,smiles\n\"new\nline\",CCO\n\"tab\there\",CCN\n\"$$$$\",CCC\n"
+                     "\"> <x>\",CCCC\n");
+    auto out = test::temp_path("cli_sdfid_hits.csv");
+    auto sdf = test::temp_path("cli_sdfid_hits.sdf");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--sdf", sdf, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("4 hits"));
+    auto text = test::read_file(sdf);
+    CHECK(std::count(text.begin(), text.end(), '$') == 4 * 4 + 2 * 4);  // 4 "$$$$" + 2 ids
+    CHECK_THAT(text, Catch::StartsWith("new line\n") && Catch::Contains("\ntab here\n") &&
+                         Catch::Contains("\n $$$$\n     RDKit") &&
+                         Catch::Contains("\n> <x>\n     RDKit") &&
+                         Catch::Contains("> <id>\n $$$$\n\n") &&
+                         Catch::Contains("> <id>\n > <x>\n\n"));
+    // screen reads every record back, with the same ids as hits.csv.
+    auto again = test::temp_path("cli_sdfid_again.csv");
+    r = run_plmkit({"screen", "-i", sdf, "-o", again, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("screened 4 molecules") && Catch::Contains("4 hits"));
+    auto ids = [](const std::string& csv) {
+        std::vector<std::string> v;
+        std::size_t at = csv.find('\n') + 1;
+        while (at < csv.size()) {
+            std::size_t end = csv.find('\n', at);
+            v.push_back(csv.substr(at, csv.find(',', at) - at));
+            at = end + 1;
+        }
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    CHECK(ids(test::read_file(again)) ==
+          std::vector<std::string>{"$$$$", "> <x>", "new line", "tab here"});
+    CHECK(ids(test::read_file(out)) == ids(test::read_file(again)));
+}

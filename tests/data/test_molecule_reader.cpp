@@ -635,3 +635,35 @@ TEST_CASE("SDF: records merged without a clean cut are rejected naming both line
     CHECK(recs[2].line == 25);
     CHECK(recs[2].error.empty());
 }
+
+TEST_CASE("SDF: titles and data values written as one safe line each", "[data][molecules][sdf]") {
+    using plmkit::data::sdf_title_line;
+    using plmkit::data::sdf_value_line;
+    CHECK(sdf_title_line("new\nline") == "new line");
+    CHECK(sdf_title_line("tab\there\r\n") == "tab here  ");
+    CHECK(sdf_title_line("$$$$") == " $$$$");
+    CHECK(sdf_title_line("$$$$x") == " $$$$x");
+    CHECK(sdf_title_line("a $$$$") == "a $$$$");
+    CHECK(sdf_title_line("> <x>") == "> <x>");  // the title line is positional
+    CHECK(sdf_value_line("> <x>") == " > <x>");
+    CHECK(sdf_value_line("$$$$") == " $$$$");
+    CHECK(sdf_value_line("one\n\ntwo") == "one  two");  // no blank line to end the value
+    CHECK(sdf_value_line("") == "");
+    // Read back: every record, with the sanitized title and values.
+    const std::string atoms =
+        "\n     RDKit          2D\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  "
+        "0\nM  END\n";
+    std::string text;
+    for (const char* id : {"new\nline", "$$$$", "> <x>", "one\n\ntwo"})
+        text += sdf_title_line(id) + atoms + "> <id>\n" + sdf_value_line(id) + "\n\n$$$$\n";
+    auto recs = read_all(test::write_temp("safe.sdf", text));
+    REQUIRE(recs.size() == 4);
+    CHECK(recs[0].id == "new line");
+    CHECK(recs[1].id == "$$$$");  // the title, trimmed
+    CHECK(recs[2].id == "> <x>");
+    CHECK(recs[3].id == "one  two");
+    CHECK(recs[1].props == Pairs{{"id", " $$$$"}});
+    CHECK(recs[2].props == Pairs{{"id", " > <x>"}});
+    CHECK(recs[3].props == Pairs{{"id", "one  two"}});
+}
