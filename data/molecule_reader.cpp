@@ -396,12 +396,14 @@ bool MoleculeReader::next_smi(MoleculeRecord& record) {
 }
 
 void MoleculeReader::open_sdf() {
-    has_pending_record_ = read_sdf_record(reader_, pending_record_);
+    sdf_ = std::make_unique<SdfReader>(reader_);
+    has_pending_record_ = sdf_->next(pending_record_);
     if (!has_pending_record_) return;
     // A file whose first record has neither "M  END" nor "$$$$" is not an SD
     // file at all (a CSV read with --format sdf): one record holding the whole
     // file would go to the rejects while the run "succeeds".
-    if (!pending_record_.terminated && !pending_record_.has_end)
+    if (!pending_record_.terminated && !pending_record_.has_end &&
+        !pending_record_.unterminated_split)
         throw InputError(path() + ": not an SD file: no 'M  END' line and no '$$$$' line in " +
                          std::to_string(reader_.line_number()) +
                          " lines (expected mol blocks ending in 'M  END', records separated "
@@ -423,7 +425,7 @@ bool MoleculeReader::next_sdf(MoleculeRecord& record) {
     if (has_pending_record_) {
         sdf = std::move(pending_record_);
         has_pending_record_ = false;
-    } else if (!read_sdf_record(reader_, sdf)) {
+    } else if (!sdf_->next(sdf)) {
         return false;
     }
     record = MoleculeRecord{};

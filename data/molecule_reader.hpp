@@ -104,6 +104,7 @@ class MoleculeReader {
     /// Lines to read again, with their line numbers: those a stray quote had
     /// joined into one row (see next_table).
     std::deque<std::pair<std::string, std::uint64_t>> replay_;
+    std::unique_ptr<SdfReader> sdf_;  ///< SDF: cuts reader_ into records
     SdfRecord pending_record_;
     bool has_pending_record_ = false;
     std::vector<std::string> fields_;

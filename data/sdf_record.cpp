@@ -2,9 +2,13 @@
 
 #include <algorithm>
 
+#include "src/log.hpp"
+
 namespace plmkit::data {
 
 namespace {
+
+constexpr std::uint64_t kMaxSeparatorWarnings = 10;
 
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
@@ -27,6 +31,39 @@ bool is_end_of_record(const std::string& line) {
     return line.rfind("$$$$", 0) == 0 && is_blank(line.substr(4));
 }
 
+bool is_molblock_end(const std::string& line) {
+    return line.rfind("M  END", 0) == 0;
+}
+
+/// A 3-character count field: right-aligned digits ("  7", " 12", "999").
+bool is_count_field(const std::string& line, std::size_t at) {
+    bool digit = false;
+    for (std::size_t i = at; i < at + 3; ++i) {
+        const char c = line[i];
+        if (c >= '0' && c <= '9') {
+            digit = true;
+        } else if (c != ' ' || digit) {
+            return false;
+        }
+    }
+    return digit;
+}
+
+/// The counts line of a mol block ("aaabbblllfffcccsssxxxrrrpppiiimmmvvvvvv",
+/// CTfile spec): atom and bond counts in the first two 3-character fields,
+/// the version " V2000" or " V3000" ending the line at columns 34-39 (a few
+/// writers leave out fields; RDKit reads those too, so 33 to 39 characters
+/// before the version).
+bool is_counts_line(const std::string& line) {
+    std::size_t n = line.size();
+    while (n > 0 && is_space(line[n - 1]))
+        --n;
+    if (n < 38 || n > 44) return false;
+    const std::string version = line.substr(n - 5, 5);
+    if (version != "V2000" && version != "V3000") return false;
+    return is_count_field(line, 0) && is_count_field(line, 3);
+}
+
 /// ">  <NAME>  (1)" -> NAME; an old-style "> DT12" -> DT12.
 std::string tag_name(const std::string& line) {
     auto open = line.find('<');
@@ -42,25 +79,14 @@ void end_value(std::string& value) {
         value.pop_back();
 }
 
-}  // namespace
+using Lines = std::vector<std::pair<std::string, std::uint64_t>>;
 
-bool read_sdf_record(LineReader& reader, SdfRecord& record) {
-    record = SdfRecord{};
-    std::string line;
-    bool in_block = true, in_value = false, any_text = false, terminated = false;
-    while (reader.next(line)) {
-        if (record.line == 0) record.line = reader.line_number();
-        if (is_end_of_record(line)) {
-            terminated = true;
-            break;
-        }
-        any_text = any_text || !is_blank(line);
-        if (in_block) {
-            if (record.molblock.empty()) record.title = trim(line);
-            record.molblock += line;
-            record.molblock += '\n';
-            if (line.rfind("M  END", 0) == 0) in_block = false;
-        } else if (!line.empty() && line[0] == '>') {
+/// The data items in lines [from, to).
+void read_tags(const Lines& lines, std::size_t from, std::size_t to, SdfRecord& record) {
+    bool in_value = false;
+    for (std::size_t i = from; i < to; ++i) {
+        const std::string& line = lines[i].first;
+        if (!line.empty() && line[0] == '>') {
             if (in_value) end_value(record.tags.back().second);
             record.tags.emplace_back(tag_name(line), std::string());
             in_value = true;
@@ -75,17 +101,139 @@ bool read_sdf_record(LineReader& reader, SdfRecord& record) {
         // Other text between data items is ignored, as by RDKit.
     }
     if (in_value) end_value(record.tags.back().second);
-    record.terminated = terminated;
-    record.has_end = !in_block;
-    if (!terminated && !any_text) return false;
-    const std::string where = reader.path() + ":" + std::to_string(record.line) + ": ";
-    if (!any_text)
-        record.error = where + "empty SDF record";
-    else if (in_block)
-        record.error = where + "no 'M  END' line before " +
-                       (terminated ? "'$$$$' (line " + std::to_string(reader.line_number()) + ")"
-                                   : std::string("the end of the file"));
+}
+
+std::string one_line(std::string text) {
+    for (char& c : text)
+        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    return text;
+}
+
+}  // namespace
+
+bool SdfReader::next_line(std::string& line, std::uint64_t& number) {
+    if (!replay_.empty()) {
+        line.swap(replay_.front().first);
+        number = replay_.front().second;
+        replay_.pop_front();
+        return true;
+    }
+    if (!reader_.next(line)) {
+        if (!done_ && missing_separators_ > kMaxSeparatorWarnings)
+            log_warn(reader_.path() + ": " + std::to_string(missing_separators_) +
+                     " records lack their '$$$$' line (each read as a record of its own)");
+        done_ = true;
+        return false;
+    }
+    number = reader_.line_number();
     return true;
+}
+
+void SdfReader::warn_missing_separator(std::uint64_t next_record_line, const SdfRecord& record) {
+    ++missing_separators_;
+    if (missing_separators_ > kMaxSeparatorWarnings) return;
+    log_warn(
+        reader_.path() + ":" + std::to_string(next_record_line) +
+        ": missing '$$$$' before the record at line " + std::to_string(next_record_line) +
+        " (the record at line " + std::to_string(record.line) + " ends on line " +
+        std::to_string(next_record_line - 1) + "; both are read)" +
+        (missing_separators_ == kMaxSeparatorWarnings ? "; further ones are only counted" : ""));
+}
+
+bool SdfReader::next(SdfRecord& record) {
+    record = SdfRecord{};
+    Lines lines;
+    std::string line;
+    std::uint64_t number = 0, end_line = 0;
+    // Index in `lines` of the first "M  END" (npos: none yet).
+    std::size_t end_at = std::string::npos;
+    // A second "M  END", or a counts line too close to the first "M  END" to
+    // have a header before it: records merged without a clean cut.
+    std::uint64_t merged_at = 0;
+    const char* merged_what = "";
+    bool any_text = false, terminated = false, split = false;
+    while (next_line(line, number)) {
+        if (lines.empty()) record.line = number;
+        if (is_end_of_record(line)) {
+            terminated = true;
+            end_line = number;
+            break;
+        }
+        const std::size_t k = lines.size();
+        if (is_counts_line(line)) {
+            // The next record's header is the three lines before its counts
+            // line: after this record's "M  END", or, with no "M  END", after
+            // this record's own header and counts line (lines 0-3).
+            const bool in_block = end_at == std::string::npos;
+            const bool clean = in_block ? k >= 7 : k >= end_at + 4;
+            if (clean) {
+                split = true;
+                replay_.emplace_front(std::move(line), number);
+                for (std::size_t i = 0; i < 3; ++i)
+                    replay_.emplace_front(std::move(lines[k - 1 - i]));
+                lines.resize(k - 3);
+                break;
+            }
+            if (!in_block && merged_at == 0) {
+                merged_at = number;
+                merged_what = "a counts line";
+            }
+        }
+        any_text = any_text || !is_blank(line);
+        if (is_molblock_end(line)) {
+            if (end_at == std::string::npos) {
+                end_at = k;
+            } else if (merged_at == 0) {
+                merged_at = number;
+                merged_what = "a second 'M  END'";
+            }
+        }
+        lines.emplace_back(std::move(line), number);
+    }
+    record.terminated = terminated;
+    record.unterminated_split = split;
+    record.has_end = end_at != std::string::npos;
+    if (!terminated && !split && !any_text) return false;
+
+    const std::size_t block_end = record.has_end ? end_at + 1 : lines.size();
+    for (std::size_t i = 0; i < block_end; ++i) {
+        record.molblock += lines[i].first;
+        record.molblock += '\n';
+    }
+    if (!lines.empty()) record.title = trim(lines[0].first);
+    read_tags(lines, block_end, lines.size(), record);
+
+    const std::string where = reader_.path() + ":" + std::to_string(record.line) + ": ";
+    const std::uint64_t next_record = split ? replay_.front().second : 0;
+    if (split) warn_missing_separator(next_record, record);
+    if (!any_text) {
+        record.error = where + "empty SDF record";
+    } else if (!record.has_end) {
+        record.error = where + "no 'M  END' line before " +
+                       (split ? "the record at line " + std::to_string(next_record) +
+                                    " (its '$$$$' line is missing too)"
+                        : terminated ? "'$$$$' (line " + std::to_string(end_line) + ")"
+                                     : std::string("the end of the file"));
+    } else if (merged_at != 0) {
+        record.error = where + merged_what + " at line " + std::to_string(merged_at) + " before " +
+                       (terminated ? "'$$$$' (line " + std::to_string(end_line) + ")"
+                                   : std::string("the end of the file")) +
+                       ": another record starts inside this one, its header not where expected "
+                       "(missing '$$$$'?); both are rejected as one";
+    }
+    return true;
+}
+
+std::string sdf_title_line(std::string text) {
+    text = one_line(std::move(text));
+    if (text.rfind("$$$$", 0) == 0) text.insert(0, 1, ' ');
+    return text;
+}
+
+std::string sdf_value_line(std::string text) {
+    text = sdf_title_line(std::move(text));
+    if (!text.empty() && text[0] == '>') text.insert(0, 1, ' ');
+    return text;
 }
 
 }  // namespace plmkit::data

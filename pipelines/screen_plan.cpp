@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "data/default_model.hpp"
+#include "data/sdf_record.hpp"
 #include "pipelines/descriptors.hpp"
 #include "pipelines/mol_filters.hpp"
 #include "pipelines/property_predictor.hpp"
@@ -192,7 +193,7 @@ void ScreenPlan::format_hit(ScreenItem& item, const std::string& molblock) const
     std::string sdf = molblock;
     if (!sdf.empty() && sdf.back() != '\n') sdf += '\n';
     for (std::size_t i = 0; i < fields.size(); ++i)
-        sdf += "> <" + hit_columns_[i] + ">\n" + fields[i] + "\n\n";
+        sdf += "> <" + hit_columns_[i] + ">\n" + data::sdf_value_line(fields[i]) + "\n\n";
     sdf += "$$$$\n";
     item.sdf_block = std::move(sdf);
 }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 
+#include "data/sdf_record.hpp"
 #include "pipelines/descriptors.hpp"
 #include "pipelines/mol_filters.hpp"
 #include "pipelines/mol_parse.hpp"
@@ -143,7 +144,7 @@ void ScreenWorker::evaluate(ScreenItem& item) {
 
     std::string molblock;
     if (plan_.write_sdf()) {
-        item.mol->setProp("_Name", item.id);
+        item.mol->setProp("_Name", data::sdf_title_line(item.id));
         molblock = RDKit::MolToMolBlock(*item.mol);
     }
     plan_.format_hit(item, molblock);

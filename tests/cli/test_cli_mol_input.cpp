@@ -2,6 +2,7 @@
 // each such record is a reject with a reason, and the run goes on.
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
 #include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
@@ -82,4 +83,84 @@ TEST_CASE("cli screen: tabs and line breaks in ids become spaces in the outputs"
     CHECK_THAT(rejects, Catch::Contains("\ntab here\tC1CC\tparse\t") &&
                             Catch::Contains("\nnew line\tC1CCC\tparse\t"));
     CHECK(std::count(rejects.begin(), rejects.end(), '\n') == 3);  // header + 2 records
+}
+
+TEST_CASE("cli screen: an SDF record missing its '$$$$' line does not swallow the next one",
+          "[cli][screen][sdf]") {
+    // 7-line mol blocks: C bonded to `element`.
+    auto block = [](const std::string& title, const std::string& element) {
+        return title +
+               "\n     RDKit          2D\n\n  2  1  0  0  0  0  0  0  0  0999 V2000\n"
+               "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+               "    1.2990    0.7500    0.0000 " +
+               element + std::string(4 - element.size(), ' ') +
+               "0  0  0  0  0  0  0  0  0  0  0  0\n  1  2  1  0\nM  END\n";
+    };
+    // a: 1-11 (no "$$$$"); b: 12-20; c: 21-30 (no "$$$$", no blank line after
+    // its value); d: 31-42; m: 43-57 with a second "M  END" at line 56.
+    auto lib = test::temp_path("cli_nosep.sdf");
+    test::write_file(lib, block("a", "C") + "> <NOTE>\nfirst\n\n" + block("b", "O") + "$$$$\n" +
+                              block("c", "N") + "> <NOTE>\nthird\n" + block("d", "Cl") +
+                              "> <NOTE>\nfourth\n\n$$$$\n" + block("m", "F") + "m2\nx\n\n" +
+                              "  2  1  0  0\nbad\nM  END\n$$$$\n");
+    auto out = test::temp_path("cli_nosep_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err,
+               Catch::Contains(lib + ":12: missing '$$$$' before the record at line 12") &&
+                   Catch::Contains(lib + ":31: missing '$$$$' before the record at line 31"));
+    auto summary =
+        nlohmann::json::parse(test::read_file(out.substr(0, out.size() - 4) + ".summary.json"));
+    CHECK(summary["accounting"]["holds"] == true);
+    CHECK(summary["counts"]["records_read"] == 5);
+    CHECK(summary["counts"]["rejected"] == 1);
+    auto hits = test::read_file(out);
+    auto rejects = rejects_of(out);
+    for (const char* id : {"\na,", "\nb,", "\nc,", "\nd,"})
+        CHECK_THAT(hits, Catch::Contains(id));
+    CHECK_THAT(rejects, Catch::Contains("\nm\t") &&
+                            Catch::Contains(lib + ":43: a second 'M  END' at line 56 before '$$$$' "
+                                                  "(line 57)"));
+}
+
+TEST_CASE("cli screen: hits.sdf writes ids as safe titles and values that read back",
+          "[cli][screen][sdf][ids]") {
+    auto lib = test::temp_path("cli_sdfid.csv");
+    test::write_file(lib,
+                     "id,smiles\n\"new\nline\",CCO\n\"tab\there\",CCN\n\"$$$$\",CCC\n"
+                     "\"> <x>\",CCCC\n");
+    auto out = test::temp_path("cli_sdfid_hits.csv");
+    auto sdf = test::temp_path("cli_sdfid_hits.sdf");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--sdf", sdf, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("4 hits"));
+    auto text = test::read_file(sdf);
+    CHECK(std::count(text.begin(), text.end(), '$') == 4 * 4 + 2 * 4);  // 4 "$$$$" + 2 ids
+    CHECK_THAT(text, Catch::StartsWith("new line\n") && Catch::Contains("\ntab here\n") &&
+                         Catch::Contains("\n $$$$\n     RDKit") &&
+                         Catch::Contains("\n> <x>\n     RDKit") &&
+                         Catch::Contains("> <id>\n $$$$\n\n") &&
+                         Catch::Contains("> <id>\n > <x>\n\n"));
+    // screen reads every record back, with the same ids as hits.csv.
+    auto again = test::temp_path("cli_sdfid_again.csv");
+    r = run_plmkit({"screen", "-i", sdf, "-o", again, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("screened 4 molecules") && Catch::Contains("4 hits"));
+    auto ids = [](const std::string& csv) {
+        std::vector<std::string> v;
+        std::size_t at = csv.find('\n') + 1;
+        while (at < csv.size()) {
+            std::size_t end = csv.find('\n', at);
+            v.push_back(csv.substr(at, csv.find(',', at) - at));
+            at = end + 1;
+        }
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    CHECK(ids(test::read_file(again)) ==
+          std::vector<std::string>{"$$$$", "> <x>", "new line", "tab here"});
+    CHECK(ids(test::read_file(out)) == ids(test::read_file(again)));
 }

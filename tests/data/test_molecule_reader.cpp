@@ -538,3 +538,132 @@ TEST_CASE("molecule reader: the resolved SMILES and id columns as the header spe
         CHECK(r.id_column().empty());
     }
 }
+
+namespace {
+/// A 6-line V2000 mol block (title, program line, comment, counts, one atom,
+/// "M  END") with `title`.
+std::string one_atom_block(const std::string& title) {
+    return title +
+           "\n     RDKit          2D\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+           "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\nM  END\n";
+}
+}  // namespace
+
+TEST_CASE("SDF: a record missing its '$$$$' line ends where the next record's header starts",
+          "[data][molecules][sdf]") {
+    // a: lines 1-9, no "$$$$"; b: 10-19; c: 20-27, no "$$$$" and no blank line
+    // ending its value; d: 28-37; e: 38-44 with a value that only looks like
+    // the end of a counts line (not two count fields: read as text).
+    const std::string text = one_atom_block("a") + "> <ID>\nA\n\n" + one_atom_block("b") +
+                             "> <ID>\nB\n\n$$$$\n" + one_atom_block("c") + "> <ID>\nC\n" +
+                             one_atom_block("d") + "> <ID>\nD\n\n$$$$\n" + one_atom_block("e") +
+                             "> <NOTE>\nwritten as a molfile, format version V2000\n";
+    auto p = test::write_temp("nosep.sdf", text);
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 5);
+    const std::vector<std::string> ids = {"a", "b", "c", "d", "e"};
+    const std::vector<std::uint64_t> lines = {1, 10, 20, 28, 38};
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+        INFO(i);
+        CHECK(recs[i].id == ids[i]);
+        CHECK(recs[i].line == lines[i]);
+        CHECK(recs[i].error.empty());
+        CHECK(recs[i].molblock == one_atom_block(ids[i]));
+    }
+    CHECK(recs[0].props == Pairs{{"ID", "A"}});
+    CHECK(recs[1].props == Pairs{{"ID", "B"}});
+    CHECK(recs[2].props == Pairs{{"ID", "C"}});  // not "C\nd\n     RDKit          2D"
+    CHECK(recs[3].props == Pairs{{"ID", "D"}});
+    CHECK(recs[4].props == Pairs{{"NOTE", "written as a molfile, format version V2000"}});
+}
+
+TEST_CASE("SDF: a V3000 record after a missing '$$$$' line, and one with no 'M  END' either",
+          "[data][molecules][sdf]") {
+    const std::string v3000 =
+        "v3\n     RDKit          2D\n\n  0  0  0  0  0  0  0  0  0  0999 V3000\n"
+        "M  V30 BEGIN CTAB\nM  V30 COUNTS 1 0 0 0 0\nM  V30 BEGIN ATOM\n"
+        "M  V30 1 C 0 0 0 0\nM  V30 END ATOM\nM  V30 END CTAB\nM  END\n";
+    // a: 1-9 (no "$$$$"); v3: 10-21; cut: 22-26 (no "M  END", no "$$$$"); z: 27-33.
+    auto p = test::write_temp("nosep3.sdf",
+                              one_atom_block("a") + "> <ID>\nA\n\n" + v3000 + "$$$$\n" +
+                                  "cut\n     RDKit          2D\n\n"
+                                  "  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+                                  "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  "
+                                  "0  0  0\n" +
+                                  one_atom_block("z") + "$$$$\n");
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 4);
+    CHECK(recs[0].id == "a");
+    CHECK(recs[0].error.empty());
+    CHECK(recs[0].props == Pairs{{"ID", "A"}});
+    CHECK(recs[1].id == "v3");
+    CHECK(recs[1].line == 10);
+    CHECK(recs[1].molblock == v3000);
+    CHECK(recs[1].error.empty());
+    CHECK(recs[2].id == "cut");
+    CHECK(
+        recs[2].error ==
+        p + ":22: no 'M  END' line before the record at line 27 (its '$$$$' line is missing too)");
+    CHECK(recs[3].id == "z");
+    CHECK(recs[3].line == 27);
+    CHECK(recs[3].error.empty());
+}
+
+TEST_CASE("SDF: records merged without a clean cut are rejected naming both lines",
+          "[data][molecules][sdf]") {
+    // m1: 1-6 block; its data has a second "M  END" (line 12) with no counts
+    // line before it, then "$$$$" (13). m2: 14-19 block, then a counts line
+    // (21) one line after its "M  END", too close for a header; "$$$$" at 24.
+    // ok: 25-31.
+    const std::string text = one_atom_block("m1") + "> <ID>\nM1\n\nm9\n  junk header\n" +
+                             "M  END\n$$$$\n" + one_atom_block("m2") + "x\n" +
+                             "  1  0  0  0  0  0  0  0  0  0999 V2000\n" +
+                             "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  "
+                             "0\nM  END\n$$$$\n" +
+                             one_atom_block("ok") + "$$$$\n";
+    auto p = test::write_temp("merged.sdf", text);
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[0].id == "m1");
+    CHECK(recs[0].error == p + ":1: a second 'M  END' at line 12 before '$$$$' (line 13): another "
+                               "record starts inside this one, its header not where expected "
+                               "(missing '$$$$'?); both are rejected as one");
+    CHECK(recs[1].id == "m2");
+    CHECK_THAT(recs[1].error,
+               Catch::StartsWith(p + ":14: a counts line at line 21 before '$$$$' (line 24)"));
+    CHECK(recs[2].id == "ok");
+    CHECK(recs[2].line == 25);
+    CHECK(recs[2].error.empty());
+}
+
+TEST_CASE("SDF: titles and data values written as one safe line each", "[data][molecules][sdf]") {
+    using plmkit::data::sdf_title_line;
+    using plmkit::data::sdf_value_line;
+    CHECK(sdf_title_line("new\nline") == "new line");
+    CHECK(sdf_title_line("tab\there\r\n") == "tab here  ");
+    CHECK(sdf_title_line("$$$$") == " $$$$");
+    CHECK(sdf_title_line("$$$$x") == " $$$$x");
+    CHECK(sdf_title_line("a $$$$") == "a $$$$");
+    CHECK(sdf_title_line("> <x>") == "> <x>");  // the title line is positional
+    CHECK(sdf_value_line("> <x>") == " > <x>");
+    CHECK(sdf_value_line("$$$$") == " $$$$");
+    CHECK(sdf_value_line("one\n\ntwo") == "one  two");  // no blank line to end the value
+    CHECK(sdf_value_line("") == "");
+    // Read back: every record, with the sanitized title and values.
+    const std::string atoms =
+        "\n     RDKit          2D\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  "
+        "0\nM  END\n";
+    std::string text;
+    for (const char* id : {"new\nline", "$$$$", "> <x>", "one\n\ntwo"})
+        text += sdf_title_line(id) + atoms + "> <id>\n" + sdf_value_line(id) + "\n\n$$$$\n";
+    auto recs = read_all(test::write_temp("safe.sdf", text));
+    REQUIRE(recs.size() == 4);
+    CHECK(recs[0].id == "new line");
+    CHECK(recs[1].id == "$$$$");  // the title, trimmed
+    CHECK(recs[2].id == "> <x>");
+    CHECK(recs[3].id == "one  two");
+    CHECK(recs[1].props == Pairs{{"id", " $$$$"}});
+    CHECK(recs[2].props == Pairs{{"id", " > <x>"}});
+    CHECK(recs[3].props == Pairs{{"id", "one  two"}});
+}
