@@ -36,15 +36,20 @@ std::vector<OutputFlag> output_flags(const std::string& kind) {
 
 struct FoundOutput {
     std::size_t arg = 0;  ///< index into args of the value
-    std::string prefix;   ///< "--output=" when given in one piece, else ""
+    std::string prefix;   ///< "--output=" or "-o" when given in one piece, else ""
     std::string flag;     ///< canonical flag name (first of names)
     bool main = false;
 };
 
+/// Whether `arg` is option `name` in one of the spellings CLI11 reads:
+/// `--output X`, `--output=X`, `-o X`, `-oX` (the value attached to a short
+/// name). For the attached spellings `inline_prefix` is what precedes the value.
 bool matches(const std::string& arg, const std::string& name, std::string* inline_prefix) {
     if (arg == name) return true;
-    if (name.size() > 2 && arg.rfind(name + "=", 0) == 0) {
-        *inline_prefix = name + "=";
+    const bool is_long = name.size() > 2;
+    const std::string prefix = is_long ? name + "=" : name;
+    if (arg.size() > prefix.size() && arg.compare(0, prefix.size(), prefix) == 0) {
+        *inline_prefix = prefix;
         return true;
     }
     return false;
@@ -193,9 +198,15 @@ SlurmJobPlan plan_slurm_job(const SlurmJobOptions& o) {
             extra.push_back(value_of(o, f));
         }
     }
-    if (plan.output.empty() || plan.output == "-")
+    if (plan.output.empty())
         throw UsageError("plmkit slurm " + o.kind +
-                         ": --output FILE is required (each shard writes FILE.shard-I-of-N)");
+                         ": --output FILE is required (each shard writes its own file, "
+                         "<stem>.shard-I-of-N.<ext>: hits.csv -> hits.shard-0-of-4.csv)");
+    for (const auto& f : found)
+        if (value_of(o, f) == "-")
+            throw UsageError("plmkit slurm " + o.kind + ": " + f.flag +
+                             " - (standard output) cannot be split over array tasks: each "
+                             "task writes its own shard file; give a file name");
     for (std::int64_t i = 0; i < o.array; ++i)
         plan.shard_outputs.push_back(shard_path(plan.output, Shard{i, o.array}));
     std::string cwd = o.cwd.empty() ? current_dir() : o.cwd;

@@ -133,9 +133,28 @@ TEST_CASE("cli slurm: usage errors exit 2 naming the problem", "[cli][slurm]") {
         run_plmkit({"slurm", "embed", "--model", kModel, "--input", kFasta, "--array", "2"});
     CHECK(no_out.exit_code == 2);
     CHECK_THAT(no_out.err, Catch::Contains("--output FILE is required"));
+    // A shard's output cannot be standard output: said so, not "required".
+    auto dash = run_plmkit({"slurm", "screen", "-i", "lib.smi", "-o", "-", "--array", "2"});
+    CHECK(dash.exit_code == 2);
+    CHECK_THAT(dash.err, Catch::Contains("--output - (standard output) cannot be split over "
+                                         "array tasks"));
     auto no_array = run_plmkit({"slurm", "screen", "-i", "lib.smi", "-o", dir + "/h.csv"});
     CHECK(no_array.exit_code == 2);
     CHECK_THAT(no_array.err, Catch::Contains("--array"));
+}
+
+TEST_CASE("cli slurm screen: -oFILE, as plmkit screen takes it", "[cli][slurm][screen]") {
+    auto dir = fresh_dir("cli_slurm_attached");
+    auto lib = dir + "/lib.smi";
+    test::write_file(lib, "CCO a\nCCN b\n");
+    auto g = run_plmkit({"slurm", "screen", "-i", lib, "-o" + dir + "/x1.csv", "--array", "2"});
+    INFO(g.err);
+    REQUIRE(g.exit_code == 0);
+    CHECK_THAT(test::read_file(dir + "/x1.csv.slurm/screen-array.sh"),
+               Catch::Contains(" -o" + dir + "/x1.shard-\"${I}\"-of-2.csv --shard \"${I}/2\"\n"));
+    CHECK_THAT(test::read_file(dir + "/x1.csv.slurm/screen-merge.sh"),
+               Catch::Contains(" --output " + dir + "/x1.csv " + dir + "/x1.shard-0-of-2.csv " +
+                               dir + "/x1.shard-1-of-2.csv\n"));
 }
 
 TEST_CASE("cli --shard auto: a one-task re-run array is refused, auto/N works",

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 #include "tests/catch.hpp"
 
 #include "pipelines/slurm_job.hpp"
@@ -73,6 +74,16 @@ TEST_CASE("slurm job: planning", "[pipelines][slurm]") {
         CHECK(plan.shard_outputs[1] == "out/emb.shard-1-of-2.h5");
         CHECK(plan.array_script == (dir / "jobs/embed-array.sh").string());
     }
+    SECTION("-oFILE: the value attached to the short name") {
+        o.args = {"--input", "x.smi", "-ox1.csv", "--top", "3"};
+        auto plan = plan_slurm_job(o);
+        CHECK(plan.output == "x1.csv");
+        CHECK(plan.shard_outputs[2] == "x1.shard-2-of-4.csv");
+        CHECK(plan.merge_command[5] == "x1.csv");
+        CHECK(plan.array_script == (dir / "x1.csv.slurm/screen-array.sh").string());
+        o.args = {"-o", "a.csv", "-ob.csv"};
+        CHECK_THROWS_WITH(plan_slurm_job(o), Catch::Contains("--output given twice"));
+    }
     SECTION("bad requests are usage errors") {
         auto bad = o;
         bad.kind = "train";
@@ -83,8 +94,20 @@ TEST_CASE("slurm job: planning", "[pipelines][slurm]") {
         bad = o;
         bad.args = {"--input", "x.smi"};
         CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("--output FILE is required"));
-        bad.args = {"--input", "x.smi", "--output", "-"};
-        CHECK_THROWS_AS(plan_slurm_job(bad), UsageError);
+        // '-' is standard output, which N array tasks cannot share: said so,
+        // in every spelling, not "--output FILE is required".
+        for (const auto& out : std::vector<std::vector<std::string>>{
+                 {"--output", "-"}, {"--output=-"}, {"-o", "-"}, {"-o-"}}) {
+            bad.args = {"--input", "x.smi"};
+            bad.args.insert(bad.args.end(), out.begin(), out.end());
+            INFO(out[0]);
+            CHECK_THROWS_AS(plan_slurm_job(bad), UsageError);
+            CHECK_THROWS_WITH(plan_slurm_job(bad),
+                              Catch::Contains("--output - (standard output) cannot be split"));
+        }
+        bad.args = {"--input", "x.smi", "-o", "h.csv", "--rejects", "-"};
+        CHECK_THROWS_WITH(plan_slurm_job(bad),
+                          Catch::Contains("--rejects - (standard output) cannot be split"));
         bad.args = {"--input", "x.smi", "--output", "h.csv", "--shard", "1/2"};
         CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("do not pass --shard"));
         bad.args = {"--input", "x.smi", "--output"};
@@ -124,6 +147,14 @@ TEST_CASE("slurm job: scripts run the right shard command", "[pipelines][slurm]"
         CHECK(out ==
               "screen\n--input\nlib with space.smi\n--output\nhits.shard-2-of-4.csv\n--top\n10\n"
               "--shard\n2/4\n");
+    }
+    SECTION("-oFILE becomes -o<shard file>") {
+        auto o2 = base_options(dir);
+        o2.args = {"-i", "lib.smi", "-ohits2.csv"};
+        o2.workdir = "wd-attached";
+        auto plan2 = run_slurm_job(o2);
+        CHECK(run_script(plan2.array_script, "SLURM_ARRAY_TASK_ID=1") ==
+              "screen\n-i\nlib.smi\n-ohits2.shard-1-of-4.csv\n--shard\n1/4\n");
     }
     SECTION("a task id past the array is refused, a missing one too") {
         CHECK_THAT(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=4"),
