@@ -157,6 +157,40 @@ TEST_CASE("cli slurm screen: -oFILE, as plmkit screen takes it", "[cli][slurm][s
                                dir + "/x1.shard-1-of-2.csv\n"));
 }
 
+TEST_CASE("cli slurm: paths and values on #SBATCH lines", "[cli][slurm]") {
+    auto dir = fresh_dir("cli_slurm_sbatch_lines");
+    fs::create_directories(dir + "/in put");
+    auto lib = dir + "/in put/my lib.smi";
+    test::write_file(lib, "CCO a\nCCN b\n");
+    SECTION("an output in a folder with a space and a ': the log path in double quotes") {
+        auto out = dir + "/out put's.csv";
+        auto g = run_plmkit({"slurm", "screen", "-i", lib, "-o", out, "--array", "5"});
+        INFO(g.err);
+        REQUIRE(g.exit_code == 0);
+        CHECK_THAT(test::read_file(out + ".slurm/screen-array.sh"),
+                   Catch::Contains("\n#SBATCH --output=\"" + dir +
+                                   "/out put's.csv.slurm/logs/screen-%A_%a.log\"\n"));
+        CHECK_THAT(test::read_file(out + ".slurm/screen-merge.sh"),
+                   Catch::Contains("\n#SBATCH --output=\"" + dir +
+                                   "/out put's.csv.slurm/logs/screen-merge-%j.log\"\n"));
+    }
+    SECTION("a job folder with a double quote: exit 2 naming it, nothing written") {
+        auto wd = dir + "/say \"hi\"";
+        auto g = run_plmkit(
+            {"slurm", "screen", "-i", lib, "-o", dir + "/h.csv", "--array", "2", "--workdir", wd});
+        CHECK(g.exit_code == 2);
+        CHECK_THAT(g.err, Catch::Contains("the job folder '" + wd + "/logs' holds a double quote"));
+        CHECK_FALSE(fs::exists(wd));
+    }
+    SECTION("an option value with a space: exit 2 naming the option") {
+        auto g = run_plmkit({"slurm", "screen", "-i", lib, "-o", dir + "/h.csv", "--array", "2",
+                             "--time", "1:00 --wrap=x"});
+        CHECK(g.exit_code == 2);
+        CHECK_THAT(g.err, Catch::Contains("--time '1:00 --wrap=x' holds a space"));
+        CHECK_FALSE(fs::exists(dir + "/h.csv.slurm"));
+    }
+}
+
 TEST_CASE("cli --shard auto: a one-task re-run array is refused, auto/N works",
           "[cli][slurm][shard]") {
     auto dir = fresh_dir("cli_shard_auto");
