@@ -11,6 +11,7 @@
 #include <string>
 
 #include "apps/plmkit/command.hpp"
+#include "data/molecule_reader.hpp"
 #include "pipelines/run_files.hpp"
 #include "pipelines/screen_config.hpp"
 #include "pipelines/slurm_job.hpp"
@@ -50,8 +51,9 @@ std::string given(const CLI::App* cmd, const std::string& name) {
     return o && o->count() > 0 ? o->as<std::string>() : std::string();
 }
 
-/// What every array task would check first: the input can be opened and the
-/// config loads. Relative paths are relative to here, where the jobs run.
+/// What every array task would check first: the input can be opened (screen:
+/// its format and columns), the config loads, the model folders are there.
+/// Relative paths are relative to here, where the jobs run.
 void check_inputs(const CLI::App* cmd, const std::string& kind) {
     const std::string input = given(cmd, "--input");
     struct stat st;
@@ -84,6 +86,17 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
     // As the command itself would refuse them (names before the shard suffix,
     // so the merge job cannot write over the input either).
     pipelines::check_run_files({{"the input", input}, {"the config", config}}, outputs);
+    if (kind == "screen") {
+        // The reader every task opens, with the same options: an unknown
+        // format, a missing SMILES or id column, an SD file that is not one
+        // fails here with the screen's own message.
+        data::MoleculeReaderOptions reader;
+        if (const auto v = given(cmd, "--format"); !v.empty()) reader.format = v;
+        if (const auto v = given(cmd, "--smiles-col"); !v.empty()) reader.smiles_col = v;
+        reader.id_col = given(cmd, "--id-col");
+        reader.keep_props = false;
+        data::MoleculeReader open_header(input, reader);
+    }
 }
 
 /// Parses the passed-on arguments with the real `plmkit <kind>` parser, then

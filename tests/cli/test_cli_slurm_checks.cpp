@@ -2,6 +2,8 @@
 // parser before it writes any script: a mistake fails once, here, instead of
 // in every array task.
 
+#include <string>
+#include <vector>
 #include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
@@ -58,6 +60,24 @@ TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written
         CHECK(slurm({"-i", lib, "--rejects", "-"}).exit_code == 2);
         CHECK(test::read_file(lib) == before);
         CHECK_FALSE(test::file_exists(workdir));
+    }
+    SECTION("the reader's header checks: the screen's own message, once") {
+        // What every array task would fail on when it opens the input.
+        auto col = slurm({"-i", lib, "--smiles-col", "nope"});
+        CHECK(col.exit_code == 2);
+        CHECK(col.err == "plmkit: error: " + lib +
+                             ": no SMILES column 'nope' (columns: 'smiles', 'id'); choose one "
+                             "with --smiles-col\n");
+        auto id = slurm({"-i", lib, "--id-col", "nope"});
+        CHECK(id.exit_code == 2);
+        CHECK(id.err ==
+              "plmkit: error: " + lib + ": no id column 'nope' (columns: 'smiles', 'id')\n");
+        auto fmt = slurm({"-i", lib, "--format", "mol2"});
+        CHECK(fmt.exit_code == 2);
+        CHECK_THAT(fmt.err, Catch::Contains("unknown molecule format 'mol2'"));
+        auto sdf = slurm({"-i", lib, "--format", "sdf"});
+        CHECK(sdf.exit_code == 3);
+        CHECK_THAT(sdf.err, Catch::Contains(lib + ": not an SD file"));
     }
     SECTION("a config whose model directory is missing: exit 4 naming it") {
         auto cfg = test::temp_path("slurm_nomodel.yaml");
