@@ -12,9 +12,11 @@
 
 #include "apps/plmkit/command.hpp"
 #include "data/molecule_reader.hpp"
+#include "pipelines/embed_job.hpp"
 #include "pipelines/run_files.hpp"
 #include "pipelines/screen_config.hpp"
 #include "pipelines/slurm_job.hpp"
+#include "src/device.hpp"
 #include "src/error.hpp"
 
 namespace plmkit::cli {
@@ -52,8 +54,9 @@ std::string given(const CLI::App* cmd, const std::string& name) {
 }
 
 /// What every array task would check first: the input can be opened (screen:
-/// its format and columns), the config loads, the model folders are there.
-/// Relative paths are relative to here, where the jobs run.
+/// its format and columns; embed: its first FASTA record), the config loads,
+/// the model folders are there. Relative paths are relative to here, where
+/// the jobs run.
 void check_inputs(const CLI::App* cmd, const std::string& kind) {
     const std::string input = given(cmd, "--input");
     struct stat st;
@@ -96,6 +99,22 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
         reader.id_col = given(cmd, "--id-col");
         reader.keep_props = false;
         data::MoleculeReader open_header(input, reader);
+    } else {
+        // What every embed task checks before it loads the weights (not the
+        // device: a GPU node may have what this machine lacks).
+        pipelines::EmbedOptions job;
+        job.model_dir = given(cmd, "--model");
+        job.input = input;
+        job.output = given(cmd, "--output");
+        job.shard = given(cmd, "--shard");
+        if (const auto* o = cmd->get_option_no_throw("--include"); o && o->count() > 0)
+            job.include = o->as<std::vector<std::string>>();
+        if (const auto* o = cmd->get_option_no_throw("--layers"); o && o->count() > 0)
+            job.layers = o->as<std::vector<int>>();
+        if (const auto v = given(cmd, "--long"); !v.empty()) job.long_policy = v;
+        if (const auto v = given(cmd, "--dtype"); !v.empty()) parse_compute_dtype(v);
+        if (const auto v = given(cmd, "--device"); !v.empty()) parse_device(v);
+        pipelines::check_embed_job(job);
     }
 }
 
