@@ -172,8 +172,13 @@ void add_kind(CLI::App* slurm, const std::string& kind) {
                     "Folder for the job scripts and logs (default: <output>.slurm)");
     cmd->add_flag("--submit", opt->submit,
                   "Submit both jobs with sbatch and print their ids (default: only write)");
+    const std::string example_out = kind == "screen" ? "hits.csv" : "emb.h5";
+    const std::string example_shard =
+        kind == "screen" ? "hits.shard-3-of-16.csv" : "emb.shard-3-of-16.h5";
     cmd->footer("Every other argument is passed to 'plmkit " + kind +
-                "'; --output FILE becomes FILE.shard-I-of-N per task.\n"
+                "'. Array task I writes --output FILE as <stem>.shard-I-of-N.<ext> (" +
+                example_out + " -> " + example_shard +
+                "); the merge job joins the shards into FILE.\n"
                 "Example:\n  plmkit slurm " +
                 kind +
                 (kind == "screen" ? " --input library.smi --output hits.csv"

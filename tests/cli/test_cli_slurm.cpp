@@ -157,6 +157,16 @@ TEST_CASE("cli slurm screen: -oFILE, as plmkit screen takes it", "[cli][slurm][s
                                dir + "/x1.shard-1-of-2.csv\n"));
 }
 
+TEST_CASE("cli slurm --help: the shard file names the tasks write", "[cli][slurm]") {
+    auto screen = run_plmkit({"slurm", "screen", "--help"});
+    CHECK(screen.exit_code == 0);
+    CHECK_THAT(screen.out, Catch::Contains("writes --output FILE as <stem>.shard-I-of-N.<ext> "
+                                           "(hits.csv -> hits.shard-3-of-16.csv)"));
+    auto embed = run_plmkit({"slurm", "embed", "--help"});
+    CHECK(embed.exit_code == 0);
+    CHECK_THAT(embed.out, Catch::Contains("(emb.h5 -> emb.shard-3-of-16.h5)"));
+}
+
 TEST_CASE("cli slurm: paths and values on #SBATCH lines", "[cli][slurm]") {
     auto dir = fresh_dir("cli_slurm_sbatch_lines");
     fs::create_directories(dir + "/in put");
