@@ -309,18 +309,24 @@ at::Device to_torch_device(const Device& device) {
     }
 }
 
-LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& options) {
+Esm2Config check_esm2_dir(const std::string& model_dir) {
     const std::string config_path = model_dir + "/config.json";
-    const std::string vocab_path = model_dir + "/vocab.txt";
     check_model_dir(model_dir);
     if (!is_file(config_path))
         throw ModelError("model directory '" + model_dir + "' has no config.json");
+    Esm2Config config = Esm2Config::from_json_file(config_path);
+    if (!is_file(model_dir + "/vocab.txt"))
+        throw ModelError("model directory '" + model_dir + "' has no vocab.txt");
+    return config;
+}
+
+LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& options) {
+    const std::string config_path = model_dir + "/config.json";
+    const std::string vocab_path = model_dir + "/vocab.txt";
     if (options.dtype == ComputeDType::f16 && options.device.kind != DeviceKind::cuda)
         throw UsageError("fp16 compute needs a CUDA device; use --dtype bf16 or fp32 on the CPU");
     LoadedEsm2 out;
-    out.config = Esm2Config::from_json_file(config_path);
-    if (!is_file(vocab_path))
-        throw ModelError("model directory '" + model_dir + "' has no vocab.txt");
+    out.config = check_esm2_dir(model_dir);
     out.tokenizer = tokenizers::EsmTokenizer::from_vocab_file(vocab_path);
     SafetensorsCheckpoint ckpt(model_dir);
 

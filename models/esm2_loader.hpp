@@ -31,6 +31,11 @@ struct LoadedEsm2 {
     std::vector<std::string> ignored_keys;
 };
 
+/// What load_esm2 checks before it reads a tensor: `model_dir` is a folder
+/// with a config.json that loads and a vocab.txt. Returns the config; throws
+/// ModelError (IoError, for an unreadable config.json) with load_esm2's message.
+Esm2Config check_esm2_dir(const std::string& model_dir);
+
 /// Throws ModelError naming the file and tensor for a missing tensor, a wrong
 /// shape or dtype, a corrupt file; IoError when the directory is unreadable.
 LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& options);

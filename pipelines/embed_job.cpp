@@ -290,6 +290,20 @@ std::string rejects_path_for(const std::string& output) {
     return output + ".rejects.tsv";
 }
 
+void check_embed_job(const EmbedOptions& opt) {
+    check_options(opt);
+    parse_include(opt.include);
+    parse_shard(opt.shard);
+    {
+        // The first record, as the run reads it: a file that is not FASTA fails here.
+        data::FastaReader probe(opt.input, {/*require_utf8_ids=*/true});
+        data::SequenceRecord rec;
+        probe.next(rec);
+    }
+    const models::Esm2Config config = models::check_esm2_dir(opt.model_dir);
+    resolve_layers(opt.layers, static_cast<int>(config.num_layers));
+}
+
 EmbedSummary run_embed(const EmbedOptions& given) {
     // A shard writes its own file: "-o emb.h5 --shard 1/4" writes
     // emb.shard-1-of-4.h5, so that N shards of one command line never

@@ -48,6 +48,13 @@ struct EmbedSummary {
 /// long_policy "error".
 EmbedSummary run_embed(const EmbedOptions& options);
 
+/// What run_embed checks before it loads the weights, plus the first FASTA
+/// record: the options (--include, --shard, --output), that the input is
+/// FASTA, that --model is a folder with config.json and vocab.txt, and that
+/// --layers exist in that model. Throws as run_embed would; reads no tensor
+/// and needs no device (`plmkit slurm embed` runs it once, on the login node).
+void check_embed_job(const EmbedOptions& options);
+
 /// "<output>.rejects.tsv"
 std::string rejects_path_for(const std::string& output);
 

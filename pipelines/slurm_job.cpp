@@ -36,15 +36,20 @@ std::vector<OutputFlag> output_flags(const std::string& kind) {
 
 struct FoundOutput {
     std::size_t arg = 0;  ///< index into args of the value
-    std::string prefix;   ///< "--output=" when given in one piece, else ""
+    std::string prefix;   ///< "--output=" or "-o" when given in one piece, else ""
     std::string flag;     ///< canonical flag name (first of names)
     bool main = false;
 };
 
+/// Whether `arg` is option `name` in one of the spellings CLI11 reads:
+/// `--output X`, `--output=X`, `-o X`, `-oX` (the value attached to a short
+/// name). For the attached spellings `inline_prefix` is what precedes the value.
 bool matches(const std::string& arg, const std::string& name, std::string* inline_prefix) {
     if (arg == name) return true;
-    if (name.size() > 2 && arg.rfind(name + "=", 0) == 0) {
-        *inline_prefix = name + "=";
+    const bool is_long = name.size() > 2;
+    const std::string prefix = is_long ? name + "=" : name;
+    if (arg.size() > prefix.size() && arg.compare(0, prefix.size(), prefix) == 0) {
+        *inline_prefix = prefix;
         return true;
     }
     return false;
@@ -85,6 +90,105 @@ std::string current_dir() {
     auto p = fs::current_path(ec);
     if (ec) throw IoError("cannot read the current folder: " + ec.message());
     return p.string();
+}
+
+// sbatch reads an "#SBATCH" line as words (src/sbatch/opt.c, _get_argument):
+// whitespace separates them, " and ' quote (older versions: only "), a
+// backslash escapes the next character, an unquoted # starts a comment, and
+// the line ends at a newline. Values plmkit writes there must survive that.
+
+/// How `c` is named in an error message.
+std::string describe_char(char c) {
+    switch (c) {
+        case '\n':
+            return "a newline";
+        case '\r':
+            return "a carriage return";
+        case '\t':
+            return "a tab";
+        case ' ':
+            return "a space";
+        case '"':
+            return "a double quote (\")";
+        case '\'':
+            return "a single quote (')";
+        case '\\':
+            return "a backslash (\\)";
+        case '#':
+            return "a # (sbatch reads the rest of the line as a comment)";
+        default:
+            break;
+    }
+    char hex[8];
+    std::snprintf(hex, sizeof(hex), "0x%02x", static_cast<unsigned char>(c));
+    return std::string("a control character (") + hex + ")";
+}
+
+bool is_control(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+}
+
+/// `text` with each control character written as an escape (\n, \x07): for
+/// a "# ..." comment line, where a newline in an argument would end the
+/// comment and the rest would run as a command before `set -e` (and end the
+/// #SBATCH lines sbatch reads), and for error messages.
+std::string visible(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\t')
+            out += "\\t";
+        else if (is_control(c)) {
+            char hex[8];
+            std::snprintf(hex, sizeof(hex), "\\x%02x", static_cast<unsigned char>(c));
+            out += hex;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+/// UsageError unless `value` of `option` (--partition, --time, ...) can stand
+/// bare on an #SBATCH line: none of these values has a space, a quote, a
+/// backslash, a # or a control character, and one that did would be split
+/// or cut by sbatch ("--time '1:00 --wrap=x'" would add an option).
+void check_directive_value(const std::string& kind, const std::string& option,
+                           const std::string& value) {
+    for (char c : value)
+        if (is_control(c) || c == ' ' || c == '"' || c == '\'' || c == '\\' || c == '#')
+            throw UsageError("plmkit slurm " + kind + ": " + option + " '" + visible(value) +
+                             "' holds " + describe_char(c) +
+                             ", which an #SBATCH line cannot carry in this value");
+}
+
+/// UsageError unless the folder `dir` can be written on an #SBATCH --output
+/// line: in double quotes it may hold spaces, ' and #, but not a double quote,
+/// a backslash or a control character (a newline would end the line).
+void check_directive_path(const std::string& kind, const std::string& dir) {
+    for (char c : dir)
+        if (is_control(c) || c == '"' || c == '\\')
+            throw UsageError("plmkit slurm " + kind + ": the job folder '" + visible(dir) +
+                             "' holds " + describe_char(c) +
+                             ", which an #SBATCH --output line cannot carry (the logs go "
+                             "there); choose another --workdir");
+}
+
+/// The value of "#SBATCH --output=" for the file `pattern` (which may use
+/// Slurm's %j, %A, %a) in the folder `dir`: '%' in the folder doubled (Slurm
+/// would expand it), the whole in double quotes when it holds a space, a '
+/// or a #. check_directive_path has refused what cannot be written.
+std::string directive_path(const std::string& dir, const std::string& pattern) {
+    std::string v;
+    for (char c : dir)
+        v += c == '%' ? std::string("%%") : std::string(1, c);
+    v += "/" + pattern;
+    if (v.find_first_of(" '#") == std::string::npos) return v;
+    return "\"" + v + "\"";
 }
 
 /// "#SBATCH" lines for the resources both scripts share.
@@ -193,13 +297,24 @@ SlurmJobPlan plan_slurm_job(const SlurmJobOptions& o) {
             extra.push_back(value_of(o, f));
         }
     }
-    if (plan.output.empty() || plan.output == "-")
+    if (plan.output.empty())
         throw UsageError("plmkit slurm " + o.kind +
-                         ": --output FILE is required (each shard writes FILE.shard-I-of-N)");
+                         ": --output FILE is required (each shard writes its own file, "
+                         "<stem>.shard-I-of-N.<ext>: hits.csv -> hits.shard-0-of-4.csv)");
+    for (const auto& f : found)
+        if (value_of(o, f) == "-")
+            throw UsageError("plmkit slurm " + o.kind + ": " + f.flag +
+                             " - (standard output) cannot be split over array tasks: each "
+                             "task writes its own shard file; give a file name");
     for (std::int64_t i = 0; i < o.array; ++i)
         plan.shard_outputs.push_back(shard_path(plan.output, Shard{i, o.array}));
+    check_directive_value(o.kind, "--partition", o.partition);
+    check_directive_value(o.kind, "--time", o.time);
+    check_directive_value(o.kind, "--mem", o.mem);
+    check_directive_value(o.kind, "--gpus", o.gpus);
     std::string cwd = o.cwd.empty() ? current_dir() : o.cwd;
     std::string workdir = absolute(o.workdir.empty() ? plan.output + ".slurm" : o.workdir, cwd);
+    check_directive_path(o.kind, workdir + "/logs");
     plan.array_script = workdir + "/" + o.kind + "-array.sh";
     plan.merge_script = workdir + "/" + o.kind + "-merge.sh";
     plan.merge_command = {o.plmkit_binary, "merge", "--kind", o.kind, "--output", plan.output};
@@ -229,8 +344,8 @@ std::string header_comment(const SlurmJobOptions& o, const std::string& what) {
            what +
            "\n"
            "# Generated by `plmkit slurm " +
-           o.kind + " --array " + std::to_string(o.array) + "` for:\n#   " + join_quoted(original) +
-           "\n";
+           o.kind + " --array " + std::to_string(o.array) + "` for:\n#   " +
+           visible(join_quoted(original)) + "\n";
 }
 
 }  // namespace
@@ -247,7 +362,7 @@ std::string slurm_array_script(const SlurmJobOptions& o, const SlurmJobPlan& pla
          ")\n";
     s += "#SBATCH --job-name=plmkit-" + o.kind + "\n";
     s += "#SBATCH --array=0-" + last + "\n";
-    s += "#SBATCH --output=" + logs + "/" + o.kind + "-%A_%a.log\n";
+    s += "#SBATCH --output=" + directive_path(logs, o.kind + "-%A_%a.log") + "\n";
     s += common_directives(o);
     if (!o.mem.empty()) s += "#SBATCH --mem=" + o.mem + "\n";
     if (o.cpus_per_task > 0)
@@ -288,7 +403,7 @@ std::string slurm_merge_script(const SlurmJobOptions& o, const SlurmJobPlan& pla
                                           " shards into the output of a single run.");
     s += "# Runs after every array task succeeded (sbatch --dependency=afterok:<array job>).\n";
     s += "#SBATCH --job-name=plmkit-" + o.kind + "-merge\n";
-    s += "#SBATCH --output=" + logs + "/" + o.kind + "-merge-%j.log\n";
+    s += "#SBATCH --output=" + directive_path(logs, o.kind + "-merge-%j.log") + "\n";
     s += common_directives(o);
     if (!o.mem.empty()) s += "#SBATCH --mem=" + o.mem + "\n";
     s += "set -euo pipefail\n";

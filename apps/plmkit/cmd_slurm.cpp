@@ -11,9 +11,12 @@
 #include <string>
 
 #include "apps/plmkit/command.hpp"
+#include "data/molecule_reader.hpp"
+#include "pipelines/embed_job.hpp"
 #include "pipelines/run_files.hpp"
 #include "pipelines/screen_config.hpp"
 #include "pipelines/slurm_job.hpp"
+#include "src/device.hpp"
 #include "src/error.hpp"
 
 namespace plmkit::cli {
@@ -50,8 +53,10 @@ std::string given(const CLI::App* cmd, const std::string& name) {
     return o && o->count() > 0 ? o->as<std::string>() : std::string();
 }
 
-/// What every array task would check first: the input can be opened and the
-/// config loads. Relative paths are relative to here, where the jobs run.
+/// What every array task would check first: the input can be opened (screen:
+/// its format and columns; embed: its first FASTA record), the config loads,
+/// the model folders are there. Relative paths are relative to here, where
+/// the jobs run.
 void check_inputs(const CLI::App* cmd, const std::string& kind) {
     const std::string input = given(cmd, "--input");
     struct stat st;
@@ -84,6 +89,33 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
     // As the command itself would refuse them (names before the shard suffix,
     // so the merge job cannot write over the input either).
     pipelines::check_run_files({{"the input", input}, {"the config", config}}, outputs);
+    if (kind == "screen") {
+        // The reader every task opens, with the same options: an unknown
+        // format, a missing SMILES or id column, an SD file that is not one
+        // fails here with the screen's own message.
+        data::MoleculeReaderOptions reader;
+        if (const auto v = given(cmd, "--format"); !v.empty()) reader.format = v;
+        if (const auto v = given(cmd, "--smiles-col"); !v.empty()) reader.smiles_col = v;
+        reader.id_col = given(cmd, "--id-col");
+        reader.keep_props = false;
+        data::MoleculeReader open_header(input, reader);
+    } else {
+        // What every embed task checks before it loads the weights (not the
+        // device: a GPU node may have what this machine lacks).
+        pipelines::EmbedOptions job;
+        job.model_dir = given(cmd, "--model");
+        job.input = input;
+        job.output = given(cmd, "--output");
+        job.shard = given(cmd, "--shard");
+        if (const auto* o = cmd->get_option_no_throw("--include"); o && o->count() > 0)
+            job.include = o->as<std::vector<std::string>>();
+        if (const auto* o = cmd->get_option_no_throw("--layers"); o && o->count() > 0)
+            job.layers = o->as<std::vector<int>>();
+        if (const auto v = given(cmd, "--long"); !v.empty()) job.long_policy = v;
+        if (const auto v = given(cmd, "--dtype"); !v.empty()) parse_compute_dtype(v);
+        if (const auto v = given(cmd, "--device"); !v.empty()) parse_device(v);
+        pipelines::check_embed_job(job);
+    }
 }
 
 /// Parses the passed-on arguments with the real `plmkit <kind>` parser, then
@@ -140,8 +172,13 @@ void add_kind(CLI::App* slurm, const std::string& kind) {
                     "Folder for the job scripts and logs (default: <output>.slurm)");
     cmd->add_flag("--submit", opt->submit,
                   "Submit both jobs with sbatch and print their ids (default: only write)");
+    const std::string example_out = kind == "screen" ? "hits.csv" : "emb.h5";
+    const std::string example_shard =
+        kind == "screen" ? "hits.shard-3-of-16.csv" : "emb.shard-3-of-16.h5";
     cmd->footer("Every other argument is passed to 'plmkit " + kind +
-                "'; --output FILE becomes FILE.shard-I-of-N per task.\n"
+                "'. Array task I writes --output FILE as <stem>.shard-I-of-N.<ext> (" +
+                example_out + " -> " + example_shard +
+                "); the merge job joins the shards into FILE.\n"
                 "Example:\n  plmkit slurm " +
                 kind +
                 (kind == "screen" ? " --input library.smi --output hits.csv"

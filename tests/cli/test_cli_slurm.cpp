@@ -133,9 +133,72 @@ TEST_CASE("cli slurm: usage errors exit 2 naming the problem", "[cli][slurm]") {
         run_plmkit({"slurm", "embed", "--model", kModel, "--input", kFasta, "--array", "2"});
     CHECK(no_out.exit_code == 2);
     CHECK_THAT(no_out.err, Catch::Contains("--output FILE is required"));
+    // A shard's output cannot be standard output: said so, not "required".
+    auto dash = run_plmkit({"slurm", "screen", "-i", "lib.smi", "-o", "-", "--array", "2"});
+    CHECK(dash.exit_code == 2);
+    CHECK_THAT(dash.err, Catch::Contains("--output - (standard output) cannot be split over "
+                                         "array tasks"));
     auto no_array = run_plmkit({"slurm", "screen", "-i", "lib.smi", "-o", dir + "/h.csv"});
     CHECK(no_array.exit_code == 2);
     CHECK_THAT(no_array.err, Catch::Contains("--array"));
+}
+
+TEST_CASE("cli slurm screen: -oFILE, as plmkit screen takes it", "[cli][slurm][screen]") {
+    auto dir = fresh_dir("cli_slurm_attached");
+    auto lib = dir + "/lib.smi";
+    test::write_file(lib, "CCO a\nCCN b\n");
+    auto g = run_plmkit({"slurm", "screen", "-i", lib, "-o" + dir + "/x1.csv", "--array", "2"});
+    INFO(g.err);
+    REQUIRE(g.exit_code == 0);
+    CHECK_THAT(test::read_file(dir + "/x1.csv.slurm/screen-array.sh"),
+               Catch::Contains(" -o" + dir + "/x1.shard-\"${I}\"-of-2.csv --shard \"${I}/2\"\n"));
+    CHECK_THAT(test::read_file(dir + "/x1.csv.slurm/screen-merge.sh"),
+               Catch::Contains(" --output " + dir + "/x1.csv " + dir + "/x1.shard-0-of-2.csv " +
+                               dir + "/x1.shard-1-of-2.csv\n"));
+}
+
+TEST_CASE("cli slurm --help: the shard file names the tasks write", "[cli][slurm]") {
+    auto screen = run_plmkit({"slurm", "screen", "--help"});
+    CHECK(screen.exit_code == 0);
+    CHECK_THAT(screen.out, Catch::Contains("writes --output FILE as <stem>.shard-I-of-N.<ext> "
+                                           "(hits.csv -> hits.shard-3-of-16.csv)"));
+    auto embed = run_plmkit({"slurm", "embed", "--help"});
+    CHECK(embed.exit_code == 0);
+    CHECK_THAT(embed.out, Catch::Contains("(emb.h5 -> emb.shard-3-of-16.h5)"));
+}
+
+TEST_CASE("cli slurm: paths and values on #SBATCH lines", "[cli][slurm]") {
+    auto dir = fresh_dir("cli_slurm_sbatch_lines");
+    fs::create_directories(dir + "/in put");
+    auto lib = dir + "/in put/my lib.smi";
+    test::write_file(lib, "CCO a\nCCN b\n");
+    SECTION("an output in a folder with a space and a ': the log path in double quotes") {
+        auto out = dir + "/out put's.csv";
+        auto g = run_plmkit({"slurm", "screen", "-i", lib, "-o", out, "--array", "5"});
+        INFO(g.err);
+        REQUIRE(g.exit_code == 0);
+        CHECK_THAT(test::read_file(out + ".slurm/screen-array.sh"),
+                   Catch::Contains("\n#SBATCH --output=\"" + dir +
+                                   "/out put's.csv.slurm/logs/screen-%A_%a.log\"\n"));
+        CHECK_THAT(test::read_file(out + ".slurm/screen-merge.sh"),
+                   Catch::Contains("\n#SBATCH --output=\"" + dir +
+                                   "/out put's.csv.slurm/logs/screen-merge-%j.log\"\n"));
+    }
+    SECTION("a job folder with a double quote: exit 2 naming it, nothing written") {
+        auto wd = dir + "/say \"hi\"";
+        auto g = run_plmkit(
+            {"slurm", "screen", "-i", lib, "-o", dir + "/h.csv", "--array", "2", "--workdir", wd});
+        CHECK(g.exit_code == 2);
+        CHECK_THAT(g.err, Catch::Contains("the job folder '" + wd + "/logs' holds a double quote"));
+        CHECK_FALSE(fs::exists(wd));
+    }
+    SECTION("an option value with a space: exit 2 naming the option") {
+        auto g = run_plmkit({"slurm", "screen", "-i", lib, "-o", dir + "/h.csv", "--array", "2",
+                             "--time", "1:00 --wrap=x"});
+        CHECK(g.exit_code == 2);
+        CHECK_THAT(g.err, Catch::Contains("--time '1:00 --wrap=x' holds a space"));
+        CHECK_FALSE(fs::exists(dir + "/h.csv.slurm"));
+    }
 }
 
 TEST_CASE("cli --shard auto: a one-task re-run array is refused, auto/N works",

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 #include "tests/catch.hpp"
 
 #include "pipelines/slurm_job.hpp"
@@ -73,6 +74,16 @@ TEST_CASE("slurm job: planning", "[pipelines][slurm]") {
         CHECK(plan.shard_outputs[1] == "out/emb.shard-1-of-2.h5");
         CHECK(plan.array_script == (dir / "jobs/embed-array.sh").string());
     }
+    SECTION("-oFILE: the value attached to the short name") {
+        o.args = {"--input", "x.smi", "-ox1.csv", "--top", "3"};
+        auto plan = plan_slurm_job(o);
+        CHECK(plan.output == "x1.csv");
+        CHECK(plan.shard_outputs[2] == "x1.shard-2-of-4.csv");
+        CHECK(plan.merge_command[5] == "x1.csv");
+        CHECK(plan.array_script == (dir / "x1.csv.slurm/screen-array.sh").string());
+        o.args = {"-o", "a.csv", "-ob.csv"};
+        CHECK_THROWS_WITH(plan_slurm_job(o), Catch::Contains("--output given twice"));
+    }
     SECTION("bad requests are usage errors") {
         auto bad = o;
         bad.kind = "train";
@@ -83,8 +94,20 @@ TEST_CASE("slurm job: planning", "[pipelines][slurm]") {
         bad = o;
         bad.args = {"--input", "x.smi"};
         CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("--output FILE is required"));
-        bad.args = {"--input", "x.smi", "--output", "-"};
-        CHECK_THROWS_AS(plan_slurm_job(bad), UsageError);
+        // '-' is standard output, which N array tasks cannot share: said so,
+        // in every spelling, not "--output FILE is required".
+        for (const auto& out : std::vector<std::vector<std::string>>{
+                 {"--output", "-"}, {"--output=-"}, {"-o", "-"}, {"-o-"}}) {
+            bad.args = {"--input", "x.smi"};
+            bad.args.insert(bad.args.end(), out.begin(), out.end());
+            INFO(out[0]);
+            CHECK_THROWS_AS(plan_slurm_job(bad), UsageError);
+            CHECK_THROWS_WITH(plan_slurm_job(bad),
+                              Catch::Contains("--output - (standard output) cannot be split"));
+        }
+        bad.args = {"--input", "x.smi", "-o", "h.csv", "--rejects", "-"};
+        CHECK_THROWS_WITH(plan_slurm_job(bad),
+                          Catch::Contains("--rejects - (standard output) cannot be split"));
         bad.args = {"--input", "x.smi", "--output", "h.csv", "--shard", "1/2"};
         CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("do not pass --shard"));
         bad.args = {"--input", "x.smi", "--output"};
@@ -124,6 +147,14 @@ TEST_CASE("slurm job: scripts run the right shard command", "[pipelines][slurm]"
         CHECK(out ==
               "screen\n--input\nlib with space.smi\n--output\nhits.shard-2-of-4.csv\n--top\n10\n"
               "--shard\n2/4\n");
+    }
+    SECTION("-oFILE becomes -o<shard file>") {
+        auto o2 = base_options(dir);
+        o2.args = {"-i", "lib.smi", "-ohits2.csv"};
+        o2.workdir = "wd-attached";
+        auto plan2 = run_slurm_job(o2);
+        CHECK(run_script(plan2.array_script, "SLURM_ARRAY_TASK_ID=1") ==
+              "screen\n-i\nlib.smi\n-ohits2.shard-1-of-4.csv\n--shard\n1/4\n");
     }
     SECTION("a task id past the array is refused, a missing one too") {
         CHECK_THAT(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=4"),
@@ -182,4 +213,93 @@ TEST_CASE("slurm job: shell quoting", "[pipelines][slurm]") {
     CHECK(shell_quote("it's") == "'it'\\''s'");
     CHECK(shell_quote("") == "''");
     CHECK(shell_quote("$HOME") == "'$HOME'");
+}
+
+TEST_CASE("slurm job: #SBATCH lines survive sbatch's word splitting", "[pipelines][slurm]") {
+    fs::path dir = test::temp_path("slurm-directives");
+    fs::create_directories(dir);
+    auto o = base_options(dir);
+    SECTION("a log folder with a space, a ' and a #: in double quotes; % doubled") {
+        // sbatch splits "#SBATCH" lines on whitespace, takes ' as a quote and
+        // an unquoted # as a comment; Slurm expands %j, %A, %a in --output.
+        o.cwd = (dir / "we're 50% #1").string();
+        auto plan = plan_slurm_job(o);
+        const std::string logs = dir.string() + "/we're 50%% #1/hits.csv.slurm/logs";
+        CHECK_THAT(slurm_array_script(o, plan),
+                   Catch::Contains("\n#SBATCH --output=\"" + logs + "/screen-%A_%a.log\"\n"));
+        CHECK_THAT(slurm_merge_script(o, plan),
+                   Catch::Contains("\n#SBATCH --output=\"" + logs + "/screen-merge-%j.log\"\n"));
+        // The shell lines quote the folder for the shell, unchanged.
+        CHECK_THAT(slurm_array_script(o, plan),
+                   Catch::Contains("\ncd '" + dir.string() + "/we'\\''re 50% #1'\n"));
+    }
+    SECTION("a plain folder stays bare") {
+        o.cwd = (dir / "plain").string();
+        auto plan = plan_slurm_job(o);
+        CHECK_THAT(slurm_array_script(o, plan),
+                   Catch::Contains("\n#SBATCH --output=" + dir.string() +
+                                   "/plain/hits.csv.slurm/logs/screen-%A_%a.log\n"));
+    }
+    SECTION("a folder an #SBATCH line cannot carry is refused, naming it and the character") {
+        struct Bad {
+            std::string workdir, shown, what;
+        };
+        for (const auto& b : std::vector<Bad>{{"a\"b", "a\"b", "a double quote"},
+                                              {"a\nb", "a\\nb", "a newline"},
+                                              {"a\\b", "a\\b", "a backslash"},
+                                              {"a\rb", "a\\rb", "a carriage return"}}) {
+            INFO(b.what);
+            o.workdir = b.workdir;
+            CHECK_THROWS_AS(plan_slurm_job(o), UsageError);
+            CHECK_THROWS_WITH(plan_slurm_job(o),
+                              Catch::Contains("the job folder '" + dir.string() + "/" + b.shown +
+                                              "/logs' holds " + b.what) &&
+                                  Catch::Contains("--workdir"));
+        }
+        CHECK_FALSE(fs::exists(dir / "a\"b"));
+    }
+    SECTION("option values with whitespace, quotes, # or control characters are refused") {
+        struct Bad {
+            std::string SlurmJobOptions::*field;
+            std::string option, value, shown, what;
+        };
+        for (const auto& b : std::vector<Bad>{
+                 {&SlurmJobOptions::time, "--time", "1:00 --wrap=x", "1:00 --wrap=x", "a space"},
+                 {&SlurmJobOptions::partition, "--partition", "gpu#x", "gpu#x", "a #"},
+                 {&SlurmJobOptions::mem, "--mem", "8G\n#SBATCH --x", "8G\\n#SBATCH --x",
+                  "a newline"},
+                 {&SlurmJobOptions::gpus, "--gpus", "a'1", "a'1", "a single quote"},
+                 {&SlurmJobOptions::partition, "--partition", "a\"b", "a\"b", "a double quote"},
+                 {&SlurmJobOptions::time, "--time", "1:00\t", "1:00\\t", "a tab"},
+                 {&SlurmJobOptions::mem, "--mem", std::string("8G\x01", 3), "8G\\x01",
+                  "a control character (0x01)"}}) {
+            auto bad = o;
+            bad.*b.field = b.value;
+            INFO(b.option << " " << b.value);
+            CHECK_THROWS_AS(plan_slurm_job(bad), UsageError);
+            CHECK_THROWS_WITH(plan_slurm_job(bad),
+                              Catch::Contains(b.option + " '" + b.shown + "' holds " + b.what));
+        }
+        o.time = "1-02:00:00";
+        o.partition = "gpu-a100_x";
+        o.mem = "8G";
+        o.gpus = "a100:1";
+        CHECK_NOTHROW(plan_slurm_job(o));
+    }
+    SECTION("a newline in an argument does not end the comment that repeats the command") {
+        o.args = {"--input", "lib.smi", "--id-col", "a\nrm -rf x", "--output", "hits.csv"};
+        auto plan = plan_slurm_job(o);
+        const std::string script = slurm_array_script(o, plan);
+        CHECK_THAT(script, Catch::Contains("#   plmkit screen --input lib.smi --id-col "
+                                           "'a\\nrm -rf x' --output hits.csv\n"));
+        // Every line before the first command is a comment: sbatch reads
+        // #SBATCH lines only up to the first command.
+        const std::string head = script.substr(0, script.find("set -euo pipefail"));
+        std::size_t start = 0;
+        while (start < head.size()) {
+            CHECK(head[start] == '#');
+            start = head.find('\n', start) + 1;
+        }
+        CHECK_THAT(script, Catch::Contains("#SBATCH --array=0-3\n"));
+    }
 }

@@ -246,10 +246,17 @@ log "single-process reference runs"
 
 # ---- the same through Slurm ------------------------------------------------
 screen_array='' screen_merge='' embed_array='' embed_merge='' embed1_array='' embed1_merge=''
+odd_array='' odd_merge=''
 submit screen screen "${SCREEN_ARGS[@]}" -o run/hits.csv --no-progress --array 4
 submit embed embed "${EMBED_ARGS[@]}" --output run/emb.h5 --array 3
 submit embed1 embed "${EMBED_ARGS[@]}" --max-tokens 1 --output run/emb1.h5 --array 3
-jobs=("$screen_array" "$screen_merge" "$embed_array" "$embed_merge" "$embed1_array" "$embed1_merge")
+# A folder with what an #SBATCH line reads specially: a space, a quote, a %
+# (Slurm's %j, %A, ...) and a # (a comment): the logs must land in it.
+ODD="run/we're 50% #1"
+mkdir -p "$ODD"
+submit odd screen "${SCREEN_ARGS[@]}" -o "$ODD/hits.csv" --no-progress --array 2
+jobs=("$screen_array" "$screen_merge" "$embed_array" "$embed_merge" "$embed1_array" "$embed1_merge"
+  "$odd_array" "$odd_merge")
 wait_jobs "${jobs[@]}"
 for j in "${jobs[@]}"; do
   check_completed "$j"
@@ -259,6 +266,11 @@ for i in 0 1 2 3; do
 done
 check_screen single run
 log "screen: merged outputs equal the single run"
+for f in "screen-${odd_array}_0.log" "screen-${odd_array}_1.log" "screen-merge-${odd_merge}.log"; do
+  [ -f "$ODD/hits.csv.slurm/logs/$f" ] || fail "no log $ODD/hits.csv.slurm/logs/$f (#SBATCH --output misread)"
+done
+check_screen single "$ODD"
+log "screen in '$ODD': logs where the #SBATCH lines say, outputs equal the single run"
 check_embed single/emb1.h5 run/emb1.h5 exact
 same_file single/emb1.h5.rejects.tsv run/emb1.h5.rejects.tsv
 log "embed --max-tokens 1: merged file equals the single run bit for bit"
