@@ -1,7 +1,9 @@
 #include "models/esm2.hpp"
 
 #include <limits>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
@@ -40,6 +42,62 @@ bool wants(const Esm2ForwardOptions& o, int layer) {
         if (k == layer) return true;
     return false;
 }
+
+/// The contact head, accumulated one layer at a time so that only that layer's
+/// attention maps are alive. For each map m (index layer*H + head, the order of
+/// contact_weight), with A_m its probabilities restricted to positions 1..T-2
+/// and EOS/padding rows and columns zeroed, S_m = A_m + A_m^T and
+///   logits = bias + sum_m w_m (S_m - r_m r_m^T / sum(r_m)),  r_m = S_m 1,
+/// S_m being symmetric (row sums = column sums). With G = sum_m w_m A_m
+/// (masked) and K = sum_m (w_m / sum(r_m)) r_m r_m^T / 2, this is
+///   bias + (G - K) + (G - K)^T,
+/// so one float32 [B, T-2, T-2] accumulator holds G - K. The masking is applied
+/// once to G at the end (it is elementwise and symmetric) and to r_m by matrix
+/// products with the 0/1 validity vector.
+class ContactAccumulator {
+  public:
+    ContactAccumulator(const at::Tensor& tokens, const at::Tensor& pad, const at::Tensor& weight,
+                       std::int64_t heads)
+        : heads_(heads), n_(tokens.size(1) - 2) {
+        const auto B = tokens.size(0);
+        auto valid = tokens.ne(tokenizers::EsmTokenizer::kEos).logical_and(pad.logical_not());
+        valid_ = valid.narrow(1, 1, n_).to(at::kFloat);  // [B,n]
+        acc_ = at::zeros({B, n_, n_}, valid_.options());
+        auto w = weight.to(at::kCPU, at::kFloat).contiguous();
+        weights_.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+        weight_ = weight.to(valid_.device(), at::kFloat).view({-1, heads_});  // [L,H]
+    }
+
+    /// Adds layer `layer`'s maps; `probs` is its [B,H,T,T] attention.
+    void add(std::int64_t layer, const at::Tensor& probs) {
+        if (n_ == 0) return;
+        const auto B = probs.size(0);
+        auto a = probs.to(at::kFloat).narrow(-1, 1, n_).narrow(-2, 1, n_);  // [B,H,n,n] view
+        for (std::int64_t h = 0; h < heads_; ++h)
+            acc_.add_(a.select(1, h), weights_[static_cast<std::size_t>(layer * heads_ + h)]);
+        // r = v * (A v + A^T v): row sums of the masked, symmetrized maps. [B,H,n]
+        auto rows = at::matmul(a, valid_.view({B, 1, n_, 1})).squeeze(-1);
+        auto cols = at::matmul(valid_.view({B, 1, 1, n_}), a).squeeze(-2);
+        auto r = rows.add_(cols).mul_(valid_.unsqueeze(1));
+        auto coef = weight_[layer].view({1, heads_}) / r.sum(-1);  // [B,H]
+        acc_.baddbmm_(r.mul(coef.unsqueeze(-1)).transpose(1, 2), r, /*beta=*/1, /*alpha=*/-0.5);
+    }
+
+    /// [B, T-2, T-2] contact probabilities.
+    at::Tensor finish(const at::Tensor& bias) {
+        auto pair = valid_.unsqueeze(2).mul(valid_.unsqueeze(1));
+        // The APC part of acc_ is already zero off the valid pairs.
+        auto logits = acc_.mul_(pair);
+        logits = logits + logits.transpose(1, 2);
+        acc_ = at::Tensor();
+        return at::sigmoid(logits.add_(bias.to(at::kFloat)));
+    }
+
+  private:
+    std::int64_t heads_, n_;
+    at::Tensor valid_, acc_, weight_;
+    std::vector<float> weights_;
+};
 
 }  // namespace
 
@@ -209,11 +267,14 @@ Esm2Output Esm2Impl::forward_padded(const torch::Tensor& tokens,
                            .masked_fill_(pad, -std::numeric_limits<float>::infinity())
                            .view({B, 1, 1, T});
     set_rotary_tables(T);
-    std::vector<at::Tensor> probs;
+    // Contacts: each layer's [B,H,T,T] maps are folded into one [B,T-2,T-2]
+    // accumulator and dropped, not kept for all layers.
+    std::optional<ContactAccumulator> contacts;
+    if (options.need_contacts) contacts.emplace(tokens, pad, contact_weight, c.num_heads);
     for (std::size_t i = 0; i < layers.size(); ++i) {
         at::Tensor p;
-        x = layers[i]->forward(x, ctx, options.need_contacts ? &p : nullptr);
-        if (options.need_contacts) probs.push_back(p);
+        x = layers[i]->forward(x, ctx, contacts ? &p : nullptr);
+        if (contacts) contacts->add(static_cast<std::int64_t>(i), p);
         const int k = static_cast<int>(i) + 1;
         if (k < c.num_layers && wants(options, k)) out.representations[k] = x;
     }
@@ -225,21 +286,7 @@ Esm2Output Esm2Impl::forward_padded(const torch::Tensor& tokens,
         h = at::layer_norm(h, {c.hidden_size}, lm_ln_weight, lm_ln_bias, c.layer_norm_eps);
         out.logits = at::linear(h, lm_decoder_weight, lm_bias);
     }
-    if (options.need_contacts) {
-        // [B, L*H, T, T] float32, EOS and padding zeroed on both axes.
-        auto attn = at::stack(probs, 1).to(at::kFloat).view({B, -1, T, T});
-        probs.clear();
-        auto valid = tokens.ne(tokenizers::EsmTokenizer::kEos).logical_and(pad.logical_not());
-        auto pair = valid.unsqueeze(1).logical_and(valid.unsqueeze(2)).to(at::kFloat);
-        attn.mul_(pair.unsqueeze(1));
-        attn = attn.narrow(-1, 1, T - 2).narrow(-2, 1, T - 2);
-        auto sym = attn + attn.transpose(-1, -2);
-        auto a1 = sym.sum(-1, true), a2 = sym.sum(-2, true), a12 = sym.sum({-1, -2}, true);
-        auto normalized = sym - (a1 * a2).div_(a12);
-        auto logits = at::linear(normalized.permute({0, 2, 3, 1}), contact_weight.to(at::kFloat),
-                                 contact_bias.to(at::kFloat));
-        out.contacts = at::sigmoid(logits.squeeze(3));
-    }
+    if (contacts) out.contacts = contacts->finish(contact_bias);
     return out;
 }
 
