@@ -10,6 +10,7 @@
 #include "tests/catch.hpp"
 
 #include "pipelines/embed_job.hpp"
+#include "pipelines/shard.hpp"
 #include "src/error.hpp"
 #include "src/safetensors.hpp"
 #include "tests/test_support.hpp"
@@ -263,7 +264,11 @@ TEST_CASE("embed job: bad records go to the rejects file, every record accounted
         CHECK(s.read == 2);
         CHECK(s.accepted == 1);
         CHECK(s.rejected == 1);
-        CHECK(H5Read(out).strings("/ids") == std::vector<std::string>{"ok2"});
+        // The shard's file carries its tag; the plain name is not written.
+        CHECK_FALSE(file_exists(out));
+        const std::string shard_out = pipelines::shard_path(out, {1, 2});
+        CHECK(H5Read(shard_out).strings("/ids") == std::vector<std::string>{"ok2"});
+        CHECK(file_exists(pipelines::rejects_path_for(shard_out)));
     }
 }
 
