@@ -152,6 +152,9 @@ void check_options(const TrainOptions& o) {
         !starts_with(o.split, "file:"))
         throw UsageError("--split must be random, scaffold, column:NAME or file:PATH, got '" +
                          o.split + "'");
+    // An empty name would read no split column at all (and crashed).
+    if (o.split == "column:") throw UsageError("--split column: needs a column name");
+    if (o.split == "file:") throw UsageError("--split file: needs a path");
     models::PropertyModelConfig head;
     head.head = o.head;
     if (!models::valid_head(o.head))

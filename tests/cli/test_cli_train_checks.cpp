@@ -72,6 +72,24 @@ TEST_CASE("cli train: option values out of range are usage errors, not stack tra
     CHECK_FALSE(plmkit::test::file_exists(out));
 }
 
+TEST_CASE("cli train: --split column: and file: without a name are usage errors",
+          "[cli][train_checks]") {
+    const std::string out = temp_path("cli_checks_split_empty");
+    // A header whose last column has no name: 'column:' must not match it.
+    const std::string blank = temp_path("cli_checks_blank_name.csv");
+    write_file(blank, "id,smiles,y,\na,CCO,1,train\nb,CCC,2,train\nc,CCN,3,test\n");
+    for (const std::string& data : {small_csv(), blank}) {
+        INFO(data);
+        auto r = run_plmkit(train(data, out, {"--target-col", "y", "--split", "column:"}));
+        CHECK(r.exit_code == 2);  // was a segmentation fault (139)
+        CHECK_THAT(r.err, Catch::Contains("--split column: needs a column name"));
+    }
+    auto r = run_plmkit(train(small_csv(), out, {"--target-col", "y", "--split", "file:"}));
+    CHECK(r.exit_code == 2);  // was exit 4 "cannot open ''"
+    CHECK_THAT(r.err, Catch::Contains("--split file: needs a path"));
+    CHECK_FALSE(plmkit::test::file_exists(out));
+}
+
 TEST_CASE("cli train: a single-class target and a short split file are input errors",
           "[cli][train_checks]") {
     const std::string data = small_csv(), out = temp_path("cli_checks_data");
