@@ -307,7 +307,13 @@ PredictSummary run_predict(const PredictOptions& o) {
     w.rejects.close();
     w.out.close();  // the output last: a complete output always has its rejects
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (s.records > 0 && s.predicted == 0) {
+    if (s.records == 0) {
+        // As train and evaluate: a header alone is no library to predict.
+        std::error_code ec;
+        if (o.output != "-") fs::remove(o.output, ec);
+        throw InputError(o.input + ": no data rows to predict (no output written)");
+    }
+    if (s.predicted == 0) {
         // A header alone would look like a finished run; the rejects stay.
         std::error_code ec;
         if (o.output != "-") fs::remove(o.output, ec);

@@ -43,8 +43,8 @@ struct PredictSummary {
 };
 
 /// Throws UsageError for a .txt input without --format (a SMILES list or a
-/// table?), InputError (after writing both files) when no record could be
-/// predicted.
+/// table?), InputError when no record could be predicted (the rejects are
+/// written, the output removed), a header-only input included.
 PredictSummary run_predict(const PredictOptions& options);
 
 struct EvaluateOptions {
