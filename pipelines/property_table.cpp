@@ -100,13 +100,12 @@ std::string scaffold_of(const RDKit::ROMol& mol) {
 }
 
 /// A column the table reads must be named once in the header: which of two
-/// 'y' columns is the target is a guess.
+/// 'set' columns is the split is a guess. (The reader checks the input, id
+/// and target columns.)
 void check_unique_columns(const std::string& path, const std::vector<std::string>& columns,
                           const TableOptions& o) {
-    std::vector<std::string> used = o.target_cols;
-    used.push_back(o.input_col.empty() ? (o.kind == InputKind::protein ? "sequence" : "smiles")
-                                       : o.input_col);
-    for (const std::string* c : {&o.id_col, &o.split_col, &o.valid_col})
+    std::vector<std::string> used;
+    for (const std::string* c : {&o.split_col, &o.valid_col})
         if (!c->empty()) used.push_back(*c);
     for (const auto& name : used)
         if (std::count(columns.begin(), columns.end(), name) > 1)
