@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 
 #include "src/atomic_file.hpp"
@@ -414,8 +415,14 @@ PropertyModel PropertyModel::load(const std::string& dir) {
     text << in.rdbuf();
     nlohmann::json j = parse_config(text.str(), config_path);
     PropertyModelConfig config = PropertyModelConfig::from_json(j, config_path);
-    SafetensorsFile file(dir + "/model.safetensors");
-    return from_file(j, std::move(config), file);
+    std::unique_ptr<SafetensorsFile> file;
+    try {
+        file = std::make_unique<SafetensorsFile>(dir + "/model.safetensors");
+    } catch (const IoError& e) {
+        // config.json without its weights: a model directory, incomplete.
+        throw ModelError(dir + ": the model directory is incomplete: " + e.what());
+    }
+    return from_file(j, std::move(config), *file);
 }
 
 PropertyModel PropertyModel::from_memory(const std::string& config_json, const void* weights,

@@ -136,3 +136,20 @@ TEST_CASE("cli predict: a row whose prediction is not finite is rejected with th
                Catch::Contains("1\tbig1\t" + big + "\tthe model's output is not finite"));
     CHECK_THAT(r.err, Catch::Contains("warning: evaluate: record 2 (id 'big1')"));
 }
+
+TEST_CASE("cli predict: a model directory without model.safetensors is a model error (5)",
+          "[cli][predict]") {
+    const std::string dir = copy_model("cli_model_files_nosafe");
+    std::filesystem::remove(dir + "/model.safetensors");
+    const std::string lib = temp_path("cli_model_files_nosafe.csv");
+    write_file(lib, "smiles,y\nCCO,1\n");
+    const std::string out = temp_path("cli_model_files_nosafe_out.csv");
+    auto r = run_plmkit({"predict", "--model", dir, "--input", lib, "--output", out});
+    CHECK(r.exit_code == 5);  // was 4, as for an unreadable input
+    CHECK_THAT(r.err, Catch::Contains(dir + ": the model directory is incomplete: cannot open '" +
+                                      dir + "/model.safetensors'"));
+    CHECK_FALSE(plmkit::test::file_exists(out));
+    r = run_plmkit({"evaluate", "--model", dir, "--data", lib});
+    CHECK(r.exit_code == 5);
+    CHECK_THAT(r.err, Catch::Contains("the model directory is incomplete"));
+}
