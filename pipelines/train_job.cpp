@@ -775,6 +775,7 @@ TrainSummary run_train(const TrainOptions& o) {
     s.train = p.rows[0].size();
     s.valid = p.rows[1].size();
     s.test = p.rows[2].size();
+    s.left_out = p.table.size() - s.train - s.valid - s.test;
     s.features = p.table.dim;
     if (p.kind == InputKind::molecule)
         for (const auto& input : p.table.inputs)
@@ -782,8 +783,9 @@ TrainSummary run_train(const TrainOptions& o) {
                 ++s.multi_fragment;  // a SMILES of several fragments: a salt or solvate
     log_info("train: " + std::to_string(s.records) + " rows, " + std::to_string(s.rejected) +
              " rejected; split " + o.split + ": " + std::to_string(s.train) + " train, " +
-             std::to_string(s.valid) + " valid, " + std::to_string(s.test) + " test; " +
-             std::to_string(p.table.dim) + " features (" +
+             std::to_string(s.valid) + " valid, " + std::to_string(s.test) + " test" +
+             (s.left_out ? ", " + std::to_string(s.left_out) + " left out by the split" : "") +
+             "; " + std::to_string(p.table.dim) + " features (" +
              (p.featurizer ? p.featurizer->name() : o.featurizer.name) +
              (p.encoder ? ", fine-tuned " + o.finetune : std::string()) + ")");
     models::PropertyModelConfig parts;
@@ -902,7 +904,8 @@ TrainSummary run_train(const TrainOptions& o) {
         mpnn = std::make_shared<const models::MpnnEnsemble>(mo, nets);
     }
     models::PropertyModel model(c, heads, std::move(encoders), trees.forest, trees.gbm, mpnn, knn);
-    nlohmann::json counts = {{"train", s.train}, {"valid", s.valid}, {"test", s.test}};
+    nlohmann::json counts = {
+        {"train", s.train}, {"valid", s.valid}, {"test", s.test}, {"left_out", s.left_out}};
     s.metrics = {{"task", o.task},
                  {"targets", o.target_cols},
                  {"split", o.split},

@@ -90,6 +90,34 @@ TEST_CASE("cli train: --split column: and file: without a name are usage errors"
     CHECK_FALSE(plmkit::test::file_exists(out));
 }
 
+TEST_CASE("cli train: rows a split column leaves out are counted in the summary",
+          "[cli][train_checks]") {
+    // small_csv() with a set column: rows 0-27 train, 28-33 valid, 34-36
+    // test, and 37, 38, 39 left out (none, exclude, invalid).
+    std::istringstream in(read_file(small_csv()));
+    std::string text, line;
+    std::getline(in, line);
+    text = line + ",set\n";
+    const char* out_names[] = {"none", "EXCLUDE", "invalid"};
+    for (int i = 0; std::getline(in, line); ++i)
+        text += line + "," +
+                (i < 28   ? "train"
+                 : i < 34 ? "valid"
+                 : i < 37 ? "test"
+                          : out_names[i - 37]) +
+                "\n";
+    const std::string data = temp_path("cli_checks_left_out.csv");
+    write_file(data, text);
+    const std::string out = temp_path("cli_checks_left_out");
+    auto r = run_plmkit(train(data, out, {"--target-col", "y", "--split", "column:set"}));
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("train: 40 rows, 0 rejected; split column:set: 28 train, 6 "
+                                      "valid, 3 test, 3 left out by the split; "));
+    auto m = nlohmann::json::parse(read_file(out + "/metrics.json"));
+    CHECK(m["counts"] ==
+          nlohmann::json({{"train", 28}, {"valid", 6}, {"test", 3}, {"left_out", 3}}));
+}
+
 TEST_CASE("cli train: a single-class target and a short split file are input errors",
           "[cli][train_checks]") {
     const std::string data = small_csv(), out = temp_path("cli_checks_data");

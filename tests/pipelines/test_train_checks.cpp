@@ -178,6 +178,10 @@ TEST_CASE("train checks: split files and columns must match the data", "[train_c
         TrainSummary s = run_train(o);
         REQUIRE(s.completed);
         CHECK(s.train + s.valid + s.test == 79);
+        CHECK(s.left_out == 1);  // counted nowhere before
+        CHECK(s.metrics["counts"]["left_out"] == 1);
+        auto m = nlohmann::json::parse(test::read_file(o.output + "/metrics.json"));
+        CHECK(m["counts"]["left_out"] == 1);
         auto rows = test::read_csv(o.output + "/split.csv");
         CHECK(rows[3][0] == "2");
         CHECK(rows[3][3] == "none");
