@@ -28,7 +28,9 @@ namespace fs = std::filesystem;
 
 /// Nine significant digits: enough to give back the model's float32 output
 /// exactly, so that rows with different predictions never tie in the CSV
-/// and metrics recomputed from it match `evaluate` (six digits made ties).
+/// and metrics recomputed from it match `evaluate` (six digits made ties)
+/// when the rows went through the model in the same batches (--chunk and
+/// --threads change the order of the sums: ~1e-6 relative differences).
 std::string format_value(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.9g", v);
