@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -743,6 +744,23 @@ nlohmann::json bundle_featurizer(const PropertyFeaturizer& f, const std::string&
 
 namespace {
 
+/// A share that --split-sizes asks for but that the random or scaffold
+/// split rounds to no row at all (0.004 of 200 rows) is said, with the
+/// fraction: without it, the set is silently missing.
+void warn_empty_sets(const TrainOptions& o, const Prepared& p) {
+    if (o.split != "random" && o.split != "scaffold") return;
+    const char* names[] = {"train", "valid", "test"};
+    for (int k : {1, 2}) {
+        if (!(o.split_sizes[k] > 0) || !p.rows[k].empty()) continue;
+        char fraction[32];
+        std::snprintf(fraction, sizeof fraction, "%g", o.split_sizes[k]);
+        log_warn(std::string("train: --split-sizes gives ") + names[k] + " " + fraction + " of " +
+                 std::to_string(p.table.size()) + " rows, which the " + o.split +
+                 " split rounds to 0 rows: there is no " + names[k] + " set" +
+                 (k == 2 ? " (no test metrics)" : ""));
+    }
+}
+
 /// Metrics of the model on rows of the table: from the cached features, or
 /// (fine-tuned encoders) by featurizing the rows' inputs again.
 nlohmann::json evaluate_set(const models::PropertyModel& model, const Prepared& p,
@@ -788,6 +806,7 @@ TrainSummary run_train(const TrainOptions& o) {
              "; " + std::to_string(p.table.dim) + " features (" +
              (p.featurizer ? p.featurizer->name() : o.featurizer.name) +
              (p.encoder ? ", fine-tuned " + o.finetune : std::string()) + ")");
+    warn_empty_sets(o, p);
     models::PropertyModelConfig parts;
     parts.head = o.head;
     if (s.valid == 0 && (parts.uses_mlp() || parts.uses_mpnn() || parts.uses_gbm()))

@@ -118,6 +118,32 @@ TEST_CASE("cli train: rows a split column leaves out are counted in the summary"
           nlohmann::json({{"train", 28}, {"valid", 6}, {"test", 3}, {"left_out", 3}}));
 }
 
+TEST_CASE("cli train: a --split-sizes share that rounds to no row is warned about",
+          "[cli][train_checks]") {
+    const std::string data = small_csv();  // 40 rows
+    // valid: floor(0.99 * 40) - floor(0.98 * 40) = 39 - 39 = 0 rows.
+    auto r = run_plmkit(train(data, temp_path("cli_checks_sizes_valid"),
+                              {"--target-col", "y", "--split-sizes", "0.98,0.01,0.01"}));
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("39 train, 0 valid, 1 test"));
+    CHECK_THAT(r.err, Catch::Contains("warning: train: --split-sizes gives valid 0.01 of 40 rows, "
+                                      "which the random split rounds to 0 rows: there is no "
+                                      "valid set"));
+    // test: 40 - floor(1.0 * 40) = 0 rows (the sum is 1 within 1e-6).
+    r = run_plmkit(train(data, temp_path("cli_checks_sizes_test"),
+                         {"--target-col", "y", "--split-sizes", "0.9,0.1,0.0000005"}));
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("36 train, 4 valid, 0 test"));
+    CHECK_THAT(r.err, Catch::Contains("--split-sizes gives test 5e-07 of 40 rows, which the "
+                                      "random split rounds to 0 rows: there is no test set (no "
+                                      "test metrics)"));
+    // A share of 0 asked for is not warned about.
+    r = run_plmkit(train(data, temp_path("cli_checks_sizes_zero"),
+                         {"--target-col", "y", "--split-sizes", "0.9,0.1,0"}));
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, !Catch::Contains("--split-sizes gives"));
+}
+
 TEST_CASE("cli train: a single-class target and a short split file are input errors",
           "[cli][train_checks]") {
     const std::string data = small_csv(), out = temp_path("cli_checks_data");
