@@ -199,11 +199,13 @@ std::size_t reject_non_finite(PropertyTable& t, std::vector<double>& pred,
                     "evaluate",
                     "record " + std::to_string(t.index[i] + 1) + " (id '" + t.ids[i] + "')", why,
                     rejects);
-            t.rejects.push_back(reject_line(t.index[i], t.ids[i], t.inputs[i], why));
+            t.rejects.push_back(reject_line(t.index[i], t.ids[i], t.inputs[i], why,
+                                            t.lines.empty() ? 0 : t.lines[i]));
             continue;
         }
         if (kept != i) {
             t.index[kept] = t.index[i];
+            if (!t.lines.empty()) t.lines[kept] = t.lines[i];
             t.ids[kept] = std::move(t.ids[i]);
             t.inputs[kept] = std::move(t.inputs[i]);
             std::copy_n(&t.targets[i * nt], nt, &t.targets[kept * nt]);
@@ -213,6 +215,7 @@ std::size_t reject_non_finite(PropertyTable& t, std::vector<double>& pred,
     }
     if (dropped == 0) return 0;
     t.index.resize(kept);
+    if (!t.lines.empty()) t.lines.resize(kept);
     t.ids.resize(kept);
     t.inputs.resize(kept);
     t.targets.resize(kept * nt);

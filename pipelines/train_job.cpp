@@ -518,12 +518,13 @@ void prepare_tokens(const TrainOptions& o, Prepared& p) {
         std::vector<std::int32_t> ids;
         std::string why = p.encoder->encode(p.table.inputs[i], ids);
         if (!why.empty()) {
-            kept.rejects.push_back(
-                reject_line(p.table.index[i], p.table.ids[i], p.table.inputs[i], why));
+            kept.rejects.push_back(reject_line(p.table.index[i], p.table.ids[i], p.table.inputs[i],
+                                               why, p.table.lines.empty() ? 0 : p.table.lines[i]));
             continue;
         }
         p.tokens->push_back(std::move(ids));
         kept.index.push_back(p.table.index[i]);
+        if (!p.table.lines.empty()) kept.lines.push_back(p.table.lines[i]);
         kept.ids.push_back(p.table.ids[i]);
         kept.inputs.push_back(p.table.inputs[i]);
         kept.targets.insert(kept.targets.end(), p.table.targets.begin() + i * nt,
