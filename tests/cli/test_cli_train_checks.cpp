@@ -60,6 +60,13 @@ TEST_CASE("cli train: option values out of range are usage errors, not stack tra
         CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: " + flag[0] + " must be"));
         CHECK_THAT(r.err, !Catch::Contains("frame #"));
     }
+    {
+        // 0 trained to the end, as if the option were not given.
+        auto r = run_plmkit(train(data, out, {"--target-col", "y", "--stop-after-epochs", "0"}));
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--stop-after-epochs") &&
+                              Catch::Contains("expected an integer >= 1, got 0"));
+    }
     for (const char* flag : {"--seed", "--max-tokens", "--truncate"}) {
         INFO(flag);  // unsigned: CLI11 alone would wrap -1 to a huge number
         auto r = run_plmkit(train(data, out, {"--target-col", "y", flag, "-1"}));
