@@ -239,6 +239,17 @@ TEST_CASE("cli predict: an output that is the input or the rejects is refused", 
     CHECK(read_file(lib) == text);
 }
 
+TEST_CASE("cli predict: an output in a missing folder is named as given", "[cli][predict]") {
+    const std::string lib = temp_path("cli_predict_nodir.csv");
+    write_file(lib, "smiles,id\nCCO,ethanol\n");
+    const std::string out = temp_path("cli_predict_nodir") + "/x.csv";
+    auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", lib, "--output", out});
+    CHECK(r.exit_code == 4);
+    // It named the temporary file '.../.x.csv.tmp-PID'.
+    CHECK_THAT(r.err, Catch::Contains("cannot write '" + out + "'"));
+    CHECK_THAT(r.err, !Catch::Contains(".tmp-"));
+}
+
 TEST_CASE("cli predict: a missing input column names the command's own option", "[cli][predict]") {
     const std::string data = temp_path("cli_predict_molcol.csv");
     write_file(data, "id,mol,y\na,CCO,1\n");
