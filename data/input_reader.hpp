@@ -39,7 +39,7 @@ struct InputReaderOptions {
 class InputReader {
   public:
     /// Throws IoError (cannot open), UsageError (unknown column or format),
-    /// InputError (no header).
+    /// InputError (no header, or a column it reads named twice in it).
     InputReader(const std::string& path, const InputReaderOptions& options);
     ~InputReader();
     InputReader(const InputReader&) = delete;

@@ -90,6 +90,22 @@ int find_column(const std::vector<std::string>& columns, const std::string& name
     return -1;
 }
 
+/// Refuses a column chosen by find_column(columns, name) that the header
+/// names more than once (the exact spelling twice, or, matched regardless of
+/// case, two spellings): which copy holds the values would be a guess.
+void check_named_once(const std::string& path, const std::vector<std::string>& columns, int index,
+                      const std::string& name) {
+    if (index < 0 || static_cast<std::size_t>(index) >= columns.size()) return;
+    const bool exact = columns[index] == name;
+    const std::string l = lower(name);
+    const auto copies = std::count_if(columns.begin(), columns.end(), [&](const std::string& c) {
+        return exact ? c == name : lower(c) == l;
+    });
+    if (copies > 1)
+        throw InputError(path + ": the header names column '" + columns[index] +
+                         "' more than once; rename the copies so that each is named once");
+}
+
 std::string column_list(const std::vector<std::string>& columns) {
     std::string out;
     for (const auto& c : columns)
@@ -211,23 +227,32 @@ void MoleculeReader::open_table() {
 
 void MoleculeReader::resolve_columns() {
     smiles_index_ = find_column(columns_, options_.smiles_col);
+    std::string smiles_name = options_.smiles_col;
     if (smiles_index_ < 0 && options_.smiles_col == "smiles") {
         for (const char* alt : {"canonical_smiles", "smi"})
-            if (smiles_index_ < 0) smiles_index_ = find_column(columns_, alt);
+            if (smiles_index_ < 0) {
+                smiles_index_ = find_column(columns_, alt);
+                smiles_name = alt;
+            }
     }
     if (smiles_index_ < 0)
         throw UsageError(path() + ": no " + options_.column_label + " column '" +
                          options_.smiles_col + "' (columns: " + column_list(columns_) +
                          "); choose one with " + options_.column_option);
+    check_named_once(path(), columns_, smiles_index_, smiles_name);
     id_index_ = -1;
     if (!options_.id_col.empty()) {
         id_index_ = find_column(columns_, options_.id_col);
         if (id_index_ < 0)
             throw UsageError(path() + ": no id column '" + options_.id_col +
                              "' (columns: " + column_list(columns_) + ")");
+        check_named_once(path(), columns_, id_index_, options_.id_col);
     } else {
         for (const auto& name : auto_id_columns())
-            if (id_index_ < 0) id_index_ = find_column(columns_, name);
+            if (id_index_ < 0) {
+                id_index_ = find_column(columns_, name);
+                check_named_once(path(), columns_, id_index_, name);
+            }
         if (id_index_ < 0 && format_ == "smi" && smiles_index_ == 0) id_index_ = 1;
     }
     target_index_.clear();
@@ -236,6 +261,7 @@ void MoleculeReader::resolve_columns() {
         if (i < 0)
             throw UsageError(path() + ": no target column '" + t +
                              "' (columns: " + column_list(columns_) + ")");
+        check_named_once(path(), columns_, i, t);
         target_index_.push_back(i);
     }
 }

@@ -43,7 +43,9 @@ class MoleculeReader {
   public:
     /// Opens `path` ("-" = stdin, with an explicit format) and reads the
     /// header. Throws IoError (cannot open), UsageError (unknown format or
-    /// column, listing the available ones), InputError (no header).
+    /// column, listing the available ones), InputError (no header; a column
+    /// it reads, the id column found automatically included, that the header
+    /// names more than once).
     MoleculeReader(const std::string& path, const MoleculeReaderOptions& options = {});
     ~MoleculeReader();
     MoleculeReader(const MoleculeReader&) = delete;

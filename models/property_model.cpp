@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 
 #include "src/atomic_file.hpp"
@@ -319,6 +320,35 @@ std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
     return members;
 }
 
+/// Refuses weights that are not finite: a damaged file (a flipped byte)
+/// would otherwise give NaN predictions that look like a finished run. Every
+/// floating-point tensor a property model stores (weights, tree thresholds
+/// and leaf values, neighbours' values and labels) is finite.
+void check_finite(const SafetensorsFile& file) {
+    for (const auto& name : file.names()) {
+        const TensorView& v = file.get(name);
+        bool ok = true;
+        if (v.dtype == StoredDType::f32) {
+            const auto* bytes = static_cast<const unsigned char*>(v.data);
+            for (std::size_t i = 0; ok && i < v.nbytes / sizeof(float); ++i) {
+                float x;  // copied: the tensor's offset need not be aligned
+                std::memcpy(&x, bytes + i * sizeof(float), sizeof x);
+                ok = std::isfinite(x);
+            }
+        } else if (v.dtype == StoredDType::f64) {
+            const auto* bytes = static_cast<const unsigned char*>(v.data);
+            for (std::size_t i = 0; ok && i < v.nbytes / sizeof(double); ++i) {
+                double x;
+                std::memcpy(&x, bytes + i * sizeof(double), sizeof x);
+                ok = std::isfinite(x);
+            }
+        }
+        if (!ok)
+            throw ModelError(file.path() + " holds NaN/inf weights: tensor '" + name +
+                             "' (a damaged file? train the model again or restore it)");
+    }
+}
+
 nlohmann::json parse_config(const std::string& text, const std::string& where) {
     try {
         return nlohmann::json::parse(text);
@@ -331,6 +361,7 @@ nlohmann::json parse_config(const std::string& text, const std::string& where) {
 
 PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelConfig config,
                                        const SafetensorsFile& file) {
+    check_finite(file);
     std::vector<EncoderState> encoders;
     std::shared_ptr<const Forest> forest;
     std::shared_ptr<const BoostedTrees> gbm;
@@ -384,8 +415,14 @@ PropertyModel PropertyModel::load(const std::string& dir) {
     text << in.rdbuf();
     nlohmann::json j = parse_config(text.str(), config_path);
     PropertyModelConfig config = PropertyModelConfig::from_json(j, config_path);
-    SafetensorsFile file(dir + "/model.safetensors");
-    return from_file(j, std::move(config), file);
+    std::unique_ptr<SafetensorsFile> file;
+    try {
+        file = std::make_unique<SafetensorsFile>(dir + "/model.safetensors");
+    } catch (const IoError& e) {
+        // config.json without its weights: a model directory, incomplete.
+        throw ModelError(dir + ": the model directory is incomplete: " + e.what());
+    }
+    return from_file(j, std::move(config), *file);
 }
 
 PropertyModel PropertyModel::from_memory(const std::string& config_json, const void* weights,

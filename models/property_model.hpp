@@ -103,8 +103,9 @@ class PropertyModel {
 
     /// Reads `dir`/config.json and `dir`/model.safetensors, checking every
     /// tensor's name and shape and the format_version. Throws IoError (no
-    /// such directory, unreadable) / ModelError (a directory without
-    /// config.json, e.g. an unfinished train run; a config that does not fit).
+    /// such directory, unreadable config.json) / ModelError (a directory
+    /// without config.json, e.g. an unfinished train run; a config that does
+    /// not fit; model.safetensors missing, unreadable or damaged).
     static PropertyModel load(const std::string& dir);
     /// The same from the contents of config.json and model.safetensors held
     /// in memory (`weights` must outlive the call only); `name` stands for

@@ -1,5 +1,6 @@
 #include "pipelines/predict_job.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -27,7 +28,9 @@ namespace fs = std::filesystem;
 
 /// Nine significant digits: enough to give back the model's float32 output
 /// exactly, so that rows with different predictions never tie in the CSV
-/// and metrics recomputed from it match `evaluate` (six digits made ties).
+/// and metrics recomputed from it match `evaluate` (six digits made ties)
+/// when the rows went through the model in the same batches (--chunk and
+/// --threads change the order of the sums: ~1e-6 relative differences).
 std::string format_value(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.9g", v);
@@ -171,6 +174,60 @@ std::string flat(std::string s) {
     return s;
 }
 
+bool is_non_finite_reason(const std::string& why) {
+    return why.rfind("the model's output is not finite", 0) == 0;
+}
+
+/// Says once per run that rows were rejected for a non-finite output: a
+/// damaged model gives NaN for every row, which must not pass unnoticed.
+void warn_non_finite(const std::string& command, const std::string& row, const std::string& why,
+                     const std::string& rejects) {
+    log_warn(command + ": " + row + ": " + why + "; such rows go to " + rejects + " (said once)");
+}
+
+/// Moves the rows of `t` whose prediction (`pred`, [n x T]) is not finite to
+/// its rejects (in input order) and out of `pred`; returns how many.
+std::size_t reject_non_finite(PropertyTable& t, std::vector<double>& pred,
+                              const models::PropertyModel& model, const std::string& rejects) {
+    const std::size_t nt = t.num_targets;
+    std::size_t kept = 0, dropped = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const std::string why = non_finite_output(model, &pred[i * nt], nullptr);
+        if (!why.empty()) {
+            if (dropped++ == 0)
+                warn_non_finite(
+                    "evaluate",
+                    "record " + std::to_string(t.index[i] + 1) + " (id '" + t.ids[i] + "')", why,
+                    rejects);
+            t.rejects.push_back(reject_line(t.index[i], t.ids[i], t.inputs[i], why,
+                                            t.lines.empty() ? 0 : t.lines[i]));
+            continue;
+        }
+        if (kept != i) {
+            t.index[kept] = t.index[i];
+            if (!t.lines.empty()) t.lines[kept] = t.lines[i];
+            t.ids[kept] = std::move(t.ids[i]);
+            t.inputs[kept] = std::move(t.inputs[i]);
+            std::copy_n(&t.targets[i * nt], nt, &t.targets[kept * nt]);
+            std::copy_n(&pred[i * nt], nt, &pred[kept * nt]);
+        }
+        ++kept;
+    }
+    if (dropped == 0) return 0;
+    t.index.resize(kept);
+    if (!t.lines.empty()) t.lines.resize(kept);
+    t.ids.resize(kept);
+    t.inputs.resize(kept);
+    t.targets.resize(kept * nt);
+    pred.resize(kept * nt);
+    t.features.clear();  // no longer row-aligned; evaluate is done with them
+    t.graphs.clear();
+    std::stable_sort(t.rejects.begin(), t.rejects.end(), [](const auto& a, const auto& b) {
+        return std::stoull(a.substr(0, a.find('\t'))) < std::stoull(b.substr(0, b.find('\t')));
+    });
+    return dropped;
+}
+
 /// Predicts the readable rows of a chunk and writes every row, in input
 /// order, to the output or the rejects.
 void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredictor& p, Writers& w,
@@ -191,6 +248,11 @@ void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredicto
             if (s.rejected++ == 0)
                 s.first_reject = "record " + std::to_string(rows[i].index + 1) + " (id '" +
                                  rows[i].id + "'): " + why;
+            if (is_non_finite_reason(why) && s.non_finite++ == 0)
+                warn_non_finite(
+                    "predict",
+                    "record " + std::to_string(rows[i].index + 1) + " (id '" + rows[i].id + "')",
+                    why, s.rejects_path);
             w.rejects.row({std::to_string(rows[i].index), flat(rows[i].id),
                            flat(shown_input(rows[i], sdf)), flat(why)});
             continue;
@@ -250,7 +312,13 @@ PredictSummary run_predict(const PredictOptions& o) {
     w.rejects.close();
     w.out.close();  // the output last: a complete output always has its rejects
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (s.records > 0 && s.predicted == 0) {
+    if (s.records == 0) {
+        // As train and evaluate: a header alone is no library to predict.
+        std::error_code ec;
+        if (o.output != "-") fs::remove(o.output, ec);
+        throw InputError(o.input + ": no data rows to predict (no output written)");
+    }
+    if (s.predicted == 0) {
         // A header alone would look like a finished run; the rejects stay.
         std::error_code ec;
         if (o.output != "-") fs::remove(o.output, ec);
@@ -282,6 +350,12 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     to.format = o.format;
     PropertyTable t = read_property_table(o.data, to);
     featurize_table(t, predictor.featurizer());
+    std::vector<double> pred(t.size() * t.num_targets);
+    if (t.size() > 0) {
+        predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
+                              t.graphs.empty() ? nullptr : &t.graphs);
+        reject_non_finite(t, pred, predictor.model(), rejects);
+    }
     // With the JSON on stdout, the default file in the current directory is
     // written only when it has something to say.
     const bool write = !t.rejects.empty() || !o.rejects.empty() || o.output != "-";
@@ -294,9 +368,6 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
                          std::to_string(t.records) + " records were rejected (reasons in " +
                          rejects + "); the first, " + describe_reject(t.rejects.front()));
     }
-    std::vector<double> pred(t.size() * t.num_targets);
-    predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
-                          t.graphs.empty() ? nullptr : &t.graphs);
     return {{"model", o.model},
             {"data", o.data},
             {"task", config.task},

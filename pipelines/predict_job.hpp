@@ -36,14 +36,15 @@ struct PredictOptions {
 
 struct PredictSummary {
     std::uint64_t records = 0, predicted = 0, rejected = 0;
+    std::uint64_t non_finite = 0;  ///< of `rejected`: the model's output was NaN/inf
     double seconds = 0;
     std::string rejects_path;
     std::string first_reject;  ///< "record <n> (id '<id>'): <reason>" of the first reject
 };
 
 /// Throws UsageError for a .txt input without --format (a SMILES list or a
-/// table?), InputError (after writing both files) when no record could be
-/// predicted.
+/// table?), InputError when no record could be predicted (the rejects are
+/// written, the output removed), a header-only input included.
 PredictSummary run_predict(const PredictOptions& options);
 
 struct EvaluateOptions {
@@ -63,7 +64,8 @@ struct EvaluateOptions {
 
 /// {"model", "data", "task", "targets", "n", "rejected", "rejects" (the
 /// rejects TSV: index, id, input, reason; null if not written), "metrics": {per target +
-/// "mean"}}. Throws UsageError when the table lacks a target column,
+/// "mean"}}. A row whose prediction is not finite (NaN/inf) is rejected, not
+/// scored (a warning says so once). Throws UsageError when the table lacks a target column,
 /// InputError (after writing the rejects) when no row can be scored.
 nlohmann::json run_evaluate(const EvaluateOptions& options);
 

@@ -98,16 +98,18 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
     data::MoleculeReader reader(o.data, ro);
     Corpus corpus;
     data::MoleculeRecord rec;
+    const bool sdf = reader.format() == "sdf";
     auto skip = [&](const std::string& why) {
         ++result.skipped;
+        // The reader's own errors may begin with the place already.
+        const std::string where = reader.path() + ":" + std::to_string(rec.line) + ": ";
         if (result.skip_reasons.size() < kSkipsShown)
-            result.skip_reasons.push_back(reader.path() + ":" + std::to_string(rec.line) + ": " +
-                                          why);
-        result.rejects.push_back(
-            reject_line(rec.index, rec.id,
-                        rec.smiles.empty() ? "(mol block at line " + std::to_string(rec.line) + ")"
-                                           : rec.smiles,
-                        why));
+            result.skip_reasons.push_back(why.rfind(where, 0) == 0 ? why : where + why);
+        // An unparsed SD record by its line; a table's empty SMILES as it is.
+        const bool block = sdf && rec.smiles.empty();
+        result.rejects.push_back(reject_line(
+            rec.index, rec.id,
+            block ? "(mol block at line " + std::to_string(rec.line) + ")" : rec.smiles, why));
     };
     while ((o.max_records == 0 || result.records < o.max_records) && reader.next(rec)) {
         throw_if_interrupted();

@@ -1,5 +1,7 @@
 #include "pipelines/property_predictor.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "pipelines/encoder_spec.hpp"
@@ -38,7 +40,27 @@ std::vector<const models::MolGraph*> graph_pointers(const std::vector<models::Mo
     return out;
 }
 
+/// A value as the reason shows it ("nan", "inf", "-inf", or the number).
+std::string shown_value(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
 }  // namespace
+
+std::string non_finite_output(const models::PropertyModel& model, const double* mean,
+                              const double* std) {
+    const auto& targets = model.config().targets;
+    for (std::size_t j = 0; j < targets.size(); ++j) {
+        if (std::isfinite(mean[j]) && (!std || std::isfinite(std[j]))) continue;
+        const bool bad_mean = !std::isfinite(mean[j]);
+        return "the model's output is not finite (NaN/inf): target '" + targets[j] + "' " +
+               (bad_mean ? "= " + shown_value(mean[j]) : "std = " + shown_value(std[j])) +
+               " (damaged weights, or features far outside the training data?)";
+    }
+    return "";
+}
 
 PropertyPredictor::PropertyPredictor(const std::string& model_dir, const FeaturizerRuntime& runtime)
     : model_(models::PropertyModel::load(model_dir)) {
@@ -118,11 +140,13 @@ Predictions PropertyPredictor::predict(const std::vector<std::string>& inputs) c
     if (model_.mpnn()) graphs = graph_pointers(fm.front().graphs, where);
     model_.predict_members(x, static_cast<std::int64_t>(where.size()), mean.data(), sd.data(),
                            model_.mpnn() ? &graphs : nullptr);
-    for (std::size_t k = 0; k < where.size(); ++k)
+    for (std::size_t k = 0; k < where.size(); ++k) {
         for (std::size_t j = 0; j < p.targets; ++j) {
             p.mean[where[k] * p.targets + j] = mean[k * p.targets + j];
             p.std[where[k] * p.targets + j] = sd[k * p.targets + j];
         }
+        p.errors[where[k]] = non_finite_output(model_, &mean[k * p.targets], &sd[k * p.targets]);
+    }
     return p;
 }
 
@@ -143,14 +167,14 @@ std::string PropertyPredictor::predict_molecule(const RDKit::ROMol& mol, const s
     }
     if (!model_.mpnn()) {
         model_.predict_members(x, 1, mean, std);
-        return "";
+        return non_finite_output(model_, mean, std);
     }
     models::MolGraph graph;
     std::string why = featurizer().molecule_graph(mol, &graph);
     if (!why.empty()) return why;
     const std::vector<const models::MolGraph*> graphs{&graph};
     model_.predict_members(x, 1, mean, std, &graphs);
-    return "";
+    return non_finite_output(model_, mean, std);
 }
 
 }  // namespace plmkit::pipelines

@@ -24,6 +24,12 @@ struct Predictions {
     std::vector<std::string> errors;  ///< per row, "" = predicted
 };
 
+/// The reason a row's prediction cannot be used when the model's output for
+/// it (mean[T], and std[T] unless null) holds NaN or inf: "the model's
+/// output is not finite (NaN/inf): target 'y' = nan"; "" when all finite.
+std::string non_finite_output(const models::PropertyModel& model, const double* mean,
+                              const double* std);
+
 class PropertyPredictor {
   public:
     /// Loads `model_dir`. Throws IoError / ModelError (naming the file and
@@ -42,7 +48,8 @@ class PropertyPredictor {
     /// One featurizer for all members (false for fine-tuned encoders).
     bool shared_features() const { return featurizers_.size() == 1; }
 
-    /// Featurizes and predicts `inputs` (SMILES / mol blocks / sequences).
+    /// Featurizes and predicts `inputs` (SMILES / mol blocks / sequences); a
+    /// row whose output is not finite gets non_finite_output's reason.
     Predictions predict(const std::vector<std::string>& inputs) const;
     /// Predictions for raw feature rows of the shared featurizer (normalized
     /// here, in place): rows[n * dim] -> mean[n * T], std[n * T] (std may be
@@ -51,9 +58,10 @@ class PropertyPredictor {
     void predict_raw(float* rows, std::size_t n, double* mean, double* std,
                      const std::vector<models::MolGraph>* graphs = nullptr) const;
     /// One parsed molecule (`smiles` its SMILES): mean[T], std[T]. Returns ""
-    /// or why it could not be featurized. Thread-safe. `screen_row`: the
-    /// screen's descriptor values of `mol` (descriptor_row() order), which a
-    /// `basic` featurizer takes instead of computing them again.
+    /// or why it could not be featurized or predicted (non_finite_output).
+    /// Thread-safe. `screen_row`: the screen's descriptor values of `mol`
+    /// (descriptor_row() order), which a `basic` featurizer takes instead of
+    /// computing them again.
     std::string predict_molecule(const RDKit::ROMol& mol, const std::string& smiles, double* mean,
                                  double* std,
                                  const std::vector<double>* screen_row = nullptr) const;

@@ -100,13 +100,12 @@ std::string scaffold_of(const RDKit::ROMol& mol) {
 }
 
 /// A column the table reads must be named once in the header: which of two
-/// 'y' columns is the target is a guess.
+/// 'set' columns is the split is a guess. (The reader checks the input, id
+/// and target columns.)
 void check_unique_columns(const std::string& path, const std::vector<std::string>& columns,
                           const TableOptions& o) {
-    std::vector<std::string> used = o.target_cols;
-    used.push_back(o.input_col.empty() ? (o.kind == InputKind::protein ? "sequence" : "smiles")
-                                       : o.input_col);
-    for (const std::string* c : {&o.id_col, &o.split_col, &o.valid_col})
+    std::vector<std::string> used;
+    for (const std::string* c : {&o.split_col, &o.valid_col})
         if (!c->empty()) used.push_back(*c);
     for (const auto& name : used)
         if (std::count(columns.begin(), columns.end(), name) > 1)
@@ -123,8 +122,8 @@ std::string murcko_scaffold(const std::string& smiles) {
 }
 
 std::string reject_line(std::uint64_t index, const std::string& id, const std::string& input,
-                        const std::string& reason) {
-    const std::string shown = shown_smiles(input);
+                        const std::string& reason, std::uint64_t line) {
+    const std::string shown = shown_smiles(input, line);
     return std::to_string(index) + "\t" + clean(id) + "\t" + clean(shown) + "\t" + clean(reason);
 }
 
@@ -162,7 +161,7 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
         throw_if_interrupted();
         ++t.records;
         if (!r.error.empty()) {
-            t.rejects.push_back(reject_line(r.index, r.id, r.input, r.error));
+            t.rejects.push_back(reject_line(r.index, r.id, r.input, r.error, r.line));
             continue;
         }
         std::string why;
@@ -180,20 +179,21 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
         }
         if (why.empty() && !any) why = "no target value (all target columns blank or NA)";
         if (!why.empty()) {
-            t.rejects.push_back(reject_line(r.index, r.id, r.input, why));
+            t.rejects.push_back(reject_line(r.index, r.id, r.input, why, r.line));
             continue;
         }
         if (options.scaffolds) {
             auto parsed = r.input.find('\n') != std::string::npos ? parse_molblock(r.input)
                                                                   : parse_smiles(r.input);
             if (!parsed.mol) {
-                t.rejects.push_back(
-                    reject_line(r.index, r.id, r.input, "unparsable molecule: " + parsed.error));
+                t.rejects.push_back(reject_line(r.index, r.id, r.input,
+                                                "unparsable molecule: " + parsed.error, r.line));
                 continue;
             }
             t.scaffolds.push_back(scaffold_of(*parsed.mol));
         }
         t.index.push_back(r.index);
+        t.lines.push_back(r.line);
         t.ids.push_back(r.id);
         t.inputs.push_back(r.input);
         t.targets.insert(t.targets.end(), y.begin(), y.end());
@@ -223,10 +223,12 @@ void featurize_table(PropertyTable& t, const PropertyFeaturizer& featurizer) {
     out.features.reserve((fm.rows - fm.rejected()) * fm.dim);
     for (std::size_t i = 0; i < t.size(); ++i) {
         if (!fm.ok(i)) {
-            out.rejects.push_back(reject_line(t.index[i], t.ids[i], t.inputs[i], fm.errors[i]));
+            out.rejects.push_back(reject_line(t.index[i], t.ids[i], t.inputs[i], fm.errors[i],
+                                              t.lines.empty() ? 0 : t.lines[i]));
             continue;
         }
         out.index.push_back(t.index[i]);
+        if (!t.lines.empty()) out.lines.push_back(t.lines[i]);
         out.ids.push_back(std::move(t.ids[i]));
         out.inputs.push_back(std::move(t.inputs[i]));
         out.features.insert(out.features.end(), fm.row(i), fm.row(i) + fm.dim);

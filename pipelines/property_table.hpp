@@ -14,6 +14,9 @@ namespace plmkit::pipelines {
 
 struct PropertyTable {
     std::vector<std::uint64_t> index;  ///< 0-based data row
+    /// 1-based file line where each row's record starts (empty = unknown):
+    /// rejects name an unparsable SDF record by it.
+    std::vector<std::uint64_t> lines;
     std::vector<std::string> ids, inputs;
     std::vector<float> features;  ///< [n x dim], raw (not normalized); empty until featurized
     std::vector<double> targets;  ///< [n x T], NaN = missing
@@ -71,8 +74,9 @@ nlohmann::json evaluate_predictions(const std::string& task,
 void write_rejects(const std::string& path, const std::vector<std::string>& rejects,
                    const std::string& input_header = "input");
 
-/// A rejects line: tabs and newlines in the fields become spaces.
+/// A rejects line: tabs and newlines in the fields become spaces; an SDF
+/// mol block shows as shown_smiles(input, line).
 std::string reject_line(std::uint64_t index, const std::string& id, const std::string& input,
-                        const std::string& reason);
+                        const std::string& reason, std::uint64_t line = 0);
 
 }  // namespace plmkit::pipelines

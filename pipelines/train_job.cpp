@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -152,6 +153,9 @@ void check_options(const TrainOptions& o) {
         !starts_with(o.split, "file:"))
         throw UsageError("--split must be random, scaffold, column:NAME or file:PATH, got '" +
                          o.split + "'");
+    // An empty name would read no split column at all (and crashed).
+    if (o.split == "column:") throw UsageError("--split column: needs a column name");
+    if (o.split == "file:") throw UsageError("--split file: needs a path");
     models::PropertyModelConfig head;
     head.head = o.head;
     if (!models::valid_head(o.head))
@@ -514,12 +518,13 @@ void prepare_tokens(const TrainOptions& o, Prepared& p) {
         std::vector<std::int32_t> ids;
         std::string why = p.encoder->encode(p.table.inputs[i], ids);
         if (!why.empty()) {
-            kept.rejects.push_back(
-                reject_line(p.table.index[i], p.table.ids[i], p.table.inputs[i], why));
+            kept.rejects.push_back(reject_line(p.table.index[i], p.table.ids[i], p.table.inputs[i],
+                                               why, p.table.lines.empty() ? 0 : p.table.lines[i]));
             continue;
         }
         p.tokens->push_back(std::move(ids));
         kept.index.push_back(p.table.index[i]);
+        if (!p.table.lines.empty()) kept.lines.push_back(p.table.lines[i]);
         kept.ids.push_back(p.table.ids[i]);
         kept.inputs.push_back(p.table.inputs[i]);
         kept.targets.insert(kept.targets.end(), p.table.targets.begin() + i * nt,
@@ -740,6 +745,23 @@ nlohmann::json bundle_featurizer(const PropertyFeaturizer& f, const std::string&
 
 namespace {
 
+/// A share that --split-sizes asks for but that the random or scaffold
+/// split rounds to no row at all (0.004 of 200 rows) is said, with the
+/// fraction: without it, the set is silently missing.
+void warn_empty_sets(const TrainOptions& o, const Prepared& p) {
+    if (o.split != "random" && o.split != "scaffold") return;
+    const char* names[] = {"train", "valid", "test"};
+    for (int k : {1, 2}) {
+        if (!(o.split_sizes[k] > 0) || !p.rows[k].empty()) continue;
+        char fraction[32];
+        std::snprintf(fraction, sizeof fraction, "%g", o.split_sizes[k]);
+        log_warn(std::string("train: --split-sizes gives ") + names[k] + " " + fraction + " of " +
+                 std::to_string(p.table.size()) + " rows, which the " + o.split +
+                 " split rounds to 0 rows: there is no " + names[k] + " set" +
+                 (k == 2 ? " (no test metrics)" : ""));
+    }
+}
+
 /// Metrics of the model on rows of the table: from the cached features, or
 /// (fine-tuned encoders) by featurizing the rows' inputs again.
 nlohmann::json evaluate_set(const models::PropertyModel& model, const Prepared& p,
@@ -772,6 +794,7 @@ TrainSummary run_train(const TrainOptions& o) {
     s.train = p.rows[0].size();
     s.valid = p.rows[1].size();
     s.test = p.rows[2].size();
+    s.left_out = p.table.size() - s.train - s.valid - s.test;
     s.features = p.table.dim;
     if (p.kind == InputKind::molecule)
         for (const auto& input : p.table.inputs)
@@ -779,10 +802,12 @@ TrainSummary run_train(const TrainOptions& o) {
                 ++s.multi_fragment;  // a SMILES of several fragments: a salt or solvate
     log_info("train: " + std::to_string(s.records) + " rows, " + std::to_string(s.rejected) +
              " rejected; split " + o.split + ": " + std::to_string(s.train) + " train, " +
-             std::to_string(s.valid) + " valid, " + std::to_string(s.test) + " test; " +
-             std::to_string(p.table.dim) + " features (" +
+             std::to_string(s.valid) + " valid, " + std::to_string(s.test) + " test" +
+             (s.left_out ? ", " + std::to_string(s.left_out) + " left out by the split" : "") +
+             "; " + std::to_string(p.table.dim) + " features (" +
              (p.featurizer ? p.featurizer->name() : o.featurizer.name) +
              (p.encoder ? ", fine-tuned " + o.finetune : std::string()) + ")");
+    warn_empty_sets(o, p);
     models::PropertyModelConfig parts;
     parts.head = o.head;
     if (s.valid == 0 && (parts.uses_mlp() || parts.uses_mpnn() || parts.uses_gbm()))
@@ -899,7 +924,8 @@ TrainSummary run_train(const TrainOptions& o) {
         mpnn = std::make_shared<const models::MpnnEnsemble>(mo, nets);
     }
     models::PropertyModel model(c, heads, std::move(encoders), trees.forest, trees.gbm, mpnn, knn);
-    nlohmann::json counts = {{"train", s.train}, {"valid", s.valid}, {"test", s.test}};
+    nlohmann::json counts = {
+        {"train", s.train}, {"valid", s.valid}, {"test", s.test}, {"left_out", s.left_out}};
     s.metrics = {{"task", o.task},
                  {"targets", o.target_cols},
                  {"split", o.split},

@@ -88,6 +88,9 @@ struct TrainSummary {
     bool completed = false;  ///< false when stopped by stop_after_epochs
     std::uint64_t records = 0, rejected = 0;
     std::uint64_t train = 0, valid = 0, test = 0;
+    /// Usable rows in no set: a split column's or split file's none,
+    /// invalid or exclude.
+    std::uint64_t left_out = 0;
     /// Usable molecules whose SMILES has several fragments (salts, solvates).
     std::uint64_t multi_fragment = 0;
     std::size_t features = 0;  ///< feature width

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "src/error.hpp"
@@ -22,6 +23,18 @@ AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_pat
                          "output where the command has it)");
     auto slash = final_path_.rfind('/');
     std::string dir = slash == std::string::npos ? "" : final_path_.substr(0, slash + 1);
+    // A missing folder is said with the output's name: the error opening the
+    // temporary file would name only ".<name>.tmp-<pid>".
+    const std::string folder = dir.empty() ? "." : dir;
+    if (::stat(folder.c_str(), &st) != 0) {
+        if (errno == ENOENT)
+            throw IoError("cannot write '" + final_path_ + "': its folder '" + folder +
+                          "' does not exist");
+        if (errno == ENOTDIR)
+            throw IoError("cannot write '" + final_path_ + "': '" + folder + "' is not a folder");
+    } else if (!S_ISDIR(st.st_mode)) {
+        throw IoError("cannot write '" + final_path_ + "': '" + folder + "' is not a folder");
+    }
     std::string name = slash == std::string::npos ? final_path_ : final_path_.substr(slash + 1);
     temp_path_ = dir + "." + name + ".tmp-" + std::to_string(::getpid());
     register_cleanup_path(temp_path_);

@@ -3,7 +3,8 @@
 // final name only by commit(): an interrupted run leaves no half-file that
 // looks complete. Without commit() the temporary file is removed. A final
 // path that exists and is not a regular file or folder (a device such as
-// /dev/null, a FIFO) is refused (UsageError) rather than replaced.
+// /dev/null, a FIFO) is refused (UsageError) rather than replaced; a final
+// path whose folder does not exist is an IoError naming that path.
 #include <string>
 
 namespace plmkit {

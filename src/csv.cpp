@@ -110,7 +110,7 @@ CsvWriter::CsvWriter(const std::string& path, char sep)
     }
     atomic_ = std::make_unique<AtomicFile>(path);
     file_ = std::fopen(atomic_->temp_path().c_str(), "wb");
-    if (!file_) throw IoError("cannot create '" + atomic_->temp_path() + "': " + errno_message());
+    if (!file_) throw IoError("cannot write '" + path + "': " + errno_message());
 }
 
 CsvWriter::~CsvWriter() {

@@ -182,8 +182,11 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
                     "keeping the best (0 = all rounds)")
         ->capture_default_str();
     cmd->add_flag("--resume", o.resume, "Continue an interrupted run in --output");
+    // 0 would mean "no limit" (the default): refused rather than read as
+    // "stop at once" or silently as "train to the end".
     cmd->add_option("--stop-after-epochs", o.stop_after_epochs,
-                    "Stop after N epochs of this run, keeping checkpoints for --resume");
+                    "Stop after N (>= 1) epochs of this run, keeping checkpoints for --resume")
+        ->check(at_least(1));
 }
 
 PLMKIT_COMMAND(50, [](CLI::App& app) {

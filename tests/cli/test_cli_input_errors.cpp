@@ -69,3 +69,46 @@ TEST_CASE("cli: binary input and a non-SD file read as SDF stop with exit 3", "[
     CHECK_THAT(s.err, Catch::Contains(": not an SD file: no 'M  END' line and no '$$$$' line"));
     CHECK_FALSE(test::file_exists(out2));
 }
+
+TEST_CASE("cli: a column read from a header that names it twice stops train, predict and screen",
+          "[cli][input]") {
+    // Each took the first copy silently (train refused a duplicated input
+    // column it was given, not the id column it found by itself).
+    const char* mols[] = {"CCO", "CCCO", "CCCCO", "c1ccccc1", "CCN", "CCCN", "CC(=O)O", "CCCCN"};
+    auto table = [&](const std::string& name, const std::string& header) {
+        std::string text = header + "\n";
+        for (int i = 0; i < 8; ++i)
+            text += "m" + std::to_string(i) + ",x" + std::to_string(i) + "," + mols[i] + "," +
+                    std::to_string(i) + "\n";
+        return test::write_temp(name, text);
+    };
+    const std::string ok = table("cli_dup_ok.csv", "id,note,smiles,y");
+    const std::string model = test::temp_path("cli_dup_model");
+    const std::vector<std::string> train = {"train",  "--featurizer", "basic", "--head",
+                                            "forest", "--trees",      "2",     "--threads",
+                                            "1",      "--target-col", "y"};
+    auto args = [](std::vector<std::string> a, const std::vector<std::string>& more) {
+        a.insert(a.end(), more.begin(), more.end());
+        return a;
+    };
+    REQUIRE(run_plmkit(args(train, {"--data", ok, "--output", model})).exit_code == 0);
+
+    const std::string dup_id = table("cli_dup_id.csv", "id,id,smiles,y");
+    const std::string dup_smiles = table("cli_dup_smiles.csv", "id,smiles,smiles,y");
+    auto refused = [](const test::RunResult& r, const std::string& path, const std::string& col) {
+        CHECK(r.exit_code == 3);
+        CHECK_THAT(r.err, Catch::Contains(path + ": the header names column '" + col +
+                                          "' more than once"));
+    };
+    const std::string out = test::temp_path("cli_dup_out.csv");
+    refused(run_plmkit(args(train, {"--data", dup_id, "--output", test::temp_path("cli_dup_m")})),
+            dup_id, "id");
+    refused(run_plmkit({"predict", "--model", model, "--input", dup_id, "--output", out}), dup_id,
+            "id");
+    refused(run_plmkit({"predict", "--model", model, "--input", dup_smiles, "--output", out}),
+            dup_smiles, "smiles");
+    refused(run_plmkit({"evaluate", "--model", model, "--data", dup_smiles}), dup_smiles, "smiles");
+    refused(run_plmkit({"screen", "-i", dup_smiles, "-o", out, "--no-progress", "--threads", "1"}),
+            dup_smiles, "smiles");
+    CHECK_FALSE(test::file_exists(out));
+}

@@ -194,13 +194,16 @@ TEST_CASE("cli predict: a .txt input needs --format, and no prediction at all fa
         CHECK_FALSE(plmkit::test::file_exists(out));  // a header alone would look finished
         CHECK(lines(read_file(rejects)).size() == 4);
     }
-    SECTION("an empty input is not an error") {
-        const std::string empty = temp_path("cli_predict_empty.csv");
-        write_file(empty, "smiles,id\n");
-        auto r =
-            run_plmkit({"predict", "--model", molecule_model(), "--input", empty, "--output", out});
-        CHECK(r.exit_code == 0);
-        CHECK_THAT(r.err, Catch::Contains("0 records"));
+    SECTION("a header without rows: exit 3 and no output, as train and evaluate") {
+        for (const char* text : {"smiles,id\n", "smiles,id"}) {
+            const std::string empty = temp_path("cli_predict_empty.csv");
+            write_file(empty, text);
+            auto r = run_plmkit(
+                {"predict", "--model", molecule_model(), "--input", empty, "--output", out});
+            CHECK(r.exit_code == 3);  // was 0, leaving a header-only output
+            CHECK_THAT(r.err, Catch::Contains(empty + ": no data rows to predict"));
+            CHECK_FALSE(plmkit::test::file_exists(out));
+        }
     }
 }
 
@@ -234,6 +237,17 @@ TEST_CASE("cli predict: an output that is the input or the rejects is refused", 
         }
     }
     CHECK(read_file(lib) == text);
+}
+
+TEST_CASE("cli predict: an output in a missing folder is named as given", "[cli][predict]") {
+    const std::string lib = temp_path("cli_predict_nodir.csv");
+    write_file(lib, "smiles,id\nCCO,ethanol\n");
+    const std::string out = temp_path("cli_predict_nodir") + "/x.csv";
+    auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", lib, "--output", out});
+    CHECK(r.exit_code == 4);
+    // It named the temporary file '.../.x.csv.tmp-PID'.
+    CHECK_THAT(r.err, Catch::Contains("cannot write '" + out + "'"));
+    CHECK_THAT(r.err, !Catch::Contains(".tmp-"));
 }
 
 TEST_CASE("cli predict: a missing input column names the command's own option", "[cli][predict]") {

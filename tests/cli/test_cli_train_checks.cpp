@@ -60,6 +60,13 @@ TEST_CASE("cli train: option values out of range are usage errors, not stack tra
         CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: " + flag[0] + " must be"));
         CHECK_THAT(r.err, !Catch::Contains("frame #"));
     }
+    {
+        // 0 trained to the end, as if the option were not given.
+        auto r = run_plmkit(train(data, out, {"--target-col", "y", "--stop-after-epochs", "0"}));
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--stop-after-epochs") &&
+                              Catch::Contains("expected an integer >= 1, got 0"));
+    }
     for (const char* flag : {"--seed", "--max-tokens", "--truncate"}) {
         INFO(flag);  // unsigned: CLI11 alone would wrap -1 to a huge number
         auto r = run_plmkit(train(data, out, {"--target-col", "y", flag, "-1"}));
@@ -70,6 +77,78 @@ TEST_CASE("cli train: option values out of range are usage errors, not stack tra
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("--target-col 'y' is given twice"));
     CHECK_FALSE(plmkit::test::file_exists(out));
+}
+
+TEST_CASE("cli train: --split column: and file: without a name are usage errors",
+          "[cli][train_checks]") {
+    const std::string out = temp_path("cli_checks_split_empty");
+    // A header whose last column has no name: 'column:' must not match it.
+    const std::string blank = temp_path("cli_checks_blank_name.csv");
+    write_file(blank, "id,smiles,y,\na,CCO,1,train\nb,CCC,2,train\nc,CCN,3,test\n");
+    for (const std::string& data : {small_csv(), blank}) {
+        INFO(data);
+        auto r = run_plmkit(train(data, out, {"--target-col", "y", "--split", "column:"}));
+        CHECK(r.exit_code == 2);  // was a segmentation fault (139)
+        CHECK_THAT(r.err, Catch::Contains("--split column: needs a column name"));
+    }
+    auto r = run_plmkit(train(small_csv(), out, {"--target-col", "y", "--split", "file:"}));
+    CHECK(r.exit_code == 2);  // was exit 4 "cannot open ''"
+    CHECK_THAT(r.err, Catch::Contains("--split file: needs a path"));
+    CHECK_FALSE(plmkit::test::file_exists(out));
+}
+
+TEST_CASE("cli train: rows a split column leaves out are counted in the summary",
+          "[cli][train_checks]") {
+    // small_csv() with a set column: rows 0-27 train, 28-33 valid, 34-36
+    // test, and 37, 38, 39 left out (none, exclude, invalid).
+    std::istringstream in(read_file(small_csv()));
+    std::string text, line;
+    std::getline(in, line);
+    text = line + ",set\n";
+    const char* out_names[] = {"none", "EXCLUDE", "invalid"};
+    for (int i = 0; std::getline(in, line); ++i)
+        text += line + "," +
+                (i < 28   ? "train"
+                 : i < 34 ? "valid"
+                 : i < 37 ? "test"
+                          : out_names[i - 37]) +
+                "\n";
+    const std::string data = temp_path("cli_checks_left_out.csv");
+    write_file(data, text);
+    const std::string out = temp_path("cli_checks_left_out");
+    auto r = run_plmkit(train(data, out, {"--target-col", "y", "--split", "column:set"}));
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("train: 40 rows, 0 rejected; split column:set: 28 train, 6 "
+                                      "valid, 3 test, 3 left out by the split; "));
+    auto m = nlohmann::json::parse(read_file(out + "/metrics.json"));
+    CHECK(m["counts"] ==
+          nlohmann::json({{"train", 28}, {"valid", 6}, {"test", 3}, {"left_out", 3}}));
+}
+
+TEST_CASE("cli train: a --split-sizes share that rounds to no row is warned about",
+          "[cli][train_checks]") {
+    const std::string data = small_csv();  // 40 rows
+    // valid: floor(0.99 * 40) - floor(0.98 * 40) = 39 - 39 = 0 rows.
+    auto r = run_plmkit(train(data, temp_path("cli_checks_sizes_valid"),
+                              {"--target-col", "y", "--split-sizes", "0.98,0.01,0.01"}));
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("39 train, 0 valid, 1 test"));
+    CHECK_THAT(r.err, Catch::Contains("warning: train: --split-sizes gives valid 0.01 of 40 rows, "
+                                      "which the random split rounds to 0 rows: there is no "
+                                      "valid set"));
+    // test: 40 - floor(1.0 * 40) = 0 rows (the sum is 1 within 1e-6).
+    r = run_plmkit(train(data, temp_path("cli_checks_sizes_test"),
+                         {"--target-col", "y", "--split-sizes", "0.9,0.1,0.0000005"}));
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("36 train, 4 valid, 0 test"));
+    CHECK_THAT(r.err, Catch::Contains("--split-sizes gives test 5e-07 of 40 rows, which the "
+                                      "random split rounds to 0 rows: there is no test set (no "
+                                      "test metrics)"));
+    // A share of 0 asked for is not warned about.
+    r = run_plmkit(train(data, temp_path("cli_checks_sizes_zero"),
+                         {"--target-col", "y", "--split-sizes", "0.9,0.1,0"}));
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, !Catch::Contains("--split-sizes gives"));
 }
 
 TEST_CASE("cli train: a single-class target and a short split file are input errors",

@@ -667,3 +667,39 @@ TEST_CASE("SDF: titles and data values written as one safe line each", "[data][m
     CHECK(recs[2].props == Pairs{{"id", " > <x>"}});
     CHECK(recs[3].props == Pairs{{"id", "one  two"}});
 }
+
+TEST_CASE("molecule reader: a column it reads that the header names twice is refused",
+          "[data][molecules]") {
+    auto refused = [](const std::string& name, const std::string& text,
+                      const MoleculeReaderOptions& o, const std::string& column) {
+        INFO(text);
+        const std::string path = test::write_temp(name, text);
+        CHECK_THROWS_AS(MoleculeReader(path, o), InputError);
+        CHECK_THROWS_WITH(
+            MoleculeReader(path, o),
+            Catch::Contains(path + ": the header names column '" + column + "' more than once"));
+    };
+    MoleculeReaderOptions o;
+    // Each took the first copy silently.
+    refused("dup1.csv", "id,smiles,smiles\na,CCO,CCN\n", o, "smiles");
+    refused("dup2.csv", "id,id,smiles\na,b,CCO\n", o, "id");  // found automatically
+    refused("dup3.csv", "Name,canonical_smiles,canonical_smiles\na,CCO,CCN\n", o,
+            "canonical_smiles");
+    refused("dup4.smi", "smiles name name\nCCO a b\n", o, "name");
+    refused("dup5.csv", "SMILES,Smiles\nCCO,CCN\n", o, "SMILES");  // case-insensitive, two
+    MoleculeReaderOptions named = o;
+    named.id_col = "key";
+    named.target_cols = {"y"};
+    refused("dup6.csv", "key,smiles,y,key\na,CCO,1,b\n", named, "key");
+    refused("dup7.csv", "key,smiles,y,y\na,CCO,1,2\n", named, "y");
+    // Copies of a column it does not read, and a case-variant of an exact
+    // match, are left alone.
+    auto rows = read_all(test::write_temp("dup8.csv", "smiles,note,note,SMILES\nCCO,a,b,CCN\n"));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].smiles == "CCO");
+    // The id column found automatically is the first name in the list that
+    // the header has; a copy of a later one does not matter.
+    rows = read_all(test::write_temp("dup9.csv", "id,name,name,smiles\na,b,c,CCO\n"));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].id == "a");
+}

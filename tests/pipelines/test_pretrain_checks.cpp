@@ -163,3 +163,26 @@ TEST_CASE("shown_smiles: SMILES as given, a mol block as its canonical SMILES",
     CHECK(pipelines::shown_smiles(broken, 40) == "(mol block at line 40)");
     CHECK(pipelines::shown_smiles(broken) == "(mol block)");
 }
+
+TEST_CASE("pretrain checks: a CSV's bad rows show as they are, their place said once",
+          "[pretrain_checks]") {
+    const std::string data = test::temp_path("pretrain_bad_rows.csv");
+    std::string text = "id,smiles\n";
+    for (int i = 0; i < 30; ++i)
+        text += "ok" + std::to_string(i) + ",CC" + std::string(i % 7, 'C') + "O\n";
+    text += "empty,\n";       // line 32
+    text += "extra,CCO,x\n";  // line 33
+    test::write_file(data, text);
+    const std::string out = test::temp_path("lm_bad_rows");
+    auto r = pipelines::run_pretrain(small_options(data, out));
+    CHECK(r.skipped == 2);
+    REQUIRE(r.skip_reasons.size() == 2);
+    CHECK(r.skip_reasons[0] == data + ":32: empty SMILES");
+    // The reader's reason names the place already: not twice.
+    CHECK(r.skip_reasons[1] == data + ":33: expected 2 fields, found 3");
+    auto rej = test::read_csv(out + "/rejects.tsv", '\t');
+    REQUIRE(rej.size() == 3);
+    CHECK(rej[1] == std::vector<std::string>{"30", "empty", "",
+                                             "empty SMILES"});  // not "(mol block at line 32)"
+    CHECK(rej[2][2] == "CCO");
+}

@@ -178,6 +178,10 @@ TEST_CASE("train checks: split files and columns must match the data", "[train_c
         TrainSummary s = run_train(o);
         REQUIRE(s.completed);
         CHECK(s.train + s.valid + s.test == 79);
+        CHECK(s.left_out == 1);  // counted nowhere before
+        CHECK(s.metrics["counts"]["left_out"] == 1);
+        auto m = nlohmann::json::parse(test::read_file(o.output + "/metrics.json"));
+        CHECK(m["counts"]["left_out"] == 1);
         auto rows = test::read_csv(o.output + "/split.csv");
         CHECK(rows[3][0] == "2");
         CHECK(rows[3][3] == "none");
@@ -365,4 +369,36 @@ TEST_CASE("train checks: split.csv shows an SDF record as its canonical SMILES",
     CHECK(rows[1][2] == "CCCCC");  // the file's first record is n-pentane
     for (std::size_t i = 1; i < rows.size(); ++i)
         CHECK(rows[i][2].find("mol block") == std::string::npos);
+}
+
+TEST_CASE("train checks: rejects.tsv names an unparsable SDF record by its line",
+          "[train_checks]") {
+    // The first 30 records of the solubility SDF, then a copy of the first
+    // (n-pentane) with a bond to atom 9 of 5. predict said "(mol block at
+    // line N)", train only "(mol block)".
+    const std::string sdf =
+        test::read_file(test::shared_path("data/sdf/rdkit_solubility.train.sdf"));
+    std::size_t end = 0;
+    for (int i = 0; i < 30; ++i)
+        end = sdf.find("$$$$\n", end) + 5;
+    std::string text = sdf.substr(0, end);
+    const auto broken_line = std::count(text.begin(), text.end(), '\n') + 1;
+    std::string broken = sdf.substr(0, sdf.find("$$$$\n") + 5);
+    broken.replace(0, broken.find('\n'), "broken");
+    const std::size_t bond = broken.find("  4  5  1  0");
+    REQUIRE(bond != std::string::npos);
+    broken.replace(bond, 12, "  4  9  1  0");
+    text += broken;
+    const std::string data = test::temp_path("train_broken.sdf");
+    test::write_file(data, text);
+    const std::string out = test::temp_path("train_broken_sdf");
+    TrainOptions o = quick(out);
+    o.data = data;
+    o.target_cols = {"SOL"};
+    REQUIRE(run_train(o).completed);
+    auto rej = test::read_csv(out + "/rejects.tsv", '\t');
+    REQUIRE(rej.size() == 2);
+    CHECK(rej[1][0] == "30");
+    CHECK(rej[1][1] == "broken");
+    CHECK(rej[1][2] == "(mol block at line " + std::to_string(broken_line) + ")");
 }

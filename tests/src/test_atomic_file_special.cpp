@@ -20,3 +20,16 @@ TEST_CASE("atomic file: a FIFO or device as the final path is refused, not repla
     CHECK_THROWS_WITH(plmkit::AtomicFile(fifo), Catch::Contains("is not a regular file"));
     CHECK(is_fifo(fifo));
 }
+
+TEST_CASE("atomic file: a missing folder is named with the output's path, not the temporary one",
+          "[core][io]") {
+    const std::string missing = test::temp_path("no_such_folder") + "/x.csv";
+    CHECK_THROWS_AS(plmkit::AtomicFile(missing), plmkit::IoError);
+    CHECK_THROWS_WITH(plmkit::AtomicFile(missing),
+                      Catch::Contains("cannot write '" + missing + "': its folder '") &&
+                          Catch::Contains("' does not exist") && !Catch::Contains(".tmp-"));
+    const std::string file = test::write_temp("atomic_plain_file", "x");
+    CHECK_THROWS_WITH(plmkit::AtomicFile(file + "/x.csv"),
+                      Catch::Contains("'" + file + "/' is not a folder"));
+    CHECK_NOTHROW(plmkit::AtomicFile(test::temp_path("atomic_ok.csv")));
+}
