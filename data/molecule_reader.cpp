@@ -12,6 +12,40 @@ namespace {
 
 constexpr std::size_t kMaxQuotedLines = 1000;
 
+/// True when every quoted field of `line` ends at its closing quote (the
+/// next character is the separator or the end), as RFC 4180 wants; a quote
+/// inside an unquoted field is a character of it.
+bool quotes_well_formed(const std::string& line, char sep) {
+    std::size_t i = 0;
+    const std::size_t n = line.size();
+    auto skip_blanks = [&] {
+        while (i < n && line[i] != sep && (line[i] == ' ' || line[i] == '\t'))
+            ++i;
+    };
+    while (i <= n) {
+        skip_blanks();
+        if (i < n && line[i] == '"') {
+            for (++i;; ++i) {
+                if (i >= n) return false;  // not closed
+                if (line[i] != '"') continue;
+                if (i + 1 < n && line[i + 1] == '"') {
+                    ++i;  // "" stands for one quote
+                    continue;
+                }
+                ++i;
+                break;
+            }
+            skip_blanks();
+            if (i < n && line[i] != sep) return false;
+        } else {
+            while (i < n && line[i] != sep)
+                ++i;
+        }
+        ++i;  // past the separator (or the end)
+    }
+    return true;
+}
+
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
@@ -335,7 +369,8 @@ bool MoleculeReader::next_table(MoleculeRecord& record) {
             joined += "\n" + more;
             closed = split_csv_line(joined, sep_, fields_);
         }
-        if (!closed || fields_.size() != columns_.size()) {
+        const bool well_formed = closed && quotes_well_formed(joined, sep_);
+        if (!closed || fields_.size() != columns_.size() || !well_formed) {
             const std::size_t lines = span.size();
             const std::size_t found = fields_.size();
             for (std::size_t i = lines; i-- > 1;)
@@ -346,9 +381,11 @@ bool MoleculeReader::next_table(MoleculeRecord& record) {
             record.error =
                 path() + ":" + std::to_string(record.line) +
                 ": a quoted field opened on this line " +
-                (closed ? "closes " + std::to_string(lines - 1) + " lines later in a row of " +
-                              std::to_string(found) + " fields (expected " +
-                              std::to_string(columns_.size()) + ")"
+                (closed ? "closes " + std::to_string(lines - 1) + " lines later " +
+                              (well_formed
+                                   ? "in a row of " + std::to_string(found) + " fields (expected " +
+                                         std::to_string(columns_.size()) + ")"
+                                   : std::string("with text after the closing quote"))
                         : "is not closed" +
                               (lines > kMaxQuotedLines
                                    ? " within " + std::to_string(kMaxQuotedLines) + " lines"

@@ -140,6 +140,24 @@ void SdfReader::warn_missing_separator(std::uint64_t next_record_line, const Sdf
         (missing_separators_ == kMaxSeparatorWarnings ? "; further ones are only counted" : ""));
 }
 
+bool SdfReader::molblock_follows() {
+    // Reads ahead to the next "M  END", "$$$$" or the end of the input, then
+    // puts the lines back.
+    Lines ahead;
+    std::string line;
+    std::uint64_t number = 0;
+    bool found = false;
+    while (next_line(line, number)) {
+        const bool stop = is_end_of_record(line) || is_molblock_end(line);
+        found = is_molblock_end(line);
+        ahead.emplace_back(std::move(line), number);
+        if (stop) break;
+    }
+    for (std::size_t i = ahead.size(); i-- > 0;)
+        replay_.push_front(std::move(ahead[i]));
+    return found;
+}
+
 bool SdfReader::next(SdfRecord& record) {
     record = SdfRecord{};
     Lines lines;
@@ -147,8 +165,8 @@ bool SdfReader::next(SdfRecord& record) {
     std::uint64_t number = 0, end_line = 0;
     // Index in `lines` of the first "M  END" (npos: none yet).
     std::size_t end_at = std::string::npos;
-    // A second "M  END", or a counts line too close to the first "M  END" to
-    // have a header before it: records merged without a clean cut.
+    // A second "M  END" (another record's, its header not where a cut could
+    // find it): records merged without a clean cut.
     std::uint64_t merged_at = 0;
     const char* merged_what = "";
     bool any_text = false, terminated = false, split = false;
@@ -163,10 +181,12 @@ bool SdfReader::next(SdfRecord& record) {
         if (is_counts_line(line)) {
             // The next record's header is the three lines before its counts
             // line: after this record's "M  END", or, with no "M  END", after
-            // this record's own header and counts line (lines 0-3).
+            // this record's own header and counts line (lines 0-3). A data
+            // value may look like a counts line too: only a mol block ending
+            // in "M  END" before the next "$$$$" makes it a record.
             const bool in_block = end_at == std::string::npos;
             const bool clean = in_block ? k >= 7 : k >= end_at + 4;
-            if (clean) {
+            if (clean && molblock_follows()) {
                 split = true;
                 replay_.emplace_front(std::move(line), number);
                 for (std::size_t i = 0; i < 3; ++i)
@@ -174,13 +194,10 @@ bool SdfReader::next(SdfRecord& record) {
                 lines.resize(k - 3);
                 break;
             }
-            if (!in_block && merged_at == 0) {
-                merged_at = number;
-                merged_what = "a counts line";
-            }
         }
         any_text = any_text || !is_blank(line);
-        if (is_molblock_end(line)) {
+        // The header's three lines are free text (a title may read "M  END").
+        if (k >= 4 && is_molblock_end(line)) {
             if (end_at == std::string::npos) {
                 end_at = k;
             } else if (merged_at == 0) {
@@ -226,7 +243,7 @@ bool SdfReader::next(SdfRecord& record) {
 
 std::string sdf_title_line(std::string text) {
     text = one_line(std::move(text));
-    if (text.rfind("$$$$", 0) == 0) text.insert(0, 1, ' ');
+    if (text.rfind("$$$$", 0) == 0 || is_molblock_end(text)) text.insert(0, 1, ' ');
     return text;
 }
 

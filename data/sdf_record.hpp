@@ -29,11 +29,13 @@ struct SdfRecord {
 /// the reader ends it where the next record clearly starts: at a counts line
 /// (fixed width, ending in V2000 or V3000) with the three header lines before
 /// it after the first record's "M  END" (or, when that record has no
-/// "M  END" either, after its own counts line). The next record then starts
-/// at its title line, and a warning names the file line. When no clean cut
-/// exists (a second "M  END", or a counts line too close to the first
-/// "M  END"), the merged record is returned with `error` set, naming both
-/// lines. Data-field values are otherwise taken as arbitrary text.
+/// "M  END" either, after its own counts line), provided a mol block ending
+/// in "M  END" follows before the next "$$$$" (a data value that only looks
+/// like a counts line is text). The next record then starts at its title
+/// line, and a warning names the file line. When no clean cut exists (a
+/// second "M  END" after the mol block), the merged record is returned with
+/// `error` set, naming both lines. Data-field values are otherwise taken as
+/// arbitrary text; the three header lines are free text.
 class SdfReader {
   public:
     explicit SdfReader(LineReader& reader) : reader_(reader) {}
@@ -50,6 +52,9 @@ class SdfReader {
 
   private:
     bool next_line(std::string& line, std::uint64_t& number);
+    /// True when an "M  END" line comes before the next "$$$$" (or the end
+    /// of the input); the lines read to find out are read again.
+    bool molblock_follows();
     void warn_missing_separator(std::uint64_t next_record_line, const SdfRecord& record);
 
     LineReader& reader_;
@@ -62,7 +67,8 @@ class SdfReader {
 /// `text` as the title line of an SD record, by the rule in
 /// docs/data-formats.md: each tab, CR and LF becomes a space, and a title
 /// that would read as a record separator (starts with "$$$$") gets one
-/// leading space.
+/// leading space, as does one that reads "M  END" to a reader that does not
+/// skip the header.
 std::string sdf_title_line(std::string text);
 
 /// `text` as the one value line of an SD data item: as a title, and a value

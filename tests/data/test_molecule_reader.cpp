@@ -167,7 +167,7 @@ TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
         recs = read_all(p);
         REQUIRE(recs.size() == 4);
         CHECK(recs[0].error == p + ":2: a quoted field opened on this line closes 2 lines later "
-                                   "in a row of 3 fields (expected 2): a stray '\"'? The lines "
+                                   "with text after the closing quote: a stray '\"'? The lines "
                                    "after it are read as rows of their own");
         CHECK(recs[1].smiles == "CCN");
         CHECK(recs[1].line == 3);
@@ -178,6 +178,32 @@ TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
         CHECK(recs[3].smiles == "CCCC");
         CHECK(recs[3].line == 5);
         CHECK(recs[3].error.empty());
+    }
+    SECTION("two stray quotes: a quote that closes with text after it is stray too") {
+        // m2's quote "closes" at m4's: the joined row has the right width,
+        // but text follows the closing quote, which no quoted field has.
+        auto p = test::write_temp(
+            "stray_pair.csv", "id,smiles\nm1,CCO\nm2,\"CCN\nm3,CCC\nm4,\"CCCl\nm5,CCBr\nm6,CCI\n");
+        auto recs = read_all(p);
+        REQUIRE(recs.size() == 6);
+        CHECK(recs[1].id == "m2");
+        CHECK(recs[1].error == p + ":3: a quoted field opened on this line closes 2 lines later "
+                                   "with text after the closing quote: a stray '\"'? The lines "
+                                   "after it are read as rows of their own");
+        CHECK(recs[2].id == "m3");
+        CHECK(recs[2].error.empty());
+        CHECK(recs[3].id == "m4");
+        CHECK_THAT(recs[3].error, Catch::Contains(":5: a quoted field opened on this line is "
+                                                  "not closed by the end of the file"));
+        CHECK(recs[4].smiles == "CCBr");
+        CHECK(recs[5].smiles == "CCI");
+        CHECK(recs[5].error.empty());
+        // A well-formed quoted field spanning lines, with "" inside, stays one.
+        recs =
+            read_all(test::write_temp("ml_ok.csv", "smiles,note\nCCO,\"a \"\"b\"\"\nc\" \nCC,x\n"));
+        REQUIRE(recs.size() == 2);
+        CHECK(prop(recs[0], "note") == "a \"b\"\nc");
+        CHECK(recs[0].error.empty());
     }
     SECTION("unknown column names are usage errors listing the columns") {
         auto p = test::write_temp("cols.csv", "smi_x,name\nCCO,a\n");
@@ -630,10 +656,33 @@ TEST_CASE("SDF: records merged without a clean cut are rejected naming both line
                                "(missing '$$$$'?); both are rejected as one");
     CHECK(recs[1].id == "m2");
     CHECK_THAT(recs[1].error,
-               Catch::StartsWith(p + ":14: a counts line at line 21 before '$$$$' (line 24)"));
+               Catch::StartsWith(p + ":14: a second 'M  END' at line 23 before '$$$$' (line 24)"));
     CHECK(recs[2].id == "ok");
     CHECK(recs[2].line == 25);
     CHECK(recs[2].error.empty());
+}
+
+TEST_CASE("SDF: a data value that looks like a counts line is text in a record with its '$$$$'",
+          "[data][molecules][sdf]") {
+    // As RDKit writes a value "  3  2 ... V2000": right after "M  END" (a
+    // clean cut would have needed three header lines before it) and in a later
+    // data item, where it used to be cut as the start of another record.
+    const std::string counts_like = "  3  2  0  0  0  0  0  0  0  0999 V2000";
+    const std::string text = one_atom_block("c1") + ">  <p1>  (1) \nx\n\n>  <p2>  (1) \n" +
+                             counts_like + "\n\n$$$$\n" + one_atom_block("c2") + ">  <p1>  (2) \n" +
+                             counts_like + "\n\n$$$$\n" + one_atom_block("M  END") + "$$$$\n";
+    auto recs = read_all(test::write_temp("countsval.sdf", text));
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[0].id == "c1");
+    CHECK(recs[0].error.empty());
+    CHECK(recs[0].props == Pairs{{"p1", "x"}, {"p2", counts_like}});
+    CHECK(recs[1].id == "c2");
+    CHECK(recs[1].error.empty());
+    CHECK(recs[1].props == Pairs{{"p1", counts_like}});
+    // The header is free text: a title "M  END" does not end the mol block.
+    CHECK(recs[2].id == "M  END");
+    CHECK(recs[2].error.empty());
+    CHECK(recs[2].molblock == one_atom_block("M  END"));
 }
 
 TEST_CASE("SDF: titles and data values written as one safe line each", "[data][molecules][sdf]") {
@@ -642,6 +691,8 @@ TEST_CASE("SDF: titles and data values written as one safe line each", "[data][m
     CHECK(sdf_title_line("new\nline") == "new line");
     CHECK(sdf_title_line("tab\there\r\n") == "tab here  ");
     CHECK(sdf_title_line("$$$$") == " $$$$");
+    CHECK(sdf_title_line("M  END") == " M  END");
+    CHECK(sdf_value_line("M  END x") == " M  END x");
     CHECK(sdf_title_line("$$$$x") == " $$$$x");
     CHECK(sdf_title_line("a $$$$") == "a $$$$");
     CHECK(sdf_title_line("> <x>") == "> <x>");  // the title line is positional
