@@ -306,6 +306,12 @@ SlurmJobPlan plan_slurm_job(const SlurmJobOptions& o) {
             throw UsageError("plmkit slurm " + o.kind + ": " + f.flag +
                              " - (standard output) cannot be split over array tasks: each "
                              "task writes its own shard file; give a file name");
+    for (const auto& f : found)
+        if (auto named = shard_in_name(value_of(o, f)))
+            throw UsageError("plmkit slurm " + o.kind + ": " + f.flag + " " + value_of(o, f) +
+                             " names shard " + named->to_string() +
+                             "; give the merged file's name: each task adds its own "
+                             ".shard-I-of-N");
     for (std::int64_t i = 0; i < o.array; ++i)
         plan.shard_outputs.push_back(shard_path(plan.output, Shard{i, o.array}));
     check_directive_value(o.kind, "--partition", o.partition);

@@ -112,6 +112,15 @@ TEST_CASE("slurm job: planning", "[pipelines][slurm]") {
         CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("do not pass --shard"));
         bad.args = {"--input", "x.smi", "--output"};
         CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("--output needs a value"));
+        // A shard's name as the output: task 1 wrote t.shard-0-of-2.shard-1-of-2.csv.
+        bad.args = {"--input", "x.smi", "-o", "t.shard-0-of-2.csv"};
+        CHECK_THROWS_WITH(
+            plan_slurm_job(bad),
+            "plmkit slurm screen: --output t.shard-0-of-2.csv names shard 0/2; give the "
+            "merged file's name: each task adds its own .shard-I-of-N");
+        bad.args = {"--input", "x.smi", "-o", "t.csv", "--summary", "s.shard-1-of-3.json"};
+        CHECK_THROWS_WITH(plan_slurm_job(bad), Catch::Contains("--summary s.shard-1-of-3.json "
+                                                               "names shard 1/3"));
     }
 }
 
