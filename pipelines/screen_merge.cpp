@@ -394,9 +394,14 @@ std::vector<ShardFiles> load_shards(const ScreenMergeOptions& o) {
 
 bool is_screen_output(const std::string& path) {
     if (ends_with(path, ".json")) return true;
-    std::ifstream in(path);
-    std::string line;
-    return in && std::getline(in, line) && line.rfind("id,input_smiles,smiles", 0) == 0;
+    // The header line, read as the merge reads the file (plain or gzip).
+    try {
+        LineReader in(path);
+        std::string line;
+        return in.next(line) && line.rfind("id,input_smiles,smiles", 0) == 0;
+    } catch (const Error&) {
+        return false;
+    }
 }
 
 ScreenResult merge_screen(const ScreenMergeOptions& o) {

@@ -2,9 +2,12 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <memory>
+#include <vector>
 
 #include "src/error.hpp"
 #include "src/runtime.hpp"
@@ -45,7 +48,59 @@ AtomicFile::~AtomicFile() {
     unregister_cleanup_path(temp_path_);
 }
 
+namespace {
+
+bool ends_with_gz(const std::string& path) {
+    return path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+}
+
+/// Writes `from` gzip-compressed to `to`.
+void gzip_file(const std::string& from, const std::string& to, const std::string& final_path) {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(from.c_str(), "rb"), std::fclose);
+    if (!in) throw IoError("cannot read '" + from + "': " + errno_message());
+    gzFile gz = gzopen(to.c_str(), "wb6");
+    if (!gz) throw IoError("cannot write '" + final_path + "': " + errno_message());
+    std::vector<char> buf(1 << 18);
+    bool ok = true;
+    for (;;) {
+        const std::size_t n = std::fread(buf.data(), 1, buf.size(), in.get());
+        if (n > 0 && gzwrite(gz, buf.data(), static_cast<unsigned>(n)) != static_cast<int>(n))
+            ok = false;
+        if (n < buf.size() || !ok) break;
+    }
+    const bool read_error = std::ferror(in.get()) != 0;
+    if (gzclose(gz) != Z_OK) ok = false;
+    if (!ok || read_error)
+        throw IoError("cannot write '" + final_path +
+                      "' (gzip compression failed): " + errno_message());
+}
+
+}  // namespace
+
 void AtomicFile::commit() {
+    // A name ending in ".gz" gets what it says: the output gzip-compressed
+    // (readers of plmkit, pandas and zcat open it as such).
+    if (ends_with_gz(final_path_)) {
+        const std::string packed = temp_path_ + ".gz";
+        register_cleanup_path(packed);
+        try {
+            gzip_file(temp_path_, packed, final_path_);
+        } catch (...) {
+            std::remove(packed.c_str());
+            unregister_cleanup_path(packed);
+            throw;
+        }
+        if (std::rename(packed.c_str(), final_path_.c_str()) != 0) {
+            const std::string why = errno_message();
+            std::remove(packed.c_str());
+            unregister_cleanup_path(packed);
+            throw IoError("cannot rename '" + packed + "' to '" + final_path_ + "': " + why);
+        }
+        unregister_cleanup_path(packed);
+        std::remove(temp_path_.c_str());
+        committed_ = true;
+        return;
+    }
     if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
         throw IoError("cannot rename '" + temp_path_ + "' to '" + final_path_ +
                       "': " + errno_message());

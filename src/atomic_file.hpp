@@ -19,7 +19,8 @@ class AtomicFile {
     /// Where to write: "<dir>/.<name>.tmp-<pid>".
     const std::string& temp_path() const { return temp_path_; }
     const std::string& final_path() const { return final_path_; }
-    /// Renames the temporary file to the final name (throws IoError).
+    /// Renames the temporary file to the final name (throws IoError). A
+    /// final name ending in ".gz" gets the content gzip-compressed.
     void commit();
 
   private:

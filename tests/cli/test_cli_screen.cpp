@@ -107,6 +107,33 @@ TEST_CASE("cli screen --shard: one command line for every shard writes each shar
                                           "this is --shard 1/2"));
 }
 
+TEST_CASE("cli screen/merge: a .gz output name gets gzip-compressed content",
+          "[cli][merge][gzip]") {
+    // -o hits.csv.gz wrote plain text under a .gz name, and merge could not
+    // tell the kind of .csv.gz shards.
+    auto dir = test::temp_path("cli_gz_out");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto lib = dir + "/lib.smi";
+    test::write_file(lib, "CCO a\nC1CC bad\nCCN b\nCCC c\nc1ccccc1O d\n");
+    REQUIRE(run_plmkit({"screen", "-q", "-i", lib, "-o", dir + "/plain.csv"}).exit_code == 0);
+    REQUIRE(run_plmkit({"screen", "-q", "-i", lib, "-o", dir + "/one.csv.gz"}).exit_code == 0);
+    auto gz = test::read_file(dir + "/one.csv.gz");
+    REQUIRE(gz.size() > 2);
+    CHECK(static_cast<unsigned char>(gz[0]) == 0x1f);
+    CHECK(static_cast<unsigned char>(gz[1]) == 0x8b);
+    for (int i = 0; i < 2; ++i)
+        REQUIRE(run_plmkit({"screen", "-q", "-i", lib, "-o", dir + "/h.csv.gz", "--shard",
+                            std::to_string(i) + "/2"})
+                    .exit_code == 0);
+    auto m = run_plmkit({"merge", "-o", dir + "/m.csv", dir + "/h.shard-0-of-2.csv.gz",
+                         dir + "/h.shard-1-of-2.csv.gz"});
+    INFO(m.err);
+    REQUIRE(m.exit_code == 0);
+    CHECK(test::read_file(dir + "/m.csv") == test::read_file(dir + "/plain.csv"));
+    CHECK(test::read_file(dir + "/m.rejects.tsv") == test::read_file(dir + "/plain.rejects.tsv"));
+}
+
 TEST_CASE("cli merge: shards of the CLI merge into the single run", "[cli][merge]") {
     auto lib = test::temp_path("cli_merge.smi");
     test::write_file(lib,

@@ -6,6 +6,7 @@
 
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
+#include "src/line_reader.hpp"
 #include "tests/test_support.hpp"
 
 namespace test = plmkit::test;
@@ -32,4 +33,35 @@ TEST_CASE("atomic file: a missing folder is named with the output's path, not th
     CHECK_THROWS_WITH(plmkit::AtomicFile(file + "/x.csv"),
                       Catch::Contains("'" + file + "/' is not a folder"));
     CHECK_NOTHROW(plmkit::AtomicFile(test::temp_path("atomic_ok.csv")));
+}
+
+TEST_CASE("atomic file: a name ending in .gz gets gzip-compressed content", "[core][io]") {
+    // '-o hits.csv.gz' used to write plain text under a .gz name.
+    const std::string path = test::temp_path("atomic_out.csv.gz");
+    std::string text = "id,smiles\n";
+    for (int i = 0; i < 5000; ++i)
+        text += "m" + std::to_string(i) + ",CCO\n";
+    {
+        plmkit::AtomicFile out(path);
+        test::write_file(out.temp_path(), text);
+        out.commit();
+        CHECK_FALSE(test::file_exists(out.temp_path()));
+        CHECK_FALSE(test::file_exists(out.temp_path() + ".gz"));
+    }
+    const std::string raw = test::read_file(path);
+    REQUIRE(raw.size() > 2);
+    CHECK(static_cast<unsigned char>(raw[0]) == 0x1f);  // the gzip magic number
+    CHECK(static_cast<unsigned char>(raw[1]) == 0x8b);
+    CHECK(raw.size() < text.size() / 3);
+    plmkit::LineReader reader(path);
+    std::string line, back;
+    while (reader.next(line))
+        back += line + "\n";
+    CHECK(back == text);
+    // Other names are renamed as written.
+    const std::string plain = test::temp_path("atomic_out.csv");
+    plmkit::AtomicFile out(plain);
+    test::write_file(out.temp_path(), text);
+    out.commit();
+    CHECK(test::read_file(plain) == text);
 }
