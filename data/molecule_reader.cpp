@@ -253,7 +253,11 @@ void MoleculeReader::open_table() {
     if (is_blank(line))
         throw InputError(path() + ": no header line (expected the column names of a " + format_ +
                          " table)");
-    split_csv_line(line, sep_, columns_);
+    if (!split_csv_line(line, sep_, columns_))
+        throw InputError(path() + ":" + std::to_string(line_no_) +
+                         ": the header line has a quote that does not close its column name (a "
+                         "stray '\"'?): " +
+                         line.substr(0, 200));
     for (auto& c : columns_)
         c = trim(c);
     resolve_columns();

@@ -205,6 +205,21 @@ TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
         CHECK(prop(recs[0], "note") == "a \"b\"\nc");
         CHECK(recs[0].error.empty());
     }
+    SECTION("a stray quote in the header is an input error naming the line") {
+        for (const char* header : {"\"id,smiles", "id,\"smiles"}) {
+            auto p = test::write_temp("hdr_quote.csv", std::string(header) + "\na,CCO\n");
+            INFO(header);
+            CHECK_THROWS_AS(MoleculeReader(p), InputError);
+            CHECK_THROWS_WITH(MoleculeReader(p),
+                              Catch::StartsWith(p + ":1: the header line has a quote that does "
+                                                    "not close its column name"));
+        }
+        MoleculeReaderOptions quoted;
+        quoted.smiles_col = "smi, les";
+        auto ok = read_all(test::write_temp("hdr_ok.csv", "\"id\",\"smi, les\"\na,CCO\n"), quoted);
+        REQUIRE(ok.size() == 1);
+        CHECK(ok[0].smiles == "CCO");
+    }
     SECTION("unknown column names are usage errors listing the columns") {
         auto p = test::write_temp("cols.csv", "smi_x,name\nCCO,a\n");
         CHECK_THROWS_WITH(MoleculeReader(p), Catch::Contains("no SMILES column 'smiles'") &&
