@@ -13,6 +13,15 @@ namespace {
 std::string beside(const std::string& csv, const std::string& suffix) {
     return csv.substr(0, csv.size() - 4) + suffix;
 }
+/// A fresh folder holding lib.smi: six records, two unparsable (records 1
+/// and 5, both in shard 1 of 2).
+std::string dir_with_library(const std::string& name) {
+    auto dir = test::temp_path(name);
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    test::write_file(dir + "/lib.smi", "CCO a\nC1CC bad\nCCN b\nCCC c\nc1ccccc1O d\nXx bad2\n");
+    return dir;
+}
 }  // namespace
 
 TEST_CASE("cli screen: default pipeline on a small library", "[cli][screen]") {
@@ -67,11 +76,8 @@ TEST_CASE("cli screen --shard: one command line for every shard writes each shar
           "[cli][merge][shard]") {
     // The same -o/--rejects/--summary for every shard used to make the shards
     // overwrite each other's rejects and summary (shard 0's rejects lost).
-    auto dir = test::temp_path("cli_shard_names");
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
+    auto dir = dir_with_library("cli_shard_names");
     auto lib = dir + "/lib.smi";
-    test::write_file(lib, "CCO a\nC1CC bad\nCCN b\nCCC c\nc1ccccc1O d\nXx bad2\n");
     auto single = dir + "/single.csv";
     REQUIRE(run_plmkit({"screen", "-q", "-i", lib, "-o", single}).exit_code == 0);
     for (int i = 0; i < 2; ++i) {
@@ -88,7 +94,7 @@ TEST_CASE("cli screen --shard: one command line for every shard writes each shar
     }
     for (const char* f : {"/h.csv", "/r.tsv", "/s.json"})
         CHECK_FALSE(std::filesystem::exists(dir + f));
-    // Shard 0 has records 0, 2, 4 (one bad SMILES), shard 1 records 1, 3, 5 (two).
+    // Shard 0 has records 0, 2, 4 (all parse), shard 1 records 1, 3, 5 (two do not).
     CHECK(test::read_file(dir + "/r.shard-0-of-2.tsv").find("C1CC") == std::string::npos);
     CHECK_THAT(test::read_file(dir + "/r.shard-1-of-2.tsv"),
                Catch::Contains("C1CC") && Catch::Contains("Xx"));
@@ -111,11 +117,8 @@ TEST_CASE("cli screen/merge: a .gz output name gets gzip-compressed content",
           "[cli][merge][gzip]") {
     // -o hits.csv.gz wrote plain text under a .gz name, and merge could not
     // tell the kind of .csv.gz shards.
-    auto dir = test::temp_path("cli_gz_out");
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
+    auto dir = dir_with_library("cli_gz_out");
     auto lib = dir + "/lib.smi";
-    test::write_file(lib, "CCO a\nC1CC bad\nCCN b\nCCC c\nc1ccccc1O d\n");
     REQUIRE(run_plmkit({"screen", "-q", "-i", lib, "-o", dir + "/plain.csv"}).exit_code == 0);
     REQUIRE(run_plmkit({"screen", "-q", "-i", lib, "-o", dir + "/one.csv.gz"}).exit_code == 0);
     auto gz = test::read_file(dir + "/one.csv.gz");
