@@ -5,6 +5,7 @@
 
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "src/output_names.hpp"
 
 namespace plmkit::data {
 
@@ -109,9 +110,8 @@ std::string format_from_path(const std::string& path) {
 
 std::string stem_of(const std::string& path) {
     if (path == "-") return "stdin";
-    std::string name = file_name(without_gz(path));
-    auto dot = name.rfind('.');
-    return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+    // ".GZ" too (as the readers do), then the stem of src/output_names.hpp.
+    return split_extension(file_name(without_gz(path))).stem;
 }
 
 /// Index of `name` in `columns`: exact match first, then case-insensitive.

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <initializer_list>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -18,6 +17,7 @@
 #include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/output_names.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
 
@@ -37,24 +37,12 @@ std::string format_value(double v) {
     return buf;
 }
 
-/// `path` without its extension(s) `exts` (tried in order, each once).
-std::string strip(std::string path, std::initializer_list<const char*> exts) {
-    for (const char* ext : exts) {
-        const std::string e = ext;
-        if (path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0)
-            path.resize(path.size() - e.size());
-    }
-    return path;
-}
-
 /// <output stem>.rejects.tsv; for stdout output, <input stem>.rejects.tsv in
-/// the current directory.
+/// the current directory (stems as src/output_names.hpp defines them).
 std::string default_rejects(const std::string& output, const std::string& input) {
-    if (output != "-") return strip(output, {".csv", ".tsv", ".json"}) + ".rejects.tsv";
+    if (output != "-") return companion_path(output, ".rejects.tsv");
     if (input == "-") return "stdin.rejects.tsv";
-    const std::string name = strip(fs::path(input).filename().string(), {".gz"});
-    const auto dot = name.rfind('.');
-    return (dot == std::string::npos || dot == 0 ? name : name.substr(0, dot)) + ".rejects.tsv";
+    return companion_path(fs::path(input).filename().string(), ".rejects.tsv");
 }
 
 /// "id 'x': reason" of a rejects line ("index \t id \t input \t reason").

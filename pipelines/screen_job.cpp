@@ -20,25 +20,13 @@
 #include "src/error.hpp"
 #include "src/line_reader.hpp"
 #include "src/log.hpp"
+#include "src/output_names.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
 
 namespace plmkit::pipelines {
 
 namespace fs = std::filesystem;
-
-std::string sibling_path(const std::string& output, const std::string& suffix) {
-    fs::path p(output);
-    std::string name = p.filename().string();
-    for (const char* ext : {".csv.gz", ".tsv.gz", ".csv", ".tsv", ".txt"}) {
-        std::string e = ext;
-        if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) {
-            name.resize(name.size() - e.size());
-            break;
-        }
-    }
-    return (p.parent_path() / (name + suffix)).string();
-}
 
 namespace {
 
@@ -156,10 +144,10 @@ ScreenResult run_screen(const ScreenOptions& opt) {
     bool to_stdout = opt.output == "-";
     result.rejects = !opt.rejects.empty()
                          ? shard_output_path(opt.rejects, opt.shard, "--rejects")
-                         : (to_stdout ? "" : sibling_path(result.output, ".rejects.tsv"));
+                         : (to_stdout ? "" : companion_path(result.output, ".rejects.tsv"));
     result.summary = !opt.summary.empty()
                          ? shard_output_path(opt.summary, opt.shard, "--summary")
-                         : (to_stdout ? "" : sibling_path(result.output, ".summary.json"));
+                         : (to_stdout ? "" : companion_path(result.output, ".summary.json"));
     if (result.output != opt.output || result.sdf != opt.sdf ||
         (!opt.rejects.empty() && result.rejects != opt.rejects) ||
         (!opt.summary.empty() && result.summary != opt.summary))

@@ -39,7 +39,4 @@ struct ScreenResult {
 
 ScreenResult run_screen(const ScreenOptions& options);
 
-/// "<dir>/<stem><suffix>" for an output "<dir>/<stem>.csv[.gz]".
-std::string sibling_path(const std::string& output, const std::string& suffix);
-
 }  // namespace plmkit::pipelines

@@ -22,6 +22,7 @@
 #include "src/error.hpp"
 #include "src/line_reader.hpp"
 #include "src/log.hpp"
+#include "src/output_names.hpp"
 #include "src/version.hpp"
 
 namespace plmkit::pipelines {
@@ -57,7 +58,7 @@ std::string summary_for(const std::string& input, std::size_t k, std::size_t n,
         tried.push_back(shard_path(
             merged_summary, shard_in_name(input).value_or(Shard{static_cast<std::int64_t>(k),
                                                                 static_cast<std::int64_t>(n)})));
-    tried.push_back(sibling_path(input, ".summary.json"));
+    tried.push_back(companion_path(input, ".summary.json"));
     for (const auto& t : tried)
         if (fs::exists(t)) return t;
     std::string list;
@@ -82,7 +83,7 @@ struct ShardFiles {
 std::string companion(const std::string& stored_hits, const std::string& stored,
                       const std::string& hits, const char* suffix) {
     if (stored.empty()) return {};
-    if (stored == sibling_path(stored_hits, suffix)) return sibling_path(hits, suffix);
+    if (stored == companion_path(stored_hits, suffix)) return companion_path(hits, suffix);
     return (fs::path(hits).parent_path() / fs::path(stored).filename()).string();
 }
 
@@ -90,7 +91,7 @@ std::string companion(const std::string& stored_hits, const std::string& stored,
 std::string hits_beside_summary(const std::string& stored_hits, const std::string& stored_summary,
                                 const std::string& summary) {
     const std::string suffix = ".summary.json";
-    std::string stem = sibling_path(stored_hits, "");
+    std::string stem = companion_path(stored_hits, "");
     if (stored_summary == stem + suffix && ends_with(summary, suffix) &&
         stored_hits.size() > stem.size())
         return summary.substr(0, summary.size() - suffix.size()) + stored_hits.substr(stem.size());
@@ -420,10 +421,12 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
     result.output = o.output;
     result.sdf = o.sdf;
     bool to_stdout = o.output == "-";
-    result.rejects =
-        !o.rejects.empty() ? o.rejects : (to_stdout ? "" : sibling_path(o.output, ".rejects.tsv"));
-    result.summary =
-        !o.summary.empty() ? o.summary : (to_stdout ? "" : sibling_path(o.output, ".summary.json"));
+    result.rejects = !o.rejects.empty()
+                         ? o.rejects
+                         : (to_stdout ? "" : companion_path(o.output, ".rejects.tsv"));
+    result.summary = !o.summary.empty()
+                         ? o.summary
+                         : (to_stdout ? "" : companion_path(o.output, ".summary.json"));
     std::vector<NamedPath> shard_files;
     for (const auto& s : shards)
         for (const auto& [what, path] : {std::pair<const char*, const std::string&>{"hits", s.hits},

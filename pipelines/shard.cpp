@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "src/error.hpp"
+#include "src/output_names.hpp"
 
 namespace plmkit::pipelines {
 namespace {
@@ -119,19 +120,10 @@ Shard parse_shard(const std::string& text, const EnvLookup& env) {
 }
 
 std::string shard_path(const std::string& path, const std::string& index_text, std::int64_t count) {
-    std::string suffix = ".shard-" + index_text + "-of-" + std::to_string(count);
-    auto slash = path.find_last_of('/');
-    std::size_t name_start = slash == std::string::npos ? 0 : slash + 1;
-    std::string name = path.substr(name_start);
-    // The extension is the last dot-suffix (not a leading dot), but ".gz"
-    // keeps the one before it (hits.csv.gz -> hits.shard-0-of-4.csv.gz).
-    std::size_t dot = name.find_last_of('.');
-    if (dot != std::string::npos && dot > 0 && name.substr(dot) == ".gz") {
-        std::size_t inner = name.find_last_of('.', dot - 1);
-        if (inner != std::string::npos && inner > 0) dot = inner;
-    }
-    if (dot == std::string::npos || dot == 0) return path + suffix;
-    return path.substr(0, name_start + dot) + suffix + name.substr(dot);
+    // Before the extension as output_names.hpp defines it (hits.csv.gz ->
+    // hits.shard-0-of-4.csv.gz; no extension: appended).
+    const NameParts parts = split_extension(path);
+    return parts.stem + ".shard-" + index_text + "-of-" + std::to_string(count) + parts.extension;
 }
 
 std::string shard_path(const std::string& path, const Shard& shard) {

@@ -45,7 +45,8 @@ Shard parse_shard(const std::string& text, const EnvLookup& env = {});
 /// The file a shard writes for the output `path`: "hits.csv" ->
 /// "hits.shard-3-of-4.csv" (index_text "3", count 4). index_text is text so
 /// that a job script can pass "${SLURM_ARRAY_TASK_ID}". Paths without an
-/// extension get the suffix appended; ".csv.gz" counts as one extension.
+/// extension get the suffix appended; the extension is split_extension's
+/// (src/output_names.hpp: ".csv.gz" counts as one).
 std::string shard_path(const std::string& path, const std::string& index_text, std::int64_t count);
 std::string shard_path(const std::string& path, const Shard& shard);
 

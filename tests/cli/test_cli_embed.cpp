@@ -24,7 +24,7 @@ TEST_CASE("cli embed: help lists the options and examples", "[cli][embed]") {
 }
 
 TEST_CASE("cli embed: writes the HDF5 file and a one-line summary", "[cli][embed]") {
-    auto out = temp_path("cli.h5");
+    auto out = temp_path("cli.v1.h5");  // several dots: the rejects append to the whole name
     auto r =
         run_plmkit({"embed", "--model", kModel, "--input", kFasta, "--output", out, "--include",
                     "mean,bos", "--layers", "-1,0", "--threads", "2", "--max-tokens", "2048"});
@@ -34,6 +34,7 @@ TEST_CASE("cli embed: writes the HDF5 file and a one-line summary", "[cli][embed
     CHECK_THAT(r.err, Catch::Contains("residues/s)"));
     CHECK(plmkit::test::file_exists(out));
     CHECK(plmkit::test::file_exists(out + ".rejects.tsv"));
+    CHECK_FALSE(plmkit::test::file_exists(out.substr(0, out.size() - 3) + ".rejects.tsv"));
     // Quiet mode prints nothing on success.
     auto q = run_plmkit({"-q", "embed", "--model", kModel, "--input", kFasta, "--output", out});
     CHECK(q.exit_code == 0);

@@ -382,6 +382,36 @@ TEST_CASE("cli predict: an empty protein sequence is rejected as such", "[cli][p
     CHECK(rejects[1] == "0\tb3\t\tempty sequence");
 }
 
+TEST_CASE("cli predict: the default rejects name of an output with several dots",
+          "[cli][predict]") {
+    // The rule of docs/data-formats.md, as screen names its rejects:
+    // a.tsv.csv -> a.tsv.rejects.tsv, p.csv.gz -> p.rejects.tsv.
+    const std::string dir = temp_path("cli_predict_dots");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string lib = dir + "/lib.csv";
+    write_file(lib, "smiles,id\nCCO,ethanol\nC1CC,broken\n");
+    for (const auto& [out, rejects] : std::vector<std::pair<std::string, std::string>>{
+             {"a.tsv.csv", "a.tsv.rejects.tsv"}, {"p.csv.gz", "p.rejects.tsv"}}) {
+        auto r = run_plmkit(
+            {"predict", "--model", molecule_model(), "--input", lib, "--output", dir + "/" + out});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("1 rejected (" + dir + "/" + rejects + ")"));
+        REQUIRE(plmkit::test::file_exists(dir + "/" + rejects));
+        CHECK(lines(read_file(dir + "/" + rejects)).size() == 2);
+    }
+    // evaluate: its metrics JSON names the rejects the same way (m.v1.json.gz -> m.v1).
+    const std::string data = dir + "/d.csv";
+    write_file(data, "id,smiles,y\na,CCO,-0.5\nb,CCCCCC,-3.5\nring,C1CC,1\n");
+    auto e = run_plmkit({"evaluate", "--model", molecule_model(), "--data", data, "--target-col",
+                         "y", "--output", dir + "/m.v1.json.gz"});
+    INFO(e.err);
+    REQUIRE(e.exit_code == 0);
+    CHECK_THAT(e.err, Catch::Contains("1 rejected (" + dir + "/m.v1.rejects.tsv)"));
+    CHECK(lines(read_file(dir + "/m.v1.rejects.tsv")).size() == 2);
+}
+
 TEST_CASE("cli predict: with --output -, the rejects go next to the input's name, here",
           "[cli][predict]") {
     const std::string name = "cli_predict_stdout_" + std::to_string(::getpid());

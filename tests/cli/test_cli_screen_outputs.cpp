@@ -164,3 +164,35 @@ TEST_CASE("cli screen outputs: -o - into a pipe closed early fails naming standa
     // Nothing left behind: no spool or temporary files beside the outputs.
     CHECK(files_in(dir) == std::vector<std::string>{"err.txt", "lib.csv", "rc.txt"});
 }
+
+TEST_CASE("cli screen outputs: companion names of a name with several dots",
+          "[cli][screen][outputs]") {
+    // One rule (docs/data-formats.md): the stem is the name without its last
+    // extension, ".csv.gz" counting as one; shards tag before the extension.
+    auto dir = library_dir("so_dots");
+    const auto lib = dir + "/lib.csv";
+    SECTION("a.tsv.csv and an extension screen does not know") {
+        REQUIRE(run_plmkit(screen(lib, {"-o", dir + "/a.tsv.csv"})).exit_code == 0);
+        REQUIRE(run_plmkit(screen(lib, {"-o", dir + "/h.2024.dat"})).exit_code == 0);
+        CHECK(files_in(dir) == std::vector<std::string>{"a.tsv.csv", "a.tsv.rejects.tsv",
+                                                        "a.tsv.summary.json", "h.2024.dat",
+                                                        "h.2024.rejects.tsv", "h.2024.summary.json",
+                                                        "lib.csv"});
+    }
+    SECTION("shards of a.tsv.csv.gz, merged into m.tsv.csv") {
+        for (const char* shard : {"0/2", "1/2"})
+            REQUIRE(run_plmkit(screen(lib, {"-o", dir + "/a.tsv.csv.gz", "--shard", shard}))
+                        .exit_code == 0);
+        auto m =
+            run_plmkit({"merge", "--kind", "screen", "-o", dir + "/m.tsv.csv",
+                        dir + "/a.tsv.shard-0-of-2.csv.gz", dir + "/a.tsv.shard-1-of-2.csv.gz"});
+        INFO(m.err);
+        REQUIRE(m.exit_code == 0);
+        CHECK(files_in(dir) == std::vector<std::string>{
+                                   "a.tsv.shard-0-of-2.csv.gz", "a.tsv.shard-0-of-2.rejects.tsv",
+                                   "a.tsv.shard-0-of-2.summary.json", "a.tsv.shard-1-of-2.csv.gz",
+                                   "a.tsv.shard-1-of-2.rejects.tsv",
+                                   "a.tsv.shard-1-of-2.summary.json", "lib.csv", "m.tsv.csv",
+                                   "m.tsv.rejects.tsv", "m.tsv.summary.json"});
+    }
+}

@@ -10,6 +10,7 @@
 #include "pipelines/screen_job.hpp"
 #include "pipelines/screen_merge.hpp"
 #include "src/error.hpp"
+#include "src/output_names.hpp"
 #include "tests/test_support.hpp"
 
 using namespace plmkit;
@@ -55,7 +56,7 @@ ScreenMergeOptions merge_of(const std::vector<std::string>& inputs, const std::s
 }
 
 std::string summary_of(const std::string& hits) {
-    return sibling_path(hits, ".summary.json");
+    return companion_path(hits, ".summary.json");
 }
 
 }  // namespace
