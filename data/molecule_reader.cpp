@@ -225,20 +225,25 @@ MoleculeReader::MoleculeReader(const std::string& path, const MoleculeReaderOpti
 MoleculeReader::~MoleculeReader() = default;
 
 bool MoleculeReader::read_line(std::string& line) {
-    if (has_pending_) {
+    line_from_file_ = false;
+    if (has_pending_) {  // .smi only: no quoted fields, so no line end kept
         line.swap(pending_);
         has_pending_ = false;
         line_no_ = pending_line_;
+        line_end_ = "\n";
         return true;
     }
     if (!replay_.empty()) {
-        line.swap(replay_.front().first);
-        line_no_ = replay_.front().second;
+        line.swap(replay_.front().text);
+        line_no_ = replay_.front().number;
+        line_end_.swap(replay_.front().end);
         replay_.pop_front();
         return true;
     }
     if (!reader_.next(line)) return false;
     line_no_ = reader_.line_number();  // LineReader drops a UTF-8 BOM
+    line_end_ = reader_.line_end();
+    line_from_file_ = true;
     return true;
 }
 
@@ -365,12 +370,19 @@ bool MoleculeReader::next_table(MoleculeRecord& record) {
         // malformed, the opening quote was a stray one, and the lines it
         // swallowed are read again as rows of their own (only this line is
         // rejected), rather than lost in one reject.
-        std::vector<std::pair<std::string, std::uint64_t>> span;
-        span.emplace_back(line, line_no_);
+        // The line ends inside the field are its text, as in the file ("\r\n"
+        // stays "\r\n", a lone CR a CR), as Python's csv module reads them;
+        // so a lone CR there is no mixed line end for the LineReader's warning
+        // (also when the row then turns out to be a stray quote's).
+        std::vector<HeldLine> span;
+        span.push_back({line, line_no_, line_end_});
         std::string joined = line, more;
-        while (!closed && span.size() <= kMaxQuotedLines && read_line(more)) {
-            span.emplace_back(more, line_no_);
-            joined += "\n" + more;
+        while (!closed && span.size() <= kMaxQuotedLines) {
+            if (line_from_file_) reader_.line_end_is_text();
+            if (!read_line(more)) break;
+            joined += span.back().end;
+            joined += more;
+            span.push_back({more, line_no_, line_end_});
             closed = split_csv_line(joined, sep_, fields_);
         }
         const bool well_formed = closed && quotes_well_formed(joined, sep_);

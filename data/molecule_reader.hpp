@@ -103,9 +103,16 @@ class MoleculeReader {
     std::uint64_t pending_line_ = 0;
     std::uint64_t line_no_ = 0;  ///< line number of the line read_line() returned
     bool has_pending_ = false;
-    /// Lines to read again, with their line numbers: those a stray quote had
-    /// joined into one row (see next_table).
-    std::deque<std::pair<std::string, std::uint64_t>> replay_;
+    std::string line_end_;         ///< the end of the line read_line() returned
+    bool line_from_file_ = false;  ///< that line came from reader_ (not replay_)
+    struct HeldLine {
+        std::string text;
+        std::uint64_t number = 0;
+        std::string end;  ///< its line end, as LineReader::line_end()
+    };
+    /// Lines to read again: those a stray quote had joined into one row (see
+    /// next_table).
+    std::deque<HeldLine> replay_;
     std::unique_ptr<SdfReader> sdf_;  ///< SDF: cuts reader_ into records
     SdfRecord pending_record_;
     bool has_pending_record_ = false;

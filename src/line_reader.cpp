@@ -78,13 +78,24 @@ std::size_t LineReader::find_line_end(std::size_t from) {
 
 bool LineReader::take(std::string& line, std::size_t stop, std::size_t after, bool lone_cr) {
     line.assign(buffer_.data() + begin_, stop - begin_);
+    line_end_.assign(buffer_.data() + stop, after - stop);
     begin_ = after;
     count_line(line);
-    note_line_end(lone_cr);
+    // Noted when the next line is asked for: the caller may say first that
+    // this line end is text (line_end_is_text).
+    end_pending_ = true;
+    pending_lone_cr_ = lone_cr;
     return true;
 }
 
+void LineReader::note_pending_line_end() {
+    if (!end_pending_) return;
+    end_pending_ = false;
+    note_line_end(pending_lone_cr_);
+}
+
 bool LineReader::next(std::string& line) {
+    note_pending_line_end();
     std::size_t scan = begin_;
     for (;;) {
         std::size_t pos = find_line_end(scan);
@@ -108,6 +119,7 @@ bool LineReader::next(std::string& line) {
     if (begin_ == end_) return false;
     // The last line, without a line end.
     line.assign(buffer_.data() + begin_, end_ - begin_);
+    line_end_.clear();
     begin_ = end_;
     count_line(line);
     return true;

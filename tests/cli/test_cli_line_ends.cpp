@@ -1,6 +1,8 @@
 // Old Mac (CR-only) FASTA files: tokenize and embed see every record, and a
 // file that mixes LF and lone-CR line ends gets a warning naming the line;
 // CR CR LF (a CRLF file converted twice) is one line end.
+#include <algorithm>
+
 #include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
@@ -61,4 +63,26 @@ TEST_CASE("cli screen: an SD file with CR CR LF line ends reads every record, no
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.err, Catch::Contains("screened 5 molecules") && Catch::Contains("0 rejected"));
     CHECK_THAT(r.err, !Catch::Contains("lone CR"));
+}
+
+TEST_CASE("cli screen: CRs inside quoted fields of a CRLF file stay text, ids stay on one line",
+          "[cli][screen][cr]") {
+    // Python's csv module reads these ids as 'a\rb', 'c\r\nd' and 'e\nf'.
+    auto lib = write_temp("cli_crlf_quoted.csv",
+                          "id,smiles\r\n\"a\rb\",CCO\r\n\"c\r\nd\",CCN\r\n\"e\nf\",C1CC\r\n");
+    auto out = temp_path("cli_crlf_quoted_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("2 hits") && Catch::Contains("1 rejected"));
+    // The CR is a character of the id, not a lone-CR line end of the file.
+    CHECK_THAT(r.err, !Catch::Contains("lone CR"));
+    // Each CR and LF of an id is written as a space: one line per record.
+    const std::string hits = read_file(out);
+    CHECK_THAT(hits, Catch::Contains("\na b,CCO,") && Catch::Contains("\nc  d,CCN,"));
+    CHECK(std::count(hits.begin(), hits.end(), '\n') == 3);
+    CHECK(hits.find('\r') == std::string::npos);
+    const std::string rejects = read_file(out.substr(0, out.size() - 4) + ".rejects.tsv");
+    CHECK_THAT(rejects, Catch::Contains("\ne f\tC1CC\t"));
+    CHECK(std::count(rejects.begin(), rejects.end(), '\n') == 2);
 }

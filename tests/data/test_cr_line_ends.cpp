@@ -49,7 +49,9 @@ TEST_CASE("molecule reader: CR-only CSV and .smi files", "[data][molecules][cr]"
         std::string note;
         for (const auto& kv : recs[0].props)
             if (kv.first == "note") note = kv.second;
-        CHECK(note == "two\nlines");  // a quoted field's line end reads as "\n"
+        // The CR inside the quoted field is kept, as Python's csv module reads
+        // it (csv.reader(open(p, newline="")) gives 'two\rlines').
+        CHECK(note == "two\rlines");
         CHECK(recs[1].smiles == "CCN");
         CHECK(recs[1].id == "m");
         CHECK(recs[1].line == 4);
@@ -63,5 +65,35 @@ TEST_CASE("molecule reader: CR-only CSV and .smi files", "[data][molecules][cr]"
         CHECK(recs[1].id == "benzene");
         CHECK(recs[1].line == 2);
         CHECK(recs[2].smiles == "C");
+    }
+}
+
+TEST_CASE("molecule reader: line breaks inside quoted fields keep their bytes",
+          "[data][molecules][cr]") {
+    // Expected fields from Python's csv module on the same bytes:
+    // list(csv.reader(open(p, newline=""))) ==
+    //   [['id', 'smiles'], ['a\rb', 'CCO'], ['c\r\nd', 'CCN'], ['e\nf', 'CCC'],
+    //    ['g\r\r\nh', 'CCCl']]
+    const std::string text =
+        "id,smiles\r\n\"a\rb\",CCO\r\n\"c\r\nd\",CCN\r\n\"e\nf\",CCC\r\n\"g\r\r\nh\",CCCl\r\n";
+    {
+        data::MoleculeReader reader(test::write_temp("crlf_quoted.csv", text));
+        auto recs = read_all<data::MoleculeReader, data::MoleculeRecord>(reader);
+        REQUIRE(recs.size() == 4);
+        CHECK(recs[0].id == "a\rb");
+        CHECK(recs[0].smiles == "CCO");
+        CHECK(recs[1].id == "c\r\nd");
+        CHECK(recs[1].smiles == "CCN");
+        CHECK(recs[2].id == "e\nf");
+        CHECK(recs[2].smiles == "CCC");
+        CHECK(recs[3].id == "g\r\r\nh");
+        CHECK(recs[3].smiles == "CCCl");  // the file's own CRLF ends are still stripped
+        for (const auto& r : recs)
+            CHECK(r.error.empty());
+        // Lines as an editor counts them (each CR, CRLF or LF ends one).
+        CHECK(recs[0].line == 2);
+        CHECK(recs[1].line == 4);
+        CHECK(recs[2].line == 6);
+        CHECK(recs[3].line == 8);
     }
 }

@@ -90,3 +90,14 @@ TEST_CASE("line reader: CR CR LF (a CRLF file converted twice) is one line end",
         CHECK(numbered_lines(p) == Lines{{"a", 1}, {"", 2}});
     }
 }
+
+TEST_CASE("line reader: line_end() gives the bytes that ended each line", "[core][io][cr]") {
+    auto p = test::write_temp("line_ends.txt", "a\r\nb\rc\nd\r\r\ne");
+    LineReader r(p);
+    std::string line;
+    std::vector<std::pair<std::string, std::string>> seen;
+    while (r.next(line))
+        seen.emplace_back(line, r.line_end());
+    CHECK(seen == std::vector<std::pair<std::string, std::string>>{
+                      {"a", "\r\n"}, {"b", "\r"}, {"c", "\n"}, {"d", "\r\r\n"}, {"e", ""}});
+}
