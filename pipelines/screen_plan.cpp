@@ -143,12 +143,16 @@ void ScreenPlan::load_models() {
 }
 
 bool ScreenPlan::predict(ScreenItem& item) const {
+    if (models_.empty()) return true;
+    // The SMILES without a CXSMILES extension (" |o1:1,3|"): models are
+    // trained on plain canonical SMILES, and a SMILES tokenizer has no space.
+    const std::string smiles = item.smiles.substr(0, item.smiles.find(' '));
     for (std::size_t k = 0; k < models_.size(); ++k) {
         const PropertyPredictor& p = *models_[k];
         const std::size_t t = p.model().num_targets();
         std::vector<double> mean(t), sd(t);
         std::string why =
-            p.predict_molecule(*item.mol, item.smiles, mean.data(), sd.data(), &item.values);
+            p.predict_molecule(*item.mol, smiles, mean.data(), sd.data(), &item.values);
         if (!why.empty()) {
             item.reject(ScreenStep::score, "model " + config_.score.models[k].name + ": " + why);
             return false;

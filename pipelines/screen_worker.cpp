@@ -65,7 +65,7 @@ void ScreenWorker::prepare(ScreenItem& item) {
         timer.lap(ScreenStep::parse);
         return;
     }
-    if (item.input_smiles.empty()) item.input_smiles = RDKit::MolToSmiles(*parsed.mol);
+    if (item.input_smiles.empty()) item.input_smiles = canonical_smiles(*parsed.mol);  // SDF
     item.molblock.clear();
     timer.lap(ScreenStep::parse);
 

@@ -1,5 +1,9 @@
 #include "pipelines/standardize.hpp"
 
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
 #include <GraphMol/MolOps.h>
 #include <GraphMol/MolStandardize/Charge.h>
 #include <GraphMol/MolStandardize/Fragment.h>
@@ -9,6 +13,7 @@
 #include <GraphMol/MolStandardize/Tautomer.h>
 #include <GraphMol/RWMol.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
+#include <GraphMol/StereoGroup.h>
 
 #include "pipelines/rdkit_log_capture.hpp"
 
@@ -55,6 +60,58 @@ MolPtr cleanup(const RDKit::ROMol& in, MS::MetalDisconnector& metals, MS::Normal
     RDKit::MolOps::assignStereochemistry(*reionized, /*cleanIt=*/true, /*force=*/true);
     return reionized;
 }
+
+/// Input atom index, on the atoms of a molecule with stereo groups.
+const char* const kInputAtom = "_plmkitInputAtom";
+
+struct SavedGroup {
+    RDKit::StereoGroupType type;
+    std::vector<unsigned> atoms;  ///< input atom indices
+};
+
+/// The stereo groups of `mol` (enhanced stereo: CXSMILES |o1:1,3|, |&1:..|,
+/// V3000 collections), with each atom tagged by its index.
+std::vector<SavedGroup> tag_stereo_groups(const RDKit::ROMol& mol) {
+    std::vector<SavedGroup> groups;
+    for (const auto& g : mol.getStereoGroups()) {
+        SavedGroup saved{g.getGroupType(), {}};
+        for (const auto* a : g.getAtoms())
+            saved.atoms.push_back(a->getIdx());
+        groups.push_back(std::move(saved));
+    }
+    for (const auto* a : mol.atoms())
+        a->setProp<unsigned>(kInputAtom, a->getIdx());
+    return groups;
+}
+
+bool is_chiral_center(const RDKit::Atom& a) {
+    return a.getChiralTag() == RDKit::Atom::CHI_TETRAHEDRAL_CW ||
+           a.getChiralTag() == RDKit::Atom::CHI_TETRAHEDRAL_CCW;
+}
+
+/// Puts `groups` back on `mol`: RDKit 2022.09's Normalizer, Reionizer and
+/// fragment steps drop them whenever a transform changes the molecule (a
+/// counter-ion stripped, a nitro group normalized) and keep them otherwise,
+/// but every atom keeps its properties. A group keeps those of its atoms
+/// that are still chiral centers; an empty group goes.
+void restore_stereo_groups(RDKit::ROMol& mol, const std::vector<SavedGroup>& groups) {
+    std::unordered_map<unsigned, RDKit::Atom*> by_input;
+    for (auto* a : mol.atoms()) {
+        unsigned i = 0;
+        if (a->getPropIfPresent(kInputAtom, i)) by_input.emplace(i, a);
+        a->clearProp(kInputAtom);
+    }
+    std::vector<RDKit::StereoGroup> out;
+    for (const auto& g : groups) {
+        std::vector<RDKit::Atom*> atoms;
+        for (unsigned i : g.atoms) {
+            auto it = by_input.find(i);
+            if (it != by_input.end() && is_chiral_center(*it->second)) atoms.push_back(it->second);
+        }
+        if (!atoms.empty()) out.emplace_back(g.type, std::move(atoms));
+    }
+    mol.setStereoGroups(std::move(out));
+}
 }  // namespace
 
 StandardizeResult Standardizer::run(const RDKit::ROMol& mol) {
@@ -63,6 +120,12 @@ StandardizeResult Standardizer::run(const RDKit::ROMol& mol) {
     try {
         MolPtr cur;
         const RDKit::ROMol* src = &mol;
+        std::vector<SavedGroup> groups;
+        if (!mol.getStereoGroups().empty()) {  // tag a copy: the caller's molecule stays as is
+            cur = std::make_unique<RDKit::ROMol>(mol);
+            groups = tag_stereo_groups(*cur);
+            src = cur.get();
+        }
         auto step = [&](RDKit::ROMol* next) {
             cur.reset(next);
             src = cur.get();
@@ -73,6 +136,7 @@ StandardizeResult Standardizer::run(const RDKit::ROMol& mol) {
         if (options_.uncharge) step(impl_->uncharger.uncharge(*src));
         if (options_.tautomer) step(impl_->tautomers->canonicalize(*src));
         if (!cur) cur = std::make_unique<RDKit::ROMol>(mol);
+        if (!groups.empty()) restore_stereo_groups(*cur, groups);
         if (cur->getNumAtoms() == 0) {
             r.error = "no atoms left after standardization";
         } else {
@@ -88,7 +152,22 @@ StandardizeResult Standardizer::run(const RDKit::ROMol& mol) {
 }
 
 std::string canonical_smiles(const RDKit::ROMol& mol) {
-    return RDKit::MolToSmiles(mol);
+    const auto& groups = mol.getStereoGroups();
+    const auto is_abs = [](const RDKit::StereoGroup& g) {
+        return g.getGroupType() == RDKit::StereoGroupType::STEREO_ABSOLUTE;
+    };
+    if (std::all_of(groups.begin(), groups.end(), is_abs)) return RDKit::MolToSmiles(mol);
+    constexpr std::uint32_t kFields = RDKit::SmilesWrite::CXSmilesFields::CX_ENHANCEDSTEREO;
+    if (std::none_of(groups.begin(), groups.end(), is_abs))
+        return RDKit::MolToCXSmiles(mol, RDKit::SmilesWriteParams(), kFields);
+    // An ABS group says what an atom in no group means already: left out, so
+    // that "|a:1,o1:3|" and "|o1:3|" give one key.
+    RDKit::ROMol copy(mol);
+    std::vector<RDKit::StereoGroup> kept;
+    for (const auto& g : copy.getStereoGroups())
+        if (!is_abs(g)) kept.push_back(g);
+    copy.setStereoGroups(std::move(kept));
+    return RDKit::MolToCXSmiles(copy, RDKit::SmilesWriteParams(), kFields);
 }
 
 }  // namespace plmkit::pipelines

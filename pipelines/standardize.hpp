@@ -2,7 +2,8 @@
 // The `standardize` step (RDKit MolStandardize): cleanup (remove Hs,
 // disconnect metals, normalize functional groups, reionize), keep the largest
 // fragment (salt stripping), neutralize (Uncharger), optionally the canonical
-// tautomer. RDKit's standardizer objects are not thread-safe and expensive to
+// tautomer. Stereo groups (enhanced stereo) are kept through every step.
+// RDKit's standardizer objects are not thread-safe and expensive to
 // build (they parse their transform SMARTS): each worker thread owns one
 // Standardizer and reuses it for every molecule.
 #include <memory>
@@ -38,7 +39,9 @@ class Standardizer {
     std::unique_ptr<Impl> impl_;
 };
 
-/// RDKit's canonical (isomeric) SMILES.
+/// RDKit's canonical (isomeric) SMILES; with enhanced stereo (OR / AND
+/// stereo groups) as CXSMILES with that extension only: "C[C@H](O)[C@@H](C)N
+/// |o1:1,3|". ABS groups are left out (an atom in no group is absolute).
 std::string canonical_smiles(const RDKit::ROMol& mol);
 
 }  // namespace plmkit::pipelines

@@ -164,3 +164,33 @@ TEST_CASE("cli screen: hits.sdf writes ids as safe titles and values that read b
           std::vector<std::string>{"$$$$", "> <x>", "new line", "tab here"});
     CHECK(ids(test::read_file(out)) == ids(test::read_file(again)));
 }
+
+TEST_CASE("cli screen: enhanced stereo stays in the SMILES, and dedupe tells the variants apart",
+          "[cli][screen][parse]") {
+    // |o1:1,3|: one of the two enantiomers, not known which; |&1:1,3|: a
+    // mixture of both; no group: this enantiomer. Three different substances.
+    auto lib = test::temp_path("cli_enhanced.csv");
+    test::write_file(lib,
+                     "smiles,id\n\"C[C@H](O)[C@@H](C)N |o1:1,3|\",or1\n"
+                     "\"C[C@H](O)[C@@H](C)N |&1:1,3|\",and1\nC[C@H](O)[C@@H](C)N,abs\n"
+                     "\"C[C@H](O)[C@@H](C)[NH3+].[Cl-] |&1:1,3|\",salt\n");
+    auto out = test::temp_path("cli_enhanced_hits.csv");
+    auto sdf = test::temp_path("cli_enhanced_hits.sdf");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--sdf", sdf, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const std::string hits = test::read_file(out);
+    // The canonical SMILES column as RDKit Python's MolToCXSmiles writes it.
+    CHECK_THAT(hits, Catch::Contains("\nor1,\"C[C@H](O)[C@@H](C)N |o1:1,3|\","
+                                     "\"C[C@H](O)[C@@H](C)N |o1:1,3|\","));
+    CHECK_THAT(hits, Catch::Contains("\nand1,\"C[C@H](O)[C@@H](C)N |&1:1,3|\","
+                                     "\"C[C@H](O)[C@@H](C)N |&1:1,3|\","));
+    CHECK_THAT(hits, Catch::Contains("\nabs,C[C@H](O)[C@@H](C)N,C[C@H](O)[C@@H](C)N,"));
+    // The salt's group survives salt stripping: the same substance as and1.
+    CHECK_THAT(rejects_of(out), Catch::Contains("salt\t") &&
+                                    Catch::Contains("\tdedupe\tduplicate of and1 (record 1)\t"));
+    // hits.sdf keeps the groups as V3000 collections.
+    const std::string mols = test::read_file(sdf);
+    CHECK_THAT(mols, Catch::Contains("M  V30 MDLV30/STEREL1 ATOMS=(2 2 4)") &&
+                         Catch::Contains("M  V30 MDLV30/STERAC1 ATOMS=(2 2 4)"));
+}

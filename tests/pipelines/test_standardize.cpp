@@ -111,3 +111,45 @@ TEST_CASE("standardize: ChEMBL molecules as RDKit Python", "[screen][standardize
     }
     CHECK(n == 400);
 }
+
+TEST_CASE("standardize: enhanced stereo (CXSMILES stereo groups) is kept",
+          "[screen][standardize]") {
+    // Expected: RDKit Python (Debian 2022.09) Cleanup -> LargestFragmentChooser
+    // -> Uncharger -> MolToCXSmiles(m, SmilesWriteParams(), CX_ENHANCEDSTEREO)
+    // where RDKit keeps the groups; where it drops them (a step changed the
+    // molecule), the value is RDKit's for the molecule without the salt or
+    // with the nitro group already normalized, whose groups it keeps.
+    Standardizer s;
+    const std::map<std::string, std::string> expected = {
+        {"C[C@H](O)[C@@H](C)N |o1:1,3|", "C[C@H](O)[C@@H](C)N |o1:1,3|"},
+        {"C[C@H](O)[C@@H](C)N |&1:1,3|", "C[C@H](O)[C@@H](C)N |&1:1,3|"},
+        {"C[C@H](O)[C@@H](C)N |o1:3|", "C[C@H](O)[C@@H](C)N |o1:3|"},
+        // RDKit Python drops the group here ("C[C@H](O)[C@@H](C)N").
+        {"C[C@H](O)[C@@H](C)[NH3+].[Cl-] |&1:1,3|", "C[C@H](O)[C@@H](C)N |&1:1,3|"},
+        // Normalizing the nitro group reorders the atoms; RDKit drops the group.
+        {"C[N+](=O)[O-].C[C@H](O)[C@@H](C)CN(=O)=O |&1:5,7|",
+         "C[C@H](O)[C@@H](C)C[N+](=O)[O-] |&1:1,3|"},
+        // An ABS group means what no group means: written as plain SMILES.
+        {"C[C@H](O)[C@@H](C)N |a:1,3|", "C[C@H](O)[C@@H](C)N"},
+        {"C[C@H](O)[C@@H](C)N |a:1,o1:3|", "C[C@H](O)[C@@H](C)N |o1:3|"},
+        {"C[C@H](O)[C@@H](C)N", "C[C@H](O)[C@@H](C)N"},
+    };
+    for (const auto& [in, want] : expected) {
+        INFO(in);
+        CHECK(standardized(s, in) == want);
+    }
+    SECTION("the input molecule is left as it was") {
+        auto p = parse_smiles("C[C@H](O)[C@@H](C)[NH3+].[Cl-] |&1:1,3|");
+        REQUIRE(p.mol);
+        REQUIRE(s.run(*p.mol).mol);
+        CHECK(p.mol->getStereoGroups().size() == 1);
+        CHECK_FALSE(p.mol->getAtomWithIdx(1)->hasProp("_plmkitInputAtom"));
+    }
+    SECTION("with standardization off, the parsed groups are written") {
+        StandardizeOptions off;
+        off.cleanup = off.largest_fragment = off.uncharge = false;
+        Standardizer none(off);
+        // RDKit Python's MolToCXSmiles of the parsed molecule.
+        CHECK(standardized(none, "N[C@@H](C)[C@H](C)O |o1:1,3|") == "C[C@H](N)[C@H](C)O |o1:1,3|");
+    }
+}
