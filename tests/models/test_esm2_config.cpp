@@ -71,9 +71,9 @@ TEST_CASE("esm2 config: invalid files are ModelErrors naming file and key", "[mo
         CHECK_THROWS_WITH(models::Esm2Config::from_json_file(pad),
                           Catch::Contains(pad) && Catch::Contains("pad_token_id is 0, expected 1"));
         auto mask = edited_config([](auto& j) { j["mask_token_id"] = 5; });
-        CHECK_THROWS_WITH(models::Esm2Config::from_json_file(mask),
-                          Catch::Contains(mask) &&
-                              Catch::Contains("mask_token_id is 5, expected 32"));
+        CHECK_THROWS_WITH(
+            models::Esm2Config::from_json_file(mask),
+            Catch::Contains(mask) && Catch::Contains("mask_token_id is 5, expected 32"));
     }
     SECTION("not JSON") {
         auto path = test::temp_path("config.json");
