@@ -123,9 +123,9 @@ bool FastaReader::next(SequenceRecord& record) {
         record.id = escape_invalid_utf8(record.id);
     } else if (auto seen = seen_.insert(record.id); seen == SeenIds::Result::not_checked) {
         if (!said_unchecked_)
-            log_info(where + ": " + std::to_string(seen_.size()) +
-                     " distinct ids checked for duplicates; ids from here on are not checked "
-                     "(the check's memory stays bounded)");
+            log_info(where + ": the duplicate-id check holds its cap of " +
+                     std::to_string(seen_.size()) +
+                     " distinct ids; a repeat of an id first seen from here on is not reported");
         said_unchecked_ = true;
     } else if (seen == SeenIds::Result::repeated) {
         ++duplicates_;
