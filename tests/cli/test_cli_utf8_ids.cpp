@@ -79,4 +79,12 @@ TEST_CASE("cli tokenize, vocab build: a SMILES that is not UTF-8 is rejected, ou
         CHECK(read_file(out) == "<pad>\n<unk>\n<cls>\n<eos>\n<mask>\nC\nN\n");
         CHECK(read_file(out + ".rejects.tsv") == "id\tline\treason\nbad\t2\t" + reason + "\n");
     }
+    SECTION("vocab build: a rejected record's Latin-1 id is shown as \\xHH, as tokenize does") {
+        auto bad_id = write_temp("latin1_vocab_id.csv", "smiles,id\nC&,caf\xE9\nCCN,ok\n");
+        auto out = temp_path("latin1_vocab_id.txt");
+        auto r = run_plmkit({"vocab", "build", "--kind", "smiles", bad_id, "-o", out});
+        REQUIRE(r.exit_code == 0);
+        CHECK(read_file(out + ".rejects.tsv") ==
+              "id\tline\treason\ncaf\\xE9\t2\tinvalid character '&' at position 2\n");
+    }
 }
