@@ -69,7 +69,7 @@ void parse_header(const std::string& header, std::size_t gt, SequenceRecord& rec
 }  // namespace
 
 FastaReader::FastaReader(const std::string& path, FastaReaderOptions options)
-    : reader_(path), options_(options) {}
+    : reader_(path), options_(options), seen_(options.max_checked_ids) {}
 
 bool FastaReader::next(SequenceRecord& record) {
     std::string line;
@@ -121,7 +121,13 @@ bool FastaReader::next(SequenceRecord& record) {
         // valid UTF-8. The reject shows the id with the bad bytes as \xHH.
         record.error = bad_id;
         record.id = escape_invalid_utf8(record.id);
-    } else if (!seen_.insert(record.id).second) {
+    } else if (auto seen = seen_.insert(record.id); seen == SeenIds::Result::not_checked) {
+        if (!said_unchecked_)
+            log_info(where + ": the duplicate-id check holds its cap of " +
+                     std::to_string(seen_.size()) +
+                     " distinct ids; a repeat of an id first seen from here on is not reported");
+        said_unchecked_ = true;
+    } else if (seen == SeenIds::Result::repeated) {
         ++duplicates_;
         if (duplicates_ <= kMaxDuplicateWarnings)
             log_warn(where + ": duplicate id '" + record.id + "' (record kept)" +

@@ -1,16 +1,18 @@
 #pragma once
 // Streaming FASTA reader: constant memory, multi-line records, .gz, CRLF,
 // blank lines; the id is the header's first word. Duplicate ids are kept in
-// order with a warning; an empty sequence is returned with `error` set.
+// order with a warning (among the first FastaReaderOptions::max_checked_ids
+// distinct ids: data/seen_ids.hpp); an empty sequence is returned with
+// `error` set.
 // Text before the first '>' is an InputError naming file:line.
 // With FastaReaderOptions::require_utf8_ids, an id that is not valid UTF-8 is
 // a rejected record (embed and tokenize: HDF5 strings and JSON must be UTF-8);
 // by default such ids are returned as they are (CSV outputs take any bytes).
 #include <memory>
 #include <string>
-#include <unordered_set>
 
 #include "data/records.hpp"
+#include "data/seen_ids.hpp"
 #include "src/line_reader.hpp"
 
 namespace plmkit::data {
@@ -19,6 +21,9 @@ struct FastaReaderOptions {
     /// Reject records whose id is not valid UTF-8 (error set, id shown with
     /// each bad byte as \xHH). Off: ids are kept byte for byte.
     bool require_utf8_ids = false;
+    /// Distinct ids remembered for the duplicate check (64-bit fingerprints,
+    /// 16 bytes each at most); later new ids are not checked, said once.
+    std::size_t max_checked_ids = SeenIds::kDefaultMaxIds;
 };
 
 class FastaReader {
@@ -40,7 +45,8 @@ class FastaReader {
     bool done_ = false;
     std::uint64_t count_ = 0;
     std::uint64_t duplicates_ = 0;
-    std::unordered_set<std::string> seen_;
+    SeenIds seen_;
+    bool said_unchecked_ = false;
 };
 
 }  // namespace plmkit::data

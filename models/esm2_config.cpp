@@ -108,10 +108,15 @@ void Esm2Config::validate(const std::string& origin) const {
         fail("head size " + std::to_string(head_dim()) + " must be even for rotary embeddings");
     if (vocab_size != 33)
         fail("vocab_size is " + std::to_string(vocab_size) + ", expected 33 (the ESM alphabet)");
-    if (mask_token_id < 0 || mask_token_id >= vocab_size)
-        fail("mask_token_id " + std::to_string(mask_token_id) + " is outside the vocabulary");
-    if (pad_token_id < 0 || pad_token_id >= vocab_size)
-        fail("pad_token_id " + std::to_string(pad_token_id) + " is outside the vocabulary");
+    // vocab.txt must be the ESM alphabet (checked line by line), where <pad> is
+    // id 1 and <mask> id 32; other ids would pad batches with a real token and
+    // count residues as masked in token dropout, silently changing every output.
+    if (pad_token_id != 1)
+        fail("pad_token_id is " + std::to_string(pad_token_id) +
+             ", expected 1 (<pad> in the ESM alphabet of vocab.txt)");
+    if (mask_token_id != 32)
+        fail("mask_token_id is " + std::to_string(mask_token_id) +
+             ", expected 32 (<mask> in the ESM alphabet of vocab.txt)");
     if (!(layer_norm_eps > 0)) fail("layer_norm_eps must be > 0");
 }
 

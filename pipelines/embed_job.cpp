@@ -61,6 +61,17 @@ EmbedContent parse_include(const std::vector<std::string>& include) {
     return c;
 }
 
+/// The outputs of `c` in the fixed order of kIncludeItems, each once: the
+/// `include` attribute, so that "bos,mean" and "mean,bos" (the same file)
+/// record the same value and their shards merge.
+std::string include_attribute(const EmbedContent& c) {
+    const bool on[] = {c.mean, c.per_tok, c.bos, c.logits, c.contacts};
+    std::vector<std::string> items;
+    for (std::size_t i = 0; i < kIncludeItems.size(); ++i)
+        if (on[i]) items.push_back(kIncludeItems[i]);
+    return join(items);
+}
+
 /// Negative layers count from the end; result ascending and unique.
 std::vector<int> resolve_layers(const std::vector<int>& layers, int num_layers) {
     if (layers.empty()) throw UsageError("--layers is empty");
@@ -259,7 +270,7 @@ void write_provenance(EmbeddingFile& file, const EmbedOptions& opt, const models
     file.set_attribute("device", to_string(device));
     file.set_attribute("truncate", static_cast<std::int64_t>(opt.truncate));
     file.set_attribute("long_policy", opt.long_policy);
-    file.set_attribute("include", join(opt.include));
+    file.set_attribute("include", include_attribute(c));
     file.set_attribute("layers", join(layers));
     file.set_attribute("layer", static_cast<std::int64_t>(c.layers.back()));
     file.set_attribute("max_tokens", static_cast<std::int64_t>(opt.max_tokens));

@@ -150,6 +150,13 @@ class TokenizeRun {
                 reject(reader.path(), escape_invalid_utf8(rec.id), rec.line, bad_id);
                 continue;
             }
+            // A bracket atom takes any byte ("[\xE9]" of a Latin-1 file): its
+            // token would make the JSON line invalid.
+            std::string bad_smiles = invalid_utf8_reason(rec.smiles, "SMILES", rec.line);
+            if (!bad_smiles.empty()) {
+                reject(reader.path(), rec.id, rec.line, bad_smiles);
+                continue;
+            }
             if (!tokenizers::SmilesTokenizer::tokenize(rec.smiles, views_, &err)) {
                 reject(reader.path(), rec.id, rec.line, err.reason);
                 continue;

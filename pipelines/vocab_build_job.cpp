@@ -9,6 +9,7 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/utf8.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
 
@@ -57,12 +58,16 @@ VocabBuildSummary run_vocab_build(const VocabBuildJobOptions& opt) {
         throw_if_interrupted();
         ++s.records;
         std::string reason = rec.error;
+        // vocab.txt is UTF-8 text: a bracket atom holding a Latin-1 byte
+        // ("[\xE9]") would put an undecodable token into it.
+        if (reason.empty()) reason = invalid_utf8_reason(rec.smiles, "SMILES", rec.line);
         if (reason.empty() && !tokenizers::SmilesTokenizer::tokenize(rec.smiles, tokens, &err))
             reason = err.reason;
         if (!reason.empty()) {
-            rejects.row({rec.id, std::to_string(rec.line), reason});
+            const std::string id = escape_invalid_utf8(rec.id);
+            rejects.row({id, std::to_string(rec.line), reason});
             if (++s.rejected <= opt.max_warnings)
-                log_warn(reader.path() + ":" + std::to_string(rec.line) + ": record '" + rec.id +
+                log_warn(reader.path() + ":" + std::to_string(rec.line) + ": record '" + id +
                          "' skipped: " + reason);
             else if (s.rejected == opt.max_warnings + 1)
                 log_warn("more skipped records not shown: all are in " + s.rejects);

@@ -101,3 +101,28 @@ TEST_CASE("cli merge: embed shards merge into the single run bit for bit", "[cli
         CHECK_THAT(bad.err, Catch::Contains(other) && Catch::Contains("foreign"));
     }
 }
+
+TEST_CASE("cli merge: shards run with --include in another order or repeated merge",
+          "[cli][merge][embed]") {
+    // The include attribute held the option as typed: "bos,mean" and
+    // "mean,bos,mean" write the same datasets, but merge called the second
+    // shard foreign. It now lists the outputs in the documented order.
+    const std::vector<std::string> includes = {"bos,mean", "mean,bos,mean"};
+    std::vector<std::string> shards;
+    for (int i = 0; i < 2; ++i) {
+        shards.push_back(test::temp_path("cli_emb_inc.shard-" + std::to_string(i) + "-of-2.h5"));
+        auto r = run_plmkit({"-q", "embed", "--model", kModel, "--input", kFasta, "--output",
+                             shards.back(), "--include", includes[i], "--shard",
+                             std::to_string(i) + "/2"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        auto inc = Hdf5Reader(shards.back()).attribute("include");
+        REQUIRE(inc);
+        CHECK(inc->text == "mean,bos");
+    }
+    auto merged = test::temp_path("cli_emb_inc.h5");
+    auto m = run_plmkit({"merge", "--kind", "embed", "-o", merged, shards[0], shards[1]});
+    INFO(m.err);
+    CHECK(m.exit_code == 0);
+    CHECK(Hdf5Reader(merged).info("ids").rows == 7);
+}

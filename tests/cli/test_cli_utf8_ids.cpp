@@ -56,3 +56,35 @@ TEST_CASE("cli tokenize: ids that are not UTF-8 are rejected, the JSON stays val
                                    "'caf\\xE9' on line 2"));
     }
 }
+
+TEST_CASE("cli tokenize, vocab build: a SMILES that is not UTF-8 is rejected, outputs stay UTF-8",
+          "[cli][tokenize][vocab][utf8]") {
+    // A bracket atom takes any byte: '[\xE9]' of a Latin-1 file was written
+    // into the JSON line (and into vocab.txt), which then failed to decode.
+    auto csv = write_temp("latin1_smiles.csv", "smiles,id\nC[\xE9]C,bad\nCCN,ok\n");
+    const std::string reason =
+        "SMILES is not valid UTF-8: byte 0xE9 at byte 3 of 'C[\\xE9]C' on line 2 (save the file "
+        "as UTF-8, e.g. iconv -f latin1 -t utf-8)";
+    SECTION("tokenize") {
+        auto out = temp_path("latin1_smiles.jsonl");
+        auto r = run_plmkit({"tokenize", "--kind", "smiles", csv, "-o", out});
+        REQUIRE(r.exit_code == 0);
+        CHECK(read_file(out) == "{\"id\":\"ok\",\"tokens\":[\"C\",\"C\",\"N\"]}\n");
+        CHECK(read_file(out + ".rejects.tsv") == "id\tline\treason\nbad\t2\t" + reason + "\n");
+    }
+    SECTION("vocab build") {
+        auto out = temp_path("latin1_vocab.txt");
+        auto r = run_plmkit({"vocab", "build", "--kind", "smiles", csv, "-o", out});
+        REQUIRE(r.exit_code == 0);
+        CHECK(read_file(out) == "<pad>\n<unk>\n<cls>\n<eos>\n<mask>\nC\nN\n");
+        CHECK(read_file(out + ".rejects.tsv") == "id\tline\treason\nbad\t2\t" + reason + "\n");
+    }
+    SECTION("vocab build: a rejected record's Latin-1 id is shown as \\xHH, as tokenize does") {
+        auto bad_id = write_temp("latin1_vocab_id.csv", "smiles,id\nC&,caf\xE9\nCCN,ok\n");
+        auto out = temp_path("latin1_vocab_id.txt");
+        auto r = run_plmkit({"vocab", "build", "--kind", "smiles", bad_id, "-o", out});
+        REQUIRE(r.exit_code == 0);
+        CHECK(read_file(out + ".rejects.tsv") ==
+              "id\tline\treason\ncaf\\xE9\t2\tinvalid character '&' at position 2\n");
+    }
+}

@@ -62,6 +62,19 @@ TEST_CASE("esm2 config: invalid files are ModelErrors naming file and key", "[mo
         CHECK_THROWS_WITH(models::Esm2Config::from_json_file(path),
                           Catch::Contains("not a multiple"));
     }
+    SECTION("special token ids that are not the ESM alphabet's") {
+        // pad_token_id 0 padded batches with <cls> and masked every real <cls>;
+        // mask_token_id 5 counted every 'A' as masked in token dropout: both
+        // ran and gave wrong numbers (vocab.txt is always the ESM alphabet).
+        auto pad = edited_config([](auto& j) { j["pad_token_id"] = 0; });
+        CHECK_THROWS_AS(models::Esm2Config::from_json_file(pad), ModelError);
+        CHECK_THROWS_WITH(models::Esm2Config::from_json_file(pad),
+                          Catch::Contains(pad) && Catch::Contains("pad_token_id is 0, expected 1"));
+        auto mask = edited_config([](auto& j) { j["mask_token_id"] = 5; });
+        CHECK_THROWS_WITH(
+            models::Esm2Config::from_json_file(mask),
+            Catch::Contains(mask) && Catch::Contains("mask_token_id is 5, expected 32"));
+    }
     SECTION("not JSON") {
         auto path = test::temp_path("config.json");
         test::write_file(path, "{ \"hidden_size\": 64,");
