@@ -807,6 +807,20 @@ TEST_CASE("train: a saved ESM-2 fine-tuned model predicts as in training",
     CHECK(a.mean == c.mean);
     CHECK(rmse_of(a.mean, y) == Approx(s.metrics["test"]["mean"]["rmse"].get<double>()));
 
+    // evaluate scores the members' own encoders too (it stopped with
+    // "predict_raw: the members have their own encoders" for any fine-tuned
+    // ensemble): the test rows' RMSE from the ensemble's predictions.
+    EvaluateOptions eo;
+    eo.model = o.output;
+    eo.data = test::temp_path("gb1_ft_test_rows.csv");
+    REQUIRE(test::write_set_csv(gb1_300(), o.output + "/split.csv", "test", eo.data) ==
+            seqs.size());
+    eo.output = test::temp_path("gb1_ft_eval.json");
+    json e = run_evaluate(eo);
+    CHECK(e["n"] == seqs.size());
+    CHECK(e["rejected"] == 0);
+    CHECK(e["metrics"]["target"]["rmse"].get<double>() == Approx(rmse_of(a.mean, y)).epsilon(1e-6));
+
     // predict on FASTA through the job.
     PredictOptions po;
     po.model = o.output;
