@@ -23,6 +23,7 @@
 #include "models/torch_runtime.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/property_table.hpp"
+#include "pipelines/smiles_lm_featurizer.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
@@ -131,6 +132,10 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
             skip(t.reason);
         } else if (static_cast<std::int64_t>(t.tokens.size()) + 2 > o.max_len) {
             skip(std::to_string(t.tokens.size()) + " tokens, more than --max-len - 2");
+        } else if (std::string why = sdf ? "" : smiles_parse_error(rec.smiles); !why.empty()) {
+            // As the smiles-lm featurizer: train and predict reject what RDKit
+            // cannot parse, so the encoder never learns from it either.
+            skip(why);
         } else {
             corpus.tokens.push_back(std::move(t.tokens));
         }
