@@ -687,14 +687,26 @@ std::string split_file_path(const TrainOptions& o) {
 /// --resume: the interrupted run must have had the same options and read
 /// the same data (and split file) and encoder: cached features and
 /// checkpoints belong to its rows and its encoder's weights.
+/// The first option that differs, by its dotted name ("seed",
+/// "featurizer.esm_pooling"): plain values before groups, so a changed
+/// --seed is named as such rather than as the group that copies it ("gbm").
+/// Throws the --resume UsageError.
+void refuse_changed_option(const nlohmann::json& before, const nlohmann::json& now,
+                           const std::string& prefix = "") {
+    for (const bool groups : {false, true})
+        for (auto it = now.begin(); it != now.end(); ++it) {
+            const nlohmann::json was = before.value(it.key(), nlohmann::json());
+            if (it.value().is_object() != groups || was == it.value()) continue;
+            if (groups && was.is_object())
+                refuse_changed_option(was, it.value(), prefix + it.key() + ".");
+            throw UsageError("--resume: option '" + prefix + it.key() + "' was " + was.dump() +
+                             " in the interrupted run, now " + it.value().dump());
+        }
+}
+
 void check_resume(const TrainOptions& o) {
     const nlohmann::json before = read_json(o.output + "/checkpoints/options.json");
-    const nlohmann::json now = training_json(o);
-    for (auto it = now.begin(); it != now.end(); ++it)
-        if (before.value(it.key(), nlohmann::json()) != it.value())
-            throw UsageError("--resume: option '" + it.key() + "' was " +
-                             before.value(it.key(), nlohmann::json()).dump() +
-                             " in the interrupted run, now " + it.value().dump());
+    refuse_changed_option(before, training_json(o));
     check_unchanged(before.value("data_file", nlohmann::json()), resume_fingerprint(o.data),
                     "--data", o.data);
     const std::string split = split_file_path(o);

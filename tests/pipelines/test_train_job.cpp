@@ -180,6 +180,18 @@ TEST_CASE("train: --resume continues an interrupted run to the same model", "[tr
         bad.resume = true;
         bad.lr = 1e-2;
         CHECK_THROWS_WITH(run_train(bad), Catch::Contains("option 'lr'"));
+        // --seed by its name (it said "option 'gbm' was {...}", the boosting
+        // group that copies the seed); a group's member by its dotted name.
+        bad = o;
+        bad.resume = true;
+        bad.seed = 7;
+        CHECK_THROWS_WITH(run_train(bad),
+                          Catch::Contains("option 'seed' was 0") && Catch::Contains("now 7"));
+        bad = o;
+        bad.resume = true;
+        bad.forest.trees = 9;
+        CHECK_THROWS_WITH(run_train(bad), Catch::Contains("option 'forest.trees' was 500") &&
+                                              Catch::Contains("now 9"));
     }
     SECTION("the resumed model equals an uninterrupted one") {
         auto resume = o;
