@@ -112,6 +112,11 @@ void check_featurizer_flags(const TrainOptions& o) {
             "trains none (--featurizer " +
             f.name + (f.lm_model.empty() ? "" : " --lm-model " + f.lm_model) + " --finetune " +
             o.finetune + "): leave them out");
+    // Only ESM-2 runs on a GPU; the SMILES encoder, the RDKit featurizers and
+    // the heads on fixed features run on the CPU.
+    if (f.runtime.device.kind == DeviceKind::cuda)
+        refuse(f.name != "esm", "--device " + to_string(f.runtime.device),
+               "--featurizer esm (ESM-2 runs there)");
     const ComputeDType dtype = f.runtime.dtype;
     if (dtype != ComputeDType::f32) {
         const std::string flag = "--dtype " + to_string(dtype);

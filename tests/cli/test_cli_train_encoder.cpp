@@ -184,6 +184,16 @@ TEST_CASE("cli train: flags of another featurizer are refused, not ignored",
         {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "morgan", "--finetune",
           "full"},
          "needs an encoder: --featurizer smiles-lm or esm"},
+        // The SMILES encoder and the RDKit featurizers run on the CPU: a GPU
+        // asked for was silently not used (a CPU-only build said nothing).
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "smiles-lm", "--lm-model",
+          lm, "--device", "cuda"},
+         "--device cuda:0 is used by --featurizer esm (ESM-2 runs there), not by --featurizer "
+         "smiles-lm"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "basic", "--device",
+          "cuda:1"},
+         "--device cuda:1 is used by --featurizer esm (ESM-2 runs there), not by --featurizer "
+         "basic"},
     };
     for (const auto& c : cases) {
         INFO(c.message);
