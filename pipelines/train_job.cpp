@@ -217,7 +217,9 @@ void check_options(const TrainOptions& o) {
                          "; choose another --output or remove it");
     if (o.resume && !fs::exists(o.output + "/checkpoints/options.json"))
         throw UsageError("--resume: '" + o.output +
-                         "' holds no interrupted run (no checkpoints/options.json)");
+                         "' holds no interrupted run (no checkpoints/options.json: it "
+                         "stopped before its first checkpoint, or never ran there); run the "
+                         "same command without --resume to start it");
     check_output_dir(o.output);
 }
 

@@ -354,6 +354,9 @@ TEST_CASE("train: option errors", "[train_job]") {
     SECTION("resume without an interrupted run") {
         o.resume = true;
         CHECK_THROWS_WITH(run_train(o), Catch::Contains("no interrupted run"));
+        // A run killed before its first checkpoint leaves nothing to resume:
+        // the error says how to go on.
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("run the same command without --resume"));
     }
 }
 
