@@ -216,3 +216,22 @@ TEST_CASE("pretrain checks: a SMILES RDKit cannot parse is skipped with RDKit's 
     CHECK_THAT(rej[1][3], Catch::Contains("unclosed ring"));
     CHECK_THAT(rej[3][3], Catch::Contains("valence"));
 }
+
+TEST_CASE("pretrain checks: a run whose loss is NaN from the start writes no encoder",
+          "[pretrain_checks]") {
+    // It saved the NaN weights of epoch 1 as the best and exited 0.
+    const std::string data = test::temp_path("pretrain_diverge.csv");
+    std::string text = "id,smiles\n";
+    for (int i = 0; i < 40; ++i)
+        text += "ok" + std::to_string(i) + ",CC" + std::string(i % 7, 'C') + "O\n";
+    test::write_file(data, text);
+    const std::string out = test::temp_path("lm_diverge");
+    auto o = small_options(data, out);
+    o.lr = 1e12;
+    o.epochs = 2;
+    CHECK_THROWS_AS(pipelines::run_pretrain(o), UsageError);
+    CHECK_FALSE(fs::exists(out + "/model.safetensors"));
+    fs::remove_all(out);
+    CHECK_THROWS_WITH(pipelines::run_pretrain(o), Catch::Contains("training diverged") &&
+                                                      Catch::Contains("a lower --lr than 1e+12"));
+}
