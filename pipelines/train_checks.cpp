@@ -8,6 +8,8 @@
 #include "data/splits.hpp"
 #include "pipelines/run_files.hpp"
 #include "src/error.hpp"
+#include "tokenizers/smiles_tokenizer.hpp"
+#include "tokenizers/vocab.hpp"
 
 namespace plmkit::pipelines {
 
@@ -197,6 +199,27 @@ std::string no_training_rows_message(const std::string& data, const PropertyTabl
     }
     return data + ": the split (" + split + ") puts none of the " + std::to_string(t.size()) +
            " usable rows in train";
+}
+
+std::string unknown_tokens_warning(const std::string& vocab_path,
+                                   const std::vector<std::string>& smiles) {
+    const tokenizers::Vocab vocab = tokenizers::Vocab::load(vocab_path);
+    std::size_t rows = 0;
+    std::string first;
+    std::vector<std::string_view> tokens;
+    for (const auto& s : smiles) {
+        if (!tokenizers::SmilesTokenizer::tokenize(s, tokens)) continue;
+        for (const auto& t : tokens) {
+            if (vocab.contains(t)) continue;
+            if (rows++ == 0) first = "'" + std::string(t) + "' in '" + s + "'";
+            break;
+        }
+    }
+    if (rows == 0) return "";
+    return "smiles-lm: " + std::to_string(rows) + " of " + std::to_string(smiles.size()) +
+           " SMILES hold tokens the encoder's vocabulary ('" + vocab_path +
+           "') lacks, read as <unk> (the first, " + first +
+           "); an encoder pre-trained on a library with this chemistry knows them";
 }
 
 }  // namespace plmkit::pipelines

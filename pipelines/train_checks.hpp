@@ -69,4 +69,12 @@ void check_training_labels(const PropertyTable& t, const std::vector<std::size_t
 std::string no_training_rows_message(const std::string& data, const PropertyTable& t,
                                      const std::string& split, double train_fraction);
 
+/// With a pre-trained SMILES encoder: a warning when some of `smiles` hold
+/// tokens its vocabulary (`vocab_path`, vocab.txt) lacks, which it reads as
+/// <unk>: "smiles-lm: 2 of 4 SMILES hold tokens the encoder's vocabulary
+/// ('LM/vocab.txt') lacks, read as <unk> (the first, '[Se]' in 'C[Se]C'); ...".
+/// "" when there are none (SMILES that do not tokenize are left out).
+std::string unknown_tokens_warning(const std::string& vocab_path,
+                                   const std::vector<std::string>& smiles);
+
 }  // namespace plmkit::pipelines

@@ -565,6 +565,11 @@ Prepared prepare(const TrainOptions& o) {
         prepare_tokens(o, p);
     else
         save = prepare_features(o, p);
+    if (o.featurizer.name == "smiles-lm" && !o.featurizer.lm_model.empty()) {
+        const std::string w =
+            unknown_tokens_warning(o.featurizer.lm_model + "/vocab.txt", p.table.inputs);
+        if (!w.empty()) log_warn(w);
+    }
     try {
         check_training_labels(p.table, p.rows[0], o.target_cols, o.task);
     } catch (const InputError& e) {

@@ -232,3 +232,27 @@ TEST_CASE("cli train: --finetune last:N beyond the encoder's blocks fails before
         CHECK_FALSE(file_exists(out));
     }
 }
+
+TEST_CASE("cli train: SMILES with tokens the pre-trained encoder lacks are counted on stderr",
+          "[cli][train_encoder]") {
+    // The encoder (pre-trained on ESOL rows) has no [Se] and no [Te]: those
+    // molecules were read as <unk> without a word.
+    const std::string lm = pretrain_lm("enc_lm_unk", 1);
+    const std::string data = temp_path("enc_unk.csv");
+    write_file(data, read_file(esol100()) + "x1,0,1,0,0,0,0,0,-1.5,C[Se]C\n" +
+                         "x2,0,1,0,0,0,0,0,-2.5,c1cc[te]c1\n");
+    const std::string out = temp_path("enc_unk_out");
+    for (const std::string finetune : {"frozen", "last:1"}) {
+        fs::remove_all(out);
+        auto r = run_plmkit({"train", "--data", data, "--target-col", kTarget, "--featurizer",
+                             "smiles-lm", "--lm-model", lm, "--finetune", finetune, "--hidden",
+                             "16", "--epochs", "1", "--threads", "1", "--output", out});
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("smiles-lm: 2 of 102 SMILES hold tokens the encoder's "
+                                          "vocabulary ('" +
+                                          lm +
+                                          "/vocab.txt') lacks, read as <unk> (the first, "
+                                          "'[Se]' in 'C[Se]C')"));
+    }
+}

@@ -402,3 +402,21 @@ TEST_CASE("train checks: rejects.tsv names an unparsable SDF record by its line"
     CHECK(rej[1][1] == "broken");
     CHECK(rej[1][2] == "(mol block at line " + std::to_string(broken_line) + ")");
 }
+
+TEST_CASE("train checks: SMILES with tokens a pre-trained encoder lacks are counted",
+          "[train_checks]") {
+    // The encoder reads them as <unk>; train said nothing about it.
+    const std::string dir = test::temp_path("unk_vocab");
+    fs::create_directories(dir);
+    test::write_file(dir + "/vocab.txt", "<pad>\n<unk>\n<cls>\n<eos>\n<mask>\nC\nO\nc\n1\n(\n)\n");
+    const std::string vocab = dir + "/vocab.txt";
+    CHECK(unknown_tokens_warning(vocab, {"CCO", "c1ccccc1", "CC(O)C"}).empty());
+    // [Se] and Br are not in it; "C1CC" tokenizes (its ring is RDKit's business).
+    const std::string w =
+        unknown_tokens_warning(vocab, {"CCO", "C[Se]C", "c1ccccc1", "CCBr", "C1CC"});
+    CHECK_THAT(w, Catch::StartsWith("smiles-lm: 2 of 5 SMILES hold tokens the encoder's "
+                                    "vocabulary ('" +
+                                    vocab +
+                                    "') lacks, read as <unk> (the first, '[Se]' in "
+                                    "'C[Se]C')"));
+}
