@@ -1,5 +1,7 @@
 #include "pipelines/train_checks.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -220,6 +222,24 @@ std::string unknown_tokens_warning(const std::string& vocab_path,
            " SMILES hold tokens the encoder's vocabulary ('" + vocab_path +
            "') lacks, read as <unk> (the first, " + first +
            "); an encoder pre-trained on a library with this chemistry knows them";
+}
+
+std::string truncation_warning(const std::vector<std::string>& sequences, std::size_t truncate) {
+    std::size_t longer = 0, longest = 0;
+    for (const auto& s : sequences) {
+        std::size_t residues = 0;
+        for (char c : s)
+            residues += std::isspace(static_cast<unsigned char>(c)) ? 0 : 1;
+        const auto last = s.find_last_not_of(" \t\r\n\f\v");
+        if (last != std::string::npos && s[last] == '*') --residues;
+        if (residues > truncate) ++longer;
+        longest = std::max(longest, residues);
+    }
+    if (longer == 0) return "";
+    const std::string t = std::to_string(truncate);
+    return "esm: " + std::to_string(longer) + " of " + std::to_string(sequences.size()) +
+           " sequences have more than --truncate " + t + " residues (the longest " +
+           std::to_string(longest) + "); only their first " + t + " are embedded";
 }
 
 }  // namespace plmkit::pipelines

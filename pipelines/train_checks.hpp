@@ -77,4 +77,11 @@ std::string no_training_rows_message(const std::string& data, const PropertyTabl
 std::string unknown_tokens_warning(const std::string& vocab_path,
                                    const std::vector<std::string>& smiles);
 
+/// With --featurizer esm: a warning when some `sequences` have more
+/// residues than `truncate` (only their first `truncate` are embedded): "esm:
+/// 3 of 60 sequences have more than --truncate 100 residues (the longest
+/// 265); only their first 100 are embedded". "" when none. Residues: the
+/// characters other than whitespace and a final '*'.
+std::string truncation_warning(const std::vector<std::string>& sequences, std::size_t truncate);
+
 }  // namespace plmkit::pipelines

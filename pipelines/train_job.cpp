@@ -570,6 +570,10 @@ Prepared prepare(const TrainOptions& o) {
             unknown_tokens_warning(o.featurizer.lm_model + "/vocab.txt", p.table.inputs);
         if (!w.empty()) log_warn(w);
     }
+    if (o.featurizer.name == "esm") {
+        const std::string w = truncation_warning(p.table.inputs, o.featurizer.truncate);
+        if (!w.empty()) log_warn(w);
+    }
     try {
         check_training_labels(p.table, p.rows[0], o.target_cols, o.task);
     } catch (const InputError& e) {

@@ -256,3 +256,24 @@ TEST_CASE("cli train: SMILES with tokens the pre-trained encoder lacks are count
                                           "'[Se]' in 'C[Se]C')"));
     }
 }
+
+TEST_CASE("cli train: ESM-2 sequences longer than --truncate are counted on stderr",
+          "[cli][train_encoder][esm]") {
+    // GB1 variants have 265 residues: --truncate 100 cuts all 40.
+    const std::string out = temp_path("enc_truncate_out");
+    auto r =
+        run_plmkit({"train", "--data", gb1_40(), "--target-col", "target", "--featurizer", "esm",
+                    "--esm-model", shared_path("fixtures/esm2_tiny/model"), "--truncate", "100",
+                    "--hidden", "16", "--epochs", "1", "--threads", "1", "--output", out});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("esm: 40 of 40 sequences have more than --truncate 100 "
+                                      "residues (the longest 265); only their first 100 are "
+                                      "embedded"));
+    fs::remove_all(out);
+    r = run_plmkit({"train", "--data", gb1_40(), "--target-col", "target", "--featurizer", "esm",
+                    "--esm-model", shared_path("fixtures/esm2_tiny/model"), "--hidden", "16",
+                    "--epochs", "1", "--threads", "1", "--output", out});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, !Catch::Contains("--truncate"));
+}

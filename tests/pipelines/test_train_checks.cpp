@@ -420,3 +420,12 @@ TEST_CASE("train checks: SMILES with tokens a pre-trained encoder lacks are coun
                                     "') lacks, read as <unk> (the first, '[Se]' in "
                                     "'C[Se]C')"));
 }
+
+TEST_CASE("train checks: sequences longer than --truncate are counted", "[train_checks]") {
+    // Only the first --truncate residues are embedded; train said nothing.
+    CHECK(truncation_warning({"MKTAY", "MKT*", " MKT \n"}, 5).empty());
+    // 6 residues (the space does not count), 5 plus a stop codon, 7.
+    CHECK(truncation_warning({"MKT AYI", "MKTAY*", "MKTAYIA", "M"}, 5) ==
+          "esm: 2 of 4 sequences have more than --truncate 5 residues (the longest 7); only "
+          "their first 5 are embedded");
+}
