@@ -161,7 +161,9 @@ void Trainer::fit(const TrainTensors& train, const TrainTensors& val,
         const std::vector<double> per = has_val ? target_metrics(val) : std::vector<double>();
         rec.val_metric = has_val ? mean_of(per, {}) : std::nan("");
         const double shown = has_val ? mean_of(per, shown_scale()) : std::nan("");
-        if (!has_val || improved(rec.val_metric)) {
+        if (!std::isfinite(rec.train_loss) || (has_val && !std::isfinite(rec.val_loss))) {
+            stop_diverged(rec.epoch);  // throws when no finite epoch can be kept
+        } else if (!has_val || improved(rec.val_metric)) {
             best_metric_ = has_val ? rec.val_metric : best_metric_;
             best_shown_ = shown;
             best_epoch_ = rec.epoch;
@@ -182,6 +184,28 @@ void Trainer::fit(const TrainTensors& train, const TrainTensors& val,
     auto params = model_->parameters();
     for (std::size_t i = 0; i < params.size() && i < best_params_.size(); ++i)
         params[i].copy_(best_params_[i]);
+}
+
+namespace {
+/// Whether every value of every tensor is finite.
+bool all_finite(const std::vector<at::Tensor>& tensors) {
+    for (const auto& t : tensors)
+        if (!at::isfinite(t).all().item<bool>()) return false;
+    return true;
+}
+}  // namespace
+
+void Trainer::stop_diverged(int epoch) {
+    const std::string what = options_.label + " epoch " + std::to_string(epoch) +
+                             ": the loss is not finite (NaN/inf): training diverged";
+    char lr[32];
+    std::snprintf(lr, sizeof lr, "%g", options_.lr);
+    const std::string advice = "a lower --lr than " + std::string(lr) + " may help";
+    if (best_epoch_ == 0 || !all_finite(best_params_))
+        throw UsageError(what + " before any usable epoch, so there is no model to keep; " +
+                         advice);
+    log_warn(what + "; stopping and keeping epoch " + std::to_string(best_epoch_) + "; " + advice);
+    stopped_ = true;
 }
 
 std::string Trainer::epoch_line(const EpochRecord& rec, double shown, std::int64_t targets) const {

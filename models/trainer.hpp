@@ -103,6 +103,10 @@ class Trainer {
     double lr_at(std::int64_t step, std::int64_t steps_per_epoch) const;
     at::Tensor batch_loss(const at::Tensor& out, const at::Tensor& y, const at::Tensor& mask) const;
     bool improved(double metric) const;
+    /// A non-finite loss at `epoch`: stops, keeping the best epoch so far
+    /// (a warning says so), or throws UsageError when there is none with
+    /// finite weights.
+    void stop_diverged(int epoch);
     /// Per-target selection metric (NaN where it cannot be computed).
     std::vector<double> target_metrics(const TrainTensors& data) const;
     /// The progress line of an epoch; `targets` 0 = no validation rows.

@@ -340,8 +340,15 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     featurize_table(t, predictor.featurizer());
     std::vector<double> pred(t.size() * t.num_targets);
     if (t.size() > 0) {
-        predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
-                              t.graphs.empty() ? nullptr : &t.graphs);
+        if (predictor.shared_features()) {
+            predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
+                                  t.graphs.empty() ? nullptr : &t.graphs);
+        } else {
+            // Fine-tuned members each run their own encoder; member 0's
+            // features above only sorted out the rows it cannot encode (the
+            // same for every member: one tokenization).
+            pred = predictor.predict(t.inputs).mean;
+        }
         reject_non_finite(t, pred, predictor.model(), rejects);
     }
     // With the JSON on stdout, the default file in the current directory is

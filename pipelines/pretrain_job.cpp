@@ -23,6 +23,7 @@
 #include "models/torch_runtime.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/property_table.hpp"
+#include "pipelines/smiles_lm_featurizer.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
@@ -131,6 +132,10 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
             skip(t.reason);
         } else if (static_cast<std::int64_t>(t.tokens.size()) + 2 > o.max_len) {
             skip(std::to_string(t.tokens.size()) + " tokens, more than --max-len - 2");
+        } else if (std::string why = sdf ? "" : smiles_parse_error(rec.smiles); !why.empty()) {
+            // As the smiles-lm featurizer: train and predict reject what RDKit
+            // cannot parse, so the encoder never learns from it either.
+            skip(why);
         } else {
             corpus.tokens.push_back(std::move(t.tokens));
         }
@@ -197,6 +202,9 @@ class PretrainRun {
     std::vector<Rows> epoch_batches(int epoch) const;
     double train_epoch(int epoch, torch::optim::AdamW& opt);
     void validate(double* loss, double* accuracy);
+    /// A non-finite loss at `epoch`: a warning when an epoch was saved (it
+    /// stays in LM_DIR and training stops), else UsageError (no encoder).
+    void stop_diverged(int epoch) const;
     double lr_at(std::int64_t step) const;
 
     const PretrainOptions& o_;
@@ -322,6 +330,18 @@ void PretrainRun::validate(double* loss, double* accuracy) {
     *accuracy = masked ? static_cast<double>(correct) / static_cast<double>(masked) : 0.0;
 }
 
+void PretrainRun::stop_diverged(int epoch) const {
+    const std::string what = "pretrain epoch " + std::to_string(epoch) +
+                             ": the loss is not finite (NaN/inf): training diverged";
+    char lr[32];
+    std::snprintf(lr, sizeof lr, "%g", o_.lr);
+    const std::string advice = "a lower --lr than " + std::string(lr) + " may help";
+    if (r_.best_epoch == 0)
+        throw UsageError(what + " before any usable epoch, so no encoder was written; " + advice);
+    log_warn(what + "; stopping, " + o_.output + " keeps epoch " + std::to_string(r_.best_epoch) +
+             "; " + advice);
+}
+
 char* fmt(char* buf, std::size_t n, const PretrainEpoch& e, int epochs) {
     std::snprintf(buf, n,
                   "pretrain epoch %d/%d: train loss %.4f, valid loss %.4f, valid masked acc "
@@ -369,6 +389,10 @@ void PretrainRun::run() {
         e.train_loss = train_epoch(epoch, opt);
         e.lr = lr_at(std::max<std::int64_t>(step_ - 1, 0));
         validate(&e.valid_loss, &e.valid_accuracy);
+        if (!std::isfinite(e.train_loss) || !std::isfinite(e.valid_loss)) {
+            stop_diverged(epoch);  // throws when no epoch was saved
+            break;
+        }
         if (r_.best_epoch == 0 || e.valid_loss < r_.best_valid_loss) {
             r_.best_epoch = epoch;
             r_.best_valid_loss = e.valid_loss;

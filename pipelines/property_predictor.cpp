@@ -7,6 +7,7 @@
 #include "pipelines/encoder_spec.hpp"
 #include "pipelines/mol_graph_builder.hpp"
 #include "src/error.hpp"
+#include "src/log.hpp"
 
 namespace plmkit::pipelines {
 namespace {
@@ -38,6 +39,19 @@ std::vector<const models::MolGraph*> graph_pointers(const std::vector<models::Mo
     for (std::size_t i : where)
         out.push_back(&graphs[i]);
     return out;
+}
+
+/// --dtype and --device set how ESM-2 runs; for a model of another
+/// featurizer a note says they are not used rather than ignoring them.
+void note_unused_runtime(const std::string& featurizer, const FeaturizerRuntime& rt) {
+    if (featurizer == "esm") return;
+    const std::string what = "this model's featurizer (" + featurizer + ")";
+    if (rt.dtype_given && rt.dtype != ComputeDType::f32)
+        log_info("note: --dtype " + to_string(rt.dtype) + " applies to ESM-2 features; " + what +
+                 " computes in fp32");
+    if (rt.device.kind == DeviceKind::cuda)
+        log_info("note: --device " + to_string(rt.device) + " applies to ESM-2; " + what +
+                 " and the model's heads run on the CPU");
 }
 
 /// A value as the reason shows it ("nan", "inf", "-inf", or the number).
@@ -86,6 +100,7 @@ void PropertyPredictor::load_featurizers(const FeaturizerRuntime& runtime) {
     } else {
         featurizers_.push_back(PropertyFeaturizer::from_json(desc, runtime));
     }
+    note_unused_runtime(desc.value("name", std::string()), runtime);
     if (model_.mpnn()) check_graphs(model_, *featurizers_.front());
     if (static_cast<std::int64_t>(featurizer().dim()) != model_.input_dim())
         throw ModelError("the model's featurizer (" + featurizer().name() + ") gives " +

@@ -1,5 +1,7 @@
 #include "pipelines/train_checks.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +10,8 @@
 #include "data/splits.hpp"
 #include "pipelines/run_files.hpp"
 #include "src/error.hpp"
+#include "tokenizers/smiles_tokenizer.hpp"
+#include "tokenizers/vocab.hpp"
 
 namespace plmkit::pipelines {
 
@@ -197,6 +201,45 @@ std::string no_training_rows_message(const std::string& data, const PropertyTabl
     }
     return data + ": the split (" + split + ") puts none of the " + std::to_string(t.size()) +
            " usable rows in train";
+}
+
+std::string unknown_tokens_warning(const std::string& vocab_path,
+                                   const std::vector<std::string>& smiles) {
+    const tokenizers::Vocab vocab = tokenizers::Vocab::load(vocab_path);
+    std::size_t rows = 0;
+    std::string first;
+    std::vector<std::string_view> tokens;
+    for (const auto& s : smiles) {
+        if (!tokenizers::SmilesTokenizer::tokenize(s, tokens)) continue;
+        for (const auto& t : tokens) {
+            if (vocab.contains(t)) continue;
+            if (rows++ == 0) first = "'" + std::string(t) + "' in '" + s + "'";
+            break;
+        }
+    }
+    if (rows == 0) return "";
+    return "smiles-lm: " + std::to_string(rows) + " of " + std::to_string(smiles.size()) +
+           " SMILES hold tokens the encoder's vocabulary ('" + vocab_path +
+           "') lacks, read as <unk> (the first, " + first +
+           "); an encoder pre-trained on a library with this chemistry knows them";
+}
+
+std::string truncation_warning(const std::vector<std::string>& sequences, std::size_t truncate) {
+    std::size_t longer = 0, longest = 0;
+    for (const auto& s : sequences) {
+        std::size_t residues = 0;
+        for (char c : s)
+            residues += std::isspace(static_cast<unsigned char>(c)) ? 0 : 1;
+        const auto last = s.find_last_not_of(" \t\r\n\f\v");
+        if (last != std::string::npos && s[last] == '*') --residues;
+        if (residues > truncate) ++longer;
+        longest = std::max(longest, residues);
+    }
+    if (longer == 0) return "";
+    const std::string t = std::to_string(truncate);
+    return "esm: " + std::to_string(longer) + " of " + std::to_string(sequences.size()) +
+           " sequences have more than --truncate " + t + " residues (the longest " +
+           std::to_string(longest) + "); only their first " + t + " are embedded";
 }
 
 }  // namespace plmkit::pipelines

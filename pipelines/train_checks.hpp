@@ -69,4 +69,19 @@ void check_training_labels(const PropertyTable& t, const std::vector<std::size_t
 std::string no_training_rows_message(const std::string& data, const PropertyTable& t,
                                      const std::string& split, double train_fraction);
 
+/// With a pre-trained SMILES encoder: a warning when some of `smiles` hold
+/// tokens its vocabulary (`vocab_path`, vocab.txt) lacks, which it reads as
+/// <unk>: "smiles-lm: 2 of 4 SMILES hold tokens the encoder's vocabulary
+/// ('LM/vocab.txt') lacks, read as <unk> (the first, '[Se]' in 'C[Se]C'); ...".
+/// "" when there are none (SMILES that do not tokenize are left out).
+std::string unknown_tokens_warning(const std::string& vocab_path,
+                                   const std::vector<std::string>& smiles);
+
+/// With --featurizer esm: a warning when some `sequences` have more
+/// residues than `truncate` (only their first `truncate` are embedded): "esm:
+/// 3 of 60 sequences have more than --truncate 100 residues (the longest
+/// 265); only their first 100 are embedded". "" when none. Residues: the
+/// characters other than whitespace and a final '*'.
+std::string truncation_warning(const std::vector<std::string>& sequences, std::size_t truncate);
+
 }  // namespace plmkit::pipelines

@@ -112,6 +112,11 @@ void check_featurizer_flags(const TrainOptions& o) {
             "trains none (--featurizer " +
             f.name + (f.lm_model.empty() ? "" : " --lm-model " + f.lm_model) + " --finetune " +
             o.finetune + "): leave them out");
+    // Only ESM-2 runs on a GPU; the SMILES encoder, the RDKit featurizers and
+    // the heads on fixed features run on the CPU.
+    if (f.runtime.device.kind == DeviceKind::cuda)
+        refuse(f.name != "esm", "--device " + to_string(f.runtime.device),
+               "--featurizer esm (ESM-2 runs there)");
     const ComputeDType dtype = f.runtime.dtype;
     if (dtype != ComputeDType::f32) {
         const std::string flag = "--dtype " + to_string(dtype);
@@ -212,7 +217,9 @@ void check_options(const TrainOptions& o) {
                          "; choose another --output or remove it");
     if (o.resume && !fs::exists(o.output + "/checkpoints/options.json"))
         throw UsageError("--resume: '" + o.output +
-                         "' holds no interrupted run (no checkpoints/options.json)");
+                         "' holds no interrupted run (no checkpoints/options.json: it "
+                         "stopped before its first checkpoint, or never ran there); run the "
+                         "same command without --resume to start it");
     check_output_dir(o.output);
 }
 
@@ -558,6 +565,15 @@ Prepared prepare(const TrainOptions& o) {
         prepare_tokens(o, p);
     else
         save = prepare_features(o, p);
+    if (o.featurizer.name == "smiles-lm" && !o.featurizer.lm_model.empty()) {
+        const std::string w =
+            unknown_tokens_warning(o.featurizer.lm_model + "/vocab.txt", p.table.inputs);
+        if (!w.empty()) log_warn(w);
+    }
+    if (o.featurizer.name == "esm") {
+        const std::string w = truncation_warning(p.table.inputs, o.featurizer.truncate);
+        if (!w.empty()) log_warn(w);
+    }
     try {
         check_training_labels(p.table, p.rows[0], o.target_cols, o.task);
     } catch (const InputError& e) {
@@ -687,14 +703,26 @@ std::string split_file_path(const TrainOptions& o) {
 /// --resume: the interrupted run must have had the same options and read
 /// the same data (and split file) and encoder: cached features and
 /// checkpoints belong to its rows and its encoder's weights.
+/// The first option that differs, by its dotted name ("seed",
+/// "featurizer.esm_pooling"): plain values before groups, so a changed
+/// --seed is named as such rather than as the group that copies it ("gbm").
+/// Throws the --resume UsageError.
+void refuse_changed_option(const nlohmann::json& before, const nlohmann::json& now,
+                           const std::string& prefix = "") {
+    for (const bool groups : {false, true})
+        for (auto it = now.begin(); it != now.end(); ++it) {
+            const nlohmann::json was = before.value(it.key(), nlohmann::json());
+            if (it.value().is_object() != groups || was == it.value()) continue;
+            if (groups && was.is_object())
+                refuse_changed_option(was, it.value(), prefix + it.key() + ".");
+            throw UsageError("--resume: option '" + prefix + it.key() + "' was " + was.dump() +
+                             " in the interrupted run, now " + it.value().dump());
+        }
+}
+
 void check_resume(const TrainOptions& o) {
     const nlohmann::json before = read_json(o.output + "/checkpoints/options.json");
-    const nlohmann::json now = training_json(o);
-    for (auto it = now.begin(); it != now.end(); ++it)
-        if (before.value(it.key(), nlohmann::json()) != it.value())
-            throw UsageError("--resume: option '" + it.key() + "' was " +
-                             before.value(it.key(), nlohmann::json()).dump() +
-                             " in the interrupted run, now " + it.value().dump());
+    refuse_changed_option(before, training_json(o));
     check_unchanged(before.value("data_file", nlohmann::json()), resume_fingerprint(o.data),
                     "--data", o.data);
     const std::string split = split_file_path(o);

@@ -18,7 +18,10 @@ CLI::Validator non_negative() {
 void add_runtime_flags(CLI::App* cmd, RuntimeFlags& f) {
     cmd->add_option("--threads", f.threads, "CPU threads (0 = all available cores)")
         ->capture_default_str();
-    cmd->add_option("--device", f.device, "ESM-2 / SMILES encoder device: auto, cpu, cuda[:N]")
+    cmd->add_option("--device", f.device,
+                    "ESM-2 device: auto, cpu, cuda[:N] (the SMILES encoder, RDKit "
+                    "featurizers and heads on fixed features run on the CPU; train refuses "
+                    "cuda without --featurizer esm)")
         ->capture_default_str();
     cmd->add_option("--dtype", f.dtype,
                     "ESM-2 compute dtype: fp32, bf16 or fp16 (train: fp32 by default, frozen "

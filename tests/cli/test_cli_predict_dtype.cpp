@@ -38,3 +38,27 @@ TEST_CASE("cli predict: fp16 recorded in the model's config.json names the file 
     CHECK(ok.exit_code == 0);
     CHECK(file_exists(out));
 }
+
+TEST_CASE("cli predict: --dtype and --device of a model without ESM-2 are noted, not ignored",
+          "[cli][predict][dtype]") {
+    // A 'basic' model on ESOL; --dtype bf16 and --device cuda were
+    // accepted without a word (also without CUDA) while nothing used them.
+    const std::string model = temp_path("dtype_note_basic_model");
+    auto t = run_plmkit({"train", "--data", shared_path("data/esol/delaney-processed.csv"),
+                         "--target-col", "measured log solubility in mols per litre",
+                         "--featurizer", "basic", "--hidden", "8", "--epochs", "1", "--threads",
+                         "1", "--output", model});
+    REQUIRE(t.exit_code == 0);
+    auto smi = write_temp("dtype_note.smi", "CCO ethanol\n");
+    const std::string out = temp_path("dtype_note.csv");
+    auto r = run_plmkit({"predict", "--model", model, "--input", smi, "--output", out, "--dtype",
+                         "bf16", "--device", "cuda"});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("note: --dtype bf16 applies to ESM-2 features; this "
+                                      "model's featurizer (basic) computes in fp32"));
+    CHECK_THAT(r.err, Catch::Contains("note: --device cuda:0 applies to ESM-2; this model's "
+                                      "featurizer (basic) and the model's heads run on the CPU"));
+    auto quiet = run_plmkit({"predict", "--model", model, "--input", smi, "--output", out});
+    CHECK(quiet.exit_code == 0);
+    CHECK_THAT(quiet.err, !Catch::Contains("note:"));
+}

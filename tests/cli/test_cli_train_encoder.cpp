@@ -184,6 +184,16 @@ TEST_CASE("cli train: flags of another featurizer are refused, not ignored",
         {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "morgan", "--finetune",
           "full"},
          "needs an encoder: --featurizer smiles-lm or esm"},
+        // The SMILES encoder and the RDKit featurizers run on the CPU: a GPU
+        // asked for was silently not used (a CPU-only build said nothing).
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "smiles-lm", "--lm-model",
+          lm, "--device", "cuda"},
+         "--device cuda:0 is used by --featurizer esm (ESM-2 runs there), not by --featurizer "
+         "smiles-lm"},
+        {{"--data", esol100(), "--target-col", kTarget, "--featurizer", "basic", "--device",
+          "cuda:1"},
+         "--device cuda:1 is used by --featurizer esm (ESM-2 runs there), not by --featurizer "
+         "basic"},
     };
     for (const auto& c : cases) {
         INFO(c.message);
@@ -221,4 +231,49 @@ TEST_CASE("cli train: --finetune last:N beyond the encoder's blocks fails before
         CHECK_THAT(r.err, Catch::Contains("has " + esm_blocks + " blocks"));
         CHECK_FALSE(file_exists(out));
     }
+}
+
+TEST_CASE("cli train: SMILES with tokens the pre-trained encoder lacks are counted on stderr",
+          "[cli][train_encoder]") {
+    // The encoder (pre-trained on ESOL rows) has no [Se] and no [Te]: those
+    // molecules were read as <unk> without a word.
+    const std::string lm = pretrain_lm("enc_lm_unk", 1);
+    const std::string data = temp_path("enc_unk.csv");
+    write_file(data, read_file(esol100()) + "x1,0,1,0,0,0,0,0,-1.5,C[Se]C\n" +
+                         "x2,0,1,0,0,0,0,0,-2.5,c1cc[te]c1\n");
+    const std::string out = temp_path("enc_unk_out");
+    for (const std::string finetune : {"frozen", "last:1"}) {
+        fs::remove_all(out);
+        auto r = run_plmkit({"train", "--data", data, "--target-col", kTarget, "--featurizer",
+                             "smiles-lm", "--lm-model", lm, "--finetune", finetune, "--hidden",
+                             "16", "--epochs", "1", "--threads", "1", "--output", out});
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("smiles-lm: 2 of 102 SMILES hold tokens the encoder's "
+                                          "vocabulary ('" +
+                                          lm +
+                                          "/vocab.txt') lacks, read as <unk> (the first, "
+                                          "'[Se]' in 'C[Se]C')"));
+    }
+}
+
+TEST_CASE("cli train: ESM-2 sequences longer than --truncate are counted on stderr",
+          "[cli][train_encoder][esm]") {
+    // GB1 variants have 265 residues: --truncate 100 cuts all 40.
+    const std::string out = temp_path("enc_truncate_out");
+    auto r =
+        run_plmkit({"train", "--data", gb1_40(), "--target-col", "target", "--featurizer", "esm",
+                    "--esm-model", shared_path("fixtures/esm2_tiny/model"), "--truncate", "100",
+                    "--hidden", "16", "--epochs", "1", "--threads", "1", "--output", out});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("esm: 40 of 40 sequences have more than --truncate 100 "
+                                      "residues (the longest 265); only their first 100 are "
+                                      "embedded"));
+    fs::remove_all(out);
+    r = run_plmkit({"train", "--data", gb1_40(), "--target-col", "target", "--featurizer", "esm",
+                    "--esm-model", shared_path("fixtures/esm2_tiny/model"), "--hidden", "16",
+                    "--epochs", "1", "--threads", "1", "--output", out});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, !Catch::Contains("--truncate"));
 }

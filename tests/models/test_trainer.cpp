@@ -180,3 +180,37 @@ TEST_CASE("trainer: the shown validation RMSE is in target units; selection is u
     classifier.fit(ctrain, cval);
     CHECK(classifier.shown_metric(cval) == Approx(classifier.metric(cval)));
 }
+
+TEST_CASE("trainer: a diverging run is refused, or stopped at its last finite best epoch",
+          "[models][trainer]") {
+    auto train = synthetic(200, 12), val = synthetic(50, 13);
+    SECTION("diverged from the first epoch: no model to keep") {
+        // It used to run every epoch on NaN, keep NaN weights as the "best"
+        // epoch 1 and let train write a model that predict calls damaged.
+        at::manual_seed(3);
+        TrainerOptions o = options(4);
+        o.lr = 1e12;
+        Trainer t(small_mlp(), o);
+        CHECK_THROWS_AS(t.fit(train, val), UsageError);
+        CHECK_THROWS_WITH(t.fit(train, val), Catch::Contains("training diverged") &&
+                                                 Catch::Contains("a lower --lr than 1e+12"));
+    }
+    for (const bool with_val : {true, false}) {
+        DYNAMIC_SECTION("NaN weights after epoch 3, validation rows: " << with_val) {
+            at::manual_seed(4);
+            Trainer t(small_mlp(), options(8));
+            t.fit(train, with_val ? val : TrainTensors{}, [](const Trainer& tr) {
+                if (tr.epochs_done() != 3) return;
+                at::NoGradGuard g;
+                tr.trainable()->parameters()[0].fill_(std::nan(""));
+            });
+            CHECK(t.epochs_done() == 4);  // epoch 4 saw the NaN and stopped
+            CHECK(t.stopped_early());
+            CHECK(t.best_epoch() <= 3);
+            if (!with_val) CHECK(t.best_epoch() == 3);  // the last finite epoch
+            for (const auto& p : t.trainable()->parameters())
+                CHECK(at::isfinite(p).all().item<bool>());
+            CHECK(std::isfinite(t.metric(val)));
+        }
+    }
+}

@@ -186,3 +186,52 @@ TEST_CASE("pretrain checks: a CSV's bad rows show as they are, their place said 
                                              "empty SMILES"});  // not "(mol block at line 32)"
     CHECK(rej[2][2] == "CCO");
 }
+
+TEST_CASE("pretrain checks: a SMILES RDKit cannot parse is skipped with RDKit's reason",
+          "[pretrain_checks]") {
+    // These tokenize but are no molecules; train and predict reject them
+    // (smiles-lm), so pre-training on them was learning from noise unnoticed.
+    const std::string data = test::temp_path("pretrain_unparsable.csv");
+    std::string text = "id,smiles\n";
+    for (int i = 0; i < 30; ++i)
+        text += "ok" + std::to_string(i) + ",CC" + std::string(i % 7, 'C') + "O\n";
+    text += "ring,C1CC\n";             // unclosed ring
+    text += "kekule,c1ccccc\n";        // aromatic atoms outside a ring
+    text += "valence,CC(C)(C)(C)C\n";  // five bonds on carbon
+    text += "element,C[Xx]C\n";        // no such element
+    test::write_file(data, text);
+    const std::string out = test::temp_path("lm_unparsable");
+    auto r = pipelines::run_pretrain(small_options(data, out));
+    CHECK(r.records == 34);
+    CHECK(r.skipped == 4);
+    CHECK(r.train_size + r.valid_size == 30);
+    auto rej = test::read_csv(out + "/rejects.tsv", '\t');
+    REQUIRE(rej.size() == 5);
+    const std::vector<std::string> ids = {"ring", "kekule", "valence", "element"};
+    for (std::size_t k = 1; k < rej.size(); ++k) {
+        CHECK(rej[k][0] == std::to_string(29 + k));
+        CHECK(rej[k][1] == ids[k - 1]);
+        CHECK_THAT(rej[k][3], Catch::StartsWith("unparsable SMILES: "));
+    }
+    CHECK_THAT(rej[1][3], Catch::Contains("unclosed ring"));
+    CHECK_THAT(rej[3][3], Catch::Contains("valence"));
+}
+
+TEST_CASE("pretrain checks: a run whose loss is NaN from the start writes no encoder",
+          "[pretrain_checks]") {
+    // It saved the NaN weights of epoch 1 as the best and exited 0.
+    const std::string data = test::temp_path("pretrain_diverge.csv");
+    std::string text = "id,smiles\n";
+    for (int i = 0; i < 40; ++i)
+        text += "ok" + std::to_string(i) + ",CC" + std::string(i % 7, 'C') + "O\n";
+    test::write_file(data, text);
+    const std::string out = test::temp_path("lm_diverge");
+    auto o = small_options(data, out);
+    o.lr = 1e12;
+    o.epochs = 2;
+    CHECK_THROWS_AS(pipelines::run_pretrain(o), UsageError);
+    CHECK_FALSE(fs::exists(out + "/model.safetensors"));
+    fs::remove_all(out);
+    CHECK_THROWS_WITH(pipelines::run_pretrain(o), Catch::Contains("training diverged") &&
+                                                      Catch::Contains("a lower --lr than 1e+12"));
+}

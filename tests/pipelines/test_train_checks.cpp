@@ -402,3 +402,30 @@ TEST_CASE("train checks: rejects.tsv names an unparsable SDF record by its line"
     CHECK(rej[1][1] == "broken");
     CHECK(rej[1][2] == "(mol block at line " + std::to_string(broken_line) + ")");
 }
+
+TEST_CASE("train checks: SMILES with tokens a pre-trained encoder lacks are counted",
+          "[train_checks]") {
+    // The encoder reads them as <unk>; train said nothing about it.
+    const std::string dir = test::temp_path("unk_vocab");
+    fs::create_directories(dir);
+    test::write_file(dir + "/vocab.txt", "<pad>\n<unk>\n<cls>\n<eos>\n<mask>\nC\nO\nc\n1\n(\n)\n");
+    const std::string vocab = dir + "/vocab.txt";
+    CHECK(unknown_tokens_warning(vocab, {"CCO", "c1ccccc1", "CC(O)C"}).empty());
+    // [Se] and Br are not in it; "C1CC" tokenizes (its ring is RDKit's business).
+    const std::string w =
+        unknown_tokens_warning(vocab, {"CCO", "C[Se]C", "c1ccccc1", "CCBr", "C1CC"});
+    CHECK_THAT(w, Catch::StartsWith("smiles-lm: 2 of 5 SMILES hold tokens the encoder's "
+                                    "vocabulary ('" +
+                                    vocab +
+                                    "') lacks, read as <unk> (the first, '[Se]' in "
+                                    "'C[Se]C')"));
+}
+
+TEST_CASE("train checks: sequences longer than --truncate are counted", "[train_checks]") {
+    // Only the first --truncate residues are embedded; train said nothing.
+    CHECK(truncation_warning({"MKTAY", "MKT*", " MKT \n"}, 5).empty());
+    // 6 residues (the space does not count), 5 plus a stop codon, 7.
+    CHECK(truncation_warning({"MKT AYI", "MKTAY*", "MKTAYIA", "M"}, 5) ==
+          "esm: 2 of 4 sequences have more than --truncate 5 residues (the longest 7); only "
+          "their first 5 are embedded");
+}

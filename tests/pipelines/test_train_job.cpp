@@ -180,6 +180,18 @@ TEST_CASE("train: --resume continues an interrupted run to the same model", "[tr
         bad.resume = true;
         bad.lr = 1e-2;
         CHECK_THROWS_WITH(run_train(bad), Catch::Contains("option 'lr'"));
+        // --seed by its name (it said "option 'gbm' was {...}", the boosting
+        // group that copies the seed); a group's member by its dotted name.
+        bad = o;
+        bad.resume = true;
+        bad.seed = 7;
+        CHECK_THROWS_WITH(run_train(bad),
+                          Catch::Contains("option 'seed' was 0") && Catch::Contains("now 7"));
+        bad = o;
+        bad.resume = true;
+        bad.forest.trees = 9;
+        CHECK_THROWS_WITH(run_train(bad), Catch::Contains("option 'forest.trees' was 500") &&
+                                              Catch::Contains("now 9"));
     }
     SECTION("the resumed model equals an uninterrupted one") {
         auto resume = o;
@@ -342,6 +354,9 @@ TEST_CASE("train: option errors", "[train_job]") {
     SECTION("resume without an interrupted run") {
         o.resume = true;
         CHECK_THROWS_WITH(run_train(o), Catch::Contains("no interrupted run"));
+        // A run killed before its first checkpoint leaves nothing to resume:
+        // the error says how to go on.
+        CHECK_THROWS_WITH(run_train(o), Catch::Contains("run the same command without --resume"));
     }
 }
 
@@ -806,6 +821,20 @@ TEST_CASE("train: a saved ESM-2 fine-tuned model predicts as in training",
     Predictions c = PropertyPredictor(o.output, {}).predict(seqs);
     CHECK(a.mean == c.mean);
     CHECK(rmse_of(a.mean, y) == Approx(s.metrics["test"]["mean"]["rmse"].get<double>()));
+
+    // evaluate scores the members' own encoders too (it stopped with
+    // "predict_raw: the members have their own encoders" for any fine-tuned
+    // ensemble): the test rows' RMSE from the ensemble's predictions.
+    EvaluateOptions eo;
+    eo.model = o.output;
+    eo.data = test::temp_path("gb1_ft_test_rows.csv");
+    REQUIRE(test::write_set_csv(gb1_300(), o.output + "/split.csv", "test", eo.data) ==
+            seqs.size());
+    eo.output = test::temp_path("gb1_ft_eval.json");
+    json e = run_evaluate(eo);
+    CHECK(e["n"] == seqs.size());
+    CHECK(e["rejected"] == 0);
+    CHECK(e["metrics"]["target"]["rmse"].get<double>() == Approx(rmse_of(a.mean, y)).epsilon(1e-6));
 
     // predict on FASTA through the job.
     PredictOptions po;

@@ -150,7 +150,7 @@ TEST_CASE("train: --resume of D-MPNN members gives the uninterrupted model", "[t
     run_train(bad);
     bad.resume = true;
     bad.mpnn.depth = 2;
-    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("option 'mpnn'"));
+    CHECK_THROWS_WITH(run_train(bad), Catch::Contains("option 'mpnn.depth' was 3"));
 }
 
 TEST_CASE("train: D-MPNN option and model errors", "[train_job][mpnn]") {
