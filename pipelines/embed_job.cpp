@@ -131,7 +131,8 @@ struct WindowItem {
     std::string id;
     std::int64_t record_index = 0;  ///< 0-based input record number (/record_index)
     std::vector<std::int32_t> ids;
-    std::size_t residues = 0;
+    std::size_t residues = 0;         ///< embedded (after --truncate)
+    std::int64_t input_residues = 0;  ///< in the record (/original_lengths)
 };
 
 /// One run: reads, rejects, batches, embeds and writes, window by window.
@@ -199,7 +200,8 @@ class EmbedRun {
         }
         window_bytes_ += held_bytes(enc.residues);
         window_.push_back({std::move(rec.id), static_cast<std::int64_t>(rec.index),
-                           std::move(enc.ids), enc.residues});
+                           std::move(enc.ids), enc.residues,
+                           static_cast<std::int64_t>(enc.original_residues)});
     }
 
     /// Bytes of outputs a sequence of `len` residues holds until its window is written.
@@ -233,12 +235,13 @@ class EmbedRun {
             throw_if_interrupted();
         }
         std::vector<std::string> ids;
-        std::vector<std::int64_t> record_index;
+        std::vector<std::int64_t> record_index, original_lengths;
         for (auto& w : window_) {
             ids.push_back(std::move(w.id));
             record_index.push_back(w.record_index);
+            original_lengths.push_back(w.input_residues);
         }
-        file_.append(ids, results, record_index);
+        file_.append(ids, results, record_index, original_lengths);
         summary_.accepted += window_.size();
         window_.clear();
         window_bytes_ = 0;
@@ -291,6 +294,7 @@ void log_summary(const EmbedSummary& s, const EmbedOptions& opt) {
                       std::to_string(s.truncated) + " truncated), " + std::to_string(s.rejected) +
                       " rejected -> " + opt.output + " in " + fixed(s.seconds, 1) + "s (" +
                       human_count(rate) + " residues/s)";
+    if (s.truncated > 0) msg += "; the truncated ones have /original_lengths > /lengths";
     if (s.rejected > 0) msg += "; rejects in " + rejects_path_for(opt.output);
     log_info(msg);
 }

@@ -64,7 +64,8 @@ void add_embed_command(CLI::App& app) {
                     "<output stem>.shard-I-of-N.h5")
         ->check(not_empty("I/N, auto/N or auto"));
     cmd->footer(
-        "Writes /ids, /lengths and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
+        "Writes /ids, /lengths, /original_lengths (before --truncate: larger than /lengths for\n"
+        "the truncated sequences) and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
         "/logits, /contacts + /contact_offsets, /layers/<k>/...) with provenance attributes;\n"
         "see docs/embed.md for the layout and an h5py example.\n\n"
         "Examples:\n"

@@ -1,6 +1,11 @@
 #include <unistd.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
 #include "tests/catch.hpp"
+
+#include "src/hdf5_reader.hpp"
 
 #include "tests/test_support.hpp"
 
@@ -95,4 +100,32 @@ TEST_CASE("cli embed: --device takes the spellings its help lists, not 'gpu'",
     CHECK_FALSE(plmkit::test::file_exists(out));
     auto help = run_plmkit({"embed", "--help"});
     CHECK_THAT(help.out, Catch::Contains("auto, cpu, cuda or cuda:N"));
+}
+
+TEST_CASE("cli embed: /original_lengths tells which sequences --long truncate cut",
+          "[cli][embed][truncate]") {
+    // Residues per record of the fixture FASTA, counted by hand (awk): only
+    // Q12176 (1,025) is longer than the default --truncate 1022.
+    const std::vector<std::int64_t> input_lengths{99, 458, 1025, 20, 80, 71, 99};
+    auto out = temp_path("cli_orig_len.h5");
+    auto r = run_plmkit({"embed", "--model", kModel, "--input", kFasta, "--output", out});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("embedded 7 sequences (1 truncated)") &&
+                          Catch::Contains("the truncated ones have /original_lengths > /lengths"));
+    plmkit::Hdf5Reader f(out);
+    REQUIRE(f.has_dataset("original_lengths"));
+    CHECK(f.read_i64("original_lengths", 0, 7) == input_lengths);
+    CHECK(f.read_i64("lengths", 0, 7) == std::vector<std::int64_t>{99, 458, 1022, 20, 80, 71, 99});
+    CHECK(f.read_strings("ids", 2, 1) == std::vector<std::string>{"Q12176"});
+    SECTION("nothing truncated: the summary has no hint and the lengths agree") {
+        auto r0 = run_plmkit(
+            {"embed", "--model", kModel, "--input", kFasta, "--output", out, "--truncate", "0"});
+        REQUIRE(r0.exit_code == 0);
+        CHECK_THAT(r0.err, Catch::Contains("(0 truncated)"));
+        CHECK_THAT(r0.err, !Catch::Contains("original_lengths"));
+        plmkit::Hdf5Reader g(out);
+        CHECK(g.read_i64("original_lengths", 0, 7) == input_lengths);
+        CHECK(g.read_i64("lengths", 0, 7) == input_lengths);
+    }
 }
