@@ -1,5 +1,7 @@
 #include "pipelines/embed_job.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <ctime>
 #include <memory>
@@ -138,23 +140,24 @@ struct WindowItem {
 /// One run: reads, rejects, batches, embeds and writes, window by window.
 class EmbedRun {
   public:
-    EmbedRun(const EmbedOptions& opt, EmbedContent content, models::LoadedEsm2& loaded,
-             Device device, EmbeddingFile& file, CsvWriter& rejects)
+    EmbedRun(const EmbedOptions& opt, const Shard& shard, EmbedContent content,
+             models::LoadedEsm2& loaded, Device device, EmbeddingFile& file, CsvWriter& rejects)
         : opt_(opt),
+          shard_(shard),
           content_(content),
           tokenizer_(loaded.tokenizer),
           embedder_(loaded.model, content, device),
           file_(file),
           rejects_(rejects),
           hidden_(static_cast<std::size_t>(loaded.config.hidden_size)),
-          progress_(progress_options(opt)) {}
+          progress_(progress_options(opt, shard)) {}
 
-    EmbedSummary run(const Shard& shard) {
+    EmbedSummary run() {
         // /ids is an HDF5 string tagged UTF-8: other ids are rejected records.
         data::FastaReader reader(opt_.input, {/*require_utf8_ids=*/true});
         data::SequenceRecord rec;
         while (reader.next(rec)) {
-            if (!shard.contains(rec.index)) continue;
+            if (!shard_.contains(rec.index)) continue;
             ++summary_.read;
             consider(rec, reader.path());
             if (window_.size() >= kWindowSequences || window_bytes_ >= kWindowBytes) flush_window();
@@ -167,18 +170,24 @@ class EmbedRun {
     }
 
   private:
-    static ProgressOptions progress_options(const EmbedOptions& opt) {
+    static ProgressOptions progress_options(const EmbedOptions& opt, const Shard& shard) {
         ProgressOptions p;
         p.label = "embedding";
         p.item_name = "sequences";
         p.unit_name = "residues";
         p.enabled = opt.progress;
+        // The records of a file (not standard input), counted first as
+        // screen does, give the line its total, percentage and ETA. Rejected
+        // records count as done, so the line ends at 100%.
+        if (opt.progress && opt.input != "-" && ::isatty(STDERR_FILENO) == 1)
+            p.total_items = shard.records_of(data::count_fasta_records(opt.input));
         return p;
     }
 
     void reject(const data::SequenceRecord& rec, const std::string& reason) {
         rejects_.row({rec.id, std::to_string(rec.line), reason});
         ++summary_.rejected;
+        progress_.add(1);
     }
 
     void consider(data::SequenceRecord& rec, const std::string& path) {
@@ -248,6 +257,7 @@ class EmbedRun {
     }
 
     const EmbedOptions& opt_;
+    Shard shard_;
     EmbedContent content_;
     const tokenizers::EsmTokenizer& tokenizer_;
     Esm2Embedder embedder_;
@@ -349,8 +359,8 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     write_provenance(file, opt, loaded, content, device);
     file.set_attribute("shard", shard.to_string());
 
-    EmbedRun job(opt, content, loaded, device, file, rejects);
-    EmbedSummary summary = job.run(shard);
+    EmbedRun job(opt, shard, content, loaded, device, file, rejects);
+    EmbedSummary summary = job.run();
     file.set_attribute("num_sequences", static_cast<std::int64_t>(summary.accepted));
     file.set_attribute("num_truncated", static_cast<std::int64_t>(summary.truncated));
     file.set_attribute("num_rejected", static_cast<std::int64_t>(summary.rejected));

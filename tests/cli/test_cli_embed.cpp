@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 #include "tests/catch.hpp"
@@ -127,5 +128,43 @@ TEST_CASE("cli embed: /original_lengths tells which sequences --long truncate cu
         plmkit::Hdf5Reader g(out);
         CHECK(g.read_i64("original_lengths", 0, 7) == input_lengths);
         CHECK(g.read_i64("lengths", 0, 7) == input_lengths);
+    }
+}
+
+TEST_CASE("cli embed: on a terminal the progress line shows the total records",
+          "[cli][embed][progress]") {
+    // The line is drawn only when stderr is a terminal: util-linux script(1)
+    // gives the run one. Rejected records count as done, so it ends at 4/4.
+    if (::access("/usr/bin/script", X_OK) != 0) {
+        WARN("no /usr/bin/script: the progress line is not checked");
+        return;
+    }
+    auto fa = plmkit::test::write_temp("cli_progress.fa", ">a\nMKTAY\n>b\nMK1\n>c\nGGGG\n>d\nMK\n");
+    auto out = temp_path("cli_progress.h5");
+    const std::string cmd = "/usr/bin/script -qec \"" + plmkit::test::plmkit_bin() +
+                            " embed --model " + kModel + " --input " + fa + " --output " + out +
+                            "\" /dev/null 2>&1";
+    std::string text;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
+        text.append(buf, n);
+    CHECK(::pclose(p) == 0);
+    INFO(text);
+    CHECK_THAT(text, Catch::Contains("embedding: 4/4 (100%) sequences"));
+    CHECK_THAT(text, Catch::Contains("embedded 3 sequences (0 truncated), 1 rejected"));
+    SECTION("a shard counts its own records: 2 of the 4") {
+        const std::string shard_cmd = "/usr/bin/script -qec \"" + plmkit::test::plmkit_bin() +
+                                      " embed --model " + kModel + " --input " + fa + " --output " +
+                                      out + " --shard 1/2\" /dev/null 2>&1";
+        std::string shard_text;
+        FILE* q = ::popen(shard_cmd.c_str(), "r");
+        REQUIRE(q);
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, q)) > 0;)
+            shard_text.append(buf, n);
+        CHECK(::pclose(q) == 0);
+        INFO(shard_text);
+        CHECK_THAT(shard_text, Catch::Contains("embedding: 2/2 (100%) sequences"));
     }
 }
