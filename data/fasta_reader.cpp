@@ -68,6 +68,17 @@ void parse_header(const std::string& header, std::size_t gt, SequenceRecord& rec
 
 }  // namespace
 
+std::uint64_t count_fasta_records(const std::string& path) {
+    LineReader reader(path);
+    std::string line;
+    std::uint64_t n = 0;
+    while (reader.next(line)) {
+        const std::size_t p = first_non_space(line);
+        n += p != std::string::npos && line[p] == '>';
+    }
+    return n;
+}
+
 FastaReader::FastaReader(const std::string& path, FastaReaderOptions options)
     : reader_(path), options_(options), seen_(options.max_checked_ids) {}
 

@@ -49,4 +49,8 @@ class FastaReader {
     bool said_unchecked_ = false;
 };
 
+/// The records FastaReader would return from `path` (its '>' lines), read
+/// once without parsing them: the total of a progress line.
+std::uint64_t count_fasta_records(const std::string& path);
+
 }  // namespace plmkit::data

@@ -1,5 +1,7 @@
 #include "pipelines/embed_job.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <ctime>
 #include <memory>
@@ -131,29 +133,31 @@ struct WindowItem {
     std::string id;
     std::int64_t record_index = 0;  ///< 0-based input record number (/record_index)
     std::vector<std::int32_t> ids;
-    std::size_t residues = 0;
+    std::size_t residues = 0;         ///< embedded (after --truncate)
+    std::int64_t input_residues = 0;  ///< in the record (/original_lengths)
 };
 
 /// One run: reads, rejects, batches, embeds and writes, window by window.
 class EmbedRun {
   public:
-    EmbedRun(const EmbedOptions& opt, EmbedContent content, models::LoadedEsm2& loaded,
-             Device device, EmbeddingFile& file, CsvWriter& rejects)
+    EmbedRun(const EmbedOptions& opt, const Shard& shard, EmbedContent content,
+             models::LoadedEsm2& loaded, Device device, EmbeddingFile& file, CsvWriter& rejects)
         : opt_(opt),
+          shard_(shard),
           content_(content),
           tokenizer_(loaded.tokenizer),
           embedder_(loaded.model, content, device),
           file_(file),
           rejects_(rejects),
           hidden_(static_cast<std::size_t>(loaded.config.hidden_size)),
-          progress_(progress_options(opt)) {}
+          progress_(progress_options(opt, shard)) {}
 
-    EmbedSummary run(const Shard& shard) {
+    EmbedSummary run() {
         // /ids is an HDF5 string tagged UTF-8: other ids are rejected records.
         data::FastaReader reader(opt_.input, {/*require_utf8_ids=*/true});
         data::SequenceRecord rec;
         while (reader.next(rec)) {
-            if (!shard.contains(rec.index)) continue;
+            if (!shard_.contains(rec.index)) continue;
             ++summary_.read;
             consider(rec, reader.path());
             if (window_.size() >= kWindowSequences || window_bytes_ >= kWindowBytes) flush_window();
@@ -166,18 +170,24 @@ class EmbedRun {
     }
 
   private:
-    static ProgressOptions progress_options(const EmbedOptions& opt) {
+    static ProgressOptions progress_options(const EmbedOptions& opt, const Shard& shard) {
         ProgressOptions p;
         p.label = "embedding";
         p.item_name = "sequences";
         p.unit_name = "residues";
         p.enabled = opt.progress;
+        // The records of a file (not standard input), counted first as
+        // screen does, give the line its total, percentage and ETA. Rejected
+        // records count as done, so the line ends at 100%.
+        if (opt.progress && opt.input != "-" && ::isatty(STDERR_FILENO) == 1)
+            p.total_items = shard.records_of(data::count_fasta_records(opt.input));
         return p;
     }
 
     void reject(const data::SequenceRecord& rec, const std::string& reason) {
         rejects_.row({rec.id, std::to_string(rec.line), reason});
         ++summary_.rejected;
+        progress_.add(1);
     }
 
     void consider(data::SequenceRecord& rec, const std::string& path) {
@@ -199,7 +209,8 @@ class EmbedRun {
         }
         window_bytes_ += held_bytes(enc.residues);
         window_.push_back({std::move(rec.id), static_cast<std::int64_t>(rec.index),
-                           std::move(enc.ids), enc.residues});
+                           std::move(enc.ids), enc.residues,
+                           static_cast<std::int64_t>(enc.original_residues)});
     }
 
     /// Bytes of outputs a sequence of `len` residues holds until its window is written.
@@ -233,18 +244,20 @@ class EmbedRun {
             throw_if_interrupted();
         }
         std::vector<std::string> ids;
-        std::vector<std::int64_t> record_index;
+        std::vector<std::int64_t> record_index, original_lengths;
         for (auto& w : window_) {
             ids.push_back(std::move(w.id));
             record_index.push_back(w.record_index);
+            original_lengths.push_back(w.input_residues);
         }
-        file_.append(ids, results, record_index);
+        file_.append(ids, results, record_index, original_lengths);
         summary_.accepted += window_.size();
         window_.clear();
         window_bytes_ = 0;
     }
 
     const EmbedOptions& opt_;
+    Shard shard_;
     EmbedContent content_;
     const tokenizers::EsmTokenizer& tokenizer_;
     Esm2Embedder embedder_;
@@ -291,6 +304,7 @@ void log_summary(const EmbedSummary& s, const EmbedOptions& opt) {
                       std::to_string(s.truncated) + " truncated), " + std::to_string(s.rejected) +
                       " rejected -> " + opt.output + " in " + fixed(s.seconds, 1) + "s (" +
                       human_count(rate) + " residues/s)";
+    if (s.truncated > 0) msg += "; the truncated ones have /original_lengths > /lengths";
     if (s.rejected > 0) msg += "; rejects in " + rejects_path_for(opt.output);
     log_info(msg);
 }
@@ -345,8 +359,8 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     write_provenance(file, opt, loaded, content, device);
     file.set_attribute("shard", shard.to_string());
 
-    EmbedRun job(opt, content, loaded, device, file, rejects);
-    EmbedSummary summary = job.run(shard);
+    EmbedRun job(opt, shard, content, loaded, device, file, rejects);
+    EmbedSummary summary = job.run();
     file.set_attribute("num_sequences", static_cast<std::int64_t>(summary.accepted));
     file.set_attribute("num_truncated", static_cast<std::int64_t>(summary.truncated));
     file.set_attribute("num_rejected", static_cast<std::int64_t>(summary.rejected));

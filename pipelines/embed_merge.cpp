@@ -477,8 +477,11 @@ EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
     w.close();
     summary.rejected = merge_rejects(shards, opt.output);
     h5.commit();
+    for (const auto& f : shards)
+        summary.truncated += static_cast<std::uint64_t>(attr_int(f, "num_truncated"));
     log_info("merged " + std::to_string(summary.shards) +
-             " shards: " + std::to_string(summary.sequences) + " sequences, " +
+             " shards: " + std::to_string(summary.sequences) + " sequences (" +
+             std::to_string(summary.truncated) + " truncated), " +
              std::to_string(summary.rejected) + " rejected -> " + opt.output);
     return summary;
 }

@@ -25,6 +25,7 @@ struct EmbedMergeOptions {
 struct EmbedMergeSummary {
     std::int64_t shards = 0;
     std::uint64_t sequences = 0;
+    std::uint64_t truncated = 0;  ///< the shards' num_truncated, summed
     std::uint64_t rejected = 0;
 };
 

@@ -29,6 +29,7 @@ EmbeddingFile::EmbeddingFile(const std::string& path, const EmbeddingFileLayout&
     writer_.create_dataset("ids", Hdf5ElementType::utf8);
     writer_.create_dataset("lengths", Hdf5ElementType::i64);
     writer_.create_dataset("record_index", Hdf5ElementType::i64);
+    writer_.create_dataset("original_lengths", Hdf5ElementType::i64);
     if (c.needs_representations()) {
         create_layer_sets(writer_, c, "", layout_.hidden_size);
         if (c.layers.size() > 1) {
@@ -69,10 +70,12 @@ void EmbeddingFile::append_layer(std::size_t li, const std::string& prefix,
 
 void EmbeddingFile::append(const std::vector<std::string>& ids,
                            const std::vector<SequenceEmbedding>& embeddings,
-                           const std::vector<std::int64_t>& record_index) {
+                           const std::vector<std::int64_t>& record_index,
+                           const std::vector<std::int64_t>& original_lengths) {
     const EmbedContent& c = layout_.content;
     writer_.append("ids", ids);
     writer_.append("record_index", record_index.data(), record_index.size());
+    writer_.append("original_lengths", original_lengths.data(), original_lengths.size());
     std::vector<std::int64_t> lengths, offsets, contact_offsets;
     for (const auto& s : embeddings) {
         lengths.push_back(s.residues);

@@ -1,5 +1,6 @@
 #pragma once
-// The HDF5 layout of `plmkit embed` (docs/embed.md): /ids, /lengths, /mean,
+// The HDF5 layout of `plmkit embed` (docs/embed.md): /ids, /lengths,
+// /original_lengths, /record_index, /mean,
 // /bos, /per_tok + /offsets, /logits, /contacts + /contact_offsets, and with
 // several layers /layers/<k>/{mean,bos,per_tok}. Sequences are appended in
 // input order, one window at a time. No LibTorch here.
@@ -51,9 +52,12 @@ class EmbeddingFile {
     /// Appends sequences (ids and embeddings in the same order).
     /// `record_index` (one per id: the 0-based input record number, written to
     /// /record_index) lets `plmkit merge` restore input order across shards.
+    /// `original_lengths` (one per id: residues in the input, before
+    /// --truncate; /original_lengths) tells truncated sequences apart.
     void append(const std::vector<std::string>& ids,
                 const std::vector<SequenceEmbedding>& embeddings,
-                const std::vector<std::int64_t>& record_index);
+                const std::vector<std::int64_t>& record_index,
+                const std::vector<std::int64_t>& original_lengths);
     void set_attribute(const std::string& name, const std::string& value);
     void set_attribute(const std::string& name, std::int64_t value);
     std::uint64_t sequences() const { return sequences_; }

@@ -19,6 +19,11 @@ struct Shard {
         return static_cast<std::int64_t>(record % static_cast<std::uint64_t>(count)) == index;
     }
     bool whole() const { return count == 1; }
+    /// How many of the records 0..total-1 belong here.
+    std::uint64_t records_of(std::uint64_t total) const {
+        const auto i = static_cast<std::uint64_t>(index), n = static_cast<std::uint64_t>(count);
+        return total > i ? (total - i - 1) / n + 1 : 0;
+    }
     /// "I/N".
     std::string to_string() const;
 };

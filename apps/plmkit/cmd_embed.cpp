@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/list_options.hpp"
 #include "apps/plmkit/number_checks.hpp"
 #include "pipelines/embed_job.hpp"
 #include "src/device.hpp"
@@ -33,16 +34,12 @@ void add_embed_command(CLI::App& app) {
                     "HDF5 file to write; rejected records go to <output>.rejects.tsv")
         ->required()
         ->check(not_empty("an HDF5 file name"));
-    cmd->add_option("--include", job.include,
-                    "Comma-separated outputs: mean, per_tok, bos, logits, contacts")
-        ->delimiter(',')
-        ->capture_default_str();
-    cmd->add_option("--layers", job.layers,
+    add_list_option(cmd, "--include", job.include,
+                    "Comma-separated outputs: mean, per_tok, bos, logits, contacts");
+    add_list_option(cmd, "--layers", job.layers,
                     "Comma-separated layers; negative counts from the end (-1 = last), "
-                    "0 = embeddings")
-        ->delimiter(',')
-        ->check(an_integer())
-        ->capture_default_str();
+                    "0 = embeddings",
+                    an_integer());
     cmd->add_option("--max-tokens", job.max_tokens, "Padded tokens per batch (length-sorted)")
         ->check(at_least(1))
         ->capture_default_str();
@@ -67,7 +64,8 @@ void add_embed_command(CLI::App& app) {
                     "<output stem>.shard-I-of-N.h5")
         ->check(not_empty("I/N, auto/N or auto"));
     cmd->footer(
-        "Writes /ids, /lengths and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
+        "Writes /ids, /lengths, /original_lengths (before --truncate: larger than /lengths for\n"
+        "the truncated sequences) and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
         "/logits, /contacts + /contact_offsets, /layers/<k>/...) with provenance attributes;\n"
         "see docs/embed.md for the layout and an h5py example.\n\n"
         "Examples:\n"

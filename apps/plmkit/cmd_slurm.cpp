@@ -11,6 +11,7 @@
 #include <string>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/list_options.hpp"
 #include "data/molecule_reader.hpp"
 #include "pipelines/embed_job.hpp"
 #include "pipelines/run_files.hpp"
@@ -107,10 +108,14 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
         job.input = input;
         job.output = given(cmd, "--output");
         job.shard = given(cmd, "--shard");
+        // List options keep their raw text (list_options.hpp): split it here.
         if (const auto* o = cmd->get_option_no_throw("--include"); o && o->count() > 0)
-            job.include = o->as<std::vector<std::string>>();
-        if (const auto* o = cmd->get_option_no_throw("--layers"); o && o->count() > 0)
-            job.layers = o->as<std::vector<int>>();
+            job.include = list_option_items(*o);
+        if (const auto* o = cmd->get_option_no_throw("--layers"); o && o->count() > 0) {
+            job.layers.clear();
+            for (const auto& item : list_option_items(*o))
+                job.layers.push_back(std::stoi(item));  // an integer: checked by the parser
+        }
         if (const auto v = given(cmd, "--long"); !v.empty()) job.long_policy = v;
         if (const auto v = given(cmd, "--dtype"); !v.empty()) parse_compute_dtype(v);
         if (const auto v = given(cmd, "--device"); !v.empty()) parse_device(v);

@@ -3,6 +3,7 @@
 
 #include "apps/plmkit/command.hpp"
 #include "apps/plmkit/featurizer_flags.hpp"
+#include "apps/plmkit/list_options.hpp"
 #include "apps/plmkit/number_checks.hpp"
 #include "pipelines/train_job.hpp"
 #include "src/error.hpp"
@@ -14,35 +15,13 @@ namespace {
 struct TrainCli {
     pipelines::TrainOptions job;
     RuntimeFlags runtime;
-    std::string hidden, morgan = "counts", mpnn_ffn;
+    std::string morgan = "counts";
     bool mpnn_no_features = false;
 };
-
-std::vector<std::int64_t> parse_sizes(const std::string& text) {
-    std::vector<std::int64_t> out;
-    std::size_t pos = 0;
-    while (pos <= text.size()) {
-        std::size_t comma = text.find(',', pos);
-        std::string item = text.substr(pos, comma == std::string::npos ? comma : comma - pos);
-        try {
-            std::size_t used = 0;
-            long long v = std::stoll(item, &used);
-            if (used != item.size() || v <= 0) throw std::invalid_argument(item);
-            out.push_back(v);
-        } catch (const std::exception&) {
-            throw UsageError("--hidden must be sizes like 1000,500, got '" + text + "'");
-        }
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-    }
-    return out;
-}
 
 void run(TrainCli c) {
     pipelines::TrainOptions& opt = c.job;
     opt.command_line = global_options().command_line;
-    if (!c.hidden.empty()) opt.hidden = parse_sizes(c.hidden);
-    if (!c.mpnn_ffn.empty()) opt.mpnn.ffn_hidden = parse_sizes(c.mpnn_ffn);
     opt.mpnn.features = !c.mpnn_no_features;
     if (c.morgan != "counts" && c.morgan != "bits")
         throw UsageError("--morgan must be counts or bits, got '" + c.morgan + "'");
@@ -106,10 +85,8 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
         ->capture_default_str();
     cmd->add_option("--valid-col", o.valid_col,
                     "With column:NAME, rows whose column is true move from train to valid");
-    cmd->add_option("--split-sizes", o.split_sizes, "train,valid,test fractions")
-        ->delimiter(',')
-        ->expected(3)
-        ->capture_default_str();
+    add_list_option(cmd, "--split-sizes", o.split_sizes, "train,valid,test fractions",
+                    CLI::Validator(), 3);
     cmd->add_option("--seed", o.seed, "Seed of the split and the models")
         ->check(non_negative())
         ->capture_default_str();
@@ -119,7 +96,7 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
     cmd->add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str();
     cmd->add_option("--patience", o.patience, "Early stopping patience in epochs (0 = off)")
         ->capture_default_str();
-    cmd->add_option("--hidden", c.hidden, "Hidden layer sizes (default 1000,500)");
+    add_list_option(cmd, "--hidden", o.hidden, "Hidden layer sizes", at_least(1));
     cmd->add_option("--dropout", o.dropout, "Dropout after each hidden layer")
         ->capture_default_str();
     cmd->add_option("--ensemble", o.ensemble, "Models with seeds seed..seed+K-1")
@@ -131,17 +108,16 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
                     "valid rows by Morgan MinMax similarity), or several joined by '+' (their "
                     "mean, e.g. mlp+forest+gbm)")
         ->capture_default_str();
-    cmd->add_option("--head-weights", o.head_weights,
+    add_list_option(cmd, "--head-weights", o.head_weights,
                     "Weight of each --head part in their mean, in --head's order (e.g. "
-                    "--head mlp+forest+gbm --head-weights 1,2,1; default equal)")
-        ->delimiter(',');
+                    "--head mlp+forest+gbm --head-weights 1,2,1; default equal)");
     auto& m = o.mpnn;
     cmd->add_option("--mpnn-hidden", m.hidden, "mpnn: message and molecule vector size")
         ->capture_default_str();
     cmd->add_option("--mpnn-depth", m.depth, "mpnn: message-passing steps")->capture_default_str();
     cmd->add_option("--mpnn-dropout", m.dropout, "mpnn: dropout")->capture_default_str();
-    cmd->add_option("--mpnn-ffn", c.mpnn_ffn,
-                    "mpnn: hidden sizes of the MLP on the molecule vector (default 300)");
+    add_list_option(cmd, "--mpnn-ffn", m.ffn_hidden,
+                    "mpnn: hidden sizes of the MLP on the molecule vector", at_least(1));
     cmd->add_flag("--mpnn-no-features", c.mpnn_no_features,
                   "mpnn: the graph only (by default the MLP also takes the --featurizer "
                   "features, Chemprop's features-enhanced D-MPNN)");

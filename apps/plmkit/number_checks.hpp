@@ -26,8 +26,8 @@ inline CLI::Validator at_least(long long min) {
 
 /// An integer of any sign (and no other text), for each item of a list
 /// option: CLI11 would read "" (an unset shell variable: --layers "$L") as 0.
-/// Empty list items are not seen here: CLI11 drops them, so `--layers 1,`
-/// and `1,,2` are accepted as 1 and 1,2.
+/// Empty list items (`--layers 1,`) are refused by add_list_option
+/// (list_options.hpp), which runs this on each item.
 inline CLI::Validator an_integer() {
     return CLI::Validator(
         [](std::string& text) -> std::string {

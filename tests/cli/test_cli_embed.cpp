@@ -1,6 +1,12 @@
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
 #include "tests/catch.hpp"
+
+#include "src/hdf5_reader.hpp"
 
 #include "tests/test_support.hpp"
 
@@ -95,4 +101,70 @@ TEST_CASE("cli embed: --device takes the spellings its help lists, not 'gpu'",
     CHECK_FALSE(plmkit::test::file_exists(out));
     auto help = run_plmkit({"embed", "--help"});
     CHECK_THAT(help.out, Catch::Contains("auto, cpu, cuda or cuda:N"));
+}
+
+TEST_CASE("cli embed: /original_lengths tells which sequences --long truncate cut",
+          "[cli][embed][truncate]") {
+    // Residues per record of the fixture FASTA, counted by hand (awk): only
+    // Q12176 (1,025) is longer than the default --truncate 1022.
+    const std::vector<std::int64_t> input_lengths{99, 458, 1025, 20, 80, 71, 99};
+    auto out = temp_path("cli_orig_len.h5");
+    auto r = run_plmkit({"embed", "--model", kModel, "--input", kFasta, "--output", out});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("embedded 7 sequences (1 truncated)") &&
+                          Catch::Contains("the truncated ones have /original_lengths > /lengths"));
+    plmkit::Hdf5Reader f(out);
+    REQUIRE(f.has_dataset("original_lengths"));
+    CHECK(f.read_i64("original_lengths", 0, 7) == input_lengths);
+    CHECK(f.read_i64("lengths", 0, 7) == std::vector<std::int64_t>{99, 458, 1022, 20, 80, 71, 99});
+    CHECK(f.read_strings("ids", 2, 1) == std::vector<std::string>{"Q12176"});
+    SECTION("nothing truncated: the summary has no hint and the lengths agree") {
+        auto r0 = run_plmkit(
+            {"embed", "--model", kModel, "--input", kFasta, "--output", out, "--truncate", "0"});
+        REQUIRE(r0.exit_code == 0);
+        CHECK_THAT(r0.err, Catch::Contains("(0 truncated)"));
+        CHECK_THAT(r0.err, !Catch::Contains("original_lengths"));
+        plmkit::Hdf5Reader g(out);
+        CHECK(g.read_i64("original_lengths", 0, 7) == input_lengths);
+        CHECK(g.read_i64("lengths", 0, 7) == input_lengths);
+    }
+}
+
+TEST_CASE("cli embed: on a terminal the progress line shows the total records",
+          "[cli][embed][progress]") {
+    // The line is drawn only when stderr is a terminal: util-linux script(1)
+    // gives the run one. Rejected records count as done, so it ends at 4/4.
+    if (::access("/usr/bin/script", X_OK) != 0) {
+        WARN("no /usr/bin/script: the progress line is not checked");
+        return;
+    }
+    auto fa = plmkit::test::write_temp("cli_progress.fa", ">a\nMKTAY\n>b\nMK1\n>c\nGGGG\n>d\nMK\n");
+    auto out = temp_path("cli_progress.h5");
+    const std::string cmd = "/usr/bin/script -qec \"" + plmkit::test::plmkit_bin() +
+                            " embed --model " + kModel + " --input " + fa + " --output " + out +
+                            "\" /dev/null 2>&1";
+    std::string text;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
+        text.append(buf, n);
+    CHECK(::pclose(p) == 0);
+    INFO(text);
+    CHECK_THAT(text, Catch::Contains("embedding: 4/4 (100%) sequences"));
+    CHECK_THAT(text, Catch::Contains("embedded 3 sequences (0 truncated), 1 rejected"));
+    SECTION("a shard counts its own records: 2 of the 4") {
+        const std::string shard_cmd = "/usr/bin/script -qec \"" + plmkit::test::plmkit_bin() +
+                                      " embed --model " + kModel + " --input " + fa + " --output " +
+                                      out + " --shard 1/2\" /dev/null 2>&1";
+        std::string shard_text;
+        FILE* q = ::popen(shard_cmd.c_str(), "r");
+        REQUIRE(q);
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, q)) > 0;)
+            shard_text.append(buf, n);
+        CHECK(::pclose(q) == 0);
+        INFO(shard_text);
+        CHECK_THAT(shard_text, Catch::Contains("embedding: 2/2 (100%) sequences"));
+    }
 }

@@ -20,7 +20,8 @@ TEST_CASE("cli embed: --layers \"\" is refused, not read as layer 0", "[cli][emb
     auto r =
         run_plmkit({"embed", "--model", kModel, "--input", fa, "--output", out, "--layers", ""});
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, Catch::Contains("--layers: expected an integer, got ''"));
+    CHECK_THAT(r.err, Catch::Contains("--layers: is empty (expected a value; leave the option "
+                                      "out for its default)"));
     CHECK_FALSE(file_exists(out));
     SECTION("every other value option of embed") {
         for (const std::string opt :

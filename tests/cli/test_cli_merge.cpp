@@ -32,7 +32,7 @@ std::vector<std::string> with(std::vector<std::string> args, const std::vector<s
 
 /// The single run, its 3 shards and their merge, made once for all sections below.
 struct EmbedRuns {
-    std::string single, merged;
+    std::string single, merged, merge_log;
     std::vector<std::string> shards;
 };
 
@@ -57,6 +57,7 @@ const EmbedRuns& embed_runs() {
         INFO(m.err);
         REQUIRE(m.exit_code == 0);
         CHECK(m.out.empty());
+        e.merge_log = m.err;
         return e;
     }();
     return runs;
@@ -76,6 +77,17 @@ TEST_CASE("cli merge: embed shards merge into the single run bit for bit", "[cli
         CHECK(n->number == 3);
         CHECK(a.info("ids").rows == 7);
         CHECK(test::read_file(single + ".rejects.tsv") == test::read_file(merged + ".rejects.tsv"));
+    }
+    SECTION("the merge keeps /original_lengths and counts the truncated sequences") {
+        // Input residues of the fixture's records, counted by hand; Q12176
+        // (1,025) is the one cut to --truncate 1022.
+        Hdf5Reader b(merged);
+        REQUIRE(b.has_dataset("original_lengths"));
+        CHECK(b.read_i64("original_lengths", 0, 7) ==
+              std::vector<std::int64_t>{99, 458, 1025, 20, 80, 71, 99});
+        CHECK(b.read_i64("lengths", 2, 1) == std::vector<std::int64_t>{1022});
+        CHECK_THAT(embed_runs().merge_log,
+                   Catch::Contains("merged 3 shards: 7 sequences (1 truncated), 0 rejected"));
     }
     SECTION("--kind auto picks embed from the .h5 name") {
         auto m2 = test::temp_path("cli_emb_auto.h5");

@@ -125,6 +125,22 @@ TEST_CASE("fasta reader: gzip input", "[data][fasta]") {
     CHECK(recs[1].id == "y");
 }
 
+TEST_CASE("fasta reader: count_fasta_records counts what the reader returns", "[data][fasta]") {
+    // Records by hand: a (after blank lines and an indented '>'-less line is
+    // sequence), an id-less header (a record, rejected later), b, c.
+    const std::string text = "\n>a desc\nMKT\n  AYI\n>\nGG\n  >b\n\n>c\nM>K\n";
+    auto plain = test::write_temp("count_records.fa", text);
+    CHECK(data::count_fasta_records(plain) == 4);
+    CHECK(read_all(plain).size() == 4);
+    auto gzp = test::temp_path("count_records.fa.gz");
+    gzFile gz = gzopen(gzp.c_str(), "wb");
+    REQUIRE(gz);
+    gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(gz);
+    CHECK(data::count_fasta_records(gzp) == 4);
+    CHECK(data::count_fasta_records(test::shared_path("fixtures/esm2_tiny/sequences.fasta")) == 7);
+}
+
 TEST_CASE("fasta reader: real files in ../shared/data", "[data][fasta]") {
     SECTION("esm_few_proteins.fasta: 3 single-line records") {
         auto recs = read_all(test::shared_path("data/protein_fasta/esm_few_proteins.fasta"));

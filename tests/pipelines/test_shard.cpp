@@ -161,6 +161,21 @@ TEST_CASE("shard: records are dealt round-robin", "[pipelines][shard]") {
     CHECK(Shard{0, 1}.contains(12345));
 }
 
+TEST_CASE("shard: records_of counts the records a shard takes", "[pipelines][shard]") {
+    // Checked against counting contains() record by record.
+    for (std::int64_t n : {1, 2, 3, 7})
+        for (std::int64_t i = 0; i < n; ++i)
+            for (std::uint64_t total : {0, 1, 2, 3, 6, 7, 8, 20}) {
+                std::uint64_t want = 0;
+                for (std::uint64_t r = 0; r < total; ++r)
+                    want += Shard{i, n}.contains(r) ? 1 : 0;
+                INFO(i << "/" << n << " of " << total);
+                CHECK(Shard{i, n}.records_of(total) == want);
+            }
+    CHECK(Shard{1, 3}.records_of(7) == 2);  // records 1 and 4
+    CHECK(Shard{0, 3}.records_of(7) == 3);  // 0, 3, 6
+}
+
 TEST_CASE("shard: output file names", "[pipelines][shard]") {
     CHECK(shard_path("hits.csv", Shard{3, 4}) == "hits.shard-3-of-4.csv");
     CHECK(shard_path("out/emb.h5", Shard{0, 2}) == "out/emb.shard-0-of-2.h5");

@@ -1,0 +1,115 @@
+// Comma-separated list options refuse an empty item: CLI11 dropped them, so
+// `--layers "0,$L"` with L unset ran as `--layers 0` (the embedding layer
+// became the top-level /mean, exit 0) and `--include mean,,bos` was taken as
+// mean,bos. Each case fails while parsing, before a model or table loads.
+#include "tests/catch.hpp"
+
+#include "tests/test_support.hpp"
+
+using plmkit::test::file_exists;
+using plmkit::test::run_plmkit;
+using plmkit::test::shared_path;
+using plmkit::test::temp_path;
+using plmkit::test::write_temp;
+
+namespace {
+const std::string kModel = shared_path("fixtures/esm2_tiny/model");
+
+std::string empty_item(const std::string& opt, int item, int of, const std::string& value) {
+    return opt + ": item " + std::to_string(item) + " of " + std::to_string(of) + " in '" + value +
+           "' is empty";
+}
+}  // namespace
+
+TEST_CASE("cli embed: an empty item in --layers or --include is a usage error",
+          "[cli][embed][list]") {
+    auto fa = write_temp("list_items.fa", ">a\nMKTAY\n");
+    auto out = temp_path("list_items.h5");
+    const std::vector<std::string> base{"embed", "--model", kModel, "--input", fa, "--output", out};
+    struct Case {
+        std::string opt, value;
+        int item, of;
+    };
+    for (const Case& c : std::vector<Case>{{"--layers", "0,", 2, 2},
+                                           {"--layers", ",0", 1, 2},
+                                           {"--layers", "-1,,0", 2, 3},
+                                           {"--include", "mean,,bos", 2, 3},
+                                           {"--include", "mean,", 2, 2}}) {
+        auto args = base;
+        args.insert(args.end(), {c.opt, c.value});
+        auto r = run_plmkit(args);
+        INFO(c.opt << " " << c.value << ": " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains(empty_item(c.opt, c.item, c.of, c.value)));
+        CHECK_FALSE(file_exists(out));
+    }
+    SECTION("an empty value given again is refused too") {
+        auto args = base;
+        args.insert(args.end(), {"--layers", "0", "--layers", ""});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--layers: is empty"));
+        CHECK_FALSE(file_exists(out));
+    }
+    SECTION("an item that is not an integer names the item") {
+        auto args = base;
+        args.insert(args.end(), {"--layers", "-1,x"});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--layers: item 2 of 2 in '-1,x': expected an integer, "
+                                          "got 'x'"));
+    }
+}
+
+TEST_CASE("cli slurm embed: an empty --layers item fails before the scripts are written",
+          "[cli][slurm][list]") {
+    auto fa = write_temp("list_items_slurm.fa", ">a\nMKTAY\n");
+    auto out = temp_path("list_items_slurm.h5");
+    auto work = temp_path("list_items_slurm.work");
+    auto r = run_plmkit({"slurm", "embed", "--array", "2", "--workdir", work, "--model", kModel,
+                         "--input", fa, "--output", out, "--layers", "0,"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(empty_item("--layers", 2, 2, "0,")));
+    CHECK_FALSE(file_exists(work + "/embed-array.sh"));
+}
+
+TEST_CASE("cli train: an empty item in a list option is a usage error", "[cli][train][list]") {
+    auto csv = write_temp("list_items_train.csv", "smiles,y\nCCO,1\nCCN,2\n");
+    auto out = temp_path("list_items_train_model");
+    const std::vector<std::string> base{"train", "--data", csv, "--target-col", "y", "-o", out};
+    struct Case {
+        std::string opt, value;
+        int item, of;
+    };
+    // --split-sizes 0.8,,0.1,0.1 used to train with 0.8,0.1,0.1 (exit 0);
+    // --head-weights 1,2, was read as 1,2.
+    for (const Case& c : std::vector<Case>{{"--split-sizes", "0.8,,0.1,0.1", 2, 4},
+                                           {"--split-sizes", "0.8,0.1,0.1,", 4, 4},
+                                           {"--head-weights", "1,2,", 3, 3},
+                                           {"--hidden", "64,,32", 2, 3},
+                                           {"--mpnn-ffn", ",300", 1, 2}}) {
+        auto args = base;
+        args.insert(args.end(), {c.opt, c.value});
+        auto r = run_plmkit(args);
+        INFO(c.opt << " " << c.value << ": " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains(empty_item(c.opt, c.item, c.of, c.value)));
+        CHECK_FALSE(file_exists(out));
+    }
+    SECTION("--mpnn-ffn errors name --mpnn-ffn (they named --hidden)") {
+        auto args = base;
+        args.insert(args.end(), {"--mpnn-ffn", "0"});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err,
+                   Catch::Contains("--mpnn-ffn: item 1 of 1 in '0': expected an integer >= 1"));
+    }
+    SECTION("--split-sizes needs three items") {
+        auto args = base;
+        args.insert(args.end(), {"--split-sizes", "0.8,0.2"});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--split-sizes: expected 3 items, got 2"));
+        CHECK_FALSE(file_exists(out));
+    }
+}
