@@ -1,6 +1,7 @@
 #include "pipelines/esm_featurizer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -137,6 +138,25 @@ nlohmann::json EsmFeaturizer::to_json() const {
             {"truncate", m.options.truncate},
             {"dtype", to_string(m.options.dtype)},
             {"dim", dim()}};
+}
+
+void TruncationCount::add(const std::string& sequence) {
+    std::uint64_t residues = 0;
+    for (char c : sequence)
+        residues += std::isspace(static_cast<unsigned char>(c)) ? 0 : 1;
+    const auto last = sequence.find_last_not_of(" \t\r\n\f\v");
+    if (last != std::string::npos && sequence[last] == '*') --residues;
+    ++sequences_;
+    if (truncate_ > 0 && residues > truncate_) ++longer_;
+    longest_ = std::max(longest_, residues);
+}
+
+std::string TruncationCount::warning(const std::string& note) const {
+    if (longer_ == 0) return "";
+    const std::string t = std::to_string(truncate_);
+    return "esm: " + std::to_string(longer_) + " of " + std::to_string(sequences_) +
+           " sequences have more than --truncate " + t + " residues (the longest " +
+           std::to_string(longest_) + "); only their first " + t + " are embedded" + note;
 }
 
 }  // namespace plmkit::pipelines

@@ -6,6 +6,7 @@
 // --toks_per_batch) and the results come back in input order; a sequence
 // that cannot be tokenized gets a NaN row and a reason, never an exception.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,28 @@ class EsmFeaturizer {
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+};
+
+/// Sequences with more residues than --truncate (only their first
+/// `truncate` are embedded), counted one at a time: train counts its table,
+/// predict its chunks, evaluate its scored rows. Residues: the characters
+/// other than whitespace and a final '*'.
+class TruncationCount {
+  public:
+    explicit TruncationCount(std::size_t truncate = 0) : truncate_(truncate) {}
+    /// Counts one sequence (a `truncate` of 0 counts none as longer).
+    void add(const std::string& sequence);
+    std::size_t truncate() const { return truncate_; }
+    std::uint64_t sequences() const { return sequences_; }
+    std::uint64_t longer() const { return longer_; }
+    /// "esm: 3 of 60 sequences have more than --truncate 100 residues (the
+    /// longest 265); only their first 100 are embedded" and `note` after it;
+    /// "" when none is longer.
+    std::string warning(const std::string& note = "") const;
+
+  private:
+    std::size_t truncate_;
+    std::uint64_t sequences_ = 0, longer_ = 0, longest_ = 0;
 };
 
 }  // namespace plmkit::pipelines

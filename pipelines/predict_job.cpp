@@ -11,6 +11,7 @@
 
 #include "data/input_reader.hpp"
 #include "models/torch_runtime.hpp"
+#include "pipelines/esm_featurizer.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
@@ -216,10 +217,25 @@ std::size_t reject_non_finite(PropertyTable& t, std::vector<double>& pred,
     return dropped;
 }
 
+/// With an ESM-2 model (frozen or fine-tuned): counts the sequences longer
+/// than the --truncate it was trained with; a count of none otherwise.
+TruncationCount truncation_count(const PropertyPredictor& p) {
+    const nlohmann::json d = p.featurizer().to_json();
+    if (d.value("name", "") != "esm" || !d.contains("truncate")) return TruncationCount(0);
+    return TruncationCount(d.at("truncate").get<std::size_t>());
+}
+
+/// The truncation warning of predict and evaluate: the limit is the model's.
+void warn_truncated(const TruncationCount& count) {
+    const std::string w = count.warning(" (the model's --truncate, set by plmkit train)");
+    if (!w.empty()) log_warn(w);
+}
+
 /// Predicts the readable rows of a chunk and writes every row, in input
-/// order, to the output or the rejects.
+/// order, to the output or the rejects; the predicted sequences go into
+/// `truncated`.
 void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredictor& p, Writers& w,
-                 PredictSummary& s, bool sdf) {
+                 PredictSummary& s, bool sdf, TruncationCount& truncated) {
     std::vector<std::string> inputs;
     std::vector<std::size_t> where(rows.size(), 0);
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -246,6 +262,7 @@ void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredicto
             continue;
         }
         ++s.predicted;
+        truncated.add(rows[i].input);
         fields.assign({rows[i].id, shown_input(rows[i], sdf)});
         const std::size_t k = where[i] * pred.targets;
         for (std::size_t j = 0; j < pred.targets; ++j) {
@@ -284,8 +301,9 @@ PredictSummary run_predict(const PredictOptions& o) {
     const bool sdf = molecule_only_format(o.input, o.format) == "sdf";
     std::vector<data::InputRow> chunk;
     data::InputRow row;
+    TruncationCount truncated = truncation_count(predictor);
     auto flush = [&] {
-        write_chunk(chunk, predictor, w, s, sdf);
+        write_chunk(chunk, predictor, w, s, sdf, truncated);
         progress.add(chunk.size());
         chunk.clear();
     };
@@ -297,6 +315,9 @@ PredictSummary run_predict(const PredictOptions& o) {
     }
     if (!chunk.empty()) flush();
     progress.finish();
+    s.truncate = truncated.truncate();
+    s.truncated = truncated.longer();
+    warn_truncated(truncated);
     w.rejects.close();
     w.out.close();  // the output last: a complete output always has its rejects
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -351,6 +372,10 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
         }
         reject_non_finite(t, pred, predictor.model(), rejects);
     }
+    TruncationCount truncated = truncation_count(predictor);
+    for (const auto& input : t.inputs)
+        truncated.add(input);
+    warn_truncated(truncated);
     // With the JSON on stdout, the default file in the current directory is
     // written only when it has something to say.
     const bool write = !t.rejects.empty() || !o.rejects.empty() || o.output != "-";

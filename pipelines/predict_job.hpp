@@ -37,6 +37,11 @@ struct PredictOptions {
 struct PredictSummary {
     std::uint64_t records = 0, predicted = 0, rejected = 0;
     std::uint64_t non_finite = 0;  ///< of `rejected`: the model's output was NaN/inf
+    /// ESM-2 models: the model's --truncate (0 for other models) and how many
+    /// predicted sequences were longer (only their first residues embedded;
+    /// a warning says so).
+    std::size_t truncate = 0;
+    std::uint64_t truncated = 0;
     double seconds = 0;
     std::string rejects_path;
     std::string first_reject;  ///< "record <n> (id '<id>'): <reason>" of the first reject

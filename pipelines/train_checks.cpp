@@ -1,13 +1,12 @@
 #include "pipelines/train_checks.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <set>
 
 #include "data/splits.hpp"
+#include "pipelines/esm_featurizer.hpp"
 #include "pipelines/run_files.hpp"
 #include "src/error.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
@@ -225,21 +224,10 @@ std::string unknown_tokens_warning(const std::string& vocab_path,
 }
 
 std::string truncation_warning(const std::vector<std::string>& sequences, std::size_t truncate) {
-    std::size_t longer = 0, longest = 0;
-    for (const auto& s : sequences) {
-        std::size_t residues = 0;
-        for (char c : s)
-            residues += std::isspace(static_cast<unsigned char>(c)) ? 0 : 1;
-        const auto last = s.find_last_not_of(" \t\r\n\f\v");
-        if (last != std::string::npos && s[last] == '*') --residues;
-        if (residues > truncate) ++longer;
-        longest = std::max(longest, residues);
-    }
-    if (longer == 0) return "";
-    const std::string t = std::to_string(truncate);
-    return "esm: " + std::to_string(longer) + " of " + std::to_string(sequences.size()) +
-           " sequences have more than --truncate " + t + " residues (the longest " +
-           std::to_string(longest) + "); only their first " + t + " are embedded";
+    TruncationCount count(truncate);
+    for (const auto& s : sequences)
+        count.add(s);
+    return count.warning();
 }
 
 }  // namespace plmkit::pipelines

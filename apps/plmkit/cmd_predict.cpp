@@ -25,9 +25,16 @@ void run_predict(PredictCli c) {
     auto s = pipelines::run_predict(c.job);
     char rate[64];
     std::snprintf(rate, sizeof rate, "%.0f", s.seconds > 0 ? s.records / s.seconds : 0.0);
+    // ESM-2 models: how many predicted sequences only had their first
+    // --truncate residues embedded (the warning above says more).
+    const std::string truncated = s.truncate == 0 ? std::string()
+                                                  : ", " + std::to_string(s.truncated) +
+                                                        " longer than --truncate " +
+                                                        std::to_string(s.truncate) + " (truncated)";
     log_info("predict: " + std::to_string(s.records) + " records: " + std::to_string(s.predicted) +
-             " predicted, " + std::to_string(s.rejected) + " rejected (" + s.rejects_path +
-             ") in " + std::to_string(static_cast<int>(s.seconds)) + " s (" + rate + "/s)");
+             " predicted" + truncated + ", " + std::to_string(s.rejected) + " rejected (" +
+             s.rejects_path + ") in " + std::to_string(static_cast<int>(s.seconds)) + " s (" +
+             rate + "/s)");
 }
 
 PLMKIT_COMMAND(52, [](CLI::App& app) {
@@ -57,7 +64,9 @@ PLMKIT_COMMAND(52, [](CLI::App& app) {
         "  plmkit predict --model gb1_model --input variants.fasta --output gb1_preds.csv\n"
         "Columns: id, smiles (or sequence), one per target (the ensemble mean; a probability\n"
         "for classification) and <target>_std with an ensemble. Rows that cannot be read or\n"
-        "featurized go to the rejects TSV with the reason.");
+        "featurized go to the rejects TSV with the reason. ESM-2 models embed the first\n"
+        "--truncate residues (the model's) of longer sequences: a warning and the summary\n"
+        "count them.");
     refuse_empty_values(cmd);
     cmd->callback([c] { run_predict(*c); });
 });
@@ -110,7 +119,9 @@ PLMKIT_COMMAND(54, [](CLI::App& app) {
         "  plmkit evaluate --model esol_model --data ../shared/data/esol/delaney-processed.csv\n"
         "Regression: rmse, mae, r2, spearman; classification: roc_auc, pr_auc, accuracy, mcc\n"
         "(per target and their mean over targets). Rows that cannot be scored go to the\n"
-        "rejects TSV with the reason; no scorable row at all is an error (exit 3).");
+        "rejects TSV with the reason; no scorable row at all is an error (exit 3). ESM-2\n"
+        "models embed the first --truncate residues (the model's) of longer sequences; a\n"
+        "warning counts them.");
     refuse_empty_values(cmd);
     cmd->callback([c] { run_evaluate(*c); });
 });

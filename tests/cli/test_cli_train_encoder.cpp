@@ -277,3 +277,48 @@ TEST_CASE("cli train: ESM-2 sequences longer than --truncate are counted on stde
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.err, !Catch::Contains("--truncate"));
 }
+
+TEST_CASE("cli predict and evaluate: sequences longer than the model's --truncate are counted",
+          "[cli][predict][esm]") {
+    // predict and evaluate embed only the first --truncate residues (the
+    // model's) and said nothing. Lengths 5, 10, 11, 23; 'MK1' cannot be
+    // tokenized: rejected, not counted.
+    const std::string data = temp_path("enc_trunc_pred.csv");
+    write_file(data,
+               "sequence,target\nMKTAY,1\nMKTAYIAKQR,2\nMKTAYIAKQRQ,3\n"
+               "MKTAYIAKQRQISFVKSHFSRQL,4\nMKV,5\nMKVLA,6\nMKVLAAGIV,7\nMKVLAAGIVG,8\n");
+    const std::string model = temp_path("enc_trunc_model");
+    fs::remove_all(model);
+    auto t = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer", "esm",
+                         "--esm-model", shared_path("fixtures/esm2_tiny/model"), "--truncate", "10",
+                         "--head", "forest", "--trees", "3", "--threads", "1", "--output", model});
+    REQUIRE(t.exit_code == 0);
+    const std::string input = temp_path("enc_trunc_input.csv");
+    write_file(input,
+               "sequence,target\nMKTAY,1\nMKTAYIAKQRQISFVKSHFSRQL,4\nMK1,0\nMKTAYIAKQRQ,3\n"
+               "MKTAYIAKQR,2\n");
+    const std::string warning =
+        "esm: 2 of 4 sequences have more than --truncate 10 residues (the "
+        "longest 23); only their first 10 are embedded (the model's "
+        "--truncate, set by plmkit train)";
+    const std::string out = temp_path("enc_trunc_preds.csv");
+    // --chunk 2: counted over all chunks.
+    auto p = run_plmkit({"predict", "--model", model, "--input", input, "--output", out, "--chunk",
+                         "2", "--threads", "1"});
+    INFO(p.err);
+    CHECK(p.exit_code == 0);
+    CHECK_THAT(p.err, Catch::Contains(warning));
+    CHECK_THAT(p.err, Catch::Contains("4 predicted, 2 longer than --truncate 10 (truncated), 1 "
+                                      "rejected"));
+    auto e = run_plmkit({"evaluate", "--model", model, "--data", input, "--output",
+                         temp_path("enc_trunc_eval.json"), "--threads", "1"});
+    INFO(e.err);
+    CHECK(e.exit_code == 0);
+    CHECK_THAT(e.err, Catch::Contains(warning));
+    // None longer: no warning, and the summary says 0.
+    write_file(input, "sequence\nMKTAY\nMKTAYIAKQR\n");
+    p = run_plmkit({"predict", "--model", model, "--input", input, "--output", out});
+    CHECK(p.exit_code == 0);
+    CHECK_THAT(p.err, !Catch::Contains("esm:"));
+    CHECK_THAT(p.err, Catch::Contains("2 predicted, 0 longer than --truncate 10 (truncated)"));
+}
