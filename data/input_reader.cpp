@@ -36,6 +36,7 @@ InputReader::InputReader(const std::string& path, const InputReaderOptions& o) {
     mo.column_label = o.protein ? "sequence" : "SMILES";
     mo.column_option = o.column_option;
     mo.id_col = o.id_col;
+    mo.protein_ids = o.protein;
     mo.target_cols = o.target_cols;
     mo.keep_props = o.keep_props;
     table_ = std::make_unique<MoleculeReader>(path, mo);

@@ -147,11 +147,6 @@ std::string column_list(const std::vector<std::string>& columns) {
     return out.empty() ? "none" : out;
 }
 
-const std::vector<std::string>& auto_id_columns() {
-    static const std::vector<std::string> names{"id", "name", "Compound ID", "chembl_id", "mol_id"};
-    return names;
-}
-
 /// .smi fields: tab-separated when the line has a tab, else whitespace runs.
 void split_smi(const std::string& line, std::vector<std::string>& fields) {
     fields.clear();
@@ -202,6 +197,19 @@ std::string whitespace_reason(const std::string& smiles, const std::string& labe
 }
 
 }  // namespace
+
+const std::vector<std::string>& auto_id_columns(bool protein) {
+    static const std::vector<std::string> molecule{"id", "name", "Compound ID", "chembl_id",
+                                                   "mol_id"};
+    static const std::vector<std::string> both = [] {
+        std::vector<std::string> names = molecule;
+        for (const char* n :
+             {"protein_id", "accession", "uniprot_id", "uniprot", "entry", "sequence_id", "seq_id"})
+            names.emplace_back(n);
+        return names;
+    }();
+    return protein ? both : molecule;
+}
 
 MoleculeReader::MoleculeReader(const std::string& path, const MoleculeReaderOptions& options)
     : options_(options), reader_(path) {
@@ -291,7 +299,7 @@ void MoleculeReader::resolve_columns() {
                              "' (columns: " + column_list(columns_) + ")");
         check_named_once(path(), columns_, id_index_, options_.id_col);
     } else {
-        for (const auto& name : auto_id_columns())
+        for (const auto& name : auto_id_columns(options_.protein_ids))
             if (id_index_ < 0) {
                 id_index_ = find_column(columns_, name);
                 check_named_once(path(), columns_, id_index_, name);
@@ -519,7 +527,7 @@ bool MoleculeReader::next_sdf(MoleculeRecord& record) {
     if (!options_.id_col.empty()) {
         id_tag = find_column(names, options_.id_col);
     } else if (sdf.title.empty()) {
-        for (const auto& name : auto_id_columns())
+        for (const auto& name : auto_id_columns(options_.protein_ids))
             if (id_tag < 0) id_tag = find_column(names, name);
     } else {
         record.id = sdf.title;

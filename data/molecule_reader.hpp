@@ -29,15 +29,27 @@ struct MoleculeReaderOptions {
     /// table, says so).
     std::string column_label = "SMILES";
     std::string column_option = "--smiles-col";
-    /// Column or SD tag holding the id. Empty = auto: "id", "name",
-    /// "Compound ID", "chembl_id", "mol_id" (case-insensitive); for SDF the
-    /// title line first. Without one, the id is "<file-stem>:<n>" (n from 1).
+    /// Column or SD tag holding the id. Empty = auto: the first of
+    /// auto_id_columns(protein_ids) the header has (case-insensitive); for
+    /// SDF the title line first. Without one, the id is "<file-stem>:<n>"
+    /// (n from 1).
     std::string id_col;
+    /// A protein table (a sequence column): the automatic id also looks for
+    /// protein id names (auto_id_columns(true)).
+    bool protein_ids = false;
     /// Columns or SD tags copied into `targets` as strings ("" when blank).
     std::vector<std::string> target_cols;
     /// Copy every other column / SD tag into `props`.
     bool keep_props = true;
 };
+
+/// The id columns tried, in order, without --id-col: "id", "name",
+/// "Compound ID", "chembl_id", "mol_id"; for a protein table (`protein`)
+/// then "protein_id", "accession", "uniprot_id", "uniprot", "entry",
+/// "sequence_id", "seq_id" (after the others, so a table with one of
+/// those keeps it; a table of molecule pairs with a protein_id column,
+/// Davis, does not give its molecules the protein's id).
+const std::vector<std::string>& auto_id_columns(bool protein);
 
 class MoleculeReader {
   public:

@@ -51,7 +51,7 @@ PLMKIT_COMMAND(52, [](CLI::App& app) {
                     "<input stem>.rejects.tsv in the current directory)");
     cmd->add_option("--input-col", o.input_col,
                     "SMILES / sequence column (default: the model's, else smiles/sequence)");
-    cmd->add_option("--id-col", o.id_col, "Id column (default: auto)");
+    cmd->add_option("--id-col", o.id_col, id_col_help());
     cmd->add_option("--format", o.format, "auto | smi | csv | tsv | sdf | fasta")
         ->capture_default_str();
     cmd->add_option("--chunk", o.chunk, "Rows predicted at a time")->capture_default_str();
@@ -109,7 +109,7 @@ PLMKIT_COMMAND(54, [](CLI::App& app) {
         "<output stem>.rejects.tsv; with stdout, <data stem>.rejects.tsv here when a row "
         "is rejected)");
     cmd->add_option("--input-col", o.input_col, "SMILES / sequence column (default: the model's)");
-    cmd->add_option("--id-col", o.id_col, "Id column (default: auto)");
+    cmd->add_option("--id-col", o.id_col, id_col_help());
     cmd->add_option("--target-col", o.target_cols,
                     "Columns holding the model's targets, in its order (default: same names)");
     cmd->add_option("--format", o.format, "auto | smi | csv | tsv | sdf")->capture_default_str();

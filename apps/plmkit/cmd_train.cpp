@@ -178,7 +178,7 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
                     "SMILES or sequence column (default: smiles, or sequence for esm)");
     cmd->add_option("--target-col", o.target_cols, "Target column (repeat for multi-task)")
         ->required();
-    cmd->add_option("--id-col", o.id_col, "Id column (default: auto)");
+    cmd->add_option("--id-col", o.id_col, id_col_help());
     cmd->add_option("--task", o.task, "regression | classification")->capture_default_str();
     cmd->add_option("-o,--output", o.output, "Model directory to write")->required();
     add_featurizer_flags(cmd, *c);

@@ -1,5 +1,6 @@
 #include "apps/plmkit/featurizer_flags.hpp"
 
+#include "data/molecule_reader.hpp"
 #include "src/device.hpp"
 #include "src/error.hpp"
 
@@ -43,6 +44,17 @@ pipelines::FeaturizerRuntime to_runtime(const RuntimeFlags& f) {
     rt.dtype = rt.dtype_given ? parse_compute_dtype(f.dtype) : ComputeDType::f32;
     rt.max_tokens = f.max_tokens;
     return rt;
+}
+
+std::string id_col_help() {
+    const auto& molecule = data::auto_id_columns(false);
+    const auto& protein = data::auto_id_columns(true);
+    std::string text = "Id column (default: the first of";
+    for (std::size_t i = 0; i < protein.size(); ++i) {
+        if (i == molecule.size()) text += "; for proteins then";
+        text += (i == 0 || i == molecule.size() ? " " : ", ") + protein[i];
+    }
+    return text + "; else <file stem>:<n>)";
 }
 
 }  // namespace plmkit::cli

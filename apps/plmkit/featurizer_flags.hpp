@@ -24,4 +24,7 @@ void add_runtime_flags(CLI::App* cmd, RuntimeFlags& flags);
 /// Parses device and dtype (UsageError when bad).
 pipelines::FeaturizerRuntime to_runtime(const RuntimeFlags& flags);
 
+/// --id-col's help: the names tried without it (data::auto_id_columns).
+std::string id_col_help();
+
 }  // namespace plmkit::cli
