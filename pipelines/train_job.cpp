@@ -624,10 +624,32 @@ models::MpnnNet new_mpnn(const TrainOptions& o, const Prepared& p) {
     return models::MpnnNet(e, f);
 }
 
+/// Training time across an interrupted run and the --resume runs that
+/// continue it: each checkpoint records the seconds so far in
+/// checkpoints/elapsed.json, which a resumed run starts from.
+struct RunClock {
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    double before = 0;  ///< seconds of the earlier runs, up to their last checkpoint
+
+    double seconds() const {
+        return before +
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    static std::string path(const TrainOptions& o) {
+        return o.output + "/checkpoints/elapsed.json";
+    }
+    /// With --resume: the earlier runs' seconds (0 for checkpoints without
+    /// the file, made before it was written).
+    void resume(const TrainOptions& o) {
+        if (o.resume && fs::exists(path(o))) before = read_json(path(o)).value("seconds", 0.0);
+    }
+    void save(const TrainOptions& o) const { write_json(path(o), {{"seconds", seconds()}}); }
+};
+
 /// Trains member k (or resumes it), an MLP head or, with `mpnn`, D-MPNN k;
 /// throws StopRun at stop_after_epochs.
 Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs_this_run,
-                    bool mpnn = false) {
+                    const RunClock& clock, bool mpnn = false) {
     const std::uint64_t seed = o.seed + static_cast<std::uint64_t>(k);
     at::manual_seed(seed);
     models::MlpOptions mo;
@@ -672,6 +694,7 @@ Member train_member(const TrainOptions& o, const Prepared& p, int k, int& epochs
         p.encoder ? token_tensors(p, p.rows[1]) : tensors(p.table, p.rows[1], p.mean, p.sd);
     trainer.fit(train, valid, [&](const models::Trainer& t) {
         t.save_checkpoint(ckpt);
+        clock.save(o);
         if (o.stop_after_epochs > 0 && ++epochs_this_run >= o.stop_after_epochs) throw StopRun{};
     });
     const auto& h = trainer.history();
@@ -813,9 +836,10 @@ nlohmann::json evaluate_set(const models::PropertyModel& model, const Prepared& 
 
 TrainSummary run_train(const TrainOptions& o) {
     check_options(o);
-    auto t0 = std::chrono::steady_clock::now();
+    RunClock clock;
     models::set_threads(o.threads);
     Prepared p = prepare(o);
+    clock.resume(o);  // prepare() checked that the checkpoints belong to this run
     TrainSummary s;
     s.records = p.table.records;
     s.rejected = p.table.rejects.size();
@@ -868,20 +892,23 @@ TrainSummary run_train(const TrainOptions& o) {
     if (!p.encoder) models::set_threads(1);
     try {
         for (int k = 0; use_mlp && k < o.ensemble; ++k) {
-            Member m = train_member(o, p, k, epochs_this_run);
+            Member m = train_member(o, p, k, epochs_this_run, clock);
             heads.push_back(m.head);
             if (p.encoder) encoders.push_back(std::move(m.encoder));
             info.push_back(m.info);
         }
         for (int k = 0; c.uses_mpnn() && k < mpnn_count(o); ++k) {
-            Member m = train_member(o, p, k, epochs_this_run, true);
+            Member m = train_member(o, p, k, epochs_this_run, clock, true);
             nets.push_back(m.net);
             m.info["kind"] = "mpnn";
             info.push_back(m.info);
         }
     } catch (const StopRun&) {
-        log_info("train: stopped after " + std::to_string(epochs_this_run) +
-                 " epochs as asked; continue with --resume");
+        s.seconds = clock.seconds();
+        char took[32];
+        std::snprintf(took, sizeof took, "%.1f", s.seconds);
+        log_info("train: stopped after " + std::to_string(epochs_this_run) + " epochs as asked (" +
+                 took + " s of training so far); continue with --resume");
         return s;
     }
     FittedTrees trees;
@@ -975,7 +1002,7 @@ TrainSummary run_train(const TrainOptions& o) {
         }
     }
     if (!p.rows[2].empty()) s.metrics["test"] = evaluate_set(model, p, p.rows[2], o);
-    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    s.seconds = clock.seconds();  // with --resume, the interrupted runs' seconds included
     s.metrics["seconds"] = s.seconds;
     write_json(o.output + "/metrics.json", s.metrics);
     write_split_csv(o.output + "/split.csv", p.table, p.sets, header);

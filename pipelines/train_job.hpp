@@ -95,6 +95,8 @@ struct TrainSummary {
     std::uint64_t multi_fragment = 0;
     std::size_t features = 0;  ///< feature width
     nlohmann::json metrics;    ///< the content of metrics.json
+    /// Wall time of the run; after --resume, with the seconds of the runs it
+    /// continues (each up to its last checkpoint), as metrics.json "seconds".
     double seconds = 0;
 };
 

@@ -157,7 +157,9 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
                     "gbm: stop after this many rounds without a better validation loss, "
                     "keeping the best (0 = all rounds)")
         ->capture_default_str();
-    cmd->add_flag("--resume", o.resume, "Continue an interrupted run in --output");
+    cmd->add_flag("--resume", o.resume,
+                  "Continue an interrupted run in --output (metrics.json seconds: the total "
+                  "of all its runs)");
     // 0 would mean "no limit" (the default): refused rather than read as
     // "stop at once" or silently as "train to the end".
     cmd->add_option("--stop-after-epochs", o.stop_after_epochs,

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -387,4 +388,45 @@ TEST_CASE("cli train: classification labels true/false and yes/no (any case) rea
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(read_file(out + "/rejects.tsv").find("not a number") == std::string::npos);
+}
+
+TEST_CASE("cli train: after --resume, metrics.json's seconds include the interrupted run",
+          "[cli][train_checks][resume]") {
+    // "seconds" counted only the resumed process.
+    const std::string data = small_csv(), out = temp_path("cli_checks_seconds");
+    std::vector<std::string> args = {"train", "--data",   data, "--target-col", "y", "--featurizer",
+                                     "basic", "--hidden", "16", "--epochs",     "3", "--threads",
+                                     "1",     "--output", out};
+    auto first = args;
+    first.insert(first.end(), {"--stop-after-epochs", "1"});
+    auto r = run_plmkit(first);
+    REQUIRE(r.exit_code == 0);
+    // The first part's seconds: in its log line and in the checkpoints.
+    const std::string elapsed = out + "/checkpoints/elapsed.json";
+    REQUIRE(plmkit::test::file_exists(elapsed));
+    const double part = nlohmann::json::parse(read_file(elapsed))["seconds"].get<double>();
+    CHECK(part > 0);
+    char shown[32];
+    std::snprintf(shown, sizeof shown, "%.1f", part);
+    CHECK_THAT(r.err, Catch::Contains("stopped after 1 epochs as asked (" + std::string(shown) +
+                                      " s of training so far)"));
+    // A second part adds to it.
+    auto resume = args;
+    resume.push_back("--resume");
+    auto second = resume;
+    second.insert(second.end(), {"--stop-after-epochs", "1"});
+    REQUIRE(run_plmkit(second).exit_code == 0);
+    const double parts = nlohmann::json::parse(read_file(elapsed))["seconds"].get<double>();
+    CHECK(parts > part);
+    // Earlier parts of 1000 s (a long interrupted job): the resumed run's
+    // figure includes them.
+    write_file(elapsed, nlohmann::json{{"seconds", 1000.0 + parts}}.dump());
+    r = run_plmkit(resume);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto metrics = nlohmann::json::parse(read_file(out + "/metrics.json"));
+    CHECK(metrics["seconds"].get<double>() >= 1000.0 + parts);
+    CHECK(metrics["seconds"].get<double>() < 1000.0 + parts + 60);
+    CHECK_THAT(r.err, Catch::Contains(" in 100"));  // "model written to ... in 1000 s"
+    CHECK_FALSE(plmkit::test::file_exists(out + "/checkpoints"));
 }
