@@ -128,10 +128,6 @@ AtomLabelCounts::AtomLabelCounts(const RDKit::ROMol& mol) {
 
 AtomLabelCounts::~AtomLabelCounts() = default;
 
-namespace {
-constexpr unsigned kPatternFpBits = 2048;
-}
-
 const ExplicitBitVect& AtomLabelCounts::pattern_fp(const RDKit::ROMol& mol) const {
     if (!pattern_fp_) pattern_fp_.reset(RDKit::PatternFingerprintMol(mol, kPatternFpBits));
     return *pattern_fp_;

@@ -36,6 +36,9 @@ class ExplicitBitVect;
 
 namespace plmkit::pipelines {
 
+/// Bits of the pattern fingerprints the pre-screens compare.
+constexpr unsigned kPatternFpBits = 2048;
+
 /// Per-molecule atom label counts (computed once, shared by all catalogs).
 struct AtomLabelCounts {
     std::array<std::uint16_t, 256> count{};  ///< by label 2 * min(Z, 127) + aromatic

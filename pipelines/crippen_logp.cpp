@@ -19,7 +19,7 @@ constexpr unsigned kMaxFastAtoms = 150;
 
 struct HeavyParam {
     SmartsQuery query;
-    double logp;
+    double logp, mr;
 };
 
 /// RDKit's Crippen parameters split into heavy-atom patterns (in file order)
@@ -27,6 +27,8 @@ struct HeavyParam {
 struct CrippenTables {
     std::vector<HeavyParam> heavy;
     double h1 = 0, h2 = 0, h3 = 0, h4 = 0, hs = 0;
+    /// Molar refractivity of the same hydrogen types.
+    double mr_h1 = 0, mr_h2 = 0, mr_h3 = 0, mr_h4 = 0, mr_hs = 0;
 
     CrippenTables() {
         bool seen[5] = {false, false, false, false, false};
@@ -36,17 +38,19 @@ struct CrippenTables {
                 // by the deleter).
                 std::shared_ptr<const RDKit::ROMol> query(
                     p.dp_pattern.get(), [keep = p.dp_pattern](const RDKit::ROMol*) {});
-                heavy.push_back({SmartsQuery(std::move(query)), p.logp});
+                heavy.push_back({SmartsQuery(std::move(query)), p.logp, p.mr});
                 continue;
             }
             const char* labels[5] = {"H1", "H2", "H3", "H4", "HS"};
             double* values[5] = {&h1, &h2, &h3, &h4, &hs};
+            double* mrs[5] = {&mr_h1, &mr_h2, &mr_h3, &mr_h4, &mr_hs};
             for (int i = 0; i < 5; ++i) {
                 if (p.label == labels[i]) {
-                    if (seen[i] && *values[i] != p.logp) {
+                    if (seen[i] && (*values[i] != p.logp || *mrs[i] != p.mr)) {
                         throw std::logic_error("Crippen table: inconsistent " + p.label);
                     }
                     *values[i] = p.logp;
+                    *mrs[i] = p.mr;
                     seen[i] = true;
                 }
             }
@@ -83,10 +87,11 @@ bool carbon_with_double_bond(const RDKit::ROMol& mol, const RDKit::Atom* c) {
     return false;
 }
 
-/// logP of one hydrogen on oxygen `o` (which carries `nh` hydrogens), by the
-/// [#1]O... patterns of RDKit's table, in table order.
-double hydroxyl_h(const RDKit::ROMol& mol, const RDKit::Atom* o, unsigned nh,
-                  const CrippenTables& t) {
+enum HType { kH1, kH2, kH3, kH4, kHS };
+
+/// Type of the hydrogens on oxygen `o` (which carries `nh` hydrogens), by
+/// the [#1]O... patterns of RDKit's table, in table order.
+HType hydroxyl_h(const RDKit::ROMol& mol, const RDKit::Atom* o, unsigned nh) {
     bool h2 = nh >= 2;  // [#1]O[!#6;!#7;!#8;!#16] matches the other H
     bool h3 = false, h4 = false;
     for (const RDKit::Bond* bond : mol.atomBonds(o)) {
@@ -99,10 +104,34 @@ double hydroxyl_h(const RDKit::ROMol& mol, const RDKit::Atom* o, unsigned nh,
         if (carbon_with_double_bond(mol, x)) h4 = true;      // [#1]OC=[...]
         if (aliphatic(x, 8) || aliphatic(x, 16)) h4 = true;  // [#1]O[O,S]
     }
-    if (h2) return t.h2;
-    if (h3) return t.h3;
-    if (h4) return t.h4;
-    return t.hs;
+    if (h2) return kH2;
+    if (h3) return kH3;
+    if (h4) return kH4;
+    return kHS;
+}
+
+/// Type of the `nh` > 0 hydrogens on heavy atom `atom`.
+HType hydrogen_type(const RDKit::ROMol& mol, const RDKit::Atom* atom, unsigned nh) {
+    switch (atom->getAtomicNum()) {
+        case 6:
+            return kH1;  // [#1][#6,#1]
+        case 7:
+            return kH3;  // [#1][#7]
+        case 8:
+            return hydroxyl_h(mol, atom, nh);
+        default:
+            return kH2;  // [#1][!#6;!#7;!#8]
+    }
+}
+
+double h_logp(const CrippenTables& t, HType type) {
+    const double v[] = {t.h1, t.h2, t.h3, t.h4, t.hs};
+    return v[type];
+}
+
+double h_mr(const CrippenTables& t, HType type) {
+    const double v[] = {t.mr_h1, t.mr_h2, t.mr_h3, t.mr_h4, t.mr_hs};
+    return v[type];
 }
 
 double hydrogen_logp(const RDKit::ROMol& mol, const CrippenTables& t) {
@@ -110,21 +139,7 @@ double hydrogen_logp(const RDKit::ROMol& mol, const CrippenTables& t) {
     for (const RDKit::Atom* atom : mol.atoms()) {
         const unsigned nh = atom->getTotalNumHs();
         if (nh == 0) continue;
-        double per_h;
-        switch (atom->getAtomicNum()) {
-            case 6:
-                per_h = t.h1;
-                break;  // [#1][#6,#1]
-            case 7:
-                per_h = t.h3;
-                break;  // [#1][#7]
-            case 8:
-                per_h = hydroxyl_h(mol, atom, nh, t);
-                break;
-            default:
-                per_h = t.h2;  // [#1][!#6;!#7;!#8]
-        }
-        logp += per_h * nh;
+        logp += h_logp(t, hydrogen_type(mol, atom, nh)) * nh;
     }
     return logp;
 }
@@ -145,11 +160,16 @@ double crippen_logp_rdkit(const RDKit::ROMol& mol) {
     return logp;
 }
 
-double crippen_logp(const RDKit::ROMol& mol) {
-    if (needs_rdkit_path(mol)) return crippen_logp_rdkit(mol);
-    const CrippenTables& t = CrippenTables::get();
+namespace {
+
+/// Types the heavy atoms with RDKit's patterns in table order (first match
+/// wins); returns their logP summed in typing order (crippen_logp's sum).
+/// `param`, when given, receives each atom's pattern (nullptr: untyped).
+double type_heavy_atoms(const RDKit::ROMol& mol, const CrippenTables& t,
+                        std::vector<const HeavyParam*>* param) {
     const unsigned n = mol.getNumAtoms();
     std::vector<char> typed(n, 0);
+    if (param) param->assign(n, nullptr);
     unsigned left = n;
     double logp = 0;
     for (const HeavyParam& p : t.heavy) {
@@ -167,9 +187,57 @@ double crippen_logp(const RDKit::ROMol& mol) {
             typed[idx] = 1;
             --left;
             logp += p.logp;
+            if (param) (*param)[static_cast<std::size_t>(idx)] = &p;
         }
     }
-    return logp + hydrogen_logp(mol, t);
+    return logp;
+}
+
+}  // namespace
+
+double crippen_logp(const RDKit::ROMol& mol) {
+    if (needs_rdkit_path(mol)) return crippen_logp_rdkit(mol);
+    const CrippenTables& t = CrippenTables::get();
+    return type_heavy_atoms(mol, t, nullptr) + hydrogen_logp(mol, t);
+}
+
+bool crippen_atoms(const RDKit::ROMol& mol, CrippenAtoms& out) {
+    if (needs_rdkit_path(mol)) return false;
+    const CrippenTables& t = CrippenTables::get();
+    std::vector<const HeavyParam*> param;
+    out.plmkit_logp = type_heavy_atoms(mol, t, &param) + hydrogen_logp(mol, t);
+    const unsigned n = mol.getNumAtoms();
+    out.logp.assign(n, 0.0);
+    out.mr.assign(n, 0.0);
+    for (unsigned i = 0; i < n; ++i) {
+        if (!param[i]) continue;
+        out.logp[i] = param[i]->logp;
+        out.mr[i] = param[i]->mr;
+    }
+    // calcCrippenDescriptors(includeHs = true) sums the contributions of the
+    // molecule with hydrogens added: the heavy atoms in index order, then
+    // the hydrogens as addHs appends them (atom by atom, in index order).
+    double logp = 0, mr = 0;
+    for (unsigned i = 0; i < n; ++i)
+        logp += out.logp[i];
+    for (unsigned i = 0; i < n; ++i)
+        mr += out.mr[i];
+    std::vector<unsigned> nh(n);
+    std::vector<HType> type(n, kHS);
+    for (unsigned i = 0; i < n; ++i) {
+        const RDKit::Atom* atom = mol.getAtomWithIdx(i);
+        nh[i] = atom->getTotalNumHs();
+        if (nh[i] > 0) type[i] = hydrogen_type(mol, atom, nh[i]);
+    }
+    for (unsigned i = 0; i < n; ++i)
+        for (unsigned k = 0; k < nh[i]; ++k)
+            logp += h_logp(t, type[i]);
+    for (unsigned i = 0; i < n; ++i)
+        for (unsigned k = 0; k < nh[i]; ++k)
+            mr += h_mr(t, type[i]);
+    out.logp_with_hs = logp;
+    out.mr_with_hs = mr;
+    return true;
 }
 
 }  // namespace plmkit::pipelines

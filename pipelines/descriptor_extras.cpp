@@ -20,6 +20,7 @@
 #include <memory>
 #include <sstream>
 
+#include "pipelines/crippen_logp.hpp"
 #include "pipelines/morgan.hpp"
 #include "pipelines/qed.hpp"
 #include "pipelines/smarts_query.hpp"
@@ -160,6 +161,41 @@ std::vector<std::string> make_names() {
     return names;
 }
 
+/// QED (== qed(mol)) with the properties the featurizer already has.
+double shared_qed(const RDKit::ROMol& mol, const SharedDescriptorInputs& shared) {
+    if (!shared.have_properties || has_hydrogen_atoms(mol)) return qed(mol);
+    QedProperties props;  // as qed_properties() on a molecule without H atoms
+    props.mw = shared.amw;
+    props.alogp = shared.crippen ? shared.crippen->plmkit_logp : crippen_logp(mol);
+    props.hbd = shared.hbd;
+    props.psa = RDKit::Descriptors::calcTPSA(mol, true, false);
+    props.rotb = shared.rotb_strict;
+    qed_structure_counts(mol, props);
+    return qed_from_properties(props, qed_weights_mean());
+}
+
+/// RDKit's BCUT2D(mol): the extremes of the Burden matrix's eigenvalues
+/// with atomic masses, Gasteiger charges, Crippen logP and MR contributions
+/// on the diagonal. RDKit's function recomputes the charges and the Crippen
+/// typing on a RemoveHs copy; without hydrogen atoms in the graph that copy
+/// is the molecule, so the shared values are used. Throws as RDKit's does
+/// (an element without Gasteiger parameters, an unusual bond type).
+std::vector<double> bcut2d(const RDKit::ROMol& mol, const SharedDescriptorInputs& shared) {
+    if (!shared.crippen || !shared.gasteiger || mol.getNumAtoms() == 0 || has_hydrogen_atoms(mol))
+        return RDKit::Descriptors::BCUT2D(mol);
+    if (!shared.gasteiger_complete) throw Error("BCUT2D: no Gasteiger parameters");
+    std::vector<double> masses;
+    masses.reserve(mol.getNumAtoms());
+    for (const auto* atom : mol.atoms())
+        masses.push_back(atom->getMass());
+    namespace D = RDKit::Descriptors;
+    const auto m = D::BCUT2D(mol, masses);
+    const auto c = D::BCUT2D(mol, *shared.gasteiger);
+    const auto l = D::BCUT2D(mol, shared.crippen->logp);
+    const auto r = D::BCUT2D(mol, shared.crippen->mr);
+    return {m.first, m.second, c.first, c.second, l.first, l.second, r.first, r.second};
+}
+
 }  // namespace
 
 const std::vector<std::string>& extra_descriptor_names() {
@@ -195,6 +231,10 @@ std::vector<double> estate_indices(const RDKit::ROMol& mol) {
 }
 
 void extra_descriptors(const RDKit::ROMol& mol, float* out) {
+    extra_descriptors(mol, SharedDescriptorInputs{}, out);
+}
+
+void extra_descriptors(const RDKit::ROMol& mol, const SharedDescriptorInputs& shared, float* out) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::vector<double> v;
     v.reserve(extra_descriptor_names().size());
@@ -214,7 +254,7 @@ void extra_descriptors(const RDKit::ROMol& mol, float* out) {
         v.insert(v.end(), {mx, mn, amx, amn});
     }
 
-    v.push_back(n > 0 ? qed(mol) : nan);
+    v.push_back(n > 0 ? shared_qed(mol, shared) : nan);
     v.push_back(RDKit::Descriptors::calcAMW(mol, /*onlyHeavy=*/true));
     const auto* table = RDKit::PeriodicTable::getTable();
     double valence = 0, radicals = 0;
@@ -228,8 +268,12 @@ void extra_descriptors(const RDKit::ROMol& mol, float* out) {
 
     // Gasteiger charges of the heavy atoms (implicit hydrogens' charges are
     // not atoms of the molecule).
-    std::vector<double> charges(n, 0.0);
-    RDKit::computeGasteigerCharges(mol, charges, 12, false);
+    std::vector<double> own_charges;
+    if (!shared.gasteiger) {
+        own_charges.assign(n, 0.0);
+        RDKit::computeGasteigerCharges(mol, own_charges, 12, false);
+    }
+    const std::vector<double>& charges = shared.gasteiger ? *shared.gasteiger : own_charges;
     double cmin = 500, cmax = -500;
     bool finite = n > 0;
     for (double c : charges) {
@@ -254,7 +298,7 @@ void extra_descriptors(const RDKit::ROMol& mol, float* out) {
     }
 
     try {
-        const std::vector<double> bcut = RDKit::Descriptors::BCUT2D(mol);
+        const std::vector<double> bcut = bcut2d(mol, shared);
         if (bcut.size() != 8) throw Error("BCUT2D");
         v.insert(v.end(), bcut.begin(), bcut.end());
     } catch (...) {  // no Gasteiger parameters for an element (RDKit's

@@ -1,5 +1,6 @@
 #include "pipelines/descriptors.hpp"
 
+#include "pipelines/catalog_matcher.hpp"
 #include "pipelines/crippen_logp.hpp"
 #include "pipelines/qed.hpp"
 
@@ -11,7 +12,9 @@
 
 namespace plmkit::pipelines {
 
-DescriptorValues compute_descriptors(const RDKit::ROMol& mol) {
+namespace {
+
+DescriptorValues descriptors(const RDKit::ROMol& mol, const AtomLabelCounts* labels) {
     namespace D = RDKit::Descriptors;
     DescriptorValues v;
     v.mw = D::calcAMW(mol);
@@ -34,11 +37,26 @@ DescriptorValues compute_descriptors(const RDKit::ROMol& mol) {
         props.hbd = v.hbd;
         props.psa = v.tpsa;
         props.rotb = v.rotb;
-        qed_structure_counts(mol, props);
+        const ExplicitBitVect* fp = nullptr;
+        try {
+            if (labels) fp = &labels->pattern_fp(mol);
+        } catch (...) {  // left to the catalogs, which report it as before
+        }
+        qed_structure_counts(mol, props, fp);
         v.qed = qed_from_properties(props, qed_weights_mean());
     }
     v.formal_charge = RDKit::MolOps::getFormalCharge(mol);
     return v;
+}
+
+}  // namespace
+
+DescriptorValues compute_descriptors(const RDKit::ROMol& mol) {
+    return descriptors(mol, nullptr);
+}
+
+DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const AtomLabelCounts& labels) {
+    return descriptors(mol, &labels);
 }
 
 const std::vector<std::string>& descriptor_names() {

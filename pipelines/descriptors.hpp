@@ -11,6 +11,8 @@ class ROMol;
 
 namespace plmkit::pipelines {
 
+struct AtomLabelCounts;
+
 /// One molecule's descriptors. Definitions (RDKit C++ function, Python name):
 /// - mw: RDKit::Descriptors::calcAMW (average MW with implicit H; Descriptors.MolWt)
 /// - clogp: Crippen logP, calcCrippenDescriptors (Crippen.MolLogP)
@@ -34,6 +36,9 @@ struct DescriptorValues {
 /// molecules (RDKit caches ring info and some values on the molecule, so one
 /// molecule must not be shared between threads while this runs).
 DescriptorValues compute_descriptors(const RDKit::ROMol& mol);
+/// The same, with the molecule's atom labels and pattern fingerprint
+/// (shared with MolFilters::check, which needs them for the catalogs).
+DescriptorValues compute_descriptors(const RDKit::ROMol& mol, const AtomLabelCounts& labels);
 
 /// Column names in output order: mw, clogp, tpsa, hbd, hba, rotb,
 /// heavy_atoms, rings, aromatic_rings, fsp3, qed, formal_charge.

@@ -6,6 +6,7 @@
 #include <GraphMol/Descriptors/MolSurf.h>
 #include <GraphMol/Descriptors/Property.h>
 #include <GraphMol/MolOps.h>
+#include <GraphMol/PartialCharges/GasteigerCharges.h>
 #include <GraphMol/ROMol.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "pipelines/fingerprint_blocks.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/morgan.hpp"
+#include "pipelines/rdkit_properties.hpp"
 #include "src/error.hpp"
 
 namespace plmkit::pipelines {
@@ -109,17 +111,52 @@ float* put(const std::vector<T>& values, float* out) {
     return out;
 }
 
+/// Gasteiger charges as computeGasteigerCharges(mol, charges, 12, false);
+/// returns whether every atom had parameters (the throwing variant, which
+/// BCUT2D uses, succeeds).
+bool gasteiger_charges(const RDKit::ROMol& mol, std::vector<double>& charges) {
+    charges.assign(mol.getNumAtoms(), 0.0);
+    try {
+        RDKit::computeGasteigerCharges(mol, charges, 12, true);
+        return true;
+    } catch (...) {  // RDKit's ValueErrorException / Invariant
+        charges.assign(mol.getNumAtoms(), 0.0);
+        RDKit::computeGasteigerCharges(mol, charges, 12, false);
+        return false;
+    }
+}
+
 /// Every rdkit2d descriptor of a molecule, in all_descriptor_names() order.
+/// The work several descriptors share (Crippen typing, paths, Gasteiger
+/// charges, QED's properties) is done once: pipelines/rdkit_properties.hpp.
 void all_descriptors(const RDKit::ROMol& mol, float* out) {
-    static const RDKit::Descriptors::Properties properties(
-        RDKit::Descriptors::Properties::getAvailableProperties());
-    float* p = put(properties.computeProperties(mol), out);
+    CrippenAtoms crippen;
+    const CrippenAtoms* shared_crippen = crippen_atoms(mol, crippen) ? &crippen : nullptr;
+    const std::vector<double> properties = rdkit_properties(mol, shared_crippen);
+    float* p = put(properties, out);
     p = put(RDKit::Descriptors::calcMQNs(mol), p);
-    p = put(RDKit::Descriptors::calcSlogP_VSA(mol), p);
-    p = put(RDKit::Descriptors::calcSMR_VSA(mol), p);
-    p = put(RDKit::Descriptors::calcPEOE_VSA(mol), p);
+    std::vector<double> slogp, smr;
+    crippen_vsa(mol, shared_crippen, slogp, smr);
+    p = put(slogp, p);
+    p = put(smr, p);
+    std::vector<double> charges;
+    SharedDescriptorInputs shared;
+    shared.crippen = shared_crippen;
+    shared.gasteiger_complete = gasteiger_charges(mol, charges);
+    shared.gasteiger = &charges;
+    p = put(peoe_vsa(mol, charges), p);
     counts(mol, p);
-    extra_descriptors(mol, p + kElements.size() + 5);
+    static const std::size_t amw = rdkit_property_index("amw"),
+                             hbd = rdkit_property_index("NumHBD"),
+                             rotb = rdkit_property_index("NumRotatableBonds");
+    shared.have_properties = true;
+    shared.amw = properties[amw];
+    shared.hbd = static_cast<int>(properties[hbd]);
+    shared.rotb_strict = default_rotatable_bonds_are_strict()
+                             ? static_cast<int>(properties[rotb])
+                             : static_cast<int>(RDKit::Descriptors::calcNumRotatableBonds(
+                                   mol, RDKit::Descriptors::Strict));
+    extra_descriptors(mol, shared, p + kElements.size() + 5);
 }
 
 }  // namespace

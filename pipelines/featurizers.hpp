@@ -15,7 +15,7 @@
 //                   counts (pipelines/fingerprint_blocks.hpp)
 //   basic           12 cheap descriptors (mw, clogp, tpsa, hbd, hba, rotb,
 //                   heavy_atoms, rings, aromatic_rings, fsp3, formal_charge,
-//                   aromatic_proportion), normalized like rdkit2d: about 20x
+//                   aromatic_proportion), normalized like rdkit2d: about 10x
 //                   faster than rdkit2d, for models scored inside a screen
 //   morgan+basic    Morgan then basic
 // Any of these parts joined by '+', each once, rdkit2d or basic but not

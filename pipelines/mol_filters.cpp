@@ -183,6 +183,10 @@ bool MolFilters::empty() const {
            m.flag_catalogs.empty() && m.include.empty() && m.exclude.empty() && m.flag.empty();
 }
 
+bool MolFilters::uses_pattern_fp() const {
+    return !impl_->catalogs.empty() || !impl_->flag_catalogs.empty();
+}
+
 std::vector<std::string> MolFilters::rule_names() const {
     const auto& m = *impl_;
     std::vector<std::string> out;
@@ -197,6 +201,11 @@ std::vector<std::string> MolFilters::rule_names() const {
 }
 
 FilterVerdict MolFilters::check(const RDKit::ROMol& mol, const std::vector<double>& props) const {
+    return check(mol, props, AtomLabelCounts(mol));
+}
+
+FilterVerdict MolFilters::check(const RDKit::ROMol& mol, const std::vector<double>& props,
+                                const AtomLabelCounts& labels) const {
     const auto& m = *impl_;
     FilterVerdict v;
     m.check_properties(mol, props, v);
@@ -223,7 +232,6 @@ FilterVerdict MolFilters::check(const RDKit::ROMol& mol, const std::vector<doubl
             return v;
         }
     }
-    const AtomLabelCounts labels(mol);  // one pass over the atoms, for the catalog pre-screen
     for (const auto& c : m.catalogs) {
         if (const auto* hit = c.matcher->first_match(mol, labels)) {
             reject(c.rule, hit->getDescription());

@@ -27,6 +27,8 @@ struct FilterVerdict {
     bool passed() const { return rule.empty(); }
 };
 
+struct AtomLabelCounts;
+
 class MolFilters {
   public:
     /// `property_names` names the values passed to check() (descriptor
@@ -39,9 +41,15 @@ class MolFilters {
     MolFilters& operator=(const MolFilters&) = delete;
 
     FilterVerdict check(const RDKit::ROMol& mol, const std::vector<double>& properties) const;
+    /// The same with the molecule's AtomLabelCounts (its pattern
+    /// fingerprint made once for the descriptors and the catalogs).
+    FilterVerdict check(const RDKit::ROMol& mol, const std::vector<double>& properties,
+                        const AtomLabelCounts& labels) const;
 
     /// Every rule that can reject, in checking order (for summary counts).
     std::vector<std::string> rule_names() const;
+    /// True when a catalog rule will make the molecule's pattern fingerprint.
+    bool uses_pattern_fp() const;
     /// True when no rule can reject or flag (the step is skipped).
     bool empty() const;
 

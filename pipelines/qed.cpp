@@ -1,13 +1,17 @@
 #include "pipelines/qed.hpp"
 
+#include "pipelines/catalog_matcher.hpp"
 #include "pipelines/crippen_logp.hpp"
 #include "pipelines/smarts_query.hpp"
 
+#include <DataStructs/BitOps.h>
+#include <DataStructs/ExplicitBitVect.h>
 #include <GraphMol/ChemTransforms/ChemTransforms.h>
 #include <GraphMol/Descriptors/Crippen.h>
 #include <GraphMol/Descriptors/Lipinski.h>
 #include <GraphMol/Descriptors/MolDescriptors.h>
 #include <GraphMol/Descriptors/MolSurf.h>
+#include <GraphMol/Fingerprints/Fingerprints.h>
 #include <GraphMol/GraphMol.h>
 #include <GraphMol/MolOps.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
@@ -186,12 +190,16 @@ struct QedPatterns {
     SmartsQuery aliphatic_ring_atoms{kAliphaticRingAtoms};
     std::vector<SmartsQuery> acceptors;
     std::vector<SmartsQuery> alerts;
+    std::vector<std::unique_ptr<ExplicitBitVect>> alert_fps;  ///< pattern fingerprints
 
     QedPatterns() {
         for (const char* s : kAcceptorSmarts)
             acceptors.emplace_back(s);
-        for (const char* s : kAlertSmarts)
+        for (const char* s : kAlertSmarts) {
             alerts.emplace_back(s);
+            alert_fps.emplace_back(
+                RDKit::PatternFingerprintMol(alerts.back().query(), kPatternFpBits));
+        }
     }
     static const QedPatterns& get() {
         static const QedPatterns patterns;
@@ -253,7 +261,8 @@ bool has_hydrogen_atoms(const RDKit::ROMol& mol) {
     return false;
 }
 
-void qed_structure_counts(const RDKit::ROMol& mol, QedProperties& props) {
+void qed_structure_counts(const RDKit::ROMol& mol, QedProperties& props,
+                          const ExplicitBitVect* pattern_fp) {
     const QedPatterns& patterns = QedPatterns::get();
     props.hba = 0;
     for (const auto& acceptor : patterns.acceptors) {
@@ -261,8 +270,10 @@ void qed_structure_counts(const RDKit::ROMol& mol, QedProperties& props) {
     }
     props.arom = aromatic_ring_count(mol, patterns);
     props.alerts = 0;
-    for (const auto& alert : patterns.alerts) {
-        if (alert.has_match(mol)) ++props.alerts;
+    if (pattern_fp && pattern_fp->getNumBits() != kPatternFpBits) pattern_fp = nullptr;
+    for (std::size_t i = 0; i < patterns.alerts.size(); ++i) {
+        if (pattern_fp && !AllProbeBitsMatch(*patterns.alert_fps[i], *pattern_fp)) continue;
+        if (patterns.alerts[i].has_match(mol)) ++props.alerts;
     }
 }
 

@@ -8,6 +8,7 @@
 namespace RDKit {
 class ROMol;
 }
+class ExplicitBitVect;
 
 namespace plmkit::pipelines {
 
@@ -43,7 +44,11 @@ bool has_hydrogen_atoms(const RDKit::ROMol& mol);
 /// Fills QED's own structure counts (hba, arom, alerts) of `props` for a
 /// molecule without hydrogen atoms in its graph; other fields are kept. Lets
 /// compute_descriptors reuse MW, logP, HBD, TPSA and rotatable bonds.
-void qed_structure_counts(const RDKit::ROMol& mol, QedProperties& props);
+/// `pattern_fp`, when given, is the molecule's RDKit pattern fingerprint
+/// (kPatternFpBits, AtomLabelCounts::pattern_fp): alerts whose own pattern
+/// fingerprint is not a subset of it cannot match and are skipped.
+void qed_structure_counts(const RDKit::ROMol& mol, QedProperties& props,
+                          const ExplicitBitVect* pattern_fp = nullptr);
 
 /// Weighted geometric mean of the ADS desirabilities of `props`.
 double qed_from_properties(const QedProperties& props, const QedWeights& weights);

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "data/sdf_record.hpp"
+#include "pipelines/catalog_matcher.hpp"
 #include "pipelines/descriptors.hpp"
 #include "pipelines/mol_filters.hpp"
 #include "pipelines/mol_parse.hpp"
@@ -96,8 +97,13 @@ void ScreenWorker::evaluate(ScreenItem& item) {
     if (item.rejected) return;
     StepTimer timer(seconds_);
     const auto& mol = *item.mol;
+    // Atom labels and pattern fingerprint, shared by QED's alerts and the catalogs.
+    const AtomLabelCounts labels(mol);
     try {
-        item.values = descriptor_row(compute_descriptors(mol));
+        // The catalogs make the pattern fingerprint anyway: QED's alerts use it too.
+        const bool share_fp = plan_.filters_enabled() && plan_.filters().uses_pattern_fp();
+        item.values =
+            descriptor_row(share_fp ? compute_descriptors(mol, labels) : compute_descriptors(mol));
     } catch (const std::exception& e) {
         item.reject(ScreenStep::descriptors, what(e));
         return;
@@ -107,7 +113,7 @@ void ScreenWorker::evaluate(ScreenItem& item) {
     if (plan_.filters_enabled()) {
         FilterVerdict v;
         try {
-            v = plan_.filters().check(mol, item.values);
+            v = plan_.filters().check(mol, item.values, labels);
         } catch (const std::exception& e) {
             v.rule = "error";
             v.reason = "error: " + what(e);

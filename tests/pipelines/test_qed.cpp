@@ -10,6 +10,7 @@
 #include <thread>
 #include "tests/catch.hpp"
 
+#include "pipelines/catalog_matcher.hpp"
 #include "pipelines/qed.hpp"
 #include "src/csv.hpp"
 #include "tests/test_support.hpp"
@@ -104,6 +105,27 @@ TEST_CASE("qed: equals rdkit.Chem.QED on the golden set", "[pipelines][qed]") {
     INFO("max |qed - RDKit| = " << max_err);
     CHECK(bad_props == 0);
     CHECK(bad_qed == 0);
+}
+
+TEST_CASE("qed: alerts pre-screened by the pattern fingerprint equal rdkit.Chem.QED's",
+          "[pipelines][qed]") {
+    // plmkit screen hands QED the fingerprint the PAINS catalogs make
+    // (AtomLabelCounts::pattern_fp); an alert whose fingerprint is not a
+    // subset of the molecule's is skipped, which must not change any count.
+    const auto rows = read_golden();
+    std::size_t with_alerts = 0;
+    for (const auto& row : rows) {
+        INFO(row.smiles);
+        const auto mol = parse(row.smiles);
+        const pipelines::AtomLabelCounts labels(*mol);
+        pipelines::QedProperties p;
+        pipelines::qed_structure_counts(*mol, p, &labels.pattern_fp(*mol));
+        CHECK(p.alerts == row.alerts);
+        CHECK(p.hba == row.hba);
+        CHECK(p.arom == row.arom);
+        with_alerts += row.alerts > 0 ? 1 : 0;
+    }
+    CHECK(with_alerts > 1000);
 }
 
 TEST_CASE("qed: thread-safe (same values from 4 threads)", "[pipelines][qed]") {
