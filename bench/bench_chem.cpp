@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.hpp"
 #include "pipelines/catalog_matcher.hpp"
 #include "pipelines/descriptors.hpp"
 #include "pipelines/mol_parse.hpp"
@@ -37,34 +38,9 @@
 #include "src/csv.hpp"
 
 using namespace plmkit;
+using plmkit::bench::process_cpu_seconds;
 
 namespace {
-
-std::vector<std::string> read_smiles(const std::string& path, std::size_t n) {
-    std::ifstream in(path);
-    if (!in) {
-        std::fprintf(stderr, "bench_chem: cannot open %s\n", path.c_str());
-        std::exit(1);
-    }
-    std::string line;
-    std::getline(in, line);
-    const auto header = split_csv_line(line, ',');
-    std::size_t col = 0;
-    while (col < header.size() && header[col] != "smiles")
-        ++col;
-    std::vector<std::string> out;
-    while (out.size() < n && std::getline(in, line)) {
-        const auto f = split_csv_line(line, ',');
-        if (col < f.size()) out.push_back(f[col]);
-    }
-    return out;
-}
-
-double process_cpu_seconds() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 struct Timing {
     double wall = 0, cpu = 0;
@@ -104,7 +80,7 @@ int main(int argc, char** argv) {
                  : std::string(PLMKIT_SHARED_DIR) + "/data/chembl30_subset/chembl30_subset_90k.csv";
     RDLog::InitLogs();
     boost::logging::disable_logs("rdApp.*");
-    const auto smiles = read_smiles(path, n);
+    const auto smiles = bench::read_smiles(path, "bench_chem", n);
     std::printf("bench_chem: %zu molecules from %s, %u thread(s)\n", smiles.size(), path.c_str(),
                 threads);
 

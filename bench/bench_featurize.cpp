@@ -21,45 +21,15 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.hpp"
 #include "pipelines/featurizers.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "src/csv.hpp"
 
 using namespace plmkit;
+using plmkit::bench::process_cpu_seconds;
 
-namespace {
-
-std::vector<std::string> read_smiles(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) {
-        std::fprintf(stderr, "bench_featurize: cannot open %s\n", path.c_str());
-        std::exit(1);
-    }
-    std::string line;
-    std::getline(in, line);
-    const auto header = split_csv_line(line, ',');
-    std::size_t col = 0;
-    while (col < header.size() && header[col] != "smiles")
-        ++col;
-    if (col == header.size()) {
-        std::fprintf(stderr, "bench_featurize: %s has no smiles column\n", path.c_str());
-        std::exit(1);
-    }
-    std::vector<std::string> out;
-    while (std::getline(in, line)) {
-        const auto f = split_csv_line(line, ',');
-        if (col < f.size()) out.push_back(f[col]);
-    }
-    return out;
-}
-
-double process_cpu_seconds() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int main(int argc, char** argv) {
     const std::string path =
@@ -72,7 +42,7 @@ int main(int argc, char** argv) {
     boost::logging::disable_logs("rdApp.*");
 
     std::vector<std::unique_ptr<RDKit::ROMol>> mols;
-    for (const auto& s : read_smiles(path)) {
+    for (const auto& s : bench::read_smiles(path, "bench_featurize")) {
         auto parsed = pipelines::parse_smiles(s);
         if (parsed.mol) mols.push_back(std::move(parsed.mol));
     }

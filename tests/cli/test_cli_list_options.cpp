@@ -19,22 +19,18 @@ std::string empty_item(const std::string& opt, int item, int of, const std::stri
     return opt + ": item " + std::to_string(item) + " of " + std::to_string(of) + " in '" + value +
            "' is empty";
 }
-}  // namespace
 
-TEST_CASE("cli embed: an empty item in --layers or --include is a usage error",
-          "[cli][embed][list]") {
-    auto fa = write_temp("list_items.fa", ">a\nMKTAY\n");
-    auto out = temp_path("list_items.h5");
-    const std::vector<std::string> base{"embed", "--model", kModel, "--input", fa, "--output", out};
-    struct Case {
-        std::string opt, value;
-        int item, of;
-    };
-    for (const Case& c : std::vector<Case>{{"--layers", "0,", 2, 2},
-                                           {"--layers", ",0", 1, 2},
-                                           {"--layers", "-1,,0", 2, 3},
-                                           {"--include", "mean,,bos", 2, 3},
-                                           {"--include", "mean,", 2, 2}}) {
+/// An option value with an empty item: item `item` of `of` in `value`.
+struct Case {
+    std::string opt, value;
+    int item, of;
+};
+
+/// Runs `base` plus each case's option: exit 2, the message naming the
+/// empty item, and no `out` written.
+void check_refused(const std::vector<std::string>& base, const std::vector<Case>& cases,
+                   const std::string& out) {
+    for (const Case& c : cases) {
         auto args = base;
         args.insert(args.end(), {c.opt, c.value});
         auto r = run_plmkit(args);
@@ -43,6 +39,21 @@ TEST_CASE("cli embed: an empty item in --layers or --include is a usage error",
         CHECK_THAT(r.err, Catch::Contains(empty_item(c.opt, c.item, c.of, c.value)));
         CHECK_FALSE(file_exists(out));
     }
+}
+}  // namespace
+
+TEST_CASE("cli embed: an empty item in --layers or --include is a usage error",
+          "[cli][embed][list]") {
+    auto fa = write_temp("list_items.fa", ">a\nMKTAY\n");
+    auto out = temp_path("list_items.h5");
+    const std::vector<std::string> base{"embed", "--model", kModel, "--input", fa, "--output", out};
+    check_refused(base,
+                  {{"--layers", "0,", 2, 2},
+                   {"--layers", ",0", 1, 2},
+                   {"--layers", "-1,,0", 2, 3},
+                   {"--include", "mean,,bos", 2, 3},
+                   {"--include", "mean,", 2, 2}},
+                  out);
     SECTION("an empty value given again is refused too") {
         auto args = base;
         args.insert(args.end(), {"--layers", "0", "--layers", ""});
@@ -77,25 +88,15 @@ TEST_CASE("cli train: an empty item in a list option is a usage error", "[cli][t
     auto csv = write_temp("list_items_train.csv", "smiles,y\nCCO,1\nCCN,2\n");
     auto out = temp_path("list_items_train_model");
     const std::vector<std::string> base{"train", "--data", csv, "--target-col", "y", "-o", out};
-    struct Case {
-        std::string opt, value;
-        int item, of;
-    };
     // --split-sizes 0.8,,0.1,0.1 used to train with 0.8,0.1,0.1 (exit 0);
     // --head-weights 1,2, was read as 1,2.
-    for (const Case& c : std::vector<Case>{{"--split-sizes", "0.8,,0.1,0.1", 2, 4},
-                                           {"--split-sizes", "0.8,0.1,0.1,", 4, 4},
-                                           {"--head-weights", "1,2,", 3, 3},
-                                           {"--hidden", "64,,32", 2, 3},
-                                           {"--mpnn-ffn", ",300", 1, 2}}) {
-        auto args = base;
-        args.insert(args.end(), {c.opt, c.value});
-        auto r = run_plmkit(args);
-        INFO(c.opt << " " << c.value << ": " << r.err);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains(empty_item(c.opt, c.item, c.of, c.value)));
-        CHECK_FALSE(file_exists(out));
-    }
+    check_refused(base,
+                  {{"--split-sizes", "0.8,,0.1,0.1", 2, 4},
+                   {"--split-sizes", "0.8,0.1,0.1,", 4, 4},
+                   {"--head-weights", "1,2,", 3, 3},
+                   {"--hidden", "64,,32", 2, 3},
+                   {"--mpnn-ffn", ",300", 1, 2}},
+                  out);
     SECTION("--mpnn-ffn errors name --mpnn-ffn (they named --hidden)") {
         auto args = base;
         args.insert(args.end(), {"--mpnn-ffn", "0"});
