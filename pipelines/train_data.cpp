@@ -1,0 +1,217 @@
+#include "pipelines/train_data.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <utility>
+
+#include "data/split_file.hpp"
+#include "data/splits.hpp"
+#include "models/property_model.hpp"
+#include "pipelines/feature_cache.hpp"
+#include "pipelines/train_checks.hpp"
+#include "pipelines/train_resume.hpp"
+#include "src/error.hpp"
+#include "src/log.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool starts_with(const std::string& s, const char* prefix) {
+    return s.rfind(prefix, 0) == 0;
+}
+
+/// A --valid-col flag as read_property_table stores it.
+bool is_true(const std::string& v) {
+    return v == "true";
+}
+
+std::vector<int> make_split(const TrainOptions& o, const PropertyTable& t) {
+    data::SplitSizes sizes{o.split_sizes[0], o.split_sizes[1], o.split_sizes[2]};
+    if (o.split == "random") return data::random_split(t.size(), sizes, o.seed);
+    if (o.split == "scaffold") return data::group_split(t.scaffolds, sizes, o.seed);
+    if (starts_with(o.split, "column:")) {
+        std::vector<int> sets = column_sets(t, o.data, o.split.substr(7));
+        for (std::size_t i = 0; i < t.valid_flags.size(); ++i)
+            if (sets[i] == data::kTrain && is_true(t.valid_flags[i])) sets[i] = data::kValid;
+        return sets;
+    }
+    const data::SplitFile file = data::read_split_file(o.split.substr(5));
+    return data::split_file_sets(file, t.index, t.records);
+}
+
+void standardization(const PropertyTable& t, const std::vector<std::size_t>& rows,
+                     std::vector<double>& mean, std::vector<double>& sd) {
+    mean.assign(t.num_targets, 0.0);
+    sd.assign(t.num_targets, 1.0);
+    for (std::size_t j = 0; j < t.num_targets; ++j) {
+        double s = 0, ss = 0, n = 0;
+        for (auto r : rows) {
+            double v = t.targets[r * t.num_targets + j];
+            if (std::isnan(v)) continue;
+            s += v;
+            ss += v * v;
+            n += 1;
+        }
+        if (n == 0) continue;
+        mean[j] = s / n;
+        double var = ss / n - mean[j] * mean[j];
+        sd[j] = var > 1e-12 ? std::sqrt(var) : 1.0;
+    }
+}
+
+TableOptions table_options(const TrainOptions& o, InputKind kind) {
+    TableOptions to;
+    to.kind = kind;
+    to.input_col = o.input_col;
+    to.id_col = o.id_col;
+    to.target_cols = o.target_cols;
+    to.task = o.task;
+    to.scaffolds = o.split == "scaffold";
+    if (starts_with(o.split, "column:")) to.split_col = o.split.substr(7);
+    to.valid_col = o.valid_col;
+    return to;
+}
+
+/// Stops the run on a problem of the data: the rejected rows (if any) go to
+/// <output>/rejects.tsv first, so their reasons are not lost.
+[[noreturn]] void fail_with_rejects(const TrainOptions& o, const TrainData& p,
+                                    const std::string& message) {
+    std::error_code ec;
+    if (p.table.rejects.empty()) {
+        fs::remove(o.output + "/rejects.tsv", ec);  // an earlier failed run's
+        throw InputError(message);
+    }
+    fs::create_directories(o.output, ec);
+    if (ec) throw IoError("cannot create '" + o.output + "': " + ec.message());
+    const std::string path = o.output + "/rejects.tsv";
+    write_rejects(path, p.table.rejects, p.kind == InputKind::protein ? "sequence" : "smiles");
+    throw InputError(message + " [" + std::to_string(p.table.rejects.size()) +
+                     " rejected rows with their reasons in '" + path + "']");
+}
+
+void assign_sets(const TrainOptions& o, TrainData& p) {
+    p.sets = make_split(o, p.table);
+    for (auto& r : p.rows)
+        r.clear();
+    for (std::size_t i = 0; i < p.sets.size(); ++i)
+        if (p.sets[i] >= 0) p.rows[p.sets[i]].push_back(i);
+    if (p.rows[0].empty())
+        fail_with_rejects(o, p,
+                          no_training_rows_message(o.data, p.table, o.split, o.split_sizes[0]));
+}
+
+std::string features_cache(const TrainOptions& o) {
+    return o.output + "/checkpoints/features.bin";
+}
+
+/// Frozen features: featurized once (cached for --resume; true when
+/// computed now, to be saved once the run has begun), then split.
+bool prepare_features(const TrainOptions& o, TrainData& p) {
+    const std::string cache = features_cache(o);
+    const nlohmann::json desc = p.featurizer->to_json();
+    models::PropertyModelConfig head;
+    head.head = o.head;
+    if (head.uses_mpnn()) p.featurizer->keep_graphs(true);  // graphs are not cached
+    const bool fresh = head.uses_mpnn() || !(o.resume && load_features(cache, p.table, desc));
+    if (fresh)
+        featurize_table(p.table, *p.featurizer);
+    else
+        log_info("train: features of " + std::to_string(p.table.size()) + " rows from " + cache);
+    assign_sets(o, p);
+    return fresh;
+}
+
+/// Normalization of the frozen features, fitted on the training rows.
+void normalize_features(TrainData& p) {
+    FeatureMatrix raw;
+    raw.rows = p.table.size();
+    raw.dim = p.table.dim;
+    raw.values = p.table.features;
+    p.featurizer->fit(raw, p.rows[0]);
+    for (std::size_t i = 0; i < p.table.size(); ++i)
+        p.featurizer->normalize(&p.table.features[i * p.table.dim]);
+}
+
+/// Fine-tuning: token ids per row; rows the encoder cannot take are
+/// rejected (the split is made first: a from-scratch vocabulary comes from
+/// the training rows only).
+void prepare_tokens(const TrainOptions& o, TrainData& p) {
+    assign_sets(o, p);
+    std::vector<std::string> train_inputs;
+    for (std::size_t i : p.rows[0])
+        train_inputs.push_back(p.table.inputs[i]);
+    p.encoder = std::make_unique<EncoderSpec>(EncoderSpec::create(
+        o.featurizer, models::parse_finetune(o.finetune), train_inputs, o.scratch));
+    PropertyTable kept;
+    kept.num_targets = p.table.num_targets;
+    kept.records = p.table.records;
+    kept.rejects = std::move(p.table.rejects);
+    kept.dim = static_cast<std::size_t>(p.encoder->dim());
+    std::vector<int> sets;
+    p.tokens = std::make_shared<std::vector<std::vector<std::int32_t>>>();
+    const std::size_t nt = p.table.num_targets;
+    for (std::size_t i = 0; i < p.table.size(); ++i) {
+        std::vector<std::int32_t> ids;
+        std::string why = p.encoder->encode(p.table.inputs[i], ids);
+        if (!why.empty()) {
+            kept.rejects.push_back(reject_line(p.table.index[i], p.table.ids[i], p.table.inputs[i],
+                                               why, p.table.lines.empty() ? 0 : p.table.lines[i]));
+            continue;
+        }
+        p.tokens->push_back(std::move(ids));
+        kept.index.push_back(p.table.index[i]);
+        if (!p.table.lines.empty()) kept.lines.push_back(p.table.lines[i]);
+        kept.ids.push_back(p.table.ids[i]);
+        kept.inputs.push_back(p.table.inputs[i]);
+        kept.targets.insert(kept.targets.end(), p.table.targets.begin() + i * nt,
+                            p.table.targets.begin() + (i + 1) * nt);
+        sets.push_back(p.sets[i]);
+    }
+    p.table = std::move(kept);
+    p.sets = std::move(sets);
+    for (auto& r : p.rows)
+        r.clear();
+    for (std::size_t i = 0; i < p.sets.size(); ++i)
+        if (p.sets[i] >= 0) p.rows[p.sets[i]].push_back(i);
+}
+
+}  // namespace
+
+TrainData prepare_train_data(const TrainOptions& o) {
+    TrainData p;
+    const bool finetune = !models::parse_finetune(o.finetune).frozen;
+    if (!finetune) p.featurizer = PropertyFeaturizer::create(o.featurizer);
+    p.kind = finetune ? InputKind::molecule : p.featurizer->input_kind();
+    if (finetune && o.featurizer.name == "esm") p.kind = InputKind::protein;
+    p.table = read_property_table(o.data, table_options(o, p.kind));
+    if (o.resume) check_resume(o);  // before the cached features are used
+    bool save = false;
+    if (finetune)
+        prepare_tokens(o, p);
+    else
+        save = prepare_features(o, p);
+    if (o.featurizer.name == "smiles-lm" && !o.featurizer.lm_model.empty()) {
+        const std::string w =
+            unknown_tokens_warning(o.featurizer.lm_model + "/vocab.txt", p.table.inputs);
+        if (!w.empty()) log_warn(w);
+    }
+    if (o.featurizer.name == "esm") {
+        const std::string w = truncation_warning(p.table.inputs, o.featurizer.truncate);
+        if (!w.empty()) log_warn(w);
+    }
+    try {
+        check_training_labels(p.table, p.rows[0], o.target_cols, o.task);
+    } catch (const InputError& e) {
+        fail_with_rejects(o, p, o.data + ": " + e.what());
+    }
+    begin_run(o);
+    if (save) save_features(features_cache(o), p.table, p.featurizer->to_json());
+    if (!finetune) normalize_features(p);
+    if (o.task == "regression") standardization(p.table, p.rows[0], p.mean, p.sd);
+    return p;
+}
+
+}  // namespace plmkit::pipelines
