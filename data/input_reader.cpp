@@ -5,16 +5,9 @@
 
 #include "data/fasta_reader.hpp"
 #include "data/molecule_reader.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::data {
-namespace {
-
-bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-}  // namespace
-
 bool is_fasta_path(const std::string& path, const std::string& format) {
     if (format == "fasta") return true;
     if (format != "auto") return false;

@@ -23,6 +23,7 @@
 #include "src/line_reader.hpp"
 #include "src/log.hpp"
 #include "src/output_names.hpp"
+#include "src/strings.hpp"
 #include "src/version.hpp"
 
 namespace plmkit::pipelines {
@@ -31,10 +32,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-bool ends_with(const std::string& s, const std::string& e) {
-    return s.size() >= e.size() && s.compare(s.size() - e.size(), e.size(), e) == 0;
-}
 
 json read_json(const std::string& path) {
     std::ifstream in(path);

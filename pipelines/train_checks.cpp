@@ -9,6 +9,7 @@
 #include "pipelines/esm_featurizer.hpp"
 #include "pipelines/run_files.hpp"
 #include "src/error.hpp"
+#include "src/strings.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
 
@@ -21,10 +22,6 @@ std::string num(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", v);
     return buf;
-}
-
-bool ends_with(const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 /// "size 10 bytes then, 12 now" or "same size, content hash differs".

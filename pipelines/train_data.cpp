@@ -13,15 +13,12 @@
 #include "pipelines/train_resume.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::pipelines {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool starts_with(const std::string& s, const char* prefix) {
-    return s.rfind(prefix, 0) == 0;
-}
 
 /// A --valid-col flag as read_property_table stores it.
 bool is_true(const std::string& v) {

@@ -29,6 +29,7 @@
 #include "src/device.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/strings.hpp"
 #include "src/version.hpp"
 
 namespace plmkit::pipelines {
@@ -36,10 +37,6 @@ namespace {
 
 namespace fs = std::filesystem;
 struct StopRun {};
-
-bool starts_with(const std::string& s, const char* prefix) {
-    return s.rfind(prefix, 0) == 0;
-}
 
 /// The knn part on the rows of `t` (x, y, mask).
 std::shared_ptr<const models::NearestNeighbours> fit_knn(const models::TrainTensors& t,

@@ -12,15 +12,12 @@
 #include "models/trainer.hpp"
 #include "pipelines/train_checks.hpp"
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::pipelines {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool starts_with(const std::string& s, const char* prefix) {
-    return s.rfind(prefix, 0) == 0;
-}
 
 /// Whether an RDKit featurizer name ("morgan+rdkit2d", ...) has the Morgan
 /// block (always first in the feature row).
