@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <utility>
@@ -27,15 +27,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// Nine significant digits: enough to give back the model's float32 output
-/// exactly, so that rows with different predictions never tie in the CSV
-/// and metrics recomputed from it match `evaluate` (six digits made ties)
-/// when the rows went through the model in the same batches (--chunk and
-/// --threads change the order of the sums: ~1e-6 relative differences).
+/// The shortest text that reads back as the same double (std::to_chars), so
+/// that rows with different predictions never tie in the CSV and metrics
+/// recomputed from it match `evaluate` when the rows went through the model
+/// in the same batches (--chunk and --threads change the order of the sums:
+/// ~1e-6 relative differences). A fixed 9 digits (%.9g) was not enough: the
+/// float32 output is unstandardized (x * sd + mean) or put through the
+/// sigmoid in double, and two outputs one float32 step apart near 0 became
+/// one value, which moved Spearman recomputed from the CSV by 2e-6.
 std::string format_value(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    return buf;
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
 }
 
 /// <output stem>.rejects.tsv; for stdout output, <input stem>.rejects.tsv in
