@@ -134,7 +134,9 @@ double pr_auc(const std::vector<double>& y_true, const std::vector<double>& y_sc
     double n_pos = 0;
     for (double y : y_true)
         n_pos += y > 0.5 ? 1 : 0;
-    if (n_pos == 0) return kNaN;
+    // One class only: undefined, as ROC-AUC (sklearn gives a trivial 1.0
+    // when every row is positive, which would lift a mean over targets).
+    if (n_pos == 0 || n_pos == static_cast<double>(y_true.size())) return kNaN;
     double tp = 0, fp = 0, prev_recall = 0, ap = 0;
     std::size_t i = 0;
     while (i < order.size()) {

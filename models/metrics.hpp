@@ -23,7 +23,9 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b);
 /// roc_auc_score, computed as the Mann-Whitney U statistic).
 double roc_auc(const std::vector<double>& y_true, const std::vector<double>& y_score);
 /// Average precision, sum over thresholds of (R_n - R_{n-1}) P_n with tied
-/// scores forming one threshold (sklearn's average_precision_score).
+/// scores forming one threshold (sklearn's average_precision_score; not the
+/// trapezoidal area under the PR curve, sklearn's auc(recall, precision)).
+/// NaN with one class only, where sklearn gives 1.0 (all positive).
 double pr_auc(const std::vector<double>& y_true, const std::vector<double>& y_score);
 /// Fraction of correct labels after thresholding y_score at `threshold`.
 double accuracy(const std::vector<double>& y_true, const std::vector<double>& y_score,

@@ -14,6 +14,7 @@
 
 #include "data/input_reader.hpp"
 #include "models/metrics.hpp"
+#include "pipelines/metric_notes.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
@@ -266,16 +267,24 @@ nlohmann::json evaluate_predictions(const std::string& task,
         jm["n"] = count;
         for (const auto& [k, v] : m) {
             jm[k] = std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
-            if (!std::isnan(v)) {
-                sums[k].first += v;
-                sums[k].second += 1;
-            }
+            sums[k].first += std::isnan(v) ? 0.0 : v;
+            sums[k].second += std::isnan(v) ? 0 : 1;
         }
+        // A null says why (one class only, no spread), in words.
+        const std::string note = null_metrics_note(task, a, b, m);
+        if (!note.empty()) jm["note"] = note;
         out[targets[j]] = jm;
     }
+    // The mean of the targets where a metric is defined (null where none),
+    // with a note when that leaves targets out.
     nlohmann::json mean = nlohmann::json::object();
-    for (const auto& [k, s] : sums)
-        mean[k] = s.first / s.second;
+    std::map<std::string, int> defined;
+    for (const auto& [k, s] : sums) {
+        mean[k] = s.second > 0 ? nlohmann::json(s.first / s.second) : nlohmann::json(nullptr);
+        defined[k] = s.second;
+    }
+    const std::string note = mean_note(defined, nt);
+    if (!note.empty()) mean["note"] = note;
     out["mean"] = mean;
     return out;
 }
