@@ -2,16 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <queue>
 #include <set>
-#include <sstream>
 
 #include "pipelines/dedupe_index.hpp"
 #include "pipelines/hit_ranker.hpp"
@@ -20,6 +17,7 @@
 #include "pipelines/screen_writer.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "src/json_file.hpp"
 #include "src/line_reader.hpp"
 #include "src/log.hpp"
 #include "src/output_names.hpp"
@@ -32,16 +30,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-json read_json(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw IoError("cannot read '" + path + "'");
-    try {
-        return json::parse(in);
-    } catch (const std::exception& e) {
-        throw InputError(path + ": not a JSON summary: " + e.what());
-    }
-}
 
 /// A shard's summary path for merge input k of n. With --summary NAME, the
 /// shard's own summary is NAME.shard-I-of-N: I and N come from the input's
@@ -302,7 +290,7 @@ std::string missing_shards(const std::set<std::int64_t>& seen, std::int64_t n) {
 
 /// Reads shard summary `s.summary` of merge input `input`; finds its files.
 void load_shard(ShardFiles& s, const std::string& input) {
-    s.doc = read_json(s.summary);
+    s.doc = read_json_file(s.summary);
     if (!s.doc.is_object() || s.doc.value("command", "") != "screen")
         throw InputError(s.summary + ": not a 'plmkit screen' summary");
     const json& run = s.doc.at("run");
@@ -388,32 +376,9 @@ std::vector<ShardFiles> load_shards(const ScreenMergeOptions& o) {
     return shards;
 }
 
-}  // namespace
-
-bool is_screen_output(const std::string& path) {
-    if (ends_with(path, ".json")) return true;
-    // The header line, read as the merge reads the file (plain or gzip).
-    try {
-        LineReader in(path);
-        std::string line;
-        return in.next(line) && line.rfind("id,input_smiles,smiles", 0) == 0;
-    } catch (const Error&) {
-        return false;
-    }
-}
-
-ScreenResult merge_screen(const ScreenMergeOptions& o) {
-    auto t0 = std::chrono::steady_clock::now();
-    if (o.inputs.empty()) throw UsageError("merge: no shard outputs given");
-    auto shards = load_shards(o);
-    const json& config = shards[0].doc.at("config");
-    const std::uint64_t top = config.at("rank").at("top").get<std::uint64_t>();
-    const bool dedupe = config.at("dedupe").at("enabled").get<bool>();
-    bool with_sdf = !o.sdf.empty();
-    for (const auto& s : shards)
-        if (with_sdf && s.sdf.empty())
-            throw UsageError("merge --sdf: shard " + s.summary + " wrote no SDF");
-
+/// The merged run's output paths (rejects and summary beside --output unless
+/// given), checked against the shard files and the input they screened.
+ScreenResult merged_outputs(const ScreenMergeOptions& o, const std::vector<ShardFiles>& shards) {
     ScreenResult result;
     result.output = o.output;
     result.sdf = o.sdf;
@@ -441,21 +406,81 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
         log_warn("--output -: the merged rejects are not written (give --rejects FILE)");
     if (to_stdout && result.summary.empty())
         log_warn("--output -: no merged summary written (give --summary FILE)");
+    return result;
+}
 
-    std::string header;
+/// Every shard's hits in record order; `header` gets their (common) header.
+std::vector<Row> read_all_hits(const std::vector<ShardFiles>& shards, bool with_sdf,
+                               std::string& header) {
     std::vector<Row> hits;
     for (const auto& s : shards)
         read_hits(s, with_sdf, header, hits);
     std::sort(hits.begin(), hits.end(),
               [](const Row& a, const Row& b) { return a.record < b.record; });
+    return hits;
+}
 
-    ScreenWriter writer(split_csv_line(header, ','), result.output, result.sdf, result.rejects);
-    HitRanker ranker(top, writer.spool_dir());
-    DedupeIndex seen;
-    ScreenCounts& counts = result.counts;
+/// Takes the shards' records in record order and routes them as one screen
+/// would have: a repeated dedupe key is a duplicate, a hit or an earlier top
+/// cut goes to the ranker (which cuts again over all shards), any other
+/// reject is copied.
+class MergeRouter {
+  public:
+    MergeRouter(std::uint64_t top, bool dedupe, ScreenWriter& writer, ScreenCounts& counts)
+        : top_(top),
+          dedupe_(dedupe),
+          writer_(writer),
+          ranker_(top, writer.spool_dir()),
+          counts_(counts) {}
 
-    // Sources in record order: per shard its streamed rejects and its top
-    // cuts, plus all hits. Source index s < 2*n: shard s/2; s == 2*n: hits.
+    void add(Row& r, bool is_hit) {
+        ++counts_.read;
+        bool keyed = !r.smiles.empty() && r.step != ScreenStep::read &&
+                     r.step != ScreenStep::parse && r.step != ScreenStep::standardize;
+        if (dedupe_ && keyed) {
+            if (const auto* first = seen_.check(r.smiles, r.id, r.record)) {
+                std::string why = duplicate_reason(first->id, first->record);
+                counts_.add_reject(ScreenStep::dedupe, why);
+                writer_.reject(
+                    reject_line(r.id, r.input_smiles, ScreenStep::dedupe, why, r.record, r.smiles));
+                return;
+            }
+        }
+        if (is_hit) {
+            ranker_.add({r.score, r.record, std::move(r.line), std::move(r.sdf),
+                         reject_line(r.id, r.input_smiles, ScreenStep::top,
+                                     top_cut_reason(top_, r.score_text), r.record, r.smiles)});
+        } else if (r.step == ScreenStep::top) {
+            ranker_.add({r.score, r.record, "", "", std::move(r.line)});
+        } else {
+            counts_.add_reject(r.step, r.reason);
+            writer_.reject(r.line);
+        }
+    }
+
+    /// Writes the ranked hits; the ones past --top go to the rejects.
+    void write_hits() {
+        counts_.hits = writer_.write_hits(ranker_, [&](const std::string& line) {
+            counts_.add_reject(ScreenStep::top, {});
+            writer_.reject(line);
+        });
+    }
+
+  private:
+    std::uint64_t top_;
+    bool dedupe_;
+    ScreenWriter& writer_;
+    HitRanker ranker_;
+    DedupeIndex seen_;
+    ScreenCounts& counts_;
+};
+
+/// Feeds `router` every record of the shards in record order: per shard its
+/// streamed rejects and its top cuts, plus all `hits` (sorted by record).
+/// Checks each shard's rejects file has the rows its summary counts.
+void merge_in_record_order(const std::vector<ShardFiles>& shards, std::vector<Row>& hits,
+                           MergeRouter& router) {
+    // Source index s < 2*n: shard s/2 (even: rejects, odd: top cuts).
     std::vector<std::unique_ptr<RejectCursor>> cursors;
     for (const auto& s : shards) {
         cursors.push_back(std::make_unique<RejectCursor>(s.rejects, false, s));
@@ -467,56 +492,35 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
     for (std::size_t i = 0; i < cursors.size(); ++i)
         if (cursors[i]->next(current[i])) queue.push({current[i].record, i});
     std::size_t hit_pos = 0;
-
-    auto handle = [&](Row& r, bool is_hit) {
-        ++counts.read;
-        bool keyed = !r.smiles.empty() && r.step != ScreenStep::read &&
-                     r.step != ScreenStep::parse && r.step != ScreenStep::standardize;
-        if (dedupe && keyed) {
-            if (const auto* first = seen.check(r.smiles, r.id, r.record)) {
-                std::string why = duplicate_reason(first->id, first->record);
-                counts.add_reject(ScreenStep::dedupe, why);
-                writer.reject(
-                    reject_line(r.id, r.input_smiles, ScreenStep::dedupe, why, r.record, r.smiles));
-                return;
-            }
-        }
-        if (is_hit) {
-            ranker.add({r.score, r.record, std::move(r.line), std::move(r.sdf),
-                        reject_line(r.id, r.input_smiles, ScreenStep::top,
-                                    top_cut_reason(top, r.score_text), r.record, r.smiles)});
-        } else if (r.step == ScreenStep::top) {
-            ranker.add({r.score, r.record, "", "", std::move(r.line)});
-        } else {
-            counts.add_reject(r.step, r.reason);
-            writer.reject(r.line);
-        }
-    };
     while (!queue.empty() || hit_pos < hits.size()) {
         bool take_hit =
             hit_pos < hits.size() && (queue.empty() || hits[hit_pos].record < queue.top().first);
         if (take_hit) {
-            handle(hits[hit_pos++], true);
+            router.add(hits[hit_pos++], true);
             continue;
         }
         auto [rec, i] = queue.top();
         queue.pop();
-        handle(current[i], false);
+        router.add(current[i], false);
         if (cursors[i]->next(current[i])) queue.push({current[i].record, i});
     }
     for (std::size_t k = 0; k < shards.size(); ++k)
         check_rows(shards[k], "rejects", shards[k].rejects, cursors[2 * k]->rows(),
                    shards[k].reject_rows);
-    counts.hits = writer.write_hits(ranker, [&](const std::string& line) {
-        counts.add_reject(ScreenStep::top, {});
-        writer.reject(line);
-    });
+}
 
+/// The shards' CPU seconds per step, summed.
+json summed_step_seconds(const std::vector<ShardFiles>& shards) {
     json step_seconds = json::object();
     for (const auto& s : shards)
         for (const auto& [k, v] : s.doc.at("run").at("step_seconds").items())
             step_seconds[k] = step_seconds.value(k, 0.0) + v.get<double>();
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return step_seconds;
+}
+
+/// The merged summary's "run": the shard summaries merged, timing, outputs.
+json merged_run_json(const std::vector<ShardFiles>& shards, const ScreenResult& result,
+                     const json& step_seconds) {
     auto abs = [](const std::string& p) {
         if (p.empty()) return json(nullptr);
         return p == "-" ? json(p) : json(fs::absolute(p).lexically_normal().string());
@@ -524,17 +528,57 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
     json inputs = json::array();
     for (const auto& s : shards)
         inputs.push_back(abs(s.summary));
-    json run = {{"merged_shards", inputs},
-                {"wall_seconds", result.seconds},
-                {"step_seconds", step_seconds},
-                {"outputs",
-                 {{"hits", abs(result.output)},
-                  {"sdf", abs(result.sdf)},
-                  {"rejects", abs(result.rejects)},
-                  {"summary", abs(result.summary)}}}};
+    return {{"merged_shards", inputs},
+            {"wall_seconds", result.seconds},
+            {"step_seconds", step_seconds},
+            {"outputs",
+             {{"hits", abs(result.output)},
+              {"sdf", abs(result.sdf)},
+              {"rejects", abs(result.rejects)},
+              {"summary", abs(result.summary)}}}};
+}
+
+}  // namespace
+
+bool is_screen_output(const std::string& path) {
+    if (ends_with(path, ".json")) return true;
+    // The header line, read as the merge reads the file (plain or gzip).
+    try {
+        LineReader in(path);
+        std::string line;
+        return in.next(line) && line.rfind("id,input_smiles,smiles", 0) == 0;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+ScreenResult merge_screen(const ScreenMergeOptions& o) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (o.inputs.empty()) throw UsageError("merge: no shard outputs given");
+    auto shards = load_shards(o);
+    const json& config = shards[0].doc.at("config");
+    const std::uint64_t top = config.at("rank").at("top").get<std::uint64_t>();
+    const bool dedupe = config.at("dedupe").at("enabled").get<bool>();
+    bool with_sdf = !o.sdf.empty();
+    for (const auto& s : shards)
+        if (with_sdf && s.sdf.empty())
+            throw UsageError("merge --sdf: shard " + s.summary + " wrote no SDF");
+
+    ScreenResult result = merged_outputs(o, shards);
+    std::string header;
+    std::vector<Row> hits = read_all_hits(shards, with_sdf, header);
+    ScreenWriter writer(split_csv_line(header, ','), result.output, result.sdf, result.rejects);
+    MergeRouter router(top, dedupe, writer, result.counts);
+    merge_in_record_order(shards, hits, router);
+    router.write_hits();
+    ScreenCounts& counts = result.counts;
+
+    json step_seconds = summed_step_seconds(shards);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto summary = screen_summary_json(counts, shards[0].doc.at("input").get<std::string>(),
                                        shards[0].doc.value("input_file", json()),
-                                       shards[0].doc.value("reader", json()), config, run);
+                                       shards[0].doc.value("reader", json()), config,
+                                       merged_run_json(shards, result, step_seconds));
     if (!counts.balanced())
         throw InputError("merged shard outputs do not balance: " + summary["accounting"].dump() +
                          " (missing or mixed shard files?)");
