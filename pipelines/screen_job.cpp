@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -129,16 +130,13 @@ std::string absolute(const std::string& p) {
     return fs::absolute(p).lexically_normal().string();
 }
 
-}  // namespace
-
-ScreenResult run_screen(const ScreenOptions& opt) {
-    if (opt.chunk == 0) throw UsageError("--chunk must be at least 1");
-    if (opt.threads < 0) throw UsageError("--threads must be >= 0");
-    auto t0 = Clock::now();
+/// The run's output paths, checked against the input and config. A shard
+/// writes its own files: "-o hits.csv --shard 1/4" writes
+/// hits.shard-1-of-4.csv, so that N shards of one command line never
+/// overwrite each other's outputs (merge finds them by these names); the
+/// shard's names are logged when they differ from those given.
+ScreenResult shard_outputs(const ScreenOptions& opt) {
     ScreenResult result;
-    // A shard writes its own files: "-o hits.csv --shard 1/4" writes
-    // hits.shard-1-of-4.csv, so that N shards of one command line never
-    // overwrite each other's outputs (merge finds them by these names).
     result.output = shard_output_path(opt.output, opt.shard, "--output");
     result.sdf = shard_output_path(opt.sdf, opt.shard, "--sdf");
     bool to_stdout = opt.output == "-";
@@ -161,6 +159,107 @@ ScreenResult run_screen(const ScreenOptions& opt) {
                      {"--rejects", result.rejects},
                      {"--summary", result.summary}});
     warn_unwritten(result);
+    return result;
+}
+
+/// The progress line; its total (for the ETA) is counted only on a terminal.
+ProgressOptions progress_options(const ScreenOptions& opt, const std::string& format) {
+    ProgressOptions popt;
+    popt.label = "screening";
+    popt.item_name = "molecules";
+    popt.enabled = opt.progress;
+    if (opt.progress && opt.input != "-" && ::isatty(STDERR_FILENO) == 1) {
+        std::uint64_t total = count_records(opt.input, format);
+        popt.total_items = total / static_cast<std::uint64_t>(opt.shard.count) + 1;
+    }
+    return popt;
+}
+
+/// One worker per thread (each owns its RDKit standardizer).
+std::vector<std::unique_ptr<ScreenWorker>> make_workers(const ScreenPlan& plan, int nthreads) {
+    std::vector<std::unique_ptr<ScreenWorker>> workers;
+    for (int t = 0; t < nthreads; ++t)
+        workers.push_back(std::make_unique<ScreenWorker>(plan));
+    return workers;
+}
+
+/// Rejects, in input order, each item whose key an earlier item had.
+void reject_duplicates(std::vector<ScreenItem>& items, DedupeIndex& seen) {
+    for (auto& it : items) {
+        if (it.rejected) continue;
+        if (const auto* first = seen.check(it.smiles, it.id, it.record))
+            it.reject(ScreenStep::dedupe, duplicate_reason(first->id, first->record));
+    }
+}
+
+/// Counts the evaluated items: a rejected one goes to the rejects, a hit to
+/// the ranker (with the rejects line it gets if --top cuts it).
+void route_items(std::vector<ScreenItem>& items, std::uint64_t top, ScreenCounts& counts,
+                 ScreenWriter& writer, HitRanker& ranker) {
+    for (auto& it : items) {
+        ++counts.read;
+        if (it.rejected) {
+            counts.add_reject(it.step, it.reason);
+            writer.reject(
+                reject_line(it.id, it.input_smiles, it.step, it.reason, it.record, it.smiles));
+            continue;
+        }
+        RankedHit hit{it.score, it.record, std::move(it.csv_row), std::move(it.sdf_block),
+                      reject_line(it.id, it.input_smiles, ScreenStep::top,
+                                  top_cut_reason(top, it.score_text), it.record, it.smiles)};
+        ranker.add(hit);
+    }
+}
+
+/// The workers' CPU seconds per step, plus the (sequential) dedupe time.
+std::array<double, kScreenSteps> step_seconds(
+    const std::vector<std::unique_ptr<ScreenWorker>>& workers, double dedupe_seconds) {
+    std::array<double, kScreenSteps> secs{};
+    for (const auto& w : workers)
+        for (int i = 0; i < kScreenSteps; ++i)
+            secs[i] += w->seconds()[i];
+    secs[static_cast<int>(ScreenStep::dedupe)] += dedupe_seconds;
+    return secs;
+}
+
+/// The summary's "run": threads, shard, timing and the outputs' absolute paths.
+nlohmann::json run_json(const ScreenOptions& opt, int nthreads, const ScreenResult& result,
+                        const std::array<double, kScreenSteps>& secs) {
+    nlohmann::json step_seconds = nlohmann::json::object();
+    for (int i = 0; i < kScreenSteps; ++i)
+        step_seconds[step_name(static_cast<ScreenStep>(i))] = secs[i];
+    const std::uint64_t read = result.counts.read;
+    return {{"threads", nthreads},
+            {"chunk", opt.chunk},
+            {"shard",
+             opt.shard.whole() ? nlohmann::json(nullptr) : nlohmann::json(opt.shard.to_string())},
+            {"wall_seconds", result.seconds},
+            {"molecules_per_second", result.seconds > 0 ? read / result.seconds : 0.0},
+            {"step_seconds", step_seconds},
+            {"outputs",
+             {{"hits", absolute(result.output)},
+              {"sdf",
+               result.sdf.empty() ? nlohmann::json(nullptr) : nlohmann::json(absolute(result.sdf))},
+              {"rejects", absolute(result.rejects)},
+              {"summary", absolute(result.summary)}}}};
+}
+
+void log_screened(const ScreenCounts& counts, double seconds) {
+    log_info("screened " + std::to_string(counts.read) + " molecules in " +
+             human_duration(seconds) + ": " + std::to_string(counts.hits) + " hits, " +
+             std::to_string(counts.filtered()) + " filtered, " +
+             std::to_string(counts.duplicates()) + " duplicates, " +
+             std::to_string(counts.rejected()) + " rejected, " +
+             std::to_string(counts.cut_by_top()) + " cut by --top");
+}
+
+}  // namespace
+
+ScreenResult run_screen(const ScreenOptions& opt) {
+    if (opt.chunk == 0) throw UsageError("--chunk must be at least 1");
+    if (opt.threads < 0) throw UsageError("--threads must be >= 0");
+    auto t0 = Clock::now();
+    ScreenResult result = shard_outputs(opt);
 
     ScreenPlan plan(resolve_config(opt), !opt.sdf.empty());
     const ScreenConfig& cfg = plan.config();
@@ -171,24 +270,13 @@ ScreenResult run_screen(const ScreenOptions& opt) {
     nlohmann::json input_file = file_fingerprint(opt.input);
 
     int nthreads = opt.threads == 0 ? available_cores() : opt.threads;
-    std::vector<std::unique_ptr<ScreenWorker>> workers;
-    for (int t = 0; t < nthreads; ++t)
-        workers.push_back(std::make_unique<ScreenWorker>(plan));
+    auto workers = make_workers(plan, nthreads);
 
     ScreenWriter writer(plan.hit_columns(), result.output, result.sdf, result.rejects);
     HitRanker ranker(cfg.top, writer.spool_dir());
     DedupeIndex seen;
     ScreenCounts& counts = result.counts;
-
-    ProgressOptions popt;
-    popt.label = "screening";
-    popt.item_name = "molecules";
-    popt.enabled = opt.progress;
-    if (opt.progress && opt.input != "-" && ::isatty(STDERR_FILENO) == 1) {
-        std::uint64_t total = count_records(opt.input, reader.format());
-        popt.total_items = total / static_cast<std::uint64_t>(opt.shard.count) + 1;
-    }
-    Progress progress(popt);
+    Progress progress(progress_options(opt, reader.format()));
 
     double dedupe_seconds = 0;
     std::vector<ScreenItem> items;
@@ -197,30 +285,11 @@ ScreenResult run_screen(const ScreenOptions& opt) {
         parallel_for(workers, items, [](ScreenWorker& w, ScreenItem& it) { w.prepare(it); });
         throw_if_interrupted();
         auto td = Clock::now();
-        if (cfg.dedupe.enabled) {
-            for (auto& it : items) {
-                if (it.rejected) continue;
-                if (const auto* first = seen.check(it.smiles, it.id, it.record))
-                    it.reject(ScreenStep::dedupe, duplicate_reason(first->id, first->record));
-            }
-        }
+        if (cfg.dedupe.enabled) reject_duplicates(items, seen);
         dedupe_seconds += std::chrono::duration<double>(Clock::now() - td).count();
         parallel_for(workers, items, [](ScreenWorker& w, ScreenItem& it) { w.evaluate(it); });
         throw_if_interrupted();
-        for (auto& it : items) {
-            ++counts.read;
-            if (it.rejected) {
-                counts.add_reject(it.step, it.reason);
-                writer.reject(
-                    reject_line(it.id, it.input_smiles, it.step, it.reason, it.record, it.smiles));
-                continue;
-            }
-            RankedHit hit{
-                it.score, it.record, std::move(it.csv_row), std::move(it.sdf_block),
-                reject_line(it.id, it.input_smiles, ScreenStep::top,
-                            top_cut_reason(cfg.top, it.score_text), it.record, it.smiles)};
-            ranker.add(hit);
-        }
+        route_items(items, cfg.top, counts, writer, ranker);
         progress.add(items.size());
     }
     progress.finish();
@@ -229,44 +298,17 @@ ScreenResult run_screen(const ScreenOptions& opt) {
         writer.reject(cut_line);
     });
 
-    std::array<double, kScreenSteps> secs{};
-    for (const auto& w : workers)
-        for (int i = 0; i < kScreenSteps; ++i)
-            secs[i] += w->seconds()[i];
-    secs[static_cast<int>(ScreenStep::dedupe)] += dedupe_seconds;
+    const auto secs = step_seconds(workers, dedupe_seconds);
     result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-
-    nlohmann::json step_seconds = nlohmann::json::object();
-    for (int i = 0; i < kScreenSteps; ++i)
-        step_seconds[step_name(static_cast<ScreenStep>(i))] = secs[i];
-    nlohmann::json run = {
-        {"threads", nthreads},
-        {"chunk", opt.chunk},
-        {"shard",
-         opt.shard.whole() ? nlohmann::json(nullptr) : nlohmann::json(opt.shard.to_string())},
-        {"wall_seconds", result.seconds},
-        {"molecules_per_second", result.seconds > 0 ? counts.read / result.seconds : 0.0},
-        {"step_seconds", step_seconds},
-        {"outputs",
-         {{"hits", absolute(result.output)},
-          {"sdf",
-           result.sdf.empty() ? nlohmann::json(nullptr) : nlohmann::json(absolute(result.sdf))},
-          {"rejects", absolute(result.rejects)},
-          {"summary", absolute(result.summary)}}}};
     auto summary = screen_summary_json(
         counts, opt.input, input_file,
         screen_reader_json(reader.format(), reader.smiles_column(), reader.id_column()),
-        screen_config_json(cfg), run);
+        screen_config_json(cfg), run_json(opt, nthreads, result, secs));
     if (!counts.balanced())
         throw Error("internal error: screening accounting does not balance: " +
                     summary["accounting"].dump());
     writer.commit(result.summary, summary);
-    log_info("screened " + std::to_string(counts.read) + " molecules in " +
-             human_duration(result.seconds) + ": " + std::to_string(counts.hits) + " hits, " +
-             std::to_string(counts.filtered()) + " filtered, " +
-             std::to_string(counts.duplicates()) + " duplicates, " +
-             std::to_string(counts.rejected()) + " rejected, " +
-             std::to_string(counts.cut_by_top()) + " cut by --top");
+    log_screened(counts, result.seconds);
     return result;
 }
 

@@ -2,21 +2,16 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <memory>
-#include <optional>
 #include <queue>
-#include <set>
-#include <sstream>
 
 #include "pipelines/dedupe_index.hpp"
 #include "pipelines/hit_ranker.hpp"
 #include "pipelines/run_files.hpp"
 #include "pipelines/screen_plan.hpp"
+#include "pipelines/screen_shard_files.hpp"
 #include "pipelines/screen_writer.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
@@ -24,7 +19,6 @@
 #include "src/log.hpp"
 #include "src/output_names.hpp"
 #include "src/strings.hpp"
-#include "src/version.hpp"
 
 namespace plmkit::pipelines {
 
@@ -32,68 +26,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-json read_json(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw IoError("cannot read '" + path + "'");
-    try {
-        return json::parse(in);
-    } catch (const std::exception& e) {
-        throw InputError(path + ": not a JSON summary: " + e.what());
-    }
-}
-
-/// A shard's summary path for merge input k of n. With --summary NAME, the
-/// shard's own summary is NAME.shard-I-of-N: I and N come from the input's
-/// file name when it has them (so the order of the files, as a shell glob
-/// sorts them, does not matter), else from its place among the inputs.
-std::string summary_for(const std::string& input, std::size_t k, std::size_t n,
-                        const std::string& merged_summary) {
-    if (ends_with(input, ".json")) return input;
-    std::vector<std::string> tried;
-    if (!merged_summary.empty())
-        tried.push_back(shard_path(
-            merged_summary, shard_in_name(input).value_or(Shard{static_cast<std::int64_t>(k),
-                                                                static_cast<std::int64_t>(n)})));
-    tried.push_back(companion_path(input, ".summary.json"));
-    for (const auto& t : tried)
-        if (fs::exists(t)) return t;
-    std::string list;
-    for (const auto& t : tried)
-        list += (list.empty() ? "" : " or ") + t;
-    throw IoError("no summary for shard output '" + input + "' (looked for " + list + ")");
-}
-
-struct ShardFiles {
-    std::string summary, hits, rejects, sdf;
-    std::string label;  ///< "I/N"
-    Shard shard;
-    json doc;
-    std::uint64_t hit_rows = 0, reject_rows = 0;  ///< as its summary counts them
-};
-
-/// Where a shard's companion file (rejects, SDF, summary) is now that its
-/// hits file is `hits`: the screen's default name for `suffix` beside `hits`
-/// when the summary's stored path was that default for the stored hits path,
-/// else the stored file name beside `hits`. Never the stored folder: shards
-/// are moved (scratch -> home) before they are merged.
-std::string companion(const std::string& stored_hits, const std::string& stored,
-                      const std::string& hits, const char* suffix) {
-    if (stored.empty()) return {};
-    if (stored == companion_path(stored_hits, suffix)) return companion_path(hits, suffix);
-    return (fs::path(hits).parent_path() / fs::path(stored).filename()).string();
-}
-
-/// The hits file of a shard given by its summary.json at `summary`.
-std::string hits_beside_summary(const std::string& stored_hits, const std::string& stored_summary,
-                                const std::string& summary) {
-    const std::string suffix = ".summary.json";
-    std::string stem = companion_path(stored_hits, "");
-    if (stored_summary == stem + suffix && ends_with(summary, suffix) &&
-        stored_hits.size() > stem.size())
-        return summary.substr(0, summary.size() - suffix.size()) + stored_hits.substr(stem.size());
-    return (fs::path(summary).parent_path() / fs::path(stored_hits).filename()).string();
-}
 
 struct Row {
     std::uint64_t record = 0;
@@ -113,7 +45,7 @@ std::uint64_t to_record(const std::string& s, const std::string& where) {
 }
 
 /// InputError unless `record` belongs to the shard (index % N == I).
-void check_record(const ShardFiles& s, std::uint64_t record, const std::string& where) {
+void check_record(const ScreenShardFiles& s, std::uint64_t record, const std::string& where) {
     if (!s.shard.contains(record))
         throw InputError(where + ": record " + std::to_string(record) +
                          " does not belong to shard " + s.label + " (index % N == I): not " +
@@ -123,7 +55,7 @@ void check_record(const ShardFiles& s, std::uint64_t record, const std::string& 
 /// Streams one shard's rejects.tsv, keeping rows with (step == top) == `top_rows`.
 class RejectCursor {
   public:
-    RejectCursor(const std::string& path, bool top_rows, const ShardFiles& shard)
+    RejectCursor(const std::string& path, bool top_rows, const ScreenShardFiles& shard)
         : reader_(path), top_(top_rows), shard_(shard) {
         std::string header;
         reader_.next(header);
@@ -164,7 +96,7 @@ class RejectCursor {
   private:
     LineReader reader_;
     bool top_;
-    const ShardFiles& shard_;
+    const ScreenShardFiles& shard_;
     std::uint64_t rows_ = 0;
 };
 
@@ -184,8 +116,8 @@ std::vector<std::string> read_sdf_blocks(const std::string& path) {
 }
 
 /// InputError when a shard file has other rows than its summary counts.
-void check_rows(const ShardFiles& s, const char* what, const std::string& path, std::uint64_t rows,
-                std::uint64_t expected) {
+void check_rows(const ScreenShardFiles& s, const char* what, const std::string& path,
+                std::uint64_t rows, std::uint64_t expected) {
     if (rows != expected)
         throw InputError("shard " + s.label + ": " + what + " '" + path + "' has " +
                          std::to_string(rows) + " rows, its summary " + s.summary + " says " +
@@ -193,7 +125,8 @@ void check_rows(const ShardFiles& s, const char* what, const std::string& path, 
 }
 
 /// Reads a shard's hits.csv (and SDF blocks) into rows; checks the header.
-void read_hits(const ShardFiles& s, bool with_sdf, std::string& header, std::vector<Row>& out) {
+void read_hits(const ScreenShardFiles& s, bool with_sdf, std::string& header,
+               std::vector<Row>& out) {
     LineReader reader(s.hits);
     std::string line;
     if (!reader.next(line)) throw InputError(s.hits + ": empty file, expected a hits header");
@@ -240,180 +173,10 @@ void read_hits(const ShardFiles& s, bool with_sdf, std::string& header, std::vec
     check_rows(s, "hits", s.hits, n, s.hit_rows);
 }
 
-/// "key.sub: b vs a" for each leaf where `b` differs from `a` (at most 8).
-void differences(const json& a, const json& b, const std::string& key,
-                 std::vector<std::string>& out) {
-    if (out.size() >= 8 || a == b) return;
-    if (a.is_object() && b.is_object()) {
-        std::set<std::string> keys;
-        for (const auto& [k, v] : a.items())
-            keys.insert(k);
-        for (const auto& [k, v] : b.items())
-            keys.insert(k);
-        for (const auto& k : keys)
-            differences(a.value(k, json()), b.value(k, json()), key + "." + k, out);
-        return;
-    }
-    auto text = [](const json& v) { return v.is_null() ? std::string("(absent)") : v.dump(); };
-    out.push_back(key + ": " + text(b) + " vs " + text(a));
-}
-
-/// Throws when `s` was not written by the same run as `first`: the same
-/// input file (size and hash; the path text only for stdin or summaries
-/// without them), reader options, pipeline config and plmkit version.
-void check_same_run(const ShardFiles& first, const ShardFiles& s) {
-    bool hashed = !first.doc.value("input_file", json()).is_null() ||
-                  !s.doc.value("input_file", json()).is_null();
-    for (const char* key : {"input", "input_file", "reader", "config", "tool"}) {
-        std::string k = key;
-        if (k == (hashed ? "input" : "input_file")) continue;
-        std::vector<std::string> diffs;
-        differences(first.doc.value(k, json()), s.doc.value(k, json()), k, diffs);
-        if (diffs.empty()) continue;
-        std::string what = k == "input"        ? "input differs"
-                           : k == "input_file" ? "input file differs"
-                           : k == "reader"     ? "input reader options differ"
-                           : k == "config"     ? "pipeline config differs"
-                                               : "plmkit version differs";
-        std::string list;
-        for (const auto& d : diffs)
-            list += (list.empty() ? "" : "; ") + d;
-        if (k == "input_file")
-            list += " (read from '" + s.doc.value("input", "") + "' vs '" +
-                    first.doc.value("input", "") + "')";
-        throw InputError(s.summary + " (shard " + s.label + ") is foreign: its " + what + " from " +
-                         first.summary + " (shard " + first.label + "): " + list + " (shard " +
-                         s.label + " vs " + first.label + ")");
-    }
-}
-
-/// Names the shards of N that are not among `seen` ("shards 1/4, 3/4").
-std::string missing_shards(const std::set<std::int64_t>& seen, std::int64_t n) {
-    std::string list;
-    std::size_t missing = 0;
-    for (std::int64_t i = 0; i < n; ++i) {
-        if (seen.count(i)) continue;
-        ++missing;
-        if (missing <= 20) list += (list.empty() ? "" : ", ") + Shard{i, n}.to_string();
-    }
-    if (missing > 20) list += " and " + std::to_string(missing - 20) + " more";
-    return (missing == 1 ? "shard " : "shards ") + list;
-}
-
-/// Reads shard summary `s.summary` of merge input `input`; finds its files.
-void load_shard(ShardFiles& s, const std::string& input) {
-    s.doc = read_json(s.summary);
-    if (!s.doc.is_object() || s.doc.value("command", "") != "screen")
-        throw InputError(s.summary + ": not a 'plmkit screen' summary");
-    const json& run = s.doc.at("run");
-    if (run.contains("merged_shards"))
-        throw InputError(s.summary + " is already a merged file (of " +
-                         std::to_string(run.at("merged_shards").size()) +
-                         " shards); give the shard outputs");
-    if (!run.contains("shard"))
-        throw InputError(s.summary + ": no run.shard: not the summary of a 'plmkit screen' run");
-    const auto& outs = run.at("outputs");
-    auto stored = [&](const char* key) {
-        return outs.at(key).is_null() ? std::string() : outs.at(key).get<std::string>();
-    };
-    std::string hits = stored("hits");
-    if (hits.empty() || hits == "-")
-        throw InputError(s.summary + ": the shard wrote its hits to stdout; cannot merge");
-    if (stored("rejects").empty())
-        throw InputError(s.summary + ": the shard wrote no rejects file; cannot merge");
-    s.hits =
-        ends_with(input, ".json") ? hits_beside_summary(hits, stored("summary"), s.summary) : input;
-    s.rejects = companion(hits, stored("rejects"), s.hits, ".rejects.tsv");
-    s.sdf = companion(hits, stored("sdf"), s.hits, ".sdf");
-    const auto& sh = run.at("shard");
-    s.label = sh.is_null() ? "0/1" : sh.get<std::string>();
-    try {
-        s.shard = parse_shard(s.label);
-    } catch (const UsageError& e) {
-        throw InputError(s.summary + ": bad run.shard: " + e.what());
-    }
-    const json& counts = s.doc.at("counts");
-    s.hit_rows = counts.at("hits").get<std::uint64_t>();
-    std::uint64_t read = counts.at("records_read").get<std::uint64_t>();
-    if (s.hit_rows > read)
-        throw InputError(s.summary + ": counts.hits " + std::to_string(s.hit_rows) +
-                         " > counts.records_read " + std::to_string(read));
-    s.reject_rows = read - s.hit_rows;
-    // What the merge reads later: a missing key is an InputError here.
-    s.doc.at("config").at("rank").at("top").get<std::uint64_t>();
-    s.doc.at("config").at("dedupe").at("enabled").get<bool>();
-    s.doc.at("input").get<std::string>();
-    for (const auto& [k, v] : run.at("step_seconds").items())
-        v.get<double>();
-}
-
-std::vector<ShardFiles> load_shards(const ScreenMergeOptions& o) {
-    std::vector<ShardFiles> shards;
-    std::map<std::int64_t, std::string> seen;  // shard index -> its summary
-    std::int64_t count = -1;
-    for (std::size_t k = 0; k < o.inputs.size(); ++k) {
-        ShardFiles s;
-        s.summary = summary_for(o.inputs[k], k, o.inputs.size(), o.summary);
-        try {
-            load_shard(s, o.inputs[k]);
-        } catch (const json::exception& e) {
-            throw InputError(s.summary + ": not the summary of a 'plmkit screen' run (" + e.what() +
-                             ")");
-        }
-        if (count < 0) count = s.shard.count;
-        if (s.shard.count != count)
-            throw InputError(s.summary + ": shard " + s.label + " is not one of the " +
-                             std::to_string(count) + " shards of " + shards[0].summary +
-                             " (shard " + shards[0].label + ")");
-        auto [at, fresh] = seen.emplace(s.shard.index, s.summary);
-        if (!fresh)
-            throw InputError("shard " + s.label + " given twice: " + at->second + " and " +
-                             s.summary);
-        if (!shards.empty()) check_same_run(shards[0], s);
-        shards.push_back(std::move(s));
-    }
-    if (static_cast<std::int64_t>(shards.size()) != count) {
-        std::set<std::int64_t> have;
-        for (const auto& [index, unused] : seen)
-            have.insert(index);
-        throw InputError(missing_shards(have, count) + " missing: got " +
-                         std::to_string(shards.size()) + " shard outputs of " +
-                         std::to_string(count) + " (every shard I/" + std::to_string(count) +
-                         " is needed; re-run a missing one with --shard I/" +
-                         std::to_string(count) + ")");
-    }
-    const std::string& tool = shards[0].doc.value("tool", "");
-    if (tool != std::string("plmkit ") + version())
-        log_warn("merging shards written by " + tool + " with plmkit " + version());
-    return shards;
-}
-
-}  // namespace
-
-bool is_screen_output(const std::string& path) {
-    if (ends_with(path, ".json")) return true;
-    // The header line, read as the merge reads the file (plain or gzip).
-    try {
-        LineReader in(path);
-        std::string line;
-        return in.next(line) && line.rfind("id,input_smiles,smiles", 0) == 0;
-    } catch (const Error&) {
-        return false;
-    }
-}
-
-ScreenResult merge_screen(const ScreenMergeOptions& o) {
-    auto t0 = std::chrono::steady_clock::now();
-    if (o.inputs.empty()) throw UsageError("merge: no shard outputs given");
-    auto shards = load_shards(o);
-    const json& config = shards[0].doc.at("config");
-    const std::uint64_t top = config.at("rank").at("top").get<std::uint64_t>();
-    const bool dedupe = config.at("dedupe").at("enabled").get<bool>();
-    bool with_sdf = !o.sdf.empty();
-    for (const auto& s : shards)
-        if (with_sdf && s.sdf.empty())
-            throw UsageError("merge --sdf: shard " + s.summary + " wrote no SDF");
-
+/// The merged run's output paths (rejects and summary beside --output unless
+/// given), checked against the shard files and the input they screened.
+ScreenResult merged_outputs(const ScreenMergeOptions& o,
+                            const std::vector<ScreenShardFiles>& shards) {
     ScreenResult result;
     result.output = o.output;
     result.sdf = o.sdf;
@@ -441,21 +204,81 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
         log_warn("--output -: the merged rejects are not written (give --rejects FILE)");
     if (to_stdout && result.summary.empty())
         log_warn("--output -: no merged summary written (give --summary FILE)");
+    return result;
+}
 
-    std::string header;
+/// Every shard's hits in record order; `header` gets their (common) header.
+std::vector<Row> read_all_hits(const std::vector<ScreenShardFiles>& shards, bool with_sdf,
+                               std::string& header) {
     std::vector<Row> hits;
     for (const auto& s : shards)
         read_hits(s, with_sdf, header, hits);
     std::sort(hits.begin(), hits.end(),
               [](const Row& a, const Row& b) { return a.record < b.record; });
+    return hits;
+}
 
-    ScreenWriter writer(split_csv_line(header, ','), result.output, result.sdf, result.rejects);
-    HitRanker ranker(top, writer.spool_dir());
-    DedupeIndex seen;
-    ScreenCounts& counts = result.counts;
+/// Takes the shards' records in record order and routes them as one screen
+/// would have: a repeated dedupe key is a duplicate, a hit or an earlier top
+/// cut goes to the ranker (which cuts again over all shards), any other
+/// reject is copied.
+class MergeRouter {
+  public:
+    MergeRouter(std::uint64_t top, bool dedupe, ScreenWriter& writer, ScreenCounts& counts)
+        : top_(top),
+          dedupe_(dedupe),
+          writer_(writer),
+          ranker_(top, writer.spool_dir()),
+          counts_(counts) {}
 
-    // Sources in record order: per shard its streamed rejects and its top
-    // cuts, plus all hits. Source index s < 2*n: shard s/2; s == 2*n: hits.
+    void add(Row& r, bool is_hit) {
+        ++counts_.read;
+        bool keyed = !r.smiles.empty() && r.step != ScreenStep::read &&
+                     r.step != ScreenStep::parse && r.step != ScreenStep::standardize;
+        if (dedupe_ && keyed) {
+            if (const auto* first = seen_.check(r.smiles, r.id, r.record)) {
+                std::string why = duplicate_reason(first->id, first->record);
+                counts_.add_reject(ScreenStep::dedupe, why);
+                writer_.reject(
+                    reject_line(r.id, r.input_smiles, ScreenStep::dedupe, why, r.record, r.smiles));
+                return;
+            }
+        }
+        if (is_hit) {
+            ranker_.add({r.score, r.record, std::move(r.line), std::move(r.sdf),
+                         reject_line(r.id, r.input_smiles, ScreenStep::top,
+                                     top_cut_reason(top_, r.score_text), r.record, r.smiles)});
+        } else if (r.step == ScreenStep::top) {
+            ranker_.add({r.score, r.record, "", "", std::move(r.line)});
+        } else {
+            counts_.add_reject(r.step, r.reason);
+            writer_.reject(r.line);
+        }
+    }
+
+    /// Writes the ranked hits; the ones past --top go to the rejects.
+    void write_hits() {
+        counts_.hits = writer_.write_hits(ranker_, [&](const std::string& line) {
+            counts_.add_reject(ScreenStep::top, {});
+            writer_.reject(line);
+        });
+    }
+
+  private:
+    std::uint64_t top_;
+    bool dedupe_;
+    ScreenWriter& writer_;
+    HitRanker ranker_;
+    DedupeIndex seen_;
+    ScreenCounts& counts_;
+};
+
+/// Feeds `router` every record of the shards in record order: per shard its
+/// streamed rejects and its top cuts, plus all `hits` (sorted by record).
+/// Checks each shard's rejects file has the rows its summary counts.
+void merge_in_record_order(const std::vector<ScreenShardFiles>& shards, std::vector<Row>& hits,
+                           MergeRouter& router) {
+    // Source index s < 2*n: shard s/2 (even: rejects, odd: top cuts).
     std::vector<std::unique_ptr<RejectCursor>> cursors;
     for (const auto& s : shards) {
         cursors.push_back(std::make_unique<RejectCursor>(s.rejects, false, s));
@@ -467,56 +290,35 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
     for (std::size_t i = 0; i < cursors.size(); ++i)
         if (cursors[i]->next(current[i])) queue.push({current[i].record, i});
     std::size_t hit_pos = 0;
-
-    auto handle = [&](Row& r, bool is_hit) {
-        ++counts.read;
-        bool keyed = !r.smiles.empty() && r.step != ScreenStep::read &&
-                     r.step != ScreenStep::parse && r.step != ScreenStep::standardize;
-        if (dedupe && keyed) {
-            if (const auto* first = seen.check(r.smiles, r.id, r.record)) {
-                std::string why = duplicate_reason(first->id, first->record);
-                counts.add_reject(ScreenStep::dedupe, why);
-                writer.reject(
-                    reject_line(r.id, r.input_smiles, ScreenStep::dedupe, why, r.record, r.smiles));
-                return;
-            }
-        }
-        if (is_hit) {
-            ranker.add({r.score, r.record, std::move(r.line), std::move(r.sdf),
-                        reject_line(r.id, r.input_smiles, ScreenStep::top,
-                                    top_cut_reason(top, r.score_text), r.record, r.smiles)});
-        } else if (r.step == ScreenStep::top) {
-            ranker.add({r.score, r.record, "", "", std::move(r.line)});
-        } else {
-            counts.add_reject(r.step, r.reason);
-            writer.reject(r.line);
-        }
-    };
     while (!queue.empty() || hit_pos < hits.size()) {
         bool take_hit =
             hit_pos < hits.size() && (queue.empty() || hits[hit_pos].record < queue.top().first);
         if (take_hit) {
-            handle(hits[hit_pos++], true);
+            router.add(hits[hit_pos++], true);
             continue;
         }
         auto [rec, i] = queue.top();
         queue.pop();
-        handle(current[i], false);
+        router.add(current[i], false);
         if (cursors[i]->next(current[i])) queue.push({current[i].record, i});
     }
     for (std::size_t k = 0; k < shards.size(); ++k)
         check_rows(shards[k], "rejects", shards[k].rejects, cursors[2 * k]->rows(),
                    shards[k].reject_rows);
-    counts.hits = writer.write_hits(ranker, [&](const std::string& line) {
-        counts.add_reject(ScreenStep::top, {});
-        writer.reject(line);
-    });
+}
 
+/// The shards' CPU seconds per step, summed.
+json summed_step_seconds(const std::vector<ScreenShardFiles>& shards) {
     json step_seconds = json::object();
     for (const auto& s : shards)
         for (const auto& [k, v] : s.doc.at("run").at("step_seconds").items())
             step_seconds[k] = step_seconds.value(k, 0.0) + v.get<double>();
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return step_seconds;
+}
+
+/// The merged summary's "run": the shard summaries merged, timing, outputs.
+json merged_run_json(const std::vector<ScreenShardFiles>& shards, const ScreenResult& result,
+                     const json& step_seconds) {
     auto abs = [](const std::string& p) {
         if (p.empty()) return json(nullptr);
         return p == "-" ? json(p) : json(fs::absolute(p).lexically_normal().string());
@@ -524,17 +326,57 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
     json inputs = json::array();
     for (const auto& s : shards)
         inputs.push_back(abs(s.summary));
-    json run = {{"merged_shards", inputs},
-                {"wall_seconds", result.seconds},
-                {"step_seconds", step_seconds},
-                {"outputs",
-                 {{"hits", abs(result.output)},
-                  {"sdf", abs(result.sdf)},
-                  {"rejects", abs(result.rejects)},
-                  {"summary", abs(result.summary)}}}};
+    return {{"merged_shards", inputs},
+            {"wall_seconds", result.seconds},
+            {"step_seconds", step_seconds},
+            {"outputs",
+             {{"hits", abs(result.output)},
+              {"sdf", abs(result.sdf)},
+              {"rejects", abs(result.rejects)},
+              {"summary", abs(result.summary)}}}};
+}
+
+}  // namespace
+
+bool is_screen_output(const std::string& path) {
+    if (ends_with(path, ".json")) return true;
+    // The header line, read as the merge reads the file (plain or gzip).
+    try {
+        LineReader in(path);
+        std::string line;
+        return in.next(line) && line.rfind("id,input_smiles,smiles", 0) == 0;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+ScreenResult merge_screen(const ScreenMergeOptions& o) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (o.inputs.empty()) throw UsageError("merge: no shard outputs given");
+    auto shards = load_screen_shards(o);
+    const json& config = shards[0].doc.at("config");
+    const std::uint64_t top = config.at("rank").at("top").get<std::uint64_t>();
+    const bool dedupe = config.at("dedupe").at("enabled").get<bool>();
+    bool with_sdf = !o.sdf.empty();
+    for (const auto& s : shards)
+        if (with_sdf && s.sdf.empty())
+            throw UsageError("merge --sdf: shard " + s.summary + " wrote no SDF");
+
+    ScreenResult result = merged_outputs(o, shards);
+    std::string header;
+    std::vector<Row> hits = read_all_hits(shards, with_sdf, header);
+    ScreenWriter writer(split_csv_line(header, ','), result.output, result.sdf, result.rejects);
+    MergeRouter router(top, dedupe, writer, result.counts);
+    merge_in_record_order(shards, hits, router);
+    router.write_hits();
+    ScreenCounts& counts = result.counts;
+
+    json step_seconds = summed_step_seconds(shards);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto summary = screen_summary_json(counts, shards[0].doc.at("input").get<std::string>(),
                                        shards[0].doc.value("input_file", json()),
-                                       shards[0].doc.value("reader", json()), config, run);
+                                       shards[0].doc.value("reader", json()), config,
+                                       merged_run_json(shards, result, step_seconds));
     if (!counts.balanced())
         throw InputError("merged shard outputs do not balance: " + summary["accounting"].dump() +
                          " (missing or mixed shard files?)");

@@ -47,6 +47,48 @@ std::string what(const std::exception& e) {
     std::string log = take_rdkit_message();
     return log.empty() ? e.what() : std::string(e.what()) + " (" + log + ")";
 }
+
+/// The filter step: false (and the item rejected) when a rule fails; a
+/// filter that throws rejects the item with the error as its reason.
+bool passes_filters(const ScreenPlan& plan, ScreenItem& item, const AtomLabelCounts& labels,
+                    StepTimer& timer) {
+    FilterVerdict v;
+    try {
+        v = plan.filters().check(*item.mol, item.values, labels);
+    } catch (const std::exception& e) {
+        v.rule = "error";
+        v.reason = "error: " + what(e);
+    }
+    timer.lap(ScreenStep::filter);
+    if (!v.passed()) {
+        item.reject(ScreenStep::filter, v.reason);
+        return false;
+    }
+    item.flags = std::move(v.flags);
+    return true;
+}
+
+/// The similarity step: appends each reference set's nearest similarity and
+/// id; false (and the item rejected) below a set's minimum.
+bool passes_similarity(const ScreenPlan& plan, ScreenItem& item, StepTimer& timer) {
+    const auto& sims = plan.config().similarity;
+    for (std::size_t i = 0; i < sims.size(); ++i) {
+        const auto& ref = plan.references()[i];
+        auto hit = ref.nearest(morgan_fingerprint(*item.mol, ref.options()));
+        item.values.push_back(hit.similarity);
+        item.nearest.push_back(hit.id);
+        if (sims[i].min && hit.similarity < *sims[i].min) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "sim_%s %.4f < %.4f (nearest %s)", sims[i].name.c_str(),
+                          hit.similarity, *sims[i].min, hit.id.c_str());
+            item.reject(ScreenStep::similarity, buf);
+            timer.lap(ScreenStep::similarity);
+            return false;
+        }
+    }
+    if (!sims.empty()) timer.lap(ScreenStep::similarity);
+    return true;
+}
 }  // namespace
 
 ScreenWorker::ScreenWorker(const ScreenPlan& plan) : plan_(plan) {
@@ -110,38 +152,8 @@ void ScreenWorker::evaluate(ScreenItem& item) {
     }
     timer.lap(ScreenStep::descriptors);
 
-    if (plan_.filters_enabled()) {
-        FilterVerdict v;
-        try {
-            v = plan_.filters().check(mol, item.values, labels);
-        } catch (const std::exception& e) {
-            v.rule = "error";
-            v.reason = "error: " + what(e);
-        }
-        timer.lap(ScreenStep::filter);
-        if (!v.passed()) {
-            item.reject(ScreenStep::filter, v.reason);
-            return;
-        }
-        item.flags = std::move(v.flags);
-    }
-
-    const auto& sims = plan_.config().similarity;
-    for (std::size_t i = 0; i < sims.size(); ++i) {
-        const auto& ref = plan_.references()[i];
-        auto hit = ref.nearest(morgan_fingerprint(mol, ref.options()));
-        item.values.push_back(hit.similarity);
-        item.nearest.push_back(hit.id);
-        if (sims[i].min && hit.similarity < *sims[i].min) {
-            char buf[160];
-            std::snprintf(buf, sizeof buf, "sim_%s %.4f < %.4f (nearest %s)", sims[i].name.c_str(),
-                          hit.similarity, *sims[i].min, hit.id.c_str());
-            item.reject(ScreenStep::similarity, buf);
-            timer.lap(ScreenStep::similarity);
-            return;
-        }
-    }
-    if (!sims.empty()) timer.lap(ScreenStep::similarity);
+    if (plan_.filters_enabled() && !passes_filters(plan_, item, labels, timer)) return;
+    if (!passes_similarity(plan_, item, timer)) return;
 
     if (!plan_.predict(item)) {
         timer.lap(ScreenStep::score);

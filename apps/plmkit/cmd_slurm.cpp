@@ -54,6 +54,52 @@ std::string given(const CLI::App* cmd, const std::string& name) {
     return o && o->count() > 0 ? o->as<std::string>() : std::string();
 }
 
+/// Model directories load in every task: a missing one would fail there.
+void check_score_models(const std::string& kind, const std::string& config) {
+    struct stat st;
+    for (const auto& m : pipelines::load_screen_config(config).score.models) {
+        if (m.model == "default") continue;
+        if (::stat((m.model + "/config.json").c_str(), &st) != 0)
+            throw IoError("plmkit slurm " + kind + ": " + config + ": score.models '" + m.name +
+                          "': no model at '" + m.model +
+                          "' (no config.json; relative paths start at the config's folder)");
+    }
+}
+
+/// The reader every screen task opens, with the same options: an unknown
+/// format, a missing SMILES or id column, an SD file that is not one fails
+/// here with the screen's own message.
+void check_screen_reader(const CLI::App* cmd, const std::string& input) {
+    data::MoleculeReaderOptions reader;
+    if (const auto v = given(cmd, "--format"); !v.empty()) reader.format = v;
+    if (const auto v = given(cmd, "--smiles-col"); !v.empty()) reader.smiles_col = v;
+    reader.id_col = given(cmd, "--id-col");
+    reader.keep_props = false;
+    data::MoleculeReader open_header(input, reader);
+}
+
+/// What every embed task checks before it loads the weights (not the device:
+/// a GPU node may have what this machine lacks).
+void check_embed_inputs(const CLI::App* cmd, const std::string& input) {
+    pipelines::EmbedOptions job;
+    job.model_dir = given(cmd, "--model");
+    job.input = input;
+    job.output = given(cmd, "--output");
+    job.shard = given(cmd, "--shard");
+    // List options keep their raw text (list_options.hpp): split it here.
+    if (const auto* o = cmd->get_option_no_throw("--include"); o && o->count() > 0)
+        job.include = list_option_items(*o);
+    if (const auto* o = cmd->get_option_no_throw("--layers"); o && o->count() > 0) {
+        job.layers.clear();
+        for (const auto& item : list_option_items(*o))
+            job.layers.push_back(std::stoi(item));  // an integer: checked by the parser
+    }
+    if (const auto v = given(cmd, "--long"); !v.empty()) job.long_policy = v;
+    if (const auto v = given(cmd, "--dtype"); !v.empty()) parse_compute_dtype(v);
+    if (const auto v = given(cmd, "--device"); !v.empty()) parse_device(v);
+    pipelines::check_embed_job(job);
+}
+
 /// What every array task would check first: the input can be opened (screen:
 /// its format and columns; embed: its first FASTA record), the config loads,
 /// the model folders are there. Relative paths are relative to here, where
@@ -69,16 +115,7 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
                          ": --input - (standard input) cannot be split over array tasks; give "
                          "a file");
     const std::string config = kind == "screen" ? given(cmd, "--config") : std::string();
-    if (!config.empty()) {
-        // Model directories load in every task: a missing one fails there.
-        for (const auto& m : pipelines::load_screen_config(config).score.models) {
-            if (m.model == "default") continue;
-            if (::stat((m.model + "/config.json").c_str(), &st) != 0)
-                throw IoError("plmkit slurm " + kind + ": " + config + ": score.models '" + m.name +
-                              "': no model at '" + m.model +
-                              "' (no config.json; relative paths start at the config's folder)");
-        }
-    }
+    if (!config.empty()) check_score_models(kind, config);
     std::vector<pipelines::NamedPath> outputs;
     for (const char* name : {"--output", "--rejects", "--summary", "--sdf"}) {
         const std::string path = given(cmd, name);
@@ -91,35 +128,9 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
     // so the merge job cannot write over the input either).
     pipelines::check_run_files({{"the input", input}, {"the config", config}}, outputs);
     if (kind == "screen") {
-        // The reader every task opens, with the same options: an unknown
-        // format, a missing SMILES or id column, an SD file that is not one
-        // fails here with the screen's own message.
-        data::MoleculeReaderOptions reader;
-        if (const auto v = given(cmd, "--format"); !v.empty()) reader.format = v;
-        if (const auto v = given(cmd, "--smiles-col"); !v.empty()) reader.smiles_col = v;
-        reader.id_col = given(cmd, "--id-col");
-        reader.keep_props = false;
-        data::MoleculeReader open_header(input, reader);
+        check_screen_reader(cmd, input);
     } else {
-        // What every embed task checks before it loads the weights (not the
-        // device: a GPU node may have what this machine lacks).
-        pipelines::EmbedOptions job;
-        job.model_dir = given(cmd, "--model");
-        job.input = input;
-        job.output = given(cmd, "--output");
-        job.shard = given(cmd, "--shard");
-        // List options keep their raw text (list_options.hpp): split it here.
-        if (const auto* o = cmd->get_option_no_throw("--include"); o && o->count() > 0)
-            job.include = list_option_items(*o);
-        if (const auto* o = cmd->get_option_no_throw("--layers"); o && o->count() > 0) {
-            job.layers.clear();
-            for (const auto& item : list_option_items(*o))
-                job.layers.push_back(std::stoi(item));  // an integer: checked by the parser
-        }
-        if (const auto v = given(cmd, "--long"); !v.empty()) job.long_policy = v;
-        if (const auto v = given(cmd, "--dtype"); !v.empty()) parse_compute_dtype(v);
-        if (const auto v = given(cmd, "--device"); !v.empty()) parse_device(v);
-        pipelines::check_embed_job(job);
+        check_embed_inputs(cmd, input);
     }
 }
 

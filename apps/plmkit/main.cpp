@@ -56,20 +56,8 @@ void update_log_level() {
     plmkit::set_log_level(level);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    using plmkit::ExitCode;
-    plmkit::use_fast_blas_kernels(argv);  // may re-execute the program, so first
-    plmkit::tune_allocator();
-    plmkit::install_signal_handlers();
-    plmkit::cli::g_options.command_line = join_args(argc, argv);
-
-    CLI::App app{"plmkit " + std::string(plmkit::version()) +
-                     ": language models of biology for drug discovery.\n"
-                     "Embed proteins with ESM-2, screen compound libraries with RDKit, "
-                     "train property models.",
-                 "plmkit"};
+/// The options of `plmkit` itself (version, -v, -q) and its help footer.
+void add_global_options(CLI::App& app) {
     app.set_version_flag("-V,--version", std::string("plmkit ") + plmkit::version());
     app.require_subcommand(1);
     app.fallthrough();
@@ -96,13 +84,12 @@ int main(int argc, char** argv) {
         "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5\n"
         "  plmkit screen --input library.smi --output hits.csv\n"
         "Run 'plmkit <command> --help' for the options of a command.");
+}
 
-    auto& registry = plmkit::cli::command_registry();
-    std::stable_sort(registry.begin(), registry.end(),
-                     [](const auto& a, const auto& b) { return a.order < b.order; });
-    for (auto& entry : registry)
-        entry.add(app);
-
+/// Parses the command line and runs the subcommand (its callback); the one
+/// place where errors become a message on stderr and an exit code.
+int run(CLI::App& app, int argc, char** argv) {
+    using plmkit::ExitCode;
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -122,4 +109,26 @@ int main(int argc, char** argv) {
         return fail(ExitCode::internal, std::string("internal error: ") + e.what());
     }
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    plmkit::use_fast_blas_kernels(argv);  // may re-execute the program, so first
+    plmkit::tune_allocator();
+    plmkit::install_signal_handlers();
+    plmkit::cli::g_options.command_line = join_args(argc, argv);
+
+    CLI::App app{"plmkit " + std::string(plmkit::version()) +
+                     ": language models of biology for drug discovery.\n"
+                     "Embed proteins with ESM-2, screen compound libraries with RDKit, "
+                     "train property models.",
+                 "plmkit"};
+    add_global_options(app);
+    auto& registry = plmkit::cli::command_registry();
+    std::stable_sort(registry.begin(), registry.end(),
+                     [](const auto& a, const auto& b) { return a.order < b.order; });
+    for (auto& entry : registry)
+        entry.add(app);
+    return run(app, argc, argv);
 }
