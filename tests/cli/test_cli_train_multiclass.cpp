@@ -208,7 +208,8 @@ TEST_CASE("cli predict and evaluate multiclass: class and probability columns; m
     CHECK(m.at("accuracy").get<double>() == Approx(right / 9.0));
     CHECK(m.at("cross_entropy").get<double>() == Approx(ce / 9.0).epsilon(1e-6));
     // The same rows and model as train's test metrics.
-    const auto& t = read_json(model + "/metrics.json").at("test").at("location");
+    const auto train_metrics = read_json(model + "/metrics.json");
+    const auto& t = train_metrics.at("test").at("location");
     for (const char* name : {"accuracy", "macro_f1", "cross_entropy", "roc_auc"})
         CHECK(m.at(name).get<double>() == Approx(t.at(name).get<double>()).epsilon(1e-6));
 }
