@@ -194,11 +194,12 @@ std::map<std::string, double> task_metrics(const std::string& task,
 }
 
 std::string primary_metric(const std::string& task) {
+    if (task == "multiclass") return "cross_entropy";
     return task == "classification" ? "roc_auc" : "rmse";
 }
 
 bool higher_is_better(const std::string& metric) {
-    return metric != "rmse" && metric != "mae";
+    return metric != "rmse" && metric != "mae" && metric != "cross_entropy";
 }
 
 }  // namespace plmkit::models

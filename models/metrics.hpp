@@ -44,8 +44,9 @@ std::map<std::string, double> task_metrics(const std::string& task,
                                            const std::vector<double>& y_true,
                                            const std::vector<double>& y_pred);
 
-/// The metric a task is selected on ("rmse" or "roc_auc") and whether
-/// larger is better.
+/// The metric a task is selected on ("rmse", "roc_auc", or for
+/// "multiclass" "cross_entropy", class_metrics.hpp) and whether larger is
+/// better.
 std::string primary_metric(const std::string& task);
 bool higher_is_better(const std::string& metric);
 

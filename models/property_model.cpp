@@ -1,5 +1,6 @@
 #include "models/property_model.hpp"
 
+#include "models/class_metrics.hpp"
 #include "models/module_tensors.hpp"
 
 #include <ATen/ATen.h>
@@ -31,51 +32,6 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 }  // namespace
-
-namespace {
-
-std::vector<std::string> head_parts(const std::string& head) {
-    std::vector<std::string> parts;
-    std::size_t b = 0;
-    while (true) {
-        const std::size_t e = head.find('+', b);
-        parts.push_back(head.substr(b, e == std::string::npos ? std::string::npos : e - b));
-        if (e == std::string::npos) break;
-        b = e + 1;
-    }
-    return parts;
-}
-
-}  // namespace
-
-bool has_head_part(const std::string& head, const std::string& part) {
-    for (const auto& p : head_parts(head))
-        if (p == part) return true;
-    return false;
-}
-
-bool valid_head(const std::string& head) {
-    const auto parts = head_parts(head);
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (parts[i] != "mlp" && parts[i] != "forest" && parts[i] != "gbm" && parts[i] != "mpnn" &&
-            parts[i] != "knn")
-            return false;
-        for (std::size_t j = 0; j < i; ++j)
-            if (parts[j] == parts[i]) return false;
-    }
-    return true;
-}
-
-std::string head_weights_problem(const std::string& head, const std::vector<double>& weights) {
-    if (weights.empty()) return "";
-    const auto parts = head_parts(head);
-    if (weights.size() != parts.size())
-        return std::to_string(weights.size()) + " weights for the " + std::to_string(parts.size()) +
-               " parts of '" + head + "'";
-    for (double w : weights)
-        if (!std::isfinite(w) || w <= 0) return "a weight is not a finite number > 0";
-    return "";
-}
 
 double PropertyModelConfig::part_weight(const std::string& part) const {
     if (part_weights.empty()) return 1.0;
@@ -117,19 +73,57 @@ nlohmann::json PropertyModelConfig::model_json() const {
     return m;
 }
 
+nlohmann::json PropertyModelConfig::classes_json() const {
+    if (task != "multiclass" || targets.empty()) return nullptr;
+    return {{targets.front(), classes}};
+}
+
+namespace {
+
+/// A multi-class model: one target, its classes (at least 2, none twice)
+/// one output each, an MLP head, no target standardization. Throws
+/// ModelError naming `where`.
+void check_multiclass(PropertyModelConfig& c, const nlohmann::json& j, const std::string& where) {
+    if (c.targets.size() != 1)
+        throw ModelError(where + ": a multiclass model has one target, this one " +
+                         std::to_string(c.targets.size()));
+    const auto it = j.find("classes");
+    if (it == j.end() || !it->is_object() || !it->contains(c.targets.front()))
+        throw ModelError(where + ": a multiclass model needs \"classes\": {\"" + c.targets.front() +
+                         "\": [...]}");
+    c.classes = it->at(c.targets.front()).get<std::vector<std::string>>();
+    std::vector<std::string> sorted = c.classes;
+    std::sort(sorted.begin(), sorted.end());
+    if (c.classes.size() < 2 || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+        throw ModelError(where + ": classes of '" + c.targets.front() +
+                         "' must be at least 2 distinct labels, got " + it->dump());
+    if (static_cast<std::int64_t>(c.classes.size()) != c.mlp.output_dim)
+        throw ModelError(where + ": " + std::to_string(c.classes.size()) +
+                         " classes but the model has " + std::to_string(c.mlp.output_dim) +
+                         " outputs");
+    if (c.head != "mlp")
+        throw ModelError(where + ": a multiclass model has an MLP head, not '" + c.head + "'");
+    if (!c.target_mean.empty())
+        throw ModelError(where + ": a multiclass model has no target_normalization");
+}
+
+}  // namespace
+
 nlohmann::json PropertyModelConfig::to_json(std::size_t ensemble) const {
-    return {{"format", kPropertyModelFormat},
-            {"format_version", kPropertyModelVersion},
-            {"plmkit_version", plmkit_version.empty() ? version() : plmkit_version},
-            {"task", task},
-            {"targets", targets},
-            {"input_col", input_col},
-            {"featurizer", featurizer},
-            {"target_normalization", {{"mean", target_mean}, {"std", target_std}}},
-            {"model", model_json()},
-            {"ensemble", ensemble},
-            {"member_encoders", member_encoders},
-            {"training", training}};
+    nlohmann::json j = {{"format", kPropertyModelFormat},
+                        {"format_version", kPropertyModelVersion},
+                        {"plmkit_version", plmkit_version.empty() ? version() : plmkit_version},
+                        {"task", task},
+                        {"targets", targets},
+                        {"input_col", input_col},
+                        {"featurizer", featurizer},
+                        {"target_normalization", {{"mean", target_mean}, {"std", target_std}}},
+                        {"model", model_json()},
+                        {"ensemble", ensemble},
+                        {"member_encoders", member_encoders},
+                        {"training", training}};
+    if (task == "multiclass") j["classes"] = classes_json();  // only then: older files unchanged
+    return j;
 }
 
 PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
@@ -204,8 +198,13 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         }
         c.training = j.value("training", nlohmann::json::object());
         c.member_encoders = j.value("member_encoders", false);
-        if (c.task != "regression" && c.task != "classification")
-            throw ModelError(where + ": task '" + c.task + "' is not regression or classification");
+        if (c.task != "regression" && c.task != "classification" && c.task != "multiclass")
+            throw ModelError(where + ": task '" + c.task +
+                             "' is not regression, classification or multiclass");
+        if (c.task == "multiclass") {
+            check_multiclass(c, j, where);
+            return c;
+        }
         if (c.targets.empty() || static_cast<std::int64_t>(c.targets.size()) != c.mlp.output_dim)
             throw ModelError(where + ": " + std::to_string(c.targets.size()) +
                              " targets but the model has " + std::to_string(c.mlp.output_dim) +
@@ -234,6 +233,8 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
       knn_(std::move(knn)) {
     const std::string why = head_weights_problem(config_.head, config_.part_weights);
     if (!why.empty()) throw ModelError("model weights: " + why);
+    if (config_.task == "multiclass" && (config_.head != "mlp" || config_.classes.size() < 2))
+        throw ModelError("a multiclass property model needs an MLP head and 2 or more classes");
     const bool wants_mlp = config_.uses_mlp();
     if (wants_mlp && members_.empty())
         throw ModelError("a property model with an MLP head needs at least one member");
@@ -480,7 +481,8 @@ void PropertyModel::predict_few(const std::vector<const float*>& x, std::int64_t
                                 double* std) const {
     // Same arithmetic as the tensor path below, in plain loops: a screen
     // scores one molecule at a time, where LibTorch's per-op cost dominates.
-    const std::size_t t = num_targets(), k = members_.size();
+    const std::size_t t = num_outputs(), k = members_.size();
+    const bool multiclass = config_.task == "multiclass";
     std::vector<float> out(static_cast<std::size_t>(n) * t);
     std::vector<double> all(k * out.size());
     std::vector<char> bad(static_cast<std::size_t>(n), 0);
@@ -489,6 +491,11 @@ void PropertyModel::predict_few(const std::vector<const float*>& x, std::int64_t
             for (std::int64_t c = 0; c < input_dim(); ++c)
                 if (std::isnan(x[m][r * input_dim() + c])) bad[r] = 1;
         members_[m]->infer_rows(x[m], n, out.data());
+        if (multiclass) {
+            for (std::int64_t r = 0; r < n; ++r)
+                softmax(out.data() + r * t, t, &all[m * out.size() + r * t]);
+            continue;
+        }
         for (std::size_t i = 0; i < out.size(); ++i) {
             double o = out[i];
             const std::size_t j = i % t;
@@ -529,7 +536,7 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
     if (x.size() != std::max<std::size_t>(1, members_.size()))
         throw Error("PropertyModel::predict_members: one feature matrix per member expected");
     if (!forest_ && !gbm_ && !mpnn_ && !knn_) return predict_mlp(x, n, mean, std);
-    const std::size_t t = num_targets(), cells = static_cast<std::size_t>(n) * t;
+    const std::size_t t = num_outputs(), cells = static_cast<std::size_t>(n) * t;
     // Each part's mean and spread, in the original units.
     std::vector<std::vector<double>> means, sds;
     std::vector<double> weights;  // each part's, in the order of means
@@ -599,7 +606,7 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
 
 void PropertyModel::predict_mlp(const std::vector<const float*>& x, std::int64_t n, double* mean,
                                 double* std) const {
-    const std::int64_t t = static_cast<std::int64_t>(num_targets());
+    const std::int64_t t = static_cast<std::int64_t>(num_outputs());
     if (n <= kFewRows && members_.front()->parameters().front().device().is_cpu())
         return predict_few(x, n, mean, std);
     at::InferenceMode guard;
@@ -609,7 +616,9 @@ void PropertyModel::predict_mlp(const std::vector<const float*>& x, std::int64_t
         at::Tensor input = at::from_blob(const_cast<float*>(x[k]), {n, input_dim()}, at::kFloat);
         bad = bad | input.isnan().any(1, true);
         at::Tensor o = members_[k]->infer(input).to(at::kDouble);
-        if (config_.task == "classification") {
+        if (config_.task == "multiclass") {
+            o = at::softmax(o, 1);
+        } else if (config_.task == "classification") {
             o = at::sigmoid(o);
         } else if (!config_.target_mean.empty()) {
             o = o * at::tensor(config_.target_std, at::kDouble) +

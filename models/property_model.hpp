@@ -24,6 +24,7 @@
 
 #include "models/boosted_trees.hpp"
 #include "models/forest.hpp"
+#include "models/head_parts.hpp"
 #include "models/knn.hpp"
 #include "models/mlp.hpp"
 #include "models/mpnn_ensemble.hpp"
@@ -34,22 +35,21 @@ constexpr const char* kPropertyModelFormat = "plmkit-property-model";
 /// config.json's format_version this build writes and reads.
 constexpr int kPropertyModelVersion = 1;
 
-/// Whether `head` ("mlp+forest", ...) names `part`.
-bool has_head_part(const std::string& head, const std::string& part);
-/// Whether `head` is one or more of mlp, forest, gbm, mpnn, knn joined by '+',
-/// none twice.
-bool valid_head(const std::string& head);
-/// Why `weights` cannot weigh the parts of `head` (one finite weight > 0
-/// per part, in the order the head names them; empty means equal weights),
-/// or "" when they can.
-std::string head_weights_problem(const std::string& head, const std::vector<double>& weights);
-
 /// The options of boosted trees as config.json records them.
 nlohmann::json boost_options_json(const BoostOptions& o);
 
 struct PropertyModelConfig {
-    std::string task = "regression";  ///< regression | classification
+    std::string task = "regression";  ///< regression | classification | multiclass
     std::vector<std::string> targets;
+    /// multiclass: the classes of the (one) target, in output order: the
+    /// sorted distinct labels of the training rows (config.json "classes":
+    /// {"<target>": [...]}). Empty for the other tasks.
+    std::vector<std::string> classes;
+    /// The model's outputs per row: one per target, or one probability per
+    /// class (multiclass).
+    std::size_t num_outputs() const {
+        return task == "multiclass" ? classes.size() : targets.size();
+    }
     std::string input_col = "smiles";
     nlohmann::json featurizer;  ///< the featurizer's own description
     /// Regression: y = output * std + mean per target (empty: identity).
@@ -84,6 +84,8 @@ struct PropertyModelConfig {
 
     nlohmann::json to_json(std::size_t ensemble) const;
     nlohmann::json model_json() const;  ///< the "model" object of config.json
+    /// config.json "classes": {"<target>": [...]} (multiclass), else null.
+    nlohmann::json classes_json() const;
     /// Throws ModelError naming the missing or bad field.
     static PropertyModelConfig from_json(const nlohmann::json& j, const std::string& where);
 };
@@ -120,6 +122,9 @@ class PropertyModel {
     std::size_t ensemble_size() const { return members_.size(); }
     std::int64_t input_dim() const { return config_.mlp.input_dim; }
     std::size_t num_targets() const { return config_.targets.size(); }
+    /// Values per row of predict()'s mean and std: num_targets(), or the
+    /// number of classes (multiclass: their probabilities).
+    std::size_t num_outputs() const { return config_.num_outputs(); }
     const std::vector<Mlp>& members() const { return members_; }
     const std::shared_ptr<const Forest>& forest() const { return forest_; }
     const std::shared_ptr<const BoostedTrees>& gbm() const { return gbm_; }
@@ -142,7 +147,9 @@ class PropertyModel {
 
     /// Predictions for n feature rows x[n * input_dim] (row-major):
     /// mean[n * T] in the original units (regression) or probabilities
-    /// (classification), and the ensemble's standard deviation std[n * T]
+    /// (classification; multiclass: T = num_outputs(), each row the
+    /// members' mean of their softmax over the classes), and the ensemble's
+    /// standard deviation std[n * T]
     /// (0 with one member; may be null). A forest's std is the spread of
     /// its trees, neighbours alone the spread of their labels, boosted trees
     /// alone have std 0; with several parts

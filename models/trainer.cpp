@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "models/class_metrics.hpp"
 #include "models/metrics.hpp"
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
@@ -61,9 +62,10 @@ Trainer::Trainer(Mlp model, const TrainerOptions& options)
 
 Trainer::Trainer(std::shared_ptr<Trainable> model, const TrainerOptions& options)
     : model_(std::move(model)), options_(options), impl_(std::make_unique<Impl>(*model_, options)) {
-    if (options_.task != "regression" && options_.task != "classification")
+    if (options_.task != "regression" && options_.task != "classification" &&
+        options_.task != "multiclass")
         throw UsageError("unknown task '" + options_.task +
-                         "', expected regression or classification");
+                         "', expected regression, classification or multiclass");
     if (options_.batch_size <= 0) throw UsageError("--batch-size must be > 0");
     best_metric_ = higher_is_better(primary_metric(options_.task))
                        ? -std::numeric_limits<double>::infinity()
@@ -90,6 +92,11 @@ at::Tensor Trainer::batch_loss(const at::Tensor& out, const at::Tensor& y_in,
     at::Tensor per;
     if (options_.task == "regression") {
         per = (out - y).pow(2);
+    } else if (options_.task == "multiclass") {
+        // Softmax cross-entropy: y [B, 1] holds the class index (0 where
+        // masked), out [B, K] the logits.
+        const at::Tensor cls = y.select(1, 0).to(at::kLong).unsqueeze(1);
+        per = -at::log_softmax(out, 1).gather(1, cls);
     } else {
         // BCE with logits, positives weighted by pos_weight (per target).
         at::Tensor log_p = at::log_sigmoid(out), log_not_p = at::log_sigmoid(-out);
@@ -141,6 +148,7 @@ bool Trainer::improved(double metric) const {
 void Trainer::fit(const TrainTensors& train, const TrainTensors& val,
                   const std::function<void(const Trainer&)>& on_epoch_end) {
     if (train.size() == 0) throw InputError("no training molecules");
+    if (options_.task == "multiclass") check_classes(train, val);
     if (options_.task == "classification") {
         at::Tensor pos = (train.y * train.mask).sum(0), all = train.mask.sum(0);
         pos_weight_ = options_.balance_classes
@@ -195,6 +203,25 @@ bool all_finite(const std::vector<at::Tensor>& tensors) {
 }
 }  // namespace
 
+void Trainer::check_classes(const TrainTensors& train, const TrainTensors& val) const {
+    // One softmax group: y [N, 1] holds class indices below the outputs.
+    std::int64_t k = 0;
+    {
+        at::NoGradGuard no_grad;
+        k = model_->forward(train, at::zeros({1}, at::kLong)).size(1);
+    }
+    for (const TrainTensors* t : {&train, &val}) {
+        if (t->size() == 0) continue;
+        if (t->y.size(1) != 1)
+            throw Error("Trainer: multiclass takes one target column of class indices, got " +
+                        std::to_string(t->y.size(1)));
+        const at::Tensor labelled = t->y.masked_select(t->mask > 0.5);
+        if (labelled.numel() > 0 &&
+            (labelled.min().item<double>() < 0 || labelled.max().item<double>() >= k))
+            throw Error("Trainer: a class index is outside 0.." + std::to_string(k - 1));
+    }
+}
+
 void Trainer::stop_diverged(int epoch) {
     const std::string what = options_.label + " epoch " + std::to_string(epoch) +
                              ": the loss is not finite (NaN/inf): training diverged";
@@ -244,6 +271,7 @@ at::Tensor Trainer::outputs(const TrainTensors& data) const {
 
 at::Tensor Trainer::predict(const TrainTensors& data) const {
     at::Tensor out = outputs(data);
+    if (options_.task == "multiclass") return at::softmax(out, 1);
     return options_.task == "classification" ? at::sigmoid(out) : out;
 }
 
@@ -264,6 +292,12 @@ double Trainer::loss(const TrainTensors& data) const {
 std::vector<double> Trainer::target_metrics(const TrainTensors& data) const {
     at::Tensor pred = predict(data);
     at::Tensor y = at::where(data.mask > 0.5, data.y, at::full_like(data.y, std::nan("")));
+    if (options_.task == "multiclass") {
+        const at::Tensor p = pred.to(at::kDouble).contiguous();
+        const std::vector<double> prob(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
+        return {multiclass_metrics(column(y, 0), prob, static_cast<std::size_t>(p.size(1)))
+                    .at(primary_metric(options_.task))};
+    }
     std::vector<double> out;
     for (std::int64_t j = 0; j < y.size(1); ++j)
         out.push_back(task_metrics(options_.task, column(y, j), column(pred, j))

@@ -24,7 +24,10 @@
 namespace plmkit::models {
 
 struct TrainerOptions {
-    std::string task = "regression";  ///< regression | classification
+    /// regression | classification | multiclass (TrainTensors::y [N, 1]
+    /// holds class indices; the model's K outputs are the logits of a
+    /// softmax; loss: cross-entropy, selection: its validation value).
+    std::string task = "regression";
     int epochs = 100;
     int batch_size = 64;
     double lr = 1e-3;
@@ -64,7 +67,8 @@ class Trainer {
              const std::function<void(const Trainer&)>& on_epoch_end = {});
 
     /// Outputs in eval mode: standardized values (regression) or
-    /// probabilities (classification), [N, T], for every row of `data`.
+    /// probabilities (classification), [N, T], for every row of `data`;
+    /// multiclass: the softmax probabilities [N, K].
     at::Tensor predict(const TrainTensors& data) const;
     /// The same for features x [N, F] (MLP models).
     at::Tensor predict(const at::Tensor& x) const;
@@ -103,6 +107,8 @@ class Trainer {
     double lr_at(std::int64_t step, std::int64_t steps_per_epoch) const;
     at::Tensor batch_loss(const at::Tensor& out, const at::Tensor& y, const at::Tensor& mask) const;
     bool improved(double metric) const;
+    /// multiclass: y is one column of class indices below the output count.
+    void check_classes(const TrainTensors& train, const TrainTensors& val) const;
     /// A non-finite loss at `epoch`: stops, keeping the best epoch so far
     /// (a warning says so), or throws UsageError when there is none with
     /// finite weights.

@@ -27,6 +27,11 @@ std::string reason(const std::string& task, const std::vector<double>& t,
                    " (a ranking metric needs both classes)";
     }
     if (t.size() < 2) return "only " + rows;
+    if (task == "multiclass") {
+        for (double v : t)
+            if (v != t.front()) return "undefined for these " + rows;
+        return "all " + rows + " are one class (a ranking metric needs two)";
+    }
     auto constant = [](const std::vector<double>& v) {
         for (double x : v)
             if (x != v.front()) return false;

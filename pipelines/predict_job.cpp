@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "data/input_reader.hpp"
+#include "models/class_metrics.hpp"
 #include "models/torch_runtime.hpp"
+#include "pipelines/class_labels.hpp"
 #include "pipelines/esm_featurizer.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/property_predictor.hpp"
@@ -140,6 +142,16 @@ std::unique_ptr<data::InputReader> open_input(const PredictOptions& o, const Pro
 
 std::vector<std::string> output_header(const models::PropertyModel& m, const std::string& input) {
     std::vector<std::string> h = {"id", input};
+    const auto& c = m.config();
+    if (c.task == "multiclass") {
+        // The predicted class, then each class's probability (and spread).
+        h.push_back(c.targets.front());
+        for (const auto& col : class_columns(c.targets.front(), c.classes)) {
+            h.push_back(col);
+            if (m.has_spread()) h.push_back(col + "_std");
+        }
+        return h;
+    }
     for (const auto& t : m.config().targets) {
         h.push_back(t);
         if (m.has_spread()) h.push_back(t + "_std");
@@ -177,14 +189,14 @@ void warn_non_finite(const std::string& command, const std::string& row, const s
     log_warn(command + ": " + row + ": " + why + "; such rows go to " + rejects + " (said once)");
 }
 
-/// Moves the rows of `t` whose prediction (`pred`, [n x T]) is not finite to
-/// its rejects (in input order) and out of `pred`; returns how many.
+/// Moves the rows of `t` whose prediction (`pred`, [n x outputs]) is not
+/// finite to its rejects (in input order) and out of `pred`; returns how many.
 std::size_t reject_non_finite(PropertyTable& t, std::vector<double>& pred,
                               const models::PropertyModel& model, const std::string& rejects) {
-    const std::size_t nt = t.num_targets;
+    const std::size_t nt = t.num_targets, no = model.num_outputs();
     std::size_t kept = 0, dropped = 0;
     for (std::size_t i = 0; i < t.size(); ++i) {
-        const std::string why = non_finite_output(model, &pred[i * nt], nullptr);
+        const std::string why = non_finite_output(model, &pred[i * no], nullptr);
         if (!why.empty()) {
             if (dropped++ == 0)
                 warn_non_finite(
@@ -201,7 +213,7 @@ std::size_t reject_non_finite(PropertyTable& t, std::vector<double>& pred,
             t.ids[kept] = std::move(t.ids[i]);
             t.inputs[kept] = std::move(t.inputs[i]);
             std::copy_n(&t.targets[i * nt], nt, &t.targets[kept * nt]);
-            std::copy_n(&pred[i * nt], nt, &pred[kept * nt]);
+            std::copy_n(&pred[i * no], no, &pred[kept * no]);
         }
         ++kept;
     }
@@ -211,7 +223,7 @@ std::size_t reject_non_finite(PropertyTable& t, std::vector<double>& pred,
     t.ids.resize(kept);
     t.inputs.resize(kept);
     t.targets.resize(kept * nt);
-    pred.resize(kept * nt);
+    pred.resize(kept * no);
     t.features.clear();  // no longer row-aligned; evaluate is done with them
     t.graphs.clear();
     std::stable_sort(t.rejects.begin(), t.rejects.end(), [](const auto& a, const auto& b) {
@@ -268,12 +280,35 @@ void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredicto
         truncated.add(rows[i].input);
         fields.assign({rows[i].id, shown_input(rows[i], sdf)});
         const std::size_t k = where[i] * pred.targets;
+        if (p.model().config().task == "multiclass") {
+            // The most probable class (the first on ties), then the probabilities.
+            const auto& classes = p.model().config().classes;
+            fields.push_back(classes[models::predicted_class(&pred.mean[k], classes.size())]);
+        }
         for (std::size_t j = 0; j < pred.targets; ++j) {
             fields.push_back(format_value(pred.mean[k + j]));
             if (with_std) fields.push_back(format_value(pred.std[k + j]));
         }
         w.out.row(fields);
     }
+}
+
+/// How evaluate reads its table: the model's input column and targets (or
+/// --input-col, --target-col), labels for a multiclass model.
+TableOptions evaluate_table_options(const EvaluateOptions& o, const PropertyPredictor& p) {
+    const auto& config = p.model().config();
+    TableOptions to;
+    to.kind = p.input_kind();
+    to.input_col = o.input_col.empty() ? config.input_col : o.input_col;
+    to.id_col = o.id_col;
+    to.target_cols = o.target_cols.empty() ? config.targets : o.target_cols;
+    if (to.target_cols.size() != config.targets.size())
+        throw UsageError("the model predicts " + std::to_string(config.targets.size()) +
+                         " targets, got " + std::to_string(to.target_cols.size()) +
+                         " --target-col");
+    to.task = config.task;
+    to.format = o.format;
+    return to;
 }
 
 }  // namespace
@@ -349,20 +384,14 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     PropertyPredictor predictor(o.model, o.runtime);
     const auto& config = predictor.model().config();
     check_input_kind(o.data, o.format, predictor.input_kind());
-    TableOptions to;
-    to.kind = predictor.input_kind();
-    to.input_col = o.input_col.empty() ? config.input_col : o.input_col;
-    to.id_col = o.id_col;
-    to.target_cols = o.target_cols.empty() ? config.targets : o.target_cols;
-    if (to.target_cols.size() != config.targets.size())
-        throw UsageError("the model predicts " + std::to_string(config.targets.size()) +
-                         " targets, got " + std::to_string(to.target_cols.size()) +
-                         " --target-col");
-    to.task = config.task;
-    to.format = o.format;
+    TableOptions to = evaluate_table_options(o, predictor);
     PropertyTable t = read_property_table(o.data, to);
+    if (config.task == "multiclass") {
+        // A label the model has no class for cannot be scored: a reject.
+        reject_rows(t, map_class_labels(t, config.classes, to.target_cols.front()));
+    }
     featurize_table(t, predictor.featurizer());
-    std::vector<double> pred(t.size() * t.num_targets);
+    std::vector<double> pred(t.size() * predictor.model().num_outputs());
     if (t.size() > 0) {
         if (predictor.shared_features()) {
             predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
@@ -398,7 +427,9 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
             {"n", t.size()},
             {"rejected", t.rejects.size()},
             {"rejects", write ? nlohmann::json(rejects) : nlohmann::json(nullptr)},
-            {"metrics", evaluate_predictions(config.task, config.targets, t.targets, pred)}};
+            {"classes", config.classes_json()},
+            {"metrics", evaluate_predictions(config.task, config.targets, t.targets, pred,
+                                             config.classes.size())}};
 }
 
 }  // namespace plmkit::pipelines

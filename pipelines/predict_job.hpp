@@ -3,7 +3,10 @@
 // streamed in chunks (memory flat in the input size). Output CSV columns:
 // id, the input (smiles or sequence), then per target `<target>` (the
 // ensemble mean: a value in the target's units, or a probability for
-// classification) and, with an ensemble, `<target>_std`. Rows that cannot
+// classification) and, with an ensemble, `<target>_std`; a multiclass model
+// writes the predicted class as `<target>`, then `<target>_prob_<class>`
+// per class (class_labels.hpp class_columns), each with its `_std` when the
+// model has a spread. Rows that cannot
 // be read or featurized go to the rejects TSV (index, id, input, reason);
 // every input row is in exactly one of the two files.
 //

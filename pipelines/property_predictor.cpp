@@ -65,11 +65,13 @@ std::string shown_value(double v) {
 
 std::string non_finite_output(const models::PropertyModel& model, const double* mean,
                               const double* std) {
-    const auto& targets = model.config().targets;
-    for (std::size_t j = 0; j < targets.size(); ++j) {
+    const auto& c = model.config();
+    for (std::size_t j = 0; j < c.num_outputs(); ++j) {
         if (std::isfinite(mean[j]) && (!std || std::isfinite(std[j]))) continue;
         const bool bad_mean = !std::isfinite(mean[j]);
-        return "the model's output is not finite (NaN/inf): target '" + targets[j] + "' " +
+        const std::string what =
+            c.task == "multiclass" ? c.targets.front() + "' class '" + c.classes[j] : c.targets[j];
+        return "the model's output is not finite (NaN/inf): target '" + what + "' " +
                (bad_mean ? "= " + shown_value(mean[j]) : "std = " + shown_value(std[j])) +
                " (damaged weights, or features far outside the training data?)";
     }
@@ -131,7 +133,7 @@ Predictions PropertyPredictor::predict(const std::vector<std::string>& inputs) c
         fm.push_back(f->featurize(inputs));
     Predictions p;
     p.rows = inputs.size();
-    p.targets = model_.num_targets();
+    p.targets = model_.num_outputs();
     p.mean.assign(p.rows * p.targets, std::numeric_limits<double>::quiet_NaN());
     p.std.assign(p.rows * p.targets, std::numeric_limits<double>::quiet_NaN());
     p.errors = fm.front().errors;  // the same tokenization for every member

@@ -18,6 +18,8 @@ class ROMol;
 namespace plmkit::pipelines {
 
 struct Predictions {
+    /// `targets`: values per row, the model's num_outputs() (one per
+    /// target, or per class for a multiclass model).
     std::size_t rows = 0, targets = 0;
     std::vector<double> mean;         ///< [rows x targets]; NaN for a rejected row
     std::vector<double> std;          ///< [rows x targets]; 0 with one member

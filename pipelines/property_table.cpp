@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "data/input_reader.hpp"
+#include "models/class_metrics.hpp"
 #include "models/metrics.hpp"
 #include "pipelines/metric_notes.hpp"
 #include "pipelines/mol_parse.hpp"
@@ -43,6 +44,12 @@ constexpr const char* kBinaryHint =
     "classification is binary per target (0 or 1): for multi-class labels make one 0/1 column "
     "per class (one-vs-rest) and give each with --target-col";
 
+/// `text` without the spaces and tabs around it.
+std::string trimmed(const std::string& text) {
+    const std::size_t b = text.find_first_not_of(" \t\r"), e = text.find_last_not_of(" \t\r");
+    return b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
+}
+
 /// Parses a target value; "" -> NaN. Returns false (with `why`) when bad.
 bool parse_target(const std::string& name, const std::string& text, const std::string& task,
                   double& value, std::string& why) {
@@ -53,6 +60,10 @@ bool parse_target(const std::string& name, const std::string& text, const std::s
     t = b == std::string::npos ? "" : t.substr(b);
     if (is_missing(t)) {
         value = std::nan("");
+        return true;
+    }
+    if (task == "multiclass") {
+        value = 0.0;  // a label: its class index comes later (class_labels.hpp)
         return true;
     }
     if (task == "classification") {
@@ -114,6 +125,36 @@ void check_unique_columns(const std::string& path, const std::vector<std::string
                              "' more than once; rename the copies so that each is named once");
 }
 
+/// Metrics (and "n") of a value, a NaN written as null.
+nlohmann::json metrics_json(const std::map<std::string, double>& m, std::size_t n) {
+    nlohmann::json jm = nlohmann::json::object();
+    jm["n"] = n;
+    for (const auto& [k, v] : m)
+        jm[k] = std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
+    return jm;
+}
+
+/// evaluate_predictions of a multiclass model: one target, its metrics also
+/// under "mean" (the mean over one target).
+nlohmann::json evaluate_classes(const std::vector<std::string>& targets,
+                                const std::vector<double>& y, const std::vector<double>& prob,
+                                std::size_t classes) {
+    if (targets.size() != 1 || classes < 2)
+        throw Error("evaluate_predictions: multiclass takes one target and 2 or more classes");
+    std::size_t n = 0;
+    for (double v : y)
+        n += std::isnan(v) ? 0 : 1;
+    const auto metrics = models::multiclass_metrics(y, prob, classes);
+    nlohmann::json m = metrics_json(metrics, n);
+    // A null says why (no labelled row, one class only); y stands in for the
+    // predictions, which the multiclass reasons do not look at.
+    const std::string note = null_metrics_note("multiclass", y, y, metrics);
+    if (!note.empty()) m["note"] = note;
+    nlohmann::json mean = m;
+    mean.erase("n");
+    return {{targets.front(), m}, {"mean", mean}};
+}
+
 }  // namespace
 
 std::string murcko_scaffold(const std::string& smiles) {
@@ -153,6 +194,7 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
     t.num_targets = options.target_cols.size();
     data::InputRow r;
     std::vector<double> y(t.num_targets);
+    const bool multiclass = options.task == "multiclass";
     auto prop = [&](const std::string& name) {
         for (const auto& [k, v] : r.props)
             if (k == name) return v;
@@ -198,6 +240,8 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
         t.ids.push_back(r.id);
         t.inputs.push_back(r.input);
         t.targets.insert(t.targets.end(), y.begin(), y.end());
+        for (std::size_t j = 0; multiclass && j < t.num_targets; ++j)
+            t.labels.push_back(std::isnan(y[j]) ? std::string() : trimmed(r.targets[j].second));
         if (!options.split_col.empty()) t.split_values.push_back(prop(options.split_col));
         if (!options.valid_col.empty()) {
             const std::string v = prop(options.valid_col);
@@ -235,6 +279,9 @@ void featurize_table(PropertyTable& t, const PropertyFeaturizer& featurizer) {
         out.features.insert(out.features.end(), fm.row(i), fm.row(i) + fm.dim);
         out.targets.insert(out.targets.end(), t.targets.begin() + i * nt,
                            t.targets.begin() + (i + 1) * nt);
+        if (!t.labels.empty())
+            out.labels.insert(out.labels.end(), t.labels.begin() + i * nt,
+                              t.labels.begin() + (i + 1) * nt);
         if (!t.scaffolds.empty()) out.scaffolds.push_back(std::move(t.scaffolds[i]));
         if (!t.split_values.empty()) out.split_values.push_back(std::move(t.split_values[i]));
         if (!t.valid_flags.empty()) out.valid_flags.push_back(std::move(t.valid_flags[i]));
@@ -249,7 +296,9 @@ void featurize_table(PropertyTable& t, const PropertyFeaturizer& featurizer) {
 
 nlohmann::json evaluate_predictions(const std::string& task,
                                     const std::vector<std::string>& targets,
-                                    const std::vector<double>& y, const std::vector<double>& pred) {
+                                    const std::vector<double>& y, const std::vector<double>& pred,
+                                    std::size_t classes) {
+    if (task == "multiclass") return evaluate_classes(targets, y, pred, classes);
     const std::size_t nt = targets.size(), n = nt ? y.size() / nt : 0;
     nlohmann::json out = nlohmann::json::object();
     std::map<std::string, std::pair<double, int>> sums;

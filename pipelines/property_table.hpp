@@ -20,6 +20,9 @@ struct PropertyTable {
     std::vector<std::string> ids, inputs;
     std::vector<float> features;  ///< [n x dim], raw (not normalized); empty until featurized
     std::vector<double> targets;  ///< [n x T], NaN = missing
+    /// multiclass: the label text [n x T] ("" = missing; targets then holds
+    /// 0 for a label until class_labels.hpp maps it to its class index).
+    std::vector<std::string> labels;
     std::vector<std::string> scaffolds;     ///< Murcko scaffolds (when requested)
     std::vector<std::string> split_values;  ///< the split column (when requested)
     /// The validation-flag column (when requested), as "true" / "false".
@@ -39,6 +42,7 @@ struct TableOptions {
     std::vector<std::string> target_cols;
     /// classification: targets must be 0/1 (a number other than 0/1 is an
     /// InputError naming the line; text is a reject with the reason).
+    /// multiclass: targets are class labels, kept as text in `labels`.
     std::string task = "regression";
     bool require_targets = true;  ///< reject rows whose targets are all blank
     bool scaffolds = false;       ///< fill PropertyTable::scaffolds (molecules)
@@ -64,10 +68,13 @@ void featurize_table(PropertyTable& table, const PropertyFeaturizer& featurizer)
 std::string murcko_scaffold(const std::string& smiles);
 
 /// Per-target metrics (metrics.hpp task_metrics; missing values skipped) and
-/// their mean over targets under "mean". y and pred are [n x T] row-major.
+/// their mean over targets under "mean". y and pred are [n x T] row-major;
+/// multiclass (one target): y holds class indices, pred [n x classes]
+/// probabilities (class_metrics.hpp multiclass_metrics).
 nlohmann::json evaluate_predictions(const std::string& task,
                                     const std::vector<std::string>& targets,
-                                    const std::vector<double>& y, const std::vector<double>& pred);
+                                    const std::vector<double>& y, const std::vector<double>& pred,
+                                    std::size_t classes = 0);
 
 /// Writes rejects ("index \t id \t input \t reason" lines) to `path` (TSV
 /// with the header index, id, <input_header>, reason) atomically.

@@ -132,6 +132,12 @@ void ScreenPlan::load_models() {
             throw UsageError("score.models '" + m.name + "': '" + m.model +
                              "' is a protein model; a screen scores molecules");
         const auto& c = p->model().config();
+        if (c.task == "multiclass")
+            throw UsageError("score.models '" + m.name + "': '" + m.model +
+                             "' is a multi-class model (target '" + c.targets.front() + "', " +
+                             std::to_string(c.classes.size()) +
+                             " classes); a screen scores with regression or binary "
+                             "classification models (one value per target)");
         for (const auto& target : c.targets) {
             std::string col = "pred_" + m.name;
             if (c.targets.size() > 1) col += "_" + column_safe(target);

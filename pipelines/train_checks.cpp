@@ -6,6 +6,7 @@
 #include <set>
 
 #include "data/splits.hpp"
+#include "pipelines/class_labels.hpp"
 #include "pipelines/esm_featurizer.hpp"
 #include "pipelines/run_files.hpp"
 #include "src/error.hpp"
@@ -165,6 +166,14 @@ void check_training_labels(const PropertyTable& t, const std::vector<std::size_t
             throw InputError("target '" + name + "' has no labelled training rows (of " +
                              std::to_string(rows.size()) +
                              " training rows, every value is blank or missing)");
+        if (task == "multiclass") {
+            const std::vector<std::string> classes = training_classes(t, rows, j);
+            if (classes.size() < 2)
+                throw InputError("target '" + name + "' has only one class ('" + classes.front() +
+                                 "') among the " + std::to_string(n) +
+                                 " labelled training rows; a multi-class classifier needs at "
+                                 "least 2 classes");
+        }
         if (task == "classification" && (ones == 0 || ones == n))
             throw InputError("target '" + name + "' has only class " + (ones ? "1" : "0") +
                              " among the " + std::to_string(n) +

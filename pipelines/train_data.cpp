@@ -8,6 +8,7 @@
 #include "data/split_file.hpp"
 #include "data/splits.hpp"
 #include "models/property_model.hpp"
+#include "pipelines/class_labels.hpp"
 #include "pipelines/feature_cache.hpp"
 #include "pipelines/train_checks.hpp"
 #include "pipelines/train_resume.hpp"
@@ -165,10 +166,40 @@ void prepare_tokens(const TrainOptions& o, TrainData& p) {
         kept.inputs.push_back(p.table.inputs[i]);
         kept.targets.insert(kept.targets.end(), p.table.targets.begin() + i * nt,
                             p.table.targets.begin() + (i + 1) * nt);
+        if (!p.table.labels.empty())
+            kept.labels.insert(kept.labels.end(), p.table.labels.begin() + i * nt,
+                               p.table.labels.begin() + (i + 1) * nt);
         sets.push_back(p.sets[i]);
     }
     p.table = std::move(kept);
     p.sets = std::move(sets);
+    for (auto& r : p.rows)
+        r.clear();
+    for (std::size_t i = 0; i < p.sets.size(); ++i)
+        if (p.sets[i] >= 0) p.rows[p.sets[i]].push_back(i);
+}
+
+/// multiclass: the targets become class indices; a valid or test row whose
+/// label is not a class of the training rows goes to the rejects (a left-out
+/// row keeps a missing target: it is not used).
+void apply_classes(const TrainOptions& o, TrainData& p) {
+    std::vector<std::string> reasons = map_class_labels(p.table, p.classes, o.target_cols.front());
+    bool any = false;
+    for (std::size_t i = 0; i < reasons.size(); ++i) {
+        if (p.sets[i] != data::kValid && p.sets[i] != data::kTest) reasons[i].clear();
+        any = any || !reasons[i].empty();
+    }
+    if (!any) return;
+    const std::vector<char> keep = reject_rows(p.table, reasons);
+    std::vector<int> sets;
+    auto tokens = std::make_shared<std::vector<std::vector<std::int32_t>>>();
+    for (std::size_t i = 0; i < keep.size(); ++i) {
+        if (!keep[i]) continue;
+        sets.push_back(p.sets[i]);
+        if (p.tokens) tokens->push_back(std::move((*p.tokens)[i]));
+    }
+    p.sets = std::move(sets);
+    if (p.tokens) p.tokens = tokens;
     for (auto& r : p.rows)
         r.clear();
     for (std::size_t i = 0; i < p.sets.size(); ++i)
@@ -205,7 +236,12 @@ TrainData prepare_train_data(const TrainOptions& o) {
         fail_with_rejects(o, p, o.data + ": " + e.what());
     }
     begin_run(o);
+    // The cache holds every row read (what --resume reads again).
     if (save) save_features(features_cache(o), p.table, p.featurizer->to_json());
+    if (o.task == "multiclass") {
+        p.classes = training_classes(p.table, p.rows[0]);
+        apply_classes(o, p);
+    }
     if (!finetune) normalize_features(p);
     if (o.task == "regression") standardization(p.table, p.rows[0], p.mean, p.sd);
     return p;

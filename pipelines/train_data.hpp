@@ -21,6 +21,11 @@ struct TrainData {
     std::vector<int> sets;
     std::vector<std::size_t> rows[3];
     std::vector<double> mean, sd;  ///< target standardization (regression)
+    /// multiclass: the classes, sorted distinct labels of the training rows
+    /// (class_labels.hpp); the targets hold their indices.
+    std::vector<std::string> classes;
+    /// The model's outputs: one per target, or per class (multiclass).
+    std::size_t outputs() const { return classes.empty() ? table.num_targets : classes.size(); }
     InputKind kind = InputKind::molecule;
 };
 

@@ -88,10 +88,11 @@ nlohmann::json evaluate_rows(const models::PropertyModel& model, const PropertyT
         y.insert(y.end(), &t.targets[r * nt], &t.targets[(r + 1) * nt]);
         if (!t.graphs.empty()) graphs.push_back(&t.graphs[r]);
     }
-    std::vector<double> pred(rows.size() * nt);
+    std::vector<double> pred(rows.size() * model.num_outputs());
     model.predict(x.data(), static_cast<std::int64_t>(rows.size()), pred.data(), nullptr,
                   t.graphs.empty() ? nullptr : &graphs);
-    return evaluate_predictions(model.config().task, model.config().targets, y, pred);
+    return evaluate_predictions(model.config().task, model.config().targets, y, pred,
+                                model.config().classes.size());
 }
 
 }  // namespace
@@ -254,7 +255,7 @@ Member train_member(const TrainOptions& o, const TrainData& p, int k, int& epoch
     models::MlpOptions mo;
     mo.input_dim = static_cast<std::int64_t>(p.table.dim);
     mo.hidden = o.hidden;
-    mo.output_dim = static_cast<std::int64_t>(p.table.num_targets);
+    mo.output_dim = static_cast<std::int64_t>(p.outputs());
     mo.dropout = o.dropout;
     const models::TrainerOptions to = trainer_options(o, p, k, mpnn);
     std::shared_ptr<models::EncoderHead> tuned;
@@ -344,7 +345,8 @@ nlohmann::json evaluate_set(const models::PropertyModel& model, const TrainData&
         y.insert(y.end(), &p.table.targets[r * nt], &p.table.targets[(r + 1) * nt]);
     }
     Predictions pred = predictor.predict(inputs);
-    return evaluate_predictions(model.config().task, model.config().targets, y, pred.mean);
+    return evaluate_predictions(model.config().task, model.config().targets, y, pred.mean,
+                                model.config().classes.size());
 }
 
 }  // namespace
@@ -480,6 +482,7 @@ void complete_config(const TrainOptions& o, const TrainData& p, const Parts& par
                      const char* header, models::PropertyModelConfig& c) {
     c.task = o.task;
     c.targets = o.target_cols;
+    c.classes = p.classes;
     c.input_col = o.input_col.empty() ? header : o.input_col;
     if (p.encoder) {
         p.encoder->save_base(o.output);
@@ -532,6 +535,7 @@ nlohmann::json run_metrics(const TrainOptions& o, const TrainData& p, const Trai
                         {"rejected", s.rejected},
                         {"multi_fragment", s.multi_fragment},
                         {"members", parts.info}};
+    if (!p.classes.empty()) m["classes"] = c.classes_json();
     if (parts.trees.forest) m["forest"] = parts.trees.forest_info;
     if (parts.trees.gbm) m["gbm"] = parts.trees.gbm_info;
     if (parts.knn) m["knn"] = {{"k", o.knn.k}, {"rows", parts.knn->size()}};

@@ -40,9 +40,9 @@ struct TrainOptions {
     std::string data;       ///< CSV/TSV/.smi/.sdf (+gz)
     std::string input_col;  ///< "" = smiles (molecules) / sequence (esm)
     std::vector<std::string> target_cols;
-    std::string id_col;  ///< empty: auto (see MoleculeReaderOptions)
-    std::string task = "regression";
-    std::string output;  ///< model directory
+    std::string id_col;               ///< empty: auto (see MoleculeReaderOptions)
+    std::string task = "regression";  ///< regression | classification | multiclass
+    std::string output;               ///< model directory
     PropertyFeaturizerOptions featurizer;
     /// frozen (features computed once) | full | last:N: train the encoder
     /// (smiles-lm; from scratch without --lm-model) under the head.

@@ -19,6 +19,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// --task multiclass: one target column of class labels, an MLP head.
+void check_multiclass_options(const TrainOptions& o) {
+    if (o.task != "multiclass") return;
+    if (o.target_cols.size() != 1) {
+        std::string names;
+        for (const auto& t : o.target_cols)
+            names += (names.empty() ? "'" : ", '") + t + "'";
+        throw UsageError(
+            "--task multiclass takes one --target-col (a column of class labels), "
+            "got " +
+            std::to_string(o.target_cols.size()) + ": " + names + "; train one model per column");
+    }
+    if (o.head != "mlp")
+        throw UsageError("--task multiclass: --head " + o.head +
+                         " cannot predict several classes (forest, gbm, knn and mpnn are for "
+                         "regression and binary classification); use --head mlp, a softmax "
+                         "MLP on any featurizer (--ensemble K for several)");
+}
+
 /// Whether an RDKit featurizer name ("morgan+rdkit2d", ...) has the Morgan
 /// block (always first in the feature row).
 bool featurizer_has_morgan(const std::string& name) {
@@ -127,8 +146,10 @@ void check_train_options(const TrainOptions& o) {
     if (o.output.empty()) throw UsageError("--output is required");
     if (o.target_cols.empty()) throw UsageError("at least one --target-col is required");
     check_train_numbers(o);
-    if (o.task != "regression" && o.task != "classification")
-        throw UsageError("--task must be regression or classification, got '" + o.task + "'");
+    if (o.task != "regression" && o.task != "classification" && o.task != "multiclass")
+        throw UsageError("--task must be regression, classification or multiclass, got '" + o.task +
+                         "'");
+    check_multiclass_options(o);
     if (o.split_sizes.size() != 3)
         throw UsageError("--split-sizes needs three fractions (train,valid,test)");
     data::check_split_sizes({o.split_sizes[0], o.split_sizes[1], o.split_sizes[2]});

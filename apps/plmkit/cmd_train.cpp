@@ -181,7 +181,10 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
     cmd->add_option("--target-col", o.target_cols, "Target column (repeat for multi-task)")
         ->required();
     cmd->add_option("--id-col", o.id_col, id_col_help());
-    cmd->add_option("--task", o.task, "regression | classification")->capture_default_str();
+    cmd->add_option("--task", o.task,
+                    "regression | classification (0/1 per target) | multiclass (one target "
+                    "column of class labels, text or numbers; --head mlp)")
+        ->capture_default_str();
     cmd->add_option("-o,--output", o.output, "Model directory to write")->required();
     add_featurizer_flags(cmd, *c);
     add_training_flags(cmd, *c);
@@ -196,6 +199,10 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
         "  plmkit train --data ../shared/data/flip_gb1/sampled.csv --featurizer esm \\\n"
         "    --esm-model esm2_t6_8M_UR50D --target-col target --split column:set \\\n"
         "    --valid-col validation --output gb1_model\n"
+        "  plmkit train --data ../shared/data/deeploc/deeploc_localization.csv --featurizer esm "
+        "\\\n"
+        "    --esm-model esm2_t6_8M_UR50D --target-col location --task multiclass \\\n"
+        "    --output deeploc_model\n"
         "  plmkit train --data ../shared/data/flip_gb1/sampled.csv --featurizer esm \\\n"
         "    --esm-model esm2_t6_8M_UR50D --finetune last:2 --target-col target \\\n"
         "    --split column:set --valid-col validation --output gb1_finetuned\n"

@@ -72,3 +72,19 @@ TEST_CASE("metrics json: regression notes say what has no spread", "[pipelines][
         CHECK_FALSE(j["mean"].contains("note"));
     }
 }
+
+TEST_CASE(
+    "metrics json: a multiclass target whose rows are all one class has null ROC-AUC "
+    "and a note",
+    "[pipelines][metric_notes]") {
+    // Three rows, all class 1 of 3; probabilities [n x 3] row-major.
+    const std::vector<double> y = {1, 1, 1};
+    const std::vector<double> p = {0.2, 0.7, 0.1, 0.5, 0.3, 0.2, 0.1, 0.8, 0.1};
+    auto j = evaluate_predictions("multiclass", {"loc"}, y, p, 3);
+    CHECK(j["loc"]["roc_auc"].is_null());
+    // Rows 0 and 2 predict class 1 (hand-checked argmax), row 1 predicts 0.
+    CHECK(j["loc"]["accuracy"].get<double>() == Approx(2.0 / 3.0));
+    CHECK(j["loc"]["note"] ==
+          "roc_auc is null: all 3 labelled rows are one class (a ranking metric needs two)");
+    CHECK_NOTHROW(nlohmann::json::parse(j.dump(), nullptr, true, false));
+}
