@@ -164,6 +164,11 @@ class EmbedRun {
             throw_if_interrupted();
         }
         flush_window();
+        // An empty file (a failed upstream step, a wrong path) is not an
+        // error, but an output without sequences should not pass unnoticed.
+        if (reader.records() == 0)
+            log_warn(reader.path() + ": no FASTA records (no line starts with '>'): " +
+                     "the output holds no sequences");
         progress_.finish();
         summary_.seconds = progress_.elapsed_seconds();
         return summary_;

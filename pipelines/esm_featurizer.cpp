@@ -1,7 +1,6 @@
 #include "pipelines/esm_featurizer.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -11,6 +10,7 @@
 #include "src/error.hpp"
 #include "src/runtime.hpp"
 #include "tokenizers/batching.hpp"
+#include "tokenizers/esm_tokenizer.hpp"
 
 namespace plmkit::pipelines {
 
@@ -141,11 +141,13 @@ nlohmann::json EsmFeaturizer::to_json() const {
 }
 
 void TruncationCount::add(const std::string& sequence) {
-    std::uint64_t residues = 0;
-    for (char c : sequence)
-        residues += std::isspace(static_cast<unsigned char>(c)) ? 0 : 1;
-    const auto last = sequence.find_last_not_of(" \t\r\n\f\v");
-    if (last != std::string::npos && sequence[last] == '*') --residues;
+    // Residues as the tokenizer counts them (a <mask> is one); a sequence it
+    // rejects is not embedded, so it is never "longer".
+    static const tokenizers::EsmTokenizer tokenizer;
+    tokenizers::EsmEncodeOptions eo;
+    eo.add_special_tokens = false;
+    const tokenizers::EsmEncoding enc = tokenizer.encode(sequence, eo);
+    const std::uint64_t residues = enc.ok ? enc.original_residues : 0;
     ++sequences_;
     if (truncate_ > 0 && residues > truncate_) ++longer_;
     longest_ = std::max(longest_, residues);

@@ -58,8 +58,9 @@ class EsmFeaturizer {
 
 /// Sequences with more residues than --truncate (only their first
 /// `truncate` are embedded), counted one at a time: train counts its table,
-/// predict its chunks, evaluate its scored rows. Residues: the characters
-/// other than whitespace and a final '*'.
+/// predict its chunks, evaluate its scored rows. Residues: as the ESM
+/// tokenizer counts them (whitespace and a final '*' dropped, a `<mask>` or
+/// `<unk>` one residue); a sequence the tokenizer rejects counts as 0.
 class TruncationCount {
   public:
     explicit TruncationCount(std::size_t truncate = 0) : truncate_(truncate) {}

@@ -119,6 +119,9 @@ class TokenizeRun {
             if (enc.truncated) ++s_.truncated;
             emit(rec.id, views_, &enc.ids);
         }
+        if (reader.records() == 0)
+            log_warn(reader.path() +
+                     ": no FASTA records (no line starts with '>'): " + "nothing to tokenize");
     }
 
     void smiles() {

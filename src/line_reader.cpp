@@ -1,10 +1,8 @@
 #include "src/line_reader.hpp"
 
-#include <unistd.h>
-#include <zlib.h>
-
 #include <cstring>
 
+#include "src/decompressing_input.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 
@@ -14,16 +12,10 @@ namespace {
 constexpr std::size_t kChunk = 1 << 18;
 }
 
-LineReader::LineReader(const std::string& path) : path_(path), buffer_(kChunk) {
-    gzFile gz = path == "-" ? gzdopen(dup(STDIN_FILENO), "rb") : gzopen(path.c_str(), "rb");
-    if (!gz) throw IoError("cannot open '" + path + "': " + errno_message());
-    gzbuffer(gz, 1 << 17);
-    gz_ = gz;
-}
+LineReader::LineReader(const std::string& path)
+    : path_(path), input_(std::make_unique<DecompressingInput>(path)), buffer_(kChunk) {}
 
-LineReader::~LineReader() {
-    if (gz_) gzclose(static_cast<gzFile>(gz_));
-}
+LineReader::~LineReader() = default;
 
 std::string LineReader::where() const {
     return path_ + ":" + std::to_string(line_number_);
@@ -39,27 +31,18 @@ bool LineReader::fill() {
         begin_ = 0;
     }
     if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
-    auto gz = static_cast<gzFile>(gz_);
-    int n = gzread(gz, buffer_.data() + end_, static_cast<unsigned>(buffer_.size() - end_));
-    int code = Z_OK;
-    const char* msg = gzerror(gz, &code);
-    if (n < 0 || (n == 0 && code != Z_OK)) {
-        // gzread reports a stream cut short (Z_BUF_ERROR, "unexpected end of
-        // file") only through gzerror, after returning what it could inflate.
-        if (code == Z_ERRNO) throw IoError("cannot read '" + path_ + "': " + errno_message());
-        std::string why = msg && *msg ? msg : "read error";
-        const std::string prefix = path_ + ": ";  // zlib names the file itself
-        if (why.rfind(prefix, 0) == 0) why.erase(0, prefix.size());
+    const std::size_t n = input_->read(buffer_.data() + end_, buffer_.size() - end_);
+    if (n == 0 && !input_->data_error().empty()) {
         throw InputError(path_ + ": corrupt or truncated gzip data (after " +
                          std::to_string(bytes_read_) + " bytes, line " +
-                         std::to_string(line_number_ + 1) + "): " + why);
+                         std::to_string(line_number_ + 1) + "): " + input_->data_error());
     }
     if (n == 0) {
         eof_ = true;
         return false;
     }
-    end_ += static_cast<std::size_t>(n);
-    bytes_read_ += static_cast<std::uint64_t>(n);
+    end_ += n;
+    bytes_read_ += n;
     return true;
 }
 

@@ -5,13 +5,17 @@
 // files), which are stripped (line_end() says which), as is a UTF-8
 // byte-order mark at the start;
 // counts lines from 1 so errors can name `file:line`. A file that mixes LF
-// and lone-CR line ends gets one warning. "-" reads standard input.
+// and lone-CR line ends gets one warning. "-" reads standard input. Bytes
+// after the last gzip member: see src/decompressing_input.hpp.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace plmkit {
+
+class DecompressingInput;
 
 class LineReader {
   public:
@@ -54,7 +58,7 @@ class LineReader {
     void note_pending_line_end();
 
     std::string path_;
-    void* gz_ = nullptr;  // gzFile
+    std::unique_ptr<DecompressingInput> input_;
     std::vector<char> buffer_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;

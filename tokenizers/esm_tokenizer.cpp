@@ -27,6 +27,39 @@ bool is_space(unsigned char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/// A `<...>` token starting at sequence[i] (which is '<'), as fair-esm's
+/// Alphabet.tokenize splits it out of the text: `<mask>` and `<unk>` are read
+/// as their ids; the alphabet's other special tokens and any other `<word>` are
+/// a reason to reject. `length` is 0 when no '>' closes the '<' (then the '<'
+/// is an invalid character).
+struct SpecialToken {
+    std::int32_t id = -1;
+    std::size_t length = 0;
+    std::string reason;
+};
+
+SpecialToken special_token_at(std::string_view sequence, std::size_t i, std::size_t end) {
+    constexpr std::size_t kLongest = 16;  // longer <...> runs are not tokens
+    SpecialToken t;
+    const std::size_t close = sequence.substr(0, end).find('>', i + 1);
+    if (close == std::string_view::npos || close - i + 1 > kLongest) return t;
+    const std::string_view text = sequence.substr(i, close - i + 1);
+    t.length = text.size();
+    const std::string where = " at position " + std::to_string(i + 1);
+    if (text == "<mask>") {
+        t.id = EsmTokenizer::kMask;
+    } else if (text == "<unk>") {
+        t.id = EsmTokenizer::kUnk;
+    } else if (text == "<cls>" || text == "<pad>" || text == "<eos>" || text == "<null_1>") {
+        t.reason = "special token '" + std::string(text) + "'" + where +
+                   " cannot be inside a sequence (only <mask> and <unk> can)";
+    } else {
+        t.reason = "unknown token '" + std::string(text) + "'" + where +
+                   " (inside a sequence only <mask> and <unk> are tokens, in lower case)";
+    }
+    return t;
+}
+
 }  // namespace
 
 EsmTokenizer::EsmTokenizer() : tokens_(kAlphabet, kAlphabet + kVocabSize) {
@@ -88,7 +121,19 @@ EsmEncoding EsmTokenizer::encode(std::string_view sequence, const EsmEncodeOptio
     const std::size_t limit = options.truncate;
     for (std::size_t i = 0; i < end; ++i) {
         auto c = static_cast<unsigned char>(sequence[i]);
-        std::int16_t id = byte_to_id_[c];
+        std::int32_t id = byte_to_id_[c];
+        if (c == '<') {
+            SpecialToken t = special_token_at(sequence, i, end);
+            if (!t.reason.empty()) {
+                enc.ids.clear();
+                enc.reason = std::move(t.reason);
+                return enc;
+            }
+            if (t.length > 0) {
+                id = t.id;
+                i += t.length - 1;
+            }
+        }
         if (id >= 0) {
             if (limit == 0 || residues < limit) enc.ids.push_back(id);
             ++residues;

@@ -20,7 +20,7 @@ struct EsmEncoding {
     bool ok = false;
     std::string reason;             ///< why the record was rejected (when !ok)
     std::vector<std::int32_t> ids;  ///< token ids incl. <cls>/<eos> when requested
-    std::size_t residues = 0;       ///< residues kept (after truncation)
+    std::size_t residues = 0;       ///< residues kept (after truncation); <mask> = 1
     std::size_t original_residues = 0;
     bool truncated = false;
 };
@@ -36,10 +36,14 @@ class EsmTokenizer {
     /// alphabet in order; a mismatch is a ModelError naming line and tokens.
     static EsmTokenizer from_vocab_file(const std::string& path);
 
-    /// Upper-cases letters, drops whitespace and one trailing '*'; any other
-    /// character outside the alphabet rejects the sequence with a reason
-    /// naming the character and its 1-based position. An empty sequence is
-    /// rejected.
+    /// Upper-cases letters, drops whitespace and one trailing '*'. `<mask>`
+    /// and `<unk>` inside the text are read as one token each (fair-esm's
+    /// Alphabet.encode splits them out the same way), and count as one
+    /// residue for `residues` and truncation; the other special tokens
+    /// (`<cls>`, `<pad>`, `<eos>`, `<null_1>`) and any other `<word>` reject
+    /// the sequence. Any other character outside the alphabet rejects the
+    /// sequence with a reason naming the character and its 1-based character
+    /// position in `sequence`. An empty sequence is rejected.
     EsmEncoding encode(std::string_view sequence, const EsmEncodeOptions& options = {}) const;
 
     const std::string& token(std::int32_t id) const;

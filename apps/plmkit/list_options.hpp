@@ -6,6 +6,10 @@
 // the raw text instead: a validator sees each given value whole and refuses an
 // empty item (leading, trailing or doubled comma, or an empty value) naming
 // the item, then the callback splits it. Every list option is added with it.
+// CLI11's vector form "[0,1]" reads as "0,1" (CLI11 split it itself and
+// dropped empty items too: `--layers '[0,,1]'` ran as `--layers 0,1`), so one
+// value per option: `--layers 0 1` is refused ("1" was not expected), not
+// read as two layers.
 #include <CLI/CLI.hpp>
 #include <cstddef>
 #include <string>
@@ -14,8 +18,11 @@
 
 namespace plmkit::cli {
 
-/// `text` split at every ',' (empty items kept).
-inline std::vector<std::string> split_list_items(const std::string& text) {
+/// `text` split at every ',' (empty items kept); "[a,b]" (CLI11's vector
+/// syntax) is "a,b", and "[]" has one empty item.
+inline std::vector<std::string> split_list_items(std::string text) {
+    if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+        text = text.substr(1, text.size() - 2);
     std::vector<std::string> items;
     std::size_t start = 0;
     while (true) {
@@ -42,7 +49,7 @@ template <class T>
 CLI::Validator list_items(CLI::Validator item_check) {
     return CLI::Validator(
         [item_check](std::string& text) -> std::string {
-            if (text.empty())
+            if (text.empty() || text == "[]")
                 return "is empty (expected a value; leave the option out for its default)";
             const auto items = split_list_items(text);
             for (std::size_t i = 0; i < items.size(); ++i) {
@@ -94,6 +101,9 @@ CLI::Option* add_list_option(CLI::App* cmd, const std::string& name, std::vector
             out = std::move(parsed);
         },
         help);
+    // One value per --name: CLI11 would otherwise split "[a,,b]" itself,
+    // dropping the empty item before list_items could see it.
+    opt->allow_extra_args(false);
     opt->type_name(CLI::detail::type_name<T>());
     opt->check(list_items<T>(std::move(item_check)));
     if (!shown.empty()) opt->default_str(shown);

@@ -50,6 +50,36 @@ TEST_CASE("cli: a truncated gzip input stops screen and tokenize with exit 3",
     }
 }
 
+// GNU gzip says "decompression OK, trailing garbage ignored" (exit 2) for
+// bytes after the last member, and nothing for zero padding.
+TEST_CASE("cli: bytes after the gzip data get a warning naming file and offset, zeros do not",
+          "[cli][input][gzip]") {
+    auto fasta = test::temp_path("cli_trailing.fa.gz");
+    gzFile gz = gzopen(fasta.c_str(), "wb");
+    REQUIRE(gz);
+    const std::string text = ">p1\nMKTAYIAK\n>p2\nLAGV\n";
+    gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+    gzclose(gz);
+    const std::string bytes = test::read_file(fasta);
+    auto out = test::temp_path("cli_trailing.jsonl");
+    const std::vector<std::string> args{"tokenize", "--kind", "protein", fasta, "-o", out};
+
+    test::write_file(fasta, bytes + ">p3\nMKT\n");  // plain text appended to a .gz file
+    auto r = run_plmkit(args);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("plmkit: warning: " + fasta +
+                                      ": decompression OK, trailing garbage ignored: 8 bytes "
+                                      "from byte offset " +
+                                      std::to_string(bytes.size()) + " on"));
+    CHECK_THAT(r.err, Catch::Contains("2 records, 2 written"));
+
+    test::write_file(fasta, bytes + std::string(1024, '\0'));
+    r = run_plmkit(args);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, !Catch::Contains("warning"));
+    CHECK_THAT(r.err, Catch::Contains("2 records, 2 written"));
+}
+
 TEST_CASE("cli: binary input and a non-SD file read as SDF stop with exit 3", "[cli][input]") {
     auto bin = test::temp_path("cli_binary.smi");
     test::write_file(bin, std::string("CCO a\n\x7f"

@@ -4,6 +4,7 @@
 // mean,bos. Each case fails while parsing, before a model or table loads.
 #include "tests/catch.hpp"
 
+#include "src/hdf5_reader.hpp"
 #include "tests/test_support.hpp"
 
 using plmkit::test::file_exists;
@@ -52,8 +53,28 @@ TEST_CASE("cli embed: an empty item in --layers or --include is a usage error",
                    {"--layers", ",0", 1, 2},
                    {"--layers", "-1,,0", 2, 3},
                    {"--include", "mean,,bos", 2, 3},
-                   {"--include", "mean,", 2, 2}},
+                   {"--include", "mean,", 2, 2},
+                   // CLI11's vector syntax: the empty item was dropped ([0,,1] ran as 0,1)
+                   {"--layers", "[0,,1]", 2, 3},
+                   {"--layers", "[,0]", 1, 2},
+                   {"--include", "[mean,,bos]", 2, 3}},
                   out);
+    SECTION("'[]' is an empty value (it made CLI11 take the next option as a layer)") {
+        auto args = base;
+        args.insert(args.end(), {"--layers", "[]", "-q"});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--layers: is empty"));
+        CHECK_FALSE(file_exists(out));
+    }
+    SECTION("one value per option: '--layers 0 1' is refused, not read as two layers") {
+        auto args = base;
+        args.insert(args.end(), {"--layers", "0", "1"});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("1"));
+        CHECK_FALSE(file_exists(out));
+    }
     SECTION("an empty value given again is refused too") {
         auto args = base;
         args.insert(args.end(), {"--layers", "0", "--layers", ""});
@@ -95,7 +116,11 @@ TEST_CASE("cli train: an empty item in a list option is a usage error", "[cli][t
                    {"--split-sizes", "0.8,0.1,0.1,", 4, 4},
                    {"--head-weights", "1,2,", 3, 3},
                    {"--hidden", "64,,32", 2, 3},
-                   {"--mpnn-ffn", ",300", 1, 2}},
+                   {"--mpnn-ffn", ",300", 1, 2},
+                   {"--split-sizes", "[0.8,,0.1,0.1]", 2, 4},
+                   {"--head-weights", "[1,2,]", 3, 3},
+                   {"--hidden", "[64,,32]", 2, 3},
+                   {"--mpnn-ffn", "[,300]", 1, 2}},
                   out);
     SECTION("--mpnn-ffn errors name --mpnn-ffn (they named --hidden)") {
         auto args = base;
@@ -113,4 +138,17 @@ TEST_CASE("cli train: an empty item in a list option is a usage error", "[cli][t
         CHECK_THAT(r.err, Catch::Contains("--split-sizes: expected 3 items, got 2"));
         CHECK_FALSE(file_exists(out));
     }
+}
+
+TEST_CASE("cli embed: CLI11's bracket form of a list reads as the comma-separated one",
+          "[cli][embed][list]") {
+    auto fa = write_temp("list_brackets.fa", ">a\nMKTAY\n");
+    auto out = temp_path("list_brackets.h5");
+    auto r = run_plmkit({"embed", "--model", kModel, "--input", fa, "--output", out, "--layers",
+                         "[0,-1]", "--include", "[mean,bos]", "--threads", "1"});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("embedded 1 sequences"));
+    plmkit::Hdf5Reader f(out);
+    CHECK(f.attribute("layers")->text == "0,3");  // the 3-layer fixture: -1 is 3
+    CHECK(f.attribute("include")->text == "mean,bos");
 }

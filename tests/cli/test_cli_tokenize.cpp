@@ -115,6 +115,25 @@ TEST_CASE("cli tokenize: bad characters are rejected with a reason, the run goes
     CHECK_THAT(r.err, Catch::Contains("4 records, 2 written, 2 rejected"));
 }
 
+// Ids of fair-esm 2.0.1's Alphabet.from_architecture("ESM-1b").encode, with <cls> and <eos>.
+TEST_CASE("cli tokenize: <mask> and <unk> in a FASTA sequence are one token each",
+          "[cli][tokenize]") {
+    auto fasta = test::temp_path("cli_mask.fasta");
+    test::write_file(fasta, ">m1\nMKT<mask>AY\n>m2\nM<unk>K\n<mask>\n>m3\nMK<cls>T\n");
+    auto out = test::temp_path("cli_mask.jsonl");
+    auto r = run_plmkit({"tokenize", "--kind", "protein", "--truncate", "4", "-o", out, fasta});
+    REQUIRE(r.exit_code == 0);
+    auto lines = json_lines(test::read_file(out));
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].at("tokens") == json::array({"<cls>", "M", "K", "T", "<mask>", "<eos>"}));
+    CHECK(lines[0].at("ids") == json::array({0, 20, 15, 11, 32, 2}));
+    CHECK(lines[1].at("ids") == json::array({0, 20, 3, 15, 32, 2}));  // lines joined
+    CHECK(test::read_file(out + ".rejects.tsv") ==
+          "id\tline\treason\nm3\t6\tspecial token '<cls>' at position 3 cannot be inside a "
+          "sequence (only <mask> and <unk> can)\n");
+    CHECK_THAT(r.err, Catch::Contains("3 records, 2 written, 1 rejected, 1 truncated"));
+}
+
 TEST_CASE("cli tokenize: exit codes for usage, input and I/O errors", "[cli][tokenize]") {
     auto fasta = test::shared_path("fixtures/esm2_tiny/sequences.fasta");
     SECTION("an unknown --kind is a usage error") {
@@ -238,4 +257,21 @@ TEST_CASE("cli vocab build: every unusable record is in the rejects file", "[cli
                 0);
         CHECK(test::read_file(rej) == expected);
     }
+}
+
+TEST_CASE("cli tokenize and embed: an input without FASTA records gets a warning",
+          "[cli][tokenize][embed]") {
+    // Both exited 0 in silence (with -q) on an empty or blank file.
+    auto fasta = test::temp_path("cli_no_records.fasta");
+    test::write_file(fasta, "\n\n");
+    const std::string warning =
+        "plmkit: warning: " + fasta + ": no FASTA records (no line starts with '>')";
+    auto r = run_plmkit({"tokenize", "-q", "--kind", "protein", fasta});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains(warning));
+    auto out = test::temp_path("cli_no_records.h5");
+    r = run_plmkit({"embed", "-q", "--model", test::shared_path("fixtures/esm2_tiny/model"),
+                    "--input", fasta, "--output", out});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains(warning));
 }

@@ -180,6 +180,40 @@ TEST_CASE("embed job: the esm2_tiny fixture matches fair-esm 2.0.1", "[pipelines
     CHECK(test::read_file(pipelines::rejects_path_for(out)) == "id\tline\treason\n");
 }
 
+// tests/pipelines/data/esm2_tiny_masked.safetensors: fair-esm 2.0.1 on the fixture's checkpoint,
+// each sequence of masked.fasta alone, truncated to 24 tokens (make_mask_reference.py).
+TEST_CASE("embed job: <mask> and <unk> in sequences match fair-esm 2.0.1", "[pipelines][embed]") {
+    auto out = test::temp_path("masked.h5");
+    EmbedOptions o = fixture_options(out);
+    o.input = test::source_path("tests/pipelines/data/masked.fasta");
+    o.include = {"mean", "per_tok", "bos", "logits", "contacts"};
+    o.layers = {0, -1};
+    o.truncate = 24;
+    auto s = run_embed(o);
+    CHECK(s.accepted == 4);
+    CHECK(s.rejected == 0);
+    CHECK(s.truncated == 1);
+
+    SafetensorsFile want(test::source_path("tests/pipelines/data/esm2_tiny_masked.safetensors"));
+    H5Read f(out);
+    REQUIRE(f.id >= 0);
+    auto ids = nlohmann::json::parse(want.metadata().at("ids")).get<std::vector<std::string>>();
+    CHECK(f.strings("/ids") == ids);
+    // One position per <mask> / <unk>: hand-counted, and fair-esm's lengths.
+    CHECK(f.i64("/lengths") == std::vector<std::int64_t>{20, 19, 22, 24});
+    CHECK(f.i64("/lengths") == i64_of(want.get("lengths")));
+    CHECK(f.i64("/original_lengths") == std::vector<std::int64_t>{20, 19, 22, 36});
+    CHECK(f.i64("/offsets") == i64_of(want.get("offsets")));
+    CHECK(f.i64("/contact_offsets") == i64_of(want.get("offsets2")));
+    CHECK(max_abs_diff(f.f32("/mean"), want.get("mean")) < 1e-4);
+    CHECK(max_abs_diff(f.f32("/bos"), want.get("bos")) < 1e-4);
+    CHECK(max_abs_diff(f.f32("/per_tok"), want.get("per_tok")) < 1e-4);
+    CHECK(max_abs_diff(f.f32("/logits"), want.get("logits")) < 1e-3);
+    CHECK(max_abs_diff(f.f32("/contacts"), want.get("contacts")) < 1e-4);
+    // Layer 0 holds the embeddings after token dropout's rescaling by the masked share.
+    CHECK(max_abs_diff(f.f32("/layers/0/mean"), want.get("layer_mean_0")) < 1e-4);
+}
+
 TEST_CASE("embed job: many small batches give the same file contents", "[pipelines][embed]") {
     auto big = test::temp_path("big_batches.h5");
     auto small = test::temp_path("small_batches.h5");

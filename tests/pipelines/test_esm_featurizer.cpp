@@ -16,9 +16,9 @@ using pipelines::EsmFeaturizerOptions;
 
 namespace {
 
-/// Sequences of the fixture's FASTA, in file order (read by hand).
-std::vector<std::string> fixture_sequences() {
-    std::ifstream in(test::shared_path("fixtures/esm2_tiny/sequences.fasta"));
+/// Sequences of a FASTA file whose records start at '>', in file order (read by hand).
+std::vector<std::string> fasta_sequences(const std::string& path) {
+    std::ifstream in(path);
     std::vector<std::string> out;
     std::string line;
     while (std::getline(in, line)) {
@@ -28,6 +28,10 @@ std::vector<std::string> fixture_sequences() {
             out.back() += line;
     }
     return out;
+}
+
+std::vector<std::string> fixture_sequences() {
+    return fasta_sequences(test::shared_path("fixtures/esm2_tiny/sequences.fasta"));
 }
 
 /// Row `i` of a [N,64] float32 tensor of expected.safetensors (fair-esm).
@@ -111,4 +115,33 @@ TEST_CASE("ESM featurizer reproduces fair-esm's mean embeddings", "[esm_featuriz
         CHECK_THROWS_AS(EsmFeaturizer(o), Error);
         CHECK(EsmFeaturizer(fixture_options()).to_json()["layer"] == 3);
     }
+}
+
+// tests/pipelines/data/esm2_tiny_masked.safetensors: fair-esm 2.0.1, truncated to 24 residues
+// (make_mask_reference.py); train --featurizer esm reads its sequences through the same path.
+TEST_CASE("ESM featurizer: sequences with <mask> and <unk> match fair-esm", "[esm_featurizer]") {
+    SafetensorsFile expected(
+        test::source_path("tests/pipelines/data/esm2_tiny_masked.safetensors"));
+    const auto seqs = fasta_sequences(test::source_path("tests/pipelines/data/masked.fasta"));
+    REQUIRE(seqs.size() == 4);
+    EsmFeaturizerOptions o = fixture_options();
+    o.truncate = 24;
+    pipelines::FeatureMatrix fm = EsmFeaturizer(o).featurize(seqs);
+    REQUIRE(fm.rows == 4);
+    CHECK(fm.rejected() == 0);
+    for (std::size_t i = 0; i < 4; ++i) {
+        INFO("sequence " << i);
+        CHECK(max_diff(fm.row(i), expected_row(expected, "mean", i)) < 1e-4);
+    }
+}
+
+TEST_CASE("truncation count: residues as the tokenizer counts them", "[esm_featurizer]") {
+    pipelines::TruncationCount count(4);
+    count.add("MK<mask>T");      // 4 residues: not longer
+    count.add("mkt<unk>a *\n");  // 5: longer
+    count.add("MKT#AAAA");       // rejected by the tokenizer: never embedded, not counted
+    CHECK(count.sequences() == 3);
+    CHECK(count.longer() == 1);
+    CHECK_THAT(count.warning(),
+               Catch::Contains("1 of 3 sequences") && Catch::Contains("longest 5"));
 }

@@ -72,3 +72,35 @@ TEST_CASE("line reader: multi-member gzip is read to the end", "[core][io][gzip]
     write_gzip(p, numbered_lines(200), "ab");  // a second member appended
     CHECK(count_lines(p) == 500);
 }
+
+// GNU gzip 1.12 on the same files: zero padding decompresses with exit 0 and
+// no message; other trailing bytes "decompression OK, trailing garbage
+// ignored" (exit 2); "\x1f\x8b" followed by junk, an error (exit 1). The
+// warning itself is checked in tests/cli/test_cli_input_errors.cpp.
+TEST_CASE("line reader: bytes after the last gzip member", "[core][io][gzip]") {
+    auto p = test::temp_path("trailing.txt.gz");
+    write_gzip(p, numbered_lines(300));
+    const std::string gz = test::read_file(p);
+    SECTION("tar-style zero padding is read as the end") {
+        test::write_file(p, gz + std::string(10240, '\0'));
+        CHECK(count_lines(p) == 300);
+    }
+    SECTION("text after the gzip data is not read, the data before it is") {
+        test::write_file(p, gz + ">appended\nMKT\n");
+        CHECK(count_lines(p) == 300);
+    }
+    SECTION("zero padding between two members") {
+        write_gzip(p, "last line\n");
+        const std::string second = test::read_file(p);
+        test::write_file(p, gz + std::string(512, '\0') + second);
+        CHECK(count_lines(p) == 300);  // GNU gzip stops at the padding too, with its warning
+    }
+    SECTION("a second member that is not valid gzip is an error") {
+        test::write_file(p, gz + "\x1f\x8bjunk");
+        CHECK_THROWS_AS(count_lines(p), plmkit::InputError);
+    }
+    SECTION("plain text that is not gzip is read as it is") {
+        test::write_file(p, "a\nb\n\x1f");
+        CHECK(count_lines(p) == 3);
+    }
+}

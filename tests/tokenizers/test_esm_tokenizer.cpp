@@ -75,8 +75,9 @@ TEST_CASE("esm tokenizer: rejects name the character and position", "[tokenizers
         CHECK(tok.encode("MK*T").reason == "invalid character '*' at position 3");
         CHECK(tok.encode("MKT**").reason == "invalid character '*' at position 4");
     }
-    SECTION("multi-character tokens are not parsed from text") {
-        CHECK(tok.encode("<mask>").reason == "invalid character '<' at position 1");
+    SECTION("a '<' that no '>' closes is an invalid character") {
+        CHECK(tok.encode("MK<mask").reason == "invalid character '<' at position 3");
+        CHECK(tok.encode("MK>").reason == "invalid character '>' at position 3");
     }
     SECTION("non-ASCII bytes") {
         CHECK(tok.encode("MK\xc3\xa9").reason == "invalid character byte 0xc3 at position 3");
@@ -86,6 +87,58 @@ TEST_CASE("esm tokenizer: rejects name the character and position", "[tokenizers
         CHECK(tok.encode(" \n").reason == "empty sequence");
         CHECK(tok.encode("*").reason == "empty sequence");
         CHECK_FALSE(tok.encode("*").ok);
+    }
+}
+
+// Expected ids: fair-esm 2.0.1, esm.data.Alphabet.from_architecture("ESM-1b").encode(text)
+// (the ids between <cls> and <eos>), checked by hand against the alphabet above.
+TEST_CASE("esm tokenizer: <mask> and <unk> inside a sequence, as fair-esm", "[tokenizers][esm]") {
+    EsmTokenizer tok;
+    SECTION("<mask> is one token and one residue") {
+        auto e = tok.encode("MKT<mask>AY");  // fair-esm: [20, 15, 11, 32, 5, 19]
+        REQUIRE(e.ok);
+        CHECK(e.ids == Ids{0, 20, 15, 11, 32, 5, 19, 2});
+        CHECK(e.residues == 6);
+        CHECK(e.original_residues == 6);
+    }
+    SECTION("at either end, repeated, and around whitespace") {
+        CHECK(tok.encode("<mask>MKT").ids == Ids{0, 32, 20, 15, 11, 2});
+        CHECK(tok.encode("MKT<mask>").ids == Ids{0, 20, 15, 11, 32, 2});
+        CHECK(tok.encode("MK<mask><mask>T").ids == Ids{0, 20, 15, 32, 32, 11, 2});
+        CHECK(tok.encode("MK <mask> T").ids == Ids{0, 20, 15, 32, 11, 2});
+        CHECK(tok.encode("mk<mask>T*").ids == Ids{0, 20, 15, 32, 11, 2});
+        CHECK(tok.encode("<mask>").ids == Ids{0, 32, 2});
+    }
+    SECTION("<unk>") {
+        CHECK(tok.encode("M<unk>K").ids == Ids{0, 20, 3, 15, 2});  // fair-esm: [20, 3, 15]
+    }
+    SECTION("truncation counts <mask> as one residue (fair-esm: [0, 32, 20, 15, 2] for 3)") {
+        EsmEncodeOptions o;
+        o.truncate = 3;
+        auto e = tok.encode("<mask>MKTA", o);
+        REQUIRE(e.ok);
+        CHECK(e.ids == Ids{0, 32, 20, 15, 2});
+        CHECK(e.truncated);
+        CHECK(e.original_residues == 5);
+    }
+    SECTION("the other special tokens are refused inside a sequence") {
+        CHECK(tok.encode("M<cls>K").reason ==
+              "special token '<cls>' at position 2 cannot be inside a sequence (only <mask> and "
+              "<unk> can)");
+        for (const char* t : {"<pad>", "<eos>", "<null_1>"}) {
+            auto e = tok.encode(std::string("MK") + t);
+            CHECK_FALSE(e.ok);
+            CHECK_THAT(e.reason, Catch::StartsWith(std::string("special token '") + t +
+                                                   "' at position 3 cannot be"));
+        }
+    }
+    SECTION("any other <word> is an unknown token (fair-esm fails on it too)") {
+        CHECK(tok.encode("M<MASK>K").reason ==
+              "unknown token '<MASK>' at position 2 (inside a sequence only <mask> and <unk> are "
+              "tokens, in lower case)");
+        CHECK_THAT(tok.encode("M<ma sk>K").reason, Catch::StartsWith("unknown token '<ma sk>'"));
+        CHECK(tok.encode("MKT<" + std::string(20, 'a') + ">").reason ==
+              "invalid character '<' at position 4");
     }
 }
 
