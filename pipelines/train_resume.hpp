@@ -6,15 +6,9 @@
 #include <string>
 
 #include "pipelines/train_job.hpp"
+#include "src/json_file.hpp"  // read_json_file, write_json_file: train_job and train_model_dir use them
 
 namespace plmkit::pipelines {
-
-/// Writes `j` (indented) to `path` atomically; throws IoError.
-void write_json_file(const std::string& path, const nlohmann::json& j);
-
-/// Reads JSON from `path`: IoError when it cannot be opened, InputError
-/// naming the file when it is not JSON.
-nlohmann::json read_json_file(const std::string& path);
 
 /// --resume: throws UsageError when the interrupted run had other options
 /// (naming the first that differs by its dotted name) or read other data,
