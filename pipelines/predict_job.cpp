@@ -13,6 +13,7 @@
 #include "models/class_metrics.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/class_labels.hpp"
+#include "pipelines/duplicate_ids.hpp"
 #include "pipelines/esm_featurizer.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/property_predictor.hpp"
@@ -311,6 +312,36 @@ TableOptions evaluate_table_options(const EvaluateOptions& o, const PropertyPred
     return to;
 }
 
+/// After the run: no output for an input without data rows, or when every
+/// record was rejected (the rejects stay).
+void check_predicted(const PredictOptions& o, const PredictSummary& s) {
+    if (s.records == 0) {
+        // As train and evaluate: a header alone is no library to predict.
+        std::error_code ec;
+        if (o.output != "-") fs::remove(o.output, ec);
+        throw InputError(o.input + ": no data rows to predict (no output written)");
+    }
+    if (s.predicted == 0) {
+        // A header alone would look like a finished run; the rejects stay.
+        std::error_code ec;
+        if (o.output != "-") fs::remove(o.output, ec);
+        throw InputError("no record of " + o.input + " could be predicted: all " +
+                         std::to_string(s.records) + " were rejected (reasons in " +
+                         s.rejects_path + "); the first, " + s.first_reject +
+                         " (no output written)");
+    }
+}
+
+/// Says once, after the run, how many records repeat an earlier id: the
+/// output keeps them all, in input order, but a join on id would not.
+void warn_duplicate_ids(const DuplicateIds& ids, const std::string& input) {
+    const std::string w = ids.warning(
+        input,
+        "all are kept, in input order, so a join of the output on id would pair those rows "
+        "with the wrong ones: make the ids unique or choose another --id-col");
+    if (!w.empty()) log_warn("predict: " + w);
+}
+
 }  // namespace
 
 PredictSummary run_predict(const PredictOptions& o) {
@@ -340,6 +371,7 @@ PredictSummary run_predict(const PredictOptions& o) {
     std::vector<data::InputRow> chunk;
     data::InputRow row;
     TruncationCount truncated = truncation_count(predictor);
+    DuplicateIds ids;  // FASTA: the reader warns itself
     auto flush = [&] {
         write_chunk(chunk, predictor, w, s, sdf, truncated);
         progress.add(chunk.size());
@@ -348,6 +380,7 @@ PredictSummary run_predict(const PredictOptions& o) {
     while (reader->next(row)) {
         throw_if_interrupted();
         ++s.records;
+        if (!reader->is_fasta()) ids.add(row.id, row.index, row.line);
         chunk.push_back(std::move(row));
         if (chunk.size() >= o.chunk) flush();
     }
@@ -356,24 +389,11 @@ PredictSummary run_predict(const PredictOptions& o) {
     s.truncate = truncated.truncate();
     s.truncated = truncated.longer();
     warn_truncated(truncated);
+    warn_duplicate_ids(ids, o.input);
     w.rejects.close();
     w.out.close();  // the output last: a complete output always has its rejects
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (s.records == 0) {
-        // As train and evaluate: a header alone is no library to predict.
-        std::error_code ec;
-        if (o.output != "-") fs::remove(o.output, ec);
-        throw InputError(o.input + ": no data rows to predict (no output written)");
-    }
-    if (s.predicted == 0) {
-        // A header alone would look like a finished run; the rejects stay.
-        std::error_code ec;
-        if (o.output != "-") fs::remove(o.output, ec);
-        throw InputError("no record of " + o.input + " could be predicted: all " +
-                         std::to_string(s.records) + " were rejected (reasons in " +
-                         s.rejects_path + "); the first, " + s.first_reject +
-                         " (no output written)");
-    }
+    check_predicted(o, s);
     return s;
 }
 

@@ -501,3 +501,23 @@ TEST_CASE("cli predict: an ESM-2 model is scored in the dtype of its training fe
     CHECK(predict(fp32_model, "cli_dtype_old.csv", {}).first == before.first);
     CHECK(predict(fp32_model, "cli_dtype_old_bf16.csv", {"--dtype", "bf16"}).first != before.first);
 }
+
+TEST_CASE("cli predict: ids that repeat an earlier record's get one warning; all rows written",
+          "[cli][predict]") {
+    const std::string in = temp_path("cli_predict_dup_ids.csv");
+    const std::string out = temp_path("cli_predict_dup_ids_out.csv");
+    write_file(in, "smiles,id\nCCO,a\nCCC,b\nCCO,a\nCCN,b\nc1ccccc1,c\nCCCl,b\n");
+    auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", in, "--output", out});
+    REQUIRE(r.exit_code == 0);
+    const std::string warning = "predict: " + in +
+                                ": 3 records repeat the id of an earlier record: 'a' (line 4), "
+                                "'b' (line 5), 'b' (line 7); all are kept, in input order";
+    CHECK_THAT(r.err, Catch::Contains(warning));
+    CHECK(r.err.find(warning) == r.err.rfind(warning));  // once
+    const auto rows = lines(read_file(out));
+    REQUIRE(rows.size() == 7);  // the header and every record, in input order
+    CHECK(rows[1].rfind("a,CCO,", 0) == 0);
+    CHECK(rows[3].rfind("a,CCO,", 0) == 0);
+    CHECK(rows[6].rfind("b,CCCl,", 0) == 0);
+    CHECK(rows[1].substr(rows[1].rfind(',')) == rows[3].substr(rows[3].rfind(',')));
+}
