@@ -1,12 +1,16 @@
 #include "src/decompressing_input.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <set>
+#include <tuple>
 
 #include "src/error.hpp"
 #include "src/log.hpp"
@@ -16,6 +20,24 @@ namespace plmkit {
 namespace {
 constexpr std::size_t kRawChunk = 1 << 17;
 constexpr unsigned char kMagic0 = 0x1f, kMagic1 = 0x8b;
+
+/// True the first time it is asked about the open file `fd` in this
+/// process: a file read twice (a counting pass for the progress line, then
+/// the run; a check before a Slurm job, then the job's reader) gets its
+/// trailing-bytes warning once. Files are told apart by device and inode, so
+/// two spellings of one path count as one file, and by size and modification
+/// time, so a file rewritten in place (or a new one on a reused inode) is not.
+bool first_warning_for(int fd) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return true;
+    using Key = std::tuple<dev_t, ino_t, off_t, time_t, long>;
+    static std::mutex mutex;
+    static std::set<Key> warned;
+    std::lock_guard<std::mutex> lock(mutex);
+    return warned
+        .insert(Key{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec})
+        .second;
+}
 }  // namespace
 
 struct DecompressingInput::Stream {
@@ -123,6 +145,15 @@ bool DecompressingInput::start_next_member() {
     }
     const std::size_t left = in_end_ - in_begin_;
     if (left == 0) return false;
+    if (left == 1 && in_[in_begin_] == kMagic0) {
+        // As GNU gzip: a lone first magic byte is the start of a member cut
+        // off, not garbage to ignore ("unexpected end of file", exit 1).
+        data_error_ =
+            "unexpected end of file (a gzip member cut off after its first byte, at "
+            "byte offset " +
+            std::to_string(raw_read_ - 1) + ")";
+        return false;
+    }
     if (left >= 2 && in_[in_begin_] == kMagic0 && in_[in_begin_ + 1] == kMagic1) {
         inflateReset(&stream_->z);
         member_open_ = true;
@@ -142,6 +173,7 @@ void DecompressingInput::check_trailing_bytes() {
         in_begin_ = in_end_;
     } while (read_raw());
     if (!garbage) return;  // zero padding (tar blocks): as GNU gzip, quietly
+    if (!first_warning_for(fd_)) return;
     log_warn(path_ +
              ": decompression OK, trailing garbage ignored: " + std::to_string(raw_read_ - offset) +
              " bytes from byte offset " + std::to_string(offset) +

@@ -5,7 +5,9 @@
 // that are all zero (tar-style padding) end the input quietly, as GNU gzip
 // does; other bytes are not read and get one warning naming the file, their
 // count and the byte offset where they start (GNU gzip: "decompression OK,
-// trailing garbage ignored", exit status 2).
+// trailing garbage ignored", exit status 2), once per file in a process
+// however often it is read. A lone 0x1f byte there is, as for GNU gzip, a
+// gzip member cut off: data_error() "unexpected end of file (...)".
 #include <cstddef>
 #include <cstdint>
 #include <memory>

@@ -1,6 +1,11 @@
 // A gzip stream cut short or corrupted is an input error, never a clean end
 // of file; concatenated gzip members are one stream.
+#include <fcntl.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include <cstdio>
+#include <vector>
 
 #include "tests/catch.hpp"
 
@@ -103,4 +108,80 @@ TEST_CASE("line reader: bytes after the last gzip member", "[core][io][gzip]") {
         test::write_file(p, "a\nb\n\x1f");
         CHECK(count_lines(p) == 3);
     }
+}
+
+namespace {
+
+/// What `f` writes to stderr (fd 2), through a temporary file.
+template <typename F>
+std::string stderr_of(const std::string& name, F f) {
+    const std::string path = test::temp_path(name);
+    std::fflush(stderr);
+    const int saved = ::dup(2);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    ::dup2(fd, 2);
+    ::close(fd);
+    f();
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    return test::read_file(path);
+}
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1))
+        ++n;
+    return n;
+}
+
+}  // namespace
+
+// GNU gzip 1.12, `gzip -t` with bytes appended after the last member: a lone
+// "\x1f" says "unexpected end of file" (exit 1), as for "\x1f\x8b" or
+// "\x1f\x8b\x08"; "\x1f\x00", "\x00\x1f" and "ab" say "decompression OK,
+// trailing garbage ignored" (exit 2).
+TEST_CASE("line reader: a lone 0x1f after the last gzip member is a cut-off member",
+          "[core][io][gzip]") {
+    auto p = test::temp_path("trailing_1f.txt.gz");
+    write_gzip(p, numbered_lines(300));
+    const std::string gz = test::read_file(p);
+    SECTION("0x1f alone: an InputError, as GNU gzip's unexpected end of file") {
+        test::write_file(p, gz + "\x1f");
+        CHECK_THROWS_WITH(count_lines(p),
+                          Catch::StartsWith(p + ": corrupt or truncated gzip data (after ") &&
+                              Catch::Contains("unexpected end of file (a gzip member cut off "
+                                              "after its first byte, at byte offset " +
+                                              std::to_string(gz.size()) + ")"));
+    }
+    const std::vector<std::string> tails = {std::string("\x1f\0", 2), std::string("\0\x1f", 2),
+                                            "ab"};
+    for (std::size_t i = 0; i < tails.size(); ++i) {
+        const std::string& tail = tails[i];
+        DYNAMIC_SECTION("two bytes that are no gzip header: trailing garbage, case " << i) {
+            test::write_file(p, gz + tail);
+            std::uint64_t n = 0;
+            const std::string err = stderr_of("trailing_1f.err", [&] { n = count_lines(p); });
+            CHECK(n == 300);
+            CHECK_THAT(err, Catch::Contains("decompression OK, trailing garbage ignored: 2 bytes"));
+        }
+    }
+}
+
+TEST_CASE("line reader: the trailing-bytes warning is said once per file however often it is read",
+          "[core][io][gzip]") {
+    // screen on a terminal counts the records first, then reads them.
+    auto p = test::temp_path("trailing_once.txt.gz");
+    write_gzip(p, numbered_lines(30));
+    test::write_file(p, test::read_file(p) + "junk\n");
+    auto other = test::temp_path("trailing_once_other.txt.gz");
+    test::write_file(other, test::read_file(p));
+    const std::string err = stderr_of("trailing_once.err", [&] {
+        CHECK(count_lines(p) == 30);
+        CHECK(count_lines(p) == 30);
+        CHECK(count_lines(other) == 30);  // another file: its own warning
+    });
+    CHECK(occurrences(err, p + ": decompression OK, trailing garbage ignored") == 1);
+    CHECK(occurrences(err, other + ": decompression OK, trailing garbage ignored") == 1);
 }
