@@ -18,6 +18,7 @@
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
+#include "pipelines/training_files.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
@@ -404,6 +405,8 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     PropertyPredictor predictor(o.model, o.runtime);
     const auto& config = predictor.model().config();
     check_input_kind(o.data, o.format, predictor.input_kind());
+    if (const std::string note = training_data_note(config.training, o.data); !note.empty())
+        log_warn("evaluate: " + note);
     TableOptions to = evaluate_table_options(o, predictor);
     PropertyTable t = read_property_table(o.data, to);
     if (config.task == "multiclass") {

@@ -24,6 +24,7 @@
 #include "pipelines/train_model_dir.hpp"
 #include "pipelines/train_options_check.hpp"
 #include "pipelines/train_resume.hpp"
+#include "pipelines/training_files.hpp"
 #include "pipelines/tree_parts.hpp"
 #include "src/atomic_file.hpp"
 #include "src/device.hpp"
@@ -507,6 +508,7 @@ void complete_config(const TrainOptions& o, const TrainData& p, const Parts& par
     c.gbm = gbm_options(o);
     c.training = training_json(o);
     c.training["command_line"] = o.command_line;
+    add_training_files(c.training, o.data, train_split_file(o));
 }
 
 /// The D-MPNN part from its trained networks (none without them).

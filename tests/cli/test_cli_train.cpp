@@ -1,6 +1,7 @@
 // plmkit train / predict / evaluate as the user sees them: help, exit codes,
 // one-line errors, the files written and what the logs say.
 #include <unistd.h>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -139,4 +140,62 @@ TEST_CASE("cli train: a D-MPNN model from the command line", "[cli][train][mpnn]
                            "--mpnn-depth", "0", "--output", temp_path("cli_mpnn_bad")});
     CHECK(bad.exit_code == 2);
     CHECK_THAT(bad.err, Catch::Contains("--mpnn-depth >= 1"));
+}
+
+TEST_CASE(
+    "cli train: config.json keeps --data as typed and records the file's absolute path, "
+    "size and hash; evaluate on that file says so",
+    "[cli][train]") {
+    namespace fs = std::filesystem;
+    std::istringstream esol(read_file(kEsol));
+    std::string text, line;
+    for (int i = 0; i < 61 && std::getline(esol, line); ++i)
+        text += line + "\n";
+    const std::string data = temp_path("cli_train_prov.csv");
+    write_file(data, text);
+    // As a user types it: relative to the current directory.
+    const std::string typed = fs::relative(data, fs::current_path()).string();
+    REQUIRE(fs::path(typed).is_relative());
+    const std::string model = temp_path("cli_train_prov_model");
+    auto t = run_plmkit({"train", "--data", typed, "--target-col", kTarget, "--featurizer", "basic",
+                         "--head", "forest", "--trees", "5", "--threads", "1", "--output", model});
+    REQUIRE(t.exit_code == 0);
+    auto cfg = nlohmann::json::parse(read_file(model + "/config.json"));
+    CHECK(cfg["training"]["data"] == typed);
+    const auto& file = cfg["training"]["data_file"];
+    CHECK(file["path"] == fs::absolute(data).lexically_normal().string());
+    CHECK(file["size"] == fs::file_size(data));
+    CHECK(file["xxh64"].get<std::string>().size() == 16);
+
+    const std::string note = "is the file the model was trained on (" +
+                             fs::absolute(data).lexically_normal().string() +
+                             ", the same size and XXH64 hash)";
+    auto e = run_plmkit({"evaluate", "--model", model, "--data", data, "-o", "-"});
+    REQUIRE(e.exit_code == 0);
+    CHECK_THAT(e.err, Catch::Contains("plmkit: warning: evaluate: " + data + " " + note));
+    SECTION("a copy elsewhere is recognized by its content") {
+        const std::string copy = temp_path("cli_train_prov_copy.csv");
+        write_file(copy, text);
+        e = run_plmkit({"evaluate", "--model", model, "--data", copy, "-o", "-"});
+        REQUIRE(e.exit_code == 0);
+        CHECK_THAT(e.err, Catch::Contains(copy + " " + note));
+    }
+    SECTION("another file of the same size is not the training file") {
+        std::string other = text;
+        const auto digit = other.find_first_of("0123456789", other.find('\n'));
+        other[digit] = other[digit] == '1' ? '2' : '1';
+        const std::string copy = temp_path("cli_train_prov_other.csv");
+        write_file(copy, other);
+        e = run_plmkit({"evaluate", "--model", model, "--data", copy, "-o", "-"});
+        REQUIRE(e.exit_code == 0);
+        CHECK_THAT(e.err, !Catch::Contains("trained on"));
+    }
+    SECTION("a model directory from before these fields loads and evaluates as before") {
+        cfg["training"].erase("data_file");
+        write_file(model + "/config.json", cfg.dump(2));
+        e = run_plmkit({"evaluate", "--model", model, "--data", data, "-o", "-"});
+        REQUIRE(e.exit_code == 0);
+        CHECK_THAT(e.err, !Catch::Contains("trained on"));
+        CHECK(nlohmann::json::parse(e.out)["n"] == 60);
+    }
 }
