@@ -6,6 +6,7 @@
 #include "apps/plmkit/number_checks.hpp"
 #include "pipelines/screen_job.hpp"
 #include "pipelines/shard.hpp"
+#include "src/error.hpp"
 
 namespace plmkit::cli {
 namespace {
@@ -51,6 +52,23 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
                     "SLURM_ARRAY_TASK_ID; 'auto': I and N from the Slurm array); the shard's "
                     "files get its tag (-o hits.csv: hits.shard-I-of-N.csv); combine shards "
                     "with 'plmkit merge'");
+    // Not an option: models are a pipeline step, in the config. A user who
+    // tries --model (as in predict) learns where they go instead of reading
+    // CLI11's "arguments were not expected".
+    cmd->add_option_function<std::string>(
+           "--model",
+           [](const std::string& dir) {
+               throw UsageError(
+                   "screen has no --model: property models are listed in the --config YAML, "
+                   "under score.models (score: {models: [{name: tox, model: " +
+                   dir +
+                   "}]}; a relative path starts at the config's folder), and each target's "
+                   "prediction becomes a column pred_<name>[_<target>] that score.expression "
+                   "can rank by; see docs/screen.md, section 'score'. For predictions alone, "
+                   "use plmkit predict --model " +
+                   dir);
+           })
+        ->group("");
     cmd->add_flag(
         "--no-progress", [o](std::int64_t) { o->job.progress = false; },
         "Never draw the progress line");

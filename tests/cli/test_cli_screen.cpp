@@ -70,6 +70,19 @@ TEST_CASE("cli screen: usage errors exit 2 with the reason", "[cli][screen]") {
     auto help = run_plmkit({"screen", "--help"});
     CHECK(help.exit_code == 0);
     CHECK_THAT(help.out, Catch::Contains("--shard") && Catch::Contains("Examples:"));
+    // As in predict: a user's first guess. Models go in the config's score
+    // section; the error says so (CLI11 said "The following arguments were
+    // not expected: my_model --model").
+    auto model =
+        run_plmkit({"screen", "-i", lib, "--model", "my_model", "-o", test::temp_path("m.csv")});
+    CHECK(model.exit_code == 2);
+    CHECK_THAT(model.err,
+               Catch::StartsWith("plmkit: error: screen has no --model: property models are "
+                                 "listed in the --config YAML, under score.models (score: "
+                                 "{models: [{name: tox, model: my_model}]};") &&
+                   Catch::Contains("use plmkit predict --model my_model"));
+    CHECK_FALSE(test::file_exists(test::temp_path("m.csv")));
+    CHECK_THAT(help.out, !Catch::Contains("--model"));  // not an option to offer
 }
 
 TEST_CASE("cli screen --shard: one command line for every shard writes each shard's own files",
