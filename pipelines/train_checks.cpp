@@ -181,6 +181,34 @@ void check_training_labels(const PropertyTable& t, const std::vector<std::size_t
     }
 }
 
+std::string binary_regression_note(const PropertyTable& t, const std::vector<std::size_t>& rows,
+                                   const std::vector<std::string>& targets,
+                                   const std::string& task) {
+    if (task != "regression") return "";
+    const std::size_t nt = t.num_targets;
+    std::vector<std::string> binary;
+    for (std::size_t j = 0; j < nt; ++j) {
+        std::size_t zeros = 0, ones = 0, other = 0;
+        for (std::size_t r : rows) {
+            const double v = t.targets[r * nt + j];
+            if (std::isnan(v)) continue;
+            zeros += v == 0.0;
+            ones += v == 1.0;
+            other += v != 0.0 && v != 1.0;
+        }
+        if (other == 0 && zeros > 0 && ones > 0)
+            binary.push_back(j < targets.size() ? targets[j] : std::to_string(j));
+    }
+    if (binary.empty() || binary.size() < nt) return "";
+    std::string names = "'" + binary.front() + "'";
+    if (binary.size() == 2) names += " and '" + binary.back() + "'";
+    if (binary.size() > 2) names += " and the other " + std::to_string(binary.size() - 1);
+    return "every labelled training value of target" + std::string(nt > 1 ? "s " : " ") + names +
+           " is 0 or 1, but the task is regression (the default --task): the model predicts "
+           "values scored by rmse, not probabilities scored by roc_auc; for a classifier give "
+           "--task classification";
+}
+
 std::string no_training_rows_message(const std::string& data, const PropertyTable& t,
                                      const std::string& split, double train_fraction) {
     const std::size_t rejected = t.rejects.size();

@@ -56,6 +56,13 @@ void check_encoder_unchanged(const nlohmann::json& before, const nlohmann::json&
 std::vector<int> column_sets(const PropertyTable& t, const std::string& path,
                              const std::string& column);
 
+/// With --task regression (the default): a warning when every target's
+/// labelled training values are 0 and 1 only (both present), i.e. the user
+/// probably wanted --task classification; "" otherwise.
+std::string binary_regression_note(const PropertyTable& t, const std::vector<std::size_t>& rows,
+                                   const std::vector<std::string>& targets,
+                                   const std::string& task);
+
 /// Throws InputError naming the target when it has no labelled row among
 /// the training rows `rows`, or (classification) only one of the classes:
 /// "target 'X' has only class 1 among the N labelled training rows; a

@@ -235,6 +235,8 @@ TrainData prepare_train_data(const TrainOptions& o) {
     } catch (const InputError& e) {
         fail_with_rejects(o, p, o.data + ": " + e.what());
     }
+    const std::string binary = binary_regression_note(p.table, p.rows[0], o.target_cols, o.task);
+    if (!binary.empty()) log_warn("train: " + binary);
     begin_run(o);
     // The cache holds every row read (what --resume reads again).
     if (save) save_features(features_cache(o), p.table, p.featurizer->to_json());

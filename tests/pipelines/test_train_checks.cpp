@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <limits>
 
 #include "tests/catch.hpp"
 
@@ -428,4 +429,34 @@ TEST_CASE("train checks: sequences longer than --truncate are counted", "[train_
     CHECK(truncation_warning({"MKT AYI", "MKTAY*", "MKTAYIA", "M"}, 5) ==
           "esm: 2 of 4 sequences have more than --truncate 5 residues (the longest 7); only "
           "their first 5 are embedded");
+}
+
+TEST_CASE("train checks: 0/1 targets trained as regression get a note to use classification",
+          "[train_checks]") {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    PropertyTable t;
+    t.num_targets = 2;
+    // rows x 2 targets; row 4 is not a training row
+    t.targets = {0, 1, 1, nan, 0, 0, nan, 1, 7, 0.5};
+    const std::vector<std::size_t> rows = {0, 1, 2, 3};
+    const std::vector<std::string> names = {"NR-AR", "SR-p53"};
+    CHECK(binary_regression_note(t, rows, names, "regression") ==
+          "every labelled training value of targets 'NR-AR' and 'SR-p53' is 0 or 1, but the "
+          "task is regression (the default --task): the model predicts values scored by rmse, "
+          "not probabilities scored by roc_auc; for a classifier give --task classification");
+    CHECK(binary_regression_note(t, rows, names, "classification").empty());
+    SECTION("a target with another value, or of one value only, is no class label") {
+        CHECK(binary_regression_note(t, {0, 1, 2, 3, 4}, names, "regression").empty());
+        t.targets[2] = 0;  // NR-AR: all 0
+        CHECK(binary_regression_note(t, rows, names, "regression").empty());
+    }
+    SECTION("one target") {
+        PropertyTable one;
+        one.num_targets = 1;
+        one.targets = {1, 0, 0, 1.0};
+        CHECK_THAT(binary_regression_note(one, {0, 1, 2, 3}, {"p_np"}, "regression"),
+                   Catch::StartsWith("every labelled training value of target 'p_np' is 0 or 1"));
+        one.targets[3] = 2.5;
+        CHECK(binary_regression_note(one, {0, 1, 2, 3}, {"p_np"}, "regression").empty());
+    }
 }
