@@ -66,6 +66,63 @@ void parse_header(const std::string& header, std::size_t gt, SequenceRecord& rec
     record.description = trim(header.substr(e));
 }
 
+/// Skips blank lines up to the first header line, which goes to header and
+/// header_line (left as they are when the input holds only blank lines).
+/// Throws on other text before it.
+void read_first_header(LineReader& reader, std::string& header, std::uint64_t& header_line) {
+    std::string line;
+    while (reader.next(line)) {
+        std::size_t p = first_non_space(line);
+        if (p == std::string::npos) continue;
+        if (line[p] != '>')
+            throw InputError(reader.where() +
+                             ": expected '>' at the start of a FASTA record, found " +
+                             excerpt(line));
+        header = line;
+        header_line = reader.line_number();
+        return;
+    }
+}
+
+/// Appends the sequence lines (whitespace removed, blank lines skipped) to
+/// sequence up to the next header line, which goes to header and
+/// header_line (left as they are at the end of the input).
+void read_sequence(LineReader& reader, std::string& sequence, std::string& header,
+                   std::uint64_t& header_line) {
+    std::string line;
+    while (reader.next(line)) {
+        std::size_t p = first_non_space(line);
+        if (p == std::string::npos) continue;
+        if (line[p] == '>') {
+            header.swap(line);
+            header_line = reader.line_number();
+            return;
+        }
+        append_without_spaces(line, p, sequence);
+    }
+}
+
+/// Records the id in seen; a repeat is counted in duplicates and warned
+/// about (the first kMaxDuplicateWarnings), and the first id past the
+/// check's cap gets a note.
+void note_id(const SequenceRecord& record, const std::string& where, SeenIds& seen,
+             std::uint64_t& duplicates, bool& said_unchecked) {
+    const auto result = seen.insert(record.id);
+    if (result == SeenIds::Result::not_checked) {
+        if (!said_unchecked)
+            log_info(where + ": the duplicate-id check holds its cap of " +
+                     std::to_string(seen.size()) +
+                     " distinct ids; a repeat of an id first seen from here on is not reported");
+        said_unchecked = true;
+    } else if (result == SeenIds::Result::repeated) {
+        ++duplicates;
+        if (duplicates <= kMaxDuplicateWarnings)
+            log_warn(where + ": duplicate id '" + record.id + "' (record kept)" +
+                     (duplicates == kMaxDuplicateWarnings ? "; further duplicates are only counted"
+                                                          : ""));
+    }
+}
+
 }  // namespace
 
 std::uint64_t count_fasta_records(const std::string& path) {
@@ -83,20 +140,9 @@ FastaReader::FastaReader(const std::string& path, FastaReaderOptions options)
     : reader_(path), options_(options), seen_(options.max_checked_ids) {}
 
 bool FastaReader::next(SequenceRecord& record) {
-    std::string line;
     if (!started_) {
         started_ = true;
-        while (reader_.next(line)) {
-            std::size_t p = first_non_space(line);
-            if (p == std::string::npos) continue;
-            if (line[p] != '>')
-                throw InputError(reader_.where() +
-                                 ": expected '>' at the start of a FASTA record, found " +
-                                 excerpt(line));
-            pending_header_ = line;
-            pending_line_ = reader_.line_number();
-            break;
-        }
+        read_first_header(reader_, pending_header_, pending_line_);
     }
     if (pending_line_ == 0) {
         if (!done_ && duplicates_ > kMaxDuplicateWarnings)
@@ -111,16 +157,7 @@ bool FastaReader::next(SequenceRecord& record) {
     record.index = count_++;
     record.line = pending_line_;
     pending_line_ = 0;
-    while (reader_.next(line)) {
-        std::size_t p = first_non_space(line);
-        if (p == std::string::npos) continue;
-        if (line[p] == '>') {
-            pending_header_.swap(line);
-            pending_line_ = reader_.line_number();
-            break;
-        }
-        append_without_spaces(line, p, record.sequence);
-    }
+    read_sequence(reader_, record.sequence, pending_header_, pending_line_);
 
     const std::string where = reader_.path() + ":" + std::to_string(record.line);
     std::string bad_id =
@@ -132,18 +169,8 @@ bool FastaReader::next(SequenceRecord& record) {
         // valid UTF-8. The reject shows the id with the bad bytes as \xHH.
         record.error = bad_id;
         record.id = escape_invalid_utf8(record.id);
-    } else if (auto seen = seen_.insert(record.id); seen == SeenIds::Result::not_checked) {
-        if (!said_unchecked_)
-            log_info(where + ": the duplicate-id check holds its cap of " +
-                     std::to_string(seen_.size()) +
-                     " distinct ids; a repeat of an id first seen from here on is not reported");
-        said_unchecked_ = true;
-    } else if (seen == SeenIds::Result::repeated) {
-        ++duplicates_;
-        if (duplicates_ <= kMaxDuplicateWarnings)
-            log_warn(where + ": duplicate id '" + record.id + "' (record kept)" +
-                     (duplicates_ == kMaxDuplicateWarnings ? "; further duplicates are only counted"
-                                                           : ""));
+    } else {
+        note_id(record, where, seen_, duplicates_, said_unchecked_);
     }
     if (record.error.empty() && record.sequence.empty()) record.error = "empty sequence";
     return true;

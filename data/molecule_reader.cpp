@@ -196,6 +196,21 @@ std::string whitespace_reason(const std::string& smiles, const std::string& labe
            "' (one SMILES per field; only a CXSMILES '|...|' block may follow a space)";
 }
 
+/// How a quoted field that opened a table row failed to make a row of
+/// `expected` fields: it closes `lines` - 1 lines later in a row of `found`
+/// fields or with text after the closing quote, or it is not closed.
+std::string stray_quote_reason(bool closed, bool well_formed, std::size_t lines, std::size_t found,
+                               std::size_t expected) {
+    if (closed)
+        return "closes " + std::to_string(lines - 1) + " lines later " +
+               (well_formed ? "in a row of " + std::to_string(found) + " fields (expected " +
+                                  std::to_string(expected) + ")"
+                            : std::string("with text after the closing quote"));
+    return "is not closed" + (lines > kMaxQuotedLines
+                                  ? " within " + std::to_string(kMaxQuotedLines) + " lines"
+                                  : std::string(" by the end of the file"));
+}
+
 }  // namespace
 
 const std::vector<std::string>& auto_id_columns(bool protein) {
@@ -365,6 +380,42 @@ bool MoleculeReader::next(MoleculeRecord& record) {
     return next_table(record);
 }
 
+bool MoleculeReader::join_quoted_row(const std::string& line, MoleculeRecord& record) {
+    // Keep the lines: if the row turns out malformed, the opening quote was a
+    // stray one, and the lines it swallowed are read again as rows of their
+    // own (only this line is rejected), rather than lost in one reject.
+    // The line ends inside the field are its text, as in the file ("\r\n"
+    // stays "\r\n", a lone CR a CR), as Python's csv module reads them;
+    // so a lone CR there is no mixed line end for the LineReader's warning
+    // (also when the row then turns out to be a stray quote's).
+    std::vector<HeldLine> span;
+    span.push_back({line, line_no_, line_end_});
+    std::string joined = line, more;
+    bool closed = false;
+    while (!closed && span.size() <= kMaxQuotedLines) {
+        if (line_from_file_) reader_.line_end_is_text();
+        if (!read_line(more)) break;
+        joined += span.back().end;
+        joined += more;
+        span.push_back({more, line_no_, line_end_});
+        closed = split_csv_line(joined, sep_, fields_);
+    }
+    const bool well_formed = closed && quotes_well_formed(joined, sep_);
+    if (closed && fields_.size() == columns_.size() && well_formed) return true;
+    const std::size_t lines = span.size();
+    const std::size_t found = fields_.size();
+    for (std::size_t i = lines; i-- > 1;)
+        replay_.push_front(std::move(span[i]));
+    split_csv_line(line, sep_, fields_);
+    for (auto& f : fields_)
+        trim_in_place(f);
+    record.error = path() + ":" + std::to_string(record.line) +
+                   ": a quoted field opened on this line " +
+                   stray_quote_reason(closed, well_formed, lines, found, columns_.size()) +
+                   ": a stray '\"'? The lines after it are read as rows of their own";
+    return false;
+}
+
 bool MoleculeReader::next_table(MoleculeRecord& record) {
     std::string line;
     do {
@@ -372,53 +423,11 @@ bool MoleculeReader::next_table(MoleculeRecord& record) {
     } while (is_blank(line));
     record = MoleculeRecord{};
     record.line = line_no_;
-    bool closed = split_csv_line(line, sep_, fields_);
-    if (!closed) {
-        // A quoted field spans lines. Keep the lines: if the row turns out
-        // malformed, the opening quote was a stray one, and the lines it
-        // swallowed are read again as rows of their own (only this line is
-        // rejected), rather than lost in one reject.
-        // The line ends inside the field are its text, as in the file ("\r\n"
-        // stays "\r\n", a lone CR a CR), as Python's csv module reads them;
-        // so a lone CR there is no mixed line end for the LineReader's warning
-        // (also when the row then turns out to be a stray quote's).
-        std::vector<HeldLine> span;
-        span.push_back({line, line_no_, line_end_});
-        std::string joined = line, more;
-        while (!closed && span.size() <= kMaxQuotedLines) {
-            if (line_from_file_) reader_.line_end_is_text();
-            if (!read_line(more)) break;
-            joined += span.back().end;
-            joined += more;
-            span.push_back({more, line_no_, line_end_});
-            closed = split_csv_line(joined, sep_, fields_);
-        }
-        const bool well_formed = closed && quotes_well_formed(joined, sep_);
-        if (!closed || fields_.size() != columns_.size() || !well_formed) {
-            const std::size_t lines = span.size();
-            const std::size_t found = fields_.size();
-            for (std::size_t i = lines; i-- > 1;)
-                replay_.push_front(std::move(span[i]));
-            split_csv_line(line, sep_, fields_);
-            for (auto& f : fields_)
-                trim_in_place(f);
-            record.error =
-                path() + ":" + std::to_string(record.line) +
-                ": a quoted field opened on this line " +
-                (closed ? "closes " + std::to_string(lines - 1) + " lines later " +
-                              (well_formed
-                                   ? "in a row of " + std::to_string(found) + " fields (expected " +
-                                         std::to_string(columns_.size()) + ")"
-                                   : std::string("with text after the closing quote"))
-                        : "is not closed" +
-                              (lines > kMaxQuotedLines
-                                   ? " within " + std::to_string(kMaxQuotedLines) + " lines"
-                                   : std::string(" by the end of the file"))) +
-                ": a stray '\"'? The lines after it are read as rows of their own";
-            fill_from_fields(fields_, record);
-            finish(record);
-            return true;
-        }
+    // A quoted field may span lines.
+    if (!split_csv_line(line, sep_, fields_) && !join_quoted_row(line, record)) {
+        fill_from_fields(fields_, record);
+        finish(record);
+        return true;
     }
     for (auto& f : fields_)
         trim_in_place(f);

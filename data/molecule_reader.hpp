@@ -91,6 +91,12 @@ class MoleculeReader {
     void open_sdf();
     void resolve_columns();
     bool next_table(MoleculeRecord& record);
+    /// Reads on while the quoted field opened on `line` (the row's first
+    /// line) stays open, splitting the joined lines into fields_. False when
+    /// the row is malformed (a stray quote): record.error says why, fields_
+    /// are `line`'s alone and the lines after it are put back to be read as
+    /// rows of their own.
+    bool join_quoted_row(const std::string& line, MoleculeRecord& record);
     bool next_smi(MoleculeRecord& record);
     bool next_sdf(MoleculeRecord& record);
     bool read_line(std::string& line);

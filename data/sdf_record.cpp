@@ -109,6 +109,81 @@ std::string one_line(std::string text) {
     return text;
 }
 
+/// What SdfReader::next gathers while it reads one record's lines.
+struct RecordScan {
+    Lines lines;
+    /// Index in `lines` of the first "M  END" (npos: none yet).
+    std::size_t end_at = std::string::npos;
+    /// A second "M  END" (another record's, its header not where a cut
+    /// could find it): records merged without a clean cut.
+    std::uint64_t merged_at = 0;
+    const char* merged_what = "";
+    std::uint64_t end_line = 0;  ///< the "$$$$" line
+    bool any_text = false, terminated = false, split = false;
+
+    /// Whether a counts line read now could be the next record's: the next
+    /// record's header is the three lines before its counts line, after
+    /// this record's "M  END", or, with no "M  END", after this record's
+    /// own header and counts line (lines 0-3).
+    bool clean_cut() const {
+        const std::size_t k = lines.size();
+        const bool in_block = end_at == std::string::npos;
+        return in_block ? k >= 7 : k >= end_at + 4;
+    }
+
+    /// Adds a line of the record.
+    void add(std::string&& line, std::uint64_t number) {
+        const std::size_t k = lines.size();
+        any_text = any_text || !is_blank(line);
+        // The header's three lines are free text (a title may read "M  END").
+        if (k >= 4 && is_molblock_end(line)) {
+            if (end_at == std::string::npos) {
+                end_at = k;
+            } else if (merged_at == 0) {
+                merged_at = number;
+                merged_what = "a second 'M  END'";
+            }
+        }
+        lines.emplace_back(std::move(line), number);
+    }
+};
+
+/// The record's mol block (up to its "M  END"), title and data items.
+void fill_record(const RecordScan& scan, SdfRecord& record) {
+    const Lines& lines = scan.lines;
+    const std::size_t block_end = record.has_end ? scan.end_at + 1 : lines.size();
+    for (std::size_t i = 0; i < block_end; ++i) {
+        record.molblock += lines[i].first;
+        record.molblock += '\n';
+    }
+    if (!lines.empty()) record.title = trim(lines[0].first);
+    read_tags(lines, block_end, lines.size(), record);
+}
+
+/// What ends the record, for an error message.
+std::string record_end(const RecordScan& scan) {
+    return scan.terminated ? "'$$$$' (line " + std::to_string(scan.end_line) + ")"
+                           : std::string("the end of the file");
+}
+
+/// The record's error after `where` ("file:line: "), empty when it is
+/// well formed; next_record is the line of the record cut off after it.
+std::string record_error(const RecordScan& scan, const SdfRecord& record, const std::string& where,
+                         std::uint64_t next_record) {
+    if (!scan.any_text) return where + "empty SDF record";
+    if (!record.has_end)
+        return where + "no 'M  END' line before " +
+               (scan.split ? "the record at line " + std::to_string(next_record) +
+                                 " (its '$$$$' line is missing too)"
+                           : record_end(scan));
+    if (scan.merged_at != 0)
+        return where + scan.merged_what + " at line " + std::to_string(scan.merged_at) +
+               " before " + record_end(scan) +
+               ": another record starts inside this one, its header not where expected "
+               "(missing '$$$$'?); both are rejected as one";
+    return std::string();
+}
+
 }  // namespace
 
 bool SdfReader::next_line(std::string& line, std::uint64_t& number) {
@@ -160,84 +235,39 @@ bool SdfReader::molblock_follows() {
 
 bool SdfReader::next(SdfRecord& record) {
     record = SdfRecord{};
-    Lines lines;
+    RecordScan scan;
     std::string line;
-    std::uint64_t number = 0, end_line = 0;
-    // Index in `lines` of the first "M  END" (npos: none yet).
-    std::size_t end_at = std::string::npos;
-    // A second "M  END" (another record's, its header not where a cut could
-    // find it): records merged without a clean cut.
-    std::uint64_t merged_at = 0;
-    const char* merged_what = "";
-    bool any_text = false, terminated = false, split = false;
+    std::uint64_t number = 0;
     while (next_line(line, number)) {
-        if (lines.empty()) record.line = number;
+        if (scan.lines.empty()) record.line = number;
         if (is_end_of_record(line)) {
-            terminated = true;
-            end_line = number;
+            scan.terminated = true;
+            scan.end_line = number;
             break;
         }
-        const std::size_t k = lines.size();
-        if (is_counts_line(line)) {
-            // The next record's header is the three lines before its counts
-            // line: after this record's "M  END", or, with no "M  END", after
-            // this record's own header and counts line (lines 0-3). A data
-            // value may look like a counts line too: only a mol block ending
-            // in "M  END" before the next "$$$$" makes it a record.
-            const bool in_block = end_at == std::string::npos;
-            const bool clean = in_block ? k >= 7 : k >= end_at + 4;
-            if (clean && molblock_follows()) {
-                split = true;
-                replay_.emplace_front(std::move(line), number);
-                for (std::size_t i = 0; i < 3; ++i)
-                    replay_.emplace_front(std::move(lines[k - 1 - i]));
-                lines.resize(k - 3);
-                break;
-            }
+        // A data value may look like a counts line too: only a mol block
+        // ending in "M  END" before the next "$$$$" makes it a record.
+        if (is_counts_line(line) && scan.clean_cut() && molblock_follows()) {
+            scan.split = true;
+            const std::size_t k = scan.lines.size();
+            replay_.emplace_front(std::move(line), number);
+            for (std::size_t i = 0; i < 3; ++i)
+                replay_.emplace_front(std::move(scan.lines[k - 1 - i]));
+            scan.lines.resize(k - 3);
+            break;
         }
-        any_text = any_text || !is_blank(line);
-        // The header's three lines are free text (a title may read "M  END").
-        if (k >= 4 && is_molblock_end(line)) {
-            if (end_at == std::string::npos) {
-                end_at = k;
-            } else if (merged_at == 0) {
-                merged_at = number;
-                merged_what = "a second 'M  END'";
-            }
-        }
-        lines.emplace_back(std::move(line), number);
+        scan.add(std::move(line), number);
     }
-    record.terminated = terminated;
-    record.unterminated_split = split;
-    record.has_end = end_at != std::string::npos;
-    if (!terminated && !split && !any_text) return false;
-
-    const std::size_t block_end = record.has_end ? end_at + 1 : lines.size();
-    for (std::size_t i = 0; i < block_end; ++i) {
-        record.molblock += lines[i].first;
-        record.molblock += '\n';
-    }
-    if (!lines.empty()) record.title = trim(lines[0].first);
-    read_tags(lines, block_end, lines.size(), record);
+    record.terminated = scan.terminated;
+    record.unterminated_split = scan.split;
+    record.has_end = scan.end_at != std::string::npos;
+    if (!scan.terminated && !scan.split && !scan.any_text) return false;
+    fill_record(scan, record);
 
     const std::string where = reader_.path() + ":" + std::to_string(record.line) + ": ";
-    const std::uint64_t next_record = split ? replay_.front().second : 0;
-    if (split) warn_missing_separator(next_record, record);
-    if (!any_text) {
-        record.error = where + "empty SDF record";
-    } else if (!record.has_end) {
-        record.error = where + "no 'M  END' line before " +
-                       (split ? "the record at line " + std::to_string(next_record) +
-                                    " (its '$$$$' line is missing too)"
-                        : terminated ? "'$$$$' (line " + std::to_string(end_line) + ")"
-                                     : std::string("the end of the file"));
-    } else if (merged_at != 0) {
-        record.error = where + merged_what + " at line " + std::to_string(merged_at) + " before " +
-                       (terminated ? "'$$$$' (line " + std::to_string(end_line) + ")"
-                                   : std::string("the end of the file")) +
-                       ": another record starts inside this one, its header not where expected "
-                       "(missing '$$$$'?); both are rejected as one";
-    }
+    const std::uint64_t next_record = scan.split ? replay_.front().second : 0;
+    if (scan.split) warn_missing_separator(next_record, record);
+    record.error = record_error(scan, record, where, next_record);
     return true;
 }
 

@@ -305,6 +305,148 @@ double loss(const std::vector<double>& score, const std::vector<float>& y,
     return rows.empty() ? 0 : sum / static_cast<double>(rows.size());
 }
 
+/// One target's labels: every row's value and the rows that carry a label.
+struct TargetLabels {
+    std::vector<float> y;            ///< [row]
+    std::vector<std::int32_t> rows;  ///< labelled rows, ascending
+};
+
+TargetLabels target_labels(const float* y, const float* mask, std::int64_t n, std::int64_t targets,
+                           std::int64_t t) {
+    TargetLabels out;
+    out.y.resize(static_cast<std::size_t>(n));
+    for (std::int64_t r = 0; r < n; ++r) {
+        out.y[r] = y[r * targets + t];
+        if (mask[r * targets + t] > 0) out.rows.push_back(static_cast<std::int32_t>(r));
+    }
+    return out;
+}
+
+/// The starting score: the mean label (regression) or its log-odds
+/// (classification), rounded to float as saved so that predictions survive
+/// a round trip.
+double starting_score(const TargetLabels& train, bool classification) {
+    double sum = 0;
+    for (std::int32_t r : train.rows)
+        sum += train.y[r];
+    const double mean = sum / static_cast<double>(train.rows.size());
+    double base = mean;
+    if (classification) {
+        const double p = std::min(1 - 1e-6, std::max(1e-6, mean));
+        base = std::log(p / (1 - p));
+    }
+    return static_cast<float>(base);
+}
+
+/// First and second derivatives of the loss at the current scores, for the
+/// labelled rows.
+void loss_derivatives(const std::vector<double>& score, const TargetLabels& train,
+                      bool classification, std::vector<double>& g, std::vector<double>& h) {
+    for (std::int32_t r : train.rows) {
+        if (classification) {
+            const double p = sigmoid(score[r]);
+            g[r] = p - train.y[r];
+            h[r] = std::max(p * (1 - p), 1e-16);
+        } else {
+            g[r] = score[r] - train.y[r];
+            h[r] = 1;
+        }
+    }
+}
+
+/// The rows one round's tree sees: a random subsample of the labelled rows
+/// (all of them when subsampling is off or would leave none).
+std::vector<std::int32_t> round_rows(const std::vector<std::int32_t>& rows, double subsample,
+                                     std::mt19937_64& rng) {
+    if (!(subsample < 1)) return rows;
+    std::vector<std::int32_t> sample;
+    std::uniform_real_distribution<double> u(0, 1);
+    for (std::int32_t r : rows)
+        if (u(rng) < subsample) sample.push_back(r);
+    if (sample.empty()) sample = rows;
+    return sample;
+}
+
+/// The features one round's tree may split on: per_tree of dim, drawn by a
+/// partial Fisher-Yates shuffle, ascending.
+std::vector<std::int32_t> round_features(std::int64_t dim, std::size_t per_tree,
+                                         std::mt19937_64& rng) {
+    std::vector<std::int32_t> features(static_cast<std::size_t>(dim));
+    std::iota(features.begin(), features.end(), 0);
+    for (std::size_t i = 0; i < per_tree; ++i) {
+        std::uniform_int_distribution<std::size_t> pick(i, features.size() - 1);
+        std::swap(features[i], features[pick(rng)]);
+    }
+    std::vector<std::int32_t> chosen(features.begin(),
+                                     features.begin() + static_cast<std::ptrdiff_t>(per_tree));
+    std::sort(chosen.begin(), chosen.end());
+    return chosen;
+}
+
+/// The features and validation data every target's trees are fitted on.
+struct BoostData {
+    const float* x;  ///< [n * dim]
+    std::int64_t n;
+    const float* xv;  ///< [nv * dim]
+    std::int64_t nv;
+    std::int64_t dim;
+    bool classification;
+};
+
+/// Grows one target's trees round by round from the starting score base,
+/// stopping once the validation loss has not improved for o.patience
+/// rounds, and keeps the best prefix.
+BoostHistory fit_target(const BoostData& d, const TargetLabels& train, const TargetLabels& valid,
+                        double base, std::int64_t t, const BoostOptions& o,
+                        BoostTreeBuilder& builder, std::vector<ForestTree>& trees) {
+    const auto per_tree = static_cast<std::size_t>(
+        std::max<double>(1, std::round(o.colsample * static_cast<double>(d.dim))));
+    const bool early_stop = !valid.rows.empty() && o.patience != 0;
+    std::vector<double> score(static_cast<std::size_t>(d.n), base), vscore(d.nv, base);
+    std::vector<double> g(static_cast<std::size_t>(d.n), 0), h(static_cast<std::size_t>(d.n), 0);
+    double best = std::numeric_limits<double>::infinity();
+    std::size_t best_rounds = 0;
+    int tried = 0;
+    for (int round = 0; round < o.rounds; ++round) {
+        loss_derivatives(score, train, d.classification, g, h);
+        auto rng = round_rng(o.seed, t, round);
+        std::vector<std::int32_t> sample = round_rows(train.rows, o.subsample, rng);
+        const std::vector<std::int32_t> chosen = round_features(d.dim, per_tree, rng);
+        trees.push_back(builder.build(std::move(sample), chosen, g.data(), h.data()));
+        ++tried;
+        const ForestTree& tree = trees.back();
+        for (std::int64_t r = 0; r < d.n; ++r)
+            score[r] += tree.predict(d.x + r * d.dim);
+        if (!early_stop) {
+            best_rounds = trees.size();
+            continue;
+        }
+        for (std::int32_t r : valid.rows)
+            vscore[r] += tree.predict(d.xv + static_cast<std::int64_t>(r) * d.dim);
+        const double l = loss(vscore, valid.y, valid.rows, d.classification);
+        if (l < best - 1e-12) {
+            best = l;
+            best_rounds = trees.size();
+        } else if (static_cast<int>(trees.size() - best_rounds) >= o.patience) {
+            break;
+        }
+    }
+    trees.resize(std::max<std::size_t>(1, best_rounds));
+    BoostHistory history;
+    history.rounds = static_cast<int>(trees.size());
+    history.rounds_tried = tried;
+    history.best_valid_loss = !early_stop ? -1 : (best_rounds ? best : -1);
+    return history;
+}
+
+/// Cumulative histogram offsets: feature f's bins start at offsets[f].
+std::vector<std::int64_t> bin_offsets(const Binning& bins, std::int64_t dim) {
+    std::vector<std::int64_t> offsets(static_cast<std::size_t>(dim) + 1, 0);
+    for (std::int64_t f = 0; f < dim; ++f)
+        offsets[f + 1] = offsets[f] + static_cast<std::int64_t>(bins.edges[f].size()) + 1;
+    return offsets;
+}
+
 }  // namespace
 
 BoostedTrees BoostedTrees::fit(const float* x, const float* y, const float* mask, std::int64_t n,
@@ -317,9 +459,7 @@ BoostedTrees BoostedTrees::fit(const float* x, const float* y, const float* mask
         throw ModelError("gradient-boosted trees: no training data");
     const bool classification = task == "classification";
     const Binning bins = make_bins(x, n, dim, o.max_bins);
-    std::vector<std::int64_t> offsets(static_cast<std::size_t>(dim) + 1, 0);
-    for (std::int64_t f = 0; f < dim; ++f)
-        offsets[f + 1] = offsets[f] + static_cast<std::int64_t>(bins.edges[f].size()) + 1;
+    const std::vector<std::int64_t> offsets = bin_offsets(bins, dim);
 
     BoostedTrees model;
     model.dim_ = dim;
@@ -327,97 +467,18 @@ BoostedTrees BoostedTrees::fit(const float* x, const float* y, const float* mask
     model.base_.assign(targets, 0.0);
     model.trees_.assign(targets, {});
     if (history) history->assign(targets, BoostHistory());
-    const auto per_tree = static_cast<std::size_t>(
-        std::max<double>(1, std::round(o.colsample * static_cast<double>(dim))));
+    const BoostData data{x, n, xv, nv, dim, classification};
     for (std::int64_t t = 0; t < targets; ++t) {
-        std::vector<float> yt(n), yvt(nv);
-        std::vector<std::int32_t> rows, vrows;
-        double sum = 0;
-        for (std::int64_t r = 0; r < n; ++r) {
-            yt[r] = y[r * targets + t];
-            if (mask[r * targets + t] > 0) {
-                rows.push_back(static_cast<std::int32_t>(r));
-                sum += yt[r];
-            }
-        }
-        for (std::int64_t r = 0; r < nv; ++r) {
-            yvt[r] = yv[r * targets + t];
-            if (maskv[r * targets + t] > 0) vrows.push_back(static_cast<std::int32_t>(r));
-        }
-        if (rows.empty())
+        const TargetLabels train = target_labels(y, mask, n, targets, t);
+        const TargetLabels valid = target_labels(yv, maskv, nv, targets, t);
+        if (train.rows.empty())
             throw ModelError("gradient-boosted trees: target " + std::to_string(t) +
                              " has no labelled training row");
-        const double mean = sum / static_cast<double>(rows.size());
-        double base = mean;
-        if (classification) {
-            const double p = std::min(1 - 1e-6, std::max(1e-6, mean));
-            base = std::log(p / (1 - p));
-        }
-        base = static_cast<float>(base);  // as saved: predictions survive a round trip
-        model.base_[t] = base;
-        std::vector<double> score(static_cast<std::size_t>(n), base), vscore(nv, base);
-        std::vector<double> g(static_cast<std::size_t>(n), 0), h(static_cast<std::size_t>(n), 0);
-        std::vector<std::int32_t> features(static_cast<std::size_t>(dim));
+        model.base_[t] = starting_score(train, classification);
         BoostTreeBuilder builder(bins, n, offsets, o);
-        std::vector<ForestTree>& trees = model.trees_[t];
-        double best = std::numeric_limits<double>::infinity();
-        std::size_t best_rounds = 0;
-        int tried = 0;
-        for (int round = 0; round < o.rounds; ++round) {
-            for (std::int32_t r : rows) {
-                if (classification) {
-                    const double p = sigmoid(score[r]);
-                    g[r] = p - yt[r];
-                    h[r] = std::max(p * (1 - p), 1e-16);
-                } else {
-                    g[r] = score[r] - yt[r];
-                    h[r] = 1;
-                }
-            }
-            auto rng = round_rng(o.seed, t, round);
-            std::vector<std::int32_t> sample;
-            if (o.subsample < 1) {
-                std::uniform_real_distribution<double> u(0, 1);
-                for (std::int32_t r : rows)
-                    if (u(rng) < o.subsample) sample.push_back(r);
-                if (sample.empty()) sample = rows;
-            } else {
-                sample = rows;
-            }
-            std::iota(features.begin(), features.end(), 0);
-            for (std::size_t i = 0; i < per_tree; ++i) {
-                std::uniform_int_distribution<std::size_t> pick(i, features.size() - 1);
-                std::swap(features[i], features[pick(rng)]);
-            }
-            std::vector<std::int32_t> chosen(
-                features.begin(), features.begin() + static_cast<std::ptrdiff_t>(per_tree));
-            std::sort(chosen.begin(), chosen.end());
-            trees.push_back(builder.build(std::move(sample), chosen, g.data(), h.data()));
-            ++tried;
-            const ForestTree& tree = trees.back();
-            for (std::int64_t r = 0; r < n; ++r)
-                score[r] += tree.predict(x + r * dim);
-            if (vrows.empty() || o.patience == 0) {
-                best_rounds = trees.size();
-                continue;
-            }
-            for (std::int32_t r : vrows)
-                vscore[r] += tree.predict(xv + static_cast<std::int64_t>(r) * dim);
-            const double l = loss(vscore, yvt, vrows, classification);
-            if (l < best - 1e-12) {
-                best = l;
-                best_rounds = trees.size();
-            } else if (static_cast<int>(trees.size() - best_rounds) >= o.patience) {
-                break;
-            }
-        }
-        trees.resize(std::max<std::size_t>(1, best_rounds));
-        if (history) {
-            (*history)[t].rounds = static_cast<int>(trees.size());
-            (*history)[t].rounds_tried = tried;
-            (*history)[t].best_valid_loss =
-                vrows.empty() || o.patience == 0 ? -1 : (best_rounds ? best : -1);
-        }
+        const BoostHistory fitted =
+            fit_target(data, train, valid, model.base_[t], t, o, builder, model.trees_[t]);
+        if (history) (*history)[t] = fitted;
     }
     return model;
 }

@@ -196,6 +196,124 @@ std::vector<double> bcut2d(const RDKit::ROMol& mol, const SharedDescriptorInputs
     return {m.first, m.second, c.first, c.second, l.first, l.second, r.first, r.second};
 }
 
+using Values = std::vector<double>;
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+
+/// Max, min, max |.| and min |.| of the atoms' E-state indices (NaN
+/// without atoms).
+void append_estate_extremes(const std::vector<double>& estate, Values& v) {
+    if (estate.empty()) {
+        v.insert(v.end(), 4, kNan);
+        return;
+    }
+    double mx = estate[0], mn = estate[0], amx = std::fabs(estate[0]), amn = amx;
+    for (double e : estate) {
+        mx = std::max(mx, e);
+        mn = std::min(mn, e);
+        amx = std::max(amx, std::fabs(e));
+        amn = std::min(amn, std::fabs(e));
+    }
+    v.insert(v.end(), {mx, mn, amx, amn});
+}
+
+/// NumValenceElectrons and NumRadicalElectrons.
+void append_electron_counts(const RDKit::ROMol& mol, Values& v) {
+    const auto* table = RDKit::PeriodicTable::getTable();
+    double valence = 0, radicals = 0;
+    for (const auto* atom : mol.atoms()) {
+        valence += table->getNouterElecs(atom->getAtomicNum()) - atom->getFormalCharge() +
+                   static_cast<double>(atom->getTotalNumHs());
+        radicals += atom->getNumRadicalElectrons();
+    }
+    v.push_back(valence);
+    v.push_back(radicals);
+}
+
+/// Max, min, max |.| and min |.| of the Gasteiger charges of the heavy
+/// atoms (implicit hydrogens' charges are not atoms of the molecule); NaN
+/// without atoms or with a charge that is not finite.
+void append_charge_extremes(const RDKit::ROMol& mol, const SharedDescriptorInputs& shared,
+                            Values& v) {
+    const unsigned n = mol.getNumAtoms();
+    std::vector<double> own_charges;
+    if (!shared.gasteiger) {
+        own_charges.assign(n, 0.0);
+        RDKit::computeGasteigerCharges(mol, own_charges, 12, false);
+    }
+    const std::vector<double>& charges = shared.gasteiger ? *shared.gasteiger : own_charges;
+    double cmin = 500, cmax = -500;
+    bool finite = n > 0;
+    for (double c : charges) {
+        if (!std::isfinite(c)) finite = false;
+        cmin = std::min(cmin, c);
+        cmax = std::max(cmax, c);
+    }
+    if (finite)
+        v.insert(v.end(), {cmax, cmin, std::max(std::fabs(cmin), std::fabs(cmax)),
+                           std::min(std::fabs(cmin), std::fabs(cmax))});
+    else
+        v.insert(v.end(), 4, kNan);
+}
+
+/// FpDensityMorgan1..3: distinct Morgan environments (unfolded
+/// fingerprint) per heavy atom.
+void append_morgan_densities(const RDKit::ROMol& mol, Values& v) {
+    const unsigned heavy = mol.getNumHeavyAtoms();
+    for (unsigned radius = 1; radius <= 3; ++radius) {
+        std::vector<std::uint32_t> env;
+        morgan_environments(mol, radius, env);
+        std::sort(env.begin(), env.end());
+        const auto distinct = std::unique(env.begin(), env.end()) - env.begin();
+        v.push_back(heavy ? static_cast<double>(distinct) / heavy : 0.0);
+    }
+}
+
+/// The eight BCUT2D values, NaN where RDKit's function throws.
+void append_bcut2d(const RDKit::ROMol& mol, const SharedDescriptorInputs& shared, Values& v) {
+    try {
+        const std::vector<double> bcut = bcut2d(mol, shared);
+        if (bcut.size() != 8) throw Error("BCUT2D");
+        v.insert(v.end(), bcut.begin(), bcut.end());
+    } catch (...) {  // no Gasteiger parameters for an element (RDKit's
+                     // Invariant is not a std::exception); Python gives NaN
+        v.insert(v.end(), 8, kNan);
+    }
+}
+
+/// BalabanJ, Chi0 and Chi1.
+void append_topological_indices(const RDKit::ROMol& mol, Values& v) {
+    v.push_back(balaban_j(mol));
+    double chi0 = 0, chi1 = 0;
+    for (const auto* atom : mol.atoms())
+        if (atom->getDegree() > 0) chi0 += 1.0 / std::sqrt(static_cast<double>(atom->getDegree()));
+    for (const auto* b : mol.bonds())
+        chi1 += 1.0 / std::sqrt(static_cast<double>(b->getBeginAtom()->getDegree()) *
+                                b->getEndAtom()->getDegree());
+    v.push_back(chi0);
+    v.push_back(chi1);
+}
+
+/// EState_VSA (Labute ASA summed by E-state bin) and VSA_EState (E-state
+/// summed by Labute ASA bin).
+void append_vsa_bins(const RDKit::ROMol& mol, const std::vector<double>& estate, Values& v) {
+    const unsigned n = mol.getNumAtoms();
+    std::vector<double> asa(n, 0.0);
+    double h_contrib = 0;
+    if (n > 0) RDKit::Descriptors::getLabuteAtomContribs(mol, asa, h_contrib, true, true);
+    std::array<double, kEstateBins.size() + 1> estate_vsa{};
+    std::array<double, kVsaBins.size() + 1> vsa_estate{};
+    for (unsigned i = 0; i < n; ++i) {
+        const auto eb = std::upper_bound(kEstateBins.begin(), kEstateBins.end(), estate[i]) -
+                        kEstateBins.begin();
+        estate_vsa[eb] += asa[i];
+        const auto vb =
+            std::upper_bound(kVsaBins.begin(), kVsaBins.end(), asa[i]) - kVsaBins.begin();
+        vsa_estate[vb] += estate[i];
+    }
+    v.insert(v.end(), estate_vsa.begin(), estate_vsa.end());
+    v.insert(v.end(), vsa_estate.begin(), vsa_estate.end());
+}
+
 }  // namespace
 
 const std::vector<std::string>& extra_descriptor_names() {
@@ -235,106 +353,21 @@ void extra_descriptors(const RDKit::ROMol& mol, float* out) {
 }
 
 void extra_descriptors(const RDKit::ROMol& mol, const SharedDescriptorInputs& shared, float* out) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    std::vector<double> v;
+    Values v;
     v.reserve(extra_descriptor_names().size());
     const unsigned n = mol.getNumAtoms();
-
     const std::vector<double> estate = estate_indices(mol);
-    if (n == 0) {
-        v.insert(v.end(), 4, nan);
-    } else {
-        double mx = estate[0], mn = estate[0], amx = std::fabs(estate[0]), amn = amx;
-        for (double e : estate) {
-            mx = std::max(mx, e);
-            mn = std::min(mn, e);
-            amx = std::max(amx, std::fabs(e));
-            amn = std::min(amn, std::fabs(e));
-        }
-        v.insert(v.end(), {mx, mn, amx, amn});
-    }
-
-    v.push_back(n > 0 ? shared_qed(mol, shared) : nan);
+    append_estate_extremes(estate, v);
+    v.push_back(n > 0 ? shared_qed(mol, shared) : kNan);
     v.push_back(RDKit::Descriptors::calcAMW(mol, /*onlyHeavy=*/true));
-    const auto* table = RDKit::PeriodicTable::getTable();
-    double valence = 0, radicals = 0;
-    for (const auto* atom : mol.atoms()) {
-        valence += table->getNouterElecs(atom->getAtomicNum()) - atom->getFormalCharge() +
-                   static_cast<double>(atom->getTotalNumHs());
-        radicals += atom->getNumRadicalElectrons();
-    }
-    v.push_back(valence);
-    v.push_back(radicals);
-
-    // Gasteiger charges of the heavy atoms (implicit hydrogens' charges are
-    // not atoms of the molecule).
-    std::vector<double> own_charges;
-    if (!shared.gasteiger) {
-        own_charges.assign(n, 0.0);
-        RDKit::computeGasteigerCharges(mol, own_charges, 12, false);
-    }
-    const std::vector<double>& charges = shared.gasteiger ? *shared.gasteiger : own_charges;
-    double cmin = 500, cmax = -500;
-    bool finite = n > 0;
-    for (double c : charges) {
-        if (!std::isfinite(c)) finite = false;
-        cmin = std::min(cmin, c);
-        cmax = std::max(cmax, c);
-    }
-    if (finite)
-        v.insert(v.end(), {cmax, cmin, std::max(std::fabs(cmin), std::fabs(cmax)),
-                           std::min(std::fabs(cmin), std::fabs(cmax))});
-    else
-        v.insert(v.end(), 4, nan);
-
-    // Distinct Morgan environments (unfolded fingerprint) per heavy atom.
-    const unsigned heavy = mol.getNumHeavyAtoms();
-    for (unsigned radius = 1; radius <= 3; ++radius) {
-        std::vector<std::uint32_t> env;
-        morgan_environments(mol, radius, env);
-        std::sort(env.begin(), env.end());
-        const auto distinct = std::unique(env.begin(), env.end()) - env.begin();
-        v.push_back(heavy ? static_cast<double>(distinct) / heavy : 0.0);
-    }
-
-    try {
-        const std::vector<double> bcut = bcut2d(mol, shared);
-        if (bcut.size() != 8) throw Error("BCUT2D");
-        v.insert(v.end(), bcut.begin(), bcut.end());
-    } catch (...) {  // no Gasteiger parameters for an element (RDKit's
-                     // Invariant is not a std::exception); Python gives NaN
-        v.insert(v.end(), 8, nan);
-    }
-
-    v.push_back(balaban_j(mol));
-    double chi0 = 0, chi1 = 0;
-    for (const auto* atom : mol.atoms())
-        if (atom->getDegree() > 0) chi0 += 1.0 / std::sqrt(static_cast<double>(atom->getDegree()));
-    for (const auto* b : mol.bonds())
-        chi1 += 1.0 / std::sqrt(static_cast<double>(b->getBeginAtom()->getDegree()) *
-                                b->getEndAtom()->getDegree());
-    v.push_back(chi0);
-    v.push_back(chi1);
-
-    std::vector<double> asa(n, 0.0);
-    double h_contrib = 0;
-    if (n > 0) RDKit::Descriptors::getLabuteAtomContribs(mol, asa, h_contrib, true, true);
-    std::array<double, kEstateBins.size() + 1> estate_vsa{};
-    std::array<double, kVsaBins.size() + 1> vsa_estate{};
-    for (unsigned i = 0; i < n; ++i) {
-        const auto eb = std::upper_bound(kEstateBins.begin(), kEstateBins.end(), estate[i]) -
-                        kEstateBins.begin();
-        estate_vsa[eb] += asa[i];
-        const auto vb =
-            std::upper_bound(kVsaBins.begin(), kVsaBins.end(), asa[i]) - kVsaBins.begin();
-        vsa_estate[vb] += estate[i];
-    }
-    v.insert(v.end(), estate_vsa.begin(), estate_vsa.end());
-    v.insert(v.end(), vsa_estate.begin(), vsa_estate.end());
-
+    append_electron_counts(mol, v);
+    append_charge_extremes(mol, shared, v);
+    append_morgan_densities(mol, v);
+    append_bcut2d(mol, shared, v);
+    append_topological_indices(mol, v);
+    append_vsa_bins(mol, estate, v);
     for (const auto& f : fragments())
         v.push_back(static_cast<double>(f.query->count_matches(mol)));
-
     for (double x : v)
         *out++ = static_cast<float>(x);
 }

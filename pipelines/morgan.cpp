@@ -171,6 +171,110 @@ std::uint64_t words_hash(const std::uint64_t* w, std::size_t words) {
     return h;
 }
 
+/// Whether bond set w (`words` words) is an environment already counted.
+bool seen_before(const MorganScratch& s, const std::uint64_t* w, std::size_t words) {
+    if (!s.seen_hashes.count(words_hash(w, words))) return false;
+    for (std::size_t k = 0; k < s.seen.size(); k += words)
+        if (std::equal(w, w + words, s.seen.data() + k)) return true;
+    return false;
+}
+
+/// Connectivity invariants into s.inv and out: hash of atomic number, total
+/// degree, total hydrogens, formal charge, whole-unit mass difference to the
+/// element's weight, and 1 for ring atoms.
+void connectivity_invariants(const RDKit::ROMol& mol, MorganScratch& s,
+                             std::vector<std::uint32_t>& out) {
+    const std::size_t n = mol.getNumAtoms();
+    const RDKit::PeriodicTable* table = RDKit::PeriodicTable::getTable();
+    const RDKit::RingInfo* rings = mol.getRingInfo();
+    s.inv.assign(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const RDKit::Atom* a = mol.getAtomWithIdx(static_cast<unsigned>(i));
+        std::uint32_t h = 0;
+        hash_combine(h, a->getAtomicNum());
+        hash_combine(h, a->getTotalDegree());
+        hash_combine(h, a->getTotalNumHs(true));
+        hash_combine(h, static_cast<std::uint32_t>(a->getFormalCharge()));
+        hash_combine(h, static_cast<std::uint32_t>(static_cast<int>(
+                            a->getMass() - table->getAtomicWeight(a->getAtomicNum()))));
+        if (rings->numAtomRings(a->getIdx())) hash_combine(h, 1);
+        s.inv[i] = h;
+        out.push_back(h);
+    }
+}
+
+/// Atom a's invariant in the next layer: the layer, its invariant and its
+/// sorted (bond type, neighbour invariant) pairs in s.nbrs, hashed.
+std::uint32_t layer_invariant(unsigned layer, std::uint32_t invariant, const MorganScratch& s) {
+    std::uint32_t h = layer;
+    hash_combine(h, invariant);
+    for (const auto& [bond_type, neighbour] : s.nbrs) {
+        std::uint32_t pair = 0;  // hash of the (bond type, invariant) pair
+        hash_combine(pair, static_cast<std::uint32_t>(bond_type));
+        hash_combine(pair, neighbour);
+        hash_combine(h, pair);
+    }
+    return h;
+}
+
+/// One layer's growth: each live atom's environment (s.round) takes in its
+/// bonds and its neighbours' environments, and its next invariant goes to
+/// s.next and s.items. Atoms without bonds or with an environment of an
+/// earlier layer drop out.
+void grow_environments(const RDKit::ROMol& mol, unsigned layer, std::size_t words,
+                       MorganScratch& s) {
+    const std::size_t n = mol.getNumAtoms();
+    s.round = s.nbhd;
+    s.next.assign(n, 0);  // atoms out of consideration hash as 0 next round
+    s.items.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (s.dead[i]) continue;
+        const RDKit::Atom* a = mol.getAtomWithIdx(static_cast<unsigned>(i));
+        if (!a->getDegree()) {
+            s.dead[i] = 1;
+            continue;
+        }
+        std::uint64_t* env = s.round.data() + i * words;
+        s.nbrs.clear();
+        for (const RDKit::Bond* b : mol.atomBonds(a)) {
+            const unsigned bi = b->getIdx(), o = b->getOtherAtomIdx(static_cast<unsigned>(i));
+            env[bi / 64] |= std::uint64_t{1} << (bi % 64);
+            const std::uint64_t* other = s.nbhd.data() + std::size_t{o} * words;
+            for (std::size_t w = 0; w < words; ++w)
+                env[w] |= other[w];
+            s.nbrs.emplace_back(static_cast<std::int32_t>(b->getBondType()), s.inv[o]);
+        }
+        std::sort(s.nbrs.begin(), s.nbrs.end());
+        const std::uint32_t h = layer_invariant(layer, s.inv[i], s);
+        s.next[i] = h;
+        s.items.push_back({h, static_cast<std::uint32_t>(i)});
+        if (seen_before(s, env, words)) s.dead[i] = 1;  // an environment of an earlier round
+    }
+}
+
+/// Of equal environments in this layer, the one with the smallest
+/// (invariant, atom) counts (into out) and the others drop out (RDKit sorts
+/// by bond set as a number, then invariant, then atom).
+void count_new_environments(std::size_t words, MorganScratch& s, std::vector<std::uint32_t>& out) {
+    std::sort(s.items.begin(), s.items.end(), [&](const auto& x, const auto& y) {
+        const std::uint64_t* a = s.round.data() + std::size_t{x.atom} * words;
+        const std::uint64_t* b = s.round.data() + std::size_t{y.atom} * words;
+        for (std::size_t w = words; w-- > 0;)
+            if (a[w] != b[w]) return a[w] < b[w];
+        return x.invar != y.invar ? x.invar < y.invar : x.atom < y.atom;
+    });
+    for (const auto& it : s.items) {
+        const std::uint64_t* env = s.round.data() + std::size_t{it.atom} * words;
+        if (seen_before(s, env, words)) {
+            s.dead[it.atom] = 1;
+            continue;
+        }
+        out.push_back(it.invar);
+        s.seen.insert(s.seen.end(), env, env + words);
+        s.seen_hashes.insert(words_hash(env, words));
+    }
+}
+
 }  // namespace
 
 void morgan_environments(const RDKit::ROMol& mol, unsigned radius,
@@ -184,90 +288,15 @@ void morgan_environments(const RDKit::ROMol& mol, unsigned radius,
     thread_local MorganScratch s;
     const std::size_t n = mol.getNumAtoms();
     const std::size_t words = std::max<std::size_t>(1, (mol.getNumBonds() + 63) / 64);
-    const RDKit::PeriodicTable* table = RDKit::PeriodicTable::getTable();
-    const RDKit::RingInfo* rings = mol.getRingInfo();
-    s.inv.assign(n, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-        const RDKit::Atom* a = mol.getAtomWithIdx(static_cast<unsigned>(i));
-        // Connectivity invariant: hash of atomic number, total degree, total
-        // hydrogens, formal charge, whole-unit mass difference to the
-        // element's weight, and 1 for ring atoms.
-        std::uint32_t h = 0;
-        hash_combine(h, a->getAtomicNum());
-        hash_combine(h, a->getTotalDegree());
-        hash_combine(h, a->getTotalNumHs(true));
-        hash_combine(h, static_cast<std::uint32_t>(a->getFormalCharge()));
-        hash_combine(h, static_cast<std::uint32_t>(static_cast<int>(
-                            a->getMass() - table->getAtomicWeight(a->getAtomicNum()))));
-        if (rings->numAtomRings(a->getIdx())) hash_combine(h, 1);
-        s.inv[i] = h;
-        out.push_back(h);
-    }
+    connectivity_invariants(mol, s, out);
     if (radius == 0 || n == 0) return;
     s.nbhd.assign(n * words, 0);
     s.dead.assign(n, 0);
     s.seen.clear();
     s.seen_hashes.clear();
-    auto seen_before = [&](const std::uint64_t* w) {
-        if (!s.seen_hashes.count(words_hash(w, words))) return false;
-        for (std::size_t k = 0; k < s.seen.size(); k += words)
-            if (std::equal(w, w + words, s.seen.data() + k)) return true;
-        return false;
-    };
     for (unsigned layer = 0; layer < radius; ++layer) {
-        s.round = s.nbhd;
-        s.next.assign(n, 0);  // atoms out of consideration hash as 0 next round
-        s.items.clear();
-        for (std::size_t i = 0; i < n; ++i) {
-            if (s.dead[i]) continue;
-            const RDKit::Atom* a = mol.getAtomWithIdx(static_cast<unsigned>(i));
-            if (!a->getDegree()) {
-                s.dead[i] = 1;
-                continue;
-            }
-            std::uint64_t* env = s.round.data() + i * words;
-            s.nbrs.clear();
-            for (const RDKit::Bond* b : mol.atomBonds(a)) {
-                const unsigned bi = b->getIdx(), o = b->getOtherAtomIdx(static_cast<unsigned>(i));
-                env[bi / 64] |= std::uint64_t{1} << (bi % 64);
-                const std::uint64_t* other = s.nbhd.data() + std::size_t{o} * words;
-                for (std::size_t w = 0; w < words; ++w)
-                    env[w] |= other[w];
-                s.nbrs.emplace_back(static_cast<std::int32_t>(b->getBondType()), s.inv[o]);
-            }
-            std::sort(s.nbrs.begin(), s.nbrs.end());
-            std::uint32_t h = layer;
-            hash_combine(h, s.inv[i]);
-            for (const auto& [bond_type, neighbour] : s.nbrs) {
-                std::uint32_t pair = 0;  // hash of the (bond type, invariant) pair
-                hash_combine(pair, static_cast<std::uint32_t>(bond_type));
-                hash_combine(pair, neighbour);
-                hash_combine(h, pair);
-            }
-            s.next[i] = h;
-            s.items.push_back({h, static_cast<std::uint32_t>(i)});
-            if (seen_before(env)) s.dead[i] = 1;  // an environment of an earlier round
-        }
-        // Of equal environments in this round, the one with the smallest
-        // (invariant, atom) counts and the others drop out (RDKit sorts by
-        // bond set as a number, then invariant, then atom).
-        std::sort(s.items.begin(), s.items.end(), [&](const auto& x, const auto& y) {
-            const std::uint64_t* a = s.round.data() + std::size_t{x.atom} * words;
-            const std::uint64_t* b = s.round.data() + std::size_t{y.atom} * words;
-            for (std::size_t w = words; w-- > 0;)
-                if (a[w] != b[w]) return a[w] < b[w];
-            return x.invar != y.invar ? x.invar < y.invar : x.atom < y.atom;
-        });
-        for (const auto& it : s.items) {
-            const std::uint64_t* env = s.round.data() + std::size_t{it.atom} * words;
-            if (seen_before(env)) {
-                s.dead[it.atom] = 1;
-                continue;
-            }
-            out.push_back(it.invar);
-            s.seen.insert(s.seen.end(), env, env + words);
-            s.seen_hashes.insert(words_hash(env, words));
-        }
+        grow_environments(mol, layer, words, s);
+        count_new_environments(words, s, out);
         s.inv.swap(s.next);
         s.nbhd.swap(s.round);
     }
