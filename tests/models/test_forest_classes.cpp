@@ -2,8 +2,8 @@
 // a depth-1 Gini split and its leaf frequencies worked by hand, a full tree
 // against scikit-learn's DecisionTreeClassifier on 14 points, bootstrap
 // forests that are exact away from the class boundaries, probabilities
-// summing to 1, the same forest whatever the thread count, and labels that
-// are no class refused.
+// summing to 1, the same forest whatever the thread count, labels that are
+// no class refused, and stored leaves that are not class shares refused.
 #include <ATen/Parallel.h>
 
 #include <cmath>
@@ -11,7 +11,9 @@
 
 #include "models/forest.hpp"
 #include "src/error.hpp"
+#include "src/safetensors.hpp"
 #include "tests/catch.hpp"
+#include "tests/test_support.hpp"
 
 using namespace plmkit;
 using namespace plmkit::models;
@@ -37,6 +39,10 @@ const std::vector<float> kX = {0.1f,  0.9f,  0.4f, 0.2f,  0.35f, 0.7f,  0.8f,  0
 const std::vector<float> kY = {0, 1, 0, 1, 2, 1, 2, 1, 0, 2, 1, 1, 2, 0};
 const std::vector<float> kQ = {0.1f, 0.1f,  0.2f,  0.8f, 0.85f, 0.6f,  0.5f,
                                0.4f, 0.55f, 0.75f, 0.9f, 0.2f,  0.38f, 0.6f};
+
+std::string test_path() {
+    return test::temp_path("forest_classes.safetensors");
+}
 
 }  // namespace
 
@@ -181,4 +187,30 @@ TEST_CASE("forest classes: labels that are no class and too few classes are refu
     const std::vector<float> none = {0, 0, 0};
     CHECK_THROWS_WITH(Forest::fit_classes(x.data(), y.data(), none.data(), 3, 1, 2, o),
                       Catch::Contains("no labelled training row"));
+}
+
+TEST_CASE("forest classes: stored leaves must be class shares summing to 1",
+          "[models][forest][multiclass]") {
+    const std::vector<float> x = {0, 1, 2, 3, 4, 5}, y = {0, 0, 0, 1, 1, 2}, mask(6, 1.f);
+    const Forest f = Forest::fit_classes(x.data(), y.data(), mask.data(), 6, 1, 3, one_tree(1));
+    std::vector<TensorView> views;
+    std::vector<std::vector<char>> keep;
+    f.to_tensors(views, keep);
+    REQUIRE(views.size() == Forest::tensor_count(1));
+    std::size_t value = 0;
+    while (views[value].name != "forest.0.value")
+        ++value;
+    CHECK(views[value].shape == std::vector<std::int64_t>{9});  // 3 nodes x 3 classes
+    const std::string path = test_path();
+    auto load = [&](std::int64_t classes) {
+        write_safetensors(path, views);
+        SafetensorsFile file(path);
+        return Forest::from_tensors(file, 1, 1, classes);
+    };
+    CHECK(load(3).num_classes() == 3);
+    // Read as 2 classes, the 9 values do not fit the 3 nodes.
+    CHECK_THROWS_WITH(load(2), Catch::Contains("'forest.0.value' has shape [9]"));
+    // Leaf 1 (node 1, the left leaf {1, 0, 0}) made {1, 0.5, 0}.
+    reinterpret_cast<float*>(keep[value].data())[1 * 3 + 1] = 0.5f;
+    CHECK_THROWS_WITH(load(3), Catch::Contains("leaf 1 has no class shares summing to 1"));
 }
