@@ -52,11 +52,11 @@ std::int32_t ForestTree::add_leaf() {
     return static_cast<std::int32_t>(feature.size() - 1);
 }
 
-float ForestTree::predict(const float* row) const {
+std::int32_t ForestTree::leaf(const float* row) const {
     std::int32_t j = 0;
     while (feature[j] >= 0)
         j = row[feature[j]] <= threshold[j] ? left[j] : right[j];
-    return value[j];
+    return j;
 }
 
 namespace {
@@ -74,6 +74,7 @@ class TreeBuilder {
           mtry_(mtry),
           min_leaf_(std::max(1, o.min_samples_leaf)),
           max_depth_(o.max_depth),
+          bootstrap_(o.bootstrap),
           rng_(seed) {
         features_.resize(static_cast<std::size_t>(dim));
         std::iota(features_.begin(), features_.end(), 0);
@@ -83,8 +84,8 @@ class TreeBuilder {
         // Bootstrap: as many draws with replacement as there are rows.
         std::uniform_int_distribution<std::size_t> pick(0, rows.size() - 1);
         idx_.resize(rows.size());
-        for (auto& i : idx_)
-            i = rows[pick(rng_)];
+        for (std::size_t k = 0; k < idx_.size(); ++k)
+            idx_[k] = bootstrap_ ? rows[pick(rng_)] : rows[k];
         tree_ = ForestTree();
         grow(0, static_cast<std::int32_t>(idx_.size()), 0);
         return std::move(tree_);
@@ -175,21 +176,22 @@ class TreeBuilder {
     const float* y_;
     bool classification_;
     int mtry_, min_leaf_, max_depth_;
+    bool bootstrap_;
     std::mt19937_64 rng_;
     std::vector<std::int32_t> features_, idx_;
     std::vector<std::pair<float, float>> pairs_;
     ForestTree tree_;
 };
 
-std::uint64_t tree_seed(std::uint64_t seed, std::int64_t target, std::int64_t tree) {
+}  // namespace
+
+std::uint64_t forest_tree_seed(std::uint64_t seed, std::int64_t target, std::int64_t tree) {
     std::seed_seq s{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
                     static_cast<std::uint32_t>(target), static_cast<std::uint32_t>(tree)};
     std::uint32_t words[2];
     s.generate(words, words + 2);
     return (static_cast<std::uint64_t>(words[0]) << 32) | words[1];
 }
-
-}  // namespace
 
 Forest Forest::fit(const float* x, const float* y, const float* mask, std::int64_t n,
                    std::int64_t dim, std::int64_t targets, const std::string& task,
@@ -222,7 +224,7 @@ Forest Forest::fit(const float* x, const float* y, const float* mask, std::int64
         for (std::int64_t j = b; j < e; ++j) {
             const std::int64_t t = j / o.trees, i = j % o.trees;
             TreeBuilder builder(xt.data(), n, dim, ys[t].data(), classification, mtry, o,
-                                tree_seed(o.seed, t, i));
+                                forest_tree_seed(o.seed, t, i));
             forest.trees_[t][i] = builder.build(rows[t]);
         }
     });
@@ -238,6 +240,7 @@ std::size_t Forest::num_nodes() const {
 }
 
 void Forest::predict(const float* x, std::int64_t n, double* out, double* sd) const {
+    if (classes_ > 0) return predict_classes(x, n, out, sd);
     const std::int64_t targets = num_targets();
     at::parallel_for(0, n, 16, [&](std::int64_t b, std::int64_t e) {
         for (std::int64_t r = b; r < e; ++r) {
@@ -278,8 +281,26 @@ void trees_to_tensors(const std::string& prefix, const std::vector<ForestTree>& 
     add_view(views, keep, prefix + "value", StoredDType::f32, value);
 }
 
+namespace {
+
+/// Whether the K values of a leaf are finite (K = 1) or class shares: each
+/// in [0, 1], summing to 1.
+bool good_leaf(const float* v, std::int64_t k) {
+    if (k == 1) return std::isfinite(v[0]);
+    double sum = 0;
+    for (std::int64_t c = 0; c < k; ++c) {
+        if (!(v[c] >= 0 && v[c] <= 1)) return false;
+        sum += v[c];
+    }
+    return std::fabs(sum - 1.0) < 1e-4;
+}
+
+}  // namespace
+
 std::vector<ForestTree> trees_from_tensors(const SafetensorsFile& file, const std::string& prefix,
-                                           std::int64_t dim, const std::string& what) {
+                                           std::int64_t dim, const std::string& what,
+                                           std::int64_t classes) {
+    const std::int64_t k = std::max<std::int64_t>(1, classes);
     const std::string& p = prefix;
     auto roots = read_vector<std::int32_t>(file, p + "roots", StoredDType::i32, -1);
     auto feature = read_vector<std::int32_t>(file, p + "feature", StoredDType::i32, -1);
@@ -287,7 +308,7 @@ std::vector<ForestTree> trees_from_tensors(const SafetensorsFile& file, const st
     auto left = read_vector<std::int32_t>(file, p + "left", StoredDType::i32, nodes);
     auto right = read_vector<std::int32_t>(file, p + "right", StoredDType::i32, nodes);
     auto threshold = read_vector<float>(file, p + "threshold", StoredDType::f32, nodes);
-    auto value = read_vector<float>(file, p + "value", StoredDType::f32, nodes);
+    auto value = read_vector<float>(file, p + "value", StoredDType::f32, nodes * k);
     auto bad = [&](const std::string& why) {
         return ModelError(file.path() + ": " + what + ": " + why);
     };
@@ -308,13 +329,14 @@ std::vector<ForestTree> trees_from_tensors(const SafetensorsFile& file, const st
             if (!leaf &&
                 (left[j] <= local || left[j] >= size || right[j] <= local || right[j] >= size))
                 throw bad("node " + std::to_string(j) + " has children outside its tree");
-            if (leaf && !std::isfinite(value[j]))
-                throw bad("leaf " + std::to_string(j) + " has no value");
+            if (leaf && !good_leaf(&value[j * k], k))
+                throw bad("leaf " + std::to_string(j) +
+                          (k == 1 ? " has no value" : " has no class shares summing to 1"));
             tree.feature.push_back(feature[j]);
             tree.left.push_back(left[j]);
             tree.right.push_back(right[j]);
             tree.threshold.push_back(threshold[j]);
-            tree.value.push_back(value[j]);
+            tree.value.insert(tree.value.end(), &value[j * k], &value[j * k] + k);
         }
         trees.push_back(std::move(tree));
     }
@@ -328,13 +350,21 @@ void Forest::to_tensors(std::vector<TensorView>& views,
         trees_to_tensors("forest." + std::to_string(t) + ".", trees_[t], views, keep);
 }
 
-Forest Forest::from_tensors(const SafetensorsFile& file, std::int64_t dim, std::int64_t targets) {
+Forest Forest::from_tensors(const SafetensorsFile& file, std::int64_t dim, std::int64_t targets,
+                            std::int64_t classes) {
+    if (classes > 0 && (classes < 2 || targets != 1))
+        throw ModelError(file.path() +
+                         ": a multi-class forest has one target and 2 or more "
+                         "classes, not " +
+                         std::to_string(targets) + " and " + std::to_string(classes));
     Forest forest;
     forest.dim_ = dim;
+    forest.classes_ = classes;
     forest.trees_.resize(targets);
     for (std::int64_t t = 0; t < targets; ++t) {
         const std::string what = "forest of target " + std::to_string(t);
-        forest.trees_[t] = trees_from_tensors(file, "forest." + std::to_string(t) + ".", dim, what);
+        forest.trees_[t] = trees_from_tensors(file, "forest." + std::to_string(t) + ".", dim, what,
+                                              std::max<std::int64_t>(1, classes));
         if (t > 0 && forest.trees_[t].size() != forest.trees_[0].size())
             throw ModelError(file.path() + ": " + what + ": has " +
                              std::to_string(forest.trees_[t].size()) + " trees, target 0 has " +

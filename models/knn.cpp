@@ -105,6 +105,42 @@ NearestNeighbours NearestNeighbours::fit(const float* x, const float* y, const f
     return m;
 }
 
+NearestNeighbours NearestNeighbours::fit_classes(const float* x, const float* labels,
+                                                 const float* mask, std::int64_t n,
+                                                 std::int64_t dim, std::int64_t classes,
+                                                 const KnnOptions& options) {
+    if (classes < 2)
+        throw UsageError("nearest neighbours: 2 or more classes expected, got " +
+                         std::to_string(classes));
+    std::vector<float> y(static_cast<std::size_t>(n * classes), 0.f), m(y.size(), 0.f);
+    for (std::int64_t r = 0; r < n; ++r) {
+        if (!(mask[r] > 0)) continue;
+        const float v = labels[r];
+        if (!(v >= 0 && v < static_cast<float>(classes)) || v != std::floor(v))
+            throw UsageError("nearest neighbours: training row " + std::to_string(r) +
+                             " has class index " + std::to_string(v) + ", expected 0 .. " +
+                             std::to_string(classes - 1));
+        y[r * classes + static_cast<std::int64_t>(v)] = 1.f;
+        std::fill_n(&m[r * classes], classes, 1.f);
+    }
+    return fit(x, y.data(), m.data(), n, dim, classes, options);
+}
+
+bool NearestNeighbours::one_hot() const {
+    for (std::size_t r = 0; r < sums_.size(); ++r) {
+        double ones = 0;
+        int labelled = 0;
+        for (std::int64_t t = 0; t < targets_; ++t) {
+            const float y = y_[r * targets_ + t];
+            if (y != 0 && y != 1) return false;
+            ones += y;
+            labelled += mask_[r * targets_ + t] > 0 ? 1 : 0;
+        }
+        if (labelled != 0 && (labelled != targets_ || ones != 1)) return false;
+    }
+    return true;
+}
+
 void NearestNeighbours::predict(const float* x, std::int64_t n, double* out, double* sd) const {
     const std::int64_t T = targets_;
     at::parallel_for(0, n, 16, [&](std::int64_t first, std::int64_t last) {

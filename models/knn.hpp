@@ -11,6 +11,11 @@
 // intra-op threads; equal similarities go to the row
 // stored first, so a prediction does not depend on the thread count.
 //
+// Multi-class (fit_classes): a label becomes K 0/1 targets (one-hot), so
+// the prediction of class c is the similarity-weighted share of class c
+// among the k neighbours (the binary case's weighting; the K shares sum to
+// 1) and its spread the weighted standard deviation of that 0/1 indicator.
+//
 // What a chemist checks first on a new compound ("what are its nearest
 // known neighbours?") as a model: weak alone, but its errors differ from
 // those of trees and MLPs on the whole feature row, so it helps their mean
@@ -42,6 +47,15 @@ class NearestNeighbours {
     /// value in the compared columns, or a target without a labelled row.
     static NearestNeighbours fit(const float* x, const float* y, const float* mask, std::int64_t n,
                                  std::int64_t dim, std::int64_t targets, const KnnOptions& options);
+    /// Multi-class: labels[n] class indices (0 .. classes - 1), mask[n] 0
+    /// for a row without a label; stored as `classes` one-hot targets, so
+    /// num_targets() == classes. Throws UsageError for a label outside.
+    static NearestNeighbours fit_classes(const float* x, const float* labels, const float* mask,
+                                         std::int64_t n, std::int64_t dim, std::int64_t classes,
+                                         const KnnOptions& options);
+    /// Whether every labelled row's targets are one-hot (a multi-class
+    /// model's neighbours).
+    bool one_hot() const;
 
     const KnnOptions& options() const { return options_; }
     std::int64_t input_dim() const { return dim_; }

@@ -1,6 +1,5 @@
 #include "models/property_model.hpp"
 
-#include "models/class_metrics.hpp"
 #include "models/module_tensors.hpp"
 
 #include <ATen/ATen.h>
@@ -81,8 +80,8 @@ nlohmann::json PropertyModelConfig::classes_json() const {
 namespace {
 
 /// A multi-class model: one target, its classes (at least 2, none twice)
-/// one output each, an MLP head, no target standardization. Throws
-/// ModelError naming `where`.
+/// one output each, a head of mlp, forest and knn parts, no target
+/// standardization. Throws ModelError naming `where`.
 void check_multiclass(PropertyModelConfig& c, const nlohmann::json& j, const std::string& where) {
     if (c.targets.size() != 1)
         throw ModelError(where + ": a multiclass model has one target, this one " +
@@ -101,8 +100,10 @@ void check_multiclass(PropertyModelConfig& c, const nlohmann::json& j, const std
         throw ModelError(where + ": " + std::to_string(c.classes.size()) +
                          " classes but the model has " + std::to_string(c.mlp.output_dim) +
                          " outputs");
-    if (c.head != "mlp")
-        throw ModelError(where + ": a multiclass model has an MLP head, not '" + c.head + "'");
+    const std::string part = multiclass_unsupported_part(c.head);
+    if (!part.empty())
+        throw ModelError(where + ": a multiclass model's head has the parts " + kMulticlassParts +
+                         ", not " + part + " ('" + c.head + "')");
     if (!c.target_mean.empty())
         throw ModelError(where + ": a multiclass model has no target_normalization");
 }
@@ -233,8 +234,11 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
       knn_(std::move(knn)) {
     const std::string why = head_weights_problem(config_.head, config_.part_weights);
     if (!why.empty()) throw ModelError("model weights: " + why);
-    if (config_.task == "multiclass" && (config_.head != "mlp" || config_.classes.size() < 2))
-        throw ModelError("a multiclass property model needs an MLP head and 2 or more classes");
+    const bool multiclass = config_.task == "multiclass";
+    if (multiclass &&
+        (!multiclass_unsupported_part(config_.head).empty() || config_.classes.size() < 2))
+        throw ModelError(std::string("a multiclass property model needs a head of ") +
+                         kMulticlassParts + " parts and 2 or more classes");
     const bool wants_mlp = config_.uses_mlp();
     if (wants_mlp && members_.empty())
         throw ModelError("a property model with an MLP head needs at least one member");
@@ -243,8 +247,9 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
     if (config_.uses_forest() != (forest_ != nullptr) || config_.uses_gbm() != (gbm_ != nullptr))
         throw ModelError("model type '" + config_.head + "' and the tree models do not agree");
     if (forest_ && (forest_->input_dim() != config_.mlp.input_dim ||
-                    forest_->num_targets() != config_.mlp.output_dim))
-        throw ModelError("the forest's input or output size differs from the model's");
+                    forest_->num_outputs() != config_.mlp.output_dim ||
+                    forest_->num_classes() != (multiclass ? config_.mlp.output_dim : 0)))
+        throw ModelError("the forest's input or output size or classes differ from the model's");
     if (gbm_ && (gbm_->input_dim() != config_.mlp.input_dim ||
                  gbm_->num_targets() != config_.mlp.output_dim ||
                  gbm_->classification() != (config_.task == "classification")))
@@ -258,6 +263,8 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
         if (knn_->input_dim() != config_.mlp.input_dim ||
             knn_->num_targets() != config_.mlp.output_dim)
             throw ModelError("the neighbours' input or output size differs from the model's");
+        if (multiclass && !knn_->one_hot())
+            throw ModelError("a multiclass model's neighbours have one class label a row");
         if (!encoders_.empty())
             throw ModelError("neighbours need fixed features, not fine-tuned encoders");
         config_.knn = knn_->options();
@@ -367,10 +374,13 @@ PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelCon
     std::shared_ptr<const Forest> forest;
     std::shared_ptr<const BoostedTrees> gbm;
     const auto targets = static_cast<std::int64_t>(config.targets.size());
+    // A multi-class model's forest has K values a leaf, its neighbours K
+    // one-hot targets.
+    const auto classes = static_cast<std::int64_t>(config.classes.size());
     std::size_t tree_tensors = 0;
     if (config.uses_forest()) {
         forest = std::make_shared<const Forest>(
-            Forest::from_tensors(file, config.mlp.input_dim, targets));
+            Forest::from_tensors(file, config.mlp.input_dim, targets, classes));
         tree_tensors = Forest::tensor_count(targets);
     }
     if (config.uses_gbm()) {
@@ -386,8 +396,9 @@ PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelCon
     }
     std::shared_ptr<const NearestNeighbours> knn;
     if (config.uses_knn()) {
-        knn = std::make_shared<const NearestNeighbours>(
-            NearestNeighbours::from_tensors(file, config.mlp.input_dim, targets, config.knn));
+        knn = std::make_shared<const NearestNeighbours>(NearestNeighbours::from_tensors(
+            file, config.mlp.input_dim, static_cast<std::int64_t>(config.num_outputs()),
+            config.knn));
         tree_tensors += NearestNeighbours::tensor_count();
     }
     const std::size_t k = j.value("ensemble", config.uses_mlp() ? 1 : 0);
@@ -477,49 +488,6 @@ void PropertyModel::save(const std::string& dir) const {
     write_text(dir + "/config.json", config_.to_json(members_.size()).dump(2) + "\n");
 }
 
-void PropertyModel::predict_few(const std::vector<const float*>& x, std::int64_t n, double* mean,
-                                double* std) const {
-    // Same arithmetic as the tensor path below, in plain loops: a screen
-    // scores one molecule at a time, where LibTorch's per-op cost dominates.
-    const std::size_t t = num_outputs(), k = members_.size();
-    const bool multiclass = config_.task == "multiclass";
-    std::vector<float> out(static_cast<std::size_t>(n) * t);
-    std::vector<double> all(k * out.size());
-    std::vector<char> bad(static_cast<std::size_t>(n), 0);
-    for (std::size_t m = 0; m < k; ++m) {
-        for (std::int64_t r = 0; r < n; ++r)
-            for (std::int64_t c = 0; c < input_dim(); ++c)
-                if (std::isnan(x[m][r * input_dim() + c])) bad[r] = 1;
-        members_[m]->infer_rows(x[m], n, out.data());
-        if (multiclass) {
-            for (std::int64_t r = 0; r < n; ++r)
-                softmax(out.data() + r * t, t, &all[m * out.size() + r * t]);
-            continue;
-        }
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            double o = out[i];
-            const std::size_t j = i % t;
-            if (config_.task == "classification")
-                o = 1.0 / (1.0 + std::exp(-o));
-            else if (!config_.target_mean.empty())
-                o = o * config_.target_std[j] + config_.target_mean[j];
-            all[m * out.size() + i] = o;
-        }
-    }
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        double mu = 0, var = 0;
-        for (std::size_t m = 0; m < k; ++m)
-            mu += all[m * out.size() + i];
-        mu /= static_cast<double>(k);
-        for (std::size_t m = 0; m < k; ++m)
-            var += (all[m * out.size() + i] - mu) * (all[m * out.size() + i] - mu);
-        const bool b = bad[i / t];
-        mean[i] = b ? nan : mu;
-        if (std) std[i] = b ? nan : (k > 1 ? std::sqrt(var / static_cast<double>(k)) : 0.0);
-    }
-}
-
 void PropertyModel::predict(const float* x, std::int64_t n, double* mean, double* std,
                             const std::vector<const MolGraph*>* graphs) const {
     predict_members({x}, n, mean, std, graphs);
@@ -602,39 +570,6 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
         mean[i] = b ? nan : mu;
         if (std) std[i] = b ? nan : sd;
     }
-}
-
-void PropertyModel::predict_mlp(const std::vector<const float*>& x, std::int64_t n, double* mean,
-                                double* std) const {
-    const std::int64_t t = static_cast<std::int64_t>(num_outputs());
-    if (n <= kFewRows && members_.front()->parameters().front().device().is_cpu())
-        return predict_few(x, n, mean, std);
-    at::InferenceMode guard;
-    at::Tensor bad = at::zeros({n, 1}, at::kBool);
-    std::vector<at::Tensor> outs;
-    for (std::size_t k = 0; k < members_.size(); ++k) {
-        at::Tensor input = at::from_blob(const_cast<float*>(x[k]), {n, input_dim()}, at::kFloat);
-        bad = bad | input.isnan().any(1, true);
-        at::Tensor o = members_[k]->infer(input).to(at::kDouble);
-        if (config_.task == "multiclass") {
-            o = at::softmax(o, 1);
-        } else if (config_.task == "classification") {
-            o = at::sigmoid(o);
-        } else if (!config_.target_mean.empty()) {
-            o = o * at::tensor(config_.target_std, at::kDouble) +
-                at::tensor(config_.target_mean, at::kDouble);
-        }
-        outs.push_back(o);
-    }
-    at::Tensor all = at::stack(outs);  // [K, n, T]
-    at::Tensor mu = all.mean(0);
-    at::Tensor sd = outs.size() > 1 ? all.std(0, /*unbiased=*/false) : at::zeros_like(mu);
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    mu = at::where(bad, at::full_like(mu, nan), mu).contiguous();
-    sd = at::where(bad, at::full_like(sd, nan), sd).contiguous();
-    std::memcpy(mean, mu.data_ptr<double>(), static_cast<std::size_t>(n * t) * sizeof(double));
-    if (std)
-        std::memcpy(std, sd.data_ptr<double>(), static_cast<std::size_t>(n * t) * sizeof(double));
 }
 
 }  // namespace plmkit::models

@@ -39,15 +39,6 @@ namespace {
 namespace fs = std::filesystem;
 struct StopRun {};
 
-/// The knn part on the rows of `t` (x, y, mask).
-std::shared_ptr<const models::NearestNeighbours> fit_knn(const models::TrainTensors& t,
-                                                         std::size_t dim,
-                                                         const models::KnnOptions& o) {
-    return std::make_shared<const models::NearestNeighbours>(models::NearestNeighbours::fit(
-        t.x.data_ptr<float>(), t.y.data_ptr<float>(), t.mask.data_ptr<float>(), t.size(),
-        static_cast<std::int64_t>(dim), t.y.size(1), o));
-}
-
 /// Rows of a set as tensors (features already normalized).
 models::TrainTensors tensors(const PropertyTable& t, const std::vector<std::size_t>& rows,
                              const std::vector<double>& mean, const std::vector<double>& sd) {
@@ -452,6 +443,7 @@ void fit_tree_parts(const TrainOptions& o, const TrainData& p, const models::Pro
     to.forest_options = o.forest;
     to.forest_options.seed = o.seed;
     to.gbm_options = gbm_options(o);
+    to.classes = static_cast<std::int64_t>(p.classes.size());
     parts.trees = fit_trees(tensors(p.table, p.rows[0], p.mean, p.sd),
                             tensors(p.table, p.rows[1], p.mean, p.sd),
                             static_cast<std::int64_t>(p.table.dim), to);
@@ -469,10 +461,12 @@ void fit_knn_part(const TrainOptions& o, const TrainData& p, const models::Prope
     ko.end = static_cast<std::int64_t>(o.featurizer.chem.morgan_bits);
     std::vector<std::size_t> kept = p.rows[0];
     kept.insert(kept.end(), p.rows[1].begin(), p.rows[1].end());
-    parts.knn = fit_knn(tensors(p.table, kept, p.mean, p.sd), p.table.dim, ko);
+    const auto dim = static_cast<std::int64_t>(p.table.dim);
+    const auto classes = static_cast<std::int64_t>(p.classes.size());
+    parts.knn = fit_knn(tensors(p.table, kept, p.mean, p.sd), dim, ko, classes);
     parts.knn_train = p.rows[1].empty()
                           ? parts.knn
-                          : fit_knn(tensors(p.table, p.rows[0], p.mean, p.sd), p.table.dim, ko);
+                          : fit_knn(tensors(p.table, p.rows[0], p.mean, p.sd), dim, ko, classes);
     log_info("train: nearest neighbours (k = " + std::to_string(ko.k) + ") among " +
              std::to_string(kept.size()) + " train and valid rows");
 }
@@ -499,7 +493,7 @@ void complete_config(const TrainOptions& o, const TrainData& p, const Parts& par
         c.mlp = parts.heads[0]->options();
     } else {
         c.mlp.input_dim = static_cast<std::int64_t>(p.table.dim);
-        c.mlp.output_dim = static_cast<std::int64_t>(p.table.num_targets);
+        c.mlp.output_dim = static_cast<std::int64_t>(p.outputs());
         c.mlp.hidden.clear();
         c.mlp.dropout = 0;
     }

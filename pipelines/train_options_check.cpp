@@ -19,7 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// --task multiclass: one target column of class labels, an MLP head.
+/// --task multiclass: one target column of class labels, a head of mlp,
+/// forest and knn parts.
 void check_multiclass_options(const TrainOptions& o) {
     if (o.task != "multiclass") return;
     if (o.target_cols.size() != 1) {
@@ -31,11 +32,12 @@ void check_multiclass_options(const TrainOptions& o) {
             "got " +
             std::to_string(o.target_cols.size()) + ": " + names + "; train one model per column");
     }
-    if (o.head != "mlp")
-        throw UsageError("--task multiclass: --head " + o.head +
-                         " cannot predict several classes (forest, gbm, knn and mpnn are for "
-                         "regression and binary classification); use --head mlp, a softmax "
-                         "MLP on any featurizer (--ensemble K for several)");
+    const std::string part = models::multiclass_unsupported_part(o.head);
+    if (!part.empty())
+        throw UsageError("--task multiclass: --head " + o.head + " cannot predict several " +
+                         "classes (" + part +
+                         "; gbm and mpnn are for regression and binary classification only); "
+                         "use --head mlp, forest, knn or a '+' of them (e.g. mlp+forest+knn)");
 }
 
 /// Whether an RDKit featurizer name ("morgan+rdkit2d", ...) has the Morgan

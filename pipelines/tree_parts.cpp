@@ -3,6 +3,7 @@
 #include <chrono>
 #include <vector>
 
+#include "src/error.hpp"
 #include "src/log.hpp"
 
 namespace plmkit::pipelines {
@@ -14,9 +15,12 @@ FittedTrees fit_trees(const models::TrainTensors& train, const models::TrainTens
     if (o.forest) {
         const auto f0 = std::chrono::steady_clock::now();
         const models::ForestOptions& fo = o.forest_options;
-        out.forest = std::make_shared<const models::Forest>(models::Forest::fit(
-            train.x.data_ptr<float>(), train.y.data_ptr<float>(), train.mask.data_ptr<float>(),
-            train.size(), dim, targets, o.task, fo));
+        const float *x = train.x.data_ptr<float>(), *y = train.y.data_ptr<float>();
+        const float* mask = train.mask.data_ptr<float>();
+        out.forest = std::make_shared<const models::Forest>(
+            o.classes > 0
+                ? models::Forest::fit_classes(x, y, mask, train.size(), dim, o.classes, fo)
+                : models::Forest::fit(x, y, mask, train.size(), dim, targets, o.task, fo));
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count();
         out.forest_info = {{"trees", fo.trees},
@@ -27,6 +31,8 @@ FittedTrees fit_trees(const models::TrainTensors& train, const models::TrainTens
                  std::to_string(out.forest->num_nodes()) + " nodes) in " +
                  std::to_string(static_cast<int>(seconds + 0.5)) + " s");
     }
+    if (o.gbm && o.classes > 0)
+        throw UsageError("boosted trees cannot predict several classes (--task multiclass)");
     if (o.gbm) {
         const auto g0 = std::chrono::steady_clock::now();
         std::vector<models::BoostHistory> history;
@@ -56,6 +62,18 @@ FittedTrees fit_trees(const models::TrainTensors& train, const models::TrainTens
                  std::to_string(static_cast<int>(seconds + 0.5)) + " s");
     }
     return out;
+}
+
+std::shared_ptr<const models::NearestNeighbours> fit_knn(const models::TrainTensors& t,
+                                                         std::int64_t dim,
+                                                         const models::KnnOptions& o,
+                                                         std::int64_t classes) {
+    const float *x = t.x.data_ptr<float>(), *y = t.y.data_ptr<float>();
+    const float* mask = t.mask.data_ptr<float>();
+    using models::NearestNeighbours;
+    return std::make_shared<const NearestNeighbours>(
+        classes > 0 ? NearestNeighbours::fit_classes(x, y, mask, t.size(), dim, classes, o)
+                    : NearestNeighbours::fit(x, y, mask, t.size(), dim, t.y.size(1), o));
 }
 
 }  // namespace plmkit::pipelines

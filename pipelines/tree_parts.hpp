@@ -1,7 +1,8 @@
 #pragma once
 // The tree parts of a property model (`plmkit train --head ...forest`,
 // `...gbm`): fitted on the training rows' fixed features, boosting stopped
-// early on the validation rows, with what metrics.json records of them.
+// early on the validation rows, with what metrics.json records of them; and
+// the nearest-neighbours part (`...knn`).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "models/boosted_trees.hpp"
 #include "models/forest.hpp"
+#include "models/knn.hpp"
 #include "models/trainable.hpp"
 
 namespace plmkit::pipelines {
@@ -19,6 +21,9 @@ struct TreeFitOptions {
     bool forest = false, gbm = false;  ///< which parts to fit
     models::ForestOptions forest_options;
     models::BoostOptions gbm_options;
+    /// multiclass: the number of classes (targets hold class indices); the
+    /// forest is a multi-class one and boosting cannot be asked for.
+    std::int64_t classes = 0;
 };
 
 struct FittedTrees {
@@ -32,5 +37,12 @@ struct FittedTrees {
 /// part.
 FittedTrees fit_trees(const models::TrainTensors& train, const models::TrainTensors& valid,
                       std::int64_t dim, const TreeFitOptions& options);
+
+/// The knn part on the rows of `t` (x, y, mask); `classes` > 0: a
+/// multi-class target of class indices.
+std::shared_ptr<const models::NearestNeighbours> fit_knn(const models::TrainTensors& t,
+                                                         std::int64_t dim,
+                                                         const models::KnnOptions& options,
+                                                         std::int64_t classes);
 
 }  // namespace plmkit::pipelines

@@ -218,12 +218,12 @@ TEST_CASE("cli train multiclass: heads, targets and data that cannot do it are r
           "[cli][train][multiclass][esm]") {
     const std::string out = temp_path("mc_refused");
     fs::remove_all(out);
-    SECTION("a head other than mlp") {
+    SECTION("a head with boosted trees") {
         auto args = train_args(out);
-        args.insert(args.end(), {"--head", "forest"});
+        args.insert(args.end(), {"--head", "gbm"});
         auto r = run_plmkit(args);
         CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--task multiclass: --head forest cannot predict "
+        CHECK_THAT(r.err, Catch::Contains("--task multiclass: --head gbm cannot predict "
                                           "several classes"));
         CHECK_THAT(r.err, Catch::Contains("use --head mlp"));
         CHECK(!file_exists(out + "/checkpoints"));

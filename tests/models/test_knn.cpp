@@ -183,6 +183,57 @@ TEST_CASE("knn: property model round trip, un-standardized output, NaN rows",
     CHECK_THROWS_WITH(PropertyModel::load(dir), Catch::Contains("columns [0, 9)"));
 }
 
+TEST_CASE("knn classes: weighted class shares of the k nearest rows, by hand",
+          "[models][knn][multiclass]") {
+    // Fingerprints (all 4 columns compared) and class labels:
+    //   row 0 (1,1,0,0) class 0; row 1 (1,0,1,0) class 1;
+    //   row 2 (0,0,1,1) class 2; row 3 (1,1,1,0) class 0.
+    const std::vector<float> x = {1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0};
+    const std::vector<float> y = {0, 1, 2, 0};
+    std::vector<float> mask = {1, 1, 1, 1};
+    KnnOptions o;
+    o.k = 3;
+    o.begin = 0;
+    o.end = 4;
+    const auto m = NearestNeighbours::fit_classes(x.data(), y.data(), mask.data(), 4, 4, 3, o);
+    CHECK(m.num_targets() == 3);
+    CHECK(m.one_hot());
+    // q = (1,1,0,0): Tanimoto 1, 1/3, 0, 2/3 to rows 0-3; the 3 nearest are
+    // rows 0 (1, class 0), 3 (2/3, class 0), 1 (1/3, class 1): weights sum 2.
+    // Class 0: (1 + 2/3) / 2 = 5/6, class 1: (1/3) / 2 = 1/6, class 2: 0;
+    // the spread of a 0/1 indicator with weighted share p is sqrt(p (1 - p)).
+    // q = (0,0,0,0) shares no column: the plain shares of rows 0, 1, 2.
+    const std::vector<float> q = {1, 1, 0, 0, 0, 0, 0, 0};
+    std::vector<double> out(6), sd(6);
+    m.predict(q.data(), 2, out.data(), sd.data());
+    CHECK(out[0] == Approx(5.0 / 6));
+    CHECK(out[1] == Approx(1.0 / 6));
+    CHECK(out[2] == 0.0);
+    CHECK(sd[0] == Approx(std::sqrt(5.0) / 6));
+    CHECK(sd[1] == Approx(std::sqrt(5.0) / 6));
+    CHECK(sd[2] == 0.0);
+    for (int c = 0; c < 3; ++c)
+        CHECK(out[3 + c] == Approx(1.0 / 3));
+    CHECK(out[0] + out[1] + out[2] == Approx(1.0));
+    SECTION("a row without a label is no neighbour") {
+        mask[1] = 0;  // rows 0 (1), 3 (2/3), 2 (0): class 0 alone
+        const auto u = NearestNeighbours::fit_classes(x.data(), y.data(), mask.data(), 4, 4, 3, o);
+        u.predict(q.data(), 1, out.data(), nullptr);
+        CHECK(out[0] == Approx(1.0));
+        CHECK(out[1] == 0.0);
+        CHECK(out[2] == 0.0);
+    }
+    SECTION("a label that is no class is refused") {
+        const std::vector<float> bad = {0, 1, 3, 0};
+        CHECK_THROWS_WITH(
+            NearestNeighbours::fit_classes(x.data(), bad.data(), mask.data(), 4, 4, 3, o),
+            Catch::Contains("training row 2 has class index 3.000000, expected 0 .. 2"));
+    }
+    SECTION("binary targets are not one-hot") {
+        CHECK(!fit(2).one_hot());
+    }
+}
+
 TEST_CASE("knn: corrupt tensors are refused", "[models][knn]") {
     const NearestNeighbours m = fit(2);
     std::vector<TensorView> views;

@@ -1,8 +1,13 @@
 // A multiclass property model (--task multiclass): config.json round trip
 // with its classes, probabilities from a softmax per member (checked
-// against the raw logits by hand), and configs that do not fit refused.
+// against the raw logits by hand), and configs that do not fit refused;
+// forest and knn parts and the weighted mean of mlp+forest+knn (from each
+// part's own prediction), their save/load round trip, and the parts that
+// cannot predict classes refused.
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "models/property_model.hpp"
 #include "tests/catch.hpp"
@@ -136,5 +141,167 @@ TEST_CASE("property_model multiclass: configs that do not fit are ModelErrors",
         CHECK(saved.at("task") == "classification");
         CHECK(!saved.contains("classes"));
         CHECK(PropertyModel::load(other).num_outputs() == 1);
+    }
+}
+
+namespace {
+
+/// 30 rows of 5 features with 3 classes (feature 0 mostly decides), as a
+/// forest, neighbours on columns 1..4 (values >= 0) and an MLP.
+struct MixedParts {
+    std::vector<float> x, y, mask;
+    std::shared_ptr<const Forest> forest;
+    std::shared_ptr<const NearestNeighbours> knn;
+    MixedParts() {
+        for (int i = 0; i < 30; ++i) {
+            x.push_back(static_cast<float>(i % 3) + 0.1f * static_cast<float>(i % 4));
+            for (int k = 1; k < 5; ++k)
+                x.push_back(static_cast<float>((i * (k + 2) + k) % 3));
+            y.push_back(static_cast<float>(i % 3));
+            mask.push_back(1.f);
+        }
+        ForestOptions fo;
+        fo.trees = 20;
+        fo.seed = 5;
+        forest = std::make_shared<const Forest>(
+            Forest::fit_classes(x.data(), y.data(), mask.data(), 30, 5, 3, fo));
+        KnnOptions ko;
+        ko.k = 4;
+        ko.begin = 1;
+        ko.end = 5;
+        knn = std::make_shared<const NearestNeighbours>(
+            NearestNeighbours::fit_classes(x.data(), y.data(), mask.data(), 30, 5, 3, ko));
+    }
+};
+
+PropertyModelConfig mixed_config(const std::string& head) {
+    PropertyModelConfig c;
+    c.task = "multiclass";
+    c.head = head;
+    c.targets = {"band"};
+    c.classes = {"high", "low", "mid"};
+    c.featurizer = {{"name", "test"}};
+    c.mlp.input_dim = 5;
+    c.mlp.hidden = {6};
+    c.mlp.output_dim = 3;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("property_model multiclass: forest, knn and mlp+forest+knn with weights",
+          "[models][property_model][multiclass][forest][knn]") {
+    at::manual_seed(9);
+    const MixedParts d;
+    PropertyModelConfig mixed = mixed_config("mlp+forest+knn");
+    mixed.part_weights = {2, 4, 1};
+    const PropertyModel all(mixed, {Mlp(mixed.mlp)}, {}, d.forest, nullptr, nullptr, d.knn);
+    const PropertyModel mlp(mixed_config("mlp"), all.members());
+    const PropertyModel forest(mixed_config("forest"), {}, {}, d.forest);
+    const PropertyModel knn(mixed_config("knn"), {}, {}, nullptr, nullptr, nullptr, d.knn);
+    CHECK(all.has_spread());
+    const std::int64_t n = 8;
+    std::vector<float> q(d.x.begin() + 5, d.x.begin() + 5 + n * 5);  // rows 1..8
+    q[3 * 5] = 1.45f;                                                // off the training rows
+    std::vector<double> pa(n * 3), sa(n * 3), pm(n * 3), pf(n * 3), sf(n * 3), pk(n * 3);
+    all.predict(q.data(), n, pa.data(), sa.data());
+    mlp.predict(q.data(), n, pm.data(), nullptr);
+    forest.predict(q.data(), n, pf.data(), sf.data());
+    knn.predict(q.data(), n, pk.data(), nullptr);
+    for (std::int64_t r = 0; r < n; ++r) {
+        double total = 0, tf = 0, tk = 0;
+        for (int c = 0; c < 3; ++c) {
+            INFO("row " << r << " class " << c);
+            const std::size_t i = r * 3 + c;
+            // The weighted mean of the parts' class probabilities, and their
+            // weighted spread around it.
+            const double mu = (2 * pm[i] + 4 * pf[i] + pk[i]) / 7;
+            const double var = (2 * (pm[i] - mu) * (pm[i] - mu) + 4 * (pf[i] - mu) * (pf[i] - mu) +
+                                (pk[i] - mu) * (pk[i] - mu)) /
+                               7;
+            CHECK(pa[i] == Approx(mu).epsilon(1e-9));
+            CHECK(sa[i] == Approx(std::sqrt(var)).margin(1e-9));
+            total += pa[i];
+            tf += pf[i];
+            tk += pk[i];
+        }
+        CHECK(total == Approx(1.0));
+        CHECK(tf == Approx(1.0));
+        CHECK(tk == Approx(1.0));
+    }
+    // The forest fits its training rows: the labelled rows 1, 2 (not 4).
+    CHECK(pf[0 * 3 + 1] > 0.5);
+    CHECK(pf[1 * 3 + 2] > 0.5);
+    SECTION("save and load give the same predictions and the same config") {
+        for (const PropertyModel* m : {&all, &forest, &knn}) {
+            const std::string dir = test::temp_path("pm_multiclass_" + m->config().head);
+            m->save(dir);
+            const auto j = nlohmann::json::parse(test::read_file(dir + "/config.json"));
+            CHECK(j.at("model").at("type") == m->config().head);
+            CHECK(j.at("classes").at("band") == nlohmann::json({"high", "low", "mid"}));
+            const PropertyModel back = PropertyModel::load(dir);
+            CHECK(back.config().part_weights == m->config().part_weights);
+            CHECK(back.num_outputs() == 3);
+            CHECK(back.has_spread());
+            std::vector<double> m1(n * 3), s1(n * 3), m2(n * 3), s2(n * 3);
+            m->predict(q.data(), n, m1.data(), s1.data());
+            back.predict(q.data(), n, m2.data(), s2.data());
+            CHECK(m1 == m2);
+            CHECK(s1 == s2);
+        }
+    }
+}
+
+TEST_CASE("property_model multiclass: parts that cannot predict classes are refused",
+          "[models][property_model][multiclass][forest][knn]") {
+    const MixedParts d;
+    const std::string dir = test::temp_path("pm_multiclass_forest_bad");
+    PropertyModel(mixed_config("forest"), {}, {}, d.forest).save(dir);
+    auto j = nlohmann::json::parse(test::read_file(dir + "/config.json"));
+    auto load_with = [&](const nlohmann::json& changed) {
+        test::write_file(dir + "/config.json", changed.dump());
+        return PropertyModel::load(dir);
+    };
+    SECTION("boosted trees") {
+        j["model"]["type"] = "forest+gbm";
+        j["model"]["gbm"] = boost_options_json(BoostOptions());
+        CHECK_THROWS_WITH(load_with(j),
+                          Catch::Contains("a multiclass model's head has the parts mlp, forest, "
+                                          "knn, not gbm ('forest+gbm')"));
+    }
+    SECTION("a forest of other classes") {
+        j["classes"]["band"] = {"high", "low"};
+        j["model"]["output_dim"] = 2;
+        CHECK_THROWS_WITH(load_with(j), Catch::Contains("forest.0.value"));
+    }
+    SECTION("a binary forest in a multiclass model, and the reverse") {
+        ForestOptions fo;
+        fo.trees = 2;
+        std::vector<float> y01(30);
+        for (int i = 0; i < 30; ++i)
+            y01[i] = static_cast<float>(i % 2);
+        auto binary = std::make_shared<const Forest>(
+            Forest::fit(d.x.data(), y01.data(), d.mask.data(), 30, 5, 1, "classification", fo));
+        PropertyModelConfig one = mixed_config("forest");
+        one.mlp.output_dim = 1;
+        one.classes = {"a", "b"};
+        CHECK_THROWS_AS(PropertyModel(one, {}, {}, binary), ModelError);
+        PropertyModelConfig bin = mixed_config("forest");
+        bin.task = "classification";
+        bin.classes.clear();
+        CHECK_THROWS_WITH(PropertyModel(bin, {}, {}, d.forest),
+                          Catch::Contains("forest's input or output size or classes"));
+    }
+    SECTION("neighbours whose labels are not one class a row") {
+        KnnOptions ko;
+        ko.k = 2;
+        ko.begin = 1;
+        ko.end = 5;
+        std::vector<float> y3(90, 1.f), m3(90, 1.f);  // every class at once
+        auto knn = std::make_shared<const NearestNeighbours>(
+            NearestNeighbours::fit(d.x.data(), y3.data(), m3.data(), 30, 5, 3, ko));
+        CHECK_THROWS_WITH(
+            PropertyModel(mixed_config("knn"), {}, {}, nullptr, nullptr, nullptr, knn),
+            Catch::Contains("one class label a row"));
     }
 }
