@@ -15,6 +15,7 @@ struct EmbedCliOptions {
     pipelines::EmbedOptions job;
     std::string device = "auto";
     std::string dtype = "fp32";
+    bool nogpu = false;  ///< extract.py's --nogpu: --device cpu
 };
 
 void add_embed_command(CLI::App& app) {
@@ -36,21 +37,27 @@ void add_embed_command(CLI::App& app) {
         ->check(not_empty("an HDF5 file name"));
     add_list_option(cmd, "--include", job.include,
                     "Comma-separated outputs: mean, per_tok, bos, logits, contacts");
-    add_list_option(cmd, "--layers", job.layers,
+    add_list_option(cmd, "--layers,--repr_layers", job.layers,
                     "Comma-separated layers; negative counts from the end (-1 = last), "
-                    "0 = embeddings",
+                    "0 = embeddings (--repr_layers: extract.py's name; give 0,32,33, not 0 32 33)",
                     an_integer());
-    cmd->add_option("--max-tokens", job.max_tokens, "Padded tokens per batch (length-sorted)")
+    cmd->add_option("--max-tokens,--toks_per_batch", job.max_tokens,
+                    "Padded tokens per batch (length-sorted; --toks_per_batch: extract.py's name)")
         ->check(at_least(1))
         ->capture_default_str();
-    cmd->add_option("--truncate", job.truncate, "Residues kept per sequence (0 = no limit)")
+    cmd->add_option("--truncate,--truncation_seq_length", job.truncate,
+                    "Residues kept per sequence (0 = no limit; --truncation_seq_length: "
+                    "extract.py's name)")
         ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("--long", job.long_policy,
                     "Sequences longer than --truncate: truncate, skip (to rejects) or error")
         ->check(CLI::IsMember({"truncate", "skip", "error"}))
         ->capture_default_str();
-    cmd->add_option("--device", opt->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    auto* device = cmd->add_option("--device", opt->device, "auto, cpu, cuda or cuda:N")
+                       ->capture_default_str();
+    cmd->add_flag("--nogpu", opt->nogpu, "Same as --device cpu (extract.py's name)")
+        ->excludes(device);
     cmd->add_option("--dtype", opt->dtype,
                     "Compute dtype: fp32, bf16 or fp16 (outputs are "
                     "float32)")
@@ -75,7 +82,7 @@ void add_embed_command(CLI::App& app) {
         "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5 "
         "--shard 3/8   (writes emb.shard-3-of-8.h5)");
     cmd->callback([opt] {
-        opt->job.device = parse_device(opt->device);
+        opt->job.device = parse_device(opt->nogpu ? std::string("cpu") : opt->device);
         opt->job.dtype = parse_compute_dtype(opt->dtype);
         opt->job.command_line = global_options().command_line;
         opt->job.progress = log_level() >= LogLevel::info;
