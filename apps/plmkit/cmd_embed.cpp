@@ -70,17 +70,29 @@ void add_embed_command(CLI::App& app) {
                     "SLURM_ARRAY_TASK_ID; auto: I and N from the Slurm array. The shard writes "
                     "<output stem>.shard-I-of-N.h5")
         ->check(not_empty("I/N, auto/N or auto"));
+    cmd->add_flag("--resume", job.resume,
+                  "Continue an interrupted run of this command from <output>.partial/ (same "
+                  "options and input, else refused); without checkpoints, start at the first "
+                  "record");
+    cmd->add_option("--checkpoint-every", job.checkpoint_every,
+                    "Sequences per checkpoint (and per length-sorted window): an interrupted "
+                    "run loses at most this much work")
+        ->check(at_least(1))
+        ->capture_default_str();
     cmd->footer(
         "Writes /ids, /lengths, /original_lengths (before --truncate: larger than /lengths for\n"
         "the truncated sequences) and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
         "/logits, /contacts + /contact_offsets, /layers/<k>/...) with provenance attributes;\n"
         "see docs/embed.md for the layout and an h5py example.\n\n"
+        "Finished windows are kept in <output>.partial/ until the run completes; after a\n"
+        "kill (time limit, preemption, Ctrl-C) run the same command with --resume to go on.\n\n"
         "Examples:\n"
         "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5\n"
         "  plmkit embed --model esm2_t33_650M_UR50D --input proteins.fasta.gz --output emb.h5 \\\n"
         "      --include mean,per_tok --layers -1,20 --dtype bf16 --device cuda\n"
         "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5 "
-        "--shard 3/8   (writes emb.shard-3-of-8.h5)");
+        "--shard 3/8   (writes emb.shard-3-of-8.h5)\n"
+        "  plmkit embed --model esm2_t33_650M_UR50D --input big.fasta --output emb.h5 --resume");
     cmd->callback([opt] {
         opt->job.device = parse_device(opt->nogpu ? std::string("cpu") : opt->device);
         opt->job.dtype = parse_compute_dtype(opt->dtype);
