@@ -162,12 +162,13 @@ class EmbedRun {
           checkpoint_(checkpoint),
           spec_(std::move(spec)),
           hidden_(static_cast<std::size_t>(loaded.config.hidden_size)),
-          progress_(progress_options(opt, shard)) {}
+          progress_(progress_options(opt, shard, checkpoint.done().read)) {}
 
     EmbedSummary run() {
         const EmbedPartCounts done = checkpoint_.done();
         add_counts(summary_, done);
-        progress_.add(done.read, done.residues);
+        summary_.resumed_sequences = done.accepted;
+        summary_.resumed_residues = done.residues;
         // /ids is an HDF5 string tagged UTF-8: other ids are rejected records.
         data::FastaReader reader(opt_.input, {/*require_utf8_ids=*/true});
         data::SequenceRecord rec;
@@ -196,7 +197,9 @@ class EmbedRun {
     }
 
   private:
-    static ProgressOptions progress_options(const EmbedOptions& opt, const Shard& shard) {
+    /// `done`: records of the checkpoints, left out of the total and the rate.
+    static ProgressOptions progress_options(const EmbedOptions& opt, const Shard& shard,
+                                            std::uint64_t done) {
         ProgressOptions p;
         p.label = "embedding";
         p.item_name = "sequences";
@@ -206,7 +209,7 @@ class EmbedRun {
         // screen does, give the line its total, percentage and ETA. Rejected
         // records count as done, so the line ends at 100%.
         if (opt.progress && opt.input != "-" && ::isatty(STDERR_FILENO) == 1)
-            p.total_items = shard.records_of(data::count_fasta_records(opt.input));
+            p.total_items = shard.records_of(data::count_fasta_records(opt.input)) - done;
         return p;
     }
 
@@ -267,6 +270,8 @@ class EmbedRun {
     /// a part of rejects only, or an empty one for an input without records).
     void flush_window() {
         if (!window_.empty()) embed_window();
+        // A signal's handler has removed the part's temporary files by now.
+        throw_if_interrupted();
         part().commit(part_counts_);
         checkpoint_.commit_part(part_counts_);
         add_counts(summary_, part_counts_);
@@ -373,11 +378,16 @@ std::string fixed(double v, int digits) {
 }
 
 void log_summary(const EmbedSummary& s, const EmbedOptions& opt) {
-    double rate = s.seconds > 0 ? static_cast<double>(s.residues) / s.seconds : 0.0;
+    // The rate of this run: the checkpoints' residues took the interrupted one's time.
+    double rate =
+        s.seconds > 0 ? static_cast<double>(s.residues - s.resumed_residues) / s.seconds : 0.0;
     std::string msg = "embedded " + std::to_string(s.accepted) + " sequences (" +
                       std::to_string(s.truncated) + " truncated), " + std::to_string(s.rejected) +
                       " rejected -> " + opt.output + " in " + fixed(s.seconds, 1) + "s (" +
                       human_count(rate) + " residues/s)";
+    if (s.resumed_sequences > 0)
+        msg += "; " + std::to_string(s.resumed_sequences) +
+               " of the sequences came from the checkpoints of the interrupted run";
     if (s.truncated > 0) msg += "; the truncated ones have /original_lengths > /lengths";
     if (s.rejected > 0) msg += "; rejects in " + rejects_path_for(opt.output);
     log_info(msg);

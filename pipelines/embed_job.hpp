@@ -49,6 +49,9 @@ struct EmbedSummary {
     std::uint64_t rejected = 0;   ///< written to the rejects file
     double seconds = 0;
     std::uint64_t residues = 0;  ///< residues embedded
+    /// Of accepted and residues: taken from the checkpoints of an interrupted run (--resume).
+    std::uint64_t resumed_sequences = 0;
+    std::uint64_t resumed_residues = 0;
 };
 
 /// Runs the job. UsageError for bad options (unknown include item, layer out

@@ -121,9 +121,16 @@ TEST_CASE("cli embed --resume: a killed run resumed gives the uninterrupted run'
         auto k = run_killed(args, 5);
         CHECK(k.exit_code == 128 + 9);
         CHECK_FALSE(file_exists(two));
-        auto r = run_plmkit(resume_args);
+        auto loud = resume_args;
+        loud.erase(loud.begin());  // no -q: the summary counts the checkpoints' sequences
+        auto r = run_plmkit(loud);
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("--resume: 5 part(s) in " + two +
+                                          ".partial hold 13 "
+                                          "records; continuing with input record 14") &&
+                              Catch::Contains("embedded 9 sequences (2 truncated), 4 rejected") &&
+                              Catch::Contains("9 of the sequences came from the checkpoints"));
     }
     SECTION("--resume without checkpoints starts at the first record") {
         auto r = run_plmkit(resume_args);
