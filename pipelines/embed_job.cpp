@@ -1,5 +1,6 @@
 #include "pipelines/embed_job.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -91,6 +92,14 @@ std::vector<int> resolve_layers(const std::vector<int>& layers, int num_layers) 
     return {out.begin(), out.end()};
 }
 
+/// Whether the input can be read again (for its fingerprint, then for the
+/// run, then by a resumed run): a regular file, not standard input or a pipe
+/// (`--input <(zcat ...)`) whose bytes would be gone.
+bool rereadable(const std::string& input) {
+    struct stat st;
+    return input != "-" && ::stat(input.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 void check_options(const EmbedOptions& opt) {
     if (opt.model_dir.empty()) throw UsageError("--model is required");
     if (opt.input.empty()) throw UsageError("--input is required");
@@ -105,9 +114,11 @@ void check_options(const EmbedOptions& opt) {
                     {{"--output", opt.output}, {"the rejects file", rejects_path_for(opt.output)}});
     if (opt.max_tokens == 0) throw UsageError("--max-tokens must be at least 1");
     if (opt.checkpoint_every == 0) throw UsageError("--checkpoint-every must be at least 1");
-    if (opt.resume && opt.input == "-")
-        throw UsageError(
-            "--resume needs --input to be a file: standard input cannot be read again");
+    if (opt.resume && !rereadable(opt.input))
+        throw UsageError("--resume needs --input to be a regular file: " +
+                         (opt.input == "-" ? std::string("standard input")
+                                           : "'" + opt.input + "' (a pipe or device)") +
+                         " cannot be read again");
     if (opt.long_policy != "truncate" && opt.long_policy != "skip" && opt.long_policy != "error")
         throw UsageError("--long '" + opt.long_policy + "': expected truncate, skip or error");
 }
@@ -367,7 +378,7 @@ EmbedFingerprint fingerprint(const std::vector<Hdf5Attribute>& attributes,
         if (a.name != "created" && a.name != "command_line")
             fp[a.name] = a.is_string ? a.text : std::to_string(a.number);
     fp["checkpoint_every"] = std::to_string(opt.checkpoint_every);
-    if (opt.input != "-") add_input_fingerprint(fp, opt.input);
+    if (rereadable(opt.input)) add_input_fingerprint(fp, opt.input);
     return fp;
 }
 
@@ -446,8 +457,8 @@ EmbedSummary run_embed(const EmbedOptions& given) {
         summary = job.run();
         join_embed_parts(checkpoint.part_paths(), opt.output, opt.command_line);
     } catch (...) {
-        // Standard input cannot be read again: its checkpoints are no use.
-        if (opt.input == "-") checkpoint.remove();
+        // Standard input or a pipe cannot be read again: its checkpoints are no use.
+        if (!rereadable(opt.input)) checkpoint.remove();
         throw;
     }
     checkpoint.remove();

@@ -4,6 +4,7 @@
 // run; a resume with other options or another input is refused, and so is a
 // plain rerun over the checkpoints.
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -225,10 +226,25 @@ TEST_CASE("cli embed --resume: other options, another input or no --resume are r
     CHECK_FALSE(file_exists(two));
 }
 
-TEST_CASE("cli embed --resume: standard input cannot be resumed", "[cli][embed][resume]") {
-    auto r = run_plmkit({"embed", "--model", kModel, "--input", "-", "--output",
-                         temp_path("resume_stdin.h5"), "--resume"},
+TEST_CASE("cli embed --resume: standard input or a pipe cannot be resumed, and is read once",
+          "[cli][embed][resume]") {
+    const std::string out = temp_path("resume_stdin.h5");
+    auto r = run_plmkit({"embed", "--model", kModel, "--input", "-", "--output", out, "--resume"},
                         fasta_text());
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, Catch::Contains("--resume needs --input to be a file"));
+    CHECK_THAT(r.err, Catch::Contains("--resume needs --input to be a regular file: standard "
+                                      "input cannot be read again"));
+    auto fifo = test::make_fifo("resume_fifo");
+    r = run_plmkit({"embed", "--model", kModel, "--input", fifo, "--output", out, "--resume"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("'" + fifo + "' (a pipe or device) cannot be read again"));
+    // Without --resume a pipe is embedded whole: fingerprinting the input
+    // must not read it before the run does (`--input <(zcat ...)`).
+    const std::string input = temp_path("resume_pipe.fasta");
+    test::write_file(input, fasta_text());
+    const std::string cmd = "bash -c \"'" + test::plmkit_bin() + "' -q embed --model '" + kModel +
+                            "' --input <(cat '" + input + "') --output '" + out + "' --threads 1\"";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    CHECK(plmkit::Hdf5Reader(out).info("ids").rows == 9);
+    CHECK_FALSE(file_exists(out + ".partial"));
 }
