@@ -1,5 +1,6 @@
 #include "pipelines/embed_job.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include "data/fasta_reader.hpp"
 #include "models/esm2_loader.hpp"
 #include "models/torch_runtime.hpp"
+#include "pipelines/embed_checkpoint.hpp"
+#include "pipelines/embed_merge.hpp"
 #include "pipelines/embedding_file.hpp"
 #include "pipelines/esm2_embedder.hpp"
 #include "pipelines/run_files.hpp"
@@ -26,10 +29,9 @@
 namespace plmkit::pipelines {
 namespace {
 
-/// A window ends at this many sequences or this many bytes of held outputs,
-/// whichever comes first: enough to length-sort well, small enough to keep
-/// memory flat.
-constexpr std::size_t kWindowSequences = 4096;
+/// A window ends at --checkpoint-every sequences or this many bytes of held
+/// outputs, whichever comes first: enough to length-sort well, small enough to
+/// keep memory flat.
 constexpr std::size_t kWindowBytes = std::size_t{256} << 20;
 
 const std::vector<std::string> kIncludeItems = {"mean", "per_tok", "bos", "logits", "contacts"};
@@ -90,6 +92,14 @@ std::vector<int> resolve_layers(const std::vector<int>& layers, int num_layers) 
     return {out.begin(), out.end()};
 }
 
+/// Whether the input can be read again (for its fingerprint, then for the
+/// run, then by a resumed run): a regular file, not standard input or a pipe
+/// (`--input <(zcat ...)`) whose bytes would be gone.
+bool rereadable(const std::string& input) {
+    struct stat st;
+    return input != "-" && ::stat(input.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 void check_options(const EmbedOptions& opt) {
     if (opt.model_dir.empty()) throw UsageError("--model is required");
     if (opt.input.empty()) throw UsageError("--input is required");
@@ -103,6 +113,12 @@ void check_options(const EmbedOptions& opt) {
     check_run_files({{"--input", opt.input}},
                     {{"--output", opt.output}, {"the rejects file", rejects_path_for(opt.output)}});
     if (opt.max_tokens == 0) throw UsageError("--max-tokens must be at least 1");
+    if (opt.checkpoint_every == 0) throw UsageError("--checkpoint-every must be at least 1");
+    if (opt.resume && !rereadable(opt.input))
+        throw UsageError("--resume needs --input to be a regular file: " +
+                         (opt.input == "-" ? std::string("standard input")
+                                           : "'" + opt.input + "' (a pipe or device)") +
+                         " cannot be read again");
     if (opt.long_policy != "truncate" && opt.long_policy != "skip" && opt.long_policy != "error")
         throw UsageError("--long '" + opt.long_policy + "': expected truncate, skip or error");
 }
@@ -137,33 +153,50 @@ struct WindowItem {
     std::int64_t input_residues = 0;  ///< in the record (/original_lengths)
 };
 
-/// One run: reads, rejects, batches, embeds and writes, window by window.
+/// What a window's part is written with.
+struct PartSpec {
+    EmbeddingFileLayout layout;
+    std::vector<Hdf5Attribute> attributes;  ///< provenance
+};
+
+/// One run: reads, rejects, batches, embeds and writes, window by window;
+/// each window is one checkpoint part.
 class EmbedRun {
   public:
-    EmbedRun(const EmbedOptions& opt, const Shard& shard, EmbedContent content,
-             models::LoadedEsm2& loaded, Device device, EmbeddingFile& file, CsvWriter& rejects)
+    EmbedRun(const EmbedOptions& opt, const Shard& shard, models::LoadedEsm2& loaded, Device device,
+             EmbedCheckpoint& checkpoint, PartSpec spec)
         : opt_(opt),
           shard_(shard),
-          content_(content),
+          content_(spec.layout.content),
           tokenizer_(loaded.tokenizer),
-          embedder_(loaded.model, content, device),
-          file_(file),
-          rejects_(rejects),
+          embedder_(loaded.model, spec.layout.content, device),
+          checkpoint_(checkpoint),
+          spec_(std::move(spec)),
           hidden_(static_cast<std::size_t>(loaded.config.hidden_size)),
-          progress_(progress_options(opt, shard)) {}
+          progress_(progress_options(opt, shard, checkpoint.done().read)) {}
 
     EmbedSummary run() {
+        const EmbedPartCounts done = checkpoint_.done();
+        add_counts(summary_, done);
+        summary_.resumed_sequences = done.accepted;
+        summary_.resumed_residues = done.residues;
         // /ids is an HDF5 string tagged UTF-8: other ids are rejected records.
         data::FastaReader reader(opt_.input, {/*require_utf8_ids=*/true});
         data::SequenceRecord rec;
         while (reader.next(rec)) {
-            if (!shard_.contains(rec.index)) continue;
-            ++summary_.read;
+            // Records of finished parts are read again (the duplicate-id
+            // check needs them), not embedded.
+            if (rec.index < done.records_end || !shard_.contains(rec.index)) continue;
+            ++part_counts_.read;
+            part_counts_.records_end = rec.index + 1;
             consider(rec, reader.path());
-            if (window_.size() >= kWindowSequences || window_bytes_ >= kWindowBytes) flush_window();
+            if (window_.size() >= opt_.checkpoint_every || window_bytes_ >= kWindowBytes)
+                flush_window();
             throw_if_interrupted();
         }
-        flush_window();
+        // The last part (none when the finished parts hold every record; an
+        // empty one for an input without records, so that the output exists).
+        if (part_counts_.read > 0 || checkpoint_.parts() == 0) flush_window();
         // An empty file (a failed upstream step, a wrong path) is not an
         // error, but an output without sequences should not pass unnoticed.
         if (reader.records() == 0)
@@ -175,7 +208,9 @@ class EmbedRun {
     }
 
   private:
-    static ProgressOptions progress_options(const EmbedOptions& opt, const Shard& shard) {
+    /// `done`: records of the checkpoints, left out of the total and the rate.
+    static ProgressOptions progress_options(const EmbedOptions& opt, const Shard& shard,
+                                            std::uint64_t done) {
         ProgressOptions p;
         p.label = "embedding";
         p.item_name = "sequences";
@@ -185,13 +220,29 @@ class EmbedRun {
         // screen does, give the line its total, percentage and ETA. Rejected
         // records count as done, so the line ends at 100%.
         if (opt.progress && opt.input != "-" && ::isatty(STDERR_FILENO) == 1)
-            p.total_items = shard.records_of(data::count_fasta_records(opt.input));
+            p.total_items = shard.records_of(data::count_fasta_records(opt.input)) - done;
         return p;
     }
 
+    static void add_counts(EmbedSummary& s, const EmbedPartCounts& c) {
+        s.read += c.read;
+        s.accepted += c.accepted;
+        s.truncated += c.truncated;
+        s.rejected += c.rejected;
+        s.residues += c.residues;
+    }
+
+    /// The part of the current window, created at its first record.
+    EmbedPart& part() {
+        if (!part_)
+            part_ = std::make_unique<EmbedPart>(checkpoint_.part_path(checkpoint_.parts()),
+                                                spec_.layout, spec_.attributes);
+        return *part_;
+    }
+
     void reject(const data::SequenceRecord& rec, const std::string& reason) {
-        rejects_.row({rec.id, std::to_string(rec.line), reason});
-        ++summary_.rejected;
+        part().rejects().row({rec.id, std::to_string(rec.line), reason});
+        ++part_counts_.rejected;
         progress_.add(1);
     }
 
@@ -210,7 +261,7 @@ class EmbedRun {
             if (opt_.long_policy == "error")
                 throw InputError(path + ":" + std::to_string(rec.line) + ": record '" + rec.id +
                                  "' has " + what + " (--long error; use --long truncate or skip)");
-            ++summary_.truncated;
+            ++part_counts_.truncated;
         }
         window_bytes_ += held_bytes(enc.residues);
         window_.push_back({std::move(rec.id), static_cast<std::int64_t>(rec.index),
@@ -226,8 +277,22 @@ class EmbedRun {
         return 4 * (len * per_res + 2 * hidden_ * layers) + 4 * len;
     }
 
+    /// Embeds the window, writes it to its part and commits the part (also
+    /// a part of rejects only, or an empty one for an input without records).
     void flush_window() {
-        if (window_.empty()) return;
+        if (!window_.empty()) embed_window();
+        // A signal's handler has removed the part's temporary files by now.
+        throw_if_interrupted();
+        part().commit(part_counts_);
+        checkpoint_.commit_part(part_counts_);
+        add_counts(summary_, part_counts_);
+        part_.reset();
+        part_counts_ = {};
+        window_.clear();
+        window_bytes_ = 0;
+    }
+
+    void embed_window() {
         std::vector<std::size_t> lengths;
         for (const auto& w : window_)
             lengths.push_back(w.ids.size());
@@ -245,7 +310,7 @@ class EmbedRun {
             for (std::size_t j = 0; j < batch.size(); ++j)
                 results[batch[j]] = std::move(out[j]);
             progress_.add(batch.size(), residues);
-            summary_.residues += residues;
+            part_counts_.residues += residues;
             throw_if_interrupted();
         }
         std::vector<std::string> ids;
@@ -255,10 +320,8 @@ class EmbedRun {
             record_index.push_back(w.record_index);
             original_lengths.push_back(w.input_residues);
         }
-        file_.append(ids, results, record_index, original_lengths);
-        summary_.accepted += window_.size();
-        window_.clear();
-        window_bytes_ = 0;
+        part().file().append(ids, results, record_index, original_lengths);
+        part_counts_.accepted += window_.size();
     }
 
     const EmbedOptions& opt_;
@@ -266,35 +329,57 @@ class EmbedRun {
     EmbedContent content_;
     const tokenizers::EsmTokenizer& tokenizer_;
     Esm2Embedder embedder_;
-    EmbeddingFile& file_;
-    CsvWriter& rejects_;
+    EmbedCheckpoint& checkpoint_;
+    PartSpec spec_;
     std::size_t hidden_;
     Progress progress_;
     EmbedSummary summary_;
+    std::unique_ptr<EmbedPart> part_;
+    EmbedPartCounts part_counts_;
     std::vector<WindowItem> window_;
     std::size_t window_bytes_ = 0;
 };
 
-void write_provenance(EmbeddingFile& file, const EmbedOptions& opt, const models::LoadedEsm2& m,
-                      const EmbedContent& c, const Device& device) {
+/// The root attributes every part (and so the output) carries.
+std::vector<Hdf5Attribute> provenance(const EmbedOptions& opt, const models::LoadedEsm2& m,
+                                      const EmbedContent& c, const Device& device,
+                                      const Shard& shard) {
     std::vector<std::string> layers;
     for (int k : c.layers)
         layers.push_back(std::to_string(k));
-    file.set_attribute("plmkit_version", std::string(version()));
-    file.set_attribute("model_dir", opt.model_dir);
-    file.set_attribute("model_hash", m.weights_hash);
-    file.set_attribute("model_config", m.config.to_json());
-    file.set_attribute("dtype", to_string(opt.dtype));
-    file.set_attribute("device", to_string(device));
-    file.set_attribute("truncate", static_cast<std::int64_t>(opt.truncate));
-    file.set_attribute("long_policy", opt.long_policy);
-    file.set_attribute("include", include_attribute(c));
-    file.set_attribute("layers", join(layers));
-    file.set_attribute("layer", static_cast<std::int64_t>(c.layers.back()));
-    file.set_attribute("max_tokens", static_cast<std::int64_t>(opt.max_tokens));
-    file.set_attribute("input", opt.input);
-    file.set_attribute("command_line", opt.command_line);
-    file.set_attribute("created", iso_now());
+    auto text = [](const char* name, std::string v) { return Hdf5Attribute{name, true, v, 0}; };
+    auto number = [](const char* name, std::int64_t v) {
+        return Hdf5Attribute{name, false, "", v};
+    };
+    return {text("plmkit_version", std::string(version())),
+            text("model_dir", opt.model_dir),
+            text("model_hash", m.weights_hash),
+            text("model_config", m.config.to_json()),
+            text("dtype", to_string(opt.dtype)),
+            text("device", to_string(device)),
+            number("truncate", static_cast<std::int64_t>(opt.truncate)),
+            text("long_policy", opt.long_policy),
+            text("include", include_attribute(c)),
+            text("layers", join(layers)),
+            number("layer", static_cast<std::int64_t>(c.layers.back())),
+            number("max_tokens", static_cast<std::int64_t>(opt.max_tokens)),
+            text("input", opt.input),
+            text("command_line", opt.command_line),
+            text("created", iso_now()),
+            text("shard", shard.to_string())};
+}
+
+/// What a resumed run must share with the interrupted one: the provenance
+/// but the time and command line, the window size and the input's bytes.
+EmbedFingerprint fingerprint(const std::vector<Hdf5Attribute>& attributes,
+                             const EmbedOptions& opt) {
+    EmbedFingerprint fp;
+    for (const auto& a : attributes)
+        if (a.name != "created" && a.name != "command_line")
+            fp[a.name] = a.is_string ? a.text : std::to_string(a.number);
+    fp["checkpoint_every"] = std::to_string(opt.checkpoint_every);
+    if (rereadable(opt.input)) add_input_fingerprint(fp, opt.input);
+    return fp;
 }
 
 std::string fixed(double v, int digits) {
@@ -304,11 +389,16 @@ std::string fixed(double v, int digits) {
 }
 
 void log_summary(const EmbedSummary& s, const EmbedOptions& opt) {
-    double rate = s.seconds > 0 ? static_cast<double>(s.residues) / s.seconds : 0.0;
+    // The rate of this run: the checkpoints' residues took the interrupted one's time.
+    double rate =
+        s.seconds > 0 ? static_cast<double>(s.residues - s.resumed_residues) / s.seconds : 0.0;
     std::string msg = "embedded " + std::to_string(s.accepted) + " sequences (" +
                       std::to_string(s.truncated) + " truncated), " + std::to_string(s.rejected) +
                       " rejected -> " + opt.output + " in " + fixed(s.seconds, 1) + "s (" +
                       human_count(rate) + " residues/s)";
+    if (s.resumed_sequences > 0)
+        msg += "; " + std::to_string(s.resumed_sequences) +
+               " of the sequences came from the checkpoints of the interrupted run";
     if (s.truncated > 0) msg += "; the truncated ones have /original_lengths > /lengths";
     if (s.rejected > 0) msg += "; rejects in " + rejects_path_for(opt.output);
     log_info(msg);
@@ -346,6 +436,8 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     check_options(opt);
     EmbedContent content = parse_include(opt.include);
     { data::FastaReader probe(opt.input); }  // a missing input fails before the model loads
+    EmbedCheckpoint checkpoint(opt.output);
+    checkpoint.open(opt.resume);
 
     Device device = models::resolve_device(opt.device);
     models::set_threads(opt.threads);
@@ -353,25 +445,23 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     content.layers = resolve_layers(opt.layers, static_cast<int>(loaded.config.num_layers));
     check_heads(content, loaded.model, opt.model_dir);
 
-    AtomicFile h5(opt.output);
-    CsvWriter rejects(rejects_path_for(opt.output), '\t');
-    rejects.header({"id", "line", "reason"});
-    EmbeddingFileLayout layout;
-    layout.content = content;
-    layout.hidden_size = static_cast<std::size_t>(loaded.config.hidden_size);
-    layout.vocab_size = static_cast<std::size_t>(loaded.config.vocab_size);
-    EmbeddingFile file(h5.temp_path(), layout);
-    write_provenance(file, opt, loaded, content, device);
-    file.set_attribute("shard", shard.to_string());
-
-    EmbedRun job(opt, shard, content, loaded, device, file, rejects);
-    EmbedSummary summary = job.run();
-    file.set_attribute("num_sequences", static_cast<std::int64_t>(summary.accepted));
-    file.set_attribute("num_truncated", static_cast<std::int64_t>(summary.truncated));
-    file.set_attribute("num_rejected", static_cast<std::int64_t>(summary.rejected));
-    file.close();
-    h5.commit();
-    rejects.close();
+    PartSpec spec;
+    spec.layout.content = content;
+    spec.layout.hidden_size = static_cast<std::size_t>(loaded.config.hidden_size);
+    spec.layout.vocab_size = static_cast<std::size_t>(loaded.config.vocab_size);
+    spec.attributes = provenance(opt, loaded, content, device, shard);
+    checkpoint.start(fingerprint(spec.attributes, opt));
+    EmbedSummary summary;
+    try {
+        EmbedRun job(opt, shard, loaded, device, checkpoint, std::move(spec));
+        summary = job.run();
+        join_embed_parts(checkpoint.part_paths(), opt.output, opt.command_line);
+    } catch (...) {
+        // Standard input or a pipe cannot be read again: its checkpoints are no use.
+        if (!rereadable(opt.input)) checkpoint.remove();
+        throw;
+    }
+    checkpoint.remove();
     log_summary(summary, opt);
     return summary;
 }

@@ -2,7 +2,9 @@
 // `plmkit embed`: ESM-2 embeddings of a FASTA file into one HDF5 file
 // (layout in docs/embed.md). Streams the input in windows, so memory stays
 // flat in the number of sequences; rejected records go to
-// `<output>.rejects.tsv`. Both files appear only when the run completes.
+// `<output>.rejects.tsv`. Both files appear only when the run completes;
+// until then the finished windows are kept in `<output>.partial/`, so that
+// `resume` continues a killed run (pipelines/embed_checkpoint.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,6 +33,13 @@ struct EmbedOptions {
     /// "I/N": only records whose 0-based index % N == I; "auto": from the
     /// Slurm array variables (pipelines/shard.hpp); "": all records.
     std::string shard;
+    /// Continue the interrupted run of the same command from its checkpoints
+    /// (none: start at the first record). Without it, checkpoints holding
+    /// finished work are a UsageError.
+    bool resume = false;
+    /// Accepted sequences per window: each window is length-sorted, batched
+    /// and kept as one checkpoint part (at most this much work is lost).
+    std::size_t checkpoint_every = 4096;
 };
 
 struct EmbedSummary {
@@ -40,6 +49,9 @@ struct EmbedSummary {
     std::uint64_t rejected = 0;   ///< written to the rejects file
     double seconds = 0;
     std::uint64_t residues = 0;  ///< residues embedded
+    /// Of accepted and residues: taken from the checkpoints of an interrupted run (--resume).
+    std::uint64_t resumed_sequences = 0;
+    std::uint64_t resumed_residues = 0;
 };
 
 /// Runs the job. UsageError for bad options (unknown include item, layer out

@@ -346,8 +346,10 @@ void copy_block(const std::vector<ShardFile>& shards, const std::vector<Entry>& 
     }
 }
 
+/// The first file's attributes with the counts summed. `parts`: checkpoint
+/// parts of one run, which keep their shard tag and get no merged_shards.
 void write_attributes(Hdf5Writer& w, const std::vector<ShardFile>& shards,
-                      const EmbedMergeOptions& opt) {
+                      const EmbedMergeOptions& opt, bool parts) {
     for (const auto& [name, a] : shards.front().attrs) {
         if (a.is_string)
             w.set_attribute(name, a.text);
@@ -360,12 +362,13 @@ void write_attributes(Hdf5Writer& w, const std::vector<ShardFile>& shards,
         truncated += attr_int(f, "num_truncated");
         rejected += attr_int(f, "num_rejected");
     }
-    w.set_attribute("shard", Shard{}.to_string());
     w.set_attribute("num_sequences", seqs);
     w.set_attribute("num_truncated", truncated);
     w.set_attribute("num_rejected", rejected);
-    w.set_attribute("created", iso_now());
     if (!opt.command_line.empty()) w.set_attribute("command_line", opt.command_line);
+    if (parts) return;
+    w.set_attribute("shard", Shard{}.to_string());
+    w.set_attribute("created", iso_now());
     w.set_attribute("merged_shards", static_cast<std::int64_t>(shards.size()));
 }
 
@@ -434,6 +437,38 @@ std::uint64_t merge_rejects(const std::vector<ShardFile>& shards, const std::str
     return rows.size();
 }
 
+/// Writes the opened, checked files into opt.output (atomically) with their
+/// rejects, in input order.
+EmbedMergeSummary write_joined(const std::vector<ShardFile>& shards, const EmbedMergeOptions& opt,
+                               bool parts) {
+    AtomicFile h5(opt.output);
+    Hdf5Writer w(h5.temp_path());
+    const std::int64_t zero = 0;
+    for (const auto& d : shards.front().sets) {
+        w.create_dataset(d.name, d.type, d.cols);
+        RowKind k = row_kind(d.name);
+        if (k == RowKind::offsets || k == RowKind::contact_offsets) w.append(d.name, &zero, 1);
+    }
+    write_attributes(w, shards, opt, parts);
+    MergeOrder order(shards);
+    std::vector<Entry> block;
+    std::int64_t residues_end = 0, contacts_end = 0;
+    EmbedMergeSummary summary;
+    summary.shards = static_cast<std::int64_t>(shards.size());
+    while (order.next_block(block, std::max<std::size_t>(opt.block_sequences, 1),
+                            std::max<std::size_t>(opt.block_residues, 1))) {
+        copy_block(shards, block, w, residues_end, contacts_end);
+        summary.sequences += block.size();
+        throw_if_interrupted();
+    }
+    w.close();
+    summary.rejected = merge_rejects(shards, opt.output);
+    h5.commit();
+    for (const auto& f : shards)
+        summary.truncated += static_cast<std::uint64_t>(attr_int(f, "num_truncated"));
+    return summary;
+}
+
 }  // namespace
 
 EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
@@ -453,37 +488,39 @@ EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
     check_complete(shards);
     for (auto& f : shards)
         load_rows(f);
-
-    AtomicFile h5(opt.output);
-    Hdf5Writer w(h5.temp_path());
-    const std::int64_t zero = 0;
-    for (const auto& d : shards.front().sets) {
-        w.create_dataset(d.name, d.type, d.cols);
-        RowKind k = row_kind(d.name);
-        if (k == RowKind::offsets || k == RowKind::contact_offsets) w.append(d.name, &zero, 1);
-    }
-    write_attributes(w, shards, opt);
-    MergeOrder order(shards);
-    std::vector<Entry> block;
-    std::int64_t residues_end = 0, contacts_end = 0;
-    EmbedMergeSummary summary;
-    summary.shards = static_cast<std::int64_t>(shards.size());
-    while (order.next_block(block, std::max<std::size_t>(opt.block_sequences, 1),
-                            std::max<std::size_t>(opt.block_residues, 1))) {
-        copy_block(shards, block, w, residues_end, contacts_end);
-        summary.sequences += block.size();
-        throw_if_interrupted();
-    }
-    w.close();
-    summary.rejected = merge_rejects(shards, opt.output);
-    h5.commit();
-    for (const auto& f : shards)
-        summary.truncated += static_cast<std::uint64_t>(attr_int(f, "num_truncated"));
+    EmbedMergeSummary summary = write_joined(shards, opt, /*parts=*/false);
     log_info("merged " + std::to_string(summary.shards) +
              " shards: " + std::to_string(summary.sequences) + " sequences (" +
              std::to_string(summary.truncated) + " truncated), " +
              std::to_string(summary.rejected) + " rejected -> " + opt.output);
     return summary;
+}
+
+EmbedMergeSummary join_embed_parts(const std::vector<std::string>& parts, const std::string& output,
+                                   const std::string& command_line) {
+    if (parts.empty()) throw UsageError("join: no part files given");
+    std::vector<ShardFile> files;
+    for (const auto& path : parts)
+        files.push_back(open_shard(path));
+    for (auto& f : files) {
+        check_same_run(files.front(), f);
+        if (f.shard.index != files.front().shard.index)
+            throw InputError(f.path + " is of shard " + f.shard.to_string() + ", " +
+                             files.front().path + " of shard " + files.front().shard.to_string());
+        load_rows(f);
+    }
+    for (std::size_t i = 1; i < files.size(); ++i) {
+        const auto& a = files[i - 1].record_index;
+        const auto& b = files[i].record_index;
+        if (!a.empty() && !b.empty() && b.front() <= a.back())
+            throw InputError(files[i].path + " starts at record " + std::to_string(b.front()) +
+                             ", not after the last record of " + files[i - 1].path + " (" +
+                             std::to_string(a.back()) + ")");
+    }
+    EmbedMergeOptions opt;
+    opt.output = output;
+    opt.command_line = command_line;
+    return write_joined(files, opt, /*parts=*/true);
 }
 
 }  // namespace plmkit::pipelines

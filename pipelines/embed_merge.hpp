@@ -35,6 +35,15 @@ struct EmbedMergeSummary {
 /// read or the output cannot be written, UsageError for no inputs.
 EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& options);
 
+/// Joins the checkpoint parts of one `plmkit embed` run (files of the same
+/// shard holding consecutive record ranges, in that order:
+/// pipelines/embed_checkpoint.hpp) into `output` and its rejects file, both
+/// written atomically, as merge_embeddings joins shards. The attributes are
+/// the first part's, with the counts summed and `command_line` replaced when
+/// given. InputError when the parts do not belong together.
+EmbedMergeSummary join_embed_parts(const std::vector<std::string>& parts, const std::string& output,
+                                   const std::string& command_line);
+
 /// Attributes allowed to differ between shards of one run.
 bool is_per_shard_attribute(const std::string& name);
 

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -396,6 +397,10 @@ std::string slurm_array_script(const SlurmJobOptions& o, const SlurmJobPlan& pla
     }
     words.push_back("--shard");
     words.push_back("\"${I}/" + n + "\"");
+    // An embed task killed at its time limit keeps its finished windows; a
+    // re-run of the task (or a requeue) goes on from them (docs/embed.md).
+    if (o.kind == "embed" && std::find(o.args.begin(), o.args.end(), "--resume") == o.args.end())
+        words.push_back("--resume");
     std::string line;
     for (const auto& w : words)
         line += (line.empty() ? "" : " ") + w;

@@ -15,6 +15,7 @@ struct EmbedCliOptions {
     pipelines::EmbedOptions job;
     std::string device = "auto";
     std::string dtype = "fp32";
+    bool nogpu = false;  ///< extract.py's --nogpu: --device cpu
 };
 
 void add_embed_command(CLI::App& app) {
@@ -36,21 +37,27 @@ void add_embed_command(CLI::App& app) {
         ->check(not_empty("an HDF5 file name"));
     add_list_option(cmd, "--include", job.include,
                     "Comma-separated outputs: mean, per_tok, bos, logits, contacts");
-    add_list_option(cmd, "--layers", job.layers,
+    add_list_option(cmd, "--layers,--repr_layers", job.layers,
                     "Comma-separated layers; negative counts from the end (-1 = last), "
-                    "0 = embeddings",
+                    "0 = embeddings (--repr_layers: extract.py's name; give 0,32,33, not 0 32 33)",
                     an_integer());
-    cmd->add_option("--max-tokens", job.max_tokens, "Padded tokens per batch (length-sorted)")
+    cmd->add_option("--max-tokens,--toks_per_batch", job.max_tokens,
+                    "Padded tokens per batch (length-sorted; --toks_per_batch: extract.py's name)")
         ->check(at_least(1))
         ->capture_default_str();
-    cmd->add_option("--truncate", job.truncate, "Residues kept per sequence (0 = no limit)")
+    cmd->add_option("--truncate,--truncation_seq_length", job.truncate,
+                    "Residues kept per sequence (0 = no limit; --truncation_seq_length: "
+                    "extract.py's name)")
         ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("--long", job.long_policy,
                     "Sequences longer than --truncate: truncate, skip (to rejects) or error")
         ->check(CLI::IsMember({"truncate", "skip", "error"}))
         ->capture_default_str();
-    cmd->add_option("--device", opt->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    auto* device = cmd->add_option("--device", opt->device, "auto, cpu, cuda or cuda:N")
+                       ->capture_default_str();
+    cmd->add_flag("--nogpu", opt->nogpu, "Same as --device cpu (extract.py's name)")
+        ->excludes(device);
     cmd->add_option("--dtype", opt->dtype,
                     "Compute dtype: fp32, bf16 or fp16 (outputs are "
                     "float32)")
@@ -63,19 +70,31 @@ void add_embed_command(CLI::App& app) {
                     "SLURM_ARRAY_TASK_ID; auto: I and N from the Slurm array. The shard writes "
                     "<output stem>.shard-I-of-N.h5")
         ->check(not_empty("I/N, auto/N or auto"));
+    cmd->add_flag("--resume", job.resume,
+                  "Continue an interrupted run of this command from <output>.partial/ (same "
+                  "options and input, else refused); without checkpoints, start at the first "
+                  "record");
+    cmd->add_option("--checkpoint-every", job.checkpoint_every,
+                    "Sequences per checkpoint (and per length-sorted window): an interrupted "
+                    "run loses at most this much work")
+        ->check(at_least(1))
+        ->capture_default_str();
     cmd->footer(
         "Writes /ids, /lengths, /original_lengths (before --truncate: larger than /lengths for\n"
         "the truncated sequences) and the requested datasets (/mean, /bos, /per_tok + /offsets,\n"
         "/logits, /contacts + /contact_offsets, /layers/<k>/...) with provenance attributes;\n"
         "see docs/embed.md for the layout and an h5py example.\n\n"
+        "Finished windows are kept in <output>.partial/ until the run completes; after a\n"
+        "kill (time limit, preemption, Ctrl-C) run the same command with --resume to go on.\n\n"
         "Examples:\n"
         "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5\n"
         "  plmkit embed --model esm2_t33_650M_UR50D --input proteins.fasta.gz --output emb.h5 \\\n"
         "      --include mean,per_tok --layers -1,20 --dtype bf16 --device cuda\n"
         "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5 "
-        "--shard 3/8   (writes emb.shard-3-of-8.h5)");
+        "--shard 3/8   (writes emb.shard-3-of-8.h5)\n"
+        "  plmkit embed --model esm2_t33_650M_UR50D --input big.fasta --output emb.h5 --resume");
     cmd->callback([opt] {
-        opt->job.device = parse_device(opt->device);
+        opt->job.device = parse_device(opt->nogpu ? std::string("cpu") : opt->device);
         opt->job.dtype = parse_compute_dtype(opt->dtype);
         opt->job.command_line = global_options().command_line;
         opt->job.progress = log_level() >= LogLevel::info;

@@ -25,7 +25,8 @@ TEST_CASE("cli embed: help lists the options and examples", "[cli][embed]") {
     CHECK(r.exit_code == 0);
     for (const char* opt :
          {"--model", "--input", "--output", "--include", "--layers", "--max-tokens", "--truncate",
-          "--long", "--device", "--dtype", "--threads", "--shard", "Examples:"})
+          "--long", "--device", "--dtype", "--threads", "--shard", "--resume", "--checkpoint-every",
+          "--repr_layers", "--toks_per_batch", "--truncation_seq_length", "--nogpu", "Examples:"})
         CHECK_THAT(r.out, Catch::Contains(opt));
 }
 

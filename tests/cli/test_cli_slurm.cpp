@@ -67,10 +67,11 @@ TEST_CASE("cli slurm embed: options pass through, scripts merge to the single ru
                          Catch::Contains("#SBATCH --gpus=1\n") &&
                          Catch::Contains("#SBATCH --time=0:30:00\n"));
     // The command's own options, in order and unchanged; the output per shard.
-    CHECK_THAT(text, Catch::Contains(" embed --model " + kModel + " --input " + kFasta +
-                                     " --include mean,per_tok,logits --layers=-1,1 "
-                                     "--max-tokens 1 --output " +
-                                     dir + "/emb.shard-\"${I}\"-of-3.h5 --shard \"${I}/3\"\n"));
+    CHECK_THAT(text,
+               Catch::Contains(" embed --model " + kModel + " --input " + kFasta +
+                               " --include mean,per_tok,logits --layers=-1,1 "
+                               "--max-tokens 1 --output " +
+                               dir + "/emb.shard-\"${I}\"-of-3.h5 --shard \"${I}/3\" --resume\n"));
     auto mtext = test::read_file(merge);
     CHECK_THAT(mtext, Catch::Contains(" merge --kind embed --output " + out + " " + dir +
                                       "/emb.shard-0-of-3.h5 " + dir + "/emb.shard-1-of-3.h5 " +
@@ -78,10 +79,18 @@ TEST_CASE("cli slurm embed: options pass through, scripts merge to the single ru
     CHECK_THAT(mtext, !Catch::Contains("--gpus"));
 
     std::string log;
+    {
+        // Task 1 killed after its first window (a time limit): its re-run
+        // goes on from the checkpoint (--resume in the script).
+        test::ScopedEnv kill({{"PLMKIT_TEST_KILL_AFTER_PARTS", std::string("1")}});
+        REQUIRE(run_task(array, 1, log) != 0);
+        REQUIRE(test::file_exists(dir + "/emb.shard-1-of-3.h5.partial/state.json"));
+    }
     for (int i = 0; i < 3; ++i) {
         INFO("array task " << i);
         REQUIRE(run_task(array, i, log) == 0);
     }
+    CHECK_FALSE(test::file_exists(dir + "/emb.shard-1-of-3.h5.partial"));
     CHECK(run_task(array, 3, log) != 0);
     CHECK_THAT(log, Catch::Contains("only shards 0-2 exist"));
     INFO(log);

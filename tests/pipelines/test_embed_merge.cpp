@@ -1,6 +1,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 #include "tests/catch.hpp"
 
@@ -31,6 +32,7 @@ struct FileSpec {
     std::int64_t index = 0, count = 1;
     std::string model_hash = "hash-1";
     bool record_index = true;
+    std::int64_t first = 0, end = kRecords;  ///< the records [first, end) (a checkpoint part)
 };
 
 void write_embed_file(const FileSpec& s) {
@@ -49,7 +51,7 @@ void write_embed_file(const FileSpec& s) {
     w.append("offsets", &off, 1);
     w.append("contact_offsets", &coff, 1);
     std::string rejects = "id\tline\treason\n";
-    for (std::int64_t r = 0; r < kRecords; ++r) {
+    for (std::int64_t r = s.first; r < s.end; ++r) {
         if (r % s.count != s.index) continue;
         if (kRejected.count(r)) {
             rejects += "bad" + std::to_string(r) + "\t" + std::to_string(1 + 2 * r) + "\tempty\n";
@@ -231,5 +233,49 @@ TEST_CASE("embed merge: shards that do not belong together", "[pipelines][embed_
         test::write_file(junk, "junk");
         opt.inputs = {junk};
         CHECK_THROWS_AS(merge_embeddings(opt), IoError);
+    }
+}
+
+TEST_CASE("embed join: checkpoint parts join into the single-run file",
+          "[pipelines][embed_merge]") {
+    FileSpec whole;
+    whole.path = test::temp_path("join-whole.h5");
+    write_embed_file(whole);
+    // Records 0-3, 4-8 (two of them rejected), 9-10.
+    std::vector<std::string> parts;
+    for (auto [first, end] : {std::pair<int, int>{0, 4}, {4, 9}, {9, 11}}) {
+        FileSpec p;
+        p.path = test::temp_path("join-part-" + std::to_string(first) + ".h5");
+        p.first = first;
+        p.end = end;
+        write_embed_file(p);
+        parts.push_back(p.path);
+    }
+    const std::string out = test::temp_path("join-out.h5");
+    SECTION("in order: the datasets and rejects of one file, the run's attributes") {
+        auto summary = pipelines::join_embed_parts(parts, out, "plmkit embed --resume");
+        CHECK(summary.sequences == 8);
+        CHECK(summary.rejected == 3);
+        check_same_datasets(whole.path, out);
+        CHECK(test::read_file(out + ".rejects.tsv") ==
+              test::read_file(whole.path + ".rejects.tsv"));
+        Hdf5Reader r(out);
+        CHECK(r.attribute("shard")->text == "0/1");
+        CHECK_FALSE(r.attribute("merged_shards"));
+        CHECK(r.attribute("num_sequences")->number == 8);
+        CHECK(r.attribute("num_rejected")->number == 3);
+        CHECK(r.attribute("command_line")->text == "plmkit embed --resume");
+    }
+    SECTION("out of order, or a part twice: refused, naming the part") {
+        CHECK_THROWS_WITH(pipelines::join_embed_parts({parts[1], parts[0]}, out, ""),
+                          Catch::Contains(parts[0] + " starts at record 0, not after"));
+        CHECK_THROWS_WITH(pipelines::join_embed_parts({parts[0], parts[0]}, out, ""),
+                          Catch::Contains("not after the last record of " + parts[0]));
+        CHECK_FALSE(test::file_exists(out));
+    }
+    SECTION("parts of two shards: refused") {
+        auto shards = write_shards("join-shards", 2);
+        CHECK_THROWS_WITH(pipelines::join_embed_parts(shards, out, ""),
+                          Catch::Contains("is of shard 1/2"));
     }
 }

@@ -1,0 +1,250 @@
+// `plmkit embed --resume`: a run killed after some checkpoint parts (the
+// PLMKIT_TEST_KILL_AFTER_PARTS hook sends the process SIGKILL, as a Slurm time
+// limit would) and resumed gives the datasets and rejects of one uninterrupted
+// run; a resume with other options or another input is refused, and so is a
+// plain rerun over the checkpoints.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+#include "tests/catch.hpp"
+
+#include "src/hdf5_reader.hpp"
+#include "tests/cli/hdf5_compare.hpp"
+#include "tests/test_support.hpp"
+
+using plmkit::test::file_exists;
+using plmkit::test::read_file;
+using plmkit::test::run_plmkit;
+using plmkit::test::shared_path;
+using plmkit::test::temp_path;
+namespace test = plmkit::test;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kModel = shared_path("fixtures/esm2_tiny/model");
+
+/// 13 records: 9 good (two longer than --truncate 30), 4 rejected, spread
+/// over the checkpoint parts of --checkpoint-every 2.
+std::string fasta_text() {
+    return ">a1\nMKTAYIAKQRQISFVKSHFSRQ\n"
+           ">bad1\nMKT1AY\n"
+           ">a2\nGSHMLEDPVDAFQ\n"
+           ">a3\nMKVLAAGIVGLLLAACSSEKKEEAPAAAQPTAEAPAAPAAEPAKA\n"
+           ">a4\nPEPTIDE\n"
+           ">empty\n\n"
+           ">a5\nACDEFGHIKLMNPQRSTVWY\n"
+           ">bad2\nMK<cls>AY\n"
+           ">a6\nMSTNPKPQRKTKRNTNRRPQDVKFPGG\n"
+           ">a7\nMKWVTFISLLFLFSSAYSRGVFRRDAHKSEVAHRFKDLGE\n"
+           ">bad3\nAC9\n"
+           ">a8\nMALWMRLLPLLALLALWGPDPAAA\n"
+           ">a9\nQQQ\n";
+}
+
+/// The run's command line; an option in `more` replaces its default here.
+std::vector<std::string> embed_args(const std::string& input, const std::string& out,
+                                    std::vector<std::string> more = {},
+                                    const std::string& model = kModel) {
+    std::vector<std::pair<std::string, std::string>> opts = {
+        {"--model", model},   {"--input", input},
+        {"--output", out},    {"--include", "mean,per_tok,contacts"},
+        {"--layers", "0,-1"}, {"--truncate", "30"},
+        {"--threads", "1"},   {"--checkpoint-every", "2"}};
+    std::vector<std::string> a = {"-q", "embed"};
+    for (const auto& [name, value] : opts)
+        if (std::find(more.begin(), more.end(), name) == more.end()) {
+            a.push_back(name);
+            a.push_back(value);
+        }
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+}
+
+/// Runs embed_args, killed after `parts` checkpoint parts.
+test::RunResult run_killed(const std::vector<std::string>& args, int parts) {
+    test::ScopedEnv env({{"PLMKIT_TEST_KILL_AFTER_PARTS", std::to_string(parts)}});
+    return run_plmkit(args);
+}
+
+void require_same_output(const std::string& want, const std::string& got) {
+    plmkit::Hdf5Reader a(want), b(got);
+    test::require_same_datasets(a, b);
+    test::require_same_attributes(a, b, {"created", "command_line"});
+    CHECK(read_file(want + ".rejects.tsv") == read_file(got + ".rejects.tsv"));
+}
+
+/// A fresh folder with in.fasta and the uninterrupted run's one.h5.
+struct Setup {
+    std::string dir, input, one;
+    explicit Setup(const std::string& name, std::vector<std::string> more = {}) {
+        dir = temp_path(name);
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        input = dir + "/in.fasta";
+        test::write_file(input, fasta_text());
+        one = dir + "/one.h5";
+        auto r = run_plmkit(embed_args(input, one, more));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        REQUIRE_FALSE(file_exists(one + ".partial"));
+    }
+};
+}  // namespace
+
+TEST_CASE("cli embed --resume: a killed run resumed gives the uninterrupted run's file",
+          "[cli][embed][resume]") {
+    Setup s("resume_same");
+    const std::string two = s.dir + "/two.h5";
+    const auto args = embed_args(s.input, two);
+    auto resume_args = args;
+    resume_args.push_back("--resume");
+    // The reference holds what the test expects: 9 sequences, 4 rejects.
+    REQUIRE(plmkit::Hdf5Reader(s.one).info("ids").rows == 9);
+    REQUIRE(read_file(s.one + ".rejects.tsv").find("bad3") != std::string::npos);
+
+    SECTION("killed after 1 part, then after 2 more, then resumed to the end") {
+        auto k = run_killed(args, 1);
+        CHECK(k.exit_code == 128 + 9);
+        CHECK(file_exists(two + ".partial/state.json"));
+        CHECK_FALSE(file_exists(two));
+        CHECK_FALSE(file_exists(two + ".rejects.tsv"));
+        auto k2 = run_killed(resume_args, 2);
+        CHECK(k2.exit_code == 128 + 9);
+        auto r = run_plmkit(resume_args);
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    SECTION("killed after the last part, before the output was written") {
+        // 13 records, 9 accepted in windows of 2: 5 parts.
+        auto k = run_killed(args, 5);
+        CHECK(k.exit_code == 128 + 9);
+        CHECK_FALSE(file_exists(two));
+        auto loud = resume_args;
+        loud.erase(loud.begin());  // no -q: the summary counts the checkpoints' sequences
+        auto r = run_plmkit(loud);
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("--resume: 5 part(s) in " + two +
+                                          ".partial hold 13 "
+                                          "records; continuing with input record 14") &&
+                              Catch::Contains("embedded 9 sequences (2 truncated), 4 rejected") &&
+                              Catch::Contains("9 of the sequences came from the checkpoints"));
+    }
+    SECTION("--resume without checkpoints starts at the first record") {
+        auto r = run_plmkit(resume_args);
+        REQUIRE(r.exit_code == 0);
+    }
+    require_same_output(s.one, two);
+    CHECK_FALSE(file_exists(two + ".partial"));
+    // Every reject once, as in the single run: header + 4 rows.
+    const std::string rejects = read_file(two + ".rejects.tsv");
+    CHECK(std::count(rejects.begin(), rejects.end(), '\n') == 5);
+}
+
+TEST_CASE("cli embed --resume: a shard resumes into its own file", "[cli][embed][resume]") {
+    Setup s("resume_shard", {"--shard", "1/2"});
+    const std::string one = s.dir + "/one.shard-1-of-2.h5";
+    const std::string two = s.dir + "/two.h5";
+    auto args = embed_args(s.input, two, {"--shard", "1/2"});
+    CHECK(run_killed(args, 1).exit_code == 128 + 9);
+    CHECK(file_exists(s.dir + "/two.shard-1-of-2.h5.partial/state.json"));
+    args.push_back("--resume");
+    auto r = run_plmkit(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    require_same_output(one, s.dir + "/two.shard-1-of-2.h5");
+}
+
+TEST_CASE("cli embed --resume: other options, another input or no --resume are refused",
+          "[cli][embed][resume]") {
+    const std::string dir = temp_path("resume_refused");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string input = dir + "/in.fasta", two = dir + "/two.h5";
+    test::write_file(input, fasta_text());
+    // A model of its own, so that its weights can change under the same name.
+    const std::string model = test::copy_fixture_model("resume_refused_model");
+    REQUIRE(run_killed(embed_args(input, two, {}, model), 2).exit_code == 128 + 9);
+    const std::string state = read_file(two + ".partial/state.json");
+    auto refused = [&](std::vector<std::string> more, const std::string& what) {
+        more.push_back("--resume");
+        auto r = run_plmkit(embed_args(input, two, more, model));
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--resume: this run differs from the interrupted one") &&
+                              Catch::Contains("'" + what + "'") &&
+                              Catch::Contains(two + ".partial"));
+    };
+    SECTION("--include") {
+        refused({"--include", "mean"}, "include");
+    }
+    SECTION("--layers") {
+        refused({"--layers", "1,-1"}, "layers");
+    }
+    SECTION("--truncate") {
+        refused({"--truncate", "40"}, "truncate");
+    }
+    SECTION("--long") {
+        refused({"--long", "skip"}, "long_policy");
+    }
+    SECTION("--dtype") {
+        refused({"--dtype", "bf16"}, "dtype");
+    }
+    SECTION("--max-tokens") {
+        refused({"--max-tokens", "100"}, "max_tokens");
+    }
+    SECTION("--checkpoint-every") {
+        refused({"--checkpoint-every", "3"}, "checkpoint_every");
+    }
+    SECTION("the model's weights changed (same folder, same shapes)") {
+        const std::string path = model + "/model.safetensors";
+        auto bytes = read_file(path);
+        bytes[bytes.size() - 1] ^= 0x01;  // the last byte of the last tensor
+        test::write_file(path, bytes);
+        refused({}, "model_hash");
+    }
+    SECTION("the input changed in place (same name)") {
+        test::write_file(input, fasta_text() + ">a10\nMKV\n");
+        refused({}, "input_bytes");
+    }
+    SECTION("the input changed, same size") {
+        auto text = fasta_text();
+        text[text.find("QQQ")] = 'K';
+        test::write_file(input, text);
+        refused({}, "input_xxh64");
+    }
+    SECTION("a plain rerun is refused, naming the folder and --resume") {
+        auto r = run_plmkit(embed_args(input, two, {}, model));
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains(two + ".partial holds 2 finished part(s)") &&
+                              Catch::Contains("--resume"));
+    }
+    // Refusals leave the checkpoints as they were, and no output.
+    CHECK(read_file(two + ".partial/state.json") == state);
+    CHECK_FALSE(file_exists(two));
+}
+
+TEST_CASE("cli embed --resume: standard input or a pipe cannot be resumed, and is read once",
+          "[cli][embed][resume]") {
+    const std::string out = temp_path("resume_stdin.h5");
+    auto r = run_plmkit({"embed", "--model", kModel, "--input", "-", "--output", out, "--resume"},
+                        fasta_text());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--resume needs --input to be a regular file: standard "
+                                      "input cannot be read again"));
+    auto fifo = test::make_fifo("resume_fifo");
+    r = run_plmkit({"embed", "--model", kModel, "--input", fifo, "--output", out, "--resume"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("'" + fifo + "' (a pipe or device) cannot be read again"));
+    // Without --resume a pipe is embedded whole: fingerprinting the input
+    // must not read it before the run does (`--input <(zcat ...)`).
+    const std::string input = temp_path("resume_pipe.fasta");
+    test::write_file(input, fasta_text());
+    const std::string cmd = "bash -c \"'" + test::plmkit_bin() + "' -q embed --model '" + kModel +
+                            "' --input <(cat '" + input + "') --output '" + out + "' --threads 1\"";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    CHECK(plmkit::Hdf5Reader(out).info("ids").rows == 9);
+    CHECK_FALSE(file_exists(out + ".partial"));
+}
