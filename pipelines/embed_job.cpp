@@ -1,10 +1,10 @@
 #include "pipelines/embed_job.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <set>
 
@@ -20,6 +20,7 @@
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "src/line_reader.hpp"
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
@@ -92,14 +93,6 @@ std::vector<int> resolve_layers(const std::vector<int>& layers, int num_layers) 
     return {out.begin(), out.end()};
 }
 
-/// Whether the input can be read again (for its fingerprint, then for the
-/// run, then by a resumed run): a regular file, not standard input or a pipe
-/// (`--input <(zcat ...)`) whose bytes would be gone.
-bool rereadable(const std::string& input) {
-    struct stat st;
-    return input != "-" && ::stat(input.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
 void check_options(const EmbedOptions& opt) {
     if (opt.model_dir.empty()) throw UsageError("--model is required");
     if (opt.input.empty()) throw UsageError("--input is required");
@@ -114,7 +107,7 @@ void check_options(const EmbedOptions& opt) {
                     {{"--output", opt.output}, {"the rejects file", rejects_path_for(opt.output)}});
     if (opt.max_tokens == 0) throw UsageError("--max-tokens must be at least 1");
     if (opt.checkpoint_every == 0) throw UsageError("--checkpoint-every must be at least 1");
-    if (opt.resume && !rereadable(opt.input))
+    if (opt.resume && !is_rereadable_file(opt.input))
         throw UsageError("--resume needs --input to be a regular file: " +
                          (opt.input == "-" ? std::string("standard input")
                                            : "'" + opt.input + "' (a pipe or device)") +
@@ -216,10 +209,11 @@ class EmbedRun {
         p.item_name = "sequences";
         p.unit_name = "residues";
         p.enabled = opt.progress;
-        // The records of a file (not standard input), counted first as
-        // screen does, give the line its total, percentage and ETA. Rejected
-        // records count as done, so the line ends at 100%.
-        if (opt.progress && opt.input != "-" && ::isatty(STDERR_FILENO) == 1)
+        // The records of a regular file (not standard input nor a pipe, whose
+        // records the count would use up), counted first as screen does, give
+        // the line its total, percentage and ETA. Rejected records count as
+        // done, so the line ends at 100%.
+        if (opt.progress && is_rereadable_file(opt.input) && ::isatty(STDERR_FILENO) == 1)
             p.total_items = shard.records_of(data::count_fasta_records(opt.input)) - done;
         return p;
     }
@@ -378,7 +372,7 @@ EmbedFingerprint fingerprint(const std::vector<Hdf5Attribute>& attributes,
         if (a.name != "created" && a.name != "command_line")
             fp[a.name] = a.is_string ? a.text : std::to_string(a.number);
     fp["checkpoint_every"] = std::to_string(opt.checkpoint_every);
-    if (rereadable(opt.input)) add_input_fingerprint(fp, opt.input);
+    if (is_rereadable_file(opt.input)) add_input_fingerprint(fp, opt.input);
     return fp;
 }
 
@@ -435,7 +429,11 @@ EmbedSummary run_embed(const EmbedOptions& given) {
         log_info("--shard " + shard.to_string() + ": this shard writes " + opt.output);
     check_options(opt);
     EmbedContent content = parse_include(opt.include);
-    { data::FastaReader probe(opt.input); }  // a missing input fails before the model loads
+    // A missing input fails before the model loads. A pipe is not opened to
+    // check it: a named FIFO's writer would lose its only reader and stop.
+    if (is_rereadable_file(opt.input) || !std::filesystem::exists(opt.input)) {
+        data::FastaReader probe(opt.input);
+    }
     EmbedCheckpoint checkpoint(opt.output);
     checkpoint.open(opt.resume);
 
@@ -458,7 +456,7 @@ EmbedSummary run_embed(const EmbedOptions& given) {
         join_embed_parts(checkpoint.part_paths(), opt.output, opt.command_line);
     } catch (...) {
         // Standard input or a pipe cannot be read again: its checkpoints are no use.
-        if (!rereadable(opt.input)) checkpoint.remove();
+        if (!is_rereadable_file(opt.input)) checkpoint.remove();
         throw;
     }
     checkpoint.remove();

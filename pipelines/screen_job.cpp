@@ -168,7 +168,8 @@ ProgressOptions progress_options(const ScreenOptions& opt, const std::string& fo
     popt.label = "screening";
     popt.item_name = "molecules";
     popt.enabled = opt.progress;
-    if (opt.progress && opt.input != "-" && ::isatty(STDERR_FILENO) == 1) {
+    // Only a regular file is counted: a pipe's records would be used up.
+    if (opt.progress && is_rereadable_file(opt.input) && ::isatty(STDERR_FILENO) == 1) {
         std::uint64_t total = count_records(opt.input, format);
         popt.total_items = total / static_cast<std::uint64_t>(opt.shard.count) + 1;
     }

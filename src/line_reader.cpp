@@ -1,5 +1,7 @@
 #include "src/line_reader.hpp"
 
+#include <sys/stat.h>
+
 #include <cstring>
 
 #include "src/decompressing_input.hpp"
@@ -129,6 +131,11 @@ void LineReader::note_line_end(bool lone_cr) {
              ": this line ends in a lone CR (an old Mac line end) but other lines end in LF; "
              "every lone CR is read as a line end: if one inside a line was not meant as a "
              "line break, fix the file");
+}
+
+bool is_rereadable_file(const std::string& path) {
+    struct stat st;
+    return path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 }  // namespace plmkit

@@ -75,4 +75,9 @@ class LineReader {
     bool lf_known_ = false;  ///< lf_at_ is valid (until fill() moves the bytes)
 };
 
+/// Whether `path` names a regular file, which can be read more than once (a
+/// counting pass for the progress total, then the run). Standard input ("-"),
+/// a pipe (`--input <(zcat ...)`) or a device yields its bytes only once.
+bool is_rereadable_file(const std::string& path);
+
 }  // namespace plmkit

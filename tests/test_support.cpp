@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -94,6 +95,26 @@ std::string make_fifo(const std::string& name) {
 bool is_fifo(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+bool have_script() {
+    return ::access("/usr/bin/script", X_OK) == 0;
+}
+
+int run_in_terminal(const std::string& shell_cmd, std::string& text) {
+    std::string quoted = "'";
+    for (char c : shell_cmd)
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    quoted += "'";
+    const std::string cmd = "/usr/bin/script -qec " + quoted + " /dev/null 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("test: popen failed");
+    text.clear();
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
+        text.append(buf, n);
+    int status = ::pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 std::string plmkit_bin() {

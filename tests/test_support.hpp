@@ -41,6 +41,12 @@ std::string make_fifo(const std::string& name);
 bool is_fifo(const std::string& path);
 /// The path of the built `plmkit` binary (for tests that need a shell).
 std::string plmkit_bin();
+/// Whether util-linux script(1) is there to give a command a terminal.
+bool have_script();
+/// Runs `shell_cmd` (sh syntax) under script(1), so its stderr is a terminal
+/// (progress lines are drawn); returns the exit status and, in `text`, what
+/// it wrote to the terminal.
+int run_in_terminal(const std::string& shell_cmd, std::string& text);
 /// Runs the built `plmkit` binary with `args` (no shell), capturing
 /// stdout/stderr; `stdin_text` is fed to standard input.
 RunResult run_plmkit(const std::vector<std::string>& args, const std::string& stdin_text = "");

@@ -178,3 +178,23 @@ TEST_CASE("cli merge: shards of the CLI merge into the single run", "[cli][merge
     CHECK(bad.exit_code == 3);
     CHECK_THAT(bad.err, Catch::Contains("shard"));
 }
+
+TEST_CASE("cli screen: a pipe input on a terminal is read once, by the run", "[cli][screen]") {
+    // The progress total is counted only for a regular file: counting a pipe
+    // used to drain it, and the run then waited for a writer that had gone.
+    if (!test::have_script()) {
+        WARN("no /usr/bin/script: the terminal case is not checked");
+        return;
+    }
+    auto dir = dir_with_library("cli_screen_pipe");
+    auto fifo = test::make_fifo("cli_screen_pipe.fifo");
+    std::string text;
+    int rc = test::run_in_terminal("cat " + dir + "/lib.smi > " + fifo + " & timeout 120 " +
+                                       test::plmkit_bin() + " screen --format smi -i " + fifo +
+                                       " -o " + dir + "/hits.csv",
+                                   text);
+    INFO(text);
+    CHECK(rc == 0);
+    auto summary = nlohmann::json::parse(test::read_file(dir + "/hits.summary.json"));
+    CHECK(summary["counts"]["records_read"] == 6);
+}
