@@ -105,6 +105,11 @@ at::Tensor Trainer::batch_loss(const at::Tensor& out, const at::Tensor& y_in,
     return (per * mask).sum() / mask.sum().clamp_min(1.0);
 }
 
+at::Tensor positive_weights(const TrainTensors& train, bool balanced) {
+    at::Tensor pos = (train.y * train.mask).sum(0), all = train.mask.sum(0);
+    return balanced ? ((all - pos) / pos.clamp_min(1.0)).clamp(0.05, 50.0) : at::ones_like(pos);
+}
+
 Mlp Trainer::model() const {
     auto* m = dynamic_cast<const MlpTrainable*>(model_.get());
     if (!m) throw Error("Trainer::model(): not an MLP trainer");
@@ -150,10 +155,7 @@ void Trainer::fit(const TrainTensors& train, const TrainTensors& val,
     if (train.size() == 0) throw InputError("no training molecules");
     if (options_.task == "multiclass") check_classes(train, val);
     if (options_.task == "classification") {
-        at::Tensor pos = (train.y * train.mask).sum(0), all = train.mask.sum(0);
-        pos_weight_ = options_.balance_classes
-                          ? ((all - pos) / pos.clamp_min(1.0)).clamp(0.05, 50.0)
-                          : at::ones_like(pos);
+        pos_weight_ = positive_weights(train, options_.balance_classes);
     }
     const std::int64_t steps =
         (train.size() + options_.batch_size - 1) / static_cast<std::int64_t>(options_.batch_size);

@@ -37,7 +37,11 @@ struct TrainerOptions {
     double clip_norm = 5.0;           ///< max gradient L2 norm (0 = no clipping)
     int patience = 30;                ///< epochs without improvement before stopping (0 = never)
     std::uint64_t seed = 0;
-    bool balance_classes = true;  ///< classification: pos_weight = negatives / positives
+    /// classification: weight each target's positive rows by negatives /
+    /// positives of the training rows (positive_weights), so the outputs are
+    /// probabilities under balanced classes; false: unweighted BCE, whose
+    /// outputs estimate the probability at the training set's base rate.
+    bool balance_classes = true;
     std::string label = "model";  ///< prefix of the per-epoch progress lines
     bool log_epochs = true;       ///< one line per epoch on stderr
     /// Regression on standardized targets: each target's training standard
@@ -47,6 +51,12 @@ struct TrainerOptions {
     /// on the standardized RMSE (metric()). Empty: shown as computed.
     std::vector<double> target_scale;
 };
+
+/// Classification: the weight of each target's positive rows in the loss,
+/// [T] float: with `balanced`, negatives / positives among the labelled rows
+/// of `train` (its mask; a target without positives counts one), clamped to
+/// [0.05, 50]; otherwise 1.
+at::Tensor positive_weights(const TrainTensors& train, bool balanced);
 
 struct EpochRecord {
     int epoch = 0;  ///< 1-based

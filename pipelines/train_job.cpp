@@ -16,6 +16,7 @@
 #include "models/smiles_encoder.hpp"
 #include "models/torch_runtime.hpp"
 #include "models/trainer.hpp"
+#include "pipelines/class_weights.hpp"
 #include "pipelines/encoder_spec.hpp"
 #include "pipelines/mol_graph_builder.hpp"
 #include "pipelines/property_predictor.hpp"
@@ -148,6 +149,9 @@ nlohmann::json training_json(const TrainOptions& o) {
                           {"layers", o.scratch.layers},
                           {"heads", o.scratch.heads},
                           {"ffn", o.scratch.ffn}}}};
+    // Only where classes are weighted (check_resume reads it missing as balanced).
+    const std::string class_weights = class_weights_used(o);
+    if (!class_weights.empty()) j["class_weights"] = class_weights;
     if (models::has_head_part(o.head, "knn")) j["knn"] = {{"k", o.knn.k}};
     if (models::has_head_part(o.head, "mpnn"))
         j["mpnn"] = {{"hidden", o.mpnn.hidden},     {"depth", o.mpnn.depth},
@@ -231,6 +235,7 @@ models::TrainerOptions trainer_options(const TrainOptions& o, const TrainData& p
     to.weight_decay = o.weight_decay;
     to.patience = o.patience;
     to.seed = o.seed + static_cast<std::uint64_t>(k);
+    to.balance_classes = class_weights_used(o) != "none";
     to.target_scale = p.sd;  // regression: the epoch lines in target units
     const int count = mpnn ? mpnn_count(o) : o.ensemble;
     to.label = std::string(mpnn ? "D-MPNN" : "model") +
@@ -558,6 +563,7 @@ TrainSummary run_train(const TrainOptions& o) {
     clock.resume(o);  // prepare_train_data() checked that the checkpoints belong to this run
     TrainSummary s = count_rows(p);
     log_data(o, p, s);
+    log_class_weights(o, p.table, p.rows[0]);
     Parts parts;
     int epochs_this_run = 0;
     models::PropertyModelConfig c;

@@ -42,7 +42,10 @@ struct TrainOptions {
     std::vector<std::string> target_cols;
     std::string id_col;               ///< empty: auto (see MoleculeReaderOptions)
     std::string task = "regression";  ///< regression | classification | multiclass
-    std::string output;               ///< model directory
+    /// classification: balanced | none (pipelines/class_weights.hpp); "" =
+    /// not given, balanced where it applies.
+    std::string class_weights;
+    std::string output;  ///< model directory
     PropertyFeaturizerOptions featurizer;
     /// frozen (features computed once) | full | last:N: train the encoder
     /// (smiles-lm; from scratch without --lm-model) under the head.

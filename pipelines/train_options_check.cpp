@@ -10,6 +10,7 @@
 #include "models/property_model.hpp"
 #include "models/smiles_encoder.hpp"
 #include "models/trainer.hpp"
+#include "pipelines/class_weights.hpp"
 #include "pipelines/train_checks.hpp"
 #include "src/error.hpp"
 #include "src/strings.hpp"
@@ -152,6 +153,7 @@ void check_train_options(const TrainOptions& o) {
         throw UsageError("--task must be regression, classification or multiclass, got '" + o.task +
                          "'");
     check_multiclass_options(o);
+    check_class_weights(o);
     if (o.split_sizes.size() != 3)
         throw UsageError("--split-sizes needs three fractions (train,valid,test)");
     data::check_split_sizes({o.split_sizes[0], o.split_sizes[1], o.split_sizes[2]});

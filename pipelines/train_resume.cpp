@@ -38,8 +38,12 @@ void refuse_changed_option(const nlohmann::json& before, const nlohmann::json& n
 // (and split file) and encoder: cached features and checkpoints belong to
 // its rows and its encoder's weights.
 void check_resume(const TrainOptions& o) {
-    const nlohmann::json before = read_json_file(o.output + "/checkpoints/options.json");
-    refuse_changed_option(before, training_json(o));
+    nlohmann::json before = read_json_file(o.output + "/checkpoints/options.json");
+    const nlohmann::json now = training_json(o);
+    // Runs made before --class-weights weighted classes as balanced does.
+    if (now.contains("class_weights") && !before.contains("class_weights"))
+        before["class_weights"] = "balanced";
+    refuse_changed_option(before, now);
     check_unchanged(before.value("data_file", nlohmann::json()), resume_fingerprint(o.data),
                     "--data", o.data);
     const std::string split = train_split_file(o);

@@ -186,6 +186,10 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
                     "column of class labels, text or numbers; --head mlp, forest, knn or a "
                     "'+' of them)")
         ->capture_default_str();
+    cmd->add_option("--class-weights", o.class_weights,
+                    "classification, mlp and mpnn parts: balanced (default: positives weighted "
+                    "by negatives/positives per target; predictions are probabilities under "
+                    "balanced classes) | none (unweighted; calibrated probabilities)");
     cmd->add_option("-o,--output", o.output, "Model directory to write")->required();
     add_featurizer_flags(cmd, *c);
     add_training_flags(cmd, *c);
