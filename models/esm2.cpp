@@ -170,6 +170,49 @@ Esm2Output Esm2Impl::forward(const torch::Tensor& tokens_in, const Esm2ForwardOp
     return out;
 }
 
+namespace {
+
+/// The embeddings of the packed tokens `flat` ([N]; `counts` [B] of them
+/// a row), scaled for token dropout per row and layer-normed when the
+/// model does that before the blocks: [N,E].
+at::Tensor packed_embeddings(const Esm2Impl& m, const at::Tensor& flat, const at::Tensor& counts) {
+    const auto& c = m.config();
+    const auto B = counts.size(0), N = flat.size(0);
+    auto x = at::embedding(m.word_embeddings, flat);
+    if (c.token_dropout) {
+        auto is_mask = flat.eq(c.mask_token_id);
+        x.masked_fill_(is_mask.unsqueeze(-1), 0.0);
+        // Per row: masked share of its tokens, spread to the row's tokens.
+        auto row_of = at::repeat_interleave(at::arange(B, flat.options()), counts);
+        auto masked =
+            at::zeros({B}, x.options()).index_add_(0, row_of, is_mask.to(x.scalar_type()));
+        auto observed = masked / counts.to(x.scalar_type());
+        x = x * (1.0 - kMaskRatioTrain) / (1.0 - observed).index_select(0, row_of).view({N, 1});
+    }
+    if (c.emb_layer_norm_before)
+        x = at::layer_norm(x, {c.hidden_size}, m.emb_ln_weight, m.emb_ln_bias, c.layer_norm_eps);
+    return x;
+}
+
+/// The masked-LM head on the packed hidden states x [N,E]: logits [N,V],
+/// computed in row blocks in parallel.
+at::Tensor packed_logits(const Esm2Impl& m, const at::Tensor& x) {
+    const auto& c = m.config();
+    const auto N = x.size(0), E = c.hidden_size;
+    auto logits = at::empty({N, c.vocab_size}, x.options());
+    at::parallel_for(0, N, 256, [&](std::int64_t b, std::int64_t e) {
+        c10::InferenceMode worker_guard;  // thread-local: OpenMP workers need their own
+        auto h = at::addmm(m.lm_dense_bias, x.narrow(0, b, e - b), m.lm_dense_weight.t());
+        at::gelu_(h);
+        h = at::layer_norm(h, {E}, m.lm_ln_weight, m.lm_ln_bias, c.layer_norm_eps);
+        auto dst = logits.narrow(0, b, e - b);
+        at::addmm_out(dst, m.lm_bias, h, m.lm_decoder_weight.t());
+    });
+    return logits;
+}
+
+}  // namespace
+
 Esm2Output Esm2Impl::forward_packed(const torch::Tensor& tokens,
                                     const Esm2ForwardOptions& options) {
     const auto& c = config_;
@@ -200,20 +243,7 @@ Esm2Output Esm2Impl::forward_packed(const torch::Tensor& tokens,
         return full.view({B, T, packed.size(-1)});
     };
 
-    auto x = at::embedding(word_embeddings, flat);
-    if (c.token_dropout) {
-        auto is_mask = flat.eq(c.mask_token_id);
-        x.masked_fill_(is_mask.unsqueeze(-1), 0.0);
-        // Per row: masked share of its tokens, spread to the row's tokens.
-        auto row_of = at::repeat_interleave(at::arange(B, tokens.options()), counts);
-        auto masked =
-            at::zeros({B}, x.options()).index_add_(0, row_of, is_mask.to(x.scalar_type()));
-        auto observed = masked / counts.to(x.scalar_type());
-        x = x * (1.0 - kMaskRatioTrain) / (1.0 - observed).index_select(0, row_of).view({N, 1});
-    }
-    if (c.emb_layer_norm_before)
-        x = at::layer_norm(x, {E}, emb_ln_weight, emb_ln_bias, c.layer_norm_eps);
-
+    auto x = packed_embeddings(*this, flat, counts);
     Esm2Output out;
     if (wants(options, 0)) out.representations[0] = unpack(x);
     set_rotary_tables(T);
@@ -225,18 +255,7 @@ Esm2Output Esm2Impl::forward_packed(const torch::Tensor& tokens,
     x = at::layer_norm(x, {E}, final_ln_weight, final_ln_bias, c.layer_norm_eps);
     if (wants(options, static_cast<int>(c.num_layers)))
         out.representations[c.num_layers] = unpack(x);
-    if (options.need_logits) {
-        auto logits = at::empty({N, c.vocab_size}, x.options());
-        at::parallel_for(0, N, 256, [&](std::int64_t b, std::int64_t e) {
-            c10::InferenceMode worker_guard;  // thread-local: OpenMP workers need their own
-            auto h = at::addmm(lm_dense_bias, x.narrow(0, b, e - b), lm_dense_weight.t());
-            at::gelu_(h);
-            h = at::layer_norm(h, {E}, lm_ln_weight, lm_ln_bias, c.layer_norm_eps);
-            auto dst = logits.narrow(0, b, e - b);
-            at::addmm_out(dst, lm_bias, h, lm_decoder_weight.t());
-        });
-        out.logits = unpack(logits);
-    }
+    if (options.need_logits) out.logits = unpack(packed_logits(*this, x));
     return out;
 }
 

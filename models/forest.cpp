@@ -1,13 +1,13 @@
 #include "models/forest.hpp"
 
 #include "models/flat_tensors.hpp"
+#include "models/forest_grower.hpp"
 
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <numeric>
 #include <random>
 #include <utility>
 
@@ -61,129 +61,57 @@ std::int32_t ForestTree::leaf(const float* row) const {
 
 namespace {
 
-/// Grows one CART tree on a bootstrap sample.
-class TreeBuilder {
+/// Regression and 0/1 targets: a node's value is the mean of its targets;
+/// a split's score is the children's sum^2 / count summed (largest where
+/// their summed squared error is smallest), plus for 0/1 targets the same
+/// for the negatives (then largest where their weighted Gini is smallest:
+/// n * gini = n - (pos^2 + neg^2) / n).
+class MeanPolicy {
   public:
-    TreeBuilder(const float* xt, std::int64_t n, std::int64_t dim, const float* y,
-                bool classification, int mtry, const ForestOptions& o, std::uint64_t seed)
-        : xt_(xt),
-          n_(n),
-          dim_(dim),
-          y_(y),
-          classification_(classification),
-          mtry_(mtry),
-          min_leaf_(std::max(1, o.min_samples_leaf)),
-          max_depth_(o.max_depth),
-          bootstrap_(o.bootstrap),
-          rng_(seed) {
-        features_.resize(static_cast<std::size_t>(dim));
-        std::iota(features_.begin(), features_.end(), 0);
-    }
+    using Label = float;
+    MeanPolicy(const float* y, bool classification) : y_(y), classification_(classification) {}
 
-    ForestTree build(const std::vector<std::int32_t>& rows) {
-        // Bootstrap: as many draws with replacement as there are rows.
-        std::uniform_int_distribution<std::size_t> pick(0, rows.size() - 1);
-        idx_.resize(rows.size());
-        for (std::size_t k = 0; k < idx_.size(); ++k)
-            idx_[k] = bootstrap_ ? rows[pick(rng_)] : rows[k];
-        tree_ = ForestTree();
-        grow(0, static_cast<std::int32_t>(idx_.size()), 0);
-        return std::move(tree_);
-    }
+    Label label(std::int32_t row) const { return y_[row]; }
 
-  private:
-    /// Builds the subtree of idx_[begin, end) in preorder; returns its node.
-    std::int32_t grow(std::int32_t begin, std::int32_t end, int depth) {
-        const std::int32_t node = tree_.add_leaf();
-        const std::int32_t count = end - begin;
+    bool set_node(ForestTree& tree, std::int32_t node, const std::int32_t* rows,
+                  std::int32_t count) {
         double sum = 0, sum2 = 0;
-        for (std::int32_t k = begin; k < end; ++k) {
-            const double v = y_[idx_[k]];
+        for (std::int32_t k = 0; k < count; ++k) {
+            const double v = y_[rows[k]];
             sum += v;
             sum2 += v * v;
         }
-        tree_.value[node] = static_cast<float>(sum / count);
+        tree.value[node] = static_cast<float>(sum / count);
+        total_ = sum;
         const double impurity = sum2 / count - (sum / count) * (sum / count);
-        if (count < 2 * min_leaf_ || impurity <= 1e-12 || (max_depth_ > 0 && depth >= max_depth_))
-            return node;
-        std::int32_t feature = -1;
-        float threshold = 0;
-        if (!best_split(begin, end, sum, feature, threshold)) return node;
-        const float* col = xt_ + static_cast<std::int64_t>(feature) * n_;
-        auto mid = std::partition(idx_.begin() + begin, idx_.begin() + end,
-                                  [&](std::int32_t i) { return col[i] <= threshold; });
-        const auto split = static_cast<std::int32_t>(mid - idx_.begin());
-        tree_.feature[node] = feature;
-        tree_.threshold[node] = threshold;
-        const std::int32_t l = grow(begin, split, depth + 1);
-        tree_.left[node] = l;
-        const std::int32_t r = grow(split, end, depth + 1);
-        tree_.right[node] = r;
-        return node;
+        return impurity <= 1e-12;
     }
 
-    /// Tries features in a random order until mtry non-constant ones were
-    /// scored; the split with the largest impurity decrease wins.
-    bool best_split(std::int32_t begin, std::int32_t end, double total, std::int32_t& feature,
-                    float& threshold) {
-        const std::int32_t count = end - begin;
-        double best = -1;
-        int scored = 0;
-        for (std::int64_t drawn = 0; drawn < dim_ && scored < mtry_; ++drawn) {
-            std::uniform_int_distribution<std::int64_t> pick(drawn, dim_ - 1);
-            std::swap(features_[drawn], features_[pick(rng_)]);
-            const std::int32_t f = features_[drawn];
-            const float* col = xt_ + static_cast<std::int64_t>(f) * n_;
-            float lo = col[idx_[begin]], hi = lo;
-            for (std::int32_t k = begin + 1; k < end; ++k) {
-                lo = std::min(lo, col[idx_[k]]);
-                hi = std::max(hi, col[idx_[k]]);
-            }
-            if (!(lo < hi)) continue;  // constant here
-            ++scored;
-            pairs_.clear();
-            for (std::int32_t k = begin; k < end; ++k)
-                pairs_.emplace_back(col[idx_[k]], y_[idx_[k]]);
-            std::sort(pairs_.begin(), pairs_.end(),
-                      [](const auto& a, const auto& b) { return a.first < b.first; });
-            double left = 0;
-            for (std::int32_t j = 0; j + 1 < count; ++j) {
-                left += pairs_[j].second;
-                if (pairs_[j].first == pairs_[j + 1].first) continue;
-                const std::int32_t nl = j + 1, nr = count - nl;
-                if (nl < min_leaf_ || nr < min_leaf_) continue;
-                const double right = total - left;
-                // Maximizing this minimizes the children's summed squared
-                // error (regression) or their weighted Gini impurity
-                // (0/1 targets: n * gini = n - (pos^2 + neg^2) / n).
-                double score = left * left / nl + right * right / nr;
-                if (classification_)
-                    score += (nl - left) * (nl - left) / nl + (nr - right) * (nr - right) / nr;
-                if (score > best) {
-                    best = score;
-                    feature = f;
-                    const float a = pairs_[j].first, b = pairs_[j + 1].first;
-                    threshold = a + (b - a) / 2;
-                    if (!(threshold < b)) threshold = a;
-                }
-            }
-        }
-        return feature >= 0;
+    void start_scan() { left_ = 0; }
+    void move_left(Label v) { left_ += v; }
+    double score(std::int32_t nl, std::int32_t nr) const {
+        const double right = total_ - left_;
+        double score = left_ * left_ / nl + right * right / nr;
+        if (classification_)
+            score += (nl - left_) * (nl - left_) / nl + (nr - right) * (nr - right) / nr;
+        return score;
     }
 
-    const float* xt_;
-    std::int64_t n_, dim_;
+  private:
     const float* y_;
     bool classification_;
-    int mtry_, min_leaf_, max_depth_;
-    bool bootstrap_;
-    std::mt19937_64 rng_;
-    std::vector<std::int32_t> features_, idx_;
-    std::vector<std::pair<float, float>> pairs_;
-    ForestTree tree_;
+    double total_ = 0, left_ = 0;  ///< the node's target sum; its left part's
 };
 
 }  // namespace
+
+std::vector<float> feature_major(const float* x, std::int64_t n, std::int64_t dim) {
+    std::vector<float> xt(static_cast<std::size_t>(n * dim));
+    for (std::int64_t r = 0; r < n; ++r)
+        for (std::int64_t f = 0; f < dim; ++f)
+            xt[f * n + r] = x[r * dim + f];
+    return xt;
+}
 
 std::uint64_t forest_tree_seed(std::uint64_t seed, std::int64_t target, std::int64_t tree) {
     std::seed_seq s{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
@@ -200,11 +128,7 @@ Forest Forest::fit(const float* x, const float* y, const float* mask, std::int64
     if (n <= 0 || dim <= 0 || targets <= 0) throw ModelError("random forest: no training data");
     const bool classification = task == "classification";
     const int mtry = forest_max_features(o.max_features, task, dim);
-    // Feature-major copy: a node scans one feature over its rows.
-    std::vector<float> xt(static_cast<std::size_t>(n * dim));
-    for (std::int64_t r = 0; r < n; ++r)
-        for (std::int64_t f = 0; f < dim; ++f)
-            xt[f * n + r] = x[r * dim + f];
+    const std::vector<float> xt = feature_major(x, n, dim);
     std::vector<std::vector<float>> ys(targets, std::vector<float>(n));
     std::vector<std::vector<std::int32_t>> rows(targets);
     for (std::int64_t t = 0; t < targets; ++t) {
@@ -223,9 +147,10 @@ Forest Forest::fit(const float* x, const float* y, const float* mask, std::int64
     at::parallel_for(0, jobs, 1, [&](std::int64_t b, std::int64_t e) {
         for (std::int64_t j = b; j < e; ++j) {
             const std::int64_t t = j / o.trees, i = j % o.trees;
-            TreeBuilder builder(xt.data(), n, dim, ys[t].data(), classification, mtry, o,
-                                forest_tree_seed(o.seed, t, i));
-            forest.trees_[t][i] = builder.build(rows[t]);
+            TreeGrower<MeanPolicy> grower(xt.data(), n, dim, mtry, o,
+                                          forest_tree_seed(o.seed, t, i),
+                                          MeanPolicy(ys[t].data(), classification));
+            forest.trees_[t][i] = grower.build(rows[t]);
         }
     });
     return forest;

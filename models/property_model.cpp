@@ -127,8 +127,11 @@ nlohmann::json PropertyModelConfig::to_json(std::size_t ensemble) const {
     return j;
 }
 
-PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
-                                                   const std::string& where) {
+namespace {
+
+/// Throws ModelError unless `j` is a property model config of this format
+/// version (or of none: files written before format_version).
+void check_format(const nlohmann::json& j, const std::string& where) {
     if (j.value("format", std::string()) != kPropertyModelFormat)
         throw ModelError(where + ": not a plmkit property model (\"format\" is not \"" +
                          kPropertyModelFormat + "\")");
@@ -138,6 +141,84 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         throw ModelError(where + ": format_version " + version->dump() + ", this build reads " +
                          std::to_string(kPropertyModelVersion) +
                          " (a model from another plmkit version?)");
+}
+
+/// config.json "model"."gbm" into `o`.
+void read_gbm(BoostOptions& o, const nlohmann::json& g) {
+    o.rounds = g.at("rounds").get<int>();
+    o.learning_rate = g.at("learning_rate").get<double>();
+    o.max_leaves = g.at("max_leaves").get<int>();
+    o.max_depth = g.value("max_depth", 0);
+    o.min_samples_leaf = g.at("min_samples_leaf").get<int>();
+    o.l2 = g.at("l2").get<double>();
+    o.subsample = g.at("subsample").get<double>();
+    o.colsample = g.at("colsample").get<double>();
+    o.max_bins = g.value("max_bins", 255);
+    o.patience = g.value("patience", 0);
+    o.seed = g.value("seed", std::uint64_t{0});
+}
+
+/// config.json "model"."forest" into `o`.
+void read_forest(ForestOptions& o, const nlohmann::json& f) {
+    o.trees = f.at("trees").get<int>();
+    o.max_features = f.value("max_features", std::string("auto"));
+    o.min_samples_leaf = f.value("min_samples_leaf", 1);
+    o.max_depth = f.value("max_depth", 0);
+    o.seed = f.value("seed", std::uint64_t{0});
+}
+
+/// config.json "model"."knn" into `o`.
+void read_knn(KnnOptions& o, const nlohmann::json& k, const std::string& where) {
+    o.k = k.at("k").get<int>();
+    const auto columns = k.at("columns").get<std::vector<std::int64_t>>();
+    if (columns.size() != 2) throw ModelError(where + ": model knn columns must be [begin, end]");
+    o.begin = columns[0];
+    o.end = columns[1];
+}
+
+/// config.json "model" into `c`: the MLP's sizes, the head, its part
+/// weights and each part's options.
+void read_model(PropertyModelConfig& c, const nlohmann::json& m, const std::string& where) {
+    c.mlp.input_dim = m.at("input_dim").get<std::int64_t>();
+    c.mlp.hidden = m.at("hidden").get<std::vector<std::int64_t>>();
+    c.mlp.output_dim = m.at("output_dim").get<std::int64_t>();
+    c.mlp.dropout = m.value("dropout", 0.0);
+    c.mlp.input_dropout = m.value("input_dropout", 0.0);
+    c.head = m.value("type", std::string("mlp"));
+    if (!valid_head(c.head))
+        throw ModelError(where + ": model type '" + c.head +
+                         "' is not mlp, forest, gbm, mpnn, knn or a '+' of them");
+    if (m.contains("weights")) {
+        c.part_weights = m.at("weights").get<std::vector<double>>();
+        const std::string why = head_weights_problem(c.head, c.part_weights);
+        if (!why.empty()) throw ModelError(where + ": model weights: " + why);
+    }
+    if (c.uses_gbm()) read_gbm(c.gbm, m.at("gbm"));
+    if (c.uses_forest()) read_forest(c.forest, m.at("forest"));
+    if (c.uses_knn()) read_knn(c.knn, m.at("knn"), where);
+    if (c.uses_mpnn()) {
+        c.mpnn = mpnn_options_from_json(m.at("mpnn"), where, &c.mpnn_members);
+        c.mpnn.ffn.output_dim = c.mlp.output_dim;
+    }
+}
+
+/// A regression or classification model: one output and at most one
+/// mean and std per target. Throws ModelError naming `where`.
+void check_targets(const PropertyModelConfig& c, const std::string& where) {
+    if (c.targets.empty() || static_cast<std::int64_t>(c.targets.size()) != c.mlp.output_dim)
+        throw ModelError(where + ": " + std::to_string(c.targets.size()) +
+                         " targets but the model has " + std::to_string(c.mlp.output_dim) +
+                         " outputs");
+    if (!c.target_mean.empty() &&
+        (c.target_mean.size() != c.targets.size() || c.target_std.size() != c.targets.size()))
+        throw ModelError(where + ": target_normalization needs one mean and std per target");
+}
+
+}  // namespace
+
+PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
+                                                   const std::string& where) {
+    check_format(j, where);
     try {
         PropertyModelConfig c;
         c.plmkit_version = j.at("plmkit_version").get<std::string>();
@@ -147,72 +228,16 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         c.featurizer = j.at("featurizer");
         c.target_mean = j.at("target_normalization").at("mean").get<std::vector<double>>();
         c.target_std = j.at("target_normalization").at("std").get<std::vector<double>>();
-        const auto& m = j.at("model");
-        c.mlp.input_dim = m.at("input_dim").get<std::int64_t>();
-        c.mlp.hidden = m.at("hidden").get<std::vector<std::int64_t>>();
-        c.mlp.output_dim = m.at("output_dim").get<std::int64_t>();
-        c.mlp.dropout = m.value("dropout", 0.0);
-        c.mlp.input_dropout = m.value("input_dropout", 0.0);
-        c.head = m.value("type", std::string("mlp"));
-        if (!valid_head(c.head))
-            throw ModelError(where + ": model type '" + c.head +
-                             "' is not mlp, forest, gbm, mpnn, knn or a '+' of them");
-        if (m.contains("weights")) {
-            c.part_weights = m.at("weights").get<std::vector<double>>();
-            const std::string why = head_weights_problem(c.head, c.part_weights);
-            if (!why.empty()) throw ModelError(where + ": model weights: " + why);
-        }
-        if (c.uses_gbm()) {
-            const auto& g = m.at("gbm");
-            c.gbm.rounds = g.at("rounds").get<int>();
-            c.gbm.learning_rate = g.at("learning_rate").get<double>();
-            c.gbm.max_leaves = g.at("max_leaves").get<int>();
-            c.gbm.max_depth = g.value("max_depth", 0);
-            c.gbm.min_samples_leaf = g.at("min_samples_leaf").get<int>();
-            c.gbm.l2 = g.at("l2").get<double>();
-            c.gbm.subsample = g.at("subsample").get<double>();
-            c.gbm.colsample = g.at("colsample").get<double>();
-            c.gbm.max_bins = g.value("max_bins", 255);
-            c.gbm.patience = g.value("patience", 0);
-            c.gbm.seed = g.value("seed", std::uint64_t{0});
-        }
-        if (c.uses_forest()) {
-            const auto& f = m.at("forest");
-            c.forest.trees = f.at("trees").get<int>();
-            c.forest.max_features = f.value("max_features", std::string("auto"));
-            c.forest.min_samples_leaf = f.value("min_samples_leaf", 1);
-            c.forest.max_depth = f.value("max_depth", 0);
-            c.forest.seed = f.value("seed", std::uint64_t{0});
-        }
-        if (c.uses_knn()) {
-            const auto& k = m.at("knn");
-            c.knn.k = k.at("k").get<int>();
-            const auto columns = k.at("columns").get<std::vector<std::int64_t>>();
-            if (columns.size() != 2)
-                throw ModelError(where + ": model knn columns must be [begin, end]");
-            c.knn.begin = columns[0];
-            c.knn.end = columns[1];
-        }
-        if (c.uses_mpnn()) {
-            c.mpnn = mpnn_options_from_json(m.at("mpnn"), where, &c.mpnn_members);
-            c.mpnn.ffn.output_dim = c.mlp.output_dim;
-        }
+        read_model(c, j.at("model"), where);
         c.training = j.value("training", nlohmann::json::object());
         c.member_encoders = j.value("member_encoders", false);
         if (c.task != "regression" && c.task != "classification" && c.task != "multiclass")
             throw ModelError(where + ": task '" + c.task +
                              "' is not regression, classification or multiclass");
-        if (c.task == "multiclass") {
+        if (c.task == "multiclass")
             check_multiclass(c, j, where);
-            return c;
-        }
-        if (c.targets.empty() || static_cast<std::int64_t>(c.targets.size()) != c.mlp.output_dim)
-            throw ModelError(where + ": " + std::to_string(c.targets.size()) +
-                             " targets but the model has " + std::to_string(c.mlp.output_dim) +
-                             " outputs");
-        if (!c.target_mean.empty() &&
-            (c.target_mean.size() != c.targets.size() || c.target_std.size() != c.targets.size()))
-            throw ModelError(where + ": target_normalization needs one mean and std per target");
+        else
+            check_targets(c, where);
         return c;
     } catch (const nlohmann::json::exception& e) {
         throw ModelError(where + ": " + e.what());

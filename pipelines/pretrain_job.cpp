@@ -198,7 +198,13 @@ class PretrainRun {
     void run();
 
   private:
+    /// Logs the skipped records; UsageError for fewer than 2 usable SMILES.
+    void check_corpus(const Corpus& corpus) const;
     void prepare(const Corpus& corpus);
+    /// The encoder for the vocabulary, initialized from the seed.
+    void build_model();
+    /// Writes LM_DIR for `e`, the best epoch so far.
+    void save(const PretrainEpoch& e);
     std::vector<Rows> epoch_batches(int epoch) const;
     double train_epoch(int epoch, torch::optim::AdamW& opt);
     void validate(double* loss, double* accuracy);
@@ -351,8 +357,7 @@ char* fmt(char* buf, std::size_t n, const PretrainEpoch& e, int epochs) {
     return buf;
 }
 
-void PretrainRun::run() {
-    Corpus corpus = read_corpus(o_, r_);
+void PretrainRun::check_corpus(const Corpus& corpus) const {
     for (const auto& why : r_.skip_reasons)
         log_warn("skipped " + why);
     if (corpus.tokens.size() < 2)
@@ -367,8 +372,9 @@ void PretrainRun::run() {
                       ? " (the first " + std::to_string(kSkipsShown) + " named above)"
                       : std::string()) +
                  ", each with its reason in " + o_.output + "/rejects.tsv");
-    prepare(corpus);
-    corpus = {};
+}
+
+void PretrainRun::build_model() {
     models::SmilesEncoderConfig c;
     c.vocab_size = static_cast<std::int64_t>(vocab_.size());
     c.hidden = o_.hidden, c.layers = o_.layers, c.heads = o_.heads, c.ffn = o_.ffn;
@@ -376,6 +382,29 @@ void PretrainRun::run() {
     c.validate();
     at::manual_seed(o_.seed);
     model_ = models::SmilesEncoder(c);
+}
+
+void PretrainRun::save(const PretrainEpoch& e) {
+    r_.best_epoch = e.epoch;
+    r_.best_valid_loss = e.valid_loss;
+    nlohmann::json extra = {{"data", o_.data},
+                            {"epoch", e.epoch},
+                            {"valid_loss", e.valid_loss},
+                            {"valid_accuracy", e.valid_accuracy},
+                            {"train_size", r_.train_size},
+                            {"valid_size", r_.valid_size},
+                            {"mask_prob", o_.mask_prob},
+                            {"seed", o_.seed}};
+    models::save_smiles_encoder(model_, vocab_, o_.output, extra);  // replaces LM_DIR
+    write_rejects(o_.output + "/rejects.tsv", r_.rejects, "smiles");
+}
+
+void PretrainRun::run() {
+    Corpus corpus = read_corpus(o_, r_);
+    check_corpus(corpus);
+    prepare(corpus);
+    corpus = {};
+    build_model();
     torch::optim::AdamW opt(model_->parameters(),
                             torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay));
     total_steps_ = static_cast<std::int64_t>(epoch_batches(1).size()) * o_.epochs;
@@ -394,18 +423,7 @@ void PretrainRun::run() {
             break;
         }
         if (r_.best_epoch == 0 || e.valid_loss < r_.best_valid_loss) {
-            r_.best_epoch = epoch;
-            r_.best_valid_loss = e.valid_loss;
-            nlohmann::json extra = {{"data", o_.data},
-                                    {"epoch", epoch},
-                                    {"valid_loss", e.valid_loss},
-                                    {"valid_accuracy", e.valid_accuracy},
-                                    {"train_size", r_.train_size},
-                                    {"valid_size", r_.valid_size},
-                                    {"mask_prob", o_.mask_prob},
-                                    {"seed", o_.seed}};
-            models::save_smiles_encoder(model_, vocab_, o_.output, extra);  // replaces LM_DIR
-            write_rejects(o_.output + "/rejects.tsv", r_.rejects, "smiles");
+            save(e);
             e.saved = true;
         }
         e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
