@@ -5,6 +5,7 @@
 
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "src/name_hints.hpp"
 #include "src/output_names.hpp"
 
 namespace plmkit::data {
@@ -138,13 +139,6 @@ void check_named_once(const std::string& path, const std::vector<std::string>& c
     if (copies > 1)
         throw InputError(path + ": the header names column '" + columns[index] +
                          "' more than once; rename the copies so that each is named once");
-}
-
-std::string column_list(const std::vector<std::string>& columns) {
-    std::string out;
-    for (const auto& c : columns)
-        out += (out.empty() ? "'" : ", '") + c + "'";
-    return out.empty() ? "none" : out;
 }
 
 /// .smi fields: tab-separated when the line has a tab, else whitespace runs.
@@ -303,15 +297,16 @@ void MoleculeReader::resolve_columns() {
     }
     if (smiles_index_ < 0)
         throw UsageError(path() + ": no " + options_.column_label + " column '" +
-                         options_.smiles_col + "' (columns: " + column_list(columns_) +
-                         "); choose one with " + options_.column_option);
+                         options_.smiles_col + "' (columns: " + name_list(columns_) +
+                         "); choose one with " + options_.column_option +
+                         did_you_mean(options_.smiles_col, columns_));
     check_named_once(path(), columns_, smiles_index_, smiles_name);
     id_index_ = -1;
     if (!options_.id_col.empty()) {
         id_index_ = find_column(columns_, options_.id_col);
         if (id_index_ < 0)
-            throw UsageError(path() + ": no id column '" + options_.id_col +
-                             "' (columns: " + column_list(columns_) + ")");
+            throw UsageError(path() + ": no id column '" + options_.id_col + "' (columns: " +
+                             name_list(columns_) + ")" + did_you_mean(options_.id_col, columns_));
         check_named_once(path(), columns_, id_index_, options_.id_col);
     } else {
         for (const auto& name : auto_id_columns(options_.protein_ids))
@@ -325,8 +320,8 @@ void MoleculeReader::resolve_columns() {
     for (const auto& t : options_.target_cols) {
         int i = find_column(columns_, t);
         if (i < 0)
-            throw UsageError(path() + ": no target column '" + t +
-                             "' (columns: " + column_list(columns_) + ")");
+            throw UsageError(path() + ": no target column '" + t + "' (columns: " +
+                             name_list(columns_) + ")" + did_you_mean(t, columns_));
         check_named_once(path(), columns_, i, t);
         target_index_.push_back(i);
     }
@@ -509,7 +504,8 @@ void MoleculeReader::open_sdf() {
     auto check = [&](const std::string& name, const char* what) {
         if (find_column(columns_, name) < 0)
             throw UsageError(path() + ": no SD tag '" + name + "' for the " + what +
-                             " in the first record (tags: " + column_list(columns_) + ")");
+                             " in the first record (tags: " + name_list(columns_) + ")" +
+                             did_you_mean(name, columns_));
     };
     if (!options_.id_col.empty()) check(options_.id_col, "id");
     for (const auto& t : options_.target_cols)

@@ -6,6 +6,7 @@
 #include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/line_reader.hpp"
+#include "src/name_hints.hpp"
 
 namespace plmkit::data {
 
@@ -27,13 +28,6 @@ int find_column(const std::vector<std::string>& columns, const std::string& name
     for (std::size_t i = 0; i < columns.size(); ++i)
         if (lower(columns[i]) == lower(name)) return static_cast<int>(i);
     return -1;
-}
-
-std::string column_list(const std::vector<std::string>& columns) {
-    std::string out;
-    for (const auto& c : columns)
-        out += (out.empty() ? "'" : ", '") + c + "'";
-    return out;
 }
 
 bool parse_index(const std::string& text, std::size_t& out) {
@@ -63,7 +57,7 @@ SplitFile read_split_file(const std::string& path, const SplitFileOptions& optio
     const int group_col = find_column(columns, options.group_col);
     if (index_col < 0 || split_col < 0)
         throw UsageError(path + ": a split file needs columns '" + options.index_col + "' and '" +
-                         options.split_col + "' (columns: " + column_list(columns) + ")");
+                         options.split_col + "' (columns: " + name_list(columns) + ")");
     SplitFile out;
     out.path = path;
     while (reader.next(line)) {

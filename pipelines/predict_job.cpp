@@ -15,6 +15,7 @@
 #include "pipelines/class_labels.hpp"
 #include "pipelines/duplicate_ids.hpp"
 #include "pipelines/esm_featurizer.hpp"
+#include "pipelines/eval_split.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
@@ -405,10 +406,13 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     PropertyPredictor predictor(o.model, o.runtime);
     const auto& config = predictor.model().config();
     check_input_kind(o.data, o.format, predictor.input_kind());
-    if (const std::string note = training_data_note(config.training, o.data); !note.empty())
-        log_warn("evaluate: " + note);
+    // --split-set: the rows of the model's split.csv (the data checked first).
+    const EvalSplit split = load_eval_split(o.model, o.split_sets, config.training, o.data);
+    const std::string note = split.empty() ? training_data_note(config.training, o.data) : "";
+    if (!note.empty()) log_warn("evaluate: " + note);
     TableOptions to = evaluate_table_options(o, predictor);
     PropertyTable t = read_property_table(o.data, to);
+    if (!split.empty()) keep_split_rows(t, split, o.data);
     if (config.task == "multiclass") {
         // A label the model has no class for cannot be scored: a reject.
         reject_rows(t, map_class_labels(t, config.classes, to.target_cols.front()));
@@ -443,16 +447,18 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
                          std::to_string(t.records) + " records were rejected (reasons in " +
                          rejects + "); the first, " + describe_reject(t.rejects.front()));
     }
-    return {{"model", o.model},
-            {"data", o.data},
-            {"task", config.task},
-            {"targets", to.target_cols},
-            {"n", t.size()},
-            {"rejected", t.rejects.size()},
-            {"rejects", write ? nlohmann::json(rejects) : nlohmann::json(nullptr)},
-            {"classes", config.classes_json()},
-            {"metrics", evaluate_predictions(config.task, config.targets, t.targets, pred,
-                                             config.classes.size())}};
+    nlohmann::json out = {{"model", o.model},
+                          {"data", o.data},
+                          {"task", config.task},
+                          {"targets", to.target_cols},
+                          {"n", t.size()},
+                          {"rejected", t.rejects.size()},
+                          {"rejects", write ? nlohmann::json(rejects) : nlohmann::json(nullptr)},
+                          {"classes", config.classes_json()},
+                          {"metrics", evaluate_predictions(config.task, config.targets, t.targets,
+                                                           pred, config.classes.size())}};
+    if (!split.empty()) out["split"] = split.to_json();
+    return out;
 }
 
 }  // namespace plmkit::pipelines

@@ -66,15 +66,18 @@ struct EvaluateOptions {
     std::string input_col;  ///< "" = the model's
     std::string id_col;
     std::vector<std::string> target_cols;  ///< empty = the model's targets (same order)
+    /// Score only the rows the model's split.csv puts in these sets (train,
+    /// valid, test, none; eval_split.hpp); empty = every row.
+    std::vector<std::string> split_sets;
     std::string format = "auto";
     FeaturizerRuntime runtime;
 };
 
 /// {"model", "data", "task", "targets", "n", "rejected", "rejects" (the
 /// rejects TSV: index, id, input, reason; null if not written), "metrics": {per target +
-/// "mean"}}. A row whose prediction is not finite (NaN/inf) is rejected, not
-/// scored (a warning says so once). Throws UsageError when the table lacks a target column,
-/// InputError (after writing the rejects) when no row can be scored.
+/// "mean"}}, and with split_sets "split" (EvalSplit::to_json). A row whose prediction is not finite
+/// (NaN/inf) is rejected, not scored (a warning says so once). Throws UsageError when the table
+/// lacks a target column, InputError (after writing the rejects) when no row can be scored.
 nlohmann::json run_evaluate(const EvaluateOptions& options);
 
 }  // namespace plmkit::pipelines

@@ -19,6 +19,7 @@
 #include "pipelines/mol_parse.hpp"
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
+#include "src/name_hints.hpp"
 #include "src/runtime.hpp"
 
 namespace plmkit::pipelines {
@@ -125,6 +126,87 @@ void check_unique_columns(const std::string& path, const std::vector<std::string
                              "' more than once; rename the copies so that each is named once");
 }
 
+/// The header checks before any row is read: a FASTA file has no target
+/// columns, and the split and --valid-col columns are there, once each.
+void check_table_columns(const std::string& path, const data::InputReader& reader,
+                         const TableOptions& options) {
+    if (reader.is_fasta() && !options.target_cols.empty())
+        throw UsageError(path + ": a FASTA file has no target columns; give a CSV/TSV with a " +
+                         "sequence column and the target columns");
+    const std::vector<std::string> cols = reader.columns();
+    check_unique_columns(path, cols, options);
+    const std::pair<const std::string*, const char*> named[] = {
+        {&options.split_col, "--split column:"}, {&options.valid_col, "--valid-col "}};
+    for (const auto& [col, flag] : named) {
+        if (col->empty() || std::find(cols.begin(), cols.end(), *col) != cols.end()) continue;
+        throw UsageError(path + ": no column '" + *col + "' for " + flag + *col +
+                         " (columns: " + name_list(cols) + ")" + did_you_mean(*col, cols));
+    }
+    if (options.scaffolds && options.kind == InputKind::protein)
+        throw UsageError("a scaffold split needs molecules; protein inputs have no scaffolds");
+}
+
+/// Parses the targets of `r` into `y`; returns why the row cannot be used
+/// ("" when it can). A classification target other than 0/1 is an
+/// InputError naming the line.
+std::string row_targets(const std::string& path, const data::InputRow& r, const TableOptions& o,
+                        std::vector<double>& y) {
+    std::string why;
+    bool any = y.empty() || !o.require_targets;
+    for (std::size_t j = 0; j < y.size() && why.empty(); ++j) {
+        if (!parse_target(r.targets[j].first, r.targets[j].second, o.task, y[j], why)) continue;
+        // A number other than 0/1 is a class code or a measurement, not a
+        // bad row: rejecting those rows would train on the 0/1 rows alone.
+        if (o.task == "classification" && !std::isnan(y[j]) && y[j] != 0.0 && y[j] != 1.0)
+            throw InputError(path + ": line " + std::to_string(r.line) + " (id '" + r.id +
+                             "'): classification target '" + r.targets[j].first + "' holds '" +
+                             r.targets[j].second + "'; " + kBinaryHint);
+        any = any || !std::isnan(y[j]);
+    }
+    if (why.empty() && !any) why = "no target value (all target columns blank or NA)";
+    return why;
+}
+
+/// Appends the Murcko scaffold of `r`'s molecule to `t`; returns why it
+/// cannot ("" when it could).
+std::string add_scaffold(PropertyTable& t, const data::InputRow& r) {
+    auto parsed =
+        r.input.find('\n') != std::string::npos ? parse_molblock(r.input) : parse_smiles(r.input);
+    if (!parsed.mol) return "unparsable molecule: " + parsed.error;
+    t.scaffolds.push_back(scaffold_of(*parsed.mol));
+    return "";
+}
+
+/// The value of `r`'s column `name` ("" when it has none).
+std::string prop_value(const data::InputRow& r, const std::string& name) {
+    for (const auto& [k, v] : r.props)
+        if (k == name) return v;
+    return std::string();
+}
+
+/// Appends the usable row `r` (its targets `y`) to `t`, with its split and
+/// --valid-col values when asked for.
+void add_row(PropertyTable& t, const std::string& path, const data::InputRow& r,
+             const std::vector<double>& y, const TableOptions& options) {
+    t.index.push_back(r.index);
+    t.lines.push_back(r.line);
+    t.ids.push_back(r.id);
+    t.inputs.push_back(r.input);
+    t.targets.insert(t.targets.end(), y.begin(), y.end());
+    for (std::size_t j = 0; options.task == "multiclass" && j < y.size(); ++j)
+        t.labels.push_back(std::isnan(y[j]) ? std::string() : trimmed(r.targets[j].second));
+    if (!options.split_col.empty()) t.split_values.push_back(prop_value(r, options.split_col));
+    if (options.valid_col.empty()) return;
+    const std::string v = prop_value(r, options.valid_col);
+    bool flag = false;
+    if (!parse_valid_flag(v, flag))
+        throw InputError(path + ": line " + std::to_string(r.line) + " (id '" + r.id +
+                         "'): --valid-col '" + options.valid_col + "' holds '" + v +
+                         "'; expected true/false, 1/0, yes/no (any case) or blank "
+                         "(= false)");
+    t.valid_flags.push_back(flag ? "true" : "false");
+}
+
 /// Metrics (and "n") of a value, a NaN written as null.
 nlohmann::json metrics_json(const std::map<std::string, double>& m, std::size_t n) {
     nlohmann::json jm = nlohmann::json::object();
@@ -178,81 +260,21 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
     ro.keep_props = !options.split_col.empty() || !options.valid_col.empty();
     ro.format = options.format;
     data::InputReader reader(path, ro);
-    if (reader.is_fasta() && !options.target_cols.empty())
-        throw UsageError(path + ": a FASTA file has no target columns; give a CSV/TSV with a " +
-                         "sequence column and the target columns");
-    check_unique_columns(path, reader.columns(), options);
-    for (const std::string* col : {&options.split_col, &options.valid_col}) {
-        if (col->empty()) continue;
-        auto cols = reader.columns();
-        if (std::find(cols.begin(), cols.end(), *col) == cols.end())
-            throw UsageError(path + ": no column '" + *col + "'");
-    }
-    if (options.scaffolds && options.kind == InputKind::protein)
-        throw UsageError("a scaffold split needs molecules; protein inputs have no scaffolds");
+    check_table_columns(path, reader, options);
     PropertyTable t;
     t.num_targets = options.target_cols.size();
     data::InputRow r;
     std::vector<double> y(t.num_targets);
-    const bool multiclass = options.task == "multiclass";
-    auto prop = [&](const std::string& name) {
-        for (const auto& [k, v] : r.props)
-            if (k == name) return v;
-        return std::string();
-    };
     while (reader.next(r)) {
         throw_if_interrupted();
         ++t.records;
-        if (!r.error.empty()) {
-            t.rejects.push_back(reject_line(r.index, r.id, r.input, r.error, r.line));
-            continue;
-        }
-        std::string why;
-        bool any = t.num_targets == 0 || !options.require_targets;
-        for (std::size_t j = 0; j < t.num_targets && why.empty(); ++j) {
-            if (!parse_target(r.targets[j].first, r.targets[j].second, options.task, y[j], why))
-                continue;
-            // A number other than 0/1 is a class code or a measurement, not a
-            // bad row: rejecting those rows would train on the 0/1 rows alone.
-            if (options.task == "classification" && !std::isnan(y[j]) && y[j] != 0.0 && y[j] != 1.0)
-                throw InputError(path + ": line " + std::to_string(r.line) + " (id '" + r.id +
-                                 "'): classification target '" + r.targets[j].first + "' holds '" +
-                                 r.targets[j].second + "'; " + kBinaryHint);
-            any = any || !std::isnan(y[j]);
-        }
-        if (why.empty() && !any) why = "no target value (all target columns blank or NA)";
+        std::string why = r.error.empty() ? row_targets(path, r, options, y) : r.error;
+        if (why.empty() && options.scaffolds) why = add_scaffold(t, r);
         if (!why.empty()) {
             t.rejects.push_back(reject_line(r.index, r.id, r.input, why, r.line));
             continue;
         }
-        if (options.scaffolds) {
-            auto parsed = r.input.find('\n') != std::string::npos ? parse_molblock(r.input)
-                                                                  : parse_smiles(r.input);
-            if (!parsed.mol) {
-                t.rejects.push_back(reject_line(r.index, r.id, r.input,
-                                                "unparsable molecule: " + parsed.error, r.line));
-                continue;
-            }
-            t.scaffolds.push_back(scaffold_of(*parsed.mol));
-        }
-        t.index.push_back(r.index);
-        t.lines.push_back(r.line);
-        t.ids.push_back(r.id);
-        t.inputs.push_back(r.input);
-        t.targets.insert(t.targets.end(), y.begin(), y.end());
-        for (std::size_t j = 0; multiclass && j < t.num_targets; ++j)
-            t.labels.push_back(std::isnan(y[j]) ? std::string() : trimmed(r.targets[j].second));
-        if (!options.split_col.empty()) t.split_values.push_back(prop(options.split_col));
-        if (!options.valid_col.empty()) {
-            const std::string v = prop(options.valid_col);
-            bool flag = false;
-            if (!parse_valid_flag(v, flag))
-                throw InputError(path + ": line " + std::to_string(r.line) + " (id '" + r.id +
-                                 "'): --valid-col '" + options.valid_col + "' holds '" + v +
-                                 "'; expected true/false, 1/0, yes/no (any case) or blank "
-                                 "(= false)");
-            t.valid_flags.push_back(flag ? "true" : "false");
-        }
+        add_row(t, path, r, y, options);
     }
     return t;
 }

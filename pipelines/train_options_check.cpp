@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <system_error>
 
 #include "data/splits.hpp"
 #include "models/esm2_config.hpp"
@@ -142,43 +143,25 @@ void check_finetune_depth(const TrainOptions& o) {
                          std::to_string(blocks) + ")");
 }
 
-}  // namespace
-
-void check_train_options(const TrainOptions& o) {
-    if (o.data.empty()) throw UsageError("--data is required");
-    if (o.output.empty()) throw UsageError("--output is required");
-    if (o.target_cols.empty()) throw UsageError("at least one --target-col is required");
-    check_train_numbers(o);
-    if (o.task != "regression" && o.task != "classification" && o.task != "multiclass")
-        throw UsageError("--task must be regression, classification or multiclass, got '" + o.task +
-                         "'");
-    check_multiclass_options(o);
-    check_class_weights(o);
-    if (o.split_sizes.size() != 3)
-        throw UsageError("--split-sizes needs three fractions (train,valid,test)");
-    data::check_split_sizes({o.split_sizes[0], o.split_sizes[1], o.split_sizes[2]});
-    if (o.epochs <= 0 || o.batch_size <= 0 || o.ensemble <= 0 || !(o.lr > 0))
-        throw UsageError("--epochs, --batch-size, --ensemble and --lr must be > 0");
+/// --split: one of its four forms, with a name or path after the colon. A
+/// bare path to an existing file is taken for a split file given without
+/// its "file:" and gets a hint.
+void check_split_options(const TrainOptions& o) {
     if (o.split != "random" && o.split != "scaffold" && !starts_with(o.split, "column:") &&
-        !starts_with(o.split, "file:"))
+        !starts_with(o.split, "file:")) {
+        std::error_code ec;
+        const bool file = fs::is_regular_file(o.split, ec);
         throw UsageError("--split must be random, scaffold, column:NAME or file:PATH, got '" +
-                         o.split + "'");
+                         o.split + "'" +
+                         (file ? "; did you mean --split file:" + o.split + "?" : std::string()));
+    }
     // An empty name would read no split column at all (and crashed).
     if (o.split == "column:") throw UsageError("--split column: needs a column name");
     if (o.split == "file:") throw UsageError("--split file: needs a path");
-    models::PropertyModelConfig head;
-    head.head = o.head;
-    if (!models::valid_head(o.head))
-        throw UsageError(
-            "--head must be mlp, forest, gbm, mpnn, knn or several of them joined by '+' (their "
-            "predictions averaged, e.g. mlp+forest+gbm), got '" +
-            o.head + "'");
-    const std::string weights_problem = models::head_weights_problem(o.head, o.head_weights);
-    if (!weights_problem.empty()) throw UsageError("--head-weights: " + weights_problem);
-    if (o.head != "mlp" && o.finetune != "frozen")
-        throw UsageError("--head " + o.head +
-                         " needs fixed features (or molecular graphs, for mpnn), not a "
-                         "fine-tuned encoder; use --finetune frozen");
+}
+
+/// The options of the head parts (gbm, mpnn, knn, forest) --head uses.
+void check_head_parts(const TrainOptions& o, const models::PropertyModelConfig& head) {
     if (head.uses_gbm()) models::check_boost_options(o.gbm);
     if (head.uses_mpnn()) {
         if (o.mpnn.hidden <= 0 || o.mpnn.depth < 1 || o.mpnn.ensemble < 0 || o.mpnn.epochs <= 0 ||
@@ -205,6 +188,59 @@ void check_train_options(const TrainOptions& o) {
             throw UsageError("--trees and --forest-min-leaf must be > 0, --forest-max-depth >= 0");
         models::forest_max_features(o.forest.max_features, o.task, 1);  // checks the spelling
     }
+}
+
+/// --head and --head-weights, then the options of the parts it names.
+void check_head_options(const TrainOptions& o) {
+    models::PropertyModelConfig head;
+    head.head = o.head;
+    if (!models::valid_head(o.head))
+        throw UsageError(
+            "--head must be mlp, forest, gbm, mpnn, knn or several of them joined by '+' (their "
+            "predictions averaged, e.g. mlp+forest+gbm), got '" +
+            o.head + "'");
+    const std::string weights_problem = models::head_weights_problem(o.head, o.head_weights);
+    if (!weights_problem.empty()) throw UsageError("--head-weights: " + weights_problem);
+    if (o.head != "mlp" && o.finetune != "frozen")
+        throw UsageError("--head " + o.head +
+                         " needs fixed features (or molecular graphs, for mpnn), not a "
+                         "fine-tuned encoder; use --finetune frozen");
+    check_head_parts(o, head);
+}
+
+/// --output: not a complete model, and for --resume an interrupted run.
+void check_output_options(const TrainOptions& o) {
+    if (fs::exists(o.output + "/config.json"))
+        throw UsageError("'" + o.output + "' already holds a " +
+                         (o.resume ? "complete model: nothing to resume" : "model") +
+                         "; choose another --output or remove it");
+    if (o.resume && !fs::exists(o.output + "/checkpoints/options.json"))
+        throw UsageError("--resume: '" + o.output +
+                         "' holds no interrupted run (no checkpoints/options.json: it "
+                         "stopped before its first checkpoint, or never ran there); run the "
+                         "same command without --resume to start it");
+    check_output_dir(o.output);
+}
+
+}  // namespace
+
+void check_train_options(const TrainOptions& o) {
+    if (o.data.empty()) throw UsageError("--data is required");
+    if (o.output.empty()) throw UsageError("--output is required");
+    if (o.target_cols.empty()) throw UsageError("at least one --target-col is required");
+    check_train_numbers(o);
+    if (o.task != "regression" && o.task != "classification" && o.task != "multiclass")
+        throw UsageError("--task must be regression, classification or multiclass, got '" + o.task +
+                         "'");
+    check_multiclass_options(o);
+    check_class_weights(o);
+    if (o.split_sizes.size() != 3)
+        throw UsageError("--split-sizes needs three fractions (train,valid,test)");
+    data::check_split_sizes({o.split_sizes[0], o.split_sizes[1], o.split_sizes[2]});
+    if (o.epochs <= 0 || o.batch_size <= 0 || o.ensemble <= 0 || !(o.lr > 0))
+        throw UsageError("--epochs, --batch-size, --ensemble and --lr must be > 0");
+    check_split_options(o);
+    check_head_options(o);
     check_property_featurizer_name(o.featurizer.name);
     if (o.featurizer.standardize &&
         (o.featurizer.name == "esm" || o.featurizer.name == "smiles-lm"))
@@ -216,16 +252,7 @@ void check_train_options(const TrainOptions& o) {
         throw UsageError("--valid-col goes with --split column:NAME");
     check_featurizer_flags(o);
     check_finetune_depth(o);
-    if (fs::exists(o.output + "/config.json"))
-        throw UsageError("'" + o.output + "' already holds a " +
-                         (o.resume ? "complete model: nothing to resume" : "model") +
-                         "; choose another --output or remove it");
-    if (o.resume && !fs::exists(o.output + "/checkpoints/options.json"))
-        throw UsageError("--resume: '" + o.output +
-                         "' holds no interrupted run (no checkpoints/options.json: it "
-                         "stopped before its first checkpoint, or never ran there); run the "
-                         "same command without --resume to start it");
-    check_output_dir(o.output);
+    check_output_options(o);
 }
 
 std::string train_split_file(const TrainOptions& o) {

@@ -5,6 +5,7 @@
 
 #include "apps/plmkit/command.hpp"
 #include "apps/plmkit/featurizer_flags.hpp"
+#include "apps/plmkit/list_options.hpp"
 #include "apps/plmkit/number_checks.hpp"
 #include "pipelines/predict_job.hpp"
 #include "src/atomic_file.hpp"
@@ -112,11 +113,16 @@ PLMKIT_COMMAND(54, [](CLI::App& app) {
     cmd->add_option("--id-col", o.id_col, id_col_help());
     cmd->add_option("--target-col", o.target_cols,
                     "Columns holding the model's targets, in its order (default: same names)");
+    add_list_option(cmd, "--split-set", o.split_sets,
+                    "Score only the rows of --data (the training file) that the model's "
+                    "split.csv puts in these sets: train, valid, test, none (comma-separated)");
     cmd->add_option("--format", o.format, "auto | smi | csv | tsv | sdf")->capture_default_str();
     add_runtime_flags(cmd, c->runtime);
     cmd->footer(
         "Examples:\n"
         "  plmkit evaluate --model esol_model --data ../shared/data/esol/delaney-processed.csv\n"
+        "  plmkit evaluate --model esol_model --data ../shared/data/esol/delaney-processed.csv \\\n"
+        "    --split-set test\n"
         "Regression: rmse, mae, r2, spearman; classification: roc_auc, pr_auc, accuracy, mcc\n"
         "(per target and their mean over targets). Rows that cannot be scored go to the\n"
         "rejects TSV with the reason; no scorable row at all is an error (exit 3). ESM-2\n"

@@ -78,6 +78,63 @@ void add_featurizer_flags(CLI::App* cmd, TrainCli& c) {
         ->capture_default_str();
 }
 
+/// The options of the forest and gbm heads.
+void add_tree_flags(CLI::App* cmd, TrainCli& c) {
+    auto& o = c.job;
+    cmd->add_option("--trees", o.forest.trees, "forest: trees per target")->capture_default_str();
+    cmd->add_option("--forest-max-features", o.forest.max_features,
+                    "forest: features tried per node: auto (sqrt for classification, a third "
+                    "for regression), sqrt, third, all or a fraction")
+        ->capture_default_str();
+    cmd->add_option("--forest-min-leaf", o.forest.min_samples_leaf,
+                    "forest: fewest training rows in a leaf")
+        ->capture_default_str();
+    cmd->add_option("--forest-max-depth", o.forest.max_depth, "forest: depth limit (0 = none)")
+        ->capture_default_str();
+    auto& g = o.gbm;
+    cmd->add_option("--gbm-rounds", g.rounds, "gbm: most trees per target")->capture_default_str();
+    cmd->add_option("--gbm-lr", g.learning_rate, "gbm: learning rate (shrinkage)")
+        ->capture_default_str();
+    cmd->add_option("--gbm-leaves", g.max_leaves, "gbm: leaves per tree (grown best-first)")
+        ->capture_default_str();
+    cmd->add_option("--gbm-max-depth", g.max_depth, "gbm: depth limit (0 = none)")
+        ->capture_default_str();
+    cmd->add_option("--gbm-min-leaf", g.min_samples_leaf, "gbm: fewest training rows in a leaf")
+        ->capture_default_str();
+    cmd->add_option("--gbm-l2", g.l2, "gbm: L2 penalty on leaf values")->capture_default_str();
+    cmd->add_option("--gbm-subsample", g.subsample, "gbm: fraction of the rows per tree")
+        ->capture_default_str();
+    cmd->add_option("--gbm-colsample", g.colsample, "gbm: fraction of the features per tree")
+        ->capture_default_str();
+    cmd->add_option("--gbm-bins", g.max_bins, "gbm: histogram bins per feature (2-255)")
+        ->capture_default_str();
+    cmd->add_option("--gbm-patience", g.patience,
+                    "gbm: stop after this many rounds without a better validation loss, "
+                    "keeping the best (0 = all rounds)")
+        ->capture_default_str();
+}
+
+/// The options of the mpnn and knn heads, then of the tree heads.
+void add_head_part_flags(CLI::App* cmd, TrainCli& c) {
+    auto& o = c.job;
+    auto& m = o.mpnn;
+    cmd->add_option("--mpnn-hidden", m.hidden, "mpnn: message and molecule vector size")
+        ->capture_default_str();
+    cmd->add_option("--mpnn-depth", m.depth, "mpnn: message-passing steps")->capture_default_str();
+    cmd->add_option("--mpnn-dropout", m.dropout, "mpnn: dropout")->capture_default_str();
+    add_list_option(cmd, "--mpnn-ffn", m.ffn_hidden,
+                    "mpnn: hidden sizes of the MLP on the molecule vector", at_least(1));
+    cmd->add_flag("--mpnn-no-features", c.mpnn_no_features,
+                  "mpnn: the graph only (by default the MLP also takes the --featurizer "
+                  "features, Chemprop's features-enhanced D-MPNN)");
+    cmd->add_option("--mpnn-ensemble", m.ensemble, "mpnn: networks (0 = --ensemble)")
+        ->capture_default_str();
+    cmd->add_option("--mpnn-epochs", m.epochs, "mpnn: most epochs per network")
+        ->capture_default_str();
+    cmd->add_option("--knn-k", o.knn.k, "knn: neighbours per prediction")->capture_default_str();
+    add_tree_flags(cmd, c);
+}
+
 void add_training_flags(CLI::App* cmd, TrainCli& c) {
     auto& o = c.job;
     cmd->add_option("--split", o.split,
@@ -111,52 +168,7 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
     add_list_option(cmd, "--head-weights", o.head_weights,
                     "Weight of each --head part in their mean, in --head's order (e.g. "
                     "--head mlp+forest+gbm --head-weights 1,2,1; default equal)");
-    auto& m = o.mpnn;
-    cmd->add_option("--mpnn-hidden", m.hidden, "mpnn: message and molecule vector size")
-        ->capture_default_str();
-    cmd->add_option("--mpnn-depth", m.depth, "mpnn: message-passing steps")->capture_default_str();
-    cmd->add_option("--mpnn-dropout", m.dropout, "mpnn: dropout")->capture_default_str();
-    add_list_option(cmd, "--mpnn-ffn", m.ffn_hidden,
-                    "mpnn: hidden sizes of the MLP on the molecule vector", at_least(1));
-    cmd->add_flag("--mpnn-no-features", c.mpnn_no_features,
-                  "mpnn: the graph only (by default the MLP also takes the --featurizer "
-                  "features, Chemprop's features-enhanced D-MPNN)");
-    cmd->add_option("--mpnn-ensemble", m.ensemble, "mpnn: networks (0 = --ensemble)")
-        ->capture_default_str();
-    cmd->add_option("--mpnn-epochs", m.epochs, "mpnn: most epochs per network")
-        ->capture_default_str();
-    cmd->add_option("--knn-k", o.knn.k, "knn: neighbours per prediction")->capture_default_str();
-    cmd->add_option("--trees", o.forest.trees, "forest: trees per target")->capture_default_str();
-    cmd->add_option("--forest-max-features", o.forest.max_features,
-                    "forest: features tried per node: auto (sqrt for classification, a third "
-                    "for regression), sqrt, third, all or a fraction")
-        ->capture_default_str();
-    cmd->add_option("--forest-min-leaf", o.forest.min_samples_leaf,
-                    "forest: fewest training rows in a leaf")
-        ->capture_default_str();
-    cmd->add_option("--forest-max-depth", o.forest.max_depth, "forest: depth limit (0 = none)")
-        ->capture_default_str();
-    auto& g = o.gbm;
-    cmd->add_option("--gbm-rounds", g.rounds, "gbm: most trees per target")->capture_default_str();
-    cmd->add_option("--gbm-lr", g.learning_rate, "gbm: learning rate (shrinkage)")
-        ->capture_default_str();
-    cmd->add_option("--gbm-leaves", g.max_leaves, "gbm: leaves per tree (grown best-first)")
-        ->capture_default_str();
-    cmd->add_option("--gbm-max-depth", g.max_depth, "gbm: depth limit (0 = none)")
-        ->capture_default_str();
-    cmd->add_option("--gbm-min-leaf", g.min_samples_leaf, "gbm: fewest training rows in a leaf")
-        ->capture_default_str();
-    cmd->add_option("--gbm-l2", g.l2, "gbm: L2 penalty on leaf values")->capture_default_str();
-    cmd->add_option("--gbm-subsample", g.subsample, "gbm: fraction of the rows per tree")
-        ->capture_default_str();
-    cmd->add_option("--gbm-colsample", g.colsample, "gbm: fraction of the features per tree")
-        ->capture_default_str();
-    cmd->add_option("--gbm-bins", g.max_bins, "gbm: histogram bins per feature (2-255)")
-        ->capture_default_str();
-    cmd->add_option("--gbm-patience", g.patience,
-                    "gbm: stop after this many rounds without a better validation loss, "
-                    "keeping the best (0 = all rounds)")
-        ->capture_default_str();
+    add_head_part_flags(cmd, c);
     cmd->add_flag("--resume", o.resume,
                   "Continue an interrupted run in --output (metrics.json seconds: the total "
                   "of all its runs)");

@@ -98,6 +98,23 @@ TEST_CASE("cli train: --split column: and file: without a name are usage errors"
     CHECK_FALSE(plmkit::test::file_exists(out));
 }
 
+TEST_CASE("cli train --split PATH: a hint to write file:PATH", "[cli][train_checks]") {
+    const std::string out = temp_path("cli_checks_split_path");
+    const std::string split = temp_path("cli_checks_split_path.csv");
+    write_file(split, "row_index,split\n0,train\n");
+    auto r = run_plmkit(train(small_csv(), out, {"--target-col", "y", "--split", split}));
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--split must be random, scaffold, column:NAME or "
+                                      "file:PATH, got '" +
+                                      split + "'; did you mean --split file:" + split + "?"));
+    // No hint for a path that is not there.
+    r = run_plmkit(train(small_csv(), out, {"--target-col", "y", "--split", split + ".nope"}));
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--split must be random"));
+    CHECK_THAT(r.err, !Catch::Contains("did you mean"));
+    CHECK_FALSE(plmkit::test::file_exists(out));
+}
+
 TEST_CASE("cli train: rows a split column leaves out are counted in the summary",
           "[cli][train_checks]") {
     // small_csv() with a set column: rows 0-27 train, 28-33 valid, 34-36

@@ -1,0 +1,71 @@
+#include "src/name_hints.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace plmkit {
+namespace {
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions cost 1).
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+std::string name_list(const std::vector<std::string>& names, std::size_t cap) {
+    if (names.empty()) return "none";
+    std::string out;
+    const std::size_t shown = std::min(names.size(), cap);
+    for (std::size_t i = 0; i < shown; ++i)
+        out += (i == 0 ? "'" : ", '") + names[i] + "'";
+    if (shown < names.size()) out += " ... and " + std::to_string(names.size() - shown) + " more";
+    return out;
+}
+
+std::string closest_name(const std::string& name, const std::vector<std::string>& names) {
+    const std::string l = lower(name);
+    for (const auto& n : names)
+        if (lower(n) == l) return n;
+    const std::size_t limit = l.size() <= 4 ? 1 : l.size() <= 8 ? 2 : 3;
+    std::size_t best = limit + 1;
+    std::string found;
+    for (const auto& n : names) {
+        const std::string ln = lower(n);
+        // Lengths that differ by more than the limit cannot be close.
+        const std::size_t gap = ln.size() > l.size() ? ln.size() - l.size() : l.size() - ln.size();
+        if (gap > limit) continue;
+        const std::size_t d = edit_distance(l, ln);
+        if (d < best) {
+            best = d;
+            found = n;
+        }
+    }
+    return found;
+}
+
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& names) {
+    const std::string c = closest_name(name, names);
+    return c.empty() ? "" : "; did you mean '" + c + "'?";
+}
+
+}  // namespace plmkit
