@@ -14,6 +14,7 @@
 #include "src/error.hpp"
 #include "src/json_file.hpp"
 #include "src/log.hpp"
+#include "src/run_lock.hpp"
 #include "src/xxh64.hpp"
 
 namespace plmkit::pipelines {
@@ -21,6 +22,7 @@ namespace {
 
 constexpr int kStateVersion = 1;
 const char* const kStateFile = "state.json";
+const char* const kLockFile = "lock";
 
 bool exists(const std::string& path) {
     struct stat st;
@@ -45,11 +47,28 @@ std::string part_name(std::size_t k) {
 EmbedCheckpoint::EmbedCheckpoint(std::string output)
     : output_(std::move(output)), dir_(dir_for(output_)) {}
 
+EmbedCheckpoint::~EmbedCheckpoint() {
+    if (!lock_) return;
+    lock_.reset();
+    std::error_code ec;
+    if (std::filesystem::is_empty(dir_, ec) && !ec) std::filesystem::remove(dir_, ec);
+}
+
+std::string EmbedCheckpoint::lock_path() const {
+    return dir_ + "/" + kLockFile;
+}
+
 std::string EmbedCheckpoint::dir_for(const std::string& output) {
     return output + ".partial";
 }
 
 void EmbedCheckpoint::open(bool resume) {
+    std::error_code ec;
+    std::filesystem::create_directory(dir_, ec);
+    if (ec) throw IoError(dir_ + ": cannot create the checkpoint folder: " + ec.message());
+    // Two runs writing the same output (a job started twice, a doubled Slurm
+    // array task) would mix their parts: the second is refused here.
+    lock_ = std::make_unique<RunLock>(lock_path(), "plmkit embed writing '" + output_ + "'");
     const std::string path = dir_ + "/" + kStateFile;
     // A folder without state.json holds no finished part (at most the
     // temporary files of one being written): nothing to keep.
@@ -175,6 +194,7 @@ void EmbedCheckpoint::remove() {
         std::filesystem::remove(rejects_path_for(part_path(k)), ec);
     }
     std::filesystem::remove(dir_ + "/" + kStateFile, ec);
+    lock_.reset();
     // Parts written after the last state update (a kill in between) are ours too.
     for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
         const std::string name = e.path().filename().string();

@@ -23,7 +23,8 @@
 
 namespace plmkit {
 class AtomicFile;
-}
+class RunLock;
+}  // namespace plmkit
 
 namespace plmkit::pipelines {
 
@@ -46,10 +47,16 @@ class EmbedCheckpoint {
   public:
     /// `output`: the HDF5 file of the run (with its shard tag).
     explicit EmbedCheckpoint(std::string output);
+    /// Releases the lock; removes the folder if nothing is left in it.
+    ~EmbedCheckpoint();
+    EmbedCheckpoint(const EmbedCheckpoint&) = delete;
+    EmbedCheckpoint& operator=(const EmbedCheckpoint&) = delete;
     /// "<output>.partial"
     static std::string dir_for(const std::string& output);
 
-    /// Before the model loads. A state with finished parts is a UsageError
+    /// Before the model loads. Creates the folder and takes its lock file
+    /// `lock` (src/run_lock.hpp): a second run writing the same output is a
+    /// UsageError naming the holder. A state with finished parts is a UsageError
     /// without `resume` (naming the folder: add --resume or delete it); with
     /// `resume` it is loaded. No state: the run starts at the first record.
     void open(bool resume);
@@ -70,6 +77,8 @@ class EmbedCheckpoint {
     /// After the output is in place: removes the parts, state.json and the
     /// folder (a warning names anything else left in it).
     void remove();
+    /// "<output>.partial/lock"
+    std::string lock_path() const;
 
   private:
     void write_state() const;
@@ -81,6 +90,7 @@ class EmbedCheckpoint {
     std::vector<EmbedPartCounts> parts_;
     bool loaded_ = false;
     std::size_t committed_here_ = 0;
+    std::unique_ptr<RunLock> lock_;
 };
 
 /// The files of the part being written, under temporary names until commit.

@@ -474,6 +474,11 @@ EmbedMergeSummary write_joined(const std::vector<ShardFile>& shards, const Embed
 EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
     if (opt.inputs.empty()) throw UsageError("merge: no shard files given");
     if (opt.output.empty()) throw UsageError("merge: --output is required");
+    // Else an HDF5 file named "-" (and "-.rejects.tsv") was written.
+    if (opt.output == "-")
+        throw UsageError(
+            "merge --kind embed: --output -: an HDF5 file cannot be written to standard output; "
+            "name a file (e.g. --output emb.h5)");
     std::vector<ShardFile> shards;
     for (const auto& path : opt.inputs) {
         if (same_file(path, opt.output))

@@ -23,6 +23,7 @@
 #include "src/log.hpp"
 #include "src/output_names.hpp"
 #include "src/progress.hpp"
+#include "src/run_lock.hpp"
 #include "src/runtime.hpp"
 
 namespace plmkit::pipelines {
@@ -162,6 +163,21 @@ ScreenResult shard_outputs(const ScreenOptions& opt) {
     return result;
 }
 
+/// The lock of a run writing `r`'s files: ".<name>.lock" beside its first
+/// file output (none when everything goes to standard output). Two runs
+/// writing the same files at once could leave a mix of both (one's hits, the
+/// other's summary), and the temporary names of runs on two hosts can clash.
+std::unique_ptr<RunLock> lock_outputs(const ScreenResult& r) {
+    for (const std::string* path : {&r.output, &r.rejects, &r.summary, &r.sdf}) {
+        if (path->empty() || *path == "-") continue;
+        const std::filesystem::path p(*path);
+        const std::string lock =
+            (p.parent_path() / ("." + p.filename().string() + ".lock")).string();
+        return std::make_unique<RunLock>(lock, "plmkit screen writing '" + *path + "'");
+    }
+    return nullptr;
+}
+
 /// The progress line; its total (for the ETA) is counted only on a terminal.
 ProgressOptions progress_options(const ScreenOptions& opt, const std::string& format) {
     ProgressOptions popt;
@@ -261,6 +277,7 @@ ScreenResult run_screen(const ScreenOptions& opt) {
     if (opt.threads < 0) throw UsageError("--threads must be >= 0");
     auto t0 = Clock::now();
     ScreenResult result = shard_outputs(opt);
+    const std::unique_ptr<RunLock> lock = lock_outputs(result);
 
     ScreenPlan plan(resolve_config(opt), !opt.sdf.empty());
     const ScreenConfig& cfg = plan.config();

@@ -364,9 +364,9 @@ std::string slurm_array_script(const SlurmJobOptions& o, const SlurmJobPlan& pla
     std::string s = header_comment(o, "Array job: shard I of " + n + " runs as array task I.");
     s += "# Submit:            sbatch " + shell_quote(plan.array_script) +
          "\n"
-         "# Re-run one shard:  sbatch --array=3 " +
-         shell_quote(plan.array_script) + "   (then sbatch " + shell_quote(plan.merge_script) +
-         ")\n";
+         "# Re-run shard I:    sbatch --array=I " +
+         shell_quote(plan.array_script) + "   (I in 0-" + last + "; then sbatch " +
+         shell_quote(plan.merge_script) + ")\n";
     s += "#SBATCH --job-name=plmkit-" + o.kind + "\n";
     s += "#SBATCH --array=0-" + last + "\n";
     s += "#SBATCH --output=" + directive_path(logs, o.kind + "-%A_%a.log") + "\n";

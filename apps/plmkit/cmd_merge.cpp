@@ -83,10 +83,13 @@ PLMKIT_COMMAND(40, [](CLI::App& app) {
         "merge", "Combine the outputs of sharded runs (--shard I/N) into one run's outputs");
     cmd->add_option("inputs", o->inputs,
                     "Shard outputs in shard order: hits CSVs (or summary JSONs) of "
-                    "'plmkit screen --shard I/N'")
+                    "'plmkit screen --shard I/N', or .h5 files of 'plmkit embed --shard I/N'")
         ->required();
     cmd->add_option("--kind", o->kind, "What to merge: auto|screen|embed")->capture_default_str();
-    cmd->add_option("-o,--output", o->output, "Merged hits CSV ('-' = stdout)")->required();
+    cmd->add_option("-o,--output", o->output,
+                    "Merged hits CSV ('-' = stdout), or with embed shards the merged HDF5 file "
+                    "(its rejects go to <output>.rejects.tsv)")
+        ->required();
     cmd->add_option("--sdf", o->sdf, "Merged hits SDF (the shards must have written SDF)");
     cmd->add_option("--rejects", o->rejects,
                     "Merged rejects TSV (default: <output stem>.rejects.tsv)");

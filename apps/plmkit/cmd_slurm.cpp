@@ -163,6 +163,11 @@ void check_passed_args(const std::string& kind, const std::vector<std::string>& 
         throw Error("plmkit slurm " + kind + ": the arguments passed on were not checked");
     } catch (const Parsed&) {
         return;
+    } catch (const CLI::RequiredError& e) {
+        const std::string unknown = unknown_options(check);
+        throw UsageError("plmkit slurm " + kind + ": 'plmkit " + kind +
+                         "' would refuse the arguments passed on: " +
+                         (unknown.empty() ? "" : unknown + "; also ") + e.what());
     } catch (const CLI::ParseError& e) {
         throw UsageError("plmkit slurm " + kind + ": 'plmkit " + kind +
                          "' would refuse the arguments passed on: " + e.what());

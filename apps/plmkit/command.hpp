@@ -33,6 +33,12 @@ struct GlobalOptions {
 };
 const GlobalOptions& global_options();
 
+/// After a CLI::RequiredError from parsing `app`: "'plmkit embed' has no
+/// option '-o'" when the command line also held options the command does not
+/// have (CLI11 reports a missing required option first, so `embed -o x.h5`
+/// was told only "--output is required"); "" otherwise.
+std::string unknown_options(const CLI::App& app);
+
 }  // namespace plmkit::cli
 
 #define PLMKIT_CONCAT_INNER(a, b) a##b

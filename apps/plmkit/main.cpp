@@ -2,6 +2,7 @@
 // main() parses the command line, runs one subcommand, and is the only place
 // that turns errors into messages and exit codes (see README "Exit codes").
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -26,6 +27,24 @@ GlobalOptions g_options;
 }
 const GlobalOptions& global_options() {
     return g_options;
+}
+
+std::string unknown_options(const CLI::App& app) {
+    const CLI::App* cmd = &app;
+    while (!cmd->get_subcommands().empty())
+        cmd = cmd->get_subcommands().front();
+    // `plmkit slurm embed` passes unknown options on to embed.
+    if (cmd == &app || cmd->get_allow_extras()) return "";
+    std::string list;
+    // With fallthrough, what the command did not take may sit with the parent.
+    for (const std::string& a : app.remaining(/*recurse=*/true)) {
+        // Not "-" (standard input) nor a negative number (a value).
+        if (a.size() < 2 || a[0] != '-' || a[1] == '.' ||
+            std::isdigit(static_cast<unsigned char>(a[1])))
+            continue;
+        list += (list.empty() ? "'" : ", '") + a + "'";
+    }
+    return list.empty() ? "" : "'plmkit " + cmd->get_name() + "' has no option " + list;
 }
 
 }  // namespace plmkit::cli
@@ -98,6 +117,11 @@ int run(CLI::App& app, int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
+    } catch (const CLI::RequiredError& e) {
+        const std::string unknown = plmkit::cli::unknown_options(app);
+        return fail(ExitCode::usage, (unknown.empty() ? "" : unknown + "; also ") +
+                                         std::string(e.what()) +
+                                         "\nRun 'plmkit --help' or 'plmkit <command> --help'.");
     } catch (const CLI::ParseError& e) {
         return fail(ExitCode::usage,
                     std::string(e.what()) + "\nRun 'plmkit --help' or 'plmkit <command> --help'.");

@@ -26,6 +26,29 @@ TEST_CASE("cli: usage errors exit 2 with one 'plmkit: error:' line", "[cli]") {
     CHECK_THAT(none.err, Catch::Contains("subcommand"));
 }
 
+TEST_CASE("cli: an option the command does not have is named along with a missing one", "[cli]") {
+    // CLI11 checks required options first: `embed -o x.h5` (screen's
+    // spelling) was told only "--output is required".
+    SECTION("embed -o") {
+        auto r = run_plmkit({"embed", "--model", "m", "--input", "in.fa", "-o", "x.h5"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: 'plmkit embed' has no option '-o'; "
+                                            "also --output is required\n"));
+    }
+    SECTION("passed on by slurm embed") {
+        auto r = run_plmkit(
+            {"slurm", "embed", "--array", "2", "--model", "m", "--input", "in.fa", "-o", "x.h5"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("would refuse the arguments passed on: 'plmkit embed' "
+                                          "has no option '-o'; also --output is required"));
+    }
+    SECTION("a negative number or '-' is a value, not an unknown option") {
+        auto r = run_plmkit({"embed", "--model", "m", "--layers", "-1", "--input", "-"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: --output is required\n"));
+    }
+}
+
 TEST_CASE("cli: doctor reports libtorch, BLAS, threads, RDKit and HDF5", "[cli][doctor]") {
     auto r = run_plmkit({"doctor", "--json", "--threads", "2"});
     REQUIRE(r.exit_code == 0);

@@ -236,6 +236,17 @@ TEST_CASE("embed merge: shards that do not belong together", "[pipelines][embed_
     }
 }
 
+TEST_CASE("embed merge: --output - is refused, not written as a file named '-'",
+          "[pipelines][embed_merge]") {
+    EmbedMergeOptions o;
+    o.inputs = {test::temp_path("never_read.shard-0-of-1.h5")};
+    o.output = "-";
+    CHECK_THROWS_AS(merge_embeddings(o), UsageError);
+    CHECK_THROWS_WITH(merge_embeddings(o),
+                      Catch::Contains("--output -: an HDF5 file cannot be written to standard "
+                                      "output"));
+}
+
 TEST_CASE("embed join: checkpoint parts join into the single-run file",
           "[pipelines][embed_merge]") {
     FileSpec whole;

@@ -143,7 +143,8 @@ TEST_CASE("slurm job: scripts run the right shard command", "[pipelines][slurm]"
         CHECK_THAT(array, Catch::Contains("#SBATCH --mem=8G\n"));
         CHECK_THAT(array, Catch::Contains("#SBATCH --cpus-per-task=4\n"));
         CHECK_THAT(array, Catch::Contains("#SBATCH --gpus=1\n"));
-        CHECK_THAT(array, Catch::Contains("sbatch --array=3 "));
+        CHECK_THAT(array, Catch::Contains("# Re-run shard I:    sbatch --array=I " +
+                                          plan.array_script + "   (I in 0-3; then sbatch "));
         CHECK_THAT(merge, Catch::Contains("#SBATCH --partition=gpu\n"));
         CHECK_THAT(merge, !Catch::Contains("--gpus"));
         CHECK_THAT(merge, !Catch::Contains("#SBATCH --array"));
@@ -222,6 +223,19 @@ TEST_CASE("slurm job: shell quoting", "[pipelines][slurm]") {
     CHECK(shell_quote("it's") == "'it'\\''s'");
     CHECK(shell_quote("") == "''");
     CHECK(shell_quote("$HOME") == "'$HOME'");
+}
+
+TEST_CASE("slurm job: the re-run hint names no shard that does not exist", "[pipelines][slurm]") {
+    // It said "sbatch --array=3" whatever N was: with 3 shards (0-2) that
+    // array task only exits 2, and for any N it re-ran shard 3, not the failed one.
+    fs::path dir = test::temp_path("slurm-rerun-hint");
+    fs::create_directories(dir);
+    auto o = base_options(dir);
+    o.array = 3;
+    auto plan = plan_slurm_job(o);
+    const std::string array = slurm_array_script(o, plan);
+    CHECK_THAT(array, !Catch::Contains("--array=3"));
+    CHECK_THAT(array, Catch::Contains("sbatch --array=I ") && Catch::Contains("(I in 0-2; "));
 }
 
 TEST_CASE("slurm job: #SBATCH lines survive sbatch's word splitting", "[pipelines][slurm]") {
