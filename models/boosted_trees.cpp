@@ -6,10 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <numeric>
-#include <random>
 #include <utility>
 
+#include "models/boost_tree_builder.hpp"
 #include "src/error.hpp"
 
 namespace plmkit::models {
@@ -31,257 +30,6 @@ void check_boost_options(const BoostOptions& o) {
 }
 
 namespace {
-
-/// Each feature's bin edges: bin b holds the values in (edge[b-1], edge[b]],
-/// so "bin <= b" is "x <= edge[b]", the test a tree node stores.
-struct Binning {
-    std::vector<std::vector<float>> edges;  ///< [feature], ascending
-    std::vector<std::uint8_t> bins;         ///< feature-major [dim * n]
-
-    static std::uint8_t bin_of(const std::vector<float>& e, float v) {
-        return static_cast<std::uint8_t>(std::lower_bound(e.begin(), e.end(), v) - e.begin());
-    }
-};
-
-float midpoint(float a, float b) {
-    const float m = a + (b - a) / 2;
-    return m < b ? m : a;
-}
-
-Binning make_bins(const float* x, std::int64_t n, std::int64_t dim, int max_bins) {
-    Binning b;
-    b.edges.resize(static_cast<std::size_t>(dim));
-    b.bins.resize(static_cast<std::size_t>(n * dim));
-    at::parallel_for(0, dim, 8, [&](std::int64_t f0, std::int64_t f1) {
-        std::vector<float> v(static_cast<std::size_t>(n));
-        for (std::int64_t f = f0; f < f1; ++f) {
-            for (std::int64_t r = 0; r < n; ++r)
-                v[r] = x[r * dim + f];
-            std::sort(v.begin(), v.end());
-            // Distinct values and their counts.
-            std::vector<std::pair<float, std::int64_t>> distinct;
-            for (float value : v) {
-                if (distinct.empty() || distinct.back().first != value)
-                    distinct.emplace_back(value, 0);
-                ++distinct.back().second;
-            }
-            auto& e = b.edges[f];
-            if (static_cast<int>(distinct.size()) <= max_bins) {
-                for (std::size_t i = 0; i + 1 < distinct.size(); ++i)
-                    e.push_back(midpoint(distinct[i].first, distinct[i + 1].first));
-            } else {
-                // Equal-count bins: an edge after the distinct value where
-                // the running count passes the next quantile.
-                std::int64_t seen = 0;
-                int cut = 1;
-                for (std::size_t i = 0; i + 1 < distinct.size() && cut < max_bins; ++i) {
-                    seen += distinct[i].second;
-                    if (seen * max_bins >= cut * n) {
-                        e.push_back(midpoint(distinct[i].first, distinct[i + 1].first));
-                        while (cut < max_bins && seen * max_bins >= cut * n)
-                            ++cut;
-                    }
-                }
-            }
-            std::uint8_t* out = b.bins.data() + f * n;
-            for (std::int64_t r = 0; r < n; ++r)
-                out[r] = Binning::bin_of(e, x[r * dim + f]);
-        }
-    });
-    return b;
-}
-
-struct HistBin {
-    double g = 0, h = 0;
-    std::int32_t count = 0;
-};
-
-struct Split {
-    double gain = 0;
-    std::int32_t feature = -1;
-    int bin = 0;
-    double gl = 0, hl = 0;
-    std::int32_t nl = 0;
-};
-
-/// A leaf that may still split: its rows rows_[begin, end) and histogram.
-struct Leaf {
-    std::int32_t node = 0, begin = 0, end = 0;
-    int depth = 0;
-    double g = 0, h = 0;
-    std::vector<HistBin> hist;
-    Split split;
-};
-
-/// Grows one tree on the gradients of the sampled rows.
-class BoostTreeBuilder {
-  public:
-    BoostTreeBuilder(const Binning& bins, std::int64_t n, const std::vector<std::int64_t>& offsets,
-                     const BoostOptions& o)
-        : bins_(bins), n_(n), offsets_(offsets), o_(o) {}
-
-    ForestTree build(std::vector<std::int32_t> rows, const std::vector<std::int32_t>& features,
-                     const double* g, const double* h) {
-        rows_ = std::move(rows);
-        features_ = &features;
-        g_ = g;
-        h_ = h;
-        tree_ = ForestTree();
-        std::vector<Leaf> open;
-        Leaf root;
-        root.node = tree_.add_leaf();
-        root.end = static_cast<std::int32_t>(rows_.size());
-        histogram(root);
-        sums(root);
-        best_split(root);
-        open.push_back(std::move(root));
-        int leaves = 1;
-        while (leaves < o_.max_leaves) {
-            std::size_t pick = open.size();
-            for (std::size_t i = 0; i < open.size(); ++i)
-                if (open[i].split.feature >= 0 &&
-                    (pick == open.size() || open[i].split.gain > open[pick].split.gain))
-                    pick = i;
-            if (pick == open.size()) break;
-            Leaf parent = std::move(open[pick]);
-            open.erase(open.begin() + static_cast<std::ptrdiff_t>(pick));
-            Leaf left, right;
-            split(parent, left, right);
-            ++leaves;
-            for (Leaf* child : {&left, &right}) {
-                best_split(*child);
-                if (child->split.feature >= 0) {
-                    open.push_back(std::move(*child));
-                } else {
-                    set_leaf(*child);
-                }
-            }
-        }
-        for (auto& leaf : open)
-            set_leaf(leaf);
-        return std::move(tree_);
-    }
-
-  private:
-    void set_leaf(const Leaf& leaf) {
-        tree_.value[leaf.node] = static_cast<float>(-o_.learning_rate * leaf.g / (leaf.h + o_.l2));
-    }
-
-    void sums(Leaf& leaf) const {
-        leaf.g = leaf.h = 0;
-        for (std::int32_t k = leaf.begin; k < leaf.end; ++k) {
-            leaf.g += g_[rows_[k]];
-            leaf.h += h_[rows_[k]];
-        }
-    }
-
-    void histogram(Leaf& leaf) const {
-        leaf.hist.assign(static_cast<std::size_t>(offsets_.back()), HistBin());
-        const auto& feats = *features_;
-        at::parallel_for(0, static_cast<std::int64_t>(feats.size()), 16,
-                         [&](std::int64_t b, std::int64_t e) {
-                             for (std::int64_t i = b; i < e; ++i) {
-                                 const std::int32_t f = feats[i];
-                                 const std::uint8_t* col = bins_.bins.data() + f * n_;
-                                 HistBin* hist = leaf.hist.data() + offsets_[f];
-                                 for (std::int32_t k = leaf.begin; k < leaf.end; ++k) {
-                                     const std::int32_t r = rows_[k];
-                                     HistBin& bin = hist[col[r]];
-                                     bin.g += g_[r];
-                                     bin.h += h_[r];
-                                     ++bin.count;
-                                 }
-                             }
-                         });
-    }
-
-    double score(double g, double h) const { return g * g / (h + o_.l2); }
-
-    void best_split(Leaf& leaf) const {
-        leaf.split = Split();
-        const std::int32_t count = leaf.end - leaf.begin;
-        if (count < 2 * o_.min_samples_leaf) return;
-        if (o_.max_depth > 0 && leaf.depth >= o_.max_depth) return;
-        const auto& feats = *features_;
-        std::vector<Split> best(feats.size());
-        const double parent = score(leaf.g, leaf.h);
-        at::parallel_for(0, static_cast<std::int64_t>(feats.size()), 64,
-                         [&](std::int64_t b, std::int64_t e) {
-                             for (std::int64_t i = b; i < e; ++i) {
-                                 const std::int32_t f = feats[i];
-                                 const HistBin* hist = leaf.hist.data() + offsets_[f];
-                                 const std::int64_t nb = offsets_[f + 1] - offsets_[f];
-                                 double gl = 0, hl = 0;
-                                 std::int32_t nl = 0;
-                                 for (std::int64_t k = 0; k + 1 < nb; ++k) {
-                                     gl += hist[k].g;
-                                     hl += hist[k].h;
-                                     nl += hist[k].count;
-                                     const std::int32_t nr = count - nl;
-                                     if (nl < o_.min_samples_leaf) continue;
-                                     if (nr < o_.min_samples_leaf) break;
-                                     const double gain =
-                                         score(gl, hl) + score(leaf.g - gl, leaf.h - hl) - parent;
-                                     if (gain > best[i].gain) {
-                                         best[i] = {gain, f, static_cast<int>(k), gl, hl, nl};
-                                     }
-                                 }
-                             }
-                         });
-        for (const auto& s : best)  // in feature order: ties go to the first
-            if (s.feature >= 0 && s.gain > leaf.split.gain + 1e-12) leaf.split = s;
-    }
-
-    void split(Leaf& parent, Leaf& left, Leaf& right) {
-        const Split& s = parent.split;
-        const std::uint8_t* col = bins_.bins.data() + s.feature * n_;
-        auto mid = std::stable_partition(rows_.begin() + parent.begin, rows_.begin() + parent.end,
-                                         [&](std::int32_t r) { return col[r] <= s.bin; });
-        const auto at = static_cast<std::int32_t>(mid - rows_.begin());
-        tree_.feature[parent.node] = s.feature;
-        tree_.threshold[parent.node] = bins_.edges[s.feature][s.bin];
-        left.node = tree_.add_leaf();
-        right.node = tree_.add_leaf();
-        tree_.left[parent.node] = left.node;
-        tree_.right[parent.node] = right.node;
-        left.begin = parent.begin;
-        left.end = at;
-        right.begin = at;
-        right.end = parent.end;
-        left.depth = right.depth = parent.depth + 1;
-        left.g = s.gl;
-        left.h = s.hl;
-        right.g = parent.g - s.gl;
-        right.h = parent.h - s.hl;
-        // The smaller child's histogram is built, the larger one's is the
-        // parent's minus it.
-        Leaf& small = (left.end - left.begin) <= (right.end - right.begin) ? left : right;
-        Leaf& large = &small == &left ? right : left;
-        histogram(small);
-        large.hist = std::move(parent.hist);
-        for (std::size_t i = 0; i < large.hist.size(); ++i) {
-            large.hist[i].g -= small.hist[i].g;
-            large.hist[i].h -= small.hist[i].h;
-            large.hist[i].count -= small.hist[i].count;
-        }
-    }
-
-    const Binning& bins_;
-    std::int64_t n_;
-    const std::vector<std::int64_t>& offsets_;
-    const BoostOptions& o_;
-    std::vector<std::int32_t> rows_;
-    const std::vector<std::int32_t>* features_ = nullptr;
-    const double *g_ = nullptr, *h_ = nullptr;
-    ForestTree tree_;
-};
-
-std::mt19937_64 round_rng(std::uint64_t seed, std::int64_t target, std::int64_t round) {
-    std::seed_seq s{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
-                    static_cast<std::uint32_t>(target), static_cast<std::uint32_t>(round),
-                    0x9b05688cu};
-    return std::mt19937_64(s);
-}
 
 double sigmoid(double z) {
     return 1.0 / (1.0 + std::exp(-z));
@@ -354,35 +102,6 @@ void loss_derivatives(const std::vector<double>& score, const TargetLabels& trai
     }
 }
 
-/// The rows one round's tree sees: a random subsample of the labelled rows
-/// (all of them when subsampling is off or would leave none).
-std::vector<std::int32_t> round_rows(const std::vector<std::int32_t>& rows, double subsample,
-                                     std::mt19937_64& rng) {
-    if (!(subsample < 1)) return rows;
-    std::vector<std::int32_t> sample;
-    std::uniform_real_distribution<double> u(0, 1);
-    for (std::int32_t r : rows)
-        if (u(rng) < subsample) sample.push_back(r);
-    if (sample.empty()) sample = rows;
-    return sample;
-}
-
-/// The features one round's tree may split on: per_tree of dim, drawn by a
-/// partial Fisher-Yates shuffle, ascending.
-std::vector<std::int32_t> round_features(std::int64_t dim, std::size_t per_tree,
-                                         std::mt19937_64& rng) {
-    std::vector<std::int32_t> features(static_cast<std::size_t>(dim));
-    std::iota(features.begin(), features.end(), 0);
-    for (std::size_t i = 0; i < per_tree; ++i) {
-        std::uniform_int_distribution<std::size_t> pick(i, features.size() - 1);
-        std::swap(features[i], features[pick(rng)]);
-    }
-    std::vector<std::int32_t> chosen(features.begin(),
-                                     features.begin() + static_cast<std::ptrdiff_t>(per_tree));
-    std::sort(chosen.begin(), chosen.end());
-    return chosen;
-}
-
 /// The features and validation data every target's trees are fitted on.
 struct BoostData {
     const float* x;  ///< [n * dim]
@@ -399,8 +118,7 @@ struct BoostData {
 BoostHistory fit_target(const BoostData& d, const TargetLabels& train, const TargetLabels& valid,
                         double base, std::int64_t t, const BoostOptions& o,
                         BoostTreeBuilder& builder, std::vector<ForestTree>& trees) {
-    const auto per_tree = static_cast<std::size_t>(
-        std::max<double>(1, std::round(o.colsample * static_cast<double>(d.dim))));
+    const std::size_t per_tree = features_per_tree(o.colsample, d.dim);
     const bool early_stop = !valid.rows.empty() && o.patience != 0;
     std::vector<double> score(static_cast<std::size_t>(d.n), base), vscore(d.nv, base);
     std::vector<double> g(static_cast<std::size_t>(d.n), 0), h(static_cast<std::size_t>(d.n), 0);
@@ -439,14 +157,6 @@ BoostHistory fit_target(const BoostData& d, const TargetLabels& train, const Tar
     return history;
 }
 
-/// Cumulative histogram offsets: feature f's bins start at offsets[f].
-std::vector<std::int64_t> bin_offsets(const Binning& bins, std::int64_t dim) {
-    std::vector<std::int64_t> offsets(static_cast<std::size_t>(dim) + 1, 0);
-    for (std::int64_t f = 0; f < dim; ++f)
-        offsets[f + 1] = offsets[f] + static_cast<std::int64_t>(bins.edges[f].size()) + 1;
-    return offsets;
-}
-
 }  // namespace
 
 BoostedTrees BoostedTrees::fit(const float* x, const float* y, const float* mask, std::int64_t n,
@@ -459,7 +169,6 @@ BoostedTrees BoostedTrees::fit(const float* x, const float* y, const float* mask
         throw ModelError("gradient-boosted trees: no training data");
     const bool classification = task == "classification";
     const Binning bins = make_bins(x, n, dim, o.max_bins);
-    const std::vector<std::int64_t> offsets = bin_offsets(bins, dim);
 
     BoostedTrees model;
     model.dim_ = dim;
@@ -475,7 +184,7 @@ BoostedTrees BoostedTrees::fit(const float* x, const float* y, const float* mask
             throw ModelError("gradient-boosted trees: target " + std::to_string(t) +
                              " has no labelled training row");
         model.base_[t] = starting_score(train, classification);
-        BoostTreeBuilder builder(bins, n, offsets, o);
+        BoostTreeBuilder builder(bins, n, o);
         const BoostHistory fitted =
             fit_target(data, train, valid, model.base_[t], t, o, builder, model.trees_[t]);
         if (history) (*history)[t] = fitted;
@@ -492,6 +201,7 @@ std::size_t BoostedTrees::num_nodes() const {
 }
 
 void BoostedTrees::predict(const float* x, std::int64_t n, double* out) const {
+    if (classes_ > 0) return predict_classes(x, n, out);
     const std::int64_t targets = num_targets();
     at::parallel_for(0, n, 16, [&](std::int64_t b, std::int64_t e) {
         for (std::int64_t r = b; r < e; ++r) {
@@ -508,8 +218,8 @@ void BoostedTrees::predict(const float* x, std::int64_t n, double* out) const {
 
 void BoostedTrees::to_tensors(std::vector<TensorView>& views,
                               std::vector<std::vector<char>>& keep) const {
-    keep.reserve(keep.size() + tensor_count(num_targets()));
-    for (std::int64_t t = 0; t < num_targets(); ++t) {
+    keep.reserve(keep.size() + tensor_count(num_outputs()));
+    for (std::int64_t t = 0; t < num_outputs(); ++t) {
         const std::string p = "gbm." + std::to_string(t) + ".";
         const float base = static_cast<float>(base_[t]);
         keep.emplace_back(sizeof(float));
@@ -526,13 +236,16 @@ void BoostedTrees::to_tensors(std::vector<TensorView>& views,
 }
 
 BoostedTrees BoostedTrees::from_tensors(const SafetensorsFile& file, std::int64_t dim,
-                                        std::int64_t targets, const std::string& task) {
+                                        std::int64_t targets, const std::string& task,
+                                        std::int64_t classes) {
     BoostedTrees model;
     model.dim_ = dim;
     model.classification_ = task == "classification";
-    model.base_.resize(targets);
-    model.trees_.resize(targets);
-    for (std::int64_t t = 0; t < targets; ++t) {
+    model.classes_ = classes > 0 ? classes : 0;
+    const std::int64_t groups = classes > 0 ? classes : targets;
+    model.base_.resize(groups);
+    model.trees_.resize(groups);
+    for (std::int64_t t = 0; t < groups; ++t) {
         const std::string p = "gbm." + std::to_string(t) + ".";
         const TensorView& v = file.get(p + "base");
         if (v.dtype != StoredDType::f32 || v.shape != std::vector<std::int64_t>{1})
@@ -543,8 +256,15 @@ BoostedTrees BoostedTrees::from_tensors(const SafetensorsFile& file, std::int64_
         if (!std::isfinite(base))
             throw ModelError(file.path() + ": tensor '" + p + "base' is not finite");
         model.base_[t] = base;
-        model.trees_[t] =
-            trees_from_tensors(file, p, dim, "boosted trees of target " + std::to_string(t));
+        model.trees_[t] = trees_from_tensors(file, p, dim,
+                                             "boosted trees of " +
+                                                 std::string(classes > 0 ? "class " : "target ") +
+                                                 std::to_string(t));
+        if (t > 0 && classes > 0 && model.trees_[t].size() != model.trees_[0].size())
+            throw ModelError(file.path() + ": tensor '" + p + "roots' holds " +
+                             std::to_string(model.trees_[t].size()) +
+                             " trees, expected one a round like class 0's " +
+                             std::to_string(model.trees_[0].size()));
     }
     return model;
 }

@@ -10,6 +10,16 @@
 // rows and features subsampled per tree. Boosting stops when the validation
 // loss has not improved for `patience` rounds and keeps the best round.
 //
+// A multi-class model (fit_classes, models/boosted_classes.cpp) has one
+// target of class indices and K trees a round, one per class, fitted to the
+// gradients of the multinomial deviance (softmax over the K scores, which
+// start at the log class priors). A class tree's hessian is
+// K/(K-1) * p(1-p) (LightGBM's), so its leaves -G / (H + l2) are, with l2 = 0,
+// Friedman's (2001) (K-1)/K * sum(r) / sum(|r|(1-|r|)) with r = y - p,
+// scikit-learn's GradientBoostingClassifier's step. The K trees of a round
+// see the same row sample; early stopping watches the mean validation log
+// loss and keeps the same number of rounds for every class.
+//
 // Determinism: the rows and features of round i of target t are drawn from
 // a generator seeded from (seed, t, i); histograms are per feature, so the
 // thread count does not change the model.
@@ -59,29 +69,57 @@ class BoostedTrees {
                             std::int64_t dim, std::int64_t targets, const std::string& task,
                             const BoostOptions& options, std::vector<BoostHistory>* history);
 
+    /// A multi-class model: one target, labels[n] the class index (0 ..
+    /// classes - 1) of each row, mask[n] 0 for a row without a label; the
+    /// validation rows likewise (nv may be 0). `history` gets one entry.
+    /// Throws UsageError for fewer than 2 classes, ModelError for a label
+    /// outside them or no labelled row.
+    static BoostedTrees fit_classes(const float* x, const float* labels, const float* mask,
+                                    std::int64_t n, const float* xv, const float* labelsv,
+                                    const float* maskv, std::int64_t nv, std::int64_t dim,
+                                    std::int64_t classes, const BoostOptions& options,
+                                    std::vector<BoostHistory>* history);
+
     std::int64_t input_dim() const { return dim_; }
-    std::int64_t num_targets() const { return static_cast<std::int64_t>(trees_.size()); }
+    std::int64_t num_targets() const {
+        return classes_ > 0 ? 1 : static_cast<std::int64_t>(trees_.size());
+    }
+    /// Classes of a multi-class model, 0 for the others.
+    std::int64_t num_classes() const { return classes_; }
+    /// Values predict writes per row: the classes, or one per target.
+    std::int64_t num_outputs() const { return static_cast<std::int64_t>(trees_.size()); }
     bool classification() const { return classification_; }
-    std::size_t num_trees(std::int64_t target) const { return trees_[target].size(); }
+    /// Trees of a target (multi-class: of a class).
+    std::size_t num_trees(std::int64_t output) const { return trees_[output].size(); }
     std::size_t num_nodes() const;
 
     /// out[n * T]: the class-1 probability (classification) or the
-    /// standardized value (regression). Rows are not checked for NaN here.
+    /// standardized value (regression); multi-class: T = num_outputs(),
+    /// the softmax of the class scores. Rows are not checked for NaN here.
     void predict(const float* x, std::int64_t n, double* out) const;
 
     /// Tensors "gbm.<t>.base" F32 [1] and the trees as
     /// "gbm.<t>.{roots,feature,left,right,threshold,value}" (leaf values
-    /// include the learning rate).
+    /// include the learning rate); multi-class: <t> is the class.
     void to_tensors(std::vector<TensorView>& views, std::vector<std::vector<char>>& keep) const;
+    /// `classes` > 0: a multi-class model (task "multiclass", one target),
+    /// whose classes must have the same number of trees.
     static BoostedTrees from_tensors(const SafetensorsFile& file, std::int64_t dim,
-                                     std::int64_t targets, const std::string& task);
-    static std::size_t tensor_count(std::int64_t targets) { return 7 * targets; }
+                                     std::int64_t targets, const std::string& task,
+                                     std::int64_t classes = 0);
+    /// Number of tensors to_tensors writes (`classes` > 0: multi-class).
+    static std::size_t tensor_count(std::int64_t targets, std::int64_t classes = 0) {
+        return 7 * static_cast<std::size_t>(classes > 0 ? classes : targets);
+    }
 
   private:
+    void predict_classes(const float* x, std::int64_t n, double* out) const;
+
     std::int64_t dim_ = 0;
     bool classification_ = false;
-    std::vector<double> base_;                    ///< [target] the starting score
-    std::vector<std::vector<ForestTree>> trees_;  ///< [target][round]
+    std::int64_t classes_ = 0;                    ///< multi-class: K; else 0
+    std::vector<double> base_;                    ///< [target or class] the starting score
+    std::vector<std::vector<ForestTree>> trees_;  ///< [target or class][round]
 };
 
 }  // namespace plmkit::models

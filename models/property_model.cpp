@@ -80,7 +80,7 @@ nlohmann::json PropertyModelConfig::classes_json() const {
 namespace {
 
 /// A multi-class model: one target, its classes (at least 2, none twice)
-/// one output each, a head of mlp, forest and knn parts, no target
+/// one output each, a head of mlp, forest, gbm and knn parts, no target
 /// standardization. Throws ModelError naming `where`.
 void check_multiclass(PropertyModelConfig& c, const nlohmann::json& j, const std::string& where) {
     if (c.targets.size() != 1)
@@ -276,7 +276,8 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
                     forest_->num_classes() != (multiclass ? config_.mlp.output_dim : 0)))
         throw ModelError("the forest's input or output size or classes differ from the model's");
     if (gbm_ && (gbm_->input_dim() != config_.mlp.input_dim ||
-                 gbm_->num_targets() != config_.mlp.output_dim ||
+                 gbm_->num_outputs() != config_.mlp.output_dim ||
+                 gbm_->num_classes() != (multiclass ? config_.mlp.output_dim : 0) ||
                  gbm_->classification() != (config_.task == "classification")))
         throw ModelError(
             "the boosted trees' input size, output size or task differs from the model's");
@@ -399,8 +400,8 @@ PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelCon
     std::shared_ptr<const Forest> forest;
     std::shared_ptr<const BoostedTrees> gbm;
     const auto targets = static_cast<std::int64_t>(config.targets.size());
-    // A multi-class model's forest has K values a leaf, its neighbours K
-    // one-hot targets.
+    // A multi-class model's forest has K values a leaf, its boosted trees K
+    // trees a round, its neighbours K one-hot targets.
     const auto classes = static_cast<std::int64_t>(config.classes.size());
     std::size_t tree_tensors = 0;
     if (config.uses_forest()) {
@@ -410,8 +411,8 @@ PropertyModel PropertyModel::from_file(const nlohmann::json& j, PropertyModelCon
     }
     if (config.uses_gbm()) {
         gbm = std::make_shared<const BoostedTrees>(
-            BoostedTrees::from_tensors(file, config.mlp.input_dim, targets, config.task));
-        tree_tensors += BoostedTrees::tensor_count(targets);
+            BoostedTrees::from_tensors(file, config.mlp.input_dim, targets, config.task, classes));
+        tree_tensors += BoostedTrees::tensor_count(targets, classes);
     }
     std::shared_ptr<const MpnnEnsemble> mpnn;
     if (config.uses_mpnn()) {

@@ -12,11 +12,12 @@
 //   model.safetensors  "members.<k>.layers.<i>.weight|bias", float32, and
 //                      "forest.<t>.*" (Forest::to_tensors) with a forest
 //                      (multiclass: "forest.0.value" K class shares a node),
-//                      "gbm.<t>.*" (BoostedTrees::to_tensors) with boosting,
+//                      "gbm.<t>.*" (BoostedTrees::to_tensors) with boosting
+//                      (multiclass: "gbm.<c>.*" the trees of class c),
 //                      "mpnn.<k>.*" (MpnnEnsemble::to_tensors) with D-MPNNs,
 //                      "knn.*" (NearestNeighbours::to_tensors) with knn
 //                      (multiclass: K one-hot targets a row)
-// A multiclass model's head is mlp, forest, knn or a '+' of them; each part
+// A multiclass model's head is mlp, forest, gbm, knn or a '+' of them; each part
 // gives a probability per class and the parts are averaged as below.
 // (metrics.json and split.csv are written next to them by the train job.)
 #include <cstdint>

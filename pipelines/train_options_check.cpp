@@ -38,8 +38,8 @@ void check_multiclass_options(const TrainOptions& o) {
     if (!part.empty())
         throw UsageError("--task multiclass: --head " + o.head + " cannot predict several " +
                          "classes (" + part +
-                         "; gbm and mpnn are for regression and binary classification only); "
-                         "use --head mlp, forest, knn or a '+' of them (e.g. mlp+forest+knn)");
+                         "; mpnn is for regression and binary classification only); "
+                         "use --head mlp, forest, gbm, knn or a '+' of them (e.g. mlp+gbm+knn)");
 }
 
 /// Whether an RDKit featurizer name ("morgan+rdkit2d", ...) has the Morgan

@@ -3,10 +3,52 @@
 #include <chrono>
 #include <vector>
 
-#include "src/error.hpp"
 #include "src/log.hpp"
 
 namespace plmkit::pipelines {
+
+namespace {
+
+/// The boosted trees part (multi-class when o.classes > 0) into out.gbm and
+/// out.gbm_info.
+void fit_gbm(const models::TrainTensors& train, const models::TrainTensors& valid, std::int64_t dim,
+             const TreeFitOptions& o, FittedTrees& out) {
+    const std::int64_t targets = train.y.size(1);
+    const auto g0 = std::chrono::steady_clock::now();
+    std::vector<models::BoostHistory> history;
+    const bool has_valid = valid.size() > 0;
+    const float* xv = has_valid ? valid.x.data_ptr<float>() : nullptr;
+    const float* yv = has_valid ? valid.y.data_ptr<float>() : nullptr;
+    const float* maskv = has_valid ? valid.mask.data_ptr<float>() : nullptr;
+    const float *x = train.x.data_ptr<float>(), *y = train.y.data_ptr<float>();
+    const float* mask = train.mask.data_ptr<float>();
+    out.gbm = std::make_shared<const models::BoostedTrees>(
+        o.classes > 0
+            ? models::BoostedTrees::fit_classes(x, y, mask, train.size(), xv, yv, maskv,
+                                                valid.size(), dim, o.classes, o.gbm_options,
+                                                &history)
+            : models::BoostedTrees::fit(x, y, mask, train.size(), xv, yv, maskv, valid.size(), dim,
+                                        targets, o.task, o.gbm_options, &history));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
+    nlohmann::json per_target = nlohmann::json::array();
+    std::string rounds;
+    for (const auto& h : history) {
+        per_target.push_back({{"rounds", h.rounds},
+                              {"rounds_tried", h.rounds_tried},
+                              {"best_valid_loss", h.best_valid_loss}});
+        rounds += (rounds.empty() ? "" : ",") + std::to_string(h.rounds);
+    }
+    out.gbm_info = {{"targets", per_target},
+                    {"nodes", out.gbm->num_nodes()},
+                    {"seed", o.gbm_options.seed},
+                    {"seconds", seconds}};
+    log_info("train: gradient-boosted trees, " + rounds + " rounds kept (" +
+             std::to_string(out.gbm->num_nodes()) + " nodes) in " +
+             std::to_string(static_cast<int>(seconds + 0.5)) + " s");
+}
+
+}  // namespace
 
 FittedTrees fit_trees(const models::TrainTensors& train, const models::TrainTensors& valid,
                       std::int64_t dim, const TreeFitOptions& o) {
@@ -31,36 +73,7 @@ FittedTrees fit_trees(const models::TrainTensors& train, const models::TrainTens
                  std::to_string(out.forest->num_nodes()) + " nodes) in " +
                  std::to_string(static_cast<int>(seconds + 0.5)) + " s");
     }
-    if (o.gbm && o.classes > 0)
-        throw UsageError("boosted trees cannot predict several classes (--task multiclass)");
-    if (o.gbm) {
-        const auto g0 = std::chrono::steady_clock::now();
-        std::vector<models::BoostHistory> history;
-        const bool has_valid = valid.size() > 0;
-        out.gbm = std::make_shared<const models::BoostedTrees>(models::BoostedTrees::fit(
-            train.x.data_ptr<float>(), train.y.data_ptr<float>(), train.mask.data_ptr<float>(),
-            train.size(), has_valid ? valid.x.data_ptr<float>() : nullptr,
-            has_valid ? valid.y.data_ptr<float>() : nullptr,
-            has_valid ? valid.mask.data_ptr<float>() : nullptr, valid.size(), dim, targets, o.task,
-            o.gbm_options, &history));
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - g0).count();
-        nlohmann::json per_target = nlohmann::json::array();
-        std::string rounds;
-        for (const auto& h : history) {
-            per_target.push_back({{"rounds", h.rounds},
-                                  {"rounds_tried", h.rounds_tried},
-                                  {"best_valid_loss", h.best_valid_loss}});
-            rounds += (rounds.empty() ? "" : ",") + std::to_string(h.rounds);
-        }
-        out.gbm_info = {{"targets", per_target},
-                        {"nodes", out.gbm->num_nodes()},
-                        {"seed", o.gbm_options.seed},
-                        {"seconds", seconds}};
-        log_info("train: gradient-boosted trees, " + rounds + " rounds kept (" +
-                 std::to_string(out.gbm->num_nodes()) + " nodes) in " +
-                 std::to_string(static_cast<int>(seconds + 0.5)) + " s");
-    }
+    if (o.gbm) fit_gbm(train, valid, dim, o, out);
     return out;
 }
 

@@ -22,7 +22,7 @@ struct TreeFitOptions {
     models::ForestOptions forest_options;
     models::BoostOptions gbm_options;
     /// multiclass: the number of classes (targets hold class indices); the
-    /// forest is a multi-class one and boosting cannot be asked for.
+    /// forest and the boosted trees are multi-class ones.
     std::int64_t classes = 0;
 };
 

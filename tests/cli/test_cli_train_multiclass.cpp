@@ -218,12 +218,12 @@ TEST_CASE("cli train multiclass: heads, targets and data that cannot do it are r
           "[cli][train][multiclass][esm]") {
     const std::string out = temp_path("mc_refused");
     fs::remove_all(out);
-    SECTION("a head with boosted trees") {
+    SECTION("a head with D-MPNNs") {
         auto args = train_args(out);
-        args.insert(args.end(), {"--head", "gbm"});
+        args.insert(args.end(), {"--head", "mlp+mpnn"});
         auto r = run_plmkit(args);
         CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--task multiclass: --head gbm cannot predict "
+        CHECK_THAT(r.err, Catch::Contains("--task multiclass: --head mlp+mpnn cannot predict "
                                           "several classes"));
         CHECK_THAT(r.err, Catch::Contains("use --head mlp"));
         CHECK(!file_exists(out + "/checkpoints"));

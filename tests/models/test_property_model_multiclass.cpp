@@ -1,9 +1,9 @@
 // A multiclass property model (--task multiclass): config.json round trip
 // with its classes, probabilities from a softmax per member (checked
 // against the raw logits by hand), and configs that do not fit refused;
-// forest and knn parts and the weighted mean of mlp+forest+knn (from each
-// part's own prediction), their save/load round trip, and the parts that
-// cannot predict classes refused.
+// forest, gbm and knn parts and the weighted means of mlp+forest+knn and
+// mlp+forest+gbm+knn (from each part's own prediction), their save/load
+// round trip, and the parts that cannot predict classes refused.
 #include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -262,12 +262,18 @@ TEST_CASE("property_model multiclass: parts that cannot predict classes are refu
         test::write_file(dir + "/config.json", changed.dump());
         return PropertyModel::load(dir);
     };
-    SECTION("boosted trees") {
-        j["model"]["type"] = "forest+gbm";
-        j["model"]["gbm"] = boost_options_json(BoostOptions());
+    SECTION("D-MPNNs") {
+        j["model"]["type"] = "forest+mpnn";
+        MpnnOptions mo;
+        mo.encoder.atom_dim = 4;
+        mo.encoder.bond_dim = 2;
+        mo.encoder.hidden = 8;
+        mo.ffn.input_dim = 8;
+        mo.ffn.output_dim = 3;
+        j["model"]["mpnn"] = mpnn_options_json(mo, 1);
         CHECK_THROWS_WITH(load_with(j),
                           Catch::Contains("a multiclass model's head has the parts mlp, forest, "
-                                          "knn, not gbm ('forest+gbm')"));
+                                          "gbm, knn, not mpnn ('forest+mpnn')"));
     }
     SECTION("a forest of other classes") {
         j["classes"]["band"] = {"high", "low"};
@@ -303,5 +309,81 @@ TEST_CASE("property_model multiclass: parts that cannot predict classes are refu
         CHECK_THROWS_WITH(
             PropertyModel(mixed_config("knn"), {}, {}, nullptr, nullptr, nullptr, knn),
             Catch::Contains("one class label a row"));
+    }
+}
+
+TEST_CASE("property_model multiclass: gbm and mlp+forest+gbm+knn with weights, saved and loaded",
+          "[models][property_model][multiclass][gbm]") {
+    at::manual_seed(4);
+    const MixedParts d;
+    BoostOptions bo;
+    bo.rounds = 20;
+    bo.max_leaves = 4;
+    bo.min_samples_leaf = 2;
+    auto gbm = std::make_shared<const BoostedTrees>(
+        BoostedTrees::fit_classes(d.x.data(), d.y.data(), d.mask.data(), 30, nullptr, nullptr,
+                                  nullptr, 0, 5, 3, bo, nullptr));
+    PropertyModelConfig mixed = mixed_config("mlp+forest+gbm+knn");
+    mixed.gbm = bo;
+    mixed.part_weights = {1, 2, 3, 1};
+    const PropertyModel all(mixed, {Mlp(mixed.mlp)}, {}, d.forest, gbm, nullptr, d.knn);
+    PropertyModelConfig gc = mixed_config("gbm");
+    gc.gbm = bo;
+    const PropertyModel boosted(gc, {}, {}, nullptr, gbm);
+    const PropertyModel mlp(mixed_config("mlp"), all.members());
+    const PropertyModel forest(mixed_config("forest"), {}, {}, d.forest);
+    const PropertyModel knn(mixed_config("knn"), {}, {}, nullptr, nullptr, nullptr, d.knn);
+    const std::int64_t n = 8;
+    std::vector<float> q(d.x.begin() + 5, d.x.begin() + 5 + n * 5);  // rows 1..8
+    std::vector<double> pa(n * 3), pg(n * 3), sg(n * 3), pm(n * 3), pf(n * 3), pk(n * 3);
+    all.predict(q.data(), n, pa.data(), nullptr);
+    boosted.predict(q.data(), n, pg.data(), sg.data());
+    mlp.predict(q.data(), n, pm.data(), nullptr);
+    forest.predict(q.data(), n, pf.data(), nullptr);
+    knn.predict(q.data(), n, pk.data(), nullptr);
+    std::vector<double> direct(n * 3);
+    gbm->predict(q.data(), n, direct.data());
+    CHECK(pg == direct);
+    for (std::int64_t r = 0; r < n; ++r) {
+        double total = 0;
+        for (int c = 0; c < 3; ++c) {
+            INFO("row " << r << " class " << c);
+            const std::size_t i = r * 3 + c;
+            CHECK(pa[i] == Approx((pm[i] + 2 * pf[i] + 3 * pg[i] + pk[i]) / 7).epsilon(1e-9));
+            CHECK(sg[i] == 0.0);  // one model: no spread
+            total += pg[i];
+        }
+        CHECK(total == Approx(1.0));
+        // The boosted trees fit their training rows' classes.
+        CHECK(pg[r * 3 + static_cast<std::size_t>(d.y[r + 1])] > 0.5);
+    }
+    for (const PropertyModel* m : {&all, &boosted}) {
+        const std::string dir = test::temp_path("pm_multiclass_gbm_" + m->config().head);
+        m->save(dir);
+        const auto j = nlohmann::json::parse(test::read_file(dir + "/config.json"));
+        CHECK(j.at("model").at("type") == m->config().head);
+        CHECK(j.at("model").at("gbm").at("rounds") == 20);
+        const PropertyModel back = PropertyModel::load(dir);
+        CHECK(back.num_outputs() == 3);
+        REQUIRE(back.gbm());
+        CHECK(back.gbm()->num_classes() == 3);
+        std::vector<double> m1(n * 3), m2(n * 3);
+        m->predict(q.data(), n, m1.data(), nullptr);
+        back.predict(q.data(), n, m2.data(), nullptr);
+        CHECK(m1 == m2);
+    }
+    SECTION("binary boosted trees in a multiclass model are refused") {
+        std::vector<float> y01(30);
+        for (int i = 0; i < 30; ++i)
+            y01[i] = static_cast<float>(i % 2);
+        auto binary = std::make_shared<const BoostedTrees>(
+            BoostedTrees::fit(d.x.data(), y01.data(), d.mask.data(), 30, nullptr, nullptr, nullptr,
+                              0, 5, 1, "classification", bo, nullptr));
+        CHECK_THROWS_WITH(PropertyModel(gc, {}, {}, nullptr, binary),
+                          Catch::Contains("boosted trees' input size, output size or task"));
+        PropertyModelConfig bin = gc;
+        bin.task = "classification";
+        bin.classes.clear();
+        CHECK_THROWS_AS(PropertyModel(bin, {}, {}, nullptr, gbm), ModelError);
     }
 }
