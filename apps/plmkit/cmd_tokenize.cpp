@@ -25,7 +25,8 @@ PLMKIT_COMMAND(10, [](CLI::App& app) {
         ->check(at_least(0))
         ->capture_default_str();
     cmd->add_option("-o,--output", opt->output,
-                    "JSON-lines output (- = stdout); rejects go to <output>.rejects.tsv")
+                    "JSON-lines output (- = stdout); rejects go to <output>.rejects.tsv (with -, "
+                    "each is a warning on stderr)")
         ->check(not_empty("a file name, or - for standard output"))
         ->capture_default_str();
     cmd->add_option("--format", opt->format, "smiles input format: auto, smi, csv, tsv")
@@ -43,7 +44,8 @@ PLMKIT_COMMAND(10, [](CLI::App& app) {
         "are\n"
         "the ESM-2 ids with <cls> and <eos>; smiles lines carry \"ids\" only with --vocab.\n"
         "A record that cannot be tokenized is a warning on stderr and a row of\n"
-        "<output>.rejects.tsv (id, line, reason); the run goes on (exit 0).\n"
+        "<output>.rejects.tsv (id, line, reason; with --output -, the warnings are the only\n"
+        "record of them); the run goes on (exit 0).\n"
         "\nExamples:\n"
         "  plmkit tokenize --kind protein proteins.fasta\n"
         "  plmkit tokenize --kind protein --vocab esm2_t6_8M_UR50D/vocab.txt --truncate 1022 \\\n"
