@@ -176,8 +176,9 @@ double log_loss(const std::vector<double>& y_true, const std::vector<double>& pr
     constexpr double kEps = 1e-15;
     double sum = 0;
     for (std::size_t i = 0; i < y_true.size(); ++i) {
-        const double p = std::min(1 - kEps, std::max(kEps, prob[i]));
-        sum -= y_true[i] > 0.5 ? std::log(p) : std::log(1 - p);
+        // The probability given to the true class, clipped below.
+        const double p = y_true[i] > 0.5 ? prob[i] : 1 - prob[i];
+        sum -= std::log(std::max(kEps, p));
     }
     return sum / static_cast<double>(y_true.size());
 }

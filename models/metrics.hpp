@@ -35,8 +35,8 @@ double accuracy(const std::vector<double>& y_true, const std::vector<double>& y_
 double mcc(const std::vector<double>& y_true, const std::vector<double>& y_score,
            double threshold = 0.5);
 
-/// Mean binary cross-entropy -[y ln p + (1 - y) ln(1 - p)] of probabilities
-/// p clipped to [1e-15, 1 - 1e-15] (sklearn log_loss; lower is better).
+/// Mean binary cross-entropy -[y ln p + (1 - y) ln(1 - p)], the probability
+/// of the true class clipped below at 1e-15 (sklearn log_loss; lower is better).
 double log_loss(const std::vector<double>& y_true, const std::vector<double>& prob);
 /// Mean squared difference (p - y)^2 (sklearn brier_score_loss; lower is
 /// better).

@@ -319,6 +319,6 @@ TEST_CASE("cli screen: score.models probabilities: prior scores as predict --pro
     REQUIRE(screened.size() == 3);
     for (const auto& [id, p] : predicted) {
         INFO(id);
-        CHECK(screened.at(id) == Approx(p).margin(1e-6));
+        CHECK(screened.at(id) == Approx(p).margin(5.01e-5));  // hits.csv: 4 decimals
     }
 }
