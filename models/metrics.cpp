@@ -170,6 +170,30 @@ double mcc(const std::vector<double>& y_true, const std::vector<double>& y_score
     return (c.tp * c.tn - c.fp * c.fn) / std::sqrt(denom);
 }
 
+double log_loss(const std::vector<double>& y_true, const std::vector<double>& prob) {
+    check_sizes(y_true, prob, "log_loss");
+    if (y_true.empty()) return kNaN;
+    constexpr double kEps = 1e-15;
+    double sum = 0;
+    for (std::size_t i = 0; i < y_true.size(); ++i) {
+        // The probability given to the true class, clipped below.
+        const double p = y_true[i] > 0.5 ? prob[i] : 1 - prob[i];
+        sum -= std::log(std::max(kEps, p));
+    }
+    return sum / static_cast<double>(y_true.size());
+}
+
+double brier(const std::vector<double>& y_true, const std::vector<double>& prob) {
+    check_sizes(y_true, prob, "brier");
+    if (y_true.empty()) return kNaN;
+    double sum = 0;
+    for (std::size_t i = 0; i < y_true.size(); ++i) {
+        const double d = prob[i] - (y_true[i] > 0.5 ? 1.0 : 0.0);
+        sum += d * d;
+    }
+    return sum / static_cast<double>(y_true.size());
+}
+
 std::map<std::string, double> task_metrics(const std::string& task,
                                            const std::vector<double>& y_true,
                                            const std::vector<double>& y_pred) {
@@ -186,10 +210,9 @@ std::map<std::string, double> task_metrics(const std::string& task,
                 {"r2", r2(t, p)},
                 {"spearman", spearman(t, p)}};
     if (task == "classification")
-        return {{"roc_auc", roc_auc(t, p)},
-                {"pr_auc", pr_auc(t, p)},
-                {"accuracy", accuracy(t, p)},
-                {"mcc", mcc(t, p)}};
+        return {{"roc_auc", roc_auc(t, p)},   {"pr_auc", pr_auc(t, p)},
+                {"accuracy", accuracy(t, p)}, {"mcc", mcc(t, p)},
+                {"log_loss", log_loss(t, p)}, {"brier", brier(t, p)}};
     throw UsageError("unknown task '" + task + "', expected regression or classification");
 }
 
@@ -199,7 +222,8 @@ std::string primary_metric(const std::string& task) {
 }
 
 bool higher_is_better(const std::string& metric) {
-    return metric != "rmse" && metric != "mae" && metric != "cross_entropy";
+    return metric != "rmse" && metric != "mae" && metric != "cross_entropy" &&
+           metric != "log_loss" && metric != "brier";
 }
 
 }  // namespace plmkit::models

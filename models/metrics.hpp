@@ -35,11 +35,19 @@ double accuracy(const std::vector<double>& y_true, const std::vector<double>& y_
 double mcc(const std::vector<double>& y_true, const std::vector<double>& y_score,
            double threshold = 0.5);
 
+/// Mean binary cross-entropy -[y ln p + (1 - y) ln(1 - p)], the probability
+/// of the true class clipped below at 1e-15 (sklearn log_loss; lower is better).
+double log_loss(const std::vector<double>& y_true, const std::vector<double>& prob);
+/// Mean squared difference (p - y)^2 (sklearn brier_score_loss; lower is
+/// better).
+double brier(const std::vector<double>& y_true, const std::vector<double>& prob);
+
 /// Average ranks (1-based; ties get the mean of their ranks).
 std::vector<double> average_ranks(const std::vector<double>& values);
 
 /// "regression": rmse, mae, r2, spearman; "classification": roc_auc, pr_auc,
-/// accuracy, mcc. Pairs whose y_true is NaN (missing) are skipped.
+/// accuracy, mcc, log_loss, brier (y_pred probabilities). Pairs whose
+/// y_true is NaN (missing) are skipped.
 std::map<std::string, double> task_metrics(const std::string& task,
                                            const std::vector<double>& y_true,
                                            const std::vector<double>& y_pred);

@@ -100,8 +100,15 @@ void MpnnEnsemble::to_tensors(std::vector<TensorView>& views, std::vector<at::Te
 }
 
 void MpnnEnsemble::predict(const std::vector<const MolGraph*>& graphs, const float* x,
-                           bool probabilities, double* mean, double* std) const {
+                           bool probabilities, double* mean, double* std,
+                           const std::vector<double>& logit_shift) const {
     at::InferenceMode guard;
+    at::Tensor shift;
+    if (probabilities && !logit_shift.empty()) {
+        if (static_cast<std::int64_t>(logit_shift.size()) != options_.ffn.output_dim)
+            throw Error("MpnnEnsemble::predict: one logit shift per output expected");
+        shift = at::tensor(logit_shift, at::kDouble);
+    }
     const auto n = static_cast<std::int64_t>(graphs.size());
     const std::int64_t t = options_.ffn.output_dim, f = options_.feature_dim();
     constexpr std::int64_t kBatch = 512;
@@ -115,6 +122,7 @@ void MpnnEnsemble::predict(const std::vector<const MolGraph*>& graphs, const flo
         std::vector<at::Tensor> outs;
         for (MpnnNet net : nets_) {  // eval mode: forward touches no module state
             at::Tensor o = net->forward(batch, xb).to(at::kDouble);
+            if (shift.defined()) o = o + shift;
             outs.push_back(probabilities ? at::sigmoid(o) : o);
         }
         at::Tensor all = at::stack(outs);  // [K, rows, T]

@@ -53,9 +53,11 @@ class MpnnEnsemble {
     /// Outputs for n graphs (and their fixed features x[n * feature_dim],
     /// ignored when the networks take none): the members' mean and
     /// population std, [n * T], of sigmoid(logits) when `probabilities`,
-    /// else of the raw (standardized) outputs. Thread-safe.
+    /// else of the raw (standardized) outputs. With probabilities,
+    /// `logit_shift` (one per output, or empty) is added to each network's
+    /// logits before the sigmoid (models/class_prior.hpp). Thread-safe.
     void predict(const std::vector<const MolGraph*>& graphs, const float* x, bool probabilities,
-                 double* mean, double* std) const;
+                 double* mean, double* std, const std::vector<double>& logit_shift = {}) const;
 
   private:
     MpnnOptions options_;

@@ -124,6 +124,7 @@ nlohmann::json PropertyModelConfig::to_json(std::size_t ensemble) const {
                         {"member_encoders", member_encoders},
                         {"training", training}};
     if (task == "multiclass") j["classes"] = classes_json();  // only then: older files unchanged
+    if (class_prior) j["class_prior"] = class_prior->to_json(task);
     return j;
 }
 
@@ -234,6 +235,9 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         if (c.task != "regression" && c.task != "classification" && c.task != "multiclass")
             throw ModelError(where + ": task '" + c.task +
                              "' is not regression, classification or multiclass");
+        if (j.contains("class_prior"))
+            c.class_prior = ClassPrior::from_json(
+                j.at("class_prior"), c.task, static_cast<std::size_t>(c.mlp.output_dim), where);
         if (c.task == "multiclass")
             check_multiclass(c, j, where);
         else
@@ -564,7 +568,7 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
     if (mpnn_) {
         add_part("mpnn");
         mpnn_->predict(*graphs, x.front(), config_.task == "classification", means.back().data(),
-                       sds.back().data());
+                       sds.back().data(), mpnn_shift_);
         unstandardize(means.back(), sds.back());
     }
     if (knn_) {

@@ -23,11 +23,13 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "models/boosted_trees.hpp"
+#include "models/class_prior.hpp"
 #include "models/forest.hpp"
 #include "models/head_parts.hpp"
 #include "models/knn.hpp"
@@ -82,6 +84,10 @@ struct PropertyModelConfig {
     KnnOptions knn;        ///< k and the compared columns
     std::size_t mpnn_members = 0;
     nlohmann::json training;  ///< options the model was trained with (informative)
+    /// Classifiers from plmkit train: the training rows' class frequencies
+    /// and which parts weighted classes (config.json "class_prior"); absent
+    /// in models trained before it was written.
+    std::optional<ClassPrior> class_prior;
     /// Each member has its own fine-tuned encoder state
     /// ("members.<k>.encoder.<name>" tensors; pipelines/ builds the encoder).
     bool member_encoders = false;
@@ -147,6 +153,15 @@ class PropertyModel {
         return (members_.empty() ? 0 : 1) + (forest_ ? 1 : 0) + (gbm_ ? 1 : 0) + (mpnn_ ? 1 : 0) +
                (knn_ ? 1 : 0);
     }
+    /// Which probabilities predict() gives from now on (models/class_prior.hpp):
+    /// as trained (the default), or with `prior` each weighted part's members
+    /// corrected to the training rows' class balance before the parts are
+    /// averaged. Throws UsageError, naming `where` (the model directory), for
+    /// prior on a regression model or on one without config().class_prior.
+    /// Not thread-safe: call it before predicting.
+    void set_probabilities(Probabilities mode, const std::string& where);
+    Probabilities probabilities() const { return probabilities_; }
+
     /// Per member (empty unless config().member_encoders).
     const std::vector<EncoderState>& encoders() const { return encoders_; }
 
@@ -191,6 +206,10 @@ class PropertyModel {
     std::shared_ptr<const BoostedTrees> gbm_;
     std::shared_ptr<const MpnnEnsemble> mpnn_;
     std::shared_ptr<const NearestNeighbours> knn_;
+    Probabilities probabilities_ = Probabilities::as_trained;
+    /// Added to each output's logit of the MLP / D-MPNN members before the
+    /// link (prior_logit_shift); empty: nothing added.
+    std::vector<double> mlp_shift_, mpnn_shift_;
 };
 
 }  // namespace plmkit::models

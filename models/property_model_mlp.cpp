@@ -1,9 +1,12 @@
 // The MLP ensemble's part of PropertyModel::predict (models/property_model.hpp):
 // each member's output through the task's link (sigmoid, softmax, or the
-// target standardization undone), then the members' mean and spread.
+// target standardization undone), then the members' mean and spread; and
+// the choice of probabilities (set_probabilities), whose prior correction
+// shifts each weighted member's logits before the link.
 #include "models/property_model.hpp"
 
 #include "models/class_metrics.hpp"
+#include "src/error.hpp"
 
 #include <ATen/ATen.h>
 
@@ -28,13 +31,16 @@ void PropertyModel::predict_few(const std::vector<const float*>& x, std::int64_t
                 if (std::isnan(x[m][r * input_dim() + c])) bad[r] = 1;
         members_[m]->infer_rows(x[m], n, out.data());
         if (multiclass) {
+            if (!mlp_shift_.empty())  // the prior correction (class_prior.hpp), before the link
+                for (std::size_t i = 0; i < out.size(); ++i)
+                    out[i] = static_cast<float>(out[i] + mlp_shift_[i % t]);
             for (std::int64_t r = 0; r < n; ++r)
                 softmax(out.data() + r * t, t, &all[m * out.size() + r * t]);
             continue;
         }
         for (std::size_t i = 0; i < out.size(); ++i) {
-            double o = out[i];
             const std::size_t j = i % t;
+            double o = out[i] + (mlp_shift_.empty() ? 0.0 : mlp_shift_[j]);
             if (config_.task == "classification")
                 o = 1.0 / (1.0 + std::exp(-o));
             else if (!config_.target_mean.empty())
@@ -68,6 +74,7 @@ void PropertyModel::predict_mlp(const std::vector<const float*>& x, std::int64_t
         at::Tensor input = at::from_blob(const_cast<float*>(x[k]), {n, input_dim()}, at::kFloat);
         bad = bad | input.isnan().any(1, true);
         at::Tensor o = members_[k]->infer(input).to(at::kDouble);
+        if (!mlp_shift_.empty()) o = o + at::tensor(mlp_shift_, at::kDouble);
         if (config_.task == "multiclass") {
             o = at::softmax(o, 1);
         } else if (config_.task == "classification") {
@@ -87,6 +94,24 @@ void PropertyModel::predict_mlp(const std::vector<const float*>& x, std::int64_t
     std::memcpy(mean, mu.data_ptr<double>(), static_cast<std::size_t>(n * t) * sizeof(double));
     if (std)
         std::memcpy(std, sd.data_ptr<double>(), static_cast<std::size_t>(n * t) * sizeof(double));
+}
+
+void PropertyModel::set_probabilities(Probabilities mode, const std::string& where) {
+    if (mode == Probabilities::prior) {
+        if (config_.task == "regression")
+            throw UsageError("prior probabilities are for classification and multiclass models; " +
+                             where + " is a regression model");
+        if (!config_.class_prior)
+            throw UsageError(
+                where +
+                "/config.json has no \"class_prior\" (the training rows' class frequencies "
+                "and which parts were trained with class weights), which prior probabilities "
+                "need: the model was trained by an earlier plmkit; train it again to add it, "
+                "or use as-trained probabilities");
+    }
+    probabilities_ = mode;
+    mlp_shift_ = prior_logit_shift(config_.class_prior, "mlp", mode);
+    mpnn_shift_ = prior_logit_shift(config_.class_prior, "mpnn", mode);
 }
 
 }  // namespace plmkit::models

@@ -88,7 +88,54 @@ void log_class_weights(const TrainOptions& o, const PropertyTable& t,
         list + ")" + others +
         "; predictions are probabilities under balanced classes, not at the positive "
         "rate (0.5, the threshold of accuracy and MCC, is the balanced-class cut); "
-        "--class-weights none gives calibrated probabilities");
+        "predict --probabilities prior corrects them to the positive rate (or train with "
+        "--class-weights none)");
+}
+
+namespace {
+
+/// multiclass: the labelled training rows and each class's share of them.
+models::ClassPrior class_shares(const PropertyTable& t, const std::vector<std::size_t>& rows,
+                                std::size_t classes) {
+    models::ClassPrior c;
+    std::vector<std::size_t> count(classes, 0);
+    std::size_t labelled = 0;
+    for (std::size_t r : rows) {
+        const double v = t.targets[r * t.num_targets];
+        if (std::isnan(v) || v < 0 || v >= static_cast<double>(classes)) continue;
+        ++count[static_cast<std::size_t>(v)];
+        ++labelled;
+    }
+    c.labelled_rows = {labelled};
+    for (std::size_t n : count)
+        c.frequencies.push_back(labelled ? static_cast<double>(n) / labelled : 0.0);
+    return c;
+}
+
+}  // namespace
+
+std::optional<models::ClassPrior> training_class_prior(const TrainOptions& o,
+                                                       const PropertyTable& t,
+                                                       const std::vector<std::size_t>& train_rows,
+                                                       std::size_t classes) {
+    if (o.task == "multiclass") return class_shares(t, train_rows, classes);  // unweighted loss
+    if (o.task != "classification") return std::nullopt;
+    const models::TrainTensors labels = label_tensors(t, train_rows);
+    const at::Tensor pos = (labels.y * labels.mask).sum(0).to(at::kDouble);
+    const at::Tensor all = labels.mask.sum(0).to(at::kDouble);
+    models::ClassPrior c;
+    for (std::int64_t j = 0; j < static_cast<std::int64_t>(t.num_targets); ++j) {
+        const double n = all[j].item<double>();
+        c.labelled_rows.push_back(static_cast<std::size_t>(n));
+        c.frequencies.push_back(n > 0 ? pos[j].item<double>() / n : 0.0);
+    }
+    if (class_weights_used(o) == "balanced") {
+        for (const char* part : {"mlp", "mpnn"})
+            if (models::has_head_part(o.head, part)) c.weighted_parts.emplace_back(part);
+        const at::Tensor w = models::positive_weights(labels, true).to(at::kDouble);
+        c.weights.assign(w.data_ptr<double>(), w.data_ptr<double>() + w.numel());
+    }
+    return c;
 }
 
 }  // namespace plmkit::pipelines

@@ -7,9 +7,11 @@
 // probabilities under balanced classes; none leaves them calibrated to the
 // training rows' positive rate.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "models/class_prior.hpp"
 #include "pipelines/property_table.hpp"
 #include "pipelines/train_job.hpp"
 
@@ -31,5 +33,16 @@ void check_class_weights(const TrainOptions& options);
 /// calibrated probabilities. Nothing when class_weights_used() is "".
 void log_class_weights(const TrainOptions& options, const PropertyTable& t,
                        const std::vector<std::size_t>& train_rows);
+
+/// config.json "class_prior" of a classifier trained on the rows `train_rows`
+/// of `t` (whose targets hold 0/1, or class indices below `classes` for
+/// multiclass): per target the labelled rows and positive rate (multiclass:
+/// each class's share), and the parts and positive weights of a balanced
+/// run, as models::positive_weights gives them to the trainer. nullopt for
+/// regression.
+std::optional<models::ClassPrior> training_class_prior(const TrainOptions& options,
+                                                       const PropertyTable& t,
+                                                       const std::vector<std::size_t>& train_rows,
+                                                       std::size_t classes);
 
 }  // namespace plmkit::pipelines

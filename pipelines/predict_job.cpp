@@ -11,6 +11,7 @@
 
 #include "data/input_reader.hpp"
 #include "models/class_metrics.hpp"
+#include "models/class_prior.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/class_labels.hpp"
 #include "pipelines/duplicate_ids.hpp"
@@ -355,6 +356,10 @@ PredictSummary run_predict(const PredictOptions& o) {
     auto t0 = std::chrono::steady_clock::now();
     models::set_threads(o.runtime.threads);
     PropertyPredictor predictor(o.model, o.runtime);
+    predictor.set_probabilities(models::parse_probabilities(o.probabilities, "--probabilities"),
+                                o.model);
+    if (const std::string note = probabilities_note(predictor.model()); !note.empty())
+        log_info("predict: " + note);
     check_input_kind(o.input, o.format, predictor.input_kind());
     auto reader = open_input(o, predictor, {});
     PredictSummary s;
@@ -404,6 +409,11 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.data) : o.rejects;
     check_distinct({{"--data", o.data}, {"--output", o.output}, {"--rejects", rejects}});
     PropertyPredictor predictor(o.model, o.runtime);
+    const models::Probabilities mode =
+        models::parse_probabilities(o.probabilities, "--probabilities");
+    predictor.set_probabilities(mode, o.model);
+    if (const std::string note = probabilities_note(predictor.model()); !note.empty())
+        log_info("evaluate: " + note);
     const auto& config = predictor.model().config();
     check_input_kind(o.data, o.format, predictor.input_kind());
     // --split-set: the rows of the model's split.csv (the data checked first).
@@ -451,6 +461,9 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
                           {"data", o.data},
                           {"task", config.task},
                           {"targets", to.target_cols},
+                          {"probabilities", config.task == "regression"
+                                                ? nlohmann::json(nullptr)
+                                                : nlohmann::json(models::probabilities_name(mode))},
                           {"n", t.size()},
                           {"rejected", t.rejects.size()},
                           {"rejects", write ? nlohmann::json(rejects) : nlohmann::json(nullptr)},

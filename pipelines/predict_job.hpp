@@ -33,6 +33,8 @@ struct PredictOptions {
     std::string id_col;     ///< "" = auto
     std::string format = "auto";
     std::size_t chunk = 4096;  ///< rows featurized and predicted at a time
+    /// --probabilities: as-trained | prior (models/class_prior.hpp).
+    std::string probabilities = "as-trained";
     FeaturizerRuntime runtime;
     bool progress = true;
 };
@@ -70,10 +72,13 @@ struct EvaluateOptions {
     /// valid, test, none; eval_split.hpp); empty = every row.
     std::vector<std::string> split_sets;
     std::string format = "auto";
+    /// --probabilities: as-trained | prior (models/class_prior.hpp).
+    std::string probabilities = "as-trained";
     FeaturizerRuntime runtime;
 };
 
-/// {"model", "data", "task", "targets", "n", "rejected", "rejects" (the
+/// {"model", "data", "task", "targets", "probabilities" (classifiers: as-trained
+/// or prior), "n", "rejected", "rejects" (the
 /// rejects TSV: index, id, input, reason; null if not written), "metrics": {per target +
 /// "mean"}}, and with split_sets "split" (EvalSplit::to_json). A row whose prediction is not finite
 /// (NaN/inf) is rejected, not scored (a warning says so once). Throws UsageError when the table

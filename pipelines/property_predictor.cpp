@@ -63,6 +63,29 @@ std::string shown_value(double v) {
 
 }  // namespace
 
+std::string probabilities_note(const models::PropertyModel& model) {
+    const auto& c = model.config();
+    if (model.probabilities() != models::Probabilities::prior || !c.class_prior) return "";
+    std::string weighted, as_trained;
+    for (const auto& part : models::head_parts(c.head)) {
+        std::string& list = c.class_prior->weighted(part) ? weighted : as_trained;
+        list += (list.empty() ? "" : ", ") + part;
+    }
+    const std::string balance =
+        c.task == "multiclass" ? "class frequencies" : "positive rate of each target";
+    if (weighted.empty())
+        return "prior probabilities: no part of this model was trained with class weights, so "
+               "its probabilities are already at the training rows' " +
+               balance + " (as trained)";
+    const std::string corrected = "prior probabilities: the " + weighted + " part" +
+                                  (weighted.find(',') == std::string::npos ? "" : "s") +
+                                  " corrected from balanced classes to the training rows' " +
+                                  balance;
+    if (as_trained.empty()) return corrected;
+    return corrected + ", before the parts are averaged; the " + as_trained + " part" +
+           (as_trained.find(',') == std::string::npos ? "" : "s") + " (unweighted) as trained";
+}
+
 std::string non_finite_output(const models::PropertyModel& model, const double* mean,
                               const double* std) {
     const auto& c = model.config();

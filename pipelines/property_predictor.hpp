@@ -32,6 +32,12 @@ struct Predictions {
 std::string non_finite_output(const models::PropertyModel& model, const double* mean,
                               const double* std);
 
+/// With prior probabilities (PropertyModel::set_probabilities), what they
+/// change: which parts are corrected from balanced classes to the training
+/// rows' class balance and which are left as trained (unweighted); "" with
+/// as-trained probabilities.
+std::string probabilities_note(const models::PropertyModel& model);
+
 class PropertyPredictor {
   public:
     /// Loads `model_dir`. Throws IoError / ModelError (naming the file and
@@ -44,6 +50,12 @@ class PropertyPredictor {
     PropertyPredictor(PropertyPredictor&&) noexcept;
 
     const models::PropertyModel& model() const { return model_; }
+    /// The probabilities the predictions give (models::PropertyModel::
+    /// set_probabilities; `where` names the model in its refusals). Call it
+    /// before predicting.
+    void set_probabilities(models::Probabilities mode, const std::string& where) {
+        model_.set_probabilities(mode, where);
+    }
     /// The featurizer (member 0's for fine-tuned encoders).
     const PropertyFeaturizer& featurizer() const { return *featurizers_.front(); }
     InputKind input_kind() const { return featurizer().input_kind(); }

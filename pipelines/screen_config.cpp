@@ -328,7 +328,7 @@ std::vector<ModelScoreOptions> parse_score_models(const Ctx& c, const YAML::Node
     if (!n.IsSequence()) c.fail(n, "score.models", "expected a list of {name, model}");
     std::vector<ModelScoreOptions> out;
     for (const auto& m : n) {
-        check_keys(c, m, "score.models", {"name", "model"});
+        check_keys(c, m, "score.models", {"name", "model", "probabilities"});
         ModelScoreOptions o;
         if (!m["model"]) c.fail(m, "score.models.model", "missing (a model directory or default)");
         o.model = get_string(c, m["model"], "score.models.model");
@@ -341,6 +341,12 @@ std::vector<ModelScoreOptions> parse_score_models(const Ctx& c, const YAML::Node
             c.fail(m, "score.models.name", "expected a short name without spaces or commas");
         for (const auto& prev : out)
             if (prev.name == o.name) c.fail(m, "score.models.name", "'" + o.name + "' twice");
+        if (m["probabilities"]) {
+            o.probabilities = get_string(c, m["probabilities"], "score.models.probabilities");
+            if (o.probabilities != "as-trained" && o.probabilities != "prior")
+                c.fail(m["probabilities"], "score.models.probabilities",
+                       "expected as-trained or prior, got '" + o.probabilities + "'");
+        }
         out.push_back(o);
     }
     return out;
@@ -483,8 +489,10 @@ nlohmann::json screen_config_json(const ScreenConfig& cfg) {
     for (const auto& [k, w] : cfg.score.weights)
         weights[k] = w;
     json models = json::array();
-    for (const auto& m : cfg.score.models)
+    for (const auto& m : cfg.score.models) {
         models.push_back({{"name", m.name}, {"model", m.model}});
+        if (m.probabilities != "as-trained") models.back()["probabilities"] = m.probabilities;
+    }
     const auto& st = cfg.standardize;
     const auto& f = cfg.filters;
     return {{"standardize",

@@ -67,6 +67,9 @@ struct SimilarityOptions {
 struct ModelScoreOptions {
     std::string name = "model";
     std::string model;  ///< model directory, or "default": the built-in ESOL model
+    /// Classifiers: as-trained | prior (models/class_prior.hpp,
+    /// PropertyModel::set_probabilities).
+    std::string probabilities = "as-trained";
 };
 
 /// The default score: the built-in model's predicted aqueous solubility

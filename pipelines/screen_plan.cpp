@@ -8,11 +8,13 @@
 
 #include "data/default_model.hpp"
 #include "data/sdf_record.hpp"
+#include "models/class_prior.hpp"
 #include "pipelines/descriptors.hpp"
 #include "pipelines/mol_filters.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "src/log.hpp"
 
 namespace plmkit::pipelines {
 
@@ -128,6 +130,10 @@ std::string column_safe(std::string s) {
 void ScreenPlan::load_models() {
     for (const auto& m : config_.score.models) {
         auto p = open_score_model(m);
+        p->set_probabilities(
+            models::parse_probabilities(m.probabilities, "score.models.probabilities"), m.model);
+        if (const std::string note = probabilities_note(p->model()); !note.empty())
+            log_info("screen: score.models '" + m.name + "': " + note);
         if (p->input_kind() != InputKind::molecule)
             throw UsageError("score.models '" + m.name + "': '" + m.model +
                              "' is a protein model; a screen scores molecules");

@@ -506,6 +506,7 @@ void complete_config(const TrainOptions& o, const TrainData& p, const Parts& par
     c.forest.seed = o.seed;
     c.gbm = gbm_options(o);
     c.training = training_json(o);
+    c.class_prior = training_class_prior(o, p.table, p.rows[0], p.classes.size());
     c.training["command_line"] = o.command_line;
     add_training_files(c.training, o.data, train_split_file(o));
 }

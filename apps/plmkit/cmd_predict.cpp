@@ -15,6 +15,16 @@
 namespace plmkit::cli {
 namespace {
 
+/// --probabilities of predict and evaluate (docs/predict.md "Probabilities").
+void add_probabilities_option(CLI::App* cmd, std::string& value) {
+    cmd->add_option("--probabilities", value,
+                    "Classifiers: as-trained (each part as trained: mlp/mpnn parts of a "
+                    "--class-weights balanced run give probabilities under balanced classes) | "
+                    "prior (those parts corrected to the training rows' positive rates before "
+                    "the parts are averaged)")
+        ->capture_default_str();
+}
+
 struct PredictCli {
     pipelines::PredictOptions job;
     RuntimeFlags runtime;
@@ -56,6 +66,7 @@ PLMKIT_COMMAND(52, [](CLI::App& app) {
     cmd->add_option("--format", o.format, "auto | smi | csv | tsv | sdf | fasta")
         ->capture_default_str();
     cmd->add_option("--chunk", o.chunk, "Rows predicted at a time")->capture_default_str();
+    add_probabilities_option(cmd, o.probabilities);
     cmd->add_flag_callback(
         "--no-progress", [o = &c->job] { o->progress = false; }, "Never draw the progress line");
     add_runtime_flags(cmd, c->runtime);
@@ -117,15 +128,17 @@ PLMKIT_COMMAND(54, [](CLI::App& app) {
                     "Score only the rows of --data (the training file) that the model's "
                     "split.csv puts in these sets: train, valid, test, none (comma-separated)");
     cmd->add_option("--format", o.format, "auto | smi | csv | tsv | sdf")->capture_default_str();
+    add_probabilities_option(cmd, o.probabilities);
     add_runtime_flags(cmd, c->runtime);
     cmd->footer(
         "Examples:\n"
         "  plmkit evaluate --model esol_model --data ../shared/data/esol/delaney-processed.csv\n"
         "  plmkit evaluate --model esol_model --data ../shared/data/esol/delaney-processed.csv \\\n"
         "    --split-set test\n"
-        "Regression: rmse, mae, r2, spearman; classification: roc_auc, pr_auc, accuracy, mcc\n"
-        "(per target and their mean over targets). Rows that cannot be scored go to the\n"
-        "rejects TSV with the reason; no scorable row at all is an error (exit 3). ESM-2\n"
+        "Regression: rmse, mae, r2, spearman; classification: roc_auc, pr_auc, accuracy, mcc,\n"
+        "log_loss, brier (per target and their mean over targets). Rows that cannot be\n"
+        "scored go to the rejects TSV with the reason; no scorable row at all is an error\n"
+        "(exit 3). ESM-2\n"
         "models embed the first --truncate residues (the model's) of longer sequences; a\n"
         "warning counts them.");
     refuse_empty_values(cmd);

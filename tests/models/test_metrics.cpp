@@ -79,3 +79,26 @@ TEST_CASE("metrics: task_metrics skips missing targets", "[models][metrics]") {
     CHECK_FALSE(higher_is_better("rmse"));
     CHECK_THROWS_AS(task_metrics("ranking", {1}, {1}), plmkit::UsageError);
 }
+
+TEST_CASE("metrics: log-loss and Brier score of probabilities", "[models][metrics]") {
+    // y = 1, 0, 1, 0; p = 0.9, 0.2, 0.6, 0.5: the probabilities of the true
+    // class are 0.9, 0.8, 0.6, 0.5, so log-loss = -(ln 0.9 + ln 0.8 + ln 0.6 +
+    // ln 0.5) / 4 = 0.383119217824493 (sklearn log_loss gives the same) and
+    // Brier = (0.1^2 + 0.2^2 + 0.4^2 + 0.5^2) / 4 = 0.46 / 4 = 0.115.
+    const std::vector<double> y = {1, 0, 1, 0}, p = {0.9, 0.2, 0.6, 0.5};
+    CHECK(log_loss(y, p) == Approx(0.383119217824493).epsilon(1e-12));
+    CHECK(brier(y, p) == Approx(0.115).epsilon(1e-12));
+    // A certain wrong answer is clipped at 1e-15: -ln(1e-15) = 34.5387763949107.
+    CHECK(log_loss({0}, {1.0}) == Approx(34.5387763949107).epsilon(1e-9));
+    CHECK(brier({0}, {1.0}) == 1.0);
+    // Perfect: 0 (up to the clip).
+    CHECK(log_loss({1, 0}, {1.0, 0.0}) == Approx(0.0).margin(1e-14));
+    CHECK(std::isnan(log_loss({}, {})));
+    CHECK_FALSE(higher_is_better("log_loss"));
+    CHECK_FALSE(higher_is_better("brier"));
+    // In the classification metrics, over the labelled rows only.
+    const auto m =
+        task_metrics("classification", {1, 0, 1, 0, std::nan("")}, {0.9, 0.2, 0.6, 0.5, 0.7});
+    CHECK(m.at("log_loss") == Approx(0.383119217824493).epsilon(1e-12));
+    CHECK(m.at("brier") == Approx(0.115).epsilon(1e-12));
+}

@@ -130,6 +130,21 @@ TEST_CASE("screen config: a score section replaces the default score", "[screen]
         CHECK(c.score.models[1].name == "model");
         REQUIRE(c.score.weights.size() == 1);
         CHECK(c.score.weights[0].first == "pred_sol");
+        CHECK(c.score.models[0].probabilities == "as-trained");
+        CHECK_FALSE(screen_config_json(c)["score"]["models"][0].contains("probabilities"));
+    }
+    SECTION("a model's probabilities") {
+        ScreenConfig c = parse_screen_config(
+            "score:\n  models:\n    - {name: tox, model: m1, probabilities: prior}\n", "t.yaml");
+        REQUIRE(c.score.models.size() == 1);
+        CHECK(c.score.models[0].probabilities == "prior");
+        CHECK(screen_config_json(c)["score"]["models"][0]["probabilities"] == "prior");
+        CHECK_THROWS_WITH(
+            parse_screen_config(
+                "score:\n  models:\n    - {name: tox, model: m1, probabilities: balanced}\n",
+                "t.yaml"),
+            Catch::Contains("score.models.probabilities") &&
+                Catch::Contains("expected as-trained or prior, got 'balanced'"));
     }
     SECTION("an empty score: qed") {
         ScreenConfig c = parse_screen_config("score:\n  models: []\n", "t.yaml");
