@@ -107,9 +107,11 @@ bool read_chunk(data::MoleculeReader& reader, const Shard& shard, std::size_t ch
 }
 
 ScreenConfig resolve_config(const ScreenOptions& o) {
-    ScreenConfig cfg =
-        o.config ? *o.config
-                 : (o.config_path.empty() ? ScreenConfig{} : load_screen_config(o.config_path));
+    ScreenConfig cfg;
+    if (o.config)
+        cfg = *o.config;
+    else if (!o.config_path.empty())
+        cfg = load_screen_config(o.config_path);
     if (o.top) cfg.top = *o.top;
     return cfg;
 }
