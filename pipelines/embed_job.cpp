@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -24,6 +23,7 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/utc_time.hpp"
 #include "src/version.hpp"
 #include "tokenizers/batching.hpp"
 
@@ -127,15 +127,6 @@ void check_heads(const EmbedContent& c, const models::Esm2& model, const std::st
             "--include contacts needs the contact head (esm.contact_head.*), which "
             "the checkpoint in '" +
             dir + "' does not have");
-}
-
-std::string iso_now() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 struct WindowItem {
@@ -359,7 +350,7 @@ std::vector<Hdf5Attribute> provenance(const EmbedOptions& opt, const models::Loa
             number("max_tokens", static_cast<std::int64_t>(opt.max_tokens)),
             text("input", opt.input),
             text("command_line", opt.command_line),
-            text("created", iso_now()),
+            text("created", utc_timestamp()),
             text("shard", shard.to_string())};
 }
 

@@ -1,7 +1,6 @@
 #include "pipelines/embed_merge.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "src/hdf5_writer.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
+#include "src/utc_time.hpp"
 
 namespace plmkit::pipelines {
 namespace {
@@ -202,15 +202,6 @@ void check_complete(std::vector<ShardFile>& shards) {
                          std::to_string(n) + " shard files");
 }
 
-std::string iso_now() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 }  // namespace
 
 bool is_per_shard_attribute(const std::string& name) {
@@ -368,7 +359,7 @@ void write_attributes(Hdf5Writer& w, const std::vector<ShardFile>& shards,
     if (!opt.command_line.empty()) w.set_attribute("command_line", opt.command_line);
     if (parts) return;
     w.set_attribute("shard", Shard{}.to_string());
-    w.set_attribute("created", iso_now());
+    w.set_attribute("created", utc_timestamp());
     w.set_attribute("merged_shards", static_cast<std::int64_t>(shards.size()));
 }
 

@@ -14,6 +14,7 @@
 
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/utc_time.hpp"
 
 namespace plmkit {
 namespace {
@@ -53,15 +54,6 @@ std::string proc_start_of(long pid) {
 std::string env_or_empty(const char* name) {
     const char* v = std::getenv(name);
     return v ? v : "";
-}
-
-std::string iso_now() {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 std::string own_command() {
@@ -117,7 +109,7 @@ RunLockHolder RunLock::self() {
     RunLockHolder h;
     h.pid = static_cast<long>(::getpid());
     h.host = host_name();
-    h.started = iso_now();
+    h.started = utc_timestamp();
     h.proc_start = proc_start_of(h.pid);
     h.command = own_command();
     h.slurm_job = env_or_empty("SLURM_JOB_ID");
