@@ -14,6 +14,7 @@
 
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/runtime.hpp"
 #include "src/utc_time.hpp"
 
 namespace plmkit {
@@ -181,6 +182,9 @@ bool RunLock::try_create() {
         throw IoError("cannot write the lock file '" + path_ + "': " + why);
     }
     held_ = true;
+    // A second Ctrl-C ends the process at once, without destructors: the
+    // signal handler removes the file then.
+    register_cleanup_path(path_);
     return true;
 }
 
@@ -204,6 +208,7 @@ void RunLock::refuse(const RunLockHolder& holder) const {
 
 RunLock::~RunLock() {
     if (!held_) return;
+    unregister_cleanup_path(path_);
     // Remove the file only while it is ours (not one a run took over, were
     // this one judged stale by mistake).
     bool ok = false;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 
 #include "src/error.hpp"
 #include "src/run_lock.hpp"
+#include "src/runtime.hpp"
 #include "tests/test_support.hpp"
 
 namespace test = plmkit::test;
@@ -130,4 +132,26 @@ TEST_CASE("run lock: Slurm's requeued job takes over its own lock, a doubled tas
         CHECK_THROWS_AS(RunLock(path, "x"), plmkit::UsageError);
     }
     std::remove(path.c_str());
+}
+
+TEST_CASE("run lock: a second interrupt, which ends the process at once, removes the lock",
+          "[core][run_lock]") {
+    const std::string path = test::temp_path("run_lock_sigint");
+    std::remove(path.c_str());
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // As plmkit's main: the handlers are installed, then a run takes its
+        // lock and gets Ctrl-C twice (the first only asks long loops to stop).
+        plmkit::install_signal_handlers();
+        RunLock lock(path, "x");
+        std::raise(SIGINT);
+        std::raise(SIGINT);
+        ::_exit(0);  // not reached: the second SIGINT kills the process
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGINT);
+    CHECK_FALSE(test::file_exists(path));
 }
