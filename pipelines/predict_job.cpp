@@ -404,6 +404,35 @@ PredictSummary run_predict(const PredictOptions& o) {
     return s;
 }
 
+namespace {
+
+/// Featurizes and predicts the rows of `t` (rows whose predictions are not
+/// finite become rejects), warning about truncated sequences.
+std::vector<double> predict_table(PropertyPredictor& predictor, PropertyTable& t,
+                                  const std::string& rejects) {
+    featurize_table(t, predictor.featurizer());
+    std::vector<double> pred(t.size() * predictor.model().num_outputs());
+    if (t.size() > 0) {
+        if (predictor.shared_features()) {
+            predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
+                                  t.graphs.empty() ? nullptr : &t.graphs);
+        } else {
+            // Fine-tuned members each run their own encoder; member 0's
+            // features above only sorted out the rows it cannot encode (the
+            // same for every member: one tokenization).
+            pred = predictor.predict(t.inputs).mean;
+        }
+        reject_non_finite(t, pred, predictor.model(), rejects);
+    }
+    TruncationCount truncated = truncation_count(predictor);
+    for (const auto& input : t.inputs)
+        truncated.add(input);
+    warn_truncated(truncated);
+    return pred;
+}
+
+}  // namespace
+
 nlohmann::json run_evaluate(const EvaluateOptions& o) {
     if (o.model.empty() || o.data.empty()) throw UsageError("evaluate needs --model and --data");
     const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.data) : o.rejects;
@@ -427,24 +456,7 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
         // A label the model has no class for cannot be scored: a reject.
         reject_rows(t, map_class_labels(t, config.classes, to.target_cols.front()));
     }
-    featurize_table(t, predictor.featurizer());
-    std::vector<double> pred(t.size() * predictor.model().num_outputs());
-    if (t.size() > 0) {
-        if (predictor.shared_features()) {
-            predictor.predict_raw(t.features.data(), t.size(), pred.data(), nullptr,
-                                  t.graphs.empty() ? nullptr : &t.graphs);
-        } else {
-            // Fine-tuned members each run their own encoder; member 0's
-            // features above only sorted out the rows it cannot encode (the
-            // same for every member: one tokenization).
-            pred = predictor.predict(t.inputs).mean;
-        }
-        reject_non_finite(t, pred, predictor.model(), rejects);
-    }
-    TruncationCount truncated = truncation_count(predictor);
-    for (const auto& input : t.inputs)
-        truncated.add(input);
-    warn_truncated(truncated);
+    const std::vector<double> pred = predict_table(predictor, t, rejects);
     // With the JSON on stdout, the default file in the current directory is
     // written only when it has something to say.
     const bool write = !t.rejects.empty() || !o.rejects.empty() || o.output != "-";
