@@ -17,6 +17,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/boost_tree_builder.hpp"
@@ -101,7 +102,8 @@ void class_derivatives(const std::vector<double>& score, const ClassLabels& trai
 
 /// The features and validation rows the class trees are fitted on.
 struct ClassBoostData {
-    const float* x;  ///< [n * dim]
+    const Binning* bins;  ///< of x
+    const float* x;       ///< [n * dim]
     std::int64_t n;
     const float* xv;  ///< [nv * dim]
     std::int64_t nv;
@@ -118,12 +120,42 @@ void add_round(const std::vector<std::vector<ForestTree>>& trees, std::size_t ro
             score[r * k + c] += trees[c][round].predict(x + static_cast<std::int64_t>(r) * dim);
 }
 
+/// Grows one round's K class trees, tree c on the sampled rows, its
+/// features chosen[c] and class c's derivatives g, h [c * n, (c + 1) * n).
+/// The trees are independent given the round's gradients, so with at least
+/// as many classes as threads (--threads) they grow in parallel, each with
+/// its own builder on one thread (the histograms of a leaf, parallel over
+/// the features otherwise, then fill on that thread): one parallel region a
+/// round instead of a few per leaf. With fewer classes than threads they
+/// grow one after another, each on all threads, as the binary model's trees
+/// do. Either way every tree is the one a lone builder grows, so the model
+/// does not depend on the thread count.
+void grow_round(const ClassBoostData& d, const BoostOptions& o,
+                const std::vector<std::int32_t>& sample,
+                const std::vector<std::vector<std::int32_t>>& chosen, const std::vector<double>& g,
+                const std::vector<double>& h, std::vector<std::vector<ForestTree>>& trees) {
+    std::vector<ForestTree> grown(static_cast<std::size_t>(d.k));
+    auto grow = [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t c = b; c < e; ++c) {
+            BoostTreeBuilder builder(*d.bins, d.n, o);
+            grown[c] = builder.build(sample, chosen[c], g.data() + c * d.n, h.data() + c * d.n);
+        }
+    };
+    if (d.k >= at::get_num_threads()) {
+        at::parallel_for(0, d.k, 1, grow);
+    } else {
+        grow(0, d.k);
+    }
+    for (std::int64_t c = 0; c < d.k; ++c)
+        trees[c].push_back(std::move(grown[c]));
+}
+
 /// Grows K trees a round from the scores `base`, stopping once the
 /// validation loss has not improved for o.patience rounds, and keeps the
 /// best prefix of rounds.
 BoostHistory fit_rounds(const ClassBoostData& d, const ClassLabels& train, const ClassLabels& valid,
                         const std::vector<double>& base, const BoostOptions& o,
-                        BoostTreeBuilder& builder, std::vector<std::vector<ForestTree>>& trees) {
+                        std::vector<std::vector<ForestTree>>& trees) {
     const std::size_t per_tree = features_per_tree(o.colsample, d.dim);
     const bool early_stop = !valid.rows.empty() && o.patience != 0;
     std::vector<double> score(static_cast<std::size_t>(d.n * d.k));
@@ -139,11 +171,10 @@ BoostHistory fit_rounds(const ClassBoostData& d, const ClassLabels& train, const
         class_derivatives(score, train, d.k, d.n, g, h);
         auto rng = round_rng(o.seed, 0, round);
         const std::vector<std::int32_t> sample = round_rows(train.rows, o.subsample, rng);
-        for (std::int64_t c = 0; c < d.k; ++c) {
-            const std::vector<std::int32_t> chosen = round_features(d.dim, per_tree, rng);
-            trees[c].push_back(
-                builder.build(sample, chosen, g.data() + c * d.n, h.data() + c * d.n));
-        }
+        std::vector<std::vector<std::int32_t>> chosen(static_cast<std::size_t>(d.k));
+        for (auto& features : chosen)  // drawn in class order, as one generator
+            features = round_features(d.dim, per_tree, rng);
+        grow_round(d, o, sample, chosen, g, h, trees);
         add_round(trees, rounds, d.x, d.dim, train.rows, score);
         ++rounds;
         if (!early_stop) {
@@ -189,10 +220,8 @@ BoostedTrees BoostedTrees::fit_classes(const float* x, const float* labels, cons
     model.classes_ = classes;
     model.base_ = log_priors(train, classes);
     model.trees_.assign(static_cast<std::size_t>(classes), {});
-    BoostTreeBuilder builder(bins, n, o);
-    const ClassBoostData data{x, n, xv, nv, dim, classes};
-    const BoostHistory fitted =
-        fit_rounds(data, train, valid, model.base_, o, builder, model.trees_);
+    const ClassBoostData data{&bins, x, n, xv, nv, dim, classes};
+    const BoostHistory fitted = fit_rounds(data, train, valid, model.base_, o, model.trees_);
     if (history) history->assign(1, fitted);
     return model;
 }

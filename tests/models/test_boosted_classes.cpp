@@ -2,12 +2,14 @@
 // models/boosted_classes.cpp): one round on six points worked by hand
 // (starting scores, gradients, splits and Newton leaves), scikit-learn's
 // GradientBoostingClassifier on the iris data, early stopping on the
-// validation log loss, the same model whatever the thread count, masked
-// rows, refused labels, and the tensor round trip.
+// validation log loss, the same model whatever the thread count (a round's
+// class trees grow in parallel), masked rows, refused labels, and the
+// tensor round trip.
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -273,6 +275,64 @@ TEST_CASE("gbm classes: sampled rows and features, the same model whatever the t
     CHECK(one == p);
     o.seed = 12;
     CHECK(predict(fit(d.x, d.y, 2, 3, o), d.x) != p);
+}
+
+TEST_CASE("gbm classes: a round's K trees grow in parallel into the model one thread grows",
+          "[models][gbm][multiclass]") {
+    // Five classes, 40 features of which each tree sees a different half,
+    // rows subsampled, early stopping on validation rows: the same trees,
+    // rounds and probabilities on 1 thread, on 2 and 3 (the trees of a round
+    // grow in parallel, several on a thread) and on 8 (more threads than
+    // classes: one tree after another, each on all threads).
+    const std::int64_t n = 300, nv = 100, dim = 40, k = 5;
+    std::mt19937 gen(7);
+    std::normal_distribution<float> noise(0, 1);
+    auto make = [&](std::int64_t rows, std::vector<float>& x, std::vector<float>& y) {
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const auto c = static_cast<float>(r % k);
+            y.push_back(c);
+            for (std::int64_t f = 0; f < dim; ++f)
+                x.push_back(noise(gen) + (f % k == r % k ? 1.5f : 0.f) + (f < 3 ? c : 0.f));
+        }
+    };
+    std::vector<float> x, y, xv, yv;
+    make(n, x, y);
+    make(nv, xv, yv);
+    const std::vector<float> mask(n, 1.f), maskv(nv, 1.f);
+    BoostOptions o;
+    o.rounds = 60;
+    o.learning_rate = 0.2;
+    o.max_leaves = 8;
+    o.min_samples_leaf = 5;
+    o.patience = 5;
+    o.seed = 3;
+    struct Fitted {
+        std::vector<double> p;
+        std::size_t nodes;
+        BoostHistory h;
+    };
+    auto fit_on = [&](int threads) {
+        const int before = at::get_num_threads();
+        at::set_num_threads(threads);
+        std::vector<BoostHistory> h;
+        const BoostedTrees m =
+            BoostedTrees::fit_classes(x.data(), y.data(), mask.data(), n, xv.data(), yv.data(),
+                                      maskv.data(), nv, dim, k, o, &h);
+        at::set_num_threads(before);
+        return Fitted{predict(m, xv), m.num_nodes(), h.at(0)};
+    };
+    const Fitted one = fit_on(1);
+    REQUIRE(one.h.rounds >= 2);  // several rounds, each of 5 trees with splits
+    CHECK(one.nodes > static_cast<std::size_t>(one.h.rounds * k * 3));
+    for (int threads : {2, 3, 8}) {
+        INFO(threads << " threads");
+        const Fitted many = fit_on(threads);
+        CHECK(many.p == one.p);
+        CHECK(many.nodes == one.nodes);
+        CHECK(many.h.rounds == one.h.rounds);
+        CHECK(many.h.rounds_tried == one.h.rounds_tried);
+        CHECK(many.h.best_valid_loss == one.h.best_valid_loss);
+    }
 }
 
 TEST_CASE("gbm classes: unlabelled rows are not used; labels that are no class are refused",
