@@ -17,12 +17,8 @@ struct ScreenCliOptions {
     long long top = -1;
 };
 
-PLMKIT_COMMAND(30, [](CLI::App& app) {
-    auto o = std::make_shared<ScreenCliOptions>();
-    auto& j = o->job;
-    auto* cmd = app.add_subcommand(
-        "screen",
-        "Screen a compound library: parse, standardize, dedupe, filter, score, rank (RDKit)");
+/// The library to read and the pipeline to run it through.
+void add_library_flags(CLI::App* cmd, pipelines::ScreenOptions& j) {
     cmd->add_option("-i,--input", j.input,
                     "Library: .smi/.csv/.tsv/.sdf, optionally .gz ('-' = stdin)")
         ->required();
@@ -34,6 +30,10 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
                     "Id column or SD tag (default: id, name, chembl_id, ... or the SD title)");
     cmd->add_option("-c,--config", j.config_path,
                     "Pipeline YAML (default: the built-in pipeline, see docs/screen.md)");
+}
+
+/// The hits, rejects and summary files.
+void add_output_flags(CLI::App* cmd, pipelines::ScreenOptions& j) {
     cmd->add_option("-o,--output", j.output, "Hits CSV, ranked by score ('-' = stdout)")
         ->capture_default_str();
     cmd->add_option("--sdf", j.sdf, "Also write the hits as SDF with the values as SD tags");
@@ -42,19 +42,26 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "Rejects TSV: id, input_smiles, step, reason (default: <output stem>.rejects.tsv)");
     cmd->add_option("--summary", j.summary,
                     "Counts and timing JSON (default: <output stem>.summary.json)");
-    cmd->add_option("-t,--threads", j.threads, "Worker threads (0 = all cores)")
+}
+
+/// Threads, chunking, the --top cut and the shard of the library to process.
+void add_run_flags(CLI::App* cmd, ScreenCliOptions& o) {
+    cmd->add_option("-t,--threads", o.job.threads, "Worker threads (0 = all cores)")
         ->capture_default_str();
-    cmd->add_option("--chunk", j.chunk, "Records per processing chunk")->capture_default_str();
-    cmd->add_option("--top", o->top, "Keep the K best hits (the rest go to the rejects)")
+    cmd->add_option("--chunk", o.job.chunk, "Records per processing chunk")->capture_default_str();
+    cmd->add_option("--top", o.top, "Keep the K best hits (the rest go to the rejects)")
         ->check(cli::at_least(0));
-    cmd->add_option("--shard", o->shard,
+    cmd->add_option("--shard", o.shard,
                     "Process records with index % N == I ('I/N'; 'auto/N': I = "
                     "SLURM_ARRAY_TASK_ID; 'auto': I and N from the Slurm array); the shard's "
                     "files get its tag (-o hits.csv: hits.shard-I-of-N.csv); combine shards "
                     "with 'plmkit merge'");
-    // Not an option: models are a pipeline step, in the config. A user who
-    // tries --model (as in predict) learns where they go instead of reading
-    // CLI11's "arguments were not expected".
+}
+
+/// Not an option: models are a pipeline step, in the config. A user who
+/// tries --model (as in predict) learns where they go instead of reading
+/// CLI11's "arguments were not expected".
+void add_model_redirect(CLI::App* cmd) {
     cmd->add_option_function<std::string>(
            "--model",
            [](const std::string& dir) {
@@ -69,6 +76,27 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
                    dir);
            })
         ->group("");
+}
+
+void run_screen_cli(const ScreenCliOptions& o) {
+    auto job = o.job;
+    job.shard = pipelines::parse_shard(o.shard);
+    if (o.top >= 0) job.top = static_cast<std::uint64_t>(o.top);
+    // Hits on stdout: a closed pipe (| head) is a write error that removes
+    // the temporary files, not a silent kill that leaves them behind.
+    if (job.output == "-") std::signal(SIGPIPE, SIG_IGN);
+    pipelines::run_screen(job);
+}
+
+PLMKIT_COMMAND(30, [](CLI::App& app) {
+    auto o = std::make_shared<ScreenCliOptions>();
+    auto* cmd = app.add_subcommand(
+        "screen",
+        "Screen a compound library: parse, standardize, dedupe, filter, score, rank (RDKit)");
+    add_library_flags(cmd, o->job);
+    add_output_flags(cmd, o->job);
+    add_run_flags(cmd, *o);
+    add_model_redirect(cmd);
     cmd->add_flag(
         "--no-progress", [o](std::int64_t) { o->job.progress = false; },
         "Never draw the progress line");
@@ -83,15 +111,7 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "Every input record ends in the hits or the rejects; summary.json states\n"
         "records_read = hits + rejected + filtered + duplicates + cut_by_top.");
     refuse_empty_values(cmd);
-    cmd->callback([o] {
-        auto job = o->job;
-        job.shard = pipelines::parse_shard(o->shard);
-        if (o->top >= 0) job.top = static_cast<std::uint64_t>(o->top);
-        // Hits on stdout: a closed pipe (| head) is a write error that removes
-        // the temporary files, not a silent kill that leaves them behind.
-        if (job.output == "-") std::signal(SIGPIPE, SIG_IGN);
-        pipelines::run_screen(job);
-    });
+    cmd->callback([o] { run_screen_cli(*o); });
 });
 
 }  // namespace
