@@ -21,8 +21,10 @@
 // loss and keeps the same number of rounds for every class.
 //
 // Determinism: the rows and features of round i of target t are drawn from
-// a generator seeded from (seed, t, i); histograms are per feature, so the
-// thread count does not change the model.
+// a generator seeded from (seed, t, i) (a multi-class round draws its K
+// feature sets in class order before its trees grow in parallel, one a
+// thread); histograms are per feature, so the thread count does not change
+// the model.
 #include <cstdint>
 #include <string>
 #include <vector>
