@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/catch.hpp"
@@ -77,9 +78,10 @@ const Bands& esol_bands() {
     return bands;
 }
 
-/// Trains `head` (with `extra` flags) on the bands; returns the model dir.
+/// Trains `head` (with `extra` flags) on the bands on `threads` threads;
+/// returns the model dir.
 std::string train(const std::string& name, const std::string& head,
-                  const std::vector<std::string>& extra = {}) {
+                  const std::vector<std::string>& extra = {}, const std::string& threads = "2") {
     const std::string out = temp_path(name);
     fs::remove_all(out);
     std::vector<std::string> args = {"train",
@@ -98,7 +100,7 @@ std::string train(const std::string& name, const std::string& head,
                                      "--seed",
                                      "3",
                                      "--threads",
-                                     "2",
+                                     threads,
                                      "--output",
                                      out};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -236,6 +238,19 @@ TEST_CASE("cli train multiclass gbm: ESOL solubility bands beat the majority cla
             auto p =
                 run_plmkit({"predict", "--model", model, "--input", esol_bands().test, "--output",
                             out, "--no-progress", "--threads", out == a ? "1" : "2"});
+            REQUIRE(p.exit_code == 0);
+        }
+        CHECK(read_file(a) == read_file(b));
+    }
+    SECTION("trained on one thread: the same model file and predictions") {
+        // The three class trees of a round grow in parallel on two threads.
+        const std::string single =
+            train("mc_esol_gbm_1t", "gbm", {"--gbm-rounds", "60", "--gbm-lr", "0.2"}, "1");
+        CHECK(read_file(single + "/model.safetensors") == read_file(model + "/model.safetensors"));
+        const std::string a = single + "_preds.csv", b = model + "_preds_2t.csv";
+        for (const auto& [dir, out] : {std::pair{single, a}, std::pair{model, b}}) {
+            auto p = run_plmkit({"predict", "--model", dir, "--input", esol_bands().test,
+                                 "--output", out, "--no-progress", "--threads", "1"});
             REQUIRE(p.exit_code == 0);
         }
         CHECK(read_file(a) == read_file(b));
