@@ -21,6 +21,7 @@
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
 #include "pipelines/training_files.hpp"
+#include "src/atomic_file.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
@@ -437,6 +438,10 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     if (o.model.empty() || o.data.empty()) throw UsageError("evaluate needs --model and --data");
     const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.data) : o.rejects;
     check_distinct({{"--data", o.data}, {"--output", o.output}, {"--rejects", rejects}});
+    if (o.output != "-" || !o.rejects.empty()) {
+        // Written after the model runs: a missing folder is said now.
+        const AtomicFile probe(rejects);
+    }
     PropertyPredictor predictor(o.model, o.runtime);
     const models::Probabilities mode =
         models::parse_probabilities(o.probabilities, "--probabilities");

@@ -42,8 +42,9 @@ bool is_missing(std::string t) {
 
 /// Why a classification target must be 0/1, and what to do with classes.
 constexpr const char* kBinaryHint =
-    "classification is binary per target (0 or 1): for multi-class labels make one 0/1 column "
-    "per class (one-vs-rest) and give each with --target-col";
+    "classification is binary per target (0 or 1): for multi-class labels use --task multiclass "
+    "(one column of class labels), or make one 0/1 column per class (one-vs-rest) and give each "
+    "with --target-col";
 
 /// `text` without the spaces and tabs around it.
 std::string trimmed(const std::string& text) {

@@ -17,6 +17,7 @@
 #include "models/torch_runtime.hpp"
 #include "models/trainer.hpp"
 #include "pipelines/class_weights.hpp"
+#include "pipelines/duplicate_inputs.hpp"
 #include "pipelines/encoder_spec.hpp"
 #include "pipelines/mol_graph_builder.hpp"
 #include "pipelines/property_predictor.hpp"
@@ -536,6 +537,7 @@ nlohmann::json run_metrics(const TrainOptions& o, const TrainData& p, const Trai
                         {"counts", counts},
                         {"rejected", s.rejected},
                         {"multi_fragment", s.multi_fragment},
+                        {"duplicates", s.duplicates},
                         {"members", parts.info}};
     if (!p.classes.empty()) m["classes"] = c.classes_json();
     if (parts.trees.forest) m["forest"] = parts.trees.forest_info;
@@ -564,6 +566,7 @@ TrainSummary run_train(const TrainOptions& o) {
     clock.resume(o);  // prepare_train_data() checked that the checkpoints belong to this run
     TrainSummary s = count_rows(p);
     log_data(o, p, s);
+    s.duplicates = check_duplicate_inputs(p.table, p.sets, p.kind == InputKind::molecule);
     log_class_weights(o, p.table, p.rows[0]);
     Parts parts;
     int epochs_this_run = 0;

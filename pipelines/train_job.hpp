@@ -96,6 +96,8 @@ struct TrainSummary {
     std::uint64_t left_out = 0;
     /// Usable molecules whose SMILES has several fragments (salts, solvates).
     std::uint64_t multi_fragment = 0;
+    /// Rows repeating an earlier row's molecule or sequence (duplicate_inputs.hpp).
+    nlohmann::json duplicates;
     std::size_t features = 0;  ///< feature width
     nlohmann::json metrics;    ///< the content of metrics.json
     /// Wall time of the run; after --resume, with the seconds of the runs it

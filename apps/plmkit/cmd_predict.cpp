@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "apps/plmkit/command.hpp"
 #include "apps/plmkit/featurizer_flags.hpp"
@@ -90,17 +91,20 @@ struct EvaluateCli {
 
 void run_evaluate(EvaluateCli c) {
     c.job.runtime = to_runtime(c.runtime);
+    // Opened before the model runs, so that an --output whose folder is
+    // missing stops the command at once rather than after scoring the table.
+    std::optional<AtomicFile> file;
+    if (c.job.output != "-") file.emplace(c.job.output);
     nlohmann::json j = pipelines::run_evaluate(c.job);
     const std::string text = j.dump(2) + "\n";
-    if (c.job.output == "-") {
+    if (!file) {
         std::cout << text << std::flush;
     } else {
-        AtomicFile file(c.job.output);
-        std::ofstream out(file.temp_path());
+        std::ofstream out(file->temp_path());
         out << text;
         out.close();
         if (!out) throw IoError("cannot write '" + c.job.output + "': " + errno_message());
-        file.commit();
+        file->commit();
     }
     log_info("evaluate: " + j["n"].dump() + " rows scored, " + j["rejected"].dump() + " rejected" +
              (j["rejects"].is_string() ? " (" + j["rejects"].get<std::string>() + ")" : "") +

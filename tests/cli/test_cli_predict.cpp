@@ -250,6 +250,32 @@ TEST_CASE("cli predict: an output in a missing folder is named as given", "[cli]
     CHECK_THAT(r.err, !Catch::Contains(".tmp-"));
 }
 
+TEST_CASE("cli evaluate: an output or rejects folder that is missing stops it before scoring",
+          "[cli][evaluate]") {
+    // The training file: evaluate warns that it holds the training rows just
+    // before it scores them, so stderr with the error alone shows that the
+    // run stopped before any work (it used to score the whole table first).
+    const std::string dir = temp_path("cli_evaluate_nodir");
+    std::filesystem::remove_all(dir);
+    SECTION("--output") {
+        const std::string out = dir + "/m.json";
+        auto r = run_plmkit({"evaluate", "--model", molecule_model(), "--data", kEsol, "--output",
+                             out, "--rejects", temp_path("cli_evaluate_nodir.rejects.tsv")});
+        CHECK(r.exit_code == 4);
+        CHECK(r.err == "plmkit: error: cannot write '" + out + "': its folder '" + dir +
+                           "/' does not exist\n");
+    }
+    SECTION("--rejects, the JSON on stdout") {
+        const std::string rejects = dir + "/r.tsv";
+        auto r = run_plmkit({"evaluate", "--model", molecule_model(), "--data", kEsol, "--output",
+                             "-", "--rejects", rejects});
+        CHECK(r.exit_code == 4);
+        CHECK(r.out.empty());
+        CHECK(r.err == "plmkit: error: cannot write '" + rejects + "': its folder '" + dir +
+                           "/' does not exist\n");
+    }
+}
+
 TEST_CASE("cli predict: a missing input column names the command's own option", "[cli][predict]") {
     const std::string data = temp_path("cli_predict_molcol.csv");
     write_file(data, "id,mol,y\na,CCO,1\n");

@@ -306,7 +306,9 @@ TEST_CASE("cli train: classification targets are binary; class codes are refused
         CHECK_THAT(r.err, Catch::Contains(data + ": line 4 (id 'm2'): classification target 'v' "
                                                  "holds '2'; classification is binary per "
                                                  "target (0 or 1)"));
-        CHECK_THAT(r.err, Catch::Contains("one 0/1 column per class (one-vs-rest)"));
+        CHECK_THAT(r.err, Catch::Contains("for multi-class labels use --task multiclass (one "
+                                          "column of class labels), or make one 0/1 column per "
+                                          "class (one-vs-rest)"));
         CHECK_FALSE(plmkit::test::file_exists(out + "/checkpoints"));
     }
     SECTION("-1 as the negative class") {
@@ -324,7 +326,8 @@ TEST_CASE("cli train: classification targets are binary; class codes are refused
         auto r = run_plmkit(train(data, out, {"--target-col", "v", "--task", "classification"}));
         CHECK(r.exit_code == 3);
         CHECK_THAT(r.err, Catch::Contains("target 'v' is not a number: 'Nucleus'; classification "
-                                          "is binary per target (0 or 1)"));
+                                          "is binary per target (0 or 1): for multi-class "
+                                          "labels use --task multiclass"));
     }
     SECTION("missing labels are rejected as before, 0/1 labels train") {
         // Every 4th label blank: with a single target those rows have no
