@@ -45,10 +45,4 @@ std::string head_weights_problem(const std::string& head, const std::vector<doub
     return "";
 }
 
-std::string multiclass_unsupported_part(const std::string& head) {
-    for (const auto& part : head_parts(head))
-        if (part != "mlp" && part != "forest" && part != "gbm" && part != "knn") return part;
-    return "";
-}
-
 }  // namespace plmkit::models

@@ -17,10 +17,5 @@ bool valid_head(const std::string& head);
 /// per part, in the order the head names them; empty means equal weights),
 /// or "" when they can.
 std::string head_weights_problem(const std::string& head, const std::vector<double>& weights);
-/// The parts that can predict several classes (--task multiclass).
-constexpr const char* kMulticlassParts = "mlp, forest, gbm, knn";
-/// The first part of `head` that cannot predict several classes (mpnn),
-/// or "" when every part can (mlp, forest, gbm, knn).
-std::string multiclass_unsupported_part(const std::string& head);
 
 }  // namespace plmkit::models

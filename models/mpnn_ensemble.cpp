@@ -100,11 +100,11 @@ void MpnnEnsemble::to_tensors(std::vector<TensorView>& views, std::vector<at::Te
 }
 
 void MpnnEnsemble::predict(const std::vector<const MolGraph*>& graphs, const float* x,
-                           bool probabilities, double* mean, double* std,
+                           MpnnLink link, double* mean, double* std,
                            const std::vector<double>& logit_shift) const {
     at::InferenceMode guard;
     at::Tensor shift;
-    if (probabilities && !logit_shift.empty()) {
+    if (link != MpnnLink::raw && !logit_shift.empty()) {
         if (static_cast<std::int64_t>(logit_shift.size()) != options_.ffn.output_dim)
             throw Error("MpnnEnsemble::predict: one logit shift per output expected");
         shift = at::tensor(logit_shift, at::kDouble);
@@ -123,7 +123,9 @@ void MpnnEnsemble::predict(const std::vector<const MolGraph*>& graphs, const flo
         for (MpnnNet net : nets_) {  // eval mode: forward touches no module state
             at::Tensor o = net->forward(batch, xb).to(at::kDouble);
             if (shift.defined()) o = o + shift;
-            outs.push_back(probabilities ? at::sigmoid(o) : o);
+            if (link == MpnnLink::sigmoid) o = at::sigmoid(o);
+            if (link == MpnnLink::softmax) o = at::softmax(o, 1);
+            outs.push_back(o);
         }
         at::Tensor all = at::stack(outs);  // [K, rows, T]
         at::Tensor mu = all.mean(0).contiguous();

@@ -14,10 +14,17 @@
 
 namespace plmkit::models {
 
+/// What MpnnEnsemble::predict averages over the networks: their raw
+/// (standardized) outputs (regression), the sigmoid of each output
+/// (classification), or the softmax over the outputs, one per class
+/// (multiclass).
+enum class MpnnLink { raw, sigmoid, softmax };
+
 struct MpnnOptions {
     DmpnnOptions encoder;
     /// The MLP on the molecule vector: input_dim = encoder.hidden + the
-    /// fixed features taken (0 = the graph only), output_dim = targets.
+    /// fixed features taken (0 = the graph only), output_dim = targets (or
+    /// classes: multiclass).
     MlpOptions ffn;
     /// Which graph featurization the atom and bond features come from
     /// (pipelines/mol_graph_builder.hpp); a model names it so a build with
@@ -52,11 +59,12 @@ class MpnnEnsemble {
 
     /// Outputs for n graphs (and their fixed features x[n * feature_dim],
     /// ignored when the networks take none): the members' mean and
-    /// population std, [n * T], of sigmoid(logits) when `probabilities`,
-    /// else of the raw (standardized) outputs. With probabilities,
-    /// `logit_shift` (one per output, or empty) is added to each network's
-    /// logits before the sigmoid (models/class_prior.hpp). Thread-safe.
-    void predict(const std::vector<const MolGraph*>& graphs, const float* x, bool probabilities,
+    /// population std, [n * T], of each network's outputs through `link`
+    /// (multiclass: T class probabilities a row, summing to 1). Unless
+    /// `link` is raw, `logit_shift` (one per output, or empty) is added to
+    /// each network's logits before the link (models/class_prior.hpp).
+    /// Thread-safe.
+    void predict(const std::vector<const MolGraph*>& graphs, const float* x, MpnnLink link,
                  double* mean, double* std, const std::vector<double>& logit_shift = {}) const;
 
   private:

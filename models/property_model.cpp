@@ -9,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -80,8 +79,7 @@ nlohmann::json PropertyModelConfig::classes_json() const {
 namespace {
 
 /// A multi-class model: one target, its classes (at least 2, none twice)
-/// one output each, a head of mlp, forest, gbm and knn parts, no target
-/// standardization. Throws ModelError naming `where`.
+/// one output each, no target standardization. Throws ModelError naming `where`.
 void check_multiclass(PropertyModelConfig& c, const nlohmann::json& j, const std::string& where) {
     if (c.targets.size() != 1)
         throw ModelError(where + ": a multiclass model has one target, this one " +
@@ -100,10 +98,6 @@ void check_multiclass(PropertyModelConfig& c, const nlohmann::json& j, const std
         throw ModelError(where + ": " + std::to_string(c.classes.size()) +
                          " classes but the model has " + std::to_string(c.mlp.output_dim) +
                          " outputs");
-    const std::string part = multiclass_unsupported_part(c.head);
-    if (!part.empty())
-        throw ModelError(where + ": a multiclass model's head has the parts " + kMulticlassParts +
-                         ", not " + part + " ('" + c.head + "')");
     if (!c.target_mean.empty())
         throw ModelError(where + ": a multiclass model has no target_normalization");
 }
@@ -264,10 +258,8 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
     const std::string why = head_weights_problem(config_.head, config_.part_weights);
     if (!why.empty()) throw ModelError("model weights: " + why);
     const bool multiclass = config_.task == "multiclass";
-    if (multiclass &&
-        (!multiclass_unsupported_part(config_.head).empty() || config_.classes.size() < 2))
-        throw ModelError(std::string("a multiclass property model needs a head of ") +
-                         kMulticlassParts + " parts and 2 or more classes");
+    if (multiclass && config_.classes.size() < 2)
+        throw ModelError("a multiclass property model needs 2 or more classes");
     const bool wants_mlp = config_.uses_mlp();
     if (wants_mlp && members_.empty())
         throw ModelError("a property model with an MLP head needs at least one member");
@@ -516,90 +508,6 @@ void PropertyModel::save(const std::string& dir) const {
     write_safetensors(weights.temp_path(), views, {{"format", "pt"}});
     weights.commit();
     write_text(dir + "/config.json", config_.to_json(members_.size()).dump(2) + "\n");
-}
-
-void PropertyModel::predict(const float* x, std::int64_t n, double* mean, double* std,
-                            const std::vector<const MolGraph*>* graphs) const {
-    predict_members({x}, n, mean, std, graphs);
-}
-
-void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::int64_t n,
-                                    double* mean, double* std,
-                                    const std::vector<const MolGraph*>* graphs) const {
-    if (n == 0) return;
-    if (mpnn_ && (!graphs || static_cast<std::int64_t>(graphs->size()) != n))
-        throw Error("PropertyModel::predict: the model's D-MPNNs need one graph per row");
-    std::vector<const float*> x = x_in;
-    if (x.size() == 1 && members_.size() > 1) x.assign(members_.size(), x.front());
-    if (x.size() != std::max<std::size_t>(1, members_.size()))
-        throw Error("PropertyModel::predict_members: one feature matrix per member expected");
-    if (!forest_ && !gbm_ && !mpnn_ && !knn_) return predict_mlp(x, n, mean, std);
-    const std::size_t t = num_outputs(), cells = static_cast<std::size_t>(n) * t;
-    // Each part's mean and spread, in the original units.
-    std::vector<std::vector<double>> means, sds;
-    std::vector<double> weights;  // each part's, in the order of means
-    auto unstandardize = [&](std::vector<double>& m, std::vector<double>& s) {
-        if (config_.task != "regression" || config_.target_mean.empty()) return;
-        for (std::size_t i = 0; i < cells; ++i) {
-            m[i] = m[i] * config_.target_std[i % t] + config_.target_mean[i % t];
-            s[i] *= config_.target_std[i % t];
-        }
-    };
-    // A slot for the next part: its weight, mean and spread (0 unless filled).
-    auto add_part = [&](const char* part) {
-        weights.push_back(config_.part_weight(part));
-        means.emplace_back(cells);
-        sds.emplace_back(cells, 0.0);
-    };
-    if (!members_.empty()) {
-        add_part("mlp");
-        predict_mlp(x, n, means.back().data(), sds.back().data());
-    }
-    if (forest_) {
-        add_part("forest");
-        forest_->predict(x.front(), n, means.back().data(), sds.back().data());
-        unstandardize(means.back(), sds.back());
-    }
-    if (gbm_) {
-        add_part("gbm");
-        gbm_->predict(x.front(), n, means.back().data());
-        unstandardize(means.back(), sds.back());
-    }
-    if (mpnn_) {
-        add_part("mpnn");
-        mpnn_->predict(*graphs, x.front(), config_.task == "classification", means.back().data(),
-                       sds.back().data(), mpnn_shift_);
-        unstandardize(means.back(), sds.back());
-    }
-    if (knn_) {
-        add_part("knn");
-        knn_->predict(x.front(), n, means.back().data(), sds.back().data());
-        unstandardize(means.back(), sds.back());
-    }
-    std::vector<char> bad(static_cast<std::size_t>(n), 0);
-    for (std::int64_t r = 0; r < n; ++r)
-        for (std::int64_t c = 0; c < input_dim(); ++c)
-            if (std::isnan(x.front()[r * input_dim() + c])) bad[r] = 1;
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    double total = 0;
-    for (double w : weights)
-        total += w;
-    for (std::size_t i = 0; i < cells; ++i) {
-        double mu = means[0][i], sd = sds[0][i];
-        if (means.size() > 1) {
-            mu = 0;
-            for (std::size_t p = 0; p < means.size(); ++p)
-                mu += weights[p] * means[p][i];
-            mu /= total;
-            double var = 0;
-            for (std::size_t p = 0; p < means.size(); ++p)
-                var += weights[p] * (means[p][i] - mu) * (means[p][i] - mu);
-            sd = std::sqrt(var / total);
-        }
-        const bool b = bad[i / t];
-        mean[i] = b ? nan : mu;
-        if (std) std[i] = b ? nan : sd;
-    }
 }
 
 }  // namespace plmkit::models

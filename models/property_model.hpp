@@ -14,11 +14,12 @@
 //                      (multiclass: "forest.0.value" K class shares a node),
 //                      "gbm.<t>.*" (BoostedTrees::to_tensors) with boosting
 //                      (multiclass: "gbm.<c>.*" the trees of class c),
-//                      "mpnn.<k>.*" (MpnnEnsemble::to_tensors) with D-MPNNs,
+//                      "mpnn.<k>.*" (MpnnEnsemble::to_tensors) with D-MPNNs
+//                      (multiclass: K class logits a network),
 //                      "knn.*" (NearestNeighbours::to_tensors) with knn
 //                      (multiclass: K one-hot targets a row)
-// A multiclass model's head is mlp, forest, gbm, knn or a '+' of them; each part
-// gives a probability per class and the parts are averaged as below.
+// In a multiclass model every part (mlp, forest, gbm, mpnn, knn) gives a
+// probability per class and the parts are averaged as below.
 // (metrics.json and split.csv are written next to them by the train job.)
 #include <cstdint>
 #include <memory>
@@ -168,10 +169,10 @@ class PropertyModel {
     /// Predictions for n feature rows x[n * input_dim] (row-major):
     /// mean[n * T] in the original units (regression) or probabilities
     /// (classification; multiclass: T = num_outputs(), each row the
-    /// members' mean of their softmax over the classes, the forest's mean
-    /// of its trees' class shares, the neighbours' weighted class shares,
-    /// or the weighted mean of these parts), and the ensemble's
-    /// standard deviation std[n * T]
+    /// members' mean of their softmax over the classes (MLPs, D-MPNNs),
+    /// the forest's mean of its trees' class shares, the boosted trees'
+    /// softmax, the neighbours' weighted class shares, or the weighted mean
+    /// of these parts), and the ensemble's standard deviation std[n * T]
     /// (0 with one member; may be null). A forest's std is the spread of
     /// its trees, neighbours alone the spread of their labels, boosted trees
     /// alone have std 0; with several parts

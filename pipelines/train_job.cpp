@@ -197,7 +197,7 @@ models::MpnnNet new_mpnn(const TrainOptions& o, const TrainData& p) {
     models::MlpOptions f;
     f.input_dim = e.hidden + (o.mpnn.features ? static_cast<std::int64_t>(p.table.dim) : 0);
     f.hidden = o.mpnn.ffn_hidden;
-    f.output_dim = static_cast<std::int64_t>(p.table.num_targets);
+    f.output_dim = static_cast<std::int64_t>(p.outputs());  // multiclass: one logit a class
     f.dropout = o.mpnn.dropout;
     return models::MpnnNet(e, f);
 }

@@ -21,8 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// --task multiclass: one target column of class labels, a head of mlp,
-/// forest and knn parts.
+/// --task multiclass: one target column of class labels (every --head
+/// part predicts several classes).
 void check_multiclass_options(const TrainOptions& o) {
     if (o.task != "multiclass") return;
     if (o.target_cols.size() != 1) {
@@ -34,12 +34,6 @@ void check_multiclass_options(const TrainOptions& o) {
             "got " +
             std::to_string(o.target_cols.size()) + ": " + names + "; train one model per column");
     }
-    const std::string part = models::multiclass_unsupported_part(o.head);
-    if (!part.empty())
-        throw UsageError("--task multiclass: --head " + o.head + " cannot predict several " +
-                         "classes (" + part +
-                         "; mpnn is for regression and binary classification only); "
-                         "use --head mlp, forest, gbm, knn or a '+' of them (e.g. mlp+gbm+knn)");
 }
 
 /// Whether an RDKit featurizer name ("morgan+rdkit2d", ...) has the Morgan

@@ -195,8 +195,7 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
     cmd->add_option("--id-col", o.id_col, id_col_help());
     cmd->add_option("--task", o.task,
                     "regression | classification (0/1 per target) | multiclass (one target "
-                    "column of class labels, text or numbers; --head mlp, forest, gbm, knn or a "
-                    "'+' of them)")
+                    "column of class labels, text or numbers; any --head)")
         ->capture_default_str();
     cmd->add_option("--class-weights", o.class_weights,
                     "classification, mlp and mpnn parts: balanced (default: positives weighted "

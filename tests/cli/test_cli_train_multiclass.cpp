@@ -214,20 +214,10 @@ TEST_CASE("cli predict and evaluate multiclass: class and probability columns; m
         CHECK(m.at(name).get<double>() == Approx(t.at(name).get<double>()).epsilon(1e-6));
 }
 
-TEST_CASE("cli train multiclass: heads, targets and data that cannot do it are refused",
+TEST_CASE("cli train multiclass: targets and data that cannot do it are refused",
           "[cli][train][multiclass][esm]") {
     const std::string out = temp_path("mc_refused");
     fs::remove_all(out);
-    SECTION("a head with D-MPNNs") {
-        auto args = train_args(out);
-        args.insert(args.end(), {"--head", "mlp+mpnn"});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--task multiclass: --head mlp+mpnn cannot predict "
-                                          "several classes"));
-        CHECK_THAT(r.err, Catch::Contains("use --head mlp"));
-        CHECK(!file_exists(out + "/checkpoints"));
-    }
     SECTION("two target columns") {
         auto args = train_args(out);
         args.insert(args.end(), {"--target-col", "split"});

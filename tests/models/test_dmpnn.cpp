@@ -236,7 +236,7 @@ TEST_CASE("dmpnn: a property model with D-MPNNs saves, loads and predicts the sa
     }
     // The mean of the two parts: the MLP's and the D-MPNNs' own mean.
     std::vector<double> mp(2), ms(2);
-    back.mpnn()->predict(graphs, x.data(), true, mp.data(), ms.data());
+    back.mpnn()->predict(graphs, x.data(), MpnnLink::sigmoid, mp.data(), ms.data());
     PropertyModel mlp_only(
         [&] {
             PropertyModelConfig m = back.config();
@@ -260,4 +260,132 @@ TEST_CASE("dmpnn: a property model with D-MPNNs saves, loads and predicts the sa
     }
     std::filesystem::rename(dir + "/model.safetensors.tmp", dir + "/model.safetensors");
     CHECK_THROWS_WITH(PropertyModel::load(dir), Catch::Contains("mpnn.1.encoder.W_h.weight"));
+}
+
+namespace {
+
+/// Each network's class probabilities for `graphs`, by a softmax written
+/// out here over the logits of its forward pass, `shift` added to each
+/// class's logit first; then their mean and population std per cell.
+void reference_softmax(const MpnnEnsemble& e, const std::vector<const MolGraph*>& graphs,
+                       const std::vector<float>& x, const std::vector<double>& shift, Vec& mean,
+                       Vec& sd) {
+    const std::int64_t n = static_cast<std::int64_t>(graphs.size());
+    const std::int64_t k = e.options().ffn.output_dim, f = e.options().feature_dim();
+    std::vector<Vec> probs;
+    for (MpnnNet net : e.nets()) {
+        at::Tensor xb = at::from_blob(const_cast<float*>(x.data()), {n, f}, at::kFloat);
+        at::Tensor logits = net->forward(collate_graphs(graphs, kA, kB), xb).detach();
+        Vec p(static_cast<std::size_t>(n * k));
+        for (std::int64_t r = 0; r < n; ++r) {
+            double total = 0;
+            for (std::int64_t c = 0; c < k; ++c)
+                total += std::exp(logits[r][c].item<double>() + shift[c]);
+            for (std::int64_t c = 0; c < k; ++c)
+                p[r * k + c] = std::exp(logits[r][c].item<double>() + shift[c]) / total;
+        }
+        probs.push_back(p);
+    }
+    mean.assign(static_cast<std::size_t>(n * k), 0.0);
+    sd.assign(mean.size(), 0.0);
+    for (std::size_t i = 0; i < mean.size(); ++i) {
+        for (const auto& p : probs)
+            mean[i] += p[i] / static_cast<double>(probs.size());
+        for (const auto& p : probs)
+            sd[i] += (p[i] - mean[i]) * (p[i] - mean[i]) / static_cast<double>(probs.size());
+        sd[i] = std::sqrt(sd[i]);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("dmpnn: a multiclass model's D-MPNNs average their softmax; save and load keep it",
+          "[models][dmpnn][multiclass]") {
+    at::manual_seed(23);
+    MpnnOptions mo;
+    mo.encoder = small_options(2);
+    mo.ffn.input_dim = 5 + 4;
+    mo.ffn.hidden = {6};
+    mo.ffn.output_dim = 3;  // one logit a class
+    mo.graph_features = "test-graph";
+    std::vector<MpnnNet> nets{MpnnNet(mo.encoder, mo.ffn), MpnnNet(mo.encoder, mo.ffn)};
+    PropertyModelConfig c;
+    c.task = "multiclass";
+    c.targets = {"band"};
+    c.classes = {"high", "low", "mid"};
+    c.featurizer = {{"name", "test"}};
+    c.head = "mlp+mpnn";
+    c.mlp.input_dim = 4;
+    c.mlp.hidden = {3};
+    c.mlp.output_dim = 3;
+    ClassPrior prior;  // as if both networks' losses had weighted the classes
+    prior.weighted_parts = {"mlp", "mpnn"};
+    prior.labelled_rows = {10};
+    prior.frequencies = {0.2, 0.5, 0.3};
+    prior.weights = {2.0, 0.5, 1.25};
+    c.class_prior = prior;
+    auto mpnn = std::make_shared<const MpnnEnsemble>(mo, nets);
+    PropertyModel model(c, {Mlp(c.mlp)}, {}, nullptr, nullptr, mpnn);
+    const std::string dir = test::temp_path("pm_mpnn_multiclass");
+    model.save(dir);
+    PropertyModel back = PropertyModel::load(dir);
+    REQUIRE(back.mpnn());
+    CHECK(back.config().task == "multiclass");
+    CHECK(back.config().classes == c.classes);
+    CHECK(back.mpnn()->options().ffn.output_dim == 3);
+
+    const MolGraph g1 = make_graph(4, {{0, 1}, {1, 2}, {2, 0}, {2, 3}}, 0.3f);
+    const MolGraph g2 = make_graph(2, {{0, 1}}, 0.6f);
+    const MolGraph g3 = make_graph(3, {{0, 1}, {1, 2}}, -0.8f);
+    const std::vector<const MolGraph*> graphs{&g1, &g2, &g3};
+    const std::vector<float> x{0.1f,  -0.2f, 0.3f, 0.4f, 1.0f,  0.5f,
+                               -0.5f, 0.0f,  2.0f, 0.7f, -1.2f, 0.2f};
+    Vec m1(9), s1(9), m2(9), s2(9);
+    model.predict(x.data(), 3, m1.data(), s1.data(), &graphs);
+    back.predict(x.data(), 3, m2.data(), s2.data(), &graphs);
+    CHECK(m1 == m2);  // bitwise: the saved float32 weights are the trained ones
+    CHECK(s1 == s2);
+    for (int r = 0; r < 3; ++r)
+        CHECK(m2[r * 3] + m2[r * 3 + 1] + m2[r * 3 + 2] == Approx(1.0).epsilon(1e-12));
+
+    SECTION("the D-MPNN part: the mean and spread of each network's softmax") {
+        Vec want_m, want_s, got_m(9), got_s(9);
+        reference_softmax(*back.mpnn(), graphs, x, {0, 0, 0}, want_m, want_s);
+        back.mpnn()->predict(graphs, x.data(), MpnnLink::softmax, got_m.data(), got_s.data());
+        for (std::size_t i = 0; i < 9; ++i) {
+            CHECK(got_m[i] == Approx(want_m[i]).margin(1e-6));
+            CHECK(got_s[i] == Approx(want_s[i]).margin(1e-6));
+        }
+        // The model is the mean of its two parts.
+        PropertyModelConfig mc = back.config();
+        mc.head = "mlp";
+        PropertyModel mlp_only(mc, back.members());
+        Vec ml(9);
+        mlp_only.predict(x.data(), 3, ml.data(), nullptr);
+        for (std::size_t i = 0; i < 9; ++i)
+            CHECK(m2[i] == Approx((ml[i] + got_m[i]) / 2).epsilon(1e-12));
+    }
+    SECTION("--probabilities prior: each network's softmax corrected by the class weights") {
+        PropertyModelConfig mc = back.config();
+        mc.head = "mpnn";
+        PropertyModel alone(mc, {}, {}, nullptr, nullptr, back.mpnn());
+        alone.set_probabilities(Probabilities::prior, dir);
+        Vec got(9);
+        alone.predict(x.data(), 3, got.data(), nullptr, &graphs);
+        // p'_k proportional to p_k / w_k, per network, then averaged.
+        Vec want(9, 0.0);
+        for (MpnnNet net : back.mpnn()->nets()) {
+            MpnnEnsemble one(back.mpnn()->options(), {net});
+            Vec p(9), s(9);
+            reference_softmax(one, graphs, x, {0, 0, 0}, p, s);
+            for (int r = 0; r < 3; ++r) {
+                double q[3];
+                prior_class_probabilities(&p[r * 3], prior.weights.data(), 3, q);
+                for (int k = 0; k < 3; ++k)
+                    want[r * 3 + k] += q[k] / 2;
+            }
+        }
+        for (std::size_t i = 0; i < 9; ++i)
+            CHECK(got[i] == Approx(want[i]).margin(1e-6));
+    }
 }
