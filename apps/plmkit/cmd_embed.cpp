@@ -25,10 +25,10 @@ void add_what_options(CLI::App* cmd, pipelines::EmbedOptions& job) {
                     "model.safetensors)")
         ->required()
         ->check(not_empty("a model directory"));
-    cmd->add_option("--input", job.input, "Protein FASTA file (plain or .gz)")
+    cmd->add_option("-i,--input", job.input, "Protein FASTA file (plain or .gz)")
         ->required()
         ->check(not_empty("a FASTA file"));
-    cmd->add_option("--output", job.output,
+    cmd->add_option("-o,--output", job.output,
                     "HDF5 file to write; rejected records go to <output>.rejects.tsv")
         ->required()
         ->check(not_empty("an HDF5 file name"));
