@@ -20,9 +20,10 @@ struct Hdf5DatasetInfo {
     Hdf5ElementType type = Hdf5ElementType::f32;
     std::uint64_t rows = 0;  ///< first dimension
     std::size_t cols = 0;    ///< second dimension; 0 for a 1-D dataset
-    /// Empty, or when this name is a hard link to a dataset that also has
-    /// another name: that name (the primary one, the one with the fewest
-    /// '/', then the first in name order). Both names read the same data.
+    /// Set by datasets(): empty, or when this name is a hard link to a
+    /// dataset that also has another name: that name (the primary one, the
+    /// one with the fewest '/', then the first in name order). Both names
+    /// read the same data. info() leaves it empty.
     std::string link_of;
 };
 
