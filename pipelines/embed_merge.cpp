@@ -145,12 +145,34 @@ void load_rows(ShardFile& f) {
     }
 }
 
-bool same_layout(const std::vector<Hdf5DatasetInfo>& a, const std::vector<Hdf5DatasetInfo>& b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (a[i].name != b[i].name || a[i].type != b[i].type || a[i].cols != b[i].cols)
-            return false;
-    return true;
+/// How one dataset reads in a difference message.
+std::string describe_set(const Hdf5DatasetInfo* d) {
+    if (!d) return "absent";
+    std::string s = d->type == Hdf5ElementType::f32   ? "float"
+                    : d->type == Hdf5ElementType::i64 ? "integer"
+                                                      : "string";
+    if (d->cols) s += ", " + std::to_string(d->cols) + " columns";
+    return d->link_of.empty() ? s : s + ", a link to /" + d->link_of;
+}
+
+/// The first dataset (by name) in which `a` and `b` differ (present, type,
+/// width, or being a hard link to another), as "/name: <in b>, <in a>", or
+/// empty when they match.
+std::string layout_difference(const std::vector<Hdf5DatasetInfo>& a,
+                              const std::vector<Hdf5DatasetInfo>& b, const std::string& a_path) {
+    std::map<std::string, std::pair<const Hdf5DatasetInfo*, const Hdf5DatasetInfo*>> all;
+    for (const auto& d : a)
+        all[d.name].first = &d;
+    for (const auto& d : b)
+        all[d.name].second = &d;
+    for (const auto& [name, p] : all) {
+        const auto *da = p.first, *db = p.second;
+        if (da && db && da->type == db->type && da->cols == db->cols && da->link_of == db->link_of)
+            continue;
+        return "/" + name + " is " + describe_set(db) + " here, " + describe_set(da) + " in " +
+               a_path;
+    }
+    return "";
 }
 
 void check_same_run(const ShardFile& first, const ShardFile& f) {
@@ -172,9 +194,10 @@ void check_same_run(const ShardFile& first, const ShardFile& f) {
                              ") is foreign: attribute '" + name + "' is " + vb + ", but " + va +
                              " in " + first.path + " (shard " + first.shard.to_string() + ")");
     }
-    if (!same_layout(first.sets, f.sets))
+    std::string diff = layout_difference(first.sets, f.sets, first.path);
+    if (!diff.empty())
         throw InputError(f.path + " (shard " + f.shard.to_string() +
-                         ") is foreign: its datasets differ from " + first.path + "'s");
+                         ") is foreign: its datasets differ from " + first.path + "'s: " + diff);
 }
 
 /// Orders the shards by index and checks that all N are there exactly once.
@@ -310,6 +333,7 @@ void append_offsets(Hdf5Writer& w, const std::string& name, const std::vector<Sh
 void copy_block(const std::vector<ShardFile>& shards, const std::vector<Entry>& block,
                 Hdf5Writer& w, std::int64_t& residues_end, std::int64_t& contacts_end) {
     for (const auto& d : shards.front().sets) {
+        if (!d.link_of.empty()) continue;  // a second name: its data is copied once
         RowKind k = row_kind(d.name);
         if (k == RowKind::offsets) {
             append_offsets(w, d.name, shards, block, RowKind::per_residue, residues_end);
@@ -436,10 +460,15 @@ EmbedMergeSummary write_joined(const std::vector<ShardFile>& shards, const Embed
     Hdf5Writer w(h5.temp_path());
     const std::int64_t zero = 0;
     for (const auto& d : shards.front().sets) {
+        if (!d.link_of.empty()) continue;
         w.create_dataset(d.name, d.type, d.cols);
         RowKind k = row_kind(d.name);
         if (k == RowKind::offsets || k == RowKind::contact_offsets) w.append(d.name, &zero, 1);
     }
+    // Names that are hard links in the inputs (the last layer's
+    // /layers/<k>/...) stay links to the same dataset: stored once.
+    for (const auto& d : shards.front().sets)
+        if (!d.link_of.empty()) w.link_dataset(d.link_of, d.name);
     write_attributes(w, shards, opt, parts);
     MergeOrder order(shards);
     std::vector<Entry> block;

@@ -3,22 +3,16 @@
 namespace plmkit::pipelines {
 namespace {
 
-std::vector<std::string> layer_prefixes(const EmbedContent& content) {
-    // The last (deepest) layer is also written at the top level.
-    std::vector<std::string> prefixes;
-    for (std::size_t i = 0; i < content.layers.size(); ++i) {
-        prefixes.push_back(content.layers.size() > 1
-                               ? "layers/" + std::to_string(content.layers[i]) + "/"
-                               : std::string());
-    }
-    return prefixes;
+std::string layer_prefix(const EmbedContent& content, std::size_t li) {
+    return "layers/" + std::to_string(content.layers[li]) + "/";
 }
 
-void create_layer_sets(Hdf5Writer& w, const EmbedContent& c, const std::string& prefix,
-                       std::size_t hidden) {
-    if (c.mean) w.create_dataset(prefix + "mean", Hdf5ElementType::f32, hidden);
-    if (c.bos) w.create_dataset(prefix + "bos", Hdf5ElementType::f32, hidden);
-    if (c.per_tok) w.create_dataset(prefix + "per_tok", Hdf5ElementType::f32, hidden);
+std::vector<std::string> layer_set_names(const EmbedContent& c) {
+    std::vector<std::string> names;
+    if (c.mean) names.push_back("mean");
+    if (c.bos) names.push_back("bos");
+    if (c.per_tok) names.push_back("per_tok");
+    return names;
 }
 
 }  // namespace
@@ -30,11 +24,19 @@ EmbeddingFile::EmbeddingFile(const std::string& path, const EmbeddingFileLayout&
     writer_.create_dataset("lengths", Hdf5ElementType::i64);
     writer_.create_dataset("record_index", Hdf5ElementType::i64);
     writer_.create_dataset("original_lengths", Hdf5ElementType::i64);
-    if (c.needs_representations()) {
-        create_layer_sets(writer_, c, "", layout_.hidden_size);
-        if (c.layers.size() > 1) {
-            for (const auto& prefix : layer_prefixes(c))
-                create_layer_sets(writer_, c, prefix, layout_.hidden_size);
+    // The last (deepest) layer is written at the top level. With several
+    // layers /layers/<k>/ holds each; the last one's names there are hard
+    // links to the top-level datasets (stored once, read under both names).
+    const auto names = c.needs_representations() ? layer_set_names(c) : std::vector<std::string>{};
+    for (const auto& name : names)
+        writer_.create_dataset(name, Hdf5ElementType::f32, layout_.hidden_size);
+    for (std::size_t li = 0; c.layers.size() > 1 && li < c.layers.size(); ++li) {
+        for (const auto& name : names) {
+            if (li + 1 == c.layers.size())
+                writer_.link_dataset(name, layer_prefix(c, li) + name);
+            else
+                writer_.create_dataset(layer_prefix(c, li) + name, Hdf5ElementType::f32,
+                                       layout_.hidden_size);
         }
     }
     std::int64_t zero = 0;
@@ -87,12 +89,10 @@ void EmbeddingFile::append(const std::vector<std::string>& ids,
     writer_.append("lengths", lengths.data(), lengths.size());
     if (c.per_tok || c.logits) writer_.append("offsets", offsets.data(), offsets.size());
     if (c.needs_representations()) {
+        // The last layer's /layers/<k>/ names are links to the top level.
+        for (std::size_t li = 0; li + 1 < c.layers.size(); ++li)
+            append_layer(li, layer_prefix(c, li), embeddings);
         append_layer(c.layers.size() - 1, "", embeddings);
-        if (c.layers.size() > 1) {
-            auto prefixes = layer_prefixes(c);
-            for (std::size_t li = 0; li < c.layers.size(); ++li)
-                append_layer(li, prefixes[li], embeddings);
-        }
     }
     std::vector<float> buf;
     if (c.logits) {

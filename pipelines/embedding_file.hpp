@@ -2,7 +2,8 @@
 // The HDF5 layout of `plmkit embed` (docs/embed.md): /ids, /lengths,
 // /original_lengths, /record_index, /mean,
 // /bos, /per_tok + /offsets, /logits, /contacts + /contact_offsets, and with
-// several layers /layers/<k>/{mean,bos,per_tok}. Sequences are appended in
+// several layers /layers/<k>/{mean,bos,per_tok}, the last layer's being hard
+// links to the top-level datasets (stored once). Sequences are appended in
 // input order, one window at a time. No LibTorch here.
 #include <cstdint>
 #include <memory>
@@ -21,7 +22,8 @@ struct EmbedContent {
     bool logits = false;
     bool contacts = false;
     /// Resolved layer numbers (0 = embeddings .. num_layers = final),
-    /// ascending, unique. The top-level /mean, /bos, /per_tok hold the last.
+    /// ascending, unique. The top-level /mean, /bos, /per_tok hold the last
+    /// (and /layers/<last>/... name the same datasets).
     std::vector<int> layers;
 
     bool needs_representations() const { return mean || per_tok || bos; }

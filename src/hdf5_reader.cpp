@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <map>
 
 #include "src/error.hpp"
 
@@ -109,17 +110,53 @@ Hdf5DatasetInfo describe(const std::string& path, hid_t dset, const std::string&
     return info;
 }
 
+/// The object's identity in its file (its address, or token from HDF5
+/// 1.12 on) as bytes: two links to one dataset give the same key.
+std::string object_key(const std::string& path, hid_t obj, const std::string& name) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t oi;
+    if (H5Oget_info3(obj, &oi, H5O_INFO_BASIC) < 0) fail(path, "cannot read its object info", name);
+    return std::string(reinterpret_cast<const char*>(&oi.token), sizeof oi.token);
+#else
+    H5O_info_t oi;
+    if (H5Oget_info2(obj, &oi, H5O_INFO_BASIC) < 0) fail(path, "cannot read its object info", name);
+    return std::string(reinterpret_cast<const char*>(&oi.addr), sizeof oi.addr);
+#endif
+}
+
 struct VisitState {
     const std::string* path;
     std::vector<Hdf5DatasetInfo>* out;
+    std::vector<std::string>* keys;  ///< object_key of each entry of out
 };
 
 herr_t visit_link(hid_t group, const char* name, const H5L_info_t*, void* data) {
     auto* st = static_cast<VisitState*>(data);
     Handle obj(H5Oopen(group, name, H5P_DEFAULT), H5Oclose);
-    if (obj.ok() && H5Iget_type(obj.get()) == H5I_DATASET)
+    if (obj.ok() && H5Iget_type(obj.get()) == H5I_DATASET) {
         st->out->push_back(describe(*st->path, obj.get(), name));
+        st->keys->push_back(object_key(*st->path, obj.get(), name));
+    }
     return 0;
+}
+
+/// Fewest '/' first, then name order.
+bool primary_before(const std::string& a, const std::string& b) {
+    auto da = std::count(a.begin(), a.end(), '/'), db = std::count(b.begin(), b.end(), '/');
+    return da != db ? da < db : a < b;
+}
+
+/// Sets link_of on every name of a dataset but its primary one.
+void mark_links(std::vector<Hdf5DatasetInfo>& sets, const std::vector<std::string>& keys) {
+    std::map<std::string, std::string> primary;  // object key -> primary name
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+        auto [it, fresh] = primary.emplace(keys[i], sets[i].name);
+        if (!fresh && primary_before(sets[i].name, it->second)) it->second = sets[i].name;
+    }
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+        const std::string& p = primary.at(keys[i]);
+        if (p != sets[i].name) sets[i].link_of = p;
+    }
 }
 
 /// Reads elements [first, first + rows) x cols of `name` into `buf`.
@@ -150,9 +187,11 @@ void read_rows(const std::string& path, hid_t file, const std::string& name, hid
 
 std::vector<Hdf5DatasetInfo> Hdf5Reader::datasets() const {
     std::vector<Hdf5DatasetInfo> out;
-    VisitState st{&path_, &out};
+    std::vector<std::string> keys;
+    VisitState st{&path_, &out, &keys};
     if (H5Lvisit(impl_->file, H5_INDEX_NAME, H5_ITER_INC, visit_link, &st) < 0)
         fail(path_, "cannot list its datasets");
+    mark_links(out, keys);
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     return out;
 }

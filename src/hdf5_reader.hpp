@@ -20,6 +20,11 @@ struct Hdf5DatasetInfo {
     Hdf5ElementType type = Hdf5ElementType::f32;
     std::uint64_t rows = 0;  ///< first dimension
     std::size_t cols = 0;    ///< second dimension; 0 for a 1-D dataset
+    /// Set by datasets(): empty, or when this name is a hard link to a
+    /// dataset that also has another name: that name (the primary one, the
+    /// one with the fewest '/', then the first in name order). Both names
+    /// read the same data. info() leaves it empty.
+    std::string link_of;
 };
 
 struct Hdf5Attribute {
@@ -37,9 +42,11 @@ class Hdf5Reader {
     Hdf5Reader(const Hdf5Reader&) = delete;
     Hdf5Reader& operator=(const Hdf5Reader&) = delete;
 
-    /// Every dataset in the file (groups walked recursively), sorted by name.
-    /// Float datasets report f32, integer ones i64, string ones utf8; any
-    /// other type or a rank above 2 is an IoError.
+    /// Every dataset in the file (groups walked recursively), sorted by name;
+    /// a dataset with several names (hard links) is listed under each, all
+    /// but the primary one with `link_of` set. Float datasets report f32,
+    /// integer ones i64, string ones utf8; any other type or a rank above 2
+    /// is an IoError.
     std::vector<Hdf5DatasetInfo> datasets() const;
     bool has_dataset(const std::string& name) const;
     /// IoError when the dataset does not exist.

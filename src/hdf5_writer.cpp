@@ -59,6 +59,7 @@ struct Hdf5Writer::Impl {
     hid_t file = -1;
     hid_t utf8 = -1;  ///< variable-length UTF-8 string type
     std::map<std::string, Dataset> sets;
+    std::map<std::string, std::string> links;  ///< link name -> target
 
     void close_all() {
         for (auto& [name, d] : sets)
@@ -97,7 +98,7 @@ Hdf5Writer::~Hdf5Writer() {
 void Hdf5Writer::create_dataset(const std::string& name, Hdf5ElementType type, std::size_t cols,
                                 const Hdf5DatasetOptions& options) {
     if (impl_->file < 0) fail(path_, "create a dataset in a closed file", name);
-    if (impl_->sets.count(name))
+    if (impl_->sets.count(name) || impl_->links.count(name))
         throw IoError("'" + path_ + "': dataset '" + dataset_path(name) + "' created twice");
     Dataset d;
     d.type = type;
@@ -131,7 +132,23 @@ void Hdf5Writer::create_dataset(const std::string& name, Hdf5ElementType type, s
 }
 
 bool Hdf5Writer::has_dataset(const std::string& name) const {
-    return impl_->sets.count(name) != 0;
+    return impl_->sets.count(name) != 0 || impl_->links.count(name) != 0;
+}
+
+void Hdf5Writer::link_dataset(const std::string& target, const std::string& link_name) {
+    if (impl_->file < 0) fail(path_, "link a dataset in a closed file", link_name);
+    if (!impl_->sets.count(target))
+        throw IoError("'" + path_ + "': cannot link '" + dataset_path(link_name) +
+                      "' to dataset '" + dataset_path(target) + "': it was not created");
+    if (has_dataset(link_name))
+        throw IoError("'" + path_ + "': dataset '" + dataset_path(link_name) + "' created twice");
+    Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    if (!lcpl.ok() || H5Pset_create_intermediate_group(lcpl.get(), 1) < 0)
+        fail(path_, "set up the link", link_name);
+    if (H5Lcreate_hard(impl_->file, dataset_path(target).c_str(), impl_->file,
+                       dataset_path(link_name).c_str(), lcpl.get(), H5P_DEFAULT) < 0)
+        fail(path_, "link it to '" + dataset_path(target) + "'", link_name);
+    impl_->links.emplace(link_name, target);
 }
 
 namespace {
@@ -152,9 +169,12 @@ void append_rows(const std::string& path, const std::string& name, Dataset& d, h
     d.rows += rows;
 }
 
-Dataset& find(std::map<std::string, Dataset>& sets, const std::string& path,
-              const std::string& name, Hdf5ElementType type) {
+Dataset& find(std::map<std::string, Dataset>& sets, const std::map<std::string, std::string>& links,
+              const std::string& path, const std::string& name, Hdf5ElementType type) {
     auto it = sets.find(name);
+    if (it == sets.end() && links.count(name))
+        throw IoError("'" + path + "': dataset '" + dataset_path(name) + "' is a link to '" +
+                      dataset_path(links.at(name)) + "': append to that name");
     if (it == sets.end())
         throw IoError("'" + path + "': dataset '" + dataset_path(name) + "' was not created");
     if (it->second.type != type)
@@ -167,17 +187,17 @@ Dataset& find(std::map<std::string, Dataset>& sets, const std::string& path,
 }  // namespace
 
 void Hdf5Writer::append(const std::string& name, const float* data, std::size_t rows) {
-    Dataset& d = find(impl_->sets, path_, name, Hdf5ElementType::f32);
+    Dataset& d = find(impl_->sets, impl_->links, path_, name, Hdf5ElementType::f32);
     append_rows(path_, name, d, H5T_NATIVE_FLOAT, data, rows);
 }
 
 void Hdf5Writer::append(const std::string& name, const std::int64_t* data, std::size_t n) {
-    Dataset& d = find(impl_->sets, path_, name, Hdf5ElementType::i64);
+    Dataset& d = find(impl_->sets, impl_->links, path_, name, Hdf5ElementType::i64);
     append_rows(path_, name, d, H5T_NATIVE_INT64, data, n);
 }
 
 void Hdf5Writer::append(const std::string& name, const std::vector<std::string>& strings) {
-    Dataset& d = find(impl_->sets, path_, name, Hdf5ElementType::utf8);
+    Dataset& d = find(impl_->sets, impl_->links, path_, name, Hdf5ElementType::utf8);
     std::vector<const char*> ptrs;
     ptrs.reserve(strings.size());
     for (const auto& s : strings)
@@ -186,7 +206,8 @@ void Hdf5Writer::append(const std::string& name, const std::vector<std::string>&
 }
 
 std::uint64_t Hdf5Writer::rows(const std::string& name) const {
-    auto it = impl_->sets.find(name);
+    auto link = impl_->links.find(name);
+    auto it = impl_->sets.find(link == impl_->links.end() ? name : link->second);
     return it == impl_->sets.end() ? 0 : it->second.rows;
 }
 

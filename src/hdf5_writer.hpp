@@ -2,7 +2,8 @@
 // Writes an HDF5 file made of extendible, chunked, compressed datasets that
 // grow by appending rows: float32 matrices [n, cols] (or 1-D when cols == 0),
 // int64 vectors and variable-length UTF-8 strings. Dataset names may be
-// nested paths ("layers/6/mean"); groups are created on the way. String and
+// nested paths ("layers/6/mean"); groups are created on the way. A dataset
+// may get a second name (a hard link: stored once, read under both). String and
 // integer attributes go on the root group. Any failure is an IoError naming
 // the file and the dataset. No HDF5 types in this header.
 #include <cstddef>
@@ -35,6 +36,12 @@ class Hdf5Writer {
     void create_dataset(const std::string& name, Hdf5ElementType type, std::size_t cols = 0,
                         const Hdf5DatasetOptions& options = {});
     bool has_dataset(const std::string& name) const;
+    /// A second name for `target` (an HDF5 hard link, H5Lcreate_hard): both
+    /// names are the same dataset, stored once, so rows appended to `target`
+    /// are seen under `link_name` too. Groups on the way are created.
+    /// `link_name` cannot be appended to (append to `target`); an existing
+    /// name or an unknown target is an IoError.
+    void link_dataset(const std::string& target, const std::string& link_name);
 
     /// Appends `rows` rows of `cols` floats (the dataset's width; 1 for 1-D).
     void append(const std::string& name, const float* data, std::size_t rows);

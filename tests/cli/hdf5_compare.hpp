@@ -1,7 +1,8 @@
 #pragma once
 // Catch2 checks that two HDF5 files hold the same datasets bit for bit (float
 // bit patterns compared with memcmp, so -0 vs 0 or a NaN payload counts) and
-// the same root attributes but the listed ones. For the merge tests.
+// the same root attributes but the listed ones, and the same datasets as hard
+// links of others (Hdf5DatasetInfo::link_of). For the merge tests.
 #include <cstring>
 #include <map>
 #include <set>
@@ -27,6 +28,7 @@ inline void require_same_datasets(const Hdf5Reader& a, const Hdf5Reader& b) {
         REQUIRE(d.type == sb[i].type);
         REQUIRE(d.rows == sb[i].rows);
         REQUIRE(d.cols == sb[i].cols);
+        REQUIRE(d.link_of == sb[i].link_of);  // a hard link in one is a link in the other
         if (d.type == Hdf5ElementType::f32) {
             auto va = a.read_f32(d.name, 0, d.rows), vb = b.read_f32(d.name, 0, d.rows);
             REQUIRE(va.size() == vb.size());

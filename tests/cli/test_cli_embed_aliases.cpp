@@ -55,3 +55,42 @@ TEST_CASE("cli embed: --nogpu with --device is refused", "[cli][embed][aliases]"
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("--nogpu") && Catch::Contains("--device"));
 }
+
+TEST_CASE("cli embed: -i and -o, as screen and predict take them, give the same file",
+          "[cli][embed][aliases]") {
+    // screen, predict (-i/-o), merge, train, evaluate, pretrain, vocab build,
+    // tokenize (-o): embed was the one command without the short forms.
+    const auto main_out = temp_path("short_main.h5"), short_out = temp_path("short_io.h5");
+    auto a = run_plmkit(embed_args(main_out, {}));
+    REQUIRE(a.exit_code == 0);
+    auto b = run_plmkit({"-q", "embed", "--model", kModel, "-i", kFasta, "-o", short_out,
+                         "--include", "mean,bos", "--threads", "1"});
+    INFO(b.err);
+    REQUIRE(b.exit_code == 0);
+    plmkit::Hdf5Reader ra(main_out), rb(short_out);
+    plmkit::test::require_same_datasets(ra, rb);
+    plmkit::test::require_same_attributes(ra, rb, {"created", "command_line"});
+    // The value attached to the short name, as CLI11 takes it elsewhere.
+    const auto attached = temp_path("short_attached.h5");
+    auto c = run_plmkit({"-q", "embed", "--model", kModel, "-i" + kFasta, "-o" + attached,
+                         "--include", "mean,bos", "--threads", "1"});
+    INFO(c.err);
+    REQUIRE(c.exit_code == 0);
+    plmkit::test::require_same_datasets(ra, plmkit::Hdf5Reader(attached));
+
+    auto help = run_plmkit({"embed", "--help"});
+    CHECK_THAT(help.out, Catch::Contains("-i,--input") && Catch::Contains("-o,--output"));
+}
+
+TEST_CASE("cli slurm embed: -o is the output it rewrites per shard",
+          "[cli][slurm][embed][aliases]") {
+    // plmkit slurm already rewrote -o for embed, but embed refused it.
+    const auto dir = temp_path("short_slurm");
+    auto g = run_plmkit(
+        {"slurm", "embed", "--model", kModel, "-i", kFasta, "-o", dir + "-emb.h5", "--array", "2"});
+    INFO(g.err);
+    REQUIRE(g.exit_code == 0);
+    CHECK_THAT(plmkit::test::read_file(dir + "-emb.h5.slurm/embed-array.sh"),
+               Catch::Contains(" embed --model " + kModel + " -i " + kFasta + " -o " + dir +
+                               "-emb.shard-\"${I}\"-of-2.h5 --shard \"${I}/2\""));
+}

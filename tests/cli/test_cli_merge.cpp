@@ -78,6 +78,13 @@ TEST_CASE("cli merge: embed shards merge into the single run bit for bit", "[cli
         CHECK(a.info("ids").rows == 7);
         CHECK(test::read_file(single + ".rejects.tsv") == test::read_file(merged + ".rejects.tsv"));
     }
+    SECTION("the last layer (3) stays stored once: /layers/3/... link to the top level") {
+        std::vector<std::string> links;
+        for (const auto& d : Hdf5Reader(merged).datasets())
+            if (!d.link_of.empty()) links.push_back(d.name + " -> " + d.link_of);
+        CHECK(links == std::vector<std::string>{"layers/3/bos -> bos", "layers/3/mean -> mean",
+                                                "layers/3/per_tok -> per_tok"});
+    }
     SECTION("the merge keeps /original_lengths and counts the truncated sequences") {
         // Input residues of the fixture's records, counted by hand; Q12176
         // (1,025) is the one cut to --truncate 1022.

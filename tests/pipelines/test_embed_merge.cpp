@@ -33,6 +33,12 @@ struct FileSpec {
     std::string model_hash = "hash-1";
     bool record_index = true;
     std::int64_t first = 0, end = kRecords;  ///< the records [first, end) (a checkpoint part)
+    /// /layers/2/{mean,per_tok} as hard links to /mean and /per_tok (what
+    /// embed writes for the last of several layers).
+    bool links = false;
+    /// /layers/2/{mean,per_tok} as copies of /mean and /per_tok (what embed
+    /// wrote before it linked them).
+    bool copies = false;
 };
 
 void write_embed_file(const FileSpec& s) {
@@ -47,6 +53,13 @@ void write_embed_file(const FileSpec& s) {
     w.create_dataset("contacts", Hdf5ElementType::f32);
     w.create_dataset("offsets", Hdf5ElementType::i64);
     w.create_dataset("contact_offsets", Hdf5ElementType::i64);
+    if (s.links) {
+        w.link_dataset("mean", "layers/2/mean");
+        w.link_dataset("per_tok", "layers/2/per_tok");
+    } else if (s.copies) {
+        w.create_dataset("layers/2/mean", Hdf5ElementType::f32, 3);
+        w.create_dataset("layers/2/per_tok", Hdf5ElementType::f32, 3);
+    }
     std::int64_t off = 0, coff = 0, accepted = 0, rejected = 0;
     w.append("offsets", &off, 1);
     w.append("contact_offsets", &coff, 1);
@@ -66,6 +79,7 @@ void write_embed_file(const FileSpec& s) {
         float fr = static_cast<float>(r);
         float mean[] = {fr, fr + 0.5f, -fr};
         w.append("mean", mean, 1);
+        if (s.copies) w.append("layers/2/mean", mean, 1);
         float mean1[] = {2 * fr, 0, 1};
         w.append("layers/1/mean", mean1, 1);
         std::vector<float> per_tok, logits, contacts;
@@ -76,6 +90,7 @@ void write_embed_file(const FileSpec& s) {
         for (std::int64_t c = 0; c < len * len; ++c)
             contacts.push_back(fr + c / 100.0f);
         w.append("per_tok", per_tok.data(), len);
+        if (s.copies) w.append("layers/2/per_tok", per_tok.data(), len);
         w.append("logits", logits.data(), len);
         w.append("contacts", contacts.data(), contacts.size());
         off += len;
@@ -96,10 +111,14 @@ void write_embed_file(const FileSpec& s) {
     test::write_file(s.path + ".rejects.tsv", rejects);
 }
 
-std::vector<std::string> write_shards(const std::string& stem, std::int64_t n) {
+/// `layer2`: "" (no /layers/2), "links" or "copies" (FileSpec).
+std::vector<std::string> write_shards(const std::string& stem, std::int64_t n,
+                                      const std::string& layer2 = "") {
     std::vector<std::string> paths;
     for (std::int64_t i = 0; i < n; ++i) {
         FileSpec s;
+        s.links = layer2 == "links";
+        s.copies = layer2 == "copies";
         s.path = test::temp_path(stem + "-" + std::to_string(i) + ".h5");
         s.shard = std::to_string(i) + "/" + std::to_string(n);
         s.index = i;
@@ -120,6 +139,7 @@ void check_same_datasets(const std::string& a_path, const std::string& b_path) {
         REQUIRE(sa[i].name == sb[i].name);
         REQUIRE(sa[i].rows == sb[i].rows);
         REQUIRE(sa[i].cols == sb[i].cols);
+        CHECK(sa[i].link_of == sb[i].link_of);
         if (sa[i].type == Hdf5ElementType::f32)
             CHECK(a.read_f32(sa[i].name, 0, sa[i].rows) == b.read_f32(sb[i].name, 0, sb[i].rows));
         else if (sa[i].type == Hdf5ElementType::i64)
@@ -160,6 +180,55 @@ TEST_CASE("embed merge: shards merge into the single-run file", "[pipelines][emb
         CHECK(merged.attribute("num_truncated")->number == n * (n - 1) / 2);
         CHECK(merged.attribute("merged_shards")->number == n);
         CHECK(merged.attribute("command_line")->text == "plmkit merge --kind embed");
+    }
+}
+
+TEST_CASE("embed merge: a dataset linked under two names stays one dataset",
+          "[pipelines][embed_merge]") {
+    FileSpec single;
+    single.path = test::temp_path("single-links.h5");
+    single.links = true;
+    write_embed_file(single);
+    auto shards = write_shards("merge-links", 3, "links");
+    EmbedMergeOptions opt;
+    opt.inputs = shards;
+    opt.output = test::temp_path("merged-links.h5");
+    opt.block_sequences = 2;
+    opt.block_residues = 5;
+    auto summary = merge_embeddings(opt);
+    CHECK(summary.sequences == kRecords - kRejected.size());
+    // Same values under both names, and /layers/2/... a link, not a copy.
+    check_same_datasets(opt.output, single.path);
+    Hdf5Reader merged(opt.output);
+    CHECK(merged.info("layers/2/per_tok").rows == merged.info("per_tok").rows);
+    int links = 0;
+    for (const auto& d : merged.datasets())
+        if (!d.link_of.empty()) {
+            CHECK(d.name == "layers/2/" + d.link_of);
+            ++links;
+        }
+    CHECK(links == 2);
+
+    SECTION("shards with copies (an older plmkit) merge into copies") {
+        FileSpec old_single;
+        old_single.path = test::temp_path("single-copies.h5");
+        old_single.copies = true;
+        write_embed_file(old_single);
+        opt.inputs = write_shards("merge-copies", 3, "copies");
+        opt.output = test::temp_path("merged-copies.h5");
+        merge_embeddings(opt);
+        check_same_datasets(opt.output, old_single.path);
+    }
+    SECTION("a shard with copies where the others have links is foreign, named") {
+        auto copies = write_shards("merge-mixed", 3, "copies");
+        opt.inputs = {shards[0], copies[1], shards[2]};
+        opt.output = test::temp_path("merged-mixed.h5");
+        CHECK_THROWS_AS(merge_embeddings(opt), InputError);
+        CHECK_THROWS_WITH(merge_embeddings(opt),
+                          Catch::Contains(copies[1] + " (shard 1/3) is foreign") &&
+                              Catch::Contains("/layers/2/mean is float, 3 columns here, float, "
+                                              "3 columns, a link to /mean in " +
+                                              shards[0]));
     }
 }
 

@@ -179,11 +179,17 @@ max_abs_diff() { # A B DATASET: the largest |a - b| that h5diff reports (0: none
 
 # check_embed SINGLE MERGED exact|tolerant
 check_embed() {
-  local a=$1 b=$2 mode=$3 sets_a sets_b d exact=0 near=0 attr tol
-  sets_a=$(h5ls -r "$a" | awk '$2 == "Dataset" { print $1 }' | sort)
-  sets_b=$(h5ls -r "$b" | awk '$2 == "Dataset" { print $1 }' | sort)
+  local a=$1 b=$2 mode=$3 sets_a sets_b links_a links_b d exact=0 near=0 attr tol
+  # h5ls prints a dataset's second name (a hard link: the last layer's
+  # /layers/<k>/...) as "Dataset, same as /other": those are listed too, and
+  # the links must be the same in both files.
+  sets_a=$(h5ls -r "$a" | awk '$2 ~ /^Dataset,?$/ { print $1 }' | sort)
+  sets_b=$(h5ls -r "$b" | awk '$2 ~ /^Dataset,?$/ { print $1 }' | sort)
   [ -n "$sets_a" ] || fail "embed: no datasets in $a"
   [ "$sets_a" = "$sets_b" ] || fail "embed: datasets differ: [$sets_a] vs [$sets_b]"
+  links_a=$(h5ls -r "$a" | awk '$2 == "Dataset," { print $1, $5 }' | sort)
+  links_b=$(h5ls -r "$b" | awk '$2 == "Dataset," { print $1, $5 }' | sort)
+  [ "$links_a" = "$links_b" ] || fail "embed: hard links differ: [$links_a] vs [$links_b]"
   for d in $sets_a; do
     if h5diff "$a" "$b" "$d" "$d" >/dev/null 2>&1; then
       exact=$((exact + 1))

@@ -86,3 +86,36 @@ TEST_CASE("hdf5 reader: round trip with Hdf5Writer and errors", "[core][hdf5]") 
     CHECK_THROWS_WITH(Hdf5Reader(test::temp_path("missing.h5")),
                       Catch::Contains("cannot open as an HDF5 file"));
 }
+
+TEST_CASE("hdf5 reader: hard links of an h5py-written file are listed with link_of",
+          "[core][hdf5]") {
+    // h5py (an independent writer) gives one dataset three names; the
+    // primary one is the name with the fewest '/', then the first by name.
+    auto path = test::temp_path("h5py_links.h5");
+    std::string script =
+        "import h5py, numpy as np, sys\n"
+        "f = h5py.File(sys.argv[1], 'w')\n"
+        "f.create_dataset('layers/3/per_tok', data=np.arange(6, dtype='<f4').reshape(3, 2))\n"
+        "f['per_tok'] = f['layers/3/per_tok']\n"
+        "f['b/x'] = f['per_tok']\n"
+        "f.create_dataset('layers/1/per_tok', data=np.zeros((3, 2), dtype='<f4'))\n"
+        "f.close()\n";
+    auto script_path = test::temp_path("h5py_links.py");
+    test::write_file(script_path, script);
+    std::string cmd = "/usr/bin/python3 " + script_path + " " + path;
+    INFO("needs /usr/bin/python3 with h5py (Debian python3-h5py; scripts/setup.sh installs it)");
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    Hdf5Reader r(path);
+    auto sets = r.datasets();
+    REQUIRE(sets.size() == 4);
+    CHECK(sets[0].name == "b/x");
+    CHECK(sets[0].link_of == "per_tok");
+    CHECK(sets[1].name == "layers/1/per_tok");
+    CHECK(sets[1].link_of.empty());
+    CHECK(sets[2].name == "layers/3/per_tok");
+    CHECK(sets[2].link_of == "per_tok");
+    CHECK(sets[3].name == "per_tok");
+    CHECK(sets[3].link_of.empty());
+    CHECK(r.read_f32("layers/3/per_tok", 0, 3) == r.read_f32("per_tok", 0, 3));
+    CHECK(r.read_f32("b/x", 2, 1) == std::vector<float>{4, 5});
+}

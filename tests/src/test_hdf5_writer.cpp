@@ -186,3 +186,47 @@ TEST_CASE("hdf5 writer: failures are IoErrors naming the file and dataset", "[co
         CHECK_THROWS_AS(w.append("mean", &x, 1), IoError);
     }
 }
+
+TEST_CASE("hdf5 writer: link_dataset gives one dataset a second name, stored once",
+          "[core][hdf5]") {
+    auto path = test::temp_path("w_link.h5");
+    {
+        Hdf5Writer w(path);
+        w.create_dataset("per_tok", Hdf5ElementType::f32, 2);
+        w.link_dataset("per_tok", "layers/6/per_tok");
+        float x[] = {1, 2, 3, 4, 5, 6};
+        w.append("per_tok", x, 1);
+        w.append("per_tok", x + 2, 2);  // rows appended after the link are seen under both
+        CHECK(w.has_dataset("layers/6/per_tok"));
+        CHECK(w.rows("layers/6/per_tok") == 3);
+        CHECK_THROWS_WITH(w.append("layers/6/per_tok", x, 1),
+                          Catch::Contains("'/layers/6/per_tok' is a link to '/per_tok'"));
+        CHECK_THROWS_WITH(w.link_dataset("nope", "other"),
+                          Catch::Contains("'/nope'") && Catch::Contains("not created"));
+        CHECK_THROWS_WITH(w.link_dataset("per_tok", "layers/6/per_tok"),
+                          Catch::Contains("'/layers/6/per_tok' created twice"));
+        CHECK_THROWS_WITH(w.create_dataset("layers/6/per_tok", Hdf5ElementType::f32, 2),
+                          Catch::Contains("created twice"));
+        w.close();
+    }
+    // Checked through the HDF5 C API: one object (same address) under two
+    // names, with all 3 rows under each.
+    H5File f(path);
+    REQUIRE(f.id >= 0);
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t a, b;
+    REQUIRE(H5Oget_info_by_name3(f.id, "/per_tok", &a, H5O_INFO_BASIC, H5P_DEFAULT) >= 0);
+    REQUIRE(H5Oget_info_by_name3(f.id, "/layers/6/per_tok", &b, H5O_INFO_BASIC, H5P_DEFAULT) >= 0);
+    int cmp = 1;
+    REQUIRE(H5Otoken_cmp(f.id, &a.token, &b.token, &cmp) >= 0);
+    CHECK(cmp == 0);
+#else
+    H5O_info_t a, b;
+    REQUIRE(H5Oget_info_by_name2(f.id, "/per_tok", &a, H5O_INFO_BASIC, H5P_DEFAULT) >= 0);
+    REQUIRE(H5Oget_info_by_name2(f.id, "/layers/6/per_tok", &b, H5O_INFO_BASIC, H5P_DEFAULT) >= 0);
+    CHECK(a.addr == b.addr);
+#endif
+    CHECK(a.rc == 2);  // two hard links
+    CHECK(read_all<float>(f.id, "/layers/6/per_tok", H5T_NATIVE_FLOAT, 6) ==
+          std::vector<float>{1, 2, 3, 4, 5, 6});
+}
