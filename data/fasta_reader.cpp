@@ -66,14 +66,19 @@ void parse_header(const std::string& header, std::size_t gt, SequenceRecord& rec
     record.description = trim(header.substr(e));
 }
 
-/// Skips blank lines up to the first header line, which goes to header and
-/// header_line (left as they are when the input holds only blank lines).
-/// Throws on other text before it.
-void read_first_header(LineReader& reader, std::string& header, std::uint64_t& header_line) {
+/// Skips blank lines and comment lines up to the first header line, which
+/// goes to header and header_line (left as they are when the input holds no
+/// header). Throws on other text before it.
+void read_first_header(LineReader& reader, std::string& header, std::uint64_t& header_line,
+                       CommentLines& comments) {
     std::string line;
     while (reader.next(line)) {
         std::size_t p = first_non_space(line);
         if (p == std::string::npos) continue;
+        if (line[p] == ';') {
+            comments.note(reader.line_number());
+            continue;
+        }
         if (line[p] != '>')
             throw InputError(reader.where() +
                              ": expected '>' at the start of a FASTA record, found " +
@@ -84,11 +89,13 @@ void read_first_header(LineReader& reader, std::string& header, std::uint64_t& h
     }
 }
 
-/// Appends the sequence lines (whitespace removed, blank lines skipped) to
-/// sequence up to the next header line, which goes to header and
-/// header_line (left as they are at the end of the input).
+/// Appends the sequence lines (whitespace removed, blank and comment lines
+/// skipped) to sequence up to the next header line, which goes to header and
+/// header_line (left as they are at the end of the input). The first ';'
+/// inside a sequence line (not its first character) goes to semicolon_error.
 void read_sequence(LineReader& reader, std::string& sequence, std::string& header,
-                   std::uint64_t& header_line) {
+                   std::uint64_t& header_line, CommentLines& comments,
+                   std::string& semicolon_error) {
     std::string line;
     while (reader.next(line)) {
         std::size_t p = first_non_space(line);
@@ -98,6 +105,16 @@ void read_sequence(LineReader& reader, std::string& sequence, std::string& heade
             header_line = reader.line_number();
             return;
         }
+        if (line[p] == ';') {
+            comments.note(reader.line_number());
+            continue;
+        }
+        const std::size_t semicolon = line.find(';', p);
+        if (semicolon != std::string::npos && semicolon_error.empty())
+            semicolon_error = "invalid character ';' on line " +
+                              std::to_string(reader.line_number()) + ", column " +
+                              std::to_string(semicolon + 1) +
+                              " (a ';' starts a comment only as the first character of a line)";
         append_without_spaces(line, p, sequence);
     }
 }
@@ -142,12 +159,10 @@ FastaReader::FastaReader(const std::string& path, FastaReaderOptions options)
 bool FastaReader::next(SequenceRecord& record) {
     if (!started_) {
         started_ = true;
-        read_first_header(reader_, pending_header_, pending_line_);
+        read_first_header(reader_, pending_header_, pending_line_, comments_);
     }
     if (pending_line_ == 0) {
-        if (!done_ && duplicates_ > kMaxDuplicateWarnings)
-            log_warn(reader_.path() + ": " + std::to_string(duplicates_) +
-                     " records have a duplicate id (all kept, in file order)");
+        if (!done_) say_totals();
         done_ = true;
         return false;
     }
@@ -157,7 +172,9 @@ bool FastaReader::next(SequenceRecord& record) {
     record.index = count_++;
     record.line = pending_line_;
     pending_line_ = 0;
-    read_sequence(reader_, record.sequence, pending_header_, pending_line_);
+    std::string semicolon_error;
+    read_sequence(reader_, record.sequence, pending_header_, pending_line_, comments_,
+                  semicolon_error);
 
     const std::string where = reader_.path() + ":" + std::to_string(record.line);
     std::string bad_id =
@@ -172,8 +189,20 @@ bool FastaReader::next(SequenceRecord& record) {
     } else {
         note_id(record, where, seen_, duplicates_, said_unchecked_);
     }
+    if (record.error.empty()) record.error = std::move(semicolon_error);
     if (record.error.empty() && record.sequence.empty()) record.error = "empty sequence";
     return true;
+}
+
+void FastaReader::say_totals() const {
+    if (duplicates_ > kMaxDuplicateWarnings)
+        log_warn(reader_.path() + ": " + std::to_string(duplicates_) +
+                 " records have a duplicate id (all kept, in file order)");
+    if (comments_.count > 0)
+        log_info(reader_.path() + ": skipped " + std::to_string(comments_.count) +
+                 (comments_.count == 1 ? " comment line" : " comment lines") +
+                 " (lines starting with ';'), the first on line " +
+                 std::to_string(comments_.first_line));
 }
 
 }  // namespace plmkit::data

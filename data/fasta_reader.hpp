@@ -4,7 +4,11 @@
 // order with a warning (among the first FastaReaderOptions::max_checked_ids
 // distinct ids: data/seen_ids.hpp); an empty sequence is returned with
 // `error` set.
-// Text before the first '>' is an InputError naming file:line.
+// Lines whose first non-blank character is ';' are comments (Pearson's FASTA
+// format) and are skipped anywhere in the file; their count is said once on
+// stderr at the end. A ';' later in a sequence line rejects the record,
+// naming the line and column.
+// Other text before the first '>' is an InputError naming file:line.
 // With FastaReaderOptions::require_utf8_ids, an id that is not valid UTF-8 is
 // a rejected record (embed and tokenize: HDF5 strings and JSON must be UTF-8);
 // by default such ids are returned as they are (CSV outputs take any bytes).
@@ -16,6 +20,15 @@
 #include "src/line_reader.hpp"
 
 namespace plmkit::data {
+
+/// Comment lines (';' first) a FastaReader skipped.
+struct CommentLines {
+    std::uint64_t count = 0;
+    std::uint64_t first_line = 0;  ///< 1-based; 0 while count is 0
+    void note(std::uint64_t line) {
+        if (count++ == 0) first_line = line;
+    }
+};
 
 struct FastaReaderOptions {
     /// Reject records whose id is not valid UTF-8 (error set, id shown with
@@ -34,9 +47,13 @@ class FastaReader {
     const std::string& path() const { return reader_.path(); }
     std::uint64_t records() const { return count_; }
     std::uint64_t duplicate_ids() const { return duplicates_; }
+    /// Comment lines skipped so far (the whole file's once next() is false).
+    std::uint64_t comment_lines() const { return comments_.count; }
     std::uint64_t bytes_read() const { return reader_.bytes_read(); }
 
   private:
+    void say_totals() const;
+
     LineReader reader_;
     FastaReaderOptions options_;
     std::string pending_header_;
@@ -47,6 +64,7 @@ class FastaReader {
     std::uint64_t duplicates_ = 0;
     SeenIds seen_;
     bool said_unchecked_ = false;
+    CommentLines comments_;
 };
 
 /// The records FastaReader would return from `path` (its '>' lines), read

@@ -12,9 +12,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "src/error.hpp"
+#include "src/log.hpp"
 
 namespace plmkit {
 namespace {
@@ -97,6 +99,33 @@ int available_cores() {
     if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? static_cast<int>(n) : 1;
+}
+
+int machine_cores() {
+    const int n = static_cast<int>(std::thread::hardware_concurrency());
+    return std::max(n, available_cores());
+}
+
+std::string threads_over_cores_message(const std::string& option, int threads, int cores,
+                                       int machine) {
+    if (threads <= cores) return "";
+    const std::string limit =
+        machine > cores ? " this process may run on (of " + std::to_string(machine) +
+                              " in the machine; its CPU affinity, set by taskset, numactl or a "
+                              "Slurm allocation, allows no more)"
+                        : " of this machine";
+    return option + " " + std::to_string(threads) + " is more than the " + std::to_string(cores) +
+           (cores == 1 ? " core" : " cores") + limit +
+           ": the threads take turns on the cores, which usually makes the run slower, not "
+           "faster; use " +
+           option + " " + std::to_string(cores) + " or 0 (all available cores)";
+}
+
+void warn_if_threads_over_cores(const std::string& option, int threads) {
+    static std::atomic<bool> said{false};
+    const std::string message =
+        threads_over_cores_message(option, threads, available_cores(), machine_cores());
+    if (!message.empty() && !said.exchange(true)) log_warn(message);
 }
 
 long long peak_rss_bytes() {

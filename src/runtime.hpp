@@ -30,6 +30,22 @@ void unregister_cleanup_path(const std::string& path);
 /// Cores this process may run on (sched_getaffinity), at least 1.
 int available_cores();
 
+/// Logical cores of the machine (std::thread::hardware_concurrency), at
+/// least 1 (and at least available_cores()).
+int machine_cores();
+
+/// The warning for `threads` threads asked with `option` when they exceed
+/// `cores`, the cores this process may run on (of `machine` in the machine;
+/// fewer when a CPU affinity limits the process); "" when they do not (0, the
+/// default, means all cores). Not a CFS quota (docker --cpus): plmkit does not
+/// read cgroup limits.
+std::string threads_over_cores_message(const std::string& option, int threads, int cores,
+                                       int machine);
+
+/// log_warn of threads_over_cores_message for this process's cores, once per
+/// process (a command may set its threads more than once).
+void warn_if_threads_over_cores(const std::string& option, int threads);
+
 /// Peak resident set size of this process in bytes (getrusage).
 long long peak_rss_bytes();
 

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -105,6 +106,28 @@ void add_global_options(CLI::App& app) {
         "Run 'plmkit <command> --help' for the options of a command.");
 }
 
+/// Gives every command's --threads (doctor, embed, screen,
+/// train, predict, evaluate, pretrain) one check that warns, once, when the
+/// value is more than the cores this process may run on. A warning, not an
+/// error: more threads than cores still runs, only slower.
+void add_threads_warning(CLI::App& app) {
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        if (CLI::Option* opt = sub->get_option_no_throw("--threads")) {
+            opt->check(CLI::Validator(
+                [](std::string& value) {
+                    char* end = nullptr;
+                    const long n = std::strtol(value.c_str(), &end, 10);
+                    // Not a number: CLI11's conversion reports it.
+                    if (end != value.c_str() && *end == '\0' && n > 0 && n < (1L << 30))
+                        plmkit::warn_if_threads_over_cores("--threads", static_cast<int>(n));
+                    return std::string();
+                },
+                ""));
+        }
+        add_threads_warning(*sub);
+    }
+}
+
 /// Parses the command line and runs the subcommand (its callback); the one
 /// place where errors become a message on stderr and an exit code.
 int run(CLI::App& app, int argc, char** argv) {
@@ -154,5 +177,6 @@ int main(int argc, char** argv) {
                      [](const auto& a, const auto& b) { return a.order < b.order; });
     for (auto& entry : registry)
         entry.add(app);
+    add_threads_warning(app);
     return run(app, argc, argv);
 }

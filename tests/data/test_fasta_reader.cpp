@@ -107,6 +107,67 @@ TEST_CASE("fasta reader: text before the first header is an InputError naming fi
                       p + ":2: expected '>' at the start of a FASTA record, found 'MKTAYIAK'");
 }
 
+TEST_CASE("fasta reader: lines starting with ';' are comments, skipped anywhere",
+          "[data][fasta][comments]") {
+    // Pearson's FASTA comment lines (Biopython's "fasta-pearson" and the
+    // FASTA programs' readers skip them): before the first header, right
+    // after a header, between sequence lines, indented, before the next
+    // header and at the end. Sequences by hand.
+    const std::string text =
+        "; file comment\n;\n>p1 first\n;after the header\nMKT\n; between lines\nAYI\n"
+        "  ; indented\nAK\n;before the next header\n>p2\nGG\n>p3\nLLV\n; last line";
+    auto level = log_level();
+    set_log_level(LogLevel::quiet);  // the count said on stderr: tests/cli/test_cli_fasta_comments
+    auto recs = read_all(test::write_temp("comments.fasta", text));
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[0].id == "p1");
+    CHECK(recs[0].description == "first");
+    CHECK(recs[0].sequence == "MKTAYIAK");
+    CHECK(recs[0].line == 3);
+    CHECK(recs[0].error.empty());
+    CHECK(recs[1].sequence == "GG");
+    CHECK(recs[1].line == 11);
+    CHECK(recs[2].id == "p3");
+    CHECK(recs[2].sequence == "LLV");
+    CHECK(recs[2].line == 13);
+    CHECK(recs[2].error.empty());
+
+    FastaReader reader(test::write_temp("comments_count.fasta", text));
+    SequenceRecord r;
+    while (reader.next(r)) {
+    }
+    set_log_level(level);
+    CHECK(reader.comment_lines() == 7);
+}
+
+TEST_CASE("fasta reader: a ';' inside a sequence line rejects the record naming line and column",
+          "[data][fasta][comments]") {
+    auto recs = read_all(
+        test::write_temp("semicolon.fasta", ">ok\nMKT\n>bad x\nMKT\nAY;IAK\nL;L\n>ok2\nM\n"));
+    REQUIRE(recs.size() == 3);
+    CHECK(recs[0].error.empty());
+    CHECK(recs[1].id == "bad");
+    CHECK(recs[1].line == 3);
+    CHECK(recs[1].sequence == "MKTAY;IAKL;L");  // returned as read, for the rejects
+    // The first ';' only: line 5, column 3.
+    CHECK(recs[1].error ==
+          "invalid character ';' on line 5, column 3 (a ';' starts a comment only as the first "
+          "character of a line)");
+    CHECK(recs[2].id == "ok2");
+    CHECK(recs[2].error.empty());
+}
+
+TEST_CASE("fasta reader: a record of only comment lines has an empty sequence",
+          "[data][fasta][comments]") {
+    auto level = log_level();
+    set_log_level(LogLevel::quiet);
+    auto recs = read_all(test::write_temp("only_comments.fasta", ">c\n;MKT\n;AYI\n>d\nM\n"));
+    REQUIRE(recs.size() == 2);
+    set_log_level(level);
+    CHECK(recs[0].error == "empty sequence");
+    CHECK(recs[1].error.empty());
+}
+
 TEST_CASE("fasta reader: empty input and whitespace-only input have no records", "[data][fasta]") {
     CHECK(read_all(test::write_temp("zero.fasta", "")).empty());
     CHECK(read_all(test::write_temp("blank.fasta", "\n  \n\t\n")).empty());
