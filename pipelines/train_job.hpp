@@ -110,4 +110,7 @@ TrainSummary run_train(const TrainOptions& options);
 /// The options that define a training run (what --resume must match).
 nlohmann::json training_json(const TrainOptions& options);
 
+/// The boosting options of a run: --gbm-* with the run's --seed.
+models::BoostOptions boost_options(const TrainOptions& options);
+
 }  // namespace plmkit::pipelines
