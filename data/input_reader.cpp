@@ -31,6 +31,7 @@ InputReader::InputReader(const std::string& path, const InputReaderOptions& o) {
     mo.id_col = o.id_col;
     mo.protein_ids = o.protein;
     mo.target_cols = o.target_cols;
+    mo.target_hint = o.target_hint;
     mo.keep_props = o.keep_props;
     table_ = std::make_unique<MoleculeReader>(path, mo);
 }

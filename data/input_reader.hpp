@@ -32,6 +32,7 @@ struct InputReaderOptions {
     std::string column_option = "--input-col";  ///< the option errors suggest for input_col
     std::string id_col;                         ///< "" = auto (MoleculeReaderOptions::id_col)
     std::vector<std::string> target_cols;
+    std::string target_hint;  ///< see MoleculeReaderOptions::target_hint
     bool keep_props = false;
     std::string format = "auto";  ///< as MoleculeReaderOptions::format, plus fasta
 };

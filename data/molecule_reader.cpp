@@ -320,8 +320,9 @@ void MoleculeReader::resolve_columns() {
     for (const auto& t : options_.target_cols) {
         int i = find_column(columns_, t);
         if (i < 0)
-            throw UsageError(path() + ": no target column '" + t + "' (columns: " +
-                             name_list(columns_) + ")" + did_you_mean(t, columns_));
+            throw UsageError(path() + ": no target column '" + t +
+                             "' (columns: " + name_list(columns_) + ")" + options_.target_hint +
+                             did_you_mean(t, columns_));
         check_named_once(path(), columns_, i, t);
         target_index_.push_back(i);
     }

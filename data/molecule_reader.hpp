@@ -39,6 +39,9 @@ struct MoleculeReaderOptions {
     bool protein_ids = false;
     /// Columns or SD tags copied into `targets` as strings ("" when blank).
     std::vector<std::string> target_cols;
+    /// Appended to the error for a missing target column, before the
+    /// closest-name suggestion (evaluate: the column was the model's target).
+    std::string target_hint;
     /// Copy every other column / SD tag into `props`.
     bool keep_props = true;
 };

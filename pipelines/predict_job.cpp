@@ -307,6 +307,10 @@ TableOptions evaluate_table_options(const EvaluateOptions& o, const PropertyPred
     to.input_col = o.input_col.empty() ? config.input_col : o.input_col;
     to.id_col = o.id_col;
     to.target_cols = o.target_cols.empty() ? config.targets : o.target_cols;
+    if (o.target_cols.empty())
+        to.target_hint =
+            "; it is the model's target: name the column that holds it with "
+            "--target-col";
     if (to.target_cols.size() != config.targets.size())
         throw UsageError("the model predicts " + std::to_string(config.targets.size()) +
                          " targets, got " + std::to_string(to.target_cols.size()) +

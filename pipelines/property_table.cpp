@@ -258,6 +258,7 @@ PropertyTable read_property_table(const std::string& path, const TableOptions& o
     ro.input_col = options.input_col;
     ro.id_col = options.id_col;
     ro.target_cols = options.target_cols;
+    ro.target_hint = options.target_hint;
     ro.keep_props = !options.split_col.empty() || !options.valid_col.empty();
     ro.format = options.format;
     data::InputReader reader(path, ro);

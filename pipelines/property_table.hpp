@@ -40,6 +40,7 @@ struct TableOptions {
     std::string input_col;  ///< "" = smiles / sequence
     std::string id_col;
     std::vector<std::string> target_cols;
+    std::string target_hint;  ///< appended to a missing-target-column error
     /// classification: targets must be 0/1 (a number other than 0/1 is an
     /// InputError naming the line; text is a reject with the reason).
     /// multiclass: targets are class labels, kept as text in `labels`.

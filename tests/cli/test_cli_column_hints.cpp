@@ -101,4 +101,18 @@ TEST_CASE("cli evaluate: a missing --target-col lists the columns and the closes
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("no target column 'LogS_' (columns: 'id', 'smiles', "
                                       "'logS'); did you mean 'logS'?"));
+    CHECK_THAT(r.err, !Catch::Contains("the model's target"));
+
+    // Without --target-col evaluate looks for the model's target name; a
+    // table that calls it something else is told how to map it.
+    const std::string renamed = write_temp("cli_column_hints_renamed.csv",
+                                           "id,smiles,measured\nm1,CCO,-0.5\nm2,CCCCO,-1.2\n");
+    r = run_plmkit({"evaluate", "--model", model, "--data", renamed});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("no target column 'logS' (columns: 'id', 'smiles', "
+                                      "'measured'); it is the model's target: name the column "
+                                      "that holds it with --target-col"));
+    r = run_plmkit({"evaluate", "--model", model, "--data", renamed, "--target-col", "measured",
+                    "--output", temp_path("cli_column_hints_renamed_metrics.json")});
+    CHECK(r.exit_code == 0);
 }
