@@ -11,12 +11,31 @@
 
 using namespace plmkit;
 
+namespace {
+
+/// Writes `path` with the h5py `body` (after `f = h5py.File(path, 'w')`,
+/// before `f.close()`), run by Debian's Python.
+void write_with_h5py(const std::string& path, const std::string& script_name,
+                     const std::string& body) {
+    const std::string script =
+        "import h5py, numpy as np, sys\n"
+        "f = h5py.File(sys.argv[1], 'w')\n" +
+        body + "f.close()\n";
+    const std::string script_path = test::temp_path(script_name);
+    test::write_file(script_path, script);
+    const std::string cmd = "/usr/bin/python3 " + script_path + " " + path;
+    // scripts/setup.sh installs python3-h5py: without it this is a failure, not a skip.
+    INFO("needs /usr/bin/python3 with h5py (Debian python3-h5py; scripts/setup.sh installs it)");
+    REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+}  // namespace
+
 TEST_CASE("hdf5 reader: an h5py-written file", "[core][hdf5]") {
     // Written by h5py (an independent writer), read back by Hdf5Reader.
     auto path = test::temp_path("h5py.h5");
-    std::string script =
-        "import h5py, numpy as np, sys\n"
-        "f = h5py.File(sys.argv[1], 'w')\n"
+    write_with_h5py(
+        path, "h5py.py",
         "f.create_dataset('m', data=np.arange(12, dtype='<f4').reshape(4, 3) / 4)\n"
         "f.create_dataset('g/sub/v', data=np.array([5, -7, 9], dtype='<i8'))\n"
         "f.create_dataset('i32', data=np.array([1, 2], dtype='<i4'))\n"
@@ -24,14 +43,7 @@ TEST_CASE("hdf5 reader: an h5py-written file", "[core][hdf5]") {
         "f.create_dataset('s', data=['a', 'b\\u00e9', ''], dtype=h5py.string_dtype('utf-8'))\n"
         "f.attrs['name'] = 'x y'\n"
         "f.attrs['n'] = np.int64(-3)\n"
-        "f.attrs.create('fixed', np.bytes_('abc'))\n"
-        "f.close()\n";
-    auto script_path = test::temp_path("h5py.py");
-    test::write_file(script_path, script);
-    std::string cmd = "/usr/bin/python3 " + script_path + " " + path;
-    // scripts/setup.sh installs python3-h5py: without it this is a failure, not a skip.
-    INFO("needs /usr/bin/python3 with h5py (Debian python3-h5py; scripts/setup.sh installs it)");
-    REQUIRE(std::system(cmd.c_str()) == 0);
+        "f.attrs.create('fixed', np.bytes_('abc'))\n");
     Hdf5Reader r(path);
     auto sets = r.datasets();
     REQUIRE(sets.size() == 5);
@@ -92,19 +104,12 @@ TEST_CASE("hdf5 reader: hard links of an h5py-written file are listed with link_
     // h5py (an independent writer) gives one dataset three names; the
     // primary one is the name with the fewest '/', then the first by name.
     auto path = test::temp_path("h5py_links.h5");
-    std::string script =
-        "import h5py, numpy as np, sys\n"
-        "f = h5py.File(sys.argv[1], 'w')\n"
+    write_with_h5py(
+        path, "h5py_links.py",
         "f.create_dataset('layers/3/per_tok', data=np.arange(6, dtype='<f4').reshape(3, 2))\n"
         "f['per_tok'] = f['layers/3/per_tok']\n"
         "f['b/x'] = f['per_tok']\n"
-        "f.create_dataset('layers/1/per_tok', data=np.zeros((3, 2), dtype='<f4'))\n"
-        "f.close()\n";
-    auto script_path = test::temp_path("h5py_links.py");
-    test::write_file(script_path, script);
-    std::string cmd = "/usr/bin/python3 " + script_path + " " + path;
-    INFO("needs /usr/bin/python3 with h5py (Debian python3-h5py; scripts/setup.sh installs it)");
-    REQUIRE(std::system(cmd.c_str()) == 0);
+        "f.create_dataset('layers/1/per_tok', data=np.zeros((3, 2), dtype='<f4'))\n");
     Hdf5Reader r(path);
     auto sets = r.datasets();
     REQUIRE(sets.size() == 4);
