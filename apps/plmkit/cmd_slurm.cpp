@@ -168,6 +168,11 @@ void check_passed_args(const std::string& kind, const std::vector<std::string>& 
         throw UsageError("plmkit slurm " + kind + ": 'plmkit " + kind +
                          "' would refuse the arguments passed on: " +
                          (unknown.empty() ? "" : unknown + "; also ") + e.what());
+    } catch (const CLI::ExtrasError& e) {
+        const std::string unknown = unknown_options(check);
+        throw UsageError("plmkit slurm " + kind + ": 'plmkit " + kind +
+                         "' would refuse the arguments passed on: " +
+                         (unknown.empty() ? std::string(e.what()) : unknown));
     } catch (const CLI::ParseError& e) {
         throw UsageError("plmkit slurm " + kind + ": 'plmkit " + kind +
                          "' would refuse the arguments passed on: " + e.what());

@@ -145,6 +145,12 @@ int run(CLI::App& app, int argc, char** argv) {
         return fail(ExitCode::usage, (unknown.empty() ? "" : unknown + "; also ") +
                                          std::string(e.what()) +
                                          "\nRun 'plmkit --help' or 'plmkit <command> --help'.");
+    } catch (const CLI::ExtrasError& e) {
+        // "'plmkit embed' has no option '--outt'" rather than CLI11's "The
+        // following arguments were not expected: y.h5 --outt".
+        const std::string unknown = plmkit::cli::unknown_options(app);
+        return fail(ExitCode::usage, (unknown.empty() ? std::string(e.what()) : unknown) +
+                                         "\nRun 'plmkit --help' or 'plmkit <command> --help'.");
     } catch (const CLI::ParseError& e) {
         return fail(ExitCode::usage,
                     std::string(e.what()) + "\nRun 'plmkit --help' or 'plmkit <command> --help'.");

@@ -27,20 +27,29 @@ TEST_CASE("cli: usage errors exit 2 with one 'plmkit: error:' line", "[cli]") {
 }
 
 TEST_CASE("cli: an option the command does not have is named along with a missing one", "[cli]") {
-    // CLI11 checks required options first: `embed -o x.h5` (screen's
-    // spelling) was told only "--output is required".
-    SECTION("embed -o") {
-        auto r = run_plmkit({"embed", "--model", "m", "--input", "in.fa", "-o", "x.h5"});
+    // CLI11 checks required options first: `embed --out x.h5` (a guess at
+    // --output) was told only "--output is required".
+    SECTION("embed --out") {
+        auto r = run_plmkit({"embed", "--model", "m", "--input", "in.fa", "--out", "x.h5"});
         CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: 'plmkit embed' has no option '-o'; "
-                                            "also --output is required\n"));
+        CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: 'plmkit embed' has no option "
+                                            "'--out'; also --output is required\n"));
+    }
+    // With nothing missing, CLI11 said "The following arguments were not
+    // expected: y.h5 --outt", the value first and the option last.
+    SECTION("embed --outt, --output given") {
+        auto r = run_plmkit(
+            {"embed", "--model", "m", "--input", "in.fa", "-o", "x.h5", "--outt", "y.h5"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: 'plmkit embed' has no option "
+                                            "'--outt'\nRun 'plmkit --help'"));
     }
     SECTION("passed on by slurm embed") {
-        auto r = run_plmkit(
-            {"slurm", "embed", "--array", "2", "--model", "m", "--input", "in.fa", "-o", "x.h5"});
+        auto r = run_plmkit({"slurm", "embed", "--array", "2", "--model", "m", "--input", "in.fa",
+                             "-o", "x.h5", "--outt", "y.h5"});
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains("would refuse the arguments passed on: 'plmkit embed' "
-                                          "has no option '-o'; also --output is required"));
+                                          "has no option '--outt'\n"));
     }
     SECTION("a negative number or '-' is a value, not an unknown option") {
         auto r = run_plmkit({"embed", "--model", "m", "--layers", "-1", "--input", "-"});
