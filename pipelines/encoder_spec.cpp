@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <limits>
 #include <mutex>
 
 #include "models/encoder_head.hpp"
@@ -10,10 +9,9 @@
 #include "models/esm2_loader.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/smiles_lm_featurizer.hpp"
+#include "pipelines/token_batches.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
-#include "src/runtime.hpp"
-#include "tokenizers/batching.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
 
@@ -72,41 +70,29 @@ class TunedEsmFeaturizer final : public PropertyFeaturizer {
     nlohmann::json to_json() const override { return desc_; }
 
     FeatureMatrix featurize(const std::vector<std::string>& inputs) const override {
-        FeatureMatrix fm;
-        fm.rows = inputs.size();
-        fm.dim = dim();
-        fm.values.assign(fm.rows * fm.dim, std::numeric_limits<float>::quiet_NaN());
-        fm.errors.assign(fm.rows, "");
+        FeatureMatrix fm = nan_feature_matrix(inputs.size(), dim());
         std::vector<std::vector<std::int32_t>> ids(fm.rows);
-        std::vector<std::size_t> valid, lengths;
         tokenizers::EsmEncodeOptions eo;
         eo.truncate = truncate_;
         for (std::size_t i = 0; i < fm.rows; ++i) {
             tokenizers::EsmEncoding enc = tokenizer_.encode(inputs[i], eo);
-            if (!enc.ok) {
+            if (enc.ok)
+                ids[i] = std::move(enc.ids);
+            else
                 fm.errors[i] = enc.reason;
-                continue;
-            }
-            ids[i] = std::move(enc.ids);
-            valid.push_back(i);
-            lengths.push_back(ids[i].size());
         }
         std::lock_guard<std::mutex> lock(mutex_);
         at::InferenceMode guard;
-        for (const auto& group : tokenizers::token_budget_batches(lengths, {max_tokens_, 0})) {
-            throw_if_interrupted();
-            std::vector<const std::vector<std::int32_t>*> rows;
-            for (std::size_t k : group)
-                rows.push_back(&ids[valid[k]]);
+        run_token_batches(fm, ids, max_tokens_, [this](const auto& rows, const auto& out) {
             at::Tensor pooled =
                 encoder_->pooled(models::pad_tokens(rows, encoder_->pad_id(), encoder_->device()))
                     .to(at::kCPU, at::kFloat)
                     .contiguous();
             const float* src = pooled.data_ptr<float>();
-            for (std::size_t j = 0; j < group.size(); ++j)
-                std::copy(src + j * fm.dim, src + (j + 1) * fm.dim,
-                          fm.values.data() + valid[group[j]] * fm.dim);
-        }
+            const std::size_t d = dim();
+            for (std::size_t j = 0; j < out.size(); ++j)
+                std::copy(src + j * d, src + (j + 1) * d, out[j]);
+        });
         return fm;
     }
 

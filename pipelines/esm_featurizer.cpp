@@ -1,14 +1,13 @@
 #include "pipelines/esm_featurizer.hpp"
 
 #include <algorithm>
-#include <limits>
 
 #include <ATen/ATen.h>
 
 #include "models/esm2_loader.hpp"
 #include "models/torch_runtime.hpp"
+#include "pipelines/token_batches.hpp"
 #include "src/error.hpp"
-#include "src/runtime.hpp"
 #include "tokenizers/batching.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 
@@ -92,35 +91,19 @@ void EsmFeaturizer::Impl::run_batch(const std::vector<const std::vector<std::int
 FeatureMatrix EsmFeaturizer::featurize(const std::vector<std::string>& sequences) const {
     // The module's forward is not const; the featurizer's state is not changed by it.
     Impl& m = *impl_;
-    FeatureMatrix fm;
-    fm.rows = sequences.size();
-    fm.dim = dim();
-    fm.values.assign(fm.rows * fm.dim, std::numeric_limits<float>::quiet_NaN());
-    fm.errors.assign(fm.rows, "");
+    FeatureMatrix fm = nan_feature_matrix(sequences.size(), dim());
     std::vector<std::vector<std::int32_t>> ids(fm.rows);
-    std::vector<std::size_t> valid, lengths;
     tokenizers::EsmEncodeOptions eo;
     eo.truncate = m.options.truncate;
     for (std::size_t i = 0; i < fm.rows; ++i) {
         tokenizers::EsmEncoding enc = m.loaded.tokenizer.encode(sequences[i], eo);
-        if (!enc.ok) {
+        if (enc.ok)
+            ids[i] = std::move(enc.ids);
+        else
             fm.errors[i] = enc.reason;
-            continue;
-        }
-        ids[i] = std::move(enc.ids);
-        valid.push_back(i);
-        lengths.push_back(ids[i].size());
     }
-    for (const auto& group : tokenizers::token_budget_batches(lengths, {m.options.max_tokens, 0})) {
-        throw_if_interrupted();
-        std::vector<const std::vector<std::int32_t>*> seqs;
-        std::vector<float*> out;
-        for (std::size_t k : group) {
-            seqs.push_back(&ids[valid[k]]);
-            out.push_back(fm.values.data() + valid[k] * fm.dim);
-        }
-        m.run_batch(seqs, out);
-    }
+    run_token_batches(fm, ids, m.options.max_tokens,
+                      [&m](const auto& seqs, const auto& out) { m.run_batch(seqs, out); });
     return fm;
 }
 

@@ -1,7 +1,6 @@
 #include "pipelines/smiles_lm_featurizer.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <mutex>
 
 #include <ATen/ATen.h>
@@ -9,8 +8,8 @@
 
 #include "models/smiles_encoder.hpp"
 #include "pipelines/mol_parse.hpp"
+#include "pipelines/token_batches.hpp"
 #include "src/error.hpp"
-#include "src/runtime.hpp"
 #include "tokenizers/batching.hpp"
 
 namespace plmkit::pipelines {
@@ -77,31 +76,15 @@ std::string smiles_parse_error(const std::string& smiles) {
 
 FeatureMatrix SmilesLmFeaturizer::featurize(const std::vector<std::string>& smiles) const {
     const Impl& m = *impl_;
-    FeatureMatrix fm;
-    fm.rows = smiles.size();
-    fm.dim = dim();
-    fm.values.assign(fm.rows * fm.dim, std::numeric_limits<float>::quiet_NaN());
-    fm.errors.assign(fm.rows, "");
+    FeatureMatrix fm = nan_feature_matrix(smiles.size(), dim());
     const std::int64_t max_len = m.loaded.model->config().max_len;
     std::vector<std::vector<std::int32_t>> ids(fm.rows);
-    std::vector<std::size_t> valid, lengths;
     for (std::size_t i = 0; i < fm.rows; ++i) {
         fm.errors[i] = models::encode_smiles(m.loaded.vocab, smiles[i], max_len, ids[i]);
         if (fm.errors[i].empty()) fm.errors[i] = smiles_parse_error(smiles[i]);
-        if (!fm.errors[i].empty()) continue;
-        valid.push_back(i);
-        lengths.push_back(ids[i].size());
     }
-    for (const auto& group : tokenizers::token_budget_batches(lengths, {m.options.max_tokens, 0})) {
-        throw_if_interrupted();
-        std::vector<const std::vector<std::int32_t>*> seqs;
-        std::vector<float*> out;
-        for (std::size_t k : group) {
-            seqs.push_back(&ids[valid[k]]);
-            out.push_back(fm.values.data() + valid[k] * fm.dim);
-        }
-        m.run_batch(seqs, out);
-    }
+    run_token_batches(fm, ids, m.options.max_tokens,
+                      [&m](const auto& seqs, const auto& out) { m.run_batch(seqs, out); });
     return fm;
 }
 

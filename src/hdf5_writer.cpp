@@ -6,40 +6,12 @@
 #include <map>
 
 #include "src/error.hpp"
+#include "src/hdf5_handle.hpp"
 
 namespace plmkit {
 namespace {
 
-/// The innermost message of HDF5's error stack (then cleared).
-std::string hdf5_error_detail() {
-    std::string detail;
-    H5Ewalk2(
-        H5E_DEFAULT, H5E_WALK_UPWARD,
-        [](unsigned n, const H5E_error2_t* e, void* data) -> herr_t {
-            if (n == 0 && e && e->desc) *static_cast<std::string*>(data) = e->desc;
-            return 0;
-        },
-        &detail);
-    H5Eclear2(H5E_DEFAULT);
-    return detail;
-}
-
-/// Closes an HDF5 handle at scope exit.
-class Handle {
-  public:
-    Handle(hid_t id, herr_t (*closer)(hid_t)) : id_(id), closer_(closer) {}
-    ~Handle() {
-        if (id_ >= 0) closer_(id_);
-    }
-    Handle(const Handle&) = delete;
-    Handle& operator=(const Handle&) = delete;
-    hid_t get() const { return id_; }
-    bool ok() const { return id_ >= 0; }
-
-  private:
-    hid_t id_;
-    herr_t (*closer_)(hid_t);
-};
+using hdf5::Handle;
 
 struct Dataset {
     hid_t id = -1;
@@ -75,7 +47,7 @@ namespace {
     std::string msg = "'" + path + "'";
     if (!dataset.empty()) msg += ": dataset '" + dataset_path(dataset) + "'";
     msg += ": cannot " + what;
-    std::string detail = hdf5_error_detail();
+    std::string detail = hdf5::error_detail();
     if (!detail.empty()) msg += " (HDF5: " + detail + ")";
     throw IoError(msg);
 }
