@@ -3,6 +3,7 @@
 // [rows, dim] in input order, plus one error string per row ("" = ok). A
 // rejected row holds NaN and its reason; the caller sends it to the rejects.
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,15 @@ struct FeatureMatrix {
         return n;
     }
 };
+
+/// A [rows, dim] matrix of NaN with no errors yet.
+inline FeatureMatrix nan_feature_matrix(std::size_t rows, std::size_t dim) {
+    FeatureMatrix fm;
+    fm.rows = rows;
+    fm.dim = dim;
+    fm.values.assign(rows * dim, std::numeric_limits<float>::quiet_NaN());
+    fm.errors.assign(rows, "");
+    return fm;
+}
 
 }  // namespace plmkit::pipelines

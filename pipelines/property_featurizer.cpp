@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <limits>
 
 #include "models/torch_runtime.hpp"
 #include "pipelines/mol_graph_builder.hpp"
@@ -19,15 +18,6 @@ namespace plmkit::pipelines {
 namespace {
 
 namespace fs = std::filesystem;
-
-FeatureMatrix empty_matrix(std::size_t rows, std::size_t dim) {
-    FeatureMatrix fm;
-    fm.rows = rows;
-    fm.dim = dim;
-    fm.values.assign(rows * dim, std::numeric_limits<float>::quiet_NaN());
-    fm.errors.assign(rows, "");
-    return fm;
-}
 
 /// A mol block (SDF input) spans lines; a SMILES never does.
 bool is_molblock(const std::string& text) {
@@ -66,7 +56,7 @@ class ChemFeaturizer final : public PropertyFeaturizer {
     std::size_t dim() const override { return f_.dim(); }
 
     FeatureMatrix featurize(const std::vector<std::string>& inputs) const override {
-        FeatureMatrix fm = empty_matrix(inputs.size(), dim());
+        FeatureMatrix fm = nan_feature_matrix(inputs.size(), dim());
         if (graphs_) fm.graphs.resize(inputs.size());
         parallel_for(inputs.size(), threads_, [&](std::size_t i) {
             ParseResult parsed =

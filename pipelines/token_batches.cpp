@@ -1,20 +1,9 @@
 #include "pipelines/token_batches.hpp"
 
-#include <limits>
-
 #include "src/runtime.hpp"
 #include "tokenizers/batching.hpp"
 
 namespace plmkit::pipelines {
-
-FeatureMatrix nan_feature_matrix(std::size_t rows, std::size_t dim) {
-    FeatureMatrix fm;
-    fm.rows = rows;
-    fm.dim = dim;
-    fm.values.assign(rows * dim, std::numeric_limits<float>::quiet_NaN());
-    fm.errors.assign(rows, "");
-    return fm;
-}
 
 void run_token_batches(FeatureMatrix& fm, const std::vector<std::vector<std::int32_t>>& ids,
                        std::size_t max_tokens, const TokenBatchRunner& run) {

@@ -10,9 +10,6 @@
 
 namespace plmkit::pipelines {
 
-/// A [rows, dim] matrix of NaN with no errors yet.
-FeatureMatrix nan_feature_matrix(std::size_t rows, std::size_t dim);
-
 /// Runs one batch: the token ids of each row, and where each row's pooled vector goes.
 using TokenBatchRunner = std::function<void(const std::vector<const std::vector<std::int32_t>*>&,
                                             const std::vector<float*>&)>;
