@@ -459,7 +459,18 @@ PretrainResult run_pretrain(const PretrainOptions& options) {
     check_options(options);
     if (options.threads > 0) models::set_threads(options.threads);
     PretrainResult result;
-    PretrainRun(options, result).run();
+    try {
+        PretrainRun(options, result).run();
+    } catch (const Interrupted&) {
+        // Ctrl-C or SIGTERM: LM_DIR keeps the best epoch so far; say which.
+        if (result.best_epoch > 0)
+            log_warn(options.output + " holds epoch " + std::to_string(result.best_epoch) + " of " +
+                     std::to_string(options.epochs) + ", the best so far (valid loss " +
+                     std::to_string(result.best_valid_loss) +
+                     "), usable as an encoder; there is no --resume: to train longer, run "
+                     "again into a new LM_DIR");
+        throw;
+    }
     return result;
 }
 
