@@ -60,10 +60,33 @@ json parse_file(const std::string& path) {
     }
 }
 
+/// A config.json of plmkit's own models, not a Hugging Face ESM-2 one: said
+/// as such, with the command that takes it (else a missing 'hidden_size').
+void refuse_plmkit_model(const json& j, const std::string& path) {
+    if (!j.is_object()) return;
+    auto text = [&](const char* key) {
+        auto it = j.find(key);
+        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    std::string dir = path.size() > 12 && path.compare(path.size() - 12, 12, "/config.json") == 0
+                          ? path.substr(0, path.size() - 12)
+                          : path;
+    const std::string not_esm =
+        ", not an ESM-2 checkpoint (a Hugging Face folder whose config.json has "
+        "model_type \"esm\")";
+    if (text("format") == "plmkit-property-model")
+        throw ModelError("'" + path + "' is a property model of plmkit train" + not_esm +
+                         "; predict with it: plmkit predict --model " + dir);
+    if (text("model_type") == "plmkit-smiles-encoder")
+        throw ModelError("'" + path + "' is a SMILES encoder of plmkit pretrain" + not_esm +
+                         "; use it with plmkit train --featurizer smiles-lm --lm-model " + dir);
+}
+
 }  // namespace
 
 Esm2Config Esm2Config::from_json_file(const std::string& path) {
     const json j = parse_file(path);
+    refuse_plmkit_model(j, path);
     auto type = j.find("position_embedding_type");
     if (type != j.end() && !type->is_null() && *type != "rotary")
         throw ModelError(key_error(path, "position_embedding_type",

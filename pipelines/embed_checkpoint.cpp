@@ -183,8 +183,11 @@ void EmbedCheckpoint::commit_part(const EmbedPartCounts& counts) {
     parts_.push_back(counts);
     write_state();
     ++committed_here_;
-    if (const char* k = std::getenv("PLMKIT_TEST_KILL_AFTER_PARTS"))
-        if (std::to_string(committed_here_) == k) std::raise(SIGKILL);
+    if (const char* k = std::getenv("PLMKIT_TEST_KILL_AFTER_PARTS")) {
+        const std::string after = std::to_string(committed_here_);
+        if (after == k) std::raise(SIGKILL);
+        if (after + ":INT" == k) std::raise(SIGINT);
+    }
 }
 
 void EmbedCheckpoint::remove() {

@@ -72,13 +72,16 @@ class EmbedCheckpoint {
     std::vector<std::string> part_paths() const;
     /// Records part parts() (its files already in place) and its counts.
     /// Test hook: PLMKIT_TEST_KILL_AFTER_PARTS=K kills the process (SIGKILL)
-    /// once this process has recorded K parts, as a time limit would.
+    /// once this process has recorded K parts, as a time limit would;
+    /// K:INT sends SIGINT instead (Ctrl-C: the run stops at its next check).
     void commit_part(const EmbedPartCounts& counts);
     /// After the output is in place: removes the parts, state.json and the
     /// folder (a warning names anything else left in it).
     void remove();
     /// "<output>.partial/lock"
     std::string lock_path() const;
+    /// The HDF5 file of the run.
+    const std::string& output() const { return output_; }
 
   private:
     void write_state() const;

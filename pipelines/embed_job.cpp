@@ -1,8 +1,7 @@
 #include "pipelines/embed_job.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -174,8 +173,10 @@ class EmbedRun {
             ++part_counts_.read;
             part_counts_.records_end = rec.index + 1;
             consider(rec, reader.path());
-            if (window_.size() >= opt_.checkpoint_every || window_bytes_ >= kWindowBytes)
+            if (window_.size() >= opt_.checkpoint_every || window_bytes_ >= kWindowBytes) {
                 flush_window();
+                log_batch_progress();
+            }
             throw_if_interrupted();
         }
         // The last part (none when the finished parts hold every record; an
@@ -202,9 +203,9 @@ class EmbedRun {
         p.enabled = opt.progress;
         // The records of a regular file (not standard input nor a pipe, whose
         // records the count would use up), counted first as screen does, give
-        // the line its total, percentage and ETA. Rejected records count as
-        // done, so the line ends at 100%.
-        if (opt.progress && is_rereadable_file(opt.input) && ::isatty(STDERR_FILENO) == 1)
+        // the line (and the log lines of a batch job) its total, percentage
+        // and ETA. Rejected records count as done, so the line ends at 100%.
+        if (opt.progress && is_rereadable_file(opt.input))
             p.total_items = shard.records_of(data::count_fasta_records(opt.input)) - done;
         return p;
     }
@@ -215,6 +216,19 @@ class EmbedRun {
         s.truncated += c.truncated;
         s.rejected += c.rejected;
         s.residues += c.residues;
+    }
+
+    /// Where stderr is not a terminal (a Slurm log), no progress line is
+    /// drawn: a plain line after the first finished window and then at most
+    /// one a minute tells the log how far the run is, and its ETA.
+    void log_batch_progress() {
+        if (!opt_.progress || progress_.drawing()) return;
+        auto now = std::chrono::steady_clock::now();
+        if (logged_progress_ && now - last_progress_log_ < std::chrono::seconds(60)) return;
+        logged_progress_ = true;
+        last_progress_log_ = now;
+        log_info(progress_.status() + " (" + std::to_string(checkpoint_.parts()) +
+                 " checkpoint part(s) in " + EmbedCheckpoint::dir_for(opt_.output) + ")");
     }
 
     /// The part of the current window, created at its first record.
@@ -323,6 +337,8 @@ class EmbedRun {
     EmbedPartCounts part_counts_;
     std::vector<WindowItem> window_;
     std::size_t window_bytes_ = 0;
+    bool logged_progress_ = false;
+    std::chrono::steady_clock::time_point last_progress_log_;
 };
 
 /// The root attributes every part (and so the output) carries.
@@ -389,6 +405,19 @@ void log_summary(const EmbedSummary& s, const EmbedOptions& opt) {
     log_info(msg);
 }
 
+/// A failed or interrupted run (Ctrl-C, SIGTERM, a full disk, --long error)
+/// keeps its finished parts: say where, and how to go on from them.
+void warn_kept_parts(const EmbedCheckpoint& checkpoint) {
+    if (checkpoint.parts() == 0) return;
+    const EmbedPartCounts done = checkpoint.done();
+    const std::string dir = EmbedCheckpoint::dir_for(checkpoint.output());
+    log_warn(dir + " keeps " + std::to_string(checkpoint.parts()) +
+             " finished checkpoint part(s) of this run (" + std::to_string(done.read) +
+             " records done): run the same command with --resume to continue with input record " +
+             std::to_string(done.records_end + 1) + " (after changing the input or the options, " +
+             "delete " + dir + " instead: --resume refuses a run that differs)");
+}
+
 }  // namespace
 
 std::string rejects_path_for(const std::string& output) {
@@ -447,7 +476,10 @@ EmbedSummary run_embed(const EmbedOptions& given) {
         join_embed_parts(checkpoint.part_paths(), opt.output, opt.command_line);
     } catch (...) {
         // Standard input or a pipe cannot be read again: its checkpoints are no use.
-        if (!is_rereadable_file(opt.input)) checkpoint.remove();
+        if (!is_rereadable_file(opt.input))
+            checkpoint.remove();
+        else
+            warn_kept_parts(checkpoint);
         throw;
     }
     checkpoint.remove();

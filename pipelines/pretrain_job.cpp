@@ -205,6 +205,7 @@ class PretrainRun {
     void build_model();
     /// Writes LM_DIR for `e`, the best epoch so far.
     void save(const PretrainEpoch& e);
+    nlohmann::json options_json() const;
     std::vector<Rows> epoch_batches(int epoch) const;
     double train_epoch(int epoch, torch::optim::AdamW& opt);
     void validate(double* loss, double* accuracy);
@@ -384,6 +385,24 @@ void PretrainRun::build_model() {
     model_ = models::SmilesEncoder(c);
 }
 
+/// The training options, so that the run can be repeated from its config.json
+/// (the model sizes are the config's own keys).
+nlohmann::json PretrainRun::options_json() const {
+    return {{"smiles_col", o_.smiles_col},
+            {"epochs", o_.epochs},
+            {"batch_size", o_.batch_size},
+            {"max_tokens", o_.max_tokens},
+            {"lr", o_.lr},
+            {"weight_decay", o_.weight_decay},
+            {"warmup_fraction", o_.warmup_fraction},
+            {"clip_norm", o_.clip_norm},
+            {"mask_prob", o_.mask_prob},
+            {"valid_fraction", o_.valid_fraction},
+            {"min_freq", o_.min_frequency},
+            {"max_records", o_.max_records},
+            {"seed", o_.seed}};
+}
+
 void PretrainRun::save(const PretrainEpoch& e) {
     r_.best_epoch = e.epoch;
     r_.best_valid_loss = e.valid_loss;
@@ -394,7 +413,8 @@ void PretrainRun::save(const PretrainEpoch& e) {
                             {"train_size", r_.train_size},
                             {"valid_size", r_.valid_size},
                             {"mask_prob", o_.mask_prob},
-                            {"seed", o_.seed}};
+                            {"seed", o_.seed},
+                            {"options", options_json()}};
     models::save_smiles_encoder(model_, vocab_, o_.output, extra);  // replaces LM_DIR
     write_rejects(o_.output + "/rejects.tsv", r_.rejects, "smiles");
 }
@@ -439,7 +459,18 @@ PretrainResult run_pretrain(const PretrainOptions& options) {
     check_options(options);
     if (options.threads > 0) models::set_threads(options.threads);
     PretrainResult result;
-    PretrainRun(options, result).run();
+    try {
+        PretrainRun(options, result).run();
+    } catch (const Interrupted&) {
+        // Ctrl-C or SIGTERM: LM_DIR keeps the best epoch so far; say which.
+        if (result.best_epoch > 0)
+            log_warn(options.output + " holds epoch " + std::to_string(result.best_epoch) + " of " +
+                     std::to_string(options.epochs) + ", the best so far (valid loss " +
+                     std::to_string(result.best_valid_loss) +
+                     "), usable as an encoder; there is no --resume: to train longer, run "
+                     "again into a new LM_DIR");
+        throw;
+    }
     return result;
 }
 

@@ -66,10 +66,10 @@ void Progress::finish() {
     finished_ = true;
 }
 
-void Progress::draw(bool final_line) {
+std::string Progress::status_text(bool final_line) const {
     double t = elapsed_seconds();
     double rate = t > 0 ? items_ / t : 0.0;
-    std::string line = "\r\033[K" + options_.label + ": " + human_count(items_);
+    std::string line = options_.label + ": " + human_count(items_);
     if (options_.total_items) {
         line += "/" + human_count(options_.total_items);
         char pct[16];
@@ -84,7 +84,15 @@ void Progress::draw(bool final_line) {
         double left = (static_cast<double>(options_.total_items) - items_) / rate;
         line += ", ETA " + human_duration(left);
     }
-    line += final_line ? ", " + human_duration(t) + "\n" : "";
+    return line + (final_line ? ", " + human_duration(t) : "");
+}
+
+std::string Progress::status() const {
+    return status_text(false);
+}
+
+void Progress::draw(bool final_line) {
+    std::string line = "\r\033[K" + status_text(final_line) + (final_line ? "\n" : "");
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);
 }

@@ -1,7 +1,7 @@
 #pragma once
 // A progress line on stderr for long runs: items/s, units/s (e.g. residues),
 // percentage and ETA when the total is known. Drawn only when stderr is a
-// terminal (or when forced), so batch jobs stay quiet.
+// terminal (or when forced); a batch job can log status() lines instead.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -28,12 +28,20 @@ class Progress {
     /// Draws the final line (if drawing) and ends it with a newline.
     void finish();
 
+    /// True when the line is drawn (a terminal, or forced, and not -q).
+    bool drawing() const { return active_; }
+    /// The line's text without terminal control characters, e.g. "embedding:
+    /// 8.2k/60.0k (14%) sequences, 1.7k sequences/s, 58.6k residues/s, ETA 30s",
+    /// for a log line of a run whose stderr is a file (a batch job).
+    std::string status() const;
+
     std::uint64_t items() const { return items_; }
     std::uint64_t units() const { return units_; }
     double elapsed_seconds() const;
 
   private:
     void draw(bool final_line);
+    std::string status_text(bool final_line) const;
 
     ProgressOptions options_;
     bool active_ = false;

@@ -392,6 +392,31 @@ void check_weight_map(const std::map<std::string, std::string>& weight_map,
     }
 }
 
+/// For a folder without safetensors: the weights it holds in a format that is
+/// not read (transformers before 4.35 saved pytorch_model.bin by default), and
+/// how to convert them, keeping every tensor name; "" when it holds none.
+std::string other_weight_formats(const std::string& dir) {
+    std::string found;
+    for (const char* name :
+         {"pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack"})
+        if (file_exists(dir + "/" + name)) found += (found.empty() ? "" : ", ") + std::string(name);
+    if (found.empty()) return "";
+    std::string how =
+        file_exists(dir + "/pytorch_model.bin")
+            ? "convert it once in Python: import torch; from safetensors.torch import save_file; "
+              "sd = torch.load('" +
+                  dir +
+                  "/pytorch_model.bin', map_location='cpu'); save_file({k: v.clone() for "
+                  "k, v in sd.items()}, '" +
+                  dir + "/model.safetensors', metadata={'format': 'pt'})"
+            : "load it with transformers and save it with save_pretrained(DIR, "
+              "safe_serialization=True)";
+    return "; it has " + found +
+           ", which plmkit does not read (safetensors only: a PyTorch pickle can run code when "
+           "loaded): " +
+           how;
+}
+
 }  // namespace
 
 SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& dir) {
@@ -405,7 +430,8 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& dir) {
     } else {
         throw ModelError("'" + dir +
                          "' has no model.safetensors or model.safetensors.index.json "
-                         "(expected a Hugging Face model directory)");
+                         "(expected a Hugging Face model directory)" +
+                         other_weight_formats(dir));
     }
     for (const auto& name : shards.shard_names) {
         files_.push_back(dir + "/" + name);

@@ -191,3 +191,30 @@ TEST_CASE("cli embed: a pipe input on a terminal is read once, by the run",
     CHECK(rc == 0);
     CHECK_THAT(text, Catch::Contains("embedded 3 sequences (0 truncated), 1 rejected"));
 }
+
+TEST_CASE("cli embed: a batch job's log (stderr not a terminal) gets progress lines",
+          "[cli][embed][progress]") {
+    // A Slurm job's stderr is a file: no line is drawn there, so the log said
+    // nothing between the model loading and the summary, for hours. After the
+    // first finished window (and then at most once a minute) a plain line
+    // says how far the run is. 6 records, --checkpoint-every 2 (accepted
+    // sequences): the first part ends after record 3 (one is rejected).
+    auto fa = plmkit::test::write_temp("cli_batch_progress.fa",
+                                       ">a\nMKTAY\n>b\nMK1\n>c\nGGGG\n>d\nMK\n>e\nMKV\n>f\nAAAA\n");
+    auto out = temp_path("cli_batch_progress.h5");
+    std::vector<std::string> args = {
+        "embed", "--model", kModel, "--input", fa, "--output", out, "--checkpoint-every", "2"};
+    auto r = run_plmkit(args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("plmkit: embedding: 3/6 (50%) sequences, ") &&
+                          Catch::Contains(", ETA ") &&
+                          Catch::Contains("(1 checkpoint part(s) in " + out + ".partial)"));
+    CHECK_THAT(r.err, !Catch::Contains("\r"));
+    SECTION("-q leaves them out") {
+        args.insert(args.begin(), "-q");
+        auto q = run_plmkit(args);
+        CHECK(q.exit_code == 0);
+        CHECK_THAT(q.err, !Catch::Contains("embedding:"));
+    }
+}

@@ -151,6 +151,45 @@ TEST_CASE("cli embed --resume: a killed run resumed gives the uninterrupted run'
     CHECK(std::count(rejects.begin(), rejects.end(), '\n') == 5);
 }
 
+TEST_CASE("cli embed --resume: a run stopped by Ctrl-C says where its parts are and resumes",
+          "[cli][embed][resume]") {
+    // The message used to be only "plmkit: error: interrupted", leaving the
+    // user to find the .partial folder and --resume in the docs.
+    Setup s("resume_ctrl_c");
+    const std::string two = s.dir + "/two.h5";
+    auto args = embed_args(s.input, two);
+    test::RunResult r;
+    {
+        test::ScopedEnv env({{"PLMKIT_TEST_KILL_AFTER_PARTS", std::string("2:INT")}});
+        r = run_plmkit(args);
+    }
+    INFO(r.err);
+    CHECK(r.exit_code == 130);
+    // Parts 1 and 2 hold a1 bad1 a2 | a3 a4: 5 records, the next is record 6.
+    CHECK_THAT(r.err, Catch::Contains(two + ".partial keeps 2 finished checkpoint part(s) of "
+                                            "this run (5 records done): run the same command "
+                                            "with --resume to continue with input record 6") &&
+                          Catch::Contains("plmkit: error: interrupted"));
+    args.push_back("--resume");
+    auto resumed = run_plmkit(args);
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    require_same_output(s.one, two);
+}
+
+TEST_CASE("cli embed --resume: a run that fails after some parts says how to go on",
+          "[cli][embed][resume]") {
+    // --long error stops at a3 (45 residues > --truncate 30), after part 1.
+    Setup s("resume_long_error");
+    const std::string two = s.dir + "/two.h5";
+    auto r = run_plmkit(embed_args(s.input, two, {"--long", "error"}));
+    INFO(r.err);
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains("record 'a3' has 45 residues") &&
+                          Catch::Contains(two + ".partial keeps 1 finished checkpoint part(s)") &&
+                          Catch::Contains("delete " + two + ".partial instead"));
+}
+
 TEST_CASE("cli embed --resume: a shard resumes into its own file", "[cli][embed][resume]") {
     Setup s("resume_shard", {"--shard", "1/2"});
     const std::string one = s.dir + "/one.shard-1-of-2.h5";

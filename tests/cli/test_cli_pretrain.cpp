@@ -1,5 +1,8 @@
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "tests/catch.hpp"
 
 #include "tests/test_support.hpp"
@@ -63,4 +66,29 @@ TEST_CASE("cli pretrain: a short run writes LM_DIR and logs each epoch", "[cli][
     CHECK_THAT(r.err, Catch::Contains("108 training + 12 validation SMILES (0 skipped)"));
     for (const char* f : {"/config.json", "/model.safetensors", "/vocab.txt"})
         CHECK(plmkit::test::file_exists(out + f));
+}
+
+TEST_CASE("cli pretrain: Ctrl-C after a saved epoch says what LM_DIR holds", "[cli][pretrain]") {
+    // The message was only "plmkit: error: interrupted": whether LM_DIR held a
+    // usable encoder, and which epoch, was left to guess.
+    const std::string dir = temp_path("cli_lm_ctrl_c");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string lm = dir + "/lm", err = dir + "/err", rc = dir + "/rc";
+    const std::string cmd =
+        "bash -c '\"" + plmkit::test::plmkit_bin() + "\" pretrain --data \"" + kEsol +
+        "\" --max-records 40 --epochs 100000 --batch-size 8 --hidden 16 --layers 1 --heads 2 "
+        "--ffn 16 --max-len 64 --threads 1 --output \"" +
+        lm + "\" 2> \"" + err + "\" & P=$!; for i in $(seq 600); do [ -f \"" + lm +
+        "/model.safetensors\" ] && break; sleep 0.1; done; kill -INT $P; wait $P; echo $? > \"" +
+        rc + "\"'";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    const std::string text = plmkit::test::read_file(err);
+    INFO(text);
+    CHECK(plmkit::test::read_file(rc) == "130\n");
+    CHECK_THAT(text, Catch::Contains("plmkit: warning: " + lm + " holds epoch ") &&
+                         Catch::Contains(" of 100000, the best so far (valid loss ") &&
+                         Catch::Contains("there is no --resume") &&
+                         Catch::Contains("plmkit: error: interrupted"));
+    CHECK(plmkit::test::file_exists(lm + "/config.json"));
 }

@@ -1,5 +1,6 @@
 #include "tests/models/esm2_fixture.hpp"
 
+#include <filesystem>
 #include <functional>
 
 #include <nlohmann/json.hpp>
@@ -84,5 +85,30 @@ TEST_CASE("esm2 config: invalid files are ModelErrors naming file and key", "[mo
     SECTION("missing file") {
         CHECK_THROWS_AS(models::Esm2Config::from_json_file(test::temp_path("none.json")),
                         ModelError);
+    }
+}
+
+TEST_CASE("esm2 config: plmkit's own model folders are named, with the command that takes them",
+          "[models][config]") {
+    // `embed --model` given a `plmkit train` or `plmkit pretrain` output said
+    // "key 'hidden_size' is missing" (or model_type is not "esm").
+    const std::string dir = test::temp_path("own_model");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/config.json";
+    SECTION("a property model of plmkit train") {
+        test::write_file(path, R"({"format": "plmkit-property-model", "format_version": 1})");
+        CHECK_THROWS_AS(models::Esm2Config::from_json_file(path), ModelError);
+        CHECK_THROWS_WITH(models::Esm2Config::from_json_file(path),
+                          Catch::Contains("'" + path +
+                                          "' is a property model of plmkit train, "
+                                          "not an ESM-2 checkpoint") &&
+                              Catch::Contains("plmkit predict --model " + dir));
+    }
+    SECTION("a SMILES encoder of plmkit pretrain") {
+        test::write_file(path, R"({"model_type": "plmkit-smiles-encoder", "hidden": 32})");
+        CHECK_THROWS_WITH(models::Esm2Config::from_json_file(path),
+                          Catch::Contains("is a SMILES encoder of plmkit pretrain, not an ESM-2") &&
+                              Catch::Contains("--featurizer smiles-lm --lm-model " + dir));
     }
 }

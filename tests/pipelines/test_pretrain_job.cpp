@@ -117,6 +117,19 @@ TEST_CASE("pretrain: a tiny masked-LM run on ESOL learns", "[pretrain_job]") {
         auto cfg = nlohmann::json::parse(test::read_file(out + "/config.json"));
         CHECK(cfg["pretrain"]["epoch"] == r.best_epoch);
         CHECK(std::abs(cfg["pretrain"]["valid_loss"].get<double>() - r.best_valid_loss) < 1e-9);
+        // The training options are recorded too (only mask_prob and seed were),
+        // so the run can be repeated from its config.json.
+        const auto& o = cfg["pretrain"]["options"];
+        CHECK(o["epochs"] == 24);
+        CHECK(o["batch_size"] == 16);
+        CHECK(o["lr"] == 1e-3);
+        CHECK(o["valid_fraction"] == 0.2);
+        CHECK(o["max_records"] == kRecords);
+        CHECK(o["weight_decay"] == 0.01);
+        CHECK(o["min_freq"] == 1);
+        CHECK(o["max_tokens"] == 0);
+        CHECK(o["seed"] == 3);
+        CHECK(cfg["dropout"] == 0.0);
         models::LoadedSmilesEncoder lm = models::load_smiles_encoder(out);
         CHECK(lm.vocab.size() == r.vocab_size);
 

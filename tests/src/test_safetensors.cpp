@@ -1,4 +1,5 @@
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include "tests/catch.hpp"
 
@@ -113,5 +114,33 @@ TEST_CASE("safetensors: corrupt files are ModelErrors naming file and tensor",
     }
     SECTION("missing file is an IoError") {
         CHECK_THROWS_AS(SafetensorsFile(test::temp_path("absent.safetensors")), IoError);
+    }
+}
+
+TEST_CASE("safetensors: a model folder with only PyTorch or other weights says how to convert",
+          "[core][safetensors]") {
+    // transformers before 4.35 saved pytorch_model.bin by default: the error
+    // only said that model.safetensors was missing, as for an empty folder.
+    const std::string dir = test::temp_path("pt_only_model");
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    SECTION("an empty folder: the plain message") {
+        CHECK_THROWS_AS(SafetensorsCheckpoint(dir), ModelError);
+        CHECK_THROWS_WITH(SafetensorsCheckpoint(dir), Catch::Contains("has no model.safetensors") &&
+                                                          !Catch::Contains("does not read"));
+    }
+    SECTION("pytorch_model.bin: named, with the conversion") {
+        test::write_file(dir + "/pytorch_model.bin", "PK");
+        CHECK_THROWS_WITH(SafetensorsCheckpoint(dir),
+                          Catch::Contains("it has pytorch_model.bin, which plmkit does not read") &&
+                              Catch::Contains("torch.load('" + dir + "/pytorch_model.bin'") &&
+                              Catch::Contains("save_file(") &&
+                              Catch::Contains("'" + dir + "/model.safetensors'"));
+    }
+    SECTION("TensorFlow weights: named, with save_pretrained") {
+        test::write_file(dir + "/tf_model.h5", "x");
+        CHECK_THROWS_WITH(
+            SafetensorsCheckpoint(dir),
+            Catch::Contains("it has tf_model.h5") && Catch::Contains("safe_serialization=True"));
     }
 }
