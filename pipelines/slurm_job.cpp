@@ -264,6 +264,20 @@ std::string parse_job_id(const std::string& out, const std::string& script) {
     return id;
 }
 
+/// UsageError for more threads than --cpus-per-task: each task would run
+/// them on fewer CPUs.
+void check_threads(const SlurmJobOptions& o) {
+    if (o.cpus_per_task <= 0 || o.threads <= o.cpus_per_task) return;
+    const std::string t = std::to_string(o.threads), c = std::to_string(o.cpus_per_task);
+    throw UsageError("plmkit slurm " + o.kind + ": --threads " + t +
+                     " is more than --cpus-per-task " + c + ": each array task would run " + t +
+                     " threads on the " + c +
+                     " CPUs Slurm gives it, which is slower, not faster; pass --threads " + c +
+                     ", leave --threads out (each task then uses the CPUs it is given) or ask "
+                     "for --cpus-per-task " +
+                     t);
+}
+
 }  // namespace
 
 std::string shell_quote(const std::string& s) {
@@ -285,6 +299,7 @@ SlurmJobPlan plan_slurm_job(const SlurmJobOptions& o) {
                          std::to_string(o.array));
     if (o.cpus_per_task < 0)
         throw UsageError("plmkit slurm " + o.kind + ": --cpus-per-task must be >= 0");
+    check_threads(o);
     auto found = find_outputs(o);
     SlurmJobPlan plan;
     std::vector<std::string> extra;
@@ -367,6 +382,9 @@ std::string slurm_array_script(const SlurmJobOptions& o, const SlurmJobPlan& pla
          "# Re-run shard I:    sbatch --array=I " +
          shell_quote(plan.array_script) + "   (I in 0-" + last + "; then sbatch " +
          shell_quote(plan.merge_script) + ")\n";
+    if (o.threads < 0 && o.cpus_per_task > 0)
+        s += "# Threads:           --threads 0, all the CPUs Slurm gives the task "
+             "(SLURM_CPUS_PER_TASK, set by --cpus-per-task)\n";
     s += "#SBATCH --job-name=plmkit-" + o.kind + "\n";
     s += "#SBATCH --array=0-" + last + "\n";
     s += "#SBATCH --output=" + directive_path(logs, o.kind + "-%A_%a.log") + "\n";
@@ -394,6 +412,12 @@ std::string slurm_array_script(const SlurmJobOptions& o, const SlurmJobPlan& pla
         } else {
             words.push_back(shell_quote(o.args[i]));
         }
+    }
+    // Without --threads, screen would use 1 thread of the task's CPUs: 0
+    // takes all of them (SLURM_CPUS_PER_TASK, runtime.hpp's available_cores).
+    if (o.threads < 0 && o.cpus_per_task > 0) {
+        words.push_back("--threads");
+        words.push_back("0");
     }
     words.push_back("--shard");
     words.push_back("\"${I}/" + n + "\"");

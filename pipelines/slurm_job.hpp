@@ -18,6 +18,11 @@ struct SlurmJobOptions {
     std::string time;               ///< #SBATCH --time, e.g. 02:00:00
     std::string mem;                ///< #SBATCH --mem, e.g. 8G
     int cpus_per_task = 0;          ///< #SBATCH --cpus-per-task (0: cluster default)
+    /// The --threads in `args` as the command's parser read it (-1: none;
+    /// the CLI sets it). More than cpus_per_task is a UsageError; none with
+    /// cpus_per_task set makes the tasks run with --threads 0, all the CPUs
+    /// Slurm gives each (screen's own default is 1 thread).
+    int threads = -1;
     std::string gpus;               ///< #SBATCH --gpus, e.g. 1 or a100:1 (array tasks only)
     std::string workdir;            ///< scripts and logs; default "<output>.slurm"
     std::string plmkit_binary;      ///< absolute path written into the scripts
@@ -38,8 +43,8 @@ struct SlurmJobPlan {
 
 /// Checks the options, writes both scripts (atomically, mode 755) and, with
 /// options.submit, submits them. UsageError for a bad kind/array/arguments
-/// (missing --output, a --shard of its own), IoError when a script cannot be
-/// written or sbatch fails (its stderr in the message).
+/// (missing --output, a --shard of its own, --threads over --cpus-per-task), IoError when a script
+/// cannot be written or sbatch fails (its stderr in the message).
 SlurmJobPlan run_slurm_job(const SlurmJobOptions& options);
 
 /// The array job's and merge job's scripts, as text (no files touched).

@@ -93,7 +93,9 @@ void unregister_cleanup_path(const std::string& path) {
     }
 }
 
-int available_cores() {
+namespace {
+
+int affinity_cores() {
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
@@ -101,30 +103,103 @@ int available_cores() {
     return n > 0 ? static_cast<int>(n) : 1;
 }
 
-int machine_cores() {
-    const int n = static_cast<int>(std::thread::hardware_concurrency());
-    return std::max(n, available_cores());
+std::string count(int n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-std::string threads_over_cores_message(const std::string& option, int threads, int cores,
-                                       int machine) {
+/// What stops more cores from being used, after "is more than the ".
+std::string limit_clause(const CoreLimits& l, int cores) {
+    if (l.affinity == cores) {
+        if (l.machine <= cores) return count(cores, "core", "cores") + " of this machine";
+        return count(cores, "core", "cores") + " this process may run on (of " +
+               std::to_string(l.machine) +
+               " in the machine; its CPU affinity, set by taskset, numactl or a Slurm "
+               "allocation, allows no more)";
+    }
+    if (l.quota.cores == cores)
+        return count(cores, "core", "cores") + " this process may use: a CPU quota of " +
+               std::to_string(cores) + " (" + l.quota.describe() +
+               "; set by docker --cpus, a Kubernetes CPU limit or systemd CPUQuota) allows no "
+               "more, of the " +
+               std::to_string(l.affinity) + " its CPU affinity allows";
+    return count(cores, "CPU", "CPUs") +
+           " Slurm allocated to this task (SLURM_CPUS_PER_TASK=" + std::to_string(cores) +
+           "; its CPU affinity allows " + std::to_string(l.affinity) +
+           ", as Slurm sets none without its task/affinity or task/cgroup plugin)";
+}
+
+/// Why more threads than that is slow, after the limit.
+std::string consequence(const CoreLimits& l, int cores) {
+    if (l.affinity == cores)
+        return "the threads take turns on the cores, which usually makes the run slower, not "
+               "faster";
+    if (l.quota.cores == cores)
+        return "the threads share that CPU time, which usually makes the run slower, not "
+               "faster";
+    return "the extra threads compete for CPUs with the node's other jobs, which slows them and "
+           "usually this run too";
+}
+
+}  // namespace
+
+int CoreLimits::cores() const {
+    int n = std::max(1, affinity);
+    if (quota.cores > 0) n = std::min(n, quota.cores);
+    if (slurm_cpus > 0) n = std::min(n, slurm_cpus);
+    return n;
+}
+
+int parse_slurm_cpus(const char* value) {
+    if (!value || !*value || std::strlen(value) > 9) return 0;
+    for (const char* p = value; *p; ++p)
+        if (*p < '0' || *p > '9') return 0;
+    return std::atoi(value);
+}
+
+namespace {
+
+/// The limits but the machine's cores (hardware_concurrency reads a /sys
+/// file each time; available_cores runs for every parallel_for).
+CoreLimits limits_but_machine() {
+    // Read once: a run does not change its cgroup or environment under itself.
+    static const CpuQuota quota = read_cpu_quota();
+    static const int slurm_cpus = parse_slurm_cpus(std::getenv("SLURM_CPUS_PER_TASK"));
+    CoreLimits l;
+    l.affinity = affinity_cores();
+    l.machine = l.affinity;
+    l.quota = quota;
+    l.slurm_cpus = slurm_cpus;
+    return l;
+}
+
+}  // namespace
+
+CoreLimits core_limits() {
+    CoreLimits l = limits_but_machine();
+    l.machine = std::max(static_cast<int>(std::thread::hardware_concurrency()), l.affinity);
+    return l;
+}
+
+int available_cores() {
+    return limits_but_machine().cores();
+}
+
+int machine_cores() {
+    return core_limits().machine;
+}
+
+std::string threads_over_cores_message(const std::string& option, int threads,
+                                       const CoreLimits& limits) {
+    const int cores = limits.cores();
     if (threads <= cores) return "";
-    const std::string limit =
-        machine > cores ? " this process may run on (of " + std::to_string(machine) +
-                              " in the machine; its CPU affinity, set by taskset, numactl or a "
-                              "Slurm allocation, allows no more)"
-                        : " of this machine";
-    return option + " " + std::to_string(threads) + " is more than the " + std::to_string(cores) +
-           (cores == 1 ? " core" : " cores") + limit +
-           ": the threads take turns on the cores, which usually makes the run slower, not "
-           "faster; use " +
-           option + " " + std::to_string(cores) + " or 0 (all available cores)";
+    return option + " " + std::to_string(threads) + " is more than the " +
+           limit_clause(limits, cores) + ": " + consequence(limits, cores) + "; use " + option +
+           " " + std::to_string(cores) + " or 0 (all available cores)";
 }
 
 void warn_if_threads_over_cores(const std::string& option, int threads) {
     static std::atomic<bool> said{false};
-    const std::string message =
-        threads_over_cores_message(option, threads, available_cores(), machine_cores());
+    const std::string message = threads_over_cores_message(option, threads, core_limits());
     if (!message.empty() && !said.exchange(true)) log_warn(message);
 }
 

@@ -20,7 +20,32 @@ struct DoctorOptions {
     int threads = 0;
 };
 
+/// "2 of 64 in the machine: CPU affinity 16, CPU quota 2 (cgroup ...)" and
+/// SLURM_CPUS_PER_TASK when set: every limit, with the fewest cores first.
+std::string cores_text(const CoreLimits& l) {
+    std::string s = std::to_string(l.cores()) + " of " + std::to_string(l.machine) +
+                    " in the machine: CPU affinity " + std::to_string(l.affinity);
+    if (l.quota.cores > 0)
+        s += ", CPU quota " + std::to_string(l.quota.cores) + " (" + l.quota.describe() + ")";
+    if (l.slurm_cpus > 0) s += ", SLURM_CPUS_PER_TASK " + std::to_string(l.slurm_cpus);
+    return s;
+}
+
+nlohmann::json cores_json(const CoreLimits& l) {
+    nlohmann::json quota = nullptr;
+    if (l.quota.cores > 0)
+        quota = {{"cores", l.quota.cores},
+                 {"file", l.quota.file},
+                 {"quota_us", l.quota.quota_us},
+                 {"period_us", l.quota.period_us}};
+    return {{"machine", l.machine},
+            {"affinity", l.affinity},
+            {"cpu_quota", quota},
+            {"slurm_cpus_per_task", l.slurm_cpus > 0 ? nlohmann::json(l.slurm_cpus) : nullptr}};
+}
+
 void run_doctor(const DoctorOptions& opt) {
+    const CoreLimits limits = core_limits();
     models::set_threads(opt.threads);
     BlasInfo blas = detect_blas();
     auto gpus = models::cuda_devices();
@@ -33,7 +58,8 @@ void run_doctor(const DoctorOptions& opt) {
         {"blas_kernels", blas.core},
         {"blas_kernels_replaced", blas.replaced_core},
         {"threads", models::threads()},
-        {"cores", available_cores()},
+        {"cores", limits.cores()},
+        {"core_limits", cores_json(limits)},
         {"malloc", allocator_name()},
         {"cuda", models::cuda_available()},
         {"gpus", gpus},
@@ -58,7 +84,8 @@ void run_doctor(const DoctorOptions& opt) {
             line("kernels", k);
         }
         line("threads", std::to_string(models::threads()) + " of " +
-                            std::to_string(available_cores()) + " cores");
+                            std::to_string(limits.cores()) + " cores");
+        line("cores", cores_text(limits));
         line("malloc", allocator_name());
         std::string cuda = models::cuda_available() ? "yes" : "no";
         for (const auto& g : gpus)
@@ -78,7 +105,7 @@ PLMKIT_COMMAND(90, [](CLI::App& app) {
     auto opt = std::make_shared<DoctorOptions>();
     auto* cmd = app.add_subcommand("doctor", "Report LibTorch, BLAS, threads, CUDA, RDKit, HDF5");
     cmd->add_flag("--json", opt->json, "Print the report as JSON");
-    cmd->add_option("--threads", opt->threads, "Threads to report (0 = all cores)")
+    cmd->add_option("--threads", opt->threads, "Threads to report (0 = all available cores)")
         ->check(at_least(0))
         ->capture_default_str();
     cmd->footer("Example:\n  plmkit doctor\n  plmkit doctor --json");

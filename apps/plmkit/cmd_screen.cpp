@@ -46,7 +46,7 @@ void add_output_flags(CLI::App* cmd, pipelines::ScreenOptions& j) {
 
 /// Threads, chunking, the --top cut and the shard of the library to process.
 void add_run_flags(CLI::App* cmd, ScreenCliOptions& o) {
-    cmd->add_option("-t,--threads", o.job.threads, "Worker threads (0 = all cores)")
+    cmd->add_option("-t,--threads", o.job.threads, "Worker threads (0 = all available cores)")
         ->capture_default_str();
     cmd->add_option("--chunk", o.job.chunk, "Records per processing chunk")->capture_default_str();
     cmd->add_option("--top", o.top, "Keep the K best hits (the rest go to the rejects)")

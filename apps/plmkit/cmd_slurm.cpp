@@ -19,6 +19,7 @@
 #include "pipelines/slurm_job.hpp"
 #include "src/device.hpp"
 #include "src/error.hpp"
+#include "src/log.hpp"
 
 namespace plmkit::cli {
 namespace {
@@ -134,11 +135,29 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
     }
 }
 
+/// The --threads passed on, as the command parsed it; -1 when not given.
+int passed_threads(const CLI::App* cmd) {
+    const CLI::Option* o = cmd->get_option_no_throw("--threads");
+    return o && o->count() > 0 ? o->as<int>() : -1;
+}
+
+/// --threads N (N > 1) without --cpus-per-task: the tasks get the cluster's
+/// default CPUs, often 1, and N threads would take turns on them.
+void warn_threads_without_cpus(const pipelines::SlurmJobOptions& opt) {
+    if (opt.threads <= 1 || opt.cpus_per_task > 0) return;
+    const std::string t = std::to_string(opt.threads);
+    log_warn("plmkit slurm " + opt.kind + ": --threads " + t +
+             " without --cpus-per-task: each array task gets the cluster's default number of "
+             "CPUs (often 1), and " +
+             t + " threads would take turns on them; add --cpus-per-task " + t);
+}
+
 /// Parses the passed-on arguments with the real `plmkit <kind>` parser, then
 /// runs check_inputs instead of the command, so an unknown option, a bad value, a
 /// missing input or a broken config fails now instead of in N array tasks.
-void check_passed_args(const std::string& kind, const std::vector<std::string>& args,
-                       std::int64_t array) {
+/// Returns the --threads passed on (-1: none).
+int check_passed_args(const std::string& kind, const std::vector<std::string>& args,
+                      std::int64_t array) {
     CLI::App check{"plmkit", "plmkit"};
     check.require_subcommand(1);
     check.fallthrough();
@@ -149,11 +168,13 @@ void check_passed_args(const std::string& kind, const std::vector<std::string>& 
     // Runs once the whole line is parsed and checked, before the command's own
     // callback (which would run the job); the throw stops it there. The
     // command's callback must stay: it owns the values its options bind to.
-    struct Parsed {};
+    struct Parsed {
+        int threads;
+    };
     CLI::App* cmd = check.get_subcommand(kind);
     check.parse_complete_callback([cmd, kind] {
         check_inputs(cmd, kind);
-        throw Parsed{};
+        throw Parsed{passed_threads(cmd)};
     });
     std::vector<std::string> argv{kind, "--shard", "0/" + std::to_string(array)};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -161,8 +182,8 @@ void check_passed_args(const std::string& kind, const std::vector<std::string>& 
     try {
         check.parse(argv);
         throw Error("plmkit slurm " + kind + ": the arguments passed on were not checked");
-    } catch (const Parsed&) {
-        return;
+    } catch (const Parsed& parsed) {
+        return parsed.threads;
     } catch (const CLI::RequiredError& e) {
         const std::string unknown = unknown_options(check);
         throw UsageError("plmkit slurm " + kind + ": 'plmkit " + kind +
@@ -192,7 +213,9 @@ void add_kind(CLI::App* slurm, const std::string& kind) {
     cmd->add_option("--partition", opt->partition, "Slurm partition");
     cmd->add_option("--time", opt->time, "Time limit per task, e.g. 02:00:00");
     cmd->add_option("--mem", opt->mem, "Memory per task, e.g. 8G");
-    cmd->add_option("--cpus-per-task", opt->cpus_per_task, "CPUs per array task");
+    cmd->add_option("--cpus-per-task", opt->cpus_per_task,
+                    "CPUs per array task (without --threads the tasks get --threads 0: all of "
+                    "them)");
     cmd->add_option("--gpus", opt->gpus, "GPUs per array task, e.g. 1 or a100:1");
     cmd->add_option("--workdir", opt->workdir,
                     "Folder for the job scripts and logs (default: <output>.slurm)");
@@ -214,7 +237,8 @@ void add_kind(CLI::App* slurm, const std::string& kind) {
     cmd->callback([opt, cmd] {
         opt->args = cmd->remaining();
         pipelines::plan_slurm_job(*opt);  // --output present, no --shard of its own
-        check_passed_args(opt->kind, opt->args, opt->array);
+        opt->threads = check_passed_args(opt->kind, opt->args, opt->array);
+        warn_threads_without_cpus(*opt);
         opt->plmkit_binary = self_binary();
         auto plan = pipelines::run_slurm_job(*opt);
         print_plan(*opt, plan);

@@ -2,6 +2,7 @@
 // command's own options reach the generated array script unchanged, and the
 // scripts, run by hand the way Slurm runs them (bash with
 // SLURM_ARRAY_TASK_ID set), give the single run's outputs.
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -21,13 +22,26 @@ const std::string kModel = test::shared_path("fixtures/esm2_tiny/model");
 const std::string kFasta = test::shared_path("fixtures/esm2_tiny/sequences.fasta");
 
 /// Runs `script` with bash as array task `task` (or as a plain job when
-/// task < 0); returns the exit status and fills `log` with its output.
-int run_task(const std::string& script, int task, std::string& log) {
+/// task < 0), `env` ("NAME=value ...") added; returns the exit status and
+/// fills `log` with its output.
+int run_task(const std::string& script, int task, std::string& log, std::string env = "") {
     auto out = test::temp_path("task.log");
-    std::string env = task < 0 ? "" : "SLURM_ARRAY_TASK_ID=" + std::to_string(task) + " ";
+    if (task >= 0) env += " SLURM_ARRAY_TASK_ID=" + std::to_string(task) + " ";
     int rc = std::system((env + "bash '" + script + "' >'" + out + "' 2>&1").c_str());
     log = test::read_file(out);
     return rc;
+}
+
+/// coreutils' nproc: the cores the CPU affinity allows.
+std::string nproc_text() {
+    std::string out;
+    FILE* p = ::popen("nproc", "r");
+    char buf[64];
+    std::size_t n;
+    while (p && (n = std::fread(buf, 1, sizeof buf, p)) > 0)
+        out.append(buf, n);
+    if (p) ::pclose(p);
+    return out.empty() ? "1" : out;
 }
 
 std::string fresh_dir(const std::string& name) {
@@ -119,13 +133,21 @@ TEST_CASE("cli slurm screen: -i and the screen options reach the array script",
     CHECK_THAT(text, Catch::Contains("#SBATCH --partition=short\n") &&
                          Catch::Contains("#SBATCH --mem=2G\n") &&
                          Catch::Contains("#SBATCH --cpus-per-task=4\n"));
+    // No --threads given: the tasks use all the CPUs Slurm gives them.
     CHECK_THAT(text, Catch::Contains(" screen -i " + lib + " -o " + dir +
                                      "/hits.shard-\"${I}\"-of-2.csv --top 3 --no-progress "
-                                     "--shard \"${I}/2\"\n"));
+                                     "--threads 0 --shard \"${I}/2\"\n"));
     std::string log;
-    for (int i = 0; i < 2; ++i)
-        REQUIRE(run_task(out + ".slurm/screen-array.sh", i, log) == 0);
+    // As Slurm runs them with --cpus-per-task 1 (no affinity set: the
+    // task/none plugin), and with 2: the shard's summary tells the threads.
+    REQUIRE(run_task(out + ".slurm/screen-array.sh", 0, log, "SLURM_CPUS_PER_TASK=1") == 0);
+    REQUIRE(run_task(out + ".slurm/screen-array.sh", 1, log, "SLURM_CPUS_PER_TASK=2") == 0);
     INFO(log);
+    CHECK_THAT(test::read_file(dir + "/hits.shard-0-of-2.summary.json"),
+               Catch::Contains("\"threads\": 1,"));
+    if (std::stoi(nproc_text()) >= 2)
+        CHECK_THAT(test::read_file(dir + "/hits.shard-1-of-2.summary.json"),
+                   Catch::Contains("\"threads\": 2,"));
     REQUIRE(run_task(out + ".slurm/screen-merge.sh", -1, log) == 0);
     CHECK(test::read_file(out) == test::read_file(single));
     CHECK(test::read_file(dir + "/hits.rejects.tsv") ==
@@ -257,5 +279,72 @@ TEST_CASE("cli slurm: option values that look like options pass through", "[cli]
             joined += " " + l;
         CHECK_THAT(test::read_file(out + ".slurm/embed-array.sh"),
                    Catch::Contains(" --input " + kFasta + joined + " --output "));
+    }
+}
+
+TEST_CASE("cli slurm: --threads passed on against --cpus-per-task", "[cli][slurm][threads]") {
+    auto dir = fresh_dir("cli_slurm_threads");
+    auto lib = dir + "/lib.smi";
+    test::write_file(lib, "CCO a\nCCN b\n");
+    SECTION("more threads than CPUs per task: refused, in every spelling, nothing written") {
+        for (const auto& threads : std::vector<std::vector<std::string>>{
+                 {"--threads", "8"}, {"--threads=8"}, {"-t", "8"}, {"-t8"}}) {
+            INFO(threads[0]);
+            auto r =
+                run_plmkit(with(with({"slurm", "screen", "-i", lib, "-o", dir + "/h.csv"}, threads),
+                                {"--cpus-per-task", "4", "--array", "2"}));
+            CHECK(r.exit_code == 2);
+            CHECK(r.err ==
+                  "plmkit: error: plmkit slurm screen: --threads 8 is more than --cpus-per-task "
+                  "4: each array task would run 8 threads on the 4 CPUs Slurm gives it, which is "
+                  "slower, not faster; pass --threads 4, leave --threads out (each task then "
+                  "uses the CPUs it is given) or ask for --cpus-per-task 8\n");
+            CHECK(!fs::exists(dir + "/h.csv.slurm"));
+        }
+        auto e =
+            run_plmkit({"slurm", "embed", "--model", kModel, "--input", kFasta, "--output",
+                        dir + "/e.h5", "--threads", "3", "--cpus-per-task", "2", "--array", "2"});
+        CHECK(e.exit_code == 2);
+        CHECK_THAT(e.err, Catch::Contains("plmkit slurm embed: --threads 3 is more than "
+                                          "--cpus-per-task 2"));
+    }
+    SECTION("threads without --cpus-per-task: written, with a warning to ask for the CPUs") {
+        auto r = run_plmkit(
+            {"slurm", "screen", "-i", lib, "-o", dir + "/w.csv", "--threads", "4", "--array", "2"});
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.err,
+                   Catch::Contains("plmkit: warning: plmkit slurm screen: --threads 4 without "
+                                   "--cpus-per-task: each array task gets the cluster's default "
+                                   "number of CPUs (often 1), and 4 threads would take turns on "
+                                   "them; add --cpus-per-task 4\n"));
+        CHECK_THAT(test::read_file(dir + "/w.csv.slurm/screen-array.sh"),
+                   Catch::Contains(" --threads 4 --shard \"${I}/2\"\n"));
+    }
+    SECTION("threads for a bigger node than this one: no warning about this machine's cores") {
+        // The tasks run on compute nodes: the login node's cores do not count.
+        auto r = run_plmkit({"slurm", "screen", "-i", lib, "-o", dir + "/big.csv", "--threads",
+                             "512", "--cpus-per-task", "512", "--array", "2"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.err.find("warning") == std::string::npos);
+        const auto text = test::read_file(dir + "/big.csv.slurm/screen-array.sh");
+        CHECK_THAT(text, Catch::Contains("#SBATCH --cpus-per-task=512\n"));
+        CHECK_THAT(text, Catch::Contains(" --threads 512 --shard \"${I}/2\"\n"));
+        CHECK_THAT(text, !Catch::Contains("--threads 0"));
+    }
+    SECTION("threads 0 or as many as the CPUs: kept as given") {
+        auto r = run_plmkit({"slurm", "screen", "-i", lib, "-o", dir + "/z.csv", "-t0",
+                             "--cpus-per-task", "4", "--array", "2"});
+        REQUIRE(r.exit_code == 0);
+        CHECK(r.err.find("warning") == std::string::npos);
+        CHECK_THAT(test::read_file(dir + "/z.csv.slurm/screen-array.sh"),
+                   Catch::Contains(" -t0 --shard \"${I}/2\"\n"));
+    }
+    SECTION("embed without --threads: --threads 0 too") {
+        auto r = run_plmkit({"slurm", "embed", "--model", kModel, "--input", kFasta, "--output",
+                             dir + "/e.h5", "--cpus-per-task", "2", "--array", "2"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(test::read_file(dir + "/e.h5.slurm/embed-array.sh"),
+                   Catch::Contains(" --threads 0 --shard \"${I}/2\" --resume\n"));
     }
 }

@@ -152,11 +152,16 @@ TEST_CASE("slurm job: scripts run the right shard command", "[pipelines][slurm]"
         CHECK((fs::status(plan.array_script).permissions() & fs::perms::owner_exec) !=
               fs::perms::none);
     }
-    SECTION("array task 2 runs shard 2/4 into its own output") {
+    SECTION("array task 2 runs shard 2/4 into its own output, on all its CPUs") {
+        // --cpus-per-task 4 and no --threads: --threads 0 (screen's own
+        // default is one thread).
         std::string out = run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=2");
         CHECK(out ==
               "screen\n--input\nlib with space.smi\n--output\nhits.shard-2-of-4.csv\n--top\n10\n"
-              "--shard\n2/4\n");
+              "--threads\n0\n--shard\n2/4\n");
+        CHECK_THAT(array, Catch::Contains("# Threads:           --threads 0, all the CPUs Slurm "
+                                          "gives the task (SLURM_CPUS_PER_TASK, set by "
+                                          "--cpus-per-task)\n"));
     }
     SECTION("-oFILE becomes -o<shard file>") {
         auto o2 = base_options(dir);
@@ -324,5 +329,58 @@ TEST_CASE("slurm job: #SBATCH lines survive sbatch's word splitting", "[pipeline
             start = head.find('\n', start) + 1;
         }
         CHECK_THAT(script, Catch::Contains("#SBATCH --array=0-3\n"));
+    }
+}
+
+TEST_CASE("slurm job: --threads against --cpus-per-task", "[pipelines][slurm]") {
+    fs::path dir = test::temp_path("slurm-threads");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    auto o = base_options(dir);
+    SECTION("more threads than CPUs per task is refused, naming both and the ways out") {
+        o.cpus_per_task = 4;
+        o.threads = 8;
+        CHECK_THROWS_AS(plan_slurm_job(o), UsageError);
+        CHECK_THROWS_WITH(
+            run_slurm_job(o),
+            "plmkit slurm screen: --threads 8 is more than --cpus-per-task 4: each array task "
+            "would run 8 threads on the 4 CPUs Slurm gives it, which is slower, not faster; pass "
+            "--threads 4, leave --threads out (each task then uses the CPUs it is given) or ask "
+            "for --cpus-per-task 8");
+        CHECK(!fs::exists(dir / "hits.csv.slurm"));
+    }
+    SECTION("as many threads as CPUs or fewer: passed on as given, nothing added") {
+        o.cpus_per_task = 4;
+        o.args = {"--input", "x.smi", "--output", "hits.csv", "--threads", "4"};
+        o.threads = 4;
+        auto plan = run_slurm_job(o);
+        CHECK(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=1") ==
+              "screen\n--input\nx.smi\n--output\nhits.shard-1-of-4.csv\n--threads\n4\n"
+              "--shard\n1/4\n");
+        CHECK_THAT(test::read_file(plan.array_script), !Catch::Contains("# Threads:"));
+        o.args = {"--input", "x.smi", "--output", "hits.csv", "-t2"};
+        o.threads = 2;
+        o.workdir = "wd-t2";
+        plan = run_slurm_job(o);
+        CHECK(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=1") ==
+              "screen\n--input\nx.smi\n--output\nhits.shard-1-of-4.csv\n-t2\n--shard\n1/4\n");
+    }
+    SECTION("no --cpus-per-task: the command's own default, nothing added") {
+        auto plan = run_slurm_job(o);
+        CHECK(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=0") ==
+              "screen\n--input\nlib with space.smi\n--output\nhits.shard-0-of-4.csv\n--top\n10\n"
+              "--shard\n0/4\n");
+        o.threads = 16;  // not refused: the cluster's default CPUs are unknown here
+        o.workdir = "wd-16";
+        CHECK_NOTHROW(run_slurm_job(o));
+    }
+    SECTION("embed gets --threads 0 before --shard and --resume") {
+        o.kind = "embed";
+        o.args = {"--model", "m", "--input", "p.fasta", "--output", "emb.h5"};
+        o.cpus_per_task = 2;
+        auto plan = run_slurm_job(o);
+        CHECK(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=3") ==
+              "embed\n--model\nm\n--input\np.fasta\n--output\nemb.shard-3-of-4.h5\n"
+              "--threads\n0\n--shard\n3/4\n--resume\n");
     }
 }

@@ -16,6 +16,10 @@
 # Then re-runs one screen shard alone (sbatch --array=2 on the generated
 # script) and merges again; and in a one-task array (sbatch --array=2) checks
 # that `--shard auto` refuses while `--shard auto/4` computes shard 2 of 4.
+# Threads: the screen generated with --cpus-per-task 1 ran its tasks on 1
+# thread, and in a --cpus-per-task=1 job `doctor` defaults to 1 thread and
+# warns for --threads 2 naming SLURM_CPUS_PER_TASK (the cluster sets no
+# affinity: TaskPlugin=task/none).
 #
 # FLOATING POINT. With the default --max-tokens, sequences are sorted by
 # length and packed into padded batches. A shard holds every third sequence,
@@ -260,7 +264,8 @@ submit embed1 embed "${EMBED_ARGS[@]}" --max-tokens 1 --output run/emb1.h5 --arr
 # (Slurm's %j, %A, ...) and a # (a comment): the logs must land in it.
 ODD="run/we're 50% #1"
 mkdir -p "$ODD"
-submit odd screen "${SCREEN_ARGS[@]}" -o "$ODD/hits.csv" --no-progress --array 2
+# --cpus-per-task 1 and no --threads: the tasks run --threads 0, one thread.
+submit odd screen "${SCREEN_ARGS[@]}" -o "$ODD/hits.csv" --no-progress --array 2 --cpus-per-task 1
 jobs=("$screen_array" "$screen_merge" "$embed_array" "$embed_merge" "$embed1_array" "$embed1_merge"
   "$odd_array" "$odd_merge")
 wait_jobs "${jobs[@]}"
@@ -328,4 +333,36 @@ grep -q -- '--shard auto/N' auto/job-2.log || fail "the refusal does not suggest
 same_file auto/expected.csv auto/hits.shard-2-of-4.csv
 same_file auto/expected.rejects.tsv auto/hits.shard-2-of-4.rejects.tsv
 log "--shard auto refused in a one-task array; --shard auto/4 wrote shard 2 of 4"
+
+# ---- threads: SLURM_CPUS_PER_TASK without an affinity -----------------------
+# The cluster runs TaskPlugin=task/none, so a task's CPU affinity is the whole
+# node and only SLURM_CPUS_PER_TASK tells its CPUs (1 here).
+for i in 0 1; do
+  grep -q '"threads": 1,' "$ODD/hits.shard-$i-of-2.summary.json" ||
+    fail "the --cpus-per-task 1 screen task $i did not run 1 thread: $(grep '"threads"' \
+      "$ODD/hits.shard-$i-of-2.summary.json")"
+done
+if [ "$(nproc)" -ge 2 ]; then
+  mkdir -p threads
+  {
+    echo '#!/bin/bash'
+    echo 'echo "SLURM_CPUS_PER_TASK=$SLURM_CPUS_PER_TASK affinity=$(nproc)"'
+    printf '%q ' "$PLMKIT" doctor --threads 2
+    echo
+    printf '%q ' "$PLMKIT" doctor
+    echo
+  } >threads/job.sh
+  threads_job=$(sbatch --parsable --cpus-per-task=1 --output="$WORK/threads/job.log" threads/job.sh)
+  threads_job=${threads_job%%;*}
+  wait_jobs "$threads_job"
+  check_completed "$threads_job"
+  cat threads/job.log >&2
+  grep -q -- '--threads 2 is more than the 1 CPU Slurm allocated to this task (SLURM_CPUS_PER_TASK=1;' \
+    threads/job.log || fail "doctor --threads 2 in a --cpus-per-task=1 job did not warn naming SLURM_CPUS_PER_TASK (log above)"
+  grep -qx 'threads    1 of 1 cores' threads/job.log ||
+    fail "plain doctor in a --cpus-per-task=1 job does not default to 1 thread (log above)"
+  log "threads: a --cpus-per-task=1 job defaults to 1 thread and warns for --threads 2"
+else
+  log "threads: one core here, the SLURM_CPUS_PER_TASK job check needs 2 (screen tasks checked)"
+fi
 log "PASSED"
