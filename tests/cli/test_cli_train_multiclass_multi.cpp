@@ -275,3 +275,14 @@ TEST_CASE("cli evaluate multiclass two targets: a label outside a target's class
     CHECK(j.at("metrics").at("sol").at("n") == 1);
     CHECK(j.at("metrics").at("mw").at("n") == 2);
 }
+
+TEST_CASE("cli screen: a multiclass model of two targets is refused, naming them",
+          "[cli][multiclass][screen]") {
+    const std::string yaml = temp_path("mc2_screen.yaml");
+    write_file(yaml, "score:\n  models:\n    - {name: bands, model: " + mlp_model() + "}\n");
+    auto s = run_plmkit({"screen", "-i", esol_two().test, "-c", yaml, "-o",
+                         temp_path("mc2_screen_hits.csv"), "--threads", "1", "--no-progress"});
+    CHECK(s.exit_code == 2);
+    CHECK_THAT(s.err,
+               Catch::Contains("' is a multi-class model (targets 'sol' and 1 more, 7 classes)"));
+}
