@@ -31,7 +31,8 @@ nlohmann::json ClassPrior::to_json(const std::string& task) const {
 }
 
 ClassPrior ClassPrior::from_json(const nlohmann::json& j, const std::string& task,
-                                 std::size_t outputs, const std::string& where) {
+                                 std::size_t outputs, const std::string& where,
+                                 std::size_t targets) {
     const bool multiclass = task == "multiclass";
     const std::string what = where + ": \"class_prior\"";
     if (!multiclass && task != "classification")
@@ -50,7 +51,8 @@ ClassPrior ClassPrior::from_json(const nlohmann::json& j, const std::string& tas
     for (const auto& part : c.weighted_parts)
         if (part != "mlp" && part != "mpnn")
             throw ModelError(what + ": weighted part '" + part + "' is not mlp or mpnn");
-    if (c.labelled_rows.size() != (multiclass ? 1 : outputs) || c.frequencies.size() != outputs)
+    if (c.labelled_rows.size() != (multiclass ? targets : outputs) ||
+        c.frequencies.size() != outputs)
         throw ModelError(what + ": needs " + std::string(freq_key) + " for each of the " +
                          std::to_string(outputs) + " outputs and labelled_rows for each target");
     for (double f : c.frequencies)

@@ -39,11 +39,12 @@ std::string probabilities_name(Probabilities p);
 struct ClassPrior {
     /// The parts ("mlp", "mpnn") trained with class weights; empty when none.
     std::vector<std::string> weighted_parts;
-    /// classification: labelled training rows per target; multiclass: one
-    /// count, the labelled training rows.
+    /// classification: labelled training rows per target; multiclass: the
+    /// labelled training rows of each target (one count for one target).
     std::vector<std::size_t> labelled_rows;
     /// classification: the positive rate per target; multiclass: the share
-    /// of each class, in the model's class order.
+    /// of each class among its target's labelled rows, in the model's class
+    /// order.
     std::vector<double> frequencies;
     /// The loss weight of each output in the weighted parts (classification:
     /// each target's positive weight; multiclass: each class's); empty when
@@ -53,10 +54,11 @@ struct ClassPrior {
     bool weighted(const std::string& part) const;
     nlohmann::json to_json(const std::string& task) const;
     /// From config.json's "class_prior" for a model with `outputs` outputs
-    /// (targets, or classes for multiclass); ModelError naming `where` and
-    /// the field when it does not fit.
+    /// (targets, or classes for multiclass) and, multiclass, `targets`
+    /// targets; ModelError naming `where` and the field when it does not fit.
     static ClassPrior from_json(const nlohmann::json& j, const std::string& task,
-                                std::size_t outputs, const std::string& where);
+                                std::size_t outputs, const std::string& where,
+                                std::size_t targets = 1);
 };
 
 /// The probability p of a part trained with positive weight w at the

@@ -1,5 +1,6 @@
 #include "models/mpnn_ensemble.hpp"
 
+#include "models/class_groups.hpp"
 #include "models/module_tensors.hpp"
 
 #include <cstring>
@@ -101,7 +102,8 @@ void MpnnEnsemble::to_tensors(std::vector<TensorView>& views, std::vector<at::Te
 
 void MpnnEnsemble::predict(const std::vector<const MolGraph*>& graphs, const float* x,
                            MpnnLink link, double* mean, double* std,
-                           const std::vector<double>& logit_shift) const {
+                           const std::vector<double>& logit_shift,
+                           const std::vector<std::int64_t>& class_counts) const {
     at::InferenceMode guard;
     at::Tensor shift;
     if (link != MpnnLink::raw && !logit_shift.empty()) {
@@ -124,7 +126,7 @@ void MpnnEnsemble::predict(const std::vector<const MolGraph*>& graphs, const flo
             at::Tensor o = net->forward(batch, xb).to(at::kDouble);
             if (shift.defined()) o = o + shift;
             if (link == MpnnLink::sigmoid) o = at::sigmoid(o);
-            if (link == MpnnLink::softmax) o = at::softmax(o, 1);
+            if (link == MpnnLink::softmax) o = softmax_groups(o, class_counts);
             outs.push_back(o);
         }
         at::Tensor all = at::stack(outs);  // [K, rows, T]

@@ -63,9 +63,11 @@ class MpnnEnsemble {
     /// (multiclass: T class probabilities a row, summing to 1). Unless
     /// `link` is raw, `logit_shift` (one per output, or empty) is added to
     /// each network's logits before the link (models/class_prior.hpp).
-    /// Thread-safe.
+    /// softmax with `class_counts` of several targets: a softmax per
+    /// target's group of outputs (models/class_groups.hpp). Thread-safe.
     void predict(const std::vector<const MolGraph*>& graphs, const float* x, MpnnLink link,
-                 double* mean, double* std, const std::vector<double>& logit_shift = {}) const;
+                 double* mean, double* std, const std::vector<double>& logit_shift = {},
+                 const std::vector<std::int64_t>& class_counts = {}) const;
 
   private:
     MpnnOptions options_;

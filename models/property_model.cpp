@@ -1,5 +1,6 @@
 #include "models/property_model.hpp"
 
+#include "models/class_groups.hpp"
 #include "models/module_tensors.hpp"
 
 #include <ATen/ATen.h>
@@ -71,29 +72,54 @@ nlohmann::json PropertyModelConfig::model_json() const {
     return m;
 }
 
+std::size_t PropertyModelConfig::class_offset(std::size_t j) const {
+    if (class_counts.empty()) return 0;
+    return static_cast<std::size_t>(group_offset(class_counts, j));
+}
+
+std::vector<std::string> PropertyModelConfig::target_classes(std::size_t j) const {
+    if (class_counts.size() <= 1) return classes;
+    const auto b = classes.begin() + static_cast<std::ptrdiff_t>(class_offset(j));
+    return std::vector<std::string>(b, b + class_counts.at(j));
+}
+
 nlohmann::json PropertyModelConfig::classes_json() const {
     if (task != "multiclass" || targets.empty()) return nullptr;
-    return {{targets.front(), classes}};
+    if (targets.size() == 1) return {{targets.front(), classes}};
+    nlohmann::json j = nlohmann::json::object();
+    for (std::size_t t = 0; t < targets.size(); ++t)
+        j[targets[t]] = target_classes(t);
+    return j;
 }
 
 namespace {
 
-/// A multi-class model: one target, its classes (at least 2, none twice)
-/// one output each, no target standardization. Throws ModelError naming `where`.
+/// A multi-class model: per target its classes (at least 2, none twice)
+/// one output each, no target standardization; with several targets, only
+/// the mlp and mpnn parts. Throws ModelError naming `where`.
 void check_multiclass(PropertyModelConfig& c, const nlohmann::json& j, const std::string& where) {
-    if (c.targets.size() != 1)
-        throw ModelError(where + ": a multiclass model has one target, this one " +
-                         std::to_string(c.targets.size()));
+    if (c.targets.empty()) throw ModelError(where + ": a multiclass model has no target");
+    if (c.targets.size() > 1 && (c.uses_forest() || c.uses_gbm() || c.uses_knn()))
+        throw ModelError(where +
+                         ": a multiclass model of several targets has only mlp and mpnn "
+                         "parts, this one is '" +
+                         c.head + "'");
     const auto it = j.find("classes");
-    if (it == j.end() || !it->is_object() || !it->contains(c.targets.front()))
-        throw ModelError(where + ": a multiclass model needs \"classes\": {\"" + c.targets.front() +
-                         "\": [...]}");
-    c.classes = it->at(c.targets.front()).get<std::vector<std::string>>();
-    std::vector<std::string> sorted = c.classes;
-    std::sort(sorted.begin(), sorted.end());
-    if (c.classes.size() < 2 || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
-        throw ModelError(where + ": classes of '" + c.targets.front() +
-                         "' must be at least 2 distinct labels, got " + it->dump());
+    c.classes.clear();
+    c.class_counts.clear();
+    for (const auto& target : c.targets) {
+        if (it == j.end() || !it->is_object() || !it->contains(target))
+            throw ModelError(where + ": a multiclass model needs \"classes\": {\"" + target +
+                             "\": [...]}");
+        std::vector<std::string> classes = it->at(target).get<std::vector<std::string>>();
+        std::vector<std::string> sorted = classes;
+        std::sort(sorted.begin(), sorted.end());
+        if (classes.size() < 2 || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+            throw ModelError(where + ": classes of '" + target +
+                             "' must be at least 2 distinct labels, got " + it->at(target).dump());
+        c.class_counts.push_back(static_cast<std::int64_t>(classes.size()));
+        c.classes.insert(c.classes.end(), classes.begin(), classes.end());
+    }
     if (static_cast<std::int64_t>(c.classes.size()) != c.mlp.output_dim)
         throw ModelError(where + ": " + std::to_string(c.classes.size()) +
                          " classes but the model has " + std::to_string(c.mlp.output_dim) +
@@ -230,8 +256,9 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
             throw ModelError(where + ": task '" + c.task +
                              "' is not regression, classification or multiclass");
         if (j.contains("class_prior"))
-            c.class_prior = ClassPrior::from_json(
-                j.at("class_prior"), c.task, static_cast<std::size_t>(c.mlp.output_dim), where);
+            c.class_prior = ClassPrior::from_json(j.at("class_prior"), c.task,
+                                                  static_cast<std::size_t>(c.mlp.output_dim), where,
+                                                  c.task == "multiclass" ? c.targets.size() : 1);
         if (c.task == "multiclass")
             check_multiclass(c, j, where);
         else
@@ -241,6 +268,27 @@ PropertyModelConfig PropertyModelConfig::from_json(const nlohmann::json& j,
         throw ModelError(where + ": " + e.what());
     }
 }
+
+namespace {
+
+/// A multiclass model's classes: 2 or more, a count per target (one target:
+/// all the classes, filled in when empty) adding up to them; with several
+/// targets, no tree or neighbour parts (`trees`). Throws ModelError.
+void check_class_counts(PropertyModelConfig& c, bool trees) {
+    if (c.classes.size() < 2)
+        throw ModelError("a multiclass property model needs 2 or more classes");
+    if (c.class_counts.empty()) c.class_counts = {static_cast<std::int64_t>(c.classes.size())};
+    if (c.class_counts.size() != c.targets.size() ||
+        group_offset(c.class_counts, c.class_counts.size()) !=
+            static_cast<std::int64_t>(c.classes.size()))
+        throw ModelError(
+            "a multiclass property model needs a class count per target, adding "
+            "up to its classes");
+    if (c.targets.size() > 1 && trees)
+        throw ModelError("a multiclass model of several targets has only mlp and mpnn parts");
+}
+
+}  // namespace
 
 PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> members,
                              std::vector<EncoderState> encoders,
@@ -258,8 +306,7 @@ PropertyModel::PropertyModel(PropertyModelConfig config, std::vector<Mlp> member
     const std::string why = head_weights_problem(config_.head, config_.part_weights);
     if (!why.empty()) throw ModelError("model weights: " + why);
     const bool multiclass = config_.task == "multiclass";
-    if (multiclass && config_.classes.size() < 2)
-        throw ModelError("a multiclass property model needs 2 or more classes");
+    if (multiclass) check_class_counts(config_, forest_ || gbm_ || knn_);
     const bool wants_mlp = config_.uses_mlp();
     if (wants_mlp && members_.empty())
         throw ModelError("a property model with an MLP head needs at least one member");

@@ -49,10 +49,19 @@ nlohmann::json boost_options_json(const BoostOptions& o);
 struct PropertyModelConfig {
     std::string task = "regression";  ///< regression | classification | multiclass
     std::vector<std::string> targets;
-    /// multiclass: the classes of the (one) target, in output order: the
-    /// sorted distinct labels of the training rows (config.json "classes":
-    /// {"<target>": [...]}). Empty for the other tasks.
+    /// multiclass: the classes of the target, in output order: the sorted
+    /// distinct labels of the training rows (config.json "classes":
+    /// {"<target>": [...]}); with several targets, each target's classes one
+    /// after the other, in the order of `targets`. Empty for the other tasks.
     std::vector<std::string> classes;
+    /// multiclass: each target's number of classes (its softmax group, in
+    /// `classes` and the outputs; models/class_groups.hpp). Empty for the
+    /// other tasks.
+    std::vector<std::int64_t> class_counts;
+    /// multiclass: target j's classes (a slice of `classes`).
+    std::vector<std::string> target_classes(std::size_t j) const;
+    /// multiclass: target j's first output.
+    std::size_t class_offset(std::size_t j) const;
     /// The model's outputs per row: one per target, or one probability per
     /// class (multiclass).
     std::size_t num_outputs() const {
@@ -96,7 +105,7 @@ struct PropertyModelConfig {
 
     nlohmann::json to_json(std::size_t ensemble) const;
     nlohmann::json model_json() const;  ///< the "model" object of config.json
-    /// config.json "classes": {"<target>": [...]} (multiclass), else null.
+    /// config.json "classes": {"<target>": [...], ...} (multiclass), else null.
     nlohmann::json classes_json() const;
     /// Throws ModelError naming the missing or bad field.
     static PropertyModelConfig from_json(const nlohmann::json& j, const std::string& where);

@@ -5,6 +5,7 @@
 // shifts each weighted member's logits before the link.
 #include "models/property_model.hpp"
 
+#include "models/class_groups.hpp"
 #include "models/class_metrics.hpp"
 #include "src/error.hpp"
 
@@ -35,7 +36,11 @@ void PropertyModel::predict_few(const std::vector<const float*>& x, std::int64_t
                 for (std::size_t i = 0; i < out.size(); ++i)
                     out[i] = static_cast<float>(out[i] + mlp_shift_[i % t]);
             for (std::int64_t r = 0; r < n; ++r)
-                softmax(out.data() + r * t, t, &all[m * out.size() + r * t]);
+                for (std::size_t g = 0; g < config_.class_counts.size(); ++g) {
+                    const std::size_t b = r * t + config_.class_offset(g);
+                    softmax(out.data() + b, static_cast<std::size_t>(config_.class_counts[g]),
+                            &all[m * out.size() + b]);
+                }
             continue;
         }
         for (std::size_t i = 0; i < out.size(); ++i) {
@@ -76,7 +81,7 @@ void PropertyModel::predict_mlp(const std::vector<const float*>& x, std::int64_t
         at::Tensor o = members_[k]->infer(input).to(at::kDouble);
         if (!mlp_shift_.empty()) o = o + at::tensor(mlp_shift_, at::kDouble);
         if (config_.task == "multiclass") {
-            o = at::softmax(o, 1);
+            o = softmax_groups(o, config_.class_counts);
         } else if (config_.task == "classification") {
             o = at::sigmoid(o);
         } else if (!config_.target_mean.empty()) {

@@ -110,7 +110,7 @@ void PropertyModel::predict_members(const std::vector<const float*>& x_in, std::
         const MpnnLink link = config_.task == "multiclass"       ? MpnnLink::softmax
                               : config_.task == "classification" ? MpnnLink::sigmoid
                                                                  : MpnnLink::raw;
-        mpnn_->predict(*graphs, x0, link, p.mean(), p.sd(), mpnn_shift_);
+        mpnn_->predict(*graphs, x0, link, p.mean(), p.sd(), mpnn_shift_, config_.class_counts);
         unstandardize();
     }
     if (knn_) {

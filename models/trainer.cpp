@@ -1,5 +1,7 @@
 #include "models/trainer.hpp"
 
+#include "models/class_groups.hpp"
+
 #include "models/module_tensors.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -55,6 +57,23 @@ std::string fmt(const char* f, double v) {
     return buf;
 }
 
+/// Per row and target, -log p(labelled class) (masked rows hold class 0).
+at::Tensor multiclass_loss(const at::Tensor& out, const at::Tensor& y,
+                           const std::vector<std::int64_t>& counts) {
+    if (counts.size() <= 1) {
+        const at::Tensor cls = y.select(1, 0).to(at::kLong).unsqueeze(1);
+        return -at::log_softmax(out, 1).gather(1, cls);
+    }
+    const at::Tensor logp = log_softmax_groups(out, counts);
+    std::vector<at::Tensor> cols;
+    for (std::size_t j = 0; j < counts.size(); ++j) {
+        const std::int64_t b = group_offset(counts, j);
+        const at::Tensor cls = y.select(1, static_cast<std::int64_t>(j)).to(at::kLong).unsqueeze(1);
+        cols.push_back(-logp.slice(1, b, b + counts[j]).gather(1, cls));
+    }
+    return at::cat(cols, 1);
+}
+
 }  // namespace
 
 Trainer::Trainer(Mlp model, const TrainerOptions& options)
@@ -94,9 +113,9 @@ at::Tensor Trainer::batch_loss(const at::Tensor& out, const at::Tensor& y_in,
         per = (out - y).pow(2);
     } else if (options_.task == "multiclass") {
         // Softmax cross-entropy: y [B, 1] holds the class index (0 where
-        // masked), out [B, K] the logits.
-        const at::Tensor cls = y.select(1, 0).to(at::kLong).unsqueeze(1);
-        per = -at::log_softmax(out, 1).gather(1, cls);
+        // masked), out [B, K] the logits; with several targets, y [B, T]
+        // and each target's classes their own softmax.
+        per = multiclass_loss(out, y, options_.class_counts);
     } else {
         // BCE with logits, positives weighted by pos_weight (per target).
         at::Tensor log_p = at::log_sigmoid(out), log_not_p = at::log_sigmoid(-out);
@@ -206,21 +225,31 @@ bool all_finite(const std::vector<at::Tensor>& tensors) {
 }  // namespace
 
 void Trainer::check_classes(const TrainTensors& train, const TrainTensors& val) const {
-    // One softmax group: y [N, 1] holds class indices below the outputs.
+    // A softmax group per target: y [N, T] holds class indices below each
+    // target's class count (one target: below the outputs).
     std::int64_t k = 0;
     {
         at::NoGradGuard no_grad;
         k = model_->forward(train, at::zeros({1}, at::kLong)).size(1);
     }
+    const auto& counts = options_.class_counts;
+    const std::int64_t targets = std::max<std::int64_t>(1, counts.size());
+    if (counts.size() > 1 && group_offset(counts, counts.size()) != k)
+        throw Error("Trainer: the class counts add up to " +
+                    std::to_string(group_offset(counts, counts.size())) + ", the model has " +
+                    std::to_string(k) + " outputs");
     for (const TrainTensors* t : {&train, &val}) {
         if (t->size() == 0) continue;
-        if (t->y.size(1) != 1)
-            throw Error("Trainer: multiclass takes one target column of class indices, got " +
-                        std::to_string(t->y.size(1)));
-        const at::Tensor labelled = t->y.masked_select(t->mask > 0.5);
-        if (labelled.numel() > 0 &&
-            (labelled.min().item<double>() < 0 || labelled.max().item<double>() >= k))
-            throw Error("Trainer: a class index is outside 0.." + std::to_string(k - 1));
+        if (t->y.size(1) != targets)
+            throw Error("Trainer: multiclass takes " + std::to_string(targets) +
+                        " target columns of class indices, got " + std::to_string(t->y.size(1)));
+        for (std::int64_t j = 0; j < targets; ++j) {
+            const std::int64_t kj = counts.size() > 1 ? counts[j] : k;
+            const at::Tensor labelled = t->y.select(1, j).masked_select(t->mask.select(1, j) > 0.5);
+            if (labelled.numel() > 0 &&
+                (labelled.min().item<double>() < 0 || labelled.max().item<double>() >= kj))
+                throw Error("Trainer: a class index is outside 0.." + std::to_string(kj - 1));
+        }
     }
 }
 
@@ -273,7 +302,7 @@ at::Tensor Trainer::outputs(const TrainTensors& data) const {
 
 at::Tensor Trainer::predict(const TrainTensors& data) const {
     at::Tensor out = outputs(data);
-    if (options_.task == "multiclass") return at::softmax(out, 1);
+    if (options_.task == "multiclass") return softmax_groups(out, options_.class_counts);
     return options_.task == "classification" ? at::sigmoid(out) : out;
 }
 
@@ -297,8 +326,21 @@ std::vector<double> Trainer::target_metrics(const TrainTensors& data) const {
     if (options_.task == "multiclass") {
         const at::Tensor p = pred.to(at::kDouble).contiguous();
         const std::vector<double> prob(p.data_ptr<double>(), p.data_ptr<double>() + p.numel());
-        return {multiclass_metrics(column(y, 0), prob, static_cast<std::size_t>(p.size(1)))
-                    .at(primary_metric(options_.task))};
+        const auto& counts = options_.class_counts;
+        if (counts.size() <= 1)
+            return {multiclass_metrics(column(y, 0), prob, static_cast<std::size_t>(p.size(1)))
+                        .at(primary_metric(options_.task))};
+        std::vector<double> out;
+        for (std::size_t j = 0; j < counts.size(); ++j) {
+            const at::Tensor g =
+                p.slice(1, group_offset(counts, j), group_offset(counts, j) + counts[j])
+                    .contiguous();
+            const std::vector<double> pj(g.data_ptr<double>(), g.data_ptr<double>() + g.numel());
+            out.push_back(multiclass_metrics(column(y, static_cast<std::int64_t>(j)), pj,
+                                             static_cast<std::size_t>(counts[j]))
+                              .at(primary_metric(options_.task)));
+        }
+        return out;
     }
     std::vector<double> out;
     for (std::int64_t j = 0; j < y.size(1); ++j)

@@ -28,6 +28,11 @@ struct TrainerOptions {
     /// holds class indices; the model's K outputs are the logits of a
     /// softmax; loss: cross-entropy, selection: its validation value).
     std::string task = "regression";
+    /// multiclass with several targets: each target's number of classes, in
+    /// output order (y [N, T] then holds each target's class index, and
+    /// each target's outputs are their own softmax, class_groups.hpp);
+    /// empty: one target whose classes are all the outputs.
+    std::vector<std::int64_t> class_counts;
     int epochs = 100;
     int batch_size = 64;
     double lr = 1e-3;
@@ -117,7 +122,8 @@ class Trainer {
     double lr_at(std::int64_t step, std::int64_t steps_per_epoch) const;
     at::Tensor batch_loss(const at::Tensor& out, const at::Tensor& y, const at::Tensor& mask) const;
     bool improved(double metric) const;
-    /// multiclass: y is one column of class indices below the output count.
+    /// multiclass: y holds a column of class indices per target, each below
+    /// its target's class count.
     void check_classes(const TrainTensors& train, const TrainTensors& val) const;
     /// A non-finite loss at `epoch`: stops, keeping the best epoch so far
     /// (a warning says so), or throws UsageError when there is none with

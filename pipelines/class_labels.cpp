@@ -57,19 +57,34 @@ std::vector<std::string> map_class_labels(PropertyTable& t, const std::vector<st
                                           const std::string& target) {
     if (t.num_targets != 1 || t.labels.size() != t.size())
         throw Error("map_class_labels: a table of one multiclass target expected");
+    return map_class_labels(t, std::vector<std::vector<std::string>>{classes}, {target});
+}
+
+std::vector<std::string> map_class_labels(PropertyTable& t,
+                                          const std::vector<std::vector<std::string>>& classes,
+                                          const std::vector<std::string>& targets) {
+    const std::size_t nt = t.num_targets;
+    if (nt == 0 || classes.size() != nt || targets.size() != nt || t.labels.size() != t.size() * nt)
+        throw Error("map_class_labels: a table of " + std::to_string(classes.size()) +
+                    " multiclass targets expected");
     std::vector<std::string> reasons(t.size());
     for (std::size_t i = 0; i < t.size(); ++i) {
-        const std::string& label = t.labels[i];
-        t.targets[i] = std::nan("");
-        if (label.empty()) continue;
-        const auto it = std::find(classes.begin(), classes.end(), label);
-        if (it != classes.end()) {
-            t.targets[i] = static_cast<double>(it - classes.begin());
-            continue;
+        for (std::size_t j = 0; j < nt; ++j) {
+            const std::string& label = t.labels[i * nt + j];
+            double& value = t.targets[i * nt + j];
+            value = std::nan("");
+            if (label.empty()) continue;
+            const auto& cj = classes[j];
+            const auto it = std::find(cj.begin(), cj.end(), label);
+            if (it != cj.end()) {
+                value = static_cast<double>(it - cj.begin());
+                continue;
+            }
+            if (reasons[i].empty())
+                reasons[i] = "target '" + targets[j] + "' has label '" + label +
+                             "', which is not a class of the model (trained on the " +
+                             std::to_string(cj.size()) + " classes " + class_list(cj) + ")";
         }
-        reasons[i] = "target '" + target + "' has label '" + label +
-                     "', which is not a class of the model (trained on the " +
-                     std::to_string(classes.size()) + " classes " + class_list(classes) + ")";
     }
     return reasons;
 }

@@ -23,6 +23,13 @@ std::vector<std::string> training_classes(const PropertyTable& t,
 std::vector<std::string> map_class_labels(PropertyTable& t, const std::vector<std::string>& classes,
                                           const std::string& target);
 
+/// The same for a table of several multiclass targets: target j's label
+/// maps to its index among classes[j]; a row's reason names the first
+/// target whose label is not among its classes (that target is NaN).
+std::vector<std::string> map_class_labels(PropertyTable& t,
+                                          const std::vector<std::vector<std::string>>& classes,
+                                          const std::vector<std::string>& targets);
+
 /// Moves the rows with a reason (`reasons`, one per row; "" = keep) to
 /// t.rejects (kept in input order) and out of every per-row column. Returns
 /// which rows were kept (1) or dropped (0).

@@ -94,31 +94,35 @@ void log_class_weights(const TrainOptions& o, const PropertyTable& t,
 
 namespace {
 
-/// multiclass: the labelled training rows and each class's share of them.
+/// multiclass: per target the labelled training rows and each class's
+/// share of them.
 models::ClassPrior class_shares(const PropertyTable& t, const std::vector<std::size_t>& rows,
-                                std::size_t classes) {
+                                const std::vector<std::int64_t>& class_counts) {
     models::ClassPrior c;
-    std::vector<std::size_t> count(classes, 0);
-    std::size_t labelled = 0;
-    for (std::size_t r : rows) {
-        const double v = t.targets[r * t.num_targets];
-        if (std::isnan(v) || v < 0 || v >= static_cast<double>(classes)) continue;
-        ++count[static_cast<std::size_t>(v)];
-        ++labelled;
+    const std::size_t nt = t.num_targets;
+    for (std::size_t j = 0; j < class_counts.size() && j < nt; ++j) {
+        const auto classes = static_cast<std::size_t>(class_counts[j]);
+        std::vector<std::size_t> count(classes, 0);
+        std::size_t labelled = 0;
+        for (std::size_t r : rows) {
+            const double v = t.targets[r * nt + j];
+            if (std::isnan(v) || v < 0 || v >= static_cast<double>(classes)) continue;
+            ++count[static_cast<std::size_t>(v)];
+            ++labelled;
+        }
+        c.labelled_rows.push_back(labelled);
+        for (std::size_t n : count)
+            c.frequencies.push_back(labelled ? static_cast<double>(n) / labelled : 0.0);
     }
-    c.labelled_rows = {labelled};
-    for (std::size_t n : count)
-        c.frequencies.push_back(labelled ? static_cast<double>(n) / labelled : 0.0);
     return c;
 }
 
 }  // namespace
 
-std::optional<models::ClassPrior> training_class_prior(const TrainOptions& o,
-                                                       const PropertyTable& t,
-                                                       const std::vector<std::size_t>& train_rows,
-                                                       std::size_t classes) {
-    if (o.task == "multiclass") return class_shares(t, train_rows, classes);  // unweighted loss
+std::optional<models::ClassPrior> training_class_prior(
+    const TrainOptions& o, const PropertyTable& t, const std::vector<std::size_t>& train_rows,
+    const std::vector<std::int64_t>& class_counts) {
+    if (o.task == "multiclass") return class_shares(t, train_rows, class_counts);  // unweighted
     if (o.task != "classification") return std::nullopt;
     const models::TrainTensors labels = label_tensors(t, train_rows);
     const at::Tensor pos = (labels.y * labels.mask).sum(0).to(at::kDouble);

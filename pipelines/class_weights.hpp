@@ -35,14 +35,14 @@ void log_class_weights(const TrainOptions& options, const PropertyTable& t,
                        const std::vector<std::size_t>& train_rows);
 
 /// config.json "class_prior" of a classifier trained on the rows `train_rows`
-/// of `t` (whose targets hold 0/1, or class indices below `classes` for
-/// multiclass): per target the labelled rows and positive rate (multiclass:
-/// each class's share), and the parts and positive weights of a balanced
-/// run, as models::positive_weights gives them to the trainer. nullopt for
+/// of `t` (whose targets hold 0/1, or for multiclass target j's class
+/// indices below class_counts[j]): per target the labelled rows and positive
+/// rate (multiclass: each class's share of its target's labelled rows), and
+/// the parts and positive weights of a balanced run, as
+/// models::positive_weights gives them to the trainer. nullopt for
 /// regression.
-std::optional<models::ClassPrior> training_class_prior(const TrainOptions& options,
-                                                       const PropertyTable& t,
-                                                       const std::vector<std::size_t>& train_rows,
-                                                       std::size_t classes);
+std::optional<models::ClassPrior> training_class_prior(
+    const TrainOptions& options, const PropertyTable& t, const std::vector<std::size_t>& train_rows,
+    const std::vector<std::int64_t>& class_counts);
 
 }  // namespace plmkit::pipelines

@@ -149,11 +149,14 @@ std::vector<std::string> output_header(const models::PropertyModel& m, const std
     std::vector<std::string> h = {"id", input};
     const auto& c = m.config();
     if (c.task == "multiclass") {
-        // The predicted class, then each class's probability (and spread).
-        h.push_back(c.targets.front());
-        for (const auto& col : class_columns(c.targets.front(), c.classes)) {
-            h.push_back(col);
-            if (m.has_spread()) h.push_back(col + "_std");
+        // Per target, the predicted class, then each class's probability
+        // (and spread).
+        for (std::size_t j = 0; j < c.targets.size(); ++j) {
+            h.push_back(c.targets[j]);
+            for (const auto& col : class_columns(c.targets[j], c.target_classes(j))) {
+                h.push_back(col);
+                if (m.has_spread()) h.push_back(col + "_std");
+            }
         }
         return h;
     }
@@ -162,6 +165,22 @@ std::vector<std::string> output_header(const models::PropertyModel& m, const std
         if (m.has_spread()) h.push_back(t + "_std");
     }
     return h;
+}
+
+/// A multiclass row's fields: per target the most probable class (the
+/// first on ties), then its classes' probabilities (and spreads, `std` not
+/// null), from the row's outputs `mean` (and `std`).
+void class_fields(const models::PropertyModelConfig& c, const double* mean, const double* std,
+                  std::vector<std::string>& fields) {
+    for (std::size_t j = 0; j < c.targets.size(); ++j) {
+        const std::size_t b = c.class_offset(j);
+        const auto k = static_cast<std::size_t>(c.class_counts.at(j));
+        fields.push_back(c.classes[b + models::predicted_class(mean + b, k)]);
+        for (std::size_t i = b; i < b + k; ++i) {
+            fields.push_back(format_value(mean[i]));
+            if (std) fields.push_back(format_value(std[i]));
+        }
+    }
 }
 
 struct Writers {
@@ -285,10 +304,11 @@ void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredicto
         truncated.add(rows[i].input);
         fields.assign({rows[i].id, shown_input(rows[i], sdf)});
         const std::size_t k = where[i] * pred.targets;
-        if (p.model().config().task == "multiclass") {
-            // The most probable class (the first on ties), then the probabilities.
-            const auto& classes = p.model().config().classes;
-            fields.push_back(classes[models::predicted_class(&pred.mean[k], classes.size())]);
+        const auto& c = p.model().config();
+        if (c.task == "multiclass") {
+            class_fields(c, &pred.mean[k], with_std ? &pred.std[k] : nullptr, fields);
+            w.out.row(fields);
+            continue;
         }
         for (std::size_t j = 0; j < pred.targets; ++j) {
             fields.push_back(format_value(pred.mean[k + j]));
@@ -463,7 +483,10 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
     if (!split.empty()) keep_split_rows(t, split, o.data);
     if (config.task == "multiclass") {
         // A label the model has no class for cannot be scored: a reject.
-        reject_rows(t, map_class_labels(t, config.classes, to.target_cols.front()));
+        std::vector<std::vector<std::string>> classes;
+        for (std::size_t j = 0; j < config.targets.size(); ++j)
+            classes.push_back(config.target_classes(j));
+        reject_rows(t, map_class_labels(t, classes, to.target_cols));
     }
     const std::vector<double> pred = predict_table(predictor, t, rejects);
     // With the JSON on stdout, the default file in the current directory is
@@ -478,19 +501,20 @@ nlohmann::json run_evaluate(const EvaluateOptions& o) {
                          std::to_string(t.records) + " records were rejected (reasons in " +
                          rejects + "); the first, " + describe_reject(t.rejects.front()));
     }
-    nlohmann::json out = {{"model", o.model},
-                          {"data", o.data},
-                          {"task", config.task},
-                          {"targets", to.target_cols},
-                          {"probabilities", config.task == "regression"
-                                                ? nlohmann::json(nullptr)
-                                                : nlohmann::json(models::probabilities_name(mode))},
-                          {"n", t.size()},
-                          {"rejected", t.rejects.size()},
-                          {"rejects", write ? nlohmann::json(rejects) : nlohmann::json(nullptr)},
-                          {"classes", config.classes_json()},
-                          {"metrics", evaluate_predictions(config.task, config.targets, t.targets,
-                                                           pred, config.classes.size())}};
+    nlohmann::json out = {
+        {"model", o.model},
+        {"data", o.data},
+        {"task", config.task},
+        {"targets", to.target_cols},
+        {"probabilities", config.task == "regression"
+                              ? nlohmann::json(nullptr)
+                              : nlohmann::json(models::probabilities_name(mode))},
+        {"n", t.size()},
+        {"rejected", t.rejects.size()},
+        {"rejects", write ? nlohmann::json(rejects) : nlohmann::json(nullptr)},
+        {"classes", config.classes_json()},
+        {"metrics", evaluate_predictions(config.task, config.targets, t.targets, pred,
+                                         config.classes.size(), config.class_counts)}};
     if (!split.empty()) out["split"] = split.to_json();
     return out;
 }

@@ -92,8 +92,12 @@ std::string non_finite_output(const models::PropertyModel& model, const double* 
     for (std::size_t j = 0; j < c.num_outputs(); ++j) {
         if (std::isfinite(mean[j]) && (!std || std::isfinite(std[j]))) continue;
         const bool bad_mean = !std::isfinite(mean[j]);
+        std::size_t target = 0;  // multiclass: the target whose class output j is
+        while (c.task == "multiclass" && target + 1 < c.targets.size() &&
+               j >= c.class_offset(target + 1))
+            ++target;
         const std::string what =
-            c.task == "multiclass" ? c.targets.front() + "' class '" + c.classes[j] : c.targets[j];
+            c.task == "multiclass" ? c.targets[target] + "' class '" + c.classes[j] : c.targets[j];
         return "the model's output is not finite (NaN/inf): target '" + what + "' " +
                (bad_mean ? "= " + shown_value(mean[j]) : "std = " + shown_value(std[j])) +
                " (damaged weights, or features far outside the training data?)";

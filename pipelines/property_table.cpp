@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "data/input_reader.hpp"
+#include "models/class_groups.hpp"
 #include "models/class_metrics.hpp"
 #include "models/metrics.hpp"
 #include "pipelines/metric_notes.hpp"
@@ -238,6 +239,58 @@ nlohmann::json evaluate_classes(const std::vector<std::string>& targets,
     return {{targets.front(), m}, {"mean", mean}};
 }
 
+/// The mean over targets of each metric where it is defined (null where
+/// none), with a note when that leaves targets out; `sums` holds each
+/// metric's sum and count.
+nlohmann::json mean_of_targets(const std::map<std::string, std::pair<double, int>>& sums,
+                               std::size_t nt) {
+    nlohmann::json mean = nlohmann::json::object();
+    std::map<std::string, int> defined;
+    for (const auto& [k, s] : sums) {
+        mean[k] = s.second > 0 ? nlohmann::json(s.first / s.second) : nlohmann::json(nullptr);
+        defined[k] = s.second;
+    }
+    const std::string note = mean_note(defined, nt);
+    if (!note.empty()) mean["note"] = note;
+    return mean;
+}
+
+/// evaluate_predictions of a multiclass model of several targets: each
+/// target's metrics on its own classes' probabilities, and their mean.
+nlohmann::json evaluate_class_groups(const std::vector<std::string>& targets,
+                                     const std::vector<double>& y, const std::vector<double>& prob,
+                                     const std::vector<std::int64_t>& counts) {
+    const std::size_t nt = targets.size(),
+                      width = static_cast<std::size_t>(models::group_offset(counts, counts.size()));
+    if (counts.size() != nt || width == 0 || prob.size() * nt != y.size() * width)
+        throw Error("evaluate_predictions: multiclass needs a class count per target");
+    const std::size_t n = y.size() / nt;
+    nlohmann::json out = nlohmann::json::object();
+    std::map<std::string, std::pair<double, int>> sums;
+    for (std::size_t j = 0; j < nt; ++j) {
+        const auto k = static_cast<std::size_t>(counts[j]);
+        const auto b = static_cast<std::size_t>(models::group_offset(counts, j));
+        std::vector<double> yj(n), pj(n * k);
+        std::size_t labelled = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            yj[i] = y[i * nt + j];
+            labelled += std::isnan(yj[i]) ? 0 : 1;
+            std::copy_n(&prob[i * width + b], k, &pj[i * k]);
+        }
+        const auto metrics = models::multiclass_metrics(yj, pj, k);
+        nlohmann::json m = metrics_json(metrics, labelled);
+        const std::string note = null_metrics_note("multiclass", yj, yj, metrics);
+        if (!note.empty()) m["note"] = note;
+        out[targets[j]] = m;
+        for (const auto& [key, v] : metrics) {
+            sums[key].first += std::isnan(v) ? 0.0 : v;
+            sums[key].second += std::isnan(v) ? 0 : 1;
+        }
+    }
+    out["mean"] = mean_of_targets(sums, nt);
+    return out;
+}
+
 }  // namespace
 
 std::string murcko_scaffold(const std::string& smiles) {
@@ -321,7 +374,10 @@ void featurize_table(PropertyTable& t, const PropertyFeaturizer& featurizer) {
 nlohmann::json evaluate_predictions(const std::string& task,
                                     const std::vector<std::string>& targets,
                                     const std::vector<double>& y, const std::vector<double>& pred,
-                                    std::size_t classes) {
+                                    std::size_t classes,
+                                    const std::vector<std::int64_t>& class_counts) {
+    if (task == "multiclass" && class_counts.size() > 1)
+        return evaluate_class_groups(targets, y, pred, class_counts);
     if (task == "multiclass") return evaluate_classes(targets, y, pred, classes);
     const std::size_t nt = targets.size(), n = nt ? y.size() / nt : 0;
     nlohmann::json out = nlohmann::json::object();
@@ -350,15 +406,7 @@ nlohmann::json evaluate_predictions(const std::string& task,
     }
     // The mean of the targets where a metric is defined (null where none),
     // with a note when that leaves targets out.
-    nlohmann::json mean = nlohmann::json::object();
-    std::map<std::string, int> defined;
-    for (const auto& [k, s] : sums) {
-        mean[k] = s.second > 0 ? nlohmann::json(s.first / s.second) : nlohmann::json(nullptr);
-        defined[k] = s.second;
-    }
-    const std::string note = mean_note(defined, nt);
-    if (!note.empty()) mean["note"] = note;
-    out["mean"] = mean;
+    out["mean"] = mean_of_targets(sums, nt);
     return out;
 }
 

@@ -71,11 +71,15 @@ std::string murcko_scaffold(const std::string& smiles);
 /// Per-target metrics (metrics.hpp task_metrics; missing values skipped) and
 /// their mean over targets under "mean". y and pred are [n x T] row-major;
 /// multiclass (one target): y holds class indices, pred [n x classes]
-/// probabilities (class_metrics.hpp multiclass_metrics).
+/// probabilities (class_metrics.hpp multiclass_metrics); several targets:
+/// y [n x T] each target's class index, pred [n x classes] each target's
+/// class_counts[j] probabilities one after the other, and "mean" the mean
+/// of the targets' metrics.
 nlohmann::json evaluate_predictions(const std::string& task,
                                     const std::vector<std::string>& targets,
                                     const std::vector<double>& y, const std::vector<double>& pred,
-                                    std::size_t classes = 0);
+                                    std::size_t classes = 0,
+                                    const std::vector<std::int64_t>& class_counts = {});
 
 /// Writes rejects ("index \t id \t input \t reason" lines) to `path` (TSV
 /// with the header index, id, <input_header>, reason) atomically.

@@ -138,9 +138,13 @@ void ScreenPlan::load_models() {
             throw UsageError("score.models '" + m.name + "': '" + m.model +
                              "' is a protein model; a screen scores molecules");
         const auto& c = p->model().config();
+        const std::string targets = c.targets.size() > 1
+                                        ? "targets '" + c.targets.front() + "' and " +
+                                              std::to_string(c.targets.size() - 1) + " more"
+                                        : "target '" + c.targets.front() + "'";
         if (c.task == "multiclass")
             throw UsageError("score.models '" + m.name + "': '" + m.model +
-                             "' is a multi-class model (target '" + c.targets.front() + "', " +
+                             "' is a multi-class model (" + targets + ", " +
                              std::to_string(c.classes.size()) +
                              " classes); a screen scores with regression or binary "
                              "classification models (one value per target)");

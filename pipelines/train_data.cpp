@@ -183,7 +183,13 @@ void prepare_tokens(const TrainOptions& o, TrainData& p) {
 /// label is not a class of the training rows goes to the rejects (a left-out
 /// row keeps a missing target: it is not used).
 void apply_classes(const TrainOptions& o, TrainData& p) {
-    std::vector<std::string> reasons = map_class_labels(p.table, p.classes, o.target_cols.front());
+    std::vector<std::vector<std::string>> classes;
+    for (std::size_t j = 0; j < o.target_cols.size(); ++j) {
+        classes.push_back(training_classes(p.table, p.rows[0], j));
+        p.classes.insert(p.classes.end(), classes.back().begin(), classes.back().end());
+        p.class_counts.push_back(static_cast<std::int64_t>(classes.back().size()));
+    }
+    std::vector<std::string> reasons = map_class_labels(p.table, classes, o.target_cols);
     bool any = false;
     for (std::size_t i = 0; i < reasons.size(); ++i) {
         if (p.sets[i] != data::kValid && p.sets[i] != data::kTest) reasons[i].clear();
@@ -240,10 +246,7 @@ TrainData prepare_train_data(const TrainOptions& o) {
     begin_run(o);
     // The cache holds every row read (what --resume reads again).
     if (save) save_features(features_cache(o), p.table, p.featurizer->to_json());
-    if (o.task == "multiclass") {
-        p.classes = training_classes(p.table, p.rows[0]);
-        apply_classes(o, p);
-    }
+    if (o.task == "multiclass") apply_classes(o, p);
     if (!finetune) normalize_features(p);
     if (o.task == "regression") standardization(p.table, p.rows[0], p.mean, p.sd);
     return p;

@@ -22,8 +22,11 @@ struct TrainData {
     std::vector<std::size_t> rows[3];
     std::vector<double> mean, sd;  ///< target standardization (regression)
     /// multiclass: the classes, sorted distinct labels of the training rows
-    /// (class_labels.hpp); the targets hold their indices.
+    /// (class_labels.hpp), each target's one after the other; the targets
+    /// hold their indices (within the target's classes).
     std::vector<std::string> classes;
+    /// multiclass: each target's number of classes.
+    std::vector<std::int64_t> class_counts;
     /// The model's outputs: one per target, or per class (multiclass).
     std::size_t outputs() const { return classes.empty() ? table.num_targets : classes.size(); }
     InputKind kind = InputKind::molecule;

@@ -86,7 +86,7 @@ nlohmann::json evaluate_rows(const models::PropertyModel& model, const PropertyT
     model.predict(x.data(), static_cast<std::int64_t>(rows.size()), pred.data(), nullptr,
                   t.graphs.empty() ? nullptr : &graphs);
     return evaluate_predictions(model.config().task, model.config().targets, y, pred,
-                                model.config().classes.size());
+                                model.config().classes.size(), model.config().class_counts);
 }
 
 }  // namespace
@@ -159,6 +159,7 @@ models::TrainerOptions trainer_options(const TrainOptions& o, const TrainData& p
                                        bool mpnn) {
     models::TrainerOptions to;
     to.task = o.task;
+    to.class_counts = p.class_counts;  // multiclass: a softmax per target
     to.epochs = mpnn ? o.mpnn.epochs : o.epochs;
     to.batch_size = o.batch_size;
     to.lr = o.lr;
@@ -273,7 +274,7 @@ nlohmann::json evaluate_set(const models::PropertyModel& model, const TrainData&
     }
     Predictions pred = predictor.predict(inputs);
     return evaluate_predictions(model.config().task, model.config().targets, y, pred.mean,
-                                model.config().classes.size());
+                                model.config().classes.size(), model.config().class_counts);
 }
 
 }  // namespace
@@ -413,6 +414,7 @@ void complete_config(const TrainOptions& o, const TrainData& p, const Parts& par
     c.task = o.task;
     c.targets = o.target_cols;
     c.classes = p.classes;
+    c.class_counts = p.class_counts;
     c.input_col = o.input_col.empty() ? header : o.input_col;
     if (p.encoder) {
         p.encoder->save_base(o.output);
@@ -436,7 +438,7 @@ void complete_config(const TrainOptions& o, const TrainData& p, const Parts& par
     c.forest.seed = o.seed;
     c.gbm = boost_options(o);
     c.training = training_json(o);
-    c.class_prior = training_class_prior(o, p.table, p.rows[0], p.classes.size());
+    c.class_prior = training_class_prior(o, p.table, p.rows[0], p.class_counts);
     c.training["command_line"] = o.command_line;
     add_training_files(c.training, o.data, train_split_file(o));
 }

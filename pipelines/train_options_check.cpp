@@ -21,19 +21,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// --task multiclass: one target column of class labels (every --head
-/// part predicts several classes).
+/// --task multiclass: target columns of class labels (every --head part
+/// predicts several classes of one target; mlp and mpnn, each target's
+/// classes their own softmax, those of several).
 void check_multiclass_options(const TrainOptions& o) {
-    if (o.task != "multiclass") return;
-    if (o.target_cols.size() != 1) {
-        std::string names;
-        for (const auto& t : o.target_cols)
-            names += (names.empty() ? "'" : ", '") + t + "'";
-        throw UsageError(
-            "--task multiclass takes one --target-col (a column of class labels), "
-            "got " +
-            std::to_string(o.target_cols.size()) + ": " + names + "; train one model per column");
-    }
+    if (o.task != "multiclass" || o.target_cols.size() < 2) return;
+    std::string others;
+    for (const auto& part : models::head_parts(o.head))
+        if (part != "mlp" && part != "mpnn") others += (others.empty() ? "" : ", ") + part;
+    if (others.empty()) return;
+    std::string names;
+    for (const auto& t : o.target_cols)
+        names += (names.empty() ? "'" : ", '") + t + "'";
+    throw UsageError("--task multiclass with several --target-col (" +
+                     std::to_string(o.target_cols.size()) + ": " + names +
+                     ") is for --head mlp, mpnn or mlp+mpnn (each target's classes their own "
+                     "softmax); --head " +
+                     o.head + " has " + others +
+                     ", which predicts the classes of one target: train one model per column");
 }
 
 /// Whether an RDKit featurizer name ("morgan+rdkit2d", ...) has the Morgan
@@ -226,7 +231,6 @@ void check_train_options(const TrainOptions& o) {
     if (o.task != "regression" && o.task != "classification" && o.task != "multiclass")
         throw UsageError("--task must be regression, classification or multiclass, got '" + o.task +
                          "'");
-    check_multiclass_options(o);
     check_class_weights(o);
     if (o.split_sizes.size() != 3)
         throw UsageError("--split-sizes needs three fractions (train,valid,test)");
@@ -235,6 +239,7 @@ void check_train_options(const TrainOptions& o) {
         throw UsageError("--epochs, --batch-size, --ensemble and --lr must be > 0");
     check_split_options(o);
     check_head_options(o);
+    check_multiclass_options(o);  // after the head is known to be valid
     check_property_featurizer_name(o.featurizer.name);
     if (o.featurizer.standardize &&
         (o.featurizer.name == "esm" || o.featurizer.name == "smiles-lm"))

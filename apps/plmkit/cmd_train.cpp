@@ -194,8 +194,9 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
         ->required();
     cmd->add_option("--id-col", o.id_col, id_col_help());
     cmd->add_option("--task", o.task,
-                    "regression | classification (0/1 per target) | multiclass (one target "
-                    "column of class labels, text or numbers; any --head)")
+                    "regression | classification (0/1 per target) | multiclass (class "
+                    "labels per target column, text or numbers; any --head with one target, "
+                    "mlp/mpnn with several)")
         ->capture_default_str();
     cmd->add_option("--class-weights", o.class_weights,
                     "classification, mlp and mpnn parts: balanced (default: positives weighted "

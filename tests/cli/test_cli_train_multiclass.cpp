@@ -218,13 +218,15 @@ TEST_CASE("cli train multiclass: targets and data that cannot do it are refused"
           "[cli][train][multiclass][esm]") {
     const std::string out = temp_path("mc_refused");
     fs::remove_all(out);
-    SECTION("two target columns") {
+    SECTION("two target columns with a forest") {
         auto args = train_args(out);
-        args.insert(args.end(), {"--target-col", "split"});
+        args.insert(args.end(), {"--target-col", "split", "--head", "forest"});
         auto r = run_plmkit(args);
         CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--task multiclass takes one --target-col (a column of "
-                                          "class labels), got 2: 'location', 'split'"));
+        CHECK_THAT(r.err, Catch::Contains("--task multiclass with several --target-col (2: "
+                                          "'location', 'split') is for --head mlp, mpnn or "
+                                          "mlp+mpnn"));
+        CHECK_THAT(r.err, Catch::Contains("--head forest has forest"));
     }
     SECTION("one class among the training rows") {
         const std::string data = temp_path("mc_one_class.csv");

@@ -300,19 +300,22 @@ TEST_CASE("cli train multiclass mpnn+forest: the mean of D-MPNNs and a forest",
     CHECK(config.at("model").at("forest").at("trees") == 50);
 }
 
-TEST_CASE("cli train multiclass: only several target columns are refused, whatever the head",
+TEST_CASE("cli train multiclass: several target columns with forest, gbm or knn are refused",
           "[cli][train][multiclass][mpnn]") {
     const std::string out = temp_path("mc_esol_refused");
-    for (const std::string head : {"mpnn", "mlp+gbm+mpnn"}) {
+    for (const std::string head : {"mlp+gbm+mpnn", "knn", "mpnn+forest+knn"}) {
         fs::remove_all(out);
         auto r = run_plmkit({"train", "--data", esol_bands().all, "--target-col", "band",
                              "--target-col", "split", "--task", "multiclass", "--split",
                              "column:split", "--head", head, "--output", out});
         INFO(head);
         CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--task multiclass takes one --target-col (a column of "
-                                          "class labels), got 2: 'band', 'split'"));
-        CHECK_THAT(r.err, !Catch::Contains("cannot predict several classes"));
+        CHECK_THAT(r.err, Catch::Contains("--task multiclass with several --target-col (2: "
+                                          "'band', 'split') is for --head mlp, mpnn or mlp+mpnn"));
+        const std::string others = head == "mlp+gbm+mpnn" ? "gbm"
+                                   : head == "knn"        ? "knn"
+                                                          : "forest, knn";
+        CHECK_THAT(r.err, Catch::Contains("--head " + head + " has " + others + ", which"));
         CHECK(!fs::exists(out + "/checkpoints"));
     }
 }

@@ -119,9 +119,14 @@ TEST_CASE("property_model multiclass: configs that do not fit are ModelErrors",
         j["classes"]["location"] = {"a", "b", "a"};
         CHECK_THROWS_WITH(load_with(j), Catch::Contains("at least 2 distinct labels"));
     }
-    SECTION("two targets") {
+    SECTION("a second target without its classes") {
         j["targets"] = {"location", "other"};
-        CHECK_THROWS_WITH(load_with(j), Catch::Contains("has one target"));
+        CHECK_THROWS_WITH(load_with(j), Catch::Contains("needs \"classes\": {\"other\""));
+    }
+    SECTION("two targets whose classes do not add up to the outputs") {
+        j["targets"] = {"location", "other"};
+        j["classes"]["other"] = {"x", "y"};
+        CHECK_THROWS_WITH(load_with(j), Catch::Contains("5 classes but the model has 3 outputs"));
     }
     SECTION("an unknown task") {
         j["task"] = "ordinal";
@@ -384,5 +389,89 @@ TEST_CASE("property_model multiclass: gbm and mlp+forest+gbm+knn with weights, s
         bin.task = "classification";
         bin.classes.clear();
         CHECK_THROWS_AS(PropertyModel(bin, {}, {}, nullptr, gbm), ModelError);
+    }
+}
+
+namespace {
+
+/// Two targets: "location" (3 classes, outputs 0..2) and "size" (2 classes,
+/// outputs 3..4), an ensemble of `members` MLPs.
+PropertyModel make_two_targets(std::size_t members) {
+    PropertyModelConfig c;
+    c.task = "multiclass";
+    c.targets = {"location", "size"};
+    c.classes = {"Cytoplasm", "Nucleus", "Plastid", "large", "small"};
+    c.class_counts = {3, 2};
+    c.featurizer = {{"name", "test"}};
+    c.mlp.input_dim = 5;
+    c.mlp.hidden = {7};
+    c.mlp.output_dim = 5;
+    std::vector<Mlp> m;
+    for (std::size_t i = 0; i < members; ++i)
+        m.emplace_back(c.mlp);
+    return PropertyModel(c, m);
+}
+
+}  // namespace
+
+TEST_CASE("property_model multiclass two targets: a softmax per target; save and load",
+          "[models][property_model][multiclass]") {
+    at::manual_seed(8);
+    const PropertyModel model = make_two_targets(2);
+    CHECK(model.num_outputs() == 5);
+    CHECK(model.config().target_classes(1) == std::vector<std::string>{"large", "small"});
+    at::Tensor x = at::randn({6, 5});
+    std::vector<float> xs(x.data_ptr<float>(), x.data_ptr<float>() + 30);
+    std::vector<double> big_m(30), big_s(30);
+    model.predict(xs.data(), 6, big_m.data(), big_s.data());  // tensor path (> 4 rows)
+    const int begin[2] = {0, 3}, count[2] = {3, 2};
+    for (std::int64_t r = 0; r < 6; ++r) {
+        // By hand: each member's softmax within each target's outputs, averaged.
+        double p[2][5];
+        for (int k = 0; k < 2; ++k) {
+            at::Tensor z = model.members()[k]->infer(x.slice(0, r, r + 1)).to(at::kDouble);
+            for (int g = 0; g < 2; ++g) {
+                double sum = 0;
+                for (int c = begin[g]; c < begin[g] + count[g]; ++c)
+                    sum += std::exp(z[0][c].item<double>());
+                for (int c = begin[g]; c < begin[g] + count[g]; ++c)
+                    p[k][c] = std::exp(z[0][c].item<double>()) / sum;
+            }
+        }
+        std::vector<double> m(5), s(5);
+        model.predict(xs.data() + r * 5, 1, m.data(), s.data());  // loop path (1 row)
+        for (int c = 0; c < 5; ++c) {
+            INFO("row " << r << " output " << c);
+            const double mean = (p[0][c] + p[1][c]) / 2;
+            CHECK(big_m[r * 5 + c] == Approx(mean).epsilon(1e-5));
+            CHECK(m[c] == Approx(mean).epsilon(1e-5));
+            CHECK(big_s[r * 5 + c] == Approx(std::fabs(p[0][c] - p[1][c]) / 2).margin(1e-6));
+        }
+        CHECK(m[0] + m[1] + m[2] == Approx(1.0));
+        CHECK(m[3] + m[4] == Approx(1.0));
+    }
+    const std::string dir = test::temp_path("pm_multiclass_two_targets");
+    model.save(dir);
+    const auto j = nlohmann::json::parse(test::read_file(dir + "/config.json"));
+    CHECK(j.at("targets") == nlohmann::json({"location", "size"}));
+    CHECK(j.at("classes") == nlohmann::json({{"location", {"Cytoplasm", "Nucleus", "Plastid"}},
+                                             {"size", {"large", "small"}}}));
+    const PropertyModel back = PropertyModel::load(dir);
+    CHECK(back.config().classes == model.config().classes);
+    CHECK(back.config().class_counts == std::vector<std::int64_t>{3, 2});
+    for (std::int64_t n : {6, 2}) {  // both prediction paths
+        std::vector<double> m1(n * 5), s1(n * 5), m2(n * 5), s2(n * 5);
+        model.predict(xs.data(), n, m1.data(), s1.data());
+        back.predict(xs.data(), n, m2.data(), s2.data());
+        CHECK(m1 == m2);
+        CHECK(s1 == s2);
+    }
+    SECTION("a forest, boosted trees or neighbours with two targets are refused") {
+        auto changed = j;
+        changed["model"]["type"] = "mlp+forest";
+        changed["model"]["forest"] = {{"trees", 2}};
+        test::write_file(dir + "/config.json", changed.dump());
+        CHECK_THROWS_WITH(PropertyModel::load(dir),
+                          Catch::Contains("several targets has only mlp and mpnn parts"));
     }
 }

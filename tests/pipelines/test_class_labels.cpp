@@ -88,3 +88,36 @@ TEST_CASE("class labels: probability columns are safe and distinct", "[class_lab
     CHECK(class_columns("y", {"a b", "a/b", "a_b"}) ==
           std::vector<std::string>{"y_prob_a_b", "y_prob_a_b_2", "y_prob_a_b_3"});
 }
+
+TEST_CASE("class labels: two targets, each its own classes and missing labels", "[class_labels]") {
+    const std::string path = test::temp_path("class_labels_two.csv");
+    test::write_file(path,
+                     "smiles,loc,size\nC,Nucleus,10\nCC,Cytoplasm,\nCCC,,2\nCCCC,Nucleus,7\n");
+    TableOptions o;
+    o.target_cols = {"loc", "size"};
+    o.task = "multiclass";
+    PropertyTable t = read_property_table(path, o);
+    REQUIRE(t.size() == 4);
+    CHECK(t.labels ==
+          std::vector<std::string>{"Nucleus", "10", "Cytoplasm", "", "", "2", "Nucleus", "7"});
+    // Per target: text in byte order, numbers by value.
+    CHECK(training_classes(t, all_rows(t), 0) == std::vector<std::string>{"Cytoplasm", "Nucleus"});
+    CHECK(training_classes(t, all_rows(t), 1) == std::vector<std::string>{"2", "7", "10"});
+    // Trained on rows 0..2: row 3's size 7 is no class of the model.
+    CHECK(training_classes(t, {0, 1, 2}, 1) == std::vector<std::string>{"2", "10"});
+    const std::vector<std::vector<std::string>> classes = {{"Cytoplasm", "Nucleus"}, {"2", "10"}};
+    const auto reasons = map_class_labels(t, classes, std::vector<std::string>{"loc", "size"});
+    CHECK(t.targets[0] == 1.0);  // row 0: Nucleus, 10
+    CHECK(t.targets[1] == 1.0);
+    CHECK(t.targets[2] == 0.0);  // row 1: Cytoplasm, missing
+    CHECK(std::isnan(t.targets[3]));
+    CHECK(std::isnan(t.targets[4]));  // row 2: missing, 2
+    CHECK(t.targets[5] == 0.0);
+    CHECK(reasons[0].empty());
+    CHECK(reasons[1].empty());
+    CHECK(reasons[2].empty());
+    // Row 3's reason names the target whose label is no class.
+    CHECK(reasons[3] ==
+          "target 'size' has label '7', which is not a class of the model "
+          "(trained on the 2 classes 2, 10)");
+}
