@@ -1,12 +1,18 @@
 #include "models/loop_helpers.hpp"
 
 #include <algorithm>
+#include <system_error>
 
 namespace plmkit::models {
 
 LoopHelpers::LoopHelpers(int helpers) {
-    for (int i = 0; i < helpers; ++i)
-        threads_.emplace_back([this] { helper_main(); });
+    for (int i = 0; i < helpers; ++i) {
+        try {
+            threads_.emplace_back([this] { helper_main(); });
+        } catch (const std::system_error&) {
+            break;  // no more threads to be had: the loops run on fewer
+        }
+    }
 }
 
 LoopHelpers::~LoopHelpers() {

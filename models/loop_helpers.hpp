@@ -27,7 +27,8 @@ namespace plmkit::models {
 
 class LoopHelpers {
   public:
-    /// Starts `helpers` threads (0: every loop runs on the caller).
+    /// Starts `helpers` threads (0: every loop runs on the caller; fewer
+    /// when the system refuses more).
     explicit LoopHelpers(int helpers);
     ~LoopHelpers();
     LoopHelpers(const LoopHelpers&) = delete;
