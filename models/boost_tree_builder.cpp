@@ -4,11 +4,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <utility>
 
 namespace plmkit::models {
 namespace {
+
+/// Features a thread takes at a time from a leaf's loop: small, so that a
+/// helper descheduled in the middle of its chunk holds the caller up only
+/// briefly, and large enough that taking a chunk (one atomic add) costs
+/// nothing next to its histogram.
+constexpr std::int64_t kFeatureChunk = 8;
 
 std::uint8_t bin_of(const std::vector<float>& e, float v) {
     return static_cast<std::uint8_t>(std::lower_bound(e.begin(), e.end(), v) - e.begin());
@@ -96,14 +103,15 @@ ForestTree BoostTreeBuilder::build(std::vector<std::int32_t> rows,
     features_ = &features;
     g_ = g;
     h_ = h;
+    chosen_bins_ = 0;
+    for (std::int32_t f : features)
+        chosen_bins_ += bins_.offsets[f + 1] - bins_.offsets[f];
     tree_ = ForestTree();
     std::vector<BoostLeaf> open;
     BoostLeaf root;
     root.node = tree_.add_leaf();
     root.end = static_cast<std::int32_t>(rows_.size());
-    histogram(root);
-    sums(root);
-    best_split(root);
+    grow_root(root);
     open.push_back(std::move(root));
     int leaves = 1;
     while (leaves < o_.max_leaves) {
@@ -119,7 +127,6 @@ ForestTree BoostTreeBuilder::build(std::vector<std::int32_t> rows,
         split(parent, left, right);
         ++leaves;
         for (BoostLeaf* child : {&left, &right}) {
-            best_split(*child);
             if (child->split.feature >= 0) {
                 open.push_back(std::move(*child));
             } else {
@@ -144,58 +151,83 @@ void BoostTreeBuilder::sums(BoostLeaf& leaf) const {
     }
 }
 
-void BoostTreeBuilder::histogram(BoostLeaf& leaf) const {
-    leaf.hist.assign(static_cast<std::size_t>(bins_.offsets.back()), BoostHistBin());
-    const auto& feats = *features_;
-    at::parallel_for(0, static_cast<std::int64_t>(feats.size()), 16,
-                     [&](std::int64_t b, std::int64_t e) {
-                         for (std::int64_t i = b; i < e; ++i) {
-                             const std::int32_t f = feats[i];
-                             const std::uint8_t* col = bins_.bins.data() + f * n_;
-                             BoostHistBin* hist = leaf.hist.data() + bins_.offsets[f];
-                             for (std::int32_t k = leaf.begin; k < leaf.end; ++k) {
-                                 const std::int32_t r = rows_[k];
-                                 BoostHistBin& bin = hist[col[r]];
-                                 bin.g += g_[r];
-                                 bin.h += h_[r];
-                                 ++bin.count;
-                             }
-                         }
-                     });
+template <typename PerFeature>
+void BoostTreeBuilder::for_features(std::int64_t rows, PerFeature&& per_feature) const {
+    const auto nf = static_cast<std::int64_t>(features_->size());
+    const std::function<void(std::int64_t, std::int64_t)> run = [&](std::int64_t b,
+                                                                    std::int64_t e) {
+        for (std::int64_t i = b; i < e; ++i)
+            per_feature(i, (*features_)[i]);
+    };
+    // The work of the leaf: the histogram's row-feature updates, and the
+    // bins the split scans (both children) and the subtraction go over.
+    if (helpers_ == nullptr || rows * nf + 3 * chosen_bins_ < o_.parallel_min_work) {
+        run(0, nf);
+    } else {
+        helpers_->run(nf, kFeatureChunk, run);
+    }
 }
 
-void BoostTreeBuilder::best_split(BoostLeaf& leaf) const {
-    leaf.split = BoostSplit();
+void BoostTreeBuilder::histogram(BoostLeaf& leaf, std::int32_t f) const {
+    const std::uint8_t* col = bins_.bins.data() + f * n_;
+    BoostHistBin* hist = leaf.hist.data() + bins_.offsets[f];
+    for (std::int32_t k = leaf.begin; k < leaf.end; ++k) {
+        const std::int32_t r = rows_[k];
+        BoostHistBin& bin = hist[col[r]];
+        bin.g += g_[r];
+        bin.h += h_[r];
+        ++bin.count;
+    }
+}
+
+bool BoostTreeBuilder::may_split(const BoostLeaf& leaf) const {
+    if (leaf.end - leaf.begin < 2 * o_.min_samples_leaf) return false;
+    return o_.max_depth == 0 || leaf.depth < o_.max_depth;
+}
+
+BoostSplit BoostTreeBuilder::feature_split(const BoostLeaf& leaf, std::int32_t f) const {
+    BoostSplit best;
     const std::int32_t count = leaf.end - leaf.begin;
-    if (count < 2 * o_.min_samples_leaf) return;
-    if (o_.max_depth > 0 && leaf.depth >= o_.max_depth) return;
-    const auto& feats = *features_;
-    std::vector<BoostSplit> best(feats.size());
     const double parent = score(leaf.g, leaf.h);
-    at::parallel_for(
-        0, static_cast<std::int64_t>(feats.size()), 64, [&](std::int64_t b, std::int64_t e) {
-            for (std::int64_t i = b; i < e; ++i) {
-                const std::int32_t f = feats[i];
-                const BoostHistBin* hist = leaf.hist.data() + bins_.offsets[f];
-                const std::int64_t nb = bins_.offsets[f + 1] - bins_.offsets[f];
-                double gl = 0, hl = 0;
-                std::int32_t nl = 0;
-                for (std::int64_t k = 0; k + 1 < nb; ++k) {
-                    gl += hist[k].g;
-                    hl += hist[k].h;
-                    nl += hist[k].count;
-                    const std::int32_t nr = count - nl;
-                    if (nl < o_.min_samples_leaf) continue;
-                    if (nr < o_.min_samples_leaf) break;
-                    const double gain = score(gl, hl) + score(leaf.g - gl, leaf.h - hl) - parent;
-                    if (gain > best[i].gain) {
-                        best[i] = {gain, f, static_cast<int>(k), gl, hl, nl};
-                    }
-                }
-            }
-        });
-    for (const auto& s : best)  // in feature order: ties go to the first
+    const BoostHistBin* hist = leaf.hist.data() + bins_.offsets[f];
+    const std::int64_t nb = bins_.offsets[f + 1] - bins_.offsets[f];
+    double gl = 0, hl = 0;
+    std::int32_t nl = 0;
+    for (std::int64_t k = 0; k + 1 < nb; ++k) {
+        gl += hist[k].g;
+        hl += hist[k].h;
+        nl += hist[k].count;
+        const std::int32_t nr = count - nl;
+        if (nl < o_.min_samples_leaf) continue;
+        if (nr < o_.min_samples_leaf) break;
+        const double gain = score(gl, hl) + score(leaf.g - gl, leaf.h - hl) - parent;
+        if (gain > best.gain) best = {gain, f, static_cast<int>(k), gl, hl, nl};
+    }
+    return best;
+}
+
+namespace {
+
+/// The leaf's split: the best of the features' in feature order, ties to
+/// the first (none when no feature gains).
+void pick_split(BoostLeaf& leaf, const std::vector<BoostSplit>& best) {
+    leaf.split = BoostSplit();
+    for (const auto& s : best)
         if (s.feature >= 0 && s.gain > leaf.split.gain + 1e-12) leaf.split = s;
+}
+
+}  // namespace
+
+void BoostTreeBuilder::grow_root(BoostLeaf& root) const {
+    root.hist.assign(static_cast<std::size_t>(bins_.offsets.back()), BoostHistBin());
+    sums(root);
+    const bool may = may_split(root);
+    std::vector<BoostSplit> best(may ? features_->size() : 0);
+    for_features(root.end - root.begin, [&](std::int64_t i, std::int32_t f) {
+        histogram(root, f);
+        if (may) best[i] = feature_split(root, f);
+    });
+    pick_split(root, best);
 }
 
 void BoostTreeBuilder::split(BoostLeaf& parent, BoostLeaf& left, BoostLeaf& right) {
@@ -219,17 +251,35 @@ void BoostTreeBuilder::split(BoostLeaf& parent, BoostLeaf& left, BoostLeaf& righ
     left.h = s.hl;
     right.g = parent.g - s.gl;
     right.h = parent.h - s.hl;
+    grow_children(parent, left, right);
+}
+
+void BoostTreeBuilder::grow_children(BoostLeaf& parent, BoostLeaf& left, BoostLeaf& right) const {
     // The smaller child's histogram is built, the larger one's is the
-    // parent's minus it.
+    // parent's minus it; then both children's best splits, one feature at
+    // a time (the features are independent, so the result is the same in
+    // any order and on any number of threads).
     BoostLeaf& small = (left.end - left.begin) <= (right.end - right.begin) ? left : right;
     BoostLeaf& large = &small == &left ? right : left;
-    histogram(small);
+    small.hist.assign(static_cast<std::size_t>(bins_.offsets.back()), BoostHistBin());
     large.hist = std::move(parent.hist);
-    for (std::size_t i = 0; i < large.hist.size(); ++i) {
-        large.hist[i].g -= small.hist[i].g;
-        large.hist[i].h -= small.hist[i].h;
-        large.hist[i].count -= small.hist[i].count;
-    }
+    const bool may_left = may_split(left), may_right = may_split(right);
+    std::vector<BoostSplit> best_left(may_left ? features_->size() : 0);
+    std::vector<BoostSplit> best_right(may_right ? features_->size() : 0);
+    for_features(small.end - small.begin, [&](std::int64_t i, std::int32_t f) {
+        histogram(small, f);
+        BoostHistBin* lg = large.hist.data() + bins_.offsets[f];
+        const BoostHistBin* sm = small.hist.data() + bins_.offsets[f];
+        for (std::int64_t k = 0; k < bins_.offsets[f + 1] - bins_.offsets[f]; ++k) {
+            lg[k].g -= sm[k].g;
+            lg[k].h -= sm[k].h;
+            lg[k].count -= sm[k].count;
+        }
+        if (may_left) best_left[i] = feature_split(left, f);
+        if (may_right) best_right[i] = feature_split(right, f);
+    });
+    pick_split(left, best_left);
+    pick_split(right, best_right);
 }
 
 std::mt19937_64 round_rng(std::uint64_t seed, std::int64_t target, std::int64_t round) {

@@ -11,6 +11,7 @@
 
 #include "models/boosted_trees.hpp"
 #include "models/forest.hpp"
+#include "models/loop_helpers.hpp"
 
 namespace plmkit::models {
 
@@ -29,12 +30,16 @@ struct Binning {
 Binning make_bins(const float* x, std::int64_t n, std::int64_t dim, int max_bins);
 
 struct BoostLeaf;
+struct BoostSplit;
 
 /// Grows one tree on the gradients of the sampled rows.
 class BoostTreeBuilder {
   public:
-    BoostTreeBuilder(const Binning& bins, std::int64_t n, const BoostOptions& o)
-        : bins_(bins), n_(n), o_(o) {}
+    /// `helpers` (may be null: all on the calling thread) share the work
+    /// of the leaves large enough (BoostOptions::parallel_min_work).
+    BoostTreeBuilder(const Binning& bins, std::int64_t n, const BoostOptions& o,
+                     LoopHelpers* helpers)
+        : bins_(bins), n_(n), o_(o), helpers_(helpers) {}
 
     /// A tree on rows (indices into the binned rows) that may split on
     /// `features` (ascending), g[row] and h[row] the loss derivatives.
@@ -44,17 +49,30 @@ class BoostTreeBuilder {
   private:
     void set_leaf(const BoostLeaf& leaf);
     void sums(BoostLeaf& leaf) const;
-    void histogram(BoostLeaf& leaf) const;
+    bool may_split(const BoostLeaf& leaf) const;
     double score(double g, double h) const { return g * g / (h + o_.l2); }
-    void best_split(BoostLeaf& leaf) const;
+    /// Runs per_feature(i, feature) for each allowed feature, shared with
+    /// the helpers when a leaf of `rows` rows is worth it.
+    template <typename PerFeature>
+    void for_features(std::int64_t rows, PerFeature&& per_feature) const;
+    /// Adds the leaf's rows to feature f's bins of its histogram.
+    void histogram(BoostLeaf& leaf, std::int32_t f) const;
+    /// The best split of the leaf on feature f (feature -1: none gains).
+    BoostSplit feature_split(const BoostLeaf& leaf, std::int32_t f) const;
+    /// The root's sums, histogram and best split.
+    void grow_root(BoostLeaf& root) const;
     void split(BoostLeaf& parent, BoostLeaf& left, BoostLeaf& right);
+    /// The children's histograms and best splits.
+    void grow_children(BoostLeaf& parent, BoostLeaf& left, BoostLeaf& right) const;
 
     const Binning& bins_;
     std::int64_t n_;
     const BoostOptions& o_;
+    LoopHelpers* helpers_;
     std::vector<std::int32_t> rows_;
     const std::vector<std::int32_t>* features_ = nullptr;
     const double *g_ = nullptr, *h_ = nullptr;
+    std::int64_t chosen_bins_ = 0;  ///< bins of the allowed features
     ForestTree tree_;
 };
 

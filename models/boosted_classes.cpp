@@ -108,6 +108,8 @@ struct ClassBoostData {
     const float* xv;  ///< [nv * dim]
     std::int64_t nv;
     std::int64_t dim, k;
+    /// With fewer classes than threads: the threads but this one.
+    LoopHelpers* helpers;
 };
 
 /// Adds round `round`'s K trees to the scores of `rows` of x.
@@ -124,27 +126,26 @@ void add_round(const std::vector<std::vector<ForestTree>>& trees, std::size_t ro
 /// features chosen[c] and class c's derivatives g, h [c * n, (c + 1) * n).
 /// The trees are independent given the round's gradients, so with at least
 /// as many classes as threads (--threads) they grow in parallel, each with
-/// its own builder on one thread (the histograms of a leaf, parallel over
-/// the features otherwise, then fill on that thread): one parallel region a
-/// round instead of a few per leaf. With fewer classes than threads they
-/// grow one after another, each on all threads, as the binary model's trees
-/// do. Either way every tree is the one a lone builder grows, so the model
-/// does not depend on the thread count.
+/// its own builder on one thread: one parallel region a round instead of a
+/// few per leaf. With fewer classes than threads they grow one after
+/// another, each leaf's work shared with the helpers, as the binary
+/// model's trees do. Either way every tree is the one a lone builder
+/// grows, so the model does not depend on the thread count.
 void grow_round(const ClassBoostData& d, const BoostOptions& o,
                 const std::vector<std::int32_t>& sample,
                 const std::vector<std::vector<std::int32_t>>& chosen, const std::vector<double>& g,
                 const std::vector<double>& h, std::vector<std::vector<ForestTree>>& trees) {
     std::vector<ForestTree> grown(static_cast<std::size_t>(d.k));
-    auto grow = [&](std::int64_t b, std::int64_t e) {
+    auto grow = [&](std::int64_t b, std::int64_t e, LoopHelpers* helpers) {
         for (std::int64_t c = b; c < e; ++c) {
-            BoostTreeBuilder builder(*d.bins, d.n, o);
+            BoostTreeBuilder builder(*d.bins, d.n, o, helpers);
             grown[c] = builder.build(sample, chosen[c], g.data() + c * d.n, h.data() + c * d.n);
         }
     };
     if (d.k >= at::get_num_threads()) {
-        at::parallel_for(0, d.k, 1, grow);
+        at::parallel_for(0, d.k, 1, [&](std::int64_t b, std::int64_t e) { grow(b, e, nullptr); });
     } else {
-        grow(0, d.k);
+        grow(0, d.k, d.helpers);
     }
     for (std::int64_t c = 0; c < d.k; ++c)
         trees[c].push_back(std::move(grown[c]));
@@ -220,7 +221,9 @@ BoostedTrees BoostedTrees::fit_classes(const float* x, const float* labels, cons
     model.classes_ = classes;
     model.base_ = log_priors(train, classes);
     model.trees_.assign(static_cast<std::size_t>(classes), {});
-    const ClassBoostData data{&bins, x, n, xv, nv, dim, classes};
+    const int threads = at::get_num_threads();
+    LoopHelpers helpers(classes >= threads ? 0 : threads - 1);
+    const ClassBoostData data{&bins, x, n, xv, nv, dim, classes, &helpers};
     const BoostHistory fitted = fit_rounds(data, train, valid, model.base_, o, model.trees_);
     if (history) history->assign(1, fitted);
     return model;

@@ -177,6 +177,7 @@ BoostedTrees BoostedTrees::fit(const float* x, const float* y, const float* mask
     model.trees_.assign(targets, {});
     if (history) history->assign(targets, BoostHistory());
     const BoostData data{x, n, xv, nv, dim, classification};
+    LoopHelpers helpers(std::max(0, at::get_num_threads() - 1));
     for (std::int64_t t = 0; t < targets; ++t) {
         const TargetLabels train = target_labels(y, mask, n, targets, t);
         const TargetLabels valid = target_labels(yv, maskv, nv, targets, t);
@@ -184,7 +185,7 @@ BoostedTrees BoostedTrees::fit(const float* x, const float* y, const float* mask
             throw ModelError("gradient-boosted trees: target " + std::to_string(t) +
                              " has no labelled training row");
         model.base_[t] = starting_score(train, classification);
-        BoostTreeBuilder builder(bins, n, o);
+        BoostTreeBuilder builder(bins, n, o, &helpers);
         const BoostHistory fitted =
             fit_target(data, train, valid, model.base_[t], t, o, builder, model.trees_[t]);
         if (history) (*history)[t] = fitted;

@@ -23,8 +23,9 @@
 // Determinism: the rows and features of round i of target t are drawn from
 // a generator seeded from (seed, t, i) (a multi-class round draws its K
 // feature sets in class order before its trees grow in parallel, one a
-// thread); histograms are per feature, so the thread count does not change
-// the model.
+// thread); histograms and split scans are per feature (a leaf's features
+// shared between the threads, models/loop_helpers.hpp), so the thread count
+// does not change the model.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -33,6 +34,18 @@
 #include "src/safetensors.hpp"
 
 namespace plmkit::models {
+
+/// BoostOptions::parallel_min_work's default, 2^15 units of work (a
+/// row-feature update or a bin scanned). Chosen from ESOL on this 2-core
+/// machine: one thread grows 60 trees in 1.3 s, roughly 5 ns a unit, so a
+/// leaf under the threshold takes under ~0.15 ms alone, a few times what
+/// waking a sleeping helper costs on an idle core (a system call and tens
+/// of microseconds until it runs), and the helper would find little left
+/// to take. Under load the choice hardly matters (ESOL and BBBP on 2
+/// threads at load 12: every leaf shared, none, or 2^16 and 2^18 within the
+/// run-to-run spread, and the same bytes), because the caller never waits
+/// for a helper that is not running (models/loop_helpers.hpp).
+inline constexpr std::int64_t kBoostParallelMinWork = 1 << 15;
 
 struct BoostOptions {
     int rounds = 1000;  ///< most trees per target
@@ -46,6 +59,13 @@ struct BoostOptions {
     int max_bins = 255;      ///< 2..255
     int patience = 50;       ///< rounds without a better validation loss (0 = off)
     std::uint64_t seed = 0;
+    /// Not an option of the command line nor saved: a leaf whose histogram
+    /// and split search come to fewer row-feature updates (plus bins
+    /// scanned) than this is grown on the calling thread, a larger one on
+    /// all threads (kBoostParallelMinWork says how the default was
+    /// chosen). The model is the same either way; tests set 0 to share
+    /// every leaf.
+    std::int64_t parallel_min_work = kBoostParallelMinWork;
 };
 
 /// Throws UsageError naming the bad option.
