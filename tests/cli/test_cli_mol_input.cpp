@@ -51,6 +51,28 @@ TEST_CASE("cli screen: text after a space in a CSV SMILES field is a read reject
     CHECK(rejects.find("s3\t") == std::string::npos);  // CXSMILES: read, parsed, filtered or hit
 }
 
+TEST_CASE("cli screen: a SMILES with a non-ASCII byte is a read reject, not a shorter molecule",
+          "[cli][screen][parse]") {
+    auto lib = test::temp_path("cli_nonascii.csv");
+    // RDKit alone reads 'CC<U+200B>O' as ethane and 'C<0xFF>C' as methane.
+    test::write_file(lib,
+                     "smiles,id\nCC\xE2\x80\x8BO,zwsp\nC\xFF"
+                     "C,latin1\nCCO,ok\n");
+    auto out = test::temp_path("cli_nonascii_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(out);
+    CHECK_THAT(rejects, Catch::Contains("zwsp\t") &&
+                            Catch::Contains("\tread\tbyte 0xE2 at position 3 of the SMILES"));
+    CHECK_THAT(rejects, Catch::Contains("latin1\t") &&
+                            Catch::Contains("\tread\tbyte 0xFF at position 2 of the SMILES"));
+    auto hits = test::read_file(out);
+    CHECK(hits.find("zwsp,") == std::string::npos);
+    CHECK(hits.find("latin1,") == std::string::npos);
+    CHECK(hits.find("ok,CCO,CCO,") != std::string::npos);
+}
+
 TEST_CASE("cli screen: SDF rejects name the file line of the record", "[cli][screen][sdf]") {
     const std::string atom =
         "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n";
