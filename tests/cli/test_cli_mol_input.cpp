@@ -1,6 +1,7 @@
 // How screen treats molecule inputs that RDKit would misread or crash on:
 // each such record is a reject with a reason, and the run goes on.
 #include <algorithm>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 #include "tests/catch.hpp"
@@ -215,4 +216,29 @@ TEST_CASE("cli screen: enhanced stereo stays in the SMILES, and dedupe tells the
     const std::string mols = test::read_file(sdf);
     CHECK_THAT(mols, Catch::Contains("M  V30 MDLV30/STEREL1 ATOMS=(2 2 4)") &&
                          Catch::Contains("M  V30 MDLV30/STERAC1 ATOMS=(2 2 4)"));
+}
+
+// A Latin-1 file name (not valid UTF-8) in the input or an output: the run
+// lock and summary.json are JSON, which must be UTF-8. The run stopped with
+// "internal error: [json.exception.type_error.316]" after screening, and
+// left an empty lock file that blocked the next run.
+TEST_CASE("cli screen: file names that are not UTF-8 are screened, summarized and unlocked",
+          "[cli][screen]") {
+    const std::string dir = test::temp_path("cli_latin1_dir");
+    std::filesystem::create_directories(dir + "/d\xE9");
+    const std::string lib = dir + "/caf\xE9.csv";
+    test::write_file(lib, "smiles,id\nCCO,a\nC1CC,b\n");
+    const std::string out = dir + "/d\xE9/hits\xE9.csv";
+    for (int run = 0; run < 2; ++run) {  // the second finds no stale lock
+        auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    CHECK_THAT(test::read_file(out), Catch::Contains("\na,CCO,CCO,"));
+    CHECK_THAT(rejects_of(out), Catch::Contains("b\tC1CC\tparse\t"));
+    const auto summary =
+        nlohmann::json::parse(test::read_file(dir + "/d\xE9/hits\xE9.summary.json"));
+    CHECK(summary.at("input") == dir + "/caf\\xE9.csv");
+    CHECK(summary.at("counts").at("records_read") == 2);
+    CHECK_FALSE(std::filesystem::exists(dir + "/d\xE9/.hits\xE9.csv.lock"));
 }
