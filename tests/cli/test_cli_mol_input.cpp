@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include "tests/catch.hpp"
 
+#include "src/utf8.hpp"
 #include "tests/test_support.hpp"
 
 using plmkit::test::run_plmkit;
@@ -241,4 +242,29 @@ TEST_CASE("cli screen: file names that are not UTF-8 are screened, summarized an
     CHECK(summary.at("input") == dir + "/caf\\xE9.csv");
     CHECK(summary.at("counts").at("records_read") == 2);
     CHECK_FALSE(std::filesystem::exists(dir + "/d\xE9/.hits\xE9.csv.lock"));
+}
+
+// An id in Latin-1 (a table saved by Excel on Windows) made hits.csv and
+// rejects.tsv invalid UTF-8, which Python's csv module and pandas.read_csv
+// refuse for the whole file. Each bad byte is written as \xHH, as embed
+// writes such ids; valid UTF-8 is kept.
+TEST_CASE("cli screen: an id that is not UTF-8 is written with \\xHH in every output",
+          "[cli][screen]") {
+    auto lib = test::temp_path("cli_latin1_ids.csv");
+    test::write_file(lib,
+                     "smiles,id\nCCO,caf\xE9\nC1CC,na\xEFve\nc1ccccc1O,ph\xC3\xA9nol\nCCO,dup\n");
+    auto out = test::temp_path("cli_latin1_ids_hits.csv");
+    auto sdf = test::temp_path("cli_latin1_ids_hits.sdf");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--sdf", sdf, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const std::string hits = test::read_file(out), rejects = rejects_of(out),
+                      sdf_text = test::read_file(sdf);
+    for (const std::string* text : {&hits, &rejects, &sdf_text})
+        CHECK(plmkit::invalid_utf8_at(*text) == std::string::npos);
+    CHECK_THAT(hits, Catch::Contains("\ncaf\\xE9,CCO,CCO,") &&
+                         Catch::Contains("\nph\xC3\xA9nol,c1ccccc1O,"));
+    CHECK_THAT(rejects, Catch::Contains("na\\xEFve\tC1CC\tparse\t") &&
+                            Catch::Contains("dup\tCCO\tdedupe\tduplicate of caf\\xE9 (record 0)"));
+    CHECK_THAT(sdf_text, Catch::StartsWith("caf\\xE9\n") || Catch::Contains("\ncaf\\xE9\n"));
 }
