@@ -268,3 +268,17 @@ TEST_CASE("cli screen: an id that is not UTF-8 is written with \\xHH in every ou
                             Catch::Contains("dup\tCCO\tdedupe\tduplicate of caf\\xE9 (record 0)"));
     CHECK_THAT(sdf_text, Catch::StartsWith("caf\\xE9\n") || Catch::Contains("\ncaf\\xE9\n"));
 }
+
+TEST_CASE("cli screen: an input without records is screened with a warning", "[cli][screen]") {
+    for (const std::string name : {"cli_empty.smi", "cli_header_only.csv", "cli_empty.sdf"}) {
+        auto lib = test::temp_path(name);
+        test::write_file(lib, name == "cli_header_only.csv" ? "smiles,id\n" : "");
+        auto out = test::temp_path(name + ".hits.csv");
+        auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("warning: " + lib +
+                                          ": no molecule records read (an empty file, or only a "
+                                          "header line?); the outputs hold no molecules"));
+    }
+}
