@@ -190,6 +190,38 @@ std::string whitespace_reason(const std::string& smiles, const std::string& labe
            "' (one SMILES per field; only a CXSMILES '|...|' block may follow a space)";
 }
 
+/// Why a SMILES holding a byte outside printable ASCII (and tab, which
+/// whitespace_reason judges) cannot be used, or "". RDKit's SMILES parser
+/// stops at a byte >= 0x80 without an error ('CC<U+200B>O' is ethane,
+/// 'C<0xFF>C' methane), so the record would be screened as another molecule.
+std::string non_ascii_reason(const std::string& smiles) {
+    auto bad = std::find_if(smiles.begin(), smiles.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return (c < 0x20 && c != '\t') || c >= 0x7f;
+    });
+    if (bad == smiles.end()) return {};
+    static const char* hex = "0123456789ABCDEF";
+    auto byte_text = [](unsigned char c) {
+        return std::string{'0', 'x', hex[c >> 4], hex[c & 15]};
+    };
+    std::string shown;
+    for (char ch : smiles.substr(0, 60)) {
+        const auto c = static_cast<unsigned char>(ch);
+        shown += c >= 0x20 && c < 0x7f ? std::string(1, ch) : "\\" + byte_text(c).substr(1);
+    }
+    if (smiles.size() > 60) shown += "...";
+    const auto at = static_cast<std::size_t>(bad - smiles.begin());
+    const auto c = static_cast<unsigned char>(*bad);
+    std::string msg = "byte " + byte_text(c) + " at position " + std::to_string(at + 1) +
+                      " of the SMILES field '" + shown + "' is not printable ASCII (";
+    if (c >= 0x80)
+        return msg + "SMILES are ASCII; RDKit would silently read only '" +
+               smiles.substr(0, std::min<std::size_t>(at, 60)) +
+               "' before it: a non-breaking or zero-width space, or a character pasted from a "
+               "document?)";
+    return msg + "a control character; SMILES are printable ASCII)";
+}
+
 /// How a quoted field that opened a table row failed to make a row of
 /// `expected` fields: it closes `lines` - 1 lines later in a row of `found`
 /// fields or with text after the closing quote, or it is not closed.
@@ -365,6 +397,8 @@ void MoleculeReader::finish(MoleculeRecord& record) {
             record.error = "empty " + options_.column_label;
         } else {
             record.error = whitespace_reason(record.smiles, options_.column_label);
+            if (record.error.empty() && options_.column_label == "SMILES")
+                record.error = non_ascii_reason(record.smiles);
         }
     }
     if (!record.error.empty()) ++rejected_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "src/log.hpp"
+#include "src/utf8.hpp"
 
 namespace plmkit::data {
 
@@ -272,7 +273,7 @@ bool SdfReader::next(SdfRecord& record) {
 }
 
 std::string sdf_title_line(std::string text) {
-    text = one_line(std::move(text));
+    text = escape_invalid_utf8(one_line(std::move(text)));
     if (text.rfind("$$$$", 0) == 0 || is_molblock_end(text)) text.insert(0, 1, ' ');
     return text;
 }

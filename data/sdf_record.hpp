@@ -65,7 +65,8 @@ class SdfReader {
 };
 
 /// `text` as the title line of an SD record, by the rule in
-/// docs/data-formats.md: each tab, CR and LF becomes a space, and a title
+/// docs/data-formats.md: each tab, CR and LF becomes a space, each byte that
+/// is not valid UTF-8 `\xHH` (escape_invalid_utf8), and a title
 /// that would read as a record separator (starts with "$$$$") gets one
 /// leading space, as does one that reads "M  END" to a reader that does not
 /// skip the header.

@@ -15,6 +15,7 @@
 
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
+#include "src/json_file.hpp"
 #include "src/safetensors.hpp"
 #include "src/version.hpp"
 
@@ -554,7 +555,7 @@ void PropertyModel::save(const std::string& dir) const {
     AtomicFile weights(dir + "/model.safetensors");
     write_safetensors(weights.temp_path(), views, {{"format", "pt"}});
     weights.commit();
-    write_text(dir + "/config.json", config_.to_json(members_.size()).dump(2) + "\n");
+    write_text(dir + "/config.json", json_text(config_.to_json(members_.size())) + "\n");
 }
 
 }  // namespace plmkit::models

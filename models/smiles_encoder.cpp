@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "src/error.hpp"
+#include "src/json_file.hpp"
 #include "src/safetensors.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 
@@ -235,7 +236,7 @@ void save_smiles_encoder(const SmilesEncoder& model, const tokenizers::Vocab& vo
     write_safetensors((tmp / "model.safetensors").string(), views, {{"format", "pt"}});
     nlohmann::json j = model->config().to_json();
     if (!extra.is_null()) j["pretrain"] = extra;
-    write_text((tmp / "config.json").string(), j.dump(2) + "\n");
+    write_text((tmp / "config.json").string(), json_text(j) + "\n");
     vocab.save((tmp / "vocab.txt").string());
 
     fs::path old = final_dir.parent_path() / ("." + final_dir.filename().string() + ".old-" + pid);

@@ -15,6 +15,7 @@
 #include "src/json_file.hpp"
 #include "src/log.hpp"
 #include "src/run_lock.hpp"
+#include "src/utf8.hpp"
 #include "src/xxh64.hpp"
 
 namespace plmkit::pipelines {
@@ -118,7 +119,7 @@ void EmbedCheckpoint::start(const EmbedFingerprint& fingerprint) {
         for (const auto& [name, value] : fingerprint_) {
             auto it = loaded_fingerprint_.find(name);
             const std::string was = it == loaded_fingerprint_.end() ? "(absent)" : it->second;
-            if (was != value)
+            if (was != value && was != escape_invalid_utf8(value))  // as written: \xHH
                 throw UsageError(
                     "--resume: this run differs from the interrupted one in " + dir_ + ": '" +
                     name + "' is '" + value + "', it was '" + was +

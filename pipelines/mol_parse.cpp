@@ -107,6 +107,23 @@ std::string with_file_line(const std::string& error, std::uint64_t first_line) {
     return error + " (record at file line " + std::to_string(first_line) + ")";
 }
 
+/// The step-by-step parse above names what fails, but its order differs from
+/// RDKit's own for a mol block: the parser perceives double-bond stereo
+/// before sanitizing, so with explicit hydrogens (3D docking output) an
+/// imine's N-H defined E/Z and was kept ('[H]/N=C/C' for Python's 'CC=N').
+/// A block that parses is read again as RDKit Python reads it
+/// (MolFromMolBlock / SDMolSupplier: sanitize, remove Hs, then perceive).
+void as_rdkit_reads_it(const std::string& molblock, ParseResult& r) {
+    try {
+        std::unique_ptr<RDKit::RWMol> mol(
+            RDKit::MolBlockToMol(molblock, /*sanitize=*/true, /*removeHs=*/true));
+        if (mol && mol->getNumAtoms() > 0) r.mol = std::move(mol);
+    } catch (const std::exception&) {
+        // Keep the step-by-step result.
+    }
+    take_rdkit_message();
+}
+
 }  // namespace
 
 ParseResult parse_smiles(const std::string& smiles) {
@@ -141,6 +158,7 @@ ParseResult parse_molblock(const std::string& molblock, std::uint64_t first_line
         r = {nullptr, std::string("mol block parse error: ") + e.what()};
     }
     if (!r.mol && first_line > 0) r.error = with_file_line(r.error, first_line);
+    if (r.mol) as_rdkit_reads_it(molblock, r);
     return r;
 }
 

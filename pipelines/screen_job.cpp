@@ -263,7 +263,15 @@ nlohmann::json run_json(const ScreenOptions& opt, int nthreads, const ScreenResu
               {"summary", absolute(result.summary)}}}};
 }
 
-void log_screened(const ScreenCounts& counts, double seconds) {
+void log_screened(const ScreenCounts& counts, double seconds, const ScreenOptions& opt) {
+    // Exit status 0 with empty outputs is easy to miss in a workflow whose
+    // input was cut off or never written.
+    if (counts.read == 0)
+        log_warn(opt.input + ": no molecule records read" +
+                 (opt.shard.whole() ? std::string(" (an empty file, or only a header line?)")
+                                    : " for shard " + std::to_string(opt.shard.index) + "/" +
+                                          std::to_string(opt.shard.count)) +
+                 "; the outputs hold no molecules");
     log_info("screened " + std::to_string(counts.read) + " molecules in " +
              human_duration(seconds) + ": " + std::to_string(counts.hits) + " hits, " +
              std::to_string(counts.filtered()) + " filtered, " +
@@ -328,7 +336,7 @@ ScreenResult run_screen(const ScreenOptions& opt) {
         throw Error("internal error: screening accounting does not balance: " +
                     summary["accounting"].dump());
     writer.commit(result.summary, summary);
-    log_screened(counts, result.seconds);
+    log_screened(counts, result.seconds, opt);
     return result;
 }
 

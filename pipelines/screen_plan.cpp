@@ -15,6 +15,7 @@
 #include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/utf8.hpp"
 
 namespace plmkit::pipelines {
 
@@ -23,11 +24,13 @@ const char* const kStepNames[kScreenSteps] = {"read",       "parse",       "stan
                                               "dedupe",     "descriptors", "filter",
                                               "similarity", "score",       "top"};
 
-/// Free text on one line: tabs, CR and LF become spaces.
+/// Free text on one line of valid UTF-8: tabs, CR and LF become spaces,
+/// each byte that is not UTF-8 `\xHH` (a Latin-1 id would make the whole
+/// file unreadable to Python's csv module and pandas).
 std::string one_line(std::string s) {
     for (auto& c : s)
         if (c == '\t' || c == '\n' || c == '\r') c = ' ';
-    return s;
+    return escape_invalid_utf8(s);
 }
 
 std::string format_value(double v, bool integer) {

@@ -7,6 +7,7 @@
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "src/json_file.hpp"
 
 namespace plmkit::pipelines {
 
@@ -96,7 +97,7 @@ void ScreenWriter::commit(const std::string& summary_path, const nlohmann::json&
     std::unique_ptr<AtomicFile> summary_file;
     if (!summary_path.empty()) {
         summary_file = std::make_unique<AtomicFile>(summary_path);
-        write_text(summary_file->temp_path(), summary.dump(2) + "\n", summary_path);
+        write_text(summary_file->temp_path(), json_text(summary) + "\n", summary_path);
     }
     // The hits file last: until it is in place nothing looks finished.
     std::vector<std::string> done;

@@ -39,7 +39,8 @@ void refuse_changed_option(const nlohmann::json& before, const nlohmann::json& n
 // its rows and its encoder's weights.
 void check_resume(const TrainOptions& o) {
     nlohmann::json before = read_json_file(o.output + "/checkpoints/options.json");
-    const nlohmann::json now = training_json(o);
+    // As options.json was written: a non-UTF-8 byte as \xHH.
+    const nlohmann::json now = with_valid_utf8(training_json(o));
     // Runs made before --class-weights weighted classes as balanced does.
     if (now.contains("class_weights") && !before.contains("class_weights"))
         before["class_weights"] = "balanced";

@@ -4,6 +4,7 @@
 
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
+#include "src/utf8.hpp"
 
 namespace plmkit {
 
@@ -17,10 +18,29 @@ nlohmann::json read_json_file(const std::string& path) {
     }
 }
 
+nlohmann::json with_valid_utf8(const nlohmann::json& j) {
+    if (j.is_string()) return escape_invalid_utf8(j.get_ref<const std::string&>());
+    if (j.is_array()) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& v : j)
+            out.push_back(with_valid_utf8(v));
+        return out;
+    }
+    if (!j.is_object()) return j;
+    nlohmann::json out = nlohmann::json::object();
+    for (auto it = j.begin(); it != j.end(); ++it)
+        out[escape_invalid_utf8(it.key())] = with_valid_utf8(it.value());
+    return out;
+}
+
+std::string json_text(const nlohmann::json& j, int indent) {
+    return with_valid_utf8(j).dump(indent);
+}
+
 void write_json_file(const std::string& path, const nlohmann::json& j) {
     AtomicFile file(path);
     std::ofstream out(file.temp_path());
-    out << j.dump(2) << '\n';
+    out << json_text(j) << '\n';
     out.close();
     if (!out) throw IoError("cannot write '" + path + "': " + errno_message());
     file.commit();

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "src/decompressing_input.hpp"
@@ -110,12 +111,38 @@ bool LineReader::next(std::string& line) {
     return true;
 }
 
+namespace {
+
+/// Throws when the first line is UTF-16 text: a byte-order mark (FF FE,
+/// FE FF), or NUL bytes at every other position of an ASCII start.
+void refuse_utf16(const std::string& where, const std::string& line) {
+    const auto at = [&](std::size_t i) { return i < line.size() ? line[i] : 'x'; };
+    const auto nul_every_other = [&](std::size_t from) {
+        for (std::size_t i = from; i < std::min<std::size_t>(line.size(), 16); i += 2)
+            if (line[i] != '\0') return false;
+        return line.size() >= 4;
+    };
+    std::string name;
+    if (line.compare(0, 2, "\xFF\xFE") == 0 || (at(0) != '\0' && nul_every_other(1)))
+        name = "UTF-16LE";
+    else if (line.compare(0, 2, "\xFE\xFF") == 0 || (at(1) != '\0' && nul_every_other(0)))
+        name = "UTF-16BE";
+    if (name.empty()) return;
+    throw InputError(where + ": text in " + name +
+                     " (NUL bytes between the letters), not UTF-8; save it as UTF-8 (Excel: "
+                     "'CSV UTF-8'; or iconv -f UTF-16 -t UTF-8 in > out)");
+}
+
+}  // namespace
+
 void LineReader::count_line(std::string& line) {
     ++line_number_;
-    if (std::memchr(line.data(), '\0', line.size()))
+    if (std::memchr(line.data(), '\0', line.size())) {
+        if (line_number_ == 1) refuse_utf16(where(), line);
         throw InputError(where() +
                          ": binary data (a NUL byte), not a text file; expected plain or "
                          "gzip-compressed text");
+    }
     // A UTF-8 byte-order mark (Windows editors) is not part of the text.
     if (line_number_ == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
 }

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "src/error.hpp"
+#include "src/json_file.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
 #include "src/utc_time.hpp"
@@ -167,13 +168,15 @@ RunLock::RunLock(std::string path, std::string job) : path_(std::move(path)), jo
 }
 
 bool RunLock::try_create() {
+    // The text first: nothing may throw between creating the file and
+    // writing it, or an empty lock would be left behind.
+    const std::string text = json_text(to_json(self())) + "\n";
     const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         if (errno == EEXIST) return false;
         throw IoError("cannot create the lock file '" + path_ + "' of " + job_ + ": " +
                       errno_message());
     }
-    const std::string text = to_json(self()).dump(2) + "\n";
     const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
     const bool closed = ::close(fd) == 0;
     if (!ok || !closed) {

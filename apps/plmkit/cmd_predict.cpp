@@ -11,6 +11,7 @@
 #include "pipelines/predict_job.hpp"
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
+#include "src/json_file.hpp"
 #include "src/log.hpp"
 
 namespace plmkit::cli {
@@ -96,7 +97,7 @@ void run_evaluate(EvaluateCli c) {
     std::optional<AtomicFile> file;
     if (c.job.output != "-") file.emplace(c.job.output);
     nlohmann::json j = pipelines::run_evaluate(c.job);
-    const std::string text = j.dump(2) + "\n";
+    const std::string text = json_text(j) + "\n";
     if (!file) {
         std::cout << text << std::flush;
     } else {

@@ -1,10 +1,12 @@
 // How screen treats molecule inputs that RDKit would misread or crash on:
 // each such record is a reject with a reason, and the run goes on.
 #include <algorithm>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 #include "tests/catch.hpp"
 
+#include "src/utf8.hpp"
 #include "tests/test_support.hpp"
 
 using plmkit::test::run_plmkit;
@@ -49,6 +51,28 @@ TEST_CASE("cli screen: text after a space in a CSV SMILES field is a read reject
                                 Catch::Contains("\tread\twhitespace inside the SMILES field"));
     CHECK(test::read_file(out).find("s1,") == std::string::npos);
     CHECK(rejects.find("s3\t") == std::string::npos);  // CXSMILES: read, parsed, filtered or hit
+}
+
+TEST_CASE("cli screen: a SMILES with a non-ASCII byte is a read reject, not a shorter molecule",
+          "[cli][screen][parse]") {
+    auto lib = test::temp_path("cli_nonascii.csv");
+    // RDKit alone reads 'CC<U+200B>O' as ethane and 'C<0xFF>C' as methane.
+    test::write_file(lib,
+                     "smiles,id\nCC\xE2\x80\x8BO,zwsp\nC\xFF"
+                     "C,latin1\nCCO,ok\n");
+    auto out = test::temp_path("cli_nonascii_hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(out);
+    CHECK_THAT(rejects, Catch::Contains("zwsp\t") &&
+                            Catch::Contains("\tread\tbyte 0xE2 at position 3 of the SMILES"));
+    CHECK_THAT(rejects, Catch::Contains("latin1\t") &&
+                            Catch::Contains("\tread\tbyte 0xFF at position 2 of the SMILES"));
+    auto hits = test::read_file(out);
+    CHECK(hits.find("zwsp,") == std::string::npos);
+    CHECK(hits.find("latin1,") == std::string::npos);
+    CHECK(hits.find("ok,CCO,CCO,") != std::string::npos);
 }
 
 TEST_CASE("cli screen: SDF rejects name the file line of the record", "[cli][screen][sdf]") {
@@ -193,4 +217,68 @@ TEST_CASE("cli screen: enhanced stereo stays in the SMILES, and dedupe tells the
     const std::string mols = test::read_file(sdf);
     CHECK_THAT(mols, Catch::Contains("M  V30 MDLV30/STEREL1 ATOMS=(2 2 4)") &&
                          Catch::Contains("M  V30 MDLV30/STERAC1 ATOMS=(2 2 4)"));
+}
+
+// A Latin-1 file name (not valid UTF-8) in the input or an output: the run
+// lock and summary.json are JSON, which must be UTF-8. The run stopped with
+// "internal error: [json.exception.type_error.316]" after screening, and
+// left an empty lock file that blocked the next run.
+TEST_CASE("cli screen: file names that are not UTF-8 are screened, summarized and unlocked",
+          "[cli][screen]") {
+    const std::string dir = test::temp_path("cli_latin1_dir");
+    std::filesystem::create_directories(dir + "/d\xE9");
+    const std::string lib = dir + "/caf\xE9.csv";
+    test::write_file(lib, "smiles,id\nCCO,a\nC1CC,b\n");
+    const std::string out = dir + "/d\xE9/hits\xE9.csv";
+    for (int run = 0; run < 2; ++run) {  // the second finds no stale lock
+        auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    CHECK_THAT(test::read_file(out), Catch::Contains("\na,CCO,CCO,"));
+    CHECK_THAT(rejects_of(out), Catch::Contains("b\tC1CC\tparse\t"));
+    const auto summary =
+        nlohmann::json::parse(test::read_file(dir + "/d\xE9/hits\xE9.summary.json"));
+    CHECK(summary.at("input") == dir + "/caf\\xE9.csv");
+    CHECK(summary.at("counts").at("records_read") == 2);
+    CHECK_FALSE(std::filesystem::exists(dir + "/d\xE9/.hits\xE9.csv.lock"));
+}
+
+// An id in Latin-1 (a table saved by Excel on Windows) made hits.csv and
+// rejects.tsv invalid UTF-8, which Python's csv module and pandas.read_csv
+// refuse for the whole file. Each bad byte is written as \xHH, as embed
+// writes such ids; valid UTF-8 is kept.
+TEST_CASE("cli screen: an id that is not UTF-8 is written with \\xHH in every output",
+          "[cli][screen]") {
+    auto lib = test::temp_path("cli_latin1_ids.csv");
+    test::write_file(lib,
+                     "smiles,id\nCCO,caf\xE9\nC1CC,na\xEFve\nc1ccccc1O,ph\xC3\xA9nol\nCCO,dup\n");
+    auto out = test::temp_path("cli_latin1_ids_hits.csv");
+    auto sdf = test::temp_path("cli_latin1_ids_hits.sdf");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--sdf", sdf, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const std::string hits = test::read_file(out), rejects = rejects_of(out),
+                      sdf_text = test::read_file(sdf);
+    for (const std::string* text : {&hits, &rejects, &sdf_text})
+        CHECK(plmkit::invalid_utf8_at(*text) == std::string::npos);
+    CHECK_THAT(hits, Catch::Contains("\ncaf\\xE9,CCO,CCO,") &&
+                         Catch::Contains("\nph\xC3\xA9nol,c1ccccc1O,"));
+    CHECK_THAT(rejects, Catch::Contains("na\\xEFve\tC1CC\tparse\t") &&
+                            Catch::Contains("dup\tCCO\tdedupe\tduplicate of caf\\xE9 (record 0)"));
+    CHECK_THAT(sdf_text, Catch::StartsWith("caf\\xE9\n") || Catch::Contains("\ncaf\\xE9\n"));
+}
+
+TEST_CASE("cli screen: an input without records is screened with a warning", "[cli][screen]") {
+    for (const std::string name : {"cli_empty.smi", "cli_header_only.csv", "cli_empty.sdf"}) {
+        auto lib = test::temp_path(name);
+        test::write_file(lib, name == "cli_header_only.csv" ? "smiles,id\n" : "");
+        auto out = test::temp_path(name + ".hits.csv");
+        auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("warning: " + lib +
+                                          ": no molecule records read (an empty file, or only a "
+                                          "header line?); the outputs hold no molecules"));
+    }
 }

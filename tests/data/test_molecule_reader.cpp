@@ -463,6 +463,38 @@ TEST_CASE("molecule reader: throughput on the ChEMBL 90k CSV", "[.bench][data]")
 
 // Checks the reader makes so that RDKit never silently reads something other
 // than what the file holds.
+// RDKit's SMILES parser stops at a byte >= 0x80 without an error (checked
+// with RDKit Python 2022.09: MolFromSmiles('CC\u200bO') is ethane,
+// 'C\xffC' methane), so a zero-width space pasted from a web page or a
+// Latin-1 byte would screen another molecule.
+TEST_CASE("molecule reader: a SMILES byte outside printable ASCII is a reject",
+          "[data][molecules]") {
+    auto p = test::write_temp("nonascii.csv",
+                              "smiles,id\nCC\xE2\x80\x8BO,zwsp\nC\xFF"
+                              "C,latin1\nCC\x1BO,esc\n"
+                              "CC\x01,soh\nCC\x7FO,del\nCCO,ok\nC[C@H](O)F |o1:1|,cx\n");
+    auto recs = read_all(p);
+    REQUIRE(recs.size() == 7);
+    CHECK(recs[0].error ==
+          "byte 0xE2 at position 3 of the SMILES field 'CC\\xE2\\x80\\x8BO' is not printable "
+          "ASCII (SMILES are ASCII; RDKit would silently read only 'CC' before it: a "
+          "non-breaking or zero-width space, or a character pasted from a document?)");
+    CHECK_THAT(recs[1].error, Catch::Contains("byte 0xFF at position 2 of the SMILES field "
+                                              "'C\\xFFC'"));
+    CHECK_THAT(recs[2].error, Catch::Contains("byte 0x1B at position 3"));
+    CHECK_THAT(recs[3].error, Catch::Contains("byte 0x01 at position 3"));
+    CHECK_THAT(recs[4].error, Catch::Contains("byte 0x7F at position 3"));
+    CHECK(recs[5].error.empty());
+    CHECK(recs[6].error.empty());
+    SECTION("the same in a .smi file") {
+        auto smi = test::write_temp("nonascii.smi", "CC\xC2\xA0O nbsp\nCCO ok\n");
+        auto r = read_all(smi);
+        REQUIRE(r.size() == 2);
+        CHECK_THAT(r[0].error, Catch::Contains("byte 0xC2 at position 3"));
+        CHECK(r[1].error.empty());
+    }
+}
+
 TEST_CASE("molecule reader: whitespace inside a SMILES field is a reject", "[data][molecules]") {
     SECTION("CSV: text after a space, a tab; a CXSMILES block is fine") {
         auto p = test::write_temp("ws.csv",

@@ -61,3 +61,30 @@ TEST_CASE("mol parse: mol block errors name the file line", "[pipelines][parse][
         "    0.0000    0.0000    0.0000 Xx  0  0  0  0  0  0  0  0  0  0  0  0\nM  END\n";
     CHECK_THAT(parse_molblock(element, 7).error, Catch::EndsWith("(record at file line 7)"));
 }
+
+// A 3D mol block with explicit hydrogens (docking output): RDKit Python's
+// MolFromMolBlock / SDMolSupplier remove the hydrogens before perceiving
+// double-bond stereo, so the imine N-H of (E)-acetaldimine defines none and
+// the SMILES is 'CC=N'. Perceiving it first kept the H atom and gave
+// '[H]/N=C/C', another molecule to dedupe and to the models (seen on
+// ZINC04617747 of rdkit_cdk2.sdf: '[H]/N=C(\N)NS...' for Python's 'N=C(N)NS...').
+TEST_CASE("mol parse: a 3D mol block with explicit H reads as RDKit Python reads it",
+          "[pipelines][parse][sdf]") {
+    using plmkit::pipelines::parse_molblock;
+    const std::string block =
+        "acetaldimine\n     RDKit          3D\n\n"
+        "  8  7  0  0  0  0  0  0  0  0999 V2000\n"
+        "   -0.9727    0.0183   -0.1624 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "    0.4796    0.1686    0.1534 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "    1.3682   -0.6709   -0.2177 N   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "    2.3656   -0.4872    0.0479 H   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "   -1.1725   -0.8370   -0.8127 H   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "   -1.4834   -0.1947    0.8092 H   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "   -1.3707    0.9828   -0.5344 H   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "    0.7861    1.0201    0.7167 H   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "  1  2  1  0\n  2  3  2  0\n  3  4  1  0\n  1  5  1  0\n"
+        "  1  6  1  0\n  1  7  1  0\n  2  8  1  0\nM  END\n";
+    auto r = parse_molblock(block, 1);
+    REQUIRE(r.mol);
+    CHECK(RDKit::MolToSmiles(*r.mol) == "CC=N");  // Chem.MolToSmiles(Chem.MolFromMolBlock(block))
+}

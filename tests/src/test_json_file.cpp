@@ -39,3 +39,23 @@ TEST_CASE("json file: a folder that does not exist is an IoError naming the outp
     CHECK_THROWS_WITH(plmkit::write_json_file(path, nlohmann::json::object()),
                       Catch::Contains(path));
 }
+
+// nlohmann::json throws type_error 316 when it writes a string that is not
+// valid UTF-8; a Latin-1 file name on the command line made summaries and
+// lock files fail that way.
+TEST_CASE("json file: strings and keys that are not UTF-8 are written with \\xHH",
+          "[core][io][json]") {
+    const nlohmann::json j = {{"input", "caf\xE9.csv"},
+                              {"paths", {"ok\xC3\xA9", "\xFF"}},
+                              {"k\xE9y", {{"n", 3}, {"s", "d\xE9/o.csv"}}}};
+    CHECK_THROWS(j.dump());  // why the helper exists
+    const std::string path = test::temp_path("json_file_latin1.json");
+    plmkit::write_json_file(path, j);
+    const nlohmann::json back = plmkit::read_json_file(path);
+    CHECK(back.at("input") == "caf\\xE9.csv");
+    CHECK(back.at("paths") == nlohmann::json({"ok\xC3\xA9", "\\xFF"}));  // valid UTF-8 kept
+    CHECK(back.at("k\\xE9y").at("n") == 3);
+    CHECK(back.at("k\\xE9y").at("s") == "d\\xE9/o.csv");
+    CHECK(plmkit::json_text(nlohmann::json("x\xE9"), -1) == "\"x\\\\xE9\"");
+    CHECK(plmkit::with_valid_utf8(back) == back);  // already valid: unchanged
+}

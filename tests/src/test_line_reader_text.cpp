@@ -26,6 +26,31 @@ TEST_CASE("line reader: a NUL byte means binary data", "[core][io][binary]") {
     }
 }
 
+// Excel's "Unicode Text" and PowerShell's default output are UTF-16: said as
+// such, rather than "binary data", which sends the user looking for a
+// corrupt file.
+TEST_CASE("line reader: UTF-16 text is named as such", "[core][io][binary]") {
+    const std::string le("\xFF\xFEs\0m\0i\0\n\0C\0\n\0", 16);
+    const std::string be("\xFE\xFF\0s\0m\0i\0\n\0C\0\n", 16);
+    const std::string bare("s\0m\0i\0\n\0C\0\n\0", 14);  // LE without a byte-order mark
+    for (const auto& [text, name] :
+         {std::pair{le, "UTF-16LE"}, std::pair{be, "UTF-16BE"}, std::pair{bare, "UTF-16LE"}}) {
+        auto p = test::temp_path("utf16.tsv");
+        test::write_file(p, text);
+        LineReader reader(p);
+        std::string line;
+        try {
+            reader.next(line);
+            FAIL("UTF-16 was read");
+        } catch (const plmkit::InputError& e) {
+            CHECK(std::string(e.what()) ==
+                  p + ":1: text in " + name +
+                      " (NUL bytes between the letters), not UTF-8; save it as UTF-8 (Excel: "
+                      "'CSV UTF-8'; or iconv -f UTF-16 -t UTF-8 in > out)");
+        }
+    }
+}
+
 TEST_CASE("line reader: a UTF-8 byte-order mark is dropped from line 1 only", "[core][io][bom]") {
     auto p = test::temp_path("bom.txt");
     test::write_file(p, "\xEF\xBB\xBFone\n\xEF\xBB\xBFtwo\n");
