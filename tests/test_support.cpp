@@ -121,6 +121,15 @@ std::string plmkit_bin() {
     return PLMKIT_BIN;
 }
 
+std::vector<std::string> split_fields(const std::string& line, char sep) {
+    std::vector<std::string> out;
+    std::istringstream in(line);
+    for (std::string f; std::getline(in, f, sep);)
+        out.push_back(f);
+    if (!line.empty() && line.back() == sep) out.emplace_back();
+    return out;
+}
+
 RunResult run_plmkit(const std::vector<std::string>& args, const std::string& stdin_text) {
     std::string out_path = temp_path("stdout");
     std::string err_path = temp_path("stderr");

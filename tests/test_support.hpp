@@ -47,6 +47,9 @@ bool have_script();
 /// (progress lines are drawn); returns the exit status and, in `text`, what
 /// it wrote to the terminal.
 int run_in_terminal(const std::string& shell_cmd, std::string& text);
+/// The fields of one line split at `sep` (no quoting); a trailing `sep` ends
+/// with an empty field, as in CSV.
+std::vector<std::string> split_fields(const std::string& line, char sep);
 /// Runs the built `plmkit` binary with `args` (no shell), capturing
 /// stdout/stderr; `stdin_text` is fed to standard input.
 RunResult run_plmkit(const std::vector<std::string>& args, const std::string& stdin_text = "");

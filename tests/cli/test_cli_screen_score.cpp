@@ -11,18 +11,11 @@
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::shared_path;
+using plmkit::test::split_fields;
 using plmkit::test::temp_path;
 using plmkit::test::write_file;
 
 namespace {
-
-std::vector<std::string> split(const std::string& line, char sep) {
-    std::vector<std::string> out;
-    std::istringstream in(line);
-    for (std::string f; std::getline(in, f, sep);)
-        out.push_back(f);
-    return out;
-}
 
 /// A model with two targets whose names have a '-' (as Tox21's NR-AR).
 const std::string& two_target_model() {
@@ -31,7 +24,7 @@ const std::string& two_target_model() {
         std::string line, data = "smiles,y-a,y-b\n";
         std::getline(esol, line);
         for (int i = 0; i < 60 && std::getline(esol, line); ++i) {
-            auto f = split(line, ',');
+            auto f = split_fields(line, ',');
             data += f.back() + "," + f[8] + "," + f[3] + "\n";
         }
         const std::string csv = temp_path("cli_screen_two.csv");
@@ -61,7 +54,7 @@ TEST_CASE("cli screen: without an expression, a model of several targets scores 
     std::istringstream in(read_file(hits));
     std::string line;
     std::getline(in, line);
-    auto header = split(line, ',');
+    auto header = split_fields(line, ',');
     // '-' in a target name becomes '_' in the column name.
     auto col = [&](const std::string& name) {
         for (std::size_t i = 0; i < header.size(); ++i)
@@ -72,7 +65,7 @@ TEST_CASE("cli screen: without an expression, a model of several targets scores 
     REQUIRE(col("pred_two_y_b") >= 0);
     int rows = 0;
     while (std::getline(in, line)) {
-        auto f = split(line, ',');
+        auto f = split_fields(line, ',');
         CHECK(std::stod(f[col("score")]) == Approx(std::stod(f[col("pred_two_y_a")])).margin(1e-4));
         ++rows;
     }

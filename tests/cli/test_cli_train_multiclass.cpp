@@ -21,19 +21,12 @@ using plmkit::test::file_exists;
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::shared_path;
+using plmkit::test::split_fields;
 using plmkit::test::temp_path;
 using plmkit::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> split(const std::string& line, char sep) {
-    std::vector<std::string> out;
-    std::istringstream in(line);
-    for (std::string f; std::getline(in, f, sep);)
-        out.push_back(f);
-    return out;
-}
 
 /// A slice of DeepLoc (../shared/data/deeploc/deeploc_localization.csv:
 /// protein_id,location,membrane,split,source_file,length,sequence): for
@@ -53,7 +46,7 @@ const Slice& deeploc_slice() {
         const std::string header = "protein_id,location,split,sequence\n";
         std::string all = header, test_rows = header;
         while (std::getline(in, line)) {
-            const auto f = split(line, ',');
+            const auto f = split_fields(line, ',');
             const std::string &loc = f[1], &set = f[3], seq = f[6].substr(0, 50);
             const bool known = loc == "Nucleus" || loc == "Cytoplasm" || loc == "Extracellular";
             std::string as;
@@ -169,14 +162,14 @@ TEST_CASE("cli predict and evaluate multiclass: class and probability columns; m
         std::istringstream t(read_file(deeploc_slice().test));
         std::getline(t, line);
         while (std::getline(t, line)) {
-            const auto f = split(line, ',');
+            const auto f = split_fields(line, ',');
             truth[f[0]] = f[1];
         }
     }
     int rows = 0, scored = 0, right = 0;
     double ce = 0;
     while (std::getline(in, line)) {
-        const auto f = split(line, ',');
+        const auto f = split_fields(line, ',');
         REQUIRE(f.size() == 9);
         ++rows;
         const double prob[3] = {std::stod(f[3]), std::stod(f[5]), std::stod(f[7])};
@@ -288,7 +281,7 @@ TEST_CASE("cli train multiclass: integer labels of a molecule table; screen refu
     std::string line, data = "smiles,rings\n";
     std::getline(esol, line);
     for (int i = 0; i < 80 && std::getline(esol, line); ++i) {
-        const auto f = split(line, ',');
+        const auto f = split_fields(line, ',');
         data += f.back() + "," + f[f.size() - 5] + "\n";  // 5th from the end: the rings
     }
     const std::string csv = temp_path("mc_esol_rings.csv");

@@ -22,20 +22,12 @@
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::shared_path;
+using plmkit::test::split_fields;
 using plmkit::test::temp_path;
 using plmkit::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> split(const std::string& line, char sep) {
-    std::vector<std::string> out;
-    std::istringstream in(line);
-    for (std::string f; std::getline(in, f, sep);)
-        out.push_back(f);
-    if (!line.empty() && line.back() == sep) out.emplace_back();
-    return out;
-}
 
 const char* kTargets[2] = {"sol", "mw"};
 
@@ -58,7 +50,7 @@ const TwoTargets& esol_two() {
         TwoTargets b;
         std::string all = "id,smiles,sol,mw,split\n", test = all;
         for (int i = 0; std::getline(in, line); ++i) {
-            const auto f = split(line, ',');
+            const auto f = split_fields(line, ',');
             // Counted from the end: some compound names hold quoted commas.
             const double logs = std::stod(f[f.size() - 2]), mw = std::stod(f[f.size() - 7]);
             std::string label[2] = {
@@ -155,7 +147,7 @@ std::vector<double> predicted_accuracy(const std::string& model, bool spread) {
     std::size_t rows = 0;
     int right[2] = {0, 0};
     while (std::getline(in, line)) {
-        const auto f = split(line, ',');
+        const auto f = split_fields(line, ',');
         REQUIRE(f.size() == 2 + (1 + 3 * step) + (1 + 4 * step));
         std::size_t at = 2;
         for (int j = 0; j < 2; ++j) {

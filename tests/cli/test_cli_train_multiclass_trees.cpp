@@ -20,19 +20,12 @@
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::shared_path;
+using plmkit::test::split_fields;
 using plmkit::test::temp_path;
 using plmkit::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> split(const std::string& line, char sep) {
-    std::vector<std::string> out;
-    std::istringstream in(line);
-    for (std::string f; std::getline(in, f, sep);)
-        out.push_back(f);
-    return out;
-}
 
 /// ../shared/data/esol/delaney-processed.csv as id,smiles,band,split: the
 /// band of the measured log-solubility (the column before the SMILES); row
@@ -52,7 +45,7 @@ const Bands& esol_bands() {
         Bands b;
         std::string all = "id,smiles,band,split\n", test = all;
         for (int i = 0; std::getline(in, line); ++i) {
-            const auto f = split(line, ',');
+            const auto f = split_fields(line, ',');
             // Counted from the end: some compound names hold quoted commas.
             const double logs = std::stod(f[f.size() - 2]);
             const std::string band = logs < -4 ? "low" : (logs < -2 ? "mid" : "high");
@@ -134,7 +127,7 @@ double predicted_accuracy(const std::string& model, bool spread) {
     const char* classes[3] = {"high", "low", "mid"};
     int rows = 0, right = 0;
     while (std::getline(in, line)) {
-        const auto f = split(line, ',');
+        const auto f = split_fields(line, ',');
         REQUIRE(f.size() == static_cast<std::size_t>(3 + 3 * step));
         const double prob[3] = {std::stod(f[3]), std::stod(f[3 + step]),
                                 std::stod(f[3 + 2 * step])};
