@@ -7,6 +7,7 @@
 #include "src/error.hpp"
 #include "src/name_hints.hpp"
 #include "src/output_names.hpp"
+#include "src/utf8.hpp"
 
 namespace plmkit::data {
 
@@ -397,6 +398,10 @@ void MoleculeReader::finish(MoleculeRecord& record) {
             record.error = "empty " + options_.column_label;
         } else {
             record.error = whitespace_reason(record.smiles, options_.column_label);
+            // A Latin-1 or other non-UTF-8 byte: the file's encoding is the
+            // problem, and the UTF-8 reason says how to convert it.
+            if (record.error.empty() && options_.column_label == "SMILES")
+                record.error = invalid_utf8_reason(record.smiles, "SMILES", record.line);
             if (record.error.empty() && options_.column_label == "SMILES")
                 record.error = non_ascii_reason(record.smiles);
         }

@@ -68,7 +68,8 @@ TEST_CASE("cli screen: a SMILES with a non-ASCII byte is a read reject, not a sh
     CHECK_THAT(rejects, Catch::Contains("zwsp\t") &&
                             Catch::Contains("\tread\tbyte 0xE2 at position 3 of the SMILES"));
     CHECK_THAT(rejects, Catch::Contains("latin1\t") &&
-                            Catch::Contains("\tread\tbyte 0xFF at position 2 of the SMILES"));
+                            Catch::Contains("\tread\tSMILES is not valid UTF-8: byte 0xFF "
+                                            "at byte 2 of 'C\\xFFC' on line 3"));
     auto hits = test::read_file(out);
     CHECK(hits.find("zwsp,") == std::string::npos);
     CHECK(hits.find("latin1,") == std::string::npos);

@@ -479,8 +479,11 @@ TEST_CASE("molecule reader: a SMILES byte outside printable ASCII is a reject",
           "byte 0xE2 at position 3 of the SMILES field 'CC\\xE2\\x80\\x8BO' is not printable "
           "ASCII (SMILES are ASCII; RDKit would silently read only 'CC' before it: a "
           "non-breaking or zero-width space, or a character pasted from a document?)");
-    CHECK_THAT(recs[1].error, Catch::Contains("byte 0xFF at position 2 of the SMILES field "
-                                              "'C\\xFFC'"));
+    // Not UTF-8 at all (a Latin-1 file): the reason names the encoding and
+    // how to convert the file, as for ids.
+    CHECK(recs[1].error ==
+          "SMILES is not valid UTF-8: byte 0xFF at byte 2 of 'C\\xFFC' on line 3 (save the file "
+          "as UTF-8, e.g. iconv -f latin1 -t utf-8)");
     CHECK_THAT(recs[2].error, Catch::Contains("byte 0x1B at position 3"));
     CHECK_THAT(recs[3].error, Catch::Contains("byte 0x01 at position 3"));
     CHECK_THAT(recs[4].error, Catch::Contains("byte 0x7F at position 3"));
