@@ -332,7 +332,8 @@ void MoleculeReader::resolve_columns() {
         throw UsageError(path() + ": no " + options_.column_label + " column '" +
                          options_.smiles_col + "' (columns: " + name_list(columns_) +
                          "); choose one with " + options_.column_option +
-                         did_you_mean(options_.smiles_col, columns_));
+                         did_you_mean(options_.smiles_col, columns_) +
+                         (format_ == "smi" ? "" : separator_hint(columns_, sep_)));
     check_named_once(path(), columns_, smiles_index_, smiles_name);
     id_index_ = -1;
     if (!options_.id_col.empty()) {

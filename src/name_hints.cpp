@@ -68,4 +68,24 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
     return c.empty() ? "" : "; did you mean '" + c + "'?";
 }
 
+std::string separator_hint(const std::vector<std::string>& columns, char sep) {
+    if (columns.size() != 1) return "";
+    const std::string& only = columns[0];
+    const bool csv = sep == ',';
+    auto say = [csv](const std::string& what, const std::string& fix) {
+        return ". The header is one column that holds " + what + ": the file is read as " +
+               (csv ? "comma-separated (.csv)" : "tab-separated (.tsv)") + "; " + fix;
+    };
+    if (csv && only.find('\t') != std::string::npos)
+        return say("tabs", "name it .tsv to read it as tab-separated");
+    if (!csv && only.find(',') != std::string::npos)
+        return say("','", "name it .csv to read it as comma-separated");
+    for (char c : {';', '|'})
+        if (only.find(c) != std::string::npos)
+            return say(std::string("'") + c + "'",
+                       "save it comma-separated as .csv (a spreadsheet's CSV export) or "
+                       "tab-separated as .tsv");
+    return "";
+}
+
 }  // namespace plmkit

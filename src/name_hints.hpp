@@ -22,4 +22,9 @@ std::string closest_name(const std::string& name, const std::vector<std::string>
 /// "; did you mean 'X'?" with X = closest_name(name, names), or "".
 std::string did_you_mean(const std::string& name, const std::vector<std::string>& names);
 
+/// When a table's header came out as one column holding another separator
+/// (a ';'-separated export read as CSV with `sep` ','), what to do about it,
+/// as ". The header is one column that holds ';': ..."; "" otherwise.
+std::string separator_hint(const std::vector<std::string>& columns, char sep);
+
 }  // namespace plmkit

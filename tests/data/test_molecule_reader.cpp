@@ -232,6 +232,26 @@ TEST_CASE("molecule reader: CSV and TSV tables", "[data][molecules]") {
         o.id_col = "missing";
         CHECK_THROWS_WITH(MoleculeReader(p, o), Catch::Contains("no id column 'missing'"));
     }
+    SECTION("a ';'-separated export read as CSV: the header's one column says why") {
+        auto p = test::write_temp("semicolons.csv", "smiles;id\nCCO;a\n");
+        CHECK_THROWS_WITH(MoleculeReader(p),
+                          Catch::Contains("(columns: 'smiles;id')") &&
+                              Catch::EndsWith(". The header is one column that holds ';': the "
+                                              "file is read as comma-separated (.csv); save it "
+                                              "comma-separated as .csv (a spreadsheet's CSV "
+                                              "export) or tab-separated as .tsv"));
+        auto tabs = test::write_temp("tabs.csv", "smiles\tid\nCCO\ta\n");
+        CHECK_THROWS_WITH(MoleculeReader(tabs),
+                          Catch::EndsWith("holds tabs: the file is read as comma-separated "
+                                          "(.csv); name it .tsv to read it as tab-separated"));
+        auto commas = test::write_temp("commas.tsv", "smi,id\nCCO,a\n");
+        CHECK_THROWS_WITH(MoleculeReader(commas),
+                          Catch::EndsWith("holds ',': the file is read as tab-separated (.tsv); "
+                                          "name it .csv to read it as comma-separated"));
+        // A one-column table without another separator gets no such hint.
+        auto one = test::write_temp("one_col.csv", "smi_x\nCCO\n");
+        CHECK_THROWS_WITH(MoleculeReader(one), !Catch::Contains("The header is one column"));
+    }
     SECTION("TSV, format option, keep_props off, gzip") {
         auto p = test::temp_path("t.tsv.gz");
         std::string text = "smiles\tname\tscore\nCCO\tethanol, 95%\t1.0\n";
