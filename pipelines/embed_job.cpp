@@ -262,6 +262,18 @@ class EmbedRun {
                                  "' has " + what + " (--long error; use --long truncate or skip)");
             ++part_counts_.truncated;
         }
+        if (enc.residues > kTrainedResidues && !warned_untrained_length_) {
+            warned_untrained_length_ = true;
+            log_warn(
+                path + ":" + std::to_string(rec.line) + ": record '" + rec.id + "' has " +
+                std::to_string(enc.residues) + " residues, more than the " +
+                std::to_string(kTrainedResidues) +
+                " ESM-2 was trained on (1024 positions with <cls> and <eos>); with --truncate " +
+                std::to_string(opt_.truncate) +
+                " it is embedded whole, which fair-esm's extract.py cuts at 1022 by default; "
+                "embeddings past that length are untested (later such records are not named; "
+                "/lengths holds every length)");
+        }
         window_bytes_ += held_bytes(enc.residues);
         window_.push_back({std::move(rec.id), static_cast<std::int64_t>(rec.index),
                            std::move(enc.ids), enc.residues,
@@ -338,6 +350,9 @@ class EmbedRun {
     std::vector<WindowItem> window_;
     std::size_t window_bytes_ = 0;
     bool logged_progress_ = false;
+    bool warned_untrained_length_ = false;
+    /// Residues per sequence in ESM-2's training crops (1024 tokens less <cls>, <eos>).
+    static constexpr std::size_t kTrainedResidues = 1022;
     std::chrono::steady_clock::time_point last_progress_log_;
 };
 

@@ -115,6 +115,7 @@ TEST_CASE("cli embed: /original_lengths tells which sequences --long truncate cu
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.err, Catch::Contains("embedded 7 sequences (1 truncated)") &&
                           Catch::Contains("the truncated ones have /original_lengths > /lengths"));
+    CHECK_THAT(r.err, !Catch::Contains("ESM-2 was trained on"));
     plmkit::Hdf5Reader f(out);
     REQUIRE(f.has_dataset("original_lengths"));
     CHECK(f.read_i64("original_lengths", 0, 7) == input_lengths);
@@ -126,6 +127,12 @@ TEST_CASE("cli embed: /original_lengths tells which sequences --long truncate cu
         REQUIRE(r0.exit_code == 0);
         CHECK_THAT(r0.err, Catch::Contains("(0 truncated)"));
         CHECK_THAT(r0.err, !Catch::Contains("original_lengths"));
+        // Q12176 (line 13 of the FASTA) is past ESM-2's training length: one warning.
+        CHECK_THAT(r0.err, Catch::Contains(
+                               "sequences.fasta:13: record 'Q12176' has 1025 residues, more than "
+                               "the 1022 ESM-2 was trained on (1024 positions with <cls> and "
+                               "<eos>); with --truncate 0 it is embedded whole"));
+        CHECK_THAT(r0.err, !Catch::Contains("sequences.fasta:4:"));
         plmkit::Hdf5Reader g(out);
         CHECK(g.read_i64("original_lengths", 0, 7) == input_lengths);
         CHECK(g.read_i64("lengths", 0, 7) == input_lengths);
