@@ -418,6 +418,12 @@ void log_summary(const EmbedSummary& s, const EmbedOptions& opt) {
     if (s.truncated > 0) msg += "; the truncated ones have /original_lengths > /lengths";
     if (s.rejected > 0) msg += "; rejects in " + rejects_path_for(opt.output);
     log_info(msg);
+    // A batch job's only sign that its input was wrong for the model.
+    if (s.accepted == 0 && s.rejected > 0)
+        log_warn("every one of the " + std::to_string(s.rejected) +
+                 " input records was rejected: the output holds no embeddings; the reasons are "
+                 "in " +
+                 rejects_path_for(opt.output));
 }
 
 /// A failed or interrupted run (Ctrl-C, SIGTERM, a full disk, --long error)

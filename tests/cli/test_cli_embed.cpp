@@ -225,3 +225,22 @@ TEST_CASE("cli embed: a batch job's log (stderr not a terminal) gets progress li
         CHECK_THAT(q.err, !Catch::Contains("embedding:"));
     }
 }
+
+TEST_CASE("cli embed: when every record is rejected, a warning says the output is empty",
+          "[cli][embed]") {
+    // 'MK1', 'AC2': digits are not residues, so both records are rejected.
+    auto fa = plmkit::test::write_temp("cli_all_rejected.fa", ">a\nMK1\n>b\nAC2\n");
+    auto out = temp_path("cli_all_rejected.h5");
+    auto r = run_plmkit({"embed", "--model", kModel, "-i", fa, "-o", out});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("plmkit: warning: every one of the 2 input records was "
+                                      "rejected: the output holds no embeddings; the reasons "
+                                      "are in " +
+                                      out + ".rejects.tsv"));
+    // One good record among them: no such warning.
+    auto mixed = plmkit::test::write_temp("cli_some_rejected.fa", ">a\nMK1\n>b\nMKTAY\n");
+    auto r2 = run_plmkit({"embed", "--model", kModel, "-i", mixed, "-o", out});
+    REQUIRE(r2.exit_code == 0);
+    CHECK_THAT(r2.err, !Catch::Contains("every one of"));
+}
