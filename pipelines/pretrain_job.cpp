@@ -21,7 +21,9 @@
 #include "data/molecule_reader.hpp"
 #include "models/smiles_encoder.hpp"
 #include "models/torch_runtime.hpp"
+#include "pipelines/epoch_progress.hpp"
 #include "pipelines/mol_parse.hpp"
+#include "pipelines/pretrain_protein.hpp"
 #include "pipelines/property_table.hpp"
 #include "pipelines/smiles_lm_featurizer.hpp"
 #include "src/error.hpp"
@@ -143,26 +145,9 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
     return corpus;
 }
 
-/// LM_DIR must be new or empty: an earlier run's encoder is not
-/// overwritten.
-void check_new_output(const std::string& dir) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (!fs::exists(dir, ec)) return;
-    if (!fs::is_directory(dir, ec))
-        throw UsageError("--output '" + dir + "' is a file, expected a new LM_DIR");
-    for (const auto& entry : fs::directory_iterator(dir, ec))
-        throw UsageError("--output '" + dir + "' already exists and is not empty ('" +
-                         entry.path().filename().string() +
-                         "' is there); choose a new LM_DIR or remove it");
-}
-
 void check_options(const PretrainOptions& o) {
-    if (o.kind == "protein")
-        throw UsageError(
-            "--kind protein is not supported: use a Hugging Face ESM-2 checkpoint "
-            "(plmkit embed / train --featurizer esm --esm-model DIR)");
-    if (o.kind != "smiles") throw UsageError("--kind must be smiles, got '" + o.kind + "'");
+    if (o.kind != "smiles")
+        throw UsageError("--kind must be smiles or protein, got '" + o.kind + "'");
     if (o.data.empty()) throw UsageError("--data is required");
     if (o.output.empty()) throw UsageError("--output is required");
     check_new_output(o.output);
@@ -304,7 +289,9 @@ double PretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt) {
     std::mt19937_64 rng(o_.seed * 104729ULL + static_cast<std::uint64_t>(epoch));  // masks
     double loss_sum = 0;
     std::int64_t masked = 0;
-    for (const Rows& rows : epoch_batches(epoch)) {
+    const std::vector<Rows> batches = epoch_batches(epoch);
+    EpochProgress progress({epoch, o_.epochs, batches.size(), "tokens", o_.progress, o_.log_every});
+    for (const Rows& rows : batches) {
         throw_if_interrupted();
         MaskedBatch b = mask_batch(rows, o_.mask_prob, vocab_.size(), rng);
         if (b.masked() == 0) continue;
@@ -318,7 +305,11 @@ double PretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt) {
         opt.step();
         loss_sum += loss.item<double>() * static_cast<double>(b.masked());
         masked += b.masked();
+        progress.step(static_cast<std::uint64_t>(
+                          b.input.ne(tokenizers::Vocab::kPad).sum().item<std::int64_t>()),
+                      loss.item<double>(), static_cast<std::uint64_t>(b.masked()));
     }
+    progress.done();
     return masked ? loss_sum / static_cast<double>(masked) : 0.0;
 }
 
@@ -455,7 +446,20 @@ void PretrainRun::run() {
 
 }  // namespace
 
+void check_new_output(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return;
+    if (!fs::is_directory(dir, ec))
+        throw UsageError("--output '" + dir + "' is a file, expected a new LM_DIR");
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        throw UsageError("--output '" + dir + "' already exists and is not empty ('" +
+                         entry.path().filename().string() +
+                         "' is there); choose a new LM_DIR or remove it");
+}
+
 PretrainResult run_pretrain(const PretrainOptions& options) {
+    if (options.kind == "protein") return run_pretrain_protein(options);
     check_options(options);
     if (options.threads > 0) models::set_threads(options.threads);
     PretrainResult result;

@@ -7,6 +7,9 @@
 // BERT: mask_prob of the non-special tokens are chosen; 80% of them become
 // <mask>, 10% a random token, 10% stay. The checkpoint with the lowest
 // validation loss is written (atomically) to `output`.
+//
+// `--kind protein` continues the masked-LM training of a Hugging Face ESM-2
+// checkpoint (`esm_model`) on a protein set: pipelines/pretrain_protein.hpp.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,8 +17,8 @@
 namespace plmkit::pipelines {
 
 struct PretrainOptions {
-    std::string kind = "smiles";  ///< only smiles (proteins: use an ESM-2 checkpoint)
-    std::string data;             ///< .smi / CSV / TSV / SDF (.gz ok)
+    std::string kind = "smiles";  ///< smiles | protein
+    std::string data;             ///< .smi / CSV / TSV / SDF (.gz ok); protein: FASTA / CSV / TSV
     std::string smiles_col = "smiles";
     std::string output;  ///< LM_DIR
     int epochs = 10;
@@ -39,6 +42,13 @@ struct PretrainOptions {
     std::int64_t max_len = 256;
     double dropout = 0.1;
     bool log_epochs = true;  ///< one line per epoch on stderr
+    bool progress = true;    ///< progress within an epoch (a terminal line, else log lines)
+    double log_every = 60;   ///< stderr not a terminal: seconds between progress log lines
+    // --kind protein
+    std::string esm_model;             ///< Hugging Face ESM-2 directory to continue from
+    std::string seq_col = "sequence";  ///< sequence column of a CSV / TSV
+    std::size_t crop = 0;  ///< residues per training window (0 = max_position_embeddings - 2)
+    std::string long_policy = "crop";  ///< longer than crop: crop (a random window) | skip
 };
 
 struct PretrainEpoch {
@@ -50,6 +60,7 @@ struct PretrainEpoch {
 struct PretrainResult {
     std::uint64_t records = 0;              ///< input records read
     std::uint64_t skipped = 0;              ///< unreadable, untokenizable or too long
+    std::uint64_t cropped = 0;              ///< protein: longer than the crop (a window a step)
     std::vector<std::string> skip_reasons;  ///< first few "FILE:LINE: reason"
     /// Every skipped record, "index \t id \t smiles \t reason" (written to
     /// LM_DIR/rejects.tsv).
@@ -57,13 +68,18 @@ struct PretrainResult {
     std::size_t train_size = 0, valid_size = 0;
     std::size_t vocab_size = 0;
     std::uint64_t valid_masked = 0;  ///< masked positions in the validation set
-    int best_epoch = 0;
+    int best_epoch = 0;              ///< protein: 0 = the input checkpoint (no epoch beat it)
     double best_valid_loss = 0;
     std::vector<PretrainEpoch> history;
 };
 
-/// Throws UsageError (bad options, kind protein, too few molecules), IoError
-/// / InputError from reading, IoError when the output cannot be written.
+/// Throws UsageError (bad options, too few molecules / sequences), IoError
+/// / InputError from reading, ModelError (an unusable ESM-2 checkpoint),
+/// IoError when the output cannot be written.
 PretrainResult run_pretrain(const PretrainOptions& options);
+
+/// UsageError unless `dir` is new or an empty folder (an earlier run's
+/// model is never overwritten).
+void check_new_output(const std::string& dir);
 
 }  // namespace plmkit::pipelines

@@ -66,6 +66,15 @@ void Progress::finish() {
     finished_ = true;
 }
 
+void Progress::clear() {
+    if (finished_) return;
+    if (active_) {
+        std::fputs("\r\033[K", stderr);
+        std::fflush(stderr);
+    }
+    finished_ = true;
+}
+
 std::string Progress::status_text(bool final_line) const {
     double t = elapsed_seconds();
     double rate = t > 0 ? items_ / t : 0.0;
@@ -76,7 +85,8 @@ std::string Progress::status_text(bool final_line) const {
         std::snprintf(pct, sizeof pct, " (%.0f%%)", 100.0 * items_ / options_.total_items);
         line += pct;
     }
-    line += " " + options_.item_name + ", " + human_count(rate) + " " + options_.item_name + "/s";
+    line += " " + options_.item_name;
+    if (options_.item_rate) line += ", " + human_count(rate) + " " + options_.item_name + "/s";
     if (!options_.unit_name.empty()) {
         line += ", " + human_count(t > 0 ? units_ / t : 0.0) + " " + options_.unit_name + "/s";
     }
@@ -84,7 +94,8 @@ std::string Progress::status_text(bool final_line) const {
         double left = (static_cast<double>(options_.total_items) - items_) / rate;
         line += ", ETA " + human_duration(left);
     }
-    return line + (final_line ? ", " + human_duration(t) : "");
+    if (final_line) line += ", " + human_duration(t);
+    return note_.empty() ? line : line + ", " + note_;
 }
 
 std::string Progress::status() const {

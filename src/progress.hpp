@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace plmkit {
 
@@ -15,6 +16,7 @@ struct ProgressOptions {
     std::uint64_t total_items = 0;      ///< 0 = unknown
     bool enabled = true;                ///< false: never draw
     bool force = false;                 ///< draw even when stderr is not a terminal
+    bool item_rate = true;              ///< show items/s (off: only units/s)
 };
 
 class Progress {
@@ -27,6 +29,11 @@ class Progress {
     void add(std::uint64_t items, std::uint64_t units = 0);
     /// Draws the final line (if drawing) and ends it with a newline.
     void finish();
+
+    /// Erases the drawn line (when drawing) instead of finish()'s final line.
+    void clear();
+    /// Text appended to the line, e.g. "loss 2.8412" (shown at the next draw).
+    void set_note(std::string note) { note_ = std::move(note); }
 
     /// True when the line is drawn (a terminal, or forced, and not -q).
     bool drawing() const { return active_; }
@@ -48,6 +55,7 @@ class Progress {
     bool finished_ = false;
     std::uint64_t items_ = 0;
     std::uint64_t units_ = 0;
+    std::string note_;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point last_draw_;
 };

@@ -1,10 +1,13 @@
-// plmkit pretrain: masked-LM pre-training of a SMILES transformer encoder.
+// plmkit pretrain: masked-LM pre-training of a SMILES transformer encoder, or
+// continued masked-LM pre-training of an ESM-2 checkpoint on proteins.
 #include <cstdio>
+#include <vector>
 
 #include "apps/plmkit/command.hpp"
 #include "apps/plmkit/featurizer_flags.hpp"
 #include "apps/plmkit/number_checks.hpp"
 #include "pipelines/pretrain_job.hpp"
+#include "src/error.hpp"
 #include "src/log.hpp"
 
 namespace plmkit::cli {
@@ -13,23 +16,70 @@ namespace {
 /// What to pre-train on and where the model goes.
 void add_data_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
     cmd->add_option("--kind", o.kind,
-                    "smiles (protein models: use a Hugging Face ESM-2 checkpoint)")
+                    "smiles: a new SMILES encoder; protein: continue training an ESM-2 "
+                    "checkpoint (--esm-model)")
         ->capture_default_str();
-    cmd->add_option("--data", o.data, ".smi / CSV / TSV with SMILES, or SDF (.gz ok)")->required();
+    cmd->add_option("--data", o.data,
+                    "smiles: .smi / CSV / TSV with SMILES, or SDF; protein: FASTA or CSV / TSV "
+                    "(.gz ok)")
+        ->required();
     cmd->add_option("--smiles-col", o.smiles_col, "Column holding the SMILES")
         ->capture_default_str();
     cmd->add_option("-o,--output", o.output, "Model directory to write (LM_DIR)")->required();
 }
 
+/// --kind protein: the checkpoint to continue from and how sequences are read.
+void add_protein_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
+    cmd->add_option("--esm-model", o.esm_model,
+                    "protein: Hugging Face ESM-2 directory (EsmForMaskedLM) to continue from");
+    cmd->add_option("--seq-col", o.seq_col, "protein: sequence column of a CSV / TSV")
+        ->capture_default_str();
+    cmd->add_option("--crop", o.crop,
+                    "protein: residues per training window (0 = 1022, ESM-2's training crop)")
+        ->check(non_negative())
+        ->capture_default_str();
+    cmd->add_option("--long", o.long_policy,
+                    "protein: a sequence longer than --crop: crop (a random window each epoch) "
+                    "or skip (to rejects.tsv)")
+        ->capture_default_str();
+    cmd->add_option("--log-every", o.log_every,
+                    "stderr not a terminal: seconds between progress lines within an epoch")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+}
+
+/// Options of the other kind are refused rather than ignored; a protein run
+/// gets the protein defaults of what was not given.
+void apply_kind(CLI::App* cmd, pipelines::PretrainOptions& o) {
+    auto given = [cmd](const char* flag) { return cmd->get_option(flag)->count() > 0; };
+    const std::vector<const char*> smiles_only = {"--smiles-col", "--min-freq", "--hidden",
+                                                  "--layers",     "--heads",    "--ffn",
+                                                  "--max-len",    "--dropout"};
+    const std::vector<const char*> protein_only = {"--esm-model", "--seq-col", "--crop", "--long"};
+    for (const char* flag : o.kind == "protein" ? smiles_only : protein_only)
+        if (given(flag) && (o.kind == "protein" || o.kind == "smiles"))
+            throw UsageError(std::string(flag) + " does not apply to --kind " + o.kind +
+                             (o.kind == "protein"
+                                  ? " (the ESM-2 checkpoint's own vocabulary and sizes are kept)"
+                                  : " (it is for --kind protein)"));
+    if (o.kind != "protein") return;
+    if (!given("--lr")) o.lr = 5e-5;
+    if (!given("--batch-size")) o.batch_size = 8;
+}
+
 /// The optimizer, masking, split and run settings.
 void add_training_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
-    cmd->add_option("--epochs", o.epochs, "Passes over the training SMILES")->capture_default_str();
-    cmd->add_option("--batch-size", o.batch_size, "Molecules per batch")->capture_default_str();
+    cmd->add_option("--epochs", o.epochs,
+                    "Passes over the training data (protein: 0 scores and copies the input)")
+        ->capture_default_str();
+    cmd->add_option("--batch-size", o.batch_size, "Molecules per batch (protein: 8 sequences)")
+        ->capture_default_str();
     cmd->add_option("--max-tokens", o.max_tokens,
                     "Length-grouped batches of at most N padded tokens instead (0 = off)")
         ->check(non_negative())
         ->capture_default_str();
-    cmd->add_option("--lr", o.lr, "Peak learning rate (AdamW, warm-up then linear decay)")
+    cmd->add_option("--lr", o.lr,
+                    "Peak learning rate (AdamW, warm-up then linear decay; protein: 5e-5)")
         ->capture_default_str();
     cmd->add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str();
     cmd->add_option("--mask-prob", o.mask_prob, "Fraction of tokens masked (BERT 80/10/10)")
@@ -64,33 +114,52 @@ void add_architecture_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
 /// Pre-trains and logs the sizes, the best epoch and where the model went.
 void run_pretrain_cli(const pipelines::PretrainOptions& o) {
     pipelines::PretrainResult r = pipelines::run_pretrain(o);
-    char buf[512];
+    const bool protein = o.kind == "protein";
+    char buf[640];
     std::snprintf(buf, sizeof buf,
-                  "pretrain: %zu training + %zu validation SMILES (%llu skipped), "
-                  "best epoch %d, valid loss %.4f -> %s",
-                  r.train_size, r.valid_size, static_cast<unsigned long long>(r.skipped),
-                  r.best_epoch, r.best_valid_loss, o.output.c_str());
+                  "pretrain: %zu training + %zu validation %s (%llu skipped), "
+                  "best epoch %d%s, valid loss %.4f -> %s",
+                  r.train_size, r.valid_size, protein ? "sequences" : "SMILES",
+                  static_cast<unsigned long long>(r.skipped), r.best_epoch,
+                  protein && r.best_epoch == 0 ? " (the input model, unchanged)" : "",
+                  r.best_valid_loss, o.output.c_str());
     log_info(buf);
 }
 
 PLMKIT_COMMAND(57, [](CLI::App& app) {
     auto opt = std::make_shared<pipelines::PretrainOptions>();
     auto* cmd = app.add_subcommand(
-        "pretrain", "Pre-train a SMILES transformer encoder (masked LM) on a molecule library");
+        "pretrain",
+        "Pre-train a SMILES encoder (masked LM) on a molecule library, or continue an ESM-2 "
+        "model's masked-LM training on proteins");
     add_data_flags(cmd, *opt);
+    add_protein_flags(cmd, *opt);
     add_training_flags(cmd, *opt);
     add_architecture_flags(cmd, *opt);
     cmd->footer(
         "LM_DIR (new or empty) holds config.json, model.safetensors, vocab.txt and\n"
         "rejects.tsv (every skipped record with its reason); it is (re)written\n"
         "atomically at every epoch whose validation loss is the best so far.\n"
-        "Each epoch logs train/validation masked-LM loss and masked-token accuracy.\n"
+        "Each epoch logs train/validation masked-LM loss and masked-token accuracy;\n"
+        "within an epoch a progress line (a log line every --log-every seconds when\n"
+        "stderr is not a terminal) shows steps, rate, ETA and the running loss.\n"
+        "--kind protein continues an ESM-2 checkpoint's masked-LM training (15% of\n"
+        "residues: 80% <mask>, 10% a random amino acid, 10% kept) and writes LM_DIR\n"
+        "as a Hugging Face ESM-2 directory with the input's tensor names, for\n"
+        "plmkit embed --model LM_DIR or train --featurizer esm --esm-model LM_DIR;\n"
+        "epoch 0 scores the input model, which LM_DIR keeps if no epoch beats it.\n"
         "\nExamples:\n"
         "  plmkit pretrain --kind smiles --data library.csv --output smiles_lm\n"
         "  plmkit pretrain --kind smiles --data chembl.smi --output lm --epochs 20 \\\n"
-        "      --hidden 128 --layers 4 --heads 4 --ffn 512 --lr 1e-3");
+        "      --hidden 128 --layers 4 --heads 4 --ffn 512 --lr 1e-3\n"
+        "  plmkit pretrain --kind protein --esm-model esm2_t12_35M_UR50D \\\n"
+        "      --data antibodies.fasta --epochs 3 --output esm2_antibodies");
     refuse_empty_values(cmd);
-    cmd->callback([opt] { run_pretrain_cli(*opt); });
+    cmd->callback([opt, cmd] {
+        apply_kind(cmd, *opt);
+        opt->progress = log_level() >= LogLevel::info;
+        run_pretrain_cli(*opt);
+    });
 });
 
 }  // namespace

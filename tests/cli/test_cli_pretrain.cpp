@@ -26,10 +26,10 @@ TEST_CASE("cli pretrain: help lists the options and examples", "[cli][pretrain]"
 
 TEST_CASE("cli pretrain: errors and exit codes", "[cli][pretrain]") {
     const std::string out = temp_path("cli_lm");
-    SECTION("--kind protein is a usage error pointing to ESM-2") {
+    SECTION("--kind protein without --esm-model says what it needs") {
         auto r = run_plmkit({"pretrain", "--kind", "protein", "--data", kEsol, "--output", out});
         CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("not supported: use a Hugging Face ESM-2 checkpoint"));
+        CHECK_THAT(r.err, Catch::Contains("--kind protein needs --esm-model"));
     }
     SECTION("an unknown kind") {
         auto r = run_plmkit({"pretrain", "--kind", "dna", "--data", kEsol, "--output", out});

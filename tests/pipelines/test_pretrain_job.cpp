@@ -165,10 +165,10 @@ TEST_CASE("pretrain: a tiny masked-LM run on ESOL learns", "[pretrain_job]") {
 
 TEST_CASE("pretrain: option and input errors", "[pretrain_job]") {
     pipelines::PretrainOptions o = tiny_options(test::temp_path("pretrain_bad"));
-    SECTION("protein kind points to ESM-2") {
+    SECTION("protein kind needs the ESM-2 checkpoint to continue from") {
         o.kind = "protein";
         CHECK_THROWS_WITH(pipelines::run_pretrain(o),
-                          Catch::Contains("not supported: use a Hugging Face ESM-2 checkpoint"));
+                          Catch::Contains("--kind protein needs --esm-model"));
     }
     SECTION("missing SMILES column lists the columns") {
         o.smiles_col = "structure";

@@ -1,0 +1,68 @@
+// ESM-2 / BERT masking of `plmkit pretrain --kind protein`, counted on a long
+// row: which positions can be chosen and what they become.
+#include <random>
+
+#include "tests/catch.hpp"
+
+#include "pipelines/pretrain_protein.hpp"
+
+using plmkit::pipelines::mask_residues;
+
+TEST_CASE("pretrain protein: 15% of residues, of which 80% <mask>, 10% random, 10% kept",
+          "[pipelines][pretrain_protein]") {
+    // A padded row: <cls>, N residues 'A' (id 5), <eos>, 2 <pad>; offset 1000
+    // as for the second row of a batch of width 1000.
+    constexpr std::int64_t N = 200000, kA = 5, kMask = 32, kOffset = 1000;
+    std::vector<std::int64_t> row(static_cast<std::size_t>(N + 4), 1);
+    row[0] = 0;
+    for (std::int64_t i = 1; i <= N; ++i)
+        row[static_cast<std::size_t>(i)] = kA;
+    row[static_cast<std::size_t>(N + 1)] = 2;
+    std::mt19937_64 rng(7);
+    std::vector<std::int64_t> positions, labels;
+    mask_residues(row.data(), 1, N, kOffset, 0.15, kMask, rng, positions, labels);
+
+    const auto chosen = static_cast<double>(positions.size());
+    CHECK(chosen / N == Approx(0.15).margin(0.003));
+    REQUIRE(labels.size() == positions.size());
+    std::int64_t masked = 0, replaced = 0, kept = 0;
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+        const std::int64_t i = positions[k] - kOffset;
+        REQUIRE(i >= 1);  // never <cls>, <eos> or padding
+        REQUIRE(i <= N);
+        CHECK(labels[k] == kA);
+        const std::int64_t now = row[static_cast<std::size_t>(i)];
+        if (now == kMask)
+            ++masked;
+        else if (now == kA)
+            ++kept;
+        else if (now >= 4 && now <= 23)  // L A G V S E R T I D P K Q N F Y M H W C
+            ++replaced;
+        else
+            FAIL("position " << i << " became token " << now);
+    }
+    CHECK(masked / chosen == Approx(0.8).margin(0.01));
+    // A random standard amino acid is 'A' itself 1 time in 20.
+    CHECK(replaced / chosen == Approx(0.1 * 19 / 20).margin(0.006));
+    CHECK(kept / chosen == Approx(0.1 + 0.1 / 20).margin(0.006));
+    // Unchosen residues and the special tokens stay as they were.
+    std::int64_t unchanged = 0;
+    for (std::int64_t i = 1; i <= N; ++i)
+        unchanged += row[static_cast<std::size_t>(i)] == kA;
+    CHECK(unchanged == N - masked - replaced);
+    CHECK(row[0] == 0);
+    CHECK(row[static_cast<std::size_t>(N + 1)] == 2);
+    CHECK(row[static_cast<std::size_t>(N + 2)] == 1);
+}
+
+TEST_CASE("pretrain protein: the same seed draws the same masks", "[pipelines][pretrain_protein]") {
+    auto draw = [](std::uint64_t seed) {
+        std::vector<std::int64_t> row(302, 4);
+        std::mt19937_64 rng(seed);
+        std::vector<std::int64_t> positions, labels;
+        mask_residues(row.data(), 1, 300, 0, 0.15, 32, rng, positions, labels);
+        return std::make_pair(positions, row);
+    };
+    CHECK(draw(3) == draw(3));
+    CHECK(draw(3) != draw(4));
+}
