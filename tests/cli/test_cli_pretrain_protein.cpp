@@ -214,3 +214,68 @@ TEST_CASE("cli pretrain protein: option errors", "[pretrain][protein]") {
     }
     CHECK_FALSE(file_exists(out));
 }
+
+TEST_CASE("cli pretrain: progress within an epoch, drawn on a terminal and logged otherwise",
+          "[pretrain][protein]") {
+    SECTION("--kind smiles in a log: a line a step with --log-every 0") {
+        const std::string out = temp_path("cli_lm_progress");
+        std::filesystem::remove_all(out);
+        auto r = run_plmkit({"pretrain",
+                             "--data",
+                             shared_path("data/esol/delaney-processed.csv"),
+                             "--max-records",
+                             "40",
+                             "--epochs",
+                             "1",
+                             "--batch-size",
+                             "12",
+                             "--hidden",
+                             "16",
+                             "--layers",
+                             "1",
+                             "--heads",
+                             "2",
+                             "--ffn",
+                             "16",
+                             "--threads",
+                             "1",
+                             "--log-every",
+                             "0",
+                             "--output",
+                             out});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("plmkit: pretrain epoch 1/1: 1/3 (33%) steps, ") &&
+                              Catch::Contains("plmkit: pretrain epoch 1/1: 3/3 (100%) steps, ") &&
+                              Catch::Contains(" tokens/s, ") && Catch::Contains(", train loss "));
+    }
+    SECTION("--kind protein on a terminal: a line redrawn in place, then erased") {
+        if (!plmkit::test::have_script()) {
+            WARN("no /usr/bin/script: the terminal case is not checked");
+            return;
+        }
+        const std::string out = temp_path("cli_esm_progress");
+        std::filesystem::remove_all(out);
+        std::string text;
+        const int rc = plmkit::test::run_in_terminal(
+            "timeout 120 " + plmkit::test::plmkit_bin() + " pretrain --kind protein --esm-model " +
+                kEsm + " --data " + kGb1 +
+                " --max-records 80 --batch-size 1 --epochs 1 --threads 1 --output " + out,
+            text);
+        INFO(text);
+        CHECK(rc == 0);
+        CHECK_THAT(text, Catch::Contains("\r\033[Kpretrain epoch 1/1: ") &&
+                             Catch::Contains("/72 (") && Catch::Contains(" residues/s, ETA "));
+        // Drawn, so not logged as well; the epoch's line follows the erased one.
+        CHECK_THAT(text, !Catch::Contains("plmkit: pretrain epoch 1/1: 1/72"));
+        CHECK_THAT(text, Catch::Contains("\r\033[Kplmkit: pretrain epoch 1/1: train loss"));
+    }
+}
+
+TEST_CASE("cli pretrain protein: --help lists the protein options", "[pretrain][protein]") {
+    auto r = run_plmkit({"pretrain", "--help"});
+    CHECK(r.exit_code == 0);
+    for (const char* opt : {"--esm-model", "--seq-col", "--crop", "--long", "--log-every",
+                            "--kind protein --esm-model"})
+        CHECK_THAT(r.out, Catch::Contains(opt));
+}
