@@ -22,9 +22,9 @@ struct PretrainOptions {
     std::string smiles_col = "smiles";
     std::string output;  ///< LM_DIR
     int epochs = 10;
-    int batch_size = 64;         ///< molecules per batch (when max_tokens = 0)
+    int batch_size = 64;  ///< molecules per batch (when max_tokens = 0; CLI protein default: 8)
     std::size_t max_tokens = 0;  ///< token-budget batches instead (padded tokens)
-    double lr = 5e-4;            ///< peak learning rate
+    double lr = 5e-4;            ///< peak learning rate (the CLI's protein default: 5e-5)
     double weight_decay = 0.01;
     double warmup_fraction = 0.06;  ///< of all steps: linear warm-up, then linear decay to lr/10
     double clip_norm = 1.0;         ///< 0 = no clipping
