@@ -506,7 +506,9 @@ void check_keep_cols(const std::vector<std::string>& names, const std::string& w
     }
 }
 
-nlohmann::json screen_config_json(const ScreenConfig& cfg) {
+namespace {
+/// The steps' options (every key but "output").
+nlohmann::json steps_config_json(const ScreenConfig& cfg) {
     using nlohmann::json;
     auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     json ranges = json::object();
@@ -536,25 +538,31 @@ nlohmann::json screen_config_json(const ScreenConfig& cfg) {
     }
     const auto& st = cfg.standardize;
     const auto& f = cfg.filters;
-    json out = {{"standardize",
-                 {{"enabled", st.enabled},
-                  {"cleanup", st.cleanup},
-                  {"largest_fragment", st.largest_fragment},
-                  {"uncharge", st.uncharge},
-                  {"tautomer", st.tautomer}}},
-                {"dedupe", {{"enabled", cfg.dedupe.enabled}, {"key", cfg.dedupe.key}}},
-                {"filters",
-                 {{"ranges", ranges},
-                  {"lipinski", f.lipinski ? json(f.lipinski_max_violations) : json(false)},
-                  {"veber", f.veber},
-                  {"catalogs", f.catalogs},
-                  {"flag_catalogs", f.flag_catalogs},
-                  {"include_smarts", smarts(f.include_smarts)},
-                  {"exclude_smarts", smarts(f.exclude_smarts)},
-                  {"flag_smarts", smarts(f.flag_smarts)}}},
-                {"similarity", sims},
-                {"score", {{"models", models}, {"expression", weights}}},
-                {"rank", {{"top", cfg.top}}}};
+    return {{"standardize",
+             {{"enabled", st.enabled},
+              {"cleanup", st.cleanup},
+              {"largest_fragment", st.largest_fragment},
+              {"uncharge", st.uncharge},
+              {"tautomer", st.tautomer}}},
+            {"dedupe", {{"enabled", cfg.dedupe.enabled}, {"key", cfg.dedupe.key}}},
+            {"filters",
+             {{"ranges", ranges},
+              {"lipinski", f.lipinski ? json(f.lipinski_max_violations) : json(false)},
+              {"veber", f.veber},
+              {"catalogs", f.catalogs},
+              {"flag_catalogs", f.flag_catalogs},
+              {"include_smarts", smarts(f.include_smarts)},
+              {"exclude_smarts", smarts(f.exclude_smarts)},
+              {"flag_smarts", smarts(f.flag_smarts)}}},
+            {"similarity", sims},
+            {"score", {{"models", models}, {"expression", weights}}},
+            {"rank", {{"top", cfg.top}}}};
+}
+
+}  // namespace
+
+nlohmann::json screen_config_json(const ScreenConfig& cfg) {
+    nlohmann::json out = steps_config_json(cfg);
     // Only when set, so a run without it echoes the config as before.
     if (!cfg.output.keep_cols.empty()) out["output"] = {{"keep_cols", cfg.output.keep_cols}};
     return out;
