@@ -402,6 +402,31 @@ void parse_score(const Ctx& c, const YAML::Node& n, ScreenConfig& cfg) {
     }
 }
 
+/// `output: {keep_cols: [a, b]}` (or "a,b", or "all").
+void parse_output(const Ctx& c, const YAML::Node& n, OutputOptions& o) {
+    if (n.IsNull()) return;
+    check_keys(c, n, "output", {"keep_cols"});
+    const YAML::Node k = n["keep_cols"];
+    if (!k || k.IsNull()) return;
+    if (k.IsScalar()) {
+        std::string text = k.as<std::string>();
+        for (std::size_t start = 0;;) {
+            const std::size_t comma = text.find(',', start);
+            o.keep_cols.push_back(
+                text.substr(start, comma == std::string::npos ? comma : comma - start));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    } else {
+        o.keep_cols = get_strings(c, k, "output.keep_cols");
+    }
+    try {
+        check_keep_cols(o.keep_cols, "output.keep_cols");
+    } catch (const UsageError& e) {
+        throw UsageError(c.where(k) + ": " + e.what());
+    }
+}
+
 }  // namespace
 
 namespace {
@@ -420,7 +445,7 @@ ScreenConfig parse_config(const Ctx& c, const std::string& yaml_text) {
     check_duplicate_keys(c, root, "");
     check_keys(c, root, "",
                {"parse", "standardize", "dedupe", "filters", "descriptors", "similarity", "score",
-                "rank"});
+                "rank", "output"});
     if (root["standardize"]) parse_standardize(c, root["standardize"], cfg.standardize);
     if (root["dedupe"]) parse_dedupe(c, root["dedupe"], cfg.dedupe);
     if (root["filters"]) parse_filters(c, root["filters"], cfg.filters);
@@ -445,6 +470,7 @@ ScreenConfig parse_config(const Ctx& c, const std::string& yaml_text) {
             cfg.top = static_cast<std::uint64_t>(top);
         }
     }
+    if (root["output"]) parse_output(c, root["output"], cfg.output);
     for (const char* k : {"parse", "descriptors"})
         if (root[k] && !is_plain_true(root[k]))
             c.fail(root[k], k, "this step has no options (write 'true' or leave it out)");
@@ -465,7 +491,24 @@ ScreenConfig load_screen_config(const std::string& path) {
     return parse_config(Ctx{path, std::filesystem::path(path).parent_path()}, ss.str());
 }
 
-nlohmann::json screen_config_json(const ScreenConfig& cfg) {
+void check_keep_cols(const std::vector<std::string>& names, const std::string& where) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i].empty())
+            throw UsageError("'" + where + "': item " + std::to_string(i + 1) +
+                             " is empty (a leading, trailing or doubled comma?)");
+        if (names[i] == "all" && names.size() > 1)
+            throw UsageError("'" + where +
+                             "': 'all' keeps every input column; give it alone, not with "
+                             "other names");
+        for (std::size_t j = 0; j < i; ++j)
+            if (names[j] == names[i])
+                throw UsageError("'" + where + "': '" + names[i] + "' is named twice");
+    }
+}
+
+namespace {
+/// The steps' options (every key but "output").
+nlohmann::json steps_config_json(const ScreenConfig& cfg) {
     using nlohmann::json;
     auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
     json ranges = json::object();
@@ -514,6 +557,15 @@ nlohmann::json screen_config_json(const ScreenConfig& cfg) {
             {"similarity", sims},
             {"score", {{"models", models}, {"expression", weights}}},
             {"rank", {{"top", cfg.top}}}};
+}
+
+}  // namespace
+
+nlohmann::json screen_config_json(const ScreenConfig& cfg) {
+    nlohmann::json out = steps_config_json(cfg);
+    // Only when set, so a run without it echoes the config as before.
+    if (!cfg.output.keep_cols.empty()) out["output"] = {{"keep_cols", cfg.output.keep_cols}};
+    return out;
 }
 
 }  // namespace plmkit::pipelines

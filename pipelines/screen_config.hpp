@@ -86,6 +86,14 @@ struct ScoreOptions {
     bool default_expression = true;
 };
 
+/// What the outputs carry besides plmkit's own columns.
+struct OutputOptions {
+    /// Input columns / SD tags copied into hits.csv, hits.sdf and
+    /// rejects.tsv, after plmkit's columns; {"all"}: every input column but
+    /// the SMILES and id columns (`output.keep_cols`, `--keep-cols`).
+    std::vector<std::string> keep_cols;
+};
+
 struct ScreenConfig {
     StandardizeOptions standardize;
     DedupeOptions dedupe;
@@ -93,6 +101,7 @@ struct ScreenConfig {
     std::vector<SimilarityOptions> similarity;
     ScoreOptions score;
     std::uint64_t top = 0;  ///< 0 = keep every hit
+    OutputOptions output;
 };
 
 /// Parses YAML text; `source` names the file in error messages. Unknown keys
@@ -100,7 +109,11 @@ struct ScreenConfig {
 ScreenConfig parse_screen_config(const std::string& yaml_text, const std::string& source);
 /// Reads and parses a YAML file (IoError when unreadable).
 ScreenConfig load_screen_config(const std::string& path);
-/// The effective configuration, as written into summary.json.
+/// Checks a keep_cols list (from `where`: the config key or --keep-cols):
+/// UsageError for an empty or doubled name, or "all" with other names.
+void check_keep_cols(const std::vector<std::string>& names, const std::string& where);
+/// The effective configuration, as written into summary.json (with an
+/// "output" object only when output.keep_cols is set).
 nlohmann::json screen_config_json(const ScreenConfig& config);
 
 }  // namespace plmkit::pipelines

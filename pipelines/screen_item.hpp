@@ -18,6 +18,8 @@ struct ScreenItem {
     std::string id;
     std::string input_smiles;
     std::string molblock;  ///< SDF input: the mol block to parse
+    /// --keep-cols: the record's values of the kept input columns (raw text).
+    std::vector<std::string> kept;
 
     bool rejected = false;
     ScreenStep step = ScreenStep::read;  ///< when rejected: where

@@ -13,6 +13,7 @@
 
 #include "pipelines/dedupe_index.hpp"
 #include "pipelines/hit_ranker.hpp"
+#include "pipelines/kept_columns.hpp"
 #include "pipelines/run_files.hpp"
 #include "pipelines/screen_plan.hpp"
 #include "pipelines/screen_worker.hpp"
@@ -87,9 +88,10 @@ void parallel_for(std::vector<std::unique_ptr<ScreenWorker>>& workers,
     if (error) std::rethrow_exception(error);
 }
 
-/// Reads up to `chunk` records of this shard into `items`.
+/// Reads up to `chunk` records of this shard into `items`, with their
+/// values of the `kept` columns.
 bool read_chunk(data::MoleculeReader& reader, const Shard& shard, std::size_t chunk,
-                std::vector<ScreenItem>& items) {
+                KeptColumns& kept, std::vector<ScreenItem>& items) {
     items.clear();
     data::MoleculeRecord rec;
     while (items.size() < chunk && reader.next(rec)) {
@@ -100,6 +102,7 @@ bool read_chunk(data::MoleculeReader& reader, const Shard& shard, std::size_t ch
         item.id = std::move(rec.id);
         item.input_smiles = std::move(rec.smiles);
         item.molblock = std::move(rec.molblock);
+        kept.pick(rec, item.kept);
         if (!rec.error.empty()) item.reject(ScreenStep::read, rec.error);
         items.push_back(std::move(item));
     }
@@ -113,6 +116,10 @@ ScreenConfig resolve_config(const ScreenOptions& o) {
     else if (!o.config_path.empty())
         cfg = load_screen_config(o.config_path);
     if (o.top) cfg.top = *o.top;
+    if (o.keep_cols) {
+        check_keep_cols(*o.keep_cols, "--keep-cols");
+        cfg.output.keep_cols = *o.keep_cols;
+    }
     return cfg;
 }
 
@@ -219,13 +226,14 @@ void route_items(std::vector<ScreenItem>& items, std::uint64_t top, ScreenCounts
         ++counts.read;
         if (it.rejected) {
             counts.add_reject(it.step, it.reason);
-            writer.reject(
-                reject_line(it.id, it.input_smiles, it.step, it.reason, it.record, it.smiles));
+            writer.reject(reject_line(it.id, it.input_smiles, it.step, it.reason, it.record,
+                                      it.smiles, it.kept));
             continue;
         }
-        RankedHit hit{it.score, it.record, std::move(it.csv_row), std::move(it.sdf_block),
-                      reject_line(it.id, it.input_smiles, ScreenStep::top,
-                                  top_cut_reason(top, it.score_text), it.record, it.smiles)};
+        RankedHit hit{
+            it.score, it.record, std::move(it.csv_row), std::move(it.sdf_block),
+            reject_line(it.id, it.input_smiles, ScreenStep::top, top_cut_reason(top, it.score_text),
+                        it.record, it.smiles, it.kept)};
         ranker.add(hit);
     }
 }
@@ -280,6 +288,26 @@ void log_screened(const ScreenCounts& counts, double seconds, const ScreenOption
              std::to_string(counts.cut_by_top()) + " cut by --top");
 }
 
+/// The --keep-cols columns resolved against the input's header, their names
+/// added to the plan's hits columns.
+KeptColumns keep_columns(const ScreenConfig& cfg, const data::MoleculeReader& reader,
+                         ScreenPlan& plan, bool from_cli) {
+    std::vector<std::string> taken = plan.hit_columns();
+    taken.insert(taken.end(), reject_columns().begin(), reject_columns().end());
+    KeptColumns kept(cfg.output.keep_cols, reader, taken,
+                     from_cli ? "--keep-cols" : "output.keep_cols");
+    plan.add_kept_columns(kept.outputs());
+    return kept;
+}
+
+/// The summary's "reader", with the kept columns when there are any.
+nlohmann::json reader_json(const data::MoleculeReader& reader, const KeptColumns& kept) {
+    nlohmann::json j =
+        screen_reader_json(reader.format(), reader.smiles_column(), reader.id_column());
+    if (!kept.empty()) j["kept_columns"] = kept.json();
+    return j;
+}
+
 }  // namespace
 
 ScreenResult run_screen(const ScreenOptions& opt) {
@@ -292,15 +320,17 @@ ScreenResult run_screen(const ScreenOptions& opt) {
     ScreenPlan plan(resolve_config(opt), !opt.sdf.empty());
     const ScreenConfig& cfg = plan.config();
     data::MoleculeReaderOptions ropt = opt.reader;
-    ropt.keep_props = false;
+    ropt.keep_props = !cfg.output.keep_cols.empty();  // the kept columns come from the props
     data::MoleculeReader reader(opt.input, ropt);
+    KeptColumns kept = keep_columns(cfg, reader, plan, opt.keep_cols.has_value());
     // Before the run: a merge compares shards by the file they read.
     nlohmann::json input_file = file_fingerprint(opt.input);
 
     int nthreads = opt.threads == 0 ? available_cores() : opt.threads;
     auto workers = make_workers(plan, nthreads);
 
-    ScreenWriter writer(plan.hit_columns(), result.output, result.sdf, result.rejects);
+    ScreenWriter writer(plan.hit_columns(), result.output, result.sdf, result.rejects,
+                        kept.outputs());
     HitRanker ranker(cfg.top, writer.spool_dir());
     DedupeIndex seen;
     ScreenCounts& counts = result.counts;
@@ -308,7 +338,7 @@ ScreenResult run_screen(const ScreenOptions& opt) {
 
     double dedupe_seconds = 0;
     std::vector<ScreenItem> items;
-    while (read_chunk(reader, opt.shard, opt.chunk, items)) {
+    while (read_chunk(reader, opt.shard, opt.chunk, kept, items)) {
         throw_if_interrupted();
         parallel_for(workers, items, [](ScreenWorker& w, ScreenItem& it) { w.prepare(it); });
         throw_if_interrupted();
@@ -321,6 +351,7 @@ ScreenResult run_screen(const ScreenOptions& opt) {
         progress.add(items.size());
     }
     progress.finish();
+    kept.warn_at_end();
     counts.hits = writer.write_hits(ranker, [&](const std::string& cut_line) {
         counts.add_reject(ScreenStep::top, {});
         writer.reject(cut_line);
@@ -328,10 +359,9 @@ ScreenResult run_screen(const ScreenOptions& opt) {
 
     const auto secs = step_seconds(workers, dedupe_seconds);
     result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    auto summary = screen_summary_json(
-        counts, opt.input, input_file,
-        screen_reader_json(reader.format(), reader.smiles_column(), reader.id_column()),
-        screen_config_json(cfg), run_json(opt, nthreads, result, secs));
+    auto summary =
+        screen_summary_json(counts, opt.input, input_file, reader_json(reader, kept),
+                            screen_config_json(cfg), run_json(opt, nthreads, result, secs));
     if (!counts.balanced())
         throw Error("internal error: screening accounting does not balance: " +
                     summary["accounting"].dump());

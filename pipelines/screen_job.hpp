@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "data/molecule_reader.hpp"
 #include "pipelines/screen_config.hpp"
@@ -27,8 +28,10 @@ struct ScreenOptions {
     int threads = 1;                     ///< worker threads; 0 = all available cores
     std::size_t chunk = 10000;           ///< records read and processed per chunk
     std::optional<std::uint64_t> top;    ///< overrides the config's rank.top
-    Shard shard;                         ///< process records with index % N == I
-    bool progress = true;                ///< progress line on a terminal
+    /// --keep-cols: overrides the config's output.keep_cols.
+    std::optional<std::vector<std::string>> keep_cols;
+    Shard shard;           ///< process records with index % N == I
+    bool progress = true;  ///< progress line on a terminal
 };
 
 struct ScreenResult {

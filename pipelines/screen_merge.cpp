@@ -33,9 +33,18 @@ struct Row {
     ScreenStep step = ScreenStep::read;
     double score = 0;
     std::string score_text;
-    std::string line;  ///< rejects line, or hits.csv row
-    std::string sdf;   ///< hits: SDF block
+    std::string line;               ///< rejects line, or hits.csv row
+    std::string sdf;                ///< hits: SDF block
+    std::vector<std::string> kept;  ///< values of the --keep-cols columns
 };
+
+/// The --keep-cols columns of a hits.csv header: those after "record".
+std::vector<std::string> kept_names(const std::string& hits_header) {
+    auto cols = split_csv_line(hits_header, ',');
+    auto it = std::find(cols.begin(), cols.end(), "record");
+    return it == cols.end() ? std::vector<std::string>{}
+                            : std::vector<std::string>(it + 1, cols.end());
+}
 
 std::uint64_t to_record(const std::string& s, const std::string& where) {
     char* end = nullptr;
@@ -55,10 +64,20 @@ void check_record(const ScreenShardFiles& s, std::uint64_t record, const std::st
 /// Streams one shard's rejects.tsv, keeping rows with (step == top) == `top_rows`.
 class RejectCursor {
   public:
-    RejectCursor(const std::string& path, bool top_rows, const ScreenShardFiles& shard)
+    /// `kept`: the --keep-cols columns the hits have, which the rejects
+    /// must have too (after reject_columns()).
+    RejectCursor(const std::string& path, bool top_rows, const ScreenShardFiles& shard,
+                 const std::vector<std::string>& kept)
         : reader_(path), top_(top_rows), shard_(shard) {
+        std::vector<std::string> expected = reject_columns();
+        expected.insert(expected.end(), kept.begin(), kept.end());
+        columns_ = expected.size();
         std::string header;
         reader_.next(header);
+        if (split_csv_line(header, '\t') != expected)
+            throw InputError(path + ": the header '" + header + "' is not the rejects header " +
+                             "of these hits (columns: " + std::to_string(columns_) +
+                             "; shards screened with different --keep-cols?)");
     }
     /// Rows read so far, of every step.
     std::uint64_t rows() const { return rows_; }
@@ -67,10 +86,9 @@ class RejectCursor {
         while (reader_.next(line)) {
             if (line.empty()) continue;
             auto f = split_csv_line(line, '\t');
-            if (f.size() != reject_columns().size())
-                throw InputError(reader_.where() + ": expected " +
-                                 std::to_string(reject_columns().size()) + " columns, got " +
-                                 std::to_string(f.size()));
+            if (f.size() != columns_)
+                throw InputError(reader_.where() + ": expected " + std::to_string(columns_) +
+                                 " columns, got " + std::to_string(f.size()));
             ++rows_;
             ScreenStep step = step_from_name(f[2]);
             if ((step == ScreenStep::top) != top_) continue;
@@ -82,6 +100,7 @@ class RejectCursor {
             row.record = to_record(f[4], reader_.where());
             check_record(shard_, row.record, reader_.where());
             row.smiles = f[5];
+            row.kept.assign(f.begin() + 6, f.end());
             row.line = std::move(line);
             if (step == ScreenStep::top) {
                 auto p = row.reason.rfind("(score ");
@@ -98,6 +117,7 @@ class RejectCursor {
     bool top_;
     const ScreenShardFiles& shard_;
     std::uint64_t rows_ = 0;
+    std::size_t columns_ = 0;
 };
 
 std::vector<std::string> read_sdf_blocks(const std::string& path) {
@@ -158,6 +178,7 @@ void read_hits(const ScreenShardFiles& s, bool with_sdf, std::string& header,
         r.score = std::strtod(r.score_text.c_str(), nullptr);
         r.record = to_record(f[c_record], reader.where());
         check_record(s, r.record, reader.where());
+        r.kept.assign(f.begin() + static_cast<std::ptrdiff_t>(c_record) + 1, f.end());
         r.line = std::move(line);
         if (with_sdf) {
             if (n >= sdf.size())
@@ -239,15 +260,16 @@ class MergeRouter {
             if (const auto* first = seen_.check(r.smiles, r.id, r.record)) {
                 std::string why = duplicate_reason(first->id, first->record);
                 counts_.add_reject(ScreenStep::dedupe, why);
-                writer_.reject(
-                    reject_line(r.id, r.input_smiles, ScreenStep::dedupe, why, r.record, r.smiles));
+                writer_.reject(reject_line(r.id, r.input_smiles, ScreenStep::dedupe, why, r.record,
+                                           r.smiles, r.kept));
                 return;
             }
         }
         if (is_hit) {
-            ranker_.add({r.score, r.record, std::move(r.line), std::move(r.sdf),
-                         reject_line(r.id, r.input_smiles, ScreenStep::top,
-                                     top_cut_reason(top_, r.score_text), r.record, r.smiles)});
+            ranker_.add(
+                {r.score, r.record, std::move(r.line), std::move(r.sdf),
+                 reject_line(r.id, r.input_smiles, ScreenStep::top,
+                             top_cut_reason(top_, r.score_text), r.record, r.smiles, r.kept)});
         } else if (r.step == ScreenStep::top) {
             ranker_.add({r.score, r.record, "", "", std::move(r.line)});
         } else {
@@ -277,12 +299,12 @@ class MergeRouter {
 /// streamed rejects and its top cuts, plus all `hits` (sorted by record).
 /// Checks each shard's rejects file has the rows its summary counts.
 void merge_in_record_order(const std::vector<ScreenShardFiles>& shards, std::vector<Row>& hits,
-                           MergeRouter& router) {
+                           const std::vector<std::string>& kept, MergeRouter& router) {
     // Source index s < 2*n: shard s/2 (even: rejects, odd: top cuts).
     std::vector<std::unique_ptr<RejectCursor>> cursors;
     for (const auto& s : shards) {
-        cursors.push_back(std::make_unique<RejectCursor>(s.rejects, false, s));
-        cursors.push_back(std::make_unique<RejectCursor>(s.rejects, true, s));
+        cursors.push_back(std::make_unique<RejectCursor>(s.rejects, false, s, kept));
+        cursors.push_back(std::make_unique<RejectCursor>(s.rejects, true, s, kept));
     }
     std::vector<Row> current(cursors.size());
     using Item = std::pair<std::uint64_t, std::size_t>;
@@ -365,9 +387,11 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
     ScreenResult result = merged_outputs(o, shards);
     std::string header;
     std::vector<Row> hits = read_all_hits(shards, with_sdf, header);
-    ScreenWriter writer(split_csv_line(header, ','), result.output, result.sdf, result.rejects);
+    const std::vector<std::string> kept = kept_names(header);
+    ScreenWriter writer(split_csv_line(header, ','), result.output, result.sdf, result.rejects,
+                        kept);
     MergeRouter router(top, dedupe, writer, result.counts);
-    merge_in_record_order(shards, hits, router);
+    merge_in_record_order(shards, hits, kept, router);
     router.write_hits();
     ScreenCounts& counts = result.counts;
 

@@ -33,6 +33,15 @@ std::string one_line(std::string s) {
     return escape_invalid_utf8(s);
 }
 
+/// `name` as an SD tag name: one line, without the '<' and '>' that
+/// delimit it ('_' instead).
+std::string sdf_tag_name(const std::string& name) {
+    std::string s = one_line(name);
+    for (auto& c : s)
+        if (c == '<' || c == '>') c = '_';
+    return s;
+}
+
 std::string format_value(double v, bool integer) {
     char buf[48];
     if (integer) {
@@ -105,6 +114,11 @@ ScreenPlan::ScreenPlan(ScreenConfig config, bool write_sdf)
 }
 
 ScreenPlan::~ScreenPlan() = default;
+
+void ScreenPlan::add_kept_columns(const std::vector<std::string>& names) {
+    hit_columns_.insert(hit_columns_.end(), names.begin(), names.end());
+    kept_columns_ += names.size();
+}
 
 namespace {
 
@@ -206,6 +220,8 @@ void ScreenPlan::format_hit(ScreenItem& item, const std::string& molblock) const
     fields.push_back(item.score_text);
     fields.push_back(flags);
     fields.push_back(std::to_string(item.record));
+    for (std::size_t k = 0; k < kept_columns_; ++k)
+        fields.push_back(k < item.kept.size() ? one_line(item.kept[k]) : std::string());
     std::string row;
     for (std::size_t i = 0; i < fields.size(); ++i) {
         if (i) row += ',';
@@ -216,7 +232,8 @@ void ScreenPlan::format_hit(ScreenItem& item, const std::string& molblock) const
     std::string sdf = molblock;
     if (!sdf.empty() && sdf.back() != '\n') sdf += '\n';
     for (std::size_t i = 0; i < fields.size(); ++i)
-        sdf += "> <" + hit_columns_[i] + ">\n" + data::sdf_value_line(fields[i]) + "\n\n";
+        sdf += "> <" + sdf_tag_name(hit_columns_[i]) + ">\n" + data::sdf_value_line(fields[i]) +
+               "\n\n";
     sdf += "$$$$\n";
     item.sdf_block = std::move(sdf);
 }
@@ -228,8 +245,8 @@ const std::vector<std::string>& reject_columns() {
 }
 
 std::string reject_line(const std::string& id, const std::string& input_smiles, ScreenStep step,
-                        const std::string& reason, std::uint64_t record,
-                        const std::string& smiles) {
+                        const std::string& reason, std::uint64_t record, const std::string& smiles,
+                        const std::vector<std::string>& kept) {
     std::string line;
     line += csv_escape(one_line(id), '\t') + '\t';
     line += csv_escape(one_line(input_smiles), '\t') + '\t';
@@ -237,6 +254,8 @@ std::string reject_line(const std::string& id, const std::string& input_smiles, 
     line += csv_escape(one_line(reason), '\t') + '\t';
     line += std::to_string(record) + '\t';
     line += csv_escape(one_line(smiles), '\t');
+    for (const auto& v : kept)
+        line += '\t' + csv_escape(one_line(v), '\t');
     return line;
 }
 

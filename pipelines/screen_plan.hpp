@@ -36,8 +36,11 @@ class ScreenPlan {
     /// then pred_<name>[_std] per score model.
     const std::vector<std::string>& value_names() const { return value_names_; }
     /// hits.csv header: id, input_smiles, smiles, values (with nearest_<name>
-    /// after each sim_<name>), score, flags, record.
+    /// after each sim_<name>), score, flags, record, then the kept columns.
     const std::vector<std::string>& hit_columns() const { return hit_columns_; }
+    /// Appends the output names of the --keep-cols columns (whose values
+    /// come in ScreenItem::kept) to hit_columns(). Before any format_hit.
+    void add_kept_columns(const std::vector<std::string>& names);
 
     /// Appends the score models' predictions to item.values; false (item
     /// rejected at the score step) when a model cannot featurize it.
@@ -59,15 +62,19 @@ class ScreenPlan {
     std::vector<ReferenceSet> references_;
     std::vector<std::string> value_names_;
     std::vector<std::string> hit_columns_;
+    std::size_t kept_columns_ = 0;  ///< the last ones of hit_columns_
     std::vector<bool> integer_column_;
     std::vector<std::pair<std::size_t, double>> weights_;
 };
 
-/// rejects.tsv columns: id, input_smiles, step, reason, record, smiles.
+/// rejects.tsv columns: id, input_smiles, step, reason, record, smiles
+/// (then the kept columns, as ScreenWriter writes the header).
 const std::vector<std::string>& reject_columns();
-/// One rejects.tsv line (no newline); free text is kept on one line.
+/// One rejects.tsv line (no newline); free text is kept on one line. `kept`:
+/// the values of the --keep-cols columns, written after the others.
 std::string reject_line(const std::string& id, const std::string& input_smiles, ScreenStep step,
-                        const std::string& reason, std::uint64_t record, const std::string& smiles);
+                        const std::string& reason, std::uint64_t record, const std::string& smiles,
+                        const std::vector<std::string>& kept = {});
 /// The reason of a hit cut by --top.
 std::string top_cut_reason(std::uint64_t top, const std::string& score_text);
 /// The reason of a duplicate.

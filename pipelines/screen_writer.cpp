@@ -37,7 +37,8 @@ std::string header_line(const std::vector<std::string>& cols, char sep) {
 }  // namespace
 
 ScreenWriter::ScreenWriter(const std::vector<std::string>& hit_columns, const std::string& hits,
-                           const std::string& sdf, const std::string& rejects) {
+                           const std::string& sdf, const std::string& rejects,
+                           const std::vector<std::string>& kept_columns) {
     std::filesystem::path dir =
         hits == "-" ? std::filesystem::path(".") : std::filesystem::path(hits).parent_path();
     spool_dir_ = dir.empty() ? "." : dir.string();
@@ -45,7 +46,9 @@ ScreenWriter::ScreenWriter(const std::vector<std::string>& hit_columns, const st
     if (!sdf.empty()) sdf_ = open(sdf);
     if (!rejects.empty()) rejects_ = open(rejects);
     put(hits_.file, header_line(hit_columns, ','), hits_.name);
-    if (rejects_.file) put(rejects_.file, header_line(reject_columns(), '\t'), rejects);
+    std::vector<std::string> reject_header = reject_columns();
+    reject_header.insert(reject_header.end(), kept_columns.begin(), kept_columns.end());
+    if (rejects_.file) put(rejects_.file, header_line(reject_header, '\t'), rejects);
 }
 
 ScreenWriter::~ScreenWriter() {

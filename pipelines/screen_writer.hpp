@@ -22,8 +22,10 @@ class HitRanker;
 class ScreenWriter {
   public:
     /// `hits` may be "-" (stdout); `sdf` and `rejects` may be "" (not written).
+    /// `kept_columns` (--keep-cols) follow reject_columns() in the rejects header.
     ScreenWriter(const std::vector<std::string>& hit_columns, const std::string& hits,
-                 const std::string& sdf, const std::string& rejects);
+                 const std::string& sdf, const std::string& rejects,
+                 const std::vector<std::string>& kept_columns = {});
     ~ScreenWriter();
     ScreenWriter(const ScreenWriter&) = delete;
     ScreenWriter& operator=(const ScreenWriter&) = delete;

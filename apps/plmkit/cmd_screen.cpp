@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/list_options.hpp"
 #include "apps/plmkit/number_checks.hpp"
 #include "pipelines/screen_job.hpp"
 #include "pipelines/shard.hpp"
@@ -15,6 +16,8 @@ struct ScreenCliOptions {
     pipelines::ScreenOptions job;
     std::string shard;
     long long top = -1;
+    std::vector<std::string> keep_cols;
+    CLI::Option* keep_cols_option = nullptr;
 };
 
 /// The library to read and the pipeline to run it through.
@@ -30,6 +33,15 @@ void add_library_flags(CLI::App* cmd, pipelines::ScreenOptions& j) {
                     "Id column or SD tag (default: id, name, chembl_id, ... or the SD title)");
     cmd->add_option("-c,--config", j.config_path,
                     "Pipeline YAML (default: the built-in pipeline, see docs/screen.md)");
+}
+
+/// The input columns carried into the outputs.
+void add_keep_cols_flag(CLI::App* cmd, ScreenCliOptions& o) {
+    o.keep_cols_option = add_list_option(
+        cmd, "--keep-cols", o.keep_cols,
+        "Input columns / SD tags to copy into hits.csv, hits.sdf and rejects.tsv after "
+        "plmkit's columns (COL[,COL...], or 'all': every column but the SMILES and id; a name "
+        "plmkit writes itself, e.g. mw, becomes input_mw); overrides output.keep_cols");
 }
 
 /// The hits, rejects and summary files.
@@ -82,6 +94,7 @@ void run_screen_cli(const ScreenCliOptions& o) {
     auto job = o.job;
     job.shard = pipelines::parse_shard(o.shard);
     if (o.top >= 0) job.top = static_cast<std::uint64_t>(o.top);
+    if (o.keep_cols_option && o.keep_cols_option->count() > 0) job.keep_cols = o.keep_cols;
     // Hits on stdout: a closed pipe (| head) is a write error that removes
     // the temporary files, not a silent kill that leaves them behind.
     if (job.output == "-") std::signal(SIGPIPE, SIG_IGN);
@@ -95,6 +108,7 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "Screen a compound library: parse, standardize, dedupe, filter, score, rank (RDKit)");
     add_library_flags(cmd, o->job);
     add_output_flags(cmd, o->job);
+    add_keep_cols_flag(cmd, *o);
     add_run_flags(cmd, *o);
     add_model_redirect(cmd);
     cmd->add_flag(
@@ -105,6 +119,7 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "  plmkit screen -i library.smi -o hits.csv\n"
         "  plmkit screen -i chembl.csv --smiles-col smiles --id-col chembl_id \\\n"
         "      --config examples/screen.yaml -o hits.csv --sdf hits.sdf --top 1000 -t 8\n"
+        "  plmkit screen -i vendor.csv --keep-cols catalog_id,price_usd,plate,well -o hits.csv\n"
         "  plmkit screen -i lib.smi.gz -o hits.csv --shard 0/4 --top 1000   "
         "(hits.shard-0-of-4.csv)\n"
         "  plmkit merge --kind screen -o hits.csv hits.shard-{0,1,2,3}-of-4.csv\n"
