@@ -32,9 +32,7 @@ void check_request(const Esm2Impl& m, const at::Tensor& tokens, const Esm2Forwar
             "this ESM-2 checkpoint has no masked-LM head (lm_head.*): "
             "logits are not available");
     if (o.need_contacts && !m.has_contact_head())
-        throw UsageError(
-            "this ESM-2 checkpoint has no contact head (esm.contact_head.*): "
-            "contacts are not available");
+        throw UsageError("contacts are not available: " + m.missing_contact_head());
 }
 
 bool wants(const Esm2ForwardOptions& o, int layer) {
@@ -307,6 +305,19 @@ Esm2Output Esm2Impl::forward_padded(const torch::Tensor& tokens,
     }
     if (contacts) out.contacts = contacts->finish(contact_bias);
     return out;
+}
+
+std::string Esm2Impl::missing_contact_head() const {
+    const std::string c = checkpoint_prefix_ + "contact_head.regression.";
+    std::string why =
+        "this ESM-2 checkpoint has no contact head (no tensors " + c + "weight, " + c + "bias)";
+    if (checkpoint_prefix_.empty())
+        return why +
+               "; it is a base EsmModel checkpoint (tensor names without the 'esm.' prefix), "
+               "saved without the contact head. Use an EsmForMaskedLM checkpoint (tensors "
+               "named esm.*, such as facebook/esm2_* from the Hugging Face Hub), which usually "
+               "has esm.contact_head.regression.*";
+    return why + "; the facebook/esm2_* EsmForMaskedLM checkpoints on the Hugging Face Hub have it";
 }
 
 }  // namespace plmkit::models

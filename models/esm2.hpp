@@ -5,6 +5,7 @@
 // head and contact-prediction head.
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -62,6 +63,13 @@ class Esm2Impl : public torch::nn::Module {
     /// Set by the loader when the checkpoint lacks the head's weights.
     void set_has_lm_head(bool value) { has_lm_head_ = value; }
     void set_has_contact_head(bool value) { has_contact_head_ = value; }
+    /// The checkpoint's base-model prefix, set by the loader: "esm." for an
+    /// EsmForMaskedLM checkpoint, "" for a bare EsmModel.
+    const std::string& checkpoint_prefix() const { return checkpoint_prefix_; }
+    void set_checkpoint_prefix(std::string prefix) { checkpoint_prefix_ = std::move(prefix); }
+    /// Why contacts are unavailable, for a model without the contact head:
+    /// the tensors this checkpoint's layout would hold and what to use instead.
+    std::string missing_contact_head() const;
 
     // Parameters, public for the loader's name map (HF key in comments).
     torch::Tensor word_embeddings;    ///< esm.embeddings.word_embeddings.weight [V,E]
@@ -90,6 +98,7 @@ class Esm2Impl : public torch::nn::Module {
     Esm2Config config_;
     bool has_lm_head_ = true;
     bool has_contact_head_ = true;
+    std::string checkpoint_prefix_ = "esm.";
 };
 
 TORCH_MODULE(Esm2);

@@ -358,6 +358,7 @@ LoadedEsm2 load_esm2(const std::string& model_dir, const Esm2LoadOptions& option
     auto heads = copy_heads(w, m, esm);
     m.set_has_lm_head(heads.first);
     m.set_has_contact_head(heads.second);
+    m.set_checkpoint_prefix(esm);
     m.eval();
 
     const std::string config_bytes = read_bytes(config_path);

@@ -122,10 +122,8 @@ void check_heads(const EmbedContent& c, const models::Esm2& model, const std::st
             "checkpoint in '" +
             dir + "' does not have");
     if (c.contacts && !model->has_contact_head())
-        throw UsageError(
-            "--include contacts needs the contact head (esm.contact_head.*), which "
-            "the checkpoint in '" +
-            dir + "' does not have");
+        throw UsageError("--include contacts: the checkpoint in '" + dir +
+                         "' cannot predict contacts: " + model->missing_contact_head());
 }
 
 struct WindowItem {

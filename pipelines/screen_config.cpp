@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "pipelines/descriptors.hpp"
+#include "pipelines/element_filter.hpp"
 #include "pipelines/mol_filters.hpp"
 #include "pipelines/rdkit_log_capture.hpp"
 #include "src/error.hpp"
@@ -256,17 +257,54 @@ std::vector<std::string> get_catalogs(const Ctx& c, const YAML::Node& n, const s
     return names;
 }
 
+/// `filters.elements`: false (off), true (the default list), any, or a list
+/// of element symbols.
+void parse_elements(const Ctx& c, const YAML::Node& n, FilterOptions& o) {
+    const std::string key = "filters.elements";
+    if (switched_off(n)) {
+        o.elements_on = false;
+        return;
+    }
+    if (is_plain_true(n)) return;
+    if (n.IsScalar() && n.as<std::string>() == "any") {
+        o.elements.clear();
+        return;
+    }
+    if (!n.IsSequence() || n.size() == 0)
+        c.fail(n, key, "expected a list of element symbols ([H, C, N, O, ...]), any, or false");
+    o.elements.clear();
+    for (const auto& e : n) {
+        auto sym = get_string(c, e, key);
+        if (element_number(sym) == 0) {
+            std::string fixed = sym;
+            for (std::size_t i = 0; i < fixed.size(); ++i)
+                fixed[i] =
+                    static_cast<char>(i == 0 ? std::toupper(static_cast<unsigned char>(fixed[i]))
+                                             : std::tolower(static_cast<unsigned char>(fixed[i])));
+            c.fail(e, key,
+                   "unknown element symbol '" + sym + "'" +
+                       (element_number(fixed)
+                            ? " (did you mean '" + fixed + "'?)"
+                            : " (expected symbols as in SMILES: C, Cl, Br, Se, ...)"));
+        }
+        if (std::find(o.elements.begin(), o.elements.end(), sym) == o.elements.end())
+            o.elements.push_back(sym);
+    }
+}
+
 void parse_filters(const Ctx& c, const YAML::Node& n, FilterOptions& o) {
     if (switched_off(n)) {
         o = FilterOptions{};
+        o.elements_on = false;
         o.lipinski = o.veber = false;
         o.catalogs.clear();
         return;
     }
     if (is_plain_true(n)) return;
     check_keys(c, n, "filters",
-               {"ranges", "lipinski", "veber", "catalogs", "flag_catalogs", "include_smarts",
-                "exclude_smarts", "flag_smarts"});
+               {"elements", "ranges", "lipinski", "veber", "catalogs", "flag_catalogs",
+                "include_smarts", "exclude_smarts", "flag_smarts"});
+    if (n["elements"]) parse_elements(c, n["elements"], o);
     if (n["ranges"]) parse_ranges(c, n["ranges"], o.ranges);
     if (auto l = n["lipinski"]) {
         if (l.IsMap()) {
@@ -546,7 +584,10 @@ nlohmann::json steps_config_json(const ScreenConfig& cfg) {
               {"tautomer", st.tautomer}}},
             {"dedupe", {{"enabled", cfg.dedupe.enabled}, {"key", cfg.dedupe.key}}},
             {"filters",
-             {{"ranges", ranges},
+             {{"elements", !f.elements_on       ? json(false)
+                           : f.elements.empty() ? json("any")
+                                                : json(f.elements)},
+              {"ranges", ranges},
               {"lipinski", f.lipinski ? json(f.lipinski_max_violations) : json(false)},
               {"veber", f.veber},
               {"catalogs", f.catalogs},

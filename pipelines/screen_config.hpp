@@ -2,8 +2,8 @@
 // The screening pipeline's configuration: one struct per step, read from YAML
 // (`plmkit screen --config pipeline.yaml`, documented in docs/screen.md).
 // Defaults are the documented default pipeline: parse, standardize, dedupe,
-// Lipinski (<= 1 violation), Veber, PAINS A/B/C, descriptors, QED, rank by
-// QED.
+// allowed elements, Lipinski (<= 1 violation), Veber, PAINS A/B/C,
+// descriptors, QED, rank by the built-in solubility model.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -39,6 +39,15 @@ struct SmartsRule {
 };
 
 struct FilterOptions {
+    /// The `elements` rule (pipelines/element_filter.hpp): dummy atoms, an
+    /// element outside `elements` after standardization, or a ChEMBL-excluded
+    /// metal anywhere in the input record reject. `filters.elements: false`
+    /// switches it off.
+    bool elements_on = true;
+    /// Allowed elements (GuacaMol's ChEMBL set, docs/chem.md); empty = any
+    /// element (`elements: any`: only dummy atoms reject).
+    std::vector<std::string> elements = {"H", "B", "C",  "N",  "O",  "F", "Si",
+                                         "P", "S", "Cl", "Se", "Br", "I"};
     std::vector<RangeRule> ranges;
     bool lipinski = true;
     int lipinski_max_violations = 1;

@@ -254,8 +254,7 @@ class MergeRouter {
 
     void add(Row& r, bool is_hit) {
         ++counts_.read;
-        bool keyed = !r.smiles.empty() && r.step != ScreenStep::read &&
-                     r.step != ScreenStep::parse && r.step != ScreenStep::standardize;
+        bool keyed = !r.smiles.empty() && !rejected_before_dedupe(r.step, r.reason);
         if (dedupe_ && keyed) {
             if (const auto* first = seen_.check(r.smiles, r.id, r.record)) {
                 std::string why = duplicate_reason(first->id, first->record);

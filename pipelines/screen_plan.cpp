@@ -10,6 +10,7 @@
 #include "data/sdf_record.hpp"
 #include "models/class_prior.hpp"
 #include "pipelines/descriptors.hpp"
+#include "pipelines/element_filter.hpp"
 #include "pipelines/mol_filters.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "src/csv.hpp"
@@ -70,6 +71,7 @@ ScreenPlan::ScreenPlan(ScreenConfig config, bool write_sdf)
     const auto& f = config_.filters;
     filters_ = std::make_unique<MolFilters>(f, value_names_);
     filters_on_ = !filters_->empty();
+    if (f.elements_on) elements_ = std::make_unique<ElementFilter>(f.elements);
     for (const auto& s : config_.similarity) {
         MorganOptions mo;
         mo.radius = static_cast<unsigned>(s.radius);

@@ -14,6 +14,7 @@
 
 namespace plmkit::pipelines {
 
+class ElementFilter;
 class MolFilters;
 class PropertyPredictor;
 
@@ -29,6 +30,9 @@ class ScreenPlan {
     const ScreenConfig& config() const { return config_; }
     const MolFilters& filters() const { return *filters_; }
     bool filters_enabled() const { return filters_on_; }
+    /// The filter step's `elements` rule (null when off); it runs right
+    /// after standardization, as it also looks at the input record.
+    const ElementFilter* element_filter() const { return elements_.get(); }
     const std::vector<ReferenceSet>& references() const { return references_; }
     bool write_sdf() const { return write_sdf_; }
 
@@ -59,6 +63,7 @@ class ScreenPlan {
     bool write_sdf_ = false;
     bool filters_on_ = false;
     std::unique_ptr<MolFilters> filters_;
+    std::unique_ptr<ElementFilter> elements_;
     std::vector<ReferenceSet> references_;
     std::vector<std::string> value_names_;
     std::vector<std::string> hit_columns_;

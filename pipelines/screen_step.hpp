@@ -23,4 +23,14 @@ const char* step_name(ScreenStep step);
 /// Inverse of step_name (throws InputError for an unknown name).
 ScreenStep step_from_name(const std::string& name);
 
+/// True for a reject that left before dedupe, so that its key never entered
+/// the dedupe index: read, parse and standardize rejects, and the filter
+/// step's `elements` rule, which runs right after standardization
+/// (pipelines/element_filter.hpp).
+inline bool rejected_before_dedupe(ScreenStep step, const std::string& reason) {
+    return step == ScreenStep::read || step == ScreenStep::parse ||
+           step == ScreenStep::standardize ||
+           (step == ScreenStep::filter && reason.rfind("elements: ", 0) == 0);
+}
+
 }  // namespace plmkit::pipelines

@@ -11,6 +11,7 @@
 #include "data/sdf_record.hpp"
 #include "pipelines/catalog_matcher.hpp"
 #include "pipelines/descriptors.hpp"
+#include "pipelines/element_filter.hpp"
 #include "pipelines/mol_filters.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/rdkit_log_capture.hpp"
@@ -68,6 +69,21 @@ bool passes_filters(const ScreenPlan& plan, ScreenItem& item, const AtomLabelCou
     return true;
 }
 
+/// The filter step's `elements` rule, which looks at the input record as well
+/// as the standardized molecule: it runs before dedupe, so that a record it
+/// rejects (a copper salt) is never the first of a duplicate that passes
+/// (the sodium salt of the same acid). False (and the item rejected) when it fails.
+bool passes_elements(const ScreenPlan& plan, const RDKit::ROMol& input, ScreenItem& item,
+                     StepTimer& timer) {
+    const ElementFilter* elements = plan.element_filter();
+    if (!elements) return true;
+    std::string reason = elements->check(input, *item.mol);
+    timer.lap(ScreenStep::filter);
+    if (reason.empty()) return true;
+    item.reject(ScreenStep::filter, std::move(reason));
+    return false;
+}
+
 /// The similarity step: appends each reference set's nearest similarity and
 /// id; false (and the item rejected) below a set's minimum.
 bool passes_similarity(const ScreenPlan& plan, ScreenItem& item, StepTimer& timer) {
@@ -112,19 +128,20 @@ void ScreenWorker::prepare(ScreenItem& item) {
     item.molblock.clear();
     timer.lap(ScreenStep::parse);
 
-    std::unique_ptr<RDKit::ROMol> mol = std::move(parsed.mol);
+    const std::unique_ptr<RDKit::ROMol> input = std::move(parsed.mol);
+    std::unique_ptr<RDKit::ROMol> standardized;
     if (standardizer_) {
-        StandardizeResult st = standardizer_->run(*mol);
+        StandardizeResult st = standardizer_->run(*input);
         if (!st.mol) {
             item.reject(ScreenStep::standardize, st.error);
             timer.lap(ScreenStep::standardize);
             return;
         }
-        mol = std::move(st.mol);
+        standardized = std::move(st.mol);
     }
     // Everything downstream works on the molecule re-read from its canonical
     // SMILES, so equal keys give equal values (and shard merges are exact).
-    item.smiles = canonical_smiles(*mol);
+    item.smiles = canonical_smiles(standardized ? *standardized : *input);
     ParseResult again = parse_smiles(item.smiles);
     if (!again.mol) {
         item.reject(ScreenStep::standardize,
@@ -133,6 +150,7 @@ void ScreenWorker::prepare(ScreenItem& item) {
         item.mol = std::move(again.mol);
     }
     timer.lap(ScreenStep::standardize);
+    if (item.mol) passes_elements(plan_, *input, item, timer);
 }
 
 void ScreenWorker::evaluate(ScreenItem& item) {

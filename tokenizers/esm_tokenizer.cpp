@@ -112,7 +112,8 @@ EsmEncoding EsmTokenizer::encode(std::string_view sequence, const EsmEncodeOptio
     std::size_t end = sequence.size();
     while (end > 0 && is_space(static_cast<unsigned char>(sequence[end - 1])))
         --end;
-    if (end > 0 && sequence[end - 1] == '*') --end;
+    const bool stop = end > 0 && sequence[end - 1] == '*';
+    if (stop) --end;
 
     const bool specials = options.add_special_tokens;
     enc.ids.reserve(end + (specials ? 2 : 0));
@@ -146,7 +147,8 @@ EsmEncoding EsmTokenizer::encode(std::string_view sequence, const EsmEncodeOptio
     }
     if (residues == 0) {
         enc.ids.clear();
-        enc.reason = "empty sequence";
+        // A lone '*' (the stop codon dropped above) is not an empty record.
+        enc.reason = stop ? "no residues: only the '*' stop character" : "empty sequence";
         return enc;
     }
     enc.original_residues = residues;

@@ -43,7 +43,8 @@ class EsmTokenizer {
     /// (`<cls>`, `<pad>`, `<eos>`, `<null_1>`) and any other `<word>` reject
     /// the sequence. Any other character outside the alphabet rejects the
     /// sequence with a reason naming the character and its 1-based character
-    /// position in `sequence`. An empty sequence is rejected.
+    /// position in `sequence`. An empty sequence is rejected ("empty
+    /// sequence"; "no residues: only the '*' stop character" for a lone '*').
     EsmEncoding encode(std::string_view sequence, const EsmEncodeOptions& options = {}) const;
 
     const std::string& token(std::int32_t id) const;

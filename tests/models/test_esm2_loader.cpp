@@ -199,7 +199,37 @@ TEST_CASE("esm2 loader: checkpoint variants that must still load", "[models][loa
         CHECK_THROWS_AS(model->forward(tokens, o), UsageError);
         o.need_logits = false;
         o.need_contacts = true;
-        CHECK_THROWS_WITH(model->forward(tokens, o), Catch::Contains("no contact head"));
+        CHECK_THROWS_WITH(model->forward(tokens, o),
+                          Catch::Contains("no contact head (no tensors "
+                                          "esm.contact_head.regression.weight, "
+                                          "esm.contact_head.regression.bias)"));
+    }
+    SECTION("a base EsmModel checkpoint without the contact head names its own tensor names") {
+        // EsmModel saves its tensors without the "esm." prefix of EsmForMaskedLM.
+        auto dir = variant("base_nohead", [](auto& ts) {
+            drop(ts, "lm_head.");
+            drop(ts, "esm.contact_head.");
+            for (auto& t : ts)
+                if (t.name.rfind("esm.", 0) == 0) t.name = t.name.substr(4);
+        });
+        auto model = models::load_esm2(dir, {}).model;
+        CHECK(model->checkpoint_prefix().empty());
+        CHECK_FALSE(model->has_contact_head());
+        CHECK(max_error(model, false) < 1e-4);
+        auto tokens = test::pad_batch({test::fixture_tokens()[3]});
+        models::Esm2ForwardOptions o;
+        o.need_contacts = true;
+        try {
+            model->forward(tokens, o);
+            FAIL("contacts without a contact head");
+        } catch (const UsageError& e) {
+            const std::string msg = e.what();
+            CHECK_THAT(msg, Catch::Contains("no tensors contact_head.regression.weight, "
+                                            "contact_head.regression.bias") &&
+                                Catch::Contains("base EsmModel checkpoint") &&
+                                Catch::Contains("Use an EsmForMaskedLM checkpoint"));
+            CHECK(msg.find("esm.contact_head.regression.weight,") == std::string::npos);
+        }
     }
     SECTION("sharded checkpoint with model.safetensors.index.json") {
         auto dir = sharded_variant("sharded", [](nlohmann::json&) {});

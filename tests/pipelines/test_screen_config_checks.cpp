@@ -96,3 +96,37 @@ TEST_CASE("screen config: model directories are found from the config file's fol
     CHECK(c.score.models[1].model == "default");
     CHECK(c.score.models[2].model == "/abs/m");
 }
+
+TEST_CASE("screen config: filters.elements", "[screen][config][elements]") {
+    auto cfg = [](const std::string& yaml) { return parse_screen_config(yaml, "e.yaml").filters; };
+    // On by default, with GuacaMol's list.
+    CHECK(cfg("").elements_on);
+    CHECK(cfg("").elements.size() == 13);
+    CHECK(screen_config_json(parse_screen_config("", "e.yaml"))["filters"]["elements"] ==
+          nlohmann::json({"H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"}));
+    CHECK(cfg("filters:\n  elements: true\n").elements.size() == 13);
+    CHECK_FALSE(cfg("filters:\n  elements: false\n").elements_on);
+    CHECK_FALSE(cfg("filters: false\n").elements_on);
+    auto any = cfg("filters:\n  elements: any\n");
+    CHECK(any.elements_on);
+    CHECK(any.elements.empty());
+    CHECK(screen_config_json(parse_screen_config("filters: {elements: any}\n",
+                                                 "e.yaml"))["filters"]["elements"] == "any");
+    CHECK(screen_config_json(parse_screen_config("filters: {elements: off}\n",
+                                                 "e.yaml"))["filters"]["elements"] == false);
+    auto own = cfg("filters:\n  elements: [C, H, N, O, Pt, C]\n");
+    CHECK(own.elements == std::vector<std::string>{"C", "H", "N", "O", "Pt"});
+    // Mistakes name the line and key.
+    CHECK(error_of("filters:\n  elements:\n    - C\n    - Xx\n") ==
+          "bad.yaml:4: 'filters.elements': unknown element symbol 'Xx' (expected symbols as in "
+          "SMILES: C, Cl, Br, Se, ...)");
+    CHECK(error_of("filters:\n  lipinski: true\n  elements: [C, CL]\n") ==
+          "bad.yaml:3: 'filters.elements': unknown element symbol 'CL' (did you mean 'Cl'?)");
+    CHECK_THAT(error_of("filters:\n  elements: [C, \"*\"]\n"),
+               Catch::StartsWith("bad.yaml:2: 'filters.elements': unknown element symbol '*'"));
+    CHECK_THAT(error_of("filters:\n  elements: []\n"),
+               Catch::StartsWith("bad.yaml:2: 'filters.elements': expected a list of element "
+                                 "symbols"));
+    CHECK_THAT(error_of("filters:\n  elements: organic\n"),
+               Catch::StartsWith("bad.yaml:2: 'filters.elements': expected a list"));
+}

@@ -85,7 +85,10 @@ TEST_CASE("esm tokenizer: rejects name the character and position", "[tokenizers
     SECTION("empty sequences") {
         CHECK(tok.encode("").reason == "empty sequence");
         CHECK(tok.encode(" \n").reason == "empty sequence");
-        CHECK(tok.encode("*").reason == "empty sequence");
+        // A lone stop character says so: the record held something.
+        CHECK(tok.encode("*").reason == "no residues: only the '*' stop character");
+        CHECK(tok.encode(" * \n").reason == "no residues: only the '*' stop character");
+        CHECK(tok.encode("**").reason == "invalid character '*' at position 1");
         CHECK_FALSE(tok.encode("*").ok);
     }
 }
