@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "pipelines/hit_ranker.hpp"
 #include "pipelines/kept_columns.hpp"
 #include "pipelines/run_files.hpp"
+#include "pipelines/screen_checkpoint.hpp"
 #include "pipelines/screen_plan.hpp"
 #include "pipelines/screen_worker.hpp"
 #include "pipelines/screen_writer.hpp"
@@ -89,13 +91,16 @@ void parallel_for(std::vector<std::unique_ptr<ScreenWorker>>& workers,
 }
 
 /// Reads up to `chunk` records of this shard into `items`, with their
-/// values of the `kept` columns.
+/// values of the `kept` columns, skipping the records below `from` (done by
+/// an interrupted run); `end` becomes the index after the last record read.
 bool read_chunk(data::MoleculeReader& reader, const Shard& shard, std::size_t chunk,
-                KeptColumns& kept, std::vector<ScreenItem>& items) {
+                std::uint64_t from, KeptColumns& kept, std::vector<ScreenItem>& items,
+                std::uint64_t& end) {
     items.clear();
     data::MoleculeRecord rec;
     while (items.size() < chunk && reader.next(rec)) {
-        if (!shard.contains(rec.index)) continue;
+        end = rec.index + 1;
+        if (!shard.contains(rec.index) || rec.index < from) continue;
         ScreenItem item;
         item.record = rec.index;
         item.line = rec.line;
@@ -188,7 +193,9 @@ std::unique_ptr<RunLock> lock_outputs(const ScreenResult& r) {
 }
 
 /// The progress line; its total (for the ETA) is counted only on a terminal.
-ProgressOptions progress_options(const ScreenOptions& opt, const std::string& format) {
+/// `done`: the records of this shard an interrupted run screened.
+ProgressOptions progress_options(const ScreenOptions& opt, const std::string& format,
+                                 std::uint64_t done) {
     ProgressOptions popt;
     popt.label = "screening";
     popt.item_name = "molecules";
@@ -197,6 +204,7 @@ ProgressOptions progress_options(const ScreenOptions& opt, const std::string& fo
     if (opt.progress && is_rereadable_file(opt.input) && ::isatty(STDERR_FILENO) == 1) {
         std::uint64_t total = count_records(opt.input, format);
         popt.total_items = total / static_cast<std::uint64_t>(opt.shard.count) + 1;
+        popt.total_items -= std::min(done, popt.total_items);
     }
     return popt;
 }
@@ -209,32 +217,47 @@ std::vector<std::unique_ptr<ScreenWorker>> make_workers(const ScreenPlan& plan, 
     return workers;
 }
 
+/// Where the screened records go: the outputs, and the checkpoint's log
+/// (null when the run keeps none).
+struct ScreenSinks {
+    ScreenWriter& writer;
+    HitRanker& ranker;
+    DedupeIndex& seen;
+    ScreenCheckpoint* checkpoint;
+    const std::string& hits_path;  ///< the hits file
+};
+
 /// Rejects, in input order, each item whose key an earlier item had.
-void reject_duplicates(std::vector<ScreenItem>& items, DedupeIndex& seen) {
+void reject_duplicates(std::vector<ScreenItem>& items, ScreenSinks& s) {
     for (auto& it : items) {
         if (it.rejected) continue;
-        if (const auto* first = seen.check(it.smiles, it.id, it.record))
+        if (const auto* first = s.seen.check(it.smiles, it.id, it.record))
             it.reject(ScreenStep::dedupe, duplicate_reason(first->id, first->record));
+        else if (s.checkpoint)
+            s.checkpoint->log_key(it.smiles, it.id, it.record);
     }
 }
 
 /// Counts the evaluated items: a rejected one goes to the rejects, a hit to
 /// the ranker (with the rejects line it gets if --top cuts it).
 void route_items(std::vector<ScreenItem>& items, std::uint64_t top, ScreenCounts& counts,
-                 ScreenWriter& writer, HitRanker& ranker) {
+                 ScreenSinks& s) {
     for (auto& it : items) {
         ++counts.read;
         if (it.rejected) {
             counts.add_reject(it.step, it.reason);
-            writer.reject(reject_line(it.id, it.input_smiles, it.step, it.reason, it.record,
-                                      it.smiles, it.kept));
+            const std::string line = reject_line(it.id, it.input_smiles, it.step, it.reason,
+                                                 it.record, it.smiles, it.kept);
+            if (s.checkpoint) s.checkpoint->log_reject(line);
+            s.writer.reject(line);
             continue;
         }
         RankedHit hit{
             it.score, it.record, std::move(it.csv_row), std::move(it.sdf_block),
             reject_line(it.id, it.input_smiles, ScreenStep::top, top_cut_reason(top, it.score_text),
                         it.record, it.smiles, it.kept)};
-        ranker.add(hit);
+        if (s.checkpoint) s.checkpoint->log_hit(hit);
+        s.ranker.add(hit);
     }
 }
 
@@ -271,7 +294,8 @@ nlohmann::json run_json(const ScreenOptions& opt, int nthreads, const ScreenResu
               {"summary", absolute(result.summary)}}}};
 }
 
-void log_screened(const ScreenCounts& counts, double seconds, const ScreenOptions& opt) {
+void log_screened(const ScreenCounts& counts, double seconds, const ScreenOptions& opt,
+                  std::uint64_t resumed) {
     // Exit status 0 with empty outputs is easy to miss in a workflow whose
     // input was cut off or never written.
     if (counts.read == 0)
@@ -285,7 +309,10 @@ void log_screened(const ScreenCounts& counts, double seconds, const ScreenOption
              std::to_string(counts.filtered()) + " filtered, " +
              std::to_string(counts.duplicates()) + " duplicates, " +
              std::to_string(counts.rejected()) + " rejected, " +
-             std::to_string(counts.cut_by_top()) + " cut by --top");
+             std::to_string(counts.cut_by_top()) + " cut by --top" +
+             (resumed > 0 ? "; " + std::to_string(resumed) +
+                                " of the molecules were screened by the interrupted run"
+                          : std::string()));
 }
 
 /// The --keep-cols columns resolved against the input's header, their names
@@ -308,15 +335,98 @@ nlohmann::json reader_json(const data::MoleculeReader& reader, const KeptColumns
     return j;
 }
 
-}  // namespace
+/// The checkpoint of a run from a file into a file; none for standard input
+/// or output, which cannot be read or written again (--resume is refused).
+std::unique_ptr<ScreenCheckpoint> open_checkpoint(const ScreenOptions& opt, const ScreenResult& r) {
+    const bool file_in = is_rereadable_file(opt.input);
+    if (opt.resume && !file_in && (opt.input == "-" || fs::exists(opt.input)))
+        throw UsageError("--resume needs --input to be a regular file: " +
+                         (opt.input == "-" ? std::string("standard input")
+                                           : "'" + opt.input + "' (a pipe or device)") +
+                         " cannot be read again");
+    if (opt.resume && r.output == "-")
+        throw UsageError(
+            "--resume needs --output to be a file: hits written to standard output cannot be "
+            "continued");
+    if (!file_in || r.output == "-") return nullptr;
+    auto checkpoint = std::make_unique<ScreenCheckpoint>(r.output);
+    checkpoint->open(opt.resume);
+    return checkpoint;
+}
 
-ScreenResult run_screen(const ScreenOptions& opt) {
-    if (opt.chunk == 0) throw UsageError("--chunk must be at least 1");
-    if (opt.threads < 0) throw UsageError("--threads must be >= 0");
-    auto t0 = Clock::now();
-    ScreenResult result = shard_outputs(opt);
-    const std::unique_ptr<RunLock> lock = lock_outputs(result);
+/// Replays the checkpoint into the outputs, the ranker and the dedupe index.
+ScreenSaved resume_from(ScreenCheckpoint& checkpoint, ScreenSinks& s) {
+    checkpoint.replay({[&](const std::string& line) { s.writer.reject(line); },
+                       [&](const RankedHit& hit) { s.ranker.add(hit); },
+                       [&](const std::string& key, const std::string& id, std::uint64_t record) {
+                           s.seen.check(key, id, record);
+                       }});
+    const ScreenSaved& done = checkpoint.saved();
+    log_info("--resume: the checkpoint in " + ScreenCheckpoint::dir_for(s.hits_path) + " holds " +
+             std::to_string(done.counts.read) + " records; continuing with input record " +
+             std::to_string(done.records_end + 1));
+    return done;
+}
 
+/// The chunk loop of a run, and its time so far (the interrupted run's included).
+class ChunkLoop {
+  public:
+    ChunkLoop(const ScreenOptions& opt, const ScreenConfig& cfg,
+              std::vector<std::unique_ptr<ScreenWorker>>& workers, ScreenSinks& sinks,
+              KeptColumns& kept, const ScreenSaved& done, Clock::time_point t0)
+        : opt_(opt),
+          cfg_(cfg),
+          workers_(workers),
+          sinks_(sinks),
+          kept_(kept),
+          done_(done),
+          t0_(t0) {}
+
+    void run(data::MoleculeReader& reader, ScreenCounts& counts) {
+        Progress progress(progress_options(opt_, reader.format(), done_.counts.read));
+        std::vector<ScreenItem> items;
+        std::uint64_t end = done_.records_end;
+        while (read_chunk(reader, opt_.shard, opt_.chunk, done_.records_end, kept_, items, end)) {
+            throw_if_interrupted();
+            parallel_for(workers_, items, [](ScreenWorker& w, ScreenItem& it) { w.prepare(it); });
+            throw_if_interrupted();
+            auto td = Clock::now();
+            if (cfg_.dedupe.enabled) reject_duplicates(items, sinks_);
+            dedupe_seconds_ += std::chrono::duration<double>(Clock::now() - td).count();
+            parallel_for(workers_, items, [](ScreenWorker& w, ScreenItem& it) { w.evaluate(it); });
+            throw_if_interrupted();
+            route_items(items, cfg_.top, counts, sinks_);
+            if (sinks_.checkpoint) sinks_.checkpoint->commit({end, counts, seconds(), wall()});
+            progress.add(items.size());
+        }
+        progress.finish();
+    }
+    /// CPU seconds per step.
+    std::array<double, kScreenSteps> seconds() const {
+        auto secs = step_seconds(workers_, dedupe_seconds_);
+        for (int i = 0; i < kScreenSteps; ++i)
+            secs[i] += done_.step_seconds[i];
+        return secs;
+    }
+    double wall() const {
+        return done_.wall_seconds + std::chrono::duration<double>(Clock::now() - t0_).count();
+    }
+
+  private:
+    const ScreenOptions& opt_;
+    const ScreenConfig& cfg_;
+    std::vector<std::unique_ptr<ScreenWorker>>& workers_;
+    ScreenSinks& sinks_;
+    KeptColumns& kept_;
+    const ScreenSaved& done_;
+    Clock::time_point t0_;
+    double dedupe_seconds_ = 0;
+};
+
+/// The run once its outputs are locked, up to the committed files; returns
+/// the records an interrupted run screened.
+std::uint64_t screen_into(const ScreenOptions& opt, ScreenResult& result,
+                          ScreenCheckpoint* checkpoint, Clock::time_point t0) {
     ScreenPlan plan(resolve_config(opt), !opt.sdf.empty());
     const ScreenConfig& cfg = plan.config();
     data::MoleculeReaderOptions ropt = opt.reader;
@@ -325,48 +435,62 @@ ScreenResult run_screen(const ScreenOptions& opt) {
     KeptColumns kept = keep_columns(cfg, reader, plan, opt.keep_cols.has_value());
     // Before the run: a merge compares shards by the file they read.
     nlohmann::json input_file = file_fingerprint(opt.input);
+    if (checkpoint) {
+        nlohmann::json reader_fp =
+            screen_reader_json(reader.format(), opt.reader.smiles_col, opt.reader.id_col);
+        if (!kept.empty()) reader_fp["kept_columns"] = kept.json();
+        checkpoint->start(
+            screen_fingerprint(opt.input, input_file, reader_fp, cfg, !opt.sdf.empty(), opt.shard));
+    }
 
     int nthreads = opt.threads == 0 ? available_cores() : opt.threads;
     auto workers = make_workers(plan, nthreads);
-
     ScreenWriter writer(plan.hit_columns(), result.output, result.sdf, result.rejects,
                         kept.outputs());
     HitRanker ranker(cfg.top, writer.spool_dir());
     DedupeIndex seen;
+    ScreenSinks sinks{writer, ranker, seen, checkpoint, result.output};
+    ScreenSaved done;  // what the interrupted run did
+    if (checkpoint && checkpoint->resuming()) done = resume_from(*checkpoint, sinks);
     ScreenCounts& counts = result.counts;
-    Progress progress(progress_options(opt, reader.format()));
-
-    double dedupe_seconds = 0;
-    std::vector<ScreenItem> items;
-    while (read_chunk(reader, opt.shard, opt.chunk, kept, items)) {
-        throw_if_interrupted();
-        parallel_for(workers, items, [](ScreenWorker& w, ScreenItem& it) { w.prepare(it); });
-        throw_if_interrupted();
-        auto td = Clock::now();
-        if (cfg.dedupe.enabled) reject_duplicates(items, seen);
-        dedupe_seconds += std::chrono::duration<double>(Clock::now() - td).count();
-        parallel_for(workers, items, [](ScreenWorker& w, ScreenItem& it) { w.evaluate(it); });
-        throw_if_interrupted();
-        route_items(items, cfg.top, counts, writer, ranker);
-        progress.add(items.size());
-    }
-    progress.finish();
+    counts = done.counts;
+    ChunkLoop loop(opt, cfg, workers, sinks, kept, done, t0);
+    loop.run(reader, counts);
     kept.warn_at_end();
     counts.hits = writer.write_hits(ranker, [&](const std::string& cut_line) {
         counts.add_reject(ScreenStep::top, {});
         writer.reject(cut_line);
     });
 
-    const auto secs = step_seconds(workers, dedupe_seconds);
-    result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    auto summary =
-        screen_summary_json(counts, opt.input, input_file, reader_json(reader, kept),
-                            screen_config_json(cfg), run_json(opt, nthreads, result, secs));
+    result.seconds = loop.wall();
+    auto summary = screen_summary_json(counts, opt.input, input_file, reader_json(reader, kept),
+                                       screen_config_json(cfg),
+                                       run_json(opt, nthreads, result, loop.seconds()));
     if (!counts.balanced())
         throw Error("internal error: screening accounting does not balance: " +
                     summary["accounting"].dump());
     writer.commit(result.summary, summary);
-    log_screened(counts, result.seconds, opt);
+    return done.counts.read;
+}
+
+}  // namespace
+
+ScreenResult run_screen(const ScreenOptions& opt) {
+    if (opt.chunk == 0) throw UsageError("--chunk must be at least 1");
+    if (opt.threads < 0) throw UsageError("--threads must be >= 0");
+    auto t0 = Clock::now();
+    ScreenResult result = shard_outputs(opt);
+    const std::unique_ptr<RunLock> lock = lock_outputs(result);
+    const std::unique_ptr<ScreenCheckpoint> checkpoint = open_checkpoint(opt, result);
+    std::uint64_t resumed = 0;
+    try {
+        resumed = screen_into(opt, result, checkpoint.get(), t0);
+    } catch (...) {
+        if (checkpoint) checkpoint->keep_after_failure();
+        throw;
+    }
+    if (checkpoint) checkpoint->remove();
+    log_screened(result.counts, result.seconds, opt, resumed);
     return result;
 }
 

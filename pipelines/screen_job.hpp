@@ -4,6 +4,8 @@
 // with worker threads, writing hits.csv (+ hits.sdf), rejects.tsv and
 // summary.json. Every input record ends in exactly one of hits.csv and
 // rejects.tsv; the outputs are byte-identical for any --threads and --chunk.
+// A run from a file into a file keeps a checkpoint after every chunk, so that
+// `resume` can finish an interrupted run with the same outputs.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +34,9 @@ struct ScreenOptions {
     std::optional<std::vector<std::string>> keep_cols;
     Shard shard;           ///< process records with index % N == I
     bool progress = true;  ///< progress line on a terminal
+    /// Continue the interrupted run writing `output` from its checkpoint in
+    /// `<output>.partial/` (pipelines/screen_checkpoint.hpp).
+    bool resume = false;
 };
 
 struct ScreenResult {

@@ -68,6 +68,9 @@ void add_run_flags(CLI::App* cmd, ScreenCliOptions& o) {
                     "SLURM_ARRAY_TASK_ID; 'auto': I and N from the Slurm array); the shard's "
                     "files get its tag (-o hits.csv: hits.shard-I-of-N.csv); combine shards "
                     "with 'plmkit merge'");
+    cmd->add_flag("--resume", o.job.resume,
+                  "Continue the interrupted run of this same command from its checkpoint in "
+                  "<output>.partial/ (kept after every chunk; see docs/screen.md)");
 }
 
 /// Not an option: models are a pipeline step, in the config. A user who
@@ -123,6 +126,7 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "  plmkit screen -i lib.smi.gz -o hits.csv --shard 0/4 --top 1000   "
         "(hits.shard-0-of-4.csv)\n"
         "  plmkit merge --kind screen -o hits.csv hits.shard-{0,1,2,3}-of-4.csv\n"
+        "  plmkit screen -i lib.smi.gz -o hits.csv --resume   (after a kill: continue)\n"
         "Every input record ends in the hits or the rejects; summary.json states\n"
         "records_read = hits + rejected + filtered + duplicates + cut_by_top.");
     refuse_empty_values(cmd);
