@@ -231,8 +231,8 @@ TEST_CASE("cli train multiclass two targets: a fine-tuned ESM-2 under a softmax 
     }
     CHECK(rows == 9);
     const std::string json = temp_path("mc2r_esm_ft_eval.json");
-    auto e = run_plmkit({"evaluate", "--model", out, "--data", deeploc_two().test, "--output",
-                         json, "--threads", "1"});
+    auto e = run_plmkit({"evaluate", "--model", out, "--data", deeploc_two().test, "--output", json,
+                         "--threads", "1"});
     INFO(e.err);
     REQUIRE(e.exit_code == 0);
     const auto metrics = read_json(out + "/metrics.json").at("test");
@@ -256,24 +256,44 @@ TEST_CASE("cli train multiclass two targets: --resume of a fine-tuned ESM-2 give
 
 TEST_CASE("cli train multiclass two targets: --resume of a SMILES encoder trained from scratch",
           "[cli][train][multiclass][resume]") {
-    check_resume_equals_whole(
-        {"train", esol_two(), "--target-col", "sol", "--target-col", "mw", "--task", "multiclass",
-         "--split", "column:split", "--featurizer", "smiles-lm", "--finetune", "full",
-         "--lm-hidden", "32", "--lm-layers", "1", "--lm-heads", "2", "--lm-ffn", "64", "--hidden",
-         "16", "--batch-size", "32", "--epochs", "3", "--ensemble", "2", "--seed", "6",
-         "--threads", "1", "--output", ""},
-        temp_path("mc2r_lm_whole"), temp_path("mc2r_lm_parts"));
+    check_resume_equals_whole({"train",        esol_two(),
+                               "--target-col", "sol",
+                               "--target-col", "mw",
+                               "--task",       "multiclass",
+                               "--split",      "column:split",
+                               "--featurizer", "smiles-lm",
+                               "--finetune",   "full",
+                               "--lm-hidden",  "32",
+                               "--lm-layers",  "1",
+                               "--lm-heads",   "2",
+                               "--lm-ffn",     "64",
+                               "--hidden",     "16",
+                               "--batch-size", "32",
+                               "--epochs",     "3",
+                               "--ensemble",   "2",
+                               "--seed",       "6",
+                               "--threads",    "1",
+                               "--output",     ""},
+                              temp_path("mc2r_lm_whole"), temp_path("mc2r_lm_parts"));
 }
 
 TEST_CASE("cli train multiclass two targets: --resume of MLPs and D-MPNNs; swapped targets refused",
           "[cli][train][multiclass][mpnn][resume]") {
-    const std::vector<std::string> args = {
-        "train",        esol_two(),   "--target-col", "sol",         "--target-col",
-        "mw",           "--task",     "multiclass",   "--split",     "column:split",
-        "--featurizer", "morgan",     "--head",       "mlp+mpnn",    "--hidden",
-        "16",           "--epochs",   "2",            "--mpnn-epochs", "2",
-        "--mpnn-hidden", "16",        "--mpnn-ffn",   "16",          "--seed",
-        "8",            "--threads",  "1",            "--output",    ""};
+    const std::vector<std::string> args = {"train",         esol_two(),
+                                           "--target-col",  "sol",
+                                           "--target-col",  "mw",
+                                           "--task",        "multiclass",
+                                           "--split",       "column:split",
+                                           "--featurizer",  "morgan",
+                                           "--head",        "mlp+mpnn",
+                                           "--hidden",      "16",
+                                           "--epochs",      "2",
+                                           "--mpnn-epochs", "2",
+                                           "--mpnn-hidden", "16",
+                                           "--mpnn-ffn",    "16",
+                                           "--seed",        "8",
+                                           "--threads",     "1",
+                                           "--output",      ""};
     check_resume_equals_whole(args, temp_path("mc2r_mpnn_whole"), temp_path("mc2r_mpnn_parts"));
 
     // The checkpoints of a run of sol, mw do not resume a run of mw, sol.
