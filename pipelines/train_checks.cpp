@@ -264,4 +264,26 @@ std::string truncation_warning(const std::vector<std::string>& sequences, std::s
     return count.warning();
 }
 
+std::string censored_targets_warning(const std::vector<std::string>& rejects,
+                                     const std::string& path) {
+    const std::string marker = std::string(kCensoredReason) + " '";
+    std::size_t count = 0;
+    std::string first;
+    for (const auto& line : rejects) {  // index \t id \t input \t reason
+        const std::size_t at = line.find(marker, line.rfind('\t'));
+        if (at == std::string::npos) continue;
+        if (++count > 3) continue;
+        const std::size_t b = at + marker.size(), e = line.find("' (a bound", b);
+        first += (count > 1 ? ", row " : "row ") + line.substr(0, line.find('\t')) + " '" +
+                 line.substr(b, e == std::string::npos ? std::string::npos : e - b) + "'";
+    }
+    if (count == 0) return "";
+    return std::to_string(count) + (count == 1 ? " row has" : " rows have") +
+           " a censored target value (" + first + (count > 3 ? ", ..." : "") + ") and " +
+           (count == 1 ? "is" : "are") + " rejected (reasons in '" + path +
+           "'): the model never sees the compounds beyond the assay's range (often the "
+           "inactive ones) and the metrics leave them out; to keep them, replace each bound by "
+           "a number (the bound itself is a common choice) or blank the target to mask it";
+}
+
 }  // namespace plmkit::pipelines
