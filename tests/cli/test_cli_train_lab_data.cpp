@@ -141,3 +141,29 @@ TEST_CASE("cli train: an interrupted run says that --resume continues it",
     CHECK_THAT(r.err, Catch::Contains("model: resuming after epoch "));
     CHECK_THAT(r.err, Catch::Contains("stopped after 1 epochs as asked"));
 }
+
+TEST_CASE("cli train: text class labels rejected on every row give the hint once",
+          "[cli][train][lab_data]") {
+    // 'active' / 'inactive', as an assay export writes them: every row is a
+    // reject, and the error quotes three of them.
+    std::vector<std::pair<int, std::string>> labels;
+    for (int i = 0; i < 40; ++i)
+        labels.emplace_back(i, i % 3 ? "active" : "inactive");
+    const std::string data = lab_csv("lab_text_labels.csv", labels);
+    const std::string out = temp_path("lab_text_labels_model");
+    fs::remove_all(out);
+    auto r = run_plmkit({"train", "--data", data, "--target-col", "y", "--task", "classification",
+                         "--featurizer", "basic", "--head", "forest", "--trees", "5", "--threads",
+                         "1", "--output", out});
+    INFO(r.err);
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Catch::Contains("no usable rows: all 40 rows rejected, e.g. row 0: target "
+                                      "'y' is not a number: 'inactive'; row 1: target 'y' is not "
+                                      "a number: 'active'; row 2: target 'y' is not a number: "
+                                      "'active'; classification is binary per target (0 or 1): "
+                                      "for multi-class labels use --task multiclass"));
+    const std::string hint = "classification is binary per target";
+    const auto first = r.err.find(hint);
+    REQUIRE(first != std::string::npos);
+    CHECK(r.err.find(hint, first + 1) == std::string::npos);  // once, not three times
+}
