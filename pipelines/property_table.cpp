@@ -53,6 +53,25 @@ std::string trimmed(const std::string& text) {
     return b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
 }
 
+/// True for a censored value: '<', '>', '<=', '>=', '\u2264' or '\u2265'
+/// before a decimal number ("<5", "> 10", ">=0.1"), as lab data marks
+/// results beyond an assay's range.
+bool is_censored(const std::string& t) {
+    std::size_t i = 0;
+    if (t.rfind("\u2264", 0) == 0 || t.rfind("\u2265", 0) == 0)
+        i = std::string("\u2264").size();
+    else if (!t.empty() && (t[0] == '<' || t[0] == '>'))
+        i = t.size() > 1 && t[1] == '=' ? 2 : 1;
+    else
+        return false;
+    const std::string rest = trimmed(t.substr(i));
+    if (rest.empty() || rest.find_first_not_of("0123456789+-.eE") != std::string::npos)
+        return false;
+    char* end = nullptr;
+    std::strtod(rest.c_str(), &end);
+    return end != rest.c_str() && *end == '\0';
+}
+
 /// Parses a target value; "" -> NaN. Returns false (with `why`) when bad.
 bool parse_target(const std::string& name, const std::string& text, const std::string& task,
                   double& value, std::string& why) {
@@ -84,6 +103,12 @@ bool parse_target(const std::string& name, const std::string& text, const std::s
     const bool decimal = t.find_first_not_of("0123456789+-.eE") == std::string::npos;
     char* end = nullptr;
     value = decimal ? std::strtod(t.c_str(), &end) : 0.0;
+    if (!decimal && task == "regression" && is_censored(t)) {
+        why = "target '" + name + "' " + kCensoredReason + " '" + text +
+              "' (a bound, not a measured value), which train and evaluate cannot use; "
+              "replace it by a number (the bound itself, say) or leave it blank to mask it";
+        return false;
+    }
     if (!decimal || end == t.c_str() || *end != '\0' || !std::isfinite(value)) {
         why = "target '" + name + "' is not a number: '" + text + "'";
         if (task == "classification") why += std::string("; ") + kBinaryHint;

@@ -86,6 +86,10 @@ nlohmann::json evaluate_predictions(const std::string& task,
 void write_rejects(const std::string& path, const std::vector<std::string>& rejects,
                    const std::string& input_header = "input");
 
+/// The words of the reject reason of a censored target value ('<5',
+/// '>10', '>= 0.1'), which train counts to warn about them.
+constexpr const char* kCensoredReason = "is a censored value";
+
 /// A rejects line: tabs and newlines in the fields become spaces; an SDF
 /// mol block shows as shown_smiles(input, line).
 std::string reject_line(std::uint64_t index, const std::string& id, const std::string& input,

@@ -1,5 +1,6 @@
 #include "pipelines/train_checks.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -209,19 +210,39 @@ std::string binary_regression_note(const PropertyTable& t, const std::vector<std
            "--task classification";
 }
 
+namespace {
+
+/// The first three rejects' rows and reasons ("row 0: why; row 1: ..."); a
+/// hint after "; " that all three share is given once, at the end, rather
+/// than three times.
+std::string first_reasons(const std::vector<std::string>& rejects) {
+    std::vector<std::string> rows, heads, tails;
+    for (std::size_t k = 0; k < rejects.size() && k < 3; ++k) {
+        const std::string& line = rejects[k];  // index \t id \t input \t reason
+        const std::string why = line.substr(line.rfind('\t') + 1);
+        const std::size_t cut = why.find("; ");
+        rows.push_back(line.substr(0, line.find('\t')));
+        heads.push_back(why.substr(0, cut));
+        tails.push_back(cut == std::string::npos ? std::string() : why.substr(cut));
+    }
+    const bool shared = !tails.empty() && !tails[0].empty() &&
+                        std::count(tails.begin(), tails.end(), tails[0]) ==
+                            static_cast<std::ptrdiff_t>(tails.size());
+    std::string m;
+    for (std::size_t k = 0; k < rows.size(); ++k)
+        m += (k ? "; row " : "row ") + rows[k] + ": " + heads[k] + (shared ? "" : tails[k]);
+    return shared ? m + tails[0] : m;
+}
+
+}  // namespace
+
 std::string no_training_rows_message(const std::string& data, const PropertyTable& t,
                                      const std::string& split, double train_fraction) {
     const std::size_t rejected = t.rejects.size();
     if (t.size() == 0 && rejected == 0) return data + ": no data rows";
     if (t.size() == 0) {
-        std::string m =
-            data + ": no usable rows: all " + std::to_string(rejected) + " rows rejected, e.g. ";
-        for (std::size_t k = 0; k < rejected && k < 3; ++k) {
-            const std::string& line = t.rejects[k];  // index \t id \t input \t reason
-            m += (k ? "; row " : "row ") + line.substr(0, line.find('\t')) + ": " +
-                 line.substr(line.rfind('\t') + 1);
-        }
-        return m;
+        return data + ": no usable rows: all " + std::to_string(rejected) +
+               " rows rejected, e.g. " + first_reasons(t.rejects);
     }
     const std::string usable = "the data has " + std::to_string(t.size()) + " usable row" +
                                (t.size() == 1 ? "" : "s") + " (" + std::to_string(rejected) +
@@ -262,6 +283,28 @@ std::string truncation_warning(const std::vector<std::string>& sequences, std::s
     for (const auto& s : sequences)
         count.add(s);
     return count.warning();
+}
+
+std::string censored_targets_warning(const std::vector<std::string>& rejects,
+                                     const std::string& path) {
+    const std::string marker = std::string(kCensoredReason) + " '";
+    std::size_t count = 0;
+    std::string first;
+    for (const auto& line : rejects) {  // index \t id \t input \t reason
+        const std::size_t at = line.find(marker, line.rfind('\t'));
+        if (at == std::string::npos) continue;
+        if (++count > 3) continue;
+        const std::size_t b = at + marker.size(), e = line.find("' (a bound", b);
+        first += (count > 1 ? ", row " : "row ") + line.substr(0, line.find('\t')) + " '" +
+                 line.substr(b, e == std::string::npos ? std::string::npos : e - b) + "'";
+    }
+    if (count == 0) return "";
+    return std::to_string(count) + (count == 1 ? " row has" : " rows have") +
+           " a censored target value (" + first + (count > 3 ? ", ..." : "") + ") and " +
+           (count == 1 ? "is" : "are") + " rejected (reasons in '" + path +
+           "'): the model never sees the compounds beyond the assay's range (often the "
+           "inactive ones) and the metrics leave them out; to keep them, replace each bound by "
+           "a number (the bound itself is a common choice) or blank the target to mask it";
 }
 
 }  // namespace plmkit::pipelines

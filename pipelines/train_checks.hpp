@@ -91,4 +91,11 @@ std::string unknown_tokens_warning(const std::string& vocab_path,
 /// characters other than whitespace and a final '*'.
 std::string truncation_warning(const std::vector<std::string>& sequences, std::size_t truncate);
 
+/// A warning when rows were rejected for a censored target value ('<5',
+/// '>10'; the reason kCensoredReason): how many, the first three by data row
+/// and value, and why dropping them matters; "" when none. `rejects` are
+/// reject_line() lines, `path` the rejects file they go to.
+std::string censored_targets_warning(const std::vector<std::string>& rejects,
+                                     const std::string& path);
+
 }  // namespace plmkit::pipelines

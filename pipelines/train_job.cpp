@@ -22,6 +22,7 @@
 #include "pipelines/mol_graph_builder.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
+#include "pipelines/train_checks.hpp"
 #include "pipelines/train_data.hpp"
 #include "pipelines/train_model_dir.hpp"
 #include "pipelines/train_options_check.hpp"
@@ -309,6 +310,9 @@ void log_data(const TrainOptions& o, const TrainData& p, const TrainSummary& s) 
              (p.featurizer ? p.featurizer->name() : o.featurizer.name) +
              (p.encoder ? ", fine-tuned " + o.finetune : std::string()) + ")");
     warn_empty_sets(o, p);
+    const std::string censored =
+        censored_targets_warning(p.table.rejects, o.output + "/rejects.tsv");
+    if (!censored.empty()) log_warn("train: " + censored);
     models::PropertyModelConfig parts;
     parts.head = o.head;
     if (s.valid == 0 && (parts.uses_mlp() || parts.uses_mpnn() || parts.uses_gbm()))
@@ -487,9 +491,8 @@ nlohmann::json run_metrics(const TrainOptions& o, const TrainData& p, const Trai
     return m;
 }
 
-}  // namespace
-
-TrainSummary run_train(const TrainOptions& o) {
+/// The run, without the note after an interruption.
+TrainSummary train_run(const TrainOptions& o) {
     check_train_options(o);
     RunClock clock;
     models::set_threads(o.threads);
@@ -528,6 +531,22 @@ TrainSummary run_train(const TrainOptions& o) {
     write_model_dir(o, p, model, s.metrics, header);
     s.completed = true;
     return s;
+}
+
+}  // namespace
+
+TrainSummary run_train(const TrainOptions& o) {
+    try {
+        return train_run(o);
+    } catch (const Interrupted&) {
+        // Ctrl-C or a batch system's SIGTERM: say how to continue.
+        std::error_code ec;
+        if (!o.output.empty() && fs::is_directory(o.output + "/checkpoints", ec))
+            log_info("train: interrupted; '" + o.output +
+                     "/checkpoints' keeps the work done so far: the same command with --resume "
+                     "continues from it");
+        throw;
+    }
 }
 
 }  // namespace plmkit::pipelines

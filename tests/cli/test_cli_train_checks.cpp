@@ -325,9 +325,11 @@ TEST_CASE("cli train: classification targets are binary; class codes are refused
             with_flags("cli_names.csv", [&](int i) { return std::string(names[i % 3]); });
         auto r = run_plmkit(train(data, out, {"--target-col", "v", "--task", "classification"}));
         CHECK(r.exit_code == 3);
-        CHECK_THAT(r.err, Catch::Contains("target 'v' is not a number: 'Nucleus'; classification "
-                                          "is binary per target (0 or 1): for multi-class "
-                                          "labels use --task multiclass"));
+        // Three rows' reasons, then the hint they share, once.
+        CHECK_THAT(r.err, Catch::Contains("row 0: target 'v' is not a number: 'Nucleus'; row 1: "
+                                          "target 'v' is not a number: 'Cytoplasm'; row 2: "));
+        CHECK_THAT(r.err, Catch::Contains("'Membrane'; classification is binary per target (0 or "
+                                          "1): for multi-class labels use --task multiclass"));
     }
     SECTION("missing labels are rejected as before, 0/1 labels train") {
         // Every 4th label blank: with a single target those rows have no

@@ -35,6 +35,30 @@ TEST_CASE("property table: targets are decimal numbers only", "[property_table]"
     CHECK_THAT(t.rejects[4], Catch::EndsWith("'1.5.2'"));
 }
 
+TEST_CASE("property table: censored regression values are rejected as bounds", "[property_table]") {
+    // A bound is     // A bound is '<', '>', '<=', '>=', U+2264 or U+2265 before a decimal
+    // number; anything else is "not a number" as before.
+    auto t = read(
+        "smiles,y\nC,<5\nCC, > 1e2 \nCCC,>=-0.5\nCCCC,\u22643\nCO,<\nCN,<abc\n"
+        "CCO,5<\nCCN,<<5\nCCCO,~5\nCCCN,2.5\n");
+    REQUIRE(t.size() == 1);
+    REQUIRE(t.rejects.size() == 9);
+    const char* censored[] = {"'<5'", "'> 1e2'", "'>=-0.5'", "'\u22643'"};
+    for (int i = 0; i < 4; ++i) {
+        INFO(t.rejects[i]);
+        CHECK_THAT(t.rejects[i],
+                   Catch::Contains(std::string("target 'y' ") + kCensoredReason + " " +
+                                   censored[i] + " (a bound, not a measured value)"));
+    }
+    for (int i = 4; i < 9; ++i)
+        CHECK_THAT(t.rejects[i], Catch::Contains("target 'y' is not a number: '"));
+    // In a classification target a bound is no class: "not a number", with
+    // the hint about binary targets.
+    auto c = read("smiles,y\nC,<5\nCC,1\nCCC,0\n", "classification");
+    REQUIRE(c.rejects.size() == 1);
+    CHECK_THAT(c.rejects[0], Catch::Contains("is not a number: '<5'; classification is binary"));
+}
+
 TEST_CASE("property table: pandas' missing-value spellings are missing", "[property_table]") {
     TableOptions o;
     const std::string path = test::temp_path("table_missing.csv");
