@@ -78,6 +78,8 @@ std::string option_of(const std::string& key) {
     if (key == "reader.smiles_col") return "--smiles-col";
     if (key == "reader.id_col") return "--id-col";
     if (key == "config.rank.top") return "--top, or rank.top in --config";
+    if (key.rfind("config.output.keep_cols", 0) == 0)
+        return "--keep-cols, or output.keep_cols in --config";
     if (key.rfind("config.", 0) == 0) return "--config";
     if (key == "sdf") return "--sdf given or not";
     if (key == "shard") return "--shard";

@@ -435,13 +435,11 @@ std::uint64_t screen_into(const ScreenOptions& opt, ScreenResult& result,
     KeptColumns kept = keep_columns(cfg, reader, plan, opt.keep_cols.has_value());
     // Before the run: a merge compares shards by the file they read.
     nlohmann::json input_file = file_fingerprint(opt.input);
-    if (checkpoint) {
-        nlohmann::json reader_fp =
-            screen_reader_json(reader.format(), opt.reader.smiles_col, opt.reader.id_col);
-        if (!kept.empty()) reader_fp["kept_columns"] = kept.json();
-        checkpoint->start(
-            screen_fingerprint(opt.input, input_file, reader_fp, cfg, !opt.sdf.empty(), opt.shard));
-    }
+    if (checkpoint)  // the config holds output.keep_cols
+        checkpoint->start(screen_fingerprint(
+            opt.input, input_file,
+            screen_reader_json(reader.format(), opt.reader.smiles_col, opt.reader.id_col), cfg,
+            !opt.sdf.empty(), opt.shard));
 
     int nthreads = opt.threads == 0 ? available_cores() : opt.threads;
     auto workers = make_workers(plan, nthreads);

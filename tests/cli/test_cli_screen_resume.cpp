@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -301,4 +302,42 @@ TEST_CASE("cli screen --resume: refusals", "[cli][screen][resume]") {
         CHECK_THAT(r.err, Catch::Contains(partial + "/records.bin: ends before the") &&
                               Catch::Contains("delete the folder to start over"));
     }
+}
+
+TEST_CASE("cli screen --resume: kept input columns come through a resumed run",
+          "[cli][screen][resume][keep-cols]") {
+    const std::string dir = fresh_dir("screen_resume_keep_cols");
+    // The library with a vendor column whose values hold a comma.
+    std::string text;
+    {
+        std::istringstream in(read_file(library(dir)));
+        std::string line;
+        for (int i = 0; std::getline(in, line); ++i)
+            text += line + (i == 0 ? ",vendor\n" : ",\"V" + std::to_string(i) + ", Inc.\"\n");
+    }
+    const std::string lib = dir + "/vendor_lib.csv";
+    test::write_file(lib, text);
+    const std::vector<std::string> keep = {"--keep-cols", "vendor", "--top", "9"};
+    const std::string want = dir + "/whole.csv";
+    auto whole = run_plmkit(screen_args(lib, want, keep));
+    INFO(whole.err);
+    REQUIRE(whole.exit_code == 0);
+    REQUIRE_THAT(read_file(want), Catch::Contains(", Inc.\"\n"));
+
+    const std::string got = dir + "/resumed.csv";
+    CHECK(run_killed(screen_args(lib, got, keep), "4").exit_code == 128 + 9);
+    REQUIRE(file_exists(got + ".partial/state.json"));
+    // Other kept columns are another job: refused, naming the option.
+    auto other =
+        run_plmkit(screen_args(lib, got, {"--keep-cols", "all", "--top", "9", "--resume"}));
+    CHECK(other.exit_code == 2);
+    CHECK_THAT(other.err, Catch::Contains("'config.output.keep_cols") &&
+                              Catch::Contains("(--keep-cols, or output.keep_cols in --config)"));
+
+    auto more = keep;
+    more.push_back("--resume");
+    auto resumed = run_plmkit(screen_args(lib, got, more));
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    require_same_outputs(want, got, false);
 }
