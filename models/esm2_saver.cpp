@@ -1,11 +1,10 @@
 #include "models/esm2_saver.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
 
+#include "src/atomic_file.hpp"
 #include "src/error.hpp"
 #include "src/json_file.hpp"
 #include "src/safetensors.hpp"
@@ -50,35 +49,14 @@ std::vector<TensorView> output_views(const SafetensorsCheckpoint& ckpt,
     return views;
 }
 
-/// Moves `tmp` to `final_dir`, replacing what was there.
-void replace_dir(const fs::path& tmp, const fs::path& final_dir, const std::string& pid) {
-    std::error_code ec;
-    fs::path old = final_dir.parent_path() / ("." + final_dir.filename().string() + ".old-" + pid);
-    fs::remove_all(old, ec);
-    if (fs::exists(final_dir)) {
-        fs::rename(final_dir, old, ec);
-        if (ec) throw IoError("cannot replace '" + final_dir.string() + "': " + ec.message());
-    }
-    fs::rename(tmp, final_dir, ec);
-    if (ec)
-        throw IoError("cannot rename '" + tmp.string() + "' to '" + final_dir.string() +
-                      "': " + ec.message());
-    fs::remove_all(old, ec);
-}
-
 }  // namespace
 
 void save_esm2_checkpoint(const std::string& input_dir, const std::string& dir,
                           const std::vector<std::pair<std::string, at::Tensor>>& trained,
                           const nlohmann::json& provenance) {
-    fs::path final_dir = fs::path(dir).lexically_normal();
-    if (final_dir.filename().empty()) final_dir = final_dir.parent_path();
-    const std::string pid = std::to_string(::getpid());
-    fs::path tmp = final_dir.parent_path() / ("." + final_dir.filename().string() + ".tmp-" + pid);
+    AtomicDir out(dir);
+    const fs::path tmp = out.temp_path();
     std::error_code ec;
-    fs::remove_all(tmp, ec);
-    fs::create_directories(tmp, ec);
-    if (ec) throw IoError("cannot create '" + tmp.string() + "': " + ec.message());
 
     std::map<std::string, at::Tensor> by_name;
     for (const auto& [name, t] : trained)
@@ -101,7 +79,7 @@ void save_esm2_checkpoint(const std::string& input_dir, const std::string& dir,
         fs::permissions(tmp / name, fs::perms::owner_read | fs::perms::owner_write,
                         fs::perm_options::add, ec);
     }
-    replace_dir(tmp, final_dir, pid);
+    out.commit();
 }
 
 }  // namespace plmkit::models

@@ -2,14 +2,13 @@
 
 #include "models/module_tensors.hpp"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 
+#include "src/atomic_file.hpp"
 #include "src/error.hpp"
 #include "src/json_file.hpp"
 #include "src/safetensors.hpp"
@@ -212,14 +211,8 @@ void save_smiles_encoder(const SmilesEncoder& model, const tokenizers::Vocab& vo
     if (static_cast<std::int64_t>(vocab.size()) != model->config().vocab_size)
         throw UsageError("vocabulary has " + std::to_string(vocab.size()) + " tokens, the model " +
                          std::to_string(model->config().vocab_size));
-    fs::path final_dir = fs::path(dir).lexically_normal();
-    if (final_dir.filename().empty()) final_dir = final_dir.parent_path();
-    const std::string pid = std::to_string(::getpid());
-    fs::path tmp = final_dir.parent_path() / ("." + final_dir.filename().string() + ".tmp-" + pid);
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    fs::create_directories(tmp, ec);
-    if (ec) throw IoError("cannot create '" + tmp.string() + "': " + ec.message());
+    AtomicDir out(dir);
+    const fs::path tmp = out.temp_path();
 
     std::vector<at::Tensor> keep;
     std::vector<TensorView> views;
@@ -239,17 +232,7 @@ void save_smiles_encoder(const SmilesEncoder& model, const tokenizers::Vocab& vo
     write_text((tmp / "config.json").string(), json_text(j) + "\n");
     vocab.save((tmp / "vocab.txt").string());
 
-    fs::path old = final_dir.parent_path() / ("." + final_dir.filename().string() + ".old-" + pid);
-    fs::remove_all(old, ec);
-    if (fs::exists(final_dir)) {
-        fs::rename(final_dir, old, ec);
-        if (ec) throw IoError("cannot replace '" + final_dir.string() + "': " + ec.message());
-    }
-    fs::rename(tmp, final_dir, ec);
-    if (ec)
-        throw IoError("cannot rename '" + tmp.string() + "' to '" + final_dir.string() +
-                      "': " + ec.message());
-    fs::remove_all(old, ec);
+    out.commit();
 }
 
 LoadedSmilesEncoder load_smiles_encoder(const std::string& dir) {

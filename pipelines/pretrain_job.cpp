@@ -148,22 +148,8 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
 void check_options(const PretrainOptions& o) {
     if (o.kind != "smiles")
         throw UsageError("--kind must be smiles or protein, got '" + o.kind + "'");
-    if (o.data.empty()) throw UsageError("--data is required");
-    if (o.output.empty()) throw UsageError("--output is required");
-    check_new_output(o.output);
+    check_shared_options(o);
     if (o.epochs < 1) throw UsageError("--epochs must be at least 1");
-    if (o.batch_size < 1) throw UsageError("--batch-size must be at least 1");
-    if (!(o.mask_prob > 0 && o.mask_prob < 1))
-        throw UsageError("--mask-prob must be in (0, 1), got " + std::to_string(o.mask_prob));
-    if (!(o.valid_fraction > 0 && o.valid_fraction < 1))
-        throw UsageError("--valid-fraction must be in (0, 1), got " +
-                         std::to_string(o.valid_fraction));
-    if (!(o.lr > 0) || !std::isfinite(o.lr)) throw UsageError("--lr must be positive");
-    if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay))
-        throw UsageError("--weight-decay must be >= 0, got " + std::to_string(o.weight_decay));
-    if (o.threads < 0)
-        throw UsageError("--threads must be >= 0 (0 = all cores), got " +
-                         std::to_string(o.threads));
     if (!(o.dropout >= 0 && o.dropout < 1))
         throw UsageError("--dropout must be in [0, 1), got " + std::to_string(o.dropout));
     if (o.hidden < 1 || o.heads < 1 || o.hidden % o.heads != 0)
@@ -456,6 +442,24 @@ void check_new_output(const std::string& dir) {
         throw UsageError("--output '" + dir + "' already exists and is not empty ('" +
                          entry.path().filename().string() +
                          "' is there); choose a new LM_DIR or remove it");
+}
+
+void check_shared_options(const PretrainOptions& o) {
+    if (o.data.empty()) throw UsageError("--data is required");
+    if (o.output.empty()) throw UsageError("--output is required");
+    check_new_output(o.output);
+    if (o.batch_size < 1) throw UsageError("--batch-size must be at least 1");
+    if (!(o.mask_prob > 0 && o.mask_prob < 1))
+        throw UsageError("--mask-prob must be in (0, 1), got " + std::to_string(o.mask_prob));
+    if (!(o.valid_fraction > 0 && o.valid_fraction < 1))
+        throw UsageError("--valid-fraction must be in (0, 1), got " +
+                         std::to_string(o.valid_fraction));
+    if (!(o.lr > 0) || !std::isfinite(o.lr)) throw UsageError("--lr must be positive");
+    if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay))
+        throw UsageError("--weight-decay must be >= 0, got " + std::to_string(o.weight_decay));
+    if (o.threads < 0)
+        throw UsageError("--threads must be >= 0 (0 = all cores), got " +
+                         std::to_string(o.threads));
 }
 
 PretrainResult run_pretrain(const PretrainOptions& options) {

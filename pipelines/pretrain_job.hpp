@@ -82,4 +82,9 @@ PretrainResult run_pretrain(const PretrainOptions& options);
 /// model is never overwritten).
 void check_new_output(const std::string& dir);
 
+/// UsageError for the options both kinds check alike: --data, --output (a
+/// new folder), --batch-size, --mask-prob, --valid-fraction, --lr,
+/// --weight-decay and --threads.
+void check_shared_options(const PretrainOptions& o);
+
 }  // namespace plmkit::pipelines

@@ -100,22 +100,8 @@ void check_protein_options(const PretrainOptions& o) {
         throw UsageError(
             "--kind protein needs --esm-model, the Hugging Face ESM-2 directory to "
             "continue from");
-    if (o.data.empty()) throw UsageError("--data is required");
-    if (o.output.empty()) throw UsageError("--output is required");
-    check_new_output(o.output);
+    check_shared_options(o);
     if (o.epochs < 0) throw UsageError("--epochs must be >= 0 (0: score and copy the input)");
-    if (o.batch_size < 1) throw UsageError("--batch-size must be at least 1");
-    if (!(o.mask_prob > 0 && o.mask_prob < 1))
-        throw UsageError("--mask-prob must be in (0, 1), got " + std::to_string(o.mask_prob));
-    if (!(o.valid_fraction > 0 && o.valid_fraction < 1))
-        throw UsageError("--valid-fraction must be in (0, 1), got " +
-                         std::to_string(o.valid_fraction));
-    if (!(o.lr > 0) || !std::isfinite(o.lr)) throw UsageError("--lr must be positive");
-    if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay))
-        throw UsageError("--weight-decay must be >= 0, got " + std::to_string(o.weight_decay));
-    if (o.threads < 0)
-        throw UsageError("--threads must be >= 0 (0 = all cores), got " +
-                         std::to_string(o.threads));
     if (o.long_policy != "crop" && o.long_policy != "skip")
         throw UsageError("--long '" + o.long_policy + "': expected crop or skip");
     if (!(o.log_every >= 0)) throw UsageError("--log-every must be >= 0 seconds");

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -106,6 +107,49 @@ void AtomicFile::commit() {
                       "': " + errno_message());
     }
     committed_ = true;
+}
+
+namespace {
+namespace fs = std::filesystem;
+
+/// "<parent>/.<name><tag>-<pid>" beside `dir`.
+std::string beside(const fs::path& dir, const char* tag) {
+    return (dir.parent_path() / ("." + dir.filename().string() + tag + std::to_string(::getpid())))
+        .string();
+}
+}  // namespace
+
+AtomicDir::AtomicDir(const std::string& final_dir) {
+    fs::path dir = fs::path(final_dir).lexically_normal();
+    if (dir.filename().empty()) dir = dir.parent_path();  // "out/" names "out"
+    final_dir_ = dir.string();
+    temp_path_ = beside(dir, ".tmp-");
+    std::error_code ec;
+    fs::remove_all(temp_path_, ec);
+    fs::create_directories(temp_path_, ec);
+    if (ec) throw IoError("cannot create '" + temp_path_ + "': " + ec.message());
+}
+
+AtomicDir::~AtomicDir() {
+    if (committed_) return;
+    std::error_code ec;
+    fs::remove_all(temp_path_, ec);
+}
+
+void AtomicDir::commit() {
+    const std::string old = beside(fs::path(final_dir_), ".old-");
+    std::error_code ec;
+    fs::remove_all(old, ec);
+    if (fs::exists(final_dir_, ec)) {
+        fs::rename(final_dir_, old, ec);
+        if (ec) throw IoError("cannot replace '" + final_dir_ + "': " + ec.message());
+    }
+    fs::rename(temp_path_, final_dir_, ec);
+    if (ec)
+        throw IoError("cannot rename '" + temp_path_ + "' to '" + final_dir_ +
+                      "': " + ec.message());
+    committed_ = true;
+    fs::remove_all(old, ec);
 }
 
 }  // namespace plmkit

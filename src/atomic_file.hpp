@@ -29,4 +29,27 @@ class AtomicFile {
     bool committed_ = false;
 };
 
+/// A folder written under "<parent>/.<name>.tmp-<pid>" and moved to its
+/// final name only by commit(), replacing a folder of that name (moved aside
+/// first, removed after): readers never see a half-written model folder.
+/// Without commit() the temporary folder is removed.
+class AtomicDir {
+  public:
+    /// Creates the temporary folder (throws IoError).
+    explicit AtomicDir(const std::string& final_dir);
+    ~AtomicDir();
+    AtomicDir(const AtomicDir&) = delete;
+    AtomicDir& operator=(const AtomicDir&) = delete;
+
+    /// Where to write the folder's files.
+    const std::string& temp_path() const { return temp_path_; }
+    /// Moves the folder into place (throws IoError).
+    void commit();
+
+  private:
+    std::string final_dir_;
+    std::string temp_path_;
+    bool committed_ = false;
+};
+
 }  // namespace plmkit
