@@ -241,10 +241,40 @@ Member train_member(const TrainOptions& o, const TrainData& p, int k, int& epoch
 
 namespace {
 
+/// A validation or test set of fewer rows than this is warned about.
+constexpr std::size_t kFewRows = 10;
+
+/// Whether the head has parts whose epochs (or rounds) are chosen on the
+/// validation rows.
+bool stops_early(const TrainOptions& o) {
+    models::PropertyModelConfig parts;
+    parts.head = o.head;
+    return parts.uses_mlp() || parts.uses_mpnn() || parts.uses_gbm();
+}
+
+/// A validation or test set of 1-9 rows is said: with 20 rows and the
+/// default 0.8,0.1,0.1, test metrics come from 2 molecules (a Spearman of
+/// -1.0) and early stopping picks its epoch on 2.
+void warn_small_sets(const TrainOptions& o, const TrainData& p) {
+    for (int k : {1, 2}) {
+        const std::size_t n = p.rows[static_cast<std::size_t>(k)].size();
+        if (n == 0 || n >= kFewRows) continue;
+        const std::string rows = std::to_string(n) + (n == 1 ? " row" : " rows");
+        log_warn(std::string("train: the ") + (k == 1 ? "validation" : "test") + " set (split " +
+                 o.split + ") has only " + rows + ": " +
+                 (k == 1 && stops_early(o)
+                      ? "early stopping and the best epoch are chosen on " + rows
+                      : "its metrics in metrics.json rest on " + rows +
+                            " and can be far from the model's accuracy") +
+                 "; with more data, or a larger share in --split-sizes, they mean more");
+    }
+}
+
 /// A share that --split-sizes asks for but that the random or scaffold
 /// split rounds to no row at all (0.004 of 200 rows) is said, with the
 /// fraction: without it, the set is silently missing.
 void warn_empty_sets(const TrainOptions& o, const TrainData& p) {
+    warn_small_sets(o, p);
     if (o.split != "random" && o.split != "scaffold") return;
     const char* names[] = {"train", "valid", "test"};
     for (int k : {1, 2}) {
@@ -313,16 +343,16 @@ void log_data(const TrainOptions& o, const TrainData& p, const TrainSummary& s) 
     const std::string censored =
         censored_targets_warning(p.table.rejects, o.output + "/rejects.tsv");
     if (!censored.empty()) log_warn("train: " + censored);
-    models::PropertyModelConfig parts;
-    parts.head = o.head;
-    if (s.valid == 0 && (parts.uses_mlp() || parts.uses_mpnn() || parts.uses_gbm()))
+    if (s.valid == 0 && stops_early(o))
         log_warn("train: no validation rows (split " + o.split +
                  (starts_with(o.split, "column:") && o.valid_col.empty()
                       ? std::string(" without --valid-col")
                       : std::string()) +
                  "): early stopping and best-epoch selection are off, so --patience is "
                  "ignored and each network keeps its last epoch" +
-                 (parts.uses_gbm() ? std::string(" (boosting: all --gbm-rounds)") : "") +
+                 (models::has_head_part(o.head, "gbm")
+                      ? std::string(" (boosting: all --gbm-rounds)")
+                      : "") +
                  "; metrics.json has no validation metrics");
     if (s.multi_fragment > 0 && !o.featurizer.standardize && o.featurizer.name != "smiles-lm")
         log_info("train: " + std::to_string(s.multi_fragment) +

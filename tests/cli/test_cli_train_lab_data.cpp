@@ -167,3 +167,41 @@ TEST_CASE("cli train: text class labels rejected on every row give the hint once
     REQUIRE(first != std::string::npos);
     CHECK(r.err.find(hint, first + 1) == std::string::npos);  // once, not three times
 }
+
+TEST_CASE("cli train: a validation or test set of a few rows is warned about",
+          "[cli][train][lab_data]") {
+    // 40 rows with the default 0.8,0.1,0.1: 4 valid and 4 test rows.
+    const std::string data = lab_csv("lab_small_sets.csv", {});
+    const std::string out = temp_path("lab_small_sets_model");
+    fs::remove_all(out);
+    auto r = run_plmkit({"train", "--data", data, "--target-col", "y", "--featurizer", "basic",
+                         "--head", "forest", "--trees", "5", "--threads", "1", "--output", out});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("32 train, 4 valid, 4 test"));
+    // A forest has no epochs: its validation metrics are what the rows decide.
+    CHECK_THAT(r.err, Catch::Contains("warning: train: the validation set (split random) has "
+                                      "only 4 rows: its metrics in metrics.json rest on 4 rows"));
+    CHECK_THAT(r.err, Catch::Contains("warning: train: the test set (split random) has only 4 "
+                                      "rows: its metrics in metrics.json rest on 4 rows"));
+
+    // An MLP picks its best epoch on those 4 rows.
+    const std::string out_mlp = temp_path("lab_small_sets_mlp");
+    fs::remove_all(out_mlp);
+    r = run_plmkit({"train", "--data", data, "--target-col", "y", "--featurizer", "basic",
+                    "--epochs", "2", "--threads", "1", "--output", out_mlp});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("warning: train: the validation set (split random) has "
+                                      "only 4 rows: early stopping and the best epoch are "
+                                      "chosen on 4 rows"));
+
+    // Shares that give each set 10 rows or more: no such warning.
+    const std::string out2 = temp_path("lab_small_sets_model2");
+    fs::remove_all(out2);
+    r = run_plmkit({"train", "--data", data, "--target-col", "y", "--featurizer", "basic", "--head",
+                    "forest", "--trees", "5", "--threads", "1", "--split-sizes", "0.5,0.25,0.25",
+                    "--output", out2});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("20 train, 10 valid, 10 test"));
+    CHECK_THAT(r.err, !Catch::Contains("has only"));
+}
