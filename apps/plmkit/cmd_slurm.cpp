@@ -14,6 +14,7 @@
 #include "apps/plmkit/list_options.hpp"
 #include "data/molecule_reader.hpp"
 #include "pipelines/embed_job.hpp"
+#include "pipelines/kept_columns.hpp"
 #include "pipelines/run_files.hpp"
 #include "pipelines/screen_config.hpp"
 #include "pipelines/slurm_job.hpp"
@@ -68,15 +69,28 @@ void check_score_models(const std::string& kind, const std::string& config) {
 }
 
 /// The reader every screen task opens, with the same options: an unknown
-/// format, a missing SMILES or id column, an SD file that is not one fails
-/// here with the screen's own message.
-void check_screen_reader(const CLI::App* cmd, const std::string& input) {
+/// format, a missing SMILES or id column, an SD file that is not one, or a
+/// --keep-cols (output.keep_cols) column the input lacks fails here with the
+/// screen's own message.
+void check_screen_reader(const CLI::App* cmd, const std::string& input, const std::string& config) {
     data::MoleculeReaderOptions reader;
     if (const auto v = given(cmd, "--format"); !v.empty()) reader.format = v;
     if (const auto v = given(cmd, "--smiles-col"); !v.empty()) reader.smiles_col = v;
     reader.id_col = given(cmd, "--id-col");
-    reader.keep_props = false;
+    std::vector<std::string> kept;
+    std::string option = "--keep-cols";
+    if (const CLI::Option* o = cmd->get_option_no_throw("--keep-cols"); o && o->count() > 0) {
+        for (const std::string& value : o->results())
+            for (std::string& item : split_list_items(value))
+                kept.push_back(std::move(item));
+    } else if (!config.empty()) {
+        kept = pipelines::load_screen_config(config).output.keep_cols;
+        option = "output.keep_cols";
+    }
+    reader.keep_props = !kept.empty();
     data::MoleculeReader open_header(input, reader);
+    // plmkit's own column names only rename a kept column: no clash to check.
+    if (!kept.empty()) pipelines::KeptColumns(kept, open_header, {}, option);
 }
 
 /// What every embed task checks before it loads the weights (not the device:
@@ -129,7 +143,7 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
     // so the merge job cannot write over the input either).
     pipelines::check_run_files({{"the input", input}, {"the config", config}}, outputs);
     if (kind == "screen") {
-        check_screen_reader(cmd, input);
+        check_screen_reader(cmd, input, config);
     } else {
         check_embed_inputs(cmd, input);
     }

@@ -36,6 +36,21 @@ TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written
                               Catch::Contains("--bogus"));
         CHECK(slurm({"-i", lib, "--top", "x"}).exit_code == 2);
     }
+    SECTION("a --keep-cols or output.keep_cols column the input lacks: exit 2, no scripts") {
+        std::filesystem::remove_all(workdir);
+        auto r = slurm({"-i", lib, "--keep-cols", "id2"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains(lib + ": --keep-cols: no column 'id2'"));
+        auto cfg = test::temp_path("slurm_keep.yaml");
+        test::write_file(cfg, "output:\n  keep_cols: [vendor]\n");
+        r = slurm({"-i", lib, "-c", cfg});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains(lib + ": output.keep_cols: no column 'vendor'"));
+        CHECK_FALSE(std::filesystem::exists(workdir));
+        // A column the input has passes the check.
+        test::write_file(lib + ".v.csv", "smiles,id,vendor\nCCO,a,V1\n");
+        CHECK(slurm({"-i", lib + ".v.csv", "--keep-cols", "vendor"}).exit_code == 0);
+    }
     SECTION("an invalid config: exit 2 naming the config's line") {
         auto cfg = test::temp_path("slurm_bad.yaml");
         test::write_file(cfg, "filters:\n  lipinsky: true\n");
