@@ -99,8 +99,12 @@ TEST_CASE("cli train: an interrupted run says that --resume continues it",
                              " --target-col y --featurizer basic --hidden 16 --epochs 100000 "
                              "--patience 100000 --threads 1 --output " +
                              out;
-    // Interrupted (SIGINT, as Ctrl-C) once the second epoch is done.
-    const std::string script = "timeout 300 " + plmkit::test::plmkit_bin() + args + " 2> " + log +
+    // Interrupted (SIGINT, as Ctrl-C) once the second epoch is done. timeout
+    // --foreground passes the signal on once: without it, timeout also sends
+    // it to its process group, and a second SIGINT makes plmkit die at once
+    // without its message (seen once in a fresh-clone CI run under load).
+    const std::string script = "timeout --foreground 300 " + plmkit::test::plmkit_bin() + args +
+                               " 2> " + log +
                                " & pid=$!; for i in $(seq 1200); do grep -q \"epoch 2/\" " + log +
                                " && break; sleep 0.1; done; kill -INT $pid; wait $pid; exit $?";
     const int status = std::system(("bash -c '" + script + "'").c_str());
