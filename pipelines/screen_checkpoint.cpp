@@ -194,11 +194,14 @@ std::string ScreenCheckpoint::dir_for(const std::string& output) {
 void ScreenCheckpoint::open(bool resume) {
     const std::string path = dir_ + "/" + kStateFile;
     if (!exists(path)) {
+        // As `plmkit embed --resume`: a job script that always passes
+        // --resume (a requeued Slurm task) runs its first time, and again
+        // after a run that finished, as a plain run.
         if (resume)
-            throw UsageError("--resume: nothing to resume: no checkpoint state in " + dir_ + " (" +
-                             (exists(output_) ? output_ + " exists: its run finished"
-                                              : "no run writing " + output_ + " was interrupted") +
-                             "); a run without --resume starts fresh");
+            log_info("--resume: no checkpoint in " + dir_ + ": starting at the first record" +
+                     (exists(output_)
+                          ? " (" + output_ + " exists: its run finished; this run writes it again)"
+                          : ""));
         return;  // at most the log of a run stopped in its first chunk: not kept
     }
     json j = read_json_file(path);
@@ -343,7 +346,9 @@ void ScreenCheckpoint::write_state() const {
               {"wall_seconds", saved_.wall_seconds},
               {"log_bytes", bytes_},
               {"log_xxh64", hash_.hex()}};
-    write_json_file(dir_ + "/" + kStateFile, j);
+    // On disk before commit() returns, as the log: a machine that goes down
+    // right after it keeps this state or the one before, never neither.
+    write_json_file(dir_ + "/" + kStateFile, j, Durability::fsync);
 }
 
 void ScreenCheckpoint::commit(const ScreenSaved& state) {

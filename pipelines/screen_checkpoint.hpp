@@ -8,9 +8,9 @@
 //                SDF record and the rejects line it gets if --top cuts it) and
 //                every new de-duplication key (canonical SMILES, id, record);
 //   state.json   replaced atomically after each chunk once the log is flushed
-//                (fsync): the run's fingerprint, the input record the done
-//                chunks end before, the counts and step timings of those
-//                records, and the log's length and XXH64 at that point.
+//                (fsync; state.json itself and the folder too): the run's fingerprint, the input
+//                record the done chunks end before, the counts and step timings of those records,
+//                and the log's length and XXH64 at that point.
 // A run killed at any moment leaves a state.json that describes a prefix of
 // records.bin. `--resume` checks the fingerprint, replays that prefix into
 // the writer, the ranker and the dedupe index (dropping the bytes after it),
@@ -66,8 +66,8 @@ class ScreenCheckpoint {
 
     /// Before the pipeline loads (the caller holds the outputs' lock). A
     /// state is loaded with `resume`, and refused without it (UsageError:
-    /// pass --resume or delete the folder). `resume` with no state is a
-    /// UsageError (nothing to resume; a run without --resume starts fresh).
+    /// pass --resume or delete the folder). `resume` with no state says so
+    /// (log_info) and the run starts at the first record, as without it.
     void open(bool resume);
     /// A loaded state must have this fingerprint (UsageError naming each
     /// item that differs); otherwise the folder and an empty log are created.

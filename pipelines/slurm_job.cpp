@@ -370,6 +370,48 @@ std::string header_comment(const SlurmJobOptions& o, const std::string& what) {
            visible(join_quoted(original)) + "\n";
 }
 
+/// The array task's command line (a shell line): the command's own
+/// arguments with the outputs of shard "$I", then --threads 0 where the
+/// task's CPUs are asked for, --shard and --resume.
+std::string task_command(const SlurmJobOptions& o) {
+    const std::string n = std::to_string(o.array);
+    // Each shard writes its own outputs (atomically: renamed into place only
+    // when complete) and takes records index % N == I.
+    std::vector<std::string> words{shell_quote(o.plmkit_binary), shell_quote(o.kind)};
+    auto found = find_outputs(o);
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < o.args.size(); ++i) {
+        if (next < found.size() && found[next].arg == i) {
+            const auto& f = found[next++];
+            std::string path = o.args[i].substr(f.prefix.size());
+            words.push_back((f.prefix.empty() ? "" : shell_quote(f.prefix)) +
+                            shard_word(path, o.array));
+        } else {
+            words.push_back(shell_quote(o.args[i]));
+        }
+    }
+    // Without --threads, screen would use 1 thread of the task's CPUs: 0
+    // takes all of them (SLURM_CPUS_PER_TASK, runtime.hpp's available_cores).
+    if (o.threads < 0 && o.cpus_per_task > 0) {
+        words.push_back("--threads");
+        words.push_back("0");
+    }
+    words.push_back("--shard");
+    words.push_back("\"${I}/" + n + "\"");
+    // A task killed at its time limit (or preempted) keeps its checkpoint
+    // (embed: its finished windows; screen: its done chunks); a re-run of the
+    // task or a requeue goes on from it, and a first run without one starts
+    // at the first record (docs/embed.md, docs/screen.md).
+    const bool has_resume = std::any_of(o.args.begin(), o.args.end(), [](const std::string& a) {
+        return a == "--resume" || a.rfind("--resume=", 0) == 0;
+    });
+    if (!has_resume) words.push_back("--resume");
+    std::string line;
+    for (const auto& w : words)
+        line += (line.empty() ? "" : " ") + w;
+    return line;
+}
+
 }  // namespace
 
 std::string slurm_array_script(const SlurmJobOptions& o, const SlurmJobPlan& plan) {
@@ -398,37 +440,7 @@ std::string slurm_array_script(const SlurmJobOptions& o, const SlurmJobPlan& pla
     s += "I=${SLURM_ARRAY_TASK_ID:?submit with sbatch --array=0-" + last + "}\n";
     s += "if [ \"$I\" -ge " + n + " ]; then echo \"array task $I: only shards 0-" + last +
          " exist\" >&2; exit 2; fi\n";
-    // Each shard writes its own outputs (atomically: renamed into place only
-    // when complete) and takes records index % N == I.
-    std::vector<std::string> words{shell_quote(o.plmkit_binary), shell_quote(o.kind)};
-    auto found = find_outputs(o);
-    std::size_t next = 0;
-    for (std::size_t i = 0; i < o.args.size(); ++i) {
-        if (next < found.size() && found[next].arg == i) {
-            const auto& f = found[next++];
-            std::string path = o.args[i].substr(f.prefix.size());
-            words.push_back((f.prefix.empty() ? "" : shell_quote(f.prefix)) +
-                            shard_word(path, o.array));
-        } else {
-            words.push_back(shell_quote(o.args[i]));
-        }
-    }
-    // Without --threads, screen would use 1 thread of the task's CPUs: 0
-    // takes all of them (SLURM_CPUS_PER_TASK, runtime.hpp's available_cores).
-    if (o.threads < 0 && o.cpus_per_task > 0) {
-        words.push_back("--threads");
-        words.push_back("0");
-    }
-    words.push_back("--shard");
-    words.push_back("\"${I}/" + n + "\"");
-    // An embed task killed at its time limit keeps its finished windows; a
-    // re-run of the task (or a requeue) goes on from them (docs/embed.md).
-    if (o.kind == "embed" && std::find(o.args.begin(), o.args.end(), "--resume") == o.args.end())
-        words.push_back("--resume");
-    std::string line;
-    for (const auto& w : words)
-        line += (line.empty() ? "" : " ") + w;
-    s += "exec " + line + "\n";
+    s += "exec " + task_command(o) + "\n";
     return s;
 }
 

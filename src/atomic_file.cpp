@@ -1,5 +1,6 @@
 #include "src/atomic_file.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -15,7 +16,8 @@
 
 namespace plmkit {
 
-AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_path)) {
+AtomicFile::AtomicFile(std::string final_path, Durability durability)
+    : final_path_(std::move(final_path)), durability_(durability) {
     // The rename in commit() would replace a device or FIFO (as root,
     // /dev/null itself) with a regular file.
     struct stat st;
@@ -29,7 +31,8 @@ AtomicFile::AtomicFile(std::string final_path) : final_path_(std::move(final_pat
     std::string dir = slash == std::string::npos ? "" : final_path_.substr(0, slash + 1);
     // A missing folder is said with the output's name: the error opening the
     // temporary file would name only ".<name>.tmp-<pid>".
-    const std::string folder = dir.empty() ? "." : dir;
+    folder_ = dir.empty() ? "." : dir;
+    const std::string& folder = folder_;
     if (::stat(folder.c_str(), &st) != 0) {
         if (errno == ENOENT)
             throw IoError("cannot write '" + final_path_ + "': its folder '" + folder +
@@ -76,9 +79,23 @@ void gzip_file(const std::string& from, const std::string& to, const std::string
                       "' (gzip compression failed): " + errno_message());
 }
 
+/// fsync(2) of a file or folder; a folder's fsync that the file system
+/// does not support (EINVAL) is skipped: the rename is all it can give.
+void sync_to_disk(const std::string& path, bool folder) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (folder ? O_DIRECTORY : 0));
+    if (fd < 0) throw IoError("cannot open '" + path + "' to sync it to disk: " + errno_message());
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc == 0 || (folder && err == EINVAL)) return;
+    errno = err;
+    throw IoError("cannot sync '" + path + "' to disk: " + errno_message());
+}
+
 }  // namespace
 
 void AtomicFile::commit() {
+    const bool sync = durability_ == Durability::fsync;
     // A name ending in ".gz" gets what it says: the output gzip-compressed
     // (readers of plmkit, pandas and zcat open it as such).
     if (ends_with_gz(final_path_)) {
@@ -86,6 +103,7 @@ void AtomicFile::commit() {
         register_cleanup_path(packed);
         try {
             gzip_file(temp_path_, packed, final_path_);
+            if (sync) sync_to_disk(packed, false);
         } catch (...) {
             std::remove(packed.c_str());
             unregister_cleanup_path(packed);
@@ -100,13 +118,16 @@ void AtomicFile::commit() {
         unregister_cleanup_path(packed);
         std::remove(temp_path_.c_str());
         committed_ = true;
+        if (sync) sync_to_disk(folder_, true);
         return;
     }
+    if (sync) sync_to_disk(temp_path_, false);
     if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
         throw IoError("cannot rename '" + temp_path_ + "' to '" + final_path_ +
                       "': " + errno_message());
     }
     committed_ = true;
+    if (sync) sync_to_disk(folder_, true);
 }
 
 namespace {

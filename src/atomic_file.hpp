@@ -9,9 +9,17 @@
 
 namespace plmkit {
 
+/// What AtomicFile::commit() does besides the rename.
+enum class Durability {
+    rename,  ///< the rename only: atomic for readers and against a killed process
+    fsync,   ///< also fsync the file before the rename and its folder after: the new
+             ///< content is on disk when commit() returns (a checkpoint state that a
+             ///< machine going down must not lose or leave empty)
+};
+
 class AtomicFile {
   public:
-    explicit AtomicFile(std::string final_path);
+    explicit AtomicFile(std::string final_path, Durability durability = Durability::rename);
     ~AtomicFile();
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
@@ -19,13 +27,16 @@ class AtomicFile {
     /// Where to write: "<dir>/.<name>.tmp-<pid>".
     const std::string& temp_path() const { return temp_path_; }
     const std::string& final_path() const { return final_path_; }
-    /// Renames the temporary file to the final name (throws IoError). A
-    /// final name ending in ".gz" gets the content gzip-compressed.
+    /// Renames the temporary file to the final name (throws IoError), with
+    /// Durability::fsync syncing it first and its folder after. A final
+    /// name ending in ".gz" gets the content gzip-compressed.
     void commit();
 
   private:
     std::string final_path_;
     std::string temp_path_;
+    std::string folder_;  ///< of final_path_ ("." for a bare name)
+    Durability durability_;
     bool committed_ = false;
 };
 

@@ -37,8 +37,8 @@ std::string json_text(const nlohmann::json& j, int indent) {
     return with_valid_utf8(j).dump(indent);
 }
 
-void write_json_file(const std::string& path, const nlohmann::json& j) {
-    AtomicFile file(path);
+void write_json_file(const std::string& path, const nlohmann::json& j, Durability durability) {
+    AtomicFile file(path, durability);
     std::ofstream out(file.temp_path());
     out << json_text(j) << '\n';
     out.close();

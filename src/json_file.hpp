@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "src/atomic_file.hpp"
+
 namespace plmkit {
 
 /// Reads JSON from `path`: IoError when it cannot be opened, InputError
@@ -19,7 +21,9 @@ nlohmann::json with_valid_utf8(const nlohmann::json& j);
 std::string json_text(const nlohmann::json& j, int indent = 2);
 
 /// Writes `j` (indented by 2, with a final newline) to `path` atomically
-/// (src/atomic_file.hpp); throws IoError.
-void write_json_file(const std::string& path, const nlohmann::json& j);
+/// (src/atomic_file.hpp; Durability::fsync: also synced to disk, file and
+/// folder); throws IoError.
+void write_json_file(const std::string& path, const nlohmann::json& j,
+                     Durability durability = Durability::rename);
 
 }  // namespace plmkit

@@ -70,7 +70,9 @@ void add_run_flags(CLI::App* cmd, ScreenCliOptions& o) {
                     "with 'plmkit merge'");
     cmd->add_flag("--resume", o.job.resume,
                   "Continue the interrupted run of this same command from its checkpoint in "
-                  "<output>.partial/ (kept after every chunk; see docs/screen.md)");
+                  "<output>.partial/ (kept after every chunk; same options and input, else "
+                  "refused); without a checkpoint, start at the first record, so a job script "
+                  "can always pass it (see docs/screen.md)");
 }
 
 /// Not an option: models are a pipeline step, in the config. A user who
@@ -126,7 +128,8 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
         "  plmkit screen -i lib.smi.gz -o hits.csv --shard 0/4 --top 1000   "
         "(hits.shard-0-of-4.csv)\n"
         "  plmkit merge --kind screen -o hits.csv hits.shard-{0,1,2,3}-of-4.csv\n"
-        "  plmkit screen -i lib.smi.gz -o hits.csv --resume   (after a kill: continue)\n"
+        "  plmkit screen -i lib.smi.gz -o hits.csv --resume   (after a kill: continue;\n"
+        "      with no checkpoint: a fresh run)\n"
         "Every input record ends in the hits or the rejects; summary.json states\n"
         "records_read = hits + rejected + filtered + duplicates + cut_by_top.");
     refuse_empty_values(cmd);

@@ -129,6 +129,13 @@ void check_inputs(const CLI::App* cmd, const std::string& kind) {
         throw UsageError("plmkit slurm " + kind +
                          ": --input - (standard input) cannot be split over array tasks; give "
                          "a file");
+    // A pipe (--input <(zcat lib.smi.gz)) or device yields its bytes once: not
+    // to N tasks, nor again to a task's --resume.
+    if (!input.empty() && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        throw UsageError("plmkit slurm " + kind + ": --input '" + input +
+                         "' is a pipe or device, which every array task (and a requeued "
+                         "task's --resume) would have to read again; give a regular file "
+                         "(.gz is read directly)");
     const std::string config = kind == "screen" ? given(cmd, "--config") : std::string();
     if (!config.empty()) check_score_models(kind, config);
     std::vector<pipelines::NamedPath> outputs;

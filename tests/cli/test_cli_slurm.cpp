@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 #include "tests/catch.hpp"
@@ -136,7 +137,7 @@ TEST_CASE("cli slurm screen: -i and the screen options reach the array script",
     // No --threads given: the tasks use all the CPUs Slurm gives them.
     CHECK_THAT(text, Catch::Contains(" screen -i " + lib + " -o " + dir +
                                      "/hits.shard-\"${I}\"-of-2.csv --top 3 --no-progress "
-                                     "--threads 0 --shard \"${I}/2\"\n"));
+                                     "--threads 0 --shard \"${I}/2\" --resume\n"));
     std::string log;
     // As Slurm runs them with --cpus-per-task 1 (no affinity set: the
     // task/none plugin), and with 2: the shard's summary tells the threads.
@@ -148,6 +149,56 @@ TEST_CASE("cli slurm screen: -i and the screen options reach the array script",
     if (std::stoi(nproc_text()) >= 2)
         CHECK_THAT(test::read_file(dir + "/hits.shard-1-of-2.summary.json"),
                    Catch::Contains("\"threads\": 2,"));
+    REQUIRE(run_task(out + ".slurm/screen-merge.sh", -1, log) == 0);
+    CHECK(test::read_file(out) == test::read_file(single));
+    CHECK(test::read_file(dir + "/hits.rejects.tsv") ==
+          test::read_file(dir + "/single.rejects.tsv"));
+}
+
+TEST_CASE("cli slurm screen: a killed task run again (a requeue) goes on from its checkpoint",
+          "[cli][slurm][screen][resume]") {
+    auto dir = fresh_dir("cli_slurm_screen_requeue");
+    for (const auto& e : fs::directory_iterator(dir))
+        fs::remove_all(e.path());
+    // 40 ChEMBL molecules: shard 1 of 2 holds records 1, 3, ..., 39.
+    std::ifstream in(test::shared_path("data/chembl30_subset/chembl30_subset_90k.csv"));
+    std::string line, text;
+    for (int i = 0; i <= 40 && std::getline(in, line); ++i)
+        text += line + "\n";
+    auto lib = dir + "/lib.csv";
+    test::write_file(lib, text);
+    auto single = dir + "/single.csv";
+    REQUIRE(run_plmkit({"-q", "screen", "-i", lib, "-o", single, "--top", "6"}).exit_code == 0);
+    auto out = dir + "/hits.csv";
+    auto g = run_plmkit({"slurm", "screen", "-i", lib, "-o", out, "--top", "6", "--chunk", "5",
+                         "--no-progress", "--array", "2"});
+    INFO(g.err);
+    REQUIRE(g.exit_code == 0);
+    const std::string array = out + ".slurm/screen-array.sh";
+    // The script's command passes --resume: the same line serves the first
+    // run, a re-run and a requeue.
+    CHECK_THAT(test::read_file(array),
+               Catch::Contains(" --top 6 --chunk 5 --no-progress --shard \"${I}/2\" --resume\n"));
+    const std::string partial = dir + "/hits.shard-1-of-2.csv.partial";
+    std::string log;
+    {
+        // Killed (SIGKILL, as at a time limit) after its second chunk.
+        test::ScopedEnv kill({{"PLMKIT_TEST_KILL_AFTER_CHUNKS", std::string("2")}});
+        REQUIRE(run_task(array, 1, log) != 0);
+    }
+    REQUIRE(test::file_exists(partial + "/state.json"));
+    CHECK_FALSE(test::file_exists(dir + "/hits.shard-1-of-2.csv"));
+    // Task 0 has no checkpoint: its first run starts at the first record.
+    REQUIRE(run_task(array, 0, log) == 0);
+    CHECK_THAT(log, Catch::Contains("plmkit: --resume: no checkpoint in " + dir +
+                                    "/hits.shard-0-of-2.csv.partial: starting at the first "
+                                    "record\n"));
+    REQUIRE(run_task(array, 1, log) == 0);
+    INFO(log);
+    // Two chunks of 5 of the shard's records (1, 3, ..., 19) were done.
+    CHECK_THAT(log, Catch::Contains("plmkit: --resume: the checkpoint in " + partial +
+                                    " holds 10 records; continuing with input record 21\n"));
+    CHECK_FALSE(test::file_exists(partial));
     REQUIRE(run_task(out + ".slurm/screen-merge.sh", -1, log) == 0);
     CHECK(test::read_file(out) == test::read_file(single));
     CHECK(test::read_file(dir + "/hits.rejects.tsv") ==
@@ -181,8 +232,9 @@ TEST_CASE("cli slurm screen: -oFILE, as plmkit screen takes it", "[cli][slurm][s
     auto g = run_plmkit({"slurm", "screen", "-i", lib, "-o" + dir + "/x1.csv", "--array", "2"});
     INFO(g.err);
     REQUIRE(g.exit_code == 0);
-    CHECK_THAT(test::read_file(dir + "/x1.csv.slurm/screen-array.sh"),
-               Catch::Contains(" -o" + dir + "/x1.shard-\"${I}\"-of-2.csv --shard \"${I}/2\"\n"));
+    CHECK_THAT(
+        test::read_file(dir + "/x1.csv.slurm/screen-array.sh"),
+        Catch::Contains(" -o" + dir + "/x1.shard-\"${I}\"-of-2.csv --shard \"${I}/2\" --resume\n"));
     CHECK_THAT(test::read_file(dir + "/x1.csv.slurm/screen-merge.sh"),
                Catch::Contains(" --output " + dir + "/x1.csv " + dir + "/x1.shard-0-of-2.csv " +
                                dir + "/x1.shard-1-of-2.csv\n"));
@@ -318,7 +370,7 @@ TEST_CASE("cli slurm: --threads passed on against --cpus-per-task", "[cli][slurm
                                    "number of CPUs (often 1), and 4 threads would take turns on "
                                    "them; add --cpus-per-task 4\n"));
         CHECK_THAT(test::read_file(dir + "/w.csv.slurm/screen-array.sh"),
-                   Catch::Contains(" --threads 4 --shard \"${I}/2\"\n"));
+                   Catch::Contains(" --threads 4 --shard \"${I}/2\" --resume\n"));
     }
     SECTION("threads for a bigger node than this one: no warning about this machine's cores") {
         // The tasks run on compute nodes: the login node's cores do not count.
@@ -328,7 +380,7 @@ TEST_CASE("cli slurm: --threads passed on against --cpus-per-task", "[cli][slurm
         CHECK(r.err.find("warning") == std::string::npos);
         const auto text = test::read_file(dir + "/big.csv.slurm/screen-array.sh");
         CHECK_THAT(text, Catch::Contains("#SBATCH --cpus-per-task=512\n"));
-        CHECK_THAT(text, Catch::Contains(" --threads 512 --shard \"${I}/2\"\n"));
+        CHECK_THAT(text, Catch::Contains(" --threads 512 --shard \"${I}/2\" --resume\n"));
         CHECK_THAT(text, !Catch::Contains("--threads 0"));
     }
     SECTION("threads 0 or as many as the CPUs: kept as given") {
@@ -337,7 +389,7 @@ TEST_CASE("cli slurm: --threads passed on against --cpus-per-task", "[cli][slurm
         REQUIRE(r.exit_code == 0);
         CHECK(r.err.find("warning") == std::string::npos);
         CHECK_THAT(test::read_file(dir + "/z.csv.slurm/screen-array.sh"),
-                   Catch::Contains(" -t0 --shard \"${I}/2\"\n"));
+                   Catch::Contains(" -t0 --shard \"${I}/2\" --resume\n"));
     }
     SECTION("embed without --threads: --threads 0 too") {
         auto r = run_plmkit({"slurm", "embed", "--model", kModel, "--input", kFasta, "--output",

@@ -77,6 +77,17 @@ TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written
         CHECK(test::read_file(lib) == before);
         CHECK_FALSE(test::file_exists(workdir));
     }
+    SECTION("an input that is a pipe: exit 2, nothing written") {
+        // Each task, and a requeued task's --resume, reads the input again.
+        const std::string fifo = test::make_fifo("slurm_check.fifo");
+        auto r = slurm({"-i", fifo, "--format", "smi"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("plmkit slurm screen: --input '" + fifo +
+                                          "' is a pipe or device") &&
+                              Catch::Contains("give a regular file"));
+        CHECK_FALSE(test::file_exists(workdir));
+        std::filesystem::remove(fifo);
+    }
     SECTION("the reader's header checks: the screen's own message, once") {
         // What every array task would fail on when it opens the input.
         auto col = slurm({"-i", lib, "--smiles-col", "nope"});

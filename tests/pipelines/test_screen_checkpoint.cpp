@@ -141,9 +141,16 @@ TEST_CASE("ScreenCheckpoint: a log that does not match its state is refused", "[
 TEST_CASE("ScreenCheckpoint: no state", "[screen][resume]") {
     const std::string out = plmkit::test::temp_path("checkpoint_none.csv");
     fs::remove_all(ScreenCheckpoint::dir_for(out));
-    ScreenCheckpoint cp(out);
-    CHECK_THROWS_WITH(cp.open(true), Catch::Contains("nothing to resume") &&
-                                         Catch::Contains("a run without --resume starts fresh"));
+    {
+        // --resume without a state: a fresh run, as without it.
+        ScreenCheckpoint cp(out);
+        CHECK_NOTHROW(cp.open(true));
+        CHECK_FALSE(cp.resuming());
+        CHECK(cp.saved().records_end == 0);
+        cp.start({});
+        CHECK(fs::exists(ScreenCheckpoint::dir_for(out) + "/records.bin"));
+    }
+    CHECK_FALSE(fs::exists(ScreenCheckpoint::dir_for(out)));
     {
         // A run that fails before its first commit leaves no folder.
         ScreenCheckpoint fresh(out);

@@ -158,7 +158,7 @@ TEST_CASE("slurm job: scripts run the right shard command", "[pipelines][slurm]"
         std::string out = run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=2");
         CHECK(out ==
               "screen\n--input\nlib with space.smi\n--output\nhits.shard-2-of-4.csv\n--top\n10\n"
-              "--threads\n0\n--shard\n2/4\n");
+              "--threads\n0\n--shard\n2/4\n--resume\n");
         CHECK_THAT(array, Catch::Contains("# Threads:           --threads 0, all the CPUs Slurm "
                                           "gives the task (SLURM_CPUS_PER_TASK, set by "
                                           "--cpus-per-task)\n"));
@@ -169,7 +169,7 @@ TEST_CASE("slurm job: scripts run the right shard command", "[pipelines][slurm]"
         o2.workdir = "wd-attached";
         auto plan2 = run_slurm_job(o2);
         CHECK(run_script(plan2.array_script, "SLURM_ARRAY_TASK_ID=1") ==
-              "screen\n-i\nlib.smi\n-ohits2.shard-1-of-4.csv\n--shard\n1/4\n");
+              "screen\n-i\nlib.smi\n-ohits2.shard-1-of-4.csv\n--shard\n1/4\n--resume\n");
     }
     SECTION("a task id past the array is refused, a missing one too") {
         CHECK_THAT(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=4"),
@@ -356,23 +356,37 @@ TEST_CASE("slurm job: --threads against --cpus-per-task", "[pipelines][slurm]") 
         auto plan = run_slurm_job(o);
         CHECK(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=1") ==
               "screen\n--input\nx.smi\n--output\nhits.shard-1-of-4.csv\n--threads\n4\n"
-              "--shard\n1/4\n");
+              "--shard\n1/4\n--resume\n");
         CHECK_THAT(test::read_file(plan.array_script), !Catch::Contains("# Threads:"));
         o.args = {"--input", "x.smi", "--output", "hits.csv", "-t2"};
         o.threads = 2;
         o.workdir = "wd-t2";
         plan = run_slurm_job(o);
         CHECK(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=1") ==
-              "screen\n--input\nx.smi\n--output\nhits.shard-1-of-4.csv\n-t2\n--shard\n1/4\n");
+              "screen\n--input\nx.smi\n--output\nhits.shard-1-of-4.csv\n-t2\n--shard\n1/4\n"
+              "--resume\n");
     }
     SECTION("no --cpus-per-task: the command's own default, nothing added") {
         auto plan = run_slurm_job(o);
         CHECK(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=0") ==
               "screen\n--input\nlib with space.smi\n--output\nhits.shard-0-of-4.csv\n--top\n10\n"
-              "--shard\n0/4\n");
+              "--shard\n0/4\n--resume\n");
         o.threads = 16;  // not refused: the cluster's default CPUs are unknown here
         o.workdir = "wd-16";
         CHECK_NOTHROW(run_slurm_job(o));
+    }
+    SECTION("a --resume given is passed on once, in place; --resume=... too") {
+        o.args = {"--input", "x.smi", "--resume", "--output", "hits.csv"};
+        auto plan = run_slurm_job(o);
+        CHECK(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=1") ==
+              "screen\n--input\nx.smi\n--resume\n--output\nhits.shard-1-of-4.csv\n--shard\n"
+              "1/4\n");
+        o.args = {"--input", "x.smi", "--output", "hits.csv", "--resume=true"};
+        o.workdir = "wd-resume-value";
+        plan = run_slurm_job(o);
+        CHECK(run_script(plan.array_script, "SLURM_ARRAY_TASK_ID=1") ==
+              "screen\n--input\nx.smi\n--output\nhits.shard-1-of-4.csv\n--resume=true\n"
+              "--shard\n1/4\n");
     }
     SECTION("embed gets --threads 0 before --shard and --resume") {
         o.kind = "embed";

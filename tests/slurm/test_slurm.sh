@@ -13,8 +13,9 @@
 #           float datasets value for value within a tolerance (FLOATING POINT);
 #   both embeds: every root attribute except created, command_line and
 #           merged_shards, and the rejects TSV byte for byte.
-# Then re-runs one screen shard alone (sbatch --array=2 on the generated
-# script) and merges again; and in a one-task array (sbatch --array=2) checks
+# Then kills one screen shard after two checkpoints, re-runs it alone
+# (sbatch --array=2 on the generated script, which passes --resume: it goes
+# on from the checkpoint) and merges again; and in a one-task array (sbatch --array=2) checks
 # that `--shard auto` refuses while `--shard auto/4` computes shard 2 of 4.
 # Threads: the screen generated with --cpus-per-task 1 ran its tasks on 1
 # thread, and in a --cpus-per-task=1 job `doctor` defaults to 1 thread and
@@ -257,7 +258,8 @@ log "single-process reference runs"
 # ---- the same through Slurm ------------------------------------------------
 screen_array='' screen_merge='' embed_array='' embed_merge='' embed1_array='' embed1_merge=''
 odd_array='' odd_merge=''
-submit screen screen "${SCREEN_ARGS[@]}" -o run/hits.csv --no-progress --array 4
+# --chunk 100: each task keeps a checkpoint every 100 of its 500 records.
+submit screen screen "${SCREEN_ARGS[@]}" -o run/hits.csv --no-progress --chunk 100 --array 4
 submit embed embed "${EMBED_ARGS[@]}" --output run/emb.h5 --array 3
 submit embed1 embed "${EMBED_ARGS[@]}" --max-tokens 1 --output run/emb1.h5 --array 3
 # A folder with what an #SBATCH line reads specially: a space, a quote, a %
@@ -277,6 +279,11 @@ for i in 0 1 2 3; do
 done
 check_screen single run
 log "screen: merged outputs equal the single run"
+grep -q -- ' --shard "${I}/4" --resume$' run/hits.csv.slurm/screen-array.sh ||
+  fail "the screen array script does not end its command with --resume"
+grep -qF -- "--resume: no checkpoint in run/hits.shard-0-of-4.csv.partial: starting at the first record" \
+  "run/hits.csv.slurm/logs/screen-${screen_array}_0.log" ||
+  fail "task 0's first run (--resume, no checkpoint) did not say it starts at the first record"
 for f in "screen-${odd_array}_0.log" "screen-${odd_array}_1.log" "screen-merge-${odd_merge}.log"; do
   [ -f "$ODD/hits.csv.slurm/logs/$f" ] || fail "no log $ODD/hits.csv.slurm/logs/$f (#SBATCH --output misread)"
 done
@@ -289,22 +296,40 @@ check_embed single/emb.h5 run/emb.h5 tolerant
 same_file single/emb.h5.rejects.tsv run/emb.h5.rejects.tsv
 log "embed, default batching: merged file equals the single run value for value"
 
-# ---- a failed shard re-run alone, then merged again ------------------------
+# ---- a shard killed mid-run, re-run alone (as a requeue), merged again ----
+# The task is killed (SIGKILL, as at a time limit) after its second chunk;
+# the same script run again passes --resume and goes on from the checkpoint.
 cp run/hits.shard-2-of-4.csv auto/expected.csv
 cp run/hits.shard-2-of-4.rejects.tsv auto/expected.rejects.tsv
 rm -f run/hits.csv run/hits.rejects.tsv run/hits.summary.json run/hits.shard-2-of-4.*
+killed=$(sbatch --parsable --export=ALL,PLMKIT_TEST_KILL_AFTER_CHUNKS=2 --array=2 \
+  run/hits.csv.slurm/screen-array.sh)
+killed=${killed%%;*}
+wait_jobs "$killed"
+killed_state=$(scontrol show job "$killed")
+case "$killed_state" in
+  *JobState=COMPLETED*) fail "shard 2 run with PLMKIT_TEST_KILL_AFTER_CHUNKS=2 completed: it was not killed" ;;
+esac
+[ -f run/hits.shard-2-of-4.csv.partial/state.json ] || fail "killed shard 2 left no checkpoint"
+[ ! -e run/hits.shard-2-of-4.csv ] || fail "killed shard 2 left a hits file that looks finished"
 rerun=$(sbatch --parsable --array=2 run/hits.csv.slurm/screen-array.sh)
 rerun=${rerun%%;*}
 wait_jobs "$rerun"
 check_completed "$rerun"
+# Shard 2's records are 2, 6, ...: its first 200 end at input record 799.
+grep -qF -- "--resume: the checkpoint in run/hits.shard-2-of-4.csv.partial holds 200 records; continuing with input record 800" \
+  "run/hits.csv.slurm/logs/screen-${rerun}_2.log" ||
+  fail "the re-run of shard 2 did not resume from its checkpoint: $(cat "run/hits.csv.slurm/logs/screen-${rerun}_2.log")"
+[ ! -e run/hits.shard-2-of-4.csv.partial ] || fail "the resumed shard 2 left its checkpoint folder"
 [ -f run/hits.shard-2-of-4.csv ] || fail "re-run of shard 2 wrote no output"
 same_file auto/expected.csv run/hits.shard-2-of-4.csv
+same_file auto/expected.rejects.tsv run/hits.shard-2-of-4.rejects.tsv
 remerge=$(sbatch --parsable run/hits.csv.slurm/screen-merge.sh)
 remerge=${remerge%%;*}
 wait_jobs "$remerge"
 check_completed "$remerge"
 check_screen single run
-log "screen: shard 2 re-run alone and merged again: equal to the single run"
+log "screen: shard 2 killed, re-run alone from its checkpoint and merged again: equal to the single run"
 
 # ---- --shard auto in a one-task array --------------------------------------
 # sbatch --array=2 makes an array of one task (SLURM_ARRAY_TASK_COUNT=1):

@@ -1,4 +1,6 @@
 // src/json_file: JSON documents in files, with errors that name the file.
+#include <unistd.h>
+
 #include <string>
 
 #include "tests/catch.hpp"
@@ -58,4 +60,20 @@ TEST_CASE("json file: strings and keys that are not UTF-8 are written with \\xHH
     CHECK(back.at("k\\xE9y").at("s") == "d\\xE9/o.csv");
     CHECK(plmkit::json_text(nlohmann::json("x\xE9"), -1) == "\"x\\\\xE9\"");
     CHECK(plmkit::with_valid_utf8(back) == back);  // already valid: unchanged
+}
+
+TEST_CASE("json file: Durability::fsync writes the same file, replacing the old one",
+          "[core][io][json]") {
+    const std::string path = test::temp_path("json_file_fsync.json");
+    test::write_file(path, "old\n");
+    plmkit::write_json_file(path, {{"records_end", 40}}, plmkit::Durability::fsync);
+    CHECK(test::read_file(path) == "{\n  \"records_end\": 40\n}\n");
+    // No temporary file is left beside it.
+    CHECK_FALSE(test::file_exists(
+        test::temp_path(".json_file_fsync.json.tmp-" + std::to_string(::getpid()))));
+    // A folder that does not exist: the same IoError naming the output.
+    const std::string missing = test::temp_path("json_file_fsync_no_folder") + "/out.json";
+    CHECK_THROWS_WITH(
+        plmkit::write_json_file(missing, nlohmann::json::object(), plmkit::Durability::fsync),
+        Catch::Contains(missing));
 }
