@@ -201,9 +201,9 @@ void KeptColumns::warn_at_end() const {
     for (std::size_t k = 0; k < inputs_.size(); ++k)
         if (picked_ > 0 && found_[k] == 0)
             log_warn(path_ + ": " + option_ + ": SD tag '" + inputs_[k] + "' is in none of the " +
-                     std::to_string(picked_) + " records screened, so its column '" + outputs_[k] +
-                     "' is empty (tags seen: " + name_list(seen) + ")" +
-                     did_you_mean(inputs_[k], seen));
+                     std::to_string(picked_) + " records " + names_.records_verb +
+                     ", so its column '" + outputs_[k] + "' is empty (tags seen: " +
+                     name_list(seen) + ")" + did_you_mean(inputs_[k], seen));
     if (!not_kept_.empty())
         log_warn(path_ + ": " + option_ +
                  ": 'all' kept the SD tags of the first record; these tags first appear in "

@@ -27,6 +27,8 @@ struct KeptColumnsOptions {
     std::string input_label = "SMILES";  ///< the input column (SMILES, sequence)
     /// The output column that holds the input column's text already.
     std::string input_written_as = "input_smiles";
+    /// What the command did with the records, in warn_at_end's message.
+    std::string records_verb = "screened";
 };
 
 class KeptColumns {

@@ -314,6 +314,7 @@ std::unique_ptr<KeptColumns> keep_columns(const PredictOptions& o, const data::I
     KeptColumnsOptions ko;
     ko.input_label = input_name == "sequence" ? "sequence" : "SMILES";
     ko.input_written_as = input_name;
+    ko.records_verb = "read";
     return std::make_unique<KeptColumns>(o.keep_cols, *reader.table(), taken, ko);
 }
 

@@ -168,15 +168,18 @@ TEST_CASE("predict --keep-cols: SD tags, one missing from a record", "[cli][pred
                         record("m2", "O", ">  <vendor>\nV-2\n\n"));
     const Outputs plain = predict(sdf, "keep_cols_sdf_plain");
     REQUIRE(plain.exit_code == 0);
-    const Outputs kept = predict(sdf, "keep_cols_sdf", {"--keep-cols", "price,vendor"});
+    const Outputs kept = predict(sdf, "keep_cols_sdf", {"--keep-cols", "price,vendor,nowhere"});
     REQUIRE(kept.exit_code == 0);
+    CHECK_THAT(kept.err, Catch::Contains("SD tag 'nowhere' is not in the first record"));
+    CHECK_THAT(kept.err, Catch::Contains("SD tag 'nowhere' is in none of the 2 records read"));
     REQUIRE(kept.preds.size() == 3);
-    CHECK(kept.preds[0] == "id,smiles,logS,logS_std,price,vendor");
+    CHECK(kept.preds[0] == "id,smiles,logS,logS_std,price,vendor,nowhere");
     CHECK_THAT(kept.preds[1], Catch::StartsWith("m1,C,"));
-    CHECK(kept.preds[1] == plain.preds[1] + ",12.50,V-1");
+    CHECK(kept.preds[1] == plain.preds[1] + ",12.50,V-1,");
     CHECK_THAT(kept.preds[2], Catch::StartsWith("m2,O,"));
-    CHECK(kept.preds[2] == plain.preds[2] + ",,V-2");
-    CHECK(kept.rejects == std::vector<std::string>{"index\tid\tsmiles\treason\tprice\tvendor"});
+    CHECK(kept.preds[2] == plain.preds[2] + ",,V-2,");
+    CHECK(kept.rejects ==
+          std::vector<std::string>{"index\tid\tsmiles\treason\tprice\tvendor\tnowhere"});
 }
 
 TEST_CASE("predict: text that is not UTF-8 is written as \\xHH, kept columns included",
