@@ -50,6 +50,8 @@ class InputReader {
     /// Header columns (empty for FASTA).
     std::vector<std::string> columns() const;
     bool is_fasta() const { return fasta_ != nullptr; }
+    /// The table reader (CSV/TSV, .smi, SDF); null for FASTA.
+    const MoleculeReader* table() const { return table_.get(); }
 
   private:
     std::unique_ptr<MoleculeReader> table_;

@@ -11,6 +11,7 @@
 #include "src/error.hpp"
 #include "src/line_reader.hpp"
 #include "src/log.hpp"
+#include "src/utf8.hpp"
 
 namespace plmkit::pipelines {
 namespace {
@@ -115,7 +116,12 @@ void check_rows(const PropertyTable& t, const EvalSplit& split, const std::strin
     for (std::size_t i = 0; i < t.size(); ++i) {
         const auto& [id, input] = split.rows.at(t.index[i]);
         const std::string shown = shown_smiles(t.inputs[i]);
-        if (id != t.ids[i] || input != shown)
+        // split.csv writes a byte that is not UTF-8 as \xHH (before that
+        // change, as it was).
+        auto same = [](const std::string& written, const std::string& text) {
+            return written == text || written == escape_invalid_utf8(text);
+        };
+        if (!same(id, t.ids[i]) || !same(input, shown))
             throw UsageError(where + "data row " + std::to_string(t.index[i]) + " (line " +
                              std::to_string(t.lines.empty() ? 0 : t.lines[i]) + ") has id '" +
                              t.ids[i] + "' and input '" + shown + "', split.csv has '" + id +

@@ -48,10 +48,30 @@ int find_prop(const std::vector<std::pair<std::string, std::string>>& props,
 
 }  // namespace
 
+void check_keep_cols(const std::vector<std::string>& names, const std::string& where) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i].empty())
+            throw UsageError("'" + where + "': item " + std::to_string(i + 1) +
+                             " is empty (a leading, trailing or doubled comma?)");
+        if (names[i] == "all" && names.size() > 1)
+            throw UsageError("'" + where +
+                             "': 'all' keeps every input column; give it alone, not with "
+                             "other names");
+        for (std::size_t j = 0; j < i; ++j)
+            if (names[j] == names[i])
+                throw UsageError("'" + where + "': '" + names[i] + "' is named twice");
+    }
+}
+
 KeptColumns::KeptColumns(const std::vector<std::string>& requested,
                          const data::MoleculeReader& reader, const std::vector<std::string>& taken,
                          const std::string& option)
-    : path_(reader.path()), option_(option) {
+    : KeptColumns(requested, reader, taken, KeptColumnsOptions{option, "SMILES", "input_smiles"}) {}
+
+KeptColumns::KeptColumns(const std::vector<std::string>& requested,
+                         const data::MoleculeReader& reader, const std::vector<std::string>& taken,
+                         const KeptColumnsOptions& options)
+    : path_(reader.path()), option_(options.option), names_(options) {
     if (requested.empty()) return;
     sdf_ = reader.format() == "sdf";
     all_ = requested.size() == 1 && requested.front() == "all";
@@ -84,8 +104,9 @@ void KeptColumns::resolve_table(const std::vector<std::string>& requested,
             const std::string& c = columns[static_cast<std::size_t>(i)];
             if (c == smiles || c == id)
                 throw UsageError(path_ + ": " + option_ + ": '" + c + "' is the " +
-                                 (c == smiles ? "SMILES column, written as input_smiles"
-                                              : "id column, written as id") +
+                                 (c == smiles ? names_.input_label + " column, written as " +
+                                                    names_.input_written_as
+                                              : std::string("id column, written as id")) +
                                  " already; leave it out");
             if (std::find(inputs_.begin(), inputs_.end(), c) != inputs_.end())
                 throw UsageError(path_ + ": " + option_ + ": column '" + c +
@@ -136,9 +157,7 @@ void KeptColumns::name_outputs(const std::vector<std::string>& taken) {
     };
     for (const auto& in : inputs_) {
         // One line of UTF-8, as every value plmkit writes.
-        std::string out = escape_invalid_utf8(in);
-        for (char& c : out)
-            if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+        std::string out = one_line_utf8(in);
         if (is_taken(out)) {
             out = "input_" + out;
             if (is_taken(out))
@@ -156,11 +175,11 @@ void KeptColumns::name_outputs(const std::vector<std::string>& taken) {
     }
 }
 
-void KeptColumns::pick(data::MoleculeRecord& record, std::vector<std::string>& values) {
+void KeptColumns::pick(std::vector<std::pair<std::string, std::string>>& props,
+                       std::vector<std::string>& values) {
     values.assign(inputs_.size(), std::string());
     if (inputs_.empty()) return;
     ++picked_;
-    auto& props = record.props;
     for (std::size_t k = 0; k < inputs_.size(); ++k) {
         const int i = find_prop(props, inputs_[k], hint_[k]);
         if (i < 0) continue;
@@ -182,9 +201,9 @@ void KeptColumns::warn_at_end() const {
     for (std::size_t k = 0; k < inputs_.size(); ++k)
         if (picked_ > 0 && found_[k] == 0)
             log_warn(path_ + ": " + option_ + ": SD tag '" + inputs_[k] + "' is in none of the " +
-                     std::to_string(picked_) + " records screened, so its column '" + outputs_[k] +
-                     "' is empty (tags seen: " + name_list(seen) + ")" +
-                     did_you_mean(inputs_[k], seen));
+                     std::to_string(picked_) + " records " + names_.records_verb +
+                     ", so its column '" + outputs_[k] + "' is empty (tags seen: " +
+                     name_list(seen) + ")" + did_you_mean(inputs_[k], seen));
     if (!not_kept_.empty())
         log_warn(path_ + ": " + option_ +
                  ": 'all' kept the SD tags of the first record; these tags first appear in "

@@ -1,19 +1,35 @@
 #pragma once
-// `plmkit screen --keep-cols` (config `output.keep_cols`): input columns or
-// SD tags (vendor id, price, plate/well, assay values) carried, as text, into
-// hits.csv, hits.sdf and rejects.tsv after plmkit's own columns, so a hit can
-// be ordered without joining the outputs back to the library. Each record
-// carries its values only while its chunk is processed (a hit's go on in its
-// spooled hits row).
+// `--keep-cols` of `plmkit screen` (config `output.keep_cols`) and `plmkit
+// predict`: input columns or SD tags (vendor id, price, plate/well, assay
+// values) carried, as text, into the outputs (screen: hits.csv, hits.sdf,
+// rejects.tsv; predict: the predictions CSV and its rejects TSV) after
+// plmkit's own columns, so a row can be used without joining the outputs
+// back to the input. Each record carries its values only while its chunk is
+// processed (a screen hit's go on in its spooled hits row).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "data/molecule_reader.hpp"
 
 namespace plmkit::pipelines {
+
+/// Checks a keep_cols list (from `where`: the config key or --keep-cols):
+/// UsageError for an empty or doubled name, or "all" with other names.
+void check_keep_cols(const std::vector<std::string>& names, const std::string& where);
+
+/// How a command names things in KeptColumns' messages.
+struct KeptColumnsOptions {
+    std::string option = "--keep-cols";  ///< the setting (--keep-cols, output.keep_cols)
+    std::string input_label = "SMILES";  ///< the input column (SMILES, sequence)
+    /// The output column that holds the input column's text already.
+    std::string input_written_as = "input_smiles";
+    /// What the command did with the records, in warn_at_end's message.
+    std::string records_verb = "screened";
+};
 
 class KeptColumns {
   public:
@@ -31,6 +47,10 @@ class KeptColumns {
     /// it (see warn_at_end).
     KeptColumns(const std::vector<std::string>& requested, const data::MoleculeReader& reader,
                 const std::vector<std::string>& taken, const std::string& option);
+    /// As above, with the messages' names from `options` (predict: its
+    /// input column is written as smiles or sequence).
+    KeptColumns(const std::vector<std::string>& requested, const data::MoleculeReader& reader,
+                const std::vector<std::string>& taken, const KeptColumnsOptions& options);
 
     bool empty() const { return inputs_.empty(); }
     /// The names as the input spells them, and as the outputs write them.
@@ -39,7 +59,12 @@ class KeptColumns {
 
     /// Moves `record`'s values of the kept columns into `values`, in order;
     /// "" where the record has no such column or tag.
-    void pick(data::MoleculeRecord& record, std::vector<std::string>& values);
+    void pick(data::MoleculeRecord& record, std::vector<std::string>& values) {
+        pick(record.props, values);
+    }
+    /// The same from a record's other columns / SD tags (name, value).
+    void pick(std::vector<std::pair<std::string, std::string>>& props,
+              std::vector<std::string>& values);
 
     /// SDF: warns about a kept tag that no record picked had (its column is
     /// empty) and, with "all", about tags first seen after the first record
@@ -56,6 +81,7 @@ class KeptColumns {
     void name_outputs(const std::vector<std::string>& taken);
 
     std::string path_, option_;
+    KeptColumnsOptions names_;
     bool sdf_ = false, all_ = false;
     std::vector<std::string> inputs_, outputs_;
     std::vector<std::size_t> hint_;      ///< where each kept column was in the last record's props

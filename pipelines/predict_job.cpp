@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -10,43 +9,29 @@
 #include <vector>
 
 #include "data/input_reader.hpp"
-#include "models/class_metrics.hpp"
 #include "models/class_prior.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/class_labels.hpp"
 #include "pipelines/duplicate_ids.hpp"
 #include "pipelines/esm_featurizer.hpp"
 #include "pipelines/eval_split.hpp"
-#include "pipelines/mol_parse.hpp"
+#include "pipelines/kept_columns.hpp"
+#include "pipelines/prediction_writer.hpp"
 #include "pipelines/property_predictor.hpp"
 #include "pipelines/property_table.hpp"
 #include "pipelines/training_files.hpp"
 #include "src/atomic_file.hpp"
-#include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/output_names.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/utf8.hpp"
 
 namespace plmkit::pipelines {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// The shortest text that reads back as the same double (std::to_chars), so
-/// that rows with different predictions never tie in the CSV and metrics
-/// recomputed from it match `evaluate` when the rows went through the model
-/// in the same batches (--chunk and --threads change the order of the sums:
-/// ~1e-6 relative differences). A fixed 9 digits (%.9g) was not enough: the
-/// float32 output is unstandardized (x * sd + mean) or put through the
-/// sigmoid in double, and two outputs one float32 step apart near 0 became
-/// one value, which moved Spearman recomputed from the CSV by 2e-6.
-std::string format_value(double v) {
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
-}
 
 /// <output stem>.rejects.tsv; for stdout output, <input stem>.rejects.tsv in
 /// the current directory (stems as src/output_names.hpp defines them).
@@ -145,63 +130,6 @@ std::unique_ptr<data::InputReader> open_input(const PredictOptions& o, const Pro
     }
 }
 
-std::vector<std::string> output_header(const models::PropertyModel& m, const std::string& input) {
-    std::vector<std::string> h = {"id", input};
-    const auto& c = m.config();
-    if (c.task == "multiclass") {
-        // Per target, the predicted class, then each class's probability
-        // (and spread).
-        for (std::size_t j = 0; j < c.targets.size(); ++j) {
-            h.push_back(c.targets[j]);
-            for (const auto& col : class_columns(c.targets[j], c.target_classes(j))) {
-                h.push_back(col);
-                if (m.has_spread()) h.push_back(col + "_std");
-            }
-        }
-        return h;
-    }
-    for (const auto& t : m.config().targets) {
-        h.push_back(t);
-        if (m.has_spread()) h.push_back(t + "_std");
-    }
-    return h;
-}
-
-/// A multiclass row's fields: per target the most probable class (the
-/// first on ties), then its classes' probabilities (and spreads, `std` not
-/// null), from the row's outputs `mean` (and `std`).
-void class_fields(const models::PropertyModelConfig& c, const double* mean, const double* std,
-                  std::vector<std::string>& fields) {
-    for (std::size_t j = 0; j < c.targets.size(); ++j) {
-        const std::size_t b = c.class_offset(j);
-        const auto k = static_cast<std::size_t>(c.class_counts.at(j));
-        fields.push_back(c.classes[b + models::predicted_class(mean + b, k)]);
-        for (std::size_t i = b; i < b + k; ++i) {
-            fields.push_back(format_value(mean[i]));
-            if (std) fields.push_back(format_value(std[i]));
-        }
-    }
-}
-
-struct Writers {
-    CsvWriter out, rejects;
-    Writers(const std::string& o, const std::string& r) : out(o), rejects(r, '\t') {}
-};
-
-/// What the output's smiles|sequence column shows: the input, or for an SDF
-/// record the canonical SMILES of its molecule (where it starts when RDKit
-/// cannot parse it).
-std::string shown_input(const data::InputRow& r, bool sdf) {
-    return sdf ? shown_smiles(r.input, r.line) : r.input;
-}
-
-/// A TSV cell: tabs and line breaks become spaces.
-std::string flat(std::string s) {
-    for (char& c : s)
-        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
-    return s;
-}
-
 bool is_non_finite_reason(const std::string& why) {
     return why.rfind("the model's output is not finite", 0) == 0;
 }
@@ -270,11 +198,32 @@ void warn_truncated(const TruncationCount& count) {
     if (!w.empty()) log_warn(w);
 }
 
+/// Rows read and not yet predicted, with their --keep-cols values.
+struct Chunk {
+    std::vector<data::InputRow> rows;
+    std::vector<std::vector<std::string>> kept;  ///< per row; empty without --keep-cols
+    void clear() {
+        rows.clear();
+        kept.clear();
+    }
+};
+
+/// Counts a rejected row, keeping the first reason and warning once about
+/// a non-finite output.
+void count_reject(PredictSummary& s, const data::InputRow& row, const std::string& why) {
+    const std::string record =
+        "record " + std::to_string(row.index + 1) + " (id '" + escape_invalid_utf8(row.id) + "')";
+    if (s.rejected++ == 0) s.first_reject = record + ": " + why;
+    if (is_non_finite_reason(why) && s.non_finite++ == 0)
+        warn_non_finite("predict", record, why, s.rejects_path);
+}
+
 /// Predicts the readable rows of a chunk and writes every row, in input
 /// order, to the output or the rejects; the predicted sequences go into
 /// `truncated`.
-void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredictor& p, Writers& w,
-                 PredictSummary& s, bool sdf, TruncationCount& truncated) {
+void write_chunk(const Chunk& c, const PropertyPredictor& p, PredictionWriter& w, PredictSummary& s,
+                 TruncationCount& truncated) {
+    const auto& rows = c.rows;
     std::vector<std::string> inputs;
     std::vector<std::size_t> where(rows.size(), 0);
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -284,37 +233,19 @@ void write_chunk(const std::vector<data::InputRow>& rows, const PropertyPredicto
     }
     Predictions pred = p.predict(inputs);
     const bool with_std = p.model().has_spread();
-    std::vector<std::string> fields;
+    const std::vector<std::string> none;
     for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::vector<std::string>& kept = c.kept.empty() ? none : c.kept[i];
         const std::string& why = rows[i].error.empty() ? pred.errors[where[i]] : rows[i].error;
         if (!why.empty()) {
-            if (s.rejected++ == 0)
-                s.first_reject = "record " + std::to_string(rows[i].index + 1) + " (id '" +
-                                 rows[i].id + "'): " + why;
-            if (is_non_finite_reason(why) && s.non_finite++ == 0)
-                warn_non_finite(
-                    "predict",
-                    "record " + std::to_string(rows[i].index + 1) + " (id '" + rows[i].id + "')",
-                    why, s.rejects_path);
-            w.rejects.row({std::to_string(rows[i].index), flat(rows[i].id),
-                           flat(shown_input(rows[i], sdf)), flat(why)});
+            count_reject(s, rows[i], why);
+            w.reject(rows[i], why, kept);
             continue;
         }
         ++s.predicted;
         truncated.add(rows[i].input);
-        fields.assign({rows[i].id, shown_input(rows[i], sdf)});
         const std::size_t k = where[i] * pred.targets;
-        const auto& c = p.model().config();
-        if (c.task == "multiclass") {
-            class_fields(c, &pred.mean[k], with_std ? &pred.std[k] : nullptr, fields);
-            w.out.row(fields);
-            continue;
-        }
-        for (std::size_t j = 0; j < pred.targets; ++j) {
-            fields.push_back(format_value(pred.mean[k + j]));
-            if (with_std) fields.push_back(format_value(pred.std[k + j]));
-        }
-        w.out.row(fields);
+        w.prediction(rows[i], &pred.mean[k], with_std ? &pred.std[k] : nullptr, kept);
     }
 }
 
@@ -370,12 +301,73 @@ void warn_duplicate_ids(const DuplicateIds& ids, const std::string& input) {
     if (!w.empty()) log_warn("predict: " + w);
 }
 
+/// --keep-cols resolved against the input's header (null without it): a
+/// kept column named as one of predict's own columns (ignoring case) is
+/// written as input_<name>.
+std::unique_ptr<KeptColumns> keep_columns(const PredictOptions& o, const data::InputReader& reader,
+                                          const models::PropertyModel& model,
+                                          const std::string& input_name) {
+    if (o.keep_cols.empty() || !reader.table()) return nullptr;
+    std::vector<std::string> taken = PredictionWriter::columns(model, input_name);
+    for (const auto& c : PredictionWriter::reject_columns(input_name))
+        taken.push_back(c);
+    KeptColumnsOptions ko;
+    ko.input_label = input_name == "sequence" ? "sequence" : "SMILES";
+    ko.input_written_as = input_name;
+    ko.records_verb = "read";
+    return std::make_unique<KeptColumns>(o.keep_cols, *reader.table(), taken, ko);
+}
+
+/// Reads, predicts and writes every record, `o.chunk` at a time, then warns
+/// about truncated sequences and repeated ids.
+void predict_rows(data::InputReader& reader, const PropertyPredictor& p, PredictionWriter& w,
+                  KeptColumns* kept, const PredictOptions& o, PredictSummary& s) {
+    ProgressOptions po;
+    po.label = "predict";
+    po.item_name = p.input_kind() == InputKind::protein ? "sequences" : "molecules";
+    po.enabled = o.progress;
+    Progress progress(po);
+    Chunk chunk;
+    data::InputRow row;
+    TruncationCount truncated = truncation_count(p);
+    DuplicateIds ids;  // FASTA: the reader warns itself
+    auto flush = [&] {
+        write_chunk(chunk, p, w, s, truncated);
+        progress.add(chunk.rows.size());
+        chunk.clear();
+    };
+    while (reader.next(row)) {
+        throw_if_interrupted();
+        ++s.records;
+        if (!reader.is_fasta()) ids.add(row.id, row.index, row.line);
+        if (kept) {
+            chunk.kept.emplace_back();
+            kept->pick(row.props, chunk.kept.back());
+            row.props.clear();  // the columns not kept
+        }
+        chunk.rows.push_back(std::move(row));
+        if (chunk.rows.size() >= o.chunk) flush();
+    }
+    if (!chunk.rows.empty()) flush();
+    progress.finish();
+    s.truncate = truncated.truncate();
+    s.truncated = truncated.longer();
+    warn_truncated(truncated);
+    warn_duplicate_ids(ids, o.input);
+}
+
 }  // namespace
 
 PredictSummary run_predict(const PredictOptions& o) {
     if (o.model.empty() || o.input.empty() || o.output.empty())
         throw UsageError("predict needs --model, --input and --output");
     if (o.chunk == 0) throw UsageError("--chunk must be positive");
+    check_keep_cols(o.keep_cols, "--keep-cols");
+    if (!o.keep_cols.empty() && data::is_fasta_path(o.input, o.format))
+        throw UsageError(o.input +
+                         ": --keep-cols: a FASTA file has no columns to keep (a record is an id "
+                         "and a sequence); give a CSV/TSV with a sequence column and the columns "
+                         "to keep, or join the output back on id");
     const std::string rejects = o.rejects.empty() ? default_rejects(o.output, o.input) : o.rejects;
     check_distinct({{"--input", o.input}, {"--output", o.output}, {"--rejects", rejects}});
     auto t0 = std::chrono::steady_clock::now();
@@ -386,44 +378,21 @@ PredictSummary run_predict(const PredictOptions& o) {
     if (const std::string note = probabilities_note(predictor.model()); !note.empty())
         log_info("predict: " + note);
     check_input_kind(o.input, o.format, predictor.input_kind());
-    auto reader = open_input(o, predictor, {});
+    data::InputReaderOptions ro;
+    ro.keep_props = !o.keep_cols.empty();  // the kept columns come from the props
+    auto reader = open_input(o, predictor, ro);
     PredictSummary s;
     s.rejects_path = rejects;
     const std::string input_name =
         predictor.input_kind() == InputKind::protein ? "sequence" : "smiles";
-    Writers w(o.output, s.rejects_path);
-    w.out.header(output_header(predictor.model(), input_name));
-    w.rejects.header({"index", "id", input_name, "reason"});
-    ProgressOptions po;
-    po.label = "predict";
-    po.item_name = predictor.input_kind() == InputKind::protein ? "sequences" : "molecules";
-    po.enabled = o.progress;
-    Progress progress(po);
-    const bool sdf = molecule_only_format(o.input, o.format) == "sdf";
-    std::vector<data::InputRow> chunk;
-    data::InputRow row;
-    TruncationCount truncated = truncation_count(predictor);
-    DuplicateIds ids;  // FASTA: the reader warns itself
-    auto flush = [&] {
-        write_chunk(chunk, predictor, w, s, sdf, truncated);
-        progress.add(chunk.size());
-        chunk.clear();
-    };
-    while (reader->next(row)) {
-        throw_if_interrupted();
-        ++s.records;
-        if (!reader->is_fasta()) ids.add(row.id, row.index, row.line);
-        chunk.push_back(std::move(row));
-        if (chunk.size() >= o.chunk) flush();
-    }
-    if (!chunk.empty()) flush();
-    progress.finish();
-    s.truncate = truncated.truncate();
-    s.truncated = truncated.longer();
-    warn_truncated(truncated);
-    warn_duplicate_ids(ids, o.input);
-    w.rejects.close();
-    w.out.close();  // the output last: a complete output always has its rejects
+    const std::unique_ptr<KeptColumns> kept =
+        keep_columns(o, *reader, predictor.model(), input_name);
+    PredictionWriter w(o.output, s.rejects_path, predictor.model(), input_name,
+                       molecule_only_format(o.input, o.format) == "sdf",
+                       kept ? kept->outputs() : std::vector<std::string>{});
+    predict_rows(*reader, predictor, w, kept.get(), o, s);
+    if (kept) kept->warn_at_end();
+    w.close();  // the rejects, then the output: a complete output always has its rejects
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     check_predicted(o, s);
     return s;

@@ -6,9 +6,10 @@
 // classification) and, with an ensemble, `<target>_std`; a multiclass model
 // writes the predicted class as `<target>`, then `<target>_prob_<class>`
 // per class (class_labels.hpp class_columns), each with its `_std` when the
-// model has a spread. Rows that cannot
-// be read or featurized go to the rejects TSV (index, id, input, reason);
-// every input row is in exactly one of the two files.
+// model has a spread; then the --keep-cols columns of the input. Rows that
+// cannot be read or featurized go to the rejects TSV (index, id, input,
+// reason, then the kept columns); every input row is in exactly one of the
+// two files (pipelines/prediction_writer.hpp).
 //
 // `plmkit evaluate`: the model's metrics (metrics.hpp) on a labelled table;
 // rows that cannot be scored go to its rejects TSV, with the reason.
@@ -33,6 +34,10 @@ struct PredictOptions {
     std::string id_col;     ///< "" = auto
     std::string format = "auto";
     std::size_t chunk = 4096;  ///< rows featurized and predicted at a time
+    /// --keep-cols: input columns / SD tags written after predict's own
+    /// columns in both files ({"all"}: every column but the input and id;
+    /// pipelines/kept_columns.hpp). Refused for FASTA input.
+    std::vector<std::string> keep_cols;
     /// --probabilities: as-trained | prior (models/class_prior.hpp).
     std::string probabilities = "as-trained";
     FeaturizerRuntime runtime;

@@ -22,15 +22,10 @@
 #include "src/error.hpp"
 #include "src/name_hints.hpp"
 #include "src/runtime.hpp"
+#include "src/utf8.hpp"
 
 namespace plmkit::pipelines {
 namespace {
-
-std::string clean(std::string s) {
-    for (char& c : s)
-        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
-    return s;
-}
 
 /// Missing-value spellings (case-insensitive), as pandas reads them by
 /// default: blank, NA, N/A, NaN, -NaN, null, None, #N/A.
@@ -327,7 +322,9 @@ std::string murcko_scaffold(const std::string& smiles) {
 std::string reject_line(std::uint64_t index, const std::string& id, const std::string& input,
                         const std::string& reason, std::uint64_t line) {
     const std::string shown = shown_smiles(input, line);
-    return std::to_string(index) + "\t" + clean(id) + "\t" + clean(shown) + "\t" + clean(reason);
+    // One line of valid UTF-8 per cell, as every plmkit rejects file.
+    return std::to_string(index) + "\t" + one_line_utf8(id) + "\t" + one_line_utf8(shown) + "\t" +
+           one_line_utf8(reason);
 }
 
 PropertyTable read_property_table(const std::string& path, const TableOptions& options) {

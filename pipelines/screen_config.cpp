@@ -16,6 +16,7 @@
 
 #include "pipelines/descriptors.hpp"
 #include "pipelines/element_filter.hpp"
+#include "pipelines/kept_columns.hpp"
 #include "pipelines/mol_filters.hpp"
 #include "pipelines/rdkit_log_capture.hpp"
 #include "src/error.hpp"
@@ -527,21 +528,6 @@ ScreenConfig load_screen_config(const std::string& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     return parse_config(Ctx{path, std::filesystem::path(path).parent_path()}, ss.str());
-}
-
-void check_keep_cols(const std::vector<std::string>& names, const std::string& where) {
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        if (names[i].empty())
-            throw UsageError("'" + where + "': item " + std::to_string(i + 1) +
-                             " is empty (a leading, trailing or doubled comma?)");
-        if (names[i] == "all" && names.size() > 1)
-            throw UsageError("'" + where +
-                             "': 'all' keeps every input column; give it alone, not with "
-                             "other names");
-        for (std::size_t j = 0; j < i; ++j)
-            if (names[j] == names[i])
-                throw UsageError("'" + where + "': '" + names[i] + "' is named twice");
-    }
 }
 
 namespace {

@@ -118,9 +118,6 @@ struct ScreenConfig {
 ScreenConfig parse_screen_config(const std::string& yaml_text, const std::string& source);
 /// Reads and parses a YAML file (IoError when unreadable).
 ScreenConfig load_screen_config(const std::string& path);
-/// Checks a keep_cols list (from `where`: the config key or --keep-cols):
-/// UsageError for an empty or doubled name, or "all" with other names.
-void check_keep_cols(const std::vector<std::string>& names, const std::string& where);
 /// The effective configuration, as written into summary.json (with an
 /// "output" object only when output.keep_cols is set).
 nlohmann::json screen_config_json(const ScreenConfig& config);

@@ -8,6 +8,7 @@
 #include "pipelines/train_resume.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
+#include "src/utf8.hpp"
 
 namespace plmkit::pipelines {
 namespace {
@@ -19,8 +20,9 @@ void write_split_csv(const std::string& path, const PropertyTable& t, const std:
     CsvWriter w(path);
     w.header({"row_index", "id", header, "split"});
     for (std::size_t i = 0; i < t.size(); ++i)
-        w.row({std::to_string(t.index[i]), t.ids[i], shown_smiles(t.inputs[i]),
-               data::split_name(sets[i])});
+        // Valid UTF-8, as every plmkit output: a bad byte as \xHH.
+        w.row({std::to_string(t.index[i]), escape_invalid_utf8(t.ids[i]),
+               escape_invalid_utf8(shown_smiles(t.inputs[i])), data::split_name(sets[i])});
     w.close();
 }
 

@@ -62,6 +62,13 @@ std::string escape_invalid_utf8(std::string_view s) {
     return out;
 }
 
+std::string one_line_utf8(std::string_view s) {
+    std::string out = escape_invalid_utf8(s);
+    for (char& c : out)
+        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+    return out;
+}
+
 std::string invalid_utf8_reason(std::string_view s, const std::string& what, std::uint64_t line) {
     const std::size_t at = invalid_utf8_at(s);
     if (at == std::string_view::npos) return {};

@@ -17,6 +17,11 @@ std::size_t invalid_utf8_at(std::string_view s);
 /// hex), so that it can be shown and stored: "caf\xE9".
 std::string escape_invalid_utf8(std::string_view s);
 
+/// `s` as one line of valid UTF-8, as plmkit writes free text (ids, inputs,
+/// reasons, kept columns) into its TSV rejects files: each tab, CR and LF a
+/// space, then each byte that is not valid UTF-8 `\xHH`.
+std::string one_line_utf8(std::string_view s);
+
 /// "id is not valid UTF-8: byte 0xE9 at byte 4 of 'caf\xE9' on line 12 (save
 /// the file as UTF-8, ...)", or "" when `s` is valid; `what` names the text,
 /// `line` (0: not named) where it is.

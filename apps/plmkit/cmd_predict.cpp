@@ -68,6 +68,11 @@ PLMKIT_COMMAND(52, [](CLI::App& app) {
     cmd->add_option("--format", o.format, "auto | smi | csv | tsv | sdf | fasta")
         ->capture_default_str();
     cmd->add_option("--chunk", o.chunk, "Rows predicted at a time")->capture_default_str();
+    add_list_option(cmd, "--keep-cols", o.keep_cols,
+                    "Input columns / SD tags to copy into the output and rejects after "
+                    "predict's columns (COL[,COL...], or 'all': every column but the input and "
+                    "id; a name predict writes itself, e.g. a target, becomes input_<name>; not "
+                    "for FASTA)");
     add_probabilities_option(cmd, o.probabilities);
     cmd->add_flag_callback(
         "--no-progress", [o = &c->job] { o->progress = false; }, "Never draw the progress line");
@@ -76,11 +81,14 @@ PLMKIT_COMMAND(52, [](CLI::App& app) {
         "Examples:\n"
         "  plmkit predict --model esol_model --input examples/library.csv --output preds.csv\n"
         "  plmkit predict --model gb1_model --input variants.fasta --output gb1_preds.csv\n"
+        "  plmkit predict --model esol_model --input library.csv --output preds.csv \\\n"
+        "    --keep-cols vendor_id,price\n"
         "Columns: id, smiles (or sequence), one per target (the ensemble mean; a probability\n"
-        "for classification) and <target>_std with an ensemble. Rows that cannot be read or\n"
-        "featurized go to the rejects TSV with the reason. ESM-2 models embed the first\n"
-        "--truncate residues (the model's) of longer sequences: a warning and the summary\n"
-        "count them.");
+        "for classification) and <target>_std with an ensemble, then the --keep-cols columns.\n"
+        "Rows that cannot be read or featurized go to the rejects TSV with the reason. Text\n"
+        "that is not valid UTF-8 is written with \\xHH for each bad byte. ESM-2 models embed\n"
+        "the first --truncate residues (the model's) of longer sequences: a warning and the\n"
+        "summary count them.");
     refuse_empty_values(cmd);
     cmd->callback([c] { run_predict(*c); });
 });

@@ -29,3 +29,9 @@ TEST_CASE("utf8: invalid bytes are shown as \\xHH, valid ones kept", "[core][utf
           "id is not valid UTF-8: byte 0xE9 at byte 4 of 'caf\\xE9' on line 12 (save the file "
           "as UTF-8, e.g. iconv -f latin1 -t utf-8)");
 }
+
+TEST_CASE("utf8: one line of valid UTF-8 for a TSV cell", "[core][utf8]") {
+    CHECK(one_line_utf8("caf\xE9\tx\r\ny") == "caf\\xE9 x  y");
+    CHECK(one_line_utf8("\xC3\xA9\nok") == "\xC3\xA9 ok");
+    CHECK(one_line_utf8("plain") == "plain");
+}
