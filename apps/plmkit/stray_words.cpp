@@ -43,7 +43,8 @@ std::string explain(const CLI::App* cmd, const StrayGroup& g) {
     const std::string n = std::to_string(g.words.size());
     const bool one = g.words.size() == 1;
     if (!g.option || g.option->get_items_expected_max() == 0) {
-        std::string s = quoted_list(g.words) + (one ? " is" : " are") + " not the value of an option";
+        std::string s =
+            quoted_list(g.words) + (one ? " is" : " are") + " not the value of an option";
         if (g.option) s += " ('" + g.given + "' is a flag: it takes no value)";
         s += ", and 'plmkit " + cmd->get_name() +
              "' takes no positional arguments: give each value after its option";
