@@ -437,6 +437,21 @@ void warn_kept_parts(const EmbedCheckpoint& checkpoint) {
              "delete " + dir + " instead: --resume refuses a run that differs)");
 }
 
+/// The join reads and compresses the whole output once more: for per_tok of
+/// a large model many minutes after the progress line reached 100%, so say so.
+void log_join(const EmbedCheckpoint& checkpoint) {
+    if (checkpoint.parts() < 2) return;
+    std::uintmax_t bytes = 0;
+    std::error_code ec;
+    for (const auto& path : checkpoint.part_paths()) {
+        const std::uintmax_t size = std::filesystem::file_size(path, ec);
+        if (!ec) bytes += size;
+    }
+    log_info("joining the " + std::to_string(checkpoint.parts()) + " checkpoint parts in " +
+             EmbedCheckpoint::dir_for(checkpoint.output()) + " (" +
+             fixed(static_cast<double>(bytes) / 1e6, 1) + " MB) into " + checkpoint.output());
+}
+
 }  // namespace
 
 std::string rejects_path_for(const std::string& output) {
@@ -492,6 +507,7 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     try {
         EmbedRun job(opt, shard, loaded, device, checkpoint, std::move(spec));
         summary = job.run();
+        log_join(checkpoint);
         join_embed_parts(checkpoint.part_paths(), opt.output, opt.command_line);
     } catch (...) {
         // Standard input or a pipe cannot be read again: its checkpoints are no use.

@@ -340,3 +340,26 @@ TEST_CASE("cli embed: checkpoint parts are uncompressed, the joined output compr
     CHECK(f.info("per_tok").rows == 1022 + 458 + 99 + 20 + 80 + 71 + 99);
     CHECK(fs::file_size(out) < raw);
 }
+
+// After the progress line reaches 100% the join reads and compresses the
+// whole output once more (minutes for per_tok of a large model), without a
+// word until the summary.
+TEST_CASE("cli embed: the join of several checkpoint parts is announced", "[cli][embed][resume]") {
+    const std::string dir = temp_path("join_announced");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string out = dir + "/emb.h5";
+    const std::string fa = shared_path("fixtures/esm2_tiny/sequences.fasta");
+    auto r = run_plmkit({"embed", "--model", kModel, "--input", fa, "--output", out, "--threads",
+                         "1", "--checkpoint-every", "2"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err,
+               Catch::Contains("plmkit: joining the 4 checkpoint parts in " + out + ".partial (") &&
+                   Catch::Contains(" MB) into " + out + "\n"));
+    // One part (the default window holds all 7): nothing to announce.
+    auto one =
+        run_plmkit({"embed", "--model", kModel, "--input", fa, "--output", out, "--threads", "1"});
+    REQUIRE(one.exit_code == 0);
+    CHECK_THAT(one.err, !Catch::Contains("joining"));
+}
