@@ -206,3 +206,18 @@ TEST_CASE("cli embed: extract.py-style words say which option they followed",
                                           "flag: it takes no value)"));
     }
 }
+
+TEST_CASE("cli slurm embed: '--layers 0 1' says how to write it before the scripts are written",
+          "[cli][slurm][list]") {
+    auto fa = write_temp("list_stray_slurm.fa", ">a\nMKTAY\n");
+    auto out = temp_path("list_stray_slurm.h5");
+    auto work = temp_path("list_stray_slurm.work");
+    auto r = run_plmkit({"slurm", "embed", "--array", "2", "--workdir", work, "--model", kModel,
+                         "--input", fa, "--output", out, "--layers", "0", "1"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("plmkit slurm embed: 'plmkit embed' would refuse the "
+                                      "arguments passed on: 'plmkit embed': --layers takes one "
+                                      "value, so '1' after '--layers 0' was not read; give the "
+                                      "items comma-separated: --layers 0,1\n"));
+    CHECK_FALSE(file_exists(work + "/embed-array.sh"));
+}
