@@ -20,13 +20,17 @@ std::vector<std::string> layer_set_names(const EmbedContent& c) {
 EmbeddingFile::EmbeddingFile(const std::string& path, const EmbeddingFileLayout& layout)
     : layout_(layout), writer_(path) {
     const EmbedContent& c = layout_.content;
+    // The float datasets (gzip_level); the small integer and string ones stay
+    // compressed: uncompressed, each would take a whole chunk (1 MiB) on disk.
     Hdf5DatasetOptions o;
     o.gzip_level = layout_.gzip_level;
     o.shuffle = layout_.gzip_level > 0;
-    writer_.create_dataset("ids", Hdf5ElementType::utf8, 0, o);
-    writer_.create_dataset("lengths", Hdf5ElementType::i64, 0, o);
-    writer_.create_dataset("record_index", Hdf5ElementType::i64, 0, o);
-    writer_.create_dataset("original_lengths", Hdf5ElementType::i64, 0, o);
+    // An uncompressed dataset's last chunk takes its full size on disk.
+    if (layout_.gzip_level == 0) o.chunk_bytes = 256 << 10;
+    writer_.create_dataset("ids", Hdf5ElementType::utf8);
+    writer_.create_dataset("lengths", Hdf5ElementType::i64);
+    writer_.create_dataset("record_index", Hdf5ElementType::i64);
+    writer_.create_dataset("original_lengths", Hdf5ElementType::i64);
     // The last (deepest) layer is written at the top level. With several
     // layers /layers/<k>/ holds each; the last one's names there are hard
     // links to the top-level datasets (stored once, read under both names).
@@ -44,13 +48,13 @@ EmbeddingFile::EmbeddingFile(const std::string& path, const EmbeddingFileLayout&
     }
     std::int64_t zero = 0;
     if (c.per_tok || c.logits) {
-        writer_.create_dataset("offsets", Hdf5ElementType::i64, 0, o);
+        writer_.create_dataset("offsets", Hdf5ElementType::i64);
         writer_.append("offsets", &zero, 1);
     }
     if (c.logits) writer_.create_dataset("logits", Hdf5ElementType::f32, layout_.vocab_size, o);
     if (c.contacts) {
         writer_.create_dataset("contacts", Hdf5ElementType::f32, 0, o);
-        writer_.create_dataset("contact_offsets", Hdf5ElementType::i64, 0, o);
+        writer_.create_dataset("contact_offsets", Hdf5ElementType::i64);
         writer_.append("contact_offsets", &zero, 1);
     }
 }
