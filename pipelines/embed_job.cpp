@@ -1,8 +1,10 @@
 #include "pipelines/embed_job.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -92,6 +94,17 @@ std::vector<int> resolve_layers(const std::vector<int>& layers, int num_layers) 
     return {out.begin(), out.end()};
 }
 
+/// The extension of `path`'s file name, lower-case, without the dot ("" if none).
+std::string lower_extension(const std::string& path) {
+    const std::size_t slash = path.find_last_of('/');
+    const std::size_t dot = path.find_last_of('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+    std::string ext = path.substr(dot + 1);
+    for (char& c : ext)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ext;
+}
+
 void check_options(const EmbedOptions& opt) {
     if (opt.model_dir.empty()) throw UsageError("--model is required");
     if (opt.input.empty()) throw UsageError("--input is required");
@@ -100,6 +113,7 @@ void check_options(const EmbedOptions& opt) {
         throw UsageError(
             "--output -: an HDF5 file cannot be written to standard output; name a file "
             "(e.g. --output embeddings.h5)");
+    check_hdf5_output_name(opt.output, "--output");
     // Compared as files, not as text ("in.fa", "./in.fa", a link); an output
     // that is a folder or in a missing folder fails here, before the model loads.
     check_run_files({{"--input", opt.input}},
@@ -454,6 +468,21 @@ void log_join(const EmbedCheckpoint& checkpoint) {
 
 }  // namespace
 
+void check_hdf5_output_name(const std::string& output, const std::string& option) {
+    static const std::map<std::string, std::string> kOther = {
+        {"npy", "NumPy"},   {"npz", "NumPy"},     {"pt", "PyTorch"},      {"pth", "PyTorch"},
+        {"pkl", "pickle"},  {"pickle", "pickle"}, {"csv", "CSV"},         {"tsv", "TSV"},
+        {"txt", "text"},    {"json", "JSON"},     {"parquet", "Parquet"}, {"gz", "gzip"},
+        {"fasta", "FASTA"}, {"fa", "FASTA"},      {"faa", "FASTA"}};
+    const auto it = kOther.find(lower_extension(output));
+    if (it == kOther.end()) return;
+    throw UsageError(option + " " + output +
+                     ": plmkit embed writes one HDF5 file (name it .h5), not " + it->second +
+                     " (the file would be HDF5 under that name); read the arrays from it, e.g. "
+                     "python3 -c \"import h5py, numpy as np; np.save('mean.npy', "
+                     "h5py.File('emb.h5')['mean'][:])\" (docs/embed.md)");
+}
+
 std::string rejects_path_for(const std::string& output) {
     return output + ".rejects.tsv";
 }
@@ -477,6 +506,7 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     // emb.shard-1-of-4.h5, so that N shards of one command line never
     // overwrite each other's outputs.
     EmbedOptions opt = given;
+    check_hdf5_output_name(given.output, "--output");  // named as given, before the shard tag
     Shard shard = parse_shard(opt.shard);
     opt.output = shard_output_path(opt.output, shard, "--output");
     if (opt.output != given.output)

@@ -514,6 +514,7 @@ EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
         throw UsageError(
             "merge --kind embed: --output -: an HDF5 file cannot be written to standard output; "
             "name a file (e.g. --output emb.h5)");
+    check_hdf5_output_name(opt.output, "merge --kind embed: --output");
     std::vector<ShardFile> shards;
     for (const auto& path : opt.inputs) {
         // `merge -o emb.h5 emb.shard-*` also matches the shards' rejects files.
