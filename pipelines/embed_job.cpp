@@ -113,7 +113,6 @@ void check_options(const EmbedOptions& opt) {
         throw UsageError(
             "--output -: an HDF5 file cannot be written to standard output; name a file "
             "(e.g. --output embeddings.h5)");
-    check_hdf5_output_name(opt.output, "--output");
     // Compared as files, not as text ("in.fa", "./in.fa", a link); an output
     // that is a folder or in a missing folder fails here, before the model loads.
     check_run_files({{"--input", opt.input}},
@@ -489,6 +488,7 @@ std::string rejects_path_for(const std::string& output) {
 
 void check_embed_job(const EmbedOptions& opt) {
     check_options(opt);
+    check_hdf5_output_name(opt.output, "--output");
     parse_include(opt.include);
     parse_shard(opt.shard);
     {
@@ -506,12 +506,14 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     // emb.shard-1-of-4.h5, so that N shards of one command line never
     // overwrite each other's outputs.
     EmbedOptions opt = given;
-    check_hdf5_output_name(given.output, "--output");  // named as given, before the shard tag
     Shard shard = parse_shard(opt.shard);
     opt.output = shard_output_path(opt.output, shard, "--output");
     if (opt.output != given.output)
         log_info("--shard " + shard.to_string() + ": this shard writes " + opt.output);
     check_options(opt);
+    // After the check that it is not the input (the graver mistake), and
+    // named as given (without the shard tag).
+    check_hdf5_output_name(given.output, "--output");
     EmbedContent content = parse_include(opt.include);
     // A missing input fails before the model loads. A pipe is not opened to
     // check it: a named FIFO's writer would lose its only reader and stop.
