@@ -54,6 +54,38 @@ std::string excerpt(const std::string& s) {
     return "'" + t + "'";
 }
 
+/// For a first line that is a CSV/TSV header with a sequence column (FLIP's
+/// `sequence,target,set,validation`, DeepLoc's `protein_id,...,sequence`):
+/// how to write the table as FASTA; "" otherwise.
+std::string table_hint(const std::string& line) {
+    const char sep = line.find('\t') != std::string::npos ? '\t' : ',';
+    if (line.find(sep) == std::string::npos) return "";
+    std::string column;
+    std::size_t start = 0;
+    while (column.empty()) {
+        const std::size_t end = line.find(sep, start);
+        std::string field = trim(line.substr(start, end == std::string::npos ? end : end - start));
+        if (field.size() >= 2 && field.front() == '"' && field.back() == '"')
+            field = field.substr(1, field.size() - 2);
+        std::string lower;
+        for (char c : field)
+            lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower == "sequence" || lower == "seq" || lower == "protein_sequence" ||
+            lower == "aa_seq")
+            column = field;
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    if (column.empty() || column.find('\'') != std::string::npos) return "";
+    const std::string how = sep == ',' ? "read_csv(f)" : "read_csv(f, sep='\\t')";
+    return " (the header of a " + std::string(sep == ',' ? "CSV" : "TSV") +
+           " table with a sequence column '" + column +
+           "'; a FASTA file is expected: write one with, e.g., python3 -c \"import sys, pandas as "
+           "pd; f = sys.argv[1]; d = pd." +
+           how + "; open(f + '.fasta', 'w').writelines(f'>row{i}\\n{s}\\n' for i, s in " +
+           "enumerate(d['" + column + "']))\" TABLE, or take the ids from one of its columns)";
+}
+
 /// Splits "  id rest of line" (after the '>') into id and description.
 void parse_header(const std::string& header, std::size_t gt, SequenceRecord& record) {
     std::size_t b = gt + 1;
@@ -82,7 +114,7 @@ void read_first_header(LineReader& reader, std::string& header, std::uint64_t& h
         if (line[p] != '>')
             throw InputError(reader.where() +
                              ": expected '>' at the start of a FASTA record, found " +
-                             excerpt(line));
+                             excerpt(line) + table_hint(line));
         header = line;
         header_line = reader.line_number();
         return;

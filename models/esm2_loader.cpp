@@ -33,6 +33,36 @@ bool is_file(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/// For a --model without config.json: the folders under it that have one,
+/// as a hint. A Hugging Face cache folder (`models--facebook--esm2_t6_8M_UR50D`,
+/// what `from_pretrained` leaves in ~/.cache/huggingface/hub) keeps the files
+/// in `snapshots/<revision>/`; a download may sit one folder down.
+std::string config_below_hint(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (const std::string& sub : {std::string(), std::string("/snapshots")}) {
+        for (fs::directory_iterator it(dir + sub, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string path = it->path().string();
+            if (is_file(path + "/config.json")) found.push_back(path);
+        }
+        ec.clear();
+    }
+    if (found.empty()) return "";
+    std::sort(found.begin(), found.end());
+    std::string hint = "; " + std::string(found.size() == 1 ? "a folder" : "folders") +
+                       " inside it " + (found.size() == 1 ? "has" : "have") + " one: ";
+    for (std::size_t i = 0; i < found.size() && i < 3; ++i)
+        hint += (i ? ", '" : "'") + found[i] + "'";
+    if (found.size() > 3) hint += " and " + std::to_string(found.size() - 3) + " more";
+    hint += found.size() == 1 ? " (give that folder as --model" : " (give one of them as --model";
+    if (fs::is_directory(dir + "/snapshots", ec))
+        hint +=
+            "; this is a Hugging Face cache folder, whose snapshots/<revision>/ holds the "
+            "model, refs/main naming the newest revision";
+    return hint + ")";
+}
+
 /// FNV-1a 64 over a byte range, continuing from `h`.
 std::uint64_t fnv1a(std::uint64_t h, const char* data, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -313,7 +343,8 @@ Esm2Config check_esm2_dir(const std::string& model_dir) {
     const std::string config_path = model_dir + "/config.json";
     check_model_dir(model_dir);
     if (!is_file(config_path))
-        throw ModelError("model directory '" + model_dir + "' has no config.json");
+        throw ModelError("model directory '" + model_dir + "' has no config.json" +
+                         config_below_hint(model_dir));
     Esm2Config config = Esm2Config::from_json_file(config_path);
     if (!is_file(model_dir + "/vocab.txt"))
         throw ModelError("model directory '" + model_dir + "' has no vocab.txt");

@@ -209,10 +209,18 @@ void EmbedCheckpoint::remove() {
         log_warn(dir_ + ": left in place (not empty?): " + ec.message());
 }
 
+namespace {
+/// A part is read once, by the join, which compresses what it writes.
+EmbeddingFileLayout uncompressed(EmbeddingFileLayout layout) {
+    layout.gzip_level = 0;
+    return layout;
+}
+}  // namespace
+
 EmbedPart::EmbedPart(const std::string& path, const EmbeddingFileLayout& layout,
                      const std::vector<Hdf5Attribute>& attributes)
     : h5_(std::make_unique<AtomicFile>(path)),
-      file_(std::make_unique<EmbeddingFile>(h5_->temp_path(), layout)),
+      file_(std::make_unique<EmbeddingFile>(h5_->temp_path(), uncompressed(layout))),
       rejects_(std::make_unique<CsvWriter>(rejects_path_for(path), '\t')) {
     rejects_->header({"id", "line", "reason"});
     for (const auto& a : attributes) {

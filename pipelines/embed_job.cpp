@@ -1,8 +1,10 @@
 #include "pipelines/embed_job.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -90,6 +92,17 @@ std::vector<int> resolve_layers(const std::vector<int>& layers, int num_layers) 
         out.insert(r);
     }
     return {out.begin(), out.end()};
+}
+
+/// The extension of `path`'s file name, lower-case, without the dot ("" if none).
+std::string lower_extension(const std::string& path) {
+    const std::size_t slash = path.find_last_of('/');
+    const std::size_t dot = path.find_last_of('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+    std::string ext = path.substr(dot + 1);
+    for (char& c : ext)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return ext;
 }
 
 void check_options(const EmbedOptions& opt) {
@@ -437,7 +450,37 @@ void warn_kept_parts(const EmbedCheckpoint& checkpoint) {
              "delete " + dir + " instead: --resume refuses a run that differs)");
 }
 
+/// The join reads and compresses the whole output once more: for per_tok of
+/// a large model many minutes after the progress line reached 100%, so say so.
+void log_join(const EmbedCheckpoint& checkpoint) {
+    if (checkpoint.parts() < 2) return;
+    std::uintmax_t bytes = 0;
+    std::error_code ec;
+    for (const auto& path : checkpoint.part_paths()) {
+        const std::uintmax_t size = std::filesystem::file_size(path, ec);
+        if (!ec) bytes += size;
+    }
+    log_info("joining the " + std::to_string(checkpoint.parts()) + " checkpoint parts in " +
+             EmbedCheckpoint::dir_for(checkpoint.output()) + " (" +
+             fixed(static_cast<double>(bytes) / 1e6, 1) + " MB) into " + checkpoint.output());
+}
+
 }  // namespace
+
+void check_hdf5_output_name(const std::string& output, const std::string& option) {
+    static const std::map<std::string, std::string> kOther = {
+        {"npy", "NumPy"},   {"npz", "NumPy"},     {"pt", "PyTorch"},      {"pth", "PyTorch"},
+        {"pkl", "pickle"},  {"pickle", "pickle"}, {"csv", "CSV"},         {"tsv", "TSV"},
+        {"txt", "text"},    {"json", "JSON"},     {"parquet", "Parquet"}, {"gz", "gzip"},
+        {"fasta", "FASTA"}, {"fa", "FASTA"},      {"faa", "FASTA"}};
+    const auto it = kOther.find(lower_extension(output));
+    if (it == kOther.end()) return;
+    throw UsageError(option + " " + output +
+                     ": plmkit embed writes one HDF5 file (name it .h5), not " + it->second +
+                     " (the file would be HDF5 under that name); read the arrays from it, e.g. "
+                     "python3 -c \"import h5py, numpy as np; np.save('mean.npy', "
+                     "h5py.File('emb.h5')['mean'][:])\" (docs/embed.md)");
+}
 
 std::string rejects_path_for(const std::string& output) {
     return output + ".rejects.tsv";
@@ -445,6 +488,7 @@ std::string rejects_path_for(const std::string& output) {
 
 void check_embed_job(const EmbedOptions& opt) {
     check_options(opt);
+    check_hdf5_output_name(opt.output, "--output");
     parse_include(opt.include);
     parse_shard(opt.shard);
     {
@@ -467,6 +511,9 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     if (opt.output != given.output)
         log_info("--shard " + shard.to_string() + ": this shard writes " + opt.output);
     check_options(opt);
+    // After the check that it is not the input (the graver mistake), and
+    // named as given (without the shard tag).
+    check_hdf5_output_name(given.output, "--output");
     EmbedContent content = parse_include(opt.include);
     // A missing input fails before the model loads. A pipe is not opened to
     // check it: a named FIFO's writer would lose its only reader and stop.
@@ -492,6 +539,7 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     try {
         EmbedRun job(opt, shard, loaded, device, checkpoint, std::move(spec));
         summary = job.run();
+        log_join(checkpoint);
         join_embed_parts(checkpoint.part_paths(), opt.output, opt.command_line);
     } catch (...) {
         // Standard input or a pipe cannot be read again: its checkpoints are no use.

@@ -70,4 +70,9 @@ void check_embed_job(const EmbedOptions& options);
 /// "<output>.rejects.tsv"
 std::string rejects_path_for(const std::string& output);
 
+/// A UsageError for an HDF5 output named as another format (`emb.npy`,
+/// `emb.pt`, `emb.csv`, `emb.h5.gz`, ...), which would hold HDF5 under that
+/// name: `option` names the option in the message.
+void check_hdf5_output_name(const std::string& output, const std::string& option);
+
 }  // namespace plmkit::pipelines

@@ -16,6 +16,7 @@
 #include "src/hdf5_writer.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
+#include "src/strings.hpp"
 #include "src/utc_time.hpp"
 
 namespace plmkit::pipelines {
@@ -159,7 +160,8 @@ std::string describe_set(const Hdf5DatasetInfo* d) {
 /// width, or being a hard link to another), as "/name: <in b>, <in a>", or
 /// empty when they match.
 std::string layout_difference(const std::vector<Hdf5DatasetInfo>& a,
-                              const std::vector<Hdf5DatasetInfo>& b, const std::string& a_path) {
+                              const std::vector<Hdf5DatasetInfo>& b, const std::string& a_path,
+                              const std::string& b_path) {
     std::map<std::string, std::pair<const Hdf5DatasetInfo*, const Hdf5DatasetInfo*>> all;
     for (const auto& d : a)
         all[d.name].first = &d;
@@ -169,6 +171,19 @@ std::string layout_difference(const std::vector<Hdf5DatasetInfo>& a,
         const auto *da = p.first, *db = p.second;
         if (da && db && da->type == db->type && da->cols == db->cols && da->link_of == db->link_of)
             continue;
+        // Since the top layer is stored once, /layers/<top>/... is a hard
+        // link; plmkit before that wrote a copy there.
+        if (da && db && da->type == db->type && da->cols == db->cols &&
+            da->link_of.empty() != db->link_of.empty()) {
+            const bool old_here = db->link_of.empty();
+            const std::string& old_path = old_here ? b_path : a_path;
+            const std::string& new_path = old_here ? a_path : b_path;
+            return "/" + name + " is a copy of /" + (old_here ? da->link_of : db->link_of) +
+                   " in " + old_path + " but a hard link to it in " + new_path + ": " + old_path +
+                   " was written by a plmkit build from before the top layer was stored once "
+                   "(docs/embed.md); shards of the two builds do not merge: embed that shard again "
+                   "with this build (the same command, --shard included)";
+        }
         return "/" + name + " is " + describe_set(db) + " here, " + describe_set(da) + " in " +
                a_path;
     }
@@ -194,7 +209,7 @@ void check_same_run(const ShardFile& first, const ShardFile& f) {
                              ") is foreign: attribute '" + name + "' is " + vb + ", but " + va +
                              " in " + first.path + " (shard " + first.shard.to_string() + ")");
     }
-    std::string diff = layout_difference(first.sets, f.sets, first.path);
+    std::string diff = layout_difference(first.sets, f.sets, first.path, f.path);
     if (!diff.empty())
         throw InputError(f.path + " (shard " + f.shard.to_string() +
                          ") is foreign: its datasets differ from " + first.path + "'s: " + diff);
@@ -499,8 +514,14 @@ EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
         throw UsageError(
             "merge --kind embed: --output -: an HDF5 file cannot be written to standard output; "
             "name a file (e.g. --output emb.h5)");
+    check_hdf5_output_name(opt.output, "merge --kind embed: --output");
     std::vector<ShardFile> shards;
     for (const auto& path : opt.inputs) {
+        // `merge -o emb.h5 emb.shard-*` also matches the shards' rejects files.
+        if (ends_with(path, ".rejects.tsv"))
+            throw UsageError("merge --kind embed: '" + path +
+                             "' is a rejects file: give only the shards' .h5 files (each shard's "
+                             "rejects are read from beside it), e.g. emb.shard-*-of-4.h5");
         if (same_file(path, opt.output))
             throw UsageError("merge: --output " + opt.output + " is also an input (" + path + ")");
         if (same_file(rejects_path_for(path), rejects_path_for(opt.output)))

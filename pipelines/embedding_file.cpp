@@ -20,6 +20,13 @@ std::vector<std::string> layer_set_names(const EmbedContent& c) {
 EmbeddingFile::EmbeddingFile(const std::string& path, const EmbeddingFileLayout& layout)
     : layout_(layout), writer_(path) {
     const EmbedContent& c = layout_.content;
+    // The float datasets (gzip_level); the small integer and string ones stay
+    // compressed: uncompressed, each would take a whole chunk (1 MiB) on disk.
+    Hdf5DatasetOptions o;
+    o.gzip_level = layout_.gzip_level;
+    o.shuffle = layout_.gzip_level > 0;
+    // An uncompressed dataset's last chunk takes its full size on disk.
+    if (layout_.gzip_level == 0) o.chunk_bytes = 256 << 10;
     writer_.create_dataset("ids", Hdf5ElementType::utf8);
     writer_.create_dataset("lengths", Hdf5ElementType::i64);
     writer_.create_dataset("record_index", Hdf5ElementType::i64);
@@ -29,14 +36,14 @@ EmbeddingFile::EmbeddingFile(const std::string& path, const EmbeddingFileLayout&
     // links to the top-level datasets (stored once, read under both names).
     const auto names = c.needs_representations() ? layer_set_names(c) : std::vector<std::string>{};
     for (const auto& name : names)
-        writer_.create_dataset(name, Hdf5ElementType::f32, layout_.hidden_size);
+        writer_.create_dataset(name, Hdf5ElementType::f32, layout_.hidden_size, o);
     for (std::size_t li = 0; c.layers.size() > 1 && li < c.layers.size(); ++li) {
         for (const auto& name : names) {
             if (li + 1 == c.layers.size())
                 writer_.link_dataset(name, layer_prefix(c, li) + name);
             else
                 writer_.create_dataset(layer_prefix(c, li) + name, Hdf5ElementType::f32,
-                                       layout_.hidden_size);
+                                       layout_.hidden_size, o);
         }
     }
     std::int64_t zero = 0;
@@ -44,9 +51,9 @@ EmbeddingFile::EmbeddingFile(const std::string& path, const EmbeddingFileLayout&
         writer_.create_dataset("offsets", Hdf5ElementType::i64);
         writer_.append("offsets", &zero, 1);
     }
-    if (c.logits) writer_.create_dataset("logits", Hdf5ElementType::f32, layout_.vocab_size);
+    if (c.logits) writer_.create_dataset("logits", Hdf5ElementType::f32, layout_.vocab_size, o);
     if (c.contacts) {
-        writer_.create_dataset("contacts", Hdf5ElementType::f32);
+        writer_.create_dataset("contacts", Hdf5ElementType::f32, 0, o);
         writer_.create_dataset("contact_offsets", Hdf5ElementType::i64);
         writer_.append("contact_offsets", &zero, 1);
     }

@@ -44,6 +44,12 @@ struct EmbeddingFileLayout {
     EmbedContent content;
     std::size_t hidden_size = 0;  ///< E
     std::size_t vocab_size = 33;  ///< V (logits width)
+    /// gzip level of the float datasets (0 = none; the others are always
+    /// compressed). A checkpoint part is written
+    /// uncompressed and compressed once, by the join that reads it
+    /// (pipelines/embed_checkpoint.hpp): compressing it too cost a second
+    /// gzip pass over every float of the run.
+    int gzip_level = 4;
 };
 
 class EmbeddingFile {

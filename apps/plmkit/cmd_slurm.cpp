@@ -12,6 +12,7 @@
 
 #include "apps/plmkit/command.hpp"
 #include "apps/plmkit/list_options.hpp"
+#include "apps/plmkit/stray_words.hpp"
 #include "data/molecule_reader.hpp"
 #include "pipelines/embed_job.hpp"
 #include "pipelines/kept_columns.hpp"
@@ -199,6 +200,7 @@ int check_passed_args(const std::string& kind, const std::vector<std::string>& a
     });
     std::vector<std::string> argv{kind, "--shard", "0/" + std::to_string(array)};
     argv.insert(argv.end(), args.begin(), args.end());
+    const std::vector<std::string> in_order = argv;
     std::reverse(argv.begin(), argv.end());  // CLI11 takes them last first
     try {
         check.parse(argv);
@@ -206,12 +208,15 @@ int check_passed_args(const std::string& kind, const std::vector<std::string>& a
     } catch (const Parsed& parsed) {
         return parsed.threads;
     } catch (const CLI::RequiredError& e) {
-        const std::string unknown = unknown_options(check);
+        std::string unknown = unknown_options(check);
+        if (unknown.empty()) unknown = stray_words(check, in_order);
         throw UsageError("plmkit slurm " + kind + ": 'plmkit " + kind +
                          "' would refuse the arguments passed on: " +
                          (unknown.empty() ? "" : unknown + "; also ") + e.what());
     } catch (const CLI::ExtrasError& e) {
-        const std::string unknown = unknown_options(check);
+        // "--layers takes one value, so '1' after '--layers 0' was not read; ..."
+        std::string unknown = unknown_options(check);
+        if (unknown.empty()) unknown = stray_words(check, in_order);
         throw UsageError("plmkit slurm " + kind + ": 'plmkit " + kind +
                          "' would refuse the arguments passed on: " +
                          (unknown.empty() ? std::string(e.what()) : unknown));

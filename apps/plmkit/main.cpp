@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/stray_words.hpp"
 #include "src/blas_info.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
@@ -132,6 +134,7 @@ void add_threads_warning(CLI::App& app) {
 /// place where errors become a message on stderr and an exit code.
 int run(CLI::App& app, int argc, char** argv) {
     using plmkit::ExitCode;
+    const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -141,14 +144,20 @@ int run(CLI::App& app, int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::RequiredError& e) {
-        const std::string unknown = plmkit::cli::unknown_options(app);
+        std::string unknown = plmkit::cli::unknown_options(app);
+        // `plmkit embed M in.fa out.h5` (extract.py's positionals): say so.
+        if (unknown.empty()) unknown = plmkit::cli::stray_words(app, args);
         return fail(ExitCode::usage, (unknown.empty() ? "" : unknown + "; also ") +
                                          std::string(e.what()) +
                                          "\nRun 'plmkit --help' or 'plmkit <command> --help'.");
     } catch (const CLI::ExtrasError& e) {
         // "'plmkit embed' has no option '--outt'" rather than CLI11's "The
         // following arguments were not expected: y.h5 --outt".
-        const std::string unknown = plmkit::cli::unknown_options(app);
+        // "--layers takes one value, so '1' after '--layers 0' was not read;
+        // give the items comma-separated: --layers 0,1" rather than "The
+        // following argument was not expected: 1".
+        std::string unknown = plmkit::cli::unknown_options(app);
+        if (unknown.empty()) unknown = plmkit::cli::stray_words(app, args);
         return fail(ExitCode::usage, (unknown.empty() ? std::string(e.what()) : unknown) +
                                          "\nRun 'plmkit --help' or 'plmkit <command> --help'.");
     } catch (const CLI::ParseError& e) {

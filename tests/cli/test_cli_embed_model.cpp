@@ -61,3 +61,40 @@ TEST_CASE("cli embed -v: each ignored checkpoint tensor is listed once", "[cli][
     CHECK(r.err.find("esm.embeddings.position_ids", first + 1) == std::string::npos);
     CHECK_THAT(r.err, Catch::Contains("ignoring checkpoint tensor 'esm.embeddings.position_ids'"));
 }
+
+// A --model one folder too high (the fixture's own folder, a download's
+// parent) or a Hugging Face cache folder (models--org--name, files under
+// snapshots/<revision>/) was told only "has no config.json".
+TEST_CASE("cli embed: a --model above the model folder names the folder that has config.json",
+          "[cli][embed][model]") {
+    namespace fs = std::filesystem;
+    auto fa = write_temp("embed_above.fa", ">a\nMKTAY\n");
+    auto out = temp_path("embed_above.h5");
+    SECTION("the folder above") {
+        const std::string above = shared_path("fixtures/esm2_tiny");
+        auto r = run_plmkit({"embed", "--model", above, "--input", fa, "--output", out});
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err, Catch::Contains("model directory '" + above +
+                                          "' has no config.json; a folder inside it has one: '" +
+                                          above + "/model' (give that folder as --model)\n"));
+    }
+    SECTION("a Hugging Face cache folder") {
+        const std::string cache = temp_path("models--facebook--esm2_tiny");
+        fs::remove_all(cache);
+        fs::create_directories(cache + "/snapshots/0123abc");
+        fs::create_directories(cache + "/refs");
+        write_file(cache + "/refs/main", "0123abc");
+        for (const char* f : {"config.json", "vocab.txt", "model.safetensors"})
+            fs::create_symlink(kModel + "/" + f, cache + "/snapshots/0123abc/" + f);
+        auto r = run_plmkit({"embed", "--model", cache, "--input", fa, "--output", out});
+        CHECK(r.exit_code == 5);
+        CHECK_THAT(r.err,
+                   Catch::Contains("has no config.json; a folder inside it has one: '" + cache +
+                                   "/snapshots/0123abc' (give that folder as --model; this "
+                                   "is a Hugging Face cache folder"));
+        // ... and that folder works.
+        auto ok = run_plmkit(
+            {"embed", "--model", cache + "/snapshots/0123abc", "--input", fa, "--output", out});
+        CHECK(ok.exit_code == 0);
+    }
+}

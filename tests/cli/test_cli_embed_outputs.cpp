@@ -157,3 +157,52 @@ TEST_CASE("cli tokenize and vocab build: output folders are refused before any w
     }
     CHECK(fs::is_empty(dir));
 }
+
+// `--output emb.npy` (or .pt, extract.py's format) wrote an HDF5 file under
+// that name, exit 0: np.load then failed on it with a pickle error.
+TEST_CASE("cli embed: an --output named as another format is refused", "[cli][embed][outputs]") {
+    const std::string in = temp_path("embed_ext_in.fa");
+    write_file(in, kFasta);
+    for (const std::string name : {"emb.npy", "emb.NPZ", "emb.pt", "emb.csv", "emb.h5.gz"}) {
+        const std::string out = temp_path(name);
+        auto r = run_plmkit(embed_args(kModel, in, out));
+        INFO(name << ": " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: --output " + out +
+                                            ": plmkit embed writes one HDF5 file (name it .h5), "
+                                            "not "));
+        CHECK_FALSE(file_exists(out));
+        CHECK_FALSE(file_exists(out + ".rejects.tsv"));
+    }
+    SECTION("with --shard, the name as given") {
+        const std::string out = temp_path("emb_sharded.npy");
+        auto args = embed_args(kModel, in, out);
+        args.insert(args.end(), {"--shard", "0/2"});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err,
+                   Catch::Contains("--output " + out + ": plmkit embed writes one HDF5 file"));
+    }
+    SECTION("merge --kind embed and slurm embed refuse it too") {
+        const std::string shard_base = temp_path("ext_shards.h5");
+        auto args = embed_args(kModel, in, shard_base);
+        args.insert(args.end(), {"--shard", "0/1"});
+        REQUIRE(run_plmkit(args).exit_code == 0);
+        std::string shard = shard_base.substr(0, shard_base.size() - 3) + ".shard-0-of-1.h5";
+        if (!file_exists(shard)) shard = shard_base;
+        auto m = run_plmkit({"merge", "--kind", "embed", "-o", temp_path("m.npy"), shard});
+        CHECK(m.exit_code == 2);
+        CHECK_THAT(m.err, Catch::Contains("writes one HDF5 file (name it .h5), not NumPy"));
+        auto s = run_plmkit({"slurm", "embed", "--array", "2", "--workdir", temp_path("ext.slurm"),
+                             "--model", kModel, "--input", in, "--output", temp_path("s.pt")});
+        CHECK(s.exit_code == 2);
+        CHECK_THAT(s.err, Catch::Contains("writes one HDF5 file (name it .h5), not PyTorch"));
+        CHECK_FALSE(file_exists(temp_path("ext.slurm") + "/embed-array.sh"));
+    }
+    SECTION(".h5, .hdf5 and a name without extension are fine") {
+        for (const std::string name : {"emb_ok.hdf5", "emb_ok"}) {
+            auto r = run_plmkit(embed_args(kModel, in, temp_path(name)));
+            CHECK(r.exit_code == 0);
+        }
+    }
+}

@@ -294,3 +294,72 @@ TEST_CASE("cli embed --resume: standard input or a pipe cannot be resumed, and i
     CHECK(plmkit::Hdf5Reader(out).info("ids").rows == 9);
     CHECK_FALSE(file_exists(out + ".partial"));
 }
+
+// The join of the parts reads every float once more and writes the output
+// compressed; parts compressed too cost a second gzip pass over the run
+// (about a third of the CPU time of a --include per_tok,logits run of the
+// fixture). Parts are now written uncompressed: a part is at least its raw
+// per_tok bytes, the joined output (gzip) less than the run's.
+TEST_CASE("cli embed: checkpoint parts are uncompressed, the joined output compressed",
+          "[cli][embed][resume]") {
+    const std::string dir = temp_path("resume_uncompressed");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string out = dir + "/emb.h5";
+    const std::string fa = shared_path("fixtures/esm2_tiny/sequences.fasta");
+    const std::vector<std::string> args = {"-q",
+                                           "embed",
+                                           "--model",
+                                           kModel,
+                                           "--input",
+                                           fa,
+                                           "--output",
+                                           out,
+                                           "--include",
+                                           "per_tok",
+                                           "--threads",
+                                           "1",
+                                           "--checkpoint-every",
+                                           "4"};
+    auto killed = run_killed(args, 1);
+    REQUIRE(killed.exit_code != 0);
+    const std::string part = out + ".partial/part-000000.h5";
+    REQUIRE(file_exists(part));
+    {
+        plmkit::Hdf5Reader p(part);
+        const auto raw = p.info("per_tok").rows * p.info("per_tok").cols * 4;
+        CHECK(fs::file_size(part) >= raw);
+    }
+    auto resume_args = args;
+    resume_args.push_back("--resume");
+    auto r = run_plmkit(resume_args);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    plmkit::Hdf5Reader f(out);
+    const auto raw = f.info("per_tok").rows * f.info("per_tok").cols * 4;
+    CHECK(f.info("per_tok").rows == 1022 + 458 + 99 + 20 + 80 + 71 + 99);
+    CHECK(fs::file_size(out) < raw);
+}
+
+// After the progress line reaches 100% the join reads and compresses the
+// whole output once more (minutes for per_tok of a large model), without a
+// word until the summary.
+TEST_CASE("cli embed: the join of several checkpoint parts is announced", "[cli][embed][resume]") {
+    const std::string dir = temp_path("join_announced");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string out = dir + "/emb.h5";
+    const std::string fa = shared_path("fixtures/esm2_tiny/sequences.fasta");
+    auto r = run_plmkit({"embed", "--model", kModel, "--input", fa, "--output", out, "--threads",
+                         "1", "--checkpoint-every", "2"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err,
+               Catch::Contains("plmkit: joining the 4 checkpoint parts in " + out + ".partial (") &&
+                   Catch::Contains(" MB) into " + out + "\n"));
+    // One part (the default window holds all 7): nothing to announce.
+    auto one =
+        run_plmkit({"embed", "--model", kModel, "--input", fa, "--output", out, "--threads", "1"});
+    REQUIRE(one.exit_code == 0);
+    CHECK_THAT(one.err, !Catch::Contains("joining"));
+}

@@ -72,7 +72,10 @@ TEST_CASE("cli embed: an empty item in --layers or --include is a usage error",
         args.insert(args.end(), {"--layers", "0", "1"});
         auto r = run_plmkit(args);
         CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("1"));
+        // CLI11 said only "The following argument was not expected: 1".
+        CHECK_THAT(r.err, Catch::Contains("'plmkit embed': --layers takes one value, so '1' after "
+                                          "'--layers 0' was not read; give the items "
+                                          "comma-separated: --layers 0,1\n"));
         CHECK_FALSE(file_exists(out));
     }
     SECTION("an empty value given again is refused too") {
@@ -151,4 +154,70 @@ TEST_CASE("cli embed: CLI11's bracket form of a list reads as the comma-separate
     plmkit::Hdf5Reader f(out);
     CHECK(f.attribute("layers")->text == "0,3");  // the 3-layer fixture: -1 is 3
     CHECK(f.attribute("include")->text == "mean,bos");
+}
+
+// fair-esm's extract.py takes `--repr_layers 0 32 33 --include mean per_tok`
+// and three positionals; carried over, CLI11 said "The following arguments
+// were not expected: 2 1" (reversed) or only "--input is required".
+TEST_CASE("cli embed: extract.py-style words say which option they followed",
+          "[cli][embed][list]") {
+    auto fa = write_temp("list_stray.fa", ">a\nMKTAY\n");
+    auto out = temp_path("list_stray.h5");
+    const std::vector<std::string> base{"embed", "--model", kModel, "--input", fa, "--output", out};
+    SECTION("space-separated items of two list options, extract.py's names included") {
+        auto args = base;
+        args.insert(args.end(), {"--repr_layers", "0", "1", "2", "--include", "mean", "per_tok"});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--layers takes one value, so '1', '2' after "
+                                          "'--repr_layers 0' were not read; give the items "
+                                          "comma-separated: --layers 0,1,2; --include takes one "
+                                          "value, so 'per_tok' after '--include mean' was not "
+                                          "read; give the items comma-separated: --include "
+                                          "mean,per_tok"));
+        CHECK_FALSE(file_exists(out));
+    }
+    SECTION("--layers=-1 2 and a second word after a one-value option") {
+        auto args = base;
+        args.insert(args.end(), {"--layers=-1", "2", "--max-tokens", "10", "20"});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("give the items comma-separated: --layers -1,2"));
+        CHECK_THAT(r.err, Catch::Contains("--max-tokens takes one value, so '20' after "
+                                          "'--max-tokens 10' was not read"));
+    }
+    SECTION("extract.py's positionals") {
+        auto r = run_plmkit({"embed", "-q", kModel, fa, out});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("takes no positional arguments"));
+        CHECK_THAT(r.err, Catch::Contains("'" + kModel + "', '" + fa + "', '" + out +
+                                          "' are not the value of an option ('-q' is a flag"));
+        CHECK_THAT(r.err, Catch::Contains("extract.py's positional model_location fasta_file "
+                                          "output_dir are --model DIR --input FILE --output "
+                                          "FILE.h5 here); also --model is required"));
+        CHECK_FALSE(file_exists(out));
+    }
+    SECTION("a value after a flag") {
+        auto args = base;
+        args.insert(args.end(), {"--nogpu", "cpu"});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("'cpu' is not the value of an option ('--nogpu' is a "
+                                          "flag: it takes no value)"));
+    }
+}
+
+TEST_CASE("cli slurm embed: '--layers 0 1' says how to write it before the scripts are written",
+          "[cli][slurm][list]") {
+    auto fa = write_temp("list_stray_slurm.fa", ">a\nMKTAY\n");
+    auto out = temp_path("list_stray_slurm.h5");
+    auto work = temp_path("list_stray_slurm.work");
+    auto r = run_plmkit({"slurm", "embed", "--array", "2", "--workdir", work, "--model", kModel,
+                         "--input", fa, "--output", out, "--layers", "0", "1"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("plmkit slurm embed: 'plmkit embed' would refuse the "
+                                      "arguments passed on: 'plmkit embed': --layers takes one "
+                                      "value, so '1' after '--layers 0' was not read; give the "
+                                      "items comma-separated: --layers 0,1\n"));
+    CHECK_FALSE(file_exists(work + "/embed-array.sh"));
 }

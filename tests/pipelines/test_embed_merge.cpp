@@ -224,11 +224,28 @@ TEST_CASE("embed merge: a dataset linked under two names stays one dataset",
         opt.inputs = {shards[0], copies[1], shards[2]};
         opt.output = test::temp_path("merged-mixed.h5");
         CHECK_THROWS_AS(merge_embeddings(opt), InputError);
+        CHECK_THROWS_WITH(
+            merge_embeddings(opt),
+            Catch::Contains(copies[1] + " (shard 1/3) is foreign") &&
+                Catch::Contains("/layers/2/mean is a copy of /mean in " + copies[1] +
+                                " but a hard link to it in " + shards[0] + ": " + copies[1] +
+                                " was written by a plmkit build from before the "
+                                "top layer was stored once"));
+        // The older shard first: the message still names it as the older one.
+        opt.inputs = {copies[1], shards[0], shards[2]};
         CHECK_THROWS_WITH(merge_embeddings(opt),
-                          Catch::Contains(copies[1] + " (shard 1/3) is foreign") &&
-                              Catch::Contains("/layers/2/mean is float, 3 columns here, float, "
-                                              "3 columns, a link to /mean in " +
-                                              shards[0]));
+                          Catch::Contains("/layers/2/mean is a copy of /mean in " + copies[1] +
+                                          " but a hard link to it in " + shards[0]) &&
+                              Catch::Contains("embed that shard again with this build"));
+    }
+    SECTION("a shard's rejects file among the inputs (a glob emb.shard-*) is named") {
+        opt.inputs = {shards[0], shards[0] + ".rejects.tsv", shards[1], shards[2]};
+        opt.output = test::temp_path("merged-glob.h5");
+        CHECK_THROWS_AS(merge_embeddings(opt), UsageError);
+        CHECK_THROWS_WITH(merge_embeddings(opt),
+                          Catch::Contains("'" + shards[0] +
+                                          ".rejects.tsv' is a rejects file: give only the "
+                                          "shards' .h5 files"));
     }
 }
 
