@@ -116,6 +116,18 @@ TEST_CASE("cli pretrain --resume: smiles, killed and resumed, ends byte-identica
         CHECK_THAT(r.err, !Catch::Contains("pretrain epoch 2/3: train loss"));
         require_same_dir(want, out);
     }
+    SECTION("SIGKILL after the last epoch's checkpoint, before the run was complete") {
+        const std::string out = fresh("cli_lm_resume_last");
+        auto k = run_killed(smiles_args(out), "3");
+        CHECK(k.exit_code == 128 + 9);
+        REQUIRE(file_exists(out + "/checkpoints/state.pt"));
+        auto r = run_plmkit(with(smiles_args(out), {"--resume"}));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.err, Catch::Contains("pretrain: resuming after epoch 3 of 3"));
+        CHECK_THAT(r.err, Catch::Contains("best epoch 3, valid loss "));
+        require_same_dir(want, out);
+    }
     SECTION("Ctrl-C after epoch 2 says how to continue") {
         const std::string out = fresh("cli_lm_resume_int");
         auto k = run_killed(smiles_args(out), "2:INT");
