@@ -207,7 +207,8 @@ std::string encode_smiles(const tokenizers::Vocab& vocab, const std::string& smi
 // ---- save / load ----
 
 void save_smiles_encoder(const SmilesEncoder& model, const tokenizers::Vocab& vocab,
-                         const std::string& dir, const nlohmann::json& extra) {
+                         const std::string& dir, const nlohmann::json& extra,
+                         const std::function<void(const std::string&)>& before_commit) {
     if (static_cast<std::int64_t>(vocab.size()) != model->config().vocab_size)
         throw UsageError("vocabulary has " + std::to_string(vocab.size()) + " tokens, the model " +
                          std::to_string(model->config().vocab_size));
@@ -231,6 +232,7 @@ void save_smiles_encoder(const SmilesEncoder& model, const tokenizers::Vocab& vo
     if (!extra.is_null()) j["pretrain"] = extra;
     write_text((tmp / "config.json").string(), json_text(j) + "\n");
     vocab.save((tmp / "vocab.txt").string());
+    if (before_commit) before_commit(tmp.string());
 
     out.commit();
 }

@@ -9,6 +9,7 @@
 // parameter names of named_parameters()) and vocab.txt (tokenizers::Vocab).
 // Sequences encode as <cls> tokens <eos>, padded with <pad> (id 0).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -94,9 +95,12 @@ struct LoadedSmilesEncoder {
 
 /// Writes config.json, model.safetensors and vocab.txt into `dir`. The
 /// directory appears complete or not at all: files are written into a
-/// sibling temporary folder which then replaces `dir`.
-void save_smiles_encoder(const SmilesEncoder& model, const tokenizers::Vocab& vocab,
-                         const std::string& dir, const nlohmann::json& extra = {});
+/// sibling temporary folder which then replaces `dir`. `before_commit`, when
+/// given, adds files to that folder (its path) before it replaces `dir`.
+void save_smiles_encoder(
+    const SmilesEncoder& model, const tokenizers::Vocab& vocab, const std::string& dir,
+    const nlohmann::json& extra = {},
+    const std::function<void(const std::string& temp_dir)>& before_commit = nullptr);
 /// Loads a directory written by save_smiles_encoder (model in eval mode).
 /// Throws IoError (unreadable) or ModelError (missing/extra tensor, wrong
 /// shape, vocabulary size mismatch), naming the file and tensor.

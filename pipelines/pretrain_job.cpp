@@ -24,8 +24,10 @@
 #include "pipelines/epoch_progress.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/pretrain_protein.hpp"
+#include "pipelines/pretrain_resume.hpp"
 #include "pipelines/property_table.hpp"
 #include "pipelines/smiles_lm_featurizer.hpp"
+#include "pipelines/train_checks.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
@@ -165,8 +167,11 @@ void check_options(const PretrainOptions& o) {
 
 class PretrainRun {
   public:
-    PretrainRun(const PretrainOptions& o, PretrainResult& r) : o_(o), r_(r) {}
+    PretrainRun(const PretrainOptions& o, PretrainResult& r)
+        : o_(o), r_(r), ckpt_(o, run_options(), {{"data_file", resume_fingerprint(o.data)}}) {}
     void run();
+    /// The last epoch checkpointed in <output>/checkpoints (-1: none).
+    int checkpointed_epoch() const { return ckpt_.epoch(); }
 
   private:
     /// Logs the skipped records; UsageError for fewer than 2 usable SMILES.
@@ -177,16 +182,26 @@ class PretrainRun {
     /// Writes LM_DIR for `e`, the best epoch so far.
     void save(const PretrainEpoch& e);
     nlohmann::json options_json() const;
+    /// What --resume compares: the training options and the model sizes.
+    nlohmann::json run_options() const;
+    PretrainProgress progress() const;
+    /// With --resume: the checkpoint's weights, optimizer and epochs; the
+    /// first epoch to train.
+    int resume_from();
+    /// Records epoch `e` and writes it (the model when it is the best so
+    /// far) with its checkpoint. False: the loss diverged, stop.
+    bool finish_epoch(PretrainEpoch& e);
     std::vector<Rows> epoch_batches(int epoch) const;
     double train_epoch(int epoch, torch::optim::AdamW& opt);
     void validate(double* loss, double* accuracy);
     /// A non-finite loss at `epoch`: a warning when an epoch was saved (it
     /// stays in LM_DIR and training stops), else UsageError (no encoder).
     void stop_diverged(int epoch) const;
-    double lr_at(std::int64_t step) const;
+    double lr_at(std::int64_t step) const { return pretrain_lr(o_, step, total_steps_); }
 
     const PretrainOptions& o_;
     PretrainResult& r_;
+    PretrainCheckpoint ckpt_;
     tokenizers::Vocab vocab_;
     std::vector<Ids> train_, valid_;
     std::vector<MaskedBatch> valid_batches_;
@@ -261,14 +276,6 @@ std::vector<Rows> PretrainRun::epoch_batches(int epoch) const {
     return batches;
 }
 
-double PretrainRun::lr_at(std::int64_t step) const {
-    const double warm = std::max(1.0, o_.warmup_fraction * static_cast<double>(total_steps_));
-    const double s = static_cast<double>(step);
-    if (s < warm) return o_.lr * (s + 1) / warm;
-    const double rest = std::max(1.0, static_cast<double>(total_steps_) - warm);
-    return o_.lr * (0.1 + 0.9 * std::max(0.0, 1.0 - (s - warm) / rest));
-}
-
 double PretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt) {
     model_->train();
     at::manual_seed(o_.seed * 7919ULL + static_cast<std::uint64_t>(epoch));        // dropout
@@ -320,8 +327,10 @@ void PretrainRun::stop_diverged(int epoch) const {
     char lr[32];
     std::snprintf(lr, sizeof lr, "%g", o_.lr);
     const std::string advice = "a lower --lr than " + std::string(lr) + " may help";
-    if (r_.best_epoch == 0)
+    if (r_.best_epoch == 0) {
+        ckpt_.remove();  // no encoder: LM_DIR is left as it was, absent or empty
         throw UsageError(what + " before any usable epoch, so no encoder was written; " + advice);
+    }
     log_warn(what + "; stopping, " + o_.output + " keeps epoch " + std::to_string(r_.best_epoch) +
              "; " + advice);
 }
@@ -380,6 +389,41 @@ nlohmann::json PretrainRun::options_json() const {
             {"seed", o_.seed}};
 }
 
+nlohmann::json PretrainRun::run_options() const {
+    nlohmann::json j = options_json();
+    j["kind"] = o_.kind;
+    for (const auto& [key, value] : {std::pair<const char*, std::int64_t>{"hidden", o_.hidden},
+                                     {"layers", o_.layers},
+                                     {"heads", o_.heads},
+                                     {"ffn", o_.ffn},
+                                     {"max_len", o_.max_len}})
+        j[key] = value;
+    j["dropout"] = o_.dropout;
+    return j;
+}
+
+PretrainProgress PretrainRun::progress() const {
+    PretrainProgress p;
+    p.epoch = r_.history.empty() ? -1 : r_.history.back().epoch;
+    p.step = step_;
+    p.best_epoch = r_.best_epoch;
+    p.best_valid_loss = r_.best_valid_loss;
+    p.saved = r_.best_epoch > 0;
+    return p;
+}
+
+int PretrainRun::resume_from() {
+    PretrainProgress p;
+    if (!ckpt_.load(p, r_.history)) return 1;
+    step_ = p.step;
+    r_.best_epoch = p.best_epoch;
+    r_.best_valid_loss = p.best_valid_loss;
+    log_info("pretrain: resuming after epoch " + std::to_string(p.epoch) + " of " +
+             std::to_string(o_.epochs) + " (best epoch " + std::to_string(p.best_epoch) +
+             ", valid loss " + std::to_string(p.best_valid_loss) + ")");
+    return p.epoch + 1;
+}
+
 void PretrainRun::save(const PretrainEpoch& e) {
     r_.best_epoch = e.epoch;
     r_.best_valid_loss = e.valid_loss;
@@ -392,11 +436,32 @@ void PretrainRun::save(const PretrainEpoch& e) {
                             {"mask_prob", o_.mask_prob},
                             {"seed", o_.seed},
                             {"options", options_json()}};
-    models::save_smiles_encoder(model_, vocab_, o_.output, extra);  // replaces LM_DIR
-    write_rejects(o_.output + "/rejects.tsv", r_.rejects, "smiles");
+    // Replaces LM_DIR with the model, its rejects and this epoch's checkpoint.
+    models::save_smiles_encoder(model_, vocab_, o_.output, extra, [&](const std::string& tmp) {
+        write_rejects(tmp + "/rejects.tsv", r_.rejects, "smiles");
+        ckpt_.write(tmp, progress(), r_.history);
+    });
+}
+
+bool PretrainRun::finish_epoch(PretrainEpoch& e) {
+    if (!std::isfinite(e.train_loss) || !std::isfinite(e.valid_loss)) {
+        stop_diverged(e.epoch);  // throws when no epoch was saved
+        return false;
+    }
+    e.saved = r_.best_epoch == 0 || e.valid_loss < r_.best_valid_loss;
+    r_.history.push_back(e);
+    if (e.saved)
+        save(e);
+    else
+        ckpt_.write(o_.output, progress(), r_.history);
+    char buf[256];
+    if (o_.log_epochs) log_info(fmt(buf, sizeof buf, e, o_.epochs));
+    ckpt_.epoch_done();
+    return true;
 }
 
 void PretrainRun::run() {
+    ckpt_.check();
     Corpus corpus = read_corpus(o_, r_);
     check_corpus(corpus);
     prepare(corpus);
@@ -404,30 +469,22 @@ void PretrainRun::run() {
     build_model();
     torch::optim::AdamW opt(model_->parameters(),
                             torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay));
+    ckpt_.attach(model_->parameters(), opt);
     total_steps_ = static_cast<std::int64_t>(epoch_batches(1).size()) * o_.epochs;
     log_info("pretrain: " + std::to_string(r_.train_size) + " training / " +
              std::to_string(r_.valid_size) + " validation SMILES, vocabulary " +
              std::to_string(r_.vocab_size) + " tokens, " + std::to_string(total_steps_) + " steps");
-    for (int epoch = 1; epoch <= o_.epochs; ++epoch) {
+    for (int epoch = resume_from(); epoch <= o_.epochs; ++epoch) {
         const auto t0 = std::chrono::steady_clock::now();
         PretrainEpoch e;
         e.epoch = epoch;
         e.train_loss = train_epoch(epoch, opt);
         e.lr = lr_at(std::max<std::int64_t>(step_ - 1, 0));
         validate(&e.valid_loss, &e.valid_accuracy);
-        if (!std::isfinite(e.train_loss) || !std::isfinite(e.valid_loss)) {
-            stop_diverged(epoch);  // throws when no epoch was saved
-            break;
-        }
-        if (r_.best_epoch == 0 || e.valid_loss < r_.best_valid_loss) {
-            save(e);
-            e.saved = true;
-        }
         e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        r_.history.push_back(e);
-        char buf[256];
-        if (o_.log_epochs) log_info(fmt(buf, sizeof buf, e, o_.epochs));
+        if (!finish_epoch(e)) break;
     }
+    ckpt_.remove();  // complete: LM_DIR is the model alone
 }
 
 }  // namespace
@@ -447,7 +504,7 @@ void check_new_output(const std::string& dir) {
 void check_shared_options(const PretrainOptions& o) {
     if (o.data.empty()) throw UsageError("--data is required");
     if (o.output.empty()) throw UsageError("--output is required");
-    check_new_output(o.output);
+    check_pretrain_output(o);
     if (o.batch_size < 1) throw UsageError("--batch-size must be at least 1");
     if (!(o.mask_prob > 0 && o.mask_prob < 1))
         throw UsageError("--mask-prob must be in (0, 1), got " + std::to_string(o.mask_prob));
@@ -462,21 +519,30 @@ void check_shared_options(const PretrainOptions& o) {
                          std::to_string(o.threads));
 }
 
+double pretrain_lr(const PretrainOptions& o, std::int64_t step, std::int64_t total_steps) {
+    const double warm = std::max(1.0, o.warmup_fraction * static_cast<double>(total_steps));
+    const double s = static_cast<double>(step);
+    if (s < warm) return o.lr * (s + 1) / warm;
+    const double rest = std::max(1.0, static_cast<double>(total_steps) - warm);
+    return o.lr * (0.1 + 0.9 * std::max(0.0, 1.0 - (s - warm) / rest));
+}
+
 PretrainResult run_pretrain(const PretrainOptions& options) {
     if (options.kind == "protein") return run_pretrain_protein(options);
     check_options(options);
     if (options.threads > 0) models::set_threads(options.threads);
     PretrainResult result;
+    PretrainRun run(options, result);
     try {
-        PretrainRun(options, result).run();
+        run.run();
     } catch (const Interrupted&) {
-        // Ctrl-C or SIGTERM: LM_DIR keeps the best epoch so far; say which.
+        // Ctrl-C or SIGTERM: LM_DIR keeps the best epoch so far; say which,
+        // and how to go on.
         if (result.best_epoch > 0)
             log_warn(options.output + " holds epoch " + std::to_string(result.best_epoch) + " of " +
                      std::to_string(options.epochs) + ", the best so far (valid loss " +
-                     std::to_string(result.best_valid_loss) +
-                     "), usable as an encoder; there is no --resume: to train longer, run "
-                     "again into a new LM_DIR");
+                     std::to_string(result.best_valid_loss) + "), usable as an encoder");
+        log_resume_note(options, run.checkpointed_epoch());
         throw;
     }
     return result;

@@ -49,6 +49,11 @@ struct PretrainOptions {
     std::string seq_col = "sequence";  ///< sequence column of a CSV / TSV
     std::size_t crop = 0;  ///< residues per training window (0 = max_position_embeddings - 2)
     std::string long_policy = "crop";  ///< longer than crop: crop (a random window) | skip
+    /// protein: the dtype of the trained tensors written: "input" (each as the
+    /// input checkpoint stores it: F32, F16 or BF16) or "float32".
+    std::string save_dtype = "input";
+    /// Continue the interrupted run in `output` (pipelines/pretrain_resume.hpp).
+    bool resume = false;
 };
 
 struct PretrainEpoch {
@@ -82,9 +87,15 @@ PretrainResult run_pretrain(const PretrainOptions& options);
 /// model is never overwritten).
 void check_new_output(const std::string& dir);
 
+/// The learning rate of optimizer step `step` (0-based) of `total_steps`,
+/// both kinds: linear warm-up over warmup_fraction of the steps (at least
+/// one) up to `lr`, then linear decay towards lr/10 at the end.
+double pretrain_lr(const PretrainOptions& o, std::int64_t step, std::int64_t total_steps);
+
 /// UsageError for the options both kinds check alike: --data, --output (a
-/// new folder), --batch-size, --mask-prob, --valid-fraction, --lr,
-/// --weight-decay and --threads.
+/// new folder, or with --resume one holding an interrupted run),
+/// --batch-size, --mask-prob, --valid-fraction, --lr, --weight-decay and
+/// --threads.
 void check_shared_options(const PretrainOptions& o);
 
 }  // namespace plmkit::pipelines

@@ -19,7 +19,9 @@
 #include "models/esm2_saver.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/epoch_progress.hpp"
+#include "pipelines/pretrain_resume.hpp"
 #include "pipelines/property_table.hpp"
+#include "pipelines/train_checks.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
@@ -105,6 +107,8 @@ void check_protein_options(const PretrainOptions& o) {
     if (o.long_policy != "crop" && o.long_policy != "skip")
         throw UsageError("--long '" + o.long_policy + "': expected crop or skip");
     if (!(o.log_every >= 0)) throw UsageError("--log-every must be >= 0 seconds");
+    if (o.save_dtype != "input" && o.save_dtype != "float32")
+        throw UsageError("--save-dtype '" + o.save_dtype + "': expected input or float32");
 }
 
 /// The crop length: --crop, or ESM-2's 1022 within the model's positions.
@@ -126,6 +130,8 @@ class ProteinPretrainRun {
     void run();
     /// The epoch that `output` holds (-1: nothing written yet).
     int saved_epoch() const { return saved_ ? r_.best_epoch : -1; }
+    /// The last epoch checkpointed in <output>/checkpoints (-1: none).
+    int checkpointed_epoch() const { return ckpt_ ? ckpt_->epoch() : -1; }
 
   private:
     std::vector<Residues> read();
@@ -137,7 +143,16 @@ class ProteinPretrainRun {
                                              std::mt19937_64& rng, bool shuffle) const;
     double train_epoch(int epoch, torch::optim::AdamW& opt);
     void validate(PretrainEpoch& e);
-    double lr_at(std::int64_t step) const;
+    double lr_at(std::int64_t step) const { return pretrain_lr(o_, step, total_steps_); }
+    /// The options that define the run (--resume compares them), without
+    /// the data's path (its fingerprint is compared instead).
+    nlohmann::json run_options() const;
+    PretrainProgress progress() const;
+    /// Loads the model, resolves the crop, checks a --resume.
+    void load_model();
+    /// With --resume: the checkpoint's weights, optimizer and epochs; the
+    /// first epoch to train (0: the input model is still to be scored).
+    int resume_from();
     void save(const PretrainEpoch& e);
     void log_epoch(const PretrainEpoch& e) const;
     /// Records `e`; saves it when it is the best so far. False: diverged, stop.
@@ -153,6 +168,7 @@ class ProteinPretrainRun {
     std::vector<ProteinBatch> valid_batches_;
     std::int64_t step_ = 0, total_steps_ = 1;
     bool saved_ = false;
+    std::unique_ptr<PretrainCheckpoint> ckpt_;
 };
 
 void ProteinPretrainRun::skip(const data::InputRow& row, const std::string& why) {
@@ -273,14 +289,6 @@ std::vector<std::vector<Window>> ProteinPretrainRun::batches(const std::vector<R
     return out;
 }
 
-double ProteinPretrainRun::lr_at(std::int64_t step) const {
-    const double warm = std::max(1.0, o_.warmup_fraction * static_cast<double>(total_steps_));
-    const double s = static_cast<double>(step);
-    if (s < warm) return o_.lr * (s + 1) / warm;
-    const double rest = std::max(1.0, static_cast<double>(total_steps_) - warm);
-    return o_.lr * (0.1 + 0.9 * std::max(0.0, 1.0 - (s - warm) / rest));
-}
-
 double ProteinPretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt) {
     std::mt19937_64 rng(o_.seed * 104729ULL + static_cast<std::uint64_t>(epoch));
     const auto all = batches(train_, rng, true);
@@ -324,24 +332,42 @@ void ProteinPretrainRun::validate(PretrainEpoch& e) {
     e.valid_accuracy = masked ? static_cast<double>(correct) / static_cast<double>(masked) : 0.0;
 }
 
+nlohmann::json ProteinPretrainRun::run_options() const {
+    return {{"kind", o_.kind},
+            {"seq_col", o_.seq_col},
+            {"epochs", o_.epochs},
+            {"batch_size", o_.batch_size},
+            {"max_tokens", o_.max_tokens},
+            {"lr", o_.lr},
+            {"weight_decay", o_.weight_decay},
+            {"warmup_fraction", o_.warmup_fraction},
+            {"clip_norm", o_.clip_norm},
+            {"mask_prob", o_.mask_prob},
+            {"valid_fraction", o_.valid_fraction},
+            {"crop", crop_},
+            {"long", o_.long_policy},
+            {"max_records", o_.max_records},
+            {"seed", o_.seed},
+            {"save_dtype", o_.save_dtype}};
+}
+
+PretrainProgress ProteinPretrainRun::progress() const {
+    PretrainProgress p;
+    p.epoch = r_.history.empty() ? -1 : r_.history.back().epoch;
+    p.step = step_;
+    p.best_epoch = r_.best_epoch;
+    p.best_valid_loss = r_.best_valid_loss;
+    p.saved = saved_;
+    return p;
+}
+
 void ProteinPretrainRun::save(const PretrainEpoch& e) {
     r_.best_epoch = e.epoch;
     r_.best_valid_loss = e.valid_loss;
-    const nlohmann::json options = {{"data", o_.data},
-                                    {"seq_col", o_.seq_col},
-                                    {"epochs", o_.epochs},
-                                    {"batch_size", o_.batch_size},
-                                    {"max_tokens", o_.max_tokens},
-                                    {"lr", o_.lr},
-                                    {"weight_decay", o_.weight_decay},
-                                    {"warmup_fraction", o_.warmup_fraction},
-                                    {"clip_norm", o_.clip_norm},
-                                    {"mask_prob", o_.mask_prob},
-                                    {"valid_fraction", o_.valid_fraction},
-                                    {"crop", crop_},
-                                    {"long", o_.long_policy},
-                                    {"max_records", o_.max_records},
-                                    {"seed", o_.seed}};
+    saved_ = true;
+    nlohmann::json options = run_options();
+    options.erase("kind");
+    options["data"] = o_.data;
     const nlohmann::json provenance = {{"base_model", o_.esm_model},
                                        {"base_model_hash", loaded_.weights_hash},
                                        {"epoch", e.epoch},
@@ -351,10 +377,15 @@ void ProteinPretrainRun::save(const PretrainEpoch& e) {
                                        {"train_size", r_.train_size},
                                        {"valid_size", r_.valid_size},
                                        {"options", options}};
+    // Replaces DIR with the model, its rejects and this epoch's checkpoint.
+    models::Esm2SaveOptions so;
+    so.float32 = o_.save_dtype == "float32";
+    so.before_commit = [&](const std::string& tmp) {
+        write_rejects(tmp + "/rejects.tsv", r_.rejects, "sequence");
+        ckpt_->write(tmp, progress(), r_.history);
+    };
     models::save_esm2_checkpoint(o_.esm_model, o_.output, model_->checkpoint_tensors(esm_prefix_),
-                                 provenance);
-    write_rejects(o_.output + "/rejects.tsv", r_.rejects, "sequence");
-    saved_ = true;
+                                 provenance, so);
 }
 
 void ProteinPretrainRun::log_epoch(const PretrainEpoch& e) const {
@@ -386,26 +417,51 @@ bool ProteinPretrainRun::finish_epoch(PretrainEpoch& e) {
                  " may help");
         return false;
     }
-    if (!saved_ || e.valid_loss < r_.best_valid_loss) {
-        save(e);
-        e.saved = true;
-    }
+    e.saved = !saved_ || e.valid_loss < r_.best_valid_loss;
     r_.history.push_back(e);
+    if (e.saved)
+        save(e);
+    else
+        ckpt_->write(o_.output, progress(), r_.history);
     log_epoch(e);
+    if (e.epoch > 0) ckpt_->epoch_done();
     return true;
 }
 
-void ProteinPretrainRun::run() {
+void ProteinPretrainRun::load_model() {
     crop_ = resolve_crop(o_, models::check_esm2_dir(o_.esm_model));
+    ckpt_ = std::make_unique<PretrainCheckpoint>(
+        o_, run_options(),
+        nlohmann::json{{"data_file", resume_fingerprint(o_.data)},
+                       {"esm_model_files", encoder_fingerprint(o_.esm_model)}});
+    ckpt_->check();
     loaded_ = models::load_esm2(o_.esm_model, {});
     if (!SafetensorsCheckpoint(o_.esm_model).contains("esm.embeddings.word_embeddings.weight"))
         esm_prefix_.clear();
     model_ = std::make_unique<models::Esm2MaskedLM>(loaded_.model);
+}
+
+int ProteinPretrainRun::resume_from() {
+    PretrainProgress p;
+    if (!ckpt_->load(p, r_.history)) return 0;
+    step_ = p.step;
+    r_.best_epoch = p.best_epoch;
+    r_.best_valid_loss = p.best_valid_loss;
+    saved_ = p.saved;
+    log_info("pretrain: resuming after epoch " + std::to_string(p.epoch) + " of " +
+             std::to_string(o_.epochs) + " (best epoch " + std::to_string(p.best_epoch) +
+             ", valid loss " + std::to_string(p.best_valid_loss) + ")");
+    return p.epoch + 1;
+}
+
+void ProteinPretrainRun::run() {
+    load_model();
     std::vector<Residues> seqs = read();
     check_read(seqs.size());
     split(std::move(seqs));
     torch::optim::AdamW opt(model_->parameters(),
                             torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay));
+    ckpt_->attach(model_->parameters(), opt);
     std::mt19937_64 count_rng(0);
     total_steps_ = static_cast<std::int64_t>(batches(train_, count_rng, false).size()) * o_.epochs;
     log_info("pretrain: " + std::to_string(r_.train_size) + " training / " +
@@ -413,14 +469,17 @@ void ProteinPretrainRun::run() {
              std::to_string(r_.cropped) + " longer than " + std::to_string(crop_) +
              " residues, cropped to a random window), " + std::to_string(r_.valid_masked) +
              " masked validation residues, " + std::to_string(total_steps_) + " steps");
-    PretrainEpoch start;
-    validate(start);
-    if (!std::isfinite(start.valid_loss))
-        throw ModelError("'" + o_.esm_model +
-                         "': the masked-LM loss of the input model is not finite (NaN/inf) on the "
-                         "validation sequences; its weights are unusable");
-    finish_epoch(start);
-    for (int epoch = 1; epoch <= o_.epochs; ++epoch) {
+    const int first = resume_from();
+    if (first == 0) {
+        PretrainEpoch start;
+        validate(start);
+        if (!std::isfinite(start.valid_loss))
+            throw ModelError("'" + o_.esm_model +
+                             "': the masked-LM loss of the input model is not finite (NaN/inf) "
+                             "on the validation sequences; its weights are unusable");
+        finish_epoch(start);
+    }
+    for (int epoch = std::max(first, 1); epoch <= o_.epochs; ++epoch) {
         const auto t0 = std::chrono::steady_clock::now();
         PretrainEpoch e;
         e.epoch = epoch;
@@ -430,6 +489,7 @@ void ProteinPretrainRun::run() {
         e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (!finish_epoch(e)) break;
     }
+    ckpt_->remove();  // complete: DIR is the model alone
 }
 
 }  // namespace
@@ -448,8 +508,8 @@ PretrainResult run_pretrain_protein(const PretrainOptions& options) {
                                              : "epoch " + std::to_string(run.saved_epoch()) +
                                                    " of " + std::to_string(options.epochs)) +
                      ", the best so far (valid loss " + std::to_string(result.best_valid_loss) +
-                     "), a usable ESM-2 checkpoint: to train longer, give it as --esm-model of "
-                     "a new run");
+                     "), a usable ESM-2 checkpoint");
+        log_resume_note(options, run.checkpointed_epoch());
         throw;
     }
     return result;

@@ -13,14 +13,12 @@ namespace plmkit::pipelines {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 /// The first option that differs, by its dotted name ("seed",
 /// "featurizer.esm_pooling"): plain values before groups, so a changed
 /// --seed is named as such rather than as the group that copies it ("gbm").
 /// Throws the --resume UsageError.
 void refuse_changed_option(const nlohmann::json& before, const nlohmann::json& now,
-                           const std::string& prefix = "") {
+                           const std::string& prefix) {
     for (const bool groups : {false, true})
         for (auto it = now.begin(); it != now.end(); ++it) {
             const nlohmann::json was = before.value(it.key(), nlohmann::json());
@@ -31,8 +29,6 @@ void refuse_changed_option(const nlohmann::json& before, const nlohmann::json& n
                              " in the interrupted run, now " + it.value().dump());
         }
 }
-
-}  // namespace
 
 // The interrupted run must have had the same options and read the same data
 // (and split file) and encoder: cached features and checkpoints belong to

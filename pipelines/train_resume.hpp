@@ -10,6 +10,13 @@
 
 namespace plmkit::pipelines {
 
+/// --resume: throws UsageError naming the first option of `now` that differs
+/// from `before` (the interrupted run's), by its dotted name ("seed",
+/// "featurizer.esm_pooling"), plain values before groups. Train and pretrain
+/// use it.
+void refuse_changed_option(const nlohmann::json& before, const nlohmann::json& now,
+                           const std::string& prefix = "");
+
 /// --resume: throws UsageError when the interrupted run had other options
 /// (naming the first that differs by its dotted name) or read other data,
 /// split file or encoder files.

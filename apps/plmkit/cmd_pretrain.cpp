@@ -26,6 +26,9 @@ void add_data_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
     cmd->add_option("--smiles-col", o.smiles_col, "Column holding the SMILES")
         ->capture_default_str();
     cmd->add_option("-o,--output", o.output, "Model directory to write (LM_DIR)")->required();
+    cmd->add_flag("--resume", o.resume,
+                  "Continue the interrupted run in --output from its last epoch (the same "
+                  "command and data; LM_DIR/checkpoints)");
 }
 
 /// --kind protein: the checkpoint to continue from and how sequences are read.
@@ -42,6 +45,10 @@ void add_protein_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
                     "protein: a sequence longer than --crop: crop (a random window each epoch) "
                     "or skip (to rejects.tsv)")
         ->capture_default_str();
+    cmd->add_option("--save-dtype", o.save_dtype,
+                    "protein: the written weights' dtype: input (as --esm-model stores them: "
+                    "float32, float16 or bfloat16) or float32")
+        ->capture_default_str();
     cmd->add_option("--log-every", o.log_every,
                     "stderr not a terminal: seconds between progress lines within an epoch")
         ->check(CLI::NonNegativeNumber)
@@ -55,7 +62,8 @@ void apply_kind(CLI::App* cmd, pipelines::PretrainOptions& o) {
     const std::vector<const char*> smiles_only = {"--smiles-col", "--min-freq", "--hidden",
                                                   "--layers",     "--heads",    "--ffn",
                                                   "--max-len",    "--dropout"};
-    const std::vector<const char*> protein_only = {"--esm-model", "--seq-col", "--crop", "--long"};
+    const std::vector<const char*> protein_only = {"--esm-model", "--seq-col", "--crop", "--long",
+                                                   "--save-dtype"};
     for (const char* flag : o.kind == "protein" ? smiles_only : protein_only)
         if (given(flag) && (o.kind == "protein" || o.kind == "smiles"))
             throw UsageError(std::string(flag) + " does not apply to --kind " + o.kind +
@@ -140,6 +148,10 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
         "LM_DIR (new or empty) holds config.json, model.safetensors, vocab.txt and\n"
         "rejects.tsv (every skipped record with its reason); it is (re)written\n"
         "atomically at every epoch whose validation loss is the best so far.\n"
+        "While training, LM_DIR/checkpoints holds the last epoch's weights, optimizer\n"
+        "and schedule position: after Ctrl-C, SIGTERM or a preempted job, the same\n"
+        "command with --resume continues from there (changed options or data are\n"
+        "refused) and ends with the model an uninterrupted run would have written.\n"
         "Each epoch logs train/validation masked-LM loss and masked-token accuracy;\n"
         "within an epoch a progress line (a log line every --log-every seconds when\n"
         "stderr is not a terminal) shows steps, rate, ETA and the running loss.\n"
@@ -147,13 +159,16 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
         "residues: 80% <mask>, 10% a random amino acid, 10% kept) and writes LM_DIR\n"
         "as a Hugging Face ESM-2 directory with the input's tensor names, for\n"
         "plmkit embed --model LM_DIR or train --featurizer esm --esm-model LM_DIR;\n"
-        "epoch 0 scores the input model, which LM_DIR keeps if no epoch beats it.\n"
+        "epoch 0 scores the input model, which LM_DIR keeps if no epoch beats it;\n"
+        "the weights keep the input's dtype (--save-dtype float32 to widen them).\n"
         "\nExamples:\n"
         "  plmkit pretrain --kind smiles --data library.csv --output smiles_lm\n"
         "  plmkit pretrain --kind smiles --data chembl.smi --output lm --epochs 20 \\\n"
         "      --hidden 128 --layers 4 --heads 4 --ffn 512 --lr 1e-3\n"
         "  plmkit pretrain --kind protein --esm-model esm2_t12_35M_UR50D \\\n"
-        "      --data antibodies.fasta --epochs 3 --output esm2_antibodies");
+        "      --data antibodies.fasta --epochs 3 --output esm2_antibodies\n"
+        "  plmkit pretrain --kind protein --esm-model esm2_t12_35M_UR50D \\\n"
+        "      --data antibodies.fasta --epochs 3 --output esm2_antibodies --resume");
     refuse_empty_values(cmd);
     cmd->callback([opt, cmd] {
         apply_kind(cmd, *opt);

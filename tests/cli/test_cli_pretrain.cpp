@@ -20,7 +20,7 @@ TEST_CASE("cli pretrain: help lists the options and examples", "[cli][pretrain]"
     auto r = run_plmkit({"pretrain", "--help"});
     CHECK(r.exit_code == 0);
     for (const char* opt : {"--kind", "--data", "--smiles-col", "--output", "--epochs", "--lr",
-                            "--mask-prob", "--valid-fraction", "--seed", "Examples:"})
+                            "--mask-prob", "--valid-fraction", "--seed", "--resume", "Examples:"})
         CHECK_THAT(r.out, Catch::Contains(opt));
 }
 
@@ -88,7 +88,10 @@ TEST_CASE("cli pretrain: Ctrl-C after a saved epoch says what LM_DIR holds", "[c
     CHECK(plmkit::test::read_file(rc) == "130\n");
     CHECK_THAT(text, Catch::Contains("plmkit: warning: " + lm + " holds epoch ") &&
                          Catch::Contains(" of 100000, the best so far (valid loss ") &&
-                         Catch::Contains("there is no --resume") &&
+                         Catch::Contains("usable as an encoder") &&
+                         Catch::Contains("pretrain: interrupted; '" + lm +
+                                         "/checkpoints' keeps the work done so far (epoch ") &&
+                         Catch::Contains("the same command with --resume continues from it") &&
                          Catch::Contains("plmkit: error: interrupted"));
     CHECK(plmkit::test::file_exists(lm + "/config.json"));
 }

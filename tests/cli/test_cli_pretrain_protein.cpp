@@ -276,6 +276,6 @@ TEST_CASE("cli pretrain protein: --help lists the protein options", "[pretrain][
     auto r = run_plmkit({"pretrain", "--help"});
     CHECK(r.exit_code == 0);
     for (const char* opt : {"--esm-model", "--seq-col", "--crop", "--long", "--log-every",
-                            "--kind protein --esm-model"})
+                            "--save-dtype", "--kind protein --esm-model"})
         CHECK_THAT(r.out, Catch::Contains(opt));
 }

@@ -186,3 +186,22 @@ TEST_CASE("pretrain: option and input errors", "[pretrain_job]") {
     }
     CHECK_FALSE(std::filesystem::exists(o.output));
 }
+
+TEST_CASE("pretrain: the learning-rate schedule both kinds share", "[pretrain_job]") {
+    // Figured by hand: warm-up over 10% of 100 steps to lr, then linear decay
+    // from lr at step 10 to lr/10 at step 100.
+    pipelines::PretrainOptions o;
+    o.lr = 2.0;
+    o.warmup_fraction = 0.1;
+    CHECK(pipelines::pretrain_lr(o, 0, 100) == Approx(0.2));
+    CHECK(pipelines::pretrain_lr(o, 4, 100) == Approx(1.0));
+    CHECK(pipelines::pretrain_lr(o, 9, 100) == Approx(2.0));
+    CHECK(pipelines::pretrain_lr(o, 10, 100) == Approx(2.0));
+    CHECK(pipelines::pretrain_lr(o, 55, 100) == Approx(1.1));  // half-way: 0.1 + 0.9 / 2
+    CHECK(pipelines::pretrain_lr(o, 99, 100) == Approx(2.0 * (0.1 + 0.9 / 90)));
+    CHECK(pipelines::pretrain_lr(o, 100, 100) == Approx(0.2));
+    // At least one warm-up step: 6% of 5 steps rounds to none.
+    o.warmup_fraction = 0.06;
+    CHECK(pipelines::pretrain_lr(o, 0, 5) == Approx(2.0));
+    CHECK(pipelines::pretrain_lr(o, 3, 5) == Approx(1.1));  // 1 - 2/4 of the way
+}

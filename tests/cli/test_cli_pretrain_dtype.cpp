@@ -1,0 +1,98 @@
+// `plmkit pretrain --kind protein` writes the trained weights in the input
+// checkpoint's dtype (it wrote float32 whatever the input held), or float32
+// with --save-dtype float32. The fp16 input is made from the esm2_tiny fixture
+// by tests/cli/data/esm_fp16.py (numpy), which also checks the outputs.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/catch.hpp"
+
+#include "src/safetensors.hpp"
+#include "tests/test_support.hpp"
+
+namespace test = plmkit::test;
+using test::read_file;
+using test::run_plmkit;
+using test::shared_path;
+using test::temp_path;
+
+namespace {
+
+const std::string kEsm = shared_path("fixtures/esm2_tiny/model");
+const std::string kGb1 = shared_path("data/flip_gb1/sampled.csv");
+
+/// Runs esm_fp16.py with `args`; its stdout.
+std::string python(const std::string& args) {
+    const std::string log = temp_path("esm_fp16_py.log");
+    const std::string cmd = "/usr/bin/python3 " + test::source_path("tests/cli/data/esm_fp16.py") +
+                            " " + args + " > " + log + " 2>&1";
+    const int rc = std::system(cmd.c_str());
+    INFO("needs /usr/bin/python3 with numpy: " << read_file(log));
+    REQUIRE(rc == 0);
+    return read_file(log);
+}
+
+std::vector<std::string> args(const std::string& model, const std::string& out,
+                              const std::string& epochs) {
+    return {"pretrain", "--kind", "protein",       "--esm-model", model,    "--data", kGb1,
+            "--epochs", epochs,   "--max-records", "16",          "--crop", "100",    "--threads",
+            "1",        "--lr",   "2e-3",          "--output",    out};
+}
+
+std::string fresh(const std::string& name) {
+    const std::string out = temp_path(name);
+    std::filesystem::remove_all(out);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("cli pretrain protein: the output keeps an fp16 input's dtype",
+          "[pretrain][protein][dtype]") {
+    const std::string fp16 = fresh("cli_esm_fp16_model");
+    std::filesystem::create_directories(fp16);
+    python("make " + kEsm + " " + fp16);
+
+    const std::string out16 = fresh("cli_esm_fp16_out"), out32 = fresh("cli_esm_fp16_out32");
+    auto a = run_plmkit(args(fp16, out16, "1"));
+    INFO(a.err);
+    REQUIRE(a.exit_code == 0);
+    auto b32 = args(fp16, out32, "1");
+    b32.insert(b32.end(), {"--save-dtype", "float32"});
+    auto b = run_plmkit(b32);
+    INFO(b.err);
+    REQUIRE(b.exit_code == 0);
+    CHECK_THAT(python("check " + fp16 + " " + out16 + " " + out32), Catch::StartsWith("ok "));
+
+    SECTION("--epochs 0: the fp16 input comes back byte for byte") {
+        const std::string out0 = fresh("cli_esm_fp16_out0");
+        auto r = run_plmkit(args(fp16, out0, "0"));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        plmkit::SafetensorsFile in(fp16 + "/model.safetensors"), got(out0 + "/model.safetensors");
+        REQUIRE(got.names().size() == in.names().size());
+        for (const auto& name : in.names()) {
+            INFO(name);
+            const auto &x = in.get(name), &y = got.get(name);
+            CHECK(y.dtype == x.dtype);
+            CHECK((x.nbytes == y.nbytes && std::memcmp(x.data, y.data, x.nbytes) == 0));
+        }
+        CHECK_THAT(read_file(out0 + "/config.json"),
+                   Catch::Contains("\"torch_dtype\": \"float16\""));
+    }
+    SECTION("--save-dtype: a bad value, and --kind smiles, are usage errors") {
+        auto bad = args(fp16, fresh("cli_esm_fp16_bad"), "1");
+        bad.insert(bad.end(), {"--save-dtype", "fp8"});
+        auto r = run_plmkit(bad);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--save-dtype 'fp8': expected input or float32"));
+        r = run_plmkit({"pretrain", "--data", kGb1, "--save-dtype", "float32", "--output",
+                        fresh("cli_lm_save_dtype")});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--save-dtype does not apply to --kind smiles"));
+    }
+}
