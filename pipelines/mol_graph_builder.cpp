@@ -52,7 +52,8 @@ void atom_features(const RDKit::Atom& a, const RDKit::RingInfo& rings, float* ou
     out[k++] = static_cast<float>(a.getMass() * 0.01);
 }
 
-void bond_features(const RDKit::Bond& b, const RDKit::RingInfo& rings, float* out) {
+void bond_features(const RDKit::Bond& b, const RDKit::RingInfo& rings,
+                   const MolGraphOptions& options, float* out) {
     using T = RDKit::Bond::BondType;
     using S = RDKit::Bond::BondStereo;
     switch (b.getBondType()) {
@@ -75,13 +76,21 @@ void bond_features(const RDKit::Bond& b, const RDKit::RingInfo& rings, float* ou
     out[5] = rings.numBondRings(b.getIdx()) > 0 ? 1.f : 0.f;
     static constexpr std::array<S, 6> kStereo{S::STEREONONE, S::STEREOANY, S::STEREOZ,
                                               S::STEREOE,    S::STEREOCIS, S::STEREOTRANS};
+    S stereo = b.getStereo();
+    if (stereo == S::STEREOANY && !options.either_bond_as_any) stereo = S::STEREONONE;
     for (std::size_t i = 0; i < kStereo.size(); ++i)
-        if (b.getStereo() == kStereo[i]) out[6 + i] = 1.f;
+        if (stereo == kStereo[i]) out[6 + i] = 1.f;
 }
 
 }  // namespace
 
-models::MolGraph build_mol_graph(const RDKit::ROMol& given) {
+std::optional<MolGraphOptions> mol_graph_options(const std::string& layout) {
+    if (layout == kGraphFeatures) return MolGraphOptions{};
+    if (layout == "plmkit-graph-2") return MolGraphOptions{/*either_bond_as_any=*/true};
+    return std::nullopt;
+}
+
+models::MolGraph build_mol_graph(const RDKit::ROMol& given, const MolGraphOptions& options) {
     // A copy only when rings were never perceived or the molecule has
     // stereo (chiral tags, '/' and '\\' bonds) to perceive: plmkit's parser
     // leaves stereo perception (CIP labels, E/Z) to the steps that need it.
@@ -115,7 +124,7 @@ models::MolGraph build_mol_graph(const RDKit::ROMol& given) {
         const std::size_t e = g.from.size();
         g.from.insert(g.from.end(), {u, v});
         g.to.insert(g.to.end(), {v, u});
-        bond_features(*b, rings, &g.bond_features[e * kBondFeatures]);
+        bond_features(*b, rings, options, &g.bond_features[e * kBondFeatures]);
         std::copy_n(&g.bond_features[e * kBondFeatures], kBondFeatures,
                     &g.bond_features[(e + 1) * kBondFeatures]);
     }

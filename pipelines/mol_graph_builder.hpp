@@ -12,7 +12,11 @@
 //   hybridization  SP SP2 SP3 SP3D SP3D2, other                   6
 //   aromatic, in a ring (0/1); mass / 100                         3
 // Bond features (kBondFeatures = 12): single, double, triple, aromatic;
-// conjugated; in a ring; stereo none, any, Z, E, cis, trans.
+// conjugated; in a ring; stereo none, any, Z, E, cis, trans. A double bond
+// an SD file marks "either" (RDKit's STEREOANY, which no SMILES can write)
+// is "none", as the same molecule read from SMILES: slot "any" stays 0 in
+// plmkit-graph-3 (plmkit-graph-2 models, made before, set it, and keep
+// their graphs).
 //
 // Every feature is independent of the order in which the SMILES lists the
 // atoms (the chirality is the CIP label, not RDKit's order-relative CW/CCW
@@ -21,6 +25,8 @@
 // the features must change the name (plmkit-graph-1, never released, had
 // the CW/CCW tags).
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "models/mol_graph.hpp"
 
@@ -30,11 +36,21 @@ class ROMol;
 
 namespace plmkit::pipelines {
 
-constexpr const char* kGraphFeatures = "plmkit-graph-2";
+constexpr const char* kGraphFeatures = "plmkit-graph-3";
 constexpr std::int64_t kAtomFeatures = 46;
 constexpr std::int64_t kBondFeatures = 12;
 
+/// What differs between the graph layouts this build makes.
+struct MolGraphOptions {
+    /// plmkit-graph-2: an SD "either" double bond (STEREOANY) sets slot "any".
+    bool either_bond_as_any = false;
+};
+
+/// The options of a layout named in a model's config.json (kGraphFeatures
+/// or plmkit-graph-2); nullopt for a layout this build does not make.
+std::optional<MolGraphOptions> mol_graph_options(const std::string& layout);
+
 /// The graph of a sanitized molecule. Thread-safe.
-models::MolGraph build_mol_graph(const RDKit::ROMol& mol);
+models::MolGraph build_mol_graph(const RDKit::ROMol& mol, const MolGraphOptions& options = {});
 
 }  // namespace plmkit::pipelines

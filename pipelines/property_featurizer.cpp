@@ -84,6 +84,7 @@ class ChemFeaturizer final : public PropertyFeaturizer {
 
     bool makes_graphs() const override { return true; }
     void keep_graphs(bool on) override { graphs_ = on; }
+    void set_graph_options(const MolGraphOptions& options) override { graph_options_ = options; }
     std::string molecule_graph(const RDKit::ROMol& mol, models::MolGraph* out) const override {
         return featurize(mol, nullptr, out);
     }
@@ -115,7 +116,7 @@ class ChemFeaturizer final : public PropertyFeaturizer {
         }
         const RDKit::ROMol& m = standardize_ ? *parent.mol : mol;
         if (out) f_.featurize(m, out);
-        if (graph) *graph = build_mol_graph(m);
+        if (graph) *graph = build_mol_graph(m, graph_options_);
         return "";
     }
 
@@ -123,6 +124,7 @@ class ChemFeaturizer final : public PropertyFeaturizer {
     bool standardize_;
     int threads_;
     bool graphs_ = false;
+    MolGraphOptions graph_options_;
 };
 
 /// smiles-lm: a frozen plmkit-pretrain encoder, mean-pooled.

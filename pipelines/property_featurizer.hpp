@@ -23,6 +23,7 @@
 #include "pipelines/esm_featurizer.hpp"
 #include "pipelines/feature_matrix.hpp"
 #include "pipelines/featurizers.hpp"
+#include "pipelines/mol_graph_builder.hpp"
 #include "src/device.hpp"
 
 namespace RDKit {
@@ -122,6 +123,10 @@ class PropertyFeaturizer {
     /// molecule it featurizes (the standardized parent with --standardize).
     /// Throws UsageError when !makes_graphs().
     virtual void keep_graphs(bool on);
+    /// The graph layout of the model the graphs are for (by default this
+    /// build's kGraphFeatures; a plmkit-graph-2 model's, see
+    /// mol_graph_builder.hpp). Ignored by featurizers without graphs.
+    virtual void set_graph_options(const MolGraphOptions& options) { (void)options; }
     /// The graph of an already parsed molecule, as featurize() makes it.
     /// Returns "" or why it failed. Thread-safe.
     virtual std::string molecule_graph(const RDKit::ROMol& mol, models::MolGraph* out) const;

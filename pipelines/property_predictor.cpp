@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 #include "pipelines/encoder_spec.hpp"
 #include "pipelines/mol_graph_builder.hpp"
@@ -17,20 +18,22 @@ FeaturizerRuntime with_base(FeaturizerRuntime rt, const std::string& dir) {
     return rt;
 }
 
-/// A model's D-MPNNs must take the graphs this build makes.
+/// A model's D-MPNNs must take graphs this build makes (its own layout, or
+/// plmkit-graph-2's, which differs only for SD "either" double bonds).
 void check_graphs(const models::PropertyModel& model, PropertyFeaturizer& f) {
     const auto& o = model.config().mpnn;
-    if (o.graph_features != kGraphFeatures || o.encoder.atom_dim != kAtomFeatures ||
-        o.encoder.bond_dim != kBondFeatures)
+    const std::optional<MolGraphOptions> layout = mol_graph_options(o.graph_features);
+    if (!layout || o.encoder.atom_dim != kAtomFeatures || o.encoder.bond_dim != kBondFeatures)
         throw ModelError("the model's D-MPNNs take molecular graphs '" + o.graph_features +
                          "' with " + std::to_string(o.encoder.atom_dim) + " atom and " +
                          std::to_string(o.encoder.bond_dim) + " bond features; this build makes '" +
-                         kGraphFeatures + "' with " + std::to_string(kAtomFeatures) + " and " +
-                         std::to_string(kBondFeatures));
+                         kGraphFeatures + "' (and plmkit-graph-2) with " +
+                         std::to_string(kAtomFeatures) + " and " + std::to_string(kBondFeatures));
     if (!f.makes_graphs())
         throw ModelError("the model has D-MPNNs but its featurizer (" + f.name() +
                          ") gives no molecular graphs");
     f.keep_graphs(true);
+    f.set_graph_options(*layout);
 }
 
 std::vector<const models::MolGraph*> graph_pointers(const std::vector<models::MolGraph>& graphs,

@@ -124,7 +124,7 @@ void ScreenWorker::prepare(ScreenItem& item) {
         timer.lap(ScreenStep::parse);
         return;
     }
-    if (item.input_smiles.empty()) item.input_smiles = canonical_smiles(*parsed.mol);  // SDF
+    if (item.input_smiles.empty()) item.input_smiles = rdkit_smiles(*parsed.mol);  // SDF
     item.molblock.clear();
     timer.lap(ScreenStep::parse);
 

@@ -1,6 +1,7 @@
 #include "pipelines/standardize.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 #include <vector>
 
@@ -112,6 +113,32 @@ void restore_stereo_groups(RDKit::ROMol& mol, const std::vector<SavedGroup>& gro
     }
     mol.setStereoGroups(std::move(out));
 }
+
+bool is_abs_group(const RDKit::StereoGroup& g) {
+    return g.getGroupType() == RDKit::StereoGroupType::STEREO_ABSOLUTE;
+}
+
+/// An ABS group says what an atom in no group means already: left out, so
+/// that "|a:1,o1:3|" and "|o1:3|" give one key.
+void drop_abs_groups(RDKit::ROMol& mol) {
+    std::vector<RDKit::StereoGroup> kept;
+    for (const auto& g : mol.getStereoGroups())
+        if (!is_abs_group(g)) kept.push_back(g);
+    mol.setStereoGroups(std::move(kept));
+}
+
+std::string cx_smiles(const RDKit::ROMol& mol) {
+    constexpr std::uint32_t kFields = RDKit::SmilesWrite::CXSmilesFields::CX_ENHANCEDSTEREO;
+    return RDKit::MolToCXSmiles(mol, RDKit::SmilesWriteParams(), kFields);
+}
+
+void invert_group(const std::vector<RDKit::Atom*>& atoms) {
+    for (auto* a : atoms)
+        a->invertChirality();
+}
+
+/// Up to this many OR/AND groups every writing is tried (1024 SMILES).
+constexpr std::size_t kMaxEnumeratedGroups = 10;
 }  // namespace
 
 StandardizeResult Standardizer::run(const RDKit::ROMol& mol) {
@@ -151,23 +178,48 @@ StandardizeResult Standardizer::run(const RDKit::ROMol& mol) {
     return r;
 }
 
+std::string rdkit_smiles(const RDKit::ROMol& mol) {
+    const auto& groups = mol.getStereoGroups();
+    if (std::all_of(groups.begin(), groups.end(), is_abs_group)) return RDKit::MolToSmiles(mol);
+    if (std::none_of(groups.begin(), groups.end(), is_abs_group)) return cx_smiles(mol);
+    RDKit::ROMol copy(mol);
+    drop_abs_groups(copy);
+    return cx_smiles(copy);
+}
+
 std::string canonical_smiles(const RDKit::ROMol& mol) {
     const auto& groups = mol.getStereoGroups();
-    const auto is_abs = [](const RDKit::StereoGroup& g) {
-        return g.getGroupType() == RDKit::StereoGroupType::STEREO_ABSOLUTE;
-    };
-    if (std::all_of(groups.begin(), groups.end(), is_abs)) return RDKit::MolToSmiles(mol);
-    constexpr std::uint32_t kFields = RDKit::SmilesWrite::CXSmilesFields::CX_ENHANCEDSTEREO;
-    if (std::none_of(groups.begin(), groups.end(), is_abs))
-        return RDKit::MolToCXSmiles(mol, RDKit::SmilesWriteParams(), kFields);
-    // An ABS group says what an atom in no group means already: left out, so
-    // that "|a:1,o1:3|" and "|o1:3|" give one key.
+    if (std::all_of(groups.begin(), groups.end(), is_abs_group)) return RDKit::MolToSmiles(mol);
     RDKit::ROMol copy(mol);
-    std::vector<RDKit::StereoGroup> kept;
-    for (const auto& g : copy.getStereoGroups())
-        if (!is_abs(g)) kept.push_back(g);
-    copy.setStereoGroups(std::move(kept));
-    return RDKit::MolToCXSmiles(copy, RDKit::SmilesWriteParams(), kFields);
+    drop_abs_groups(copy);
+    // Inverting every atom of an OR or AND group gives the same substance
+    // written from the other enantiomer of that group: of these writings
+    // (2^groups, each group inverted or not), the smallest SMILES is the key.
+    const auto& kept = copy.getStereoGroups();
+    std::vector<std::vector<RDKit::Atom*>> flips;
+    for (const auto& g : kept)
+        flips.push_back(g.getAtoms());
+    std::string best = cx_smiles(copy);
+    if (flips.size() <= kMaxEnumeratedGroups) {
+        const std::uint32_t n = 1u << flips.size();
+        for (std::uint32_t mask = 1; mask < n; ++mask) {
+            // Gray code: consecutive masks differ in one group, inverted once.
+            const std::uint32_t changed = (mask ^ (mask >> 1)) ^ ((mask - 1) ^ ((mask - 1) >> 1));
+            for (std::size_t i = 0; i < flips.size(); ++i)
+                if (changed & (1u << i)) invert_group(flips[i]);
+            best = std::min(best, cx_smiles(copy));
+        }
+        return best;
+    }
+    for (auto& atoms : flips) {  // too many to enumerate: one group at a time
+        invert_group(atoms);
+        std::string s = cx_smiles(copy);
+        if (s < best)
+            best = std::move(s);
+        else
+            invert_group(atoms);
+    }
+    return best;
 }
 
 }  // namespace plmkit::pipelines

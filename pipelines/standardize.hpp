@@ -42,6 +42,14 @@ class Standardizer {
 /// RDKit's canonical (isomeric) SMILES; with enhanced stereo (OR / AND
 /// stereo groups) as CXSMILES with that extension only: "C[C@H](O)[C@@H](C)N
 /// |o1:1,3|". ABS groups are left out (an atom in no group is absolute).
+/// The atoms of each OR / AND group may be written as either enantiomer of
+/// the group (the same substance): the smallest of these SMILES is chosen,
+/// so "C[C@@H](O)[C@H](C)N |o1:1,3|" gives the key above. Every writing is
+/// tried for up to 10 such groups; with more, one group at a time.
 std::string canonical_smiles(const RDKit::ROMol& mol);
+
+/// RDKit's SMILES of the molecule as written (no stereo group canonicalized;
+/// ABS groups left out, as canonical_smiles does).
+std::string rdkit_smiles(const RDKit::ROMol& mol);
 
 }  // namespace plmkit::pipelines

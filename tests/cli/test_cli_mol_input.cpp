@@ -198,22 +198,29 @@ TEST_CASE("cli screen: enhanced stereo stays in the SMILES, and dedupe tells the
     test::write_file(lib,
                      "smiles,id\n\"C[C@H](O)[C@@H](C)N |o1:1,3|\",or1\n"
                      "\"C[C@H](O)[C@@H](C)N |&1:1,3|\",and1\nC[C@H](O)[C@@H](C)N,abs\n"
-                     "\"C[C@H](O)[C@@H](C)[NH3+].[Cl-] |&1:1,3|\",salt\n");
+                     "\"C[C@H](O)[C@@H](C)[NH3+].[Cl-] |&1:1,3|\",salt\n"
+                     "\"C[C@@H](O)[C@H](C)N |o1:1,3|\",or1_mirror\n");
     auto out = test::temp_path("cli_enhanced_hits.csv");
     auto sdf = test::temp_path("cli_enhanced_hits.sdf");
     auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--sdf", sdf, "--no-progress"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     const std::string hits = test::read_file(out);
-    // The canonical SMILES column as RDKit Python's MolToCXSmiles writes it.
+    // The canonical SMILES column: the smallest of RDKit Python's
+    // MolToCXSmiles of the molecule and of its group inverted
+    // (tests/pipelines/data/stereo_group_key.py).
     CHECK_THAT(hits, Catch::Contains("\nor1,\"C[C@H](O)[C@@H](C)N |o1:1,3|\","
-                                     "\"C[C@H](O)[C@@H](C)N |o1:1,3|\","));
+                                     "\"C[C@H](N)[C@@H](C)O |o1:1,3|\","));
     CHECK_THAT(hits, Catch::Contains("\nand1,\"C[C@H](O)[C@@H](C)N |&1:1,3|\","
-                                     "\"C[C@H](O)[C@@H](C)N |&1:1,3|\","));
+                                     "\"C[C@H](N)[C@@H](C)O |&1:1,3|\","));
     CHECK_THAT(hits, Catch::Contains("\nabs,C[C@H](O)[C@@H](C)N,C[C@H](O)[C@@H](C)N,"));
     // The salt's group survives salt stripping: the same substance as and1.
     CHECK_THAT(rejects_of(out), Catch::Contains("salt\t") &&
                                     Catch::Contains("\tdedupe\tduplicate of and1 (record 1)\t"));
+    // The OR group written from the other enantiomer: the same substance.
+    CHECK_THAT(rejects_of(out),
+               Catch::Contains("or1_mirror\t") &&
+                   Catch::Contains("\tdedupe\tduplicate of or1 (record 0)\t"));
     // hits.sdf keeps the groups as V3000 collections.
     const std::string mols = test::read_file(sdf);
     CHECK_THAT(mols, Catch::Contains("M  V30 MDLV30/STEREL1 ATOMS=(2 2 4)") &&

@@ -153,3 +153,37 @@ TEST_CASE("mol_graph: the featurizer's graphs follow --standardize", "[mol_graph
     CHECK(parent->molecule_graph(*p.mol, &one).empty());
     CHECK(one.atom_features == b.graphs[0].atom_features);
 }
+
+namespace {
+// Acetaldoxime with its C=N bond drawn "either" (bond stereo 3): RDKit Python's
+// MolFromMolBlock gives bond 1 STEREOANY and the SMILES CC=NO (STEREONONE).
+const char* const kEitherOxime =
+    "acetaldoxime\n     RDKit          2D\n\n"
+    "  4  3  0  0  0  0  0  0  0  0999 V2000\n"
+    "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+    "    1.2990    0.7500    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+    "    2.5981    0.0000    0.0000 N   0  0  0  0  0  0  0  0  0  0  0  0\n"
+    "    3.8971    0.7500    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0\n"
+    "  1  2  1  0\n  2  3  2  3\n  3  4  1  0\nM  END\n";
+}  // namespace
+
+TEST_CASE("mol_graph: an SD 'either' double bond is unspecified stereo, as in its SMILES",
+          "[mol_graph]") {
+    ParseResult sd = parse_molblock(kEitherOxime);
+    REQUIRE(sd.mol);
+    REQUIRE(sd.mol->getBondWithIdx(1)->getStereo() == RDKit::Bond::STEREOANY);
+    const models::MolGraph smiles = graph_of("CC=NO");  // the same atom order
+    const models::MolGraph g = build_mol_graph(*sd.mol);
+    CHECK(g.atom_features == smiles.atom_features);
+    CHECK(g.bond_features == smiles.bond_features);
+    // C=N (directed edges 2 and 3): double, conjugated, stereo "none".
+    CHECK(bond_slots(g, 2) == std::vector<int>{1, 4, 6});
+    CHECK(bond_slots(g, 3) == std::vector<int>{1, 4, 6});
+    // plmkit-graph-2 (models made before) set slot "any" there.
+    REQUIRE(mol_graph_options("plmkit-graph-2"));
+    const models::MolGraph old = build_mol_graph(*sd.mol, *mol_graph_options("plmkit-graph-2"));
+    CHECK(bond_slots(old, 2) == std::vector<int>{1, 4, 7});
+    CHECK(old.atom_features == smiles.atom_features);
+    CHECK(mol_graph_options(kGraphFeatures));
+    CHECK_FALSE(mol_graph_options("plmkit-graph-1"));
+}

@@ -115,23 +115,25 @@ TEST_CASE("standardize: ChEMBL molecules as RDKit Python", "[screen][standardize
 TEST_CASE("standardize: enhanced stereo (CXSMILES stereo groups) is kept",
           "[screen][standardize]") {
     // Expected: RDKit Python (Debian 2022.09) Cleanup -> LargestFragmentChooser
-    // -> Uncharger -> MolToCXSmiles(m, SmilesWriteParams(), CX_ENHANCEDSTEREO)
-    // where RDKit keeps the groups; where it drops them (a step changed the
-    // molecule), the value is RDKit's for the molecule without the salt or
-    // with the nitro group already normalized, whose groups it keeps.
+    // -> Uncharger, then the smallest MolToCXSmiles(m, SmilesWriteParams(),
+    // CX_ENHANCEDSTEREO) over the molecule with each OR/AND group's atoms
+    // inverted or not (each writing from a fresh parse: the same substance,
+    // written from the other enantiomer of the group). Where RDKit drops
+    // the groups (a step changed the molecule), the value is that of the
+    // molecule without the salt or with the nitro group already normalized.
     Standardizer s;
     const std::map<std::string, std::string> expected = {
-        {"C[C@H](O)[C@@H](C)N |o1:1,3|", "C[C@H](O)[C@@H](C)N |o1:1,3|"},
-        {"C[C@H](O)[C@@H](C)N |&1:1,3|", "C[C@H](O)[C@@H](C)N |&1:1,3|"},
-        {"C[C@H](O)[C@@H](C)N |o1:3|", "C[C@H](O)[C@@H](C)N |o1:3|"},
+        {"C[C@H](O)[C@@H](C)N |o1:1,3|", "C[C@H](N)[C@@H](C)O |o1:1,3|"},
+        {"C[C@H](O)[C@@H](C)N |&1:1,3|", "C[C@H](N)[C@@H](C)O |&1:1,3|"},
+        {"C[C@H](O)[C@@H](C)N |o1:3|", "C[C@H](N)[C@H](C)O |o1:1|"},
         // RDKit Python drops the group here ("C[C@H](O)[C@@H](C)N").
-        {"C[C@H](O)[C@@H](C)[NH3+].[Cl-] |&1:1,3|", "C[C@H](O)[C@@H](C)N |&1:1,3|"},
+        {"C[C@H](O)[C@@H](C)[NH3+].[Cl-] |&1:1,3|", "C[C@H](N)[C@@H](C)O |&1:1,3|"},
         // Normalizing the nitro group reorders the atoms; RDKit drops the group.
         {"C[N+](=O)[O-].C[C@H](O)[C@@H](C)CN(=O)=O |&1:5,7|",
-         "C[C@H](O)[C@@H](C)C[N+](=O)[O-] |&1:1,3|"},
+         "C[C@H](C[N+](=O)[O-])[C@@H](C)O |&1:1,6|"},
         // An ABS group means what no group means: written as plain SMILES.
         {"C[C@H](O)[C@@H](C)N |a:1,3|", "C[C@H](O)[C@@H](C)N"},
-        {"C[C@H](O)[C@@H](C)N |a:1,o1:3|", "C[C@H](O)[C@@H](C)N |o1:3|"},
+        {"C[C@H](O)[C@@H](C)N |a:1,o1:3|", "C[C@H](N)[C@H](C)O |o1:1|"},
         {"C[C@H](O)[C@@H](C)N", "C[C@H](O)[C@@H](C)N"},
     };
     for (const auto& [in, want] : expected) {
@@ -149,7 +151,44 @@ TEST_CASE("standardize: enhanced stereo (CXSMILES stereo groups) is kept",
         StandardizeOptions off;
         off.cleanup = off.largest_fragment = off.uncharge = false;
         Standardizer none(off);
-        // RDKit Python's MolToCXSmiles of the parsed molecule.
-        CHECK(standardized(none, "N[C@@H](C)[C@H](C)O |o1:1,3|") == "C[C@H](N)[C@H](C)O |o1:1,3|");
+        // The smallest of RDKit Python's MolToCXSmiles of the parsed
+        // molecule and of its mirror image (as above).
+        CHECK(standardized(none, "N[C@@H](C)[C@H](C)O |o1:1,3|") ==
+              "C[C@@H](N)[C@@H](C)O |o1:1,3|");
     }
+}
+
+TEST_CASE("standardize: each writing of an OR or AND stereo group gives one canonical SMILES",
+          "[screen][standardize]") {
+    // Inverting all atoms of an OR group (one of the two, unknown which) or
+    // an AND group (a mixture of both) writes the same substance from the
+    // other enantiomer of the group; each group may be inverted on its own.
+    // Keys: the smallest RDKit Python MolToCXSmiles over the 2^groups
+    // writings (tests/pipelines/data/stereo_group_key.py); RDKit 2022.09
+    // itself gives the first two different SMILES.
+    Standardizer s;
+    const std::vector<std::pair<std::vector<std::string>, std::string>> same = {
+        {{"C[C@H](O)[C@@H](C)N |o1:1,3|", "C[C@@H](O)[C@H](C)N |o1:1,3|",
+          "N[C@@H](C)[C@@H](C)O |o1:1,3|"},
+         "C[C@H](N)[C@@H](C)O |o1:1,3|"},
+        {{"C[C@H](O)[C@@H](C)N |&1:1,3|", "C[C@@H](O)[C@H](C)N |&1:1,3|"},
+         "C[C@H](N)[C@@H](C)O |&1:1,3|"},
+        // Two OR groups, each inverted on its own.
+        {{"C[C@H](O)C[C@H](C)N |o1:1,o2:4|", "C[C@@H](O)C[C@H](C)N |o1:1,o2:4|",
+          "C[C@H](O)C[C@@H](C)N |o1:1,o2:4|", "C[C@@H](O)C[C@@H](C)N |o1:1,o2:4|"},
+         "C[C@@H](N)C[C@@H](C)O |o1:1,o2:4|"},
+        // Atom 1 absolute, atom 4 either: inverting atom 4 is the same.
+        {{"C[C@H](O)C[C@H](C)N |a:1,o1:4|", "C[C@H](O)C[C@@H](C)N |o1:4|"},
+         "C[C@H](N)C[C@H](C)O |o1:1|"},
+    };
+    for (const auto& [writings, want] : same)
+        for (const auto& in : writings) {
+            INFO(in);
+            CHECK(standardized(s, in) == want);
+        }
+    // Other substances keep other keys: the other diastereomer of an OR
+    // group, the absolute atom inverted, and no group at all.
+    CHECK(standardized(s, "C[C@H](O)[C@H](C)N |o1:1,3|") == "C[C@@H](N)[C@@H](C)O |o1:1,3|");
+    CHECK(standardized(s, "C[C@@H](O)C[C@H](C)N |a:1,o1:4|") == "C[C@@H](N)C[C@@H](C)O |o1:1|");
+    CHECK(standardized(s, "C[C@@H](O)[C@H](C)N") == "C[C@H](N)[C@@H](C)O");
 }

@@ -176,3 +176,41 @@ TEST_CASE("train: D-MPNN option and model errors", "[train_job][mpnn]") {
     CHECK_THROWS_WITH(PropertyPredictor(dir, {}),
                       Catch::Contains("'plmkit-graph-0'") && Catch::Contains(kGraphFeatures));
 }
+
+TEST_CASE("predict: an SD record with an 'either' double bond gets its SMILES's prediction",
+          "[train_job][mpnn]") {
+    // Acetaldoxime with its C=N bond drawn "either" (bond stereo 3; RDKit:
+    // STEREOANY) and as SMILES CC=NO (no stereo): one molecule.
+    const std::string block =
+        "oxime\n     RDKit          2D\n\n"
+        "  4  3  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "    1.2990    0.7500    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "    2.5981    0.0000    0.0000 N   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "    3.8971    0.7500    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "  1  2  1  0\n  2  3  2  3\n  3  4  1  0\nM  END\n";
+    ParseResult sd = parse_molblock(block), smi = parse_smiles("CC=NO");
+    REQUIRE(sd.mol);
+    REQUIRE(smi.mol);
+    const test::TrainRun& r = mpnn_run();
+    auto cfg = json::parse(test::read_file(r.out + "/config.json"));
+    CHECK(cfg["model"]["mpnn"]["graph_features"] == kGraphFeatures);
+    PropertyPredictor p(r.out, {});
+    double a = 0, b = 0, sa = 0, sb = 0;
+    REQUIRE(p.predict_molecule(*sd.mol, "CC=NO", &a, &sa).empty());
+    REQUIRE(p.predict_molecule(*smi.mol, "CC=NO", &b, &sb).empty());
+    CHECK(a == b);
+    // A plmkit-graph-2 model (made before) still loads, with its own graphs:
+    // slot "any" set for the SD bond.
+    const std::string dir = test::temp_path("mpnn_graph2");
+    fs::remove_all(dir);
+    fs::copy(r.out, dir, fs::copy_options::recursive);
+    cfg["model"]["mpnn"]["graph_features"] = "plmkit-graph-2";
+    test::write_file(dir + "/config.json", cfg.dump());
+    PropertyPredictor old(dir, {});
+    models::MolGraph g;
+    REQUIRE(old.featurizer().molecule_graph(*sd.mol, &g).empty());
+    CHECK(g.bond_features[2 * kBondFeatures + 7] == 1.f);  // C=N: "any"
+    REQUIRE(old.predict_molecule(*smi.mol, "CC=NO", &a, &sa).empty());
+    CHECK(a == b);  // same weights, same graph for the SMILES
+}
