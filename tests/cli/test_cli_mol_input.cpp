@@ -218,9 +218,8 @@ TEST_CASE("cli screen: enhanced stereo stays in the SMILES, and dedupe tells the
     CHECK_THAT(rejects_of(out), Catch::Contains("salt\t") &&
                                     Catch::Contains("\tdedupe\tduplicate of and1 (record 1)\t"));
     // The OR group written from the other enantiomer: the same substance.
-    CHECK_THAT(rejects_of(out),
-               Catch::Contains("or1_mirror\t") &&
-                   Catch::Contains("\tdedupe\tduplicate of or1 (record 0)\t"));
+    CHECK_THAT(rejects_of(out), Catch::Contains("or1_mirror\t") &&
+                                    Catch::Contains("\tdedupe\tduplicate of or1 (record 0)\t"));
     // hits.sdf keeps the groups as V3000 collections.
     const std::string mols = test::read_file(sdf);
     CHECK_THAT(mols, Catch::Contains("M  V30 MDLV30/STEREL1 ATOMS=(2 2 4)") &&
