@@ -374,19 +374,10 @@ void PretrainRun::build_model() {
 /// The training options, so that the run can be repeated from its config.json
 /// (the model sizes are the config's own keys).
 nlohmann::json PretrainRun::options_json() const {
-    return {{"smiles_col", o_.smiles_col},
-            {"epochs", o_.epochs},
-            {"batch_size", o_.batch_size},
-            {"max_tokens", o_.max_tokens},
-            {"lr", o_.lr},
-            {"weight_decay", o_.weight_decay},
-            {"warmup_fraction", o_.warmup_fraction},
-            {"clip_norm", o_.clip_norm},
-            {"mask_prob", o_.mask_prob},
-            {"valid_fraction", o_.valid_fraction},
-            {"min_freq", o_.min_frequency},
-            {"max_records", o_.max_records},
-            {"seed", o_.seed}};
+    nlohmann::json j = shared_training_options(o_);
+    j["smiles_col"] = o_.smiles_col;
+    j["min_freq"] = o_.min_frequency;
+    return j;
 }
 
 nlohmann::json PretrainRun::run_options() const {
@@ -403,13 +394,7 @@ nlohmann::json PretrainRun::run_options() const {
 }
 
 PretrainProgress PretrainRun::progress() const {
-    PretrainProgress p;
-    p.epoch = r_.history.empty() ? -1 : r_.history.back().epoch;
-    p.step = step_;
-    p.best_epoch = r_.best_epoch;
-    p.best_valid_loss = r_.best_valid_loss;
-    p.saved = r_.best_epoch > 0;
-    return p;
+    return pretrain_progress(r_, step_, r_.best_epoch > 0);
 }
 
 int PretrainRun::resume_from() {

@@ -333,32 +333,17 @@ void ProteinPretrainRun::validate(PretrainEpoch& e) {
 }
 
 nlohmann::json ProteinPretrainRun::run_options() const {
-    return {{"kind", o_.kind},
-            {"seq_col", o_.seq_col},
-            {"epochs", o_.epochs},
-            {"batch_size", o_.batch_size},
-            {"max_tokens", o_.max_tokens},
-            {"lr", o_.lr},
-            {"weight_decay", o_.weight_decay},
-            {"warmup_fraction", o_.warmup_fraction},
-            {"clip_norm", o_.clip_norm},
-            {"mask_prob", o_.mask_prob},
-            {"valid_fraction", o_.valid_fraction},
-            {"crop", crop_},
-            {"long", o_.long_policy},
-            {"max_records", o_.max_records},
-            {"seed", o_.seed},
-            {"save_dtype", o_.save_dtype}};
+    nlohmann::json j = shared_training_options(o_);
+    j["kind"] = o_.kind;
+    j["seq_col"] = o_.seq_col;
+    j["crop"] = crop_;
+    j["long"] = o_.long_policy;
+    j["save_dtype"] = o_.save_dtype;
+    return j;
 }
 
 PretrainProgress ProteinPretrainRun::progress() const {
-    PretrainProgress p;
-    p.epoch = r_.history.empty() ? -1 : r_.history.back().epoch;
-    p.step = step_;
-    p.best_epoch = r_.best_epoch;
-    p.best_valid_loss = r_.best_valid_loss;
-    p.saved = saved_;
-    return p;
+    return pretrain_progress(r_, step_, saved_);
 }
 
 void ProteinPretrainRun::save(const PretrainEpoch& e) {

@@ -208,4 +208,28 @@ void log_resume_note(const PretrainOptions& o, int epoch) {
         ": the same command with --resume continues from it");
 }
 
+PretrainProgress pretrain_progress(const PretrainResult& r, std::int64_t step, bool saved) {
+    PretrainProgress p;
+    p.epoch = r.history.empty() ? -1 : r.history.back().epoch;
+    p.step = step;
+    p.best_epoch = r.best_epoch;
+    p.best_valid_loss = r.best_valid_loss;
+    p.saved = saved;
+    return p;
+}
+
+nlohmann::json shared_training_options(const PretrainOptions& o) {
+    return {{"epochs", o.epochs},
+            {"batch_size", o.batch_size},
+            {"max_tokens", o.max_tokens},
+            {"lr", o.lr},
+            {"weight_decay", o.weight_decay},
+            {"warmup_fraction", o.warmup_fraction},
+            {"clip_norm", o.clip_norm},
+            {"mask_prob", o.mask_prob},
+            {"valid_fraction", o.valid_fraction},
+            {"max_records", o.max_records},
+            {"seed", o.seed}};
+}
+
 }  // namespace plmkit::pipelines

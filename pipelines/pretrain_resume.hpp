@@ -38,6 +38,15 @@ struct PretrainProgress {
     bool saved = false;  ///< <output> holds a model
 };
 
+/// The progress record of a run at optimizer step `step`, from its result so
+/// far (both kinds).
+PretrainProgress pretrain_progress(const PretrainResult& r, std::int64_t step, bool saved);
+
+/// The training options both kinds share (their kind-specific ones are added
+/// by each kind): what a resume must find unchanged, and what config.json
+/// records.
+nlohmann::json shared_training_options(const PretrainOptions& o);
+
 class PretrainCheckpoint {
   public:
     /// `run_options`: the options that define the run (a value that differs
