@@ -56,7 +56,7 @@ std::string excerpt(const std::string& s) {
 
 /// For a first line that is a CSV/TSV header with a sequence column (FLIP's
 /// `sequence,target,set,validation`, DeepLoc's `protein_id,...,sequence`):
-/// how to write the table as FASTA; "" otherwise.
+/// how to have it read as the table it is; "" otherwise.
 std::string table_hint(const std::string& line) {
     const char sep = line.find('\t') != std::string::npos ? '\t' : ',';
     if (line.find(sep) == std::string::npos) return "";
@@ -76,14 +76,15 @@ std::string table_hint(const std::string& line) {
         if (end == std::string::npos) break;
         start = end + 1;
     }
-    if (column.empty() || column.find('\'') != std::string::npos) return "";
-    const std::string how = sep == ',' ? "read_csv(f)" : "read_csv(f, sep='\\t')";
+    if (column.empty()) return "";
+    const std::string kind = sep == ',' ? "csv" : "tsv";
     return " (the header of a " + std::string(sep == ',' ? "CSV" : "TSV") +
            " table with a sequence column '" + column +
-           "'; a FASTA file is expected: write one with, e.g., python3 -c \"import sys, pandas as "
-           "pd; f = sys.argv[1]; d = pd." +
-           how + "; open(f + '.fasta', 'w').writelines(f'>row{i}\\n{s}\\n' for i, s in " +
-           "enumerate(d['" + column + "']))\" TABLE, or take the ids from one of its columns)";
+           "', read as FASTA because of the file's name: name it ." + kind + " or ." + kind +
+           ".gz (embed and predict also take --format " + kind +
+           "), and name the column: "
+           "--seq-col '" +
+           column + "' for embed and pretrain, --input-col '" + column + "' for train and predict)";
 }
 
 /// Splits "  id rest of line" (after the '>') into id and description.
