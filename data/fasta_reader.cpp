@@ -56,8 +56,9 @@ std::string excerpt(const std::string& s) {
 
 /// For a first line that is a CSV/TSV header with a sequence column (FLIP's
 /// `sequence,target,set,validation`, DeepLoc's `protein_id,...,sequence`):
-/// how to have it read as the table it is; "" otherwise.
-std::string table_hint(const std::string& line) {
+/// how to have it read as the table it is; "" otherwise. `path` already
+/// named as a table (tokenize reads FASTA only): which commands read it.
+std::string table_hint(const std::string& line, const std::string& path) {
     const char sep = line.find('\t') != std::string::npos ? '\t' : ',';
     if (line.find(sep) == std::string::npos) return "";
     std::string column;
@@ -78,6 +79,18 @@ std::string table_hint(const std::string& line) {
     }
     if (column.empty()) return "";
     const std::string kind = sep == ',' ? "csv" : "tsv";
+    std::string name = path;
+    for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0)
+        name.resize(name.size() - 3);
+    for (const char* ext : {".csv", ".tsv", ".tab"})
+        if (name.size() > 4 && name.compare(name.size() - 4, 4, ext) == 0)
+            return " (the header of a " + std::string(sep == ',' ? "CSV" : "TSV") +
+                   " table with a sequence column '" + column +
+                   "'; this command reads FASTA only: embed and pretrain read the table with "
+                   "--seq-col '" +
+                   column + "', train and predict with --input-col '" + column + "')";
     return " (the header of a " + std::string(sep == ',' ? "CSV" : "TSV") +
            " table with a sequence column '" + column +
            "', read as FASTA because of the file's name: name it ." + kind + " or ." + kind +
@@ -115,7 +128,7 @@ void read_first_header(LineReader& reader, std::string& header, std::uint64_t& h
         if (line[p] != '>')
             throw InputError(reader.where() +
                              ": expected '>' at the start of a FASTA record, found " +
-                             excerpt(line) + table_hint(line));
+                             excerpt(line) + table_hint(line, reader.path()));
         header = line;
         header_line = reader.line_number();
         return;

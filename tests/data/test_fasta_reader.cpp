@@ -132,6 +132,15 @@ TEST_CASE("fasta reader: a table with a sequence column is told how to read it a
                               Catch::Contains("--format tsv") &&
                               Catch::Contains("--seq-col 'Sequence'"));
     }
+    SECTION("a table named as one (tokenize reads FASTA only): which commands read it") {
+        auto p = test::write_temp("gb1.csv.gz", "sequence,target\nMKT,1.0\n");
+        FastaReader reader(p);
+        CHECK_THROWS_WITH(reader.next(r),
+                          Catch::EndsWith("(the header of a CSV table with a sequence column "
+                                          "'sequence'; this command reads FASTA only: embed and "
+                                          "pretrain read the table with --seq-col 'sequence', "
+                                          "train and predict with --input-col 'sequence')"));
+    }
     SECTION("no sequence column: no hint") {
         auto p = test::write_temp("mol.csv", "smiles,y\nCCO,1\n");
         FastaReader reader(p);
