@@ -56,8 +56,9 @@ std::string excerpt(const std::string& s) {
 
 /// For a first line that is a CSV/TSV header with a sequence column (FLIP's
 /// `sequence,target,set,validation`, DeepLoc's `protein_id,...,sequence`):
-/// how to write the table as FASTA; "" otherwise.
-std::string table_hint(const std::string& line) {
+/// how to have it read as the table it is; "" otherwise. `path` already
+/// named as a table (tokenize reads FASTA only): which commands read it.
+std::string table_hint(const std::string& line, const std::string& path) {
     const char sep = line.find('\t') != std::string::npos ? '\t' : ',';
     if (line.find(sep) == std::string::npos) return "";
     std::string column;
@@ -76,14 +77,27 @@ std::string table_hint(const std::string& line) {
         if (end == std::string::npos) break;
         start = end + 1;
     }
-    if (column.empty() || column.find('\'') != std::string::npos) return "";
-    const std::string how = sep == ',' ? "read_csv(f)" : "read_csv(f, sep='\\t')";
+    if (column.empty()) return "";
+    const std::string kind = sep == ',' ? "csv" : "tsv";
+    std::string name = path;
+    for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0)
+        name.resize(name.size() - 3);
+    for (const char* ext : {".csv", ".tsv", ".tab"})
+        if (name.size() > 4 && name.compare(name.size() - 4, 4, ext) == 0)
+            return " (the header of a " + std::string(sep == ',' ? "CSV" : "TSV") +
+                   " table with a sequence column '" + column +
+                   "'; this command reads FASTA only: embed and pretrain read the table with "
+                   "--seq-col '" +
+                   column + "', train and predict with --input-col '" + column + "')";
     return " (the header of a " + std::string(sep == ',' ? "CSV" : "TSV") +
            " table with a sequence column '" + column +
-           "'; a FASTA file is expected: write one with, e.g., python3 -c \"import sys, pandas as "
-           "pd; f = sys.argv[1]; d = pd." +
-           how + "; open(f + '.fasta', 'w').writelines(f'>row{i}\\n{s}\\n' for i, s in " +
-           "enumerate(d['" + column + "']))\" TABLE, or take the ids from one of its columns)";
+           "', read as FASTA because of the file's name: name it ." + kind + " or ." + kind +
+           ".gz (embed and predict also take --format " + kind +
+           "), and name the column: "
+           "--seq-col '" +
+           column + "' for embed and pretrain, --input-col '" + column + "' for train and predict)";
 }
 
 /// Splits "  id rest of line" (after the '>') into id and description.
@@ -114,7 +128,7 @@ void read_first_header(LineReader& reader, std::string& header, std::uint64_t& h
         if (line[p] != '>')
             throw InputError(reader.where() +
                              ": expected '>' at the start of a FASTA record, found " +
-                             excerpt(line) + table_hint(line));
+                             excerpt(line) + table_hint(line, reader.path()));
         header = line;
         header_line = reader.line_number();
         return;

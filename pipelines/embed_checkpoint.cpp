@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "pipelines/embed_job.hpp"
@@ -113,6 +114,31 @@ void EmbedCheckpoint::open(bool resume) {
                              kStateFile + " is missing; delete " + dir_ + " to start over");
 }
 
+namespace {
+
+/// " (--seq-col)" for a fingerprint entry an option sets, so that the refusal
+/// names the option to change back; "" for the others.
+std::string option_of(const std::string& name) {
+    static const std::map<std::string, std::string> kOptions = {
+        {"seq_col", "--seq-col"},
+        {"id_col", "--id-col"},
+        {"input_format", "--format"},
+        {"truncate", "--truncate"},
+        {"long_policy", "--long"},
+        {"include", "--include"},
+        {"layers", "--layers"},
+        {"max_tokens", "--max-tokens"},
+        {"dtype", "--dtype"},
+        {"model_dir", "--model"},
+        {"input", "--input"},
+        {"shard", "--shard"},
+        {"checkpoint_every", "--checkpoint-every"}};
+    const auto it = kOptions.find(name);
+    return it == kOptions.end() ? "" : " (" + it->second + ")";
+}
+
+}  // namespace
+
 void EmbedCheckpoint::start(const EmbedFingerprint& fingerprint) {
     fingerprint_ = fingerprint;
     if (loaded_) {
@@ -122,7 +148,7 @@ void EmbedCheckpoint::start(const EmbedFingerprint& fingerprint) {
             if (was != value && was != escape_invalid_utf8(value))  // as written: \xHH
                 throw UsageError(
                     "--resume: this run differs from the interrupted one in " + dir_ + ": '" +
-                    name + "' is '" + value + "', it was '" + was +
+                    name + "'" + option_of(name) + " is '" + value + "', it was '" + was +
                     "'; run the interrupted command again (same options and input), or delete " +
                     dir_ + " to start over");
         }

@@ -8,7 +8,7 @@
 #include <memory>
 #include <set>
 
-#include "data/fasta_reader.hpp"
+#include "data/sequence_reader.hpp"
 #include "models/esm2_loader.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/embed_checkpoint.hpp"
@@ -105,6 +105,17 @@ std::string lower_extension(const std::string& path) {
     return ext;
 }
 
+/// How the run reads --input; /ids is an HDF5 string tagged UTF-8: other ids
+/// are rejected records.
+data::SequenceReaderOptions reader_options(const EmbedOptions& opt) {
+    data::SequenceReaderOptions o;
+    o.format = opt.format;
+    o.seq_col = opt.seq_col;
+    o.id_col = opt.id_col;
+    o.require_utf8_ids = true;
+    return o;
+}
+
 void check_options(const EmbedOptions& opt) {
     if (opt.model_dir.empty()) throw UsageError("--model is required");
     if (opt.input.empty()) throw UsageError("--input is required");
@@ -174,8 +185,7 @@ class EmbedRun {
         add_counts(summary_, done);
         summary_.resumed_sequences = done.accepted;
         summary_.resumed_residues = done.residues;
-        // /ids is an HDF5 string tagged UTF-8: other ids are rejected records.
-        data::FastaReader reader(opt_.input, {/*require_utf8_ids=*/true});
+        data::SequenceReader reader(opt_.input, reader_options(opt_));
         data::SequenceRecord rec;
         while (reader.next(rec)) {
             // Records of finished parts are read again (the duplicate-id
@@ -196,8 +206,10 @@ class EmbedRun {
         // An empty file (a failed upstream step, a wrong path) is not an
         // error, but an output without sequences should not pass unnoticed.
         if (reader.records() == 0)
-            log_warn(reader.path() + ": no FASTA records (no line starts with '>'): " +
-                     "the output holds no sequences");
+            log_warn(reader.path() +
+                     (reader.is_table() ? ": no rows after the header"
+                                        : ": no FASTA records (no line starts with '>')") +
+                     ": the output holds no sequences");
         progress_.finish();
         summary_.seconds = progress_.elapsed_seconds();
         return summary_;
@@ -217,7 +229,9 @@ class EmbedRun {
         // the line (and the log lines of a batch job) its total, percentage
         // and ETA. Rejected records count as done, so the line ends at 100%.
         if (opt.progress && is_rereadable_file(opt.input))
-            p.total_items = shard.records_of(data::count_fasta_records(opt.input)) - done;
+            p.total_items =
+                shard.records_of(data::count_sequence_records(opt.input, reader_options(opt))) -
+                done;
         return p;
     }
 
@@ -396,6 +410,18 @@ std::vector<Hdf5Attribute> provenance(const EmbedOptions& opt, const models::Loa
             text("shard", shard.to_string())};
 }
 
+/// A table input's format and columns (none for FASTA): attributes of the
+/// output, and so parts of the --resume fingerprint. `id_column`: the id
+/// column used, "" for <file stem>:<row> ids, "auto" when not known (a pipe).
+void add_table_attributes(std::vector<Hdf5Attribute>& attributes, const EmbedOptions& opt,
+                          const std::string& id_column) {
+    const std::string format = data::sequence_format(opt.input, opt.format);
+    if (format == "fasta") return;
+    attributes.push_back({"input_format", true, format, 0});
+    attributes.push_back({"seq_col", true, opt.seq_col, 0});
+    attributes.push_back({"id_col", true, id_column.empty() ? "<file stem>:<row>" : id_column, 0});
+}
+
 /// What a resumed run must share with the interrupted one: the provenance
 /// but the time and command line, the window size and the input's bytes.
 EmbedFingerprint fingerprint(const std::vector<Hdf5Attribute>& attributes,
@@ -492,8 +518,9 @@ void check_embed_job(const EmbedOptions& opt) {
     parse_include(opt.include);
     parse_shard(opt.shard);
     {
-        // The first record, as the run reads it: a file that is not FASTA fails here.
-        data::FastaReader probe(opt.input, {/*require_utf8_ids=*/true});
+        // The first record, as the run reads it: a file that is not FASTA, or a
+        // table without the columns, fails here.
+        data::SequenceReader probe(opt.input, reader_options(opt));
         data::SequenceRecord rec;
         probe.next(rec);
     }
@@ -517,8 +544,10 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     EmbedContent content = parse_include(opt.include);
     // A missing input fails before the model loads. A pipe is not opened to
     // check it: a named FIFO's writer would lose its only reader and stop.
+    std::string id_column = opt.id_col.empty() ? "auto" : opt.id_col;
     if (is_rereadable_file(opt.input) || !std::filesystem::exists(opt.input)) {
-        data::FastaReader probe(opt.input);
+        data::SequenceReader probe(opt.input, reader_options(opt));
+        if (opt.id_col.empty()) id_column = probe.id_column();
     }
     EmbedCheckpoint checkpoint(opt.output);
     checkpoint.open(opt.resume);
@@ -534,6 +563,7 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     spec.layout.hidden_size = static_cast<std::size_t>(loaded.config.hidden_size);
     spec.layout.vocab_size = static_cast<std::size_t>(loaded.config.vocab_size);
     spec.attributes = provenance(opt, loaded, content, device, shard);
+    add_table_attributes(spec.attributes, opt, id_column);
     checkpoint.start(fingerprint(spec.attributes, opt));
     EmbedSummary summary;
     try {

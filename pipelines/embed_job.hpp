@@ -16,8 +16,12 @@ namespace plmkit::pipelines {
 
 struct EmbedOptions {
     std::string model_dir;  ///< Hugging Face ESM-2 directory
-    std::string input;      ///< FASTA (plain or .gz)
-    std::string output;     ///< HDF5 file
+    std::string input;      ///< FASTA, or CSV/TSV with a sequence column (plain or .gz)
+    /// auto (.csv: CSV, .tsv/.tab: TSV, ".gz" stripped; else FASTA), fasta, csv, tsv.
+    std::string format = "auto";
+    std::string seq_col = "sequence";  ///< table: the sequence column
+    std::string id_col;                ///< table: "" = id, name, ..., else <file stem>:<row>
+    std::string output;                ///< HDF5 file
     /// Any of mean, per_tok, bos, logits, contacts.
     std::vector<std::string> include{"mean"};
     /// Negative counts from the end (-1 = final layer); 0 = embeddings.
@@ -60,9 +64,10 @@ struct EmbedSummary {
 /// long_policy "error".
 EmbedSummary run_embed(const EmbedOptions& options);
 
-/// What run_embed checks before it loads the weights, plus the first FASTA
+/// What run_embed checks before it loads the weights, plus the first input
 /// record: the options (--include, --shard, --output), that the input is
-/// FASTA, that --model is a folder with config.json and vocab.txt, and that
+/// FASTA or a table with the named columns, that --model is a folder with config.json and
+/// vocab.txt, and that
 /// --layers exist in that model. Throws as run_embed would; reads no tensor
 /// and needs no device (`plmkit slurm embed` runs it once, on the login node).
 void check_embed_job(const EmbedOptions& options);

@@ -1,7 +1,8 @@
-// plmkit embed: ESM-2 embeddings of a FASTA file into one HDF5 file.
+// plmkit embed: ESM-2 embeddings of a FASTA file or a CSV/TSV table into one HDF5 file.
 #include <memory>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/featurizer_flags.hpp"
 #include "apps/plmkit/list_options.hpp"
 #include "apps/plmkit/number_checks.hpp"
 #include "pipelines/embed_job.hpp"
@@ -25,9 +26,21 @@ void add_what_options(CLI::App* cmd, pipelines::EmbedOptions& job) {
                     "model.safetensors)")
         ->required()
         ->check(not_empty("a model directory"));
-    cmd->add_option("-i,--input", job.input, "Protein FASTA file (plain or .gz)")
+    cmd->add_option("-i,--input", job.input,
+                    "Protein FASTA file, or a CSV / TSV table with a sequence column (.csv, "
+                    ".tsv, .tab; each plain or .gz)")
         ->required()
-        ->check(not_empty("a FASTA file"));
+        ->check(not_empty("a FASTA or CSV/TSV file"));
+    cmd->add_option("--format", job.format,
+                    "auto (by extension: .csv, .tsv/.tab tables, any other name FASTA), fasta, "
+                    "csv or tsv")
+        ->check(CLI::IsMember({"auto", "fasta", "csv", "tsv"}))
+        ->capture_default_str();
+    cmd->add_option("--seq-col", job.seq_col, "Table input: the column holding the sequences")
+        ->check(not_empty("a column name"))
+        ->capture_default_str();
+    cmd->add_option("--id-col", job.id_col, id_col_help() + "; table input only")
+        ->check(not_empty("a column name"));
     cmd->add_option("-o,--output", job.output,
                     "HDF5 file to write; rejected records go to <output>.rejects.tsv")
         ->required()
@@ -102,12 +115,16 @@ const char* const kEmbedFooter =
     "      --include mean,per_tok --layers -1,20 --dtype bf16 --device cuda\n"
     "  plmkit embed --model esm2_t6_8M_UR50D --input proteins.fasta --output emb.h5 "
     "--shard 3/8   (writes emb.shard-3-of-8.h5)\n"
-    "  plmkit embed --model esm2_t33_650M_UR50D --input big.fasta --output emb.h5 --resume";
+    "  plmkit embed --model esm2_t33_650M_UR50D --input big.fasta --output emb.h5 --resume\n"
+    "  plmkit embed --model esm2_t6_8M_UR50D --input deeploc.csv --seq-col sequence \\\n"
+    "      --id-col protein_id --output emb.h5   (a table: ids from --id-col, else an id/name/\n"
+    "      protein_id/... column, else <file stem>:<row>, the row counted from 1)";
 
 void add_embed_command(CLI::App& app) {
     auto opt = std::make_shared<EmbedCliOptions>();
     auto* cmd = app.add_subcommand(
-        "embed", "Embed protein sequences (FASTA) with an ESM-2 model into an HDF5 file");
+        "embed",
+        "Embed protein sequences (FASTA, CSV or TSV) with an ESM-2 model into an HDF5 file");
     add_what_options(cmd, opt->job);
     add_compute_options(cmd, *opt);
     add_run_options(cmd, opt->job);

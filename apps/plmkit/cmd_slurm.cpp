@@ -102,6 +102,9 @@ void check_embed_inputs(const CLI::App* cmd, const std::string& input) {
     job.input = input;
     job.output = given(cmd, "--output");
     job.shard = given(cmd, "--shard");
+    if (const auto v = given(cmd, "--format"); !v.empty()) job.format = v;
+    if (const auto v = given(cmd, "--seq-col"); !v.empty()) job.seq_col = v;
+    job.id_col = given(cmd, "--id-col");
     // List options keep their raw text (list_options.hpp): split it here.
     if (const auto* o = cmd->get_option_no_throw("--include"); o && o->count() > 0)
         job.include = list_option_items(*o);
@@ -117,7 +120,7 @@ void check_embed_inputs(const CLI::App* cmd, const std::string& input) {
 }
 
 /// What every array task would check first: the input can be opened (screen:
-/// its format and columns; embed: its first FASTA record), the config loads,
+/// its format and columns; embed: its first record, FASTA or table columns), the config loads,
 /// the model folders are there. Relative paths are relative to here, where
 /// the jobs run.
 void check_inputs(const CLI::App* cmd, const std::string& kind) {

@@ -107,30 +107,39 @@ TEST_CASE("fasta reader: text before the first header is an InputError naming fi
                       p + ":2: expected '>' at the start of a FASTA record, found 'MKTAYIAK'");
 }
 
-TEST_CASE("fasta reader: a table with a sequence column is told how to become FASTA",
+TEST_CASE("fasta reader: a table with a sequence column is told how to read it as a table",
           "[data][fasta]") {
     // FLIP's CSVs and DeepLoc's table were refused with only "expected '>'".
     SequenceRecord r;
     SECTION("CSV, FLIP GB1's header") {
-        auto p = test::write_temp("flip.csv", "sequence,target,set,validation\nMKT,1.0,train,\n");
+        auto p = test::write_temp("flip.txt", "sequence,target,set,validation\nMKT,1.0,train,\n");
         FastaReader reader(p);
         CHECK_THROWS_WITH(
             reader.next(r),
             p + ":1: expected '>' at the start of a FASTA record, found "
                 "'sequence,target,set,validation' (the header of a CSV table with a sequence "
-                "column 'sequence'; a FASTA file is expected: write one with, e.g., python3 -c "
-                "\"import sys, pandas as pd; f = sys.argv[1]; d = pd.read_csv(f); open(f + "
-                "'.fasta', 'w').writelines(f'>row{i}\\n{s}\\n' for i, s in "
-                "enumerate(d['sequence']))\" TABLE, or take the ids from one of its columns)");
+                "column 'sequence', read as FASTA because of the file's name: name it .csv or "
+                ".csv.gz (embed and predict also take --format csv), and name the column: "
+                "--seq-col 'sequence' for embed and pretrain, --input-col 'sequence' for train "
+                "and predict)");
     }
     SECTION("TSV, a quoted column name in another case") {
-        auto p = test::write_temp("prot.tsv", "id\t\"Sequence\"\nA\tMKT\n");
+        auto p = test::write_temp("prot.fa", "id\t\"Sequence\"\nA\tMKT\n");
         FastaReader reader(p);
         CHECK_THROWS_WITH(reader.next(r),
                           Catch::Contains("(the header of a TSV table with a sequence column "
-                                          "'Sequence';") &&
-                              Catch::Contains("pd.read_csv(f, sep='\\t')") &&
-                              Catch::Contains("enumerate(d['Sequence'])"));
+                                          "'Sequence', read as FASTA") &&
+                              Catch::Contains("--format tsv") &&
+                              Catch::Contains("--seq-col 'Sequence'"));
+    }
+    SECTION("a table named as one (tokenize reads FASTA only): which commands read it") {
+        auto p = test::write_temp("gb1.csv.gz", "sequence,target\nMKT,1.0\n");
+        FastaReader reader(p);
+        CHECK_THROWS_WITH(reader.next(r),
+                          Catch::EndsWith("(the header of a CSV table with a sequence column "
+                                          "'sequence'; this command reads FASTA only: embed and "
+                                          "pretrain read the table with --seq-col 'sequence', "
+                                          "train and predict with --input-col 'sequence')"));
     }
     SECTION("no sequence column: no hint") {
         auto p = test::write_temp("mol.csv", "smiles,y\nCCO,1\n");
