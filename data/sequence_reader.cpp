@@ -13,8 +13,6 @@ namespace plmkit::data {
 
 namespace {
 
-constexpr std::uint64_t kMaxDuplicateWarnings = 10;
-
 std::string lower(std::string s) {
     for (char& c : s)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -99,33 +97,13 @@ bool SequenceReader::next(SequenceRecord& record) {
         record.error = std::move(bad_id);
         record.id = escape_invalid_utf8(record.id);
     } else {
-        note_id(record);
+        ids_.note(record.id, path_ + ":" + std::to_string(record.line));
     }
     return true;
 }
 
-void SequenceReader::note_id(const SequenceRecord& record) {
-    const auto result = seen_.insert(record.id);
-    const std::string where = path_ + ":" + std::to_string(record.line);
-    if (result == SeenIds::Result::not_checked) {
-        if (!said_unchecked_)
-            log_info(where + ": the duplicate-id check holds its cap of " +
-                     std::to_string(seen_.size()) +
-                     " distinct ids; a repeat of an id first seen from here on is not reported");
-        said_unchecked_ = true;
-    } else if (result == SeenIds::Result::repeated) {
-        ++duplicates_;
-        if (duplicates_ <= kMaxDuplicateWarnings)
-            log_warn(where + ": duplicate id '" + record.id + "' (row kept)" +
-                     (duplicates_ == kMaxDuplicateWarnings ? "; further duplicates are only counted"
-                                                           : ""));
-    }
-}
-
 void SequenceReader::say_totals() const {
-    if (duplicates_ > kMaxDuplicateWarnings)
-        log_warn(path_ + ": " + std::to_string(duplicates_) +
-                 " rows have a duplicate id (all kept, in file order)");
+    ids_.say_total(path_);
 }
 
 std::uint64_t count_sequence_records(const std::string& path,

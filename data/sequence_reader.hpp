@@ -54,7 +54,6 @@ class SequenceReader {
     std::string id_column() const;
 
   private:
-    void note_id(const SequenceRecord& record);
     void say_totals() const;
 
     std::string path_;
@@ -63,9 +62,7 @@ class SequenceReader {
     std::unique_ptr<FastaReader> fasta_;
     std::unique_ptr<InputReader> table_;
     std::uint64_t count_ = 0;
-    std::uint64_t duplicates_ = 0;
-    SeenIds seen_;
-    bool said_unchecked_ = false;
+    DuplicateIdCheck ids_{"row"};
     bool done_ = false;
 };
 
