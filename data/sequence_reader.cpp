@@ -6,7 +6,6 @@
 #include "data/input_reader.hpp"
 #include "data/molecule_reader.hpp"
 #include "src/error.hpp"
-#include "src/log.hpp"
 #include "src/utf8.hpp"
 
 namespace plmkit::data {
@@ -36,6 +35,7 @@ InputReaderOptions table_options(const std::string& format, const SequenceReader
     io.column_option = o.seq_option;
     io.id_col = o.id_col;
     io.keep_props = false;
+    io.empty_ok = true;  // as an empty FASTA: no records, not an error
     return io;
 }
 
@@ -100,6 +100,12 @@ bool SequenceReader::next(SequenceRecord& record) {
         ids_.note(record.id, path_ + ":" + std::to_string(record.line));
     }
     return true;
+}
+
+std::string SequenceReader::no_records_reason() const {
+    if (!table_) return "no FASTA records (no line starts with '>')";
+    return table_->columns().empty() ? "an empty table (no header line, no rows)"
+                                     : "no rows after the header";
 }
 
 void SequenceReader::say_totals() const {

@@ -206,9 +206,7 @@ class EmbedRun {
         // An empty file (a failed upstream step, a wrong path) is not an
         // error, but an output without sequences should not pass unnoticed.
         if (reader.records() == 0)
-            log_warn(reader.path() +
-                     (reader.is_table() ? ": no rows after the header"
-                                        : ": no FASTA records (no line starts with '>')") +
+            log_warn(reader.path() + ": " + reader.no_records_reason() +
                      ": the output holds no sequences");
         progress_.finish();
         summary_.seconds = progress_.elapsed_seconds();
