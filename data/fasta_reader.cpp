@@ -10,8 +10,6 @@ namespace plmkit::data {
 
 namespace {
 
-constexpr std::uint64_t kMaxDuplicateWarnings = 10;
-
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
@@ -165,27 +163,6 @@ void read_sequence(LineReader& reader, std::string& sequence, std::string& heade
     }
 }
 
-/// Records the id in seen; a repeat is counted in duplicates and warned
-/// about (the first kMaxDuplicateWarnings), and the first id past the
-/// check's cap gets a note.
-void note_id(const SequenceRecord& record, const std::string& where, SeenIds& seen,
-             std::uint64_t& duplicates, bool& said_unchecked) {
-    const auto result = seen.insert(record.id);
-    if (result == SeenIds::Result::not_checked) {
-        if (!said_unchecked)
-            log_info(where + ": the duplicate-id check holds its cap of " +
-                     std::to_string(seen.size()) +
-                     " distinct ids; a repeat of an id first seen from here on is not reported");
-        said_unchecked = true;
-    } else if (result == SeenIds::Result::repeated) {
-        ++duplicates;
-        if (duplicates <= kMaxDuplicateWarnings)
-            log_warn(where + ": duplicate id '" + record.id + "' (record kept)" +
-                     (duplicates == kMaxDuplicateWarnings ? "; further duplicates are only counted"
-                                                          : ""));
-    }
-}
-
 }  // namespace
 
 std::uint64_t count_fasta_records(const std::string& path) {
@@ -200,7 +177,7 @@ std::uint64_t count_fasta_records(const std::string& path) {
 }
 
 FastaReader::FastaReader(const std::string& path, FastaReaderOptions options)
-    : reader_(path), options_(options), seen_(options.max_checked_ids) {}
+    : reader_(path), options_(options), ids_("record", options.max_checked_ids) {}
 
 bool FastaReader::next(SequenceRecord& record) {
     if (!started_) {
@@ -233,7 +210,7 @@ bool FastaReader::next(SequenceRecord& record) {
         record.error = bad_id;
         record.id = escape_invalid_utf8(record.id);
     } else {
-        note_id(record, where, seen_, duplicates_, said_unchecked_);
+        ids_.note(record.id, where);
     }
     if (record.error.empty()) record.error = std::move(semicolon_error);
     if (record.error.empty() && record.sequence.empty()) record.error = "empty sequence";
@@ -241,9 +218,7 @@ bool FastaReader::next(SequenceRecord& record) {
 }
 
 void FastaReader::say_totals() const {
-    if (duplicates_ > kMaxDuplicateWarnings)
-        log_warn(reader_.path() + ": " + std::to_string(duplicates_) +
-                 " records have a duplicate id (all kept, in file order)");
+    ids_.say_total(reader_.path());
     if (comments_.count > 0)
         log_info(reader_.path() + ": skipped " + std::to_string(comments_.count) +
                  (comments_.count == 1 ? " comment line" : " comment lines") +

@@ -46,7 +46,7 @@ class FastaReader {
     bool next(SequenceRecord& record);
     const std::string& path() const { return reader_.path(); }
     std::uint64_t records() const { return count_; }
-    std::uint64_t duplicate_ids() const { return duplicates_; }
+    std::uint64_t duplicate_ids() const { return ids_.duplicates(); }
     /// Comment lines skipped so far (the whole file's once next() is false).
     std::uint64_t comment_lines() const { return comments_.count; }
     std::uint64_t bytes_read() const { return reader_.bytes_read(); }
@@ -61,9 +61,7 @@ class FastaReader {
     bool started_ = false;
     bool done_ = false;
     std::uint64_t count_ = 0;
-    std::uint64_t duplicates_ = 0;
-    SeenIds seen_;
-    bool said_unchecked_ = false;
+    DuplicateIdCheck ids_;
     CommentLines comments_;
 };
 

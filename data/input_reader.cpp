@@ -33,6 +33,7 @@ InputReader::InputReader(const std::string& path, const InputReaderOptions& o) {
     mo.target_cols = o.target_cols;
     mo.target_hint = o.target_hint;
     mo.keep_props = o.keep_props;
+    mo.empty_ok = o.empty_ok;
     table_ = std::make_unique<MoleculeReader>(path, mo);
 }
 

@@ -35,6 +35,7 @@ struct InputReaderOptions {
     std::string target_hint;  ///< see MoleculeReaderOptions::target_hint
     bool keep_props = false;
     std::string format = "auto";  ///< as MoleculeReaderOptions::format, plus fasta
+    bool empty_ok = false;        ///< as MoleculeReaderOptions::empty_ok
 };
 
 class InputReader {

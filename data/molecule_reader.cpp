@@ -305,6 +305,7 @@ void MoleculeReader::open_table() {
     std::string line;
     while (read_line(line) && is_blank(line)) {
     }
+    if (is_blank(line) && options_.empty_ok) return;  // next() finds the end
     if (is_blank(line))
         throw InputError(path() + ": no header line (expected the column names of a " + format_ +
                          " table)");

@@ -44,6 +44,10 @@ struct MoleculeReaderOptions {
     std::string target_hint;
     /// Copy every other column / SD tag into `props`.
     bool keep_props = true;
+    /// CSV/TSV: a file without a header line (empty or blank) is an empty
+    /// table (no columns, no records) instead of an InputError (embed: as
+    /// an empty FASTA).
+    bool empty_ok = false;
 };
 
 /// The id columns tried, in order, without --id-col: "id", "name",

@@ -1,5 +1,8 @@
 #include "data/seen_ids.hpp"
 
+#include <utility>
+
+#include "src/log.hpp"
 #include "src/xxh64.hpp"
 
 namespace plmkit::data {
@@ -44,6 +47,31 @@ void SeenIds::grow() {
             --size_;
             add(fp);
         }
+}
+
+DuplicateIdCheck::DuplicateIdCheck(std::string item, std::size_t max_ids)
+    : item_(std::move(item)), seen_(max_ids) {}
+
+void DuplicateIdCheck::note(const std::string& id, const std::string& where) {
+    const auto result = seen_.insert(id);
+    if (result == SeenIds::Result::not_checked) {
+        if (!said_unchecked_)
+            log_info(where + ": the duplicate-id check holds its cap of " +
+                     std::to_string(seen_.size()) +
+                     " distinct ids; a repeat of an id first seen from here on is not reported");
+        said_unchecked_ = true;
+    } else if (result == SeenIds::Result::repeated) {
+        ++duplicates_;
+        if (duplicates_ <= kMaxWarnings)
+            log_warn(where + ": duplicate id '" + id + "' (" + item_ + " kept)" +
+                     (duplicates_ == kMaxWarnings ? "; further duplicates are only counted" : ""));
+    }
+}
+
+void DuplicateIdCheck::say_total(const std::string& path) const {
+    if (duplicates_ > kMaxWarnings)
+        log_warn(path + ": " + std::to_string(duplicates_) + " " + item_ +
+                 "s have a duplicate id (all kept, in file order)");
 }
 
 }  // namespace plmkit::data

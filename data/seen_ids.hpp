@@ -9,6 +9,7 @@
 // (about 5e-7 for the default 4 million ids).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +42,31 @@ class SeenIds {
     std::vector<std::uint64_t> slots_;  ///< 0 = empty
     std::size_t size_ = 0;
     std::size_t max_ids_;
+};
+
+/// The streaming readers' duplicate-id check (FastaReader; SequenceReader's
+/// tables): a repeated id is counted and warned about on stderr (the first
+/// kMaxWarnings, naming file:line; the record is kept), and the first id past
+/// the SeenIds cap gets a note that later repeats are not reported.
+class DuplicateIdCheck {
+  public:
+    static constexpr std::uint64_t kMaxWarnings = 10;
+
+    /// `item`: what the messages call an input record ("record", "row").
+    explicit DuplicateIdCheck(std::string item, std::size_t max_ids = SeenIds::kDefaultMaxIds);
+
+    /// The item at `where` ("file:line") has `id`.
+    void note(const std::string& id, const std::string& where);
+    /// At the end of `path`: the total, when there were more repeats than
+    /// warnings.
+    void say_total(const std::string& path) const;
+    std::uint64_t duplicates() const { return duplicates_; }
+
+  private:
+    std::string item_;
+    SeenIds seen_;
+    std::uint64_t duplicates_ = 0;
+    bool said_unchecked_ = false;
 };
 
 }  // namespace plmkit::data

@@ -6,14 +6,11 @@
 #include "data/input_reader.hpp"
 #include "data/molecule_reader.hpp"
 #include "src/error.hpp"
-#include "src/log.hpp"
 #include "src/utf8.hpp"
 
 namespace plmkit::data {
 
 namespace {
-
-constexpr std::uint64_t kMaxDuplicateWarnings = 10;
 
 std::string lower(std::string s) {
     for (char& c : s)
@@ -38,6 +35,7 @@ InputReaderOptions table_options(const std::string& format, const SequenceReader
     io.column_option = o.seq_option;
     io.id_col = o.id_col;
     io.keep_props = false;
+    io.empty_ok = true;  // as an empty FASTA: no records, not an error
     return io;
 }
 
@@ -99,33 +97,19 @@ bool SequenceReader::next(SequenceRecord& record) {
         record.error = std::move(bad_id);
         record.id = escape_invalid_utf8(record.id);
     } else {
-        note_id(record);
+        ids_.note(record.id, path_ + ":" + std::to_string(record.line));
     }
     return true;
 }
 
-void SequenceReader::note_id(const SequenceRecord& record) {
-    const auto result = seen_.insert(record.id);
-    const std::string where = path_ + ":" + std::to_string(record.line);
-    if (result == SeenIds::Result::not_checked) {
-        if (!said_unchecked_)
-            log_info(where + ": the duplicate-id check holds its cap of " +
-                     std::to_string(seen_.size()) +
-                     " distinct ids; a repeat of an id first seen from here on is not reported");
-        said_unchecked_ = true;
-    } else if (result == SeenIds::Result::repeated) {
-        ++duplicates_;
-        if (duplicates_ <= kMaxDuplicateWarnings)
-            log_warn(where + ": duplicate id '" + record.id + "' (row kept)" +
-                     (duplicates_ == kMaxDuplicateWarnings ? "; further duplicates are only counted"
-                                                           : ""));
-    }
+std::string SequenceReader::no_records_reason() const {
+    if (!table_) return "no FASTA records (no line starts with '>')";
+    return table_->columns().empty() ? "an empty table (no header line, no rows)"
+                                     : "no rows after the header";
 }
 
 void SequenceReader::say_totals() const {
-    if (duplicates_ > kMaxDuplicateWarnings)
-        log_warn(path_ + ": " + std::to_string(duplicates_) +
-                 " rows have a duplicate id (all kept, in file order)");
+    ids_.say_total(path_);
 }
 
 std::uint64_t count_sequence_records(const std::string& path,

@@ -35,7 +35,9 @@ class SequenceReader {
   public:
     /// Throws IoError (cannot open), UsageError (bad format; a table without
     /// the sequence or id column, listing its columns with a did-you-mean),
-    /// InputError (a table without a header).
+    /// InputError (a header line with an unclosed quote; a column it reads
+    /// named twice). A table without a header line (an empty or blank file)
+    /// is an empty table, as an empty FASTA is an empty input: no records.
     SequenceReader(const std::string& path, const SequenceReaderOptions& options);
     ~SequenceReader();
     SequenceReader(const SequenceReader&) = delete;
@@ -52,9 +54,12 @@ class SequenceReader {
     /// Table: the id column as the header spells it ("" when the ids are
     /// <file stem>:<row>); FASTA: "".
     std::string id_column() const;
+    /// Why an input without records has none, for the warning that says so:
+    /// "no FASTA records (no line starts with '>')", "an empty table (no
+    /// header line, no rows)" or "no rows after the header".
+    std::string no_records_reason() const;
 
   private:
-    void note_id(const SequenceRecord& record);
     void say_totals() const;
 
     std::string path_;
@@ -63,9 +68,7 @@ class SequenceReader {
     std::unique_ptr<FastaReader> fasta_;
     std::unique_ptr<InputReader> table_;
     std::uint64_t count_ = 0;
-    std::uint64_t duplicates_ = 0;
-    SeenIds seen_;
-    bool said_unchecked_ = false;
+    DuplicateIdCheck ids_{"row"};
     bool done_ = false;
 };
 

@@ -1,21 +1,18 @@
 #include "pipelines/embed_job.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <filesystem>
-#include <map>
 #include <memory>
-#include <set>
 
 #include "data/sequence_reader.hpp"
 #include "models/esm2_loader.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/embed_checkpoint.hpp"
 #include "pipelines/embed_merge.hpp"
+#include "pipelines/embed_options.hpp"
 #include "pipelines/embedding_file.hpp"
 #include "pipelines/esm2_embedder.hpp"
-#include "pipelines/run_files.hpp"
 #include "pipelines/shard.hpp"
 #include "src/atomic_file.hpp"
 #include "src/csv.hpp"
@@ -24,8 +21,6 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
-#include "src/utc_time.hpp"
-#include "src/version.hpp"
 #include "tokenizers/batching.hpp"
 
 namespace plmkit::pipelines {
@@ -35,120 +30,6 @@ namespace {
 /// outputs, whichever comes first: enough to length-sort well, small enough to
 /// keep memory flat.
 constexpr std::size_t kWindowBytes = std::size_t{256} << 20;
-
-const std::vector<std::string> kIncludeItems = {"mean", "per_tok", "bos", "logits", "contacts"};
-
-std::string join(const std::vector<std::string>& items, const char* sep = ",") {
-    std::string s;
-    for (const auto& i : items)
-        s += (s.empty() ? "" : sep) + i;
-    return s;
-}
-
-EmbedContent parse_include(const std::vector<std::string>& include) {
-    EmbedContent c;
-    if (include.empty())
-        throw UsageError("--include is empty (expected some of " + join(kIncludeItems, ", ") + ")");
-    for (const auto& item : include) {
-        if (item == "mean")
-            c.mean = true;
-        else if (item == "per_tok")
-            c.per_tok = true;
-        else if (item == "bos")
-            c.bos = true;
-        else if (item == "logits")
-            c.logits = true;
-        else if (item == "contacts")
-            c.contacts = true;
-        else
-            throw UsageError("unknown --include item '" + item + "' (expected " +
-                             join(kIncludeItems, ", ") + ")");
-    }
-    return c;
-}
-
-/// The outputs of `c` in the fixed order of kIncludeItems, each once: the
-/// `include` attribute, so that "bos,mean" and "mean,bos" (the same file)
-/// record the same value and their shards merge.
-std::string include_attribute(const EmbedContent& c) {
-    const bool on[] = {c.mean, c.per_tok, c.bos, c.logits, c.contacts};
-    std::vector<std::string> items;
-    for (std::size_t i = 0; i < kIncludeItems.size(); ++i)
-        if (on[i]) items.push_back(kIncludeItems[i]);
-    return join(items);
-}
-
-/// Negative layers count from the end; result ascending and unique.
-std::vector<int> resolve_layers(const std::vector<int>& layers, int num_layers) {
-    if (layers.empty()) throw UsageError("--layers is empty");
-    std::set<int> out;
-    for (int k : layers) {
-        int r = k < 0 ? k + num_layers + 1 : k;
-        if (r < 0 || r > num_layers)
-            throw UsageError("--layers " + std::to_string(k) +
-                             " is out of range for a model with " + std::to_string(num_layers) +
-                             " layers: valid " + std::to_string(-num_layers - 1) + ".." +
-                             std::to_string(num_layers) + " (0 = embeddings, -1 = last layer)");
-        out.insert(r);
-    }
-    return {out.begin(), out.end()};
-}
-
-/// The extension of `path`'s file name, lower-case, without the dot ("" if none).
-std::string lower_extension(const std::string& path) {
-    const std::size_t slash = path.find_last_of('/');
-    const std::size_t dot = path.find_last_of('.');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-    std::string ext = path.substr(dot + 1);
-    for (char& c : ext)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return ext;
-}
-
-/// How the run reads --input; /ids is an HDF5 string tagged UTF-8: other ids
-/// are rejected records.
-data::SequenceReaderOptions reader_options(const EmbedOptions& opt) {
-    data::SequenceReaderOptions o;
-    o.format = opt.format;
-    o.seq_col = opt.seq_col;
-    o.id_col = opt.id_col;
-    o.require_utf8_ids = true;
-    return o;
-}
-
-void check_options(const EmbedOptions& opt) {
-    if (opt.model_dir.empty()) throw UsageError("--model is required");
-    if (opt.input.empty()) throw UsageError("--input is required");
-    if (opt.output.empty()) throw UsageError("--output is required");
-    if (opt.output == "-")
-        throw UsageError(
-            "--output -: an HDF5 file cannot be written to standard output; name a file "
-            "(e.g. --output embeddings.h5)");
-    // Compared as files, not as text ("in.fa", "./in.fa", a link); an output
-    // that is a folder or in a missing folder fails here, before the model loads.
-    check_run_files({{"--input", opt.input}},
-                    {{"--output", opt.output}, {"the rejects file", rejects_path_for(opt.output)}});
-    if (opt.max_tokens == 0) throw UsageError("--max-tokens must be at least 1");
-    if (opt.checkpoint_every == 0) throw UsageError("--checkpoint-every must be at least 1");
-    if (opt.resume && !is_rereadable_file(opt.input))
-        throw UsageError("--resume needs --input to be a regular file: " +
-                         (opt.input == "-" ? std::string("standard input")
-                                           : "'" + opt.input + "' (a pipe or device)") +
-                         " cannot be read again");
-    if (opt.long_policy != "truncate" && opt.long_policy != "skip" && opt.long_policy != "error")
-        throw UsageError("--long '" + opt.long_policy + "': expected truncate, skip or error");
-}
-
-void check_heads(const EmbedContent& c, const models::Esm2& model, const std::string& dir) {
-    if (c.logits && !model->has_lm_head())
-        throw UsageError(
-            "--include logits needs the masked-LM head (lm_head.*), which the "
-            "checkpoint in '" +
-            dir + "' does not have");
-    if (c.contacts && !model->has_contact_head())
-        throw UsageError("--include contacts: the checkpoint in '" + dir +
-                         "' cannot predict contacts: " + model->missing_contact_head());
-}
 
 struct WindowItem {
     std::string id;
@@ -185,7 +66,7 @@ class EmbedRun {
         add_counts(summary_, done);
         summary_.resumed_sequences = done.accepted;
         summary_.resumed_residues = done.residues;
-        data::SequenceReader reader(opt_.input, reader_options(opt_));
+        data::SequenceReader reader(opt_.input, embed_reader_options(opt_));
         data::SequenceRecord rec;
         while (reader.next(rec)) {
             // Records of finished parts are read again (the duplicate-id
@@ -206,9 +87,7 @@ class EmbedRun {
         // An empty file (a failed upstream step, a wrong path) is not an
         // error, but an output without sequences should not pass unnoticed.
         if (reader.records() == 0)
-            log_warn(reader.path() +
-                     (reader.is_table() ? ": no rows after the header"
-                                        : ": no FASTA records (no line starts with '>')") +
+            log_warn(reader.path() + ": " + reader.no_records_reason() +
                      ": the output holds no sequences");
         progress_.finish();
         summary_.seconds = progress_.elapsed_seconds();
@@ -229,9 +108,9 @@ class EmbedRun {
         // the line (and the log lines of a batch job) its total, percentage
         // and ETA. Rejected records count as done, so the line ends at 100%.
         if (opt.progress && is_rereadable_file(opt.input))
-            p.total_items =
-                shard.records_of(data::count_sequence_records(opt.input, reader_options(opt))) -
-                done;
+            p.total_items = shard.records_of(data::count_sequence_records(
+                                opt.input, embed_reader_options(opt))) -
+                            done;
         return p;
     }
 
@@ -381,60 +260,6 @@ class EmbedRun {
     std::chrono::steady_clock::time_point last_progress_log_;
 };
 
-/// The root attributes every part (and so the output) carries.
-std::vector<Hdf5Attribute> provenance(const EmbedOptions& opt, const models::LoadedEsm2& m,
-                                      const EmbedContent& c, const Device& device,
-                                      const Shard& shard) {
-    std::vector<std::string> layers;
-    for (int k : c.layers)
-        layers.push_back(std::to_string(k));
-    auto text = [](const char* name, std::string v) { return Hdf5Attribute{name, true, v, 0}; };
-    auto number = [](const char* name, std::int64_t v) {
-        return Hdf5Attribute{name, false, "", v};
-    };
-    return {text("plmkit_version", std::string(version())),
-            text("model_dir", opt.model_dir),
-            text("model_hash", m.weights_hash),
-            text("model_config", m.config.to_json()),
-            text("dtype", to_string(opt.dtype)),
-            text("device", to_string(device)),
-            number("truncate", static_cast<std::int64_t>(opt.truncate)),
-            text("long_policy", opt.long_policy),
-            text("include", include_attribute(c)),
-            text("layers", join(layers)),
-            number("layer", static_cast<std::int64_t>(c.layers.back())),
-            number("max_tokens", static_cast<std::int64_t>(opt.max_tokens)),
-            text("input", opt.input),
-            text("command_line", opt.command_line),
-            text("created", utc_timestamp()),
-            text("shard", shard.to_string())};
-}
-
-/// A table input's format and columns (none for FASTA): attributes of the
-/// output, and so parts of the --resume fingerprint. `id_column`: the id
-/// column used, "" for <file stem>:<row> ids, "auto" when not known (a pipe).
-void add_table_attributes(std::vector<Hdf5Attribute>& attributes, const EmbedOptions& opt,
-                          const std::string& id_column) {
-    const std::string format = data::sequence_format(opt.input, opt.format);
-    if (format == "fasta") return;
-    attributes.push_back({"input_format", true, format, 0});
-    attributes.push_back({"seq_col", true, opt.seq_col, 0});
-    attributes.push_back({"id_col", true, id_column.empty() ? "<file stem>:<row>" : id_column, 0});
-}
-
-/// What a resumed run must share with the interrupted one: the provenance
-/// but the time and command line, the window size and the input's bytes.
-EmbedFingerprint fingerprint(const std::vector<Hdf5Attribute>& attributes,
-                             const EmbedOptions& opt) {
-    EmbedFingerprint fp;
-    for (const auto& a : attributes)
-        if (a.name != "created" && a.name != "command_line")
-            fp[a.name] = a.is_string ? a.text : std::to_string(a.number);
-    fp["checkpoint_every"] = std::to_string(opt.checkpoint_every);
-    if (is_rereadable_file(opt.input)) add_input_fingerprint(fp, opt.input);
-    return fp;
-}
-
 std::string fixed(double v, int digits) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", digits, v);
@@ -493,39 +318,20 @@ void log_join(const EmbedCheckpoint& checkpoint) {
 
 }  // namespace
 
-void check_hdf5_output_name(const std::string& output, const std::string& option) {
-    static const std::map<std::string, std::string> kOther = {
-        {"npy", "NumPy"},   {"npz", "NumPy"},     {"pt", "PyTorch"},      {"pth", "PyTorch"},
-        {"pkl", "pickle"},  {"pickle", "pickle"}, {"csv", "CSV"},         {"tsv", "TSV"},
-        {"txt", "text"},    {"json", "JSON"},     {"parquet", "Parquet"}, {"gz", "gzip"},
-        {"fasta", "FASTA"}, {"fa", "FASTA"},      {"faa", "FASTA"}};
-    const auto it = kOther.find(lower_extension(output));
-    if (it == kOther.end()) return;
-    throw UsageError(option + " " + output +
-                     ": plmkit embed writes one HDF5 file (name it .h5), not " + it->second +
-                     " (the file would be HDF5 under that name); read the arrays from it, e.g. "
-                     "python3 -c \"import h5py, numpy as np; np.save('mean.npy', "
-                     "h5py.File('emb.h5')['mean'][:])\" (docs/embed.md)");
-}
-
-std::string rejects_path_for(const std::string& output) {
-    return output + ".rejects.tsv";
-}
-
 void check_embed_job(const EmbedOptions& opt) {
-    check_options(opt);
+    check_embed_options(opt);
     check_hdf5_output_name(opt.output, "--output");
-    parse_include(opt.include);
+    parse_embed_include(opt.include);
     parse_shard(opt.shard);
     {
         // The first record, as the run reads it: a file that is not FASTA, or a
         // table without the columns, fails here.
-        data::SequenceReader probe(opt.input, reader_options(opt));
+        data::SequenceReader probe(opt.input, embed_reader_options(opt));
         data::SequenceRecord rec;
         probe.next(rec);
     }
     const models::Esm2Config config = models::check_esm2_dir(opt.model_dir);
-    resolve_layers(opt.layers, static_cast<int>(config.num_layers));
+    resolve_embed_layers(opt.layers, static_cast<int>(config.num_layers));
 }
 
 EmbedSummary run_embed(const EmbedOptions& given) {
@@ -537,16 +343,16 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     opt.output = shard_output_path(opt.output, shard, "--output");
     if (opt.output != given.output)
         log_info("--shard " + shard.to_string() + ": this shard writes " + opt.output);
-    check_options(opt);
+    check_embed_options(opt);
     // After the check that it is not the input (the graver mistake), and
     // named as given (without the shard tag).
     check_hdf5_output_name(given.output, "--output");
-    EmbedContent content = parse_include(opt.include);
+    EmbedContent content = parse_embed_include(opt.include);
     // A missing input fails before the model loads. A pipe is not opened to
     // check it: a named FIFO's writer would lose its only reader and stop.
     std::string id_column = opt.id_col.empty() ? "auto" : opt.id_col;
     if (is_rereadable_file(opt.input) || !std::filesystem::exists(opt.input)) {
-        data::SequenceReader probe(opt.input, reader_options(opt));
+        data::SequenceReader probe(opt.input, embed_reader_options(opt));
         if (opt.id_col.empty()) id_column = probe.id_column();
     }
     EmbedCheckpoint checkpoint(opt.output);
@@ -555,16 +361,16 @@ EmbedSummary run_embed(const EmbedOptions& given) {
     Device device = models::resolve_device(opt.device);
     models::set_threads(opt.threads);
     models::LoadedEsm2 loaded = models::load_esm2(opt.model_dir, {opt.dtype, device});
-    content.layers = resolve_layers(opt.layers, static_cast<int>(loaded.config.num_layers));
-    check_heads(content, loaded.model, opt.model_dir);
+    content.layers = resolve_embed_layers(opt.layers, static_cast<int>(loaded.config.num_layers));
+    check_embed_heads(content, loaded.model, opt.model_dir);
 
     PartSpec spec;
     spec.layout.content = content;
     spec.layout.hidden_size = static_cast<std::size_t>(loaded.config.hidden_size);
     spec.layout.vocab_size = static_cast<std::size_t>(loaded.config.vocab_size);
-    spec.attributes = provenance(opt, loaded, content, device, shard);
-    add_table_attributes(spec.attributes, opt, id_column);
-    checkpoint.start(fingerprint(spec.attributes, opt));
+    spec.attributes = embed_provenance(opt, loaded, content, device, shard);
+    add_embed_table_attributes(spec.attributes, opt, id_column);
+    checkpoint.start(embed_fingerprint(spec.attributes, opt));
     EmbedSummary summary;
     try {
         EmbedRun job(opt, shard, loaded, device, checkpoint, std::move(spec));

@@ -1,12 +1,15 @@
 // `plmkit embed` of CSV/TSV tables (FLIP GB1, DeepLoc): per id the same
 // datasets as the same sequences written as FASTA by hand; .tsv and .gz;
 // bad rows to the rejects file with their line; an unknown column listed with
-// a did-you-mean; --resume refused on another --seq-col; shards of a table
-// merged; `plmkit slurm embed` passing the table options on.
+// a did-you-mean; repeated ids warned about as for FASTA; an empty table (or
+// a header only) an empty input as an empty FASTA; --resume refused on another
+// --seq-col; shards of a table merged; `plmkit slurm embed` passing the table
+// options on.
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 #include "tests/catch.hpp"
 
@@ -186,6 +189,92 @@ TEST_CASE("cli embed table: bad rows go to the rejects file with their line; rep
     CHECK_THAT(row3, Catch::StartsWith("p3\t4\t") && Catch::Contains("'1'"));
     plmkit::Hdf5Reader h(out);
     CHECK(h.read_strings("ids", 0, 2) == std::vector<std::string>{"p1", "p1"});
+}
+
+TEST_CASE("cli embed table: an empty table, or a header only, is an empty input as an empty FASTA",
+          "[cli][embed][table]") {
+    // An empty FASTA: exit 0, a warning (-q does not hide it), an output with
+    // no sequences. A table with no header line (empty or blank) or with a
+    // header and no rows gets the same, the warning saying which.
+    const std::string dir = fresh_dir("embed_table_empty");
+    const std::string fasta = dir + "/empty.fasta", fasta_out = dir + "/fasta.h5";
+    test::write_file(fasta, "");
+    auto f = run_plmkit(embed(fasta, fasta_out));
+    require_ok(f);
+    CHECK_THAT(f.err, Catch::Contains("plmkit: warning: " + fasta +
+                                      ": no FASTA records (no line starts with '>'): the output "
+                                      "holds no sequences"));
+    std::vector<std::string> fasta_datasets;
+    {
+        plmkit::Hdf5Reader h(fasta_out);
+        for (const auto& d : h.datasets()) {
+            CHECK(d.rows == (d.name == "offsets" ? 1u : 0u));  // /offsets: N + 1
+            fasta_datasets.push_back(d.name);
+        }
+        CHECK(h.info("ids").rows == 0);
+        CHECK(h.info("mean").rows == 0);
+        CHECK(h.read_i64("offsets", 0, 1) == std::vector<std::int64_t>{0});
+    }
+    struct Case {
+        std::string name, text, reason;
+    };
+    const std::vector<Case> cases = {
+        {"empty.csv", "", "an empty table (no header line, no rows)"},
+        {"blank.tsv", "\n  \n\t\n", "an empty table (no header line, no rows)"},
+        {"header.csv", "id,sequence\n", "no rows after the header"},
+    };
+    for (const auto& c : cases) {
+        SECTION(c.name) {
+            const std::string in = dir + "/" + c.name, out = dir + "/" + c.name + ".h5";
+            test::write_file(in, c.text);
+            auto r = run_plmkit(embed(in, out));
+            require_ok(r);
+            CHECK_THAT(r.err, Catch::Contains("plmkit: warning: " + in + ": " + c.reason +
+                                              ": the output holds no sequences"));
+            CHECK(read_file(out + ".rejects.tsv") == "id\tline\treason\n");
+            plmkit::Hdf5Reader h(out);
+            std::vector<std::string> names;
+            for (const auto& d : h.datasets()) {
+                CHECK(d.rows == (d.name == "offsets" ? 1u : 0u));  // /offsets: N + 1
+                names.push_back(d.name);
+            }
+            CHECK(names == fasta_datasets);
+        }
+    }
+}
+
+TEST_CASE("cli embed table: FASTA and table warn about repeated ids alike, 10 then a total",
+          "[cli][embed][table]") {
+    // 12 records with id 'a': 11 repeats, the first 10 warned about (the 10th
+    // says the rest are only counted), then the total at the end.
+    const std::string dir = fresh_dir("embed_table_repeats");
+    std::string fasta_text, csv_text = "id,sequence\n";
+    for (int i = 0; i < 12; ++i) {
+        fasta_text += ">a\nMKT\n";
+        csv_text += "a,MKT\n";
+    }
+    const std::string fasta = dir + "/in.fasta", csv = dir + "/in.csv";
+    test::write_file(fasta, fasta_text);
+    test::write_file(csv, csv_text);
+    auto count = [](const std::string& text, const std::string& what) {
+        std::size_t n = 0;
+        for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1))
+            ++n;
+        return n;
+    };
+    for (const auto& [in, item, last_line] :
+         {std::tuple{fasta, std::string("record"), 21}, std::tuple{csv, std::string("row"), 12}}) {
+        auto r = run_plmkit(
+            {"embed", "--model", kModel, "--input", in, "--output", in + ".h5", "--threads", "1"});
+        require_ok(r);
+        CHECK(count(r.err, ": duplicate id 'a' (" + item + " kept)") == 10);
+        CHECK_THAT(r.err,
+                   Catch::Contains(in + ":" + std::to_string(last_line) + ": duplicate id 'a' (" +
+                                   item + " kept); further duplicates are only counted"));
+        CHECK_THAT(r.err, Catch::Contains("plmkit: warning: " + in + ": 11 " + item +
+                                          "s have a duplicate id (all kept, in file order)"));
+        CHECK_THAT(r.err, Catch::Contains("embedded 12 sequences"));
+    }
 }
 
 TEST_CASE("cli embed table: an unknown column lists the file's columns with a did-you-mean",

@@ -72,3 +72,18 @@ TEST_CASE("fasta reader: duplicates among the checked ids are counted, later ids
     CHECK(ids == "abcaddb");
     CHECK(reader.duplicate_ids() == 2);  // the second 'a' and the second 'b'
 }
+
+TEST_CASE("duplicate id check: repeats counted among the ids under the cap", "[data][seen_ids]") {
+    // The check FastaReader and SequenceReader's tables share: cap 2 holds
+    // a and b; the second and third 'a' and the second 'b' are repeats, 'c'
+    // (past the cap) and its repeat are not checked.
+    auto level = plmkit::log_level();
+    plmkit::set_log_level(plmkit::LogLevel::quiet);
+    plmkit::data::DuplicateIdCheck check("row", 2);
+    std::uint64_t line = 0;
+    for (const char* id : {"a", "b", "a", "c", "c", "b", "a"})
+        check.note(id, "t.csv:" + std::to_string(++line));
+    check.say_total("t.csv");
+    plmkit::set_log_level(level);
+    CHECK(check.duplicates() == 3);
+}

@@ -3,6 +3,7 @@
 // <file stem>:<row>, non-UTF-8 ids rejected. Expected values by hand.
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 #include "tests/catch.hpp"
 
@@ -67,6 +68,30 @@ TEST_CASE("sequence reader: table rows with their lines and ids", "[data][sequen
             Catch::Contains("no sequence column 'sequense' (columns: 'id', 'sequence'); "
                             "choose one with --seq-col") &&
                 Catch::Contains("did you mean 'sequence'"));
+    }
+    SECTION("a table without a header line, or a header only, has no records") {
+        // As an empty FASTA; the reason each gives for the warning.
+        const std::vector<std::pair<std::string, std::string>> cases = {
+            {"", "an empty table (no header line, no rows)"},
+            {"\n \r\n\t\n", "an empty table (no header line, no rows)"},
+            {"id,sequence\n\n", "no rows after the header"}};
+        for (const auto& [text, reason] : cases) {
+            auto p = test::write_temp("none.csv", text);
+            SequenceReader reader(p, o);
+            CHECK(reader.is_table());
+            CHECK_FALSE(reader.next(r));
+            CHECK(reader.records() == 0);
+            CHECK(reader.no_records_reason() == reason);
+            CHECK(count_sequence_records(p, o) == 0);
+        }
+        auto fa = test::write_temp("none.fa", "\n");
+        SequenceReader fasta(fa, o);
+        CHECK_FALSE(fasta.next(r));
+        CHECK(fasta.no_records_reason() == "no FASTA records (no line starts with '>')");
+    }
+    SECTION("a header line with an unclosed quote is still an input error") {
+        auto p = test::write_temp("quote.csv", "id,\"sequence\nA,MKT\n");
+        CHECK_THROWS_AS(SequenceReader(p, o), plmkit::InputError);
     }
     SECTION("FASTA records pass through") {
         auto p = test::write_temp("two.fa", ">a x\nMK\nT\n>b\nAC\n");
