@@ -204,11 +204,13 @@ void ScreenPlan::format_hit(ScreenItem& item, const std::string& molblock) const
     std::string flags;
     for (const auto& fl : item.flags)
         flags += (flags.empty() ? "" : ";") + one_line_utf8(fl);
-    std::vector<std::string> fields = {one_line_utf8(item.id), one_line_utf8(item.input_smiles), item.smiles};
+    std::vector<std::string> fields = {one_line_utf8(item.id), one_line_utf8(item.input_smiles),
+                                       item.smiles};
     std::size_t sim = 0;
     for (std::size_t i = 0; i < value_names_.size(); ++i) {
         fields.push_back(format_value(item.values[i], integer_column_[i]));
-        if (value_names_[i].rfind("sim_", 0) == 0) fields.push_back(one_line_utf8(item.nearest[sim++]));
+        if (value_names_[i].rfind("sim_", 0) == 0)
+            fields.push_back(one_line_utf8(item.nearest[sim++]));
     }
     fields.push_back(item.score_text);
     fields.push_back(flags);

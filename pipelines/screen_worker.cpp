@@ -110,8 +110,8 @@ bool passes_similarity(const ScreenPlan& plan, ScreenItem& item, StepTimer& time
 /// RDKit cannot parse (`error`) is rejected, with the step to blame.
 std::string unreadable_reason(Standardizer* standardizer, const RDKit::ROMol& input,
                               const ScreenItem& item, const std::string& error) {
-    std::string reason = "standardization turned '" + item.input_smiles + "' into '" +
-                         item.smiles + "', which RDKit cannot read back (" + error + ")";
+    std::string reason = "standardization turned '" + item.input_smiles + "' into '" + item.smiles +
+                         "', which RDKit cannot read back (" + error + ")";
     std::string step = standardizer ? standardizer->unreadable_step(input) : std::string();
     return step.empty() ? reason : reason + ": " + step;
 }

@@ -144,14 +144,14 @@ constexpr std::size_t kMaxEnumeratedGroups = 10;
 
 RDKit::ROMol* Standardizer::apply(Step step, const RDKit::ROMol& in) {
     switch (step) {
-    case Step::cleanup:
-        return cleanup(in, impl_->metals, *impl_->normalizer, *impl_->reionizer).release();
-    case Step::largest_fragment:
-        return impl_->largest.choose(in);
-    case Step::uncharge:
-        return impl_->uncharger.uncharge(in);
-    case Step::tautomer:
-        return impl_->tautomers->canonicalize(in);
+        case Step::cleanup:
+            return cleanup(in, impl_->metals, *impl_->normalizer, *impl_->reionizer).release();
+        case Step::largest_fragment:
+            return impl_->largest.choose(in);
+        case Step::uncharge:
+            return impl_->uncharger.uncharge(in);
+        case Step::tautomer:
+            return impl_->tautomers->canonicalize(in);
     }
     return new RDKit::ROMol(in);
 }

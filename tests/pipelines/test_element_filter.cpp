@@ -144,9 +144,10 @@ TEST_CASE("elements: the input-only rules, for a record standardization cannot k
     CHECK(input_reason(f, "[Fe+2].[cH-]1cccc1.[cH-]1cccc1") == metal + "Fe" + why);
     CHECK(input_reason(f, "[Ni+2].[cH-]1cccc1.[cH-]1cccc1") == metal + "Ni" + why);
     CHECK(input_reason(f, "[SbH6+3]") == metal + "Sb" + why);
-    CHECK(input_reason(f, "[cH-]1cccc1").empty());  // no metal: standardize's own reason
+    CHECK(input_reason(f, "[cH-]1cccc1").empty());          // no metal: standardize's own reason
     CHECK(input_reason(f, "C1=CC=C[CH-]1.[Na+]").empty());  // Na is no excluded metal
-    CHECK_THAT(input_reason(f, "*C"), Catch::StartsWith("elements: dummy/query atom '*' at atom 1"));
+    CHECK_THAT(input_reason(f, "*C"),
+               Catch::StartsWith("elements: dummy/query atom '*' at atom 1"));
     ElementFilter any({});
     CHECK(input_reason(any, "[Fe+2].[cH-]1cccc1.[cH-]1cccc1").empty());
 }
