@@ -94,30 +94,45 @@ ElementFilter::ElementFilter(const std::vector<std::string>& allowed) {
     }
 }
 
+namespace {
+/// The elements of `mol` with pick[z] == want, each named once, in the order
+/// its first atom comes.
+template <std::size_t N>
+std::vector<std::string> collect(const RDKit::ROMol& mol, const std::array<bool, N>& pick,
+                                 bool want) {
+    std::vector<std::string> found;
+    std::array<bool, N> seen{};
+    for (const auto* a : mol.atoms()) {
+        auto z = static_cast<std::size_t>(a->getAtomicNum());
+        if (z == 0 || z >= N || pick[z] != want || seen[z]) continue;
+        seen[z] = true;
+        found.push_back(a->getSymbol());
+    }
+    return found;
+}
+}  // namespace
+
+std::string ElementFilter::metal_reason(const RDKit::ROMol& input) const {
+    auto metals = collect(input, excluded_metal_, true);
+    if (metals.empty()) return {};
+    return "elements: metal in the input record: " + join(metals) +
+           " (a metal complex or metal salt: the standardized molecule is only the part "
+           "left after disconnecting the metal)";
+}
+
 std::string ElementFilter::check(const RDKit::ROMol& input, const RDKit::ROMol& parent) const {
     std::string reason = dummy_reason(input);
     if (!reason.empty() || any_) return reason;
-    // Each element named once, in the order its first atom comes.
-    auto collect = [](const RDKit::ROMol& mol, const std::array<bool, kElements>& pick, bool want) {
-        std::vector<std::string> found;
-        std::array<bool, kElements> seen{};
-        for (const auto* a : mol.atoms()) {
-            auto z = static_cast<std::size_t>(a->getAtomicNum());
-            if (z == 0 || z >= kElements || pick[z] != want || seen[z]) continue;
-            seen[z] = true;
-            found.push_back(a->getSymbol());
-        }
-        return found;
-    };
     auto bad = collect(parent, allowed_, false);
     if (!bad.empty())
         return "elements: element not allowed: " + join(bad) + " (allowed: " + allowed_list_ + ")";
-    auto metals = collect(input, excluded_metal_, true);
-    if (!metals.empty())
-        return "elements: metal in the input record: " + join(metals) +
-               " (a metal complex or metal salt: the standardized molecule is only the part "
-               "left after disconnecting the metal)";
-    return {};
+    return metal_reason(input);
+}
+
+std::string ElementFilter::check_input(const RDKit::ROMol& input) const {
+    std::string reason = dummy_reason(input);
+    if (!reason.empty() || any_) return reason;
+    return metal_reason(input);
 }
 
 }  // namespace plmkit::pipelines

@@ -42,7 +42,14 @@ class ElementFilter {
     /// standardization (the same molecule when standardization is off).
     std::string check(const RDKit::ROMol& input, const RDKit::ROMol& parent) const;
 
+    /// The rules that look at the input record only (1 and 3), for a record
+    /// that standardization could not turn into a molecule (a metallocene
+    /// written as ions, which the Uncharger makes "c1cccc1"): "" or the
+    /// reason of the first that fails.
+    std::string check_input(const RDKit::ROMol& input) const;
+
   private:
+    std::string metal_reason(const RDKit::ROMol& input) const;
     static constexpr int kElements = 119;
     bool any_ = true;
     std::array<bool, kElements> allowed_{};

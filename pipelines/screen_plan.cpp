@@ -25,19 +25,10 @@ const char* const kStepNames[kScreenSteps] = {"read",       "parse",       "stan
                                               "dedupe",     "descriptors", "filter",
                                               "similarity", "score",       "top"};
 
-/// Free text on one line of valid UTF-8: tabs, CR and LF become spaces,
-/// each byte that is not UTF-8 `\xHH` (a Latin-1 id would make the whole
-/// file unreadable to Python's csv module and pandas).
-std::string one_line(std::string s) {
-    for (auto& c : s)
-        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
-    return escape_invalid_utf8(s);
-}
-
 /// `name` as an SD tag name: one line, without the '<' and '>' that
 /// delimit it ('_' instead).
 std::string sdf_tag_name(const std::string& name) {
-    std::string s = one_line(name);
+    std::string s = one_line_utf8(name);
     for (auto& c : s)
         if (c == '<' || c == '>') c = '_';
     return s;
@@ -212,18 +203,20 @@ void ScreenPlan::format_hit(ScreenItem& item, const std::string& molblock) const
     item.score = std::strtod(item.score_text.c_str(), nullptr);
     std::string flags;
     for (const auto& fl : item.flags)
-        flags += (flags.empty() ? "" : ";") + one_line(fl);
-    std::vector<std::string> fields = {one_line(item.id), one_line(item.input_smiles), item.smiles};
+        flags += (flags.empty() ? "" : ";") + one_line_utf8(fl);
+    std::vector<std::string> fields = {one_line_utf8(item.id), one_line_utf8(item.input_smiles),
+                                       item.smiles};
     std::size_t sim = 0;
     for (std::size_t i = 0; i < value_names_.size(); ++i) {
         fields.push_back(format_value(item.values[i], integer_column_[i]));
-        if (value_names_[i].rfind("sim_", 0) == 0) fields.push_back(one_line(item.nearest[sim++]));
+        if (value_names_[i].rfind("sim_", 0) == 0)
+            fields.push_back(one_line_utf8(item.nearest[sim++]));
     }
     fields.push_back(item.score_text);
     fields.push_back(flags);
     fields.push_back(std::to_string(item.record));
     for (std::size_t k = 0; k < kept_columns_; ++k)
-        fields.push_back(k < item.kept.size() ? one_line(item.kept[k]) : std::string());
+        fields.push_back(k < item.kept.size() ? one_line_utf8(item.kept[k]) : std::string());
     std::string row;
     for (std::size_t i = 0; i < fields.size(); ++i) {
         if (i) row += ',';
@@ -250,14 +243,14 @@ std::string reject_line(const std::string& id, const std::string& input_smiles, 
                         const std::string& reason, std::uint64_t record, const std::string& smiles,
                         const std::vector<std::string>& kept) {
     std::string line;
-    line += csv_escape(one_line(id), '\t') + '\t';
-    line += csv_escape(one_line(input_smiles), '\t') + '\t';
+    line += csv_escape(one_line_utf8(id), '\t') + '\t';
+    line += csv_escape(one_line_utf8(input_smiles), '\t') + '\t';
     line += std::string(step_name(step)) + '\t';
-    line += csv_escape(one_line(reason), '\t') + '\t';
+    line += csv_escape(one_line_utf8(reason), '\t') + '\t';
     line += std::to_string(record) + '\t';
-    line += csv_escape(one_line(smiles), '\t');
+    line += csv_escape(one_line_utf8(smiles), '\t');
     for (const auto& v : kept)
-        line += '\t' + csv_escape(one_line(v), '\t');
+        line += '\t' + csv_escape(one_line_utf8(v), '\t');
     return line;
 }
 

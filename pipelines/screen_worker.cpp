@@ -105,6 +105,33 @@ bool passes_similarity(const ScreenPlan& plan, ScreenItem& item, StepTimer& time
     if (!sims.empty()) timer.lap(ScreenStep::similarity);
     return true;
 }
+
+/// Why a record whose standardized molecule has a canonical SMILES that
+/// RDKit cannot parse (`error`) is rejected, with the step to blame.
+std::string unreadable_reason(Standardizer* standardizer, const RDKit::ROMol& input,
+                              const ScreenItem& item, const std::string& error) {
+    std::string reason = "standardization turned '" + item.input_smiles + "' into '" + item.smiles +
+                         "', which RDKit cannot read back (" + error + ")";
+    std::string step = standardizer ? standardizer->unreadable_step(input) : std::string();
+    return step.empty() ? reason : reason + ": " + step;
+}
+
+/// Rejects a record that standardization could not turn into a molecule:
+/// with the filter's `elements` rules on the input record alone when one
+/// fails (a metal complex such as ferrocene written as ions gets the metal
+/// reason), else with `reason` at the standardize step.
+void reject_unstandardized(const ScreenPlan& plan, const RDKit::ROMol& input, ScreenItem& item,
+                           std::string reason, StepTimer& timer) {
+    timer.lap(ScreenStep::standardize);
+    const ElementFilter* elements = plan.element_filter();
+    std::string by_elements = elements ? elements->check_input(input) : std::string();
+    if (!by_elements.empty()) {
+        item.reject(ScreenStep::filter, std::move(by_elements));
+        timer.lap(ScreenStep::filter);
+        return;
+    }
+    item.reject(ScreenStep::standardize, std::move(reason));
+}
 }  // namespace
 
 ScreenWorker::ScreenWorker(const ScreenPlan& plan) : plan_(plan) {
@@ -133,8 +160,7 @@ void ScreenWorker::prepare(ScreenItem& item) {
     if (standardizer_) {
         StandardizeResult st = standardizer_->run(*input);
         if (!st.mol) {
-            item.reject(ScreenStep::standardize, st.error);
-            timer.lap(ScreenStep::standardize);
+            reject_unstandardized(plan_, *input, item, std::move(st.error), timer);
             return;
         }
         standardized = std::move(st.mol);
@@ -144,13 +170,13 @@ void ScreenWorker::prepare(ScreenItem& item) {
     item.smiles = canonical_smiles(standardized ? *standardized : *input);
     ParseResult again = parse_smiles(item.smiles);
     if (!again.mol) {
-        item.reject(ScreenStep::standardize,
-                    "canonical SMILES '" + item.smiles + "' does not parse: " + again.error);
-    } else {
-        item.mol = std::move(again.mol);
+        std::string reason = unreadable_reason(standardizer_.get(), *input, item, again.error);
+        reject_unstandardized(plan_, *input, item, std::move(reason), timer);
+        return;
     }
+    item.mol = std::move(again.mol);
     timer.lap(ScreenStep::standardize);
-    if (item.mol) passes_elements(plan_, *input, item, timer);
+    passes_elements(plan_, *input, item, timer);
 }
 
 void ScreenWorker::evaluate(ScreenItem& item) {

@@ -16,6 +16,7 @@
 #include <GraphMol/SmilesParse/SmilesWrite.h>
 #include <GraphMol/StereoGroup.h>
 
+#include "pipelines/mol_parse.hpp"
 #include "pipelines/rdkit_log_capture.hpp"
 
 namespace plmkit::pipelines {
@@ -141,6 +142,55 @@ void invert_group(const std::vector<RDKit::Atom*>& atoms) {
 constexpr std::size_t kMaxEnumeratedGroups = 10;
 }  // namespace
 
+RDKit::ROMol* Standardizer::apply(Step step, const RDKit::ROMol& in) {
+    switch (step) {
+        case Step::cleanup:
+            return cleanup(in, impl_->metals, *impl_->normalizer, *impl_->reionizer).release();
+        case Step::largest_fragment:
+            return impl_->largest.choose(in);
+        case Step::uncharge:
+            return impl_->uncharger.uncharge(in);
+        case Step::tautomer:
+            return impl_->tautomers->canonicalize(in);
+    }
+    return new RDKit::ROMol(in);
+}
+
+std::vector<Standardizer::Step> Standardizer::enabled_steps(const StandardizeOptions& o) {
+    std::vector<Step> steps;
+    if (o.cleanup) steps.push_back(Step::cleanup);
+    if (o.largest_fragment) steps.push_back(Step::largest_fragment);
+    if (o.uncharge) steps.push_back(Step::uncharge);
+    if (o.tautomer) steps.push_back(Step::tautomer);
+    return steps;
+}
+
+std::string Standardizer::unreadable_step(const RDKit::ROMol& mol) {
+    static const char* const kWho[] = {
+        "the cleanup step (RDKit's cleanup: metal disconnection, normalization, reionization)",
+        "the largest_fragment step (RDKit's LargestFragmentChooser)",
+        "the uncharge step (RDKit's Uncharger)", "the tautomer step (RDKit's TautomerEnumerator)"};
+    std::string found;
+    take_rdkit_message();
+    try {
+        MolPtr cur;
+        const RDKit::ROMol* src = &mol;
+        for (Step s : enabled_steps(options_)) {
+            MolPtr next(apply(s, *src));
+            if (!parse_smiles(RDKit::MolToSmiles(*next)).mol) {
+                found = std::string(kWho[static_cast<int>(s)]) + " made it from '" +
+                        RDKit::MolToSmiles(*src) + "'";
+                break;
+            }
+            cur = std::move(next);
+            src = cur.get();
+        }
+    } catch (const std::exception&) {  // no step to name
+    }
+    take_rdkit_message();
+    return found;
+}
+
 StandardizeResult Standardizer::run(const RDKit::ROMol& mol) {
     StandardizeResult r;
     take_rdkit_message();
@@ -157,11 +207,8 @@ StandardizeResult Standardizer::run(const RDKit::ROMol& mol) {
             cur.reset(next);
             src = cur.get();
         };
-        if (options_.cleanup)
-            step(cleanup(*src, impl_->metals, *impl_->normalizer, *impl_->reionizer).release());
-        if (options_.largest_fragment) step(impl_->largest.choose(*src));
-        if (options_.uncharge) step(impl_->uncharger.uncharge(*src));
-        if (options_.tautomer) step(impl_->tautomers->canonicalize(*src));
+        for (Step s : enabled_steps(options_))
+            step(apply(s, *src));
         if (!cur) cur = std::make_unique<RDKit::ROMol>(mol);
         if (!groups.empty()) restore_stereo_groups(*cur, groups);
         if (cur->getNumAtoms() == 0) {

@@ -8,6 +8,7 @@
 // Standardizer and reuses it for every molecule.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pipelines/screen_config.hpp"
 
@@ -33,8 +34,20 @@ class Standardizer {
     /// parse_molblock); never throws for a bad molecule.
     StandardizeResult run(const RDKit::ROMol& mol);
 
+    /// For a molecule whose standardized SMILES RDKit cannot read back: the
+    /// first step whose result does not survive a SMILES round trip, as "the
+    /// uncharge step (RDKit's Uncharger) made it from 'c1cc[cH-]c1'" (the
+    /// Uncharger turns cyclopentadienide into "c1cccc1", which does not
+    /// kekulize; [SbH6+3] into "[SbH9]"), or "" when no single step is to
+    /// blame. Runs the steps again: meant for the rare failures only.
+    std::string unreadable_step(const RDKit::ROMol& mol);
+
   private:
     struct Impl;
+    enum class Step { cleanup, largest_fragment, uncharge, tautomer };
+    /// One step on `in`: a new molecule.
+    RDKit::ROMol* apply(Step step, const RDKit::ROMol& in);
+    static std::vector<Step> enabled_steps(const StandardizeOptions& options);
     StandardizeOptions options_;
     std::unique_ptr<Impl> impl_;
 };

@@ -108,3 +108,53 @@ TEST_CASE("cli screen: filters.elements false lets metals through; a list of one
     CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: " + cfg +
                                         ":3: 'filters.elements': unknown element symbol 'Xy'"));
 }
+
+TEST_CASE("cli screen: metallocenes get the metal reason; what the Uncharger spoils is named",
+          "[cli][screen][elements][standardize]") {
+    // RDKit's Uncharger (checked in RDKit Python 2022.09) turns
+    // cyclopentadienide, alone or in a metallocene written as ions, into
+    // 'c1cccc1' (no Kekule form) and [SbH6+3] into '[SbH9]' (valence 9).
+    auto lib = test::temp_path("metallocenes.smi");
+    test::write_file(lib,
+                     "[Fe+2].[cH-]1cccc1.[cH-]1cccc1 ferrocene\n[Ni+2].[cH-]1cccc1.[cH-]1cccc1 "
+                     "nickelocene\n[cH-]1cccc1 cp\nC1=CC=C[CH-]1.[Na+] sodium_cp\n[SbH6+3] sbh6\n"
+                     "CCO ethanol\n");
+    const std::string metal = "filter\telements: metal in the input record: ";
+    const std::string why =
+        " (a metal complex or metal salt: the standardized molecule is only the part left "
+        "after disconnecting the metal)";
+    const std::string kekule =
+        "', which RDKit cannot read back (kekulization failed: Can't kekulize mol.  Unkekulized "
+        "atoms: 0 1 2 3 4): the uncharge step (RDKit's Uncharger) made it from 'c1cc[cH-]c1'";
+    auto spoiled = [&](const std::string& input) {
+        return "standardize\tstandardization turned '" + input + "' into 'c1cccc1" + kekule;
+    };
+    auto out = test::temp_path("metallocenes.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto rejects = rejects_of(beside(out, ".rejects.tsv"));
+    CHECK(rejects.size() == 5);
+    CHECK(rejects["ferrocene"] == metal + "Fe" + why);
+    CHECK(rejects["nickelocene"] == metal + "Ni" + why);
+    CHECK(rejects["sbh6"] == metal + "Sb" + why);
+    CHECK(rejects["cp"] == spoiled("[cH-]1cccc1"));
+    CHECK(rejects["sodium_cp"] == spoiled("C1=CC=C[CH-]1.[Na+]"));
+    auto s = nlohmann::json::parse(test::read_file(beside(out, ".summary.json")));
+    CHECK(s["filtered_by_rule"] == nlohmann::json({{"elements", 3}}));
+    CHECK(s["accounting"]["holds"] == true);
+
+    // With every element allowed the metallocenes reach no metal rule: the
+    // standardize reason names the input and the Uncharger.
+    auto cfg = test::temp_path("metallocenes_any.yaml");
+    test::write_file(cfg, "filters:\n  elements: any\n");
+    r = run_plmkit({"screen", "-i", lib, "-c", cfg, "-o", out, "--no-progress"});
+    REQUIRE(r.exit_code == 0);
+    rejects = rejects_of(beside(out, ".rejects.tsv"));
+    CHECK(rejects["ferrocene"] == spoiled("[Fe+2].[cH-]1cccc1.[cH-]1cccc1"));
+    CHECK(rejects["nickelocene"] == spoiled("[Ni+2].[cH-]1cccc1.[cH-]1cccc1"));
+    CHECK(rejects["sbh6"] ==
+          "standardize\tstandardization turned '[SbH6+3]' into '[SbH9]', which RDKit cannot read "
+          "back (valence error: Explicit valence for atom # 0 Sb, 9, is greater than permitted): "
+          "the uncharge step (RDKit's Uncharger) made it from '[SbH6+3]'");
+}

@@ -128,3 +128,26 @@ TEST_CASE("elements: R-groups and query atoms of an SD file", "[screen][elements
     CHECK_THAT(f.check(*p.mol, *p.mol),
                Catch::StartsWith("elements: dummy/query atom 'R1' at atom 3: not a real compound"));
 }
+
+TEST_CASE("elements: the input-only rules, for a record standardization cannot keep",
+          "[screen][elements]") {
+    auto input_reason = [](const ElementFilter& f, const std::string& smiles) {
+        auto p = parse_smiles(smiles);
+        REQUIRE(p.mol);
+        return f.check_input(*p.mol);
+    };
+    ElementFilter f(defaults());
+    const std::string metal = "elements: metal in the input record: ";
+    const std::string why =
+        " (a metal complex or metal salt: the standardized molecule is only the part left "
+        "after disconnecting the metal)";
+    CHECK(input_reason(f, "[Fe+2].[cH-]1cccc1.[cH-]1cccc1") == metal + "Fe" + why);
+    CHECK(input_reason(f, "[Ni+2].[cH-]1cccc1.[cH-]1cccc1") == metal + "Ni" + why);
+    CHECK(input_reason(f, "[SbH6+3]") == metal + "Sb" + why);
+    CHECK(input_reason(f, "[cH-]1cccc1").empty());          // no metal: standardize's own reason
+    CHECK(input_reason(f, "C1=CC=C[CH-]1.[Na+]").empty());  // Na is no excluded metal
+    CHECK_THAT(input_reason(f, "*C"),
+               Catch::StartsWith("elements: dummy/query atom '*' at atom 1"));
+    ElementFilter any({});
+    CHECK(input_reason(any, "[Fe+2].[cH-]1cccc1.[cH-]1cccc1").empty());
+}

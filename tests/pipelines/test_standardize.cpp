@@ -192,3 +192,34 @@ TEST_CASE("standardize: each writing of an OR or AND stereo group gives one cano
     CHECK(standardized(s, "C[C@@H](O)C[C@H](C)N |a:1,o1:4|") == "C[C@@H](N)C[C@@H](C)O |o1:1|");
     CHECK(standardized(s, "C[C@@H](O)[C@H](C)N") == "C[C@H](N)[C@@H](C)O");
 }
+
+TEST_CASE("standardize: the step that makes a SMILES RDKit cannot read back is named",
+          "[screen][standardize]") {
+    // RDKit Python (Debian's /usr/bin/python3, RDKit 2022.09): Cleanup and
+    // LargestFragmentChooser give 'c1cc[cH-]c1' for these inputs, and
+    // Uncharger().uncharge turns it into 'c1cccc1', which MolFromSmiles
+    // cannot kekulize; [SbH6+3] becomes '[SbH9]' (valence 9).
+    Standardizer s;
+    auto blame = [&](const std::string& smiles) {
+        auto p = parse_smiles(smiles);
+        REQUIRE(p.mol);
+        auto r = s.run(*p.mol);
+        REQUIRE(r.mol);  // the standardizer itself does not fail ...
+        CHECK_FALSE(parse_smiles(canonical_smiles(*r.mol)).mol);  // ... its SMILES does
+        return s.unreadable_step(*p.mol);
+    };
+    const std::string uncharger = "the uncharge step (RDKit's Uncharger) made it from ";
+    CHECK(blame("[cH-]1cccc1") == uncharger + "'c1cc[cH-]c1'");
+    CHECK(blame("[Fe+2].[cH-]1cccc1.[cH-]1cccc1") == uncharger + "'c1cc[cH-]c1'");
+    CHECK(blame("[Ni+2].[cH-]1cccc1.[cH-]1cccc1") == uncharger + "'c1cc[cH-]c1'");
+    CHECK(blame("[SbH6+3]") == uncharger + "'[SbH6+3]'");
+    // A molecule that standardizes fine has no step to blame.
+    auto ok = parse_smiles("CC(=O)[O-].[Na+]");
+    REQUIRE(ok.mol);
+    CHECK(s.unreadable_step(*ok.mol).empty());
+    // Without the Uncharger the anion is kept, and its SMILES reads back.
+    StandardizeOptions charged;
+    charged.uncharge = false;
+    Standardizer keep(charged);
+    CHECK(standardized(keep, "[Fe+2].[cH-]1cccc1.[cH-]1cccc1") == "c1cc[cH-]c1");
+}
