@@ -518,10 +518,13 @@ EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
     std::vector<ShardFile> shards;
     for (const auto& path : opt.inputs) {
         // `merge -o emb.h5 emb.shard-*` also matches the shards' rejects files.
-        if (ends_with(path, ".rejects.tsv"))
+        if (ends_with(path, ".rejects.tsv")) {
+            const std::string glob = shard_glob(path.substr(0, path.size() - 12));
             throw UsageError("merge --kind embed: '" + path +
                              "' is a rejects file: give only the shards' .h5 files (each shard's "
-                             "rejects are read from beside it), e.g. emb.shard-*-of-4.h5");
+                             "rejects are read from beside it)" +
+                             (glob.empty() ? std::string() : ", e.g. " + glob));
+        }
         if (same_file(path, opt.output))
             throw UsageError("merge: --output " + opt.output + " is also an input (" + path + ")");
         if (same_file(rejects_path_for(path), rejects_path_for(opt.output)))

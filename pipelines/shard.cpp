@@ -141,6 +141,15 @@ std::optional<Shard> shard_in_name(const std::string& path) {
     return Shard{static_cast<std::int64_t>(i), static_cast<std::int64_t>(n)};
 }
 
+std::string shard_glob(const std::string& path) {
+    const auto shard = shard_in_name(path);
+    if (!shard) return "";
+    // shard_in_name read the last ".shard-" of the file name.
+    const std::size_t at = path.rfind(".shard-") + std::string(".shard-").size();
+    const std::size_t of = path.find("-of-", at);
+    return path.substr(0, at) + "*" + path.substr(of);
+}
+
 std::string shard_output_path(const std::string& path, const Shard& shard,
                               const std::string& option) {
     if (shard.whole() || path.empty() || path == "-") return path;

@@ -59,6 +59,11 @@ std::string shard_path(const std::string& path, const Shard& shard);
 /// ("hits.shard-2-of-12.csv" -> 2/12); nothing when the name has no such tag.
 std::optional<Shard> shard_in_name(const std::string& path);
 
+/// The shell glob that matches every shard of the run whose shard file is
+/// `path` ("out/emb.shard-2-of-3.h5" -> "out/emb.shard-*-of-3.h5"); "" when
+/// the name has no shard tag.
+std::string shard_glob(const std::string& path);
+
 /// Where a run of `shard` writes the output `path` given by `option`
 /// (--output, --rejects, ...): unchanged for a whole run, "" and "-", and a
 /// name that already states this shard; otherwise shard_path(path, shard),

@@ -247,6 +247,14 @@ TEST_CASE("embed merge: a dataset linked under two names stays one dataset",
                                           ".rejects.tsv' is a rejects file: give only the "
                                           "shards' .h5 files"));
     }
+    SECTION("the glob it suggests is the one of those shards, of their N") {
+        // Named as the shards of `embed -o out/emb.h5 --shard I/3` are; the
+        // rejects file is refused by its name, before any file is opened.
+        opt.inputs = {"out/emb.shard-1-of-3.h5.rejects.tsv"};
+        opt.output = test::temp_path("merged-glob3.h5");
+        CHECK_THROWS_WITH(merge_embeddings(opt),
+                          Catch::EndsWith("read from beside it), e.g. out/emb.shard-*-of-3.h5"));
+    }
 }
 
 TEST_CASE("embed merge: shards that do not belong together", "[pipelines][embed_merge]") {

@@ -186,3 +186,12 @@ TEST_CASE("shard: output file names", "[pipelines][shard]") {
     CHECK(shard_path("hits.csv", "${SLURM_ARRAY_TASK_ID}", 4) ==
           "hits.shard-${SLURM_ARRAY_TASK_ID}-of-4.csv");
 }
+
+TEST_CASE("shard: the glob of a run's shard files", "[pipelines][shard]") {
+    CHECK(shard_glob("out/emb.shard-2-of-3.h5") == "out/emb.shard-*-of-3.h5");
+    CHECK(shard_glob("hits.shard-10-of-16.csv.gz") == "hits.shard-*-of-16.csv.gz");
+    CHECK(shard_glob("a.shard-1-of-2/results.shard-0-of-12") ==
+          "a.shard-1-of-2/results.shard-*-of-12");
+    CHECK(shard_glob("emb.h5").empty());
+    CHECK(shard_glob("emb.shard-5-of-4.h5").empty());  // not a shard of 4
+}
