@@ -108,7 +108,7 @@ PLMKIT_COMMAND(90, [](CLI::App& app) {
     cmd->add_option("--threads", opt->threads, "Threads to report (0 = all available cores)")
         ->check(at_least(0))
         ->capture_default_str();
-    cmd->footer("Example:\n  plmkit doctor\n  plmkit doctor --json");
+    cmd->footer("Examples:\n  plmkit doctor\n  plmkit doctor --json");
     cmd->callback([opt] { run_doctor(*opt); });
 });
 

@@ -151,9 +151,8 @@ PLMKIT_COMMAND(54, [](CLI::App& app) {
         "Regression: rmse, mae, r2, spearman; classification: roc_auc, pr_auc, accuracy, mcc,\n"
         "log_loss, brier (per target and their mean over targets). Rows that cannot be\n"
         "scored go to the rejects TSV with the reason; no scorable row at all is an error\n"
-        "(exit 3). ESM-2\n"
-        "models embed the first --truncate residues (the model's) of longer sequences; a\n"
-        "warning counts them.");
+        "(exit 3). ESM-2 models embed the first --truncate residues (the model's) of longer\n"
+        "sequences; a warning counts them.");
     refuse_empty_values(cmd);
     cmd->callback([c] { run_evaluate(*c); });
 });

@@ -28,7 +28,8 @@ PLMKIT_COMMAND(15, [](CLI::App& app) {
                                   "file")
                             : std::string();
         },
-        "FILE");
+        // No name: --help would show "TEXT:FILE", CLI11's mark of a file that must exist.
+        "");
     cmd->add_option("-o,--output", opt->output, "vocab.txt to write")
         ->required()
         ->check(not_empty("a file name"))

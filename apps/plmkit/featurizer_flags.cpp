@@ -19,14 +19,18 @@ CLI::Validator non_negative() {
 void add_runtime_flags(CLI::App* cmd, RuntimeFlags& f) {
     cmd->add_option("--threads", f.threads, "CPU threads (0 = all available cores)")
         ->capture_default_str();
+    // One text per command: predict's --help has no business with train's rules.
+    const bool train = cmd->get_name() == "train";
     cmd->add_option("--device", f.device,
-                    "ESM-2 device: auto, cpu, cuda[:N] (the SMILES encoder, RDKit "
-                    "featurizers and heads on fixed features run on the CPU; train refuses "
-                    "cuda without --featurizer esm)")
+                    std::string("ESM-2 device: auto, cpu, cuda[:N] (the SMILES encoder, RDKit "
+                                "featurizers and heads on fixed features run on the CPU") +
+                        (train ? "; cuda without --featurizer esm is refused)" : ")"))
         ->capture_default_str();
     cmd->add_option("--dtype", f.dtype,
-                    "ESM-2 compute dtype: fp32, bf16 or fp16 (train: fp32 by default, frozen "
-                    "--featurizer esm only; predict/evaluate: the model's, from config.json)");
+                    train ? "ESM-2 compute dtype: fp32 (default), bf16 or fp16; frozen "
+                            "--featurizer esm only"
+                          : "ESM-2 compute dtype: fp32, bf16 or fp16 (default: the model's, "
+                            "from its config.json)");
     cmd->add_option("--max-tokens", f.max_tokens, "Token budget per encoder batch")
         ->check(non_negative())
         ->capture_default_str();

@@ -111,3 +111,24 @@ TEST_CASE("cli: OpenBLAS runs kernels for the CPU's instruction set, or the user
         CHECK(j["blas_kernels_replaced"] == "");
     }
 }
+
+TEST_CASE("cli: each command's --help speaks of that command only", "[cli][help]") {
+    // --device and --dtype are shared by train, predict and evaluate; their
+    // help once told predict and evaluate users what train refuses.
+    for (const char* cmd : {"predict", "evaluate"}) {
+        auto r = run_plmkit({cmd, "--help"});
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.out, !Catch::Contains("train refuses") && !Catch::Contains("(train:"));
+        CHECK_THAT(r.out, Catch::Contains("(default: the model's, from its config.json)"));
+    }
+    auto train = run_plmkit({"train", "--help"});
+    CHECK_THAT(train.out, Catch::Contains("cuda without --featurizer esm is refused"));
+    CHECK_THAT(train.out, Catch::Contains("fp32 (default), bf16 or fp16"));
+    // "TEXT:FILE" is how CLI11 marks a file that must exist: not vocab.txt.
+    auto vocab = run_plmkit({"vocab", "build", "--help"});
+    CHECK_THAT(vocab.out, Catch::Contains("-o,--output TEXT REQUIRED"));
+    CHECK_THAT(vocab.out, !Catch::Contains("TEXT:FILE"));
+    // Two examples are "Examples:", as in every other command's help.
+    auto doctor = run_plmkit({"doctor", "--help"});
+    CHECK_THAT(doctor.out, Catch::Contains("Examples:\n  plmkit doctor\n  plmkit doctor --json"));
+}
