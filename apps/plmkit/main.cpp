@@ -59,6 +59,18 @@ int fail(plmkit::ExitCode code, const std::string& message) {
     return static_cast<int>(code);
 }
 
+/// The second line of a usage error: the --help of the command being parsed
+/// ("Run 'plmkit vocab build --help' for its options."), else plmkit's own.
+std::string help_hint(const CLI::App& app) {
+    std::string path;
+    for (const CLI::App* at = &app; !at->get_subcommands().empty();) {
+        at = at->get_subcommands().front();
+        path += " " + at->get_name();
+    }
+    return path.empty() ? "\nRun 'plmkit --help' for the commands."
+                        : "\nRun 'plmkit" + path + " --help' for its options.";
+}
+
 std::string join_args(int argc, char** argv) {
     std::string s;
     for (int i = 0; i < argc; ++i) {
@@ -148,8 +160,7 @@ int run(CLI::App& app, int argc, char** argv) {
         // `plmkit embed M in.fa out.h5` (extract.py's positionals): say so.
         if (unknown.empty()) unknown = plmkit::cli::stray_words(app, args);
         return fail(ExitCode::usage, (unknown.empty() ? "" : unknown + "; also ") +
-                                         std::string(e.what()) +
-                                         "\nRun 'plmkit --help' or 'plmkit <command> --help'.");
+                                         std::string(e.what()) + help_hint(app));
     } catch (const CLI::ExtrasError& e) {
         // "'plmkit embed' has no option '--outt'" rather than CLI11's "The
         // following arguments were not expected: y.h5 --outt".
@@ -158,11 +169,10 @@ int run(CLI::App& app, int argc, char** argv) {
         // following argument was not expected: 1".
         std::string unknown = plmkit::cli::unknown_options(app);
         if (unknown.empty()) unknown = plmkit::cli::stray_words(app, args);
-        return fail(ExitCode::usage, (unknown.empty() ? std::string(e.what()) : unknown) +
-                                         "\nRun 'plmkit --help' or 'plmkit <command> --help'.");
-    } catch (const CLI::ParseError& e) {
         return fail(ExitCode::usage,
-                    std::string(e.what()) + "\nRun 'plmkit --help' or 'plmkit <command> --help'.");
+                    (unknown.empty() ? std::string(e.what()) : unknown) + help_hint(app));
+    } catch (const CLI::ParseError& e) {
+        return fail(ExitCode::usage, std::string(e.what()) + help_hint(app));
     } catch (const plmkit::Error& e) {
         return fail(e.exit_code(), e.what());
     } catch (const std::bad_alloc&) {

@@ -21,6 +21,15 @@ TEST_CASE("cli: usage errors exit 2 with one 'plmkit: error:' line", "[cli]") {
     auto r = run_plmkit({"no-such-command"});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: "));
+    CHECK_THAT(r.err, Catch::EndsWith("\nRun 'plmkit --help' for the commands.\n"));
+    // The second line names the --help of the command that refused, however deep.
+    auto vocab = run_plmkit({"vocab", "build", "--kind", "smiles", "in.smi", "-o", "-"});
+    CHECK(vocab.exit_code == 2);
+    CHECK_THAT(vocab.err, Catch::EndsWith("\nRun 'plmkit vocab build --help' for its options.\n"));
+    auto layers =
+        run_plmkit({"embed", "--model", "m", "-i", "in.fa", "-o", "x.h5", "--layers", "0", "1"});
+    CHECK(layers.exit_code == 2);
+    CHECK_THAT(layers.err, Catch::EndsWith("\nRun 'plmkit embed --help' for its options.\n"));
     auto none = run_plmkit({});
     CHECK(none.exit_code == 2);
     CHECK_THAT(none.err, Catch::Contains("subcommand"));
@@ -42,7 +51,8 @@ TEST_CASE("cli: an option the command does not have is named along with a missin
             {"embed", "--model", "m", "--input", "in.fa", "-o", "x.h5", "--outt", "y.h5"});
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: 'plmkit embed' has no option "
-                                            "'--outt'\nRun 'plmkit --help'"));
+                                            "'--outt'\nRun 'plmkit embed --help' for its "
+                                            "options.\n"));
     }
     SECTION("passed on by slurm embed") {
         auto r = run_plmkit({"slurm", "embed", "--array", "2", "--model", "m", "--input", "in.fa",
