@@ -289,8 +289,8 @@ double PretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt, EpochPositi
     if (at.batch == 0) at::manual_seed(o_.seed * 7919ULL + static_cast<std::uint64_t>(epoch));
     std::mt19937_64 rng(o_.seed * 104729ULL + static_cast<std::uint64_t>(epoch));  // masks
     const std::vector<Rows> batches = epoch_batches(epoch);
-    const auto first = static_cast<std::size_t>(at.batch);
-    for (std::size_t k = 0; k < first && k < batches.size(); ++k)  // the masks drawn before
+    const auto first = std::min(static_cast<std::size_t>(at.batch), batches.size());
+    for (std::size_t k = 0; k < first; ++k)  // the masks drawn before
         mask_batch(batches[k], o_.mask_prob, vocab_.size(), rng);
     EpochProgress shown(
         {epoch, o_.epochs, batches.size() - first, "tokens", o_.progress, o_.log_every});

@@ -300,8 +300,8 @@ double ProteinPretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt, Epoc
     const double seconds_before = at.seconds;
     std::mt19937_64 rng(o_.seed * 104729ULL + static_cast<std::uint64_t>(epoch));
     const auto all = batches(train_, rng, true);
-    const auto first = static_cast<std::size_t>(at.batch);
-    for (std::size_t k = 0; k < first && k < all.size(); ++k)  // the masks drawn before
+    const auto first = std::min(static_cast<std::size_t>(at.batch), all.size());
+    for (std::size_t k = 0; k < first; ++k)  // the masks drawn before
         make_batch(all[k], crop_, o_.mask_prob, loaded_.config, rng);
     EpochProgress shown(
         {epoch, o_.epochs, all.size() - first, "residues", o_.progress, o_.log_every});

@@ -228,8 +228,8 @@ void check_pretrain_output(const PretrainOptions& o) {
         "--resume: '" + o.output + "' holds no interrupted pretrain run (no " +
         (fs::exists(o.output + "/config.json", ec)
              ? std::string("checkpoints/options.json: its run completed, nothing to resume)")
-             : std::string("checkpoints/options.json: it stopped before its first epoch "
-                           "ended, or never ran there); run the same command without "
+             : std::string("checkpoints/options.json: it stopped before its first "
+                           "checkpoint, or never ran there); run the same command without "
                            "--resume to start it")));
 }
 
