@@ -172,6 +172,8 @@ class PretrainRun {
     void run();
     /// The last epoch checkpointed in <output>/checkpoints (-1: none).
     int checkpointed_epoch() const { return ckpt_.epoch(); }
+    /// The steps of the next epoch in that checkpoint (0: none).
+    std::int64_t checkpointed_batch() const { return ckpt_.batch(); }
 
   private:
     /// Logs the skipped records; UsageError for fewer than 2 usable SMILES.
@@ -184,15 +186,17 @@ class PretrainRun {
     nlohmann::json options_json() const;
     /// What --resume compares: the training options and the model sizes.
     nlohmann::json run_options() const;
-    PretrainProgress progress() const;
+    PretrainProgress progress(const EpochPosition& within = {}) const;
     /// With --resume: the checkpoint's weights, optimizer and epochs; the
-    /// first epoch to train.
-    int resume_from();
+    /// first epoch to train, and `within` it where a mid-epoch checkpoint was.
+    int resume_from(EpochPosition& within);
     /// Records epoch `e` and writes it (the model when it is the best so
     /// far) with its checkpoint. False: the loss diverged, stop.
     bool finish_epoch(PretrainEpoch& e);
     std::vector<Rows> epoch_batches(int epoch) const;
-    double train_epoch(int epoch, torch::optim::AdamW& opt);
+    /// Trains `epoch` from `at` (its batches done before a resume; updated
+    /// as it goes, for --checkpoint-every); the epoch's train loss.
+    double train_epoch(int epoch, torch::optim::AdamW& opt, EpochPosition& at);
     void validate(double* loss, double* accuracy);
     /// A non-finite loss at `epoch`: a warning when an epoch was saved (it
     /// stays in LM_DIR and training stops), else UsageError (no encoder).
@@ -207,6 +211,7 @@ class PretrainRun {
     std::vector<MaskedBatch> valid_batches_;
     models::SmilesEncoder model_{nullptr};
     std::int64_t step_ = 0, total_steps_ = 1;
+    bool stopped_ = false;  ///< --stop-after-epochs reached
 };
 
 void PretrainRun::prepare(const Corpus& corpus) {
@@ -276,17 +281,22 @@ std::vector<Rows> PretrainRun::epoch_batches(int epoch) const {
     return batches;
 }
 
-double PretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt) {
+double PretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt, EpochPosition& at) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double seconds_before = at.seconds;
     model_->train();
-    at::manual_seed(o_.seed * 7919ULL + static_cast<std::uint64_t>(epoch));        // dropout
+    // Dropout; resumed within the epoch, the generator's state is the checkpoint's.
+    if (at.batch == 0) at::manual_seed(o_.seed * 7919ULL + static_cast<std::uint64_t>(epoch));
     std::mt19937_64 rng(o_.seed * 104729ULL + static_cast<std::uint64_t>(epoch));  // masks
-    double loss_sum = 0;
-    std::int64_t masked = 0;
     const std::vector<Rows> batches = epoch_batches(epoch);
-    EpochProgress progress({epoch, o_.epochs, batches.size(), "tokens", o_.progress, o_.log_every});
-    for (const Rows& rows : batches) {
+    const auto first = std::min(static_cast<std::size_t>(at.batch), batches.size());
+    for (std::size_t k = 0; k < first; ++k)  // the masks drawn before
+        mask_batch(batches[k], o_.mask_prob, vocab_.size(), rng);
+    EpochProgress shown(
+        {epoch, o_.epochs, batches.size() - first, "tokens", o_.progress, o_.log_every});
+    for (std::size_t k = first; k < batches.size(); ++k) {
         throw_if_interrupted();
-        MaskedBatch b = mask_batch(rows, o_.mask_prob, vocab_.size(), rng);
+        MaskedBatch b = mask_batch(batches[k], o_.mask_prob, vocab_.size(), rng);
         if (b.masked() == 0) continue;
         const double lr = lr_at(step_++);
         for (auto& g : opt.param_groups())
@@ -296,14 +306,20 @@ double PretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt) {
         loss.backward();
         if (o_.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), o_.clip_norm);
         opt.step();
-        loss_sum += loss.item<double>() * static_cast<double>(b.masked());
-        masked += b.masked();
-        progress.step(static_cast<std::uint64_t>(
-                          b.input.ne(tokenizers::Vocab::kPad).sum().item<std::int64_t>()),
-                      loss.item<double>(), static_cast<std::uint64_t>(b.masked()));
+        at.loss_sum += loss.item<double>() * static_cast<double>(b.masked());
+        at.masked += b.masked();
+        shown.step(static_cast<std::uint64_t>(
+                       b.input.ne(tokenizers::Vocab::kPad).sum().item<std::int64_t>()),
+                   loss.item<double>(), static_cast<std::uint64_t>(b.masked()));
+        at.batch = static_cast<std::int64_t>(k + 1);
+        if (ckpt_.due(at.batch, batches.size())) {
+            at.seconds = seconds_before + seconds_since(t0);
+            ckpt_.write(o_.output, progress(at), r_.history);
+        }
+        ckpt_.step_done();
     }
-    progress.done();
-    return masked ? loss_sum / static_cast<double>(masked) : 0.0;
+    shown.done();
+    return at.masked ? at.loss_sum / static_cast<double>(at.masked) : 0.0;
 }
 
 void PretrainRun::validate(double* loss, double* accuracy) {
@@ -393,19 +409,21 @@ nlohmann::json PretrainRun::run_options() const {
     return j;
 }
 
-PretrainProgress PretrainRun::progress() const {
-    return pretrain_progress(r_, step_, r_.best_epoch > 0);
+PretrainProgress PretrainRun::progress(const EpochPosition& within) const {
+    PretrainProgress p = pretrain_progress(r_, step_, r_.best_epoch > 0);
+    p.epoch = std::max(p.epoch, 0);  // within epoch 1: resumed in epoch 0 + 1
+    p.within = within;
+    return p;
 }
 
-int PretrainRun::resume_from() {
+int PretrainRun::resume_from(EpochPosition& within) {
     PretrainProgress p;
     if (!ckpt_.load(p, r_.history)) return 1;
     step_ = p.step;
     r_.best_epoch = p.best_epoch;
     r_.best_valid_loss = p.best_valid_loss;
-    log_info("pretrain: resuming after epoch " + std::to_string(p.epoch) + " of " +
-             std::to_string(o_.epochs) + " (best epoch " + std::to_string(p.best_epoch) +
-             ", valid loss " + std::to_string(p.best_valid_loss) + ")");
+    within = p.within;
+    log_resuming(o_, p);
     return p.epoch + 1;
 }
 
@@ -441,7 +459,7 @@ bool PretrainRun::finish_epoch(PretrainEpoch& e) {
         ckpt_.write(o_.output, progress(), r_.history);
     char buf[256];
     if (o_.log_epochs) log_info(fmt(buf, sizeof buf, e, o_.epochs));
-    ckpt_.epoch_done();
+    stopped_ = ckpt_.epoch_done() && e.epoch < o_.epochs;
     return true;
 }
 
@@ -459,15 +477,22 @@ void PretrainRun::run() {
     log_info("pretrain: " + std::to_string(r_.train_size) + " training / " +
              std::to_string(r_.valid_size) + " validation SMILES, vocabulary " +
              std::to_string(r_.vocab_size) + " tokens, " + std::to_string(total_steps_) + " steps");
-    for (int epoch = resume_from(); epoch <= o_.epochs; ++epoch) {
+    EpochPosition within;
+    for (int epoch = resume_from(within); epoch <= o_.epochs; ++epoch, within = {}) {
         const auto t0 = std::chrono::steady_clock::now();
+        const double seconds_before = within.seconds;
         PretrainEpoch e;
         e.epoch = epoch;
-        e.train_loss = train_epoch(epoch, opt);
+        e.train_loss = train_epoch(epoch, opt, within);
         e.lr = lr_at(std::max<std::int64_t>(step_ - 1, 0));
         validate(&e.valid_loss, &e.valid_accuracy);
-        e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        e.seconds = seconds_before + seconds_since(t0);
         if (!finish_epoch(e)) break;
+        if (stopped_) {
+            log_stopped(o_, epoch);
+            r_.completed = false;
+            return;  // the checkpoint stays for --resume
+        }
     }
     ckpt_.remove();  // complete: LM_DIR is the model alone
 }
@@ -502,6 +527,12 @@ void check_shared_options(const PretrainOptions& o) {
     if (o.threads < 0)
         throw UsageError("--threads must be >= 0 (0 = all cores), got " +
                          std::to_string(o.threads));
+    if (o.stop_after_epochs < 0)
+        throw UsageError("--stop-after-epochs must be >= 1, got " +
+                         std::to_string(o.stop_after_epochs));
+    if (o.checkpoint_every < 0)
+        throw UsageError("--checkpoint-every must be >= 0 steps (0 = at epochs' ends only), got " +
+                         std::to_string(o.checkpoint_every));
 }
 
 double pretrain_lr(const PretrainOptions& o, std::int64_t step, std::int64_t total_steps) {
@@ -527,7 +558,7 @@ PretrainResult run_pretrain(const PretrainOptions& options) {
             log_warn(options.output + " holds epoch " + std::to_string(result.best_epoch) + " of " +
                      std::to_string(options.epochs) + ", the best so far (valid loss " +
                      std::to_string(result.best_valid_loss) + "), usable as an encoder");
-        log_resume_note(options, run.checkpointed_epoch());
+        log_resume_note(options, run.checkpointed_epoch(), run.checkpointed_batch());
         throw;
     }
     return result;

@@ -54,6 +54,12 @@ struct PretrainOptions {
     std::string save_dtype = "input";
     /// Continue the interrupted run in `output` (pipelines/pretrain_resume.hpp).
     bool resume = false;
+    /// Stop (with the checkpoint) after this many epochs of this invocation,
+    /// for a batch job with a time limit; --resume goes on. 0 = no limit.
+    int stop_after_epochs = 0;
+    /// Also checkpoint every N training steps within an epoch (0 = only at
+    /// the end of each epoch): an interruption loses at most N steps.
+    std::int64_t checkpoint_every = 0;
 };
 
 struct PretrainEpoch {
@@ -76,6 +82,8 @@ struct PretrainResult {
     int best_epoch = 0;              ///< protein: 0 = the input checkpoint (no epoch beat it)
     double best_valid_loss = 0;
     std::vector<PretrainEpoch> history;
+    /// false: stopped at stop_after_epochs (<output>/checkpoints is kept).
+    bool completed = true;
 };
 
 /// Throws UsageError (bad options, too few molecules / sequences), IoError
@@ -95,7 +103,7 @@ double pretrain_lr(const PretrainOptions& o, std::int64_t step, std::int64_t tot
 /// UsageError for the options both kinds check alike: --data, --output (a
 /// new folder, or with --resume one holding an interrupted run),
 /// --batch-size, --mask-prob, --valid-fraction, --lr, --weight-decay and
-/// --threads.
+/// --threads, --stop-after-epochs and --checkpoint-every.
 void check_shared_options(const PretrainOptions& o);
 
 }  // namespace plmkit::pipelines

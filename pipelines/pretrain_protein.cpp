@@ -132,6 +132,8 @@ class ProteinPretrainRun {
     int saved_epoch() const { return saved_ ? r_.best_epoch : -1; }
     /// The last epoch checkpointed in <output>/checkpoints (-1: none).
     int checkpointed_epoch() const { return ckpt_ ? ckpt_->epoch() : -1; }
+    /// The steps of the next epoch in that checkpoint (0: none).
+    std::int64_t checkpointed_batch() const { return ckpt_ ? ckpt_->batch() : 0; }
 
   private:
     std::vector<Residues> read();
@@ -141,18 +143,21 @@ class ProteinPretrainRun {
     void split(std::vector<Residues> seqs);
     std::vector<std::vector<Window>> batches(const std::vector<Residues>& seqs,
                                              std::mt19937_64& rng, bool shuffle) const;
-    double train_epoch(int epoch, torch::optim::AdamW& opt);
+    /// Trains `epoch` from `at` (its batches done before a resume; updated
+    /// as it goes, for --checkpoint-every); the epoch's train loss.
+    double train_epoch(int epoch, torch::optim::AdamW& opt, EpochPosition& at);
     void validate(PretrainEpoch& e);
     double lr_at(std::int64_t step) const { return pretrain_lr(o_, step, total_steps_); }
     /// The options that define the run (--resume compares them), without
     /// the data's path (its fingerprint is compared instead).
     nlohmann::json run_options() const;
-    PretrainProgress progress() const;
+    PretrainProgress progress(const EpochPosition& within = {}) const;
     /// Loads the model, resolves the crop, checks a --resume.
     void load_model();
     /// With --resume: the checkpoint's weights, optimizer and epochs; the
-    /// first epoch to train (0: the input model is still to be scored).
-    int resume_from();
+    /// first epoch to train (0: the input model is still to be scored), and
+    /// `within` it where a mid-epoch checkpoint was.
+    int resume_from(EpochPosition& within);
     void save(const PretrainEpoch& e);
     void log_epoch(const PretrainEpoch& e) const;
     /// Records `e`; saves it when it is the best so far. False: diverged, stop.
@@ -168,6 +173,7 @@ class ProteinPretrainRun {
     std::vector<ProteinBatch> valid_batches_;
     std::int64_t step_ = 0, total_steps_ = 1;
     bool saved_ = false;
+    bool stopped_ = false;  ///< --stop-after-epochs reached
     std::unique_ptr<PretrainCheckpoint> ckpt_;
 };
 
@@ -289,15 +295,19 @@ std::vector<std::vector<Window>> ProteinPretrainRun::batches(const std::vector<R
     return out;
 }
 
-double ProteinPretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt) {
+double ProteinPretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt, EpochPosition& at) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double seconds_before = at.seconds;
     std::mt19937_64 rng(o_.seed * 104729ULL + static_cast<std::uint64_t>(epoch));
     const auto all = batches(train_, rng, true);
-    EpochProgress progress({epoch, o_.epochs, all.size(), "residues", o_.progress, o_.log_every});
-    double loss_sum = 0;
-    std::int64_t masked = 0;
-    for (const auto& rows : all) {
+    const auto first = std::min(static_cast<std::size_t>(at.batch), all.size());
+    for (std::size_t k = 0; k < first; ++k)  // the masks drawn before
+        make_batch(all[k], crop_, o_.mask_prob, loaded_.config, rng);
+    EpochProgress shown(
+        {epoch, o_.epochs, all.size() - first, "residues", o_.progress, o_.log_every});
+    for (std::size_t k = first; k < all.size(); ++k) {
         throw_if_interrupted();
-        ProteinBatch b = make_batch(rows, crop_, o_.mask_prob, loaded_.config, rng);
+        ProteinBatch b = make_batch(all[k], crop_, o_.mask_prob, loaded_.config, rng);
         const double lr = lr_at(step_++);
         if (b.masked == 0) continue;
         for (auto& g : opt.param_groups())
@@ -308,12 +318,18 @@ double ProteinPretrainRun::train_epoch(int epoch, torch::optim::AdamW& opt) {
         if (o_.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), o_.clip_norm);
         opt.step();
         const double l = loss.item<double>();
-        loss_sum += l * static_cast<double>(b.masked);
-        masked += b.masked;
-        progress.step(b.tokens_used, l, static_cast<std::uint64_t>(b.masked));
+        at.loss_sum += l * static_cast<double>(b.masked);
+        at.masked += b.masked;
+        shown.step(b.tokens_used, l, static_cast<std::uint64_t>(b.masked));
+        at.batch = static_cast<std::int64_t>(k + 1);
+        if (ckpt_->due(at.batch, all.size())) {
+            at.seconds = seconds_before + seconds_since(t0);
+            ckpt_->write(o_.output, progress(at), r_.history);
+        }
+        ckpt_->step_done();
     }
-    progress.done();
-    return masked ? loss_sum / static_cast<double>(masked) : 0.0;
+    shown.done();
+    return at.masked ? at.loss_sum / static_cast<double>(at.masked) : 0.0;
 }
 
 void ProteinPretrainRun::validate(PretrainEpoch& e) {
@@ -342,8 +358,10 @@ nlohmann::json ProteinPretrainRun::run_options() const {
     return j;
 }
 
-PretrainProgress ProteinPretrainRun::progress() const {
-    return pretrain_progress(r_, step_, saved_);
+PretrainProgress ProteinPretrainRun::progress(const EpochPosition& within) const {
+    PretrainProgress p = pretrain_progress(r_, step_, saved_);
+    p.within = within;
+    return p;
 }
 
 void ProteinPretrainRun::save(const PretrainEpoch& e) {
@@ -409,7 +427,7 @@ bool ProteinPretrainRun::finish_epoch(PretrainEpoch& e) {
     else
         ckpt_->write(o_.output, progress(), r_.history);
     log_epoch(e);
-    if (e.epoch > 0) ckpt_->epoch_done();
+    if (e.epoch > 0) stopped_ = ckpt_->epoch_done() && e.epoch < o_.epochs;
     return true;
 }
 
@@ -426,16 +444,15 @@ void ProteinPretrainRun::load_model() {
     model_ = std::make_unique<models::Esm2MaskedLM>(loaded_.model);
 }
 
-int ProteinPretrainRun::resume_from() {
+int ProteinPretrainRun::resume_from(EpochPosition& within) {
     PretrainProgress p;
     if (!ckpt_->load(p, r_.history)) return 0;
     step_ = p.step;
     r_.best_epoch = p.best_epoch;
     r_.best_valid_loss = p.best_valid_loss;
     saved_ = p.saved;
-    log_info("pretrain: resuming after epoch " + std::to_string(p.epoch) + " of " +
-             std::to_string(o_.epochs) + " (best epoch " + std::to_string(p.best_epoch) +
-             ", valid loss " + std::to_string(p.best_valid_loss) + ")");
+    within = p.within;
+    log_resuming(o_, p);
     return p.epoch + 1;
 }
 
@@ -454,7 +471,8 @@ void ProteinPretrainRun::run() {
              std::to_string(r_.cropped) + " longer than " + std::to_string(crop_) +
              " residues, cropped to a random window), " + std::to_string(r_.valid_masked) +
              " masked validation residues, " + std::to_string(total_steps_) + " steps");
-    const int first = resume_from();
+    EpochPosition within;
+    const int first = resume_from(within);
     if (first == 0) {
         PretrainEpoch start;
         validate(start);
@@ -464,15 +482,21 @@ void ProteinPretrainRun::run() {
                              "on the validation sequences; its weights are unusable");
         finish_epoch(start);
     }
-    for (int epoch = std::max(first, 1); epoch <= o_.epochs; ++epoch) {
+    for (int epoch = std::max(first, 1); epoch <= o_.epochs; ++epoch, within = {}) {
         const auto t0 = std::chrono::steady_clock::now();
+        const double seconds_before = within.seconds;
         PretrainEpoch e;
         e.epoch = epoch;
-        e.train_loss = train_epoch(epoch, opt);
+        e.train_loss = train_epoch(epoch, opt, within);
         e.lr = lr_at(std::max<std::int64_t>(step_ - 1, 0));
         validate(e);
-        e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        e.seconds = seconds_before + seconds_since(t0);
         if (!finish_epoch(e)) break;
+        if (stopped_) {
+            log_stopped(o_, epoch);
+            r_.completed = false;
+            return;  // the checkpoint stays for --resume
+        }
     }
     ckpt_->remove();  // complete: DIR is the model alone
 }
@@ -494,7 +518,7 @@ PretrainResult run_pretrain_protein(const PretrainOptions& options) {
                                                    " of " + std::to_string(options.epochs)) +
                      ", the best so far (valid loss " + std::to_string(result.best_valid_loss) +
                      "), a usable ESM-2 checkpoint");
-        log_resume_note(options, run.checkpointed_epoch());
+        log_resume_note(options, run.checkpointed_epoch(), run.checkpointed_batch());
         throw;
     }
     return result;

@@ -1,5 +1,6 @@
 #include "pipelines/pretrain_resume.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -100,6 +101,10 @@ void PretrainCheckpoint::write(const std::string& dir, const PretrainProgress& p
                                          at::kDouble));
     // The step as an integer: a double holds it exactly, but say what it is.
     archive.write("step", at::tensor({p.step}, at::kLong));
+    archive.write("within_epoch",
+                  at::tensor({static_cast<double>(p.within.batch), p.within.loss_sum,
+                              static_cast<double>(p.within.masked), p.within.seconds},
+                             at::kDouble));
     archive.write("history", history_tensor(history));
     {
         at::Generator gen = at::detail::getDefaultCPUGenerator();
@@ -110,6 +115,7 @@ void PretrainCheckpoint::write(const std::string& dir, const PretrainProgress& p
     archive.save_to(file.temp_path());
     file.commit();
     epoch_ = p.epoch;
+    batch_ = p.within.batch;
 }
 
 bool PretrainCheckpoint::load(PretrainProgress& p, std::vector<PretrainEpoch>& history) {
@@ -149,6 +155,14 @@ bool PretrainCheckpoint::load(PretrainProgress& p, std::vector<PretrainEpoch>& h
         p.saved = s[3] != 0;
         p.step = step.item<std::int64_t>();
         history = history_from(hist);
+        at::Tensor within;  // absent from checkpoints of epochs' ends only
+        if (archive.try_read("within_epoch", within)) {
+            const double* w = within.data_ptr<double>();
+            p.within.batch = static_cast<std::int64_t>(w[0]);
+            p.within.loss_sum = w[1];
+            p.within.masked = static_cast<std::int64_t>(w[2]);
+            p.within.seconds = w[3];
+        }
     } catch (const c10::Error& e) {
         throw ModelError("checkpoint '" + path +
                          "' does not fit this run: " + e.what_without_backtrace());
@@ -156,16 +170,37 @@ bool PretrainCheckpoint::load(PretrainProgress& p, std::vector<PretrainEpoch>& h
         throw ModelError("checkpoint '" + path + "' does not fit this run: " + e.what());
     }
     epoch_ = p.epoch;
+    batch_ = p.within.batch;
     return true;
 }
 
-void PretrainCheckpoint::epoch_done() {
-    ++epochs_here_;
-    if (const char* k = std::getenv("PLMKIT_TEST_KILL_AFTER_EPOCHS")) {
-        const std::string after = std::to_string(epochs_here_);
+namespace {
+
+/// The test hooks: SIGKILL when `variable` is `count`, SIGINT when it is
+/// "count:INT".
+void kill_hook(const char* variable, std::int64_t count) {
+    if (const char* k = std::getenv(variable)) {
+        const std::string after = std::to_string(count);
         if (after == k) std::raise(SIGKILL);
         if (after + ":INT" == k) std::raise(SIGINT);
     }
+}
+
+}  // namespace
+
+bool PretrainCheckpoint::epoch_done() {
+    ++epochs_here_;
+    kill_hook("PLMKIT_TEST_KILL_AFTER_EPOCHS", epochs_here_);
+    return o_.stop_after_epochs > 0 && epochs_here_ >= o_.stop_after_epochs;
+}
+
+bool PretrainCheckpoint::due(std::int64_t batch, std::size_t batches) const {
+    return o_.checkpoint_every > 0 && batch % o_.checkpoint_every == 0 &&
+           batch < static_cast<std::int64_t>(batches);
+}
+
+void PretrainCheckpoint::step_done() {
+    kill_hook("PLMKIT_TEST_KILL_AFTER_STEPS", ++steps_here_);
 }
 
 void PretrainCheckpoint::remove() const {
@@ -193,19 +228,48 @@ void check_pretrain_output(const PretrainOptions& o) {
         "--resume: '" + o.output + "' holds no interrupted pretrain run (no " +
         (fs::exists(o.output + "/config.json", ec)
              ? std::string("checkpoints/options.json: its run completed, nothing to resume)")
-             : std::string("checkpoints/options.json: it stopped before its first epoch "
-                           "ended, or never ran there); run the same command without "
+             : std::string("checkpoints/options.json: it stopped before its first "
+                           "checkpoint, or never ran there); run the same command without "
                            "--resume to start it")));
 }
 
-void log_resume_note(const PretrainOptions& o, int epoch) {
+namespace {
+
+/// "epoch N of M", or "step K of epoch N+1 of M" after a mid-epoch checkpoint.
+std::string position(const PretrainOptions& o, int epoch, std::int64_t batch) {
+    return (batch > 0 ? "step " + std::to_string(batch) + " of epoch " + std::to_string(epoch + 1)
+                      : "epoch " + std::to_string(epoch)) +
+           " of " + std::to_string(o.epochs);
+}
+
+}  // namespace
+
+void log_resume_note(const PretrainOptions& o, int epoch, std::int64_t batch) {
     std::error_code ec;
     if (o.output.empty() || !fs::exists(checkpoints_dir(o.output) + "/options.json", ec)) return;
-    log_info(
-        "pretrain: interrupted; '" + checkpoints_dir(o.output) + "' keeps the work done so far" +
-        (epoch >= 0 ? " (epoch " + std::to_string(epoch) + " of " + std::to_string(o.epochs) + ")"
-                    : std::string()) +
-        ": the same command with --resume continues from it");
+    log_info("pretrain: interrupted; '" + checkpoints_dir(o.output) +
+             "' keeps the work done so far" +
+             (epoch >= 0 ? " (" + position(o, epoch, batch) + ")" : std::string()) +
+             ": the same command with --resume continues from it");
+}
+
+void log_resuming(const PretrainOptions& o, const PretrainProgress& p) {
+    log_info("pretrain: resuming after " + position(o, p.epoch, p.within.batch) +
+             (p.saved ? " (best epoch " + std::to_string(p.best_epoch) + ", valid loss " +
+                            std::to_string(p.best_valid_loss) + ")"
+                      : std::string(" (no epoch finished yet)")));
+}
+
+void log_stopped(const PretrainOptions& o, int epoch) {
+    log_info("pretrain: stopped after " + std::to_string(o.stop_after_epochs) +
+             (o.stop_after_epochs == 1 ? " epoch" : " epochs") + " as asked (epoch " +
+             std::to_string(epoch) + " of " + std::to_string(o.epochs) + "); '" +
+             checkpoints_dir(o.output) + "' keeps the run: the same command with --resume " +
+             "continues it");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 PretrainProgress pretrain_progress(const PretrainResult& r, std::int64_t step, bool saved) {

@@ -1,6 +1,7 @@
 // plmkit pretrain: masked-LM pre-training of a SMILES transformer encoder, or
 // continued masked-LM pre-training of an ESM-2 checkpoint on proteins.
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "apps/plmkit/command.hpp"
@@ -27,8 +28,18 @@ void add_data_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
         ->capture_default_str();
     cmd->add_option("-o,--output", o.output, "Model directory to write (LM_DIR)")->required();
     cmd->add_flag("--resume", o.resume,
-                  "Continue the interrupted run in --output from its last epoch (the same "
+                  "Continue the interrupted run in --output from its last checkpoint (the same "
                   "command and data; LM_DIR/checkpoints)");
+    // 0 would read as "stop at once" or "no limit": refused, as train does.
+    cmd->add_option("--stop-after-epochs", o.stop_after_epochs,
+                    "Stop after N (>= 1) epochs of this run, keeping the checkpoint for --resume "
+                    "(a batch job's time limit)")
+        ->check(at_least(1));
+    cmd->add_option("--checkpoint-every", o.checkpoint_every,
+                    "Also checkpoint every N training steps within an epoch (0 = at each "
+                    "epoch's end only): an interruption loses at most N steps")
+        ->check(non_negative())
+        ->capture_default_str();
 }
 
 /// --kind protein: the checkpoint to continue from and how sequences are read.
@@ -131,7 +142,7 @@ void run_pretrain_cli(const pipelines::PretrainOptions& o) {
                   static_cast<unsigned long long>(r.skipped), r.best_epoch,
                   protein && r.best_epoch == 0 ? " (the input model, unchanged)" : "",
                   r.best_valid_loss, o.output.c_str());
-    log_info(buf);
+    log_info(std::string(buf) + (r.completed ? "" : " (so far: --resume continues the run)"));
 }
 
 PLMKIT_COMMAND(57, [](CLI::App& app) {
@@ -151,7 +162,10 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
         "While training, LM_DIR/checkpoints holds the last epoch's weights, optimizer\n"
         "and schedule position: after Ctrl-C, SIGTERM or a preempted job, the same\n"
         "command with --resume continues from there (changed options or data are\n"
-        "refused) and ends with the model an uninterrupted run would have written.\n"
+        "refused) and ends with the model an uninterrupted run would have written;\n"
+        "--checkpoint-every N also checkpoints within an epoch, every N steps, and\n"
+        "--stop-after-epochs N stops after N epochs for a later --resume (time-boxed\n"
+        "batch jobs): the pieces give the same files as one run.\n"
         "Each epoch logs train/validation masked-LM loss and masked-token accuracy;\n"
         "within an epoch a progress line (a log line every --log-every seconds when\n"
         "stderr is not a terminal) shows steps, rate, ETA and the running loss.\n"

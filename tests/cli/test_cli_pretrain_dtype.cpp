@@ -1,7 +1,9 @@
 // `plmkit pretrain --kind protein` writes the trained weights in the input
 // checkpoint's dtype (it wrote float32 whatever the input held), or float32
 // with --save-dtype float32. The fp16 input is made from the esm2_tiny fixture
-// by tests/cli/data/esm_fp16.py (numpy), which also checks the outputs.
+// by tests/cli/data/esm_fp16.py (numpy), which also checks the outputs; the
+// bf16 input by tests/cli/data/esm_bf16.py, which rounds float32 to bfloat16
+// itself (numpy has no bfloat16) to check the written BF16 bits.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -25,10 +27,10 @@ namespace {
 const std::string kEsm = shared_path("fixtures/esm2_tiny/model");
 const std::string kGb1 = shared_path("data/flip_gb1/sampled.csv");
 
-/// Runs esm_fp16.py with `args`; its stdout.
-std::string python(const std::string& args) {
-    const std::string log = temp_path("esm_fp16_py.log");
-    const std::string cmd = "/usr/bin/python3 " + test::source_path("tests/cli/data/esm_fp16.py") +
+/// Runs `script` (esm_fp16.py, or esm_bf16.py) with `args`; its stdout.
+std::string python(const std::string& args, const std::string& script = "esm_fp16.py") {
+    const std::string log = temp_path(script + ".log");
+    const std::string cmd = "/usr/bin/python3 " + test::source_path("tests/cli/data/" + script) +
                             " " + args + " > " + log + " 2>&1";
     const int rc = std::system(cmd.c_str());
     INFO("needs /usr/bin/python3 with numpy: " << read_file(log));
@@ -94,5 +96,56 @@ TEST_CASE("cli pretrain protein: the output keeps an fp16 input's dtype",
                         fresh("cli_lm_save_dtype")});
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains("--save-dtype does not apply to --kind smiles"));
+    }
+}
+
+TEST_CASE("cli pretrain protein: a bf16 input gives bf16 weights, rounded to nearest even",
+          "[pretrain][protein][dtype]") {
+    // The test's own float32 -> bfloat16 rounding, on hand-checked values.
+    CHECK_THAT(python("selftest", "esm_bf16.py"), Catch::StartsWith("ok"));
+    const std::string bf16 = fresh("cli_esm_bf16_model");
+    std::filesystem::create_directories(bf16);
+    python("make " + kEsm + " " + bf16, "esm_bf16.py");
+
+    const std::string out16 = fresh("cli_esm_bf16_out"), out32 = fresh("cli_esm_bf16_out32");
+    auto a = run_plmkit(args(bf16, out16, "1"));
+    INFO(a.err);
+    REQUIRE(a.exit_code == 0);
+    auto b32 = args(bf16, out32, "1");
+    b32.insert(b32.end(), {"--save-dtype", "float32"});
+    auto b = run_plmkit(b32);
+    INFO(b.err);
+    REQUIRE(b.exit_code == 0);
+    // Every trained BF16 tensor: the float32 one rounded by esm_bf16.py.
+    CHECK_THAT(python("check " + bf16 + " " + out16 + " " + out32, "esm_bf16.py"),
+               Catch::StartsWith("ok "));
+    // plmkit reads them as BF16: 2 bytes a value, half the float32 output's
+    // size for each trained tensor.
+    plmkit::SafetensorsFile got(out16 + "/model.safetensors"), wide(out32 + "/model.safetensors");
+    std::size_t trained = 0;
+    for (const auto& name : got.names()) {
+        INFO(name);
+        const auto &x = got.get(name), &y = wide.get(name);
+        if (y.dtype != plmkit::StoredDType::f32) continue;
+        ++trained;
+        CHECK(x.dtype == plmkit::StoredDType::bf16);
+        CHECK(y.nbytes == 2 * x.nbytes);
+    }
+    CHECK(trained >= 10);
+    CHECK_THAT(read_file(out16 + "/config.json"), Catch::Contains("\"torch_dtype\": \"bfloat16\""));
+
+    SECTION("--epochs 0: the bf16 input comes back byte for byte") {
+        const std::string out0 = fresh("cli_esm_bf16_out0");
+        auto r = run_plmkit(args(bf16, out0, "0"));
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        plmkit::SafetensorsFile in(bf16 + "/model.safetensors"), same(out0 + "/model.safetensors");
+        REQUIRE(same.names().size() == in.names().size());
+        for (const auto& name : in.names()) {
+            INFO(name);
+            const auto &x = in.get(name), &y = same.get(name);
+            CHECK(y.dtype == x.dtype);
+            CHECK((x.nbytes == y.nbytes && std::memcmp(x.data, y.data, x.nbytes) == 0));
+        }
     }
 }

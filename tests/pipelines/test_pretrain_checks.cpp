@@ -146,6 +146,8 @@ TEST_CASE("pretrain checks: option values out of range", "[pretrain_checks]") {
     refused([](auto& b) { b.dropout = 1.5; }, "--dropout must be in [0, 1)");
     refused([](auto& b) { b.weight_decay = -1; }, "--weight-decay must be >= 0");
     refused([](auto& b) { b.threads = -1; }, "--threads must be >= 0");
+    refused([](auto& b) { b.stop_after_epochs = -1; }, "--stop-after-epochs must be >= 1");
+    refused([](auto& b) { b.checkpoint_every = -2; }, "--checkpoint-every must be >= 0 steps");
     refused([](auto& b) { b.hidden = 15; }, "--hidden must be a positive multiple of --heads");
     refused([](auto& b) { b.layers = 0; }, "--layers and --ffn must be >= 1");
     refused([](auto& b) { b.max_len = 2; }, "--max-len must be at least 3");
