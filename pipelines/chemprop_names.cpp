@@ -31,47 +31,9 @@ std::string lower(std::string s) {
 
 using Table = std::map<std::string, std::string>;
 
-/// Options `train` names otherwise; the text follows "Chemprop's NAME; ".
-const Table& train_table() {
-    static const Table t = {
-        {"i", "here: --data"},
-        {"data-path", "here: --data"},
-        {"s", "here: --input-col"},
-        {"smiles-columns", "here: --input-col"},
-        {"smiles-column", "here: --input-col"},
-        {"target-columns", "here: --target-col, once per target or with several names after it"},
-        {"t", "here: --task regression|classification|multiclass"},
-        {"dataset-type", "here: --task regression|classification|multiclass"},
-        {"task-type", "here: --task regression|classification|multiclass"},
-        {"save-dir", "here: --output"},
-        {"split-type",
-         "here: --split random|scaffold|column:NAME|file:PATH; scaffold_balanced is --split "
-         "scaffold"},
-        {"splits-column", "here: --split column:NAME"},
-        {"splits-file", "here: --split file:PATH, a CSV of row_index,scaffold_split"},
-        {"ensemble-size", "here: --ensemble, or --mpnn-ensemble for the D-MPNN part"},
-        {"features-generator",
-         "here: --featurizer; rdkit_2d_normalized is rdkit2d, "
-         "morgan_count is morgan, morgan is morgan with --morgan bits"},
-        {"features-generators",
-         "here: --featurizer; rdkit_2d_normalized is rdkit2d, "
-         "morgan_count is morgan, morgan is morgan with --morgan bits"},
-        {"features-only", "here: --head mlp, an MLP on the --featurizer features"},
-        {"init-lr", "here: --lr, the peak of a 2-epoch warm-up and cosine decay"},
-        {"max-lr", "here: --lr, the peak of a 2-epoch warm-up and cosine decay"},
-        {"final-lr", "here: --lr, the peak of a 2-epoch warm-up and cosine decay"},
-        {"hidden-size", "here: --mpnn-hidden, with --head mpnn"},
-        {"message-hidden-dim", "here: --mpnn-hidden, with --head mpnn"},
-        {"depth", "here: --mpnn-depth, with --head mpnn"},
-        {"ffn-hidden-size", "here: --mpnn-ffn, its hidden sizes, e.g. 300,300"},
-        {"ffn-hidden-dim", "here: --mpnn-ffn, its hidden sizes, e.g. 300,300"},
-        {"ffn-num-layers", "here: --mpnn-ffn, its hidden sizes, e.g. 300,300"},
-        {"class-balance", "here: --class-weights balanced, the default"},
-        {"data-seed", "here: --seed"},
-        {"pytorch-seed", "here: --seed"},
-        {"num-workers", "here: --threads"},
-        {"gpu", "here: --device; only ESM-2 runs on a GPU"},
-        {"accelerator", "here: --device; only ESM-2 runs on a GPU"},
+/// Options `train` has no counterpart of, and what to do instead.
+Table train_missing() {
+    return {
         {"num-folds",
          "plmkit trains one split a run: run train once per --seed, or python3 "
          "bench/moleculenet.py --cv K"},
@@ -94,6 +56,55 @@ const Table& train_table() {
          "metrics.json has every metric: rmse, mae, r2, spearman; roc_auc, "
          "pr_auc, accuracy, mcc, log_loss, brier"},
     };
+}
+
+/// Options `train` names otherwise; the text follows "Chemprop's NAME; ".
+const Table& train_table() {
+    static const Table t = [] {
+        Table named = {
+            {"i", "here: --data"},
+            {"data-path", "here: --data"},
+            {"s", "here: --input-col"},
+            {"smiles-columns", "here: --input-col"},
+            {"smiles-column", "here: --input-col"},
+            {"target-columns",
+             "here: --target-col, once per target or with several names after it"},
+            {"t", "here: --task regression|classification|multiclass"},
+            {"dataset-type", "here: --task regression|classification|multiclass"},
+            {"task-type", "here: --task regression|classification|multiclass"},
+            {"save-dir", "here: --output"},
+            {"split-type",
+             "here: --split random|scaffold|column:NAME|file:PATH; scaffold_balanced is --split "
+             "scaffold"},
+            {"splits-column", "here: --split column:NAME"},
+            {"splits-file", "here: --split file:PATH, a CSV of row_index,scaffold_split"},
+            {"ensemble-size", "here: --ensemble, or --mpnn-ensemble for the D-MPNN part"},
+            {"features-generator",
+             "here: --featurizer; rdkit_2d_normalized is rdkit2d, "
+             "morgan_count is morgan, morgan is morgan with --morgan bits"},
+            {"features-generators",
+             "here: --featurizer; rdkit_2d_normalized is rdkit2d, "
+             "morgan_count is morgan, morgan is morgan with --morgan bits"},
+            {"features-only", "here: --head mlp, an MLP on the --featurizer features"},
+            {"init-lr", "here: --lr, the peak of a 2-epoch warm-up and cosine decay"},
+            {"max-lr", "here: --lr, the peak of a 2-epoch warm-up and cosine decay"},
+            {"final-lr", "here: --lr, the peak of a 2-epoch warm-up and cosine decay"},
+            {"hidden-size", "here: --mpnn-hidden, with --head mpnn"},
+            {"message-hidden-dim", "here: --mpnn-hidden, with --head mpnn"},
+            {"depth", "here: --mpnn-depth, with --head mpnn"},
+            {"ffn-hidden-size", "here: --mpnn-ffn, its hidden sizes, e.g. 300,300"},
+            {"ffn-hidden-dim", "here: --mpnn-ffn, its hidden sizes, e.g. 300,300"},
+            {"ffn-num-layers", "here: --mpnn-ffn, its hidden sizes, e.g. 300,300"},
+            {"class-balance", "here: --class-weights balanced, the default"},
+            {"data-seed", "here: --seed"},
+            {"pytorch-seed", "here: --seed"},
+            {"num-workers", "here: --threads"},
+            {"gpu", "here: --device; only ESM-2 runs on a GPU"},
+            {"accelerator", "here: --device; only ESM-2 runs on a GPU"},
+        };
+        named.merge(train_missing());
+        return named;
+    }();
     return t;
 }
 

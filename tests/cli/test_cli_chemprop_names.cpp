@@ -132,3 +132,24 @@ TEST_CASE("cli predict and evaluate: Chemprop's option names point to plmkit's",
         CHECK_THAT(r.err, Contains("'--test_path' (Chemprop's --test_path; here: --data)"));
     }
 }
+
+TEST_CASE("cli evaluate: a --target-col count that is not the model's names both lists",
+          "[cli][predict][chemprop]") {
+    // Chemprop scores every target column it was given; plmkit maps the
+    // model's targets one to one.
+    const std::string data = temp_path("chemprop_two_targets.csv");
+    std::string text = "smiles,a,b\n";
+    const char* smiles[] = {"CCO", "CCCO", "c1ccccc1", "CCN", "CCCN", "CCOC", "CCCl", "CC(=O)O"};
+    for (int i = 0; i < 16; ++i)
+        text += std::string(smiles[i % 8]) + std::string(i / 8, 'C') + "," + std::to_string(i) +
+                "," + std::to_string(2 * i) + "\n";
+    write_file(data, text);
+    const std::string model = temp_path("chemprop_two_targets_model");
+    auto t = run_plmkit({"-q", "train", "--data", data, "--target-col", "a", "--target-col", "b",
+                         "--featurizer", "morgan", "--head", "knn", "--output", model});
+    REQUIRE(t.exit_code == 0);
+    auto r = run_plmkit({"evaluate", "--model", model, "--data", data, "--target-col", "b"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("the model predicts 2 targets ('a', 'b'), got 1 --target-col "
+                               "('b'): give one --target-col per target, in the model's order"));
+}
