@@ -357,7 +357,7 @@ void MoleculeReader::resolve_columns() {
         if (i < 0)
             throw UsageError(path() + ": no target column '" + t +
                              "' (columns: " + name_list(columns_) + ")" + options_.target_hint +
-                             did_you_mean(t, columns_));
+                             column_list_hint(t, columns_, "--target-col"));
         check_named_once(path(), columns_, i, t);
         target_index_.push_back(i);
     }

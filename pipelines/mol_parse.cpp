@@ -162,6 +162,16 @@ ParseResult parse_molblock(const std::string& molblock, std::uint64_t first_line
     return r;
 }
 
+std::string mol_block_reason(const std::string& input, const std::string& reason,
+                             std::uint64_t first_line) {
+    if (first_line == 0 || input.find('\n') == std::string::npos ||
+        reason.find("mol block parse error") == std::string::npos ||
+        reason.find("on line ") == std::string::npos ||
+        reason.find(" of the mol block (file line ") != std::string::npos)
+        return reason;
+    return with_file_line(reason, first_line);
+}
+
 std::string shown_smiles(const std::string& input, std::uint64_t first_line) {
     if (input.find('\n') == std::string::npos) return input;
     ParseResult parsed = parse_molblock(input, first_line);

@@ -33,6 +33,15 @@ ParseResult parse_smiles(const std::string& smiles);
 /// RDKit's "on line K" (counted in the block) then also names the file line.
 ParseResult parse_molblock(const std::string& molblock, std::uint64_t first_line = 0);
 
+/// `reason` (a reject reason for the SDF record `input` whose title is on
+/// file line `first_line`) with RDKit's "on line K", counted in the mol
+/// block, also given as the file line: "on line 67 of the mol block (file
+/// line 155)". Unchanged for a SMILES, an unknown line, a reason without
+/// the phrase, or one that names the file line already. The featurizers of
+/// train/predict/evaluate parse blocks without their file line.
+std::string mol_block_reason(const std::string& input, const std::string& reason,
+                             std::uint64_t first_line);
+
 /// What a table shows in its smiles column for an input: the input itself,
 /// or for an SDF mol block the canonical SMILES of its molecule; a block RDKit
 /// cannot parse shows "(mol block at line N)" (`first_line` known) or

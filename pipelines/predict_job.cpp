@@ -23,6 +23,7 @@
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/name_hints.hpp"
 #include "src/output_names.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
@@ -264,8 +265,11 @@ TableOptions evaluate_table_options(const EvaluateOptions& o, const PropertyPred
             "--target-col";
     if (to.target_cols.size() != config.targets.size())
         throw UsageError("the model predicts " + std::to_string(config.targets.size()) +
-                         " targets, got " + std::to_string(to.target_cols.size()) +
-                         " --target-col");
+                         " targets (" + name_list(config.targets) + "), got " +
+                         std::to_string(to.target_cols.size()) + " --target-col (" +
+                         name_list(to.target_cols) +
+                         "): give one --target-col per target, in the model's order, or leave "
+                         "--target-col out when the table's columns have the model's names");
     to.task = config.task;
     to.format = o.format;
     return to;

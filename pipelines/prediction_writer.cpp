@@ -110,7 +110,8 @@ void PredictionWriter::prediction(const data::InputRow& row, const double* mean,
 void PredictionWriter::reject(const data::InputRow& row, const std::string& why,
                               const std::vector<std::string>& kept) {
     fields_.assign({std::to_string(row.index), one_line_utf8(row.id),
-                    one_line_utf8(shown_input(row, sdf_)), one_line_utf8(why)});
+                    one_line_utf8(shown_input(row, sdf_)),
+                    one_line_utf8(sdf_ ? mol_block_reason(row.input, why, row.line) : why)});
     for (std::size_t k = 0; k < kept_; ++k)
         fields_.push_back(k < kept.size() ? one_line_utf8(kept[k]) : std::string());
     rejects_.row(fields_);

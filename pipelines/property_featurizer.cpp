@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "models/torch_runtime.hpp"
+#include "pipelines/chemprop_names.hpp"
 #include "pipelines/mol_graph_builder.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "pipelines/smiles_lm_featurizer.hpp"
@@ -259,6 +260,17 @@ const std::vector<std::string>& property_featurizer_names() {
 
 void check_property_featurizer_name(const std::string& name) {
     if (name == "esm" || name == "smiles-lm") return;
+    // Chemprop's features generators (rdkit_2d_normalized, ...), alone or joined.
+    for (std::size_t start = 0; start <= name.size();) {
+        std::size_t plus = name.find('+', start);
+        if (plus == std::string::npos) plus = name.size();
+        const std::string part = name.substr(start, plus - start);
+        const std::string hint = chemprop_featurizer_hint(part);
+        if (!hint.empty())
+            throw UsageError("unknown featurizer '" + part + "' in --featurizer '" + name +
+                             "': " + hint);
+        start = plus + 1;
+    }
     if (name.find('+') == std::string::npos) {
         const auto& names = property_featurizer_names();
         if (std::find(names.begin(), names.end(), name) == names.end())

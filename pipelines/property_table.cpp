@@ -324,7 +324,7 @@ std::string reject_line(std::uint64_t index, const std::string& id, const std::s
     const std::string shown = shown_smiles(input, line);
     // One line of valid UTF-8 per cell, as every plmkit rejects file.
     return std::to_string(index) + "\t" + one_line_utf8(id) + "\t" + one_line_utf8(shown) + "\t" +
-           one_line_utf8(reason);
+           one_line_utf8(mol_block_reason(input, reason, line));
 }
 
 PropertyTable read_property_table(const std::string& path, const TableOptions& options) {

@@ -11,6 +11,7 @@
 #include "models/property_model.hpp"
 #include "models/smiles_encoder.hpp"
 #include "models/trainer.hpp"
+#include "pipelines/chemprop_names.hpp"
 #include "pipelines/class_weights.hpp"
 #include "pipelines/train_checks.hpp"
 #include "src/error.hpp"
@@ -150,9 +151,11 @@ void check_split_options(const TrainOptions& o) {
         !starts_with(o.split, "file:")) {
         std::error_code ec;
         const bool file = fs::is_regular_file(o.split, ec);
+        const std::string chemprop = chemprop_split_hint(o.split);
         throw UsageError("--split must be random, scaffold, column:NAME or file:PATH, got '" +
                          o.split + "'" +
-                         (file ? "; did you mean --split file:" + o.split + "?" : std::string()));
+                         (file ? "; did you mean --split file:" + o.split + "?" : std::string()) +
+                         (chemprop.empty() ? std::string() : "; " + chemprop));
     }
     // An empty name would read no split column at all (and crashed).
     if (o.split == "column:") throw UsageError("--split column: needs a column name");

@@ -68,6 +68,35 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
     return c.empty() ? "" : "; did you mean '" + c + "'?";
 }
 
+std::string column_list_hint(const std::string& name, const std::vector<std::string>& names,
+                             const std::string& option) {
+    const char sep = name.find(',') != std::string::npos ? ',' : ' ';
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= name.size()) {
+        std::size_t end = name.find(sep, start);
+        if (end == std::string::npos) end = name.size();
+        std::string item = name.substr(start, end - start);
+        const std::size_t first = item.find_first_not_of(' ');
+        const std::size_t last = item.find_last_not_of(' ');
+        item = first == std::string::npos ? "" : item.substr(first, last - first + 1);
+        if (!item.empty()) items.push_back(item);
+        start = end + 1;
+    }
+    const bool all_named =
+        items.size() >= 2 && std::all_of(items.begin(), items.end(), [&](const std::string& i) {
+            return std::find(names.begin(), names.end(), i) != names.end();
+        });
+    if (!all_named) return did_you_mean(name, names);
+    std::string fixed;
+    for (const auto& i : items) {
+        const bool plain = i.find_first_of(" '\"$\\") == std::string::npos;
+        fixed += (fixed.empty() ? "" : " ") + option + " " + (plain ? i : "'" + i + "'");
+    }
+    return "; '" + name + "' names " + std::to_string(items.size()) +
+           " columns: give each after its own " + option + " (" + fixed + ")";
+}
+
 std::string separator_hint(const std::vector<std::string>& columns, char sep) {
     if (columns.size() != 1) return "";
     const std::string& only = columns[0];

@@ -22,6 +22,13 @@ std::string closest_name(const std::string& name, const std::vector<std::string>
 /// "; did you mean 'X'?" with X = closest_name(name, names), or "".
 std::string did_you_mean(const std::string& name, const std::vector<std::string>& names);
 
+/// For a name that `option` (given once per column, e.g. --target-col) got
+/// as a list, "a,b" or "a b" when every item is one of `names`: "; 'a,b'
+/// names 2 columns: give each after its own --target-col (--target-col a
+/// --target-col b)"; else did_you_mean(name, names).
+std::string column_list_hint(const std::string& name, const std::vector<std::string>& names,
+                             const std::string& option);
+
 /// When a table's header came out as one column holding another separator
 /// (a ';'-separated export read as CSV with `sep` ','), what to do about it,
 /// as ". The header is one column that holds ';': ..."; "" otherwise.

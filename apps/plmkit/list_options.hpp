@@ -88,16 +88,24 @@ CLI::Option* add_list_option(CLI::App* cmd, const std::string& name, std::vector
         name,
         [&out, name, count](const std::vector<std::string>& values) {
             std::vector<T> parsed;
-            for (const auto& value : values)
+            std::string given;
+            for (const auto& value : values) {
+                given += (given.empty() ? "" : " ") + value;
                 for (const auto& item : split_list_items(value)) {
                     T v{};
                     CLI::detail::lexical_cast(item, v);  // checked by list_items
                     parsed.push_back(v);
                 }
+            }
+            // `--split-sizes 0.8 0.1 0.1` (Chemprop's form) reads only 0.8:
+            // say how to give all the items, not just how many were read.
             if (count > 0 && parsed.size() != count)
-                throw CLI::ValidationError(name, "expected " + std::to_string(count) +
-                                                     " items, got " +
-                                                     std::to_string(parsed.size()));
+                throw CLI::ValidationError(
+                    name, "expected " + std::to_string(count) + " items, got " +
+                              std::to_string(parsed.size()) + " ('" + given + "'); give all " +
+                              std::to_string(count) + " in one comma-separated value" +
+                              (name == "--split-sizes" ? ", e.g. --split-sizes 0.8,0.1,0.1"
+                                                       : std::string()));
             out = std::move(parsed);
         },
         help);

@@ -12,9 +12,11 @@
 
 #include "apps/plmkit/command.hpp"
 #include "apps/plmkit/stray_words.hpp"
+#include "pipelines/chemprop_names.hpp"
 #include "src/blas_info.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/name_hints.hpp"
 #include "src/runtime.hpp"
 #include "src/version.hpp"
 
@@ -32,6 +34,27 @@ const GlobalOptions& global_options() {
     return g_options;
 }
 
+namespace {
+
+/// " (Chemprop's --data_path; here: --data)" for a Chemprop name, else
+/// " (did you mean --batch-size?)" for the closest of the command's own long
+/// options (`--batch_size`, `--epoch`), else "".
+std::string option_hint(const CLI::App& cmd, const std::string& word) {
+    const std::string chemprop = pipelines::chemprop_option_hint(cmd.get_name(), word);
+    if (!chemprop.empty()) return " (" + chemprop + ")";
+    if (word.rfind("--", 0) != 0) return "";
+    std::string name = word.substr(0, word.find('='));
+    std::replace(name.begin(), name.end(), '_', '-');
+    std::vector<std::string> names;
+    for (const CLI::Option* o : cmd.get_options())
+        for (const std::string& l : o->get_lnames())
+            names.push_back("--" + l);
+    const std::string closest = closest_name(name, names);
+    return closest.empty() ? "" : " (did you mean " + closest + "?)";
+}
+
+}  // namespace
+
 std::string unknown_options(const CLI::App& app) {
     const CLI::App* cmd = &app;
     while (!cmd->get_subcommands().empty())
@@ -45,7 +68,7 @@ std::string unknown_options(const CLI::App& app) {
         if (a.size() < 2 || a[0] != '-' || a[1] == '.' ||
             std::isdigit(static_cast<unsigned char>(a[1])))
             continue;
-        list += (list.empty() ? "'" : ", '") + a + "'";
+        list += (list.empty() ? "'" : ", '") + a + "'" + option_hint(*cmd, a);
     }
     return list.empty() ? "" : "'plmkit " + cmd->get_name() + "' has no option " + list;
 }

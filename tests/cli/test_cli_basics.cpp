@@ -50,16 +50,17 @@ TEST_CASE("cli: an option the command does not have is named along with a missin
         auto r = run_plmkit(
             {"embed", "--model", "m", "--input", "in.fa", "-o", "x.h5", "--outt", "y.h5"});
         CHECK(r.exit_code == 2);
+        // A close name of the command's own gets a did-you-mean.
         CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: 'plmkit embed' has no option "
-                                            "'--outt'\nRun 'plmkit embed --help' for its "
-                                            "options.\n"));
+                                            "'--outt' (did you mean --output?)\nRun 'plmkit "
+                                            "embed --help' for its options.\n"));
     }
     SECTION("passed on by slurm embed") {
         auto r = run_plmkit({"slurm", "embed", "--array", "2", "--model", "m", "--input", "in.fa",
                              "-o", "x.h5", "--outt", "y.h5"});
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains("would refuse the arguments passed on: 'plmkit embed' "
-                                          "has no option '--outt'\n"));
+                                          "has no option '--outt' (did you mean --output?)\n"));
     }
     SECTION("a negative number or '-' is a value, not an unknown option") {
         auto r = run_plmkit({"embed", "--model", "m", "--layers", "-1", "--input", "-"});

@@ -62,6 +62,26 @@ TEST_CASE("mol parse: mol block errors name the file line", "[pipelines][parse][
     CHECK_THAT(parse_molblock(element, 7).error, Catch::EndsWith("(record at file line 7)"));
 }
 
+TEST_CASE("mol parse: a featurizer's reason gets the record's file line afterwards",
+          "[pipelines][parse][sdf]") {
+    using plmkit::pipelines::mol_block_reason;
+    const std::string block = "t\n  x\n\n  1  0 ...\nM  END\n";
+    const std::string why =
+        "unparsable molecule: mol block parse error: Bond line too short: "
+        "'M  END' on line 9";
+    // Line 9 of a block whose title is file line 11 is file line 19.
+    CHECK(mol_block_reason(block, why, 11) ==
+          "unparsable molecule: mol block parse error: Bond line too short: 'M  END' on line 9 "
+          "of the mol block (file line 19)");
+    CHECK(mol_block_reason(block, why, 0) == why);   // line unknown
+    CHECK(mol_block_reason("CCO", why, 11) == why);  // a SMILES input
+    const std::string other = "unparsable molecule: valence error: Explicit valence ...";
+    CHECK(mol_block_reason(block, other, 11) == other);
+    // Already translated (the screen's parse): not twice.
+    const std::string done = mol_block_reason(block, why, 11);
+    CHECK(mol_block_reason(block, done, 11) == done);
+}
+
 // A 3D mol block with explicit hydrogens (docking output): RDKit Python's
 // MolFromMolBlock / SDMolSupplier remove the hydrogens before perceiving
 // double-bond stereo, so the imine N-H of (E)-acetaldimine defines none and

@@ -47,3 +47,19 @@ TEST_CASE("closest_name: case first, then a small edit distance", "[name_hints]"
         CHECK(did_you_mean("target", cols).empty());
     }
 }
+
+TEST_CASE("column_list_hint: a list of existing columns given as one name", "[name_hints]") {
+    const std::vector<std::string> cols = {"smiles", "NR-AR", "NR-AhR", "log S"};
+    CHECK(plmkit::column_list_hint("NR-AR,NR-AhR", cols, "--target-col") ==
+          "; 'NR-AR,NR-AhR' names 2 columns: give each after its own --target-col (--target-col "
+          "NR-AR --target-col NR-AhR)");
+    // Spaces after the commas, and a name that needs quoting in a shell.
+    CHECK(plmkit::column_list_hint("NR-AR, log S", cols, "--target-col") ==
+          "; 'NR-AR, log S' names 2 columns: give each after its own --target-col (--target-col "
+          "NR-AR --target-col 'log S')");
+    // Not every item a column: the closest single name, as did_you_mean.
+    CHECK(plmkit::column_list_hint("NR-AR,NR-X", cols, "--target-col") == "");
+    CHECK(plmkit::column_list_hint("NR-AhX", cols, "--target-col") == "; did you mean 'NR-AhR'?");
+    // One item is not a list.
+    CHECK(plmkit::column_list_hint("NR-AR,", cols, "--target-col") == "; did you mean 'NR-AR'?");
+}
