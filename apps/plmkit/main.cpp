@@ -8,9 +8,11 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/option_hints.hpp"
 #include "apps/plmkit/stray_words.hpp"
 #include "src/blas_info.hpp"
 #include "src/error.hpp"
@@ -39,6 +41,7 @@ std::string unknown_options(const CLI::App& app) {
     // `plmkit slurm embed` passes unknown options on to embed.
     if (cmd == &app || cmd->get_allow_extras()) return "";
     std::string list;
+    std::vector<std::pair<std::string, std::string>> hints;  // option, what to use instead
     // With fallthrough, what the command did not take may sit with the parent.
     for (const std::string& a : app.remaining(/*recurse=*/true)) {
         // Not "-" (standard input) nor a negative number (a value).
@@ -46,8 +49,16 @@ std::string unknown_options(const CLI::App& app) {
             std::isdigit(static_cast<unsigned char>(a[1])))
             continue;
         list += (list.empty() ? "'" : ", '") + a + "'";
+        std::string hint = option_hint(*cmd, a);
+        if (!hint.empty()) hints.emplace_back(a, std::move(hint));
     }
-    return list.empty() ? "" : "'plmkit " + cmd->get_name() + "' has no option " + list;
+    if (list.empty()) return "";
+    list = "'plmkit " + cmd->get_name() + "' has no option " + list;
+    // "--learning_rate: did you mean --lr? (Hugging Face Trainer's ...)".
+    const bool one = list.find(", '") == std::string::npos;
+    for (const auto& [option, hint] : hints)
+        list += (one ? ": " : "; '" + option + "': ") + hint;
+    return list;
 }
 
 }  // namespace plmkit::cli
