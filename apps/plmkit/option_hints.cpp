@@ -19,7 +19,7 @@ struct Hint {
 
 // clang-format off
 constexpr Hint kHints[] = {
-    {"learning-rate", "train", "--lr", "Hugging Face Trainer's learning_rate; one peak learning rate for the encoder and the head"},
+    {"learning-rate", "train", "--lr", "Hugging Face Trainer's learning_rate; with --finetune last:N|full, --encoder-lr sets the encoder's own (ESM-2: usually 1e-5 to 5e-5)"},
     {"num-train-epochs", "train", "--epochs", "Hugging Face Trainer's num_train_epochs; training stops early after --patience epochs without a better validation metric"},
     {"num-epochs", "train", "--epochs", ""},
     {"per-device-train-batch-size", "train", "--batch-size", "Hugging Face Trainer's per_device_train_batch_size: sequences per optimizer step"},

@@ -2,6 +2,7 @@
 // Face transformers or fair-esm meets it: the Trainer's option names get a
 // pointer to plmkit's, and a fine-tuned run rejects and splits rows as a
 // frozen run does.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,8 @@ std::string odd_table() {
     std::string csv = "sequence,target\n";
     const std::string base = "MKTAYIAKQRQISFVKSHFSRQ";
     for (int i = 0; i < 24; ++i) {
-        std::string seq = base.substr(0, 8 + i % 12) + std::string(1, "ACDEFGHIKLMNPQRSTVWY"[i % 20]);
+        std::string seq =
+            base.substr(0, 8 + i % 12) + std::string(1, "ACDEFGHIKLMNPQRSTVWY"[i % 20]);
         std::string value = std::to_string(0.1 * i);
         if (i == 1) seq = "";
         if (i == 2) seq = "MKTJAYIAK";
@@ -52,10 +54,9 @@ std::string odd_table() {
 TEST_CASE("cli train: Hugging Face Trainer option names point to plmkit's",
           "[cli][train_protein]") {
     const std::string esm = shared_path("fixtures/esm2_tiny/model");
-    const std::vector<std::string> base = {"train",       "--data",         "x.csv",
-                                           "--featurizer", "esm",            "--esm-model",
-                                           esm,           "--target-col",   "target",
-                                           "--output",    temp_path("hf_names_out")};
+    const std::vector<std::string> base = {
+        "train",        "--data", "x.csv",    "--featurizer",           "esm", "--esm-model", esm,
+        "--target-col", "target", "--output", temp_path("hf_names_out")};
     struct Case {
         std::vector<std::string> extra;
         std::string expected;
@@ -105,10 +106,13 @@ TEST_CASE("cli train: fine-tuning ESM-2 rejects rows in input order and splits a
     const std::string data = odd_table();
     auto train = [&](const std::string& name, const std::string& finetune) {
         const std::string out = temp_path(name);
-        auto r = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer",
-                             "esm", "--esm-model", esm, "--finetune", finetune, "--hidden", "8",
-                             "--epochs", "1", "--seed", "3", "--split-sizes", "0.6,0.2,0.2",
-                             "--threads", "1", "--output", out});
+        std::vector<std::string> args = {
+            "train",       "--data",      data, "--target-col", "target", "--featurizer",
+            "esm",         "--esm-model", esm,  "--finetune",   finetune, "--hidden",
+            "8",           "--epochs",    "1",  "--seed",       "3",      "--split-sizes",
+            "0.6,0.2,0.2", "--threads",   "1",  "--output",     out};
+        if (finetune != "frozen") args.insert(args.end(), {"--encoder-lr", "2e-5"});
+        auto r = run_plmkit(args);
         INFO(finetune << ": " << r.err);
         REQUIRE(r.exit_code == 0);
         CHECK_THAT(r.err, Catch::Contains("24 rows, 4 rejected"));
@@ -128,4 +132,79 @@ TEST_CASE("cli train: fine-tuning ESM-2 rejects rows in input order and splits a
     const std::string split = read_file(frozen + "/split.csv");
     CHECK(first_column(split, ',').size() == 20);
     CHECK(read_file(tuned + "/split.csv") == split);
+    // --encoder-lr is recorded with the training options.
+    const auto config = nlohmann::json::parse(read_file(tuned + "/config.json"));
+    CHECK(config.at("training").at("encoder_lr").get<double>() == 2e-5);
+    CHECK(!nlohmann::json::parse(read_file(frozen + "/config.json"))
+               .at("training")
+               .contains("encoder_lr"));
+}
+
+TEST_CASE("cli train: --encoder-lr needs a fine-tuned encoder and a positive rate",
+          "[cli][train_protein]") {
+    const std::string esm = shared_path("fixtures/esm2_tiny/model");
+    const std::vector<std::string> base = {"train",
+                                           "--data",
+                                           "x.csv",
+                                           "--featurizer",
+                                           "esm",
+                                           "--esm-model",
+                                           esm,
+                                           "--target-col",
+                                           "target",
+                                           "--output",
+                                           temp_path("encoder_lr_out")};
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_plmkit(args);
+    };
+    auto r = with({"--encoder-lr", "1e-5"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--encoder-lr sets the learning rate of a fine-tuned "
+                                      "encoder; with --finetune frozen"));
+    r = with({"--finetune", "full", "--encoder-lr", "-1"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--encoder-lr must be > 0, got -1"));
+}
+
+TEST_CASE("cli train: --resume refuses a dropped or changed --encoder-lr",
+          "[cli][train_protein][esm]") {
+    const std::string out = temp_path("encoder_lr_resume");
+    std::vector<std::string> args = {"train",
+                                     "--data",
+                                     odd_table(),
+                                     "--target-col",
+                                     "target",
+                                     "--featurizer",
+                                     "esm",
+                                     "--esm-model",
+                                     shared_path("fixtures/esm2_tiny/model"),
+                                     "--finetune",
+                                     "last:1",
+                                     "--hidden",
+                                     "8",
+                                     "--epochs",
+                                     "2",
+                                     "--threads",
+                                     "1",
+                                     "--output",
+                                     out};
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> a = args;
+        a.insert(a.end(), extra.begin(), extra.end());
+        return run_plmkit(a);
+    };
+    auto r = with({"--encoder-lr", "2e-5", "--stop-after-epochs", "1"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    r = with({"--resume"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--resume: option 'encoder_lr' was 2e-05 in the "
+                                      "interrupted run, now not given (--lr)"));
+    r = with({"--resume", "--encoder-lr", "3e-5"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--resume: option 'encoder_lr' was 2e-05"));
+    r = with({"--resume", "--encoder-lr", "2e-5"});
+    CHECK(r.exit_code == 0);
 }
