@@ -47,6 +47,10 @@ std::vector<at::Tensor> EncoderHead::parameters() {
     return out;
 }
 
+std::size_t EncoderHead::encoder_parameter_count() {
+    return encoder_->trainable().size();
+}
+
 void EncoderHead::train(bool on) {
     encoder_->train(on);
     head_->train(on);

@@ -13,6 +13,8 @@ class EncoderHead final : public Trainable {
     EncoderHead(std::shared_ptr<SequenceEncoder> encoder, Mlp head);
     at::Tensor forward(const TrainTensors& data, const at::Tensor& rows) override;
     std::vector<at::Tensor> parameters() override;
+    /// The encoder's trainable tensors come first in parameters().
+    std::size_t encoder_parameter_count() override;
     void train(bool on) override;
     std::int64_t eval_rows() const override { return 64; }
 

@@ -6,6 +6,7 @@
 // end on token ids (models/encoder_head.hpp, rows of TrainTensors::tokens)
 // and a message-passing network on molecular graphs (models/dmpnn.hpp,
 // rows of TrainTensors::graphs).
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -36,6 +37,10 @@ class Trainable {
     virtual at::Tensor forward(const TrainTensors& data, const at::Tensor& rows) = 0;
     /// The parameters the optimizer updates (and checkpoints hold).
     virtual std::vector<at::Tensor> parameters() = 0;
+    /// How many of parameters(), from the front, are an encoder's (their
+    /// peak learning rate is TrainerOptions::encoder_lr); 0 for models
+    /// without one.
+    virtual std::size_t encoder_parameter_count() { return 0; }
     virtual void train(bool on) = 0;
     /// Rows per forward pass outside training (memory bound of inference).
     virtual std::int64_t eval_rows() const { return 8192; }

@@ -12,8 +12,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <limits>
+#include <memory>
+#include <vector>
 
 #include "models/class_metrics.hpp"
 #include "models/metrics.hpp"
@@ -24,10 +27,43 @@
 
 namespace plmkit::models {
 
+namespace {
+
+/// The peak learning rate of each of the optimizer's parameter groups: one
+/// group, or with an encoder_lr of its own, the encoder's then the head's.
+std::vector<double> group_peaks(Trainable& model, const TrainerOptions& o) {
+    const std::size_t n = model.encoder_parameter_count();
+    if (n == 0 || o.encoder_lr <= 0 || o.encoder_lr == o.lr) return {o.lr};
+    return {o.encoder_lr, o.lr};
+}
+
+std::vector<torch::optim::OptimizerParamGroup> param_groups(Trainable& model,
+                                                            const TrainerOptions& o,
+                                                            const std::vector<double>& peaks) {
+    std::vector<at::Tensor> all = model.parameters();
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    auto options = [&](double lr) {
+        return std::make_unique<torch::optim::AdamWOptions>(
+            torch::optim::AdamWOptions(lr).weight_decay(o.weight_decay));
+    };
+    if (peaks.size() == 1) {
+        groups.emplace_back(all, options(peaks[0]));
+        return groups;
+    }
+    const auto n = static_cast<std::ptrdiff_t>(model.encoder_parameter_count());
+    groups.emplace_back(std::vector<at::Tensor>(all.begin(), all.begin() + n), options(peaks[0]));
+    groups.emplace_back(std::vector<at::Tensor>(all.begin() + n, all.end()), options(peaks[1]));
+    return groups;
+}
+
+}  // namespace
+
 struct Trainer::Impl {
     explicit Impl(Trainable& model, const TrainerOptions& o)
-        : optimizer(model.parameters(),
+        : peaks(group_peaks(model, o)),
+          optimizer(param_groups(model, o, peaks),
                     torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay)) {}
+    std::vector<double> peaks;  ///< per parameter group
     torch::optim::AdamW optimizer;
 };
 
@@ -147,9 +183,14 @@ double Trainer::train_epoch(const TrainTensors& train, int epoch, std::int64_t s
     for (std::int64_t start = 0; start < n; start += options_.batch_size, ++step) {
         throw_if_interrupted();
         at::Tensor idx = perm.slice(0, start, std::min(n, start + options_.batch_size));
-        double lr = lr_at(step, steps_per_epoch);
-        for (auto& group : impl_->optimizer.param_groups())
-            static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+        const double lr = lr_at(step, steps_per_epoch);
+        auto& groups = impl_->optimizer.param_groups();
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            // A group of its own peak follows the schedule in proportion.
+            const double peak = impl_->peaks[g];
+            static_cast<torch::optim::AdamWOptions&>(groups[g].options())
+                .lr(peak == options_.lr ? lr : lr * peak / options_.lr);
+        }
         impl_->optimizer.zero_grad();
         at::Tensor out = model_->forward(train, idx);
         at::Tensor loss =

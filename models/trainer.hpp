@@ -36,6 +36,9 @@ struct TrainerOptions {
     int epochs = 100;
     int batch_size = 64;
     double lr = 1e-3;
+    /// Peak learning rate of an encoder's parameters under a head
+    /// (Trainable::encoder_parameter_count()); 0: lr. Same schedule.
+    double encoder_lr = 0;
     double weight_decay = 1e-2;
     double warmup_epochs = 2;         ///< linear warm-up from lr/10
     double final_lr_fraction = 0.05;  ///< cosine decay to lr * this at the last epoch

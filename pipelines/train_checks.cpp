@@ -43,6 +43,8 @@ void check_train_numbers(const TrainOptions& o) {
     if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay))
         throw UsageError("--weight-decay must be >= 0, got " + num(o.weight_decay));
     if (!std::isfinite(o.lr)) throw UsageError("--lr must be a finite number");
+    if (!(o.encoder_lr >= 0) || !std::isfinite(o.encoder_lr))
+        throw UsageError("--encoder-lr must be > 0, got " + num(o.encoder_lr));
     if (o.patience < 0)
         throw UsageError("--patience must be >= 0 (0 = off), got " + std::to_string(o.patience));
     if (o.stop_after_epochs < 0)

@@ -134,44 +134,37 @@ void normalize_features(TrainData& p) {
 }
 
 /// Fine-tuning: token ids per row; rows the encoder cannot take are
-/// rejected (the split is made first: a from-scratch vocabulary comes from
-/// the training rows only).
+/// rejected, in input order among the others. A vocabulary of its own
+/// (smiles-lm from scratch) comes from the training rows, so the split is
+/// made first; with a given encoder (esm, --lm-model) the rejects go before
+/// the split, as frozen features do, so that a frozen and a fine-tuned run
+/// with one seed split the same rows alike.
 void prepare_tokens(const TrainOptions& o, TrainData& p) {
-    assign_sets(o, p);
+    const bool own_vocab = o.featurizer.name == "smiles-lm" && o.featurizer.lm_model.empty();
     std::vector<std::string> train_inputs;
-    for (std::size_t i : p.rows[0])
-        train_inputs.push_back(p.table.inputs[i]);
+    if (own_vocab) {
+        assign_sets(o, p);
+        for (std::size_t i : p.rows[0])
+            train_inputs.push_back(p.table.inputs[i]);
+    }
     p.encoder = std::make_unique<EncoderSpec>(EncoderSpec::create(
         o.featurizer, models::parse_finetune(o.finetune), train_inputs, o.scratch));
-    PropertyTable kept;
-    kept.num_targets = p.table.num_targets;
-    kept.records = p.table.records;
-    kept.rejects = std::move(p.table.rejects);
-    kept.dim = static_cast<std::size_t>(p.encoder->dim());
-    std::vector<int> sets;
+    p.table.dim = static_cast<std::size_t>(p.encoder->dim());
     p.tokens = std::make_shared<std::vector<std::vector<std::int32_t>>>();
-    const std::size_t nt = p.table.num_targets;
+    std::vector<std::string> reasons(p.table.size());
     for (std::size_t i = 0; i < p.table.size(); ++i) {
         std::vector<std::int32_t> ids;
-        std::string why = p.encoder->encode(p.table.inputs[i], ids);
-        if (!why.empty()) {
-            kept.rejects.push_back(reject_line(p.table.index[i], p.table.ids[i], p.table.inputs[i],
-                                               why, p.table.lines.empty() ? 0 : p.table.lines[i]));
-            continue;
-        }
-        p.tokens->push_back(std::move(ids));
-        kept.index.push_back(p.table.index[i]);
-        if (!p.table.lines.empty()) kept.lines.push_back(p.table.lines[i]);
-        kept.ids.push_back(p.table.ids[i]);
-        kept.inputs.push_back(p.table.inputs[i]);
-        kept.targets.insert(kept.targets.end(), p.table.targets.begin() + i * nt,
-                            p.table.targets.begin() + (i + 1) * nt);
-        if (!p.table.labels.empty())
-            kept.labels.insert(kept.labels.end(), p.table.labels.begin() + i * nt,
-                               p.table.labels.begin() + (i + 1) * nt);
-        sets.push_back(p.sets[i]);
+        reasons[i] = p.encoder->encode(p.table.inputs[i], ids);
+        if (reasons[i].empty()) p.tokens->push_back(std::move(ids));
     }
-    p.table = std::move(kept);
+    const std::vector<char> keep = reject_rows(p.table, reasons);
+    if (!own_vocab) {
+        assign_sets(o, p);
+        return;
+    }
+    std::vector<int> sets;
+    for (std::size_t i = 0; i < keep.size(); ++i)
+        if (keep[i]) sets.push_back(p.sets[i]);
     p.sets = std::move(sets);
     for (auto& r : p.rows)
         r.clear();

@@ -164,6 +164,7 @@ models::TrainerOptions trainer_options(const TrainOptions& o, const TrainData& p
     to.epochs = mpnn ? o.mpnn.epochs : o.epochs;
     to.batch_size = o.batch_size;
     to.lr = o.lr;
+    to.encoder_lr = o.encoder_lr;
     to.weight_decay = o.weight_decay;
     to.patience = o.patience;
     to.seed = o.seed + static_cast<std::uint64_t>(k);

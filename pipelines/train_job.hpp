@@ -63,6 +63,9 @@ struct TrainOptions {
     int epochs = 100;
     int batch_size = 50;
     double lr = 1e-3;
+    /// --finetune last:N|full: the encoder's peak learning rate (0 = lr),
+    /// as a lower rate for a pre-trained body than for a new head.
+    double encoder_lr = 0;
     double weight_decay = 1e-2;
     int patience = 30;
     std::vector<std::int64_t> hidden{1000, 500};

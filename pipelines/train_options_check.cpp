@@ -203,6 +203,11 @@ void check_head_options(const TrainOptions& o) {
             o.head + "'");
     const std::string weights_problem = models::head_weights_problem(o.head, o.head_weights);
     if (!weights_problem.empty()) throw UsageError("--head-weights: " + weights_problem);
+    if (o.encoder_lr > 0 && models::parse_finetune(o.finetune).frozen)
+        throw UsageError(
+            "--encoder-lr sets the learning rate of a fine-tuned encoder; with "
+            "--finetune frozen (the default) only the head trains, at --lr: give "
+            "--finetune last:N or full, or leave --encoder-lr out");
     if (o.head != "mlp" && o.finetune != "frozen")
         throw UsageError("--head " + o.head +
                          " needs fixed features (or molecular graphs, for mpnn), not a "

@@ -41,6 +41,10 @@ void check_resume(const TrainOptions& o) {
     if (now.contains("class_weights") && !before.contains("class_weights"))
         before["class_weights"] = "balanced";
     refuse_changed_option(before, now);
+    // Recorded only when given, so a dropped --encoder-lr is not a key of now.
+    if (before.contains("encoder_lr") && !now.contains("encoder_lr"))
+        throw UsageError("--resume: option 'encoder_lr' was " + before["encoder_lr"].dump() +
+                         " in the interrupted run, now not given (--lr)");
     check_unchanged(before.value("data_file", nlohmann::json()), resume_fingerprint(o.data),
                     "--data", o.data);
     const std::string split = train_split_file(o);

@@ -68,6 +68,7 @@ nlohmann::json training_json(const TrainOptions& o) {
     const std::string class_weights = class_weights_used(o);
     if (!class_weights.empty()) j["class_weights"] = class_weights;
     if (models::has_head_part(o.head, "knn")) j["knn"] = {{"k", o.knn.k}};
+    if (o.encoder_lr > 0) j["encoder_lr"] = o.encoder_lr;  // only when given
     if (models::has_head_part(o.head, "mpnn"))
         j["mpnn"] = {{"hidden", o.mpnn.hidden},     {"depth", o.mpnn.depth},
                      {"dropout", o.mpnn.dropout},   {"ffn_hidden", o.mpnn.ffn_hidden},

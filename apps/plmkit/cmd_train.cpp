@@ -150,6 +150,9 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
     cmd->add_option("--epochs", o.epochs, "Maximum epochs")->capture_default_str();
     cmd->add_option("--batch-size", o.batch_size, "Rows per step")->capture_default_str();
     cmd->add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str();
+    cmd->add_option("--encoder-lr", o.encoder_lr,
+                    "--finetune last:N|full: the encoder's peak learning rate (default: --lr; "
+                    "ESM-2 is usually fine-tuned at 1e-5 to 5e-5 under a head at 1e-3)");
     cmd->add_option("--weight-decay", o.weight_decay, "AdamW weight decay")->capture_default_str();
     cmd->add_option("--patience", o.patience, "Early stopping patience in epochs (0 = off)")
         ->capture_default_str();

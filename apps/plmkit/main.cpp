@@ -8,9 +8,11 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "apps/plmkit/command.hpp"
+#include "apps/plmkit/option_hints.hpp"
 #include "apps/plmkit/stray_words.hpp"
 #include "pipelines/chemprop_names.hpp"
 #include "src/blas_info.hpp"
@@ -37,11 +39,15 @@ const GlobalOptions& global_options() {
 namespace {
 
 /// " (Chemprop's --data_path; here: --data)" for a Chemprop name, else
-/// " (did you mean --batch-size?)" for the closest of the command's own long
-/// options (`--batch_size`, `--epoch`), else "".
-std::string option_hint(const CLI::App& cmd, const std::string& word) {
+/// " (did you mean --lr? Hugging Face Trainer's learning_rate ...)" for a
+/// Hugging Face / fair-esm name (option_hints.hpp), else " (did you mean
+/// --batch-size?)" for the closest of the command's own long options
+/// (`--batch_size`, `--epoch`), else "".
+std::string unknown_option_hint(const CLI::App& cmd, const std::string& word) {
     const std::string chemprop = pipelines::chemprop_option_hint(cmd.get_name(), word);
     if (!chemprop.empty()) return " (" + chemprop + ")";
+    const std::string python = option_hint(cmd, word);
+    if (!python.empty()) return " (" + python + ")";
     if (word.rfind("--", 0) != 0) return "";
     std::string name = word.substr(0, word.find('='));
     std::replace(name.begin(), name.end(), '_', '-');
@@ -68,7 +74,7 @@ std::string unknown_options(const CLI::App& app) {
         if (a.size() < 2 || a[0] != '-' || a[1] == '.' ||
             std::isdigit(static_cast<unsigned char>(a[1])))
             continue;
-        list += (list.empty() ? "'" : ", '") + a + "'" + option_hint(*cmd, a);
+        list += (list.empty() ? "'" : ", '") + a + "'" + unknown_option_hint(*cmd, a);
     }
     return list.empty() ? "" : "'plmkit " + cmd->get_name() + "' has no option " + list;
 }
