@@ -13,6 +13,7 @@
 #include "src/error.hpp"
 #include "src/json_file.hpp"
 #include "src/log.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::cli {
 namespace {
@@ -44,7 +45,7 @@ void run_predict(PredictCli c) {
                                                   : ", " + std::to_string(s.truncated) +
                                                         " longer than --truncate " +
                                                         std::to_string(s.truncate) + " (truncated)";
-    log_info("predict: " + std::to_string(s.records) + " records: " + std::to_string(s.predicted) +
+    log_info("predict: " + count_noun(s.records, "record") + ": " + std::to_string(s.predicted) +
              " predicted" + truncated + ", " + std::to_string(s.rejected) + " rejected (" +
              s.rejects_path + ") in " + std::to_string(static_cast<int>(s.seconds)) + " s (" +
              rate + "/s)");

@@ -134,7 +134,7 @@ TEST_CASE("cli embed --resume: a killed run resumed gives the uninterrupted run'
         auto r = run_plmkit(loud);
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
-        CHECK_THAT(r.err, Catch::Contains("--resume: 5 part(s) in " + two +
+        CHECK_THAT(r.err, Catch::Contains("--resume: 5 parts in " + two +
                                           ".partial hold 13 "
                                           "records; continuing with input record 14") &&
                               Catch::Contains("embedded 9 sequences (2 truncated), 4 rejected") &&
