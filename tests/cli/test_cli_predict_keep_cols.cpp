@@ -209,3 +209,26 @@ TEST_CASE("predict: text that is not UTF-8 is written as \\xHH, kept columns inc
         CHECK(non_ascii == 0);
     }
 }
+
+TEST_CASE("predict: a quoted field over several lines is written on one line, as screen does",
+          "[cli][predict][keep-cols]") {
+    // The id of the first row and a kept Note hold a line break inside their
+    // quotes; the second row's SMILES does not parse, so it goes to the
+    // rejects with its two-line id.
+    const std::string lib = temp_path("keep_cols_multiline.csv");
+    write_file(lib,
+               "smiles,id,Note\n"
+               "CCO,\"m\n1\",\"line one\nline two\"\n"
+               "C1CC,\"bro\nken\",\"a\nb\"\n"
+               "c1ccccc1O,m3,plain\n");
+    const Outputs o = predict(lib, "keep_cols_multiline", {"--keep-cols", "Note"});
+    REQUIRE(o.exit_code == 0);
+    // One line a record: the header and two predictions; the header and one
+    // reject.
+    REQUIRE(o.preds.size() == 3);
+    CHECK(o.preds[0] == "id,smiles,logS,logS_std,Note");
+    CHECK_THAT(o.preds[1], Catch::StartsWith("m 1,CCO,") && Catch::EndsWith(",line one line two"));
+    CHECK_THAT(o.preds[2], Catch::StartsWith("m3,c1ccccc1O,") && Catch::EndsWith(",plain"));
+    REQUIRE(o.rejects.size() == 2);
+    CHECK_THAT(o.rejects[1], Catch::StartsWith("1\tbro ken\tC1CC\t") && Catch::EndsWith("\ta b"));
+}
