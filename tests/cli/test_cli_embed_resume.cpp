@@ -24,7 +24,7 @@ namespace test = plmkit::test;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kModel = shared_path("fixtures/esm2_tiny/model");
+const std::string kModel = test::esm2_tiny_model();
 
 /// 13 records: 9 good (two longer than --truncate 30), 4 rejected, spread
 /// over the checkpoint parts of --checkpoint-every 2.
