@@ -104,7 +104,8 @@ void EmbedCheckpoint::open(bool resume) {
     if (!resume)
         throw UsageError(dir_ + " holds " + count_noun(parts_.size(), "finished part") +
                          " of an interrupted run writing " + output_ + " (" +
-                         count_noun(done().read, "record") + " done): run the same command with --resume to continue it, "
+                         count_noun(done().read, "record") +
+                         " done): run the same command with --resume to continue it, "
                          "or delete " +
                          dir_ + " to start over");
     loaded_ = true;
@@ -154,8 +155,7 @@ void EmbedCheckpoint::start(const EmbedFingerprint& fingerprint) {
         }
         log_info("--resume: " + count_noun(parts_.size(), "part") + " in " + dir_ +
                  (parts_.size() == 1 ? " holds " : " hold ") + count_noun(done().read, "record") +
-                 "; continuing with input record " +
-                 std::to_string(done().records_end + 1));
+                 "; continuing with input record " + std::to_string(done().records_end + 1));
         return;
     }
     parts_.clear();

@@ -296,7 +296,8 @@ void warn_kept_parts(const EmbedCheckpoint& checkpoint) {
     const EmbedPartCounts done = checkpoint.done();
     const std::string dir = EmbedCheckpoint::dir_for(checkpoint.output());
     log_warn(dir + " keeps " + count_noun(checkpoint.parts(), "finished checkpoint part") +
-             " of this run (" + count_noun(done.read, "record") + " done): run the same command with --resume to continue with input record " +
+             " of this run (" + count_noun(done.read, "record") +
+             " done): run the same command with --resume to continue with input record " +
              std::to_string(done.records_end + 1) + " (after changing the input or the options, " +
              "delete " + dir + " instead: --resume refuses a run that differs)");
 }

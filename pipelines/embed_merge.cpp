@@ -536,9 +536,8 @@ EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
         load_rows(f);
     EmbedMergeSummary summary = write_joined(shards, opt, /*parts=*/false);
     log_info("merged " + count_noun(summary.shards, "shard") + ": " +
-             count_noun(summary.sequences, "sequence") + " (" +
-             std::to_string(summary.truncated) + " truncated), " +
-             std::to_string(summary.rejected) + " rejected -> " + opt.output);
+             count_noun(summary.sequences, "sequence") + " (" + std::to_string(summary.truncated) +
+             " truncated), " + std::to_string(summary.rejected) + " rejected -> " + opt.output);
     return summary;
 }
 

@@ -141,8 +141,9 @@ std::string TruncationCount::warning(const std::string& note) const {
     if (longer_ == 0) return "";
     const std::string t = std::to_string(truncate_);
     return "esm: " + std::to_string(longer_) + " of " + count_noun(sequences_, "sequence") +
-           (longer_ == 1 ? " has" : " have") + " more than --truncate " + t + " residues (the longest " +
-           std::to_string(longest_) + "); only their first " + t + " are embedded" + note;
+           (longer_ == 1 ? " has" : " have") + " more than --truncate " + t +
+           " residues (the longest " + std::to_string(longest_) + "); only their first " + t +
+           " are embedded" + note;
 }
 
 }  // namespace plmkit::pipelines

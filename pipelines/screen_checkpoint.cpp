@@ -381,7 +381,8 @@ void ScreenCheckpoint::remove() {
 
 void ScreenCheckpoint::keep_after_failure() {
     if (!has_state_ || !started_) return;  // the destructor removes a folder with no state
-    log_warn(dir_ + " keeps the checkpoint of this run (" + count_noun(saved_.counts.read, "record") +
+    log_warn(dir_ + " keeps the checkpoint of this run (" +
+             count_noun(saved_.counts.read, "record") +
              " done): run the same command with --resume to continue with input record " +
              std::to_string(saved_.records_end + 1) +
              " (after changing the input or the options, delete " + dir_ +

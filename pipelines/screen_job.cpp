@@ -305,10 +305,9 @@ void log_screened(const ScreenCounts& counts, double seconds, const ScreenOption
                                     : " for shard " + std::to_string(opt.shard.index) + "/" +
                                           std::to_string(opt.shard.count)) +
                  "; the outputs hold no molecules");
-    log_info("screened " + count_noun(counts.read, "molecule") + " in " +
-             human_duration(seconds) + ": " + count_noun(counts.hits, "hit") + ", " +
-             std::to_string(counts.filtered()) + " filtered, " +
-             count_noun(counts.duplicates(), "duplicate") + ", " +
+    log_info("screened " + count_noun(counts.read, "molecule") + " in " + human_duration(seconds) +
+             ": " + count_noun(counts.hits, "hit") + ", " + std::to_string(counts.filtered()) +
+             " filtered, " + count_noun(counts.duplicates(), "duplicate") + ", " +
              std::to_string(counts.rejected()) + " rejected, " +
              std::to_string(counts.cut_by_top()) + " cut by --top" +
              (resumed > 0 ? "; " + std::to_string(resumed) +

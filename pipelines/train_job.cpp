@@ -356,7 +356,8 @@ void log_data(const TrainOptions& o, const TrainData& p, const TrainSummary& s) 
                  "; metrics.json has no validation metrics");
     if (s.multi_fragment > 0 && !o.featurizer.standardize && o.featurizer.name != "smiles-lm")
         log_info("train: " + count_noun(s.multi_fragment, "molecule") +
-                 (s.multi_fragment == 1 ? " is" : " are") + " several fragments (salts, solvents); --standardize "
+                 (s.multi_fragment == 1 ? " is" : " are") +
+                 " several fragments (salts, solvents); --standardize "
                  "featurizes their parent molecule, as plmkit screen sees it");
 }
 
@@ -396,8 +397,8 @@ TrainSummary stopped_run(TrainSummary s, const RunClock& clock, int epochs_this_
     s.seconds = clock.seconds();
     char took[32];
     std::snprintf(took, sizeof took, "%.1f", s.seconds);
-    log_info("train: stopped after " + count_noun(epochs_this_run, "epoch") + " as asked (" +
-             took + " s of training so far); continue with --resume");
+    log_info("train: stopped after " + count_noun(epochs_this_run, "epoch") + " as asked (" + took +
+             " s of training so far); continue with --resume");
     return s;
 }
 

@@ -107,9 +107,8 @@ std::string train_tiny_esm_forest(const std::string& name, const std::string& es
     const std::string data = write_temp(name + "_gb1.csv", text);
     const std::string model = temp_path(name);
     auto r = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer", "esm",
-                         "--esm-model",
-                         esm_dir.empty() ? esm2_tiny_model() : esm_dir,
-                         "--head", "forest", "--trees", "5", "--threads", "1", "--output", model});
+                         "--esm-model", esm_dir.empty() ? esm2_tiny_model() : esm_dir, "--head",
+                         "forest", "--trees", "5", "--threads", "1", "--output", model});
     if (r.exit_code != 0) throw std::runtime_error("test: plmkit train failed: " + r.err);
     if (data_path) *data_path = data;
     return model;

@@ -116,7 +116,8 @@ void run_evaluate(EvaluateCli c) {
         if (!out) throw IoError("cannot write '" + c.job.output + "': " + errno_message());
         file->commit();
     }
-    log_info("evaluate: " + count_noun(j["n"].get<std::uint64_t>(), "row") + " scored, " + j["rejected"].dump() + " rejected" +
+    log_info("evaluate: " + count_noun(j["n"].get<std::uint64_t>(), "row") + " scored, " +
+             j["rejected"].dump() + " rejected" +
              (j["rejects"].is_string() ? " (" + j["rejects"].get<std::string>() + ")" : "") +
              "; mean " + j["metrics"]["mean"].dump() + " -> " +
              (c.job.output == "-" ? std::string("stdout") : c.job.output));

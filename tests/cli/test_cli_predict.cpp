@@ -13,8 +13,8 @@
 
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
-using plmkit::test::split_lines;
 using plmkit::test::shared_path;
+using plmkit::test::split_lines;
 using plmkit::test::temp_path;
 using plmkit::test::train_model;
 using plmkit::test::write_file;
@@ -26,10 +26,9 @@ const std::string kTarget = "measured log solubility in mols per litre";
 
 /// A molecule model (basic features, a small forest on ESOL), trained once.
 const std::string& molecule_model() {
-    static const std::string dir =
-        train_model("cli_predict_mol_model",
-                    {"--data", kEsol, "--target-col", kTarget, "--featurizer", "basic", "--head",
-                     "forest", "--trees", "10", "--threads", "1"});
+    static const std::string dir = train_model(
+        "cli_predict_mol_model", {"--data", kEsol, "--target-col", kTarget, "--featurizer", "basic",
+                                  "--head", "forest", "--trees", "10", "--threads", "1"});
     return dir;
 }
 

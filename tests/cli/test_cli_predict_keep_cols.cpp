@@ -12,8 +12,8 @@
 
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
-using plmkit::test::split_lines;
 using plmkit::test::source_path;
+using plmkit::test::split_lines;
 using plmkit::test::temp_path;
 using plmkit::test::train_model;
 using plmkit::test::write_file;
@@ -24,9 +24,9 @@ namespace {
 /// A forest on basic features of 81 ESOL molecules (target logS), trained once.
 const std::string& model() {
     static const std::string dir =
-        train_model("cli_keep_cols_model",
-                    {"--data", source_path("tests/cli/data/esol_slice.csv"), "--target-col", "logS",
-                     "--featurizer", "basic", "--head", "forest", "--trees", "5", "--threads", "1"});
+        train_model("cli_keep_cols_model", {"--data", source_path("tests/cli/data/esol_slice.csv"),
+                                            "--target-col", "logS", "--featurizer", "basic",
+                                            "--head", "forest", "--trees", "5", "--threads", "1"});
     return dir;
 }
 

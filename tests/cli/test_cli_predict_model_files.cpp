@@ -29,10 +29,10 @@ const std::string& mlp_model() {
                     "," + std::to_string(0.1 * i) + "\n";
         const std::string data = temp_path("cli_model_files.csv");
         write_file(data, text);
-        return train_model("cli_model_files_mlp",
-                           {"--data", data, "--target-col", "y", "--featurizer", "basic", "--head",
-                            "mlp", "--hidden", "4", "--epochs", "2", "--ensemble", "1",
-                            "--threads", "1"});
+        return train_model(
+            "cli_model_files_mlp",
+            {"--data", data, "--target-col", "y", "--featurizer", "basic", "--head", "mlp",
+             "--hidden", "4", "--epochs", "2", "--ensemble", "1", "--threads", "1"});
     }();
     return dir;
 }

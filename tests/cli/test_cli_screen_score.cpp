@@ -30,10 +30,10 @@ const std::string& two_target_model() {
         }
         const std::string csv = temp_path("cli_screen_two.csv");
         write_file(csv, data);
-        return train_model("cli_screen_two_model",
-                           {"--data", csv, "--target-col", "y-a", "--target-col", "y-b",
-                            "--featurizer", "basic", "--head", "forest", "--trees", "10",
-                            "--threads", "1"});
+        return train_model(
+            "cli_screen_two_model",
+            {"--data", csv, "--target-col", "y-a", "--target-col", "y-b", "--featurizer", "basic",
+             "--head", "forest", "--trees", "10", "--threads", "1"});
     }();
     return dir;
 }

@@ -11,8 +11,8 @@
 
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
-using plmkit::test::split_lines;
 using plmkit::test::shared_path;
+using plmkit::test::split_lines;
 using plmkit::test::temp_path;
 using plmkit::test::write_file;
 
