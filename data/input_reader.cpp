@@ -8,6 +8,26 @@
 #include "src/strings.hpp"
 
 namespace plmkit::data {
+InputRow to_input_row(SequenceRecord&& record) {
+    InputRow row;
+    row.index = record.index;
+    row.line = record.line;
+    row.id = std::move(record.id);
+    row.input = std::move(record.sequence);
+    row.error = std::move(record.error);
+    return row;
+}
+
+SequenceRecord to_sequence_record(InputRow&& row) {
+    SequenceRecord record;
+    record.index = row.index;
+    record.line = row.line;
+    record.id = std::move(row.id);
+    record.sequence = std::move(row.input);
+    record.error = std::move(row.error);
+    return record;
+}
+
 bool is_fasta_path(const std::string& path, const std::string& format) {
     if (format == "fasta") return true;
     if (format != "auto") return false;
@@ -47,12 +67,7 @@ bool InputReader::next(InputRow& row) {
     if (fasta_) {
         SequenceRecord r;
         if (!fasta_->next(r)) return false;
-        row = InputRow{};
-        row.index = r.index;
-        row.line = r.line;
-        row.id = std::move(r.id);
-        row.input = std::move(r.sequence);
-        row.error = std::move(r.error);
+        row = to_input_row(std::move(r));
         return true;
     }
     MoleculeRecord r;

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "data/records.hpp"
+
 namespace plmkit::data {
 
 class MoleculeReader;
@@ -58,6 +60,13 @@ class InputReader {
     std::unique_ptr<MoleculeReader> table_;
     std::unique_ptr<FastaReader> fasta_;
 };
+
+/// A FASTA record as the row InputReader returns for it (index, line, id,
+/// the sequence as the input, error; the description is not kept), and a
+/// table row back as the record SequenceReader returns (targets and props
+/// dropped).
+InputRow to_input_row(SequenceRecord&& record);
+SequenceRecord to_sequence_record(InputRow&& row);
 
 /// True for .fa/.fasta/.faa (.gz stripped) or format "fasta".
 bool is_fasta_path(const std::string& path, const std::string& format = "auto");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "data/smiles_field.hpp"
 #include "src/csv.hpp"
 #include "src/error.hpp"
 #include "src/name_hints.hpp"
@@ -165,62 +166,6 @@ void split_smi(const std::string& line, std::vector<std::string>& fields) {
 bool is_smiles_header(const std::string& first_field) {
     const std::string l = lower(first_field);
     return l == "smiles" || l == "smi" || l == "canonical_smiles";
-}
-
-/// Why a SMILES field holding whitespace cannot be used, or "" when it is a
-/// SMILES followed by a CXSMILES extension block ("C[C@H](O)F |o1:1|").
-/// RDKit would read any other text after the space as the molecule's name,
-/// silently screening only the part before it.
-std::string whitespace_reason(const std::string& smiles, const std::string& label) {
-    auto space = std::find_if(smiles.begin(), smiles.end(), is_space);
-    if (space == smiles.end()) return {};
-    const std::string rest = trim(std::string_view(&*space, smiles.end() - space));
-    if (rest.size() >= 2 && rest.front() == '|' && rest.back() == '|' &&
-        std::none_of(rest.begin(), rest.end(), [](char c) { return c == '\n' || c == '\r'; }))
-        return {};
-    std::string shown;
-    for (char c : smiles.substr(0, 60))
-        shown += c == '\t'   ? std::string("\\t")
-                 : c == '\n' ? std::string("\\n")
-                             : std::string(1, c);
-    if (smiles.size() > 60) shown += "...";
-    if (label != "SMILES")
-        return "whitespace inside the " + label + " field: '" + shown + "' (one " + label +
-               " per field)";
-    return "whitespace inside the SMILES field: '" + shown +
-           "' (one SMILES per field; only a CXSMILES '|...|' block may follow a space)";
-}
-
-/// Why a SMILES holding a byte outside printable ASCII (and tab, which
-/// whitespace_reason judges) cannot be used, or "". RDKit's SMILES parser
-/// stops at a byte >= 0x80 without an error ('CC<U+200B>O' is ethane,
-/// 'C<0xFF>C' methane), so the record would be screened as another molecule.
-std::string non_ascii_reason(const std::string& smiles) {
-    auto bad = std::find_if(smiles.begin(), smiles.end(), [](char ch) {
-        const auto c = static_cast<unsigned char>(ch);
-        return (c < 0x20 && c != '\t') || c >= 0x7f;
-    });
-    if (bad == smiles.end()) return {};
-    static const char* hex = "0123456789ABCDEF";
-    auto byte_text = [](unsigned char c) {
-        return std::string{'0', 'x', hex[c >> 4], hex[c & 15]};
-    };
-    std::string shown;
-    for (char ch : smiles.substr(0, 60)) {
-        const auto c = static_cast<unsigned char>(ch);
-        shown += c >= 0x20 && c < 0x7f ? std::string(1, ch) : "\\" + byte_text(c).substr(1);
-    }
-    if (smiles.size() > 60) shown += "...";
-    const auto at = static_cast<std::size_t>(bad - smiles.begin());
-    const auto c = static_cast<unsigned char>(*bad);
-    std::string msg = "byte " + byte_text(c) + " at position " + std::to_string(at + 1) +
-                      " of the SMILES field '" + shown + "' is not printable ASCII (";
-    if (c >= 0x80)
-        return msg + "SMILES are ASCII; RDKit would silently read only '" +
-               smiles.substr(0, std::min<std::size_t>(at, 60)) +
-               "' before it: a non-breaking or zero-width space, or a character pasted from a "
-               "document?)";
-    return msg + "a control character; SMILES are printable ASCII)";
 }
 
 /// How a quoted field that opened a table row failed to make a row of
@@ -399,13 +344,13 @@ void MoleculeReader::finish(MoleculeRecord& record) {
         } else if (record.smiles.empty()) {
             record.error = "empty " + options_.column_label;
         } else {
-            record.error = whitespace_reason(record.smiles, options_.column_label);
+            record.error = field_whitespace_reason(record.smiles, options_.column_label);
             // A Latin-1 or other non-UTF-8 byte: the file's encoding is the
             // problem, and the UTF-8 reason says how to convert it.
             if (record.error.empty() && options_.column_label == "SMILES")
                 record.error = invalid_utf8_reason(record.smiles, "SMILES", record.line);
             if (record.error.empty() && options_.column_label == "SMILES")
-                record.error = non_ascii_reason(record.smiles);
+                record.error = smiles_non_ascii_reason(record.smiles);
         }
     }
     if (!record.error.empty()) ++rejected_;

@@ -82,12 +82,7 @@ bool SequenceReader::next(SequenceRecord& record) {
         return false;
     }
     ++count_;
-    record = SequenceRecord{};
-    record.index = row.index;
-    record.line = row.line;
-    record.id = std::move(row.id);
-    record.sequence = std::move(row.input);
-    record.error = std::move(row.error);
+    record = to_sequence_record(std::move(row));
     // HDF5 strings are tagged UTF-8: as FastaReader, the reject shows the
     // id with the bad bytes as \xHH.
     std::string bad_id = options_.require_utf8_ids

@@ -7,6 +7,7 @@
 #include "src/error.hpp"
 #include "src/line_reader.hpp"
 #include "src/name_hints.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::data {
 
@@ -100,7 +101,7 @@ std::vector<int> split_file_sets(const SplitFile& file, const std::vector<std::u
         if (file.lines[r] != 0)
             throw InputError(file.path + ":" + std::to_string(file.lines[r]) + ": row index " +
                              std::to_string(r) + " out of range: data has " +
-                             std::to_string(data_rows) + " rows");
+                             count_noun(data_rows, "row"));
     std::vector<int> sets;
     sets.reserve(rows.size());
     std::vector<std::uint64_t> missing;

@@ -9,6 +9,7 @@
 #include "data/splits.hpp"
 #include "pipelines/mol_parse.hpp"
 #include "src/log.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::pipelines {
 
@@ -65,7 +66,8 @@ std::string duplicate_inputs_warning(const DuplicateInputs& d, const PropertyTab
                                      bool molecules) {
     if (d.repeats == 0) return "";
     const std::string what = molecules ? "molecule (the same canonical SMILES)" : "sequence";
-    std::string w = std::to_string(d.repeats) + " rows repeat the " + what + " of an earlier row:";
+    std::string w = count_noun(d.repeats, "row") + (d.repeats == 1 ? " repeats" : " repeat") +
+                    " the " + what + " of an earlier row:";
     for (std::size_t k = 0; k < d.examples.size(); ++k) {
         const auto [row, copy] = d.examples[k];
         w += std::string(k ? "," : "") + " row " + std::to_string(t.index[row]) + " ('" +

@@ -16,6 +16,7 @@
 #include "src/json_file.hpp"
 #include "src/log.hpp"
 #include "src/run_lock.hpp"
+#include "src/strings.hpp"
 #include "src/utf8.hpp"
 #include "src/xxh64.hpp"
 
@@ -101,10 +102,10 @@ void EmbedCheckpoint::open(bool resume) {
     }
     if (parts_.empty()) return;
     if (!resume)
-        throw UsageError(dir_ + " holds " + std::to_string(parts_.size()) +
-                         " finished part(s) of an interrupted run writing " + output_ + " (" +
-                         std::to_string(done().read) +
-                         " records done): run the same command with --resume to continue it, "
+        throw UsageError(dir_ + " holds " + count_noun(parts_.size(), "finished part") +
+                         " of an interrupted run writing " + output_ + " (" +
+                         count_noun(done().read, "record") +
+                         " done): run the same command with --resume to continue it, "
                          "or delete " +
                          dir_ + " to start over");
     loaded_ = true;
@@ -152,9 +153,9 @@ void EmbedCheckpoint::start(const EmbedFingerprint& fingerprint) {
                     "'; run the interrupted command again (same options and input), or delete " +
                     dir_ + " to start over");
         }
-        log_info("--resume: " + std::to_string(parts_.size()) + " part(s) in " + dir_ + " hold " +
-                 std::to_string(done().read) + " records; continuing with input record " +
-                 std::to_string(done().records_end + 1));
+        log_info("--resume: " + count_noun(parts_.size(), "part") + " in " + dir_ +
+                 (parts_.size() == 1 ? " holds " : " hold ") + count_noun(done().read, "record") +
+                 "; continuing with input record " + std::to_string(done().records_end + 1));
         return;
     }
     parts_.clear();

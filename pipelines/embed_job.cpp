@@ -21,6 +21,7 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/strings.hpp"
 #include "tokenizers/batching.hpp"
 
 namespace plmkit::pipelines {
@@ -131,8 +132,8 @@ class EmbedRun {
         if (logged_progress_ && now - last_progress_log_ < std::chrono::seconds(60)) return;
         logged_progress_ = true;
         last_progress_log_ = now;
-        log_info(progress_.status() + " (" + std::to_string(checkpoint_.parts()) +
-                 " checkpoint part(s) in " + EmbedCheckpoint::dir_for(opt_.output) + ")");
+        log_info(progress_.status() + " (" + count_noun(checkpoint_.parts(), "checkpoint part") +
+                 " in " + EmbedCheckpoint::dir_for(opt_.output) + ")");
     }
 
     /// The part of the current window, created at its first record.
@@ -270,7 +271,7 @@ void log_summary(const EmbedSummary& s, const EmbedOptions& opt) {
     // The rate of this run: the checkpoints' residues took the interrupted one's time.
     double rate =
         s.seconds > 0 ? static_cast<double>(s.residues - s.resumed_residues) / s.seconds : 0.0;
-    std::string msg = "embedded " + std::to_string(s.accepted) + " sequences (" +
+    std::string msg = "embedded " + count_noun(s.accepted, "sequence") + " (" +
                       std::to_string(s.truncated) + " truncated), " + std::to_string(s.rejected) +
                       " rejected -> " + opt.output + " in " + fixed(s.seconds, 1) + "s (" +
                       human_count(rate) + " residues/s)";
@@ -294,9 +295,9 @@ void warn_kept_parts(const EmbedCheckpoint& checkpoint) {
     if (checkpoint.parts() == 0) return;
     const EmbedPartCounts done = checkpoint.done();
     const std::string dir = EmbedCheckpoint::dir_for(checkpoint.output());
-    log_warn(dir + " keeps " + std::to_string(checkpoint.parts()) +
-             " finished checkpoint part(s) of this run (" + std::to_string(done.read) +
-             " records done): run the same command with --resume to continue with input record " +
+    log_warn(dir + " keeps " + count_noun(checkpoint.parts(), "finished checkpoint part") +
+             " of this run (" + count_noun(done.read, "record") +
+             " done): run the same command with --resume to continue with input record " +
              std::to_string(done.records_end + 1) + " (after changing the input or the options, " +
              "delete " + dir + " instead: --resume refuses a run that differs)");
 }

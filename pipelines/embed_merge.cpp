@@ -538,10 +538,9 @@ EmbedMergeSummary merge_embeddings(const EmbedMergeOptions& opt) {
     for (auto& f : shards)
         load_rows(f);
     EmbedMergeSummary summary = write_joined(shards, opt, /*parts=*/false);
-    log_info("merged " + std::to_string(summary.shards) +
-             " shards: " + std::to_string(summary.sequences) + " sequences (" +
-             std::to_string(summary.truncated) + " truncated), " +
-             std::to_string(summary.rejected) + " rejected -> " + opt.output);
+    log_info("merged " + count_noun(summary.shards, "shard") + ": " +
+             count_noun(summary.sequences, "sequence") + " (" + std::to_string(summary.truncated) +
+             " truncated), " + std::to_string(summary.rejected) + " rejected -> " + opt.output);
     return summary;
 }
 

@@ -8,6 +8,7 @@
 #include "models/torch_runtime.hpp"
 #include "pipelines/token_batches.hpp"
 #include "src/error.hpp"
+#include "src/strings.hpp"
 #include "tokenizers/batching.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 
@@ -139,9 +140,10 @@ void TruncationCount::add(const std::string& sequence) {
 std::string TruncationCount::warning(const std::string& note) const {
     if (longer_ == 0) return "";
     const std::string t = std::to_string(truncate_);
-    return "esm: " + std::to_string(longer_) + " of " + std::to_string(sequences_) +
-           " sequences have more than --truncate " + t + " residues (the longest " +
-           std::to_string(longest_) + "); only their first " + t + " are embedded" + note;
+    return "esm: " + std::to_string(longer_) + " of " + count_noun(sequences_, "sequence") +
+           (longer_ == 1 ? " has" : " have") + " more than --truncate " + t +
+           " residues (the longest " + std::to_string(longest_) + "); only their first " + t +
+           " are embedded" + note;
 }
 
 }  // namespace plmkit::pipelines

@@ -1,4 +1,5 @@
 #include "pipelines/metric_notes.hpp"
+#include "src/strings.hpp"
 
 #include <cmath>
 
@@ -15,8 +16,7 @@ std::string join(const std::vector<std::string>& names) {
 /// Why the metrics of a target with these labelled pairs are undefined.
 std::string reason(const std::string& task, const std::vector<double>& t,
                    const std::vector<double>& p) {
-    const std::string rows =
-        std::to_string(t.size()) + " labelled row" + (t.size() == 1 ? "" : "s");
+    const std::string rows = count_noun(t.size(), "labelled row");
     if (t.empty()) return "no labelled row";
     if (task == "classification") {
         std::size_t pos = 0;

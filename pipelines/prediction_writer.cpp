@@ -90,7 +90,9 @@ std::vector<std::string> PredictionWriter::reject_columns(const std::string& inp
 
 void PredictionWriter::prediction(const data::InputRow& row, const double* mean, const double* std,
                                   const std::vector<std::string>& kept) {
-    fields_.assign({escape_invalid_utf8(row.id), escape_invalid_utf8(shown_input(row, sdf_))});
+    // Every cell on one line, as screen writes its hits (an id quoted over
+    // two lines in the input has its line break as a space).
+    fields_.assign({one_line_utf8(row.id), one_line_utf8(shown_input(row, sdf_))});
     const auto& c = model_.config();
     if (c.task == "multiclass") {
         class_fields(c, mean, std, fields_);
@@ -100,8 +102,7 @@ void PredictionWriter::prediction(const data::InputRow& row, const double* mean,
             if (std) fields_.push_back(format_prediction(std[j]));
         }
     }
-    // Kept values on one line, as screen writes them (a multi-line SD value's
-    // lines joined by spaces).
+    // Kept values too (a multi-line SD value's lines joined by spaces).
     for (std::size_t k = 0; k < kept_; ++k)
         fields_.push_back(k < kept.size() ? one_line_utf8(kept[k]) : std::string());
     out_.row(fields_);

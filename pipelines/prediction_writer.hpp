@@ -4,8 +4,8 @@
 // and the rejects TSV (index, id, smiles or sequence, reason, then the same
 // kept columns). Every value is valid UTF-8: a byte that is not is written
 // `\xHH` (as screen and embed write such text), so that Python's csv module
-// and pandas read the files; kept values and the rejects' cells are also put
-// on one line (each tab, CR and LF a space), as screen writes them.
+// and pandas read the files; every cell is also put on one line (each tab,
+// CR and LF a space), as screen writes them, so a record is one line.
 #include <cstdint>
 #include <string>
 #include <vector>

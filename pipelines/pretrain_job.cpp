@@ -31,6 +31,7 @@
 #include "src/error.hpp"
 #include "src/log.hpp"
 #include "src/runtime.hpp"
+#include "src/strings.hpp"
 #include "tokenizers/batching.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 
@@ -366,7 +367,7 @@ void PretrainRun::check_corpus(const Corpus& corpus) const {
     if (corpus.tokens.size() < 2)
         throw UsageError(
             o_.data + ": " + std::to_string(corpus.tokens.size()) + " usable SMILES of " +
-            std::to_string(r_.records) + " records, pre-training needs at least 2" +
+            count_noun(r_.records, "record") + ", pre-training needs at least 2" +
             (r_.skip_reasons.empty() ? std::string() : "; skipped: " + r_.skip_reasons.front()));
     if (r_.skipped)
         log_warn(std::to_string(r_.skipped) + " of " + std::to_string(r_.records) +

@@ -26,6 +26,7 @@
 #include "src/log.hpp"
 #include "src/runtime.hpp"
 #include "src/safetensors.hpp"
+#include "src/strings.hpp"
 #include "tokenizers/batching.hpp"
 
 namespace plmkit::pipelines {
@@ -222,8 +223,8 @@ void ProteinPretrainRun::check_read(std::size_t usable) const {
         log_warn("skipped " + why);
     if (usable < 2)
         throw UsageError(
-            o_.data + ": " + std::to_string(usable) + " usable sequences of " +
-            std::to_string(r_.records) + " records, pre-training needs at least 2" +
+            o_.data + ": " + count_noun(usable, "usable sequence") + " of " +
+            count_noun(r_.records, "record") + ", pre-training needs at least 2" +
             (r_.skip_reasons.empty() ? std::string() : "; skipped: " + r_.skip_reasons.front()));
     if (r_.skipped)
         log_warn(std::to_string(r_.skipped) + " of " + std::to_string(r_.records) +

@@ -17,6 +17,7 @@
 #include "src/error.hpp"
 #include "src/json_file.hpp"
 #include "src/log.hpp"
+#include "src/strings.hpp"
 #include "src/version.hpp"
 
 namespace plmkit::pipelines {
@@ -222,8 +223,8 @@ void ScreenCheckpoint::open(bool resume) {
     has_state_ = true;
     if (!resume)
         throw UsageError(dir_ + " holds the checkpoint of an interrupted run writing " + output_ +
-                         " (" + std::to_string(saved_.counts.read) +
-                         " records done): run the same command with --resume to continue it, "
+                         " (" + count_noun(saved_.counts.read, "record") +
+                         " done): run the same command with --resume to continue it, "
                          "or delete " +
                          dir_ + " to start over");
     loaded_ = true;
@@ -380,8 +381,9 @@ void ScreenCheckpoint::remove() {
 
 void ScreenCheckpoint::keep_after_failure() {
     if (!has_state_ || !started_) return;  // the destructor removes a folder with no state
-    log_warn(dir_ + " keeps the checkpoint of this run (" + std::to_string(saved_.counts.read) +
-             " records done): run the same command with --resume to continue with input record " +
+    log_warn(dir_ + " keeps the checkpoint of this run (" +
+             count_noun(saved_.counts.read, "record") +
+             " done): run the same command with --resume to continue with input record " +
              std::to_string(saved_.records_end + 1) +
              " (after changing the input or the options, delete " + dir_ +
              " instead: --resume refuses a run that differs)");

@@ -28,6 +28,7 @@
 #include "src/progress.hpp"
 #include "src/run_lock.hpp"
 #include "src/runtime.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::pipelines {
 
@@ -304,10 +305,9 @@ void log_screened(const ScreenCounts& counts, double seconds, const ScreenOption
                                     : " for shard " + std::to_string(opt.shard.index) + "/" +
                                           std::to_string(opt.shard.count)) +
                  "; the outputs hold no molecules");
-    log_info("screened " + std::to_string(counts.read) + " molecules in " +
-             human_duration(seconds) + ": " + std::to_string(counts.hits) + " hits, " +
-             std::to_string(counts.filtered()) + " filtered, " +
-             std::to_string(counts.duplicates()) + " duplicates, " +
+    log_info("screened " + count_noun(counts.read, "molecule") + " in " + human_duration(seconds) +
+             ": " + count_noun(counts.hits, "hit") + ", " + std::to_string(counts.filtered()) +
+             " filtered, " + count_noun(counts.duplicates(), "duplicate") + ", " +
              std::to_string(counts.rejected()) + " rejected, " +
              std::to_string(counts.cut_by_top()) + " cut by --top" +
              (resumed > 0 ? "; " + std::to_string(resumed) +
@@ -363,7 +363,7 @@ ScreenSaved resume_from(ScreenCheckpoint& checkpoint, ScreenSinks& s) {
                        }});
     const ScreenSaved& done = checkpoint.saved();
     log_info("--resume: the checkpoint in " + ScreenCheckpoint::dir_for(s.hits_path) + " holds " +
-             std::to_string(done.counts.read) + " records; continuing with input record " +
+             count_noun(done.counts.read, "record") + "; continuing with input record " +
              std::to_string(done.records_end + 1));
     return done;
 }

@@ -404,8 +404,8 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
         throw InputError("merged shard outputs do not balance: " + summary["accounting"].dump() +
                          " (missing or mixed shard files?)");
     writer.commit(result.summary, summary);
-    log_info("merged " + std::to_string(shards.size()) + " shards: " + std::to_string(counts.read) +
-             " records, " + std::to_string(counts.hits) + " hits");
+    log_info("merged " + count_noun(shards.size(), "shard") + ": " +
+             count_noun(counts.read, "record") + ", " + count_noun(counts.hits, "hit"));
     return result;
 }
 

@@ -16,6 +16,7 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/strings.hpp"
 #include "src/utf8.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
@@ -254,10 +255,10 @@ TokenizeSummary run_tokenize(const TokenizeOptions& opt) {
 }
 
 std::string describe(const TokenizeSummary& s, const TokenizeOptions& opt) {
-    std::string msg = "tokenize: " + std::to_string(s.records) + " records, " +
+    std::string msg = "tokenize: " + count_noun(s.records, "record") + ", " +
                       std::to_string(s.written) + " written, " + std::to_string(s.rejected) +
                       " rejected, " + std::to_string(s.truncated) + " truncated, " +
-                      std::to_string(s.tokens) + " tokens";
+                      count_noun(s.tokens, "token");
     msg += ", " + std::to_string(s.unknown_tokens) + " unknown tokens";
     if (s.rejected > 0 && opt.output != "-") msg += "; rejects in " + opt.output + ".rejects.tsv";
     return msg;

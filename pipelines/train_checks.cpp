@@ -246,9 +246,8 @@ std::string no_training_rows_message(const std::string& data, const PropertyTabl
         return data + ": no usable rows: all " + std::to_string(rejected) +
                " rows rejected, e.g. " + first_reasons(t.rejects);
     }
-    const std::string usable = "the data has " + std::to_string(t.size()) + " usable row" +
-                               (t.size() == 1 ? "" : "s") + " (" + std::to_string(rejected) +
-                               " rejected)";
+    const std::string usable = "the data has " + count_noun(t.size(), "usable row") + " (" +
+                               std::to_string(rejected) + " rejected)";
     if (split == "random" || split == "scaffold") {
         if (train_fraction <= 0)
             return data + ": the split leaves no training rows: --split-sizes gives train 0";

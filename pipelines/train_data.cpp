@@ -86,8 +86,8 @@ TableOptions table_options(const TrainOptions& o, InputKind kind) {
     if (ec) throw IoError("cannot create '" + o.output + "': " + ec.message());
     const std::string path = o.output + "/rejects.tsv";
     write_rejects(path, p.table.rejects, p.kind == InputKind::protein ? "sequence" : "smiles");
-    throw InputError(message + " [" + std::to_string(p.table.rejects.size()) +
-                     " rejected rows with their reasons in '" + path + "']");
+    throw InputError(message + " [" + count_noun(p.table.rejects.size(), "rejected row") +
+                     " with their reasons in '" + path + "']");
 }
 
 void assign_sets(const TrainOptions& o, TrainData& p) {
@@ -117,7 +117,7 @@ bool prepare_features(const TrainOptions& o, TrainData& p) {
     if (fresh)
         featurize_table(p.table, *p.featurizer);
     else
-        log_info("train: features of " + std::to_string(p.table.size()) + " rows from " + cache);
+        log_info("train: features of " + count_noun(p.table.size(), "row") + " from " + cache);
     assign_sets(o, p);
     return fresh;
 }

@@ -283,7 +283,7 @@ void warn_empty_sets(const TrainOptions& o, const TrainData& p) {
         char fraction[32];
         std::snprintf(fraction, sizeof fraction, "%g", o.split_sizes[k]);
         log_warn(std::string("train: --split-sizes gives ") + names[k] + " " + fraction + " of " +
-                 std::to_string(p.table.size()) + " rows, which the " + o.split +
+                 count_noun(p.table.size(), "row") + ", which the " + o.split +
                  " split rounds to 0 rows: there is no " + names[k] + " set" +
                  (k == 2 ? " (no test metrics)" : ""));
     }
@@ -333,7 +333,7 @@ TrainSummary count_rows(const TrainData& p) {
 /// The line that says what the run trains on, then the warnings about its
 /// sets (empty shares, no validation rows) and the hint about salts.
 void log_data(const TrainOptions& o, const TrainData& p, const TrainSummary& s) {
-    log_info("train: " + std::to_string(s.records) + " rows, " + std::to_string(s.rejected) +
+    log_info("train: " + count_noun(s.records, "row") + ", " + std::to_string(s.rejected) +
              " rejected; split " + o.split + ": " + std::to_string(s.train) + " train, " +
              std::to_string(s.valid) + " valid, " + std::to_string(s.test) + " test" +
              (s.left_out ? ", " + std::to_string(s.left_out) + " left out by the split" : "") +
@@ -356,8 +356,9 @@ void log_data(const TrainOptions& o, const TrainData& p, const TrainSummary& s) 
                       : "") +
                  "; metrics.json has no validation metrics");
     if (s.multi_fragment > 0 && !o.featurizer.standardize && o.featurizer.name != "smiles-lm")
-        log_info("train: " + std::to_string(s.multi_fragment) +
-                 " molecules are several fragments (salts, solvents); --standardize "
+        log_info("train: " + count_noun(s.multi_fragment, "molecule") +
+                 (s.multi_fragment == 1 ? " is" : " are") +
+                 " several fragments (salts, solvents); --standardize "
                  "featurizes their parent molecule, as plmkit screen sees it");
 }
 
@@ -397,8 +398,8 @@ TrainSummary stopped_run(TrainSummary s, const RunClock& clock, int epochs_this_
     s.seconds = clock.seconds();
     char took[32];
     std::snprintf(took, sizeof took, "%.1f", s.seconds);
-    log_info("train: stopped after " + std::to_string(epochs_this_run) + " epochs as asked (" +
-             took + " s of training so far); continue with --resume");
+    log_info("train: stopped after " + count_noun(epochs_this_run, "epoch") + " as asked (" + took +
+             " s of training so far); continue with --resume");
     return s;
 }
 

@@ -9,6 +9,7 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/strings.hpp"
 #include "src/utf8.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 #include "tokenizers/vocab.hpp"
@@ -55,8 +56,8 @@ std::string reject_reason(const data::MoleculeRecord& rec, std::vector<std::stri
 }
 
 void log_vocab_summary(const VocabBuildJobOptions& opt, const VocabBuildSummary& s) {
-    log_info("vocab: " + std::to_string(s.records) + " records (" + std::to_string(s.rejected) +
-             " skipped), " + std::to_string(s.tokens) + " tokens, " +
+    log_info("vocab: " + count_noun(s.records, "record") + " (" + std::to_string(s.rejected) +
+             " skipped), " + count_noun(s.tokens, "token") + ", " +
              std::to_string(s.distinct_tokens) + " distinct -> " + std::to_string(s.vocab_size) +
              " entries (5 specials, min frequency " + std::to_string(opt.min_frequency) + ") in " +
              opt.output + (s.rejected > 0 ? "; skipped records in " + s.rejects : ""));

@@ -42,6 +42,36 @@ std::string temp_path(const std::string& name) {
            std::to_string(counter++) + "-" + name;
 }
 
+std::string fresh_dir(const std::string& name) {
+    namespace fs = std::filesystem;
+    const std::string dir = temp_path(name);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+std::string esm2_tiny_model() {
+    return shared_path("fixtures/esm2_tiny/model");
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        out.push_back(line);
+    return out;
+}
+
+std::string train_model(const std::string& name, const std::vector<std::string>& args) {
+    const std::string dir = temp_path(name);
+    std::vector<std::string> all = {"train"};
+    all.insert(all.end(), args.begin(), args.end());
+    all.insert(all.end(), {"--output", dir});
+    auto r = run_plmkit(all);
+    if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
+    return dir;
+}
+
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("test: cannot read " + path);
@@ -58,7 +88,7 @@ void write_file(const std::string& path, const std::string& text) {
 
 std::string copy_fixture_model(const std::string& name) {
     namespace fs = std::filesystem;
-    const std::string model = shared_path("fixtures/esm2_tiny/model");
+    const std::string model = esm2_tiny_model();
     std::string dir = temp_path(name);
     fs::create_directories(dir);
     for (const char* f : {"config.json", "vocab.txt", "model.safetensors"}) {
@@ -77,9 +107,8 @@ std::string train_tiny_esm_forest(const std::string& name, const std::string& es
     const std::string data = write_temp(name + "_gb1.csv", text);
     const std::string model = temp_path(name);
     auto r = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer", "esm",
-                         "--esm-model",
-                         esm_dir.empty() ? shared_path("fixtures/esm2_tiny/model") : esm_dir,
-                         "--head", "forest", "--trees", "5", "--threads", "1", "--output", model});
+                         "--esm-model", esm_dir.empty() ? esm2_tiny_model() : esm_dir, "--head",
+                         "forest", "--trees", "5", "--threads", "1", "--output", model});
     if (r.exit_code != 0) throw std::runtime_error("test: plmkit train failed: " + r.err);
     if (data_path) *data_path = data;
     return model;

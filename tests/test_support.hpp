@@ -14,6 +14,11 @@ std::string shared_path(const std::string& rel);
 std::string source_path(const std::string& rel);
 /// A fresh path under the build's tests/tmp folder (file not created).
 std::string temp_path(const std::string& name);
+/// A fresh, empty folder at temp_path(name); returns its path.
+std::string fresh_dir(const std::string& name);
+/// The esm2_tiny fixture model folder (random weights, fair-esm outputs):
+/// shared_path("fixtures/esm2_tiny/model").
+std::string esm2_tiny_model();
 
 /// Whether a file (or folder) exists at `path`.
 bool file_exists(const std::string& path);
@@ -47,6 +52,12 @@ bool have_script();
 /// (progress lines are drawn); returns the exit status and, in `text`, what
 /// it wrote to the terminal.
 int run_in_terminal(const std::string& shell_cmd, std::string& text);
+/// The lines of `text` without their line ends ("a\nb\n" -> {"a", "b"}).
+std::vector<std::string> split_lines(const std::string& text);
+/// Runs `plmkit train` with `args` and `--output temp_path(name)`; returns
+/// the model folder. Throws std::runtime_error with plmkit's stderr on
+/// failure.
+std::string train_model(const std::string& name, const std::vector<std::string>& args);
 /// The fields of one line split at `sep` (no quoting); a trailing `sep` ends
 /// with an empty field, as in CSV.
 std::vector<std::string> split_fields(const std::string& line, char sep);

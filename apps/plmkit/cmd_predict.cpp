@@ -13,6 +13,7 @@
 #include "src/error.hpp"
 #include "src/json_file.hpp"
 #include "src/log.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::cli {
 namespace {
@@ -44,7 +45,7 @@ void run_predict(PredictCli c) {
                                                   : ", " + std::to_string(s.truncated) +
                                                         " longer than --truncate " +
                                                         std::to_string(s.truncate) + " (truncated)";
-    log_info("predict: " + std::to_string(s.records) + " records: " + std::to_string(s.predicted) +
+    log_info("predict: " + count_noun(s.records, "record") + ": " + std::to_string(s.predicted) +
              " predicted" + truncated + ", " + std::to_string(s.rejected) + " rejected (" +
              s.rejects_path + ") in " + std::to_string(static_cast<int>(s.seconds)) + " s (" +
              rate + "/s)");
@@ -115,7 +116,8 @@ void run_evaluate(EvaluateCli c) {
         if (!out) throw IoError("cannot write '" + c.job.output + "': " + errno_message());
         file->commit();
     }
-    log_info("evaluate: " + j["n"].dump() + " rows scored, " + j["rejected"].dump() + " rejected" +
+    log_info("evaluate: " + count_noun(j["n"].get<std::uint64_t>(), "row") + " scored, " +
+             j["rejected"].dump() + " rejected" +
              (j["rejects"].is_string() ? " (" + j["rejects"].get<std::string>() + ")" : "") +
              "; mean " + j["metrics"]["mean"].dump() + " -> " +
              (c.job.output == "-" ? std::string("stdout") : c.job.output));

@@ -216,7 +216,7 @@ TEST_CASE("cli embed: a batch job's log (stderr not a terminal) gets progress li
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.err, Catch::Contains("plmkit: embedding: 3/6 (50%) sequences, ") &&
                           Catch::Contains(", ETA ") &&
-                          Catch::Contains("(1 checkpoint part(s) in " + out + ".partial)"));
+                          Catch::Contains("(1 checkpoint part in " + out + ".partial)"));
     CHECK_THAT(r.err, !Catch::Contains("\r"));
     SECTION("-q leaves them out") {
         args.insert(args.begin(), "-q");

@@ -19,13 +19,12 @@
 
 using plmkit::test::file_exists;
 using plmkit::test::run_plmkit;
-using plmkit::test::shared_path;
 using plmkit::test::temp_path;
 namespace test = plmkit::test;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kModel = shared_path("fixtures/esm2_tiny/model");
+const std::string kModel = test::esm2_tiny_model();
 const std::string kFasta = ">a1\nMKTAYIAKQRQISFVKSHFSRQ\n>bad1\nMKT1AY\n>a2\nGSHMLEDPVDAFQ\n";
 
 std::vector<std::string> embed_args(const std::string& input, const std::string& out) {

@@ -24,7 +24,7 @@ namespace test = plmkit::test;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kModel = shared_path("fixtures/esm2_tiny/model");
+const std::string kModel = test::esm2_tiny_model();
 
 /// 13 records: 9 good (two longer than --truncate 30), 4 rejected, spread
 /// over the checkpoint parts of --checkpoint-every 2.
@@ -134,7 +134,7 @@ TEST_CASE("cli embed --resume: a killed run resumed gives the uninterrupted run'
         auto r = run_plmkit(loud);
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
-        CHECK_THAT(r.err, Catch::Contains("--resume: 5 part(s) in " + two +
+        CHECK_THAT(r.err, Catch::Contains("--resume: 5 parts in " + two +
                                           ".partial hold 13 "
                                           "records; continuing with input record 14") &&
                               Catch::Contains("embedded 9 sequences (2 truncated), 4 rejected") &&
@@ -166,7 +166,7 @@ TEST_CASE("cli embed --resume: a run stopped by Ctrl-C says where its parts are 
     INFO(r.err);
     CHECK(r.exit_code == 130);
     // Parts 1 and 2 hold a1 bad1 a2 | a3 a4: 5 records, the next is record 6.
-    CHECK_THAT(r.err, Catch::Contains(two + ".partial keeps 2 finished checkpoint part(s) of "
+    CHECK_THAT(r.err, Catch::Contains(two + ".partial keeps 2 finished checkpoint parts of "
                                             "this run (5 records done): run the same command "
                                             "with --resume to continue with input record 6") &&
                           Catch::Contains("plmkit: error: interrupted"));
@@ -185,9 +185,10 @@ TEST_CASE("cli embed --resume: a run that fails after some parts says how to go 
     auto r = run_plmkit(embed_args(s.input, two, {"--long", "error"}));
     INFO(r.err);
     CHECK(r.exit_code == 3);
-    CHECK_THAT(r.err, Catch::Contains("record 'a3' has 45 residues") &&
-                          Catch::Contains(two + ".partial keeps 1 finished checkpoint part(s)") &&
-                          Catch::Contains("delete " + two + ".partial instead"));
+    CHECK_THAT(r.err,
+               Catch::Contains("record 'a3' has 45 residues") &&
+                   Catch::Contains(two + ".partial keeps 1 finished checkpoint part of this run") &&
+                   Catch::Contains("delete " + two + ".partial instead"));
 }
 
 TEST_CASE("cli embed --resume: a shard resumes into its own file", "[cli][embed][resume]") {
@@ -264,7 +265,7 @@ TEST_CASE("cli embed --resume: other options, another input or no --resume are r
     SECTION("a plain rerun is refused, naming the folder and --resume") {
         auto r = run_plmkit(embed_args(input, two, {}, model));
         CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains(two + ".partial holds 2 finished part(s)") &&
+        CHECK_THAT(r.err, Catch::Contains(two + ".partial holds 2 finished parts") &&
                               Catch::Contains("--resume"));
     }
     // Refusals leave the checkpoints as they were, and no output.

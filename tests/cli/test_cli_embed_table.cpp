@@ -17,22 +17,15 @@
 #include "tests/cli/hdf5_compare.hpp"
 #include "tests/test_support.hpp"
 
+using plmkit::test::fresh_dir;
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::shared_path;
-using plmkit::test::temp_path;
 namespace test = plmkit::test;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kModel = shared_path("fixtures/esm2_tiny/model");
-
-std::string fresh_dir(const std::string& name) {
-    const std::string dir = temp_path(name);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
+const std::string kModel = test::esm2_tiny_model();
 
 /// The header and the first `rows` data lines of a shared CSV (neither file
 /// quotes its fields: checked by hand).

@@ -17,6 +17,7 @@ using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::source_path;
 using plmkit::test::temp_path;
+using plmkit::test::train_model;
 using plmkit::test::write_file;
 
 namespace fs = std::filesystem;
@@ -29,14 +30,10 @@ const std::string kData = source_path("tests/cli/data/esol_slice.csv");
 
 /// A small forest on the slice, random 80/10/10 split (trained once).
 const std::string& model() {
-    static const std::string dir = [] {
-        const std::string d = temp_path("cli_eval_split_model");
-        auto r = run_plmkit({"train", "--data", kData, "--target-col", "logS", "--featurizer",
-                             "basic", "--head", "forest", "--trees", "10", "--seed", "3",
-                             "--threads", "1", "--output", d});
-        if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
-        return d;
-    }();
+    static const std::string dir =
+        train_model("cli_eval_split_model",
+                    {"--data", kData, "--target-col", "logS", "--featurizer", "basic", "--head",
+                     "forest", "--trees", "10", "--seed", "3", "--threads", "1"});
     return dir;
 }
 

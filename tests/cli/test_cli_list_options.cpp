@@ -150,7 +150,7 @@ TEST_CASE("cli embed: CLI11's bracket form of a list reads as the comma-separate
     auto r = run_plmkit({"embed", "--model", kModel, "--input", fa, "--output", out, "--layers",
                          "[0,-1]", "--include", "[mean,bos]", "--threads", "1"});
     REQUIRE(r.exit_code == 0);
-    CHECK_THAT(r.err, Catch::Contains("embedded 1 sequences"));
+    CHECK_THAT(r.err, Catch::Contains("embedded 1 sequence ("));
     plmkit::Hdf5Reader f(out);
     CHECK(f.attribute("layers")->text == "0,3");  // the 3-layer fixture: -1 is 3
     CHECK(f.attribute("include")->text == "mean,bos");

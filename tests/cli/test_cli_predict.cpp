@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <utility>
 
 #include "tests/catch.hpp"
@@ -15,7 +14,9 @@
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::shared_path;
+using plmkit::test::split_lines;
 using plmkit::test::temp_path;
+using plmkit::test::train_model;
 using plmkit::test::write_file;
 
 namespace {
@@ -25,23 +26,10 @@ const std::string kTarget = "measured log solubility in mols per litre";
 
 /// A molecule model (basic features, a small forest on ESOL), trained once.
 const std::string& molecule_model() {
-    static const std::string dir = [] {
-        std::string d = temp_path("cli_predict_mol_model");
-        auto r =
-            run_plmkit({"train", "--data", kEsol, "--target-col", kTarget, "--featurizer", "basic",
-                        "--head", "forest", "--trees", "10", "--threads", "1", "--output", d});
-        if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
-        return d;
-    }();
+    static const std::string dir = train_model(
+        "cli_predict_mol_model", {"--data", kEsol, "--target-col", kTarget, "--featurizer", "basic",
+                                  "--head", "forest", "--trees", "10", "--threads", "1"});
     return dir;
-}
-
-std::vector<std::string> lines(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        out.push_back(line);
-    return out;
 }
 
 /// A protein model (the tiny ESM-2 fixture, a small forest on 20 GB1 rows).
@@ -53,12 +41,10 @@ const std::string& protein_model() {
             text += line + "\n";
         const std::string data = temp_path("cli_predict_gb1.csv");
         write_file(data, text);
-        std::string d = temp_path("cli_predict_esm_model");
-        auto r = run_plmkit({"train", "--data", data, "--target-col", "target", "--featurizer",
-                             "esm", "--esm-model", shared_path("fixtures/esm2_tiny/model"),
-                             "--head", "forest", "--trees", "10", "--threads", "1", "--output", d});
-        if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
-        return d;
+        return train_model("cli_predict_esm_model",
+                           {"--data", data, "--target-col", "target", "--featurizer", "esm",
+                            "--esm-model", plmkit::test::esm2_tiny_model(), "--head", "forest",
+                            "--trees", "10", "--threads", "1"});
     }();
     return dir;
 }
@@ -115,7 +101,7 @@ TEST_CASE("cli evaluate: rejected rows go to a rejects file with the reason", "[
     const std::string rejects = json.substr(0, json.size() - 5) + ".rejects.tsv";
     CHECK(m["rejects"] == rejects);
     CHECK_THAT(r.err, Catch::Contains("3 rejected (" + rejects + ")"));
-    auto rows = lines(read_file(rejects));
+    auto rows = split_lines(read_file(rejects));
     REQUIRE(rows.size() == 4);
     CHECK(rows[0] == "index\tid\tsmiles\treason");
     CHECK(rows[1] == "2\tbad_y\tCCN\ttarget 'y' is not a number: 'abc'");
@@ -128,7 +114,7 @@ TEST_CASE("cli evaluate: rejected rows go to a rejects file with the reason", "[
                              "--target-col", "y", "--rejects", mine});
         REQUIRE(e.exit_code == 0);
         CHECK(nlohmann::json::parse(e.out)["rejects"] == mine);
-        CHECK(lines(read_file(mine)).size() == 4);
+        CHECK(split_lines(read_file(mine)).size() == 4);
     }
     SECTION("with the JSON on stdout and no rejects, no rejects file is written") {
         const std::string good = temp_path("cli_eval_good.csv");
@@ -157,7 +143,7 @@ TEST_CASE("cli evaluate: rejected rows go to a rejects file with the reason", "[
         CHECK(e.out.empty());
         CHECK_THAT(e.err, Catch::Contains("all 2 records were rejected (reasons in " + mine));
         CHECK_THAT(e.err, Catch::Contains("record 1 (id 'ring'): unparsable molecule"));
-        CHECK(lines(read_file(mine)).size() == 3);
+        CHECK(split_lines(read_file(mine)).size() == 3);
     }
 }
 
@@ -192,7 +178,7 @@ TEST_CASE("cli predict: a .txt input needs --format, and no prediction at all fa
         CHECK_THAT(r.err, Catch::Contains("the first, record 1 (id '"));
         CHECK_THAT(r.err, Catch::Contains("smiles,id"));
         CHECK_FALSE(plmkit::test::file_exists(out));  // a header alone would look finished
-        CHECK(lines(read_file(rejects)).size() == 4);
+        CHECK(split_lines(read_file(rejects)).size() == 4);
     }
     SECTION("a header without rows: exit 3 and no output, as train and evaluate") {
         for (const char* text : {"smiles,id\n", "smiles,id"}) {
@@ -358,7 +344,7 @@ TEST_CASE("cli predict: SDF records show their SMILES; TSV cells stay on one lin
           "[cli][predict]") {
     // The first record of an SDF file, and a copy with a broken counts line.
     const std::string full = read_file(shared_path("data/sdf/rdkit_solubility.test.sdf"));
-    std::vector<std::string> ls = lines(full.substr(0, full.find("$$$$") + 4));
+    std::vector<std::string> ls = split_lines(full.substr(0, full.find("$$$$") + 4));
     std::string first, broken;
     for (std::size_t i = 0; i < ls.size(); ++i) {
         if (!ls[i].empty() && ls[i].back() == '\r') ls[i].pop_back();
@@ -370,10 +356,10 @@ TEST_CASE("cli predict: SDF records show their SMILES; TSV cells stay on one lin
     const std::string out = temp_path("cli_predict_sdf.csv");
     auto r = run_plmkit({"predict", "--model", molecule_model(), "--input", sdf, "--output", out});
     REQUIRE(r.exit_code == 0);
-    auto rows = lines(read_file(out));
+    auto rows = split_lines(read_file(out));
     REQUIRE(rows.size() == 2);
     CHECK_THAT(rows[1], Catch::StartsWith("3-methylpentane,CCC(C)CC,"));
-    auto rejects = lines(read_file(out.substr(0, out.size() - 4) + ".rejects.tsv"));
+    auto rejects = split_lines(read_file(out.substr(0, out.size() - 4) + ".rejects.tsv"));
     REQUIRE(rejects.size() == 2);
     CHECK_THAT(rejects[1],
                Catch::StartsWith("1\t3-methylpentane\t(mol block at line " +
@@ -386,11 +372,11 @@ TEST_CASE("cli predict: SDF records show their SMILES; TSV cells stay on one lin
     const std::string out2 = temp_path("cli_predict_quote_out.csv");
     r = run_plmkit({"predict", "--model", molecule_model(), "--input", csv, "--output", out2});
     REQUIRE(r.exit_code == 0);
-    rows = lines(read_file(out2));
+    rows = split_lines(read_file(out2));
     REQUIRE(rows.size() == 3);
     CHECK_THAT(rows[1], Catch::StartsWith("a,CCO,"));
     CHECK_THAT(rows[2], Catch::StartsWith("c,CCC,"));
-    rejects = lines(read_file(out2.substr(0, out2.size() - 4) + ".rejects.tsv"));
+    rejects = split_lines(read_file(out2.substr(0, out2.size() - 4) + ".rejects.tsv"));
     REQUIRE(rejects.size() == 2);
     CHECK_THAT(rejects[1], Catch::StartsWith("1\tb\tCC\t"));
     CHECK_THAT(rejects[1], Catch::Contains("quoted field opened on this line is not closed"));
@@ -402,7 +388,7 @@ TEST_CASE("cli predict: an empty protein sequence is rejected as such", "[cli][p
     const std::string out = temp_path("cli_predict_gb1_bad_out.csv");
     auto r = run_plmkit({"predict", "--model", protein_model(), "--input", csv, "--output", out});
     REQUIRE(r.exit_code == 0);
-    auto rejects = lines(read_file(out.substr(0, out.size() - 4) + ".rejects.tsv"));
+    auto rejects = split_lines(read_file(out.substr(0, out.size() - 4) + ".rejects.tsv"));
     REQUIRE(rejects.size() == 2);
     CHECK(rejects[0] == "index\tid\tsequence\treason");
     CHECK(rejects[1] == "0\tb3\t\tempty sequence");
@@ -425,7 +411,7 @@ TEST_CASE("cli predict: the default rejects name of an output with several dots"
         REQUIRE(r.exit_code == 0);
         CHECK_THAT(r.err, Catch::Contains("1 rejected (" + dir + "/" + rejects + ")"));
         REQUIRE(plmkit::test::file_exists(dir + "/" + rejects));
-        CHECK(lines(read_file(dir + "/" + rejects)).size() == 2);
+        CHECK(split_lines(read_file(dir + "/" + rejects)).size() == 2);
     }
     // evaluate: its metrics JSON names the rejects the same way (m.v1.json.gz -> m.v1).
     const std::string data = dir + "/d.csv";
@@ -435,7 +421,7 @@ TEST_CASE("cli predict: the default rejects name of an output with several dots"
     INFO(e.err);
     REQUIRE(e.exit_code == 0);
     CHECK_THAT(e.err, Catch::Contains("1 rejected (" + dir + "/m.v1.rejects.tsv)"));
-    CHECK(lines(read_file(dir + "/m.v1.rejects.tsv")).size() == 2);
+    CHECK(split_lines(read_file(dir + "/m.v1.rejects.tsv")).size() == 2);
 }
 
 TEST_CASE("cli predict: with --output -, the rejects go next to the input's name, here",
@@ -451,7 +437,7 @@ TEST_CASE("cli predict: with --output -, the rejects go next to the input's name
     CHECK_THAT(r.out, Catch::StartsWith("id,smiles,"));
     CHECK_THAT(r.err, Catch::Contains("1 rejected (" + rejects + ")"));
     REQUIRE(plmkit::test::file_exists(rejects));
-    CHECK(lines(read_file(rejects)).size() == 2);
+    CHECK(split_lines(read_file(rejects)).size() == 2);
     CHECK_FALSE(plmkit::test::file_exists("predict.rejects.tsv"));
     std::remove(rejects.c_str());
 }
@@ -540,7 +526,7 @@ TEST_CASE("cli predict: ids that repeat an earlier record's get one warning; all
                                 "'b' (line 5), 'b' (line 7); all are kept, in input order";
     CHECK_THAT(r.err, Catch::Contains(warning));
     CHECK(r.err.find(warning) == r.err.rfind(warning));  // once
-    const auto rows = lines(read_file(out));
+    const auto rows = split_lines(read_file(out));
     REQUIRE(rows.size() == 7);  // the header and every record, in input order
     CHECK(rows[1].rfind("a,CCO,", 0) == 0);
     CHECK(rows[3].rfind("a,CCO,", 0) == 0);

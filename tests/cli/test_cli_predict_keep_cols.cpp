@@ -3,7 +3,6 @@
 // leaving predict's columns byte for byte as without the option. Expected
 // values are the input files' own text, written out by hand below.
 #include <filesystem>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,7 +13,9 @@
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::source_path;
+using plmkit::test::split_lines;
 using plmkit::test::temp_path;
+using plmkit::test::train_model;
 using plmkit::test::write_file;
 namespace fs = std::filesystem;
 
@@ -22,14 +23,10 @@ namespace {
 
 /// A forest on basic features of 81 ESOL molecules (target logS), trained once.
 const std::string& model() {
-    static const std::string dir = [] {
-        std::string d = temp_path("cli_keep_cols_model");
-        auto r = run_plmkit({"train", "--data", source_path("tests/cli/data/esol_slice.csv"),
-                             "--target-col", "logS", "--featurizer", "basic", "--head", "forest",
-                             "--trees", "5", "--threads", "1", "--output", d});
-        if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
-        return d;
-    }();
+    static const std::string dir =
+        train_model("cli_keep_cols_model", {"--data", source_path("tests/cli/data/esol_slice.csv"),
+                                            "--target-col", "logS", "--featurizer", "basic",
+                                            "--head", "forest", "--trees", "5", "--threads", "1"});
     return dir;
 }
 
@@ -41,14 +38,6 @@ const std::string kLibrary =
     "CCO,m1,V-001,\"3,000\",-0.77,ok,\"Say \"\"hi\"\"\"\n"
     "C1CC,broken,V-002,1,0,x,bad ring\n"
     "c1ccccc1O,m3,V-003,12.50,,y,\n";
-
-std::vector<std::string> lines(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        out.push_back(line);
-    return out;
-}
 
 struct Outputs {
     int exit_code;
@@ -66,8 +55,8 @@ Outputs predict(const std::string& input, const std::string& out,
     args.insert(args.end(), more.begin(), more.end());
     auto r = run_plmkit(args);
     Outputs o{r.exit_code, r.err, {}, {}};
-    if (fs::exists(path)) o.preds = lines(read_file(path));
-    if (fs::exists(rejects)) o.rejects = lines(read_file(rejects));
+    if (fs::exists(path)) o.preds = split_lines(read_file(path));
+    if (fs::exists(rejects)) o.rejects = split_lines(read_file(rejects));
     return o;
 }
 
@@ -101,7 +90,7 @@ TEST_CASE("predict --keep-cols: named columns follow predict's, which stay byte 
     }
     SECTION("all: every column but the SMILES and id, in input order (TSV input)") {
         std::string tsv;
-        for (const auto& line : lines(kLibrary)) {
+        for (const auto& line : split_lines(kLibrary)) {
             // The same table, tab-separated (the quoted fields unquoted).
             std::string t = line;
             if (t.rfind("CCO,", 0) == 0) t = "CCO,m1,V-001,3000,-0.77,ok,Say \"hi\"";
@@ -208,4 +197,27 @@ TEST_CASE("predict: text that is not UTF-8 is written as \\xHH, kept columns inc
                     non_ascii += c >= 0x80 ? 1 : 0;
         CHECK(non_ascii == 0);
     }
+}
+
+TEST_CASE("predict: a quoted field over several lines is written on one line, as screen does",
+          "[cli][predict][keep-cols]") {
+    // The id of the first row and a kept Note hold a line break inside their
+    // quotes; the second row's SMILES does not parse, so it goes to the
+    // rejects with its two-line id.
+    const std::string lib = temp_path("keep_cols_multiline.csv");
+    write_file(lib,
+               "smiles,id,Note\n"
+               "CCO,\"m\n1\",\"line one\nline two\"\n"
+               "C1CC,\"bro\nken\",\"a\nb\"\n"
+               "c1ccccc1O,m3,plain\n");
+    const Outputs o = predict(lib, "keep_cols_multiline", {"--keep-cols", "Note"});
+    REQUIRE(o.exit_code == 0);
+    // One line a record: the header and two predictions; the header and one
+    // reject.
+    REQUIRE(o.preds.size() == 3);
+    CHECK(o.preds[0] == "id,smiles,logS,logS_std,Note");
+    CHECK_THAT(o.preds[1], Catch::StartsWith("m 1,CCO,") && Catch::EndsWith(",line one line two"));
+    CHECK_THAT(o.preds[2], Catch::StartsWith("m3,c1ccccc1O,") && Catch::EndsWith(",plain"));
+    REQUIRE(o.rejects.size() == 2);
+    CHECK_THAT(o.rejects[1], Catch::StartsWith("1\tbro ken\tC1CC\t") && Catch::EndsWith("\ta b"));
 }

@@ -13,6 +13,7 @@
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::temp_path;
+using plmkit::test::train_model;
 using plmkit::test::write_file;
 
 namespace {
@@ -28,12 +29,10 @@ const std::string& mlp_model() {
                     "," + std::to_string(0.1 * i) + "\n";
         const std::string data = temp_path("cli_model_files.csv");
         write_file(data, text);
-        const std::string d = temp_path("cli_model_files_mlp");
-        auto r = run_plmkit({"train", "--data", data, "--target-col", "y", "--featurizer", "basic",
-                             "--head", "mlp", "--hidden", "4", "--epochs", "2", "--ensemble", "1",
-                             "--threads", "1", "--output", d});
-        if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
-        return d;
+        return train_model(
+            "cli_model_files_mlp",
+            {"--data", data, "--target-col", "y", "--featurizer", "basic", "--head", "mlp",
+             "--hidden", "4", "--epochs", "2", "--ensemble", "1", "--threads", "1"});
     }();
     return dir;
 }

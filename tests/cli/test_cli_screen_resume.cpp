@@ -19,9 +19,9 @@
 #include "tests/test_support.hpp"
 
 using plmkit::test::file_exists;
+using plmkit::test::fresh_dir;
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
-using plmkit::test::temp_path;
 namespace test = plmkit::test;
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -48,13 +48,6 @@ std::string library(const std::string& dir) {
     const std::string path = dir + "/lib.csv";
     test::write_file(path, text);
     return path;
-}
-
-std::string fresh_dir(const std::string& name) {
-    const std::string dir = temp_path(name);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
 }
 
 /// The screen's command line, in chunks of 20 records unless `more` gives --chunk.

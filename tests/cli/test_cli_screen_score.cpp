@@ -13,6 +13,7 @@ using plmkit::test::run_plmkit;
 using plmkit::test::shared_path;
 using plmkit::test::split_fields;
 using plmkit::test::temp_path;
+using plmkit::test::train_model;
 using plmkit::test::write_file;
 
 namespace {
@@ -29,12 +30,10 @@ const std::string& two_target_model() {
         }
         const std::string csv = temp_path("cli_screen_two.csv");
         write_file(csv, data);
-        std::string d = temp_path("cli_screen_two_model");
-        auto r = run_plmkit({"train", "--data", csv, "--target-col", "y-a", "--target-col", "y-b",
-                             "--featurizer", "basic", "--head", "forest", "--trees", "10",
-                             "--threads", "1", "--output", d});
-        if (r.exit_code != 0) throw std::runtime_error("training the test model failed: " + r.err);
-        return d;
+        return train_model(
+            "cli_screen_two_model",
+            {"--data", csv, "--target-col", "y-a", "--target-col", "y-b", "--featurizer", "basic",
+             "--head", "forest", "--trees", "10", "--threads", "1"});
     }();
     return dir;
 }

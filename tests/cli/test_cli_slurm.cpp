@@ -15,11 +15,12 @@
 #include "tests/test_support.hpp"
 
 using namespace plmkit;
+using test::fresh_dir;
 using test::run_plmkit;
 namespace fs = std::filesystem;
 
 namespace {
-const std::string kModel = test::shared_path("fixtures/esm2_tiny/model");
+const std::string kModel = test::esm2_tiny_model();
 const std::string kFasta = test::shared_path("fixtures/esm2_tiny/sequences.fasta");
 
 /// Runs `script` with bash as array task `task` (or as a plain job when
@@ -43,12 +44,6 @@ std::string nproc_text() {
         out.append(buf, n);
     if (p) ::pclose(p);
     return out.empty() ? "1" : out;
-}
-
-std::string fresh_dir(const std::string& name) {
-    auto dir = test::temp_path(name);
-    fs::create_directories(dir);
-    return dir;
 }
 
 std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {

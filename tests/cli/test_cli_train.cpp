@@ -12,20 +12,13 @@
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
 using plmkit::test::shared_path;
+using plmkit::test::split_lines;
 using plmkit::test::temp_path;
 using plmkit::test::write_file;
 
 namespace {
 const std::string kEsol = shared_path("data/esol/delaney-processed.csv");
 const std::string kTarget = "measured log solubility in mols per litre";
-
-std::vector<std::string> lines(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-        out.push_back(line);
-    return out;
-}
 }  // namespace
 
 TEST_CASE("cli train: help lists the featurizer parts and heads", "[cli][train]") {
@@ -89,13 +82,13 @@ TEST_CASE("cli train: train, predict with rejects, evaluate", "[cli][train]") {
     auto p = run_plmkit({"predict", "--model", model, "--input", lib, "--output", preds});
     REQUIRE(p.exit_code == 0);
     CHECK_THAT(p.err, Catch::Contains("3 records: 2 predicted, 1 rejected"));
-    auto rows = lines(read_file(preds));
+    auto rows = split_lines(read_file(preds));
     REQUIRE(rows.size() == 3);
     CHECK(rows[0] == "id,smiles," + kTarget + "," + kTarget + "_std");
     CHECK_THAT(rows[1], Catch::StartsWith("ethanol,CCO,"));
     CHECK_THAT(rows[2], Catch::StartsWith("benzene,c1ccccc1,"));
     // Nothing is lost: the bad record is in the rejects file with its reason.
-    auto rejects = lines(read_file(preds.substr(0, preds.size() - 4) + ".rejects.tsv"));
+    auto rejects = split_lines(read_file(preds.substr(0, preds.size() - 4) + ".rejects.tsv"));
     REQUIRE(rejects.size() == 2);
     CHECK_THAT(rejects[1], Catch::StartsWith("1\tbroken\tC1CC\t"));
     CHECK_THAT(rejects[1], Catch::Contains("unclosed ring"));
@@ -132,7 +125,7 @@ TEST_CASE("cli train: a D-MPNN model from the command line", "[cli][train][mpnn]
     const std::string preds = temp_path("cli_mpnn_preds.csv");
     auto p = run_plmkit({"predict", "--model", model, "--input", lib, "--output", preds});
     REQUIRE(p.exit_code == 0);
-    auto rows = lines(read_file(preds));
+    auto rows = split_lines(read_file(preds));
     REQUIRE(rows.size() == 2);
     CHECK_THAT(rows[1], Catch::StartsWith("ethanol,CCO,"));
 

@@ -430,7 +430,7 @@ TEST_CASE("cli train: after --resume, metrics.json's seconds include the interru
     CHECK(part > 0);
     char shown[32];
     std::snprintf(shown, sizeof shown, "%.1f", part);
-    CHECK_THAT(r.err, Catch::Contains("stopped after 1 epochs as asked (" + std::string(shown) +
+    CHECK_THAT(r.err, Catch::Contains("stopped after 1 epoch as asked (" + std::string(shown) +
                                       " s of training so far)"));
     // A second part adds to it.
     auto resume = args;

@@ -143,7 +143,7 @@ TEST_CASE("cli train: an interrupted run says that --resume continues it",
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.err, Catch::Contains("model: resuming after epoch "));
-    CHECK_THAT(r.err, Catch::Contains("stopped after 1 epochs as asked"));
+    CHECK_THAT(r.err, Catch::Contains("stopped after 1 epoch as asked"));
 }
 
 TEST_CASE("cli train: text class labels rejected on every row give the hint once",

@@ -25,7 +25,7 @@ TEST_CASE("cli embed: a FASTA id that is not UTF-8 is rejected with the reason",
     auto r = run_plmkit({"embed", "--model", shared_path("fixtures/esm2_tiny/model"), "--input", fa,
                          "--output", out});
     REQUIRE(r.exit_code == 0);
-    CHECK_THAT(r.err, Catch::Contains("embedded 1 sequences (0 truncated), 1 rejected"));
+    CHECK_THAT(r.err, Catch::Contains("embedded 1 sequence (0 truncated), 1 rejected"));
     CHECK(read_file(out + ".rejects.tsv") == "id\tline\treason\ncaf\\xE9\t1\t" + kReason + "\n");
     plmkit::Hdf5Reader h5(out);
     REQUIRE(h5.info("ids").rows == 1);

@@ -16,7 +16,7 @@
 namespace plmkit::test {
 
 inline std::string esm_tiny_dir() {
-    return shared_path("fixtures/esm2_tiny/model");
+    return esm2_tiny_model();
 }
 
 /// A tensor of a safetensors file (copied, float32 or int64).
