@@ -42,6 +42,11 @@ std::string temp_path(const std::string& name) {
            std::to_string(counter++) + "-" + name;
 }
 
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+}
+
 std::string fresh_dir(const std::string& name) {
     namespace fs = std::filesystem;
     const std::string dir = temp_path(name);

@@ -61,6 +61,8 @@ std::string train_model(const std::string& name, const std::vector<std::string>&
 /// The fields of one line split at `sep` (no quoting); a trailing `sep` ends
 /// with an empty field, as in CSV.
 std::vector<std::string> split_fields(const std::string& line, char sep);
+/// `args` followed by `more` (a command line with a few options added).
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more);
 /// Runs the built `plmkit` binary with `args` (no shell), capturing
 /// stdout/stderr; `stdin_text` is fed to standard input.
 RunResult run_plmkit(const std::vector<std::string>& args, const std::string& stdin_text = "");

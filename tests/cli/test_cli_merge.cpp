@@ -11,6 +11,7 @@
 
 using namespace plmkit;
 using test::run_plmkit;
+using test::with;
 
 namespace {
 const std::string kModel = test::shared_path("fixtures/esm2_tiny/model");
@@ -24,10 +25,6 @@ std::vector<std::string> embed_args(const std::string& output) {
             "--layers", "-1,1",     "--max-tokens", "1"};
 }
 
-std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
-    args.insert(args.end(), more.begin(), more.end());
-    return args;
-}
 }  // namespace
 
 /// The single run, its 3 shards and their merge, made once for all sections below.

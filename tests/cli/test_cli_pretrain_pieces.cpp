@@ -10,14 +10,17 @@
 
 #include "tests/catch.hpp"
 
+#include "tests/cli/same_dir.hpp"
 #include "tests/test_support.hpp"
 
 namespace test = plmkit::test;
 using test::file_exists;
 using test::read_file;
+using test::require_same_dir;
 using test::run_plmkit;
 using test::shared_path;
 using test::temp_path;
+using test::with;
 
 namespace {
 
@@ -43,37 +46,11 @@ std::vector<std::string> protein_args(const std::string& out) {
             "2",        "--threads",     "1",       "--output",    out};
 }
 
-std::vector<std::string> with(std::vector<std::string> args, std::vector<std::string> extra) {
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-}
-
 /// Runs `args` with the step kill hook set to `after` ("5": SIGKILL after
 /// the fifth training step of this process; "5:INT": SIGINT).
 test::RunResult run_killed_at_step(const std::vector<std::string>& args, const std::string& after) {
     test::ScopedEnv env({{"PLMKIT_TEST_KILL_AFTER_STEPS", after}});
     return run_plmkit(args);
-}
-
-/// Every file of `want` is in `got` with the same bytes, and `got` has no
-/// other (no checkpoints left).
-void require_same_dir(const std::string& want, const std::string& got) {
-    std::vector<std::string> names;
-    for (const auto& e : std::filesystem::directory_iterator(want))
-        names.push_back(e.path().filename().string());
-    REQUIRE(names.size() >= 4);  // config.json, model.safetensors, vocab.txt, rejects.tsv
-    std::size_t n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(got)) {
-        (void)e;
-        ++n;
-    }
-    CHECK(n == names.size());
-    CHECK_FALSE(file_exists(got + "/checkpoints"));
-    for (const auto& name : names) {
-        INFO(name);
-        REQUIRE(file_exists(got + "/" + name));
-        CHECK(read_file(got + "/" + name) == read_file(want + "/" + name));
-    }
 }
 
 std::string fresh(const std::string& name) {

@@ -17,6 +17,7 @@
 using namespace plmkit;
 using test::fresh_dir;
 using test::run_plmkit;
+using test::with;
 namespace fs = std::filesystem;
 
 namespace {
@@ -44,11 +45,6 @@ std::string nproc_text() {
         out.append(buf, n);
     if (p) ::pclose(p);
     return out.empty() ? "1" : out;
-}
-
-std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
-    args.insert(args.end(), more.begin(), more.end());
-    return args;
 }
 
 }  // namespace
