@@ -209,6 +209,12 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
     add_featurizer_flags(cmd, *c);
     add_training_flags(cmd, *c);
     add_runtime_flags(cmd, c->runtime);
+    // train draws no progress line (its epoch lines are log lines, for -q):
+    // accepted so that scripts can pass predict's and pretrain's flag here too.
+    cmd->add_flag_callback(
+        "--no-progress", [] {},
+        "Accepted as predict and pretrain take it; train draws no progress line (-q "
+        "drops its epoch lines)");
     cmd->footer(
         "Examples:\n"
         "  plmkit train --data ../shared/data/esol/delaney-processed.csv --input-col smiles \\\n"
