@@ -186,8 +186,9 @@ std::string stray_quote_reason(bool closed, bool well_formed, std::size_t lines,
 }  // namespace
 
 const std::vector<std::string>& auto_id_columns(bool protein) {
-    static const std::vector<std::string> molecule{"id", "name", "Compound ID", "chembl_id",
-                                                   "mol_id"};
+    // CID: MoleculeNet's BACE (unique BACE_<n> ids).
+    static const std::vector<std::string> molecule{"id",        "name",   "Compound ID",
+                                                   "chembl_id", "mol_id", "CID"};
     static const std::vector<std::string> both = [] {
         std::vector<std::string> names = molecule;
         for (const char* n :

@@ -66,6 +66,14 @@ void add_protein_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
         ->capture_default_str();
 }
 
+/// --no-progress, as predict's: no progress line within an epoch (nor its
+/// --log-every log lines); the epoch lines stay.
+void add_progress_flag(CLI::App* cmd, bool& no_progress) {
+    cmd->add_flag("--no-progress", no_progress,
+                  "Never show the progress within an epoch (the terminal line, or the "
+                  "--log-every log lines); the epoch lines stay");
+}
+
 /// Options of the other kind are refused rather than ignored; a protein run
 /// gets the protein defaults of what was not given.
 void apply_kind(CLI::App* cmd, pipelines::PretrainOptions& o) {
@@ -147,12 +155,14 @@ void run_pretrain_cli(const pipelines::PretrainOptions& o) {
 
 PLMKIT_COMMAND(57, [](CLI::App& app) {
     auto opt = std::make_shared<pipelines::PretrainOptions>();
+    auto no_progress = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand(
         "pretrain",
         "Pre-train a SMILES encoder (masked LM) on a molecule library, or continue an ESM-2 "
         "model's masked-LM training on proteins");
     add_data_flags(cmd, *opt);
     add_protein_flags(cmd, *opt);
+    add_progress_flag(cmd, *no_progress);
     add_training_flags(cmd, *opt);
     add_architecture_flags(cmd, *opt);
     cmd->footer(
@@ -168,7 +178,8 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
         "batch jobs): the pieces give the same files as one run.\n"
         "Each epoch logs train/validation masked-LM loss and masked-token accuracy;\n"
         "within an epoch a progress line (a log line every --log-every seconds when\n"
-        "stderr is not a terminal) shows steps, rate, ETA and the running loss.\n"
+        "stderr is not a terminal) shows steps, rate, ETA and the running loss\n"
+        "(--no-progress or -q: neither).\n"
         "--kind protein continues an ESM-2 checkpoint's masked-LM training (15% of\n"
         "residues: 80% <mask>, 10% a random amino acid, 10% kept) and writes LM_DIR\n"
         "as a Hugging Face ESM-2 directory with the input's tensor names, for\n"
@@ -184,9 +195,9 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
         "  plmkit pretrain --kind protein --esm-model esm2_t12_35M_UR50D \\\n"
         "      --data antibodies.fasta --epochs 3 --output esm2_antibodies --resume");
     refuse_empty_values(cmd);
-    cmd->callback([opt, cmd] {
+    cmd->callback([opt, cmd, no_progress] {
         apply_kind(cmd, *opt);
-        opt->progress = log_level() >= LogLevel::info;
+        opt->progress = !*no_progress && log_level() >= LogLevel::info;
         run_pretrain_cli(*opt);
     });
 });

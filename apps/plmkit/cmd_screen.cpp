@@ -77,8 +77,15 @@ void add_run_flags(CLI::App* cmd, ScreenCliOptions& o) {
 
 /// Not an option: models are a pipeline step, in the config. A user who
 /// tries --model (as in predict) learns where they go instead of reading
-/// CLI11's "arguments were not expected".
+/// CLI11's "arguments were not expected". Added before every other option,
+/// the help flag included (taken off and put back), so that its hidden group
+/// "" is not the last of the command's groups: CLI11 2.1's help ends each
+/// group but the last with a blank line, which gave two before "Examples:".
 void add_model_redirect(CLI::App* cmd) {
+    const CLI::Option* help = cmd->get_help_ptr();
+    const std::string help_flag = help ? help->get_name(false, true) : std::string();
+    const std::string help_text = help ? help->get_description() : std::string();
+    cmd->set_help_flag();
     cmd->add_option_function<std::string>(
            "--model",
            [](const std::string& dir) {
@@ -93,6 +100,7 @@ void add_model_redirect(CLI::App* cmd) {
                    dir);
            })
         ->group("");
+    if (!help_flag.empty()) cmd->set_help_flag(help_flag, help_text);
 }
 
 void run_screen_cli(const ScreenCliOptions& o) {
@@ -111,11 +119,11 @@ PLMKIT_COMMAND(30, [](CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "screen",
         "Screen a compound library: parse, standardize, dedupe, filter, score, rank (RDKit)");
+    add_model_redirect(cmd);  // first: see there
     add_library_flags(cmd, o->job);
     add_output_flags(cmd, o->job);
     add_keep_cols_flag(cmd, *o);
     add_run_flags(cmd, *o);
-    add_model_redirect(cmd);
     cmd->add_flag(
         "--no-progress", [o](std::int64_t) { o->job.progress = false; },
         "Never draw the progress line");

@@ -209,6 +209,12 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
     add_featurizer_flags(cmd, *c);
     add_training_flags(cmd, *c);
     add_runtime_flags(cmd, c->runtime);
+    // train draws no progress line (its epoch lines are log lines, for -q):
+    // accepted so that scripts can pass predict's and pretrain's flag here too.
+    cmd->add_flag_callback(
+        "--no-progress", [] {},
+        "Accepted as predict and pretrain take it; train draws no progress line (-q "
+        "drops its epoch lines)");
     cmd->footer(
         "Examples:\n"
         "  plmkit train --data ../shared/data/esol/delaney-processed.csv --input-col smiles \\\n"
@@ -224,8 +230,9 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
         "    --esm-model esm2_t6_8M_UR50D --target-col location --task multiclass \\\n"
         "    --output deeploc_model\n"
         "  plmkit train --data ../shared/data/flip_gb1/sampled.csv --featurizer esm \\\n"
-        "    --esm-model esm2_t6_8M_UR50D --finetune last:2 --target-col target \\\n"
-        "    --split column:set --valid-col validation --output gb1_finetuned\n"
+        "    --esm-model esm2_t6_8M_UR50D --finetune last:2 --encoder-lr 2e-5 \\\n"
+        "    --target-col target --split column:set --valid-col validation --epochs 20 \\\n"
+        "    --output gb1_finetuned\n"
         "The model directory holds config.json, model.safetensors, metrics.json, split.csv\n"
         "and rejects.tsv (rows that could not be used, with the reason). See docs/train.md.");
     refuse_empty_values(cmd);

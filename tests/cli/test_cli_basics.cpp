@@ -142,4 +142,16 @@ TEST_CASE("cli: each command's --help speaks of that command only", "[cli][help]
     // Two examples are "Examples:", as in every other command's help.
     auto doctor = run_plmkit({"doctor", "--help"});
     CHECK_THAT(doctor.out, Catch::Contains("Examples:\n  plmkit doctor\n  plmkit doctor --json"));
+    // One blank line between the options and the footer: screen's hidden
+    // --model (group "") once added a second one before "Examples:".
+    auto screen = run_plmkit({"screen", "--help"});
+    CHECK_THAT(screen.out, Catch::Contains("Never draw the progress line\n\nExamples:\n"));
+    CHECK_THAT(screen.out, !Catch::Contains("-model"));
+    for (const char* cmd : {"embed", "screen", "train", "predict", "evaluate", "pretrain", "merge",
+                            "slurm", "doctor", "tokenize", "vocab"}) {
+        INFO(cmd);
+        auto r = run_plmkit({cmd, "--help"});
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.out, !Catch::Contains("\n\n\n"));
+    }
 }

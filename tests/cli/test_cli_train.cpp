@@ -28,6 +28,8 @@ TEST_CASE("cli train: help lists the featurizer parts and heads", "[cli][train]"
          {"--featurizer", "maccs", "torsion", "atompair", "--standardize", "--head", "--ensemble",
           "--resume", "--split", "D-MPNN", "--mpnn-depth", "--mpnn-no-features"})
         CHECK_THAT(r.out, Catch::Contains(s));
+    // The fine-tuning example, as docs/train.md gives it: ESM-2 at its own rate.
+    CHECK_THAT(r.out, Catch::Contains("--finetune last:2 --encoder-lr 2e-5 \\\n"));
     CHECK(run_plmkit({"predict", "--help"}).exit_code == 0);
     CHECK(run_plmkit({"evaluate", "--help"}).exit_code == 0);
 }
