@@ -23,6 +23,7 @@
 #include "src/atomic_file.hpp"
 #include "src/error.hpp"
 #include "src/log.hpp"
+#include "src/progress.hpp"
 #include "src/runtime.hpp"
 
 namespace plmkit::models {
@@ -122,6 +123,11 @@ Trainer::Trainer(std::shared_ptr<Trainable> model, const TrainerOptions& options
         throw UsageError("unknown task '" + options_.task +
                          "', expected regression, classification or multiclass");
     if (options_.batch_size <= 0) throw UsageError("--batch-size must be > 0");
+    if (options_.grad_accum <= 0)
+        throw UsageError("--grad-accum must be >= 1, got " + std::to_string(options_.grad_accum));
+    if (!(options_.warmup_epochs >= 0) || !std::isfinite(options_.warmup_epochs))
+        throw UsageError("--warmup-epochs must be a number of epochs >= 0 (0 = no warm-up), got " +
+                         fmt("%g", options_.warmup_epochs));
     best_metric_ = higher_is_better(primary_metric(options_.task))
                        ? -std::numeric_limits<double>::infinity()
                        : std::numeric_limits<double>::infinity();
@@ -130,18 +136,11 @@ Trainer::Trainer(std::shared_ptr<Trainable> model, const TrainerOptions& options
 Trainer::~Trainer() = default;
 
 double Trainer::lr_at(std::int64_t step, std::int64_t steps_per_epoch) const {
-    const double warm = options_.warmup_epochs * static_cast<double>(steps_per_epoch);
-    const double total =
-        static_cast<double>(options_.epochs) * static_cast<double>(steps_per_epoch);
-    const double s = static_cast<double>(step);
-    if (s < warm) return options_.lr * (0.1 + 0.9 * s / warm);
-    double progress = total > warm ? std::min(1.0, (s - warm) / (total - warm)) : 1.0;
-    double lo = options_.lr * options_.final_lr_fraction;
-    return lo + 0.5 * (options_.lr - lo) * (1.0 + std::cos(M_PI * progress));
+    return scheduled_lr(options_, step, steps_per_epoch);
 }
 
 at::Tensor Trainer::batch_loss(const at::Tensor& out, const at::Tensor& y_in,
-                               const at::Tensor& mask_in) const {
+                               const at::Tensor& mask_in, double labels) const {
     // Targets live on the CPU; the outputs where the model runs.
     const at::Tensor y = y_in.to(out.device()), mask = mask_in.to(out.device());
     at::Tensor per;
@@ -157,6 +156,7 @@ at::Tensor Trainer::batch_loss(const at::Tensor& out, const at::Tensor& y_in,
         at::Tensor log_p = at::log_sigmoid(out), log_not_p = at::log_sigmoid(-out);
         per = -(pos_weight_.to(out.device()) * y * log_p + (1 - y) * log_not_p);
     }
+    if (labels > 0) return (per * mask).sum() / labels;
     return (per * mask).sum() / mask.sum().clamp_min(1.0);
 }
 
@@ -178,30 +178,62 @@ double Trainer::train_epoch(const TrainTensors& train, int epoch, std::int64_t s
     at::manual_seed(key ^ 0x9e3779b97f4a7c15ULL);
     const std::int64_t n = train.size();
     at::Tensor perm = at::randperm(n, gen, at::TensorOptions().dtype(at::kLong));
+    // Consecutive batches of the permutation, grad_accum of them per step.
+    const std::int64_t group = static_cast<std::int64_t>(options_.batch_size) *
+                               std::max<std::int64_t>(1, options_.grad_accum);
+    ProgressOptions po;
+    po.label =
+        options_.label + " epoch " + std::to_string(epoch) + "/" + std::to_string(options_.epochs);
+    po.item_name = "steps";
+    po.unit_name = "rows";
+    po.total_items = static_cast<std::uint64_t>(steps_per_epoch);
+    po.enabled = options_.progress;
+    po.item_rate = false;  // rows/s and the ETA say more than a slow "0 steps/s"
+    Progress progress(po);
     double total = 0;
     std::int64_t step = static_cast<std::int64_t>(epoch - 1) * steps_per_epoch;
-    for (std::int64_t start = 0; start < n; start += options_.batch_size, ++step) {
+    for (std::int64_t start = 0; start < n; start += group, ++step) {
+        const at::Tensor rows = perm.slice(0, start, std::min(n, start + group));
+        total += train_step(train, rows, lr_at(step, steps_per_epoch));
+        char note[48];
+        std::snprintf(note, sizeof note, "train loss %.4f",
+                      total / static_cast<double>(std::min(n, start + group)));
+        progress.set_note(note);
+        progress.add(1, static_cast<std::uint64_t>(rows.size(0)));
+    }
+    progress.clear();  // the epoch line follows
+    return n > 0 ? total / static_cast<double>(n) : 0.0;
+}
+
+double Trainer::train_step(const TrainTensors& train, const at::Tensor& rows, double lr) {
+    auto& groups = impl_->optimizer.param_groups();
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        // A group of its own peak follows the schedule in proportion.
+        const double peak = impl_->peaks[g];
+        static_cast<torch::optim::AdamWOptions&>(groups[g].options())
+            .lr(peak == options_.lr ? lr : lr * peak / options_.lr);
+    }
+    impl_->optimizer.zero_grad();
+    // One batch: its own masked mean. Several: each batch's masked sum over
+    // the labels of the whole group, so that the summed gradients are those
+    // of the group's mean, a missing label weighing as in one large batch.
+    const std::int64_t n = rows.size(0), batch = options_.batch_size;
+    const double labels =
+        n > batch ? std::max(1.0, train.mask.index_select(0, rows).sum().item<double>()) : 0.0;
+    double loss_sum = 0;
+    for (std::int64_t start = 0; start < n; start += batch) {
         throw_if_interrupted();
-        at::Tensor idx = perm.slice(0, start, std::min(n, start + options_.batch_size));
-        const double lr = lr_at(step, steps_per_epoch);
-        auto& groups = impl_->optimizer.param_groups();
-        for (std::size_t g = 0; g < groups.size(); ++g) {
-            // A group of its own peak follows the schedule in proportion.
-            const double peak = impl_->peaks[g];
-            static_cast<torch::optim::AdamWOptions&>(groups[g].options())
-                .lr(peak == options_.lr ? lr : lr * peak / options_.lr);
-        }
-        impl_->optimizer.zero_grad();
+        const at::Tensor idx = rows.slice(0, start, std::min(n, start + batch));
         at::Tensor out = model_->forward(train, idx);
         at::Tensor loss =
-            batch_loss(out, train.y.index_select(0, idx), train.mask.index_select(0, idx));
+            batch_loss(out, train.y.index_select(0, idx), train.mask.index_select(0, idx), labels);
         loss.backward();
-        if (options_.clip_norm > 0)
-            torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_norm);
-        impl_->optimizer.step();
-        total += loss.item<double>() * static_cast<double>(idx.size(0));
+        loss_sum += loss.item<double>();
     }
-    return n > 0 ? total / static_cast<double>(n) : 0.0;
+    if (options_.clip_norm > 0)
+        torch::nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_norm);
+    impl_->optimizer.step();
+    return loss_sum * static_cast<double>(n);
 }
 
 bool Trainer::improved(double metric) const {
@@ -217,8 +249,7 @@ void Trainer::fit(const TrainTensors& train, const TrainTensors& val,
     if (options_.task == "classification") {
         pos_weight_ = positive_weights(train, options_.balance_classes);
     }
-    const std::int64_t steps =
-        (train.size() + options_.batch_size - 1) / static_cast<std::int64_t>(options_.batch_size);
+    const std::int64_t steps = optimizer_steps_per_epoch(train.size(), options_);
     while (!stopped_ && epochs_done_ < options_.epochs) {
         auto t0 = std::chrono::steady_clock::now();
         EpochRecord rec;

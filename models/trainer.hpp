@@ -1,7 +1,8 @@
 #pragma once
 // Training loop for property models (models/trainable.hpp: an MLP head on
 // fixed features, or an encoder with a head on token ids): AdamW,
-// linear warm-up then cosine decay of the learning rate (per step), gradient
+// linear warm-up then cosine decay of the learning rate (per optimizer
+// step), gradient accumulation over several batches per step, gradient
 // clipping, masked multi-task loss (missing targets do not count), early
 // stopping on the validation metric with the best weights kept, and a
 // checkpoint of everything needed to resume after an interruption.
@@ -34,13 +35,19 @@ struct TrainerOptions {
     /// empty: one target whose classes are all the outputs.
     std::vector<std::int64_t> class_counts;
     int epochs = 100;
-    int batch_size = 64;
+    int batch_size = 64;  ///< rows per forward and backward pass
+    /// Batches per optimizer step: their gradients are summed, with the
+    /// masked loss normalized over the labels of all of them, so a step
+    /// equals one step on the grad_accum batches taken together (dropout
+    /// aside). The schedule counts optimizer steps; clipping applies to the
+    /// summed gradient; a last, shorter group at the end of an epoch steps too.
+    int grad_accum = 1;
     double lr = 1e-3;
     /// Peak learning rate of an encoder's parameters under a head
     /// (Trainable::encoder_parameter_count()); 0: lr. Same schedule.
     double encoder_lr = 0;
     double weight_decay = 1e-2;
-    double warmup_epochs = 2;         ///< linear warm-up from lr/10
+    double warmup_epochs = 2;         ///< linear warm-up from lr/10 (0 = none; may be fractional)
     double final_lr_fraction = 0.05;  ///< cosine decay to lr * this at the last epoch
     double clip_norm = 5.0;           ///< max gradient L2 norm (0 = no clipping)
     int patience = 30;                ///< epochs without improvement before stopping (0 = never)
@@ -52,6 +59,9 @@ struct TrainerOptions {
     bool balance_classes = true;
     std::string label = "model";  ///< prefix of the per-epoch progress lines
     bool log_epochs = true;       ///< one line per epoch on stderr
+    /// A redrawn progress line within each epoch (steps, rows/s, ETA, train
+    /// loss), drawn only when stderr is a terminal (src/progress.hpp).
+    bool progress = false;
     /// Regression on standardized targets: each target's training standard
     /// deviation, so that the progress line shows the validation RMSE in
     /// target units, as metrics.json and evaluate do (with several targets,
@@ -65,6 +75,17 @@ struct TrainerOptions {
 /// of `train` (its mask; a target without positives counts one), clamped to
 /// [0.05, 50]; otherwise 1.
 at::Tensor positive_weights(const TrainTensors& train, bool balanced);
+
+/// Optimizer steps in an epoch of `rows` training rows:
+/// ceil(ceil(rows / batch_size) / grad_accum).
+std::int64_t optimizer_steps_per_epoch(std::int64_t rows, const TrainerOptions& o);
+
+/// The learning rate (of the group whose peak is o.lr) at optimizer step
+/// `step` (0-based, counted over all epochs), with `steps_per_epoch` steps an
+/// epoch: linear from lr/10 to lr over the first warmup_epochs x
+/// steps_per_epoch steps, then cosine decay to lr x final_lr_fraction at the
+/// end of the last epoch.
+double scheduled_lr(const TrainerOptions& o, std::int64_t step, std::int64_t steps_per_epoch);
 
 struct EpochRecord {
     int epoch = 0;  ///< 1-based
@@ -122,8 +143,14 @@ class Trainer {
   private:
     struct Impl;
     double train_epoch(const TrainTensors& train, int epoch, std::int64_t steps_per_epoch);
+    /// One optimizer step at learning rate `lr` on these rows (a group of up
+    /// to grad_accum batches); returns the step's loss times its rows.
+    double train_step(const TrainTensors& train, const at::Tensor& rows, double lr);
     double lr_at(std::int64_t step, std::int64_t steps_per_epoch) const;
-    at::Tensor batch_loss(const at::Tensor& out, const at::Tensor& y, const at::Tensor& mask) const;
+    /// Masked mean loss; `labels` > 0: divided by it instead of the batch's
+    /// own count of labels (the labels of a whole accumulation group).
+    at::Tensor batch_loss(const at::Tensor& out, const at::Tensor& y, const at::Tensor& mask,
+                          double labels = 0) const;
     bool improved(double metric) const;
     /// multiclass: y holds a column of class indices per target, each below
     /// its target's class count.
