@@ -47,6 +47,12 @@ void check_train_numbers(const TrainOptions& o) {
         throw UsageError("--encoder-lr must be > 0, got " + num(o.encoder_lr));
     if (o.patience < 0)
         throw UsageError("--patience must be >= 0 (0 = off), got " + std::to_string(o.patience));
+    if (o.grad_accum < 1)
+        throw UsageError("--grad-accum must be >= 1 (1 = a step per batch), got " +
+                         std::to_string(o.grad_accum));
+    if (!(o.warmup_epochs >= 0) || !std::isfinite(o.warmup_epochs))
+        throw UsageError("--warmup-epochs must be a number of epochs >= 0 (0 = no warm-up), got " +
+                         num(o.warmup_epochs));
     if (o.stop_after_epochs < 0)
         throw UsageError("--stop-after-epochs must be >= 0, got " +
                          std::to_string(o.stop_after_epochs));

@@ -163,6 +163,9 @@ models::TrainerOptions trainer_options(const TrainOptions& o, const TrainData& p
     to.class_counts = p.class_counts;  // multiclass: a softmax per target
     to.epochs = mpnn ? o.mpnn.epochs : o.epochs;
     to.batch_size = o.batch_size;
+    to.grad_accum = o.grad_accum;
+    to.warmup_epochs = o.warmup_epochs;
+    to.progress = o.progress;
     to.lr = o.lr;
     to.encoder_lr = o.encoder_lr;
     to.weight_decay = o.weight_decay;

@@ -61,7 +61,12 @@ struct TrainOptions {
     std::vector<double> split_sizes{0.8, 0.1, 0.1};
     std::uint64_t seed = 0;
     int epochs = 100;
-    int batch_size = 50;
+    int batch_size = 50;  ///< rows per forward and backward pass
+    /// Batches per optimizer step (gradient accumulation): a step takes
+    /// batch_size x grad_accum rows, with the memory of batch_size.
+    int grad_accum = 1;
+    /// Linear warm-up of the learning rate from lr/10, in epochs (0 = none).
+    double warmup_epochs = 2;
     double lr = 1e-3;
     /// --finetune last:N|full: the encoder's peak learning rate (0 = lr),
     /// as a lower rate for a pre-trained body than for a new head.
@@ -87,6 +92,9 @@ struct TrainOptions {
     /// checkpoints stay, no model is written, and --resume goes on. 0 = off
     /// (for time-boxed jobs and the resume tests).
     int stop_after_epochs = 0;
+    /// A progress line within each epoch of the networks, drawn only when
+    /// stderr is a terminal (--no-progress and -q turn it off).
+    bool progress = true;
     std::string command_line;
 };
 

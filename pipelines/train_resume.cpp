@@ -40,6 +40,9 @@ void check_resume(const TrainOptions& o) {
     // Runs made before --class-weights weighted classes as balanced does.
     if (now.contains("class_weights") && !before.contains("class_weights"))
         before["class_weights"] = "balanced";
+    // Runs made before --grad-accum and --warmup-epochs had their defaults.
+    if (!before.contains("grad_accum")) before["grad_accum"] = 1;
+    if (!before.contains("warmup_epochs")) before["warmup_epochs"] = 2.0;
     refuse_changed_option(before, now);
     // Recorded only when given, so a dropped --encoder-lr is not a key of now.
     if (before.contains("encoder_lr") && !now.contains("encoder_lr"))

@@ -15,8 +15,10 @@ models::BoostOptions boost_options(const TrainOptions& o) {
     return b;
 }
 
-nlohmann::json training_json(const TrainOptions& o) {
-    const auto& f = o.featurizer;
+namespace {
+
+/// The featurizer's part of training_json().
+nlohmann::json featurizer_json(const PropertyFeaturizerOptions& f) {
     nlohmann::json feat = {{"name", f.name},
                            {"morgan_radius", f.chem.morgan_radius},
                            {"morgan_bits", f.chem.morgan_bits},
@@ -32,6 +34,13 @@ nlohmann::json training_json(const TrainOptions& o) {
     // only when not the default fp32.
     if (f.name == "esm" && f.runtime.dtype != ComputeDType::f32)
         feat["dtype"] = to_string(f.runtime.dtype);
+    return feat;
+}
+
+}  // namespace
+
+nlohmann::json training_json(const TrainOptions& o) {
+    const nlohmann::json feat = featurizer_json(o.featurizer);
     nlohmann::json j = {{"data", o.data},
                         {"input_col", o.input_col},
                         {"id_col", o.id_col},
@@ -44,6 +53,8 @@ nlohmann::json training_json(const TrainOptions& o) {
                         {"seed", o.seed},
                         {"epochs", o.epochs},
                         {"batch_size", o.batch_size},
+                        {"grad_accum", o.grad_accum},
+                        {"warmup_epochs", o.warmup_epochs},
                         {"lr", o.lr},
                         {"weight_decay", o.weight_decay},
                         {"patience", o.patience},

@@ -17,12 +17,14 @@ struct TrainCli {
     RuntimeFlags runtime;
     std::string morgan = "counts";
     bool mpnn_no_features = false;
+    bool no_progress = false;
 };
 
 void run(TrainCli c) {
     pipelines::TrainOptions& opt = c.job;
     opt.command_line = global_options().command_line;
     opt.mpnn.features = !c.mpnn_no_features;
+    opt.progress = !c.no_progress && log_level() >= LogLevel::info;
     if (c.morgan != "counts" && c.morgan != "bits")
         throw UsageError("--morgan must be counts or bits, got '" + c.morgan + "'");
     opt.featurizer.chem.morgan_counts = c.morgan == "counts";
@@ -148,7 +150,20 @@ void add_training_flags(CLI::App* cmd, TrainCli& c) {
         ->check(non_negative())
         ->capture_default_str();
     cmd->add_option("--epochs", o.epochs, "Maximum epochs")->capture_default_str();
-    cmd->add_option("--batch-size", o.batch_size, "Rows per step")->capture_default_str();
+    cmd->add_option("--batch-size", o.batch_size,
+                    "Rows per forward and backward pass (an optimizer step takes --grad-accum "
+                    "of them)")
+        ->capture_default_str();
+    cmd->add_option("--grad-accum", o.grad_accum,
+                    "Batches per optimizer step, their gradients summed (Hugging Face's "
+                    "gradient_accumulation_steps): a step on --batch-size x N rows in the "
+                    "memory of --batch-size")
+        ->check(at_least(1))
+        ->capture_default_str();
+    cmd->add_option("--warmup-epochs", o.warmup_epochs,
+                    "Linear learning-rate warm-up from --lr/10, in epochs (fractions allowed; "
+                    "0 = none); cosine decay follows")
+        ->capture_default_str();
     cmd->add_option("--lr", o.lr, "Peak learning rate (AdamW)")->capture_default_str();
     cmd->add_option("--encoder-lr", o.encoder_lr,
                     "--finetune last:N|full: the encoder's peak learning rate (default: --lr; "
@@ -209,12 +224,9 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
     add_featurizer_flags(cmd, *c);
     add_training_flags(cmd, *c);
     add_runtime_flags(cmd, c->runtime);
-    // train draws no progress line (its epoch lines are log lines, for -q):
-    // accepted so that scripts can pass predict's and pretrain's flag here too.
-    cmd->add_flag_callback(
-        "--no-progress", [] {},
-        "Accepted as predict and pretrain take it; train draws no progress line (-q "
-        "drops its epoch lines)");
+    cmd->add_flag("--no-progress", c->no_progress,
+                  "No progress line within epochs (drawn only when stderr is a terminal; the "
+                  "epoch lines stay, -q drops them too)");
     cmd->footer(
         "Examples:\n"
         "  plmkit train --data ../shared/data/esol/delaney-processed.csv --input-col smiles \\\n"

@@ -69,7 +69,10 @@ TEST_CASE("cli train: Hugging Face Trainer option names point to plmkit's",
         {{"--batch_size", "8"}, "has no option '--batch_size' (did you mean --batch-size?)"},
         {{"--weight_decay", "0.1"}, "did you mean --weight-decay?"},
         {{"--max_length", "512"}, "did you mean --truncate?"},
-        {{"--gradient_accumulation_steps", "4"}, "plmkit train has no gradient accumulation"},
+        {{"--gradient_accumulation_steps", "4"}, "did you mean --grad-accum? Hugging Face"},
+        {{"--warmup_ratio", "0.1"}, "did you mean --warmup-epochs? the warm-up is counted in"},
+        {{"--warmup_steps", "100"}, "did you mean --warmup-epochs?"},
+        {{"--warmup_epochs", "1"}, "did you mean --warmup-epochs?"},
         {{"--freeze_layers", "4"}, "did you mean --finetune?"},
     };
     for (const Case& c : cases) {
