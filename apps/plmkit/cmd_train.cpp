@@ -243,8 +243,8 @@ PLMKIT_COMMAND(50, [](CLI::App& app) {
         "    --output deeploc_model\n"
         "  plmkit train --data ../shared/data/flip_gb1/sampled.csv --featurizer esm \\\n"
         "    --esm-model esm2_t6_8M_UR50D --finetune last:2 --encoder-lr 2e-5 \\\n"
-        "    --target-col target --split column:set --valid-col validation --epochs 20 \\\n"
-        "    --output gb1_finetuned\n"
+        "    --batch-size 8 --grad-accum 4 --target-col target --split column:set \\\n"
+        "    --valid-col validation --epochs 20 --output gb1_finetuned\n"
         "The model directory holds config.json, model.safetensors, metrics.json, split.csv\n"
         "and rejects.tsv (rows that could not be used, with the reason). See docs/train.md.");
     refuse_empty_values(cmd);
