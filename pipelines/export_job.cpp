@@ -1,0 +1,213 @@
+#include "pipelines/export_job.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/esm2_encoder.hpp"
+#include "models/esm2_loader.hpp"
+#include "models/esm2_names.hpp"
+#include "models/esm2_saver.hpp"
+#include "models/property_model.hpp"
+#include "src/error.hpp"
+#include "src/safetensors.hpp"
+#include "src/version.hpp"
+
+namespace plmkit::pipelines {
+namespace {
+
+namespace fs = std::filesystem;
+using Tensors = std::vector<std::pair<std::string, at::Tensor>>;
+
+std::string absolute(const std::string& path) {
+    std::error_code ec;
+    fs::path p = fs::absolute(path, ec);
+    return ec ? path : p.lexically_normal().string();
+}
+
+/// --output must be new or empty (as pretrain's LM_DIR): export never
+/// replaces a folder that holds something.
+void check_new_output(const std::string& dir) {
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) return;
+    if (!fs::is_directory(dir, ec))
+        throw UsageError("--output '" + dir + "' is a file, expected a new directory");
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        throw UsageError("--output '" + dir + "' already exists and is not empty ('" +
+                         entry.path().filename().string() +
+                         "' is there); choose a new directory or remove it");
+    if (ec) throw IoError("cannot list '" + dir + "': " + ec.message());
+}
+
+/// The featurizer description of a model with fine-tuned ESM-2 encoders, or
+/// a UsageError that says what the model holds instead.
+const nlohmann::json& tuned_esm(const models::PropertyModel& model, const std::string& dir) {
+    const nlohmann::json& desc = model.config().featurizer;
+    const std::string name = desc.value("name", std::string("?"));
+    const bool tuned = model.config().member_encoders;
+    if (name == "smiles-lm" && tuned)
+        throw UsageError("'" + dir +
+                         "' holds a fine-tuned smiles-lm encoder; export writes fine-tuned "
+                         "ESM-2 encoders only (train --featurizer esm --finetune last:N|full)");
+    if (name != "esm")
+        throw UsageError("'" + dir + "' was trained with --featurizer " + name +
+                         ", which has no ESM-2 encoder to export; export writes the fine-tuned "
+                         "encoder of train --featurizer esm --finetune last:N|full");
+    if (!tuned)
+        throw UsageError(
+            "'" + dir +
+            "' was trained with --finetune frozen: only its head was trained, and its ESM-2 "
+            "encoder is the checkpoint '" +
+            desc.value("model_dir", std::string("?")) +
+            "' unchanged; give that directory to plmkit embed --model (layer " +
+            desc.value("layer", nlohmann::json()).dump() + ", pooling " +
+            desc.value("pooling", std::string("?")) + "): there is nothing to export");
+    return desc;
+}
+
+std::size_t chosen_member(int member, std::size_t members, const std::string& dir) {
+    const std::string range = "0.." + std::to_string(members - 1);
+    if (member < 0) {
+        if (members == 1) return 0;
+        throw UsageError("'" + dir + "' holds an ensemble of " + std::to_string(members) +
+                         " members, each with its own fine-tuned encoder (predict averages "
+                         "their predictions): choose one with --member " +
+                         range);
+    }
+    if (static_cast<std::size_t>(member) >= members)
+        throw UsageError("--member " + std::to_string(member) + ": '" + dir + "' has " +
+                         std::to_string(members) + " member" + (members == 1 ? "" : "s") + " (" +
+                         range + ")");
+    return static_cast<std::size_t>(member);
+}
+
+/// The base checkpoint the model records, float32 on the CPU, checked
+/// against its recorded weights hash.
+models::LoadedEsm2 load_base(const nlohmann::json& desc, const std::string& model_dir,
+                             std::string& base_dir) {
+    fs::path dir = desc.at("model_dir").get<std::string>();
+    if (dir.is_relative()) dir = fs::path(model_dir) / dir;
+    base_dir = dir.string();
+    models::LoadedEsm2 base;
+    try {
+        base = models::load_esm2(base_dir, {ComputeDType::f32, Device{DeviceKind::cpu}});
+    } catch (const Interrupted&) {
+        throw;
+    } catch (const Error& e) {
+        throw ModelError(
+            "'" + model_dir +
+            "' stores only its trained ESM-2 tensors; export takes every other "
+            "tensor from its base checkpoint '" +
+            base_dir + "' (config.json featurizer.model_dir), which cannot be loaded: " + e.what());
+    }
+    const std::string want = desc.at("weights_hash").get<std::string>();
+    if (!models::weights_hash_matches(base, want, base_dir))
+        throw ModelError("the ESM-2 checkpoint '" + base_dir + "' is not the base '" + model_dir +
+                         "' was fine-tuned from (weights hash " + base.weights_hash +
+                         ", the model expects " + want + ")");
+    return base;
+}
+
+/// Member `k`'s trained encoder tensors under the base checkpoint's names,
+/// loaded through the encoder predict builds (names and shapes checked).
+Tensors trained_tensors(const models::LoadedEsm2& base, const ExportResult& r,
+                        const models::PropertyModel& model, const std::string& model_dir) {
+    models::EsmSequenceEncoder encoder(base.model, models::parse_finetune(r.finetune), r.pooling);
+    encoder.load_trainable(model.encoders().at(r.member),
+                           model_dir + "/model.safetensors, member " + std::to_string(r.member));
+    Tensors out =
+        models::esm2_checkpoint_tensors(encoder.trainable(), base.model->checkpoint_prefix());
+    SafetensorsCheckpoint ckpt(r.base_dir);
+    for (const auto& [name, t] : out)
+        if (!ckpt.contains(name))
+            throw ModelError("the base checkpoint '" + r.base_dir + "' has no tensor '" + name +
+                             "' for the fine-tuned encoder's weights");
+    return out;
+}
+
+nlohmann::json provenance(const ExportOptions& o, const ExportResult& r,
+                          const models::LoadedEsm2& base, const Tensors& tensors) {
+    std::vector<std::string> names;
+    for (const auto& [name, t] : tensors)
+        names.push_back(name);
+    return {{"source_model", absolute(o.model)},
+            {"member", r.member},
+            {"members", r.members},
+            {"finetune", r.finetune},
+            {"pooling", r.pooling},
+            {"truncate", r.truncate},
+            {"base_checkpoint", absolute(r.base_dir)},
+            {"base_weights_hash", base.weights_hash},
+            {"save_dtype", o.save_dtype},
+            {"trained_tensors", names},
+            {"plmkit_version", version()},
+            {"command_line", o.command_line}};
+}
+
+/// README.md of the output: where it came from and how to use it.
+std::string readme(const ExportOptions& o, const ExportResult& r) {
+    const std::string include = r.pooling == "bos" ? "bos" : "mean";
+    return "# Fine-tuned ESM-2 encoder\n\n"
+           "Exported by plmkit " +
+           std::string(version()) + " (`plmkit export`) from the model directory `" +
+           absolute(o.model) + "` (ensemble member " + std::to_string(r.member) + " of " +
+           std::to_string(r.members) + ", `--finetune " + r.finetune + "`).\n\n" +
+           std::to_string(r.trained_tensors) +
+           " tensors are the fine-tuned ones; every other tensor, config.json and the "
+           "tokenizer files are those of the base checkpoint `" +
+           absolute(r.base_dir) +
+           "`. config.json `plmkit_export` lists the trained tensors.\n\n"
+           "The property model pooled the final layer as `" +
+           r.pooling + "` over sequences cut to " + std::to_string(r.truncate) +
+           " residues:\n\n"
+           "    plmkit embed --model THIS_DIR --input seqs.fasta --output emb.h5 --include " +
+           include + " --truncate " + std::to_string(r.truncate) +
+           "\n\n"
+           "In Python: `transformers.EsmModel.from_pretrained(\"THIS_DIR\")`.\n";
+}
+
+void write_text(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) throw IoError("cannot write '" + path + "': " + errno_message());
+}
+
+}  // namespace
+
+ExportResult run_export(const ExportOptions& o) {
+    if (o.save_dtype != "input" && o.save_dtype != "float32")
+        throw UsageError("--save-dtype must be input or float32, got '" + o.save_dtype + "'");
+    check_new_output(o.output);
+    const models::PropertyModel model = models::PropertyModel::load(o.model);
+    const nlohmann::json& desc = tuned_esm(model, o.model);
+    ExportResult r;
+    models::LoadedEsm2 base;
+    try {
+        r.finetune = desc.at("finetune").get<std::string>();
+        r.pooling = desc.at("pooling").get<std::string>();
+        r.truncate = desc.at("truncate").get<std::size_t>();
+        r.members = model.encoders().size();
+        r.member = chosen_member(o.member, r.members, o.model);
+        base = load_base(desc, o.model, r.base_dir);
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelError(o.model +
+                         "/config.json: invalid fine-tuned encoder description: " + e.what());
+    }
+    const Tensors tensors = trained_tensors(base, r, model, o.model);
+    r.trained_tensors = tensors.size();
+    models::Esm2SaveOptions save;
+    save.float32 = o.save_dtype == "float32";
+    save.provenance_key = "plmkit_export";
+    save.before_commit = [&](const std::string& tmp) {
+        write_text(tmp + "/README.md", readme(o, r));
+    };
+    models::save_esm2_checkpoint(r.base_dir, o.output, tensors, provenance(o, r, base, tensors),
+                                 save);
+    return r;
+}
+
+}  // namespace plmkit::pipelines
