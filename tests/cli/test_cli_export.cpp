@@ -122,6 +122,11 @@ TEST_CASE(
         INFO(args.front() << ": " << r.err);
         REQUIRE(r.exit_code == 0);
     }
+    // The model directory itself is not an ESM-2 checkpoint: embed says to export it.
+    r = run_plmkit(
+        {"embed", "--model", model, "--input", fasta, "--output", fresh("export_model_emb.h5")});
+    CHECK(r.exit_code == 5);
+    CHECK_THAT(r.err, Catch::Contains("plmkit export --model " + model));
     // The head on the export's embeddings is predict; on the base's it is not.
     CHECK_THAT(python("esm_export.py", "head " + model + " " + emb + " " + preds + " " + base),
                Catch::StartsWith("ok "));
