@@ -205,7 +205,7 @@ TEST_CASE("cli export: models without a fine-tuned ESM-2 encoder are refused",
         r = run_plmkit({"export", "--model", model, "--output", fresh("export_morgan_out")});
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains("--featurizer morgan") &&
-                              Catch::Contains("no ESM-2 encoder to export"));
+                              Catch::Contains("no encoder to export"));
     }
     SECTION("the base checkpoint is gone") {
         const std::string copy = fresh("export_gone_base");
@@ -221,4 +221,54 @@ TEST_CASE("cli export: models without a fine-tuned ESM-2 encoder are refused",
                               Catch::Contains("cannot be loaded"));
         CHECK(!std::filesystem::exists(out));
     }
+}
+
+TEST_CASE("cli export: a fine-tuned smiles-lm encoder is written as pretrain's LM_DIR",
+          "[cli][export][smiles]") {
+    const std::string data = test::source_path("tests/cli/data/esol_slice.csv");
+    const std::string model = fresh("export_smiles_model");
+    auto r = run_plmkit({"train",     "--data",     data,   "--target-col", "logS", "--featurizer",
+                         "smiles-lm", "--finetune", "full", "--lm-layers",  "1",    "--lm-hidden",
+                         "32",        "--lm-heads", "2",    "--lm-ffn",     "64",   "--epochs",
+                         "2",         "--hidden",   "8",    "--seed",       "5",    "--threads",
+                         "1",         "--output",   model});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const std::string out = fresh("export_smiles_out");
+    r = run_plmkit({"export", "--model", model, "--output", out});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("--featurizer smiles-lm --lm-model " + out));
+    // Trained tensors: the member's; the rest: the model's smiles_lm base.
+    CHECK_THAT(python("esm_export.py", "smiles " + model + " " + out + " 0"),
+               Catch::StartsWith("ok 16 "));
+    // A frozen smiles-lm model over the export with the same head predicts
+    // what the fine-tuned model predicts; over the base it does not.
+    const std::string over_export = fresh("export_smiles_frozen"),
+                      over_base = fresh("export_smiles_frozen_base");
+    python("esm_export.py", "frozen " + model + " " + out + " " + over_export);
+    python("esm_export.py", "frozen " + model + " " + model + "/smiles_lm " + over_base);
+    std::vector<std::string> preds;
+    for (const auto& m : {model, over_export, over_base}) {
+        preds.push_back(fresh(std::filesystem::path(m).filename().string() + ".preds.csv"));
+        r = run_plmkit({"predict", "--model", m, "--input", data, "--output", preds.back()});
+        INFO(m << ": " << r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    CHECK(read_file(preds[1]) == read_file(preds[0]));
+    CHECK(read_file(preds[2]) != read_file(preds[0]));
+    // train starts from it as from a pretrain LM_DIR; that frozen model has
+    // nothing to export, and export says where its encoder is.
+    const std::string again = fresh("export_smiles_again");
+    r = run_plmkit({"train", "--data", data, "--target-col", "logS", "--featurizer", "smiles-lm",
+                    "--lm-model", out, "--epochs", "1", "--hidden", "8", "--threads", "1",
+                    "--output", again});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    r = run_plmkit({"export", "--model", again, "--output", fresh("export_smiles_again_out")});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--finetune frozen") &&
+                          Catch::Contains("encoder is '" + again + "/smiles_lm'") &&
+                          Catch::Contains("train --lm-model") &&
+                          Catch::Contains("nothing to export"));
 }

@@ -19,8 +19,20 @@
       reproduce the predictions (else the check could not fail). Prints
       "ok D O" (largest difference with EMB_H5, smallest-largest with the
       other) or the problem.
+  esm_export.py smiles MODEL_DIR EXPORT_DIR MEMBER
+      A fine-tuned smiles-lm model's export: EXPORT_DIR has MODEL_DIR/smiles_lm's
+      tensor names; each is MODEL_DIR's members.<MEMBER>.encoder.<name> where
+      the model stores one (and then differs from the base), else the base's
+      bytes. Prints "ok T U" or the problem.
+  esm_export.py frozen MODEL_DIR LM_DIR OUT_DIR
+      Writes OUT_DIR: MODEL_DIR (a fine-tuned smiles-lm model) turned into a
+      frozen smiles-lm model over LM_DIR (copied in as OUT_DIR/smiles_lm): the
+      members' encoder tensors dropped, member_encoders false. Its predictions
+      equal MODEL_DIR's only if LM_DIR is the member's fine-tuned encoder.
 """
 import csv
+import os
+import shutil
 import json
 import struct
 import sys
@@ -173,9 +185,67 @@ def check_head(model_dir, emb_path, pred_path, other_path=None):
     return None
 
 
+def check_smiles(model_dir, export_dir, member):
+    base = read(model_dir + "/smiles_lm/model.safetensors")
+    exp = read(export_dir + "/model.safetensors")
+    model = read(model_dir + "/model.safetensors")
+    if sorted(base) != sorted(exp):
+        return "tensor names differ from the base's: %s" % sorted(set(base) ^ set(exp))
+    trained = 0
+    for name, (dtype, raw, arr) in exp.items():
+        key = "members.%s.encoder.%s" % (member, name)
+        if key not in model:
+            if raw != base[name][1]:
+                return "%s: not trained, but not the base's bytes" % name
+            continue
+        trained += 1
+        if dtype != model[key][0] or raw != model[key][1]:
+            return "%s: not the member's fine-tuned tensor" % name
+        if raw == base[name][1]:
+            return "%s: fine-tuned, but equal to the base's" % name
+    if trained == 0:
+        return "no fine-tuned tensor in the export"
+    print("ok %d %d" % (trained, len(exp) - trained))
+    return None
+
+
+def write(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, (dtype, raw, arr) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": list(arr.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def make_frozen(model_dir, lm_dir, out_dir):
+    os.makedirs(out_dir + "/smiles_lm")
+    for name in ("config.json", "model.safetensors", "vocab.txt"):
+        shutil.copyfile(lm_dir + "/" + name, out_dir + "/smiles_lm/" + name)
+    tensors = read(model_dir + "/model.safetensors")
+    write(out_dir + "/model.safetensors",
+          {n: t for n, t in tensors.items() if ".encoder." not in n})
+    with open(model_dir + "/config.json") as f:
+        config = json.load(f)
+    config["member_encoders"] = False
+    config["featurizer"] = {"name": "smiles-lm", "model_dir": "smiles_lm",
+                            "dim": config["featurizer"]["dim"]}
+    with open(out_dir + "/config.json", "w") as f:
+        json.dump(config, f, indent=1)
+    return None
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "tensors":
         problem = check_tensors(*sys.argv[2:6])
+    elif sys.argv[1] == "smiles":
+        problem = check_smiles(*sys.argv[2:5])
+    elif sys.argv[1] == "frozen":
+        problem = make_frozen(*sys.argv[2:5])
     else:
         problem = check_head(*sys.argv[2:])
     if problem:
