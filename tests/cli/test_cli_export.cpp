@@ -139,6 +139,34 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "cli export: --finetune full with <cls> pooling: the token embeddings too, and "
+    "embed --include bos gives predict's features",
+    "[cli][export][esm]") {
+    const std::string model = train("export_full_model", "full", kEsm, {"--esm-pooling", "bos"});
+    const std::string out = fresh("export_full_out");
+    auto r = run_plmkit({"export", "--model", model, "--output", out});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("--include bos --truncate 1022"));
+    // 1 (word embeddings) + 3 blocks x 16 + the final LayerNorm's 2.
+    CHECK_THAT(python("esm_export.py", "tensors " + kEsm + " " + out + " " + model + " 0"),
+               Catch::Contains("ok 51 "));
+    const std::string fasta = gb1_fasta();
+    const std::string emb = fresh("export_full_emb.h5"), base = fresh("export_full_base.h5");
+    const std::string preds = fresh("export_full_preds.csv");
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"embed", "--model", out, "--input", fasta, "--output", emb, "--include", "bos"},
+             {"embed", "--model", kEsm, "--input", fasta, "--output", base, "--include", "bos"},
+             {"predict", "--model", model, "--input", fasta, "--output", preds}}) {
+        r = run_plmkit(args);
+        INFO(args.front() << ": " << r.err);
+        REQUIRE(r.exit_code == 0);
+    }
+    CHECK_THAT(python("esm_export.py", "head " + model + " " + emb + " " + preds + " " + base),
+               Catch::StartsWith("ok "));
+}
+
+TEST_CASE(
     "cli export: an fp16 base keeps its dtype; --save-dtype float32 widens the trained "
     "tensors",
     "[cli][export][esm][dtype]") {

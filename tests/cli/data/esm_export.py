@@ -12,7 +12,8 @@
       "plmkit_export" naming MODEL_DIR; vocab.txt is BASE_DIR's.
       Prints "ok T U" (T trained, U untouched tensors) or the first problem.
   esm_export.py head MODEL_DIR EMB_H5 PREDICTIONS_CSV [OTHER_EMB_H5]
-      Pushes EMB_H5's mean embeddings (plmkit embed) through MODEL_DIR's MLP
+      Pushes EMB_H5's mean (or, for --esm-pooling bos, bos) embeddings
+      (plmkit embed) through MODEL_DIR's MLP
       head (member 0: linear, relu, ..., linear; targets de-standardized)
       and compares with the predictions' target column, by id. With
       OTHER_EMB_H5 (the base checkpoint's embeddings) those must NOT
@@ -150,9 +151,10 @@ def head_predictions(model_dir, emb_path):
     if config["model"]["activation"] != "relu" or config["task"] != "regression":
         raise SystemExit("head check written for a relu regression MLP")
     tensors = read(model_dir + "/model.safetensors")
+    pooling = config["featurizer"]["pooling"]  # mean | bos: embed's dataset
     with h5py.File(emb_path, "r") as f:
         ids = [i.decode() if isinstance(i, bytes) else i for i in f["ids"][()]]
-        x = f["mean"][()].astype(np.float64)
+        x = f[pooling][()].astype(np.float64)
     layers = len(config["model"]["hidden"]) + 1
     for i in range(layers):
         w = tensors["members.0.layers.%d.weight" % i][2].astype(np.float64)
