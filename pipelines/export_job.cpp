@@ -15,6 +15,7 @@
 #include "models/sequence_encoder.hpp"
 #include "models/smiles_encoder.hpp"
 #include "src/error.hpp"
+#include "src/json_file.hpp"
 #include "src/safetensors.hpp"
 #include "src/version.hpp"
 
@@ -42,6 +43,25 @@ void check_new_output(const std::string& dir) {
                          entry.path().filename().string() +
                          "' is there); choose a new directory or remove it");
     if (ec) throw IoError("cannot list '" + dir + "': " + ec.message());
+}
+
+/// --model an encoder already (an ESM-2 checkpoint, a pretrain LM_DIR):
+/// said as such rather than "not a plmkit property model".
+void refuse_encoder_dir(const std::string& dir) {
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::path(dir) / "config.json", ec)) return;
+    std::string type;
+    try {
+        type = read_json_file(dir + "/config.json").value("model_type", std::string());
+    } catch (const std::exception&) {
+        return;  // PropertyModel::load reports what is wrong with it
+    }
+    if (type == "esm" || type == "plmkit-smiles-encoder")
+        throw UsageError("--model '" + dir + "' is " +
+                         (type == "esm" ? "a Hugging Face ESM-2 checkpoint"
+                                        : "a SMILES encoder of plmkit pretrain") +
+                         " already; export takes the model directory of plmkit train "
+                         "--finetune last:N|full and writes its fine-tuned encoder");
 }
 
 /// The featurizer description of a model with a fine-tuned encoder (ESM-2
@@ -248,6 +268,7 @@ ExportResult run_export(const ExportOptions& o) {
     if (o.save_dtype != "input" && o.save_dtype != "float32")
         throw UsageError("--save-dtype must be input or float32, got '" + o.save_dtype + "'");
     check_new_output(o.output);
+    refuse_encoder_dir(o.model);
     const models::PropertyModel model = models::PropertyModel::load(o.model);
     const nlohmann::json& desc = tuned_encoder(model, o.model);
     ExportResult r;

@@ -223,6 +223,19 @@ TEST_CASE("cli export: models without a fine-tuned ESM-2 encoder are refused",
                               Catch::Contains("nothing to export"));
         CHECK(!std::filesystem::exists(out));
     }
+    SECTION("an ESM-2 checkpoint, a bad --save-dtype, an output that is a file") {
+        auto r = run_plmkit({"export", "--model", kEsm, "--output", fresh("export_ckpt_out")});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("is a Hugging Face ESM-2 checkpoint already"));
+        r = run_plmkit({"export", "--model", kEsm, "--output", fresh("export_dtype_out"),
+                        "--save-dtype", "fp16"});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--save-dtype must be input or float32, got 'fp16'"));
+        const std::string file = test::write_temp("export_out_file", "x");
+        r = run_plmkit({"export", "--model", kEsm, "--output", file});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("is a file, expected a new directory"));
+    }
     SECTION("another featurizer") {
         const std::string model = fresh("export_morgan_model");
         auto r = run_plmkit({"train", "--data", test::source_path("tests/cli/data/esol_slice.csv"),
