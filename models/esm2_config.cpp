@@ -74,9 +74,18 @@ void refuse_plmkit_model(const json& j, const std::string& path) {
     const std::string not_esm =
         ", not an ESM-2 checkpoint (a Hugging Face folder whose config.json has "
         "model_type \"esm\")";
-    if (text("format") == "plmkit-property-model")
+    if (text("format") == "plmkit-property-model") {
+        // A fine-tuned ESM-2 encoder inside it can be written out as one.
+        const auto f = j.find("featurizer");
+        const bool tuned_esm = j.value("member_encoders", false) && f != j.end() &&
+                               f->is_object() && f->value("name", std::string()) == "esm";
         throw ModelError("'" + path + "' is a property model of plmkit train" + not_esm +
-                         "; predict with it: plmkit predict --model " + dir);
+                         "; predict with it: plmkit predict --model " + dir +
+                         (tuned_esm ? "; its fine-tuned ESM-2 encoder becomes one with plmkit "
+                                      "export --model " +
+                                          dir + " --output ESM_DIR"
+                                    : std::string()));
+    }
     if (text("model_type") == "plmkit-smiles-encoder")
         throw ModelError("'" + path + "' is a SMILES encoder of plmkit pretrain" + not_esm +
                          "; use it with plmkit train --featurizer smiles-lm --lm-model " + dir);

@@ -82,7 +82,7 @@ void save_esm2_checkpoint(const std::string& input_dir, const std::string& dir,
     }
     nlohmann::json config = read_json_file(input_dir + "/config.json");
     if (options.float32) config["torch_dtype"] = "float32";
-    if (!provenance.is_null()) config["plmkit_pretrain"] = provenance;
+    if (!provenance.is_null()) config[options.provenance_key] = provenance;
     write_text((tmp / "config.json").string(), json_text(config) + "\n");
     for (const char* name : kTokenizerFiles) {
         const fs::path src = fs::path(input_dir) / name;

@@ -17,6 +17,9 @@ struct Esm2SaveOptions {
     /// each in the dtype the input stores it in (F32, F16 or BF16; config.json
     /// keeps the input's torch_dtype).
     bool float32 = false;
+    /// The config.json key the provenance goes under (`plmkit pretrain`'s
+    /// default; `plmkit export` writes "plmkit_export").
+    std::string provenance_key = "plmkit_pretrain";
     /// When given: adds files to the temporary folder (its path) before it
     /// replaces `dir`, so that they appear with the model.
     std::function<void(const std::string& temp_dir)> before_commit;
@@ -32,7 +35,8 @@ struct Esm2SaveOptions {
 ///   name the input lacks (lm_head.decoder.weight of a tied checkpoint) is
 ///   left out; a shape that differs is a ModelError.
 /// - config.json: the input's, with torch_dtype "float32" when
-///   options.float32, and `provenance` under "plmkit_pretrain" (null: none);
+///   options.float32, and `provenance` under options.provenance_key (null:
+///   none);
 /// - the input's tokenizer files (vocab.txt, tokenizer_config.json,
 ///   special_tokens_map.json, tokenizer.json, added_tokens.json), copied.
 /// Throws IoError when a file cannot be read or written.

@@ -103,7 +103,16 @@ TEST_CASE("esm2 config: plmkit's own model folders are named, with the command t
                           Catch::Contains("'" + path +
                                           "' is a property model of plmkit train, "
                                           "not an ESM-2 checkpoint") &&
-                              Catch::Contains("plmkit predict --model " + dir));
+                              Catch::Contains("plmkit predict --model " + dir) &&
+                              !Catch::Contains("plmkit export"));
+    }
+    SECTION("a property model with a fine-tuned ESM-2 encoder: export is named") {
+        test::write_file(path, R"({"format": "plmkit-property-model", "member_encoders": true,
+                                   "featurizer": {"name": "esm", "finetune": "last:1"}})");
+        CHECK_THROWS_WITH(
+            models::Esm2Config::from_json_file(path),
+            Catch::Contains("plmkit predict --model " + dir) &&
+                Catch::Contains("plmkit export --model " + dir + " --output ESM_DIR"));
     }
     SECTION("a SMILES encoder of plmkit pretrain") {
         test::write_file(path, R"({"model_type": "plmkit-smiles-encoder", "hidden": 32})");
