@@ -23,6 +23,7 @@
 #include "models/torch_runtime.hpp"
 #include "pipelines/epoch_progress.hpp"
 #include "pipelines/mol_parse.hpp"
+#include "pipelines/pretrain_masking.hpp"
 #include "pipelines/pretrain_protein.hpp"
 #include "pipelines/pretrain_resume.hpp"
 #include "pipelines/property_table.hpp"
@@ -54,24 +55,8 @@ MaskedBatch mask_batch(const Rows& rows, double p, std::int64_t vocab_size, std:
     for (const Ids* r : rows)
         seqs.push_back(*r);
     tokenizers::PaddedBatch pb = tokenizers::pad_batch(seqs, tokenizers::Vocab::kPad);
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    std::uniform_int_distribution<std::int64_t> random_token(tokenizers::Vocab::kMask + 1,
-                                                             vocab_size - 1);
     std::vector<std::int64_t> positions, labels;
-    for (std::size_t b = 0; b < pb.batch; ++b) {
-        const std::int64_t len = pb.lengths[b];
-        for (std::int64_t i = 1; i + 1 < len; ++i) {  // not <cls>/<eos>
-            if (u(rng) >= p) continue;
-            const std::int64_t flat = static_cast<std::int64_t>(b * pb.max_len) + i;
-            positions.push_back(flat);
-            labels.push_back(pb.ids[flat]);
-            const double r = u(rng);
-            if (r < 0.8)
-                pb.ids[flat] = tokenizers::Vocab::kMask;
-            else if (r < 0.9 && vocab_size > tokenizers::Vocab::kMask + 1)
-                pb.ids[flat] = random_token(rng);
-        }
-    }
+    bert_mask_rows(pb, smiles_masking(p, vocab_size), rng, positions, labels);
     MaskedBatch out;
     const auto B = static_cast<std::int64_t>(pb.batch), T = static_cast<std::int64_t>(pb.max_len);
     out.input = at::from_blob(pb.ids.data(), {B, T}, at::kLong).clone();
@@ -244,17 +229,21 @@ void PretrainRun::prepare(const Corpus& corpus) {
     r_.train_size = train_.size();
     r_.valid_size = valid_.size();
     r_.vocab_size = vocab_.size();
-    // Validation masks are drawn once: every epoch scores the same task.
+    // Validation masks are drawn once: every epoch scores the same task. A
+    // draw that chose no token at all (a tiny validation set) is drawn again.
     std::mt19937_64 vrng(o_.seed ^ 0x9e3779b97f4a7c15ULL);
-    Rows rows;
-    for (std::size_t i = 0; i < valid_.size(); ++i) {
-        rows.push_back(&valid_[i]);
-        if (rows.size() == static_cast<std::size_t>(o_.batch_size) || i + 1 == valid_.size()) {
-            MaskedBatch b = mask_batch(rows, o_.mask_prob, vocab_.size(), vrng);
-            if (b.masked() > 0) valid_batches_.push_back(b), r_.valid_masked += b.masked();
-            rows.clear();
+    for (int draw = 0; draw < kValidDraws && r_.valid_masked == 0; ++draw) {
+        Rows rows;
+        for (std::size_t i = 0; i < valid_.size(); ++i) {
+            rows.push_back(&valid_[i]);
+            if (rows.size() == static_cast<std::size_t>(o_.batch_size) || i + 1 == valid_.size()) {
+                MaskedBatch b = mask_batch(rows, o_.mask_prob, vocab_.size(), vrng);
+                if (b.masked() > 0) valid_batches_.push_back(b), r_.valid_masked += b.masked();
+                rows.clear();
+            }
         }
     }
+    check_valid_masked(o_, r_, "SMILES", "token");
 }
 
 std::vector<Rows> PretrainRun::epoch_batches(int epoch) const {
@@ -528,12 +517,27 @@ void check_shared_options(const PretrainOptions& o) {
     if (o.threads < 0)
         throw UsageError("--threads must be >= 0 (0 = all cores), got " +
                          std::to_string(o.threads));
+    if (!(o.log_every >= 0))
+        throw UsageError("--log-every must be >= 0 seconds (0 = after every step), got " +
+                         std::to_string(o.log_every));
     if (o.stop_after_epochs < 0)
         throw UsageError("--stop-after-epochs must be >= 1, got " +
                          std::to_string(o.stop_after_epochs));
     if (o.checkpoint_every < 0)
         throw UsageError("--checkpoint-every must be >= 0 steps (0 = at epochs' ends only), got " +
                          std::to_string(o.checkpoint_every));
+}
+
+void check_valid_masked(const PretrainOptions& o, const PretrainResult& r, const std::string& items,
+                        const std::string& unit) {
+    if (r.valid_masked > 0) return;
+    char p[32];
+    std::snprintf(p, sizeof p, "%g", o.mask_prob);
+    throw UsageError("--mask-prob " + std::string(p) + " chose no " + unit + " of the " +
+                     std::to_string(r.valid_size) + " validation " + items + " in " +
+                     std::to_string(kValidDraws) +
+                     " draws: there is no validation loss to pick the best epoch by; raise "
+                     "--valid-fraction (or --mask-prob), or give more data");
 }
 
 double pretrain_lr(const PretrainOptions& o, std::int64_t step, std::int64_t total_steps) {

@@ -19,6 +19,7 @@
 #include "models/esm2_saver.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/epoch_progress.hpp"
+#include "pipelines/pretrain_masking.hpp"
 #include "pipelines/pretrain_resume.hpp"
 #include "pipelines/property_table.hpp"
 #include "pipelines/train_checks.hpp"
@@ -34,18 +35,12 @@ namespace plmkit::pipelines {
 void mask_residues(std::int64_t* ids, std::int64_t first, std::int64_t residues,
                    std::int64_t offset, double p, std::int64_t mask_id, std::mt19937_64& rng,
                    std::vector<std::int64_t>& positions, std::vector<std::int64_t>& labels) {
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    std::uniform_int_distribution<std::int64_t> random_aa(kFirstStandardAa, kLastStandardAa);
-    for (std::int64_t i = first; i < first + residues; ++i) {
-        if (u(rng) >= p) continue;
-        positions.push_back(offset + i);
-        labels.push_back(ids[i]);
-        const double r = u(rng);
-        if (r < 0.8)
-            ids[i] = mask_id;
-        else if (r < 0.9)
-            ids[i] = random_aa(rng);
-    }
+    BertMasking m;
+    m.p = p;
+    m.mask_id = mask_id;
+    m.random_first = kFirstStandardAa;
+    m.random_last = kLastStandardAa;
+    bert_mask(ids, first, residues, offset, m, rng, positions, labels);
 }
 
 namespace {
@@ -107,7 +102,6 @@ void check_protein_options(const PretrainOptions& o) {
     if (o.epochs < 0) throw UsageError("--epochs must be >= 0 (0: score and copy the input)");
     if (o.long_policy != "crop" && o.long_policy != "skip")
         throw UsageError("--long '" + o.long_policy + "': expected crop or skip");
-    if (!(o.log_every >= 0)) throw UsageError("--log-every must be >= 0 seconds");
     if (o.save_dtype != "input" && o.save_dtype != "float32")
         throw UsageError("--save-dtype '" + o.save_dtype + "': expected input or float32");
 }
@@ -253,12 +247,16 @@ void ProteinPretrainRun::split(std::vector<Residues> seqs) {
     r_.valid_size = valid_.size();
     r_.vocab_size = static_cast<std::size_t>(loaded_.config.vocab_size);
     // Validation windows and masks are drawn once: every epoch (and the
-    // input checkpoint, epoch 0) scores the same task.
+    // input checkpoint, epoch 0) scores the same task. A draw that chose no
+    // residue at all (a tiny validation set) is drawn again.
     std::mt19937_64 vrng(o_.seed ^ 0x9e3779b97f4a7c15ULL);
-    for (const auto& rows : batches(valid_, vrng, false)) {
-        ProteinBatch b = make_batch(rows, crop_, o_.mask_prob, loaded_.config, vrng);
-        if (b.masked > 0) valid_batches_.push_back(b), r_.valid_masked += b.masked;
+    for (int draw = 0; draw < kValidDraws && r_.valid_masked == 0; ++draw) {
+        for (const auto& rows : batches(valid_, vrng, false)) {
+            ProteinBatch b = make_batch(rows, crop_, o_.mask_prob, loaded_.config, vrng);
+            if (b.masked > 0) valid_batches_.push_back(b), r_.valid_masked += b.masked;
+        }
     }
+    check_valid_masked(o_, r_, "sequences", "residue");
 }
 
 /// Batches of windows over `seqs` (a random window of each sequence longer

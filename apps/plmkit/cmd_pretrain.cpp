@@ -61,8 +61,8 @@ void add_protein_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
                     "float32, float16 or bfloat16) or float32")
         ->capture_default_str();
     cmd->add_option("--log-every", o.log_every,
-                    "stderr not a terminal: seconds between progress lines within an epoch")
-        ->check(CLI::NonNegativeNumber)
+                    "stderr not a terminal: seconds between progress lines within an epoch "
+                    "(0 = after every step)")
         ->capture_default_str();
 }
 

@@ -8,6 +8,7 @@
 
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
+using plmkit::test::shared_path;
 using plmkit::test::temp_path;
 using plmkit::test::write_file;
 
@@ -50,6 +51,25 @@ TEST_CASE("cli pretrain: negative counts are usage errors, not huge numbers",
             run_plmkit({"pretrain", "--data", temp_path("none.smi"), "--output", out, flag, "-1"});
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains(flag) && Catch::Contains("-1"));
+    }
+    CHECK(::access(out.c_str(), F_OK) != 0);
+}
+
+TEST_CASE("cli pretrain: a negative --log-every says what it must be", "[cli][pretrain_checks]") {
+    // It said "Value -1 not in range 0.000000 to 17976931348623157..." (309 digits).
+    const std::string out = temp_path("cli_lm_log_every");
+    for (const char* kind : {"smiles", "protein"}) {
+        INFO(kind);
+        std::vector<std::string> args = {
+            "pretrain", "--kind", kind,          "--data", temp_path("none.smi"),
+            "--output", out,      "--log-every", "-1"};
+        if (std::string(kind) == "protein")
+            args.insert(args.end(), {"--esm-model", shared_path("fixtures/esm2_tiny/model")});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--log-every must be >= 0 seconds (0 = after every "
+                                          "step), got -1"));
+        CHECK(r.err.size() < 200);
     }
     CHECK(::access(out.c_str(), F_OK) != 0);
 }

@@ -123,6 +123,12 @@ TEST_CASE("pretrain checks: SDF records are read as molecules", "[pretrain_check
     CHECK(r.records == 13);
     CHECK(r.train_size + r.valid_size == 12);
     CHECK(r.skipped == 1);
+    // Its one validation molecule got no masked token in the first draw (a
+    // validation loss of 0 that no epoch could beat): drawn again.
+    CHECK(r.valid_size == 1);
+    CHECK(r.valid_masked > 0);
+    REQUIRE(r.history.size() == 1);
+    CHECK(r.history[0].valid_loss > 0);
     auto rej = test::read_csv(out + "/rejects.tsv", '\t');
     REQUIRE(rej.size() == 2);
     CHECK(rej[1][0] == "12");
@@ -236,4 +242,35 @@ TEST_CASE("pretrain checks: a run whose loss is NaN from the start writes no enc
     fs::remove_all(out);
     CHECK_THROWS_WITH(pipelines::run_pretrain(o), Catch::Contains("training diverged") &&
                                                       Catch::Contains("a lower --lr than 1e+12"));
+}
+
+TEST_CASE("pretrain checks: a validation set whose masks chose nothing is refused",
+          "[pretrain_checks]") {
+    // Its loss was 0: the first epoch (protein: the input model) stayed the
+    // best, and no trained epoch could ever be saved.
+    auto o = small_options(test::shared_path("data/esol/delaney-processed.csv"),
+                           test::temp_path("lm_no_valid_masks"));
+    o.max_records = 60;
+    o.mask_prob = 1e-9;
+    CHECK_THROWS_AS(pipelines::run_pretrain(o), UsageError);
+    CHECK_THROWS_WITH(pipelines::run_pretrain(o),
+                      Catch::StartsWith("--mask-prob 1e-09 chose no token of the ") &&
+                          Catch::Contains(" in 100 draws") &&
+                          Catch::Contains(" validation SMILES"));
+    CHECK_FALSE(fs::exists(o.output + "/model.safetensors"));
+
+    pipelines::PretrainOptions p;
+    p.kind = "protein";
+    p.esm_model = test::shared_path("fixtures/esm2_tiny/model");
+    p.data = test::shared_path("data/flip_gb1/sampled.csv");
+    p.output = test::temp_path("esm_no_valid_masks");
+    p.max_records = 20;
+    p.epochs = 1;
+    p.threads = 1;
+    p.log_epochs = false;
+    p.mask_prob = 1e-9;
+    CHECK_THROWS_WITH(pipelines::run_pretrain(p),
+                      Catch::StartsWith("--mask-prob 1e-09 chose no residue of the 2 validation "
+                                        "sequences"));
+    CHECK_FALSE(fs::exists(p.output + "/model.safetensors"));
 }
