@@ -23,6 +23,7 @@
 #include "models/torch_runtime.hpp"
 #include "pipelines/epoch_progress.hpp"
 #include "pipelines/mol_parse.hpp"
+#include "pipelines/pretrain_history.hpp"
 #include "pipelines/pretrain_masking.hpp"
 #include "pipelines/pretrain_protein.hpp"
 #include "pipelines/pretrain_resume.hpp"
@@ -33,6 +34,7 @@
 #include "src/log.hpp"
 #include "src/runtime.hpp"
 #include "src/strings.hpp"
+#include "src/version.hpp"
 #include "tokenizers/batching.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 
@@ -98,9 +100,11 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
             result.skip_reasons.push_back(why.rfind(where, 0) == 0 ? why : where + why);
         // An unparsed SD record by its line; a table's empty SMILES as it is.
         const bool block = sdf && rec.smiles.empty();
-        result.rejects.push_back(reject_line(
-            rec.index, rec.id,
-            block ? "(mol block at line " + std::to_string(rec.line) + ")" : rec.smiles, why));
+        result.rejects.push_back(
+            reject_line(rec.index, rec.id,
+                        block ? "(mol block at line " + std::to_string(rec.line) + ")" : rec.smiles,
+                        why) +
+            "\t" + std::to_string(rec.line));
     };
     while ((o.max_records == 0 || result.records < o.max_records) && reader.next(rec)) {
         throw_if_interrupted();
@@ -154,7 +158,10 @@ void check_options(const PretrainOptions& o) {
 class PretrainRun {
   public:
     PretrainRun(const PretrainOptions& o, PretrainResult& r)
-        : o_(o), r_(r), ckpt_(o, run_options(), {{"data_file", resume_fingerprint(o.data)}}) {}
+        : o_(o),
+          r_(r),
+          data_file_(resume_fingerprint(o.data)),
+          ckpt_(o, run_options(), {{"data_file", data_file_}}) {}
     void run();
     /// The last epoch checkpointed in <output>/checkpoints (-1: none).
     int checkpointed_epoch() const { return ckpt_.epoch(); }
@@ -191,6 +198,7 @@ class PretrainRun {
 
     const PretrainOptions& o_;
     PretrainResult& r_;
+    nlohmann::json data_file_;  ///< size and xxh64 of --data
     PretrainCheckpoint ckpt_;
     tokenizers::Vocab vocab_;
     std::vector<Ids> train_, valid_;
@@ -343,10 +351,10 @@ void PretrainRun::stop_diverged(int epoch) const {
 
 char* fmt(char* buf, std::size_t n, const PretrainEpoch& e, int epochs) {
     std::snprintf(buf, n,
-                  "pretrain epoch %d/%d: train loss %.4f, valid loss %.4f, valid masked acc "
-                  "%.4f, lr %.2e, %.1fs%s",
-                  e.epoch, epochs, e.train_loss, e.valid_loss, e.valid_accuracy, e.lr, e.seconds,
-                  e.saved ? " (saved)" : "");
+                  "pretrain epoch %d/%d: train loss %.4f, valid loss %.4f (perplexity %.3f), "
+                  "valid masked acc %.4f, lr %.2e, %.1fs%s",
+                  e.epoch, epochs, e.train_loss, e.valid_loss, std::exp(e.valid_loss),
+                  e.valid_accuracy, e.lr, e.seconds, e.saved ? " (saved)" : "");
     return buf;
 }
 
@@ -421,8 +429,11 @@ void PretrainRun::save(const PretrainEpoch& e) {
     r_.best_epoch = e.epoch;
     r_.best_valid_loss = e.valid_loss;
     nlohmann::json extra = {{"data", o_.data},
+                            {"data_file", data_file_},
+                            {"plmkit_version", version()},
                             {"epoch", e.epoch},
                             {"valid_loss", e.valid_loss},
+                            {"valid_perplexity", std::exp(e.valid_loss)},
                             {"valid_accuracy", e.valid_accuracy},
                             {"train_size", r_.train_size},
                             {"valid_size", r_.valid_size},
@@ -431,7 +442,8 @@ void PretrainRun::save(const PretrainEpoch& e) {
                             {"options", options_json()}};
     // Replaces LM_DIR with the model, its rejects and this epoch's checkpoint.
     models::save_smiles_encoder(model_, vocab_, o_.output, extra, [&](const std::string& tmp) {
-        write_rejects(tmp + "/rejects.tsv", r_.rejects, "smiles");
+        write_rejects(tmp + "/rejects.tsv", r_.rejects, "smiles", "line");
+        write_pretrain_history(tmp, r_.history);
         ckpt_.write(tmp, progress(), r_.history);
     });
 }
@@ -443,10 +455,12 @@ bool PretrainRun::finish_epoch(PretrainEpoch& e) {
     }
     e.saved = r_.best_epoch == 0 || e.valid_loss < r_.best_valid_loss;
     r_.history.push_back(e);
-    if (e.saved)
+    if (e.saved) {
         save(e);
-    else
+    } else {
+        write_pretrain_history(o_.output, r_.history);
         ckpt_.write(o_.output, progress(), r_.history);
+    }
     char buf[256];
     if (o_.log_epochs) log_info(fmt(buf, sizeof buf, e, o_.epochs));
     stopped_ = ckpt_.epoch_done() && e.epoch < o_.epochs;

@@ -19,6 +19,7 @@
 #include "models/esm2_saver.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/epoch_progress.hpp"
+#include "pipelines/pretrain_history.hpp"
 #include "pipelines/pretrain_masking.hpp"
 #include "pipelines/pretrain_resume.hpp"
 #include "pipelines/property_table.hpp"
@@ -28,6 +29,7 @@
 #include "src/runtime.hpp"
 #include "src/safetensors.hpp"
 #include "src/strings.hpp"
+#include "src/version.hpp"
 #include "tokenizers/batching.hpp"
 
 namespace plmkit::pipelines {
@@ -170,6 +172,7 @@ class ProteinPretrainRun {
     bool saved_ = false;
     bool stopped_ = false;  ///< --stop-after-epochs reached
     std::unique_ptr<PretrainCheckpoint> ckpt_;
+    nlohmann::json data_file_;  ///< size and xxh64 of --data
 };
 
 void ProteinPretrainRun::skip(const data::InputRow& row, const std::string& why) {
@@ -177,7 +180,8 @@ void ProteinPretrainRun::skip(const data::InputRow& row, const std::string& why)
     const std::string where = o_.data + ":" + std::to_string(row.line) + ": ";
     if (r_.skip_reasons.size() < kSkipsShown)
         r_.skip_reasons.push_back(why.rfind(where, 0) == 0 ? why : where + why);
-    r_.rejects.push_back(reject_line(row.index + 1, row.id, row.input, why));
+    r_.rejects.push_back(reject_line(row.index + 1, row.id, row.input, why) + "\t" +
+                         std::to_string(row.line));
 }
 
 void ProteinPretrainRun::consider(const data::InputRow& row, std::vector<Residues>& out) {
@@ -372,6 +376,8 @@ void ProteinPretrainRun::save(const PretrainEpoch& e) {
     options["data"] = o_.data;
     const nlohmann::json provenance = {{"base_model", o_.esm_model},
                                        {"base_model_hash", loaded_.weights_hash},
+                                       {"data_file", data_file_},
+                                       {"plmkit_version", version()},
                                        {"epoch", e.epoch},
                                        {"valid_loss", e.valid_loss},
                                        {"valid_perplexity", std::exp(e.valid_loss)},
@@ -383,7 +389,8 @@ void ProteinPretrainRun::save(const PretrainEpoch& e) {
     models::Esm2SaveOptions so;
     so.float32 = o_.save_dtype == "float32";
     so.before_commit = [&](const std::string& tmp) {
-        write_rejects(tmp + "/rejects.tsv", r_.rejects, "sequence");
+        write_rejects(tmp + "/rejects.tsv", r_.rejects, "sequence", "line");
+        write_pretrain_history(tmp, r_.history);
         ckpt_->write(tmp, progress(), r_.history);
     };
     models::save_esm2_checkpoint(o_.esm_model, o_.output, model_->checkpoint_tensors(esm_prefix_),
@@ -421,10 +428,12 @@ bool ProteinPretrainRun::finish_epoch(PretrainEpoch& e) {
     }
     e.saved = !saved_ || e.valid_loss < r_.best_valid_loss;
     r_.history.push_back(e);
-    if (e.saved)
+    if (e.saved) {
         save(e);
-    else
+    } else {
+        write_pretrain_history(o_.output, r_.history);
         ckpt_->write(o_.output, progress(), r_.history);
+    }
     log_epoch(e);
     if (e.epoch > 0) stopped_ = ckpt_->epoch_done() && e.epoch < o_.epochs;
     return true;
@@ -432,9 +441,10 @@ bool ProteinPretrainRun::finish_epoch(PretrainEpoch& e) {
 
 void ProteinPretrainRun::load_model() {
     crop_ = resolve_crop(o_, models::check_esm2_dir(o_.esm_model));
+    data_file_ = resume_fingerprint(o_.data);
     ckpt_ = std::make_unique<PretrainCheckpoint>(
         o_, run_options(),
-        nlohmann::json{{"data_file", resume_fingerprint(o_.data)},
+        nlohmann::json{{"data_file", data_file_},
                        {"esm_model_files", encoder_fingerprint(o_.esm_model)}});
     ckpt_->check();
     loaded_ = models::load_esm2(o_.esm_model, {});

@@ -31,9 +31,9 @@ TEST_CASE("cli pretrain: an existing LM_DIR is refused; skips go to rejects.tsv"
                                           "each with its reason in " +
                                           out + "/rejects.tsv"));
     const std::string rejects = read_file(out + "/rejects.tsv");
-    CHECK_THAT(rejects, Catch::StartsWith("index\tid\tsmiles\treason\n0\tm0\t"));
+    CHECK_THAT(rejects, Catch::StartsWith("index\tid\tsmiles\treason\tline\n0\tm0\t"));
     CHECK_THAT(rejects, Catch::Contains("\n28\tm28\t" + std::string(50, 'C') +
-                                        "\t50 tokens, more than --max-len - 2\n"));
+                                        "\t50 tokens, more than --max-len - 2\t29\n"));
     const std::string config = read_file(out + "/config.json");
     auto second = run_plmkit(args);
     CHECK(second.exit_code == 2);

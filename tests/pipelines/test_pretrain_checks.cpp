@@ -97,9 +97,10 @@ TEST_CASE("pretrain checks: every skipped record is in rejects.tsv", "[pretrain_
     CHECK(r.skip_reasons.size() == 5);  // named on stderr
     auto rej = test::read_csv(out + "/rejects.tsv", '\t');
     REQUIRE(rej.size() == 9);
-    CHECK(rej[0] == std::vector<std::string>{"index", "id", "smiles", "reason"});
+    CHECK(rej[0] == std::vector<std::string>{"index", "id", "smiles", "reason", "line"});
     for (std::size_t k = 1; k < rej.size(); ++k) {
         CHECK(rej[k][0] == std::to_string((k - 1) * 5));
+        CHECK(rej[k][4] == std::to_string((k - 1) * 5 + 2));  // after the header line
         CHECK(rej[k][1] == "long" + rej[k][0]);
         CHECK(rej[k][2] == std::string(60, 'C'));
         CHECK(rej[k][3] == "60 tokens, more than --max-len - 2");
@@ -135,6 +136,7 @@ TEST_CASE("pretrain checks: SDF records are read as molecules", "[pretrain_check
     CHECK(rej[1][1] == "broken");
     CHECK(rej[1][2] == "(mol block at line " + std::to_string(broken_line) + ")");
     CHECK_THAT(rej[1][3], Catch::StartsWith("unparsable mol block"));
+    CHECK(rej[1][4] == std::to_string(broken_line));
 }
 
 TEST_CASE("pretrain checks: option values out of range", "[pretrain_checks]") {
@@ -190,9 +192,10 @@ TEST_CASE("pretrain checks: a CSV's bad rows show as they are, their place said 
     CHECK(r.skip_reasons[1] == data + ":33: expected 2 fields, found 3");
     auto rej = test::read_csv(out + "/rejects.tsv", '\t');
     REQUIRE(rej.size() == 3);
-    CHECK(rej[1] == std::vector<std::string>{"30", "empty", "",
-                                             "empty SMILES"});  // not "(mol block at line 32)"
+    CHECK(rej[1] == std::vector<std::string>{"30", "empty", "", "empty SMILES",
+                                             "32"});  // not "(mol block at line 32)"
     CHECK(rej[2][2] == "CCO");
+    CHECK(rej[2][4] == "33");
 }
 
 TEST_CASE("pretrain checks: a SMILES RDKit cannot parse is skipped with RDKit's reason",
@@ -220,6 +223,7 @@ TEST_CASE("pretrain checks: a SMILES RDKit cannot parse is skipped with RDKit's 
         CHECK(rej[k][0] == std::to_string(29 + k));
         CHECK(rej[k][1] == ids[k - 1]);
         CHECK_THAT(rej[k][3], Catch::StartsWith("unparsable SMILES: "));
+        CHECK(rej[k][4] == std::to_string(31 + k));
     }
     CHECK_THAT(rej[1][3], Catch::Contains("unclosed ring"));
     CHECK_THAT(rej[3][3], Catch::Contains("valence"));
