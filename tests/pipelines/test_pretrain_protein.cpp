@@ -1,11 +1,16 @@
 // ESM-2 / BERT masking of `plmkit pretrain --kind protein`, counted on a long
-// row: which positions can be chosen and what they become.
+// row: which positions can be chosen and what they become; and a run on real
+// sequences with rare letters and lengths far beyond the crop.
 #include <cmath>
 #include <random>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "tests/catch.hpp"
 
 #include "pipelines/pretrain_protein.hpp"
+#include "tests/test_support.hpp"
 
 using plmkit::pipelines::mask_residues;
 
@@ -75,4 +80,53 @@ TEST_CASE("pretrain protein: the same seed draws the same masks", "[pipelines][p
     };
     CHECK(draw(3) == draw(3));
     CHECK(draw(3) != draw(4));
+}
+
+TEST_CASE("pretrain protein: rare letters train, long sequences are cropped, not skipped",
+          "[pipelines][pretrain_protein]") {
+    // edge_cases.fasta: real sequences with X, U, B and Z, O, six of 4,640 to
+    // 13,100 residues and some around ESM-2's 1022. Counted here from the
+    // file itself: the records and those longer than the crop.
+    const std::string fasta = plmkit::test::shared_path("data/protein_fasta/edge_cases.fasta");
+    std::vector<std::string> seqs;
+    {
+        std::istringstream in(plmkit::test::read_file(fasta));
+        std::string line;
+        while (std::getline(in, line))
+            if (!line.empty() && line[0] == '>')
+                seqs.emplace_back();
+            else
+                seqs.back() += line;
+    }
+    REQUIRE(seqs.size() == 22);
+    std::size_t longer = 0;
+    std::string letters;
+    for (const auto& s : seqs) {
+        longer += s.size() > 64;
+        letters += s;
+    }
+    for (char rare : {'X', 'U', 'B', 'Z', 'O'})
+        REQUIRE(letters.find(rare) != std::string::npos);
+
+    plmkit::pipelines::PretrainOptions o;
+    o.kind = "protein";
+    o.esm_model = plmkit::test::shared_path("fixtures/esm2_tiny/model");
+    o.data = fasta;
+    o.output = plmkit::test::temp_path("esm_edge_cases");
+    o.crop = 64;
+    o.epochs = 1;
+    o.batch_size = 8;
+    o.lr = 1e-3;
+    o.threads = 1;
+    o.log_epochs = false;
+    const auto r = plmkit::pipelines::run_pretrain(o);
+    CHECK(r.records == 22);
+    CHECK(r.skipped == 0);
+    CHECK(r.train_size + r.valid_size == 22);
+    CHECK(r.cropped == longer);
+    REQUIRE(r.history.size() == 2);
+    CHECK(std::isfinite(r.history[1].train_loss));
+    CHECK(std::isfinite(r.history[1].valid_loss));
+    CHECK(plmkit::test::read_file(o.output + "/rejects.tsv") ==
+          "index\tid\tsequence\treason\tline\n");
 }
