@@ -23,6 +23,8 @@
 #include "models/torch_runtime.hpp"
 #include "pipelines/epoch_progress.hpp"
 #include "pipelines/mol_parse.hpp"
+#include "pipelines/pretrain_history.hpp"
+#include "pipelines/pretrain_masking.hpp"
 #include "pipelines/pretrain_protein.hpp"
 #include "pipelines/pretrain_resume.hpp"
 #include "pipelines/property_table.hpp"
@@ -32,6 +34,7 @@
 #include "src/log.hpp"
 #include "src/runtime.hpp"
 #include "src/strings.hpp"
+#include "src/version.hpp"
 #include "tokenizers/batching.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 
@@ -54,24 +57,8 @@ MaskedBatch mask_batch(const Rows& rows, double p, std::int64_t vocab_size, std:
     for (const Ids* r : rows)
         seqs.push_back(*r);
     tokenizers::PaddedBatch pb = tokenizers::pad_batch(seqs, tokenizers::Vocab::kPad);
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    std::uniform_int_distribution<std::int64_t> random_token(tokenizers::Vocab::kMask + 1,
-                                                             vocab_size - 1);
     std::vector<std::int64_t> positions, labels;
-    for (std::size_t b = 0; b < pb.batch; ++b) {
-        const std::int64_t len = pb.lengths[b];
-        for (std::int64_t i = 1; i + 1 < len; ++i) {  // not <cls>/<eos>
-            if (u(rng) >= p) continue;
-            const std::int64_t flat = static_cast<std::int64_t>(b * pb.max_len) + i;
-            positions.push_back(flat);
-            labels.push_back(pb.ids[flat]);
-            const double r = u(rng);
-            if (r < 0.8)
-                pb.ids[flat] = tokenizers::Vocab::kMask;
-            else if (r < 0.9 && vocab_size > tokenizers::Vocab::kMask + 1)
-                pb.ids[flat] = random_token(rng);
-        }
-    }
+    bert_mask_rows(pb, smiles_masking(p, vocab_size), rng, positions, labels);
     MaskedBatch out;
     const auto B = static_cast<std::int64_t>(pb.batch), T = static_cast<std::int64_t>(pb.max_len);
     out.input = at::from_blob(pb.ids.data(), {B, T}, at::kLong).clone();
@@ -113,9 +100,11 @@ Corpus read_corpus(const PretrainOptions& o, PretrainResult& result) {
             result.skip_reasons.push_back(why.rfind(where, 0) == 0 ? why : where + why);
         // An unparsed SD record by its line; a table's empty SMILES as it is.
         const bool block = sdf && rec.smiles.empty();
-        result.rejects.push_back(reject_line(
-            rec.index, rec.id,
-            block ? "(mol block at line " + std::to_string(rec.line) + ")" : rec.smiles, why));
+        result.rejects.push_back(
+            reject_line(rec.index, rec.id,
+                        block ? "(mol block at line " + std::to_string(rec.line) + ")" : rec.smiles,
+                        why) +
+            "\t" + std::to_string(rec.line));
     };
     while ((o.max_records == 0 || result.records < o.max_records) && reader.next(rec)) {
         throw_if_interrupted();
@@ -169,7 +158,10 @@ void check_options(const PretrainOptions& o) {
 class PretrainRun {
   public:
     PretrainRun(const PretrainOptions& o, PretrainResult& r)
-        : o_(o), r_(r), ckpt_(o, run_options(), {{"data_file", resume_fingerprint(o.data)}}) {}
+        : o_(o),
+          r_(r),
+          data_file_(resume_fingerprint(o.data)),
+          ckpt_(o, run_options(), {{"data_file", data_file_}}) {}
     void run();
     /// The last epoch checkpointed in <output>/checkpoints (-1: none).
     int checkpointed_epoch() const { return ckpt_.epoch(); }
@@ -206,6 +198,7 @@ class PretrainRun {
 
     const PretrainOptions& o_;
     PretrainResult& r_;
+    nlohmann::json data_file_;  ///< size and xxh64 of --data
     PretrainCheckpoint ckpt_;
     tokenizers::Vocab vocab_;
     std::vector<Ids> train_, valid_;
@@ -244,17 +237,21 @@ void PretrainRun::prepare(const Corpus& corpus) {
     r_.train_size = train_.size();
     r_.valid_size = valid_.size();
     r_.vocab_size = vocab_.size();
-    // Validation masks are drawn once: every epoch scores the same task.
+    // Validation masks are drawn once: every epoch scores the same task. A
+    // draw that chose no token at all (a tiny validation set) is drawn again.
     std::mt19937_64 vrng(o_.seed ^ 0x9e3779b97f4a7c15ULL);
-    Rows rows;
-    for (std::size_t i = 0; i < valid_.size(); ++i) {
-        rows.push_back(&valid_[i]);
-        if (rows.size() == static_cast<std::size_t>(o_.batch_size) || i + 1 == valid_.size()) {
-            MaskedBatch b = mask_batch(rows, o_.mask_prob, vocab_.size(), vrng);
-            if (b.masked() > 0) valid_batches_.push_back(b), r_.valid_masked += b.masked();
-            rows.clear();
+    for (int draw = 0; draw < kValidDraws && r_.valid_masked == 0; ++draw) {
+        Rows rows;
+        for (std::size_t i = 0; i < valid_.size(); ++i) {
+            rows.push_back(&valid_[i]);
+            if (rows.size() == static_cast<std::size_t>(o_.batch_size) || i + 1 == valid_.size()) {
+                MaskedBatch b = mask_batch(rows, o_.mask_prob, vocab_.size(), vrng);
+                if (b.masked() > 0) valid_batches_.push_back(b), r_.valid_masked += b.masked();
+                rows.clear();
+            }
         }
     }
+    check_valid_masked(o_, r_, "SMILES", "token");
 }
 
 std::vector<Rows> PretrainRun::epoch_batches(int epoch) const {
@@ -354,10 +351,10 @@ void PretrainRun::stop_diverged(int epoch) const {
 
 char* fmt(char* buf, std::size_t n, const PretrainEpoch& e, int epochs) {
     std::snprintf(buf, n,
-                  "pretrain epoch %d/%d: train loss %.4f, valid loss %.4f, valid masked acc "
-                  "%.4f, lr %.2e, %.1fs%s",
-                  e.epoch, epochs, e.train_loss, e.valid_loss, e.valid_accuracy, e.lr, e.seconds,
-                  e.saved ? " (saved)" : "");
+                  "pretrain epoch %d/%d: train loss %.4f, valid loss %.4f (perplexity %.3f), "
+                  "valid masked acc %.4f, lr %.2e, %.1fs%s",
+                  e.epoch, epochs, e.train_loss, e.valid_loss, std::exp(e.valid_loss),
+                  e.valid_accuracy, e.lr, e.seconds, e.saved ? " (saved)" : "");
     return buf;
 }
 
@@ -432,8 +429,11 @@ void PretrainRun::save(const PretrainEpoch& e) {
     r_.best_epoch = e.epoch;
     r_.best_valid_loss = e.valid_loss;
     nlohmann::json extra = {{"data", o_.data},
+                            {"data_file", data_file_},
+                            {"plmkit_version", version()},
                             {"epoch", e.epoch},
                             {"valid_loss", e.valid_loss},
+                            {"valid_perplexity", std::exp(e.valid_loss)},
                             {"valid_accuracy", e.valid_accuracy},
                             {"train_size", r_.train_size},
                             {"valid_size", r_.valid_size},
@@ -442,7 +442,8 @@ void PretrainRun::save(const PretrainEpoch& e) {
                             {"options", options_json()}};
     // Replaces LM_DIR with the model, its rejects and this epoch's checkpoint.
     models::save_smiles_encoder(model_, vocab_, o_.output, extra, [&](const std::string& tmp) {
-        write_rejects(tmp + "/rejects.tsv", r_.rejects, "smiles");
+        write_rejects(tmp + "/rejects.tsv", r_.rejects, "smiles", "line");
+        write_pretrain_history(tmp, r_.history);
         ckpt_.write(tmp, progress(), r_.history);
     });
 }
@@ -454,10 +455,12 @@ bool PretrainRun::finish_epoch(PretrainEpoch& e) {
     }
     e.saved = r_.best_epoch == 0 || e.valid_loss < r_.best_valid_loss;
     r_.history.push_back(e);
-    if (e.saved)
+    if (e.saved) {
         save(e);
-    else
+    } else {
+        write_pretrain_history(o_.output, r_.history);
         ckpt_.write(o_.output, progress(), r_.history);
+    }
     char buf[256];
     if (o_.log_epochs) log_info(fmt(buf, sizeof buf, e, o_.epochs));
     stopped_ = ckpt_.epoch_done() && e.epoch < o_.epochs;
@@ -528,12 +531,27 @@ void check_shared_options(const PretrainOptions& o) {
     if (o.threads < 0)
         throw UsageError("--threads must be >= 0 (0 = all cores), got " +
                          std::to_string(o.threads));
+    if (!(o.log_every >= 0))
+        throw UsageError("--log-every must be >= 0 seconds (0 = after every step), got " +
+                         std::to_string(o.log_every));
     if (o.stop_after_epochs < 0)
         throw UsageError("--stop-after-epochs must be >= 1, got " +
                          std::to_string(o.stop_after_epochs));
     if (o.checkpoint_every < 0)
         throw UsageError("--checkpoint-every must be >= 0 steps (0 = at epochs' ends only), got " +
                          std::to_string(o.checkpoint_every));
+}
+
+void check_valid_masked(const PretrainOptions& o, const PretrainResult& r, const std::string& items,
+                        const std::string& unit) {
+    if (r.valid_masked > 0) return;
+    char p[32];
+    std::snprintf(p, sizeof p, "%g", o.mask_prob);
+    throw UsageError("--mask-prob " + std::string(p) + " chose no " + unit + " of the " +
+                     std::to_string(r.valid_size) + " validation " + items + " in " +
+                     std::to_string(kValidDraws) +
+                     " draws: there is no validation loss to pick the best epoch by; raise "
+                     "--valid-fraction (or --mask-prob), or give more data");
 }
 
 double pretrain_lr(const PretrainOptions& o, std::int64_t step, std::int64_t total_steps) {

@@ -106,4 +106,15 @@ double pretrain_lr(const PretrainOptions& o, std::int64_t step, std::int64_t tot
 /// --threads, --stop-after-epochs and --checkpoint-every.
 void check_shared_options(const PretrainOptions& o);
 
+/// How often the validation masks are drawn (again) while they choose no
+/// position at all.
+constexpr int kValidDraws = 100;
+
+/// UsageError when kValidDraws draws of the validation masks chose no
+/// position (a tiny --mask-prob): its loss would be 0 and no epoch could
+/// beat the first. `items` names the records
+/// ("SMILES"), `unit` what is masked ("token").
+void check_valid_masked(const PretrainOptions& o, const PretrainResult& r, const std::string& items,
+                        const std::string& unit);
+
 }  // namespace plmkit::pipelines

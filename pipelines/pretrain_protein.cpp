@@ -19,6 +19,8 @@
 #include "models/esm2_saver.hpp"
 #include "models/torch_runtime.hpp"
 #include "pipelines/epoch_progress.hpp"
+#include "pipelines/pretrain_history.hpp"
+#include "pipelines/pretrain_masking.hpp"
 #include "pipelines/pretrain_resume.hpp"
 #include "pipelines/property_table.hpp"
 #include "pipelines/train_checks.hpp"
@@ -27,6 +29,7 @@
 #include "src/runtime.hpp"
 #include "src/safetensors.hpp"
 #include "src/strings.hpp"
+#include "src/version.hpp"
 #include "tokenizers/batching.hpp"
 
 namespace plmkit::pipelines {
@@ -34,18 +37,12 @@ namespace plmkit::pipelines {
 void mask_residues(std::int64_t* ids, std::int64_t first, std::int64_t residues,
                    std::int64_t offset, double p, std::int64_t mask_id, std::mt19937_64& rng,
                    std::vector<std::int64_t>& positions, std::vector<std::int64_t>& labels) {
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    std::uniform_int_distribution<std::int64_t> random_aa(kFirstStandardAa, kLastStandardAa);
-    for (std::int64_t i = first; i < first + residues; ++i) {
-        if (u(rng) >= p) continue;
-        positions.push_back(offset + i);
-        labels.push_back(ids[i]);
-        const double r = u(rng);
-        if (r < 0.8)
-            ids[i] = mask_id;
-        else if (r < 0.9)
-            ids[i] = random_aa(rng);
-    }
+    BertMasking m;
+    m.p = p;
+    m.mask_id = mask_id;
+    m.random_first = kFirstStandardAa;
+    m.random_last = kLastStandardAa;
+    bert_mask(ids, first, residues, offset, m, rng, positions, labels);
 }
 
 namespace {
@@ -107,7 +104,6 @@ void check_protein_options(const PretrainOptions& o) {
     if (o.epochs < 0) throw UsageError("--epochs must be >= 0 (0: score and copy the input)");
     if (o.long_policy != "crop" && o.long_policy != "skip")
         throw UsageError("--long '" + o.long_policy + "': expected crop or skip");
-    if (!(o.log_every >= 0)) throw UsageError("--log-every must be >= 0 seconds");
     if (o.save_dtype != "input" && o.save_dtype != "float32")
         throw UsageError("--save-dtype '" + o.save_dtype + "': expected input or float32");
 }
@@ -176,6 +172,7 @@ class ProteinPretrainRun {
     bool saved_ = false;
     bool stopped_ = false;  ///< --stop-after-epochs reached
     std::unique_ptr<PretrainCheckpoint> ckpt_;
+    nlohmann::json data_file_;  ///< size and xxh64 of --data
 };
 
 void ProteinPretrainRun::skip(const data::InputRow& row, const std::string& why) {
@@ -183,7 +180,8 @@ void ProteinPretrainRun::skip(const data::InputRow& row, const std::string& why)
     const std::string where = o_.data + ":" + std::to_string(row.line) + ": ";
     if (r_.skip_reasons.size() < kSkipsShown)
         r_.skip_reasons.push_back(why.rfind(where, 0) == 0 ? why : where + why);
-    r_.rejects.push_back(reject_line(row.index + 1, row.id, row.input, why));
+    r_.rejects.push_back(reject_line(row.index + 1, row.id, row.input, why) + "\t" +
+                         std::to_string(row.line));
 }
 
 void ProteinPretrainRun::consider(const data::InputRow& row, std::vector<Residues>& out) {
@@ -253,12 +251,16 @@ void ProteinPretrainRun::split(std::vector<Residues> seqs) {
     r_.valid_size = valid_.size();
     r_.vocab_size = static_cast<std::size_t>(loaded_.config.vocab_size);
     // Validation windows and masks are drawn once: every epoch (and the
-    // input checkpoint, epoch 0) scores the same task.
+    // input checkpoint, epoch 0) scores the same task. A draw that chose no
+    // residue at all (a tiny validation set) is drawn again.
     std::mt19937_64 vrng(o_.seed ^ 0x9e3779b97f4a7c15ULL);
-    for (const auto& rows : batches(valid_, vrng, false)) {
-        ProteinBatch b = make_batch(rows, crop_, o_.mask_prob, loaded_.config, vrng);
-        if (b.masked > 0) valid_batches_.push_back(b), r_.valid_masked += b.masked;
+    for (int draw = 0; draw < kValidDraws && r_.valid_masked == 0; ++draw) {
+        for (const auto& rows : batches(valid_, vrng, false)) {
+            ProteinBatch b = make_batch(rows, crop_, o_.mask_prob, loaded_.config, vrng);
+            if (b.masked > 0) valid_batches_.push_back(b), r_.valid_masked += b.masked;
+        }
     }
+    check_valid_masked(o_, r_, "sequences", "residue");
 }
 
 /// Batches of windows over `seqs` (a random window of each sequence longer
@@ -374,6 +376,8 @@ void ProteinPretrainRun::save(const PretrainEpoch& e) {
     options["data"] = o_.data;
     const nlohmann::json provenance = {{"base_model", o_.esm_model},
                                        {"base_model_hash", loaded_.weights_hash},
+                                       {"data_file", data_file_},
+                                       {"plmkit_version", version()},
                                        {"epoch", e.epoch},
                                        {"valid_loss", e.valid_loss},
                                        {"valid_perplexity", std::exp(e.valid_loss)},
@@ -385,7 +389,8 @@ void ProteinPretrainRun::save(const PretrainEpoch& e) {
     models::Esm2SaveOptions so;
     so.float32 = o_.save_dtype == "float32";
     so.before_commit = [&](const std::string& tmp) {
-        write_rejects(tmp + "/rejects.tsv", r_.rejects, "sequence");
+        write_rejects(tmp + "/rejects.tsv", r_.rejects, "sequence", "line");
+        write_pretrain_history(tmp, r_.history);
         ckpt_->write(tmp, progress(), r_.history);
     };
     models::save_esm2_checkpoint(o_.esm_model, o_.output, model_->checkpoint_tensors(esm_prefix_),
@@ -423,10 +428,12 @@ bool ProteinPretrainRun::finish_epoch(PretrainEpoch& e) {
     }
     e.saved = !saved_ || e.valid_loss < r_.best_valid_loss;
     r_.history.push_back(e);
-    if (e.saved)
+    if (e.saved) {
         save(e);
-    else
+    } else {
+        write_pretrain_history(o_.output, r_.history);
         ckpt_->write(o_.output, progress(), r_.history);
+    }
     log_epoch(e);
     if (e.epoch > 0) stopped_ = ckpt_->epoch_done() && e.epoch < o_.epochs;
     return true;
@@ -434,9 +441,10 @@ bool ProteinPretrainRun::finish_epoch(PretrainEpoch& e) {
 
 void ProteinPretrainRun::load_model() {
     crop_ = resolve_crop(o_, models::check_esm2_dir(o_.esm_model));
+    data_file_ = resume_fingerprint(o_.data);
     ckpt_ = std::make_unique<PretrainCheckpoint>(
         o_, run_options(),
-        nlohmann::json{{"data_file", resume_fingerprint(o_.data)},
+        nlohmann::json{{"data_file", data_file_},
                        {"esm_model_files", encoder_fingerprint(o_.esm_model)}});
     ckpt_->check();
     loaded_ = models::load_esm2(o_.esm_model, {});

@@ -433,10 +433,11 @@ nlohmann::json evaluate_predictions(const std::string& task,
 }
 
 void write_rejects(const std::string& path, const std::vector<std::string>& rejects,
-                   const std::string& input_header) {
+                   const std::string& input_header, const std::string& more_header) {
     AtomicFile file(path);
     std::ofstream out(file.temp_path());
-    out << "index\tid\t" << input_header << "\treason\n";
+    out << "index\tid\t" << input_header << "\treason"
+        << (more_header.empty() ? "" : "\t" + more_header) << '\n';
     for (const auto& line : rejects)
         out << line << '\n';
     out.close();

@@ -82,9 +82,11 @@ nlohmann::json evaluate_predictions(const std::string& task,
                                     const std::vector<std::int64_t>& class_counts = {});
 
 /// Writes rejects ("index \t id \t input \t reason" lines) to `path` (TSV
-/// with the header index, id, <input_header>, reason) atomically.
+/// with the header index, id, <input_header>, reason) atomically; with
+/// `more_header` (e.g. "line"), that is appended to the header, for lines
+/// with one more field.
 void write_rejects(const std::string& path, const std::vector<std::string>& rejects,
-                   const std::string& input_header = "input");
+                   const std::string& input_header = "input", const std::string& more_header = "");
 
 /// The words of the reject reason of a censored target value ('<5',
 /// '>10', '>= 0.1'), which train counts to warn about them.

@@ -61,8 +61,8 @@ void add_protein_flags(CLI::App* cmd, pipelines::PretrainOptions& o) {
                     "float32, float16 or bfloat16) or float32")
         ->capture_default_str();
     cmd->add_option("--log-every", o.log_every,
-                    "stderr not a terminal: seconds between progress lines within an epoch")
-        ->check(CLI::NonNegativeNumber)
+                    "stderr not a terminal: seconds between progress lines within an epoch "
+                    "(0 = after every step)")
         ->capture_default_str();
 }
 
@@ -166,9 +166,11 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
     add_training_flags(cmd, *opt);
     add_architecture_flags(cmd, *opt);
     cmd->footer(
-        "LM_DIR (new or empty) holds config.json, model.safetensors, vocab.txt and\n"
-        "rejects.tsv (every skipped record with its reason); it is (re)written\n"
-        "atomically at every epoch whose validation loss is the best so far.\n"
+        "LM_DIR (new or empty) holds config.json, model.safetensors, vocab.txt,\n"
+        "rejects.tsv (every skipped record with its reason) and history.tsv (each\n"
+        "epoch's train/valid loss, perplexity, accuracy and lr, rewritten after every\n"
+        "epoch); the model is (re)written atomically at every epoch whose validation\n"
+        "loss is the best so far.\n"
         "While training, LM_DIR/checkpoints holds the last epoch's weights, optimizer\n"
         "and schedule position: after Ctrl-C, SIGTERM or a preempted job, the same\n"
         "command with --resume continues from there (changed options or data are\n"
@@ -176,7 +178,10 @@ PLMKIT_COMMAND(57, [](CLI::App& app) {
         "--checkpoint-every N also checkpoints within an epoch, every N steps, and\n"
         "--stop-after-epochs N stops after N epochs for a later --resume (time-boxed\n"
         "batch jobs): the pieces give the same files as one run.\n"
-        "Each epoch logs train/validation masked-LM loss and masked-token accuracy;\n"
+        "Masking (both kinds): --mask-prob of the tokens between <cls> and <eos>,\n"
+        "of which 80% <mask>, 10% a random token, 10% kept.\n"
+        "Each epoch logs train/validation masked-LM loss, validation perplexity and\n"
+        "masked-token accuracy;\n"
         "within an epoch a progress line (a log line every --log-every seconds when\n"
         "stderr is not a terminal) shows steps, rate, ETA and the running loss\n"
         "(--no-progress or -q: neither).\n"

@@ -8,6 +8,7 @@
 
 using plmkit::test::read_file;
 using plmkit::test::run_plmkit;
+using plmkit::test::shared_path;
 using plmkit::test::temp_path;
 using plmkit::test::write_file;
 
@@ -30,9 +31,9 @@ TEST_CASE("cli pretrain: an existing LM_DIR is refused; skips go to rejects.tsv"
                                           "each with its reason in " +
                                           out + "/rejects.tsv"));
     const std::string rejects = read_file(out + "/rejects.tsv");
-    CHECK_THAT(rejects, Catch::StartsWith("index\tid\tsmiles\treason\n0\tm0\t"));
+    CHECK_THAT(rejects, Catch::StartsWith("index\tid\tsmiles\treason\tline\n0\tm0\t"));
     CHECK_THAT(rejects, Catch::Contains("\n28\tm28\t" + std::string(50, 'C') +
-                                        "\t50 tokens, more than --max-len - 2\n"));
+                                        "\t50 tokens, more than --max-len - 2\t29\n"));
     const std::string config = read_file(out + "/config.json");
     auto second = run_plmkit(args);
     CHECK(second.exit_code == 2);
@@ -50,6 +51,25 @@ TEST_CASE("cli pretrain: negative counts are usage errors, not huge numbers",
             run_plmkit({"pretrain", "--data", temp_path("none.smi"), "--output", out, flag, "-1"});
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains(flag) && Catch::Contains("-1"));
+    }
+    CHECK(::access(out.c_str(), F_OK) != 0);
+}
+
+TEST_CASE("cli pretrain: a negative --log-every says what it must be", "[cli][pretrain_checks]") {
+    // It said "Value -1 not in range 0.000000 to 17976931348623157..." (309 digits).
+    const std::string out = temp_path("cli_lm_log_every");
+    for (const char* kind : {"smiles", "protein"}) {
+        INFO(kind);
+        std::vector<std::string> args = {
+            "pretrain", "--kind", kind,          "--data", temp_path("none.smi"),
+            "--output", out,      "--log-every", "-1"};
+        if (std::string(kind) == "protein")
+            args.insert(args.end(), {"--esm-model", shared_path("fixtures/esm2_tiny/model")});
+        auto r = run_plmkit(args);
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, Catch::Contains("--log-every must be >= 0 seconds (0 = after every "
+                                          "step), got -1"));
+        CHECK(r.err.size() < 200);
     }
     CHECK(::access(out.c_str(), F_OK) != 0);
 }

@@ -97,9 +97,10 @@ TEST_CASE("pretrain checks: every skipped record is in rejects.tsv", "[pretrain_
     CHECK(r.skip_reasons.size() == 5);  // named on stderr
     auto rej = test::read_csv(out + "/rejects.tsv", '\t');
     REQUIRE(rej.size() == 9);
-    CHECK(rej[0] == std::vector<std::string>{"index", "id", "smiles", "reason"});
+    CHECK(rej[0] == std::vector<std::string>{"index", "id", "smiles", "reason", "line"});
     for (std::size_t k = 1; k < rej.size(); ++k) {
         CHECK(rej[k][0] == std::to_string((k - 1) * 5));
+        CHECK(rej[k][4] == std::to_string((k - 1) * 5 + 2));  // after the header line
         CHECK(rej[k][1] == "long" + rej[k][0]);
         CHECK(rej[k][2] == std::string(60, 'C'));
         CHECK(rej[k][3] == "60 tokens, more than --max-len - 2");
@@ -123,12 +124,19 @@ TEST_CASE("pretrain checks: SDF records are read as molecules", "[pretrain_check
     CHECK(r.records == 13);
     CHECK(r.train_size + r.valid_size == 12);
     CHECK(r.skipped == 1);
+    // Its one validation molecule got no masked token in the first draw (a
+    // validation loss of 0 that no epoch could beat): drawn again.
+    CHECK(r.valid_size == 1);
+    CHECK(r.valid_masked > 0);
+    REQUIRE(r.history.size() == 1);
+    CHECK(r.history[0].valid_loss > 0);
     auto rej = test::read_csv(out + "/rejects.tsv", '\t');
     REQUIRE(rej.size() == 2);
     CHECK(rej[1][0] == "12");
     CHECK(rej[1][1] == "broken");
     CHECK(rej[1][2] == "(mol block at line " + std::to_string(broken_line) + ")");
     CHECK_THAT(rej[1][3], Catch::StartsWith("unparsable mol block"));
+    CHECK(rej[1][4] == std::to_string(broken_line));
 }
 
 TEST_CASE("pretrain checks: option values out of range", "[pretrain_checks]") {
@@ -184,9 +192,10 @@ TEST_CASE("pretrain checks: a CSV's bad rows show as they are, their place said 
     CHECK(r.skip_reasons[1] == data + ":33: expected 2 fields, found 3");
     auto rej = test::read_csv(out + "/rejects.tsv", '\t');
     REQUIRE(rej.size() == 3);
-    CHECK(rej[1] == std::vector<std::string>{"30", "empty", "",
-                                             "empty SMILES"});  // not "(mol block at line 32)"
+    CHECK(rej[1] == std::vector<std::string>{"30", "empty", "", "empty SMILES",
+                                             "32"});  // not "(mol block at line 32)"
     CHECK(rej[2][2] == "CCO");
+    CHECK(rej[2][4] == "33");
 }
 
 TEST_CASE("pretrain checks: a SMILES RDKit cannot parse is skipped with RDKit's reason",
@@ -214,6 +223,7 @@ TEST_CASE("pretrain checks: a SMILES RDKit cannot parse is skipped with RDKit's 
         CHECK(rej[k][0] == std::to_string(29 + k));
         CHECK(rej[k][1] == ids[k - 1]);
         CHECK_THAT(rej[k][3], Catch::StartsWith("unparsable SMILES: "));
+        CHECK(rej[k][4] == std::to_string(31 + k));
     }
     CHECK_THAT(rej[1][3], Catch::Contains("unclosed ring"));
     CHECK_THAT(rej[3][3], Catch::Contains("valence"));
@@ -236,4 +246,35 @@ TEST_CASE("pretrain checks: a run whose loss is NaN from the start writes no enc
     fs::remove_all(out);
     CHECK_THROWS_WITH(pipelines::run_pretrain(o), Catch::Contains("training diverged") &&
                                                       Catch::Contains("a lower --lr than 1e+12"));
+}
+
+TEST_CASE("pretrain checks: a validation set whose masks chose nothing is refused",
+          "[pretrain_checks]") {
+    // Its loss was 0: the first epoch (protein: the input model) stayed the
+    // best, and no trained epoch could ever be saved.
+    auto o = small_options(test::shared_path("data/esol/delaney-processed.csv"),
+                           test::temp_path("lm_no_valid_masks"));
+    o.max_records = 60;
+    o.mask_prob = 1e-9;
+    CHECK_THROWS_AS(pipelines::run_pretrain(o), UsageError);
+    CHECK_THROWS_WITH(pipelines::run_pretrain(o),
+                      Catch::StartsWith("--mask-prob 1e-09 chose no token of the ") &&
+                          Catch::Contains(" in 100 draws") &&
+                          Catch::Contains(" validation SMILES"));
+    CHECK_FALSE(fs::exists(o.output + "/model.safetensors"));
+
+    pipelines::PretrainOptions p;
+    p.kind = "protein";
+    p.esm_model = test::shared_path("fixtures/esm2_tiny/model");
+    p.data = test::shared_path("data/flip_gb1/sampled.csv");
+    p.output = test::temp_path("esm_no_valid_masks");
+    p.max_records = 20;
+    p.epochs = 1;
+    p.threads = 1;
+    p.log_epochs = false;
+    p.mask_prob = 1e-9;
+    CHECK_THROWS_WITH(pipelines::run_pretrain(p),
+                      Catch::StartsWith("--mask-prob 1e-09 chose no residue of the 2 validation "
+                                        "sequences"));
+    CHECK_FALSE(fs::exists(p.output + "/model.safetensors"));
 }
