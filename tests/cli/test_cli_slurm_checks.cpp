@@ -114,8 +114,9 @@ TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written
         CHECK_THAT(r.err, Catch::Contains(cfg + ":3: 'score.models.model': cannot open '") &&
                               Catch::Contains("nope_model"));
         // A folder without config.json: slurm's own check names it.
-        std::filesystem::create_directories(test::temp_path("slurm_empty_model"));
-        test::write_file(cfg, "score:\n  models:\n    - {name: m, model: slurm_empty_model}\n");
+        const std::string empty_model = test::temp_path("slurm_empty_model");
+        std::filesystem::create_directories(empty_model);
+        test::write_file(cfg, "score:\n  models:\n    - {name: m, model: " + empty_model + "}\n");
         auto e = slurm({"-i", lib, "-c", cfg});
         CHECK(e.exit_code == 4);
         CHECK_THAT(e.err, Catch::Contains("score.models 'm': no model at"));
