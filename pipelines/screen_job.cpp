@@ -439,6 +439,7 @@ class ChunkLoop {
 std::uint64_t screen_into(const ScreenOptions& opt, ScreenResult& result,
                           ScreenCheckpoint* checkpoint, Clock::time_point t0) {
     ScreenPlan plan(resolve_config(opt), !opt.sdf.empty());
+    plan.set_hits_separator(csv_separator_for(result.output));  // -o hits.tsv: tab-separated
     const ScreenConfig& cfg = plan.config();
     data::MoleculeReaderOptions ropt = opt.reader;
     ropt.keep_props = !cfg.output.keep_cols.empty();  // the kept columns come from the props
