@@ -330,15 +330,17 @@ void parse_filters(const Ctx& c, const YAML::Node& n, FilterOptions& o) {
         o.flag_smarts = parse_smarts_list(c, n["flag_smarts"], "filters.flag_smarts");
 }
 
-/// A relative `references:` path starts at the config file's folder; the
-/// file must be readable (an error here names the config line and key).
-void resolve_references(const Ctx& c, const YAML::Node& node, std::string& path) {
+/// A relative `references:` file or score model directory starts at the
+/// config file's folder; it must exist (an error here names the config line
+/// and key, which the reader or model loader no longer knows).
+void resolve_config_path(const Ctx& c, const YAML::Node& node, std::string& path,
+                         const std::string& key) {
     if (!c.base_dir || path.empty() || path == "-") return;
     std::filesystem::path p(path);
     if (p.is_relative()) path = (*c.base_dir / p).lexically_normal().string();
     struct stat st;
     if (::stat(path.c_str(), &st) != 0)
-        throw IoError(c.where(node) + ": 'similarity.references': cannot open '" + path +
+        throw IoError(c.where(node) + ": '" + key + "': cannot open '" + path +
                       "' (relative paths start at the config file's folder): " + errno_message());
 }
 
@@ -359,7 +361,7 @@ SimilarityOptions parse_similarity_one(const Ctx& c, const YAML::Node& n) {
     if (o.min && (*o.min < 0 || *o.min > 1))
         c.fail(n["min"], "similarity.min",
                "expected a Tanimoto similarity 0..1, got " + n["min"].as<std::string>());
-    resolve_references(c, n["references"], o.references);
+    resolve_config_path(c, n["references"], o.references, "similarity.references");
     return o;
 }
 
@@ -371,10 +373,7 @@ std::vector<ModelScoreOptions> parse_score_models(const Ctx& c, const YAML::Node
         ModelScoreOptions o;
         if (!m["model"]) c.fail(m, "score.models.model", "missing (a model directory or default)");
         o.model = get_string(c, m["model"], "score.models.model");
-        // Like references: a relative model directory starts at the config's folder.
-        if (c.base_dir && o.model != "default" && !o.model.empty() &&
-            std::filesystem::path(o.model).is_relative())
-            o.model = (*c.base_dir / o.model).lexically_normal().string();
+        if (o.model != "default") resolve_config_path(c, m["model"], o.model, "score.models.model");
         if (m["name"]) o.name = get_string(c, m["name"], "score.models.name");
         if (o.name.empty() || o.name.find_first_of(",; \t") != std::string::npos)
             c.fail(m, "score.models.name", "expected a short name without spaces or commas");

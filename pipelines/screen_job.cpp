@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pipelines/dedupe_index.hpp"
+#include "pipelines/duplicate_ids.hpp"
 #include "pipelines/hit_ranker.hpp"
 #include "pipelines/kept_columns.hpp"
 #include "pipelines/run_files.hpp"
@@ -95,13 +96,15 @@ void parallel_for(std::vector<std::unique_ptr<ScreenWorker>>& workers,
 /// values of the `kept` columns, skipping the records below `from` (done by
 /// an interrupted run); `end` becomes the index after the last record read.
 bool read_chunk(data::MoleculeReader& reader, const Shard& shard, std::size_t chunk,
-                std::uint64_t from, KeptColumns& kept, std::vector<ScreenItem>& items,
-                std::uint64_t& end) {
+                std::uint64_t from, KeptColumns& kept, DuplicateIds& ids,
+                std::vector<ScreenItem>& items, std::uint64_t& end) {
     items.clear();
     data::MoleculeRecord rec;
     while (items.size() < chunk && reader.next(rec)) {
         end = rec.index + 1;
-        if (!shard.contains(rec.index) || rec.index < from) continue;
+        if (!shard.contains(rec.index)) continue;
+        ids.add(rec.id, rec.index, rec.line);  // the done records too: a resumed run warns alike
+        if (rec.index < from) continue;
         ScreenItem item;
         item.record = rec.index;
         item.line = rec.line;
@@ -386,7 +389,8 @@ class ChunkLoop {
         Progress progress(progress_options(opt_, reader.format(), done_.counts.read));
         std::vector<ScreenItem> items;
         std::uint64_t end = done_.records_end;
-        while (read_chunk(reader, opt_.shard, opt_.chunk, done_.records_end, kept_, items, end)) {
+        while (read_chunk(reader, opt_.shard, opt_.chunk, done_.records_end, kept_, ids_, items,
+                          end)) {
             throw_if_interrupted();
             parallel_for(workers_, items, [](ScreenWorker& w, ScreenItem& it) { w.prepare(it); });
             throw_if_interrupted();
@@ -400,6 +404,12 @@ class ChunkLoop {
             progress.add(items.size());
         }
         progress.finish();
+        const std::string w = ids_.warning(
+            opt_.input,
+            "hits.csv and rejects.tsv keep each record under its id, so a join on id would mix "
+            "those records up (the record column tells them apart): make the ids unique or "
+            "choose another --id-col");
+        if (!w.empty()) log_warn(w);
     }
     /// CPU seconds per step.
     std::array<double, kScreenSteps> seconds() const {
@@ -421,6 +431,7 @@ class ChunkLoop {
     const ScreenSaved& done_;
     Clock::time_point t0_;
     double dedupe_seconds_ = 0;
+    DuplicateIds ids_;
 };
 
 /// The run once its outputs are locked, up to the committed files; returns
@@ -428,9 +439,11 @@ class ChunkLoop {
 std::uint64_t screen_into(const ScreenOptions& opt, ScreenResult& result,
                           ScreenCheckpoint* checkpoint, Clock::time_point t0) {
     ScreenPlan plan(resolve_config(opt), !opt.sdf.empty());
+    plan.set_hits_separator(csv_separator_for(result.output));  // -o hits.tsv: tab-separated
     const ScreenConfig& cfg = plan.config();
     data::MoleculeReaderOptions ropt = opt.reader;
     ropt.keep_props = !cfg.output.keep_cols.empty();  // the kept columns come from the props
+    ropt.empty_ok = true;  // an empty CSV/TSV is screened, with a warning, as an empty .smi or .sdf
     data::MoleculeReader reader(opt.input, ropt);
     KeptColumns kept = keep_columns(cfg, reader, plan, opt.keep_cols.has_value());
     // Before the run: a merge compares shards by the file they read.

@@ -39,8 +39,7 @@ struct Row {
 };
 
 /// The --keep-cols columns of a hits.csv header: those after "record".
-std::vector<std::string> kept_names(const std::string& hits_header) {
-    auto cols = split_csv_line(hits_header, ',');
+std::vector<std::string> kept_names(const std::vector<std::string>& cols) {
     auto it = std::find(cols.begin(), cols.end(), "record");
     return it == cols.end() ? std::vector<std::string>{}
                             : std::vector<std::string>(it + 1, cols.end());
@@ -145,15 +144,24 @@ void check_rows(const ScreenShardFiles& s, const char* what, const std::string& 
 }
 
 /// Reads a shard's hits.csv (and SDF blocks) into rows; checks the header.
-void read_hits(const ScreenShardFiles& s, bool with_sdf, std::string& header,
-               std::vector<Row>& out) {
+/// A shard's hits file is tab-separated when named .tsv (as the screen wrote
+/// it); its rows are re-written with the merged output's separator `out_sep`.
+void read_hits(const ScreenShardFiles& s, bool with_sdf, char out_sep,
+               std::vector<std::string>& header, std::vector<Row>& out) {
     LineReader reader(s.hits);
     std::string line;
     if (!reader.next(line)) throw InputError(s.hits + ": empty file, expected a hits header");
-    if (header.empty()) header = line;
-    if (line != header)
-        throw InputError(s.hits + ": header differs from the first shard's (" + header + ")");
-    auto cols = split_csv_line(header, ',');
+    const char sep = csv_separator_for(s.hits);
+    const std::vector<std::string> cols = split_csv_line(line, sep);
+    if (header.empty()) header = cols;
+    if (cols != header) {
+        std::size_t i = 0;
+        while (i < cols.size() && i < header.size() && cols[i] == header[i])
+            ++i;
+        throw InputError(s.hits + ": header differs from the first shard's at column " +
+                         std::to_string(i + 1) + ": '" + (i < cols.size() ? cols[i] : "") +
+                         "', the first shard has '" + (i < header.size() ? header[i] : "") + "'");
+    }
     auto col = [&](const char* name) {
         auto it = std::find(cols.begin(), cols.end(), name);
         if (it == cols.end()) throw InputError(s.hits + ": no '" + name + "' column");
@@ -165,7 +173,7 @@ void read_hits(const ScreenShardFiles& s, bool with_sdf, std::string& header,
     std::size_t n = 0;
     while (reader.next(line)) {
         if (line.empty()) continue;
-        auto f = split_csv_line(line, ',');
+        auto f = split_csv_line(line, sep);
         if (f.size() != cols.size())
             throw InputError(reader.where() + ": expected " + std::to_string(cols.size()) +
                              " fields, got " + std::to_string(f.size()));
@@ -179,6 +187,11 @@ void read_hits(const ScreenShardFiles& s, bool with_sdf, std::string& header,
         r.record = to_record(f[c_record], reader.where());
         check_record(s, r.record, reader.where());
         r.kept.assign(f.begin() + static_cast<std::ptrdiff_t>(c_record) + 1, f.end());
+        if (sep != out_sep) {
+            line.clear();
+            for (std::size_t i = 0; i < f.size(); ++i)
+                line += (i ? std::string(1, out_sep) : std::string()) + csv_escape(f[i], out_sep);
+        }
         r.line = std::move(line);
         if (with_sdf) {
             if (n >= sdf.size())
@@ -230,10 +243,10 @@ ScreenResult merged_outputs(const ScreenMergeOptions& o,
 
 /// Every shard's hits in record order; `header` gets their (common) header.
 std::vector<Row> read_all_hits(const std::vector<ScreenShardFiles>& shards, bool with_sdf,
-                               std::string& header) {
+                               char out_sep, std::vector<std::string>& header) {
     std::vector<Row> hits;
     for (const auto& s : shards)
-        read_hits(s, with_sdf, header, hits);
+        read_hits(s, with_sdf, out_sep, header, hits);
     std::sort(hits.begin(), hits.end(),
               [](const Row& a, const Row& b) { return a.record < b.record; });
     return hits;
@@ -365,7 +378,8 @@ bool is_screen_output(const std::string& path) {
     try {
         LineReader in(path);
         std::string line;
-        return in.next(line) && line.rfind("id,input_smiles,smiles", 0) == 0;
+        return in.next(line) && (line.rfind("id,input_smiles,smiles", 0) == 0 ||
+                                 line.rfind("id\tinput_smiles\tsmiles", 0) == 0);
     } catch (const Error&) {
         return false;
     }
@@ -384,11 +398,11 @@ ScreenResult merge_screen(const ScreenMergeOptions& o) {
             throw UsageError("merge --sdf: shard " + s.summary + " wrote no SDF");
 
     ScreenResult result = merged_outputs(o, shards);
-    std::string header;
-    std::vector<Row> hits = read_all_hits(shards, with_sdf, header);
+    std::vector<std::string> header;
+    std::vector<Row> hits =
+        read_all_hits(shards, with_sdf, csv_separator_for(result.output), header);
     const std::vector<std::string> kept = kept_names(header);
-    ScreenWriter writer(split_csv_line(header, ','), result.output, result.sdf, result.rejects,
-                        kept);
+    ScreenWriter writer(header, result.output, result.sdf, result.rejects, kept);
     MergeRouter router(top, dedupe, writer, result.counts);
     merge_in_record_order(shards, hits, kept, router);
     router.write_hits();

@@ -219,8 +219,8 @@ void ScreenPlan::format_hit(ScreenItem& item, const std::string& molblock) const
         fields.push_back(k < item.kept.size() ? one_line_utf8(item.kept[k]) : std::string());
     std::string row;
     for (std::size_t i = 0; i < fields.size(); ++i) {
-        if (i) row += ',';
-        row += csv_escape(fields[i], ',');
+        if (i) row += hits_sep_;
+        row += csv_escape(fields[i], hits_sep_);
     }
     item.csv_row = std::move(row);
     if (!write_sdf_) return;

@@ -45,6 +45,9 @@ class ScreenPlan {
     /// Appends the output names of the --keep-cols columns (whose values
     /// come in ScreenItem::kept) to hit_columns(). Before any format_hit.
     void add_kept_columns(const std::vector<std::string>& names);
+    /// The hits table's field separator: ',' (the default), or '\t' for an
+    /// output named .tsv (csv_separator_for). Before any format_hit.
+    void set_hits_separator(char sep) { hits_sep_ = sep; }
 
     /// Appends the score models' predictions to item.values; false (item
     /// rejected at the score step) when a model cannot featurize it.
@@ -67,6 +70,7 @@ class ScreenPlan {
     std::vector<ReferenceSet> references_;
     std::vector<std::string> value_names_;
     std::vector<std::string> hit_columns_;
+    char hits_sep_ = ',';
     std::size_t kept_columns_ = 0;  ///< the last ones of hit_columns_
     std::vector<bool> integer_column_;
     std::vector<std::pair<std::size_t, double>> weights_;

@@ -45,7 +45,7 @@ ScreenWriter::ScreenWriter(const std::vector<std::string>& hit_columns, const st
     hits_ = open(hits);
     if (!sdf.empty()) sdf_ = open(sdf);
     if (!rejects.empty()) rejects_ = open(rejects);
-    put(hits_.file, header_line(hit_columns, ','), hits_.name);
+    put(hits_.file, header_line(hit_columns, csv_separator_for(hits)), hits_.name);
     std::vector<std::string> reject_header = reject_columns();
     reject_header.insert(reject_header.end(), kept_columns.begin(), kept_columns.end());
     if (rejects_.file) put(rejects_.file, header_line(reject_header, '\t'), rejects);

@@ -277,7 +277,10 @@ TEST_CASE("cli screen: an id that is not UTF-8 is written with \\xHH in every ou
 }
 
 TEST_CASE("cli screen: an input without records is screened with a warning", "[cli][screen]") {
-    for (const std::string name : {"cli_empty.smi", "cli_header_only.csv", "cli_empty.sdf"}) {
+    // cli_empty.csv: a table file with no bytes at all (no header line)
+    // was an error (exit 3), unlike an empty .smi or .sdf.
+    for (const std::string name :
+         {"cli_empty.smi", "cli_header_only.csv", "cli_empty.sdf", "cli_empty.csv"}) {
         auto lib = test::temp_path(name);
         test::write_file(lib, name == "cli_header_only.csv" ? "smiles,id\n" : "");
         auto out = test::temp_path(name + ".hits.csv");
@@ -288,4 +291,24 @@ TEST_CASE("cli screen: an input without records is screened with a warning", "[c
                                           ": no molecule records read (an empty file, or only a "
                                           "header line?); the outputs hold no molecules"));
     }
+}
+
+TEST_CASE("cli screen: ids that repeat an earlier record's are named in a warning",
+          "[cli][screen]") {
+    // X1 twice (lines 2 and 3, different molecules) and a duplicate molecule
+    // under a new id (X3, line 5): only the repeated id is warned about.
+    auto lib = test::temp_path("cli_dup_ids.csv");
+    test::write_file(lib, "smiles,id\nCCO,X1\nCCN,X1\nc1ccccc1O,X2\nCCO,X3\n");
+    auto out = test::temp_path("cli_dup_ids.hits.csv");
+    auto r = run_plmkit({"screen", "-i", lib, "-o", out, "--no-progress"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("warning: " + lib +
+                                      ": 1 record repeats the id of an earlier record: 'X1' "
+                                      "(line 3); hits.csv and rejects.tsv keep each record"));
+    auto unique = test::temp_path("cli_unique_ids.csv");
+    test::write_file(unique, "smiles,id\nCCO,X1\nCCN,X2\n");
+    auto r2 = run_plmkit({"screen", "-i", unique, "-o", out, "--no-progress"});
+    CHECK(r2.exit_code == 0);
+    CHECK_THAT(r2.err, !Catch::Contains("repeats the id"));
 }

@@ -111,7 +111,15 @@ TEST_CASE("cli slurm: passed-on arguments are checked before scripts are written
         test::write_file(cfg, "score:\n  models:\n    - {name: m, model: nope_model}\n");
         auto r = slurm({"-i", lib, "-c", cfg});
         CHECK(r.exit_code == 4);
-        CHECK_THAT(r.err, Catch::Contains("score.models 'm': no model at"));
+        CHECK_THAT(r.err, Catch::Contains(cfg + ":3: 'score.models.model': cannot open '") &&
+                              Catch::Contains("nope_model"));
+        // A folder without config.json: slurm's own check names it.
+        const std::string empty_model = test::temp_path("slurm_empty_model");
+        std::filesystem::create_directories(empty_model);
+        test::write_file(cfg, "score:\n  models:\n    - {name: m, model: " + empty_model + "}\n");
+        auto e = slurm({"-i", lib, "-c", cfg});
+        CHECK(e.exit_code == 4);
+        CHECK_THAT(e.err, Catch::Contains("score.models 'm': no model at"));
     }
     SECTION("valid arguments: scripts written, the command itself not run") {
         auto r = slurm({"-i", lib, "--top", "1", "-t", "1", "--no-progress"});

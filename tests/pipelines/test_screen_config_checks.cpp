@@ -86,15 +86,32 @@ TEST_CASE("screen config: model directories are found from the config file's fol
     namespace fs = std::filesystem;
     const fs::path dir = test::temp_path("cfgdir_models");
     fs::create_directories(dir / "conf");
+    fs::create_directories(dir / "conf" / "models" / "herg");
+    fs::create_directories(dir / "abs_m");
+    const std::string abs_m = (dir / "abs_m").string();
     const std::string cfg = (dir / "conf" / "score.yaml").string();
     test::write_file(cfg,
                      "score:\n  models:\n    - {name: a, model: models/herg}\n"
-                     "    - {name: b, model: default}\n    - {name: c, model: /abs/m}\n");
+                     "    - {name: b, model: default}\n    - {name: c, model: " +
+                         abs_m + "}\n");
     auto c = load_screen_config(cfg);
     REQUIRE(c.score.models.size() == 3);
     CHECK(c.score.models[0].model == (dir / "conf" / "models" / "herg").string());
     CHECK(c.score.models[1].model == "default");
-    CHECK(c.score.models[2].model == "/abs/m");
+    CHECK(c.score.models[2].model == abs_m);
+
+    // A directory that is not there is named with the config line and key
+    // (the model loader's own error named neither, nor where relative paths start).
+    test::write_file(cfg, "score:\n  models:\n    - {name: a, model: models/hreg}\n");
+    try {
+        load_screen_config(cfg);
+        FAIL("a missing model directory was accepted");
+    } catch (const IoError& e) {
+        CHECK_THAT(e.what(), Catch::StartsWith(cfg + ":3: 'score.models.model': cannot open '" +
+                                               (dir / "conf" / "models" / "hreg").string() +
+                                               "' (relative paths start at the config file's "
+                                               "folder)"));
+    }
 }
 
 TEST_CASE("screen config: filters.elements", "[screen][config][elements]") {
