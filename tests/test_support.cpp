@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace plmkit::test {
 
@@ -53,6 +55,21 @@ std::string fresh_dir(const std::string& name) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir;
+}
+
+std::string fresh_path(const std::string& name) {
+    const std::string path = temp_path(name);
+    std::filesystem::remove_all(path);
+    return path;
+}
+
+std::string built_once(const std::string& key, const std::function<std::string()>& make) {
+    static std::map<std::string, std::string> built;
+    const auto it = built.find(key);
+    if (it != built.end()) return it->second;
+    std::string made = make();
+    built.emplace(key, made);
+    return made;
 }
 
 std::string esm2_tiny_model() {
@@ -218,6 +235,15 @@ ScopedEnv::~ScopedEnv() {
         else
             ::unsetenv(it->first.c_str());
     }
+}
+
+ScopedFile::ScopedFile(std::string path, const std::string& text)
+    : path_(std::move(path)), old_(read_file(path_)) {
+    write_file(path_, text);
+}
+
+ScopedFile::~ScopedFile() {
+    write_file(path_, old_);
 }
 
 }  // namespace plmkit::test

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tests: paths to fixtures and data, temporary files,
 // running the plmkit binary.
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -16,6 +17,14 @@ std::string source_path(const std::string& rel);
 std::string temp_path(const std::string& name);
 /// A fresh, empty folder at temp_path(name); returns its path.
 std::string fresh_dir(const std::string& name);
+/// temp_path(name) with nothing there (for a command that makes the folder).
+std::string fresh_path(const std::string& name);
+/// What `make()` returns, made once per run of the test binary for each
+/// `key`: later calls with the same key get the first result without calling
+/// `make` (a model folder trained once and only read by the test cases and
+/// SECTIONs that share it; Catch2 runs a TEST_CASE's body once per SECTION).
+/// A `make` that throws (a failed REQUIRE) is called again next time.
+std::string built_once(const std::string& key, const std::function<std::string()>& make);
 /// The esm2_tiny fixture model folder (random weights, fair-esm outputs):
 /// shared_path("fixtures/esm2_tiny/model").
 std::string esm2_tiny_model();
@@ -79,6 +88,20 @@ class ScopedEnv {
 
   private:
     std::vector<std::pair<std::string, std::optional<std::string>>> old_;
+};
+
+/// Writes `text` over the file at `path` for one scope; the file's old bytes
+/// come back at the end of the scope (a SECTION that changes a file of a
+/// fixture made once, see built_once).
+class ScopedFile {
+  public:
+    ScopedFile(std::string path, const std::string& text);
+    ~ScopedFile();
+    ScopedFile(const ScopedFile&) = delete;
+    ScopedFile& operator=(const ScopedFile&) = delete;
+
+  private:
+    std::string path_, old_;
 };
 
 }  // namespace plmkit::test

@@ -21,6 +21,16 @@ std::string tiny_table() {
     return path;
 }
 
+/// `plmkit train` on tiny_table() into `out` with `more` options: a usage
+/// error (exit 2); its result.
+plmkit::test::RunResult train_usage_error(const std::string& out,
+                                          const std::vector<std::string>& more) {
+    auto r = run_plmkit(plmkit::test::with(
+        {"train", "--data", tiny_table(), "--target-col", "NR-AR", "--output", out}, more));
+    CHECK(r.exit_code == 2);
+    return r;
+}
+
 }  // namespace
 
 TEST_CASE("cli train: Chemprop's option names point to plmkit's", "[cli][train][chemprop]") {
@@ -37,32 +47,24 @@ TEST_CASE("cli train: Chemprop's option names point to plmkit's", "[cli][train][
         CHECK_THAT(r.err, Contains("--data is required"));
     }
     SECTION("v2 names (hyphens, =value) are found the same way") {
-        auto r = run_plmkit({"train", "--data", tiny_table(), "--target-col", "NR-AR", "--output",
-                             out, "--ensemble-size=3", "--split-type", "random"});
-        CHECK(r.exit_code == 2);
+        auto r = train_usage_error(out, {"--ensemble-size=3", "--split-type", "random"});
         CHECK_THAT(r.err, Contains("'--ensemble-size=3' (Chemprop's --ensemble-size; here: "
                                    "--ensemble"));
         CHECK_THAT(r.err, Contains("'--split-type' (Chemprop's --split-type; here: --split"));
     }
     SECTION("what plmkit has no option for says what to do instead") {
-        auto r = run_plmkit({"train", "--data", tiny_table(), "--target-col", "NR-AR", "--output",
-                             out, "--num_folds", "5", "--separate_test_path", "t.csv"});
-        CHECK(r.exit_code == 2);
+        auto r = train_usage_error(out, {"--num_folds", "5", "--separate_test_path", "t.csv"});
         CHECK_THAT(r.err, Contains("'--num_folds' (Chemprop's --num_folds; plmkit trains one "
                                    "split a run"));
         CHECK_THAT(r.err, Contains("--split column:NAME"));
     }
     SECTION("a plmkit option written with '_' or one letter off gets a did-you-mean") {
-        auto r = run_plmkit({"train", "--data", tiny_table(), "--target-col", "NR-AR", "--output",
-                             out, "--batch_size", "10", "--epoch", "3"});
-        CHECK(r.exit_code == 2);
+        auto r = train_usage_error(out, {"--batch_size", "10", "--epoch", "3"});
         CHECK_THAT(r.err, Contains("'--batch_size' (did you mean --batch-size?)"));
         CHECK_THAT(r.err, Contains("'--epoch' (did you mean --epochs?)"));
     }
     SECTION("a name nothing resembles is listed as before, without a hint") {
-        auto r = run_plmkit({"train", "--data", tiny_table(), "--target-col", "NR-AR", "--output",
-                             out, "--zzzz-qqqq", "1"});
-        CHECK(r.exit_code == 2);
+        auto r = train_usage_error(out, {"--zzzz-qqqq", "1"});
         CHECK_THAT(r.err, Contains("'plmkit train' has no option '--zzzz-qqqq'\n"));
     }
 }
@@ -71,35 +73,28 @@ TEST_CASE("cli train: Chemprop's split types and features generators are named",
           "[cli][train][chemprop]") {
     const auto out = temp_path("chemprop_values_model");
     SECTION("--split scaffold_balanced") {
-        auto r = run_plmkit({"train", "--data", tiny_table(), "--target-col", "NR-AR", "--output",
-                             out, "--split", "scaffold_balanced"});
-        CHECK(r.exit_code == 2);
+        auto r = train_usage_error(out, {"--split", "scaffold_balanced"});
         CHECK_THAT(r.err, Contains("got 'scaffold_balanced'; Chemprop's scaffold_balanced is "
                                    "--split scaffold here"));
     }
     SECTION("--featurizer rdkit_2d_normalized, alone or joined") {
         for (const std::string f : {"rdkit_2d_normalized", "morgan+rdkit_2d_normalized"}) {
-            auto r = run_plmkit({"train", "--data", tiny_table(), "--target-col", "NR-AR",
-                                 "--output", out, "--featurizer", f});
-            CHECK(r.exit_code == 2);
+            auto r = train_usage_error(out, {"--featurizer", f});
             CHECK_THAT(r.err,
                        Contains("unknown featurizer 'rdkit_2d_normalized' in --featurizer '" + f +
                                 "': Chemprop's rdkit_2d_normalized is rdkit2d"));
         }
     }
     SECTION("--featurizer morgan_binary is plmkit's morgan with --morgan bits") {
-        auto r = run_plmkit({"train", "--data", tiny_table(), "--target-col", "NR-AR", "--output",
-                             out, "--featurizer", "morgan_binary"});
-        CHECK(r.exit_code == 2);
+        auto r = train_usage_error(out, {"--featurizer", "morgan_binary"});
         CHECK_THAT(r.err, Contains("Chemprop's morgan_binary is morgan with --morgan bits here"));
     }
 }
 
 TEST_CASE("cli train: --split-sizes as three words says to join them with commas",
           "[cli][train][chemprop]") {
-    auto r = run_plmkit({"train", "--data", tiny_table(), "--target-col", "NR-AR", "--output",
-                         temp_path("chemprop_sizes_model"), "--split-sizes", "0.8", "0.1", "0.1"});
-    CHECK(r.exit_code == 2);
+    auto r = train_usage_error(temp_path("chemprop_sizes_model"),
+                               {"--split-sizes", "0.8", "0.1", "0.1"});
     CHECK_THAT(r.err, Contains("--split-sizes: expected 3 items, got 1 ('0.8'); give all 3 in "
                                "one comma-separated value, e.g. --split-sizes 0.8,0.1,0.1"));
 }

@@ -163,16 +163,18 @@ TEST_CASE("cli tokenize and vocab build: output folders are refused before any w
 TEST_CASE("cli embed: an --output named as another format is refused", "[cli][embed][outputs]") {
     const std::string in = temp_path("embed_ext_in.fa");
     write_file(in, kFasta);
-    for (const std::string name : {"emb.npy", "emb.NPZ", "emb.pt", "emb.csv", "emb.h5.gz"}) {
-        const std::string out = temp_path(name);
-        auto r = run_plmkit(embed_args(kModel, in, out));
-        INFO(name << ": " << r.err);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: --output " + out +
-                                            ": plmkit embed writes one HDF5 file (name it .h5), "
-                                            "not "));
-        CHECK_FALSE(file_exists(out));
-        CHECK_FALSE(file_exists(out + ".rejects.tsv"));
+    SECTION("NumPy, PyTorch, CSV and gzip names") {
+        for (const std::string name : {"emb.npy", "emb.NPZ", "emb.pt", "emb.csv", "emb.h5.gz"}) {
+            const std::string out = temp_path(name);
+            auto r = run_plmkit(embed_args(kModel, in, out));
+            INFO(name << ": " << r.err);
+            CHECK(r.exit_code == 2);
+            CHECK_THAT(r.err, Catch::StartsWith("plmkit: error: --output " + out +
+                                                ": plmkit embed writes one HDF5 file (name it "
+                                                ".h5), not "));
+            CHECK_FALSE(file_exists(out));
+            CHECK_FALSE(file_exists(out + ".rejects.tsv"));
+        }
     }
     SECTION("with --shard, the name as given") {
         const std::string out = temp_path("emb_sharded.npy");

@@ -83,20 +83,33 @@ void require_same_output(const std::string& want, const std::string& got) {
     CHECK(read_file(want + ".rejects.tsv") == read_file(got + ".rejects.tsv"));
 }
 
-/// A fresh folder with in.fasta and the uninterrupted run's one.h5.
+/// Writes in.fasta into `dir` and the uninterrupted run of it (with `more`)
+/// as one.h5; returns `dir`.
+std::string uninterrupted_run(const std::string& dir, const std::vector<std::string>& more) {
+    test::write_file(dir + "/in.fasta", fasta_text());
+    const std::string one = dir + "/one.h5";
+    auto r = run_plmkit(embed_args(dir + "/in.fasta", one, more));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE_FALSE(file_exists(one + ".partial"));
+    return dir;
+}
+
+/// A fresh folder `dir` for a test's runs; in.fasta and the uninterrupted
+/// run's one.h5 (options `more`) beside them. Without `more`, the input and
+/// one.h5 of one run made once for all the test cases and SECTIONs here
+/// (only read).
 struct Setup {
     std::string dir, input, one;
-    explicit Setup(const std::string& name, std::vector<std::string> more = {}) {
-        dir = temp_path(name);
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-        input = dir + "/in.fasta";
-        test::write_file(input, fasta_text());
-        one = dir + "/one.h5";
-        auto r = run_plmkit(embed_args(input, one, more));
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
-        REQUIRE_FALSE(file_exists(one + ".partial"));
+    explicit Setup(const std::string& name, const std::vector<std::string>& more = {}) {
+        dir = test::fresh_dir(name);
+        const std::string ref =
+            more.empty() ? test::built_once(
+                               "embed_resume_one",
+                               [] { return uninterrupted_run(test::fresh_dir("resume_one"), {}); })
+                         : uninterrupted_run(dir, more);
+        input = ref + "/in.fasta";
+        one = ref + "/one.h5";
     }
 };
 }  // namespace
@@ -205,17 +218,36 @@ TEST_CASE("cli embed --resume: a shard resumes into its own file", "[cli][embed]
     require_same_output(one, s.dir + "/two.shard-1-of-2.h5");
 }
 
+namespace {
+
+/// The run the refusals below are tried on: killed after 2 parts, made once
+/// for all their SECTIONs (a refusal leaves it as it was, checked).
+struct KilledRun {
+    std::string input, two, model, state;
+};
+
+const KilledRun& killed_run() {
+    static const KilledRun k = [] {
+        const std::string dir = test::fresh_dir("resume_refused");
+        KilledRun run;
+        run.input = dir + "/in.fasta";
+        run.two = dir + "/two.h5";
+        test::write_file(run.input, fasta_text());
+        // A model of its own, so that its weights can change under the same name.
+        run.model = test::copy_fixture_model("resume_refused_model");
+        REQUIRE(run_killed(embed_args(run.input, run.two, {}, run.model), 2).exit_code == 128 + 9);
+        run.state = read_file(run.two + ".partial/state.json");
+        return run;
+    }();
+    return k;
+}
+
+}  // namespace
+
 TEST_CASE("cli embed --resume: other options, another input or no --resume are refused",
           "[cli][embed][resume]") {
-    const std::string dir = temp_path("resume_refused");
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    const std::string input = dir + "/in.fasta", two = dir + "/two.h5";
-    test::write_file(input, fasta_text());
-    // A model of its own, so that its weights can change under the same name.
-    const std::string model = test::copy_fixture_model("resume_refused_model");
-    REQUIRE(run_killed(embed_args(input, two, {}, model), 2).exit_code == 128 + 9);
-    const std::string state = read_file(two + ".partial/state.json");
+    const KilledRun& k = killed_run();
+    const std::string &input = k.input, &two = k.two, &model = k.model;
     auto refused = [&](std::vector<std::string> more, const std::string& what) {
         more.push_back("--resume");
         auto r = run_plmkit(embed_args(input, two, more, model));
@@ -249,17 +281,17 @@ TEST_CASE("cli embed --resume: other options, another input or no --resume are r
         const std::string path = model + "/model.safetensors";
         auto bytes = read_file(path);
         bytes[bytes.size() - 1] ^= 0x01;  // the last byte of the last tensor
-        test::write_file(path, bytes);
+        test::ScopedFile changed(path, bytes);
         refused({}, "model_hash");
     }
     SECTION("the input changed in place (same name)") {
-        test::write_file(input, fasta_text() + ">a10\nMKV\n");
+        test::ScopedFile changed(input, fasta_text() + ">a10\nMKV\n");
         refused({}, "input_bytes");
     }
     SECTION("the input changed, same size") {
         auto text = fasta_text();
         text[text.find("QQQ")] = 'K';
-        test::write_file(input, text);
+        test::ScopedFile changed(input, text);
         refused({}, "input_xxh64");
     }
     SECTION("a plain rerun is refused, naming the folder and --resume") {
@@ -269,7 +301,7 @@ TEST_CASE("cli embed --resume: other options, another input or no --resume are r
                               Catch::Contains("--resume"));
     }
     // Refusals leave the checkpoints as they were, and no output.
-    CHECK(read_file(two + ".partial/state.json") == state);
+    CHECK(read_file(two + ".partial/state.json") == k.state);
     CHECK_FALSE(file_exists(two));
 }
 

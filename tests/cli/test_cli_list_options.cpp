@@ -27,18 +27,26 @@ struct Case {
     int item, of;
 };
 
+/// Runs `base` plus `more`: exit 2 and no `out` written; plmkit's stderr.
+std::string refused(const std::vector<std::string>& base, const std::vector<std::string>& more,
+                    const std::string& out) {
+    auto args = base;
+    args.insert(args.end(), more.begin(), more.end());
+    auto r = run_plmkit(args);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_FALSE(file_exists(out));
+    return r.err;
+}
+
 /// Runs `base` plus each case's option: exit 2, the message naming the
 /// empty item, and no `out` written.
 void check_refused(const std::vector<std::string>& base, const std::vector<Case>& cases,
                    const std::string& out) {
     for (const Case& c : cases) {
-        auto args = base;
-        args.insert(args.end(), {c.opt, c.value});
-        auto r = run_plmkit(args);
-        INFO(c.opt << " " << c.value << ": " << r.err);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains(empty_item(c.opt, c.item, c.of, c.value)));
-        CHECK_FALSE(file_exists(out));
+        INFO(c.opt << " " << c.value);
+        CHECK_THAT(refused(base, {c.opt, c.value}, out),
+                   Catch::Contains(empty_item(c.opt, c.item, c.of, c.value)));
     }
 }
 }  // namespace
@@ -48,51 +56,40 @@ TEST_CASE("cli embed: an empty item in --layers or --include is a usage error",
     auto fa = write_temp("list_items.fa", ">a\nMKTAY\n");
     auto out = temp_path("list_items.h5");
     const std::vector<std::string> base{"embed", "--model", kModel, "--input", fa, "--output", out};
-    check_refused(base,
-                  {{"--layers", "0,", 2, 2},
-                   {"--layers", ",0", 1, 2},
-                   {"--layers", "-1,,0", 2, 3},
-                   {"--include", "mean,,bos", 2, 3},
-                   {"--include", "mean,", 2, 2},
-                   // CLI11's vector syntax: the empty item was dropped ([0,,1] ran as 0,1)
-                   {"--layers", "[0,,1]", 2, 3},
-                   {"--layers", "[,0]", 1, 2},
-                   {"--include", "[mean,,bos]", 2, 3}},
-                  out);
+    // Each check in its own SECTION: Catch2 runs the code outside SECTIONs
+    // once per SECTION.
+    SECTION("each empty item is named by its place") {
+        check_refused(base,
+                      {{"--layers", "0,", 2, 2},
+                       {"--layers", ",0", 1, 2},
+                       {"--layers", "-1,,0", 2, 3},
+                       {"--include", "mean,,bos", 2, 3},
+                       {"--include", "mean,", 2, 2},
+                       // CLI11's vector syntax: the empty item was dropped ([0,,1] ran as 0,1)
+                       {"--layers", "[0,,1]", 2, 3},
+                       {"--layers", "[,0]", 1, 2},
+                       {"--include", "[mean,,bos]", 2, 3}},
+                      out);
+    }
     SECTION("'[]' is an empty value (it made CLI11 take the next option as a layer)") {
-        auto args = base;
-        args.insert(args.end(), {"--layers", "[]", "-q"});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--layers: is empty"));
-        CHECK_FALSE(file_exists(out));
+        const std::string err = refused(base, {"--layers", "[]", "-q"}, out);
+        CHECK_THAT(err, Catch::Contains("--layers: is empty"));
     }
     SECTION("one value per option: '--layers 0 1' is refused, not read as two layers") {
-        auto args = base;
-        args.insert(args.end(), {"--layers", "0", "1"});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
+        const std::string err = refused(base, {"--layers", "0", "1"}, out);
         // CLI11 said only "The following argument was not expected: 1".
-        CHECK_THAT(r.err, Catch::Contains("'plmkit embed': --layers takes one value, so '1' after "
-                                          "'--layers 0' was not read; give the items "
-                                          "comma-separated: --layers 0,1\n"));
-        CHECK_FALSE(file_exists(out));
+        CHECK_THAT(err, Catch::Contains("'plmkit embed': --layers takes one value, so '1' after "
+                                        "'--layers 0' was not read; give the items "
+                                        "comma-separated: --layers 0,1\n"));
     }
     SECTION("an empty value given again is refused too") {
-        auto args = base;
-        args.insert(args.end(), {"--layers", "0", "--layers", ""});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--layers: is empty"));
-        CHECK_FALSE(file_exists(out));
+        const std::string err = refused(base, {"--layers", "0", "--layers", ""}, out);
+        CHECK_THAT(err, Catch::Contains("--layers: is empty"));
     }
     SECTION("an item that is not an integer names the item") {
-        auto args = base;
-        args.insert(args.end(), {"--layers", "-1,x"});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--layers: item 2 of 2 in '-1,x': expected an integer, "
-                                          "got 'x'"));
+        const std::string err = refused(base, {"--layers", "-1,x"}, out);
+        CHECK_THAT(err, Catch::Contains("--layers: item 2 of 2 in '-1,x': expected an integer, "
+                                        "got 'x'"));
     }
 }
 
@@ -114,32 +111,27 @@ TEST_CASE("cli train: an empty item in a list option is a usage error", "[cli][t
     const std::vector<std::string> base{"train", "--data", csv, "--target-col", "y", "-o", out};
     // --split-sizes 0.8,,0.1,0.1 used to train with 0.8,0.1,0.1 (exit 0);
     // --head-weights 1,2, was read as 1,2.
-    check_refused(base,
-                  {{"--split-sizes", "0.8,,0.1,0.1", 2, 4},
-                   {"--split-sizes", "0.8,0.1,0.1,", 4, 4},
-                   {"--head-weights", "1,2,", 3, 3},
-                   {"--hidden", "64,,32", 2, 3},
-                   {"--mpnn-ffn", ",300", 1, 2},
-                   {"--split-sizes", "[0.8,,0.1,0.1]", 2, 4},
-                   {"--head-weights", "[1,2,]", 3, 3},
-                   {"--hidden", "[64,,32]", 2, 3},
-                   {"--mpnn-ffn", "[,300]", 1, 2}},
-                  out);
+    SECTION("each empty item is named by its place") {
+        check_refused(base,
+                      {{"--split-sizes", "0.8,,0.1,0.1", 2, 4},
+                       {"--split-sizes", "0.8,0.1,0.1,", 4, 4},
+                       {"--head-weights", "1,2,", 3, 3},
+                       {"--hidden", "64,,32", 2, 3},
+                       {"--mpnn-ffn", ",300", 1, 2},
+                       {"--split-sizes", "[0.8,,0.1,0.1]", 2, 4},
+                       {"--head-weights", "[1,2,]", 3, 3},
+                       {"--hidden", "[64,,32]", 2, 3},
+                       {"--mpnn-ffn", "[,300]", 1, 2}},
+                      out);
+    }
     SECTION("--mpnn-ffn errors name --mpnn-ffn (they named --hidden)") {
-        auto args = base;
-        args.insert(args.end(), {"--mpnn-ffn", "0"});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err,
+        const std::string err = refused(base, {"--mpnn-ffn", "0"}, out);
+        CHECK_THAT(err,
                    Catch::Contains("--mpnn-ffn: item 1 of 1 in '0': expected an integer >= 1"));
     }
     SECTION("--split-sizes needs three items") {
-        auto args = base;
-        args.insert(args.end(), {"--split-sizes", "0.8,0.2"});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--split-sizes: expected 3 items, got 2"));
-        CHECK_FALSE(file_exists(out));
+        const std::string err = refused(base, {"--split-sizes", "0.8,0.2"}, out);
+        CHECK_THAT(err, Catch::Contains("--split-sizes: expected 3 items, got 2"));
     }
 }
 
@@ -165,26 +157,21 @@ TEST_CASE("cli embed: extract.py-style words say which option they followed",
     auto out = temp_path("list_stray.h5");
     const std::vector<std::string> base{"embed", "--model", kModel, "--input", fa, "--output", out};
     SECTION("space-separated items of two list options, extract.py's names included") {
-        auto args = base;
-        args.insert(args.end(), {"--repr_layers", "0", "1", "2", "--include", "mean", "per_tok"});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("--layers takes one value, so '1', '2' after "
-                                          "'--repr_layers 0' were not read; give the items "
-                                          "comma-separated: --layers 0,1,2; --include takes one "
-                                          "value, so 'per_tok' after '--include mean' was not "
-                                          "read; give the items comma-separated: --include "
-                                          "mean,per_tok"));
-        CHECK_FALSE(file_exists(out));
+        const std::string err =
+            refused(base, {"--repr_layers", "0", "1", "2", "--include", "mean", "per_tok"}, out);
+        CHECK_THAT(err, Catch::Contains("--layers takes one value, so '1', '2' after "
+                                        "'--repr_layers 0' were not read; give the items "
+                                        "comma-separated: --layers 0,1,2; --include takes one "
+                                        "value, so 'per_tok' after '--include mean' was not "
+                                        "read; give the items comma-separated: --include "
+                                        "mean,per_tok"));
     }
     SECTION("--layers=-1 2 and a second word after a one-value option") {
-        auto args = base;
-        args.insert(args.end(), {"--layers=-1", "2", "--max-tokens", "10", "20"});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("give the items comma-separated: --layers -1,2"));
-        CHECK_THAT(r.err, Catch::Contains("--max-tokens takes one value, so '20' after "
-                                          "'--max-tokens 10' was not read"));
+        const std::string err =
+            refused(base, {"--layers=-1", "2", "--max-tokens", "10", "20"}, out);
+        CHECK_THAT(err, Catch::Contains("give the items comma-separated: --layers -1,2"));
+        CHECK_THAT(err, Catch::Contains("--max-tokens takes one value, so '20' after "
+                                        "'--max-tokens 10' was not read"));
     }
     SECTION("extract.py's positionals") {
         auto r = run_plmkit({"embed", "-q", kModel, fa, out});
@@ -198,12 +185,9 @@ TEST_CASE("cli embed: extract.py-style words say which option they followed",
         CHECK_FALSE(file_exists(out));
     }
     SECTION("a value after a flag") {
-        auto args = base;
-        args.insert(args.end(), {"--nogpu", "cpu"});
-        auto r = run_plmkit(args);
-        CHECK(r.exit_code == 2);
-        CHECK_THAT(r.err, Catch::Contains("'cpu' is not the value of an option ('--nogpu' is a "
-                                          "flag: it takes no value)"));
+        const std::string err = refused(base, {"--nogpu", "cpu"}, out);
+        CHECK_THAT(err, Catch::Contains("'cpu' is not the value of an option ('--nogpu' is a "
+                                        "flag: it takes no value)"));
     }
 }
 

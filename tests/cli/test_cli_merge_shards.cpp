@@ -283,40 +283,60 @@ TEST_CASE("cli merge shards: a missing input, and hits on stdout", "[cli][merge]
     CHECK(fs::exists(dir + "/s.json"));
 }
 
+namespace {
+
+std::string embed_shard(const std::string& dir, int i) {
+    return dir + "/e.shard-" + std::to_string(i) + "-of-3.h5";
+}
+
+/// Three embed shards of the esm2_tiny sequences and three rejects (one in
+/// shard 1), made once for the SECTIONs below: their folder.
+std::string embed_shards() {
+    return test::built_once("merge_shards_embed", [] {
+        const auto dir = test::fresh_dir("ms_embed");
+        test::write_file(dir + "/s.fasta",
+                         test::read_file(test::shared_path("fixtures/esm2_tiny/sequences.fasta")) +
+                             ">bad1\n\n>bad2\nMK12\n>bad3\n\n");
+        for (int i = 0; i < 3; ++i) {
+            auto r = run_plmkit({"-q", "embed", "--model", test::esm2_tiny_model(), "--input",
+                                 dir + "/s.fasta", "--output", embed_shard(dir, i), "--shard",
+                                 std::to_string(i) + "/3"});
+            INFO(r.err);
+            REQUIRE(r.exit_code == 0);
+        }
+        return dir;
+    });
+}
+
+}  // namespace
+
 TEST_CASE("cli merge shards: embed rejects must have the rows num_rejected counts",
           "[cli][merge][shards][embed]") {
-    auto dir = test::temp_path("ms_embed");
-    fs::create_directories(dir);
-    const auto fasta = dir + "/s.fasta";
-    test::write_file(fasta,
-                     test::read_file(test::shared_path("fixtures/esm2_tiny/sequences.fasta")) +
-                         ">bad1\n\n>bad2\nMK12\n>bad3\n\n");
+    const auto dir = embed_shards();
     std::vector<std::string> inputs;
-    for (int i = 0; i < 3; ++i) {
-        inputs.push_back(dir + "/e.shard-" + std::to_string(i) + "-of-3.h5");
-        auto r = run_plmkit({"-q", "embed", "--model",
-                             test::shared_path("fixtures/esm2_tiny/model"), "--input", fasta,
-                             "--output", inputs.back(), "--shard", std::to_string(i) + "/3"});
-        INFO(r.err);
-        REQUIRE(r.exit_code == 0);
-    }
+    for (int i = 0; i < 3; ++i)
+        inputs.push_back(embed_shard(dir, i));
     auto merge = [&](const std::string& out) {
         std::vector<std::string> a = {"merge", "--kind", "embed", "-o", out};
         a.insert(a.end(), inputs.begin(), inputs.end());
         return run_plmkit(a);
     };
-    REQUIRE(merge(dir + "/ok.h5").exit_code == 0);
+    SECTION("the shards as written merge") {
+        const auto ok = test::fresh_path("ms_embed_ok.h5");
+        REQUIRE(merge(ok).exit_code == 0);
+    }
     SECTION("a deleted rejects row") {
         const auto rejects = inputs[1] + ".rejects.tsv";
         auto text = test::read_file(rejects);
         REQUIRE(std::count(text.begin(), text.end(), '\n') == 2);
-        test::write_file(rejects, text.substr(0, text.find('\n') + 1));
-        auto m = merge(dir + "/m.h5");
+        test::ScopedFile deleted(rejects, text.substr(0, text.find('\n') + 1));
+        const auto out = test::fresh_path("ms_embed_m.h5");
+        auto m = merge(out);
         CHECK(m.exit_code == 3);
         CHECK_THAT(m.err, Catch::Contains("shard 1/3: rejects '" + rejects +
                                           "' has 0 rows, its num_rejected attribute (" + inputs[1] +
                                           ") says 1"));
-        CHECK_FALSE(fs::exists(dir + "/m.h5"));
+        CHECK_FALSE(fs::exists(out));
     }
     SECTION("the output by another path of an input") {
         auto m = merge(dir + "/./e.shard-0-of-3.h5");

@@ -3,6 +3,7 @@
 
 #include "tests/catch.hpp"
 
+#include "tests/cli/pretrain_runs.hpp"
 #include "tests/test_support.hpp"
 
 using plmkit::test::run_plmkit;
@@ -15,30 +16,8 @@ TEST_CASE("cli pretrain --no-progress: no progress lines within an epoch, the ep
     std::filesystem::remove_all(out);
     // --log-every 0 logs a progress line after every step where stderr is
     // not a terminal (as here); --no-progress must drop them all.
-    auto r = run_plmkit({"pretrain",
-                         "--data",
-                         shared_path("data/esol/delaney-processed.csv"),
-                         "--max-records",
-                         "40",
-                         "--epochs",
-                         "1",
-                         "--batch-size",
-                         "12",
-                         "--hidden",
-                         "16",
-                         "--layers",
-                         "1",
-                         "--heads",
-                         "2",
-                         "--ffn",
-                         "16",
-                         "--threads",
-                         "1",
-                         "--log-every",
-                         "0",
-                         "--no-progress",
-                         "--output",
-                         out});
+    auto r =
+        run_plmkit(plmkit::test::with(plmkit::test::smiles_progress_args(out), {"--no-progress"}));
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.err, !Catch::Contains(" steps, ") && !Catch::Contains("1/1: 1/3"));

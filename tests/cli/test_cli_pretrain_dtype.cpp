@@ -17,6 +17,7 @@
 #include "tests/test_support.hpp"
 
 namespace test = plmkit::test;
+using test::fresh_path;
 using test::read_file;
 using test::run_plmkit;
 using test::shared_path;
@@ -45,33 +46,40 @@ std::vector<std::string> args(const std::string& model, const std::string& out,
             "1",        "--lr",   "2e-3",          "--output",    out};
 }
 
-std::string fresh(const std::string& name) {
-    const std::string out = temp_path(name);
-    std::filesystem::remove_all(out);
-    return out;
+/// One epoch from `model` into `out` (the input's dtype, the default) and,
+/// alike, into `out32` with --save-dtype float32.
+void pretrain_twice(const std::string& model, const std::string& out, const std::string& out32) {
+    auto a = run_plmkit(args(model, out, "1"));
+    INFO(a.err);
+    REQUIRE(a.exit_code == 0);
+    auto b = run_plmkit(test::with(args(model, out32, "1"), {"--save-dtype", "float32"}));
+    INFO(b.err);
+    REQUIRE(b.exit_code == 0);
+}
+
+/// The esm2_tiny fixture with every F32 tensor as F16 (esm_fp16.py make),
+/// made once for the SECTIONs below.
+std::string fp16_model() {
+    return test::built_once("esm2_tiny_fp16", [] {
+        const std::string fp16 = test::fresh_dir("cli_esm_fp16_model");
+        python("make " + kEsm + " " + fp16);
+        return fp16;
+    });
 }
 
 }  // namespace
 
 TEST_CASE("cli pretrain protein: the output keeps an fp16 input's dtype",
           "[pretrain][protein][dtype]") {
-    const std::string fp16 = fresh("cli_esm_fp16_model");
-    std::filesystem::create_directories(fp16);
-    python("make " + kEsm + " " + fp16);
-
-    const std::string out16 = fresh("cli_esm_fp16_out"), out32 = fresh("cli_esm_fp16_out32");
-    auto a = run_plmkit(args(fp16, out16, "1"));
-    INFO(a.err);
-    REQUIRE(a.exit_code == 0);
-    auto b32 = args(fp16, out32, "1");
-    b32.insert(b32.end(), {"--save-dtype", "float32"});
-    auto b = run_plmkit(b32);
-    INFO(b.err);
-    REQUIRE(b.exit_code == 0);
-    CHECK_THAT(python("check " + fp16 + " " + out16 + " " + out32), Catch::StartsWith("ok "));
-
+    const std::string fp16 = fp16_model();
+    SECTION("trained tensors: the float32 output's, rounded to fp16; the rest the input's") {
+        const std::string out16 = fresh_path("cli_esm_fp16_out"),
+                          out32 = fresh_path("cli_esm_fp16_out32");
+        pretrain_twice(fp16, out16, out32);
+        CHECK_THAT(python("check " + fp16 + " " + out16 + " " + out32), Catch::StartsWith("ok "));
+    }
     SECTION("--epochs 0: the fp16 input comes back byte for byte") {
-        const std::string out0 = fresh("cli_esm_fp16_out0");
+        const std::string out0 = fresh_path("cli_esm_fp16_out0");
         auto r = run_plmkit(args(fp16, out0, "0"));
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
@@ -87,13 +95,13 @@ TEST_CASE("cli pretrain protein: the output keeps an fp16 input's dtype",
                    Catch::Contains("\"torch_dtype\": \"float16\""));
     }
     SECTION("--save-dtype: a bad value, and --kind smiles, are usage errors") {
-        auto bad = args(fp16, fresh("cli_esm_fp16_bad"), "1");
+        auto bad = args(fp16, fresh_path("cli_esm_fp16_bad"), "1");
         bad.insert(bad.end(), {"--save-dtype", "fp8"});
         auto r = run_plmkit(bad);
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains("--save-dtype 'fp8': expected input or float32"));
         r = run_plmkit({"pretrain", "--data", kGb1, "--save-dtype", "float32", "--output",
-                        fresh("cli_lm_save_dtype")});
+                        fresh_path("cli_lm_save_dtype")});
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains("--save-dtype does not apply to --kind smiles"));
     }
@@ -103,19 +111,13 @@ TEST_CASE("cli pretrain protein: a bf16 input gives bf16 weights, rounded to nea
           "[pretrain][protein][dtype]") {
     // The test's own float32 -> bfloat16 rounding, on hand-checked values.
     CHECK_THAT(python("selftest", "esm_bf16.py"), Catch::StartsWith("ok"));
-    const std::string bf16 = fresh("cli_esm_bf16_model");
+    const std::string bf16 = fresh_path("cli_esm_bf16_model");
     std::filesystem::create_directories(bf16);
     python("make " + kEsm + " " + bf16, "esm_bf16.py");
 
-    const std::string out16 = fresh("cli_esm_bf16_out"), out32 = fresh("cli_esm_bf16_out32");
-    auto a = run_plmkit(args(bf16, out16, "1"));
-    INFO(a.err);
-    REQUIRE(a.exit_code == 0);
-    auto b32 = args(bf16, out32, "1");
-    b32.insert(b32.end(), {"--save-dtype", "float32"});
-    auto b = run_plmkit(b32);
-    INFO(b.err);
-    REQUIRE(b.exit_code == 0);
+    const std::string out16 = fresh_path("cli_esm_bf16_out"),
+                      out32 = fresh_path("cli_esm_bf16_out32");
+    pretrain_twice(bf16, out16, out32);
     // Every trained BF16 tensor: the float32 one rounded by esm_bf16.py.
     CHECK_THAT(python("check " + bf16 + " " + out16 + " " + out32, "esm_bf16.py"),
                Catch::StartsWith("ok "));
@@ -135,7 +137,7 @@ TEST_CASE("cli pretrain protein: a bf16 input gives bf16 weights, rounded to nea
     CHECK_THAT(read_file(out16 + "/config.json"), Catch::Contains("\"torch_dtype\": \"bfloat16\""));
 
     SECTION("--epochs 0: the bf16 input comes back byte for byte") {
-        const std::string out0 = fresh("cli_esm_bf16_out0");
+        const std::string out0 = fresh_path("cli_esm_bf16_out0");
         auto r = run_plmkit(args(bf16, out0, "0"));
         INFO(r.err);
         REQUIRE(r.exit_code == 0);

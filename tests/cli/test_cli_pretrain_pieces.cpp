@@ -10,40 +10,26 @@
 
 #include "tests/catch.hpp"
 
+#include "tests/cli/pretrain_runs.hpp"
 #include "tests/cli/same_dir.hpp"
 #include "tests/test_support.hpp"
 
 namespace test = plmkit::test;
 using test::file_exists;
-using test::read_file;
+using test::fresh_path;
 using test::require_same_dir;
 using test::run_plmkit;
-using test::shared_path;
-using test::temp_path;
 using test::with;
 
 namespace {
 
-const std::string kEsol = shared_path("data/esol/delaney-processed.csv");
-const std::string kEsm = shared_path("fixtures/esm2_tiny/model");
-const std::string kGb1 = shared_path("data/flip_gb1/sampled.csv");
-
-/// 60 ESOL molecules: 54 training SMILES in batches of 8, 7 steps an epoch
-/// (the start line says "21 steps"); dropout 0.1 (the default) on.
 std::vector<std::string> smiles_args(const std::string& out) {
-    return {"pretrain", "--data",    kEsol, "--output",     out,  "--max-records",
-            "60",       "--epochs",  "3",   "--batch-size", "8",  "--lr",
-            "1e-3",     "--hidden",  "16",  "--layers",     "1",  "--heads",
-            "2",        "--ffn",     "32",  "--max-len",    "64", "--seed",
-            "3",        "--threads", "1"};
+    return test::smiles_pretrain_args(out);
 }
 
-/// 24 GB1 variants: 22 training sequences in batches of 4, 6 steps an epoch.
+/// 22 training sequences in batches of 4, 6 steps an epoch, 2 epochs.
 std::vector<std::string> protein_args(const std::string& out) {
-    return {"pretrain", "--kind",        "protein", "--esm-model", kEsm,  "--data",
-            kGb1,       "--max-records", "24",      "--epochs",    "2",   "--lr",
-            "2e-3",     "--batch-size",  "4",       "--crop",      "120", "--seed",
-            "2",        "--threads",     "1",       "--output",    out};
+    return test::protein_pretrain_args(out, "2", "4");
 }
 
 /// Runs `args` with the step kill hook set to `after` ("5": SIGKILL after
@@ -53,14 +39,8 @@ test::RunResult run_killed_at_step(const std::vector<std::string>& args, const s
     return run_plmkit(args);
 }
 
-std::string fresh(const std::string& name) {
-    const std::string out = temp_path(name);
-    std::filesystem::remove_all(out);
-    return out;
-}
-
-/// An uninterrupted run of `args` into a fresh `name`.
-std::string whole_run(const std::vector<std::string>& args, const std::string& out) {
+/// An uninterrupted run of `args`; its stderr.
+std::string whole_run(const std::vector<std::string>& args) {
     auto r = run_plmkit(args);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
@@ -71,10 +51,8 @@ std::string whole_run(const std::vector<std::string>& args, const std::string& o
 
 TEST_CASE("cli pretrain --stop-after-epochs: smiles in three pieces, byte-identical",
           "[cli][pretrain][resume][pieces]") {
-    const std::string want = fresh("cli_lm_pieces_want");
-    CHECK_THAT(whole_run(smiles_args(want), want),
-               Catch::Contains("vocabulary") && Catch::Contains(" tokens, 21 steps"));
-    const std::string out = fresh("cli_lm_pieces");
+    const std::string want = test::smiles_pretrain_whole_run();
+    const std::string out = fresh_path("cli_lm_pieces");
     auto a = run_plmkit(with(smiles_args(out), {"--stop-after-epochs", "1"}));
     INFO(a.err);
     REQUIRE(a.exit_code == 0);
@@ -102,13 +80,13 @@ TEST_CASE("cli pretrain --stop-after-epochs: smiles in three pieces, byte-identi
     SECTION("--stop-after-epochs 0 or -1, and --checkpoint-every -1, are usage errors") {
         for (const char* n : {"0", "-1"}) {
             auto r = run_plmkit(
-                with(smiles_args(fresh("cli_lm_pieces_bad")), {"--stop-after-epochs", n}));
+                with(smiles_args(fresh_path("cli_lm_pieces_bad")), {"--stop-after-epochs", n}));
             CHECK(r.exit_code == 2);
             CHECK_THAT(r.err, Catch::Contains("--stop-after-epochs") &&
                                   Catch::Contains("expected an integer >= 1"));
         }
-        auto r =
-            run_plmkit(with(smiles_args(fresh("cli_lm_pieces_bad")), {"--checkpoint-every", "-1"}));
+        auto r = run_plmkit(
+            with(smiles_args(fresh_path("cli_lm_pieces_bad")), {"--checkpoint-every", "-1"}));
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, Catch::Contains("--checkpoint-every"));
     }
@@ -116,9 +94,8 @@ TEST_CASE("cli pretrain --stop-after-epochs: smiles in three pieces, byte-identi
 
 TEST_CASE("cli pretrain --checkpoint-every: smiles killed mid-epoch, byte-identical",
           "[cli][pretrain][resume][pieces]") {
-    const std::string want = fresh("cli_lm_steps_want");
-    whole_run(smiles_args(want), want);
-    const std::string out = fresh("cli_lm_steps");
+    const std::string want = test::smiles_pretrain_whole_run();
+    const std::string out = fresh_path("cli_lm_steps");
     const auto args = with(smiles_args(out), {"--checkpoint-every", "3"});
     // Killed after step 5 of epoch 1: the checkpoint of step 3 is there, and
     // no encoder yet (no epoch ended).
@@ -154,9 +131,9 @@ TEST_CASE("cli pretrain --checkpoint-every: smiles killed mid-epoch, byte-identi
 
 TEST_CASE("cli pretrain protein: killed mid-epoch, resumed in pieces, byte-identical",
           "[pretrain][protein][resume][pieces]") {
-    const std::string want = fresh("cli_esm_steps_want");
-    CHECK_THAT(whole_run(protein_args(want), want), Catch::Contains(", 12 steps"));
-    const std::string out = fresh("cli_esm_steps");
+    const std::string want = fresh_path("cli_esm_steps_want");
+    CHECK_THAT(whole_run(protein_args(want)), Catch::Contains(", 12 steps"));
+    const std::string out = fresh_path("cli_esm_steps");
     // Steps 1-4 of epoch 1 (checkpoints at 2 and 4), killed after step 5:
     // steps 5 is lost, no more.
     auto k = run_killed_at_step(with(protein_args(out), {"--checkpoint-every", "2"}), "5");

@@ -12,6 +12,7 @@
 
 #include "src/hdf5_reader.hpp"
 #include "src/safetensors.hpp"
+#include "tests/cli/pretrain_runs.hpp"
 #include "tests/test_support.hpp"
 
 using plmkit::test::file_exists;
@@ -52,6 +53,13 @@ std::vector<float> embed_means(const std::string& model, const std::string& name
     REQUIRE(r.exit_code == 0);
     plmkit::Hdf5Reader reader(h5);
     return reader.read_f32("mean", 0, 3);
+}
+
+/// embed_means of the fixture model itself, embedded once for the tests
+/// below.
+const std::vector<float>& fixture_means() {
+    static const std::vector<float> means = embed_means(kEsm, "cli_esm_fixture_means.h5");
+    return means;
 }
 
 /// Tensor name -> (dtype, shape) of a safetensors file, and its raw bytes.
@@ -106,7 +114,7 @@ TEST_CASE("cli pretrain protein: the loss falls and the checkpoint embeds differ
     CHECK(same_bytes(in, got, "esm.contact_head.regression.weight"));
     CHECK(same_bytes(in, got, "esm.encoder.layer.1.attention.self.rotary_embeddings.inv_freq"));
 
-    const auto before = embed_means(kEsm, "cli_esm_dapt_before.h5");
+    const auto& before = fixture_means();
     const auto after = embed_means(out, "cli_esm_dapt_after.h5");
     REQUIRE(before.size() == after.size());
     double diff = 0;
@@ -129,8 +137,7 @@ TEST_CASE("cli pretrain protein: --epochs 0 scores and writes the input unchange
         INFO(name);
         CHECK(same_bytes(in, got, name));
     }
-    CHECK(embed_means(kEsm, "cli_esm_dapt0_before.h5") ==
-          embed_means(out, "cli_esm_dapt0_after.h5"));
+    CHECK(fixture_means() == embed_means(out, "cli_esm_dapt0_after.h5"));
 }
 
 TEST_CASE("cli pretrain protein: the same --seed gives the same checkpoint",
@@ -223,29 +230,7 @@ TEST_CASE("cli pretrain: progress within an epoch, drawn on a terminal and logge
     SECTION("--kind smiles in a log: a line a step with --log-every 0") {
         const std::string out = temp_path("cli_lm_progress");
         std::filesystem::remove_all(out);
-        auto r = run_plmkit({"pretrain",
-                             "--data",
-                             shared_path("data/esol/delaney-processed.csv"),
-                             "--max-records",
-                             "40",
-                             "--epochs",
-                             "1",
-                             "--batch-size",
-                             "12",
-                             "--hidden",
-                             "16",
-                             "--layers",
-                             "1",
-                             "--heads",
-                             "2",
-                             "--ffn",
-                             "16",
-                             "--threads",
-                             "1",
-                             "--log-every",
-                             "0",
-                             "--output",
-                             out});
+        auto r = run_plmkit(plmkit::test::smiles_progress_args(out));
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
         CHECK_THAT(r.err, Catch::Contains("plmkit: pretrain epoch 1/1: 1/3 (33%) steps, ") &&

@@ -11,36 +11,29 @@
 
 #include "tests/catch.hpp"
 
+#include "tests/cli/pretrain_runs.hpp"
 #include "tests/cli/same_dir.hpp"
 #include "tests/test_support.hpp"
 
 namespace test = plmkit::test;
 using test::file_exists;
+using test::fresh_path;
 using test::read_file;
 using test::require_same_dir;
 using test::run_plmkit;
-using test::shared_path;
 using test::temp_path;
 using test::with;
 
 namespace {
 
-const std::string kEsol = shared_path("data/esol/delaney-processed.csv");
-const std::string kEsm = shared_path("fixtures/esm2_tiny/model");
-const std::string kGb1 = shared_path("data/flip_gb1/sampled.csv");
-
-std::vector<std::string> smiles_args(const std::string& out, const std::string& data = kEsol) {
-    return {"pretrain", "--data",       data, "--output", out,    "--max-records", "60", "--epochs",
-            "3",        "--batch-size", "8",  "--lr",     "1e-3", "--hidden",      "16", "--layers",
-            "1",        "--heads",      "2",  "--ffn",    "32",   "--max-len",     "64", "--seed",
-            "3",        "--threads",    "1"};
+std::vector<std::string> smiles_args(const std::string& out,
+                                     const std::string& data = test::esol_csv()) {
+    return test::smiles_pretrain_args(out, data);
 }
 
+/// 22 training sequences in batches of 8, 3 steps an epoch, 3 epochs.
 std::vector<std::string> protein_args(const std::string& out) {
-    return {"pretrain", "--kind",        "protein", "--esm-model", kEsm,  "--data",
-            kGb1,       "--max-records", "24",      "--epochs",    "3",   "--lr",
-            "2e-3",     "--batch-size",  "8",       "--crop",      "120", "--seed",
-            "2",        "--threads",     "1",       "--output",    out};
+    return test::protein_pretrain_args(out, "3", "8");
 }
 
 /// `args` with the value after `flag` replaced by `value`.
@@ -59,24 +52,15 @@ test::RunResult run_killed(const std::vector<std::string>& args, const std::stri
     return run_plmkit(args);
 }
 
-std::string fresh(const std::string& name) {
-    const std::string out = temp_path(name);
-    std::filesystem::remove_all(out);
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("cli pretrain --resume: smiles, killed and resumed, ends byte-identical",
           "[cli][pretrain][resume]") {
-    const std::string want = fresh("cli_lm_resume_want");
-    auto whole = run_plmkit(smiles_args(want));
-    INFO(whole.err);
-    REQUIRE(whole.exit_code == 0);
-    CHECK_FALSE(file_exists(want + "/checkpoints"));
+    // One uninterrupted run for the three SECTIONs (and the pieces tests).
+    const std::string want = test::smiles_pretrain_whole_run();
 
     SECTION("SIGKILL after epoch 1, then again after epoch 2") {
-        const std::string out = fresh("cli_lm_resume_kill");
+        const std::string out = fresh_path("cli_lm_resume_kill");
         auto k = run_killed(smiles_args(out), "1");
         CHECK(k.exit_code == 128 + 9);
         CHECK(file_exists(out + "/checkpoints/state.pt"));
@@ -95,7 +79,7 @@ TEST_CASE("cli pretrain --resume: smiles, killed and resumed, ends byte-identica
         require_same_dir(want, out);
     }
     SECTION("SIGKILL after the last epoch's checkpoint, before the run was complete") {
-        const std::string out = fresh("cli_lm_resume_last");
+        const std::string out = fresh_path("cli_lm_resume_last");
         auto k = run_killed(smiles_args(out), "3");
         CHECK(k.exit_code == 128 + 9);
         REQUIRE(file_exists(out + "/checkpoints/state.pt"));
@@ -107,7 +91,7 @@ TEST_CASE("cli pretrain --resume: smiles, killed and resumed, ends byte-identica
         require_same_dir(want, out);
     }
     SECTION("Ctrl-C after epoch 2 says how to continue") {
-        const std::string out = fresh("cli_lm_resume_int");
+        const std::string out = fresh_path("cli_lm_resume_int");
         auto k = run_killed(smiles_args(out), "2:INT");
         INFO(k.err);
         CHECK(k.exit_code == 130);
@@ -137,8 +121,9 @@ TEST_CASE("cli pretrain --resume: smiles, killed and resumed, ends byte-identica
 TEST_CASE("cli pretrain --resume: a changed option or data set is refused by name",
           "[cli][pretrain][resume]") {
     const std::string data = temp_path("cli_lm_resume_data.csv");
-    std::filesystem::copy_file(kEsol, data, std::filesystem::copy_options::overwrite_existing);
-    const std::string out = fresh("cli_lm_resume_refused");
+    std::filesystem::copy_file(test::esol_csv(), data,
+                               std::filesystem::copy_options::overwrite_existing);
+    const std::string out = fresh_path("cli_lm_resume_refused");
     auto k = run_killed(smiles_args(out, data), "1");
     REQUIRE(k.exit_code == 128 + 9);
     const std::string state = read_file(out + "/checkpoints/state.pt");
@@ -151,13 +136,13 @@ TEST_CASE("cli pretrain --resume: a changed option or data set is refused by nam
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("option 'hidden' was 16"));
 
-    test::write_file(data, read_file(kEsol) + "extra,-1.0,1,1.0,1,1,1.0,1.0,CCO\n");
+    test::write_file(data, read_file(test::esol_csv()) + "extra,-1.0,1,1.0,1,1,1.0,1.0,CCO\n");
     r = run_plmkit(with(smiles_args(out, data), {"--resume"}));
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("--data '" + data + "' changed since the interrupted run"));
     CHECK(read_file(out + "/checkpoints/state.pt") == state);  // refused before writing
 
-    const std::string none = fresh("cli_lm_resume_none");
+    const std::string none = fresh_path("cli_lm_resume_none");
     r = run_plmkit(with(smiles_args(none), {"--resume"}));
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("holds no interrupted pretrain run"));
@@ -165,13 +150,13 @@ TEST_CASE("cli pretrain --resume: a changed option or data set is refused by nam
 
 TEST_CASE("cli pretrain --resume: protein, interrupted and resumed, ends byte-identical",
           "[pretrain][protein][resume]") {
-    const std::string want = fresh("cli_esm_resume_want");
+    const std::string want = fresh_path("cli_esm_resume_want");
     auto whole = run_plmkit(protein_args(want));
     INFO(whole.err);
     REQUIRE(whole.exit_code == 0);
     CHECK_FALSE(file_exists(want + "/checkpoints"));
 
-    const std::string out = fresh("cli_esm_resume");
+    const std::string out = fresh_path("cli_esm_resume");
     auto k = run_killed(protein_args(out), "1:INT");
     INFO(k.err);
     CHECK(k.exit_code == 130);
@@ -188,7 +173,7 @@ TEST_CASE("cli pretrain --resume: protein, interrupted and resumed, ends byte-id
     require_same_dir(want, out);
 
     SECTION("another --esm-model file or --crop is refused") {
-        const std::string out2 = fresh("cli_esm_resume_refused");
+        const std::string out2 = fresh_path("cli_esm_resume_refused");
         REQUIRE(run_killed(protein_args(out2), "1").exit_code == 128 + 9);
         auto c = run_plmkit(with(with_value(protein_args(out2), "--crop", "100"), {"--resume"}));
         CHECK(c.exit_code == 2);
