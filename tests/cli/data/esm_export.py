@@ -40,7 +40,9 @@ import sys
 
 import numpy as np
 
-DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "BF16": np.uint16}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import esm_safetensors  # noqa: E402
+
 BLOCK = {
     "attn_ln_weight": "attention.LayerNorm.weight",
     "attn_ln_bias": "attention.LayerNorm.bias",
@@ -62,18 +64,8 @@ TOP = {
 
 def read(path):
     """name -> (dtype string, raw bytes, numpy array)"""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, t in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = t["data_offsets"]
-        arr = np.frombuffer(data[a:b], dtype=DTYPES[t["dtype"]]).reshape(t["shape"])
-        out[name] = (t["dtype"], data[a:b], arr)
-    return out
+    tensors = esm_safetensors.read(path)
+    return {name: (dtype, arr.tobytes(), arr) for name, (dtype, arr) in tensors.items()}
 
 
 def hf_tensors(encoder_name, arr):
