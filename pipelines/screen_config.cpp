@@ -86,12 +86,18 @@ void check_keys(const Ctx& c, const YAML::Node& node, const std::string& path,
     }
 }
 
+/// What a YAML value was, for "expected X, got Y" messages.
+std::string got(const YAML::Node& n) {
+    if (n.IsScalar()) return "'" + n.Scalar() + "'";
+    return n.IsSequence() ? "a list" : n.IsMap() ? "a mapping" : "nothing";
+}
+
 template <typename T>
 T get(const Ctx& c, const YAML::Node& node, const std::string& key, const char* expected) {
     try {
         return node.as<T>();
     } catch (const YAML::Exception&) {
-        c.fail(node, key, std::string("expected ") + expected);
+        c.fail(node, key, std::string("expected ") + expected + ", got " + got(node));
     }
 }
 
@@ -107,7 +113,7 @@ std::string get_string(const Ctx& c, const YAML::Node& n, const std::string& k) 
 }
 std::vector<std::string> get_strings(const Ctx& c, const YAML::Node& n, const std::string& k) {
     if (n.IsNull()) return {};
-    if (!n.IsSequence()) c.fail(n, k, "expected a list of strings");
+    if (!n.IsSequence()) c.fail(n, k, "expected a list such as [A, B] or [A], got " + got(n));
     std::vector<std::string> out;
     for (const auto& e : n)
         out.push_back(get_string(c, e, k));

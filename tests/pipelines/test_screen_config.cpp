@@ -99,7 +99,13 @@ TEST_CASE("screen config: mistakes are usage errors naming file, line and key",
     fails_with("filters:\n  lipinsky: true", "bad.yaml:2: 'filters.lipinsky': unknown key");
     fails_with("filters: {ranges: {mw: [500, 100]}}", "min is greater than max");
     fails_with("filters: {ranges: {mw: 3}}", "expected [min, max]");
-    fails_with("filters: {veber: maybe}", "'filters.veber': expected true or false");
+    fails_with("filters: {veber: maybe}", "'filters.veber': expected true or false, got 'maybe'");
+    fails_with(
+        "filters:\n  lipinski: {max_violations: one}",
+        "bad.yaml:2: 'filters.lipinski.max_violations': expected an integer 0..4, got 'one'");
+    fails_with("filters: {lipinski: [1]}", "expected true or false, got a list");
+    fails_with("filters: {catalogs: PAINS}",
+               "'filters.catalogs': expected a list such as [A, B] or [A], got 'PAINS'");
     fails_with("dedupe: {key: inchikey}", "InChI");
     fails_with("similarity: {radius: 2}", "'similarity.references': missing");
     fails_with("score: {expression: {}}", "'score.expression'");
