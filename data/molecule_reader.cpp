@@ -429,7 +429,9 @@ void MoleculeReader::open_smi() {
     while (read_line(line)) {
         if (is_blank(line) || trim(line)[0] == '#') continue;
         split_smi(line, fields_);
-        if (is_smiles_header(fields_[0])) {
+        // `--smiles-col NAME` names a column, so a first line with a field
+        // NAME is its header too (`id NAME pIC50`).
+        if (is_smiles_header(fields_[0]) || find_column(fields_, options_.smiles_col) >= 0) {
             columns_ = fields_;
             resolve_columns();
             return;
@@ -442,9 +444,12 @@ void MoleculeReader::open_smi() {
     // No header line: column 1 is the SMILES, column 2 the name.
     if (!options_.target_cols.empty() || !options_.id_col.empty() ||
         options_.smiles_col != "smiles")
-        throw UsageError(path() +
-                         ": SMILES file without a header line ('smiles name ...'); columns "
-                         "cannot be chosen by name");
+        throw UsageError(path() + ": SMILES file without a header line (" +
+                         (options_.smiles_col == "smiles"
+                              ? std::string("'smiles name ...'")
+                              : "the first line has no field '" + options_.smiles_col +
+                                    "' and does not start with 'smiles'") +
+                         "); columns cannot be chosen by name");
     smiles_index_ = 0;
     id_index_ = 1;
 }

@@ -10,6 +10,7 @@
 
 #include "models/boost_tree_builder.hpp"
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 
@@ -263,8 +264,8 @@ BoostedTrees BoostedTrees::from_tensors(const SafetensorsFile& file, std::int64_
                                                  std::to_string(t));
         if (t > 0 && classes > 0 && model.trees_[t].size() != model.trees_[0].size())
             throw ModelError(file.path() + ": tensor '" + p + "roots' holds " +
-                             std::to_string(model.trees_[t].size()) +
-                             " trees, expected one a round like class 0's " +
+                             count_noun(model.trees_[t].size(), "tree") +
+                             ", expected one a round like class 0's " +
                              std::to_string(model.trees_[0].size()));
     }
     return model;

@@ -6,6 +6,7 @@
 
 #include "models/metrics.hpp"
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 namespace {
@@ -15,9 +16,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 void check_shape(const std::vector<double>& y, const std::vector<double>& prob, std::size_t k,
                  const char* what) {
     if (k == 0 || prob.size() != y.size() * k)
-        throw Error(std::string(what) + ": " + std::to_string(y.size()) + " labels need " +
-                    std::to_string(y.size()) + " x " + std::to_string(k) + " probabilities, got " +
-                    std::to_string(prob.size()));
+        throw Error(std::string(what) + ": " + count_noun(y.size(), "label") +
+                    (y.size() == 1 ? " needs " : " need ") + std::to_string(y.size()) + " x " +
+                    std::to_string(k) + " probabilities, got " + std::to_string(prob.size()));
     for (double v : y)
         if (!(v >= 0 && v < static_cast<double>(k) && v == std::floor(v)))
             throw Error(std::string(what) + ": class index " + std::to_string(v) +
@@ -111,8 +112,9 @@ double macro_roc_auc(const std::vector<double>& y_true, const std::vector<double
 std::map<std::string, double> multiclass_metrics(const std::vector<double>& y_true,
                                                  const std::vector<double>& prob, std::size_t k) {
     if (k == 0 || prob.size() != y_true.size() * k)
-        throw Error("multiclass_metrics: " + std::to_string(y_true.size()) + " labels need " +
-                    std::to_string(y_true.size() * k) + " probabilities, got " +
+        throw Error("multiclass_metrics: " + count_noun(y_true.size(), "label") +
+                    (y_true.size() == 1 ? " needs " : " need ") +
+                    count_noun(y_true.size() * k, "probability", "probabilities") + ", got " +
                     std::to_string(prob.size()));
     std::vector<double> y, p;
     for (std::size_t i = 0; i < y_true.size(); ++i) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 
@@ -16,8 +17,8 @@ GraphBatch collate_graphs(const std::vector<const MolGraph*>& graphs, std::int64
             static_cast<std::int64_t>(g->bond_features.size()) !=
                 static_cast<std::int64_t>(g->bonds()) * bond_dim ||
             g->to.size() != g->bonds() || g->bonds() % 2 != 0)
-            throw Error("molecular graph of " + std::to_string(g->atoms) + " atoms and " +
-                        std::to_string(g->bonds()) + " directed bonds does not have " +
+            throw Error("molecular graph of " + count_noun(g->atoms, "atom") + " and " +
+                        count_noun(g->bonds(), "directed bond") + " does not have " +
                         std::to_string(atom_dim) + " atom and " + std::to_string(bond_dim) +
                         " bond features each");
         atoms += g->atoms;
@@ -101,8 +102,8 @@ at::Tensor DmpnnImpl::forward(const GraphBatch& b) {
 
 MpnnNetImpl::MpnnNetImpl(const DmpnnOptions& encoder, const MlpOptions& ffn) {
     if (ffn.input_dim < encoder.hidden)
-        throw Error("the D-MPNN's MLP takes " + std::to_string(ffn.input_dim) +
-                    " inputs, fewer than the encoder's " + std::to_string(encoder.hidden));
+        throw Error("the D-MPNN's MLP takes " + count_noun(ffn.input_dim, "input") +
+                    ", fewer than the encoder's " + std::to_string(encoder.hidden));
     encoder_ = register_module("encoder", Dmpnn(encoder));
     ffn_ = register_module("ffn", Mlp(ffn));
 }
@@ -115,8 +116,8 @@ at::Tensor MpnnNetImpl::forward(const GraphBatch& batch, const at::Tensor& x) {
     at::Tensor mol = encoder_->forward(batch);
     if (feature_dim() == 0) return ffn_->forward(mol);
     if (!x.defined() || x.size(0) != mol.size(0) || x.size(1) != feature_dim())
-        throw Error("the D-MPNN network takes " + std::to_string(feature_dim()) +
-                    " features per molecule besides its graph");
+        throw Error("the D-MPNN network takes " + count_noun(feature_dim(), "feature") +
+                    " per molecule besides its graph");
     return ffn_->forward(at::cat({mol, x}, 1));
 }
 

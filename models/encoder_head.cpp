@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 
@@ -22,8 +23,8 @@ at::Tensor pad_tokens(const std::vector<const std::vector<std::int32_t>*>& rows,
 EncoderHead::EncoderHead(std::shared_ptr<SequenceEncoder> encoder, Mlp head)
     : encoder_(std::move(encoder)), head_(std::move(head)) {
     if (head_->options().input_dim != encoder_->dim())
-        throw UsageError("the head takes " + std::to_string(head_->options().input_dim) +
-                         " features, the encoder gives " + std::to_string(encoder_->dim()));
+        throw UsageError("the head takes " + count_noun(head_->options().input_dim, "feature") +
+                         ", the encoder gives " + std::to_string(encoder_->dim()));
     head_->to(encoder_->device());
 }
 

@@ -11,6 +11,7 @@
 #include "models/layers/esm2_layer.hpp"
 #include "models/torch_runtime.hpp"
 #include "src/error.hpp"
+#include "src/strings.hpp"
 #include "tokenizers/esm_tokenizer.hpp"
 
 namespace plmkit::models {
@@ -22,7 +23,7 @@ void check_request(const Esm2Impl& m, const at::Tensor& tokens, const Esm2Forwar
     const auto& c = m.config();
     if (tokens.dim() != 2 || tokens.size(1) < 2)
         throw UsageError("ESM-2 forward: tokens must be [batch, length>=2], got " +
-                         std::to_string(tokens.dim()) + " dimensions");
+                         count_noun(tokens.dim(), "dimension"));
     for (int k : o.repr_layers)
         if (k < 0 || k > c.num_layers)
             throw UsageError("ESM-2 forward: layer " + std::to_string(k) + " is outside 0.." +

@@ -8,6 +8,7 @@
 
 #include "models/layers/esm2_layer.hpp"
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 namespace {
@@ -38,7 +39,7 @@ EsmSequenceEncoder::EsmSequenceEncoder(Esm2 base, const FinetuneMode& mode,
     const std::int64_t layers = c.num_layers;
     if (!mode.frozen && mode.last > layers)
         throw UsageError("--finetune " + mode.text() + ": the ESM-2 model has " +
-                         std::to_string(layers) + " blocks");
+                         count_noun(layers, "block"));
     first_ = mode.frozen ? layers : mode.last < 0 ? 0 : layers - mode.last;
     embeddings_trainable_ = !mode.frozen && mode.last < 0;
     final_trainable_ = !mode.frozen;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 
@@ -238,7 +239,7 @@ std::vector<ForestTree> trees_from_tensors(const SafetensorsFile& file, const st
         return ModelError(file.path() + ": " + what + ": " + why);
     };
     if (roots.size() < 2 || roots.front() != 0 || roots.back() != nodes)
-        throw bad("'" + p + "roots' does not cover its " + std::to_string(nodes) + " nodes");
+        throw bad("'" + p + "roots' does not cover its " + count_noun(nodes, "node"));
     std::vector<ForestTree> trees;
     for (std::size_t i = 0; i + 1 < roots.size(); ++i) {
         const std::int32_t b = roots[i], e = roots[i + 1];
@@ -292,7 +293,7 @@ Forest Forest::from_tensors(const SafetensorsFile& file, std::int64_t dim, std::
                                               std::max<std::int64_t>(1, classes));
         if (t > 0 && forest.trees_[t].size() != forest.trees_[0].size())
             throw ModelError(file.path() + ": " + what + ": has " +
-                             std::to_string(forest.trees_[t].size()) + " trees, target 0 has " +
+                             count_noun(forest.trees_[t].size(), "tree") + ", target 0 has " +
                              std::to_string(forest.trees_[0].size()));
     }
     return forest;

@@ -1,4 +1,5 @@
 #include "models/head_parts.hpp"
+#include "src/strings.hpp"
 
 #include <cmath>
 
@@ -38,8 +39,8 @@ std::string head_weights_problem(const std::string& head, const std::vector<doub
     if (weights.empty()) return "";
     const auto parts = head_parts(head);
     if (weights.size() != parts.size())
-        return std::to_string(weights.size()) + " weights for the " + std::to_string(parts.size()) +
-               " parts of '" + head + "'";
+        return count_noun(weights.size(), "weight") + " for the " +
+               count_noun(parts.size(), "part") + " of '" + head + "'";
     for (double w : weights)
         if (!std::isfinite(w) || w <= 0) return "a weight is not a finite number > 0";
     return "";

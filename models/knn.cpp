@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 
@@ -29,7 +30,7 @@ std::string options_problem(const KnnOptions& o, std::int64_t dim) {
     if (o.k < 1) return "k must be >= 1, got " + std::to_string(o.k);
     if (o.begin < 0 || o.end <= o.begin || o.end > dim)
         return "columns [" + std::to_string(o.begin) + ", " + std::to_string(o.end) +
-               ") are not a non-empty range of the " + std::to_string(dim) + " features";
+               ") are not a non-empty range of the " + count_noun(dim, "feature");
     return "";
 }
 
@@ -41,7 +42,7 @@ std::string NearestNeighbours::index() {
     if (rows < 1) return "no rows";
     if (indptr_.front() != 0 || indptr_.back() != static_cast<std::int64_t>(columns_.size()) ||
         columns_.size() != values_.size())
-        return "the row offsets do not cover the " + std::to_string(columns_.size()) + " values";
+        return "the row offsets do not cover the " + count_noun(columns_.size(), "value");
     if (static_cast<std::int64_t>(y_.size()) != rows * targets_ || y_.size() != mask_.size())
         return "targets or mask are not rows x " + std::to_string(targets_);
     sums_.assign(static_cast<std::size_t>(rows), 0.0);

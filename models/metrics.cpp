@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 namespace {
@@ -14,8 +15,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 void check_sizes(const std::vector<double>& a, const std::vector<double>& b, const char* what) {
     if (a.size() != b.size())
-        throw Error(std::string(what) + ": y_true has " + std::to_string(a.size()) +
-                    " values, the prediction " + std::to_string(b.size()));
+        throw Error(std::string(what) + ": y_true has " + count_noun(a.size(), "value") +
+                    ", the prediction " + std::to_string(b.size()));
 }
 
 double pearson(const std::vector<double>& a, const std::vector<double>& b) {

@@ -17,6 +17,7 @@
 #include "src/error.hpp"
 #include "src/json_file.hpp"
 #include "src/safetensors.hpp"
+#include "src/strings.hpp"
 #include "src/version.hpp"
 
 namespace plmkit::models {
@@ -122,9 +123,8 @@ void check_multiclass(PropertyModelConfig& c, const nlohmann::json& j, const std
         c.classes.insert(c.classes.end(), classes.begin(), classes.end());
     }
     if (static_cast<std::int64_t>(c.classes.size()) != c.mlp.output_dim)
-        throw ModelError(where + ": " + std::to_string(c.classes.size()) +
-                         " classes but the model has " + std::to_string(c.mlp.output_dim) +
-                         " outputs");
+        throw ModelError(where + ": " + count_noun(c.classes.size(), "class", "classes") +
+                         " but the model has " + count_noun(c.mlp.output_dim, "output"));
     if (!c.target_mean.empty())
         throw ModelError(where + ": a multiclass model has no target_normalization");
 }
@@ -228,9 +228,8 @@ void read_model(PropertyModelConfig& c, const nlohmann::json& m, const std::stri
 /// mean and std per target. Throws ModelError naming `where`.
 void check_targets(const PropertyModelConfig& c, const std::string& where) {
     if (c.targets.empty() || static_cast<std::int64_t>(c.targets.size()) != c.mlp.output_dim)
-        throw ModelError(where + ": " + std::to_string(c.targets.size()) +
-                         " targets but the model has " + std::to_string(c.mlp.output_dim) +
-                         " outputs");
+        throw ModelError(where + ": " + count_noun(c.targets.size(), "target") +
+                         " but the model has " + count_noun(c.mlp.output_dim, "output"));
     if (!c.target_mean.empty() &&
         (c.target_mean.size() != c.targets.size() || c.target_std.size() != c.targets.size()))
         throw ModelError(where + ": target_normalization needs one mean and std per target");
@@ -391,9 +390,9 @@ std::vector<Mlp> read_members(const PropertyModelConfig& config, std::size_t k,
         }
     }
     if (file.names().size() != expected)
-        throw ModelError(file.path() + ": holds " + std::to_string(file.names().size()) +
-                         " tensors, expected " + std::to_string(expected) + " for " +
-                         std::to_string(k) + " ensemble members" +
+        throw ModelError(file.path() + ": holds " + count_noun(file.names().size(), "tensor") +
+                         ", expected " + std::to_string(expected) + " for " +
+                         count_noun(k, "ensemble member") +
                          (other_tensors ? " and the other parts" : ""));
     return members;
 }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "src/error.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 
@@ -48,7 +49,7 @@ SmilesSequenceEncoder::SmilesSequenceEncoder(SmilesEncoder encoder, const Finetu
     const std::int64_t first = mode.frozen ? layers : mode.last < 0 ? 0 : layers - mode.last;
     if (!mode.frozen && mode.last > layers)
         throw UsageError("--finetune " + mode.text() + ": the SMILES encoder has " +
-                         std::to_string(layers) + " blocks");
+                         count_noun(layers, "block"));
     for (auto& p : encoder_->named_parameters()) {
         const std::string& name = p.key();
         bool train = false;

@@ -12,6 +12,7 @@
 #include "src/error.hpp"
 #include "src/json_file.hpp"
 #include "src/safetensors.hpp"
+#include "src/strings.hpp"
 #include "tokenizers/smiles_tokenizer.hpp"
 
 namespace plmkit::models {
@@ -160,8 +161,8 @@ at::Tensor SmilesEncoderImpl::forward(const at::Tensor& tokens) {
         throw UsageError("SMILES encoder input must be [B,T] int64, got " + shape_string(tokens));
     const std::int64_t b = tokens.size(0), t = tokens.size(1);
     if (t > config_.max_len)
-        throw UsageError("SMILES encoder input has " + std::to_string(t) +
-                         " positions, the model has " + std::to_string(config_.max_len));
+        throw UsageError("SMILES encoder input has " + count_noun(t, "position") +
+                         ", the model has " + std::to_string(config_.max_len));
     at::Tensor x =
         at::embedding(token_embedding, tokens) + position_embedding.narrow(0, 0, t).unsqueeze(0);
     x = at::dropout(x, config_.dropout, is_training());
@@ -197,7 +198,7 @@ std::string encode_smiles(const tokenizers::Vocab& vocab, const std::string& smi
     }
     if (static_cast<std::int64_t>(tokens.size()) + 2 > max_len) {
         ids.clear();
-        return std::to_string(tokens.size()) + " tokens, the model takes at most " +
+        return count_noun(tokens.size(), "token") + ", the model takes at most " +
                std::to_string(max_len - 2);
     }
     vocab.encode(tokens, ids, true);
@@ -210,7 +211,7 @@ void save_smiles_encoder(const SmilesEncoder& model, const tokenizers::Vocab& vo
                          const std::string& dir, const nlohmann::json& extra,
                          const std::function<void(const std::string&)>& before_commit) {
     if (static_cast<std::int64_t>(vocab.size()) != model->config().vocab_size)
-        throw UsageError("vocabulary has " + std::to_string(vocab.size()) + " tokens, the model " +
+        throw UsageError("vocabulary has " + count_noun(vocab.size(), "token") + ", the model " +
                          std::to_string(model->config().vocab_size));
     AtomicDir out(dir);
     const fs::path tmp = out.temp_path();
@@ -251,9 +252,8 @@ LoadedSmilesEncoder load_smiles_encoder(const std::string& dir) {
     LoadedSmilesEncoder out;
     out.vocab = tokenizers::Vocab::load(dir + "/vocab.txt");
     if (static_cast<std::int64_t>(out.vocab.size()) != config.vocab_size)
-        throw ModelError(dir + "/vocab.txt: holds " + std::to_string(out.vocab.size()) +
-                         " tokens, config.json says vocab_size " +
-                         std::to_string(config.vocab_size));
+        throw ModelError(dir + "/vocab.txt: holds " + count_noun(out.vocab.size(), "token") +
+                         ", config.json says vocab_size " + std::to_string(config.vocab_size));
     out.model = SmilesEncoder(config);
     SafetensorsFile file(dir + "/model.safetensors");
     at::NoGradGuard no_grad;

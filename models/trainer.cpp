@@ -25,6 +25,7 @@
 #include "src/log.hpp"
 #include "src/progress.hpp"
 #include "src/runtime.hpp"
+#include "src/strings.hpp"
 
 namespace plmkit::models {
 
@@ -309,7 +310,7 @@ void Trainer::check_classes(const TrainTensors& train, const TrainTensors& val) 
     if (counts.size() > 1 && group_offset(counts, counts.size()) != k)
         throw Error("Trainer: the class counts add up to " +
                     std::to_string(group_offset(counts, counts.size())) + ", the model has " +
-                    std::to_string(k) + " outputs");
+                    count_noun(k, "output"));
     for (const TrainTensors* t : {&train, &val}) {
         if (t->size() == 0) continue;
         if (t->y.size(1) != targets)

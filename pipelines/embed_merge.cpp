@@ -66,8 +66,9 @@ std::vector<std::int64_t> read_all_i64(const Hdf5Reader& r, const std::string& n
 void check_offsets(const ShardFile& f, const std::string& name,
                    const std::vector<std::int64_t>& v) {
     if (v.size() != f.sequences + 1 || v.front() != 0)
-        throw InputError(f.path + ": /" + name + " has " + std::to_string(v.size()) +
-                         " entries, expected " + std::to_string(f.sequences + 1) +
+        throw InputError(f.path + ": /" + name + " has " +
+                         count_noun(v.size(), "entry", "entries") + ", expected " +
+                         std::to_string(f.sequences + 1) +
                          " starting at 0 (one per sequence plus one)");
     for (std::size_t i = 1; i < v.size(); ++i)
         if (v[i] < v[i - 1])
@@ -112,8 +113,9 @@ void load_rows(ShardFile& f) {
                          "in input order; re-run the shard with this plmkit");
     }
     if (f.record_index.size() != f.sequences)
-        throw InputError(f.path + ": /record_index has " + std::to_string(f.record_index.size()) +
-                         " entries for " + std::to_string(f.sequences) + " sequences");
+        throw InputError(f.path + ": /record_index has " +
+                         count_noun(f.record_index.size(), "entry", "entries") + " for " +
+                         count_noun(f.sequences, "sequence"));
     for (std::size_t i = 0; i < f.record_index.size(); ++i) {
         std::int64_t r = f.record_index[i];
         if (r < 0 || !f.shard.contains(static_cast<std::uint64_t>(r)) ||
@@ -141,8 +143,8 @@ void load_rows(ShardFile& f) {
             (k == RowKind::per_contact && f.contact_offsets.empty()))
             throw InputError(f.path + ": /" + d.name + " without its offsets dataset");
         if (d.rows != want)
-            throw InputError(f.path + ": /" + d.name + " has " + std::to_string(d.rows) +
-                             " rows, expected " + std::to_string(want));
+            throw InputError(f.path + ": /" + d.name + " has " + count_noun(d.rows, "row") +
+                             ", expected " + std::to_string(want));
     }
 }
 
@@ -152,7 +154,7 @@ std::string describe_set(const Hdf5DatasetInfo* d) {
     std::string s = d->type == Hdf5ElementType::f32   ? "float"
                     : d->type == Hdf5ElementType::i64 ? "integer"
                                                       : "string";
-    if (d->cols) s += ", " + std::to_string(d->cols) + " columns";
+    if (d->cols) s += ", " + count_noun(d->cols, "column");
     return d->link_of.empty() ? s : s + ", a link to /" + d->link_of;
 }
 
@@ -437,8 +439,8 @@ std::uint64_t merge_rejects(const std::vector<ShardFile>& shards, const std::str
         if (want != f.attrs.end() && !want->second.is_string &&
             want->second.number != static_cast<std::int64_t>(lines.size() - 1))
             throw InputError("shard " + f.shard.to_string() + ": rejects '" + path + "' has " +
-                             std::to_string(lines.size() - 1) +
-                             " rows, its num_rejected attribute (" + f.path + ") says " +
+                             count_noun(lines.size() - 1, "row") +
+                             ", its num_rejected attribute (" + f.path + ") says " +
                              std::to_string(want->second.number));
         for (std::size_t i = 1; i < lines.size(); ++i) {
             auto fields = split_csv_line(lines[i], '\t');

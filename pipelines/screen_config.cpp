@@ -9,7 +9,6 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -19,105 +18,19 @@
 #include "pipelines/kept_columns.hpp"
 #include "pipelines/mol_filters.hpp"
 #include "pipelines/rdkit_log_capture.hpp"
+#include "pipelines/screen_config_fields.hpp"
 #include "src/error.hpp"
 
 namespace plmkit::pipelines {
 namespace {
 
-struct Ctx {
-    std::string source;
-    /// The config file's folder, where relative `references:` paths start;
-    /// unset for YAML text that did not come from a file.
-    std::optional<std::filesystem::path> base_dir;
-
-    std::string where(const YAML::Node& node) const {
-        std::string w = source;
-        if (node.Mark().line >= 0) w += ":" + std::to_string(node.Mark().line + 1);
-        return w;
-    }
-    [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
-                           const std::string& msg) const {
-        throw UsageError(where(node) + ": '" + key + "': " + msg);
-    }
-};
+using namespace config_fields;
 
 std::string join(const std::vector<std::string>& names) {
     std::string list;
     for (const auto& n : names)
         list += (list.empty() ? "" : ", ") + n;
     return list;
-}
-
-/// yaml-cpp keeps every copy of a repeated key and lookups see the first, so
-/// `veber: true` then `veber: false` would quietly mean true: refuse it.
-void check_duplicate_keys(const Ctx& c, const YAML::Node& node, const std::string& path) {
-    if (node.IsSequence()) {
-        for (const auto& e : node)
-            check_duplicate_keys(c, e, path);
-        return;
-    }
-    if (!node.IsMap()) return;
-    std::map<std::string, int> seen;
-    for (const auto& kv : node) {
-        if (!kv.first.IsScalar()) continue;
-        const auto k = kv.first.as<std::string>();
-        const std::string key = path.empty() ? k : path + "." + k;
-        auto [it, fresh] = seen.emplace(k, kv.first.Mark().line + 1);
-        if (!fresh)
-            c.fail(kv.first, key,
-                   "duplicate key (first on line " + std::to_string(it->second) +
-                       "); give each key once");
-        check_duplicate_keys(c, kv.second, key);
-    }
-}
-
-void check_keys(const Ctx& c, const YAML::Node& node, const std::string& path,
-                const std::set<std::string>& allowed) {
-    if (!node.IsMap()) c.fail(node, path, "expected a mapping");
-    for (const auto& kv : node) {
-        auto k = kv.first.as<std::string>();
-        if (!allowed.count(k)) {
-            std::string list;
-            for (const auto& a : allowed)
-                list += (list.empty() ? "" : ", ") + a;
-            c.fail(kv.first, path.empty() ? k : path + "." + k,
-                   "unknown key (expected one of: " + list + ")");
-        }
-    }
-}
-
-/// What a YAML value was, for "expected X, got Y" messages.
-std::string got(const YAML::Node& n) {
-    if (n.IsScalar()) return "'" + n.Scalar() + "'";
-    return n.IsSequence() ? "a list" : n.IsMap() ? "a mapping" : "nothing";
-}
-
-template <typename T>
-T get(const Ctx& c, const YAML::Node& node, const std::string& key, const char* expected) {
-    try {
-        return node.as<T>();
-    } catch (const YAML::Exception&) {
-        c.fail(node, key, std::string("expected ") + expected + ", got " + got(node));
-    }
-}
-
-bool get_bool(const Ctx& c, const YAML::Node& n, const std::string& k) {
-    return get<bool>(c, n, k, "true or false");
-}
-double get_double(const Ctx& c, const YAML::Node& n, const std::string& k) {
-    return get<double>(c, n, k, "a number");
-}
-std::string get_string(const Ctx& c, const YAML::Node& n, const std::string& k) {
-    if (!n.IsScalar()) c.fail(n, k, "expected a string");
-    return n.as<std::string>();
-}
-std::vector<std::string> get_strings(const Ctx& c, const YAML::Node& n, const std::string& k) {
-    if (n.IsNull()) return {};
-    if (!n.IsSequence()) c.fail(n, k, "expected a list such as [A, B] or [A], got " + got(n));
-    std::vector<std::string> out;
-    for (const auto& e : n)
-        out.push_back(get_string(c, e, k));
-    return out;
 }
 
 /// `key: false` switches a step off; `key: true` keeps defaults; a map sets options.
@@ -158,7 +71,8 @@ void parse_dedupe(const Ctx& c, const YAML::Node& n, DedupeOptions& o) {
             c.fail(n["key"], "dedupe.key",
                    "InChIKey is not available: this RDKit was built without InChI support; "
                    "use 'smiles' (canonical SMILES of the standardized molecule)");
-        if (o.key != "smiles") c.fail(n["key"], "dedupe.key", "expected 'smiles'");
+        if (o.key != "smiles")
+            c.fail(n["key"], "dedupe.key", "expected 'smiles', got " + got(n["key"]));
     }
 }
 
@@ -176,7 +90,8 @@ std::vector<std::string> range_properties() {
 
 void parse_ranges(const Ctx& c, const YAML::Node& n, std::vector<RangeRule>& out) {
     if (n.IsNull()) return;
-    if (!n.IsMap()) c.fail(n, "filters.ranges", "expected a mapping 'property: [min, max]'");
+    if (!n.IsMap())
+        c.fail(n, "filters.ranges", "expected a mapping 'property: [min, max]', got " + got(n));
     const auto known = range_properties();
     for (const auto& kv : n) {
         RangeRule r;
@@ -195,7 +110,7 @@ void parse_ranges(const Ctx& c, const YAML::Node& n, std::vector<RangeRule>& out
             r.min = get_bound(c, v["min"], key + ".min");
             r.max = get_bound(c, v["max"], key + ".max");
         } else {
-            c.fail(v, key, "expected [min, max] or {min: .., max: ..}");
+            c.fail(v, key, "expected [min, max] or {min: .., max: ..}, got " + got(v));
         }
         if (r.min && r.max && *r.min > *r.max) c.fail(v, key, "min is greater than max");
         out.push_back(r);
@@ -230,7 +145,8 @@ std::vector<SmartsRule> parse_smarts_list(const Ctx& c, const YAML::Node& n,
         }
         return out;
     }
-    if (!n.IsSequence()) c.fail(n, key, "expected a list of {name, smarts} or a mapping");
+    if (!n.IsSequence())
+        c.fail(n, key, "expected a list of {name, smarts} or a mapping, got " + got(n));
     for (const auto& e : n) {
         if (e.IsScalar()) {
             auto s = e.as<std::string>();
@@ -258,7 +174,7 @@ std::vector<std::string> get_catalogs(const Ctx& c, const YAML::Node& n, const s
             ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         if (std::find(known.begin(), known.end(), upper) == known.end())
             c.fail(
-                n[i], key,
+                n.IsSequence() ? n[i] : n, key,
                 "unknown FilterCatalog '" + names[i] + "' (expected one of: " + join(known) + ")");
     }
     return names;
@@ -278,7 +194,9 @@ void parse_elements(const Ctx& c, const YAML::Node& n, FilterOptions& o) {
         return;
     }
     if (!n.IsSequence() || n.size() == 0)
-        c.fail(n, key, "expected a list of element symbols ([H, C, N, O, ...]), any, or false");
+        c.fail(
+            n, key,
+            "expected a list of element symbols ([H, C, N, O, ...]), any, or false, got " + got(n));
     o.elements.clear();
     for (const auto& e : n) {
         auto sym = get_string(c, e, key);
@@ -361,9 +279,11 @@ SimilarityOptions parse_similarity_one(const Ctx& c, const YAML::Node& n) {
     if (n["counts"]) o.counts = get_bool(c, n["counts"], "similarity.counts");
     if (n["min"]) o.min = get_double(c, n["min"], "similarity.min");
     if (o.radius < 0 || o.radius > 6)
-        c.fail(n["radius"] ? n["radius"] : n, "similarity.radius", "expected 0..6");
+        c.fail(n["radius"] ? n["radius"] : n, "similarity.radius",
+               "expected 0..6, got " + std::to_string(o.radius));
     if (o.nbits < 64 || o.nbits > 65536)
-        c.fail(n["nbits"] ? n["nbits"] : n, "similarity.nbits", "expected 64..65536");
+        c.fail(n["nbits"] ? n["nbits"] : n, "similarity.nbits",
+               "expected 64..65536, got " + std::to_string(o.nbits));
     if (o.min && (*o.min < 0 || *o.min > 1))
         c.fail(n["min"], "similarity.min",
                "expected a Tanimoto similarity 0..1, got " + n["min"].as<std::string>());
@@ -372,7 +292,8 @@ SimilarityOptions parse_similarity_one(const Ctx& c, const YAML::Node& n) {
 }
 
 std::vector<ModelScoreOptions> parse_score_models(const Ctx& c, const YAML::Node& n) {
-    if (!n.IsSequence()) c.fail(n, "score.models", "expected a list of {name, model}");
+    if (!n.IsSequence())
+        c.fail(n, "score.models", "expected a list of {name, model}, got " + got(n));
     std::vector<ModelScoreOptions> out;
     for (const auto& m : n) {
         check_keys(c, m, "score.models", {"name", "model", "probabilities"});
@@ -435,7 +356,7 @@ void parse_score(const Ctx& c, const YAML::Node& n, ScreenConfig& cfg) {
         return;
     }
     if (!e.IsMap() || e.size() == 0)
-        c.fail(n, "score.expression", "expected a mapping 'column: weight'");
+        c.fail(n, "score.expression", "expected a mapping 'column: weight', got " + got(n));
     for (const auto& kv : e) {
         auto col = kv.first.as<std::string>();
         if (!known_score_column(col, cfg, o.models))
@@ -510,7 +431,9 @@ ScreenConfig parse_config(const Ctx& c, const std::string& yaml_text) {
         check_keys(c, r, "rank", {"top"});
         if (r["top"]) {
             auto top = get<long long>(c, r["top"], "rank.top", "a non-negative integer");
-            if (top < 0) c.fail(r["top"], "rank.top", "expected a non-negative integer");
+            if (top < 0)
+                c.fail(r["top"], "rank.top",
+                       "expected a non-negative integer, got " + std::to_string(top));
             cfg.top = static_cast<std::uint64_t>(top);
         }
     }

@@ -86,8 +86,8 @@ class RejectCursor {
             if (line.empty()) continue;
             auto f = split_csv_line(line, '\t');
             if (f.size() != columns_)
-                throw InputError(reader_.where() + ": expected " + std::to_string(columns_) +
-                                 " columns, got " + std::to_string(f.size()));
+                throw InputError(reader_.where() + ": expected " + count_noun(columns_, "column") +
+                                 ", got " + std::to_string(f.size()));
             ++rows_;
             ScreenStep step = step_from_name(f[2]);
             if ((step == ScreenStep::top) != top_) continue;
@@ -139,7 +139,7 @@ void check_rows(const ScreenShardFiles& s, const char* what, const std::string& 
                 std::uint64_t rows, std::uint64_t expected) {
     if (rows != expected)
         throw InputError("shard " + s.label + ": " + what + " '" + path + "' has " +
-                         std::to_string(rows) + " rows, its summary " + s.summary + " says " +
+                         count_noun(rows, "row") + ", its summary " + s.summary + " says " +
                          std::to_string(expected));
 }
 
@@ -175,8 +175,8 @@ void read_hits(const ScreenShardFiles& s, bool with_sdf, char out_sep,
         if (line.empty()) continue;
         auto f = split_csv_line(line, sep);
         if (f.size() != cols.size())
-            throw InputError(reader.where() + ": expected " + std::to_string(cols.size()) +
-                             " fields, got " + std::to_string(f.size()));
+            throw InputError(reader.where() + ": expected " + count_noun(cols.size(), "field") +
+                             ", got " + std::to_string(f.size()));
         Row r;
         r.id = f[0];
         r.input_smiles = f[1];
@@ -202,8 +202,8 @@ void read_hits(const ScreenShardFiles& s, bool with_sdf, char out_sep,
         out.push_back(std::move(r));
     }
     if (with_sdf && n != sdf.size())
-        throw InputError(s.sdf + ": " + std::to_string(sdf.size()) + " SDF records but " +
-                         std::to_string(n) + " rows in " + s.hits);
+        throw InputError(s.sdf + ": " + count_noun(sdf.size(), "SDF record") + " but " +
+                         count_noun(n, "row") + " in " + s.hits);
     check_rows(s, "hits", s.hits, n, s.hit_rows);
 }
 

@@ -27,7 +27,9 @@ void add_library_flags(CLI::App* cmd, pipelines::ScreenOptions& j) {
         ->required();
     cmd->add_option("--format", j.reader.format, "Input format: auto|smi|csv|tsv|sdf")
         ->capture_default_str();
-    cmd->add_option("--smiles-col", j.reader.smiles_col, "SMILES column (CSV/TSV)")
+    cmd->add_option(
+           "--smiles-col", j.reader.smiles_col,
+           "SMILES column (CSV/TSV; a .smi first line with a field of this name is its header)")
         ->capture_default_str();
     cmd->add_option("--id-col", j.reader.id_col,
                     "Id column or SD tag (default: id, name, chembl_id, ... or the SD title)");

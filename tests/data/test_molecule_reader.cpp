@@ -91,6 +91,31 @@ TEST_CASE("molecule reader: .smi files", "[data][molecules]") {
         CHECK(recs[0].id == "ethanol");
         CHECK(recs[0].props.empty());
     }
+    SECTION("with --smiles-col NAME, a first line with a field NAME is the header") {
+        MoleculeReaderOptions o;
+        o.smiles_col = "mol";
+        o.target_cols = {"pIC50"};
+        auto p = test::write_temp("named.smi", "id mol pIC50\nm1 CCO 5.2\nm2 c1ccccc1 6\n");
+        auto recs = read_all(p, o);
+        REQUIRE(recs.size() == 2);
+        CHECK(recs[0].smiles == "CCO");
+        CHECK(recs[0].id == "m1");
+        CHECK(recs[0].line == 2);
+        CHECK(recs[0].targets == Pairs{{"pIC50", "5.2"}});
+        CHECK(recs[1].smiles == "c1ccccc1");
+        // Without a field NAME (or a first field smiles) there is no header.
+        o.target_cols.clear();
+        CHECK_THROWS_WITH(
+            MoleculeReader(test::write_temp("unnamed.smi", "CCO m1\n"), o),
+            Catch::Contains("unnamed.smi: SMILES file without a header line (the first line has "
+                            "no field 'mol' and does not start with 'smiles')"));
+    }
+    SECTION("a first line with a field smiles that is not first is the header") {
+        auto recs = read_all(test::write_temp("late.smi", "name SMILES\nethanol CCO\n"));
+        REQUIRE(recs.size() == 1);
+        CHECK(recs[0].smiles == "CCO");
+        CHECK(recs[0].id == "ethanol");
+    }
     SECTION("target columns without a header line are a usage error") {
         MoleculeReaderOptions o;
         o.target_cols = {"y"};

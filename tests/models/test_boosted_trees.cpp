@@ -416,6 +416,8 @@ TEST_CASE("property_model: parts weighted in the head's order", "[models][gbm][p
     CHECK(head_weights_problem("mlp+forest", {1, 2}).empty());
     CHECK_THAT(head_weights_problem("mlp+forest", {1, 2, 3}),
                Catch::Contains("3 weights for the 2 parts of 'mlp+forest'"));
+    CHECK_THAT(head_weights_problem("mlp+forest", {1}),
+               Catch::Contains("1 weight for the 2 parts of 'mlp+forest'"));
     CHECK_FALSE(head_weights_problem("mlp+forest", {1, 0}).empty());
     CHECK_FALSE(head_weights_problem("mlp+forest", {-1, 2}).empty());
     CHECK_FALSE(head_weights_problem("mlp+forest", {1, std::nan("")}).empty());

@@ -98,3 +98,12 @@ TEST_CASE("class metrics: missing labels, ties, clipping, bad input", "[models][
         CHECK(prob[2] == Approx(0.0).margin(1e-300));
     }
 }
+
+TEST_CASE("class metrics: a probability count that does not match is an error",
+          "[models][class_metrics]") {
+    // One label with three classes needs three probabilities.
+    CHECK_THROWS_WITH(multiclass_metrics({0}, {0.5, 0.5}, 3),
+                      Catch::Contains("multiclass_metrics: 1 label needs 3 probabilities, got 2"));
+    CHECK_THROWS_WITH(multiclass_metrics({0, 1}, {0.5, 0.5}, 3),
+                      Catch::Contains("2 labels need 6 probabilities, got 2"));
+}

@@ -24,6 +24,10 @@ TEST_CASE("metrics: regression metrics on a hand-computed case", "[models][metri
     }
     SECTION("size mismatch is an error") {
         CHECK_THROWS(rmse(y, {1.0}));
+        CHECK_THROWS_WITH(rmse({1.0}, {1.0, 2.0}),
+                          Catch::Contains("rmse: y_true has 1 value, the prediction 2"));
+        CHECK_THROWS_WITH(mae(y, {1.0}),
+                          Catch::Contains("mae: y_true has 4 values, the prediction 1"));
     }
 }
 

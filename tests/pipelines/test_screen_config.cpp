@@ -104,8 +104,19 @@ TEST_CASE("screen config: mistakes are usage errors naming file, line and key",
         "filters:\n  lipinski: {max_violations: one}",
         "bad.yaml:2: 'filters.lipinski.max_violations': expected an integer 0..4, got 'one'");
     fails_with("filters: {lipinski: [1]}", "expected true or false, got a list");
-    fails_with("filters: {catalogs: PAINS}",
-               "'filters.catalogs': expected a list such as [A, B] or [A], got 'PAINS'");
+    fails_with("filters: {catalogs: {PAINS: 1}}",
+               "'filters.catalogs': expected a list such as [A, B] or [A], got a mapping");
+    fails_with("filters: {catalogs: 'PAINS,,BRENK'}", "'filters.catalogs': empty name");
+    fails_with("filters: {catalogs: PAINZ}", "unknown FilterCatalog 'PAINZ'");
+    fails_with("filters: {ranges: {mw: {min: low}}}",
+               "'filters.ranges.mw.min': expected a number, got 'low'");
+    fails_with("filters: {ranges: {mw: heavy}}", "got 'heavy'");
+    fails_with("dedupe: {key: [smiles]}", "'dedupe.key': expected a string, got a list");
+    fails_with("dedupe: {key: canonical}", "expected 'smiles', got 'canonical'");
+    fails_with("similarity: {references: a.smi, radius: 9}", "expected 0..6, got 9");
+    fails_with("rank: {top: -3}", "expected a non-negative integer, got -3");
+    fails_with("filters: {veber: {}}", "expected true or false, got a mapping");
+    fails_with("similarity: 3", "'similarity': expected a mapping, got '3'");
     fails_with("dedupe: {key: inchikey}", "InChI");
     fails_with("similarity: {radius: 2}", "'similarity.references': missing");
     fails_with("score: {expression: {}}", "'score.expression'");
@@ -170,4 +181,12 @@ TEST_CASE("screen config: a score section replaces the default score", "[screen]
         CHECK_THROWS_WITH(parse_screen_config("score:\n  model: x\n", "t.yaml"),
                           Catch::Contains("unknown key"));
     }
+}
+
+TEST_CASE("screen config: one catalog name, or a comma-separated string, reads as a list",
+          "[screen][config]") {
+    ScreenConfig c =
+        parse_screen_config("filters: {catalogs: PAINS, flag_catalogs: 'BRENK, NIH'}", "cfg.yaml");
+    CHECK(c.filters.catalogs == std::vector<std::string>{"PAINS"});
+    CHECK(c.filters.flag_catalogs == std::vector<std::string>{"BRENK", "NIH"});
 }
